@@ -1,0 +1,9 @@
+import { redirect } from "next/navigation";
+import { getActor } from "@/lib/auth/session";
+import { Shell } from "@/components/shell/shell";
+
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const actor = await getActor();
+  if (!actor) redirect("/signin");
+  return <Shell actor={actor}>{children}</Shell>;
+}

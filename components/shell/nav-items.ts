@@ -1,0 +1,24 @@
+import type { Role } from "@/lib/auth/roles";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  /** Single glyph icon name from icons.tsx */
+  icon: "board" | "profiles" | "recon" | "exchange" | "incidents" | "runbooks" | "controls" | "sources" | "audit" | "users";
+  /** Shown in the phone's bottom bar; the rest go under "More". */
+  primary?: boolean;
+  minRole?: Role;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { href: "/", label: "Board", icon: "board", primary: true },
+  { href: "/profiles", label: "Profiles", icon: "profiles", primary: true },
+  { href: "/reconciliation", label: "Reconciliation", icon: "recon" },
+  { href: "/exchange", label: "Exchange", icon: "exchange" },
+  { href: "/incidents", label: "Incidents", icon: "incidents", primary: true },
+  { href: "/runbooks", label: "Runbooks", icon: "runbooks" },
+  { href: "/controls", label: "Controls", icon: "controls" },
+  { href: "/sources", label: "Sources", icon: "sources" },
+  { href: "/audit", label: "Audit", icon: "audit" },
+  { href: "/admin/users", label: "Users", icon: "users", minRole: "admin" },
+];

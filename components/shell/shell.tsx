@@ -1,0 +1,44 @@
+import Link from "next/link";
+import { cookies } from "next/headers";
+import { roleAtLeast, type Actor } from "@/lib/auth/roles";
+import { Logo } from "./logo";
+import { NAV_ITEMS } from "./nav-items";
+import { BottomNav, SideNav } from "./nav";
+import { SignOutButton, ThemeToggle } from "./session-controls";
+import { RoleBadge } from "../ui/badge";
+
+export async function Shell({ actor, children }: { actor: Actor; children: React.ReactNode }) {
+  const theme = (await cookies()).get("wf-theme")?.value === "light" ? "light" : "dark";
+  const items = NAV_ITEMS.filter((i) => !i.minRole || roleAtLeast(actor.role, i.minRole));
+  return (
+    <div className="min-h-dvh md:grid md:grid-cols-[15rem_1fr]">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">
+        Skip to content
+      </a>
+      <aside className="sticky top-0 hidden h-dvh flex-col gap-6 border-r border-line bg-surface p-4 md:flex">
+        <Link href="/" className="flex items-center gap-2 px-1 text-lg font-semibold">
+          <Logo size={28} /> Watchfloor
+        </Link>
+        <SideNav items={items} />
+      </aside>
+      <div className="flex min-w-0 flex-col">
+        <header className="sticky top-0 z-20 flex items-center gap-3 border-b border-line bg-surface/95 px-4 py-2 backdrop-blur">
+          <Link href="/" className="flex items-center gap-2 font-semibold md:hidden" aria-label="Watchfloor home">
+            <Logo size={28} />
+          </Link>
+          <div className="ml-auto flex items-center gap-2">
+            <div className="hidden text-right sm:block">
+              <p className="text-sm font-medium leading-tight">{actor.displayName}</p>
+              <p className="text-xs leading-tight text-muted">{actor.username}</p>
+            </div>
+            <RoleBadge role={actor.role} />
+            <ThemeToggle initial={theme} />
+            <SignOutButton />
+          </div>
+        </header>
+        <main id="main" className="flex-1 px-4 pt-4 pb-24 md:px-8 md:pt-6 md:pb-10">{children}</main>
+      </div>
+      <BottomNav items={items} />
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import "server-only";
+import { EnvError, env, readNamedSecret } from "./env";
+import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "./config/fleet";
+
+// Start-up checks shared by the server (instrumentation) and the CLI scripts: a bad environment
+// variable or fleet config stops the process with a message that names the field.
+
+export function loadStartupConfig(): FleetConfig {
+  const e = env();
+  const cfg = loadFleetConfig(e.WATCHFLOOR_FLEET_CONFIG);
+  const missing = missingSecrets(cfg, readNamedSecret);
+  if (missing.length) throw new ConfigError(e.WATCHFLOOR_FLEET_CONFIG, missing);
+  return cfg;
+}
+
+const KEY = Symbol.for("watchfloor.fleet");
+export function getFleetConfig(): FleetConfig {
+  const g = globalThis as { [KEY]?: FleetConfig };
+  g[KEY] ??= loadStartupConfig();
+  return g[KEY];
+}
+
+/** Formats a start-up failure for a human, or rethrows what is not a known start-up problem. */
+export function describeStartupError(err: unknown): string {
+  if (err instanceof EnvError || err instanceof ConfigError) return err.message;
+  if (err instanceof Error && err.name === "DatabaseInUseError") return err.message;
+  return `Start-up failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+}
