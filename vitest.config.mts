@@ -1,3 +1,4 @@
+import "./scripts/node-polyfills";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
 

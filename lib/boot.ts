@@ -26,3 +26,15 @@ export function describeStartupError(err: unknown): string {
   if (err instanceof Error && err.name === "DatabaseInUseError") return err.message;
   return `Start-up failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
 }
+
+/** Server start-up: validate, open and migrate; on failure print the reason and exit. */
+export async function bootOrExit(): Promise<void> {
+  const { getDatabase } = await import("./db");
+  try {
+    loadStartupConfig();
+    await getDatabase();
+  } catch (err) {
+    console.error(`\n[watchfloor] ${describeStartupError(err)}\n`);
+    process.exit(1);
+  }
+}

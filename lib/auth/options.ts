@@ -12,8 +12,12 @@ import { groupsFromClaim, isRole, roleFromGroups, type Role } from "./roles";
 // whose groups claim decides the role. Sessions are JWTs; the role in the token is only a hint —
 // getActor() re-reads the user from the database on every request.
 
-const e = env();
-const limiter = new FailureLimiter(e.SIGNIN_MAX_FAILURES, e.SIGNIN_LOCKOUT_SECONDS * 1000);
+let limiter: FailureLimiter | undefined;
+function signInLimiter(): FailureLimiter {
+  const e = env();
+  limiter ??= new FailureLimiter(e.SIGNIN_MAX_FAILURES, e.SIGNIN_LOCKOUT_SECONDS * 1000);
+  return limiter;
+}
 
 function clientAddress(headers: Record<string, unknown> | undefined): string {
   const fwd = headers?.["x-forwarded-for"];
@@ -23,7 +27,7 @@ function clientAddress(headers: Record<string, unknown> | undefined): string {
 
 export const TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Try again in a few minutes.";
 
-const credentials = CredentialsProvider({
+const credentials = () => CredentialsProvider({
   id: "credentials",
   name: "Username and password",
   credentials: {
@@ -36,6 +40,7 @@ const credentials = CredentialsProvider({
     const address = clientAddress(req?.headers as Record<string, unknown> | undefined);
     const key = `${username}|${address}`;
     const db = await getDb();
+    const limiter = signInLimiter();
     if (limiter.blockedFor(key) > 0) {
       await appendAudit(db, { actorName: username || "(empty)", action: "auth.sign_in", target: "credentials", params: { address }, outcome: "rate_limited" });
       throw new Error(TOO_MANY_ATTEMPTS);
@@ -66,6 +71,7 @@ interface OidcProfile {
 }
 
 function oidcProvider() {
+  const e = env();
   return {
     id: "oidc",
     name: e.OIDC_NAME,
@@ -94,12 +100,21 @@ function oidcProvider() {
   };
 }
 
-export const authOptions: NextAuthOptions = {
+let cachedOptions: NextAuthOptions | undefined;
+/** Built on first use, not at import, so `next build` needs no secrets. */
+export function getAuthOptions(): NextAuthOptions {
+  cachedOptions ??= buildAuthOptions();
+  return cachedOptions;
+}
+
+function buildAuthOptions(): NextAuthOptions {
+  const e = env();
+  return {
   secret: e.NEXTAUTH_SECRET,
   session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
   pages: { signIn: "/signin", error: "/signin" },
   useSecureCookies: e.WATCHFLOOR_SECURE_COOKIES ?? e.NEXTAUTH_URL?.startsWith("https://") ?? false,
-  providers: oidcEnabled(e) ? [credentials, oidcProvider() as never] : [credentials],
+  providers: oidcEnabled(e) ? [credentials(), oidcProvider() as never] : [credentials()],
   callbacks: {
     async signIn({ user, account, profile }) {
       if (account?.provider !== "oidc") return true;
@@ -143,3 +158,4 @@ export const authOptions: NextAuthOptions = {
     },
   },
 };
+}

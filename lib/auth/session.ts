@@ -4,7 +4,7 @@ import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import { getDb } from "../db";
 import { getActiveUserById } from "../users/service";
-import { authOptions } from "./options";
+import { getAuthOptions } from "./options";
 import type { Actor } from "./roles";
 
 /**
@@ -12,7 +12,7 @@ import type { Actor } from "./roles";
  * changed role takes effect immediately), or null. Cached per request.
  */
 export const getActor = cache(async (): Promise<Actor | null> => {
-  const session = await getServerSession(authOptions);
+  const session = await getServerSession(getAuthOptions());
   const id = (session?.user as { id?: string } | undefined)?.id;
   if (!id) return null;
   const row = await getActiveUserById(await getDb(), id);

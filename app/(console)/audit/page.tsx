@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getActor } from "@/lib/auth/session";
 import { getAuditView } from "@/lib/audit/api";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -41,7 +42,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {rows.length === 0 ? (
         <EmptyState title="No audit records match">Sign-ins, role changes and controls appear here as they happen.</EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-line bg-surface">
+        <TableScroll label="Audit records">
           <table className="w-full min-w-[48rem] text-sm">
             <caption className="sr-only">Audit records, newest first</caption>
             <thead className="border-b border-line text-left text-muted">
@@ -65,7 +66,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </>
   );

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getActor } from "@/lib/auth/session";
 import { listTargets } from "@/lib/fleet";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 
@@ -11,7 +12,7 @@ export default async function SourcesPage() {
   return (
     <>
       <PageHeader title="Sources" description="Every monitored system from the fleet config, with its poll interval and freshness." />
-      <div className="overflow-x-auto rounded-xl border border-line bg-surface">
+      <TableScroll label="Monitored systems">
         <table className="w-full min-w-[40rem] text-sm">
           <caption className="sr-only">Monitored systems</caption>
           <thead className="border-b border-line text-left text-muted">
@@ -35,7 +36,7 @@ export default async function SourcesPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </>
   );
 }

@@ -1,19 +1,23 @@
 import type { Metadata } from "next";
 import { getActor } from "@/lib/auth/session";
 import { listUsers } from "@/lib/users/api";
+import { TableScroll } from "@/components/ui/table-scroll";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
+import { Forbidden } from "@/components/ui/forbidden";
+import { roleAtLeast } from "@/lib/auth/roles";
 import { CreateUserForm, RoleForm, StatusForm } from "./users-client";
 
 export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage() {
   const actor = await getActor();
+  if (!actor || !roleAtLeast(actor.role, "admin")) return <Forbidden need="admin" have={actor?.role ?? "anonymous"} />;
   const users = await listUsers(actor);
   return (
     <>
       <PageHeader title="Users and roles" description="viewer < responder < commander < admin. Single sign-on users take their role from their groups at every sign-in." />
-      <div className="mb-8 overflow-x-auto rounded-xl border border-line bg-surface">
+      <TableScroll label="Users" className="mb-8">
         <table className="w-full min-w-[44rem] text-sm">
           <caption className="sr-only">Users</caption>
           <thead className="border-b border-line text-left text-muted">
@@ -38,7 +42,7 @@ export default async function UsersPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <CreateUserForm />
     </>
   );

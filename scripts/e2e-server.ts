@@ -1,0 +1,61 @@
+// The server the end-to-end tests run against: a throwaway embedded database seeded with known
+// users, a real OpenID provider on loopback, and the production build (`next start`).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { openDatabase } from "../lib/db/client";
+import { createUser } from "../lib/users/service";
+import type { Actor, Role } from "../lib/auth/roles";
+import { startOidcProvider } from "../lib/testing/oidc-provider";
+import { E2E_BASE_URL, E2E_PORT, LOCAL_USERS, OIDC_CLIENT, OIDC_PORT, OIDC_USERS } from "../e2e/fixtures/users";
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-e2e-"));
+  const h = await openDatabase({ dataDir });
+  const system: Actor = { id: "system", username: "system:e2e", displayName: "e2e", role: "admin" };
+  for (const [role, u] of Object.entries(LOCAL_USERS) as [Role, (typeof LOCAL_USERS)[Role]][]) {
+    await createUser(h.db, system, { username: u.username, displayName: u.displayName, password: u.password, role });
+  }
+  await h.close();
+
+  const oidc = await startOidcProvider({
+    port: OIDC_PORT,
+    clientId: OIDC_CLIENT.id,
+    clientSecret: OIDC_CLIENT.secret,
+    redirectUri: `${E2E_BASE_URL}/api/auth/callback/oidc`,
+    accounts: Object.values(OIDC_USERS),
+  });
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    WATCHFLOOR_DATA_DIR: dataDir,
+    NEXTAUTH_URL: E2E_BASE_URL,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    OIDC_ISSUER: oidc.issuer,
+    OIDC_CLIENT_ID: OIDC_CLIENT.id,
+    OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+    OIDC_NAME: "Test SSO",
+    SIGNIN_MAX_FAILURES: "20",
+    SIM_TOKEN_ALPHA_BOT: "e2e", SIM_TOKEN_BETA_BOT: "e2e", SIM_TOKEN_KRAKEN_FUTURES: "e2e", SIM_TOKEN_SPOT_EXCHANGE: "e2e", INGEST_TOKEN_KRAKEN_FUTURES: "e2e",
+  };
+  const server = spawn("npx", ["next", "start", "-p", String(E2E_PORT)], { stdio: "inherit", env });
+  const stop = async () => {
+    server.kill("SIGTERM");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  server.on("exit", async (code) => {
+    await oidc.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
