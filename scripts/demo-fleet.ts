@@ -1,6 +1,30 @@
-// The simulated fleet for `npm run demo`. Filled in once lib/sim lands.
-export async function prepareDemoFleet(_env: NodeJS.ProcessEnv): Promise<null | {
-  start(o: { seed: number; speed: number; scenarios: string[]; consoleUrl: string }): Promise<{ adminUrl: string; stop(): Promise<void> }>;
-}> {
-  return null;
+// The simulated fleet for `npm run demo`: the shipped config/fleet.yaml refers to each simulated
+// system's credential by an environment variable name; this sets those variables from
+// config/sim-fleet.yaml and starts the fleet on real time.
+import { loadSimFleetConfig, startFleet } from "../lib/sim";
+
+export const SIM_FLEET_FILE = "config/sim-fleet.yaml";
+
+/** `alpha-bot` → `SIM_TOKEN_ALPHA_BOT`, the name config/fleet.yaml uses. */
+export function simTokenEnvName(system: string): string {
+  return `SIM_TOKEN_${system.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+export async function prepareDemoFleet(env: NodeJS.ProcessEnv) {
+  const config = loadSimFleetConfig(SIM_FLEET_FILE);
+  for (const s of config.systems) {
+    env[simTokenEnvName(s.name)] ||= s.credential;
+    if (s.kind === "futures-bot") env[`INGEST_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] ||= `ingest-${s.credential}`;
+  }
+  return {
+    async start(o: { seed: number; speed: number; scenarios: string[]; consoleUrl: string }) {
+      const fleet = await startFleet({ config, seed: o.seed, clock: { speed: o.speed } });
+      for (const spec of o.scenarios) {
+        const [name, target] = spec.split("@");
+        fleet.startScenario(name!, target);
+      }
+      for (const s of fleet.systems) console.log(`  simulated ${s.kind.padEnd(13)} ${s.name.padEnd(16)} ${s.url}`);
+      return { adminUrl: fleet.adminUrl ?? "(admin API off)", stop: () => fleet.stop() };
+    },
+  };
 }

@@ -5,8 +5,8 @@ export function SystemTile({ name, label, kind, simulated }: { name: string; lab
     <li className="rounded-lg border border-line bg-surface p-3">
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
-          <p className="truncate font-medium">{label}</p>
-          <p className="truncate font-mono text-xs text-muted">{name} · {kind}</p>
+          <p className="font-medium break-words">{label}</p>
+          <p className="font-mono text-xs break-all text-muted">{name} · {kind}</p>
         </div>
         {simulated ? <Badge title="This system is the built-in simulator, not a real host">simulated</Badge> : null}
       </div>

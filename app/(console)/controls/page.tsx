@@ -9,7 +9,7 @@ export default function Page() {
     <>
       <PageHeader title="Controls" description="Emergency controls: halt a symbol, cancel all, halt withdrawals, pause a profile, trigger reconciliation." />
       <NotBuiltYet screen="Controls">
-        <p>Every control will need a reason, a ticket ID, the right role and, for critical ones, a second person's approval — and is written to the audit log before the call is made.</p>
+        <p>Every control will need a reason, a ticket ID, the right role and, for critical ones, a second person&rsquo;s approval — and is written to the audit log before the call is made.</p>
       </NotBuiltYet>
     </>
   );

@@ -9,7 +9,7 @@ export default function Page() {
     <>
       <PageHeader title="Exchange" description="The spot exchange's core dashboards: trading API, engine, Kafka, ledger, WebSocket edge, auth and leadership." />
       <NotBuiltYet screen="Exchange">
-        <p>Latency, queue depth, settlement lag against T2/T3, per-symbol TPS with symbol modes, WS closes and the leader's fencing token.</p>
+        <p>Latency, queue depth, settlement lag against T2/T3, per-symbol TPS with symbol modes, WS closes and the leader&rsquo;s fencing token.</p>
       </NotBuiltYet>
     </>
   );

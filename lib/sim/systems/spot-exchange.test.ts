@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Fleet } from "../fleet";
+import { parseExposition } from "../core/metrics";
+import { control, getJson, getMetrics, http, metric, startTestFleet } from "../testing";
+
+const MIN = 60_000;
+let fleet: Fleet;
+afterEach(() => fleet?.stop());
+
+type State = {
+  symbols: { symbol: string; mode: string; openOrders: number }[];
+  withdrawalsHalted: boolean;
+  conflation: boolean;
+  bookDepthDefault: number;
+  leader: { node: string; fencingToken: number; contender: { node: string; fencingToken: number } | null };
+  settlement: { lagP99Seconds: number; policy: string };
+};
+
+async function start(): Promise<void> {
+  fleet = await startTestFleet({ kinds: ["spot-exchange"] });
+  fleet.advance(MIN);
+}
+const x = () => fleet.info("spot-exchange");
+const m = () => getMetrics(x());
+const state = () => getJson<State>(x(), "/admin/state", x().credential);
+
+describe("spot-exchange endpoints", () => {
+  it("exports consistent histograms and moving per-symbol counters", async () => {
+    await start();
+    fleet.advance(5 * MIN);
+    const text = await m();
+    const samples = parseExposition(text);
+    const histos = new Set(samples.filter((s) => s.name.endsWith("_bucket")).map((s) => s.name.slice(0, -"_bucket".length)));
+    expect(histos).toEqual(new Set(["trading_api_request_duration_seconds", "ledger_settlement_lag_seconds"]));
+    for (const h of histos) {
+      const buckets = samples.filter((s) => s.name === `${h}_bucket`);
+      const values = buckets.map((b) => b.value);
+      for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]!);
+      expect(buckets.at(-1)!.labels.le).toBe("+Inf");
+      expect(buckets.at(-1)!.value).toBe(metric(text, `${h}_count`));
+      expect(metric(text, `${h}_count`)).toBeGreaterThan(0);
+    }
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) expect(metric(text, "engine_trades_total", { symbol: s })).toBeGreaterThan(0);
+    for (const fam of ["engine_queue_depth", "engine_loop_duration_p99_seconds", "engine_wal_fsync_duration_p99_seconds", "engine_cpu_usage_ratio", "kafka_producer_pending_messages", "ledger_settlement_lag_p99_seconds", "ledger_db_transaction_errors_total", "invariant_violation_total", "engine_trade_seq", "ledger_trade_seq", "ws_connected_clients", "ws_messages_sent_total", "ws_connection_backlog_messages", "replay_detect_total", "leader_fencing_token", "duplicate_seq_total", "state_hash_divergence_total"]) {
+      expect(() => metric(text, fam)).not.toThrow();
+    }
+    expect(metric(text, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBe(0);
+    expect(metric(text, "auth_fail_total")).toBeGreaterThanOrEqual(0);
+    expect(metric(text, "leader_lease_holder")).toBe(1);
+    expect((await http(x().url + "/admin/state")).status).toBe(401);
+    const st = await state();
+    expect(st.symbols.map((s) => s.mode)).toEqual(["NORMAL", "NORMAL", "NORMAL", "NORMAL"]);
+    expect(st).toMatchObject({ withdrawalsHalted: false, conflation: false, bookDepthDefault: 50, leader: { node: "engine-a", contender: null } });
+  });
+
+  it("symbol modes really change trading: HARD_HALT stops the symbol, CANCEL_ONLY only cancels", async () => {
+    await start();
+    expect((await control(x(), "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" })).status).toBe(200);
+    expect((await control(x(), "symbol-mode", { symbol: "ETH-USD", mode: "CANCEL_ONLY" })).status).toBe(200);
+    const a = await m();
+    const ethOpen0 = (await state()).symbols.find((s) => s.symbol === "ETH-USD")!.openOrders;
+    fleet.advance(MIN);
+    const b = await m();
+    const d = (name: string, symbol: string) => metric(b, name, { symbol }) - metric(a, name, { symbol });
+    expect(d("engine_trades_total", "BTC-USD")).toBe(0);
+    expect(d("engine_sequenced_events_total", "BTC-USD")).toBe(0);
+    expect(d("engine_trades_total", "ETH-USD")).toBe(0);
+    expect(d("engine_sequenced_events_total", "ETH-USD")).toBeGreaterThan(0);
+    expect(d("engine_trades_total", "SOL-USD")).toBeGreaterThan(0);
+    expect(metric(b, "trading_api_rejections_total", { symbol: "ETH-USD", reason: "cancel_only" })).toBeGreaterThan(0);
+    expect((await state()).symbols.find((s) => s.symbol === "ETH-USD")!.openOrders).toBeLessThan(ethOpen0);
+    expect(metric(b, "engine_symbol_mode", { symbol: "BTC-USD", mode: "HARD_HALT" })).toBe(1);
+    const cancel = await control<{ result: { cancelled: number } }>(x(), "cancel-all", { symbol: "SOL-USD" });
+    expect(cancel.body.result.cancelled).toBeGreaterThan(0);
+    expect((await state()).symbols.find((s) => s.symbol === "SOL-USD")!.openOrders).toBe(0);
+    expect((await control(x(), "symbol-mode", { symbol: "NOPE-USD", mode: "NORMAL" })).status).toBe(404);
+  });
+});
+
+describe("spot-exchange scenarios", () => {
+  it("ledger-invariant-violation: violations every check, seq mismatch persists; halt withdrawals and CANCEL_ONLY", async () => {
+    await start();
+    const a = await m();
+    fleet.startScenario("ledger-invariant-violation");
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "invariant_violation_total") - metric(a, "invariant_violation_total")).toBe(6);
+    expect(metric(b, "ledger_seq_mismatch")).toBe(3);
+    expect((await control(x(), "withdrawals-halt", { on: true })).status).toBe(200);
+    expect((await control(x(), "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" })).status).toBe(200);
+    fleet.advance(MIN);
+    const c = await m();
+    expect(metric(c, "withdrawals_halted")).toBe(1);
+    expect(metric(c, "engine_trades_total", { symbol: "BTC-USD" })).toBe(metric(b, "engine_trades_total", { symbol: "BTC-USD" }));
+    expect(metric(c, "ledger_seq_mismatch")).toBe(3);
+    expect((await state()).withdrawalsHalted).toBe(true);
+    fleet.stopScenario("spot-exchange");
+    fleet.advance(MIN);
+    const d = await m();
+    expect(metric(d, "ledger_seq_mismatch")).toBe(0);
+    expect(metric(d, "invariant_violation_total")).toBe(metric(c, "invariant_violation_total"));
+  });
+
+  it("settlement-lag: p99 past T2 then T3; SOFT_HALT stops the growth; recovers when the DB does", async () => {
+    await start();
+    fleet.startScenario("settlement-lag");
+    fleet.advance(MIN);
+    let p99 = metric(await m(), "ledger_settlement_lag_p99_seconds");
+    expect(p99).toBeGreaterThan(5);
+    expect(p99).toBeLessThan(30);
+    expect((await state()).settlement.policy).toBe("throttle");
+    fleet.advance(3.5 * MIN);
+    p99 = metric(await m(), "ledger_settlement_lag_p99_seconds");
+    expect(p99).toBeGreaterThan(30);
+    expect((await state()).settlement.policy).toBe("halt");
+    const text = await m();
+    expect(metric(text, "ledger_settlement_lag_seconds_bucket", { le: "30" })).toBeLessThan(metric(text, "ledger_settlement_lag_seconds_count"));
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol: s, mode: "SOFT_HALT" });
+    fleet.advance(2 * MIN);
+    expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol: s, mode: "NORMAL" });
+    fleet.advance(5.5 * MIN);
+    expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeGreaterThan(5);
+    fleet.advance(2 * MIN);
+    expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
+  });
+
+  it("split-brain: two lease holders, duplicate seqs, divergent hashes; HARD_HALT stops the duplicates", async () => {
+    await start();
+    fleet.startScenario("split-brain", "spot-exchange", { symbol: "ETH-USD" });
+    fleet.advance(MIN);
+    const a = await m();
+    expect(metric(a, "leader_lease_holder")).toBe(2);
+    expect(metric(a, "leader_fencing_token", { node: "engine-b" })).toBeGreaterThan(metric(a, "leader_fencing_token", { node: "engine-a" }));
+    expect(metric(a, "duplicate_seq_total", { symbol: "ETH-USD" })).toBeGreaterThan(0);
+    expect(metric(a, "duplicate_seq_total", { symbol: "BTC-USD" })).toBe(0);
+    expect(metric(a, "state_hash_divergence_total")).toBeGreaterThan(0);
+    expect(metric(a, "fencing_token_rejections_total")).toBeGreaterThan(0);
+    expect((await state()).leader.contender).toMatchObject({ node: "engine-b" });
+    await control(x(), "symbol-mode", { symbol: "ETH-USD", mode: "HARD_HALT" });
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "duplicate_seq_total", { symbol: "ETH-USD" })).toBe(metric(a, "duplicate_seq_total", { symbol: "ETH-USD" }));
+    expect(metric(b, "engine_trades_total", { symbol: "ETH-USD" })).toBe(metric(a, "engine_trades_total", { symbol: "ETH-USD" }));
+  });
+
+  it("ws-fanout-overload: SLOW_CONSUMER closes and backlog rise; conflation brings load under capacity", async () => {
+    await start();
+    fleet.startScenario("ws-fanout-overload");
+    fleet.advance(2 * MIN);
+    const a = await m();
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "ws_close_total", { reason: "SLOW_CONSUMER" }) - metric(a, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBeGreaterThan(0);
+    expect(metric(b, "ws_connected_clients")).toBeGreaterThan(4000);
+    expect(metric(b, "ws_connection_backlog_messages")).toBeGreaterThan(100);
+    expect(metric(b, "edge_cpu_usage_ratio")).toBeGreaterThan(0.7);
+    await control(x(), "conflation", { on: true });
+    await control(x(), "book-depth", { depth: 20 });
+    fleet.advance(MIN);
+    const c = await m();
+    fleet.advance(MIN);
+    const d = await m();
+    expect(metric(d, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBe(metric(c, "ws_close_total", { reason: "SLOW_CONSUMER" }));
+    expect(metric(d, "ws_connection_backlog_messages")).toBeLessThan(10);
+    expect(metric(d, "ws_conflation_enabled")).toBe(1);
+    expect(metric(d, "ws_book_depth_default")).toBe(20);
+  });
+
+  it("kafka-outage: producer errors, outbox and consumer lag grow, WS degraded; catches up after recovery", async () => {
+    await start();
+    fleet.startScenario("kafka-outage");
+    fleet.advance(MIN);
+    const a = await m();
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "kafka_brokers_up")).toBe(0);
+    expect(metric(b, "kafka_producer_errors_total")).toBeGreaterThan(metric(a, "kafka_producer_errors_total"));
+    expect(metric(b, "kafka_producer_pending_messages")).toBeGreaterThan(metric(a, "kafka_producer_pending_messages"));
+    expect(metric(b, "ws_degraded")).toBe(1);
+    expect(metric(b, "ledger_settlement_lag_p99_seconds")).toBeGreaterThan(30);
+    expect(metric(b, "engine_trades_total")).toBeGreaterThan(metric(a, "engine_trades_total"));
+    expect((await http(x().url + "/health/ready")).status).toBe(503);
+    fleet.advance(7 * MIN);
+    const c = await m();
+    expect(metric(c, "kafka_brokers_up")).toBe(3);
+    expect(metric(c, "kafka_producer_pending_messages")).toBe(0);
+    expect(metric(c, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeLessThan(1000);
+    fleet.advance(MIN);
+    expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
+  });
+
+  it("postgres-failover: tx errors and stalled settlement until the standby is promoted", async () => {
+    await start();
+    fleet.startScenario("postgres-failover");
+    fleet.advance(MIN);
+    const a = await m();
+    expect(metric(a, "postgres_up", { node: "pg-a" })).toBe(0);
+    expect(metric(a, "ledger_db_transaction_errors_total")).toBeGreaterThan(1000);
+    expect(metric(a, "ledger_settlement_lag_p99_seconds")).toBeGreaterThan(30);
+    expect((await http(x().url + "/health/ready")).status).toBe(503);
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "postgres_primary", { node: "pg-b" })).toBe(1);
+    expect((await http(x().url + "/health/ready")).status).toBe(200);
+    fleet.advance(MIN);
+    const c = await m();
+    expect(metric(c, "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
+    expect(metric(c, "ledger_db_transaction_errors_total") - metric(b, "ledger_db_transaction_errors_total")).toBeLessThan(5);
+  });
+});
