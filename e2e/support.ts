@@ -4,8 +4,8 @@ import type { Role } from "../lib/auth/roles";
 
 export const authFile = (role: Role) => `e2e/.auth/${role}.json`;
 
-export async function signInWithForm(page: Page, username: string, password: string) {
-  await page.goto("/signin");
+export async function signInWithForm(page: Page, username: string, password: string, base = "") {
+  await page.goto(`${base}/signin`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
