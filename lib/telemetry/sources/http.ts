@@ -1,0 +1,75 @@
+import type { SourceError, SourceResult } from "../model";
+
+// One HTTP GET/POST with a timeout covering the whole exchange (headers and body), a body-size
+// cap enforced while streaming, and typed errors. Never throws.
+
+export interface FetchLimitedOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /** Treat these non-2xx statuses as answers rather than errors (e.g. 503 from /health/ready). */
+  acceptStatus?: number[];
+}
+
+export interface FetchedBody {
+  status: number;
+  contentType: string;
+  body: string;
+  latencyMs: number;
+}
+
+function err(kind: SourceError["kind"], detail: string): { ok: false; error: SourceError } {
+  return { ok: false, error: { kind, detail } };
+}
+
+function describeNetworkError(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+export async function fetchLimited(url: string, o: FetchLimitedOptions): Promise<SourceResult<FetchedBody>> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(o.timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(url, { method: o.method ?? "GET", headers: o.headers, body: o.body, signal, redirect: "manual", cache: "no-store" });
+  } catch (e) {
+    if (signal.aborted) return err("timeout", `no response within ${o.timeoutMs} ms`);
+    return err("network", describeNetworkError(e));
+  }
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > o.maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    return err("http", `response of ${declared} bytes exceeds the ${o.maxBytes}-byte cap`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    const reader = res.body?.getReader();
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > o.maxBytes) {
+          await reader.cancel().catch(() => {});
+          return err("http", `response exceeds the ${o.maxBytes}-byte cap`);
+        }
+        chunks.push(value);
+      }
+    }
+  } catch (e) {
+    if (signal.aborted) return err("timeout", `response body not complete within ${o.timeoutMs} ms`);
+    return err("network", `connection broke while reading the body: ${describeNetworkError(e)}`);
+  }
+  const body = Buffer.concat(chunks).toString("utf8");
+  const latencyMs = performance.now() - started;
+  const contentType = res.headers.get("content-type") ?? "";
+  if (!res.ok && !(o.acceptStatus ?? []).includes(res.status)) {
+    const snippet = body.replace(/\s+/g, " ").slice(0, 160);
+    return err("http", `HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`);
+  }
+  return { ok: true, value: { status: res.status, contentType, body, latencyMs } };
+}
