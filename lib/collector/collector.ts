@@ -1,0 +1,248 @@
+import { EventEmitter } from "node:events";
+import { effectivePollIntervalMs, type FleetConfig, type TargetConfig } from "../config/fleet";
+import type { Report, Sample, SystemKind } from "../telemetry/model";
+import type { EndpointResult, Poller } from "../telemetry/sources/types";
+import {
+  EMPTY_SOURCE_STATE,
+  freshnessOf,
+  nextPollDelay,
+  recordFailure,
+  recordSuccess,
+  worstFreshness,
+  type Freshness,
+  type SourceState,
+} from "./freshness";
+import { TelemetryStore } from "./store";
+
+// Polls every configured target on its own interval (with jitter and backoff), one request per
+// target per interval however many people watch. Never lets one broken source stop the others.
+
+export interface HistorySink {
+  samples(samples: Sample[]): Promise<void>;
+  reports(reports: Report[]): Promise<void>;
+  status(status: TargetStatus): Promise<void>;
+}
+
+export interface EndpointStatus extends SourceState {
+  path: string;
+  freshness: Freshness;
+  samples: number;
+  reports: number;
+  status?: number;
+}
+
+export interface TargetStatus {
+  name: string;
+  label: string;
+  kind: SystemKind;
+  baseUrl: string;
+  simulated: boolean;
+  intervalMs: number;
+  freshness: Freshness;
+  lastSuccessAt?: number;
+  lastAttemptAt?: number;
+  lastError?: { kind: string; detail: string; at: number; path?: string };
+  lastLatencyMs?: number;
+  pollCount: number;
+  endpoints: EndpointStatus[];
+  /** The samples the last successful poll produced (first 200), for debugging a target. */
+  lastSamples: Sample[];
+}
+
+export type CollectorEvent =
+  | { type: "freshness"; system: string; freshness: Freshness; previous: Freshness; at: number }
+  | { type: "samples"; system: string; changed: number; at: number }
+  | { type: "reports"; system: string; reports: Report[]; at: number };
+
+export interface CollectorOptions {
+  config: FleetConfig;
+  pollerFor: (kind: SystemKind) => Poller;
+  secret: (envName: string) => string | undefined;
+  store?: TelemetryStore;
+  sink?: HistorySink;
+  now?: () => number;
+  random?: () => number;
+  /** How often freshness is re-checked between polls (ms). */
+  freshnessTickMs?: number;
+}
+
+interface TargetRuntime {
+  target: TargetConfig;
+  intervalMs: number;
+  poller: Poller;
+  state: SourceState;
+  endpoints: Map<string, EndpointStatus>;
+  timer?: NodeJS.Timeout;
+  inFlight: boolean;
+  pollCount: number;
+  cursor?: string;
+  lastFreshness: Freshness;
+  lastSamples: Sample[];
+}
+
+export class Collector {
+  readonly events = new EventEmitter();
+  readonly store: TelemetryStore;
+  private readonly targets = new Map<string, TargetRuntime>();
+  private running = false;
+  private ticker?: NodeJS.Timeout;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly o: CollectorOptions) {
+    this.store = o.store ?? new TelemetryStore();
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+    this.events.setMaxListeners(0);
+    for (const t of o.config.targets) {
+      this.targets.set(t.name, {
+        target: t,
+        intervalMs: effectivePollIntervalMs(o.config, t),
+        poller: o.pollerFor(t.kind),
+        state: { ...EMPTY_SOURCE_STATE },
+        endpoints: new Map(),
+        inFlight: false,
+        pollCount: 0,
+        lastFreshness: "no_data",
+        lastSamples: [],
+      });
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const rt of this.targets.values()) this.schedule(rt, Math.round(this.random() * Math.min(rt.intervalMs, 1000)));
+    this.ticker = setInterval(() => this.checkFreshness(), this.o.freshnessTickMs ?? 500);
+    this.ticker.unref?.();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const rt of this.targets.values()) if (rt.timer) clearTimeout(rt.timer);
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  private schedule(rt: TargetRuntime, delay: number) {
+    if (!this.running) return;
+    rt.timer = setTimeout(() => {
+      void this.pollTarget(rt.target.name).finally(() => this.schedule(rt, nextPollDelay(rt.intervalMs, rt.state.consecutiveFailures, this.random)));
+    }, delay);
+    rt.timer.unref?.();
+  }
+
+  /** Polls one target now. Overlapping polls of the same target are skipped. */
+  async pollTarget(name: string): Promise<void> {
+    const rt = this.targets.get(name);
+    if (!rt || rt.inFlight) return;
+    rt.inFlight = true;
+    const at = this.now();
+    try {
+      const t = rt.target;
+      const token = t.credentials.bearerTokenEnv ? this.o.secret(t.credentials.bearerTokenEnv) : undefined;
+      let outcome;
+      try {
+        outcome = await rt.poller({ target: t, token, timeoutMs: t.timeoutMs ?? this.o.config.defaults.timeoutMs, maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
+      } catch (err) {
+        // Adapters must not throw; if one does, the target is in error, and nothing else stops.
+        outcome = { samples: [], reports: [], endpoints: [{ path: "(adapter)", ok: false, samples: 0, reports: 0, error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` } }] };
+      }
+      rt.pollCount++;
+      rt.cursor = outcome.cursor ?? rt.cursor;
+      const done = this.now();
+      this.recordEndpoints(rt, outcome.endpoints, done);
+      const failed = outcome.endpoints.find((e) => !e.ok);
+      const latency = Math.max(0, ...outcome.endpoints.map((e) => e.latencyMs ?? 0));
+      rt.state = failed ? recordFailure(rt.state, done, failed.error ?? { kind: "http", detail: "failed" }, latency) : recordSuccess(rt.state, done, latency);
+      if (outcome.samples.length) {
+        rt.lastSamples = outcome.samples.slice(0, 200);
+        const changed = this.store.addSamples(outcome.samples);
+        this.events.emit("change", { type: "samples", system: name, changed: changed.length, at: done } satisfies CollectorEvent);
+      }
+      const fresh = this.store.addReports(outcome.reports);
+      if (fresh.length) this.events.emit("change", { type: "reports", system: name, reports: fresh, at: done } satisfies CollectorEvent);
+      this.store.prune(done);
+      await this.persist(rt, outcome.samples, fresh);
+      this.checkFreshness();
+    } finally {
+      rt.inFlight = false;
+    }
+  }
+
+  private recordEndpoints(rt: TargetRuntime, results: EndpointResult[], at: number) {
+    for (const r of results) {
+      const prev = rt.endpoints.get(r.path) ?? { ...EMPTY_SOURCE_STATE, path: r.path, freshness: "no_data" as Freshness, samples: 0, reports: 0 };
+      const state = r.ok ? recordSuccess(prev, at, r.latencyMs) : recordFailure(prev, at, r.error ?? { kind: "http", detail: "failed" }, r.latencyMs);
+      rt.endpoints.set(r.path, { ...state, path: r.path, freshness: freshnessOf(state, rt.intervalMs, at), samples: r.samples, reports: r.reports, status: r.status });
+    }
+  }
+
+  private async persist(rt: TargetRuntime, samples: Sample[], reports: Report[]) {
+    const sink = this.o.sink;
+    if (!sink) return;
+    try {
+      if (samples.length) await sink.samples(samples);
+      if (reports.length) await sink.reports(reports);
+      await sink.status(this.statusOf(rt));
+    } catch (err) {
+      console.error(`[collector] history write for ${rt.target.name} failed:`, (err as Error).message);
+    }
+  }
+
+  private checkFreshness() {
+    const now = this.now();
+    for (const rt of this.targets.values()) {
+      const f = this.freshnessOfTarget(rt, now);
+      if (f !== rt.lastFreshness) {
+        const previous = rt.lastFreshness;
+        rt.lastFreshness = f;
+        this.events.emit("change", { type: "freshness", system: rt.target.name, freshness: f, previous, at: now } satisfies CollectorEvent);
+      }
+    }
+  }
+
+  private freshnessOfTarget(rt: TargetRuntime, now: number): Freshness {
+    const overall = freshnessOf(rt.state, rt.intervalMs, now);
+    if (overall !== "ok") return overall;
+    return worstFreshness([overall, ...[...rt.endpoints.values()].map((e) => freshnessOf(e, rt.intervalMs, now))]);
+  }
+
+  private statusOf(rt: TargetRuntime): TargetStatus {
+    const now = this.now();
+    const t = rt.target;
+    const lastErrEndpoint = [...rt.endpoints.values()].filter((e) => e.lastError).sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))[0];
+    return {
+      name: t.name,
+      label: t.label ?? t.name,
+      kind: t.kind,
+      baseUrl: t.baseUrl,
+      simulated: t.simulated,
+      intervalMs: rt.intervalMs,
+      freshness: this.freshnessOfTarget(rt, now),
+      lastSuccessAt: rt.state.lastSuccessAt,
+      lastAttemptAt: rt.state.lastAttemptAt,
+      lastError: lastErrEndpoint?.lastError
+        ? { ...lastErrEndpoint.lastError, at: lastErrEndpoint.lastErrorAt!, path: lastErrEndpoint.path }
+        : rt.state.lastError
+          ? { ...rt.state.lastError, at: rt.state.lastErrorAt! }
+          : undefined,
+      lastLatencyMs: rt.state.lastLatencyMs,
+      pollCount: rt.pollCount,
+      endpoints: [...rt.endpoints.values()].map((e) => ({ ...e, freshness: freshnessOf(e, rt.intervalMs, now) })),
+      lastSamples: rt.lastSamples,
+    };
+  }
+
+  status(): TargetStatus[] {
+    return [...this.targets.values()].map((rt) => this.statusOf(rt));
+  }
+
+  freshness(system: string): Freshness {
+    const rt = this.targets.get(system);
+    return rt ? this.freshnessOfTarget(rt, this.now()) : "no_data";
+  }
+}

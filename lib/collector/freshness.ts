@@ -1,0 +1,54 @@
+import type { SourceError } from "../telemetry/model";
+
+// Freshness of one source (a target's endpoint, or the target as a whole), computed at read time
+// from the last success and the last error so a poll that hangs still turns the source stale.
+
+export type Freshness = "ok" | "stale" | "error" | "no_data";
+
+export interface SourceState {
+  lastAttemptAt?: number;
+  lastSuccessAt?: number;
+  lastErrorAt?: number;
+  lastError?: SourceError;
+  lastLatencyMs?: number;
+  consecutiveFailures: number;
+}
+
+export const EMPTY_SOURCE_STATE: SourceState = { consecutiveFailures: 0 };
+
+/** A source is stale once its last success is older than this many poll intervals. */
+export const STALE_AFTER_INTERVALS = 2;
+
+export function freshnessOf(s: SourceState, intervalMs: number, now: number): Freshness {
+  const errorIsLatest = s.lastErrorAt !== undefined && (s.lastSuccessAt === undefined || s.lastErrorAt >= s.lastSuccessAt);
+  if (errorIsLatest) return "error";
+  if (s.lastSuccessAt === undefined) return "no_data";
+  if (now - s.lastSuccessAt > STALE_AFTER_INTERVALS * intervalMs) return "stale";
+  return "ok";
+}
+
+export function recordSuccess(s: SourceState, at: number, latencyMs?: number): SourceState {
+  return { ...s, lastAttemptAt: at, lastSuccessAt: at, lastLatencyMs: latencyMs, consecutiveFailures: 0 };
+}
+
+export function recordFailure(s: SourceState, at: number, error: SourceError, latencyMs?: number): SourceState {
+  return { ...s, lastAttemptAt: at, lastErrorAt: at, lastError: error, lastLatencyMs: latencyMs, consecutiveFailures: s.consecutiveFailures + 1 };
+}
+
+const RANK: Record<Freshness, number> = { ok: 0, stale: 2, no_data: 1, error: 3 };
+/** The worst of several freshness values (a target is only as fresh as its worst endpoint). */
+export function worstFreshness(values: Freshness[]): Freshness {
+  if (values.length === 0) return "no_data";
+  return values.reduce((a, b) => (RANK[b] > RANK[a] ? b : a));
+}
+
+/**
+ * Delay before the next poll: the interval with ±10 % jitter, backing off after failures
+ * (×2 per consecutive failure, at most 4 intervals or 30 s, whichever is larger than the interval).
+ */
+export function nextPollDelay(intervalMs: number, consecutiveFailures: number, random: () => number = Math.random): number {
+  const jitter = 1 + (random() * 2 - 1) * 0.1;
+  if (consecutiveFailures <= 1) return Math.round(intervalMs * jitter);
+  const cap = Math.max(intervalMs, Math.min(4 * intervalMs, 30_000));
+  return Math.round(Math.min(cap, intervalMs * 2 ** (consecutiveFailures - 1)) * jitter);
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { TelemetryStore, seriesKey } from "./store";
+
+describe("telemetry store", () => {
+  it("keeps points per series, reports changes, ignores out-of-order values and prunes by window", () => {
+    const st = new TelemetryStore(1000);
+    const s = (value: number, t: number, entity = "p1") => ({ system: "a", entity, metric: "allocated", labels: { profile_id: entity }, value, observedAt: t });
+    expect(st.addSamples([s(1, 100), s(5, 100, "p2")])).toHaveLength(2);
+    expect(st.addSamples([s(1, 200)])).toHaveLength(0);
+    expect(st.addSamples([s(2, 300)])).toHaveLength(1);
+    st.addSamples([s(9, 250)]);
+    expect(st.latest("a", "allocated", "p1")?.v).toBe(2);
+    expect(st.seriesFor("a", "allocated")).toHaveLength(2);
+    st.prune(1250);
+    expect(st.seriesFor("a", "allocated", "p1")[0]?.points.map((p) => p.t)).toEqual([300]);
+    expect(st.seriesFor("a", "allocated", "p2")).toHaveLength(0);
+    expect(seriesKey(s(1, 1))).toBe("a|p1|allocated|profile_id=p1");
+  });
+
+  it("stores each report once per system and id", () => {
+    const st = new TelemetryStore();
+    const r = { system: "f", kind: "RECONCILIATION_REPORT", id: "r1", fields: {}, observedAt: 1 };
+    expect(st.addReports([r, r])).toHaveLength(1);
+    expect(st.addReports([r])).toHaveLength(0);
+    expect(st.reportsFor("f", "RECONCILIATION_REPORT")).toHaveLength(1);
+  });
+});

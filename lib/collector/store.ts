@@ -1,0 +1,123 @@
+import type { Report, Sample } from "../telemetry/model";
+
+// The in-memory recent window the rules read: every polled value per series for the last
+// `windowMs`, and recent reports per system. History beyond it lives in the database.
+
+export interface Point {
+  t: number;
+  v: number;
+}
+
+export interface Series {
+  key: string;
+  system: string;
+  entity: string;
+  metric: string;
+  labels: Record<string, string>;
+  points: Point[];
+}
+
+export function labelsKey(labels: Record<string, string>): string {
+  const keys = Object.keys(labels).sort();
+  return keys.map((k) => `${k}=${labels[k]}`).join(",");
+}
+
+export function seriesKey(s: Pick<Sample, "system" | "entity" | "metric" | "labels">): string {
+  return `${s.system}|${s.entity}|${s.metric}|${labelsKey(s.labels)}`;
+}
+
+export class TelemetryStore {
+  private readonly series = new Map<string, Series>();
+  private readonly bySystemMetric = new Map<string, Set<string>>();
+  private readonly reports = new Map<string, Report[]>();
+  private readonly seenReportIds = new Map<string, Set<string>>();
+
+  constructor(public readonly windowMs = 65 * 60_000) {}
+
+  /** Adds samples; returns the keys of series whose latest value changed (or are new). */
+  addSamples(samples: Sample[]): string[] {
+    const changed: string[] = [];
+    for (const s of samples) {
+      const key = seriesKey(s);
+      let ser = this.series.get(key);
+      if (!ser) {
+        ser = { key, system: s.system, entity: s.entity, metric: s.metric, labels: s.labels, points: [] };
+        this.series.set(key, ser);
+        const idx = `${s.system}|${s.metric}`;
+        let set = this.bySystemMetric.get(idx);
+        if (!set) this.bySystemMetric.set(idx, (set = new Set()));
+        set.add(key);
+      }
+      const last = ser.points[ser.points.length - 1];
+      if (last && s.observedAt < last.t) continue; // out of order: ignore older values
+      if (!last || !Object.is(last.v, s.value)) changed.push(key);
+      if (last && last.t === s.observedAt) last.v = s.value;
+      else ser.points.push({ t: s.observedAt, v: s.value });
+    }
+    return changed;
+  }
+
+  /** Adds reports not seen before (by system and id); returns the new ones. */
+  addReports(reports: Report[]): Report[] {
+    const fresh: Report[] = [];
+    for (const r of reports) {
+      let seen = this.seenReportIds.get(r.system);
+      if (!seen) this.seenReportIds.set(r.system, (seen = new Set()));
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      let list = this.reports.get(r.system);
+      if (!list) this.reports.set(r.system, (list = []));
+      list.push(r);
+      fresh.push(r);
+    }
+    for (const list of this.reports.values()) list.sort((a, b) => a.observedAt - b.observedAt);
+    return fresh;
+  }
+
+  seriesFor(system: string, metric: string, entity?: string): Series[] {
+    const keys = this.bySystemMetric.get(`${system}|${metric}`);
+    if (!keys) return [];
+    const out: Series[] = [];
+    for (const k of keys) {
+      const s = this.series.get(k);
+      if (s && (entity === undefined || s.entity === entity)) out.push(s);
+    }
+    return out;
+  }
+
+  latest(system: string, metric: string, entity?: string): (Point & { series: Series }) | undefined {
+    let best: (Point & { series: Series }) | undefined;
+    for (const s of this.seriesFor(system, metric, entity)) {
+      const p = s.points[s.points.length - 1];
+      if (p && (!best || p.t > best.t)) best = { ...p, series: s };
+    }
+    return best;
+  }
+
+  reportsFor(system: string, kind?: string, since = 0): Report[] {
+    return (this.reports.get(system) ?? []).filter((r) => (kind === undefined || r.kind === kind) && r.observedAt >= since);
+  }
+
+  allSeries(system?: string): Series[] {
+    const all = [...this.series.values()];
+    return system === undefined ? all : all.filter((s) => s.system === system);
+  }
+
+  /** Drops points and reports older than the window. */
+  prune(now: number): void {
+    const cutoff = now - this.windowMs;
+    for (const [key, s] of this.series) {
+      const i = s.points.findIndex((p) => p.t >= cutoff);
+      if (i === -1) {
+        this.series.delete(key);
+        this.bySystemMetric.get(`${s.system}|${s.metric}`)?.delete(key);
+      } else if (i > 0) s.points.splice(0, i);
+    }
+    for (const [system, list] of this.reports) {
+      const keep = list.filter((r) => r.observedAt >= cutoff);
+      this.reports.set(system, keep);
+      const seen = this.seenReportIds.get(system);
+      if (seen && seen.size > 50_000) this.seenReportIds.set(system, new Set(keep.map((r) => r.id)));
+    }
+  }
+}
