@@ -86,7 +86,8 @@ describe("collector", () => {
     expect(seenStaleAt).toBeGreaterThan(0);
     expect(seenStaleAt - hungAt).toBeLessThanOrEqual(2 * 250 + 300 + 150); // two intervals after the last success
     expect(maxInFlight).toBe(1);
-    expect(events.some((e) => e.type === "freshness" && e.freshness === "stale")).toBe(true);
+    await expect.poll(() => events.some((e) => e.type === "freshness" && e.freshness === "stale"), { timeout: 1000 }).toBe(true);
+    expect(events.some((e) => e.type === "freshness" && e.freshness === "ok" && e.at > hungAt)).toBe(false);
   });
 
   it("treats an adapter that throws as an error on that target only", async () => {

@@ -64,6 +64,8 @@ export interface CollectorOptions {
   random?: () => number;
   /** How often freshness is re-checked between polls (ms). */
   freshnessTickMs?: number;
+  /** Sent as User-Agent on every poll, so targets can tell which console instance polls them. */
+  userAgent?: string;
 }
 
 interface TargetRuntime {
@@ -146,7 +148,7 @@ export class Collector {
       const token = t.credentials.bearerTokenEnv ? this.o.secret(t.credentials.bearerTokenEnv) : undefined;
       let outcome;
       try {
-        outcome = await rt.poller({ target: t, token, timeoutMs: t.timeoutMs ?? this.o.config.defaults.timeoutMs, maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
+        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: t.timeoutMs ?? this.o.config.defaults.timeoutMs, maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
       } catch (err) {
         // Adapters must not throw; if one does, the target is in error, and nothing else stops.
         outcome = { samples: [], reports: [], endpoints: [{ path: "(adapter)", ok: false, samples: 0, reports: 0, error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` } }] };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, check, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 // Foundation tables. Later features add their own tables in new migrations.
 
@@ -64,3 +64,60 @@ export const auditLog = pgTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+// ── Telemetry history (collector) ────────────────────────────────────────────────────────────
+
+/** Raw samples, at most one per series per history resolution, kept for the raw window. */
+export const telemetrySamples = pgTable(
+  "telemetry_samples",
+  {
+    seriesKey: text("series_key").notNull(),
+    system: text("system").notNull(),
+    entity: text("entity").notNull(),
+    metric: text("metric").notNull(),
+    labels: jsonb("labels").notNull(),
+    value: doublePrecision("value").notNull(),
+    observedAt: timestamp("observed_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt), index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt)],
+);
+
+/** One-minute rollups of samples older than the raw window, kept for the retention period. */
+export const telemetryRollups = pgTable(
+  "telemetry_rollups_1m",
+  {
+    seriesKey: text("series_key").notNull(),
+    system: text("system").notNull(),
+    entity: text("entity").notNull(),
+    metric: text("metric").notNull(),
+    labels: jsonb("labels").notNull(),
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    avg: doublePrecision("avg").notNull(),
+    min: doublePrecision("min").notNull(),
+    max: doublePrecision("max").notNull(),
+    last: doublePrecision("last").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.seriesKey, t.bucket] }), index("telemetry_rollups_metric_idx").on(t.system, t.metric, t.bucket)],
+);
+
+/** Structured log reports (pushed to /api/ingest or pulled); one row per (system, id). */
+export const reports = pgTable(
+  "reports",
+  {
+    system: text("system").notNull(),
+    id: text("id").notNull(),
+    kind: text("kind").notNull(),
+    fields: jsonb("fields").notNull(),
+    observedAt: timestamp("observed_at", { withTimezone: true, precision: 3 }).notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.system, t.id] }), index("reports_kind_idx").on(t.system, t.kind, t.observedAt)],
+);
+
+/** The collector leader's latest view of each source, so every console instance can show it. */
+export const sourceStatus = pgTable("source_status", {
+  system: text("system").primaryKey(),
+  status: jsonb("status").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});

@@ -246,6 +246,13 @@ export class Fleet {
     };
   }
 
+  /** Requests a system has received (by path and by user agent); for counting pollers in tests. */
+  requestStats(target: string): { byPath: Record<string, number>; byAgent: Record<string, { count: number; lastAt: number }> } {
+    const server = this.servers.get(target);
+    if (!server) throw new FleetError(404, `unknown system "${target}"`);
+    return { byPath: Object.fromEntries(server.requestStats.byPath), byAgent: Object.fromEntries(server.requestStats.byAgent) };
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

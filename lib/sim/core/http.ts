@@ -88,6 +88,8 @@ export class SimServer {
   private timers = new Set<NodeJS.Timeout>();
   private boundPort = 0;
   fault: ActiveFault | null = null;
+  /** Every request received, counted by "METHOD path" and by user agent, so tests can count pollers. */
+  readonly requestStats = { byPath: new Map<string, number>(), byAgent: new Map<string, { count: number; lastAt: number }>() };
 
   constructor(
     private readonly host: string,
@@ -154,6 +156,11 @@ export class SimServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const pathKey = `${(req.method ?? "GET").toUpperCase()} ${(req.url ?? "/").split("?")[0]}`;
+    this.requestStats.byPath.set(pathKey, (this.requestStats.byPath.get(pathKey) ?? 0) + 1);
+    const agent = String(req.headers["user-agent"] ?? "(none)");
+    const seen = this.requestStats.byAgent.get(agent);
+    this.requestStats.byAgent.set(agent, { count: (seen?.count ?? 0) + 1, lastAt: Date.now() });
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;

@@ -8,6 +8,8 @@ export interface PollContext {
   target: TargetConfig;
   /** Bearer token resolved from target.credentials.bearerTokenEnv, if any. */
   token?: string;
+  /** User-Agent to send (identifies the console instance); optional. */
+  userAgent?: string;
   timeoutMs: number;
   maxBytes: number;
   /** Wall-clock time of this poll (ms); used as observedAt where the source gives no time. */

@@ -1,0 +1,100 @@
+import "server-only";
+
+// Leader election among console instances sharing one PostgreSQL: the instance holding a session
+// advisory lock runs the collector. The lock lives on a dedicated connection, so it is released
+// the moment that instance dies or loses its connection, and another takes over on its next try.
+
+export const COLLECTOR_LOCK_KEY = 7_243_100;
+export const CHANGES_CHANNEL = "watchfloor_changes";
+
+export interface LeaderCallbacks {
+  onLead(): void;
+  onLose(reason: string): void;
+}
+
+export class PostgresLeaderLock {
+  private sql: import("postgres").Sql | null = null;
+  private timer?: NodeJS.Timeout;
+  private leading = false;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly cb: LeaderCallbacks,
+    private readonly retryMs = 2000,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.attempt();
+  }
+
+  private async connect() {
+    const { default: postgres } = await import("postgres");
+    const sql = postgres(this.url, { max: 1, idle_timeout: 0, onnotice: () => {}, connect_timeout: 5 });
+    this.sql = sql;
+    return sql;
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const sql = this.sql ?? (await this.connect());
+      if (!this.leading) {
+        const [row] = await sql<{ got: boolean }[]>`select pg_try_advisory_lock(${COLLECTOR_LOCK_KEY}) as got`;
+        if (row?.got) {
+          this.leading = true;
+          this.cb.onLead();
+        }
+      } else {
+        await sql`select 1`; // still connected, so still holding the lock
+      }
+    } catch (err) {
+      if (this.leading) {
+        this.leading = false;
+        this.cb.onLose(`lost the database connection holding the collector lock: ${(err as Error).message}`);
+      }
+      const old = this.sql;
+      this.sql = null;
+      void old?.end({ timeout: 1 }).catch(() => {});
+    }
+    if (!this.stopped) {
+      this.timer = setTimeout(() => void this.attempt(), this.retryMs);
+      this.timer.unref?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.leading) this.cb.onLose("stopping");
+    this.leading = false;
+    await this.sql?.end({ timeout: 2 }).catch(() => {});
+    this.sql = null;
+  }
+}
+
+/** LISTEN/NOTIFY fan-out of change events between console instances. */
+export class PostgresChangeBus {
+  private sql: import("postgres").Sql | null = null;
+
+  constructor(private readonly url: string) {}
+
+  async start(onMessage: (payload: string) => void): Promise<void> {
+    const { default: postgres } = await import("postgres");
+    this.sql = postgres(this.url, { max: 2, onnotice: () => {}, connect_timeout: 5 });
+    await this.sql.listen(CHANGES_CHANNEL, onMessage);
+  }
+
+  async publish(payload: string): Promise<void> {
+    await this.sql?.notify(CHANGES_CHANNEL, payload.slice(0, 7900));
+  }
+
+  async stop(): Promise<void> {
+    await this.sql?.end({ timeout: 2 }).catch(() => {});
+    this.sql = null;
+  }
+}

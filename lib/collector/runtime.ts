@@ -1,0 +1,142 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { FleetConfig } from "../config/fleet";
+import type { Db } from "../db/client";
+import type { Report, SystemKind } from "../telemetry/model";
+import type { Poller } from "../telemetry/sources/types";
+import { Collector, type CollectorEvent } from "./collector";
+import { DbHistorySink, rollupAndPrune } from "./history";
+import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
+import { TelemetryStore } from "./store";
+
+// One collector runtime per process. With the embedded database this process always leads; with
+// PostgreSQL the instance holding the advisory lock leads and the others follow, receiving change
+// events over LISTEN/NOTIFY. Viewers never cause polls: only the leader's collector polls.
+
+export type RuntimeEvent = CollectorEvent | { type: "role"; role: "leader" | "follower"; at: number; reason?: string };
+
+export interface RuntimeOptions {
+  config: FleetConfig;
+  db: Db;
+  /** PostgreSQL URL; absent = embedded database, always leader. */
+  databaseUrl?: string;
+  pollerFor: (kind: SystemKind) => Poller;
+  secret: (name: string) => string | undefined;
+  /** User agent the pollers send (identifies this instance to targets). */
+  instanceId?: string;
+  historyResolutionMs?: number;
+  retentionEveryMs?: number;
+}
+
+export class CollectorRuntime {
+  readonly instanceId: string;
+  readonly events = new EventEmitter();
+  readonly store = new TelemetryStore();
+  collector: Collector | null = null;
+  role: "leader" | "follower" = "follower";
+  private lock?: PostgresLeaderLock;
+  private bus?: PostgresChangeBus;
+  private retention?: NodeJS.Timeout;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.instanceId = o.instanceId ?? `watchfloor-${randomUUID().slice(0, 8)}`;
+    this.events.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    if (!this.o.databaseUrl) {
+      this.lead();
+      return;
+    }
+    this.bus = new PostgresChangeBus(this.o.databaseUrl);
+    await this.bus.start((payload) => this.onRemote(payload));
+    this.lock = new PostgresLeaderLock(this.o.databaseUrl, {
+      onLead: () => this.lead(),
+      onLose: (reason) => this.follow(reason),
+    });
+    this.lock.start();
+  }
+
+  private onRemote(payload: string) {
+    try {
+      const msg = JSON.parse(payload) as { from: string; event: RuntimeEvent };
+      if (msg.from === this.instanceId) return;
+      if (msg.event.type === "reports") this.store.addReports(msg.event.reports);
+      this.events.emit("change", msg.event);
+    } catch {
+      /* not ours */
+    }
+  }
+
+  private publish(event: RuntimeEvent) {
+    this.events.emit("change", event);
+    if (this.bus) {
+      // Reports can be large; followers read them from the database, so send only their ids.
+      const slim = event.type === "reports" ? { ...event, reports: event.reports.slice(0, 20) } : event;
+      void this.bus.publish(JSON.stringify({ from: this.instanceId, event: slim })).catch(() => {});
+    }
+  }
+
+  private lead() {
+    if (this.collector) return;
+    this.role = "leader";
+    const sink = new DbHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
+    const collector = new Collector({
+      config: this.o.config,
+      pollerFor: this.o.pollerFor,
+      secret: this.o.secret,
+      store: this.store,
+      sink,
+      userAgent: `Watchfloor-collector/${this.instanceId}`,
+    });
+    collector.events.on("change", (e: CollectorEvent) => this.publish(e));
+    this.collector = collector;
+    collector.start();
+    this.retention = setInterval(() => {
+      void rollupAndPrune(this.o.db, { now: Date.now() }).catch((err) => console.error("[collector] retention failed:", (err as Error).message));
+    }, this.o.retentionEveryMs ?? 5 * 60_000);
+    this.retention.unref?.();
+    this.publish({ type: "role", role: "leader", at: Date.now() });
+  }
+
+  private follow(reason: string) {
+    this.collector?.stop();
+    this.collector = null;
+    if (this.retention) clearInterval(this.retention);
+    this.role = "follower";
+    this.events.emit("change", { type: "role", role: "follower", at: Date.now(), reason } satisfies RuntimeEvent);
+  }
+
+  /** Reports that arrived through ingest: into the recent window, and to every instance. */
+  addReports(reports: Report[]) {
+    const fresh = this.store.addReports(reports);
+    const bySystem = new Map<string, Report[]>();
+    for (const r of fresh) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r]);
+    for (const [system, list] of bySystem) this.publish({ type: "reports", system, reports: list, at: Date.now() });
+  }
+
+  async stop(): Promise<void> {
+    this.collector?.stop();
+    this.collector = null;
+    if (this.retention) clearInterval(this.retention);
+    await this.lock?.stop();
+    await this.bus?.stop();
+  }
+}
+
+const KEY = Symbol.for("watchfloor.collector-runtime");
+type Holder = { [KEY]?: CollectorRuntime };
+
+export function setRuntime(rt: CollectorRuntime | undefined) {
+  (globalThis as Holder)[KEY] = rt;
+}
+
+export function getRuntime(): CollectorRuntime | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
+/** Hands reports received by ingest to this process's runtime, if it runs one. */
+export function publishReports(reports: Report[]) {
+  getRuntime()?.addReports(reports);
+}

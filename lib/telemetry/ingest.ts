@@ -1,0 +1,90 @@
+import "server-only";
+import { timingSafeEqual } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { z } from "zod";
+import type { FleetConfig } from "../config/fleet";
+import type { Report } from "./model";
+
+// NDJSON report ingest (POST /api/ingest), as log shippers send it: one JSON object per line,
+// optionally gzip-compressed, with a per-source bearer token from the fleet config. Validation is
+// per line; the answer names every rejected line. Success is only answered once lines are stored.
+
+export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
+
+export const IngestLine = z.object({
+  id: z.string().min(1).max(200),
+  kind: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case report kind such as RECONCILIATION_REPORT"),
+  ts: z.string().refine((v) => Number.isFinite(Date.parse(v)), "must be an ISO-8601 time"),
+  system: z.string().optional(),
+  fields: z.record(z.string(), z.unknown()).default({}),
+  message: z.string().optional(),
+});
+
+export interface IngestRejection {
+  line: number;
+  error: string;
+}
+
+export interface IngestResult {
+  status: 200 | 207 | 400 | 401 | 403 | 413 | 415;
+  body: { stored?: number; duplicates?: number; accepted?: number; rejected?: IngestRejection[]; error?: string; source?: string };
+}
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Which configured source a bearer token belongs to, or null. */
+export function sourceForToken(cfg: FleetConfig, token: string, secret: (name: string) => string | undefined): string | null {
+  for (const t of cfg.targets) {
+    const name = t.credentials.ingestTokenEnv;
+    const expected = name ? secret(name) : undefined;
+    if (expected && tokenMatches(token, expected)) return t.name;
+  }
+  return null;
+}
+
+export function decodeBody(raw: Buffer, contentEncoding: string | null): { ok: true; text: string } | { ok: false; status: 413 | 415 | 400; error: string } {
+  const enc = (contentEncoding ?? "identity").trim().toLowerCase();
+  if (enc === "identity" || enc === "") return { ok: true, text: raw.toString("utf8") };
+  if (enc !== "gzip") return { ok: false, status: 415, error: `Content-Encoding "${enc}" is not supported (use gzip or none)` };
+  try {
+    return { ok: true, text: gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES }).toString("utf8") };
+  } catch (e) {
+    const tooBig = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || /maxOutputLength|buffer/i.test(String(e));
+    return tooBig ? { ok: false, status: 413, error: `decompressed body exceeds ${MAX_INGEST_BYTES} bytes` } : { ok: false, status: 400, error: "body is not valid gzip" };
+  }
+}
+
+/** Parses NDJSON into reports for `source`, collecting per-line rejections (1-based line numbers). */
+export function parseIngestLines(text: string, source: string): { reports: Report[]; rejected: IngestRejection[] } {
+  const reports: Report[] = [];
+  const rejected: IngestRejection[] = [];
+  const lines = text.split("\n");
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      rejected.push({ line: i + 1, error: "not valid JSON" });
+      return;
+    }
+    const parsed = IngestLine.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      rejected.push({ line: i + 1, error: `${issue.path.join(".") || "line"}: ${issue.message}` });
+      return;
+    }
+    if (parsed.data.system && parsed.data.system !== source) {
+      rejected.push({ line: i + 1, error: `system "${parsed.data.system}" does not match this token's source "${source}"` });
+      return;
+    }
+    const fields = parsed.data.message !== undefined ? { ...parsed.data.fields, message: parsed.data.message } : parsed.data.fields;
+    reports.push({ system: source, kind: parsed.data.kind, id: parsed.data.id, fields, observedAt: Date.parse(parsed.data.ts) });
+  });
+  return { reports, rejected };
+}
