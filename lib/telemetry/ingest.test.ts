@@ -1,0 +1,50 @@
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { FleetConfig } from "../config/fleet";
+import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken } from "./ingest";
+
+const line = (o: Record<string, unknown>) => JSON.stringify({ id: "r1", kind: "RECONCILIATION_REPORT", ts: "2026-11-21T10:00:00.000Z", fields: { orphaned: 0 }, ...o });
+
+describe("ingest parsing", () => {
+  it("accepts valid lines and names every rejected line by number and reason", () => {
+    const text = [line({ id: "a" }), "not json", line({ id: "" }), "", line({ id: "b", kind: "lower" }), line({ id: "c", ts: "yesterday" }), line({ id: "d", system: "other-bot" }), line({ id: "e" })].join("\n");
+    const { reports, rejected } = parseIngestLines(text, "kraken-futures");
+    expect(reports.map((r) => r.id)).toEqual(["a", "e"]);
+    expect(reports[0]).toMatchObject({ system: "kraken-futures", kind: "RECONCILIATION_REPORT", observedAt: Date.parse("2026-11-21T10:00:00.000Z"), fields: { orphaned: 0 } });
+    expect(rejected).toEqual([
+      { line: 2, error: "not valid JSON" },
+      { line: 3, error: expect.stringMatching(/^id:/) },
+      { line: 5, error: expect.stringMatching(/^kind: must be an upper-case/) },
+      { line: 6, error: "ts: must be an ISO-8601 time" },
+      { line: 7, error: 'system "other-bot" does not match this token\'s source "kraken-futures"' },
+    ]);
+  });
+
+  it("keeps the log message with the fields", () => {
+    const { reports } = parseIngestLines(line({ kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED" }), "f");
+    expect(reports[0]?.fields.message).toBe("API circuit breaker OPENED");
+  });
+
+  it("decodes gzip bodies and refuses other encodings and gzip bombs", () => {
+    const text = line({});
+    expect(decodeBody(gzipSync(text), "gzip")).toEqual({ ok: true, text });
+    expect(decodeBody(Buffer.from(text), null)).toEqual({ ok: true, text });
+    expect(decodeBody(Buffer.from(text), "br")).toMatchObject({ ok: false, status: 415 });
+    expect(decodeBody(Buffer.from("nope"), "gzip")).toMatchObject({ ok: false, status: 400 });
+    expect(decodeBody(gzipSync(Buffer.alloc(MAX_INGEST_BYTES + 10, 32)), "gzip")).toMatchObject({ ok: false, status: 413 });
+  });
+
+  it("maps a token to its source in constant time and rejects unknown tokens", () => {
+    const cfg = FleetConfig.parse({
+      targets: [
+        { name: "a", kind: "futures-bot", baseUrl: "http://127.0.0.1:1", credentials: { ingestTokenEnv: "TOKEN_A" } },
+        { name: "b", kind: "futures-bot", baseUrl: "http://127.0.0.1:2", credentials: { ingestTokenEnv: "TOKEN_B" } },
+        { name: "c", kind: "futures-bot", baseUrl: "http://127.0.0.1:3" },
+      ],
+    });
+    const env: Record<string, string> = { TOKEN_A: "alpha-token", TOKEN_B: "bravo-token" };
+    expect(sourceForToken(cfg, "bravo-token", (n) => env[n])).toBe("b");
+    expect(sourceForToken(cfg, "bravo-tokeX", (n) => env[n])).toBeNull();
+    expect(sourceForToken(cfg, "", (n) => env[n])).toBeNull();
+  });
+});
