@@ -1,0 +1,19 @@
+import type { Freshness } from "@/lib/collector/freshness";
+import { Badge } from "./badge";
+
+const LOOK: Record<Freshness, { tone: "ok" | "sev2" | "sev1" | "unknown"; icon: string; text: string }> = {
+  ok: { tone: "ok", icon: "●", text: "fresh" },
+  stale: { tone: "sev2", icon: "◐", text: "stale" },
+  error: { tone: "sev1", icon: "✕", text: "error" },
+  no_data: { tone: "unknown", icon: "?", text: "no data" },
+};
+
+/** Freshness shown with an icon and a word, never by colour alone. */
+export function FreshnessBadge({ freshness }: { freshness: Freshness }) {
+  const l = LOOK[freshness];
+  return (
+    <Badge tone={l.tone} title={`Source freshness: ${l.text}`}>
+      <span aria-hidden="true">{l.icon}</span> {l.text}
+    </Badge>
+  );
+}

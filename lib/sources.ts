@@ -1,0 +1,49 @@
+import "server-only";
+import { requireRole, type Actor } from "./auth/roles";
+import { getFleetConfig } from "./boot";
+import { effectivePollIntervalMs } from "./config/fleet";
+import { getDb } from "./db";
+import { sourceStatus } from "./db/schema";
+import { freshnessOf, worstFreshness, type Freshness } from "./collector/freshness";
+import { getRuntime } from "./collector/runtime";
+import type { TargetStatus } from "./collector/collector";
+
+export interface SourceView extends Omit<TargetStatus, "freshness"> {
+  freshness: Freshness;
+  /** When this status was last written by the collector leader. */
+  updatedAt?: number;
+}
+
+export interface SourcesView {
+  sources: SourceView[];
+  collector: { role: "leader" | "follower" | "not running"; instanceId?: string };
+  now: number;
+}
+
+/**
+ * Every configured target with its freshness, recomputed now from the last success and error, so
+ * a dead collector or a hung target reads as stale rather than as the last good state.
+ */
+export async function listSources(actor: Actor | null): Promise<SourcesView> {
+  requireRole(actor, "viewer");
+  const cfg = getFleetConfig();
+  const now = Date.now();
+  const rt = getRuntime();
+  const live = new Map((rt?.collector?.status() ?? []).map((s) => [s.name, s]));
+  const stored = new Map<string, { status: TargetStatus; updatedAt: Date }>();
+  if (live.size === 0) {
+    for (const row of await (await getDb()).select().from(sourceStatus)) stored.set(row.system, { status: row.status as TargetStatus, updatedAt: row.updatedAt });
+  }
+  const sources = cfg.targets.map((t): SourceView => {
+    const intervalMs = effectivePollIntervalMs(cfg, t);
+    const s = live.get(t.name) ?? stored.get(t.name)?.status;
+    if (!s) {
+      return { name: t.name, label: t.label ?? t.name, kind: t.kind, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness: "no_data", pollCount: 0, endpoints: [], lastSamples: [] };
+    }
+    const errorAt = s.lastError?.at;
+    const recomputed = freshnessOf({ lastSuccessAt: s.lastSuccessAt, lastErrorAt: errorAt !== undefined && errorAt >= (s.lastSuccessAt ?? 0) ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
+    const freshness = s.freshness === "error" || s.freshness === "stale" ? worstFreshness([s.freshness, recomputed]) : recomputed;
+    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, updatedAt: stored.get(t.name)?.updatedAt.getTime() };
+  });
+  return { sources, collector: rt ? { role: rt.role, instanceId: rt.instanceId } : { role: "not running" }, now };
+}
