@@ -27,12 +27,16 @@ export function describeStartupError(err: unknown): string {
   return `Start-up failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
 }
 
-/** Server start-up: validate, open and migrate; on failure print the reason and exit. */
+/** Server start-up: validate, open and migrate, start the collector; on failure print the reason and exit. */
 export async function bootOrExit(): Promise<void> {
   const { getDatabase } = await import("./db");
   try {
     loadStartupConfig();
     await getDatabase();
+    if (env().WATCHFLOOR_COLLECTOR !== "off") {
+      const { startCollector } = await import("./collector/start");
+      await startCollector();
+    }
   } catch (err) {
     console.error(`\n[watchfloor] ${describeStartupError(err)}\n`);
     process.exit(1);

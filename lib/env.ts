@@ -48,6 +48,9 @@ export const EnvSchema = z
     SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(300),
     WATCHFLOOR_SECURE_COOKIES: bool.optional(),
+    // "on": this server process also runs the collector (leading or following); "off": it only
+    // serves (run `npm run collector` separately, PostgreSQL only).
+    WATCHFLOOR_COLLECTOR: z.enum(["on", "off"]).default("on"),
   })
   .superRefine((env, ctx) => {
     const oidc = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;

@@ -18,7 +18,10 @@ export async function prepareDemoFleet(env: NodeJS.ProcessEnv) {
   }
   return {
     async start(o: { seed: number; speed: number; scenarios: string[]; consoleUrl: string }) {
-      const fleet = await startFleet({ config, seed: o.seed, clock: { speed: o.speed } });
+      // Futures bots push their log records to the console's ingest endpoint, as a log shipper would.
+      const futures = config.systems.find((s) => s.kind === "futures-bot");
+      const ingestToken = futures ? env[`INGEST_TOKEN_${futures.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] : undefined;
+      const fleet = await startFleet({ config, seed: o.seed, clock: { speed: o.speed }, ingest: ingestToken ? { url: `${o.consoleUrl}/api/ingest`, token: ingestToken } : undefined });
       for (const spec of o.scenarios) {
         const [name, target] = spec.split("@");
         fleet.startScenario(name!, target);

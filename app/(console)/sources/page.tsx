@@ -62,7 +62,7 @@ export default async function SourcesPage() {
       <div className="space-y-3">
         {sources.map((s) => (
           <details key={s.name} className="rounded-xl border border-line bg-surface p-3">
-            <summary className="cursor-pointer font-medium">{s.label} — {s.endpoints.length} endpoints, {s.lastSamples.length} samples shown</summary>
+            <summary className="cursor-pointer font-medium">{s.label} — {s.endpoints.length} endpoints{s.lastSamples.length ? `, first ${Math.min(50, s.lastSamples.length)} samples of the last poll` : ""}</summary>
             <ul className="mt-3 space-y-1 text-sm">
               {s.endpoints.map((e) => (
                 <li key={e.path} className="flex flex-wrap items-center gap-2">

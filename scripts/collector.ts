@@ -1,0 +1,30 @@
+// `npm run collector`: the telemetry collector alone, for deployments that run it apart from the
+// web servers. Needs DATABASE_URL (PostgreSQL): several may run; exactly one leads at a time.
+import { env } from "../lib/env";
+import { describeStartupError, loadStartupConfig } from "../lib/boot";
+
+async function main() {
+  const e = env();
+  if (!e.DATABASE_URL) {
+    console.error("npm run collector needs DATABASE_URL (PostgreSQL). With the embedded database the console server runs the collector itself.");
+    process.exit(1);
+  }
+  loadStartupConfig();
+  const { startCollector } = await import("../lib/collector/start");
+  const rt = await startCollector();
+  console.log(`[collector] instance ${rt.instanceId} started; waiting for the collector lock`);
+  rt.events.on("change", (ev: { type: string; role?: string; reason?: string }) => {
+    if (ev.type === "role") console.log(`[collector] ${rt.instanceId} is now ${ev.role}${ev.reason ? ` (${ev.reason})` : ""}`);
+  });
+  const stop = async () => {
+    await rt.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  console.error(describeStartupError(err));
+  process.exit(1);
+});
