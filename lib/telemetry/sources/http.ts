@@ -15,6 +15,7 @@ export interface FetchLimitedOptions {
 
 export interface FetchedBody {
   status: number;
+  headers: Headers;
   contentType: string;
   body: string;
   latencyMs: number;
@@ -71,5 +72,5 @@ export async function fetchLimited(url: string, o: FetchLimitedOptions): Promise
     const snippet = body.replace(/\s+/g, " ").slice(0, 160);
     return err("http", `HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`);
   }
-  return { ok: true, value: { status: res.status, contentType, body, latencyMs } };
+  return { ok: true, value: { status: res.status, headers: res.headers, contentType, body, latencyMs } };
 }

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { bool, id, num, str } from "./common";
+
+// spot-exchange GET /admin/state (seed 004; credential).
+
+/** Seed 004's symbol modes, in order of severity; the index is the sample value. */
+export const SYMBOL_MODES = ["NORMAL", "CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"] as const;
+export type SymbolMode = (typeof SYMBOL_MODES)[number];
+
+/** Settlement policy per seed 004 §3.2: normal, throttle past T2, halt past T3. */
+export const SETTLEMENT_POLICIES = ["normal", "throttle", "halt"] as const;
+
+export const SpotAdminState = z.object({
+  symbols: z
+    .array(z.object({ symbol: id, mode: str, openOrders: num, lastPrice: num, tradesLastSecond: num, lastSeq: num }))
+    .nullish(),
+  withdrawalsHalted: bool,
+  conflation: bool,
+  bookDepthDefault: num,
+  // contender: null means "nobody contests the lease" (0), absent means "not reported".
+  leader: z.object({ node: str, fencingToken: num, contender: z.string().nullable().optional() }).nullish(),
+  postgres: z.object({ primary: str, up: bool }).nullish(),
+  kafka: z.object({ brokersUp: num, brokersTotal: num, outboxPending: num, ledgerConsumerLag: num }).nullish(),
+  settlement: z.object({ lagP99Seconds: num, t2Seconds: num, t3Seconds: num, policy: str }).nullish(),
+  websocket: z.object({ clients: num, backlogPerConnection: num, loadRatio: num }).nullish(),
+});
+export type SpotAdminState = z.infer<typeof SpotAdminState>;
