@@ -44,6 +44,8 @@ export interface TargetStatus {
   lastError?: { kind: string; detail: string; at: number; path?: string };
   lastLatencyMs?: number;
   pollCount: number;
+  /** When counters last went down (the target restarted), with how many series. */
+  lastCounterReset?: { at: number; series: number };
   endpoints: EndpointStatus[];
   /** The samples the last successful poll produced (first 200), for debugging a target. */
   lastSamples: Sample[];
@@ -52,6 +54,7 @@ export interface TargetStatus {
 export type CollectorEvent =
   | { type: "freshness"; system: string; freshness: Freshness; previous: Freshness; at: number }
   | { type: "samples"; system: string; changed: number; at: number }
+  | { type: "counter_reset"; system: string; series: string[]; at: number }
   | { type: "reports"; system: string; reports: Report[]; at: number };
 
 export interface CollectorOptions {
@@ -80,6 +83,7 @@ interface TargetRuntime {
   cursor?: string;
   lastFreshness: Freshness;
   lastSamples: Sample[];
+  lastCounterReset?: { at: number; series: number };
 }
 
 export class Collector {
@@ -163,6 +167,10 @@ export class Collector {
       if (outcome.samples.length) {
         rt.lastSamples = outcome.samples.slice(0, 200);
         const changed = this.store.addSamples(outcome.samples);
+        if (this.store.lastResets.length) {
+          rt.lastCounterReset = { at: done, series: this.store.lastResets.length };
+          this.events.emit("change", { type: "counter_reset", system: name, series: this.store.lastResets.slice(0, 20), at: done } satisfies CollectorEvent);
+        }
         this.events.emit("change", { type: "samples", system: name, changed: changed.length, at: done } satisfies CollectorEvent);
       }
       const fresh = this.store.addReports(outcome.reports);
@@ -234,6 +242,7 @@ export class Collector {
           : undefined,
       lastLatencyMs: rt.state.lastLatencyMs,
       pollCount: rt.pollCount,
+      lastCounterReset: rt.lastCounterReset,
       endpoints: [...rt.endpoints.values()].map((e) => ({ ...e, freshness: freshnessOf(e, rt.intervalMs, now) })),
       lastSamples: rt.lastSamples,
     };

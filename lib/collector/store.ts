@@ -34,9 +34,13 @@ export class TelemetryStore {
 
   constructor(public readonly windowMs = 65 * 60_000) {}
 
+  /** Series keys of counters (`*_total`) whose value went down in the last addSamples call. */
+  lastResets: string[] = [];
+
   /** Adds samples; returns the keys of series whose latest value changed (or are new). */
   addSamples(samples: Sample[]): string[] {
     const changed: string[] = [];
+    this.lastResets = [];
     for (const s of samples) {
       const key = seriesKey(s);
       let ser = this.series.get(key);
@@ -50,6 +54,8 @@ export class TelemetryStore {
       }
       const last = ser.points[ser.points.length - 1];
       if (last && s.observedAt < last.t) continue; // out of order: ignore older values
+      // A counter that goes down means the process restarted; rate logic must not read it as negative.
+      if (last && s.metric.endsWith("_total") && s.value < last.v) this.lastResets.push(key);
       if (!last || !Object.is(last.v, s.value)) changed.push(key);
       if (last && last.t === s.observedAt) last.v = s.value;
       else ser.points.push({ t: s.observedAt, v: s.value });
