@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { openDatabase } from "../db/client";
+import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { startTestFleet } from "../sim/testing";
+import type { Fleet } from "../sim";
+import { CHANGES_CHANNEL } from "./leader";
+
+// Two collector processes (`npm run collector`) on one real PostgreSQL: exactly one polls the
+// targets; when it is killed (-9) the other takes over within 10 s; change events reach every
+// listener through LISTEN/NOTIFY before and after the handover.
+
+let pg: TestPostgres;
+let fleet: Fleet;
+let dir: string;
+const procs: Array<{ proc: ChildProcess; instance?: string; out: string }> = [];
+
+function startCollectorProcess(env: NodeJS.ProcessEnv) {
+  const entry = { proc: spawn("npx", ["tsx", "--conditions=react-server", "scripts/collector.ts"], { env, stdio: "pipe", detached: true }), out: "" as string, instance: undefined as string | undefined };
+  const onData = (b: Buffer) => {
+    entry.out += b.toString();
+    const m = entry.out.match(/instance (watchfloor-[0-9a-f]+) started/);
+    if (m) entry.instance = m[1];
+  };
+  entry.proc.stdout!.on("data", onData);
+  entry.proc.stderr!.on("data", onData);
+  procs.push(entry);
+  return entry;
+}
+
+function killGroup(proc: ChildProcess) {
+  try {
+    if (proc.pid) process.kill(-proc.pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+}
+
+/** User agents that polled a target within the last `ms`. */
+function activePollers(target: string, ms: number): string[] {
+  const now = Date.now();
+  return Object.entries(fleet.requestStats(target).byAgent)
+    .filter(([agent, v]) => agent.startsWith("Watchfloor-collector/") && now - v.lastAt < ms)
+    .map(([agent]) => agent.replace("Watchfloor-collector/", ""));
+}
+
+async function waitUntil(what: string, fn: () => boolean, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  pg = await startTestPostgres();
+  fleet = await startTestFleet({ clock: { speed: 1 }, admin: false });
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of procs) killGroup(p.proc);
+  await fleet?.stop();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("collector leadership across processes", () => {
+  it("one poller per target, handover within 10 s, events fan out to every listener", async () => {
+    const url = await createDatabase(pg.url, "wf_leader");
+    const h = await openDatabase({ url });
+    dir = mkdtempSync(path.join(tmpdir(), "wf-leader-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, NODE_ENV: "test" };
+    const targets = fleet.systems.map((s) => {
+      const name = `TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`;
+      env[name] = s.credential;
+      return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: name } };
+    });
+    writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: 500, timeoutMs: 400 }, targets }));
+    env.WATCHFLOOR_FLEET_CONFIG = path.join(dir, "fleet.yaml");
+
+    // A listener standing in for a console instance's viewers.
+    const { default: postgres } = await import("postgres");
+    const listener = postgres(url, { max: 1, onnotice: () => {} });
+    const events: Array<{ from: string; at: number }> = [];
+    await listener.listen(CHANGES_CHANNEL, (payload) => events.push({ from: (JSON.parse(payload) as { from: string }).from, at: Date.now() }));
+
+    const a = startCollectorProcess(env);
+    const b = startCollectorProcess(env);
+    await waitUntil("both collector processes to start", () => Boolean(a.instance && b.instance), 45_000);
+    await waitUntil("a leader to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1500).length === 1), 20_000);
+
+    // Over several intervals, every target is polled by exactly one instance: the same one.
+    await new Promise((r) => setTimeout(r, 2000));
+    const leaders = new Set(fleet.systems.flatMap((s) => activePollers(s.name, 2000)));
+    expect([...leaders]).toHaveLength(1);
+    const leader = [...leaders][0]!;
+    const [dead, survivor] = leader === a.instance ? [a, b] : [b, a];
+    expect(survivor.instance).not.toBe(leader);
+    await waitUntil("change events from the leader", () => events.some((e) => e.from === leader), 5000);
+
+    killGroup(dead.proc); // kill -9 the whole process tree (npx → tsx → node)
+    const killedAt = Date.now();
+    await waitUntil("the survivor to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1000).includes(survivor.instance!)), 15_000);
+    const handoverMs = Date.now() - killedAt;
+    expect(handoverMs).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const s of fleet.systems) expect(activePollers(s.name, 1000)).toEqual([survivor.instance]);
+    await waitUntil("change events from the new leader", () => events.some((e) => e.from === survivor.instance && e.at > killedAt), 5000);
+
+    await listener.end();
+    await h.close();
+  }, 120_000);
+});
