@@ -29,7 +29,7 @@ export default defineConfig({
     {
       name: "phone",
       dependencies: ["setup"],
-      testIgnore: /oidc|server-action|postgres/,
+      testIgnore: /oidc|server-action|postgres|ingest/,
       use: { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent },
     },
   ],

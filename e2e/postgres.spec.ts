@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
+import { freePort, startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
 import { signInWithForm } from "./support";
 
 // The same production build against a real PostgreSQL 15 via DATABASE_URL: migrations run at
 // start, sign-in works, readiness reports the database and turns 503 while it is down.
 
-const PORT = 3101;
-const BASE = `http://localhost:${PORT}`;
+let PORT = 0;
+let BASE = "";
 let pg: TestPostgres;
 let server: ChildProcess;
 
@@ -31,6 +31,8 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   pg = await startTestPostgres();
+  PORT = await freePort();
+  BASE = `http://localhost:${PORT}`;
   const env = {
     ...process.env,
     NODE_ENV: "production" as const,
@@ -44,12 +46,24 @@ test.beforeAll(async () => {
   const add = spawn("npx", ["tsx", "--conditions=react-server", "scripts/users.ts", "add", "pg-commander", "--role", "commander", "--password", "pg-commander-password"], { env, stdio: "pipe" });
   const code = await new Promise<number | null>((resolve) => add.on("exit", resolve));
   expect(code).toBe(0);
-  server = spawn("npx", ["next", "start", "-p", String(PORT)], { env, stdio: "pipe" });
-  await waitFor(`${BASE}/api/health/ready`, 200);
+  // Its own process group, so the whole tree (npx → next) can be stopped.
+  server = spawn("npx", ["next", "start", "-p", String(PORT)], { env, stdio: "pipe", detached: true });
+  let output = "";
+  server.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+  server.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+  await waitFor(`${BASE}/api/health/ready`, 200).catch((err: Error) => {
+    throw new Error(`${err.message}\nserver output:\n${output.slice(-3000)}`);
+  });
 });
 
 test.afterAll(async () => {
-  server?.kill("SIGTERM");
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+  }
   await pg?.stop();
 });
 

@@ -26,6 +26,11 @@ export interface SourcesView {
  */
 export async function listSources(actor: Actor | null): Promise<SourcesView> {
   requireRole(actor, "viewer");
+  return readSources();
+}
+
+/** The same view without a user check: for the board snapshot, which checks its own readers. */
+export async function readSources(): Promise<SourcesView> {
   const cfg = getFleetConfig();
   const now = Date.now();
   const rt = getRuntime();

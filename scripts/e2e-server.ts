@@ -1,7 +1,7 @@
 // The server the end-to-end tests run against: a throwaway embedded database seeded with known
 // users, a real OpenID provider on loopback, and the production build (`next start`).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -9,6 +9,8 @@ import { openDatabase } from "../lib/db/client";
 import { createUser } from "../lib/users/service";
 import type { Actor, Role } from "../lib/auth/roles";
 import { startOidcProvider } from "../lib/testing/oidc-provider";
+import { loadSimFleetConfig, startFleet } from "../lib/sim";
+import { stringify } from "yaml";
 import { E2E_BASE_URL, E2E_PORT, LOCAL_USERS, OIDC_CLIENT, OIDC_PORT, OIDC_USERS } from "../e2e/fixtures/users";
 
 async function main() {
@@ -28,6 +30,20 @@ async function main() {
     accounts: Object.values(OIDC_USERS),
   });
 
+  // The simulated fleet on ephemeral ports at real time; specs drive scenarios through its admin API
+  // (its address is written to e2e/.auth/fleet.json).
+  const fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 11, clock: { speed: 1 }, portBase: 0 });
+  const fleetEnv: Record<string, string> = {};
+  const targets = fleet.systems.map((s) => {
+    const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    fleetEnv[tokenEnv] = s.credential;
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) } };
+  });
+  const fleetFile = path.join(dataDir, "fleet.yaml");
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, targets }));
+  mkdirSync("e2e/.auth", { recursive: true });
+  writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems }, null, 2));
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
@@ -40,7 +56,9 @@ async function main() {
     OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
     OIDC_NAME: "Test SSO",
     SIGNIN_MAX_FAILURES: "20",
-    SIM_TOKEN_ALPHA_BOT: "e2e", SIM_TOKEN_BETA_BOT: "e2e", SIM_TOKEN_KRAKEN_FUTURES: "e2e", SIM_TOKEN_SPOT_EXCHANGE: "e2e", INGEST_TOKEN_KRAKEN_FUTURES: "e2e",
+    WATCHFLOOR_FLEET_CONFIG: fleetFile,
+    ...fleetEnv,
+    INGEST_TOKEN_KRAKEN_FUTURES: "e2e",
   };
   const server = spawn("npx", ["next", "start", "-p", String(E2E_PORT)], { stdio: "inherit", env });
   const stop = async () => {
@@ -50,6 +68,7 @@ async function main() {
   process.on("SIGTERM", stop);
   server.on("exit", async (code) => {
     await oidc.stop();
+    await fleet.stop();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(code ?? 0);
   });

@@ -1,9 +1,14 @@
 import { redirect } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { Shell } from "@/components/shell/shell";
+import { Providers } from "@/components/providers";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const actor = await getActor();
   if (!actor) redirect("/signin");
-  return <Shell actor={actor}>{children}</Shell>;
+  return (
+    <Shell actor={actor}>
+      <Providers>{children}</Providers>
+    </Shell>
+  );
 }

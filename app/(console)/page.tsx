@@ -1,27 +1,23 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { getActor } from "@/lib/auth/session";
-import { listTargets } from "@/lib/fleet";
+import { roleAtLeast } from "@/lib/auth/roles";
+import { getBoard } from "@/lib/board/api";
 import { PageHeader } from "@/components/ui/page-header";
-import { SystemTile } from "@/components/board/system-tile";
-import { NotBuiltYet } from "@/components/ui/empty-state";
+import { BoardClient } from "@/components/board/board-client";
+import { acknowledgeFindingAction } from "./actions";
 
 export const metadata: Metadata = { title: "Board" };
 
 export default async function BoardPage() {
-  const targets = listTargets(await getActor());
+  const actor = await getActor();
+  const initial = await getBoard(actor);
   return (
     <>
-      <PageHeader title="Severity board" description="SEV1, SEV2 and SEV3 findings across the fleet, live." />
-      <section aria-labelledby="systems" className="mb-6">
-        <h2 id="systems" className="mb-2 text-sm font-semibold tracking-wide text-muted uppercase">Systems</h2>
-        <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-4">
-          {targets.map((t) => <SystemTile key={t.name} {...t} />)}
-        </ul>
-      </section>
-      <NotBuiltYet screen="The live board">
-        <p>Findings will appear here in SEV1, SEV2, SEV3 and Unknown lanes once the telemetry collector and the severity rules are running.</p>
-        <p>Every system above is shown as Unknown because nothing has been polled yet.</p>
-      </NotBuiltYet>
+      <PageHeader title="Severity board" description="Open findings across the fleet by severity, live. Unknown means the data is too old to tell — never healthy." />
+      <Suspense>
+        <BoardClient initial={initial} acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined} />
+      </Suspense>
     </>
   );
 }

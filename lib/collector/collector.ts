@@ -252,8 +252,18 @@ export class Collector {
     return [...this.targets.values()].map((rt) => this.statusOf(rt));
   }
 
-  freshness(system: string): Freshness {
+  /** Freshness of a target, or of one of its endpoints when `endpoint` is given. */
+  freshness(system: string, endpoint?: string): Freshness {
     const rt = this.targets.get(system);
-    return rt ? this.freshnessOfTarget(rt, this.now()) : "no_data";
+    if (!rt) return "no_data";
+    const now = this.now();
+    if (endpoint === undefined) return this.freshnessOfTarget(rt, now);
+    const ep = rt.endpoints.get(endpoint);
+    // A poll that has not come back yet still ages the endpoint: take the target's own state into account.
+    return ep ? worstFreshness([freshnessOf(ep, rt.intervalMs, now), freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok"]) : freshnessOf(rt.state, rt.intervalMs, now) === "ok" ? "no_data" : freshnessOf(rt.state, rt.intervalMs, now);
+  }
+
+  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"] }> {
+    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds }));
   }
 }

@@ -9,12 +9,17 @@ import { Collector, type CollectorEvent } from "./collector";
 import { DbHistorySink, rollupAndPrune } from "./history";
 import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
 import { TelemetryStore } from "./store";
+import { BoardEngine } from "../board/engine";
 
 // One collector runtime per process. With the embedded database this process always leads; with
 // PostgreSQL the instance holding the advisory lock leads and the others follow, receiving change
 // events over LISTEN/NOTIFY. Viewers never cause polls: only the leader's collector polls.
 
-export type RuntimeEvent = CollectorEvent | { type: "role"; role: "leader" | "follower"; at: number; reason?: string };
+export type RuntimeEvent =
+  | CollectorEvent
+  | { type: "role"; role: "leader" | "follower"; at: number; reason?: string }
+  | { type: "board"; version: number; at: number }
+  | { type: "ack"; findingId: string; at: number };
 
 export interface RuntimeOptions {
   config: FleetConfig;
@@ -34,6 +39,7 @@ export class CollectorRuntime {
   readonly events = new EventEmitter();
   readonly store = new TelemetryStore();
   collector: Collector | null = null;
+  board: BoardEngine | null = null;
   role: "leader" | "follower" = "follower";
   private lock?: PostgresLeaderLock;
   private bus?: PostgresChangeBus;
@@ -90,9 +96,17 @@ export class CollectorRuntime {
       sink,
       userAgent: `Watchfloor-collector/${this.instanceId}`,
     });
-    collector.events.on("change", (e: CollectorEvent) => this.publish(e));
+    const board = new BoardEngine({ collector, store: this.store, db: this.o.db, onChange: (version) => this.publish({ type: "board", version, at: Date.now() }) });
+    collector.events.on("change", (e: CollectorEvent) => {
+      board.schedule();
+      // Sample ticks are frequent and only matter locally (the board engine); share the rest.
+      if (e.type === "samples") this.events.emit("change", e);
+      else this.publish(e);
+    });
     this.collector = collector;
+    this.board = board;
     collector.start();
+    board.start();
     this.retention = setInterval(() => {
       void rollupAndPrune(this.o.db, { now: Date.now() }).catch((err) => console.error("[collector] retention failed:", (err as Error).message));
     }, this.o.retentionEveryMs ?? 5 * 60_000);
@@ -103,6 +117,8 @@ export class CollectorRuntime {
   private follow(reason: string) {
     this.collector?.stop();
     this.collector = null;
+    this.board?.stop();
+    this.board = null;
     if (this.retention) clearInterval(this.retention);
     this.role = "follower";
     this.events.emit("change", { type: "role", role: "follower", at: Date.now(), reason } satisfies RuntimeEvent);
@@ -114,11 +130,19 @@ export class CollectorRuntime {
     const bySystem = new Map<string, Report[]>();
     for (const r of fresh) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r]);
     for (const [system, list] of bySystem) this.publish({ type: "reports", system, reports: list, at: Date.now() });
+    this.board?.schedule();
+  }
+
+  /** Tells every instance that something viewers see changed (e.g. an acknowledgement). */
+  announce(event: RuntimeEvent) {
+    this.publish(event);
   }
 
   async stop(): Promise<void> {
     this.collector?.stop();
     this.collector = null;
+    this.board?.stop();
+    this.board = null;
     if (this.retention) clearInterval(this.retention);
     await this.lock?.stop();
     await this.bus?.stop();

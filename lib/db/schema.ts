@@ -121,3 +121,50 @@ export const sourceStatus = pgTable("source_status", {
   status: jsonb("status").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
 });
+
+// ── Findings (severity board) ───────────────────────────────────────────────────────────────
+
+/** The current state of every finding that is, or was recently, not ok. Written by the leader. */
+export const findings = pgTable(
+  "findings",
+  {
+    id: text("id").primaryKey(),
+    ruleId: text("rule_id").notNull(),
+    system: text("system").notNull(),
+    entity: text("entity").notNull(),
+    state: text("state").notNull(),
+    severity: text("severity").notNull(),
+    finding: jsonb("finding").notNull(),
+    since: timestamp("since", { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("findings_state_idx").on(t.state)],
+);
+
+/** Every state change of every finding, for its history and the incident timeline. */
+export const findingTransitions = pgTable(
+  "finding_transitions",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    findingId: text("finding_id").notNull(),
+    fromState: text("from_state"),
+    toState: text("to_state").notNull(),
+    severity: text("severity").notNull(),
+    summary: text("summary").notNull(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("finding_transitions_finding_idx").on(t.findingId, t.at)],
+);
+
+/** Acknowledgements, scoped to one occurrence of a finding (its onset time). */
+export const findingAcks = pgTable(
+  "finding_acks",
+  {
+    findingId: text("finding_id").notNull(),
+    onset: timestamp("onset", { withTimezone: true, precision: 3 }).notNull(),
+    userId: text("user_id").notNull(),
+    userName: text("user_name").notNull(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.findingId, t.onset] })],
+);

@@ -492,6 +492,7 @@ export function mapSpotAdminState(doc: SpotAdminState, m: MapContext): Sample[] 
   if (l) {
     s.add("leader.fencingToken", l.fencingToken);
     if (l.contender !== undefined) s.add("leader.contended", l.contender !== null);
+    if (l.contender && typeof l.contender === "object" && l.contender.fencingToken !== undefined) s.add("leader.contenderFencingToken", l.contender.fencingToken);
   }
   s.add("postgres.up", doc.postgres?.up);
   const k = doc.kafka;

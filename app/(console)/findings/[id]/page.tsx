@@ -1,0 +1,89 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getActor } from "@/lib/auth/session";
+import { getFindingDetail } from "@/lib/board/finding-detail";
+import { NotFound } from "@/lib/errors";
+import { RUNBOOKS } from "@/lib/rules/runbooks";
+import { PageHeader } from "@/components/ui/page-header";
+import { Badge } from "@/components/ui/badge";
+import { TableScroll } from "@/components/ui/table-scroll";
+import { AutoRefresh } from "@/components/live/auto-refresh";
+
+export const metadata: Metadata = { title: "Finding" };
+
+const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+
+export default async function FindingPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  let d;
+  try {
+    d = await getFindingDetail(await getActor(), decodeURIComponent(id));
+  } catch (err) {
+    if (err instanceof NotFound) notFound();
+    throw err;
+  }
+  const f = d.finding;
+  const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
+  const tone = f.state === "critical" ? "sev1" : f.state === "warning" ? "sev2" : f.state === "unknown" ? "unknown" : "ok";
+  return (
+    <>
+      <AutoRefresh ms={5000} />
+      <PageHeader title={f.title} description={f.summary} actions={<Badge tone={tone}>{f.severity} {f.state === "ok" ? "cleared" : f.state}</Badge>} />
+      <div className="grid gap-4 lg:grid-cols-2">
+        <section aria-labelledby="rule-h" className="rounded-xl border border-line bg-surface p-4">
+          <h2 id="rule-h" className="font-semibold">The rule</h2>
+          <p className="mt-2 text-sm">{d.rule?.description ?? "This rule is no longer in the catalog."}</p>
+          <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dt className="text-muted">System</dt><dd className="font-mono">{f.system}</dd>
+            <dt className="text-muted">Entity</dt><dd className="font-mono">{f.entity === "*" ? "the system" : f.entity}</dd>
+            <dt className="text-muted">Since</dt><dd>{utc(f.since)}</dd>
+            <dt className="text-muted">Last evaluated</dt><dd>{utc(f.lastEvaluated)}</dd>
+            {d.rule ? <><dt className="text-muted">From</dt><dd>{d.rule.seed === "console" ? "Watchfloor" : `seed runbook ${d.rule.seed}`}</dd></> : null}
+            {runbook ? <><dt className="text-muted">Runbook</dt><dd><Link className="text-accent hover:underline" href={`/runbooks?runbook=${f.runbook}`}>{runbook.title}</Link></dd></> : null}
+            {f.escalationDueAt ? <><dt className="text-muted">Escalation</dt><dd>{f.escalationDueAt <= d.now ? "due now" : `due ${utc(f.escalationDueAt)}`}{f.escalation ? ` — ${f.escalation}` : ""}</dd></> : null}
+          </dl>
+        </section>
+        <section aria-labelledby="ev-h" className="rounded-xl border border-line bg-surface p-4">
+          <h2 id="ev-h" className="font-semibold">Evidence</h2>
+          {f.evidence.window ? <p className="mt-1 text-sm text-muted">Window: {f.evidence.window.description} ({utc(f.evidence.window.from)} – {utc(f.evidence.window.to)})</p> : null}
+          <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            {f.evidence.values.map((v) => (
+              <div key={v.label} className="contents"><dt className="text-muted">{v.label}</dt><dd className="font-mono">{String(v.value)}{v.at ? <span className="text-muted"> at {utc(v.at).slice(11)}</span> : null}</dd></div>
+            ))}
+          </dl>
+          {f.evidence.thresholds ? (
+            <>
+              <h3 className="mt-4 text-sm font-semibold">Thresholds in force</h3>
+              <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                {Object.entries(f.evidence.thresholds).map(([k, v]) => (
+                  <div key={k} className="contents"><dt className="font-mono text-muted">{k}</dt><dd className="font-mono">{String(v)}</dd></div>
+                ))}
+              </dl>
+            </>
+          ) : null}
+        </section>
+      </div>
+      <section aria-labelledby="hist-h" className="mt-6">
+        <h2 id="hist-h" className="mb-2 font-semibold">State changes</h2>
+        <TableScroll label="State changes">
+          <table className="w-full min-w-[36rem] text-sm">
+            <thead className="border-b border-line text-left text-muted"><tr><th scope="col" className="px-3 py-2">Time (UTC)</th><th scope="col" className="px-3 py-2">Change</th><th scope="col" className="px-3 py-2">Summary</th></tr></thead>
+            <tbody>
+              {d.transitions.length === 0 ? <tr><td colSpan={3} className="px-3 py-2 text-muted">No state changes recorded yet.</td></tr> : null}
+              {d.transitions.map((t, i) => (
+                <tr key={i} className="border-b border-line last:border-0"><td className="px-3 py-2 font-mono whitespace-nowrap">{utc(t.at)}</td><td className="px-3 py-2">{t.from ?? "new"} → {t.to} ({t.severity})</td><td className="px-3 py-2">{t.summary}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      </section>
+      <section aria-labelledby="ack-h" className="mt-6">
+        <h2 id="ack-h" className="mb-2 font-semibold">Acknowledgements</h2>
+        {d.acks.length === 0 ? <p className="text-sm text-muted">Nobody has acknowledged this finding.</p> : (
+          <ul className="space-y-1 text-sm">{d.acks.map((a, i) => <li key={i}>{a.by} at {utc(a.at)} (occurrence since {utc(a.onset)})</li>)}</ul>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
+import { Badge } from "../ui/badge";
+import { FreshnessBadge } from "../ui/freshness-badge";
+import { FindingCard, relative, type AcknowledgeAction } from "./finding-card";
+import { useLiveBoard, type LiveStatus } from "./use-live-board";
+
+const LANES = [
+  { key: "SEV1", title: "SEV1", hint: "Loss of funds or uncontrolled exposure possible" },
+  { key: "SEV2", title: "SEV2", hint: "Trading degraded, risk controls active" },
+  { key: "SEV3", title: "SEV3", hint: "Partial degradation, observability, configuration" },
+  { key: "unknown", title: "Unknown", hint: "No fresh data: state cannot be known" },
+] as const;
+
+function laneOf(f: BoardFinding): (typeof LANES)[number]["key"] {
+  return f.state === "unknown" ? "unknown" : f.severity;
+}
+
+function useNow(ms = 1000) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+function StatusPill({ status }: { status: LiveStatus }) {
+  if (status.state === "live") return <Badge tone="ok" title="Receiving live updates"><span aria-hidden="true">●</span> live</Badge>;
+  if (status.state === "reconnecting") return <Badge tone="sev2" title="The live stream dropped; polling until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>;
+  return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {new Date(status.since).toISOString().slice(11, 19)} UTC</Badge>;
+}
+
+export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction }) {
+  const { board, status } = useLiveBoard(initial);
+  const now = useNow();
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const system = params.get("system") ?? "";
+  const severity = params.get("severity") ?? "";
+  const state = params.get("state") ?? "";
+
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    router.replace(`${pathname}${next.size ? `?${next}` : ""}`, { scroll: false });
+  };
+
+  const systems = useMemo(() => new Map(board.systems.map((s) => [s.name, s])), [board.systems]);
+  const visible = board.findings.filter(
+    (f) => (!system || f.system === system) && (!severity || f.severity === severity) && (!state || f.state === state),
+  );
+  const sev1 = board.findings.filter((f) => f.severity === "SEV1" && f.state !== "unknown").length;
+  // The snapshot is at most a few seconds old when live; when not live, say how old it is.
+  const snapshotAge = now - board.generatedAt;
+  const stale = status.state !== "live" && snapshotAge > 10_000;
+
+  useEffect(() => {
+    document.title = `${sev1 ? `(${sev1} SEV1) ` : ""}Board · Watchfloor`;
+  }, [sev1]);
+
+  // Opt-in browser notification for a SEV1 not seen before.
+  const [notify, setNotify] = useState(false);
+  const seen = useRef(new Set(board.findings.filter((f) => f.severity === "SEV1").map((f) => f.id)));
+  useEffect(() => {
+    for (const f of board.findings) {
+      if (f.severity !== "SEV1" || f.state === "unknown" || seen.current.has(f.id)) continue;
+      seen.current.add(f.id);
+      if (notify && typeof Notification !== "undefined" && Notification.permission === "granted") new Notification(`SEV1: ${f.title}`, { body: f.summary, tag: f.id });
+    }
+  }, [board.findings, notify]);
+
+  return (
+    <div>
+      <div className="mb-4 flex flex-wrap items-center gap-2">
+        <StatusPill status={status} />
+        <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
+        {typeof Notification !== "undefined" ? (
+          <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
+            className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
+            {notify ? "SEV1 notifications on" : "Notify me of new SEV1"}
+          </button>
+        ) : null}
+      </div>
+      {stale ? (
+        <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+          This board is {relative(snapshotAge)} old and not updating. Do not read it as current.
+        </p>
+      ) : null}
+
+      <section aria-labelledby="systems-h" className="mb-5">
+        <h2 id="systems-h" className="sr-only">Systems</h2>
+        <ul className="grid gap-2 sm:grid-cols-2 xl:grid-cols-4">
+          {board.systems.map((s) => (
+            <li key={s.name}>
+              <button type="button" onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
+                className={`w-full rounded-lg border bg-surface p-3 text-left ${system === s.name ? "border-accent" : "border-line"}`}>
+                <span className="flex items-start justify-between gap-2">
+                  <span className="min-w-0">
+                    <span className="block font-medium break-words">{s.label}</span>
+                    <span className="block font-mono text-xs break-all text-muted">{s.kind}</span>
+                  </span>
+                  <FreshnessBadge freshness={s.freshness} />
+                </span>
+                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+                  {s.simulated ? <Badge>simulated</Badge> : null}
+                  data {s.lastSuccessAt ? `${relative(now - s.lastSuccessAt)} old` : "never received"}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <form className="mb-5 flex flex-wrap items-end gap-3" aria-label="Filter findings" onSubmit={(e) => e.preventDefault()}>
+        <div>
+          <label htmlFor="flt-system" className="block text-xs text-muted">System</label>
+          <select id="flt-system" value={system} onChange={(e) => setFilter("system", e.target.value)} className="min-h-10 rounded-md border border-line bg-bg px-2">
+            <option value="">All systems</option>
+            {board.systems.map((s) => <option key={s.name} value={s.name}>{s.label}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="flt-sev" className="block text-xs text-muted">Severity</label>
+          <select id="flt-sev" value={severity} onChange={(e) => setFilter("severity", e.target.value)} className="min-h-10 rounded-md border border-line bg-bg px-2">
+            <option value="">All</option>
+            <option>SEV1</option>
+            <option>SEV2</option>
+            <option>SEV3</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="flt-state" className="block text-xs text-muted">State</label>
+          <select id="flt-state" value={state} onChange={(e) => setFilter("state", e.target.value)} className="min-h-10 rounded-md border border-line bg-bg px-2">
+            <option value="">All</option>
+            <option value="critical">critical</option>
+            <option value="warning">warning</option>
+            <option value="unknown">unknown</option>
+          </select>
+        </div>
+        {system || severity || state ? (
+          <button type="button" onClick={() => router.replace(pathname, { scroll: false })} className="min-h-10 rounded-md border border-line px-3 text-sm">Clear filters</button>
+        ) : null}
+      </form>
+
+      <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
+        {LANES.map((lane) => {
+          const items = visible.filter((f) => laneOf(f) === lane.key);
+          return (
+            <section key={lane.key} aria-labelledby={`lane-${lane.key}`} className="min-w-0" data-lane={lane.key}>
+              <h2 id={`lane-${lane.key}`} className="mb-2 flex items-baseline gap-2">
+                <span className={`text-lg font-bold ${lane.key === "SEV1" ? "text-sev1" : lane.key === "SEV2" ? "text-sev2" : lane.key === "SEV3" ? "text-sev3" : "text-unknown"}`}>{lane.title}</span>
+                <span className="text-sm text-muted">{items.length} open</span>
+              </h2>
+              <p className="mb-2 text-xs text-muted">{lane.hint}</p>
+              <div className="space-y-3">
+                {items.length === 0 ? (
+                  <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
+                ) : (
+                  items.map((f) => <FindingCard key={f.id} f={f} now={now} dataAt={systems.get(f.system)?.lastSuccessAt} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
+                )}
+              </div>
+            </section>
+          );
+        })}
+      </div>
+
+      {board.cleared.length ? (
+        <section aria-labelledby="cleared-h" className="mt-8">
+          <h2 id="cleared-h" className="mb-2 text-sm font-semibold tracking-wide text-muted uppercase">Cleared in the last 15 minutes</h2>
+          <ul className="space-y-1 text-sm">
+            {board.cleared.map((f) => (
+              <li key={f.id} data-cleared={f.id}>
+                <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+"use client";
+
+import Link from "next/link";
+import { useState, useTransition } from "react";
+import type { BoardFinding } from "@/lib/board/snapshot";
+import { RUNBOOKS } from "@/lib/rules/runbooks";
+import type { ActionResult } from "@/lib/errors";
+import { Badge } from "../ui/badge";
+
+const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | "ok"; icon: string; label: string }> = {
+  critical: { tone: "sev1", icon: "▲", label: "critical" },
+  warning: { tone: "sev2", icon: "◆", label: "warning" },
+  unknown: { tone: "unknown", icon: "?", label: "unknown" },
+  ok: { tone: "ok", icon: "✓", label: "cleared" },
+};
+
+export function relative(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d`;
+}
+
+function utc(t: number) {
+  return new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
+
+export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
+
+export function FindingCard({ f, now, dataAt, simulated, acknowledge }: { f: BoardFinding; now: number; dataAt?: number; simulated: boolean; acknowledge?: AcknowledgeAction }) {
+  const [pending, start] = useTransition();
+  const [error, setError] = useState<string>();
+  const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
+  const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
+  const escalateIn = f.escalationDueAt !== undefined ? f.escalationDueAt - now : undefined;
+  return (
+    <article aria-labelledby={`f-${f.id}`} className="rounded-lg border border-line bg-surface p-3 shadow-sm" data-finding={f.id} data-rule={f.ruleId}>
+      <div className="flex flex-wrap items-center gap-1.5">
+        <Badge tone={look.tone} title={`State: ${look.label}`}>
+          <span aria-hidden="true">{look.icon}</span> {f.severity} {look.label}
+        </Badge>
+        <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span>
+        {simulated ? <Badge title="Raised by the built-in simulator">simulated</Badge> : null}
+      </div>
+      <h3 id={`f-${f.id}`} className="mt-1.5 font-semibold leading-snug">
+        <Link href={`/findings/${encodeURIComponent(f.id)}`} className="hover:underline">{f.title}</Link>
+      </h3>
+      <p className="mt-1 text-sm">{f.summary}</p>
+      {f.evidence.values.length ? (
+        <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+          {f.evidence.values.slice(0, 3).map((v) => (
+            <div key={v.label} className="contents">
+              <dt className="text-muted">{v.label}</dt>
+              <dd className="font-mono">{String(v.value)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+      <p className="mt-2 text-xs text-muted">
+        Since {relative(now - f.since)} ago ({utc(f.since)}) · data age {dataAt ? `${relative(now - dataAt)}` : "unknown"}
+      </p>
+      {escalateIn !== undefined ? (
+        <p className={`mt-1 text-xs font-semibold ${escalateIn <= 0 ? "text-sev1" : "text-sev2"}`}>
+          {escalateIn <= 0 ? "Escalate now" : `Escalate in ${relative(escalateIn)}`}{f.escalation ? ` — ${f.escalation}` : ""}
+        </p>
+      ) : null}
+      <div className="mt-3 flex flex-wrap items-center gap-2">
+        {f.ack ? (
+          <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>
+        ) : acknowledge ? (
+          <button type="button" disabled={pending} onClick={() => start(async () => {
+            const r = await acknowledge(f.id);
+            setError(r.ok ? undefined : r.message);
+          })} className="min-h-10 rounded-md border border-line px-3 text-sm font-medium hover:bg-surface-2">
+            {pending ? "Acknowledging…" : "Acknowledge"}
+          </button>
+        ) : (
+          <span className="text-xs text-muted">Not acknowledged</span>
+        )}
+        {runbook ? <Link href={`/runbooks?runbook=${f.runbook}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Runbook: {runbook.title}</Link> : null}
+        <Link href={`/incidents?finding=${encodeURIComponent(f.id)}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Open incident</Link>
+      </div>
+      {error ? <p role="alert" className="mt-2 text-xs text-sev1">{error}</p> : null}
+    </article>
+  );
+}

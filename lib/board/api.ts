@@ -1,0 +1,14 @@
+import "server-only";
+import { requireRole, type Actor } from "../auth/roles";
+import { getBoardFeed } from "../live/board-feed";
+import type { BoardSnapshot } from "./snapshot";
+
+/** The board as JSON for a signed-in viewer (the same snapshot the stream sends). */
+export async function getBoardJson(actor: Actor | null): Promise<string> {
+  requireRole(actor, "viewer");
+  return getBoardFeed().current();
+}
+
+export async function getBoard(actor: Actor | null): Promise<BoardSnapshot> {
+  return JSON.parse(await getBoardJson(actor)) as BoardSnapshot;
+}

@@ -1,0 +1,38 @@
+import "server-only";
+import { asc, eq } from "drizzle-orm";
+import { getDb } from "../db";
+import { findingAcks, findingTransitions, findings as findingsTable } from "../db/schema";
+import { requireRole, type Actor } from "../auth/roles";
+import { getRuntime } from "../collector/runtime";
+import { NotFound } from "../errors";
+import { ruleById } from "../rules";
+import type { Finding } from "../rules/types";
+
+export interface FindingDetail {
+  finding: Finding;
+  rule?: { id: string; title: string; description: string; seed: string; defaults: Record<string, unknown> };
+  transitions: Array<{ from: string | null; to: string; severity: string; summary: string; at: number }>;
+  acks: Array<{ by: string; at: number; onset: number }>;
+  now: number;
+}
+
+export async function getFindingDetail(actor: Actor | null, id: string): Promise<FindingDetail> {
+  requireRole(actor, "viewer");
+  const db = await getDb();
+  let finding = getRuntime()?.board?.findings.get(id);
+  if (!finding) {
+    const [row] = await db.select().from(findingsTable).where(eq(findingsTable.id, id));
+    finding = row?.finding as Finding | undefined;
+  }
+  if (!finding) throw new NotFound(`No finding ${id}.`);
+  const rule = ruleById(finding.ruleId);
+  const transitions = await db.select().from(findingTransitions).where(eq(findingTransitions.findingId, id)).orderBy(asc(findingTransitions.at)).limit(500);
+  const acks = await db.select().from(findingAcks).where(eq(findingAcks.findingId, id));
+  return {
+    finding,
+    rule: rule ? { id: rule.id, title: rule.title, description: rule.description, seed: rule.seed, defaults: rule.defaults } : undefined,
+    transitions: transitions.map((t) => ({ from: t.fromState, to: t.toState, severity: t.severity, summary: t.summary, at: t.at.getTime() })),
+    acks: acks.map((a) => ({ by: a.userName, at: a.at.getTime(), onset: a.onset.getTime() })),
+    now: Date.now(),
+  };
+}

@@ -1,0 +1,88 @@
+import "server-only";
+import { and, gt, inArray, ne, or, eq } from "drizzle-orm";
+import { getDb } from "../db";
+import { findingAcks, findings as findingsTable } from "../db/schema";
+import { getRuntime } from "../collector/runtime";
+import { readSources } from "../sources";
+import type { Freshness } from "../collector/freshness";
+import type { Finding } from "../rules/types";
+
+// What the board (and, later, the status view) shows: systems with their freshness, open
+// findings with their acknowledgement, and findings that cleared recently. Built once per change
+// and shared by every viewer.
+
+export const CLEARED_WINDOW_MS = 15 * 60_000;
+
+export interface SystemTile {
+  name: string;
+  label: string;
+  kind: string;
+  simulated: boolean;
+  freshness: Freshness;
+  lastSuccessAt?: number;
+  lastError?: string;
+}
+
+export interface BoardFinding extends Finding {
+  ack?: { by: string; at: number };
+}
+
+export interface BoardSnapshot {
+  generatedAt: number;
+  collector: string;
+  systems: SystemTile[];
+  findings: BoardFinding[];
+  cleared: BoardFinding[];
+}
+
+const SEVERITY_ORDER = { SEV1: 0, SEV2: 1, SEV3: 2 } as const;
+
+function byUrgency(a: Finding, b: Finding) {
+  if (a.state === "unknown" && b.state !== "unknown") return 1;
+  if (b.state === "unknown" && a.state !== "unknown") return -1;
+  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.state === "critical" ? -1 : 0) - (b.state === "critical" ? -1 : 0) || a.since - b.since;
+}
+
+export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapshot> {
+  const sources = await readSources();
+  const rt = getRuntime();
+  let open: Finding[];
+  let cleared: Finding[];
+  if (rt?.board) {
+    const all = [...rt.board.findings.values()];
+    open = all.filter((f) => f.state !== "ok");
+    const board = rt.board;
+    cleared = all.filter((f) => f.state === "ok" && board.cleared.has(f.id));
+  } else {
+    const db = await getDb();
+    // The leader stores a finding only once it has been non-ok, so an ok row is one that cleared.
+    const rows = await db
+      .select({ finding: findingsTable.finding, state: findingsTable.state })
+      .from(findingsTable)
+      .where(or(ne(findingsTable.state, "ok"), and(eq(findingsTable.state, "ok"), gt(findingsTable.since, new Date(now - CLEARED_WINDOW_MS)))));
+    open = rows.filter((r) => r.state !== "ok").map((r) => r.finding as Finding);
+    cleared = rows.filter((r) => r.state === "ok").map((r) => r.finding as Finding);
+  }
+  const acks = new Map<string, { by: string; at: number }>();
+  if (open.length) {
+    const db = await getDb();
+    const rows = await db.select().from(findingAcks).where(inArray(findingAcks.findingId, open.map((f) => f.id)));
+    const onset = new Map(open.map((f) => [f.id, f.since]));
+    for (const r of rows) if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
+  }
+  return {
+    generatedAt: now,
+    collector: sources.collector.role,
+    systems: sources.sources.map((s) => ({
+      name: s.name,
+      label: s.label,
+      kind: s.kind,
+      simulated: s.simulated,
+      freshness: s.freshness,
+      lastSuccessAt: s.lastSuccessAt,
+      lastError: s.lastError ? `${s.lastError.kind}: ${s.lastError.detail}` : undefined,
+    })),
+    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id) })),
+    cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
+  };
+}

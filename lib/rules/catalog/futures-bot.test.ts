@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { RuleHarness, T0 } from "../testing";
+
+const S = 1000;
+const M = 60 * S;
+const fut = () => new RuleHarness("futures-bot");
+
+/** RECONCILIATION_REPORT every 60 s; fields per cycle index. */
+function recon(h: RuleHarness, n: number, fields: (i: number) => Record<string, unknown>) {
+  for (let i = 0; i < n; i++) h.report(T0 + i * M, "RECONCILIATION_REPORT", { orphaned: 0, phantom: 0, qty_mismatch: 0, qty_synced: 0, pending_adopted: 0, state_adjustments_deduped: 0, state_adjustments_logged: 0, issues: [], ...fields(i) });
+  return h;
+}
+const orphan = (...syms: string[]) => ({ orphaned: syms.length, issues: syms.map((symbol) => ({ type: "ORPHANED", symbol })) });
+
+describe("REGISTRY_AUDIT_REPORT (seed 003)", () => {
+  it("violations_total > 0 is critical SEV1 with immediate escalation; the others warn", () => {
+    const h = fut().report(T0, "REGISTRY_AUDIT_REPORT", { trigger: "restart", violations_total: 2, duplicate_active_symbol_keys: 1, non_terminal_in_closed_history: 0, remaining_qty_violations: 1 });
+    expect(h.one("registry_audit_violations", T0 + S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 });
+    expect(h.one("registry_audit_duplicate_keys", T0 + S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("registry_audit_non_terminal_closed", T0 + S).state).toBe("ok");
+    expect(h.one("registry_audit_remaining_qty", T0 + S).summary).toMatch(/fill-ledger corruption/);
+    expect(h.freshness("stale", "/logs").one("registry_audit_violations", T0 + S).state).toBe("unknown");
+  });
+});
+
+describe("RECONCILIATION_REPORT orphaned/phantom", () => {
+  it("warns at >= 1 in a cycle, critical at 3 distinct in 15 minutes, clears after 3 clean cycles", () => {
+    const h = recon(fut(), 8, (i) => (i === 0 ? orphan("A") : i === 1 ? orphan("A", "B") : i === 2 ? orphan("A", "B", "C") : i < 5 ? orphan("A") : orphan()));
+    expect(h.one("recon_orphaned", T0 + 10 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 distinct: boundary
+    expect(h.one("recon_orphaned", T0 + 2 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 });
+    expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // 2 clean cycles
+    expect(h.one("recon_orphaned", T0 + 7 * M + 10 * S).state).toBe("ok");
+  });
+  it("a cycle that did not report is not clean", () => {
+    const h = recon(fut(), 3, (i) => orphan(...["A", "B", "C"].slice(0, i + 1)));
+    expect(h.one("recon_orphaned", T0 + 9 * M).state).toBe("critical");
+  });
+  it("one orphan seen every cycle is not a spike", () => {
+    expect(recon(fut(), 10, () => orphan("A")).one("recon_orphaned", T0 + 9 * M + S).state).toBe("warning");
+  });
+});
+
+describe("qty_mismatch, qty_synced, pending_adopted, dedupe", () => {
+  it("qty_mismatch: warning per cycle, critical when persistent for 3 cycles", () => {
+    const h = recon(fut(), 4, (i) => ({ qty_mismatch: i >= 1 ? 1 : 0 }));
+    expect(h.one("recon_qty_mismatch", T0 + M + S)).toMatchObject({ state: "warning", severity: "SEV3", escalationDueAt: T0 + 3 * M });
+    expect(h.one("recon_qty_mismatch", T0 + 2 * M + S).state).toBe("warning");
+    expect(h.one("recon_qty_mismatch", T0 + 3 * M + S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 3 * M });
+  });
+  it("qty_synced: >= 3 per cycle warns; a sustained rise over 30 minutes is critical", () => {
+    expect(recon(fut(), 3, (i) => ({ qty_synced: i === 2 ? 3 : 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("warning");
+    expect(recon(fut(), 3, () => ({ qty_synced: 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("ok");
+    const rising = recon(fut(), 31, (i) => ({ qty_synced: Math.floor(i / 10) }));
+    expect(rising.one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
+  });
+  it("pending_adopted: critical when it follows every restart", () => {
+    const h = fut();
+    for (const r of [0, 10, 20]) h.report(T0 + r * M, "REGISTRY_AUDIT_REPORT", { trigger: r === 0 ? "startup" : "restart", violations_total: 0 });
+    recon(h, 25, (i) => ({ pending_adopted: i === 1 || i === 11 ? 1 : 0 }));
+    expect(h.one("recon_pending_adopted", T0 + M + S).state).toBe("warning");
+    expect(h.one("recon_pending_adopted", T0 + 11 * M + S).state).toBe("critical");
+    expect(h.one("recon_pending_adopted", T0 + 20 * M + 30 * S).state).toBe("critical"); // latest restart in its grace period
+    expect(h.one("recon_pending_adopted", T0 + 24 * M + S).state).toBe("ok");
+  });
+  it("dedupe dominating logged for more than 30 minutes is critical but SEV3", () => {
+    const h = recon(fut(), 40, () => ({ state_adjustments_deduped: 40, state_adjustments_logged: 1 }));
+    expect(h.one("recon_dedupe", T0 + 30 * M)).toMatchObject({ state: "warning", escalationDueAt: T0 + 30 * M });
+    expect(h.one("recon_dedupe", T0 + 31 * M)).toMatchObject({ state: "critical", severity: "SEV3" });
+  });
+});
+
+describe("kill switch, circuit breaker, status", () => {
+  it("severity by reason", () => {
+    const margin = fut().hold(T0, T0 + 20 * M, "killSwitch.active", 1, { labels: { reason: "margin_critical" }, step: 2 * S }).hold(T0, T0 + 20 * M, "killSwitch.since", T0, { step: 2 * S });
+    expect(margin.one("kill_switch", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2", runbook: "margin-critical", escalationDueAt: T0 + 15 * M });
+    expect(margin.one("kill_switch", T0 + 15 * M).state).toBe("critical");
+    const inv = fut().at(T0, "killSwitch.active", 1, "*", { reason: "invariant_violation" });
+    expect(inv.one("kill_switch", T0 + S)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "kill-switch-recovery" });
+    const cleared = fut().at(T0, "killSwitch.active", 1, "*", { reason: "margin_critical" }).at(T0 + 2 * S, "killSwitch.active", 0, "*", {});
+    expect(cleared.one("kill_switch", T0 + 3 * S).state).toBe("ok");
+    const fromLogs = fut().report(T0, "KILL_SWITCH_ACTIVATED", { reason: "invariant_violation" });
+    expect(fromLogs.one("kill_switch", T0 + M).severity).toBe("SEV1");
+    expect(inv.freshness("stale", "/status").one("kill_switch", T0 + S).state).toBe("unknown");
+  });
+  it("circuit breaker warns, critical after 5 minutes open", () => {
+    const h = fut().hold(T0, T0 + 6 * M, "circuitBreaker.open", 1).hold(T0, T0 + 6 * M, "circuitBreaker.openedAt", T0);
+    expect(h.one("circuit_breaker", T0 + 5 * M)).toMatchObject({ state: "warning", escalationDueAt: T0 + 5 * M });
+    expect(h.one("circuit_breaker", T0 + 5 * M + 2 * S).state).toBe("critical");
+  });
+  it("stopped bot is critical", () => {
+    expect(fut().hold(T0, T0 + M, "status", 2).one("futures_bot_stopped", T0 + M).state).toBe("critical");
+    expect(fut().hold(T0, T0 + M, "status", 1).one("futures_bot_stopped", T0 + M).state).toBe("ok");
+  });
+});
+
+describe("log patterns", () => {
+  it("repeated CORRUPTED_POSITION escalates; one is a warning; both age out of the hour", () => {
+    const h = fut().report(T0, "CORRUPTED_POSITION", { symbol: "PF_XBTUSD" });
+    expect(h.one("corrupted_position", T0 + S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    h.report(T0 + 10 * M, "CORRUPTED_POSITION", { symbol: "PF_ETHUSD" });
+    expect(h.one("corrupted_position", T0 + 10 * M)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 10 * M });
+    expect(h.one("corrupted_position", T0 + 70 * M).state).toBe("ok");
+  });
+  it("THRESHOLD_MISMATCH per parameter and INVARIANT_VIOLATION", () => {
+    const h = fut().report(T0, "THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }).report(T0, "INVARIANT_VIOLATION", { invariant: "max_position_notional" });
+    expect(h.one("threshold_mismatch", T0 + S, "auction_max_margin_util")).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(h.one("invariant_violation_report", T0 + S, "max_position_notional")).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+});
+
+describe("positions and margin", () => {
+  it("missing stop-loss after the grace period; take-profit a warning", () => {
+    const h = fut().hold(T0, T0 + 2 * M, "has_stop_loss", 0, { entity: "PF_SOLUSD" }).hold(T0, T0 + 2 * M, "has_take_profit", 0, { entity: "PF_SOLUSD" }).hold(T0, T0 + 2 * M, "has_stop_loss", 1, { entity: "PF_XBTUSD" });
+    expect(h.one("missing_stop_loss", T0 + M, "PF_SOLUSD").state).toBe("ok"); // exactly the grace period
+    expect(h.one("missing_stop_loss", T0 + M + 2 * S, "PF_SOLUSD")).toMatchObject({ state: "critical", severity: "SEV2" });
+    expect(h.one("missing_take_profit", T0 + 2 * M, "PF_SOLUSD")).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(h.one("missing_stop_loss", T0 + 2 * M, "PF_XBTUSD").state).toBe("ok");
+  });
+  it("untracked exchange positions per symbol, gone once imported", () => {
+    const h = fut().hold(T0, T0 + M, "untracked_positions", (t) => (t < T0 + 30 * S ? 1 : 0)).hold(T0, T0 + 28 * S, "untracked_position.qty", 0.5, { entity: "PF_LTCUSD" });
+    expect(h.one("untracked_positions", T0 + 20 * S, "PF_LTCUSD")).toMatchObject({ state: "critical", runbook: "position-import" });
+    expect(h.one("untracked_positions", T0 + M).state).toBe("ok");
+  });
+  it("margin utilisation within 5 points warns, over the limit is critical", () => {
+    const at = (u: number) => fut().at(T0, "marginUtilization.auction_max_margin_util", u).at(T0, "marginUtilization.max_margin_utilization_pct", 85).one("margin_utilisation", T0);
+    expect(at(79.9).state).toBe("ok");
+    expect(at(80).state).toBe("warning");
+    expect(at(85).state).toBe("warning");
+    expect(at(85.1)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { RuleHarness, T0 } from "../testing";
+
+const S = 1000;
+const M = 60 * S;
+const spot = (thresholds = {}) => new RuleHarness("spot-exchange", { thresholds });
+
+describe("ledger (seed 004 §3.1)", () => {
+  it("invariant_violation_total increasing is SEV1 critical; a past total is a SEV1 warning", () => {
+    const h = spot().hold(T0, T0 + 20 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : t < T0 + 2 * M ? 1 + Math.floor((t - T0 - M) / 10_000) : 6)).hold(T0, T0 + 20 * M, "withdrawals_halted", 0);
+    expect(h.one("exchange_ledger_invariant", T0 + 50 * S).state).toBe("ok");
+    const f = h.one("exchange_ledger_invariant", T0 + 90 * S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1", runbook: "ledger-invariant-violation" });
+    expect(f.summary).toMatch(/withdrawals NOT halted/);
+    expect(h.one("exchange_ledger_invariant", T0 + 18 * M)).toMatchObject({ state: "warning", severity: "SEV1" });
+    expect(h.freshness("stale", "/metrics").one("exchange_ledger_invariant", T0 + 90 * S).state).toBe("unknown");
+  });
+  it("engine/ledger seq mismatch persisting > 30 s", () => {
+    const h = spot().hold(T0, T0 + M, "ledger_seq_mismatch", (t) => (t < T0 + 10 * S ? 0 : 3));
+    expect(h.one("ledger_seq_mismatch", T0 + 40 * S)).toMatchObject({ state: "warning", escalationDueAt: T0 + 40 * S });
+    expect(h.one("ledger_seq_mismatch", T0 + 42 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+});
+
+describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
+  const lag = (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", (t) => (t < T0 + M ? 1 : t < T0 + 2 * M ? 5 + (t - T0 - M) / 10_000 : 45));
+  it("T2 throttle warning, T3 critical, SEV1 when prolonged; exactly T2 does not fire", () => {
+    const h = lag(spot());
+    expect(h.one("settlement_lag", T0 + M).state).toBe("ok"); // 5 s = T2, not above it
+    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 12 * M });
+    expect(h.one("settlement_lag", T0 + 12 * M + 2 * S).severity).toBe("SEV1");
+  });
+  it("T2/T3 are per-target policy", () => {
+    const h = lag(spot({ settlement_lag: { t2Seconds: 50, t3Seconds: 60 } }));
+    expect(h.one("settlement_lag", T0 + 3 * M).state).toBe("ok");
+  });
+});
+
+describe("split_brain (seed 004 §3.3)", () => {
+  it("duplicate seq per symbol and two lease holders are SEV1; fencing rejections alone warn", () => {
+    const h = spot()
+      .hold(T0, T0 + M, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : 4), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
+      .hold(T0, T0 + M, "duplicate_seq_total", 0, { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
+      .hold(T0, T0 + M, "leader_lease_holder", 1, { labels: { node: "engine-a" } })
+      .hold(T0, T0 + M, "leader_lease_holder", (t) => (t < T0 + 30 * S ? 0 : 1), { labels: { node: "engine-b" } })
+      .hold(T0, T0 + M, "state_hash_divergence_total", 0)
+      .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
+    expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain" });
+    expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
+  });
+});
+
+describe("ws, kafka, postgres, api, edge", () => {
+  it("SLOW_CONSUMER growth: warning, critical with edge strain", () => {
+    const h = spot().hold(T0, T0 + 6 * M, "ws_close_total", (t) => Math.floor((t - T0) / 20_000), { labels: { reason: "SLOW_CONSUMER" } }).hold(T0, T0 + 6 * M, "edge_cpu_usage_ratio", (t) => (t < T0 + 5 * M ? 0.5 : 0.9));
+    expect(h.one("ws_slow_consumer", T0 + 2 * M).state).toBe("ok"); // 6 closes
+    expect(h.one("ws_slow_consumer", T0 + 4 * M)).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(h.one("ws_slow_consumer", T0 + 6 * M)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+  it("Kafka: all brokers down is a SEV2 outage", () => {
+    const h = spot().hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 0)).hold(T0, T0 + M, "kafka_producer_errors_total", 0);
+    expect(h.one("kafka_outage", T0 + 20 * S).state).toBe("ok");
+    expect(h.one("kafka_outage", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", since: T0 + 30 * S });
+  });
+  it("Postgres primary down: SEV2, SEV1 without failover in 5 minutes", () => {
+    const h = spot()
+      .hold(T0, T0 + 6 * M, "postgres_up", (t) => (t < T0 + 10 * S ? 1 : 0), { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 6 * M, "postgres_up", 1, { labels: { node: "pg-b" } })
+      .hold(T0, T0 + 6 * M, "postgres_primary", 1, { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 6 * M, "postgres_primary", 0, { labels: { node: "pg-b" } });
+    expect(h.one("postgres_health", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 5 * M + 10 * S });
+    expect(h.one("postgres_health", T0 + 6 * M).severity).toBe("SEV1");
+  });
+  it("API latency over threshold for more than 5 minutes; error rate tiers", () => {
+    const lat = spot().hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.4);
+    expect(lat.one("api_latency", T0 + 5 * M).state).toBe("ok");
+    expect(lat.one("api_latency", T0 + 5 * M + 2 * S)).toMatchObject({ state: "warning", severity: "SEV3" });
+    const err = (rate: number) => spot().hold(T0, T0 + 5 * M, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } }).hold(T0, T0 + 5 * M, "trading_api_errors_total", (t) => ((t - T0) / 10) * rate, { labels: { reason: "internal" } }).one("api_error_rate", T0 + 5 * M);
+    expect(err(0.005).state).toBe("ok");
+    expect(err(0.02)).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(err(0.1)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+  it("edge auth failures per reason and replay detects", () => {
+    const h = spot().hold(T0, T0 + 5 * M, "auth_fail_total", (t) => (t - T0) / 500, { labels: { reason: "bad_signature" } }).hold(T0, T0 + 5 * M, "auth_fail_total", 1, { labels: { reason: "unknown_key" } }).hold(T0, T0 + 5 * M, "replay_detect_total", (t) => Math.floor((t - T0) / 20_000));
+    expect(h.one("edge_auth_failures", T0 + 5 * M, "bad_signature")).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(h.one("edge_auth_failures", T0 + 5 * M, "unknown_key").state).toBe("ok");
+    expect(h.one("replay_detect", T0 + 5 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
+  });
+});

@@ -1,0 +1,302 @@
+import { z } from "zod";
+import { SYSTEM_ENTITY } from "../../telemetry/model";
+import { defineRule } from "../define";
+import type { AnyRule, Verdict } from "../types";
+import { heldFor, increase } from "../windows";
+import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, points, windowOf } from "./common";
+
+// spot-exchange rules (seed 004): ledger invariant and seq mismatch, settlement lag policy (T2/T3),
+// split-brain signals, WS fan-out overload, Kafka, Postgres, trading API, edge auth.
+
+const KIND = ["spot-exchange"] as const;
+const METRICS = { "spot-exchange": ["/metrics"] } as const;
+
+const ledgerInvariant = defineRule({
+  id: "exchange_ledger_invariant",
+  kinds: KIND,
+  title: "Ledger invariant violation",
+  seed: "004",
+  runbook: "ledger-invariant-violation",
+  sources: METRICS,
+  description: "invariant_violation_total > 0 is SEV1: halt withdrawals (mandatory), set affected symbols CANCEL_ONLY (or global SOFT_HALT), build a forensic bundle. Critical while new violations appear in the window; a past, non-increasing total stays a warning until someone confirms it was dealt with.",
+  params: z.object({ windowMinutes: num(15) }).strict(),
+  check(ctx, target, p) {
+    const pts = points(ctx, target, "invariant_violation_total");
+    const cur = current(ctx, target, "invariant_violation_total");
+    if (!cur) return [];
+    const windowMs = p.windowMinutes * MIN;
+    const inc = increase(pts, ctx.now - windowMs, ctx.now);
+    const halted = current(ctx, target, "withdrawals_halted")?.v;
+    const evidence = { values: [ev("invariant_violation_total", cur.v, cur.t), ev(`new violations in ${dur(windowMs)}`, inc), ev("withdrawals halted", halted === undefined ? null : halted === 1)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
+    if (inc > 0) {
+      const first = pts.find((pt, i) => i > 0 && pt.v > pts[i - 1]!.v && pt.t > ctx.now - windowMs)?.t ?? cur.t;
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: first, summary: `Ledger invariant failing: ${fmt(inc, 0)} failed check(s) in ${dur(windowMs)}${halted === 1 ? "" : " — withdrawals NOT halted"}`, evidence, escalationDueAt: first, escalation: "Ledger invariant violation is SEV1: page immediately; postmortem required" }];
+    }
+    if (cur.v > 0) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV1", summary: `invariant_violation_total is ${fmt(cur.v, 0)} (no new violations in ${dur(windowMs)}); confirm the earlier ones were handled`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, "Ledger invariant checks pass", "SEV1", evidence)];
+  },
+});
+
+const seqMismatch = defineRule({
+  id: "ledger_seq_mismatch",
+  kinds: KIND,
+  title: "Engine/ledger sequence mismatch",
+  seed: "004",
+  runbook: "ledger-invariant-violation",
+  sources: METRICS,
+  description: "engine_seq vs ledger_seq: a difference not explained by in-flight trades (ledger_seq_mismatch ≠ 0) that persists is a ledger invariant signal (SEV1).",
+  params: z.object({ persistSeconds: num(30) }).strict(),
+  check(ctx, target, p) {
+    const cur = current(ctx, target, "ledger_seq_mismatch");
+    if (!cur) return [];
+    const run = heldFor(points(ctx, target, "ledger_seq_mismatch"), (v) => v !== 0, ctx.now, maxGapMs(target));
+    const evidence = { values: [ev("ledger_seq_mismatch", cur.v, cur.t), ev("engine_trade_seq", current(ctx, target, "engine_trade_seq")?.v ?? null), ev("ledger_trade_seq", current(ctx, target, "ledger_trade_seq")?.v ?? null), ev("persisting for", run.holding ? dur(run.durationMs) : "—")], thresholds: { persistSeconds: p.persistSeconds } };
+    if (cur.v === 0) return [okVerdict(SYSTEM_ENTITY, "Engine and ledger sequences agree", "SEV1", evidence)];
+    const persists = run.durationMs > p.persistSeconds * SEC;
+    const dueAt = run.since! + p.persistSeconds * SEC;
+    return [{ entity: SYSTEM_ENTITY, state: persists ? "critical" : "warning", severity: persists ? "SEV1" : "SEV2", since: run.since!, summary: `Ledger sequence ${cur.v > 0 ? "ahead of" : "behind"} the engine by ${fmt(Math.abs(cur.v), 0)} unexplained trade(s) for ${dur(run.durationMs)}`, evidence, escalationDueAt: dueAt, escalation: `engine_seq vs ledger_seq mismatch persists for more than ${p.persistSeconds} s` }];
+  },
+});
+
+const SettlementParams = z
+  .object({ t2Seconds: num(5), t3Seconds: num(30), prolongedMinutes: num(10) })
+  .strict()
+  .refine((v) => v.t2Seconds < v.t3Seconds, { message: "t2Seconds must be below t3Seconds", path: ["t2Seconds"] });
+
+const settlementLag = defineRule({
+  id: "settlement_lag",
+  kinds: KIND,
+  title: "Settlement lag beyond policy",
+  seed: "004",
+  runbook: "settlement-lag-spike",
+  sources: METRICS,
+  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: seed defaults 5 s / 30 s, set per target.",
+  params: SettlementParams,
+  check(ctx, target, p) {
+    const cur = current(ctx, target, "ledger_settlement_lag_p99_seconds");
+    if (!cur) return [];
+    const pts = points(ctx, target, "ledger_settlement_lag_p99_seconds");
+    const gap = maxGapMs(target);
+    const overT2 = heldFor(pts, (v) => v > p.t2Seconds, ctx.now, gap);
+    const overT3 = heldFor(pts, (v) => v > p.t3Seconds, ctx.now, gap);
+    const thresholds = { t2Seconds: p.t2Seconds, t3Seconds: p.t3Seconds, prolongedMinutes: p.prolongedMinutes };
+    const evidence = { values: [ev("settlement lag p99 (s)", cur.v, cur.t), ev("over T2 for", overT2.holding ? dur(overT2.durationMs) : "—"), ev("over T3 for", overT3.holding ? dur(overT3.durationMs) : "—"), ev("ledger consumer lag", current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? null)], thresholds };
+    if (overT3.holding) {
+      const dueAt = overT3.since! + p.prolongedMinutes * MIN;
+      const prolonged = ctx.now > dueAt;
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: prolonged ? "SEV1" : "SEV2", since: overT3.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T3 (${p.t3Seconds} s) for ${dur(overT3.durationMs)} — SOFT_HALT policy`, evidence, escalationDueAt: dueAt, escalation: `Settlement lag over T3 for more than ${p.prolongedMinutes} minutes (SEV2 → SEV1 if prolonged)` }];
+    }
+    if (overT2.holding) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: overT2.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T2 (${p.t2Seconds} s) for ${dur(overT2.durationMs)} — throttle new orders`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, `Settlement lag p99 ${fmt(cur.v, 2)} s (T2 ${p.t2Seconds} s)`, "SEV2", evidence)];
+  },
+});
+
+const splitBrain = defineRule({
+  id: "split_brain",
+  kinds: KIND,
+  title: "Split-brain suspected",
+  seed: "004",
+  runbook: "split-brain",
+  sources: METRICS,
+  description: "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, or more than one node holding the leader lease are SEV1: HARD_HALT the affected symbols. Fencing-token rejections alone are a warning: verify the lease/token source first.",
+  params: z.object({ windowMinutes: num(5) }).strict(),
+  check(ctx, target, p) {
+    const windowMs = p.windowMinutes * MIN;
+    const from = ctx.now - windowMs;
+    const out: Verdict[] = [];
+    const dupSeries = ctx.history.seriesFor(target.name, "duplicate_seq_total").filter((s) => s.entity !== SYSTEM_ENTITY);
+    for (const s of dupSeries) {
+      const inc = increase(s.points, from, ctx.now);
+      const last = s.points[s.points.length - 1];
+      if (!last || ctx.now - last.t > maxGapMs(target)) continue;
+      const evidence = { values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
+      if (inc > 0) {
+        const first = s.points.find((pt, i) => i > 0 && pt.t > from && pt.v > s.points[i - 1]!.v)?.t ?? last.t;
+        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${fmt(inc, 0)} duplicate sequence number(s) in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
+      } else out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
+    }
+    const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
+    const tokens = currentSeries(ctx, target, "leader_fencing_token").map((s) => `${s.labels.node ?? "?"}=${s.points[s.points.length - 1]?.v}`);
+    const hash = increase(points(ctx, target, "state_hash_divergence_total"), from, ctx.now);
+    const fencing = increase(points(ctx, target, "fencing_token_rejections_total"), from, ctx.now);
+    if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
+    const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
+    if (holders.length > 1 || hash > 0) {
+      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${fmt(hash, 0)} state hash divergence(s) in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
+    } else if (fencing > 0) {
+      out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
+    } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
+    return out;
+  },
+});
+
+const wsSlowConsumer = defineRule({
+  id: "ws_slow_consumer",
+  kinds: KIND,
+  title: "WS fan-out overload",
+  seed: "004",
+  runbook: "ws-fanout-overload",
+  sources: METRICS,
+  description: "ws_close_total{SLOW_CONSUMER} rising: a warning (SEV3) at `minCloses` per window; with edge CPU high or the per-connection backlog growing it is critical (SEV2). Conflation and a lower book depth relieve it.",
+  params: z.object({ windowMinutes: num(5), minCloses: num(10), edgeCpuRatio: num(0.85), backlogMessages: num(100) }).strict(),
+  check(ctx, target, p) {
+    const pts = points(ctx, target, "ws_close_total", SYSTEM_ENTITY, { reason: "SLOW_CONSUMER" });
+    if (pts.length === 0 && !current(ctx, target, "ws_connected_clients")) return [];
+    const windowMs = p.windowMinutes * MIN;
+    const closes = increase(pts, ctx.now - windowMs, ctx.now);
+    const cpu = current(ctx, target, "edge_cpu_usage_ratio")?.v;
+    const backlog = current(ctx, target, "ws_connection_backlog_messages")?.v;
+    const thresholds = { windowMinutes: p.windowMinutes, minCloses: p.minCloses, edgeCpuRatio: p.edgeCpuRatio, backlogMessages: p.backlogMessages };
+    const evidence = { values: [ev("SLOW_CONSUMER closes in window", closes), ev("edge CPU", cpu ?? null), ev("backlog per connection", backlog ?? null), ev("connected clients", current(ctx, target, "ws_connected_clients")?.v ?? null), ev("publish lag (s)", current(ctx, target, "ws_publish_lag_seconds")?.v ?? null)], window: windowOf(ctx.now, windowMs), thresholds };
+    if (closes < p.minCloses) return [okVerdict(SYSTEM_ENTITY, `${fmt(closes, 0)} slow-consumer closes in ${dur(windowMs)}`, "SEV3", evidence)];
+    const strained = (cpu !== undefined && cpu >= p.edgeCpuRatio) || (backlog !== undefined && backlog >= p.backlogMessages);
+    return [{ entity: SYSTEM_ENTITY, state: strained ? "critical" : "warning", severity: strained ? "SEV2" : "SEV3", summary: `${fmt(closes, 0)} slow-consumer websocket closes in ${dur(windowMs)}${strained ? `; edge CPU ${cpu !== undefined ? Math.round(cpu * 100) + " %" : "?"}, backlog ${backlog !== undefined ? fmt(backlog, 0) : "?"} msgs/conn` : ""}`, evidence }];
+  },
+});
+
+const kafka = defineRule({
+  id: "kafka_outage",
+  kinds: KIND,
+  title: "Kafka/Redpanda outage",
+  seed: "004",
+  runbook: "kafka-outage",
+  sources: METRICS,
+  description: "All brokers down, or producer errors while the outbox grows, is a SEV2 outage (keep the trading core running on WAL/outbox, degrade WS). A broker down or ledger consumer lag over the threshold is a warning.",
+  params: z.object({ windowMinutes: num(2), consumerLagMessages: num(50_000) }).strict(),
+  check(ctx, target, p) {
+    const up = current(ctx, target, "kafka_brokers_up");
+    if (!up) return [];
+    const windowMs = p.windowMinutes * MIN;
+    const errors = increase(points(ctx, target, "kafka_producer_errors_total"), ctx.now - windowMs, ctx.now);
+    const pending = current(ctx, target, "kafka_producer_pending_messages")?.v ?? 0;
+    const down = currentSeries(ctx, target, "kafka_broker_up").filter((s) => s.points[s.points.length - 1]?.v === 0).map((s) => s.labels.broker ?? "?");
+    const lag = current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? 0;
+    const thresholds = { windowMinutes: p.windowMinutes, consumerLagMessages: p.consumerLagMessages };
+    const evidence = { values: [ev("brokers up", up.v, up.t), ev("brokers down", down.join(", ") || "none"), ev(`producer errors in ${dur(windowMs)}`, errors), ev("outbox pending", pending), ev("ledger consumer lag", lag)], window: windowOf(ctx.now, windowMs), thresholds };
+    if (up.v === 0 || (errors > 0 && pending > 0)) {
+      const run = heldFor(points(ctx, target, "kafka_brokers_up"), (v) => v === 0, ctx.now, maxGapMs(target));
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since: run.since ?? up.t, summary: `Kafka ${up.v === 0 ? "unavailable (0 brokers up)" : "producer errors"}: ${fmt(errors, 0)} produce errors in ${dur(windowMs)}, ${fmt(pending, 0)} messages waiting in the outbox`, evidence }];
+    }
+    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker(s) down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, `Kafka healthy (${up.v} brokers up)`, "SEV2", evidence)];
+  },
+});
+
+const postgres = defineRule({
+  id: "postgres_health",
+  kinds: KIND,
+  title: "Postgres failover / errors",
+  seed: "004",
+  runbook: "postgres-failover",
+  sources: METRICS,
+  description: "Primary down: critical (SEV2; freeze withdrawals, CANCEL_ONLY or SOFT_HALT), SEV1 when no failover happened within `failoverMinutes`. Ledger DB transaction errors over the rate, or a standby down, are warnings.",
+  params: z.object({ failoverMinutes: num(5), errorsPerMinute: num(10) }).strict(),
+  check(ctx, target, p) {
+    const nodes = currentSeries(ctx, target, "postgres_up");
+    if (nodes.length === 0) return [];
+    const primary = currentSeries(ctx, target, "postgres_primary").find((s) => s.points[s.points.length - 1]?.v === 1)?.labels.node;
+    const downNodes = nodes.filter((s) => s.points[s.points.length - 1]?.v === 0).map((s) => s.labels.node ?? "?");
+    const errors = increase(points(ctx, target, "ledger_db_transaction_errors_total"), ctx.now - MIN, ctx.now);
+    const thresholds = { failoverMinutes: p.failoverMinutes, errorsPerMinute: p.errorsPerMinute };
+    const evidence = { values: [ev("primary", primary ?? null), ev("nodes down", downNodes.join(", ") || "none"), ev("DB transaction errors in the last minute", errors), ev("withdrawals halted", current(ctx, target, "withdrawals_halted")?.v === 1)], window: windowOf(ctx.now, MIN), thresholds };
+    if (primary && downNodes.includes(primary)) {
+      const run = heldFor(points(ctx, target, "postgres_up", SYSTEM_ENTITY, { node: primary }), (v) => v === 0, ctx.now, maxGapMs(target));
+      const since = run.since ?? ctx.now;
+      const dueAt = since + p.failoverMinutes * MIN;
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: ctx.now > dueAt ? "SEV1" : "SEV2", since, summary: `Postgres primary ${primary} down for ${dur(ctx.now - since)}; ${fmt(errors, 0)} ledger transaction errors in the last minute — freeze withdrawals`, evidence, escalationDueAt: dueAt, escalation: `No failover within ${p.failoverMinutes} minutes` }];
+    }
+    if (errors >= p.errorsPerMinute) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(errors, 0)} ledger DB transaction errors in the last minute`, evidence }];
+    if (downNodes.length) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: `Postgres standby down: ${downNodes.join(", ")}`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, `Postgres healthy (primary ${primary ?? "?"})`, "SEV2", evidence)];
+  },
+});
+
+const apiLatency = defineRule({
+  id: "api_latency",
+  kinds: KIND,
+  title: "Trading API latency",
+  seed: "004",
+  runbook: "trading-api-degradation",
+  sources: METRICS,
+  description: "Trading API p99 (per poll window) above the threshold for longer than `forMinutes`: elevated latency, SEV3.",
+  params: z.object({ p99Seconds: num(0.25), forMinutes: num(5) }).strict(),
+  check(ctx, target, p) {
+    const pts = points(ctx, target, "trading_api_request_duration_seconds:p99_window");
+    const cur = current(ctx, target, "trading_api_request_duration_seconds:p99_window");
+    if (!cur) return [];
+    const run = heldFor(pts, (v) => v > p.p99Seconds, ctx.now, maxGapMs(target));
+    const evidence = { values: [ev("p99 (s)", cur.v, cur.t), ev("over threshold for", run.holding ? dur(run.durationMs) : "—")], thresholds: { p99Seconds: p.p99Seconds, forMinutes: p.forMinutes } };
+    if (run.holding && run.durationMs > p.forMinutes * MIN) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since!, summary: `Trading API p99 ${fmt(cur.v * 1000, 0)} ms, over ${fmt(p.p99Seconds * 1000, 0)} ms for ${dur(run.durationMs)}`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, `Trading API p99 ${fmt(cur.v * 1000, 1)} ms`, "SEV3", evidence)];
+  },
+});
+
+const apiErrors = defineRule({
+  id: "api_error_rate",
+  kinds: KIND,
+  title: "Trading API error rate",
+  seed: "004",
+  runbook: "trading-api-degradation",
+  sources: METRICS,
+  description: "Trading API errors as a share of requests over the window: partial degradation (SEV3) from `warnRatio`; trading unavailable for many users (SEV2) from `criticalRatio`.",
+  params: z.object({ windowMinutes: num(5), warnRatio: num(0.01), criticalRatio: num(0.05), minRequests: num(100) }).strict(),
+  check(ctx, target, p) {
+    const reqSeries = ctx.history.seriesFor(target.name, "trading_api_requests_total");
+    if (reqSeries.length === 0) return [];
+    const windowMs = p.windowMinutes * MIN;
+    const from = ctx.now - windowMs;
+    const reqs = reqSeries.reduce((a, s) => a + increase(s.points, from, ctx.now), 0);
+    const errs = ctx.history.seriesFor(target.name, "trading_api_errors_total").reduce((a, s) => a + increase(s.points, from, ctx.now), 0);
+    const ratio = reqs > 0 ? errs / reqs : 0;
+    const thresholds = { windowMinutes: p.windowMinutes, warnRatio: p.warnRatio, criticalRatio: p.criticalRatio, minRequests: p.minRequests };
+    const evidence = { values: [ev("errors", errs), ev("requests", reqs), ev("error rate", `${fmt(ratio * 100, 2)} %`)], window: windowOf(ctx.now, windowMs), thresholds };
+    if (reqs < p.minRequests || ratio < p.warnRatio) return [okVerdict(SYSTEM_ENTITY, `Trading API error rate ${fmt(ratio * 100, 2)} %`, "SEV3", evidence)];
+    const crit = ratio >= p.criticalRatio;
+    return [{ entity: SYSTEM_ENTITY, state: crit ? "critical" : "warning", severity: crit ? "SEV2" : "SEV3", summary: `Trading API error rate ${fmt(ratio * 100, 1)} % (${fmt(errs, 0)} of ${fmt(reqs, 0)} requests in ${dur(windowMs)})`, evidence }];
+  },
+});
+
+const edgeAuth = defineRule({
+  id: "edge_auth_failures",
+  kinds: KIND,
+  title: "Edge auth failures",
+  seed: "004",
+  runbook: "edge-auth-anomaly",
+  sources: METRICS,
+  description: "auth_fail_total by reason over the window above the per-reason threshold (the seed's edge-auth dashboard; no playbook).",
+  params: z.object({ windowMinutes: num(5), maxPerWindow: num(300) }).strict(),
+  check(ctx, target, p) {
+    const windowMs = p.windowMinutes * MIN;
+    const out: Verdict[] = [];
+    for (const s of currentSeries(ctx, target, "auth_fail_total")) {
+      const reason = s.labels.reason ?? "unknown";
+      const n = increase(s.points, ctx.now - windowMs, ctx.now);
+      const evidence = { values: [ev(`auth failures (${reason})`, n)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow } };
+      if (n > p.maxPerWindow) out.push({ entity: reason, state: "warning", severity: "SEV3", summary: `${fmt(n, 0)} edge auth failures (${reason}) in ${dur(windowMs)}`, evidence });
+      else out.push(okVerdict(reason, `${fmt(n, 0)} edge auth failures (${reason}) in ${dur(windowMs)}`, "SEV3", evidence));
+    }
+    return out;
+  },
+});
+
+const replay = defineRule({
+  id: "replay_detect",
+  kinds: KIND,
+  title: "Replayed signed requests",
+  seed: "004",
+  runbook: "edge-auth-anomaly",
+  sources: METRICS,
+  description: "replay_detect_total rising above the threshold per window: possible credential or signing abuse (SEV2 warning; a confirmed signing compromise is SEV1).",
+  params: z.object({ windowMinutes: num(5), maxPerWindow: num(10) }).strict(),
+  check(ctx, target, p) {
+    const cur = current(ctx, target, "replay_detect_total");
+    if (!cur) return [];
+    const windowMs = p.windowMinutes * MIN;
+    const n = increase(points(ctx, target, "replay_detect_total"), ctx.now - windowMs, ctx.now);
+    const evidence = { values: [ev("replays detected in window", n), ev("replay_detect_total", cur.v, cur.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow } };
+    if (n > p.maxPerWindow) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(n, 0)} replayed signed requests detected in ${dur(windowMs)}`, evidence }];
+    return [okVerdict(SYSTEM_ENTITY, `${fmt(n, 0)} replays detected in ${dur(windowMs)}`, "SEV2", evidence)];
+  },
+});
+
+export const SPOT_EXCHANGE_RULES: AnyRule[] = [ledgerInvariant, seqMismatch, settlementLag, splitBrain, wsSlowConsumer, kafka, postgres, apiLatency, apiErrors, edgeAuth, replay];

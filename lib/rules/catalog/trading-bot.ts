@@ -1,0 +1,693 @@
+import { z } from "zod";
+import { SYSTEM_ENTITY } from "../../telemetry/model";
+import { defineRule } from "../define";
+import type { Point } from "../../collector/store";
+import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
+import { cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
+import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest, maxGapMs, num, okVerdict, points, usd, windowOf } from "./common";
+
+// trading-bot rules: seeds 000 (capital invariant), 001 (reconciliation, parity heartbeat, flags)
+// and 002 (ghost positions, stale pending orders, auth failures).
+
+const KIND = ["trading-bot"] as const;
+const HEALTH = { "trading-bot": ["/internal/health"] } as const;
+const METRICS = { "trading-bot": ["/metrics"] } as const;
+
+/**
+ * Per-cycle values of a health field: one entry per reconciliation cycle, i.e. per distinct
+ * `reconciliationLastRun`, with the value the same poll showed. The cycle time is the run time.
+ */
+export function healthCycles(ctx: RuleContext, target: RuleTarget, metric: string, entity: string = SYSTEM_ENTITY): { t: number; value: number }[] {
+  const runs = points(ctx, target, "reconciliationLastRun");
+  const byT = new Map(points(ctx, target, metric, entity).map((p) => [p.t, p.v]));
+  const out: { t: number; value: number }[] = [];
+  let last: number | undefined;
+  for (const r of runs) {
+    if (r.v === last) continue;
+    const v = byT.get(r.t);
+    if (v === undefined) continue;
+    last = r.v;
+    out.push({ t: r.v, value: v });
+  }
+  return out;
+}
+
+/** Distinct values of a timestamp series after `after`, in order (reconciliation runs of a profile). */
+function distinctTimesAfter(pts: readonly Point[], after: number): number[] {
+  const out: number[] = [];
+  for (const p of pts) if (p.v > after && out[out.length - 1] !== p.v) out.push(p.v);
+  return out;
+}
+
+/** Profiles the bot currently reports. */
+function profiles(ctx: RuleContext, target: RuleTarget): string[] {
+  const set = new Set([...currentEntities(ctx, target, "available_capital"), ...currentEntities(ctx, target, "capitalInvariantViolations")]);
+  return [...set].sort();
+}
+
+const intervalParam = num(30);
+
+// ---------------------------------------------------------------- seed 000
+
+const capitalInvariant = defineRule({
+  id: "capital_invariant",
+  kinds: KIND,
+  title: "Capital ledger invariant",
+  seed: "000",
+  runbook: "capital-invariant-violation",
+  sources: HEALTH,
+  description:
+    "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles or 15 minutes, whichever comes first.",
+  params: z.object({ maxCycles: num(3, { int: true }), maxMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
+  check(ctx, target, p) {
+    const out: Verdict[] = [];
+    for (const profile of profiles(ctx, target)) {
+      const avail = current(ctx, target, "available_capital", profile);
+      const flagged = current(ctx, target, "capitalInvariantViolations", profile);
+      if (!avail && !flagged) continue;
+      const at = avail?.t ?? flagged?.t;
+      const parts = ["allocated", "reserved_for_orders", "reserved_for_positions", "realized_pnl"].map((m) => ev(m, latest(ctx, target, m, profile)?.v ?? null, at));
+      const thresholds = { maxCycles: p.maxCycles, maxMinutes: p.maxMinutes };
+      const violated = (avail !== undefined && avail.v < 0) || (flagged !== undefined && flagged.v > 0);
+      if (!violated) {
+        out.push(okVerdict(profile, `Profile ${profile}: available capital ${usd(avail?.v ?? 0)}`, "SEV2", { values: [...parts, ev("available capital", avail?.v ?? null, at)], thresholds }));
+        continue;
+      }
+      const reportedSince = current(ctx, target, "violationSince", profile)?.v;
+      const run = heldFor(points(ctx, target, "available_capital", profile), (v) => v < 0, ctx.now, maxGapMs(target));
+      const since = reportedSince ?? run.since ?? at ?? ctx.now;
+      const interval = p.reconciliationIntervalSeconds * SEC;
+      let cycles = distinctTimesAfter(points(ctx, target, "lastReconciledAt", profile), since);
+      if (cycles.length === 0 && points(ctx, target, "lastReconciledAt", profile).length === 0) {
+        cycles = distinctTimesAfter(points(ctx, target, "reconciliationLastRun"), since);
+      }
+      const byTime = since + p.maxMinutes * MIN;
+      const nth = cycles[p.maxCycles - 1];
+      const projected = nth ?? (cycles[cycles.length - 1] ?? since) + (p.maxCycles - cycles.length) * interval;
+      // Due when the Nth cycle has run or the time limit passed; until then the earlier projection.
+      const dueAt = nth !== undefined ? Math.min(nth, byTime) : projected > ctx.now ? Math.min(byTime, projected) : byTime;
+      const due = ctx.now >= dueAt;
+      out.push({
+        entity: profile,
+        state: "critical",
+        severity: due ? "SEV1" : "SEV2",
+        since,
+        summary: `Profile ${profile}: available capital is ${usd(avail?.v ?? NaN)} (below zero) for ${dur(ctx.now - since)}; ${Math.min(cycles.length, p.maxCycles)} of ${p.maxCycles} reconciliation cycles since${due ? " — escalate" : ""}`,
+        evidence: {
+          values: [...parts, ev("available capital", avail?.v ?? null, at), ev("violation since", since), ev("reconciliation cycles since violation", cycles.length)],
+          window: { from: since, to: ctx.now, description: `since the violation (${dur(ctx.now - since)})` },
+          thresholds,
+        },
+        escalationDueAt: dueAt,
+        escalation: `Invariant still violated after ${p.maxCycles} reconciliation cycles or ${p.maxMinutes} minutes`,
+      });
+    }
+    return out;
+  },
+});
+
+const capitalInvariantProfiles = defineRule({
+  id: "capital_invariant_profiles",
+  kinds: KIND,
+  title: "Capital invariant violated on several profiles",
+  seed: "000",
+  runbook: "capital-invariant-violation",
+  sources: HEALTH,
+  description: "The capital watchdog reporting violations for different profiles within an hour is an escalation criterion, even when each one self-repairs.",
+  params: z.object({ windowMinutes: num(60), minProfiles: num(2, { int: true }) }).strict(),
+  check(ctx, target, p) {
+    const windowMs = p.windowMinutes * MIN;
+    const events: { t: number; profile: string }[] = [];
+    const seen = new Set<string>();
+    for (const metric of ["capitalInvariantViolations", "available_capital", "capitalInvariantViolationsTotal"]) {
+      for (const s of ctx.history.seriesFor(target.name, metric)) {
+        if (s.entity === SYSTEM_ENTITY) continue;
+        seen.add(s.entity);
+        const edges =
+          metric === "available_capital"
+            ? risingEdges(s.points, (v) => v < 0)
+            : metric === "capitalInvariantViolations"
+              ? risingEdges(s.points, (v) => v > 0)
+              : s.points.filter((pt, i) => i > 0 && pt.v > s.points[i - 1]!.v).map((pt) => pt.t);
+        for (const t of edges) events.push({ t, profile: s.entity });
+      }
+    }
+    if (seen.size === 0) return [];
+    events.sort((a, b) => a.t - b.t);
+    const distinct = distinctInWindow(events, ctx.now, windowMs, (e) => e.profile).sort();
+    const thresholds = { windowMinutes: p.windowMinutes, minProfiles: p.minProfiles };
+    const evidence = { values: [ev("profiles with a violation in the window", distinct.join(", ") || "none"), ev("count", distinct.length)], window: windowOf(ctx.now, windowMs), thresholds };
+    if (distinct.length < p.minProfiles) return [okVerdict(SYSTEM_ENTITY, `${distinct.length} profile(s) violated the capital invariant in the last ${dur(windowMs)}`, "SEV1", evidence)];
+    // The moment the pattern formed: the first event that brought a new profile to minProfiles.
+    const firstSeen = new Map<string, number>();
+    for (const e of events) if (inWindow(e.t, ctx.now, windowMs) && !firstSeen.has(e.profile)) firstSeen.set(e.profile, e.t);
+    const formedAt = [...firstSeen.values()].sort((a, b) => a - b)[p.minProfiles - 1] ?? ctx.now;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV1",
+        since: formedAt,
+        summary: `Capital invariant violated on ${distinct.length} different profiles within ${dur(windowMs)} (${distinct.join(", ")}) — escalate`,
+        evidence,
+        escalationDueAt: formedAt,
+        escalation: `Capital watchdog logs violations for different profiles within ${p.windowMinutes} minutes`,
+      },
+    ];
+  },
+});
+
+const tradingLoop = defineRule({
+  id: "trading_loop_unhealthy",
+  kinds: KIND,
+  title: "Trading loop unhealthy",
+  seed: "000",
+  runbook: "capital-invariant-violation",
+  sources: HEALTH,
+  description: "A profile whose trading loop is unhealthy places no new entries. Escalate when it stays unhealthy while other profiles are functioning.",
+  params: z.object({ escalateAfterMinutes: num(15) }).strict(),
+  check(ctx, target, p) {
+    const ents = currentEntities(ctx, target, "tradingLoopHealthy");
+    const list = ents.length ? ents : [SYSTEM_ENTITY];
+    const healthy = ents.filter((e) => current(ctx, target, "tradingLoopHealthy", e)?.v === 1);
+    const out: Verdict[] = [];
+    for (const e of list) {
+      const cur = current(ctx, target, "tradingLoopHealthy", e);
+      if (!cur) continue;
+      const name = e === SYSTEM_ENTITY ? "Bot" : `Profile ${e}`;
+      const thresholds = { escalateAfterMinutes: p.escalateAfterMinutes };
+      if (cur.v === 1) {
+        out.push(okVerdict(e, `${name}: trading loop healthy`, "SEV2", { values: [ev("tradingLoopHealthy", true, cur.t)], thresholds }));
+        continue;
+      }
+      const run = heldFor(points(ctx, target, "tradingLoopHealthy", e), (v) => v === 0, ctx.now, maxGapMs(target));
+      const since = run.since ?? cur.t;
+      const othersOk = healthy.filter((h) => h !== e);
+      const dueAt = othersOk.length > 0 ? since + p.escalateAfterMinutes * MIN : undefined;
+      const due = dueAt !== undefined && ctx.now >= dueAt;
+      out.push({
+        entity: e,
+        state: due ? "critical" : "warning",
+        severity: "SEV2",
+        since,
+        summary: `${name}: trading loop unhealthy for ${dur(ctx.now - since)} (no new entries)${othersOk.length ? ` while ${othersOk.length} other profile(s) trade` : ""}`,
+        evidence: { values: [ev("tradingLoopHealthy", false, cur.t), ev("healthy profiles", othersOk.join(", ") || "none")], thresholds },
+        ...(dueAt !== undefined ? { escalationDueAt: dueAt, escalation: `Trading loop remains unhealthy for ${p.escalateAfterMinutes} minutes while other profiles are functioning` } : {}),
+      });
+    }
+    return out;
+  },
+});
+
+// ---------------------------------------------------------------- seed 001
+
+const lockContention = defineRule({
+  id: "lock_contention",
+  kinds: KIND,
+  title: "Reconciliation lock contention",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: { "trading-bot": ["/internal/health", "/metrics"] },
+  description: "Reconciliation skips a profile whose lock another worker holds. A warning when it happens; critical (escalate) when contention keeps the loop from reconciling the profile for two cycles.",
+  params: z.object({ windowMinutes: num(5), maxSkippedCycles: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+  check(ctx, target, p) {
+    const ents = new Set([...currentEntities(ctx, target, "reconciliationLock.held"), ...currentEntities(ctx, target, "reconciliation_lock_contention_total")]);
+    const out: Verdict[] = [];
+    const windowMs = p.windowMinutes * MIN;
+    for (const e of [...ents].sort()) {
+      const held = current(ctx, target, "reconciliationLock.held", e);
+      const skips = increase(points(ctx, target, "reconciliation_lock_contention_total", e), ctx.now - windowMs, ctx.now);
+      const run = heldFor(points(ctx, target, "reconciliationLock.held", e), (v) => v === 1, ctx.now, maxGapMs(target));
+      const blockedFor = p.maxSkippedCycles * p.reconciliationIntervalSeconds * SEC;
+      const thresholds = { windowMinutes: p.windowMinutes, maxSkippedCycles: p.maxSkippedCycles };
+      const evidence = { values: [ev("lock held", held ? held.v === 1 : null, held?.t), ev(`skipped reconciliations in ${dur(windowMs)}`, skips), ev("held for", run.holding ? dur(run.durationMs) : "—")], window: windowOf(ctx.now, windowMs), thresholds };
+      if (!run.holding && skips === 0) {
+        out.push(okVerdict(e, `Profile ${e}: reconciliation lock free`, "SEV2", evidence));
+        continue;
+      }
+      const blocked = (run.holding && run.durationMs > blockedFor) || skips >= p.maxSkippedCycles;
+      const since = run.since ?? ctx.now;
+      out.push({
+        entity: e,
+        state: blocked ? "critical" : "warning",
+        severity: "SEV2",
+        since,
+        summary: `Profile ${e}: reconciliation lock ${run.holding ? `held by another worker for ${dur(run.durationMs)}` : "contended"}; ${skips} reconciliation(s) skipped in ${dur(windowMs)}`,
+        evidence,
+        escalationDueAt: run.holding ? since + blockedFor : ctx.now,
+        escalation: "Reconciliation lock contention prevents the loop from running",
+      });
+    }
+    return out;
+  },
+});
+
+function mismatchRule(id: string, metric: string, title: string, what: string) {
+  return defineRule({
+    id,
+    kinds: KIND,
+    title,
+    seed: "001",
+    runbook: "reconciliation-divergence",
+    sources: HEALTH,
+    description: `${what} found by the latest reconciliation cycle. Lifecycle-safe handlers should correct them within a run; escalate when the count stays elevated for two reconciliation runs.`,
+    params: z.object({ escalateAfterRuns: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+    check(ctx, target, p) {
+      const interval = p.reconciliationIntervalSeconds * SEC;
+      const cycles = cyclesWithGaps(healthCycles(ctx, target, metric), interval, ctx.now);
+      const last = latestReported(cycles);
+      if (!last) return [];
+      const run = persistentCycles(cycles, (v) => v > 0);
+      const thresholds = { escalateAfterRuns: p.escalateAfterRuns };
+      const evidence = { values: [ev(`${metric} (latest cycle)`, last.value, last.t), ev("consecutive elevated runs", run.count), ev("missed cycles", cycles.filter((c) => c.value === null).length)], thresholds };
+      if (last.value <= 0) return [okVerdict(SYSTEM_ENTITY, `${what}: 0 in the latest reconciliation cycle`, "SEV2", evidence)];
+      const escalate = run.count >= p.escalateAfterRuns;
+      const since = run.since ?? last.t;
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: escalate ? "critical" : "warning",
+          severity: "SEV2",
+          since,
+          summary: `${what}: ${fmt(last.value)} in the latest reconciliation cycle, elevated for ${run.count} run(s)${escalate ? " — escalate to the trading engineering lead" : ""}`,
+          evidence,
+          escalationDueAt: escalate ? (cycles.filter((c) => c.value !== null && c.t >= since)[p.escalateAfterRuns - 1]?.t ?? last.t) : last.t + (p.escalateAfterRuns - run.count) * interval,
+          escalation: `Mismatch metrics stay elevated after ${p.escalateAfterRuns} reconciliation runs`,
+        },
+      ];
+    },
+  });
+}
+
+const reconciliationLoop = defineRule({
+  id: "reconciliation_loop",
+  kinds: KIND,
+  title: "Reconciliation loop unhealthy or not running",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description: "reconciliationLoopHealthy false, or no reconciliation run for longer than the silence budget. Divergence only grows while reconciliation does not run.",
+  params: z.object({ maxSilenceSeconds: num(120) }).strict(),
+  check(ctx, target, p) {
+    const healthy = current(ctx, target, "reconciliationLoopHealthy");
+    const lastRun = current(ctx, target, "reconciliationLastRun");
+    if (!healthy && !lastRun) return [];
+    const age = lastRun ? ctx.now - lastRun.v : undefined;
+    const silent = age === undefined || age > p.maxSilenceSeconds * SEC;
+    const unhealthy = healthy?.v === 0;
+    const evidence = { values: [ev("reconciliationLoopHealthy", healthy ? healthy.v === 1 : null, healthy?.t), ev("reconciliationLastRun", lastRun?.v ?? null), ev("since last run", age === undefined ? "never" : dur(age))], thresholds: { maxSilenceSeconds: p.maxSilenceSeconds } };
+    if (!silent && !unhealthy) return [okVerdict(SYSTEM_ENTITY, `Reconciliation loop healthy; last run ${dur(age ?? 0)} ago`, "SEV2", evidence)];
+    const run = heldFor(points(ctx, target, "reconciliationLoopHealthy"), (v) => v === 0, ctx.now, maxGapMs(target));
+    const since = silent && lastRun ? lastRun.v + p.maxSilenceSeconds * SEC : (run.since ?? ctx.now);
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV2",
+        since,
+        summary: silent ? `Reconciliation has not run for ${age === undefined ? "ever" : dur(age)}` : `Reconciliation loop unhealthy for ${dur(ctx.now - since)} (profiles skipped)`,
+        evidence,
+        escalationDueAt: since,
+        escalation: "Reconciliation cannot run (lock contention or loop down); divergence grows while it does not",
+      },
+    ];
+  },
+});
+
+const parityMismatch = defineRule({
+  id: "parity_mismatch",
+  kinds: KIND,
+  title: "Position parity mismatch (ghost slices)",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    "Lifecycle slices open in the bot while the exchange position is effectively zero. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles did not self-heal.",
+  params: z.object({ confirmations: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+  check(ctx, target, p) {
+    const flag = current(ctx, target, "flag.RECON_POSITION_PARITY_CONFIRMATIONS")?.v;
+    const confirmations = flag && flag > 0 ? flag : p.confirmations;
+    const budget = (confirmations + 2) * p.reconciliationIntervalSeconds * SEC;
+    const out: Verdict[] = [];
+    for (const e of currentEntities(ctx, target, "parity.mismatchedSlices")) {
+      const mism = current(ctx, target, "parity.mismatchedSlices", e);
+      const quar = current(ctx, target, "parity.quarantinedSlices", e)?.v ?? 0;
+      if (!mism) continue;
+      const open = mism.v - quar;
+      const maxConf = current(ctx, target, "parity.maxConfirmations", e)?.v ?? null;
+      const notional = currentSeries(ctx, target, "parity.slice.mismatchNotionalUsd", e).reduce((a, s) => a + (s.points[s.points.length - 1]?.v ?? 0), 0);
+      const thresholds = { confirmations, selfHealBudgetSeconds: budget / SEC };
+      const evidence = { values: [ev("mismatched slices (not quarantined)", open, mism.t), ev("max confirmations", maxConf), ev("mismatch notional", notional)], thresholds };
+      if (open <= 0) {
+        out.push(okVerdict(e, `Profile ${e}: bot slices match the exchange`, "SEV3", evidence));
+        continue;
+      }
+      const run = heldFor(
+        points(ctx, target, "parity.mismatchedSlices", e).map((pt) => ({ t: pt.t, v: pt.v - (latestAt(points(ctx, target, "parity.quarantinedSlices", e), pt.t) ?? 0) })),
+        (v) => v > 0,
+        ctx.now,
+        maxGapMs(target),
+      );
+      const since = run.since ?? mism.t;
+      const stuck = ctx.now - since > budget;
+      out.push({
+        entity: e,
+        state: stuck ? "critical" : "warning",
+        severity: stuck ? "SEV2" : "SEV3",
+        since,
+        summary: `Profile ${e}: ${open} ghost slice(s) (${usd(notional)} notional), ${maxConf ?? "?"} of ${confirmations} confirmations${stuck ? ` — not self-healed after ${dur(ctx.now - since)}` : ""}`,
+        evidence,
+        escalationDueAt: since + budget,
+        escalation: `Parity mismatch not closed by the heartbeat within ${confirmations} confirmations plus two cycles`,
+      });
+    }
+    return out;
+  },
+});
+
+function latestAt(pts: readonly Point[], t: number): number | undefined {
+  let v: number | undefined;
+  for (const p of pts) {
+    if (p.t > t) break;
+    v = p.v;
+  }
+  return v;
+}
+
+const parityQuarantined = defineRule({
+  id: "parity_quarantined",
+  kinds: KIND,
+  title: "Quarantined parity slices",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description: "Slices without sub-tag attribution are quarantined instead of closed (RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION). They stay until an operator reviews them.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const out: Verdict[] = [];
+    for (const e of currentEntities(ctx, target, "parity.quarantinedSlices")) {
+      const q = current(ctx, target, "parity.quarantinedSlices", e);
+      if (!q) continue;
+      const evidence = { values: [ev("quarantined slices", q.v, q.t)] };
+      if (q.v <= 0) {
+        out.push(okVerdict(e, `Profile ${e}: no quarantined slices`, "SEV3", evidence));
+        continue;
+      }
+      const run = heldFor(points(ctx, target, "parity.quarantinedSlices", e), (v) => v > 0, ctx.now, maxGapMs(target));
+      out.push({ entity: e, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `Profile ${e}: ${q.v} unattributed slice(s) quarantined — operator review needed`, evidence });
+    }
+    return out;
+  },
+});
+
+const integrityWatchdog = defineRule({
+  id: "integrity_watchdog",
+  kinds: KIND,
+  title: "Integrity watchdog paused trading",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description: "The integrity watchdog pauses trading when cumulative parity mismatch notional exceeds RECON_POSITION_PARITY_MAX_NOTIONAL_PCT of allocated capital.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const trig = current(ctx, target, "reconciliationIntegrityWatchdogTriggered");
+    if (!trig) return [];
+    const total = current(ctx, target, "reconciliationParityTotalMismatchNotionalUsd")?.v ?? null;
+    const max = current(ctx, target, "reconciliationParityMaxMismatchNotionalUsd")?.v ?? null;
+    const pct = current(ctx, target, "flag.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT")?.v ?? null;
+    const evidence = { values: [ev("watchdog triggered", trig.v === 1, trig.t), ev("total mismatch notional USD", total), ev("max mismatch notional USD", max), ev("RECON_POSITION_PARITY_MAX_NOTIONAL_PCT", pct)] };
+    if (trig.v !== 1) return [okVerdict(SYSTEM_ENTITY, "Integrity watchdog not triggered", "SEV2", evidence)];
+    const since = current(ctx, target, "watchdog.since")?.v ?? heldFor(points(ctx, target, "reconciliationIntegrityWatchdogTriggered"), (v) => v === 1, ctx.now, maxGapMs(target)).since ?? trig.t;
+    return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since, summary: `Integrity watchdog has paused trading for ${dur(ctx.now - since)} (parity mismatch notional over the capital ratio)`, evidence }];
+  },
+});
+
+const autoResume = defineRule({
+  id: "auto_resume_blocked",
+  kinds: KIND,
+  title: "Watchdog auto-resume blocked",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person.",
+  params: z
+    .object({
+      minPauseMs: num(900_000),
+      cleanCycles: num(2, { int: true }),
+      cooldownMs: num(1_800_000),
+      graceCycles: num(2, { int: true }),
+      reconciliationIntervalSeconds: intervalParam,
+    })
+    .strict(),
+  check(ctx, target, p) {
+    const paused = current(ctx, target, "watchdog.paused");
+    if (!paused) return [];
+    const flag = (name: string, d: number) => current(ctx, target, `flag.${name}`)?.v ?? d;
+    const enabled = flag("ENABLE_RECON_WATCHDOG_AUTO_RESUME", 1) === 1;
+    const minPause = flag("RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS", p.minPauseMs);
+    const clean = flag("RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES", p.cleanCycles);
+    const cooldown = flag("RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", p.cooldownMs);
+    const thresholds = { minPauseMs: minPause, cleanCycles: clean, cooldownMs: cooldown };
+    if (paused.v !== 1) return [okVerdict(SYSTEM_ENTITY, "Trading not paused by the watchdog", "SEV2", { values: [ev("paused", false, paused.t)], thresholds })];
+    const since = current(ctx, target, "watchdog.since")?.v ?? paused.t;
+    const parity = current(ctx, target, "watchdog.sourceParity")?.v;
+    const streak = current(ctx, target, "watchdog.cleanCycleStreak")?.v ?? 0;
+    const lastResume = current(ctx, target, "watchdog.lastResumeAt")?.v;
+    const interval = p.reconciliationIntervalSeconds * SEC;
+    const expected = Math.max(since + minPause, lastResume !== undefined ? lastResume + cooldown : 0, ctx.now + Math.max(0, clean - streak) * interval);
+    const reasons: string[] = [];
+    if (!enabled) reasons.push("ENABLE_RECON_WATCHDOG_AUTO_RESUME is off");
+    if (parity === 0) reasons.push("the pause source is not the parity watchdog");
+    if (lastResume !== undefined && ctx.now < lastResume + cooldown) reasons.push(`cooldown since the last auto-resume runs until ${new Date(lastResume + cooldown).toISOString()}`);
+    const overdue = ctx.now > since + minPause + (clean + p.graceCycles) * interval && streak >= clean;
+    if (overdue) reasons.push(`clean for ${streak} cycles and past the minimum pause, yet still paused`);
+    const evidence = { values: [ev("paused since", since), ev("paused for", dur(ctx.now - since)), ev("clean cycle streak", streak), ev("pause source is parity watchdog", parity === undefined ? null : parity === 1), ev("auto-resume enabled", enabled), ev("last auto-resume", lastResume ?? null)], thresholds };
+    if (reasons.length === 0) return [okVerdict(SYSTEM_ENTITY, `Paused; auto-resume expected around ${new Date(expected).toISOString()}`, "SEV2", evidence)];
+    return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since, summary: `Trading paused ${dur(ctx.now - since)} and will not auto-resume: ${reasons.join("; ")}`, evidence, escalationDueAt: since, escalation: "Auto-resume blocked: resume manually after confirming parity" }];
+  },
+});
+
+/** Seed 001 flags and their defaults. Safety gates drifting is critical; tunables a warning. */
+export const FLAG_DEFAULTS = {
+  ENABLE_RECON_POSITION_PARITY_HEARTBEAT: { value: true, safety: true },
+  RECON_POSITION_PARITY_CONFIRMATIONS: { value: 3, safety: false },
+  RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION: { value: true, safety: true },
+  RECON_POSITION_PARITY_MAX_NOTIONAL_PCT: { value: 0.5, safety: false },
+  ENABLE_RECON_WATCHDOG_AUTO_RESUME: { value: true, safety: false },
+  RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS: { value: 900_000, safety: false },
+  RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES: { value: 2, safety: false },
+  RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS: { value: 1_800_000, safety: false },
+  RECON_POSITION_PARITY_DRY_RUN: { value: false, safety: false },
+  RECON_EXIT_BACKFILL_REQUIRE_STRONG_ATTRIBUTION: { value: true, safety: true },
+  RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: { value: false, safety: true },
+  RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES: { value: 5, safety: false },
+} as const;
+type FlagName = keyof typeof FLAG_DEFAULTS;
+const FLAG_NAMES = Object.keys(FLAG_DEFAULTS) as FlagName[];
+
+const flagSchema = z
+  .object(Object.fromEntries(FLAG_NAMES.map((n) => [n, typeof FLAG_DEFAULTS[n].value === "boolean" ? z.boolean().default(FLAG_DEFAULTS[n].value as boolean) : z.number().default(FLAG_DEFAULTS[n].value as number)])) as Record<FlagName, z.ZodDefault<z.ZodBoolean> | z.ZodDefault<z.ZodNumber>>)
+  .strict() as unknown as z.ZodType<Record<FlagName, number | boolean>>;
+
+const featureFlags = defineRule({
+  id: "feature_flag_drift",
+  kinds: KIND,
+  title: "Feature flag differs from its safe default",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    "Every seed 001 reconciliation flag is compared with its documented default (overridable per target when a different value is intended). A safety gate (heartbeat on, sub-tag and strong attribution required, heuristic matching off) that drifts is critical; a tunable that drifts is a warning.",
+  params: flagSchema,
+  check(ctx, target, p) {
+    const out: Verdict[] = [];
+    for (const name of FLAG_NAMES) {
+      const cur = current(ctx, target, `flag.${name}`);
+      if (!cur) continue;
+      const expected = p[name];
+      const want = typeof expected === "boolean" ? (expected ? 1 : 0) : expected;
+      const shown = (v: number) => (typeof expected === "boolean" ? String(v === 1) : fmt(v, 6));
+      const evidence = { values: [ev(name, shown(cur.v), cur.t)], thresholds: { expected } };
+      if (Math.abs(cur.v - want) < 1e-9) {
+        out.push(okVerdict(name, `${name} = ${shown(cur.v)} (default)`, "SEV3", evidence));
+        continue;
+      }
+      const safety = FLAG_DEFAULTS[name].safety;
+      const run = heldFor(points(ctx, target, `flag.${name}`), (v) => Math.abs(v - want) >= 1e-9, ctx.now, maxGapMs(target));
+      out.push({ entity: name, state: safety ? "critical" : "warning", severity: safety ? "SEV2" : "SEV3", since: run.since ?? cur.t, summary: `${name} is ${shown(cur.v)}; the safe default is ${String(expected)}${safety ? " (safety gate)" : ""}`, evidence });
+    }
+    return out;
+  },
+});
+
+// ---------------------------------------------------------------- seed 002
+
+const ghostPosition = defineRule({
+  id: "ghost_position",
+  kinds: KIND,
+  title: "Ghost position (exchange open, bot closed)",
+  seed: "002",
+  runbook: "ghost-position",
+  sources: HEALTH,
+  description: "The exchange holds a position the bot shows as closed: uncontrolled exposure (SEV-1). Stop new entries for the profile and confirm the position on the exchange.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const out: Verdict[] = [];
+    for (const e of currentEntities(ctx, target, "positions.ghost")) {
+      const g = current(ctx, target, "positions.ghost", e);
+      if (!g) continue;
+      const legs = currentSeries(ctx, target, "ghostPosition.qty", e).map((s) => ev(`${s.labels.symbol ?? "?"} ${s.labels.sliceId ?? ""}`.trim(), s.points[s.points.length - 1]?.v ?? null));
+      const evidence = { values: [ev("untracked exchange positions", g.v, g.t), ...legs] };
+      if (g.v <= 0) {
+        out.push(okVerdict(e, `Profile ${e}: every exchange position is tracked`, "SEV1", evidence));
+        continue;
+      }
+      const run = heldFor(points(ctx, target, "positions.ghost", e), (v) => v > 0, ctx.now, maxGapMs(target));
+      out.push({ entity: e, state: "critical", severity: "SEV1", since: run.since ?? g.t, summary: `Profile ${e}: ${g.v} exchange position(s) open that the bot shows as closed (${legs.map((l) => `${l.label} qty ${l.value}`).join(", ") || "details unavailable"})`, evidence });
+    }
+    return out;
+  },
+});
+
+const stalePending = defineRule({
+  id: "stale_pending_orders",
+  kinds: KIND,
+  title: "Stale pending orders",
+  seed: "002",
+  runbook: "stale-pending-orders",
+  sources: HEALTH,
+  description:
+    "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes, or when stale orders keep growing on several profiles.",
+  params: z.object({ maxBacklog: num(20, { min: 0 }), forMinutes: num(15), growthWindowMinutes: num(15), minGrowingProfiles: num(2, { int: true }) }).strict(),
+  check(ctx, target, p) {
+    const backlog = current(ctx, target, "staleOrders.backlog");
+    if (!backlog) return [];
+    const forMs = p.forMinutes * MIN;
+    const growthMs = p.growthWindowMinutes * MIN;
+    const growing: string[] = [];
+    for (const s of ctx.history.seriesFor(target.name, "staleOrders.byProfile")) {
+      let rises = 0;
+      s.points.forEach((pt, i) => {
+        if (i > 0 && inWindow(pt.t, ctx.now, growthMs) && pt.v > s.points[i - 1]!.v) rises++;
+      });
+      if (rises >= 2) growing.push(s.entity);
+    }
+    const over = heldFor(points(ctx, target, "staleOrders.backlog"), (v) => v > p.maxBacklog, ctx.now, maxGapMs(target));
+    const oldest = current(ctx, target, "staleOrders.oldestAgeSeconds")?.v ?? null;
+    const thresholds = { maxBacklog: p.maxBacklog, forMinutes: p.forMinutes, minGrowingProfiles: p.minGrowingProfiles };
+    const evidence = { values: [ev("stale backlog", backlog.v, backlog.t), ev("oldest age (s)", oldest), ev(`backlog over ${p.maxBacklog} for`, over.holding ? dur(over.durationMs) : "—"), ev("profiles with growing stale orders", growing.join(", ") || "none")], window: windowOf(ctx.now, forMs), thresholds };
+    if (backlog.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No stale pending orders", "SEV2", evidence)];
+    const longOver = over.holding && over.durationMs > forMs;
+    const spread = growing.length >= p.minGrowingProfiles;
+    const escalate = longOver || spread;
+    const since = heldFor(points(ctx, target, "staleOrders.backlog"), (v) => v > 0, ctx.now, maxGapMs(target)).since ?? backlog.t;
+    const dueAt = over.holding ? over.since! + forMs : undefined;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: escalate ? "critical" : "warning",
+        severity: escalate ? "SEV1" : "SEV2",
+        since,
+        summary: `${backlog.v} order(s) pending past the SLA${over.holding ? `, over ${p.maxBacklog} for ${dur(over.durationMs)}` : ""}${spread ? `; growing on ${growing.length} profiles` : ""}${escalate ? " — exposure uncertain, escalate" : ""}`,
+        evidence,
+        ...(escalate ? { escalationDueAt: longOver ? dueAt! : ctx.now } : dueAt !== undefined ? { escalationDueAt: dueAt } : {}),
+        escalation: `Backlog > ${p.maxBacklog} for > ${p.forMinutes} minutes, or repeated stale growth across ${p.minGrowingProfiles}+ profiles`,
+      },
+    ];
+  },
+});
+
+const quarantinedOrders = defineRule({
+  id: "quarantined_orders",
+  kinds: KIND,
+  title: "Quarantined orders (status unknown)",
+  seed: "002",
+  runbook: "stale-pending-orders",
+  sources: HEALTH,
+  description: "Orders older than 24 h and missing on the exchange are marked unknown (quarantined); each needs manual review and a final status.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const q = current(ctx, target, "quarantinedOrders");
+    if (!q) return [];
+    const orders = currentSeries(ctx, target, "quarantinedOrder").map((s) => ev(s.labels.orderId ?? "order", `${s.entity} ${s.labels.symbol ?? ""} ${s.labels.reason ?? ""}`.trim()));
+    const evidence = { values: [ev("quarantined orders", q.v, q.t), ...orders.slice(0, 20)] };
+    if (q.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No quarantined orders", "SEV3", evidence)];
+    const run = heldFor(points(ctx, target, "quarantinedOrders"), (v) => v > 0, ctx.now, maxGapMs(target));
+    return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `${q.v} order(s) quarantined as unknown — manual review and final status needed`, evidence }];
+  },
+});
+
+const authSpike = defineRule({
+  id: "auth_failure_spike",
+  kinds: KIND,
+  title: "Auth failure spike (API/WebSocket)",
+  seed: "002",
+  runbook: "auth-failures",
+  sources: METRICS,
+  description: "A spike in 401/403 responses or websocket auth rejections (SEV-2): over the window, at least the minimum number of failures and the given share of all responses, or the minimum number of websocket rejections.",
+  params: z.object({ windowMinutes: num(5), minFailures: num(20), minRatio: num(0.1), minWsRejections: num(20) }).strict(),
+  check(ctx, target, p) {
+    const windowMs = p.windowMinutes * MIN;
+    const from = ctx.now - windowMs;
+    const codes = ctx.history.seriesFor(target.name, "http_responses_total");
+    const ws = points(ctx, target, "websocket_auth_rejections_total");
+    if (codes.length === 0 && ws.length === 0) return [];
+    let fails = 0;
+    let total = 0;
+    for (const s of codes) {
+      const inc = increase(s.points, from, ctx.now);
+      total += inc;
+      if (s.labels.code === "401" || s.labels.code === "403") fails += inc;
+    }
+    const wsInc = increase(ws, from, ctx.now);
+    const ratio = total > 0 ? fails / total : 0;
+    const thresholds = { windowMinutes: p.windowMinutes, minFailures: p.minFailures, minRatio: p.minRatio, minWsRejections: p.minWsRejections };
+    const evidence = { values: [ev("401/403 responses", fails), ev("all responses", total), ev("share", Math.round(ratio * 1000) / 10 + " %"), ev("websocket auth rejections", wsInc)], window: windowOf(ctx.now, windowMs), thresholds };
+    const spike = (fails >= p.minFailures && ratio >= p.minRatio) || wsInc >= p.minWsRejections;
+    if (!spike) return [okVerdict(SYSTEM_ENTITY, `${fmt(fails, 0)} auth failures in the last ${dur(windowMs)}`, "SEV2", evidence)];
+    return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `Auth failure spike: ${fmt(fails, 0)} 401/403 responses (${Math.round(ratio * 100)} % of ${fmt(total, 0)}) and ${fmt(wsInc, 0)} websocket rejections in ${dur(windowMs)}`, evidence }];
+  },
+});
+
+const controlEndpoints = defineRule({
+  id: "control_endpoints_failing",
+  kinds: KIND,
+  title: "Trading control endpoints failing",
+  seed: "002",
+  runbook: "auth-failures",
+  sources: { "trading-bot": ["/health/live"] },
+  description: "The console's authenticated /api/status call (seed 002's controlled API test) is refused with 401/403 while the bot is alive: the control endpoints fail for the console too, which the seed makes SEV-1.",
+  params: z.object({ forSeconds: num(30) }).strict(),
+  check(ctx, target, p) {
+    const st = current(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" });
+    if (!st) return [];
+    const refused = (v: number) => v === 401 || v === 403;
+    const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" }), refused, ctx.now, maxGapMs(target));
+    const evidence = { values: [ev("authenticated /api/status", st.v, st.t), ev("refused for", run.holding ? dur(run.durationMs) : "—")], thresholds: { forSeconds: p.forSeconds } };
+    if (!refused(st.v)) return [okVerdict(SYSTEM_ENTITY, `Authenticated /api/status answers ${st.v}`, "SEV1", evidence)];
+    const long = run.durationMs > p.forSeconds * SEC;
+    return [{ entity: SYSTEM_ENTITY, state: long ? "critical" : "warning", severity: long ? "SEV1" : "SEV2", since: run.since ?? st.t, summary: `Authenticated /api/status refused with ${st.v} for ${dur(run.durationMs)} — control endpoints are failing`, evidence }];
+  },
+});
+
+export const TRADING_BOT_RULES: AnyRule[] = [
+  capitalInvariant,
+  capitalInvariantProfiles,
+  tradingLoop,
+  lockContention,
+  mismatchRule("reconciliation_mismatch", "reconciliationMismatchCount", "Reconciliation mismatches", "Orders/positions that differ between database and exchange"),
+  mismatchRule("reconciliation_missing_from_exchange", "reconciliationMissingFromExchange", "Orders missing from the exchange", "Database orders the exchange does not have"),
+  mismatchRule("reconciliation_missing_in_db", "reconciliationMissingInDb", "Orders missing in the database", "Exchange orders or positions the database does not have"),
+  reconciliationLoop,
+  parityMismatch,
+  parityQuarantined,
+  integrityWatchdog,
+  autoResume,
+  featureFlags,
+  ghostPosition,
+  stalePending,
+  quarantinedOrders,
+  authSpike,
+  controlEndpoints,
+];

@@ -1,0 +1,79 @@
+import type { z } from "zod";
+import { worstFreshness, type Freshness } from "../collector/freshness";
+import type { SystemKind } from "../telemetry/model";
+import type { RunbookSlug } from "./runbooks";
+import type { Finding, Rule, RuleContext, RuleParams, RuleTarget, Verdict } from "./types";
+
+// defineRule: a rule is data (id, title, seed, runbook, parameter schema with seed defaults) plus
+// a pure `check` returning one verdict per checked entity. evaluate() adds what every finding has
+// in common, and turns verdicts unknown when the rule's sources are not fresh: a rule never shows
+// an old value as healthy (DESIGN.md).
+
+export interface RuleSpec<P extends RuleParams> {
+  id: string;
+  kinds: readonly SystemKind[];
+  title: string;
+  description: string;
+  seed: string;
+  runbook: RunbookSlug;
+  sources?: Partial<Record<SystemKind, readonly string[]>>;
+  /** For rules about freshness itself (telemetry-dark): never turned unknown. */
+  ignoreFreshness?: boolean;
+  params: z.ZodType<P>;
+  check(ctx: RuleContext, target: RuleTarget, params: P): Verdict[];
+}
+
+export function findingId(ruleId: string, system: string, entity: string): string {
+  return `${ruleId}|${system}|${entity}`;
+}
+
+const FRESHNESS_WORDS: Record<Exclude<Freshness, "ok">, string> = {
+  stale: "telemetry is stale",
+  error: "telemetry source is failing",
+  no_data: "no telemetry received yet",
+};
+
+/** Freshness of the sources a rule depends on, for one target. */
+export function sourceFreshness(ctx: RuleContext, target: RuleTarget, sources: readonly string[] | undefined): Freshness {
+  if (!sources || sources.length === 0) return ctx.freshness(target.name);
+  return worstFreshness(sources.map((s) => ctx.freshness(target.name, s)));
+}
+
+export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
+  const defaults = spec.params.parse({});
+  return {
+    id: spec.id,
+    kinds: spec.kinds,
+    title: spec.title,
+    description: spec.description,
+    seed: spec.seed,
+    runbook: spec.runbook,
+    sources: spec.sources ?? {},
+    params: spec.params,
+    defaults,
+    evaluate(ctx, target, params) {
+      const fresh = spec.ignoreFreshness ? "ok" : sourceFreshness(ctx, target, spec.sources?.[target.kind]);
+      return spec.check(ctx, target, params).map((v): Finding => {
+        const stale = fresh !== "ok" && v.state !== "unknown";
+        const f: Finding = {
+          id: findingId(spec.id, target.name, v.entity),
+          ruleId: spec.id,
+          system: target.name,
+          kind: target.kind,
+          entity: v.entity,
+          state: stale ? "unknown" : v.state,
+          severity: v.severity,
+          title: spec.title,
+          summary: stale ? `Unknown — ${FRESHNESS_WORDS[fresh as Exclude<Freshness, "ok">]}; last known: ${v.summary}` : v.summary,
+          since: stale ? ctx.now : (v.since ?? ctx.now),
+          lastEvaluated: ctx.now,
+          evidence: v.evidence,
+          runbook: v.runbook ?? spec.runbook,
+        };
+        if (v.escalationDueAt !== undefined) f.escalationDueAt = v.escalationDueAt;
+        if (v.escalation !== undefined) f.escalation = v.escalation;
+        return f;
+      });
+    },
+  };
+}

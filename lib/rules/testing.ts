@@ -1,0 +1,90 @@
+import { TelemetryStore, type Point, type Series } from "../collector/store";
+import type { Freshness } from "../collector/freshness";
+import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
+import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
+import type { Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
+
+// Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
+// freshness is whatever the test says (default ok), per target or per endpoint.
+
+export const T0 = Date.parse("2026-01-05T00:00:00.000Z");
+
+export class RuleHarness {
+  readonly store = new TelemetryStore(10 * 60 * 60_000);
+  private readonly fresh = new Map<string, Freshness>();
+  private reportSeq = 0;
+  readonly target: RuleTarget;
+
+  constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>> } = {}) {
+    this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
+  }
+
+  /** One value at time t. */
+  at(t: number, metric: string, value: number | boolean, entity: string = SYSTEM_ENTITY, labels: Record<string, string> = {}): this {
+    this.store.addSamples([{ system: this.target.name, entity, metric, labels, value: typeof value === "boolean" ? (value ? 1 : 0) : value, observedAt: t }]);
+    return this;
+  }
+
+  /** The same value polled every `step` ms over [from, to]. */
+  hold(from: number, to: number, metric: string, value: number | boolean | ((t: number) => number), o: { entity?: string; labels?: Record<string, string>; step?: number } = {}): this {
+    const step = o.step ?? this.target.intervalMs;
+    for (let t = from; t <= to; t += step) this.at(t, metric, typeof value === "function" ? value(t) : value, o.entity, o.labels);
+    return this;
+  }
+
+  report(t: number, kind: string, fields: Record<string, unknown>): this {
+    this.store.addReports([{ system: this.target.name, kind, id: `r-${++this.reportSeq}`, fields, observedAt: t }]);
+    return this;
+  }
+
+  freshness(f: Freshness, endpoint?: string): this {
+    this.fresh.set(endpoint ?? "*", f);
+    return this;
+  }
+
+  /** The history as it was at `now`: later points and reports are not visible yet. */
+  historyAt(now: number): TelemetryHistory {
+    const clip = (s: Series): Series => ({ ...s, points: s.points.filter((p) => p.t <= now) });
+    const store = this.store;
+    return {
+      seriesFor: (system, metric, entity) => store.seriesFor(system, metric, entity).map(clip).filter((s) => s.points.length > 0),
+      latest: (system, metric, entity) => {
+        let best: (Point & { series: Series }) | undefined;
+        for (const s of store.seriesFor(system, metric, entity).map(clip)) {
+          const p = s.points[s.points.length - 1];
+          if (p && (!best || p.t > best.t)) best = { ...p, series: s };
+        }
+        return best;
+      },
+      reportsFor: (system, kind, since) => store.reportsFor(system, kind, since).filter((r) => r.observedAt <= now),
+      allSeries: (system) => store.allSeries(system).map(clip).filter((s) => s.points.length > 0),
+    };
+  }
+
+  ctx(now: number): RuleContext {
+    return {
+      now,
+      history: this.historyAt(now),
+      freshness: (_system, endpoint) => (endpoint !== undefined ? this.fresh.get(endpoint) : undefined) ?? this.fresh.get("*") ?? "ok",
+      targets: [this.target],
+    };
+  }
+
+  /** Findings of one rule at `now`. */
+  run(ruleId: string, now: number): Finding[] {
+    const rule = ruleById(ruleId);
+    if (!rule) throw new Error(`no rule ${ruleId}`);
+    return rule.evaluate(this.ctx(now), this.target, resolveParams(rule, this.target));
+  }
+
+  /** The finding of one rule for one entity (throws when absent, so a test cannot pass vacuously). */
+  one(ruleId: string, now: number, entity: string = SYSTEM_ENTITY): Finding {
+    const f = this.run(ruleId, now).find((x) => x.entity === entity);
+    if (!f) throw new Error(`no ${ruleId} finding for ${entity} at +${(now - T0) / 1000}s; got ${JSON.stringify(this.run(ruleId, now).map((x) => [x.entity, x.state]))}`);
+    return f;
+  }
+
+  all(now: number): Finding[] {
+    return evaluateRules(this.ctx(now), RULES);
+  }
+}
