@@ -171,16 +171,16 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
       </div>
 
       {board.cleared.length ? (
-        <section aria-labelledby="cleared-h" className="mt-8">
-          <h2 id="cleared-h" className="mb-2 text-sm font-semibold tracking-wide text-muted uppercase">Cleared in the last 15 minutes</h2>
-          <ul className="space-y-1 text-sm">
+        <details className="mt-8 rounded-lg border border-line bg-surface p-3">
+          <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({board.cleared.length})</summary>
+          <ul className="mt-2 space-y-1 text-sm">
             {board.cleared.map((f) => (
               <li key={f.id} data-cleared={f.id}>
                 <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
               </li>
             ))}
           </ul>
-        </section>
+        </details>
       ) : null}
     </div>
   );
