@@ -83,15 +83,16 @@ export interface RetentionOptions {
 
 /** Rolls raw samples past the raw window into one-minute buckets, then applies retention. */
 export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void> {
-  const rawCutoff = new Date(o.now - (o.rawWindowMs ?? 6 * 3_600_000));
-  const retentionCutoff = new Date(o.now - (o.retentionMs ?? 7 * 86_400_000));
+  // ISO strings with explicit casts: raw SQL parameters must serialise the same on both drivers.
+  const rawCutoff = new Date(o.now - (o.rawWindowMs ?? 6 * 3_600_000)).toISOString();
+  const retentionCutoff = new Date(o.now - (o.retentionMs ?? 7 * 86_400_000)).toISOString();
   await db.transaction(async (tx) => {
     await tx.execute(sql`
       insert into telemetry_rollups_1m (series_key, system, entity, metric, labels, bucket, avg, min, max, last, n)
       select series_key, min(system), min(entity), min(metric), (array_agg(labels))[1],
              date_trunc('minute', observed_at) as b, avg(value), min(value), max(value),
              (array_agg(value order by observed_at desc))[1], count(*)
-      from telemetry_samples where observed_at < ${rawCutoff}
+      from telemetry_samples where observed_at < ${rawCutoff}::timestamptz
       group by series_key, b
       on conflict (series_key, bucket) do update set
         avg = (telemetry_rollups_1m.avg * telemetry_rollups_1m.n + excluded.avg * excluded.n) / (telemetry_rollups_1m.n + excluded.n),
@@ -99,8 +100,8 @@ export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void>
         max = greatest(telemetry_rollups_1m.max, excluded.max),
         last = excluded.last,
         n = telemetry_rollups_1m.n + excluded.n`);
-    await tx.execute(sql`delete from telemetry_samples where observed_at < ${rawCutoff}`);
-    await tx.execute(sql`delete from telemetry_rollups_1m where bucket < ${retentionCutoff}`);
-    await tx.execute(sql`delete from reports where observed_at < ${retentionCutoff}`);
+    await tx.execute(sql`delete from telemetry_samples where observed_at < ${rawCutoff}::timestamptz`);
+    await tx.execute(sql`delete from telemetry_rollups_1m where bucket < ${retentionCutoff}::timestamptz`);
+    await tx.execute(sql`delete from reports where observed_at < ${retentionCutoff}::timestamptz`);
   });
 }
