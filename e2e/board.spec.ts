@@ -68,3 +68,25 @@ test.describe("live board as a viewer", () => {
     }
   });
 });
+
+test.describe("board at the narrowest and widest supported widths", () => {
+  test.use({ storageState: authFile("responder") });
+  for (const width of [360, 1920]) {
+    test(`${width} px: lanes and cards fit without horizontal scrolling, no axe violations`, async ({ page }, info) => {
+      test.skip(info.project.name !== "desktop", "one run is enough");
+      test.setTimeout(90_000);
+      await page.setViewportSize({ width, height: width === 360 ? 780 : 1080 });
+      await page.goto("/");
+      await sim.startScenario("stale-pending-orders", "beta-bot");
+      try {
+        await expect(page.locator('[data-rule="stale_pending_orders"]').first()).toBeVisible({ timeout: 30_000 });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+        await expectNoAxeViolations(page);
+        await page.screenshot({ path: `test-results/screens/board-${width}.png` });
+      } finally {
+        await sim.stopScenarios("beta-bot");
+      }
+    });
+  }
+});
