@@ -13,6 +13,8 @@ export default defineConfig({
           include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           environment: "node",
+          // Simulator-driven tests do real HTTP on loopback; under CI load 5 s is too tight.
+          testTimeout: 30_000,
         },
       },
       {

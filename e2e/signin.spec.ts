@@ -33,7 +33,8 @@ test.describe("sign-in", () => {
     await signInWithForm(page, LOCAL_USERS.viewer.username, LOCAL_USERS.viewer.password);
     await expect(page.getByRole("heading", { name: "Severity board" })).toBeVisible();
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL(/\/signin/);
+    // Sign-out is two requests and a navigation; give a loaded machine time.
+    await expect(page).toHaveURL(/\/signin/, { timeout: 30_000 });
     await page.goto("/");
     await expect(page).toHaveURL(/\/signin/);
   });

@@ -28,7 +28,7 @@ describe("RECONCILIATION_REPORT orphaned/phantom", () => {
     const h = recon(fut(), 8, (i) => (i === 0 ? orphan("A") : i === 1 ? orphan("A", "B") : i === 2 ? orphan("A", "B", "C") : i < 5 ? orphan("A") : orphan()));
     expect(h.one("recon_orphaned", T0 + 10 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
     expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 distinct: boundary
-    expect(h.one("recon_orphaned", T0 + 2 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 });
+    expect(h.one("recon_orphaned", T0 + 2 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 2 * M });
     expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // 2 clean cycles
     expect(h.one("recon_orphaned", T0 + 7 * M + 10 * S).state).toBe("ok");
   });

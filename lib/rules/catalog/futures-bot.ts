@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
 import { defineRule } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
-import { cleanStreak, countInWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
+import { cleanStreak, countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
 import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, points, reports, text, windowOf } from "./common";
 
 // futures-bot rules (seed 003): the REGISTRY_AUDIT_REPORT and RECONCILIATION_REPORT tables, kill
@@ -76,23 +76,30 @@ function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: str
       const last = latestReported(cycles);
       if (!last) return [];
       const windowMs = p.windowMinutes * MIN;
-      const inWin = cycles.filter((c): c is { t: number; value: Report } => c.value !== null && c.t > ctx.now - windowMs);
-      // Distinct positions (by symbol from issues[]) seen in the window; without issues, the largest per-cycle count.
-      const symbols = new Set<string>();
-      let maxPerCycle = 0;
-      for (const c of inWin) {
-        maxPerCycle = Math.max(maxPerCycle, field(c.value, fieldName));
-        const issues = c.value.fields.issues;
-        if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
-      }
-      const distinct = Math.max(symbols.size, maxPerCycle);
+      const reported = cycles.filter((c): c is { t: number; value: Report } => c.value !== null);
+      // Distinct positions (by symbol from issues[]) seen in the window ending at `at`; without issues, the largest per-cycle count.
+      const seenIn = (at: number) => {
+        const symbols = new Set<string>();
+        let maxPerCycle = 0;
+        for (const c of reported) {
+          if (c.t <= at - windowMs || c.t > at) continue;
+          maxPerCycle = Math.max(maxPerCycle, field(c.value, fieldName));
+          const issues = c.value.fields.issues;
+          if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
+        }
+        return { symbols, distinct: Math.max(symbols.size, maxPerCycle) };
+      };
+      const { symbols, distinct } = seenIn(ctx.now);
       const clean = cleanStreak(cycles, (r) => field(r, fieldName) === 0);
       const now = field(last.value, fieldName);
       const thresholds = { warnPerCycle: p.warnPerCycle, critical: p.critical, windowMinutes: p.windowMinutes, cleanCycles: p.cleanCycles };
       const evidence = { values: [ev(`${fieldName} (latest cycle)`, now, last.t), ev(`distinct ${noun} in ${dur(windowMs)}`, distinct), ev("symbols", [...symbols].sort().join(", ") || "—"), ev("clean cycles since", clean)], window: windowOf(ctx.now, windowMs), thresholds };
       if (distinct >= p.critical && clean < p.cleanCycles) {
         const firing = persistentCycles(cycles, (r) => field(r, fieldName) > 0);
-        return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: firing.since ?? last.t, summary: `${fmt(distinct, 0)} ${noun} within ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`, evidence, escalationDueAt: firing.since ?? last.t, escalation: `${fieldName} >= ${p.critical} within ${p.windowMinutes} minutes` }];
+        // Escalation is due when the critical threshold was reached: the earliest cycle of the trailing run of cycles at which it held.
+        let reachedAt = last.t;
+        for (let i = reported.length - 1; i >= 0 && seenIn(reported[i]!.t).distinct >= p.critical; i--) reachedAt = reported[i]!.t;
+        return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: firing.since ?? last.t, summary: `${fmt(distinct, 0)} ${noun} within ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`, evidence, escalationDueAt: reachedAt, escalation: `${fieldName} >= ${p.critical} within ${p.windowMinutes} minutes` }];
       }
       if (now >= p.warnPerCycle) {
         const firing = persistentCycles(cycles, (r) => field(r, fieldName) >= p.warnPerCycle);
@@ -153,7 +160,8 @@ const qtySynced = defineRule({
     if (!last) return [];
     const pts = cycles.filter((c) => c.value !== null).map((c) => ({ t: c.t, v: field(c.value!, "qty_synced") }));
     const trendMs = p.trendMinutes * MIN;
-    const trend = sustainedIncrease(pts, ctx.now, trendMs);
+    // "Sustained over 30 minutes" needs a history that reaches back 30 minutes, not three points in 20.
+    const trend = coversWindow(pts, ctx.now, trendMs) ? sustainedIncrease(pts, ctx.now, trendMs) : { increasing: false, means: [] as number[] };
     const v = field(last.value, "qty_synced");
     const evidence = { values: [ev("qty_synced (latest cycle)", v, last.t), ev(`means over ${dur(trendMs)}`, trend.means.map((m) => fmt(m)).join(" → ") || "—")], window: windowOf(ctx.now, trendMs), thresholds: { warnPerCycle: p.warnPerCycle, trendMinutes: p.trendMinutes } };
     if (trend.increasing) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `qty_synced rising steadily over ${dur(trendMs)} (${trend.means.map((m) => fmt(m)).join(" → ")} per cycle)`, evidence }];
@@ -243,7 +251,9 @@ const killSwitch = defineRule({
     if (!cur) return [];
     const evidence = { values: [ev("kill switch active", cur.v === 1, cur.t), ev("reason", cur.v === 1 ? cur.reason : null), ev("last KILL_SWITCH_ACTIVATED", lastAct ? `${text(lastAct, "reason") ?? "?"}` : null, lastAct?.observedAt)], thresholds: { autoRecoverMinutes: p.autoRecoverMinutes } };
     if (cur.v !== 1) return [okVerdict(SYSTEM_ENTITY, "Kill switch not active", "SEV2", evidence)];
-    const since = current(ctx, target, "killSwitch.since")?.v ?? lastAct?.observedAt ?? cur.t;
+    // Without a reported start, the start of the active run (not the latest poll, which moves with every evaluation).
+    const activeRun = heldFor(points(ctx, target, "killSwitch.active", SYSTEM_ENTITY, { reason: cur.reason }), (v) => v === 1, ctx.now, maxGapMs(target));
+    const since = current(ctx, target, "killSwitch.since")?.v ?? lastAct?.observedAt ?? activeRun.since ?? cur.t;
     const forS = `for ${dur(ctx.now - since)}`;
     if (cur.reason === "margin_critical") {
       const dueAt = since + p.autoRecoverMinutes * MIN;
