@@ -19,6 +19,7 @@ export const EnvSchema = z
     DATABASE_URL: postgresUrl.optional(),
     WATCHFLOOR_DATA_DIR: z.string().min(1).default("./data"),
     WATCHFLOOR_FLEET_CONFIG: z.string().min(1).default("config/fleet.yaml"),
+    WATCHFLOOR_RUNBOOKS_DIR: z.string().min(1).default("runbooks"),
     NEXTAUTH_URL: z.url({ error: "must be the exact origin browsers use, e.g. http://localhost:3000" }).optional(),
     NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     OIDC_ISSUER: z.url({ error: "must be the issuer URL" }).optional(),

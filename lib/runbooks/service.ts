@@ -2,7 +2,9 @@ import "server-only";
 import { requireRole, type Actor } from "../auth/roles";
 import { NotFound } from "../errors";
 import type { Severity } from "../rules/types";
-import { DEFAULT_RUNBOOK_DIR, loadRunbooks, matchesQuery, rulesFor, seedFor, type LoadedRunbooks } from "./load";
+import path from "node:path";
+import { env } from "../env";
+import { loadRunbooks, matchesQuery, rulesFor, seedFor, type LoadedRunbooks } from "./load";
 import type { Runbook } from "./parse";
 
 // Runbooks for the screens. Viewers and up may read them.
@@ -50,7 +52,7 @@ function summarise(r: Runbook): RunbookSummary {
 
 export async function listRunbooks(actor: Actor | null, opts: { q?: string; dir?: string } = {}): Promise<RunbookList> {
   requireRole(actor, "viewer");
-  const loaded = await loadRunbooks(opts.dir ?? DEFAULT_RUNBOOK_DIR);
+  const loaded = await loadRunbooks(opts.dir ?? runbookDir());
   const query = (opts.q ?? "").trim().slice(0, 200);
   const runbooks = loaded.runbooks
     .filter((r) => matchesQuery(r, query))
@@ -61,7 +63,7 @@ export async function listRunbooks(actor: Actor | null, opts: { q?: string; dir?
 
 export async function getRunbook(actor: Actor | null, slug: string, opts: { dir?: string } = {}): Promise<{ runbook: Runbook; rules: string[]; seed?: string }> {
   requireRole(actor, "viewer");
-  const loaded = await loadRunbooks(opts.dir ?? DEFAULT_RUNBOOK_DIR);
+  const loaded = await loadRunbooks(opts.dir ?? runbookDir());
   const runbook = loaded.runbooks.find((r) => r.slug === slug);
   if (!runbook) throw new NotFound(`No runbook named "${slug}".`);
   const seed = seedFor(runbook);
@@ -71,6 +73,11 @@ export async function getRunbook(actor: Actor | null, slug: string, opts: { dir?
 /** Does a runbook with this slug exist? (For the board's `?runbook=` links.) */
 export async function runbookExists(actor: Actor | null, slug: string, opts: { dir?: string } = {}): Promise<boolean> {
   requireRole(actor, "viewer");
-  const loaded = await loadRunbooks(opts.dir ?? DEFAULT_RUNBOOK_DIR);
+  const loaded = await loadRunbooks(opts.dir ?? runbookDir());
   return loaded.runbooks.some((r) => r.slug === slug);
+}
+
+/** The runbook directory from WATCHFLOOR_RUNBOOKS_DIR (default ./runbooks). */
+function runbookDir(): string {
+  return path.resolve(env().WATCHFLOOR_RUNBOOKS_DIR);
 }
