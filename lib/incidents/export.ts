@@ -1,0 +1,95 @@
+import { templateSeverity, utcMinute } from "./comms";
+import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
+
+// The postmortem bundle (what the exchange runbook calls a forensic bundle): the timeline, the
+// checklist as it was run, controls with their audit references, and the evidence — as Markdown
+// for people and JSON for tools. Pure: the caller gathers the data.
+
+export interface PostmortemInput {
+  incident: IncidentSummary;
+  timeline: TimelineEntry[];
+  checklist: ChecklistStepRun[];
+  warnings: string[];
+  controls: ControlRun[];
+  evidence: EvidenceItem[];
+  communications: Array<{ at: number; by?: string; text: string }>;
+  audit: { verified: boolean; upToSeq: number | null; checkedAt: number };
+  generatedAt: number;
+}
+
+export interface PostmortemBundle {
+  markdown: string;
+  json: string;
+  filename: string;
+}
+
+const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function duration(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
+  const i = p.incident;
+  const end = i.resolvedAt ?? p.generatedAt;
+  const done = p.checklist.filter((s) => s.done).length;
+  const lines: string[] = [];
+  lines.push(`# Postmortem bundle: ${i.title}`, "");
+  lines.push(`Generated ${iso(p.generatedAt)} by Watchfloor. Times are UTC.`, "");
+  lines.push("## Summary", "");
+  lines.push("| | |", "|---|---|");
+  lines.push(`| Severity | ${templateSeverity(i.severity)} |`);
+  lines.push(`| Status | ${i.status} |`);
+  lines.push(`| Opened | ${iso(i.openedAt)} by ${mdEscape(i.openedBy.name)} |`);
+  lines.push(`| ${i.resolvedAt ? "Resolved" : "Still open at export"} | ${iso(end)} (${duration(end - i.openedAt)} after opening) |`);
+  lines.push(`| Incident commander | ${i.commander ? mdEscape(i.commander.name) : "not assigned"} |`);
+  lines.push(`| Responders | ${i.responders.length ? i.responders.map((r) => mdEscape(r.name)).join(", ") : "none recorded"} |`);
+  lines.push(`| Affected | ${i.affected.length ? i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : ` · ${a.entity}`}`).join(", ") : "none recorded"} |`);
+  lines.push(`| Runbook | ${i.runbook ?? "none"} |`);
+  lines.push(`| Checklist | ${done} of ${p.checklist.length} steps done |`);
+  lines.push(`| Audit chain | ${p.audit.verified ? `verified up to row ${p.audit.upToSeq ?? 0} at ${iso(p.audit.checkedAt)}` : "NOT verified — see the audit screen"} |`);
+  lines.push("");
+  lines.push("## Timeline", "");
+  if (p.timeline.length === 0) lines.push("No events recorded.");
+  for (const e of [...p.timeline].sort((a, b) => a.at - b.at)) {
+    lines.push(`- **${iso(e.at)}** — ${e.kind}${e.actor ? ` (${mdEscape(e.actor)})` : ""}: ${mdEscape(e.text)}${e.auditSeq !== undefined ? ` [audit #${e.auditSeq}]` : ""}`);
+  }
+  lines.push("", "## Checklist as run", "");
+  if (p.checklist.length === 0) lines.push("No checklist was attached.");
+  for (const s of p.checklist) {
+    lines.push(`- [${s.done ? "x" : " "}] ${mdEscape(s.text)}${s.done ? ` — ${s.how === "live check" ? "ticked itself (live check)" : `by ${mdEscape(s.doneBy ?? "unknown")}`}${s.doneAt ? ` at ${iso(s.doneAt)}` : ""}` : " — not done"}`);
+  }
+  if (p.warnings.length) {
+    lines.push("", "### Standing warnings during the incident", "");
+    for (const w of p.warnings) lines.push(`- ${mdEscape(w)}`);
+  }
+  lines.push("", "## Controls", "");
+  if (p.controls.length === 0) lines.push("No emergency controls were run.");
+  else {
+    lines.push("| Time | Control | Target | Ticket | Outcome | Verification | Audit |", "|---|---|---|---|---|---|---|");
+    for (const c of p.controls) {
+      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)} | ${mdEscape(c.target)} | ${c.ticketId ?? ""} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
+    }
+  }
+  lines.push("", "## Communication updates", "");
+  if (p.communications.length === 0) lines.push("None were posted.");
+  for (const c of p.communications) {
+    lines.push(`Posted ${utcMinute(c.at)}${c.by ? ` by ${mdEscape(c.by)}` : ""}:`, "", "```", c.text, "```", "");
+  }
+  lines.push("", "## Evidence", "");
+  if (p.evidence.length === 0) lines.push("No findings were linked.");
+  for (const f of p.evidence) {
+    lines.push(`### ${mdEscape(f.title)} (${f.severity}, ${f.state})`, "", `${mdEscape(f.summary)} Since ${iso(f.since)}.`, "");
+    for (const v of f.values) lines.push(`- ${mdEscape(v.label)}: \`${String(v.value)}\`${v.at ? ` at ${iso(v.at)}` : ""}`);
+    lines.push("");
+  }
+  const markdown = lines.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
+  const json = JSON.stringify({ format: "watchfloor-postmortem/1", ...p }, null, 2);
+  const slug = i.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 50) || "incident";
+  return { markdown, json, filename: `postmortem-${new Date(i.openedAt).toISOString().slice(0, 10)}-${slug}` };
+}
