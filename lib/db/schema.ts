@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 // Foundation tables. Later features add their own tables in new migrations.
 
@@ -168,3 +168,59 @@ export const findingAcks = pgTable(
   },
   (t) => [primaryKey({ columns: [t.findingId, t.onset] })],
 );
+
+// ── Controls (audited executor) ─────────────────────────────────────────────────────────────
+
+export const CONTROL_STATES = ["pending_approval", "approved", "executing", "succeeded", "failed", "outcome_unknown", "expired", "rejected"] as const;
+export type ControlState = (typeof CONTROL_STATES)[number];
+
+/**
+ * One row per control request. The idempotency key is unique: a double-submit or a retry finds
+ * the first row instead of making a second call. The audit log stays the record of truth; this
+ * table is the working state (approval, outcome, verification) the Controls screen reads.
+ */
+export const controlRequests = pgTable(
+  "control_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    /** Hash of actor, target, control and params: the same key with anything else is refused. */
+    fingerprint: text("fingerprint").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorName: text("actor_name").notNull(),
+    actorRole: text("actor_role").notNull(),
+    target: text("target").notNull(),
+    targetKind: text("target_kind").notNull(),
+    control: text("control").notNull(),
+    params: jsonb("params").notNull(),
+    reason: text("reason").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    tier: text("tier").notNull(),
+    requiredRole: text("required_role").notNull(),
+    state: text("state", { enum: CONTROL_STATES }).notNull(),
+    preview: text("preview"),
+    approvalRequired: boolean("approval_required").notNull().default(false),
+    approvalExpiresAt: timestamp("approval_expires_at", { withTimezone: true, precision: 3 }),
+    approverId: text("approver_id"),
+    approverName: text("approver_name"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, precision: 3 }),
+    decisionNote: text("decision_note"),
+    /** The target's answer: { status, body } or { error }. */
+    result: jsonb("result"),
+    resultSummary: text("result_summary"),
+    /** { ok: true | false | null, message } — null when it could not be checked. */
+    verification: jsonb("verification"),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true, precision: 3 }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    check("control_requests_state_check", sql`${t.state} in ('pending_approval','approved','executing','succeeded','failed','outcome_unknown','expired','rejected')`),
+    index("control_requests_state_idx").on(t.state),
+    index("control_requests_actor_idx").on(t.actorId, t.createdAt),
+    index("control_requests_created_idx").on(t.createdAt),
+  ],
+);
+
+export type ControlRequestRow = typeof controlRequests.$inferSelect;

@@ -1,0 +1,46 @@
+import { Badge } from "@/components/ui/badge";
+
+// Small presentational pieces shared by the Controls screen's server and client parts.
+
+type Tone = "neutral" | "sev1" | "sev2" | "sev3" | "unknown" | "ok" | "accent";
+
+const STATE_TONE: Record<string, Tone> = {
+  pending_approval: "sev3",
+  approved: "accent",
+  executing: "accent",
+  succeeded: "ok",
+  failed: "sev1",
+  outcome_unknown: "sev2",
+  expired: "neutral",
+  rejected: "neutral",
+};
+
+export function RequestStateBadge({ state }: { state: string }) {
+  return <Badge tone={STATE_TONE[state] ?? "neutral"}>{state.replace(/_/g, " ")}</Badge>;
+}
+
+export function TierBadge({ tier }: { tier: string }) {
+  return <Badge tone={tier === "critical" ? "sev1" : tier === "elevated" ? "sev2" : "neutral"} title="Risk tier">{tier}</Badge>;
+}
+
+export function VerificationText({ v }: { v: { ok: boolean | null; message: string } | null }) {
+  if (!v) return <span className="text-muted">—</span>;
+  const mark = v.ok === true ? "✓" : v.ok === false ? "✗" : "?";
+  const cls = v.ok === true ? "text-ok" : v.ok === false ? "text-sev1" : "text-muted";
+  return (
+    <span className={cls}>
+      <span aria-hidden="true">{mark} </span>
+      <span className="sr-only">{v.ok === true ? "Verified: " : v.ok === false ? "Not verified: " : "Unchecked: "}</span>
+      {v.message}
+    </span>
+  );
+}
+
+export function paramsText(params: Record<string, unknown>): string {
+  const entries = Object.entries(params);
+  return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ") : "—";
+}
+
+export function utc(ms: number | null | undefined): string {
+  return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—";
+}

@@ -1,0 +1,107 @@
+import "server-only";
+import { getDb } from "../db";
+import { getFleetConfig } from "../boot";
+import { readNamedSecret } from "../env";
+import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
+import type { FleetConfig } from "../config/fleet";
+import type { Db } from "../db/client";
+import { DEFAULT_SETTINGS, controlsFor, minRoleFor, type ControlSettings } from "./catalog";
+import { choicesOf } from "./state";
+import { readTargetState } from "./target-client";
+import * as svc from "./service";
+
+// Entry points for pages and server actions: the process database and fleet config, then the
+// service, which authorises the actor itself.
+
+/**
+ * Control settings from the fleet config. `controls.criticalControls` / `controls.secondPerson`
+ * are read when the config schema carries them; until then the DESIGN.md defaults apply.
+ */
+export function controlSettings(cfg: FleetConfig): ControlSettings {
+  const c = cfg.controls as FleetConfig["controls"] & { criticalControls?: string[]; secondPerson?: boolean };
+  return { critical: c.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: c.secondPerson ?? DEFAULT_SETTINGS.secondPerson };
+}
+
+async function deps(): Promise<svc.ControlDeps> {
+  const config = getFleetConfig();
+  return { db: await getDb(), config, secret: readNamedSecret, settings: controlSettings(config) };
+}
+
+export async function executeControl(actor: Actor | null, request: unknown) {
+  return svc.executeControl(await deps(), actor, request);
+}
+export async function previewControl(actor: Actor | null, request: unknown) {
+  return svc.previewControl(await deps(), actor, request);
+}
+export async function approveControl(actor: Actor | null, requestId: unknown) {
+  return svc.approveControl(await deps(), actor, requestId);
+}
+export async function rejectControl(actor: Actor | null, requestId: unknown, note?: unknown) {
+  return svc.rejectControl(await deps(), actor, requestId, note);
+}
+export async function resendUnknownControl(actor: Actor | null, requestId: unknown) {
+  return svc.resendUnknownControl(await deps(), actor, requestId);
+}
+
+/**
+ * Start-up hook (lib/boot.ts): requests left without an outcome by a crash become
+ * `outcome unknown` (or `failed` when the call was never made), audited. Returns how many.
+ */
+export async function recoverInterruptedControls(db?: Db): Promise<number> {
+  const marked = await svc.recoverInterruptedControls(db ?? (await getDb()));
+  if (marked.length) console.warn(`[watchfloor] ${marked.length} control request(s) had no outcome after a restart; marked for review on /controls`);
+  return marked.length;
+}
+
+export interface ControlsScreenTarget {
+  name: string;
+  label: string;
+  kind: string;
+  simulated: boolean;
+  controls: { id: string; title: string; summary: string; seed: string }[];
+  choices: { symbols: string[]; profiles: string[] };
+  stateError: string | null;
+}
+
+/** Everything the Controls screen shows, filtered to what this actor's role may run. */
+export async function getControlsView(actor: Actor | null) {
+  requireRole(actor, "viewer");
+  const d = await deps();
+  const settings = d.settings as ControlSettings;
+  // Sweeps that keep the lists honest: expired approvals, and calls stuck with no outcome.
+  await svc.expirePendingApprovals(d);
+  await svc.recoverInterruptedControls(d.db, { olderThanMs: 5 * 60_000 });
+  const targets: ControlsScreenTarget[] = await Promise.all(
+    d.config.targets.map(async (t) => {
+      const read = roleAtLeast(actor.role, "responder")
+        ? await readTargetState({ target: t, token: t.credentials.bearerTokenEnv ? d.secret(t.credentials.bearerTokenEnv) : undefined, timeoutMs: 1500 })
+        : null;
+      return {
+        name: t.name,
+        label: t.label ?? t.name,
+        kind: t.kind,
+        simulated: t.simulated,
+        controls: controlsFor(t.kind)
+          .filter((c) => roleAtLeast(actor.role, minRoleFor(c, settings)))
+          .map((c) => ({ id: c.id, title: c.title, summary: c.summary, seed: c.seed })),
+        choices: read?.ok ? choicesOf(read.state) : { symbols: [], profiles: [] },
+        stateError: read && !read.ok ? read.error : null,
+      };
+    }),
+  );
+  const [pending, unknown, recent] = await Promise.all([
+    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }),
+    svc.listControlRequests(d.db, actor, { states: ["outcome_unknown"], limit: 100 }),
+    svc.listControlRequests(d.db, actor, { limit: 30 }),
+  ]);
+  return {
+    targets,
+    pending,
+    unknown,
+    recent,
+    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson },
+  };
+}
+
+export { canDecide } from "./service";
+export type { ControlRequestView, ControlPreview } from "./service";

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { CONTROLS, DEFAULT_SETTINGS, coerceParams, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
+import type { SpotState, TradingBotState } from "./state";
+
+// The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
+
+const spotState: SpotState = {
+  kind: "spot-exchange",
+  symbols: [{ symbol: "BTC-USD", mode: "NORMAL", openOrders: 37, tradesLastSecond: 12 }],
+  withdrawalsHalted: false,
+  conflation: false,
+  bookDepthDefault: 50,
+};
+const parse = (kind: string, id: string, raw: Record<string, unknown>) => {
+  const def = findControl(kind, id)!;
+  return { def, params: def.schema.parse(coerceParams(def, raw)) as Record<string, unknown> };
+};
+
+describe("control policy", () => {
+  it.each([
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" }, "critical", "commander", true, "BTC-USD"],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" }, "elevated", "responder", false, "BTC-USD"],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "elevated", "responder", false, null],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" }, "standard", "responder", false, null],
+    ["spot-exchange", "cancel-all", { symbol: "BTC-USD" }, "critical", "commander", true, "BTC-USD"],
+    ["spot-exchange", "withdrawals-halt", { on: "on" }, "critical", "commander", true, "spot-exchange"],
+    ["spot-exchange", "withdrawals-halt", { on: "off" }, "elevated", "responder", false, null],
+    ["spot-exchange", "conflation", { on: "on" }, "standard", "responder", false, null],
+    ["spot-exchange", "book-depth", { depth: "20" }, "standard", "responder", false, null],
+    ["trading-bot", "pause-profile", { profileId: "p" }, "elevated", "responder", false, null],
+    ["trading-bot", "resume-profile", { profileId: "p" }, "standard", "responder", false, null],
+    ["trading-bot", "trigger-reconciliation", { profileId: "p" }, "standard", "responder", false, null],
+    ["trading-bot", "quarantine-order", { orderId: "o-1" }, "elevated", "responder", false, "o-1"],
+    ["futures-bot", "sync-positions", { execute: "plan" }, "standard", "responder", false, null],
+    ["futures-bot", "sync-positions", { execute: "execute", planId: "x" }, "elevated", "responder", false, "kraken-futures"],
+    ["futures-bot", "recover-sl-order-ids", { execute: "plan" }, "standard", "responder", false, null],
+    ["futures-bot", "kill-switch", {}, "critical", "commander", true, "kraken-futures"],
+  ] as const)("%s %s %j → %s, %s, second person %s, confirm %s", (kind, id, raw, tier, role, second, confirm) => {
+    const target = kind === "futures-bot" ? "kraken-futures" : kind === "spot-exchange" ? "spot-exchange" : "alpha-bot";
+    const { def, params } = parse(kind, id, raw);
+    expect(policyFor(def, params, target)).toMatchObject({ tier, role, secondPerson: second, confirm });
+  });
+
+  it("makes the critical list configurable, and can drop the second person", () => {
+    const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" });
+    expect(policyFor(def, params, "spot-exchange", { critical: ["symbol-mode:SOFT_HALT"], secondPerson: false })).toMatchObject({ tier: "critical", role: "commander", secondPerson: false });
+    expect(minRoleFor(findControl("futures-bot", "kill-switch")!, DEFAULT_SETTINGS)).toBe("commander");
+    expect(minRoleFor(findControl("spot-exchange", "symbol-mode")!, DEFAULT_SETTINGS)).toBe("responder");
+  });
+
+  it("covers every control the simulator accepts", () => {
+    expect(CONTROLS.map((c) => `${c.kind}/${c.id}`).sort()).toEqual([
+      "futures-bot/kill-switch", "futures-bot/recover-sl-order-ids", "futures-bot/sync-positions",
+      "spot-exchange/book-depth", "spot-exchange/cancel-all", "spot-exchange/conflation", "spot-exchange/symbol-mode", "spot-exchange/withdrawals-halt",
+      "trading-bot/pause-profile", "trading-bot/quarantine-order", "trading-bot/resume-profile", "trading-bot/trigger-reconciliation",
+    ]);
+  });
+});
+
+describe("inputs", () => {
+  it("requires at least 10 non-blank characters of reason", () => {
+    expect(reasonProblem("   a b c d e f g h i   ")).toMatch(/10 non-blank/);
+    expect(reasonProblem(undefined)).toMatch(/10 non-blank/);
+    expect(reasonProblem("margin spike on XBT")).toBeNull();
+  });
+  it("names the bad parameter", () => {
+    const def = findControl("spot-exchange", "symbol-mode")!;
+    const r = def.schema.safeParse(coerceParams(def, { symbol: "btc-usd", mode: "PAUSED" }));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["mode"]);
+    const plan = findControl("futures-bot", "sync-positions")!;
+    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.path).toEqual(["planId"]);
+  });
+});
+
+describe("preview and verification", () => {
+  it("describes a halt from the current state and verifies the mode afterwards", () => {
+    const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" });
+    expect(def.preview(spotState, params, "spot-exchange").change).toBe("BTC-USD: NORMAL → HARD_HALT; 37 open orders stay resting");
+    expect(def.verify(spotState, params, {}, spotState)).toEqual({ ok: false, message: "target still reports NORMAL" });
+    const halted: SpotState = { ...spotState, symbols: [{ ...spotState.symbols[0]!, mode: "HARD_HALT" }] };
+    expect(def.verify(halted, params, {}, spotState)).toEqual({ ok: true, message: "symbol mode now HARD_HALT" });
+  });
+  it("warns before a reconciliation that the held lock will refuse it", () => {
+    const bot: TradingBotState = { kind: "trading-bot", quarantinedOrders: [], profiles: [{ profile_id: "p1", status: "active", reconciliationLock: { held: true, holder: "worker-7", since: "2026-01-01T00:00:00Z" } }] };
+    const { def, params } = parse("trading-bot", "trigger-reconciliation", { profileId: "p1" });
+    expect(def.preview(bot, params, "alpha-bot").notes[0]).toMatch(/held by worker-7 .*will refuse/);
+  });
+});

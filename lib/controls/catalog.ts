@@ -1,0 +1,492 @@
+import { z } from "zod";
+import type { Role } from "../auth/roles";
+import type { SystemKind } from "../telemetry/model";
+import type { FuturesState, SpotState, TargetState, TradingBotState } from "./state";
+
+// The control catalog: every emergency control the seeds name, per system kind, with its input
+// schema, the role and risk tier it needs, whether a second person must approve it, what must be
+// typed to confirm it, a preview of the change and how to tell it took effect. Pure (no I/O, no
+// server-only) so the Controls screen can use the same definitions to render its forms.
+
+export const TIERS = ["standard", "elevated", "critical"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/**
+ * Control variants that are critical by default (DESIGN.md "Roles"): HARD_HALT, withdrawals halt
+ * on, cancel-all and the kill switch. A variant is `control` or `control:<variant>`.
+ */
+export const DEFAULT_CRITICAL = ["symbol-mode:HARD_HALT", "withdrawals-halt:on", "cancel-all", "kill-switch"] as const;
+
+export interface ControlSettings {
+  /** Variants treated as critical: commander role, typed confirmation and (by default) a second person. */
+  critical: readonly string[];
+  /** Whether critical controls need a second person's approval. */
+  secondPerson: boolean;
+}
+export const DEFAULT_SETTINGS: ControlSettings = { critical: DEFAULT_CRITICAL, secondPerson: true };
+
+export interface ControlPolicy {
+  /** `control` or `control:<variant>`, matched against the critical list. */
+  variant: string;
+  tier: Tier;
+  role: Role;
+  secondPerson: boolean;
+  /** Text the user must type to confirm (the symbol, order id or system name), or null. */
+  confirm: string | null;
+}
+
+export type FieldType = "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "planStep" | "planId";
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type: FieldType;
+  hint?: string;
+  /** Only shown when this returns true for the current raw form values. */
+  showWhen?: (raw: Record<string, string>) => boolean;
+}
+
+export interface Preview {
+  /** One line: what is true now and what will change, e.g. "BTC-USD: NORMAL → HARD_HALT; 37 open orders stay resting". */
+  change: string;
+  notes: string[];
+}
+
+export interface Verification {
+  /** true: the target shows the change; false: it does not; null: could not be checked / nothing to check. */
+  ok: boolean | null;
+  message: string;
+}
+
+export interface ControlDef<P = Record<string, unknown>> {
+  id: string;
+  kind: SystemKind;
+  title: string;
+  summary: string;
+  seed: string;
+  fields: FieldSpec[];
+  schema: z.ZodType<P>;
+  /** The variant key of these params (`symbol-mode:HARD_HALT`). */
+  variant(p: P): string;
+  /** Elevated (not critical) variants; everything else that is not critical is standard. */
+  elevated(p: P): boolean;
+  /** What to type for a destructive variant that is not critical (critical ones always confirm). */
+  confirmFor(p: P, target: string): string | null;
+  preview(state: TargetState, p: P, target: string): Preview;
+  verify(after: TargetState, p: P, answer: unknown, before: TargetState | null): Verification;
+}
+
+export const SYMBOL_MODES = ["NORMAL", "CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"] as const;
+
+const symbol = z.string().trim().min(1, "choose a symbol").max(40).regex(/^[A-Z0-9][A-Z0-9._-]*$/, "use the symbol as the exchange lists it, e.g. BTC-USD");
+const profileId = z.string().trim().min(1, "choose a profile").max(80);
+const planSchema = z
+  .object({ execute: z.boolean().default(false), planId: z.string().trim().min(1).max(200).optional() })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.execute && !p.planId) ctx.addIssue({ code: "custom", path: ["planId"], message: "run the dry run first and execute its plan id" });
+  });
+type PlanParams = z.infer<typeof planSchema>;
+
+function spot(s: TargetState): SpotState | null {
+  return s.kind === "spot-exchange" ? s : null;
+}
+function bot(s: TargetState): TradingBotState | null {
+  return s.kind === "trading-bot" ? s : null;
+}
+function fut(s: TargetState): FuturesState | null {
+  return s.kind === "futures-bot" ? s : null;
+}
+const onOff = (b: boolean | undefined | null) => (b === undefined || b === null ? "unknown" : b ? "on" : "off");
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const fmtUsd = (n: number | undefined) => (n === undefined ? "?" : `$${n.toLocaleString("en-US", { maximumFractionDigits: 2 })}`);
+const answerResult = (answer: unknown): Record<string, unknown> => {
+  const r = (answer as { result?: unknown } | null)?.result;
+  return r && typeof r === "object" ? (r as Record<string, unknown>) : {};
+};
+
+function define<P>(d: ControlDef<P>): ControlDef<Record<string, unknown>> {
+  return d as unknown as ControlDef<Record<string, unknown>>;
+}
+
+const notPlan = (raw: Record<string, string>) => raw.execute === "true";
+
+export const CONTROLS: ControlDef[] = [
+  // ── spot-exchange (seed 004) ──────────────────────────────────────────────────────────────
+  define({
+    id: "symbol-mode",
+    kind: "spot-exchange",
+    title: "Set symbol mode",
+    summary: "SetSymbolMode: NORMAL trades; CANCEL_ONLY accepts cancels only; SOFT_HALT freezes the book; HARD_HALT stops sequencing.",
+    seed: "seed 004 §3.1, §3.3",
+    fields: [
+      { name: "symbol", label: "Symbol", type: "symbol" },
+      { name: "mode", label: "Mode", type: "mode" },
+    ],
+    schema: z.object({ symbol, mode: z.enum(SYMBOL_MODES, { error: `must be one of ${SYMBOL_MODES.join(", ")}` }) }),
+    variant: (p) => `symbol-mode:${p.mode}`,
+    elevated: (p) => p.mode !== "NORMAL",
+    confirmFor: (p) => (p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol : null),
+    preview(state, p) {
+      const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
+      if (!s) return { change: `${p.symbol}: current mode unknown → ${p.mode}`, notes: [`${p.symbol} is not listed by the exchange right now`] };
+      const orders = plural(s.openOrders, "open order");
+      const tail =
+        p.mode === "NORMAL" ? `trading resumes; ${orders} on the book` :
+        p.mode === "CANCEL_ONLY" ? `new orders rejected; ${orders} can still be cancelled` :
+        `${orders} stay resting`;
+      return { change: `${p.symbol}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${p.symbol} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`] };
+    },
+    verify(after, p) {
+      const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
+      if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
+      return s.mode === p.mode ? { ok: true, message: `symbol mode now ${s.mode}` } : { ok: false, message: `target still reports ${s.mode}` };
+    },
+  }),
+  define({
+    id: "cancel-all",
+    kind: "spot-exchange",
+    title: "Cancel all orders",
+    summary: "CancelAll: cancels every resting order of one symbol.",
+    seed: "seed 004 §3.1",
+    fields: [{ name: "symbol", label: "Symbol", type: "symbol" }],
+    schema: z.object({ symbol }),
+    variant: () => "cancel-all",
+    elevated: () => true,
+    confirmFor: (p) => p.symbol,
+    preview(state, p) {
+      const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
+      if (!s) return { change: `${p.symbol}: cancels every resting order`, notes: [`${p.symbol} is not listed by the exchange right now`] };
+      return { change: `${p.symbol}: cancels ${plural(s.openOrders, "resting order")}; mode stays ${s.mode}`, notes: s.mode === "NORMAL" ? ["the symbol still trades: new orders can arrive after the cancel"] : [] };
+    },
+    verify(after, p, answer, before) {
+      const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
+      if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
+      const was = spot(before ?? after)?.symbols.find((x) => x.symbol === p.symbol)?.openOrders;
+      const cancelled = Number(answerResult(answer).cancelled ?? NaN);
+      if (s.openOrders === 0) return { ok: true, message: `no resting orders on ${p.symbol}${Number.isFinite(cancelled) ? ` (${cancelled} cancelled)` : ""}` };
+      if (was !== undefined && s.openOrders < was) return { ok: true, message: `${p.symbol} has ${s.openOrders} resting orders (was ${was}; new orders arrived since)` };
+      return { ok: false, message: `target still reports ${s.openOrders} resting orders on ${p.symbol}` };
+    },
+  }),
+  define({
+    id: "withdrawals-halt",
+    kind: "spot-exchange",
+    title: "Halt withdrawals",
+    summary: "WithdrawalsHalt on/off: freezes withdrawals while the ledger is in doubt.",
+    seed: "seed 004 §3.2, §3.7",
+    fields: [{ name: "on", label: "Withdrawals halt", type: "onoff" }],
+    schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
+    variant: (p) => `withdrawals-halt:${p.on ? "on" : "off"}`,
+    elevated: () => true,
+    confirmFor: () => null,
+    preview(state, p) {
+      const s = spot(state);
+      const now = s ? (s.withdrawalsHalted ? "HALTED" : "running") : "unknown";
+      return { change: `withdrawals: ${now} → ${p.on ? "HALTED" : "running"}`, notes: s && s.withdrawalsHalted === p.on ? ["already in that state; the call changes nothing"] : [] };
+    },
+    verify(after, p) {
+      const s = spot(after);
+      if (!s) return { ok: null, message: "could not read the exchange state" };
+      return s.withdrawalsHalted === p.on ? { ok: true, message: `withdrawals now ${p.on ? "halted" : "running"}` } : { ok: false, message: `target still reports withdrawals ${s.withdrawalsHalted ? "halted" : "running"}` };
+    },
+  }),
+  define({
+    id: "conflation",
+    kind: "spot-exchange",
+    title: "Aggressive conflation",
+    summary: "Conflate book and candle updates to cut WS fan-out load (about ÷4 per client).",
+    seed: "seed 004 §3.4",
+    fields: [{ name: "on", label: "Conflation", type: "onoff" }],
+    schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
+    variant: (p) => `conflation:${p.on ? "on" : "off"}`,
+    elevated: () => false,
+    confirmFor: () => null,
+    preview(state, p) {
+      const s = spot(state);
+      return { change: `conflation: ${onOff(s?.conflation)} → ${onOff(p.on)}`, notes: s ? [`${s.websocketClients ?? "?"} websocket clients connected`] : [] };
+    },
+    verify(after, p) {
+      const s = spot(after);
+      if (!s) return { ok: null, message: "could not read the exchange state" };
+      return s.conflation === p.on ? { ok: true, message: `conflation now ${onOff(p.on)}` } : { ok: false, message: `target still reports conflation ${onOff(s.conflation)}` };
+    },
+  }),
+  define({
+    id: "book-depth",
+    kind: "spot-exchange",
+    title: "Default book depth",
+    summary: "Lower the default order-book depth sent to subscribers (e.g. 20) to shed WS load.",
+    seed: "seed 004 §3.4",
+    fields: [{ name: "depth", label: "Depth (1–1000)", type: "depth" }],
+    schema: z.object({ depth: z.number({ error: "enter a whole number" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
+    variant: () => "book-depth",
+    elevated: () => false,
+    confirmFor: () => null,
+    preview(state, p) {
+      const s = spot(state);
+      return { change: `default book depth: ${s?.bookDepthDefault ?? "?"} → ${p.depth}`, notes: [] };
+    },
+    verify(after, p) {
+      const s = spot(after);
+      if (!s) return { ok: null, message: "could not read the exchange state" };
+      return s.bookDepthDefault === p.depth ? { ok: true, message: `default book depth now ${p.depth}` } : { ok: false, message: `target still reports depth ${s.bookDepthDefault}` };
+    },
+  }),
+
+  // ── trading-bot (seeds 000-002) ───────────────────────────────────────────────────────────
+  define({
+    id: "pause-profile",
+    kind: "trading-bot",
+    title: "Pause new entries",
+    summary: "Set the profile inactive: no new ENTRY orders; exits and reconciliation continue.",
+    seed: "seed 000 §4, seed 002",
+    fields: [{ name: "profileId", label: "Profile", type: "profile" }],
+    schema: z.object({ profileId }),
+    variant: () => "pause-profile",
+    elevated: () => true,
+    confirmFor: () => null,
+    preview(state, p) {
+      const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
+      if (!pr) return { change: `${p.profileId}: pause new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
+      return { change: `${p.profileId}: ${pr.status} → inactive; open orders and positions are left as they are`, notes: [`available capital ${fmtUsd(pr.available_capital)}`] };
+    },
+    verify(after, p) {
+      const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
+      if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
+      return pr.status === "inactive" ? { ok: true, message: `profile ${p.profileId} now inactive` } : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
+    },
+  }),
+  define({
+    id: "resume-profile",
+    kind: "trading-bot",
+    title: "Resume new entries",
+    summary: "Set the profile active again.",
+    seed: "seed 000 §4",
+    fields: [{ name: "profileId", label: "Profile", type: "profile" }],
+    schema: z.object({ profileId }),
+    variant: () => "resume-profile",
+    elevated: () => false,
+    confirmFor: () => null,
+    preview(state, p) {
+      const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
+      if (!pr) return { change: `${p.profileId}: resume new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
+      const notes = (pr.capitalInvariantViolations ?? 0) > 0 ? ["the capital invariant is violated: the watchdog keeps blocking entries until it holds"] : [];
+      return { change: `${p.profileId}: ${pr.status} → active`, notes };
+    },
+    verify(after, p) {
+      const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
+      if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
+      return pr.status === "active" ? { ok: true, message: `profile ${p.profileId} now active` } : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
+    },
+  }),
+  define({
+    id: "trigger-reconciliation",
+    kind: "trading-bot",
+    title: "Trigger a reconciliation cycle",
+    summary: "Reconcile one profile now and rebuild its reservations from the exchange. Refused while the profile's reconciliation lock is held.",
+    seed: "seed 000 §4, seed 002",
+    fields: [{ name: "profileId", label: "Profile", type: "profile" }],
+    schema: z.object({ profileId }),
+    variant: () => "trigger-reconciliation",
+    elevated: () => false,
+    confirmFor: () => null,
+    preview(state, p) {
+      const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
+      if (!pr) return { change: `${p.profileId}: reconcile now`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
+      const lock = (pr.reconciliationLock ?? null) as { held?: boolean; holder?: string; since?: string } | null;
+      const notes = lock?.held
+        ? [`the reconciliation lock is held by ${lock.holder ?? "another worker"}${lock.since ? ` since ${lock.since}` : ""}: the bot will refuse until it is released`]
+        : ["the reconciliation lock is free"];
+      return { change: `${p.profileId}: reserved for orders ${fmtUsd(pr.reserved_for_orders)} and positions ${fmtUsd(pr.reserved_for_positions)} are rebuilt from the exchange`, notes };
+    },
+    verify(after, p, answer) {
+      const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
+      const r = answerResult(answer);
+      if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
+      const violations = pr.capitalInvariantViolations ?? 0;
+      const rebuilt = r.reservationsAfter !== undefined ? `; reservations ${JSON.stringify(r.reservationsAfter)}` : "";
+      return violations === 0 ? { ok: true, message: `reconciled; capital invariant holds for ${p.profileId}${rebuilt}` } : { ok: false, message: `reconciled, but the capital invariant is still violated for ${p.profileId}` };
+    },
+  }),
+  define({
+    id: "quarantine-order",
+    kind: "trading-bot",
+    title: "Quarantine an order as unknown",
+    summary: "Mark an order `unknown` and hold it for manual review (seed 002 stale orders).",
+    seed: "seed 002",
+    fields: [{ name: "orderId", label: "Order ID", type: "order" }],
+    schema: z.object({ orderId: z.string().trim().min(1, "enter the order id").max(120) }),
+    variant: () => "quarantine-order",
+    elevated: () => true,
+    confirmFor: (p) => p.orderId,
+    preview(state, p) {
+      const b = bot(state);
+      const q = b?.quarantinedOrders.find((o) => o.orderId === p.orderId);
+      if (q) return { change: `order ${p.orderId} is already quarantined (since ${q.since})`, notes: ["the bot will refuse with 409"] };
+      return { change: `order ${p.orderId}: → unknown (quarantined for manual review)`, notes: b ? [`${plural(b.quarantinedOrders.length, "order")} quarantined now`] : [] };
+    },
+    verify(after, p) {
+      const b = bot(after);
+      if (!b) return { ok: null, message: "could not read the bot's health" };
+      return b.quarantinedOrders.some((o) => o.orderId === p.orderId) ? { ok: true, message: `order ${p.orderId} now quarantined` } : { ok: false, message: `target does not list ${p.orderId} as quarantined` };
+    },
+  }),
+
+  // ── futures-bot (seed 003) ────────────────────────────────────────────────────────────────
+  define<PlanParams>({
+    id: "sync-positions",
+    kind: "futures-bot",
+    title: "Position sync",
+    summary: "Dry run first: the bot returns a plan (import untracked positions with a stop, close phantoms, sync quantities). Then execute that plan by its id.",
+    seed: "seed 003",
+    fields: [
+      { name: "execute", label: "Step", type: "planStep" },
+      { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
+    ],
+    schema: planSchema,
+    variant: (p) => (p.execute ? "sync-positions:execute" : "sync-positions:plan"),
+    elevated: (p) => p.execute,
+    confirmFor: (p, target) => (p.execute ? target : null),
+    preview(state, p) {
+      const f = fut(state);
+      const untracked = f?.untracked.length ?? 0;
+      const phantoms = f?.positions.filter((x) => x.onExchange === false).length ?? 0;
+      const now = f ? `${plural(untracked, "untracked position")}, ${plural(phantoms, "registry entry", "registry entries")} without an exchange position` : "current positions unknown";
+      return p.execute ? { change: `executes plan ${p.planId}: ${now}`, notes: ["the bot refuses (409 stale_plan) if the registry changed since the dry run"] } : { change: `dry run: ${now}; nothing changes`, notes: [] };
+    },
+    verify(after, p) {
+      if (!p.execute) return { ok: null, message: "dry run: nothing to verify" };
+      const f = fut(after);
+      if (!f) return { ok: null, message: "could not read /positions" };
+      return f.untracked.length === 0 ? { ok: true, message: "no untracked positions remain" } : { ok: false, message: `${plural(f.untracked.length, "untracked position")} remain` };
+    },
+  }),
+  define<PlanParams>({
+    id: "recover-sl-order-ids",
+    kind: "futures-bot",
+    title: "Stop-loss order-id recovery",
+    summary: "Dry run first: the bot lists positions whose stop-loss id it can recover from resting exchange stops (or must place). Then execute that plan.",
+    seed: "seed 003",
+    fields: [
+      { name: "execute", label: "Step", type: "planStep" },
+      { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
+    ],
+    schema: planSchema,
+    variant: (p) => (p.execute ? "recover-sl-order-ids:execute" : "recover-sl-order-ids:plan"),
+    elevated: (p) => p.execute,
+    confirmFor: (p, target) => (p.execute ? target : null),
+    preview(state, p) {
+      const f = fut(state);
+      const missing = f ? `${plural(f.stopLossMissing, "position")} without a stop-loss id` : "stop-loss coverage unknown";
+      return p.execute ? { change: `executes plan ${p.planId}: ${missing}`, notes: [] } : { change: `dry run: ${missing}; nothing changes`, notes: [] };
+    },
+    verify(after, p) {
+      if (!p.execute) return { ok: null, message: "dry run: nothing to verify" };
+      const f = fut(after);
+      if (!f) return { ok: null, message: "could not read /positions" };
+      return f.stopLossMissing === 0 ? { ok: true, message: "every position has a stop-loss id" } : { ok: false, message: `${plural(f.stopLossMissing, "position")} still without a stop-loss id` };
+    },
+  }),
+  define({
+    id: "kill-switch",
+    kind: "futures-bot",
+    title: "Activate the kill switch",
+    summary: "Halt all trading (reason manual). It does not clear on its own.",
+    seed: "seed 003",
+    fields: [],
+    schema: z.object({}).strict(),
+    variant: () => "kill-switch",
+    elevated: () => true,
+    confirmFor: (_p, target) => target,
+    preview(state, _p, target) {
+      const f = fut(state);
+      if (!f) return { change: `${target}: → halted (kill switch, reason manual)`, notes: [] };
+      const ks = f.killSwitch.active ? `kill switch already active (${f.killSwitch.reason ?? "?"})` : `${f.status} → halted (kill switch, reason manual)`;
+      return { change: `${target}: ${ks}; ${plural(f.positions.length, "position")} stay open`, notes: ["does not auto-clear: a restart is needed to trade again"] };
+    },
+    verify(after) {
+      const f = fut(after);
+      if (!f) return { ok: null, message: "could not read /status" };
+      return f.killSwitch.active ? { ok: true, message: `kill switch active (reason ${f.killSwitch.reason ?? "?"}); status ${f.status}` } : { ok: false, message: `target still reports status ${f.status}, kill switch off` };
+    },
+  }),
+];
+
+export function controlsFor(kind: string): ControlDef[] {
+  return CONTROLS.filter((c) => c.kind === kind);
+}
+
+export function findControl(kind: string, id: string): ControlDef | undefined {
+  return CONTROLS.find((c) => c.kind === kind && c.id === id);
+}
+
+/** The policy for these (already parsed) params on this target. */
+export function policyFor(def: ControlDef, params: Record<string, unknown>, target: string, settings: ControlSettings = DEFAULT_SETTINGS): ControlPolicy {
+  const variant = def.variant(params);
+  const critical = settings.critical.includes(variant) || settings.critical.includes(def.id);
+  const tier: Tier = critical ? "critical" : def.elevated(params) ? "elevated" : "standard";
+  const subject = typeof params.symbol === "string" ? params.symbol : target;
+  return {
+    variant,
+    tier,
+    // DESIGN.md: responders run non-critical controls, commanders critical ones.
+    role: critical ? "commander" : "responder",
+    secondPerson: critical && settings.secondPerson,
+    confirm: critical ? subject : def.confirmFor(params, target),
+  };
+}
+
+/** The lowest role that can run at least one variant of the control (hide it from roles below). */
+export function minRoleFor(def: ControlDef, settings: ControlSettings = DEFAULT_SETTINGS): Role {
+  // A control whose every variant is critical is listed by its bare id; one with variants
+  // (symbol-mode, withdrawals-halt) keeps non-critical variants open to responders.
+  return settings.critical.includes(def.id) ? "commander" : "responder";
+}
+
+/**
+ * Turns form strings (or JSON) into typed params by field type: "on"/"off" → boolean, digits →
+ * number, "execute"/"plan" → boolean. Unknown shapes are left for the schema to reject.
+ */
+export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of def.fields) {
+    const v = raw[f.name];
+    if (v === undefined || v === null || v === "") continue;
+    switch (f.type) {
+      case "onoff":
+        out[f.name] = v === "on" || v === "true" || v === true ? true : v === "off" || v === "false" || v === false ? false : v;
+        break;
+      case "planStep":
+        out[f.name] = v === "execute" || v === "true" || v === true ? true : v === "plan" || v === "false" || v === false ? false : v;
+        break;
+      case "depth":
+        out[f.name] = typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+        break;
+      case "planId":
+        if (raw.execute === "plan" || raw.execute === false || raw.execute === "false") break; // a plan id means nothing on a dry run
+        out[f.name] = typeof v === "string" ? v.trim() : v;
+        break;
+      case "mode":
+      case "symbol":
+        out[f.name] = typeof v === "string" ? v.trim().toUpperCase() : v;
+        break;
+      default:
+        out[f.name] = typeof v === "string" ? v.trim() : v;
+    }
+  }
+  return out;
+}
+
+/** "params.symbol: choose a symbol" style issues from a schema failure. */
+export function paramIssues(err: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of err.issues) (out[["params", ...i.path.map(String)].join(".")] ??= []).push(i.message);
+  return out;
+}
+
+/** Reason rule: at least 10 non-blank characters. */
+export function reasonProblem(reason: unknown): string | null {
+  if (typeof reason !== "string" || reason.replace(/\s/g, "").length < 10) return "give a reason of at least 10 non-blank characters";
+  if (reason.length > 2000) return "keep the reason under 2000 characters";
+  return null;
+}

@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, sql } from "drizzle-orm";
+import { openDatabase, type DbHandle } from "../db/client";
+import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { startTestFleet } from "../sim/testing";
+import type { Fleet } from "../sim/fleet";
+import { auditLog, controlRequests } from "../db/schema";
+import { verifyAuditChain } from "../audit/log";
+import { roleAtLeast, type Actor, type Role } from "../auth/roles";
+import { FleetConfig } from "../config/fleet";
+import { coerceParams, policyFor, findControl } from "./catalog";
+import * as svc from "./service";
+
+// The audited executor against a real simulated fleet (ephemeral ports, manual clock), on PGlite
+// and on a real PostgreSQL 15. Every assertion is about effects: what the simulator received
+// (fleet.controlCalls), which audit rows exist, and what the target reports afterwards.
+
+let pg: TestPostgres;
+let fleet: Fleet;
+const secrets: Record<string, string> = {};
+let config: FleetConfig;
+
+beforeAll(async () => {
+  [pg, fleet] = await Promise.all([startTestPostgres(), startTestFleet()]);
+  const targets = fleet.systems.map((s) => {
+    const env = `TEST_TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`;
+    secrets[env] = s.credential;
+    return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: env } };
+  });
+  config = FleetConfig.parse({ targets, controls: { rateLimitPerMinute: 1000 } });
+}, 60_000);
+afterAll(async () => {
+  await fleet?.stop();
+  await pg?.stop();
+});
+
+const mk = (role: Role, n: number): Actor => ({ id: `00000000-0000-0000-0000-00000000000${n}`, username: role, displayName: role, role });
+const ACTORS: Record<Role, Actor> = { viewer: mk("viewer", 1), responder: mk("responder", 2), commander: mk("commander", 3), admin: mk("admin", 4) };
+const commander2: Actor = { id: "00000000-0000-0000-0000-00000000c0c2", username: "commander2", displayName: "Second commander", role: "commander" };
+
+let keySeq = 0;
+const key = (tag: string) => `k-${tag}-${process.pid}-${++keySeq}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Every control variant the catalog knows, with params the test fleet accepts. */
+const VARIANTS: Array<{ target: string; control: string; params: Record<string, unknown> }> = [
+  ...["NORMAL", "CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"].map((mode) => ({ target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode } })),
+  { target: "spot-exchange", control: "cancel-all", params: { symbol: "XRP-USD" } },
+  { target: "spot-exchange", control: "withdrawals-halt", params: { on: true } },
+  { target: "spot-exchange", control: "withdrawals-halt", params: { on: false } },
+  { target: "spot-exchange", control: "conflation", params: { on: "on" } },
+  { target: "spot-exchange", control: "book-depth", params: { depth: "40" } },
+  { target: "alpha-bot", control: "pause-profile", params: { profileId: "sol-breakout" } },
+  { target: "alpha-bot", control: "resume-profile", params: { profileId: "sol-breakout" } },
+  { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: "sol-breakout" } },
+  { target: "alpha-bot", control: "quarantine-order", params: { orderId: "no-such-order" } },
+  { target: "kraken-futures", control: "sync-positions", params: { execute: "plan" } },
+  { target: "kraken-futures", control: "recover-sl-order-ids", params: { execute: "plan" } },
+  { target: "kraken-futures", control: "kill-switch", params: {} },
+];
+
+function confirmFor(v: (typeof VARIANTS)[number]): string | undefined {
+  const t = config.targets.find((x) => x.name === v.target);
+  const def = t && findControl(t.kind, v.control);
+  const parsed = def?.schema.safeParse(coerceParams(def, v.params));
+  return t && def && parsed?.success ? (policyFor(def, parsed.data, t.name).confirm ?? undefined) : undefined;
+}
+
+const calls = (target: string) => fleet.controlCalls(target).length;
+const executedWithKey = (target: string, k: string) => fleet.controlCalls(target).filter((c) => c.idempotencyKey === k && c.executed).length;
+
+let dbCounter = 0;
+// The fleet is shared by both runs: each run halts its own symbol and locks its own profile.
+const drivers: Array<[string, () => Promise<DbHandle>, string, string]> = [
+  ["PGlite", () => openDatabase({ dataDir: "memory://" }), "ETH-USD", "eth-momentum"],
+  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_controls_${process.pid}_${++dbCounter}`) }), "SOL-USD", "btc-momentum"],
+];
+
+describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile) => {
+  let h: DbHandle;
+  let deps: svc.ControlDeps;
+  const request = (v: { target: string; control: string; params: Record<string, unknown> }, extra: Record<string, unknown> = {}) => ({
+    ...v,
+    reason: "integration test of the control executor",
+    ticketId: "OPS-42",
+    idempotencyKey: key(v.control),
+    confirm: confirmFor(v as (typeof VARIANTS)[number]),
+    ...extra,
+  });
+  const auditCount = async () => (await h.db.select({ n: sql<number>`count(*)::int` }).from(auditLog))[0]!.n;
+
+  beforeAll(async () => {
+    h = await open();
+    deps = { db: h.db, config, secret: (n) => secrets[n] };
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("role matrix: every control runs exactly where the catalog allows; a refusal records and sends nothing", async () => {
+    const anonymous = null;
+    for (const v of VARIANTS) {
+      const t = config.targets.find((x) => x.name === v.target)!;
+      const def = findControl(t.kind, v.control)!;
+      const policy = policyFor(def, def.schema.parse(coerceParams(def, v.params)), t.name);
+      for (const [who, actor] of [["anonymous", anonymous], ...Object.entries(ACTORS)] as Array<[string, Actor | null]>) {
+        const allowed = actor !== null && roleAtLeast(actor.role, policy.role);
+        const beforeCalls = calls(v.target);
+        const beforeAudit = await auditCount();
+        const req = request(v);
+        const attempt = svc.executeControl(deps, actor, req);
+        if (!allowed) {
+          await expect(attempt, `${who} ${v.control} ${JSON.stringify(v.params)}`).rejects.toThrow(actor ? /needs the (responder|commander) role/ : /Sign in/);
+          expect(calls(v.target), `${who} ${v.control}: no call`).toBe(beforeCalls);
+          expect(await auditCount(), `${who} ${v.control}: no audit`).toBe(beforeAudit);
+          expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey))).toHaveLength(0);
+          continue;
+        }
+        const view = await attempt;
+        if (policy.secondPerson) {
+          expect(view.state, `${who} ${v.control}`).toBe("pending_approval");
+          expect(calls(v.target), `${who} ${v.control}: waits for approval`).toBe(beforeCalls);
+        } else {
+          expect(["succeeded", "failed"], `${who} ${v.control}: ${view.resultSummary}`).toContain(view.state);
+          expect(fleet.controlCalls(v.target).filter((c) => c.idempotencyKey === req.idempotencyKey), `${who} ${v.control}: one call`).toHaveLength(1);
+          expect(calls(v.target)).toBe(beforeCalls + 1);
+        }
+        const rows = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey));
+        expect(rows[0]?.outcome).toBe("requested");
+        expect(rows[0]?.actorName).toBe(actor!.username);
+      }
+    }
+  });
+
+  it("missing reason or ticket: field errors naming them, and zero calls", async () => {
+    const before = calls("spot-exchange");
+    const beforeAudit = await auditCount();
+    const v = { target: "spot-exchange", control: "conflation", params: { on: true } };
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { reason: "   short  " }))).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/10 non-blank/)] } });
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "" }))).rejects.toMatchObject({ fieldErrors: { ticketId: [expect.stringMatching(/required/)] } });
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "ops 42" }))).rejects.toMatchObject({ fieldErrors: { ticketId: [expect.stringMatching(/ABC-123/)] } });
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { reason: undefined, ticketId: undefined }))).rejects.toMatchObject({
+      fieldErrors: { reason: expect.any(Array), ticketId: expect.any(Array) },
+    });
+    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "nope", control: "conflation", params: {} }))).rejects.toMatchObject({ fieldErrors: { target: expect.any(Array) } });
+    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "spot-exchange", control: "book-depth", params: { depth: "5000" } }))).rejects.toMatchObject({
+      fieldErrors: { "params.depth": [expect.stringMatching(/at most 1000/)] },
+    });
+    await expect(svc.executeControl(deps, ACTORS.commander, request({ target: "spot-exchange", control: "cancel-all", params: { symbol: "BTC-USD" } }, { confirm: "btc" }))).rejects.toMatchObject({
+      fieldErrors: { confirm: [expect.stringMatching(/BTC-USD/)] },
+    });
+    expect(calls("spot-exchange")).toBe(before);
+    expect(await auditCount()).toBe(beforeAudit);
+  });
+
+  it("20 concurrent submissions with one key make exactly one call and all get the first result", async () => {
+    const k = key("burst");
+    const v = { target: "spot-exchange", control: "book-depth", params: { depth: 25 } };
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }))));
+    const views = results.map((r) => (r.status === "fulfilled" ? r.value : (() => { throw r.reason; })()));
+    expect(executedWithKey("spot-exchange", k)).toBe(1);
+    expect(fleet.controlCalls("spot-exchange").filter((c) => c.idempotencyKey === k)).toHaveLength(1);
+    expect(new Set(views.map((x) => x.id)).size).toBe(1);
+    expect(views.every((x) => x.state === "succeeded")).toBe(true);
+    expect(views.filter((x) => !x.replayed)).toHaveLength(1);
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k));
+    expect(audit.map((a) => a.outcome)).toEqual(["requested", "succeeded", "verified"]);
+    // A later retry with the same key returns the first result without a call; different params are refused.
+    const again = await svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }));
+    expect(again.replayed).toBe(true);
+    await expect(svc.executeControl(deps, ACTORS.responder, request({ ...v, params: { depth: 30 } }, { idempotencyKey: k }))).rejects.toMatchObject({ status: 409 });
+    expect(fleet.controlCalls("spot-exchange").filter((c) => c.idempotencyKey === k)).toHaveLength(1);
+  });
+
+  it("when the audit write fails, the target is not called and nothing is recorded", async () => {
+    await h.exec(`create or replace function wf_test_fail_audit() returns trigger as $$ begin raise exception 'audit storage unavailable (test)'; end; $$ language plpgsql;
+      create trigger wf_test_fail_audit before insert on audit_log for each row execute function wf_test_fail_audit();`);
+    const before = calls("spot-exchange");
+    const req = request({ target: "spot-exchange", control: "conflation", params: { on: false } });
+    try {
+      await expect(svc.executeControl(deps, ACTORS.responder, req)).rejects.toSatisfy((e: Error) => /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`));
+    } finally {
+      await h.exec("drop trigger wf_test_fail_audit on audit_log; drop function wf_test_fail_audit();");
+    }
+    expect(calls("spot-exchange")).toBe(before);
+    expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey))).toHaveLength(0);
+  });
+
+  it("a critical control waits for a second commander, then halts the symbol and verifies it", async () => {
+    const v = { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "HARD_HALT" } };
+    const req = request(v);
+    const pending = await svc.executeControl(deps, ACTORS.commander, req);
+    expect(pending.state).toBe("pending_approval");
+    expect(pending.preview).toMatch(new RegExp(`^${haltSymbol}: NORMAL → HARD_HALT; \\d+ open orders? stay resting`));
+    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(0);
+    await expect(svc.approveControl(deps, ACTORS.commander, pending.id)).rejects.toThrow(/second person/);
+    await expect(svc.approveControl(deps, ACTORS.responder, pending.id)).rejects.toThrow(/needs the commander role/);
+    await expect(svc.approveControl(deps, null, pending.id)).rejects.toThrow(/Sign in/);
+    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(0);
+    const done = await svc.approveControl(deps, commander2, pending.id);
+    expect(done.state).toBe("succeeded");
+    expect(done.approvedBy).toBe("commander2");
+    expect(done.verification).toEqual({ ok: true, message: "symbol mode now HARD_HALT" });
+    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(1);
+    const state = fleet.systems.find((s) => s.name === "spot-exchange")!;
+    const st = (await (await fetch(`${state.url}/admin/state`, { headers: { authorization: `Bearer ${state.credential}` } })).json()) as { symbols: { symbol: string; mode: string }[] };
+    expect(st.symbols.find((s) => s.symbol === haltSymbol)?.mode).toBe("HARD_HALT");
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey)).orderBy(auditLog.seq);
+    expect(audit.map((a) => [a.outcome, a.actorName])).toEqual([
+      ["requested", "commander"],
+      ["approved", "commander2"],
+      ["succeeded", "commander"],
+      ["verified", "system"],
+    ]);
+    expect(audit[1]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
+    await expect(svc.approveControl(deps, commander2, pending.id)).rejects.toThrow(/already succeeded/);
+  });
+
+  it("an approval expires after the configured time; nothing is sent", async () => {
+    let now = new Date();
+    const d: svc.ControlDeps = { ...deps, now: () => now };
+    const req = request({ target: "kraken-futures", control: "kill-switch", params: {} });
+    const pending = await svc.executeControl(d, ACTORS.admin, req);
+    expect(pending.approvalExpiresAt! - pending.createdAt).toBe(10 * 60_000);
+    now = new Date(now.getTime() + 10 * 60_000 + 1000);
+    await expect(svc.approveControl(d, ACTORS.commander, pending.id)).rejects.toThrow(/expired/);
+    const [row] = await h.db.select().from(controlRequests).where(eq(controlRequests.id, pending.id));
+    expect(row!.state).toBe("expired");
+    expect(executedWithKey("kraken-futures", req.idempotencyKey)).toBe(0);
+    const rejected = await svc.executeControl(d, ACTORS.admin, request({ target: "kraken-futures", control: "kill-switch", params: {} }));
+    const r = await svc.rejectControl(d, ACTORS.commander, rejected.id, "not needed: margin recovered");
+    expect(r.state).toBe("rejected");
+    expect(fleet.controlCalls("kraken-futures").filter((c) => c.control === "kill-switch")).toHaveLength(0);
+  });
+
+  it("trigger-reconciliation while the lock is held is refused with the bot's message", async () => {
+    fleet.tradingBot("alpha-bot").holdLock(lockedProfile, "order-sync-worker (stalled)", 60_000);
+    const preview = await svc.previewControl(deps, ACTORS.responder, { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: lockedProfile } });
+    expect(preview.notes.join(" ")).toMatch(/lock is held by order-sync-worker/);
+    const v = await svc.executeControl(deps, ACTORS.responder, request({ target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: lockedProfile } }));
+    expect(v.state).toBe("failed");
+    expect(v.resultSummary).toMatch(new RegExp(`HTTP 409: reconciliation lock for profile ${lockedProfile} is held by order-sync-worker`));
+    fleet.tradingBot("alpha-bot").releaseLock(lockedProfile);
+  });
+
+  it("futures position sync: dry run returns a plan, executing that plan applies it", async () => {
+    const plan = await svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "plan" } }));
+    expect(plan.state).toBe("succeeded");
+    const planId = (plan.answer as { result: { planId: string } }).result.planId;
+    expect(planId).toBeTruthy();
+    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute" } }, { confirm: "kraken-futures" }))).rejects.toMatchObject({
+      fieldErrors: { "params.planId": expect.any(Array) },
+    });
+    const exec = await svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute", planId } }, { confirm: "kraken-futures" }));
+    expect(exec.state, exec.resultSummary ?? "").toBe("succeeded");
+    expect(exec.verification?.ok).toBe(true);
+  });
+
+  it("rate-limits each user per minute, auditing the refusal and sending nothing", async () => {
+    const d: svc.ControlDeps = { ...deps, config: { ...config, controls: { ...config.controls, rateLimitPerMinute: 2 } } };
+    const fresh: Actor = { id: "00000000-0000-0000-0000-0000000ra7e1", username: "busy-responder", displayName: "Busy", role: "responder" };
+    const v = { target: "spot-exchange", control: "conflation", params: { on: true } };
+    await svc.executeControl(d, fresh, request(v));
+    await svc.executeControl(d, fresh, request(v));
+    const before = calls("spot-exchange");
+    await expect(svc.executeControl(d, fresh, request(v))).rejects.toMatchObject({ status: 429 });
+    expect(calls("spot-exchange")).toBe(before);
+    const rows = await h.db.select().from(auditLog).where(eq(auditLog.actorName, "busy-responder"));
+    expect(rows.filter((r) => r.outcome === "rate_limited")).toHaveLength(1);
+  });
+
+  it("a target that never answers leaves the outcome unknown; re-sending with the same key calls once", async () => {
+    const d: svc.ControlDeps = { ...deps, callTimeoutMs: 400 };
+    await fleet.setFault("spot-exchange", "hanging");
+    let v: svc.ControlRequestView;
+    const req = request({ target: "spot-exchange", control: "book-depth", params: { depth: 33 } });
+    try {
+      v = await svc.executeControl(d, ACTORS.responder, req);
+    } finally {
+      await fleet.clearFault("spot-exchange");
+    }
+    expect(v.state).toBe("outcome_unknown");
+    const again = await svc.resendUnknownControl(d, ACTORS.responder, v.id);
+    expect(again.state).toBe("succeeded");
+    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBeLessThanOrEqual(1);
+    expect(again.verification?.ok).toBe(true);
+  });
+
+  it("on start-up, requests left mid-call become outcome unknown, audited", async () => {
+    const old = new Date(Date.now() - 120_000);
+    const k = key("crash");
+    await h.db.insert(controlRequests).values({
+      idempotencyKey: k, fingerprint: "x", actorId: ACTORS.responder.id, actorName: "responder", actorRole: "responder", target: "spot-exchange", targetKind: "spot-exchange",
+      control: "conflation", params: { on: true }, reason: "crashed mid call for the test", ticketId: "OPS-9", tier: "standard", requiredRole: "responder",
+      state: "executing", createdAt: old, updatedAt: old, startedAt: old,
+    });
+    const marked = await svc.recoverInterruptedControls(h.db);
+    expect(marked.map((m) => [m.idempotencyKey, m.state])).toContainEqual([k, "outcome_unknown"]);
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k));
+    expect(audit.map((a) => a.outcome)).toEqual(["outcome_unknown"]);
+    expect(await svc.recoverInterruptedControls(h.db)).toHaveLength(0);
+  });
+
+  it("keeps the audit chain intact through all of it", async () => {
+    expect((await verifyAuditChain(h.db)).ok).toBe(true);
+  });
+});
