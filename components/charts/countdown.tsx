@@ -1,0 +1,24 @@
+"use client";
+
+import { relative, utcFull } from "./format";
+import { useNow } from "./use-now";
+
+/**
+ * A deadline counting down each second: "in 4 min 10 s (12:45:00 UTC)", or, once passed,
+ * the `due` text with how long ago.
+ */
+export function Countdown({ at, now: initial, label, due = "due now" }: { at: number; now: number; label?: string; due?: string }) {
+  const now = useNow(initial);
+  const left = at - now;
+  const when = utcFull(at).slice(11);
+  return (
+    <span data-countdown={left <= 0 ? "due" : "running"} className={left <= 0 ? "font-semibold text-sev1" : ""}>
+      {label ? `${label} ` : ""}
+      {left > 0 ? (
+        <>in <span className="font-mono">{relative(left)}</span> <span className="text-muted">({when})</span></>
+      ) : (
+        <><span aria-hidden="true">▲ </span>{due} <span className="text-muted">(since {when}, {relative(-left)} ago)</span></>
+      )}
+    </span>
+  );
+}
