@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 // Foundation tables. Later features add their own tables in new migrations.
 
@@ -214,13 +214,82 @@ export const controlRequests = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
     startedAt: timestamp("started_at", { withTimezone: true, precision: 3 }),
     finishedAt: timestamp("finished_at", { withTimezone: true, precision: 3 }),
+    /** The incident the control was run from (the room's "Open control" link), if any. */
+    incidentId: uuid("incident_id"),
   },
   (t) => [
     check("control_requests_state_check", sql`${t.state} in ('pending_approval','approved','executing','succeeded','failed','outcome_unknown','expired','rejected')`),
     index("control_requests_state_idx").on(t.state),
     index("control_requests_actor_idx").on(t.actorId, t.createdAt),
     index("control_requests_created_idx").on(t.createdAt),
+    index("control_requests_incident_idx").on(t.incidentId),
   ],
 );
 
 export type ControlRequestRow = typeof controlRequests.$inferSelect;
+
+// ── Incidents (incident room) ───────────────────────────────────────────────────────────────
+
+export const INCIDENT_STATUS_VALUES = ["investigating", "mitigating", "monitoring", "resolved"] as const;
+
+/**
+ * One row per incident: its current state. What happened, and who did it, is the event log below
+ * (and the audit log, which stays the record of truth).
+ */
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    title: text("title").notNull(),
+    severity: text("severity", { enum: ["SEV1", "SEV2", "SEV3"] }).notNull(),
+    status: text("status", { enum: INCIDENT_STATUS_VALUES }).notNull(),
+    commanderId: text("commander_id"),
+    commanderName: text("commander_name"),
+    /** [{ id, name, at }] — people who checked in. */
+    responders: jsonb("responders").notNull().default([]),
+    /** [{ system, entity, kind }] — the systems, profiles and symbols affected. */
+    affected: jsonb("affected").notNull().default([]),
+    runbook: text("runbook"),
+    sourceFindingId: text("source_finding_id"),
+    openedById: text("opened_by_id").notNull(),
+    openedByName: text("opened_by_name").notNull(),
+    openedAt: timestamp("opened_at", { withTimezone: true, precision: 3 }).notNull(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, precision: 3 }),
+    updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [
+    check("incidents_severity_check", sql`${t.severity} in ('SEV1','SEV2','SEV3')`),
+    check("incidents_status_check", sql`${t.status} in ('investigating','mitigating','monitoring','resolved')`),
+    index("incidents_status_idx").on(t.status, t.openedAt),
+  ],
+);
+
+export const INCIDENT_EVENT_KINDS = ["opened", "status", "severity", "commander", "responder", "checkin", "note", "step", "unstep", "control", "comms", "finding"] as const;
+
+/**
+ * The incident's own timeline: every change made in the room, with who, when and how. Finding
+ * transitions, acknowledgements and control requests are merged in at read time from their tables.
+ */
+export const incidentEvents = pgTable(
+  "incident_events",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    kind: text("kind", { enum: INCIDENT_EVENT_KINDS }).notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    text: text("text").notNull(),
+    /** Step id, control request id, finding id … */
+    ref: text("ref"),
+    /** Kind-specific detail: { from, to }, { how: "manual" | "live check", value }, … */
+    data: jsonb("data"),
+    auditSeq: bigint("audit_seq", { mode: "number" }),
+  },
+  (t) => [index("incident_events_incident_idx").on(t.incidentId, t.at)],
+);
+
+export type IncidentRow = typeof incidents.$inferSelect;
+export type IncidentEventRow = typeof incidentEvents.$inferSelect;
