@@ -293,3 +293,33 @@ export const incidentEvents = pgTable(
 
 export type IncidentRow = typeof incidents.$inferSelect;
 export type IncidentEventRow = typeof incidentEvents.$inferSelect;
+
+// ── Share links (the read-only status view) ─────────────────────────────────────────────────
+
+/**
+ * A read-only link to the status view of the board or of one incident. Only the SHA-256 of the
+ * token is stored; revocation and expiry are checked on every request.
+ */
+export const shareLinks = pgTable(
+  "share_links",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull().unique(),
+    scope: text("scope", { enum: ["board", "incident"] }).notNull(),
+    incidentId: uuid("incident_id").references(() => incidents.id),
+    label: text("label"),
+    createdById: text("created_by_id").notNull(),
+    createdByName: text("created_by_name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, precision: 3 }),
+    revokedById: text("revoked_by_id"),
+    revokedByName: text("revoked_by_name"),
+  },
+  (t) => [
+    check("share_links_scope_check", sql`${t.scope} in ('board','incident') and (${t.scope} = 'board') = (${t.incidentId} is null)`),
+    index("share_links_created_idx").on(t.createdAt),
+  ],
+);
+
+export type ShareLinkRow = typeof shareLinks.$inferSelect;
