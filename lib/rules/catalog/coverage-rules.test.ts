@@ -3,6 +3,7 @@ import type { Freshness } from "../../collector/freshness";
 import { SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
 import { RULES, ruleById } from "../index";
 import { RuleHarness, T0 } from "../testing";
+import { PRIMARY_ENDPOINTS } from "./console";
 import type { EvidenceValue, Finding, FindingState, Severity, ThresholdValue } from "../types";
 
 // Coverage table: for EVERY rule in RULES, on a virtual clock with hand-built histories,
@@ -50,6 +51,8 @@ interface Fires extends Scenario {
 /** Default expectation: ok. A rule with tiers may say the next tier is not reached instead. */
 interface Boundary extends Scenario {
   expect?: StateSev;
+  /** Kinds this boundary applies to (default: every kind of the row). */
+  kinds?: SystemKind[];
 }
 
 interface Step {
@@ -77,6 +80,22 @@ interface Never {
   stays: StateSev;
 }
 
+/**
+ * A rule without an escalation criterion: the firing condition is held for an hour with fresh
+ * sources, and the finding must keep the severity it fired with and never carry an escalationDueAt.
+ */
+interface NoEscalation {
+  /** Why the seed gives this rule no escalation criterion. */
+  none: string;
+  /** A history in which the firing condition holds from `from` until at least `from` + 1 h. */
+  build: Build;
+  from: number;
+}
+
+/** How long a "none" row keeps the condition true, and how often it is checked. */
+const SUSTAIN = 60 * 60 * 1000;
+const SUSTAIN_STEP = 5 * 60 * 1000;
+
 interface Case {
   /** Kinds to run the table for (default: the rule's first kind). */
   kinds?: SystemKind[];
@@ -85,7 +104,7 @@ interface Case {
   fires: Fires;
   boundary: Boundary[];
   /** Escalation steps, or why the rule has no escalation criterion and no severity step over time. */
-  escalation: { steps: (Step | Never)[] } | { none: string };
+  escalation: { steps: (Step | Never)[] } | NoEscalation;
   /** Rules about freshness itself are exempt from "unknown on stale"; they get their own test. */
   staleExempt?: string;
 }
@@ -121,6 +140,16 @@ const audit = (fields: Record<string, number>) => ({ trigger: "restart", violati
 
 /** A counter that is `before` until `at`, then `after` (polled every 2 s). */
 const stepCounter = (at: number, before: number, after: number) => (t: number) => (t < at ? before : after);
+
+/** Until when a "none" row's sustained history runs: past its last check (from + 1 h) with margin. */
+const sustainedUntil = (from: number) => from + SUSTAIN + 2 * M;
+
+/** The same log record every 10 minutes from T0 until past `from` + 1 h (the condition stays true). */
+const everyTenMinutes =
+  (kind: string, fields: Record<string, unknown>, from: number): Build =>
+  (h) => {
+    for (let t = T0; t <= sustainedUntil(from); t += 10 * M) h.report(t, kind, fields);
+  };
 
 // ---------------------------------------------------------------- the table
 
@@ -159,7 +188,7 @@ function auditCase(id: string, field: string, critical: boolean): [string, Case]
               },
             ],
           }
-        : { none: "seed 003 lists an action (investigate) but no escalation criterion for this field" },
+        : { none: "seed 003 lists an action (investigate) but no escalation criterion for this field", build: everyTenMinutes("REGISTRY_AUDIT_REPORT", audit({ [field]: 2 }), T0 + S), from: T0 + S },
     },
   ];
 }
@@ -196,7 +225,11 @@ function spikeCase(id: string, field: "orphaned" | "phantom", type: string): [st
 }
 
 function missingOrderCase(id: string, metric: string, label: string, state: "warning" | "critical", severity: Severity): [string, Case] {
-  const build: Build = (h) => h.hold(T0, T0 + 2 * M, metric, 0, { entity: "PF_SOLUSD" }).hold(T0, T0 + 2 * M, metric, 1, { entity: "PF_XBTUSD" });
+  const missing =
+    (until: number): Build =>
+    (h) =>
+      h.hold(T0, until, metric, 0, { entity: "PF_SOLUSD" }).hold(T0, until, metric, 1, { entity: "PF_XBTUSD" });
+  const build = missing(T0 + 2 * M);
   return [
     id,
     {
@@ -204,7 +237,7 @@ function missingOrderCase(id: string, metric: string, label: string, state: "war
       criterion: `seed 003: a tracked position without a ${label} order (after a 60 s grace period)`,
       fires: { name: `no ${label} order for longer than 60 s`, build, at: T0 + M + TICK, entity: "PF_SOLUSD", state, severity, evidence: [`has ${label}`, false], quiet: ["PF_XBTUSD"] },
       boundary: [{ name: `no ${label} order for exactly 60 s (the grace period)`, build, at: T0 + M, entity: "PF_SOLUSD" }],
-      escalation: { none: "the grace period is the firing condition; seed 003 has no further escalation" },
+      escalation: { none: "the grace period is the firing condition; seed 003 has no further escalation", build: missing(sustainedUntil(T0 + M + TICK)), from: T0 + M + TICK },
     },
   ];
 }
@@ -403,13 +436,13 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 001: unattributed slices are quarantined for operator review",
     fires: { name: "two quarantined slices", build: (h) => h.hold(T0, T0 + M, "parity.quarantinedSlices", 2, { entity: "p" }), at: T0 + M, entity: "p", state: "warning", severity: "SEV3", evidence: ["quarantined slices", 2] },
     boundary: [{ name: "no quarantined slice", build: (h) => h.hold(T0, T0 + M, "parity.quarantinedSlices", 0, { entity: "p" }), at: T0 + M, entity: "p" }],
-    escalation: { none: "seed 001 asks for operator review of quarantined slices; no time criterion" },
+    escalation: { none: "seed 001 asks for operator review of quarantined slices; no time criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "parity.quarantinedSlices", 2, { entity: "p" }), from: T0 + M },
   },
   integrity_watchdog: {
     criterion: "seed 001: the integrity watchdog pauses trading when mismatch notional exceeds the capital ratio",
     fires: { name: "watchdog triggered", build: (h) => h.hold(T0, T0 + M, "reconciliationIntegrityWatchdogTriggered", 1), at: T0 + M, state: "critical", severity: "SEV2", evidence: ["watchdog triggered", true] },
     boundary: [{ name: "watchdog not triggered", build: (h) => h.hold(T0, T0 + M, "reconciliationIntegrityWatchdogTriggered", 0), at: T0 + M }],
-    escalation: { none: "the pause is critical at once; whether it resumes is auto_resume_blocked's criterion" },
+    escalation: { none: "the pause is critical at once; whether it resumes is auto_resume_blocked's criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "reconciliationIntegrityWatchdogTriggered", 1), from: T0 + M },
   },
   auto_resume_blocked: (() => {
     const paused =
@@ -431,7 +464,7 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 001: flags compared with their documented defaults; safety gates critical",
     fires: { name: "sub-tag attribution gate switched off", build: (h) => h.hold(T0, T0 + M, "flag.RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION", 0), at: T0 + M, entity: "RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION", state: "critical", severity: "SEV2", evidence: ["RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION", "false"] },
     boundary: [{ name: "max notional pct exactly the default 0.5", build: (h) => h.hold(T0, T0 + M, "flag.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT", 0.5), at: T0 + M, entity: "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT" }],
-    escalation: { none: "flag drift is a configuration state; the seed has no time criterion" },
+    escalation: { none: "flag drift is a configuration state; the seed has no time criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "flag.RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION", 0), from: T0 + M },
   },
 
   // ---------------------------------------------------------------- trading-bot, seed 002
@@ -439,7 +472,7 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 002: exchange open, bot closed — SEV-1 at once",
     fires: { name: "one untracked exchange position", build: (h) => h.hold(T0, T0 + M, "positions.ghost", 1, { entity: "p" }), at: T0 + M, entity: "p", state: "critical", severity: "SEV1", evidence: ["untracked exchange positions", 1] },
     boundary: [{ name: "no untracked position", build: (h) => h.hold(T0, T0 + M, "positions.ghost", 0, { entity: "p" }), at: T0 + M, entity: "p" }],
-    escalation: { none: "SEV-1 from the first observation (seed 002)" },
+    escalation: { none: "SEV-1 from the first observation (seed 002)", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "positions.ghost", 1, { entity: "p" }), from: T0 + M },
   },
   stale_pending_orders: {
     criterion: "seed 002: SEV-2; escalate to SEV-1 when the backlog is > 20 for > 15 minutes",
@@ -456,7 +489,7 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 002: orders older than 24 h missing on the exchange are quarantined; manual review",
     fires: { name: "three quarantined orders", build: (h) => h.hold(T0, T0 + M, "quarantinedOrders", 3), at: T0 + M, state: "warning", severity: "SEV3", evidence: ["quarantined orders", 3] },
     boundary: [{ name: "none quarantined", build: (h) => h.hold(T0, T0 + M, "quarantinedOrders", 0), at: T0 + M }],
-    escalation: { none: "seed 002 requires manual review; no escalation criterion" },
+    escalation: { none: "seed 002 requires manual review; no escalation criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "quarantinedOrders", 3), from: T0 + M },
   },
   auth_failure_spike: (() => {
     const burst =
@@ -470,7 +503,13 @@ const COVERAGE: Record<string, Case> = {
         { name: "19 × 401 (one short of the minimum)", build: burst(19, T0 + M), at: T0 + 3 * M },
         { name: "the burst exactly 5 minutes ago has left the window", build: burst(40, T0 + M), at: T0 + 6 * M },
       ],
-      escalation: { none: "SEV-2 only; seed 002's SEV-1 step (control endpoints fail) is control_endpoints_failing" },
+      escalation: {
+        none: "SEV-2 only; seed 002's SEV-1 step (control endpoints fail) is control_endpoints_failing",
+        // 1 OK response a second and a 401 every 2 s for over an hour: a third of all responses fail.
+        build: (h) =>
+          h.hold(T0, sustainedUntil(T0 + 5 * M), "http_responses_total", (t) => (t - T0) / 1000, { labels: { code: "200" }, step: 5 * S }).hold(T0, sustainedUntil(T0 + 5 * M), "http_responses_total", (t) => (t - T0) / 2000, { labels: { code: "401" }, step: 5 * S }),
+        from: T0 + 5 * M,
+      },
     };
   })(),
   control_endpoints_failing: (() => {
@@ -602,7 +641,7 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 003: a stopped bot runs no trading or reconciliation cycles",
     fires: { name: "status stopped", build: (h) => h.hold(T0, T0 + M, "status", 2), at: T0 + M, state: "critical", severity: "SEV2", evidence: ["status", "stopped"] },
     boundary: [{ name: "status halted (not stopped)", build: (h) => h.hold(T0, T0 + M, "status", 1), at: T0 + M }],
-    escalation: { none: "critical at once; seed 003 gives no time criterion for a stopped bot" },
+    escalation: { none: "critical at once; seed 003 gives no time criterion for a stopped bot", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "status", 2), from: T0 + M },
   },
   ...Object.fromEntries([
     reportWindowCase("corrupted_position", "CORRUPTED_POSITION", { symbol: "PF_XBTUSD" }, SYSTEM_ENTITY, "warning", "SEV2", {
@@ -623,8 +662,16 @@ const COVERAGE: Record<string, Case> = {
         },
       ],
     }),
-    reportWindowCase("invariant_violation_report", "INVARIANT_VIOLATION", { invariant: "max_position_notional" }, "max_position_notional", "critical", "SEV1", { none: "SEV1 from the first record (seed 003: fix the root cause before restart)" }),
-    reportWindowCase("threshold_mismatch", "THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }, "auction_max_margin_util", "warning", "SEV3", { none: "a configuration inconsistency; seed 003 has no escalation criterion" }),
+    reportWindowCase("invariant_violation_report", "INVARIANT_VIOLATION", { invariant: "max_position_notional" }, "max_position_notional", "critical", "SEV1", {
+      none: "SEV1 from the first record (seed 003: fix the root cause before restart)",
+      build: everyTenMinutes("INVARIANT_VIOLATION", { invariant: "max_position_notional" }, T0 + S),
+      from: T0 + S,
+    }),
+    reportWindowCase("threshold_mismatch", "THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }, "auction_max_margin_util", "warning", "SEV3", {
+      none: "a configuration inconsistency; seed 003 has no escalation criterion",
+      build: everyTenMinutes("THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }, T0 + S),
+      from: T0 + S,
+    }),
     missingOrderCase("missing_stop_loss", "has_stop_loss", "stop-loss", "critical", "SEV2"),
     missingOrderCase("missing_take_profit", "has_take_profit", "take-profit", "warning", "SEV3"),
   ]),
@@ -633,13 +680,17 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 003: exchange positions the registry does not track (position import)",
     fires: { name: "one untracked position", build: (h) => h.hold(T0, T0 + M, "untracked_positions", 1).hold(T0, T0 + M, "untracked_position.qty", 0.5, { entity: "PF_LTCUSD" }), at: T0 + M, entity: "PF_LTCUSD", state: "critical", severity: "SEV2", evidence: ["qty", 0.5] },
     boundary: [{ name: "no untracked position", build: (h) => h.hold(T0, T0 + M, "untracked_positions", 0), at: T0 + M }],
-    escalation: { none: "critical at once; seed 003 gives no time criterion" },
+    escalation: {
+      none: "critical at once; seed 003 gives no time criterion",
+      build: (h) => h.hold(T0, sustainedUntil(T0 + M), "untracked_positions", 1).hold(T0, sustainedUntil(T0 + M), "untracked_position.qty", 0.5, { entity: "PF_LTCUSD" }),
+      from: T0 + M,
+    },
   },
   margin_utilisation: (() => {
     const util =
-      (u: number): Build =>
+      (u: number, until = T0 + M): Build =>
       (h) =>
-        h.hold(T0, T0 + M, "marginUtilization.auction_max_margin_util", u).hold(T0, T0 + M, "marginUtilization.max_margin_utilization_pct", 85);
+        h.hold(T0, until, "marginUtilization.auction_max_margin_util", u).hold(T0, until, "marginUtilization.max_margin_utilization_pct", 85);
     return {
       kinds: ["futures-bot"],
       criterion: "seed 003: auction_max_margin_util vs max_margin_utilization_pct (over the limit trips margin_critical)",
@@ -648,7 +699,7 @@ const COVERAGE: Record<string, Case> = {
         { name: "79.9 %, more than 5 points below the limit", build: util(79.9), at: T0 + M },
         { name: "exactly the 85 % limit is not over it", build: util(85), at: T0 + M, expect: { state: "warning", severity: "SEV3" } },
       ],
-      escalation: { none: "tiers by value, not by time" },
+      escalation: { none: "tiers by value, not by time", build: util(85.1, sustainedUntil(T0 + M)), from: T0 + M },
     };
   })(),
 
@@ -736,12 +787,29 @@ const COVERAGE: Record<string, Case> = {
     fires: { name: "all brokers down", build: (h) => h.hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 0)).hold(T0, T0 + M, "kafka_producer_errors_total", 0), at: T0 + M, state: "critical", severity: "SEV2", evidence: ["brokers up", 0] },
     boundary: [
       {
+        // The outage is "0 brokers up"; the nearest count that is not an outage is one broker up.
+        name: "one broker of three still up is not the outage: a warning naming the brokers down",
+        build: (h) =>
+          h
+            .hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 1))
+            .hold(T0, T0 + M, "kafka_producer_errors_total", 0)
+            .hold(T0, T0 + M, "kafka_broker_up", 1, { labels: { broker: "0" } })
+            .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "1" } })
+            .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "2" } }),
+        at: T0 + M,
+        expect: { state: "warning", severity: "SEV3" },
+      },
+      {
         name: "brokers up, ledger consumer lag exactly 50,000",
         build: (h) => h.hold(T0, T0 + M, "kafka_brokers_up", 3).hold(T0, T0 + M, "kafka_producer_errors_total", 0).hold(T0, T0 + M, "kafka_consumer_lag_messages", 50_000, { labels: { group: "ledger-settlement" } }),
         at: T0 + M,
       },
     ],
-    escalation: { none: "SEV2 at once (seed 004 §3.5); no time criterion" },
+    escalation: {
+      none: "SEV2 at once (seed 004 §3.5); no time criterion",
+      build: (h) => h.hold(T0, sustainedUntil(T0 + M), "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 0)).hold(T0, sustainedUntil(T0 + M), "kafka_producer_errors_total", 0),
+      from: T0 + M,
+    },
   },
   postgres_health: (() => {
     const primaryDown: Build = (h) =>
@@ -772,22 +840,23 @@ const COVERAGE: Record<string, Case> = {
       { name: "p99 400 ms for exactly 5 minutes", build: (h) => h.hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.4), at: T0 + 5 * M },
       { name: "p99 exactly 250 ms for 6 minutes", build: (h) => h.hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.25), at: T0 + 6 * M },
     ],
-    escalation: { none: "SEV3 only (seed 004 severity definitions)" },
+    escalation: { none: "SEV3 only (seed 004 severity definitions)", build: (h) => h.hold(T0, sustainedUntil(T0 + 5 * M + TICK), "trading_api_request_duration_seconds:p99_window", 0.4), from: T0 + 5 * M + TICK },
   },
   api_error_rate: (() => {
     const rate =
-      (r: number): Build =>
+      (r: number, until = T0 + 5 * M): Build =>
       (h) =>
-        h.hold(T0, T0 + 5 * M, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } }).hold(T0, T0 + 5 * M, "trading_api_errors_total", (t) => Math.round(((t - T0) / 10) * r), { labels: { reason: "internal" } });
+        h.hold(T0, until, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } }).hold(T0, until, "trading_api_errors_total", (t) => Math.round(((t - T0) / 10) * r), { labels: { reason: "internal" } });
     return {
       kinds: ["spot-exchange"],
       criterion: "seed 004: partial degradation (SEV3) from 1 % errors, trading unavailable (SEV2) from 5 %",
       fires: { name: "2 % of requests fail", build: rate(0.02), at: T0 + 5 * M, state: "warning", severity: "SEV3", evidence: ["error rate", "2 %"] },
       boundary: [
-        { name: "0.5 % errors", build: rate(0.005), at: T0 + 5 * M },
+        { name: "0.99 % errors, just below the 1 % threshold (ok while the rate is < 1 %)", build: rate(0.0099), at: T0 + 5 * M },
+        { name: "4.99 % errors is not the 5 % SEV2 tier", build: rate(0.0499), at: T0 + 5 * M, expect: { state: "warning", severity: "SEV3" } },
         { name: "99 requests, all failing (below the minimum of 100)", build: (h) => h.hold(T0, T0 + 2 * M, "trading_api_requests_total", stepCounter(T0 + M, 0, 99)).hold(T0, T0 + 2 * M, "trading_api_errors_total", stepCounter(T0 + M, 0, 99)), at: T0 + 2 * M },
       ],
-      escalation: { none: "tiers by error rate, not by time" },
+      escalation: { none: "tiers by error rate, not by time", build: rate(0.02, sustainedUntil(T0 + 5 * M)), from: T0 + 5 * M },
     };
   })(),
   edge_auth_failures: (() => {
@@ -800,7 +869,12 @@ const COVERAGE: Record<string, Case> = {
       criterion: "seed 004 §2 edge-auth dashboard: auth_fail_total{reason} over 300 per 5 minutes",
       fires: { name: "400 bad_signature failures", build: fails(400), at: T0 + 2 * M, entity: "bad_signature", state: "warning", severity: "SEV3", evidence: ["auth failures (bad_signature)", 400], quiet: ["unknown_key"] },
       boundary: [{ name: "exactly 300 failures", build: fails(300), at: T0 + 2 * M, entity: "bad_signature" }],
-      escalation: { none: "dashboard signal without a playbook in seed 004" },
+      escalation: {
+        none: "dashboard signal without a playbook in seed 004",
+        // 2 bad_signature failures a second: 600 per 5 minutes, for over an hour.
+        build: (h) => h.hold(T0, sustainedUntil(T0 + 5 * M), "auth_fail_total", (t) => (t - T0) / 500, { labels: { reason: "bad_signature" } }).hold(T0, sustainedUntil(T0 + 5 * M), "auth_fail_total", 1, { labels: { reason: "unknown_key" } }),
+        from: T0 + 5 * M,
+      },
     };
   })(),
   replay_detect: (() => {
@@ -813,7 +887,12 @@ const COVERAGE: Record<string, Case> = {
       criterion: "seed 004 §2: replay_detect_total over 10 per 5 minutes",
       fires: { name: "11 replays", build: replays(11), at: T0 + 2 * M, state: "warning", severity: "SEV2", evidence: ["replays detected in window", 11] },
       boundary: [{ name: "exactly 10 replays", build: replays(10), at: T0 + 2 * M }],
-      escalation: { none: "a confirmed signing compromise (SEV1) is an operator's finding, not a metric threshold" },
+      escalation: {
+        none: "a confirmed signing compromise (SEV1) is an operator's finding, not a metric threshold",
+        // 3 replays a minute (15 per 5 minutes) for over an hour.
+        build: (h) => h.hold(T0, sustainedUntil(T0 + 5 * M), "replay_detect_total", (t) => Math.floor((t - T0) / (20 * S))),
+        from: T0 + 5 * M,
+      },
     };
   })(),
 
@@ -822,7 +901,21 @@ const COVERAGE: Record<string, Case> = {
     kinds: ["trading-bot", "futures-bot", "spot-exchange"],
     criterion: "console: all data endpoints stale/failing — exposure unknown (seed 002: uncertain exposure is SEV-1 after 5 minutes)",
     fires: { name: "every endpoint stale", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1).freshness("stale"), at: T0 + 2 * M, state: "critical", severity: "SEV2", evidence: ["last data", T0 + M] },
-    boundary: [{ name: "every endpoint fresh", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1), at: T0 + M }],
+    boundary: [
+      { name: "every endpoint fresh", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1), at: T0 + M },
+      { name: "every data endpoint fresh, a non-data endpoint (/health/live) stale", build: (h) => h.hold(T0, T0 + 2 * M, "tradingLoopHealthy", 1).freshness("stale", "/health/live"), at: T0 + 2 * M },
+      {
+        // Dark means every data endpoint of the kind; one still fresh is partial telemetry (SEV3), not dark.
+        name: "all data endpoints but one stale: partial telemetry, not dark",
+        kinds: ["trading-bot", "futures-bot"],
+        build: (h) => {
+          h.hold(T0, T0 + 2 * M, "tradingLoopHealthy", 1);
+          for (const e of PRIMARY_ENDPOINTS[h.target.kind].slice(0, -1)) h.freshness("stale", e);
+        },
+        at: T0 + 2 * M,
+        expect: { state: "warning", severity: "SEV3" },
+      },
+    ],
     escalation: {
       steps: [
         // Last data at +1 min; dark from when it turned stale (+ the freshness budget, 5 s); SEV1 5 minutes later.
@@ -836,7 +929,11 @@ const COVERAGE: Record<string, Case> = {
     criterion: "seed 002 recovery check: /health/live and /health/ready must return 200 (not for more than 10 s)",
     fires: { name: "/health/live answers 503 for 20 s", build: (h) => h.hold(T0, T0 + M, "http_status", 503, { labels: { path: "/health/live" } }), at: T0 + 20 * S, entity: "/health/live", state: "critical", severity: "SEV2", evidence: ["/health/live", 503] },
     boundary: [{ name: "/health/live answers 503 for exactly 10 s", build: (h) => h.hold(T0, T0 + M, "http_status", 503, { labels: { path: "/health/live" } }), at: T0 + 10 * S, entity: "/health/live" }],
-    escalation: { none: "the 10 s debounce is the firing condition; seed 002 has no time criterion for probes" },
+    escalation: {
+      none: "the 10 s debounce is the firing condition; seed 002 has no time criterion for probes",
+      build: (h) => h.hold(T0, sustainedUntil(T0 + 20 * S), "http_status", 503, { labels: { path: "/health/live" } }),
+      from: T0 + 20 * S,
+    },
   },
 };
 
@@ -878,7 +975,7 @@ for (const [ruleId, c] of Object.entries(COVERAGE)) {
         for (const q of c.fires.quiet ?? []) expect(h.one(ruleId, c.fires.at, q).state, `${q} stays ok`).toBe("ok");
       });
 
-      for (const b of c.boundary) {
+      for (const b of c.boundary.filter((x) => !x.kinds || x.kinds.includes(kind))) {
         it(`not at the boundary: ${b.name}${tag}`, () => {
           const h = harness(kind, b.build, b.thresholds);
           const f = h.one(ruleId, b.at, entity(b));
@@ -909,15 +1006,24 @@ for (const [ruleId, c] of Object.entries(COVERAGE)) {
           });
         }
       } else {
-        const reason = c.escalation.none;
-        it(`escalation: none — ${reason}${tag}`, () => expect(reason.length).toBeGreaterThan(10));
+        const n = c.escalation;
+        it(`escalation: none — ${n.none}; condition held for an hour: same state and severity, no escalationDueAt${tag}`, () => {
+          const h = harness(kind, n.build, c.fires.thresholds);
+          for (let t = n.from; t <= n.from + SUSTAIN; t += SUSTAIN_STEP) {
+            const f = h.one(ruleId, t, entity(c.fires));
+            const where = `at +${(t - T0) / 1000}s: ${describeFinding(f)}`;
+            expect(f, where).toMatchObject({ state: c.fires.state, severity: c.fires.severity });
+            expect(f.escalationDueAt, where).toBeUndefined();
+            expect(f.escalation, where).toBeUndefined();
+          }
+        });
       }
 
       if (c.staleExempt) continue;
       const sources = rule.sources[kind] ?? [];
       const scenarios: { name: string; build: Build; at: number; thresholds?: Thresholds }[] = [
         c.fires,
-        ...c.boundary,
+        ...c.boundary.filter((x) => !x.kinds || x.kinds.includes(kind)),
         ...("steps" in c.escalation ? c.escalation.steps.filter(isStep).map((s) => ({ name: s.name, build: s.build, at: s.at, thresholds: s.thresholds })) : []),
       ];
       for (const where of [...sources, "the whole target"]) {
@@ -958,6 +1064,26 @@ describe("telemetry_dark on stale sources (exempt from the unknown rule: it is a
   }
 });
 
+describe("api_error_rate at exactly its thresholds (the comparisons are >= 1 % and >= 5 %)", () => {
+  const rate = (r: number) =>
+    fresh("spot-exchange")
+      .hold(T0, T0 + 5 * M, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } })
+      .hold(T0, T0 + 5 * M, "trading_api_errors_total", (t) => Math.round(((t - T0) / 10) * r), { labels: { reason: "internal" } });
+  it("exactly 1 % (300 of 30,000 requests) is partial degradation, SEV3", () => {
+    const f = rate(0.01).one("api_error_rate", T0 + 5 * M);
+    expect(f, describeFinding(f)).toMatchObject({ state: "warning", severity: "SEV3" });
+    expect(f.evidence.values).toContainEqual(expect.objectContaining({ label: "requests", value: 30_000 }));
+    expect(f.evidence.values).toContainEqual(expect.objectContaining({ label: "errors", value: 300 }));
+  });
+  it("exactly 5 % is trading unavailable, SEV2", () => {
+    expect(rate(0.05).one("api_error_rate", T0 + 5 * M)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+  it("exactly 100 requests, all failing, is enough requests to judge", () => {
+    const h = fresh("spot-exchange").hold(T0, T0 + 2 * M, "trading_api_requests_total", stepCounter(T0 + M, 0, 100)).hold(T0, T0 + 2 * M, "trading_api_errors_total", stepCounter(T0 + M, 0, 100));
+    expect(h.one("api_error_rate", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+});
+
 describe("coverage table (meta)", () => {
   it("every rule in RULES has a row: fires, an ok boundary, escalation timing or a reason, and stale handling", () => {
     const missing = RULES.map((r) => r.id).filter((id) => !(id in COVERAGE));
@@ -966,6 +1092,7 @@ describe("coverage table (meta)", () => {
       const c = COVERAGE[r.id]!;
       expect(c.boundary.some((b) => b.expect === undefined || b.expect.state === "ok"), `${r.id}: an ok boundary`).toBe(true);
       expect("steps" in c.escalation ? c.escalation.steps.length > 0 : c.escalation.none.length > 0, `${r.id}: escalation steps or a reason`).toBe(true);
+      if (!("steps" in c.escalation)) expect(typeof c.escalation.build, `${r.id}: a sustained history for "no escalation"`).toBe("function");
       if (c.staleExempt) expect(r.id, "only freshness rules may be exempt from unknown-on-stale").toBe("telemetry_dark");
     }
   });
