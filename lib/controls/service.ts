@@ -48,6 +48,8 @@ export const ControlRequestInput = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, "idempotency key has unexpected characters")
     .optional(),
   confirm: z.string().optional(),
+  /** The incident the request was made from (the incident room's control links); empty = none. */
+  incidentId: z.union([z.literal("").transform(() => undefined), z.string().uuid("not an incident id")]).optional(),
 });
 export type ControlRequestInput = z.input<typeof ControlRequestInput>;
 
@@ -138,6 +140,7 @@ interface Parsed {
   ticketId: string;
   idempotencyKey: string | undefined;
   confirm: string | undefined;
+  incidentId: string | undefined;
 }
 
 /**
@@ -181,6 +184,7 @@ function parseRequest(deps: ControlDeps, input: unknown, forPreview = false): Pa
     ticketId: typeof b.ticketId === "string" ? b.ticketId.trim() : "",
     idempotencyKey: b.idempotencyKey,
     confirm: b.confirm,
+    incidentId: b.incidentId,
   };
 }
 
@@ -325,6 +329,7 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
         createdAt: now,
         updatedAt: now,
         startedAt: p.policy.secondPerson ? null : now,
+        incidentId: p.incidentId ?? null,
       })
       .onConflictDoNothing({ target: controlRequests.idempotencyKey })
       .returning();
@@ -333,7 +338,7 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
     await appendAudit(tx as unknown as Db, {
       ...auditBase(row),
       actor,
-      params: { ...p.params, tier: p.policy.tier, secondPerson: p.policy.secondPerson, preview },
+      params: { ...p.params, tier: p.policy.tier, secondPerson: p.policy.secondPerson, preview, ...(p.incidentId ? { incident: p.incidentId } : {}) },
       outcome: "requested",
       responseSummary: p.policy.secondPerson ? `waiting for a second ${p.policy.role} (expires ${new Date(now.getTime() + ttlMs).toISOString()})` : null,
       at: now,

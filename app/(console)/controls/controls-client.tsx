@@ -82,6 +82,7 @@ export function ControlForm({ target, control, choices, prefill, open, initialKe
         <input type="hidden" name="target" value={target.name} />
         <input type="hidden" name="control" value={control.id} />
         <input type="hidden" name="idempotencyKey" value={key} />
+        {prefill.incident ? <input type="hidden" name="incident" value={prefill.incident} /> : null}
         {def.fields.filter((f) => !f.showWhen || f.showWhen(raw)).map((f) => {
           const id = `${uid}-p-${f.name}`;
           const opts = optionsFor(f);

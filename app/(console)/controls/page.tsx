@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { randomUUID } from "node:crypto";
 import { getActor } from "@/lib/auth/session";
 import { roleAtLeast } from "@/lib/auth/roles";
@@ -28,6 +29,13 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
         title="Controls"
         description="Emergency controls for the fleet. Each needs a reason and a ticket ID, is written to the audit log before the call is made, and is checked against the target afterwards. Critical controls need a second person."
       />
+
+      {/^[0-9a-f-]{36}$/i.test(sp.incident ?? "") ? (
+        <p className="mb-4 rounded-md border border-accent bg-surface p-3 text-sm" data-incident-link={sp.incident}>
+          Opened from an incident: the request below is recorded on{" "}
+          <Link href={`/incidents/${sp.incident}`} className="text-accent underline">the incident&apos;s timeline</Link> with its outcome.
+        </p>
+      ) : null}
 
       {view.unknown.length ? (
         <section aria-labelledby="unknown-h" className="mb-6 rounded-xl border-2 border-sev2 bg-surface p-4">

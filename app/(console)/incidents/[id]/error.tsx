@@ -1,0 +1,7 @@
+"use client";
+
+import { RouteError } from "@/components/panels/route-error";
+
+export default function Error({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return <RouteError screen="Incident room" error={error} reset={reset} />;
+}
