@@ -8,5 +8,18 @@ const nextConfig = {
   // `npm test` typechecks the whole project as its own step; the build does not repeat it.
   typescript: { ignoreBuildErrors: true },
   reactStrictMode: true,
+  async headers() {
+    const common = [
+      { key: "X-Content-Type-Options", value: "nosniff" },
+      { key: "X-Frame-Options", value: "DENY" },
+      { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
+      { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+    ];
+    return [
+      { source: "/:path*", headers: [...common, { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" }] },
+      // The status view's address is its credential: never send it onwards, never index it.
+      { source: "/status/:token*", headers: [{ key: "Referrer-Policy", value: "no-referrer" }, { key: "X-Robots-Tag", value: "noindex, nofollow" }, { key: "Cache-Control", value: "no-store" }] },
+    ];
+  },
 };
 module.exports = nextConfig;

@@ -4,7 +4,7 @@ export interface NavItem {
   href: string;
   label: string;
   /** Single glyph icon name from icons.tsx */
-  icon: "board" | "profiles" | "recon" | "exchange" | "incidents" | "runbooks" | "controls" | "sources" | "audit" | "users";
+  icon: "board" | "profiles" | "recon" | "exchange" | "incidents" | "runbooks" | "controls" | "sources" | "audit" | "share" | "users";
   /** Shown in the phone's bottom bar; the rest go under "More". */
   primary?: boolean;
   minRole?: Role;
@@ -20,5 +20,6 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/controls", label: "Controls", icon: "controls" },
   { href: "/sources", label: "Sources", icon: "sources" },
   { href: "/audit", label: "Audit", icon: "audit" },
+  { href: "/share", label: "Share links", icon: "share", minRole: "commander" },
   { href: "/admin/users", label: "Users", icon: "users", minRole: "admin" },
 ];

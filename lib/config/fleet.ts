@@ -58,6 +58,16 @@ export const FleetConfig = z
       })
       .strict()
       .default({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10 }),
+    share: z
+      .object({
+        /** Lifetime of a new share link unless the commander picks another (seed-free product default). */
+        defaultHours: z.number().int().min(1).default(24),
+        /** The longest lifetime a commander may give a share link. */
+        maxHours: z.number().int().min(1).max(24 * 90).default(24 * 7),
+      })
+      .strict()
+      .refine((s) => s.defaultHours <= s.maxHours, { message: "defaultHours must not exceed maxHours", path: ["defaultHours"] })
+      .default({ defaultHours: 24, maxHours: 24 * 7 }),
     targets: z.array(TargetConfig),
   })
   .strict()

@@ -1,0 +1,234 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "@/lib/share/status-view";
+import { Badge } from "../ui/badge";
+import { FreshnessBadge } from "../ui/freshness-badge";
+
+// The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
+// checks the token on every request, so a revoked or expired link stops updating within one
+// interval and the page then drops every piece of data it held. Nothing here acts.
+
+export const POLL_MS = 2000;
+/** Older than this and the view says so in red rather than pretending to be current. */
+const STALE_MS = POLL_MS * 3 + 2000;
+const CYCLE_MS = 10_000;
+
+type Gone = { reason: string; message: string };
+
+class GoneError extends Error {
+  constructor(public readonly gone: Gone) {
+    super(gone.message);
+  }
+}
+
+const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "sev3" | "unknown"; blurb: string }> = [
+  { lane: "SEV1", title: "SEV1", tone: "sev1", blurb: "Loss of funds or uncontrolled exposure possible" },
+  { lane: "SEV2", title: "SEV2", tone: "sev2", blurb: "Trading degraded, risk controls active" },
+  { lane: "SEV3", title: "SEV3", tone: "sev3", blurb: "Partial degradation or observability" },
+  { lane: "unknown", title: "Unknown", tone: "unknown", blurb: "No fresh data: state cannot be known" },
+];
+
+const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unknown: "text-unknown" } as const;
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d`;
+}
+const utc = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
+
+function useNow(ms = 1000) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+export function StatusClient({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+  const [offlineSince, setOfflineSince] = useState<number | null>(null);
+  const [gone, setGone] = useState<Gone | null>(null);
+  const query = useQuery({
+    queryKey: ["status", token],
+    queryFn: async () => {
+      let res: Response;
+      try {
+        res = await fetch(`/api/status/${encodeURIComponent(token)}`, { cache: "no-store" });
+      } catch (err) {
+        setOfflineSince((t) => t ?? Date.now());
+        throw err;
+      }
+      if (res.status === 404 || res.status === 410) {
+        const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
+        const g = { reason: body.reason ?? String(res.status), message: body.error ?? "This status link no longer works." };
+        setGone(g);
+        throw new GoneError(g);
+      }
+      if (!res.ok) {
+        setOfflineSince((t) => t ?? Date.now());
+        throw new Error(`status ${res.status}`);
+      }
+      setOfflineSince(null);
+      return (await res.json()) as StatusSnapshot;
+    },
+    initialData: initial,
+    initialDataUpdatedAt: initial.generatedAt,
+    refetchInterval: gone ? false : POLL_MS,
+    refetchIntervalInBackground: true,
+    retry: false,
+  });
+  const now = useNow();
+
+  if (gone) {
+    // Everything the page held is dropped: a revoked link shows nothing, not even old data.
+    return (
+      <main id="main" className="mx-auto max-w-xl p-6" data-status-gone={gone.reason}>
+        <h1 className="text-2xl font-bold">Status link no longer available</h1>
+        <p className="mt-3" role="alert">{gone.message}</p>
+        <p className="mt-2 text-muted">Ask the incident commander for a new link.</p>
+      </main>
+    );
+  }
+
+  const s = query.data;
+  const dataAge = now - s.generatedAt;
+  const offline = offlineSince !== null;
+  const stale = dataAge > STALE_MS;
+  const wall = view === "wall";
+  return (
+    <main id="main" className={`mx-auto p-3 sm:p-6 ${wall ? "max-w-none text-lg xl:text-2xl" : "max-w-6xl"}`} data-view={view}>
+      <header className="flex flex-wrap items-baseline justify-between gap-2">
+        <div>
+          <h1 className={`font-bold ${wall ? "text-3xl xl:text-5xl" : "text-2xl"}`}>{s.label ?? (s.scope === "incident" ? "Incident status" : "Trading systems status")}</h1>
+          <p className="text-sm text-muted">Read-only status shared by the incident commander · link expires {new Date(s.expiresAt).toISOString().replace("T", " ").slice(0, 16)} UTC</p>
+        </div>
+        <p className="text-sm" aria-live="polite" data-updated>
+          {offline ? (
+            <span className="font-semibold text-sev1">Offline since {utc(offlineSince!)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old</span>
+          ) : stale ? (
+            <span className="font-semibold text-sev1">Not current: data is {age(dataAge)} old</span>
+          ) : (
+            <span className="text-muted">Updated {age(dataAge)} ago ({utc(s.generatedAt)})</span>
+          )}
+        </p>
+      </header>
+
+      <div className={offline || stale ? "opacity-60" : undefined}>
+        <section aria-labelledby="st-systems" className="mt-4">
+          <h2 id="st-systems" className="sr-only">Systems</h2>
+          <ul className="flex flex-wrap gap-2">
+            {s.systems.map((sys) => (
+              <li key={sys.label} className="flex items-center gap-2 rounded-md border border-line bg-surface px-2 py-1 text-sm">
+                <span className="font-medium">{sys.label}</span>
+                <FreshnessBadge freshness={sys.freshness} />
+                {sys.simulated ? <Badge>simulated</Badge> : null}
+                <span className="text-xs text-muted">{sys.lastSuccessAt ? `data ${age(now - sys.lastSuccessAt)} old` : "no data yet"}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+
+        {s.incidents.length ? <Incidents incidents={s.incidents} now={now} wall={wall} /> : null}
+
+        {s.controls.length ? (
+          <section aria-labelledby="st-controls" className="mt-4">
+            <h2 id="st-controls" className="font-semibold">Emergency actions in progress</h2>
+            <ul className="mt-1 space-y-1 text-sm">
+              {s.controls.map((c, i) => (
+                <li key={i} data-status-control>
+                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">({age(now - c.since)} ago)</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+
+        <div className={`mt-4 grid gap-3 ${wall ? "lg:grid-cols-4" : "md:grid-cols-2 xl:grid-cols-4"}`}>
+          {LANES.map((l) => (
+            <section key={l.lane} aria-labelledby={`st-lane-${l.lane}`} data-lane={l.lane}>
+              <h2 id={`st-lane-${l.lane}`} className={`font-bold ${TONE_TEXT[l.tone]} ${wall ? "text-2xl xl:text-4xl" : "text-lg"}`}>
+                {l.title} <span className="text-sm font-normal text-muted">{s.lanes[l.lane].length} open</span>
+              </h2>
+              <p className="text-xs text-muted">{l.blurb}</p>
+              <ul className="mt-2 space-y-2">
+                {s.lanes[l.lane].length === 0 ? <li className="rounded-md border border-dashed border-line p-2 text-sm text-muted">Nothing open.</li> : null}
+                {s.lanes[l.lane].map((f) => (
+                  <FindingItem key={f.key} f={f} now={now} />
+                ))}
+              </ul>
+            </section>
+          ))}
+        </div>
+      </div>
+    </main>
+  );
+}
+
+function FindingItem({ f, now }: { f: StatusFinding; now: number }) {
+  const due = f.escalationDueAt !== undefined ? f.escalationDueAt - now : undefined;
+  return (
+    <li className="rounded-md border border-line bg-surface p-2" data-status-finding={f.key}>
+      <p className="text-xs text-muted">
+        <span className="font-mono">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> · {f.state}
+        {f.acknowledged ? " · acknowledged" : " · not acknowledged"}
+      </p>
+      <h3 className="font-semibold leading-snug">{f.title}</h3>
+      <p className="text-sm">{f.summary}</p>
+      <p className="mt-1 text-xs text-muted">
+        Since {utc(f.since)} · data {age(now - f.evaluatedAt)} old
+        {due !== undefined ? (due <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {age(due)}</>) : null}
+      </p>
+    </li>
+  );
+}
+
+function Incidents({ incidents, now, wall }: { incidents: StatusIncident[]; now: number; wall: boolean }) {
+  // On a wallboard with many incidents, show them one at a time, cycling.
+  const cycling = wall && incidents.length > 2;
+  const [i, setI] = useState(0);
+  useEffect(() => {
+    if (!cycling) return;
+    const t = setInterval(() => setI((x) => x + 1), CYCLE_MS);
+    return () => clearInterval(t);
+  }, [cycling]);
+  const shown = cycling ? [incidents[i % incidents.length]!] : incidents;
+  return (
+    <section aria-labelledby="st-incidents" className="mt-4">
+      <h2 id="st-incidents" className="font-semibold">
+        Incidents {cycling ? <span className="text-sm font-normal text-muted">({(i % incidents.length) + 1} of {incidents.length}, cycling)</span> : null}
+      </h2>
+      <ul className="mt-1 grid gap-2 md:grid-cols-2">
+        {shown.map((inc, k) => (
+          <li key={`${inc.title}-${k}`} className="rounded-md border border-line bg-surface p-3" data-status-incident>
+            <div className="flex flex-wrap items-center gap-2">
+              <Badge tone={inc.severity === "SEV1" ? "sev1" : inc.severity === "SEV2" ? "sev2" : "sev3"}>{inc.severity}</Badge>
+              <span className="text-sm font-semibold uppercase">{inc.status}</span>
+              <span className="text-xs text-muted">opened {age(now - inc.openedAt)} ago</span>
+            </div>
+            <h3 className={`mt-1 font-semibold ${wall ? "text-xl" : ""}`}>{inc.title}</h3>
+            {inc.affected.length ? <p className="text-sm text-muted">Affected: {inc.affected.join(", ")}</p> : null}
+            <p className="mt-1 text-sm">
+              Checklist: {inc.checklist.done} of {inc.checklist.total} steps done
+            </p>
+            <div className="mt-1 h-2 w-full rounded bg-surface-2" aria-hidden="true">
+              <div className="h-2 rounded bg-accent" style={{ width: `${inc.checklist.total ? Math.round((100 * inc.checklist.done) / inc.checklist.total) : 0}%` }} />
+            </div>
+            {inc.lastUpdate ? (
+              <figure className="mt-2 rounded border border-line p-2 text-sm">
+                <figcaption className="text-xs text-muted">Last update, {utc(inc.lastUpdate.at)}</figcaption>
+                <pre className="whitespace-pre-wrap font-sans">{inc.lastUpdate.text}</pre>
+              </figure>
+            ) : (
+              <p className="mt-2 text-xs text-muted">No communication update posted yet.</p>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

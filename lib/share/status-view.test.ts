@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { BoardSnapshot } from "../board/snapshot";
+import { buildStatusSnapshot } from "./status-view";
+
+const NOW = Date.parse("2026-12-02T09:00:00Z");
+const SECRET_BITS = ["ops-lead@example.com", "Ray Responder", "https://10.0.0.5:8443", "Bearer abc", "private evidence 4242"];
+
+function board(): BoardSnapshot {
+  const base = { kind: "trading-bot" as const, lastEvaluated: NOW - 1000, runbook: "capital-invariant-violation", evidence: { values: [{ label: "note", value: "private evidence 4242" }] } };
+  return {
+    generatedAt: NOW,
+    collector: "leader",
+    systems: [
+      { name: "alpha-bot", label: "alpha-bot", kind: "trading-bot", simulated: true, freshness: "ok", lastSuccessAt: NOW - 1500, lastError: "network: https://10.0.0.5:8443 Bearer abc" },
+      { name: "spot-exchange", label: "spot-exchange", kind: "spot-exchange", simulated: true, freshness: "stale", lastSuccessAt: NOW - 60_000 },
+    ],
+    findings: [
+      { ...base, id: "capital_invariant|alpha-bot|eth-grid", ruleId: "capital_invariant", system: "alpha-bot", entity: "eth-grid", state: "critical", severity: "SEV2", title: "Capital invariant violated", summary: "Profile eth-grid: available capital −120 USD", since: NOW - 60_000, ack: { by: "Ray Responder", at: NOW - 30_000 }, escalationDueAt: NOW + 600_000 },
+      { ...base, id: "ghost_position|alpha-bot|sol-grid", ruleId: "ghost_position", system: "alpha-bot", entity: "sol-grid", state: "critical", severity: "SEV1", title: "Ghost position", summary: "Exchange open, bot closed", since: NOW - 5000 },
+      { ...base, kind: "spot-exchange", id: "split_brain|spot-exchange|*", ruleId: "split_brain", system: "spot-exchange", entity: "*", state: "unknown", severity: "SEV1", title: "Split-brain suspected", summary: "No fresh data", since: NOW - 2000 },
+    ],
+    cleared: [],
+  } as unknown as BoardSnapshot;
+}
+
+describe("status view redaction", () => {
+  it("puts findings in lanes (unknown apart) with data ages, and nothing internal", () => {
+    const s = buildStatusSnapshot({
+      board: board(),
+      link: { scope: "board", label: "Desk", expiresAt: NOW + 3_600_000 },
+      incidents: [{ title: "Ghost position on sol-grid", severity: "SEV1", status: "mitigating", openedAt: NOW - 100_000, affected: [{ system: "alpha-bot", entity: "sol-grid" }], checklist: { done: 2, total: 7 }, lastUpdate: { at: NOW - 50_000, text: "Incident: ghost position" } }],
+      controls: [
+        { title: "Pause new entries", target: "alpha-bot", state: "executing", updatedAt: NOW - 1000 },
+        { title: "Set symbol mode", target: "spot-exchange", state: "succeeded", updatedAt: NOW - 1000 },
+      ],
+      now: NOW,
+    });
+    expect(s.lanes.SEV1.map((f) => f.key)).toEqual(["ghost_position|alpha-bot|sol-grid"]);
+    expect(s.lanes.SEV2.map((f) => f.key)).toEqual(["capital_invariant|alpha-bot|eth-grid"]);
+    expect(s.lanes.unknown.map((f) => f.key)).toEqual(["split_brain|spot-exchange|*"]);
+    expect(s.lanes.SEV2[0]).toMatchObject({ acknowledged: true, evaluatedAt: NOW - 1000, escalationDueAt: NOW + 600_000 });
+    expect(s.systems.find((x) => x.label === "spot-exchange")).toEqual({ label: "spot-exchange", kind: "spot-exchange", simulated: true, freshness: "stale", lastSuccessAt: NOW - 60_000 });
+    expect(s.controls).toEqual([{ title: "Pause new entries", target: "alpha-bot", state: "executing", since: NOW - 1000 }]);
+    expect(s.incidents[0]).toMatchObject({ status: "mitigating", checklist: { done: 2, total: 7 }, affected: ["alpha-bot · sol-grid"] });
+    const json = JSON.stringify(s);
+    for (const bit of SECRET_BITS) expect(json).not.toContain(bit);
+    expect(json).not.toContain("evidence");
+    expect(json).not.toContain("runbook");
+  });
+
+  it("an incident link shows only the incident's systems and entities", () => {
+    const s = buildStatusSnapshot({
+      board: board(),
+      link: { scope: "incident", label: null, expiresAt: NOW + 1 },
+      incidents: [{ title: "Ghost", severity: "SEV1", status: "investigating", openedAt: NOW, affected: [{ system: "alpha-bot", entity: "sol-grid" }], checklist: { done: 0, total: 3 } }],
+      controls: [{ title: "Cancel all", target: "spot-exchange", state: "pending_approval", updatedAt: NOW }],
+      now: NOW,
+    });
+    expect(Object.values(s.lanes).flat().map((f) => f.key)).toEqual(["ghost_position|alpha-bot|sol-grid"]);
+    expect(s.systems.map((x) => x.label)).toEqual(["alpha-bot"]);
+    expect(s.controls).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+import type { BoardSnapshot } from "../board/snapshot";
+import type { Freshness } from "../collector/freshness";
+import type { FindingState, Severity } from "../rules/types";
+
+// What a share link shows: a redaction of the board (and of incidents, when there are any) built
+// field by field from an allow-list — never by deleting fields from the internal shapes — so a
+// field added to the board later cannot leak by accident. No people (acknowledgers, emails),
+// no notes, no evidence values beyond each finding's one-line summary, no source errors (they can
+// carry host names), no control parameters, reasons or tickets, and nothing that acts.
+
+export type StatusLane = "SEV1" | "SEV2" | "SEV3" | "unknown";
+
+export interface StatusFinding {
+  key: string;
+  lane: StatusLane;
+  severity: Severity;
+  state: FindingState;
+  title: string;
+  system: string;
+  entity: string;
+  summary: string;
+  since: number;
+  /** When the rule last looked at fresh data: the data age shown beside the finding. */
+  evaluatedAt: number;
+  acknowledged: boolean;
+  escalationDueAt?: number;
+}
+
+export interface StatusSystem {
+  label: string;
+  kind: string;
+  simulated: boolean;
+  freshness: Freshness;
+  lastSuccessAt?: number;
+}
+
+export interface StatusIncident {
+  title: string;
+  severity: Severity;
+  status: string;
+  openedAt: number;
+  resolvedAt?: number;
+  affected: string[];
+  checklist: { done: number; total: number };
+  lastUpdate?: { at: number; text: string };
+}
+
+export interface StatusControl {
+  title: string;
+  target: string;
+  state: string;
+  since: number;
+}
+
+export interface StatusSnapshot {
+  scope: "board" | "incident";
+  label: string | null;
+  expiresAt: number;
+  generatedAt: number;
+  systems: StatusSystem[];
+  lanes: Record<StatusLane, StatusFinding[]>;
+  incidents: StatusIncident[];
+  controls: StatusControl[];
+}
+
+/** The parts of an incident the status view may show, from whatever the incident service holds. */
+export interface IncidentForStatus {
+  title: string;
+  severity: Severity;
+  status: string;
+  openedAt: number;
+  resolvedAt?: number;
+  affected: Array<{ system: string; entity: string }>;
+  checklist: { done: number; total: number };
+  lastUpdate?: { at: number; text: string };
+}
+
+export interface ControlForStatus {
+  title: string;
+  target: string;
+  state: string;
+  updatedAt: number;
+}
+
+const IN_PROGRESS = new Set(["pending_approval", "approved", "executing", "outcome_unknown"]);
+
+export function laneOf(f: { state: FindingState; severity: Severity }): StatusLane {
+  return f.state === "unknown" ? "unknown" : f.severity;
+}
+
+function affects(scope: Array<{ system: string; entity: string }>, system: string, entity: string): boolean {
+  return scope.some((a) => a.system === system && (a.entity === "*" || entity === "*" || a.entity === entity));
+}
+
+export function buildStatusSnapshot(input: {
+  board: BoardSnapshot;
+  link: { scope: "board" | "incident"; label: string | null; expiresAt: number };
+  incidents?: IncidentForStatus[];
+  controls?: ControlForStatus[];
+  now: number;
+}): StatusSnapshot {
+  const { board, link } = input;
+  const incidents = input.incidents ?? [];
+  // An incident link shows only what touches the incident's systems and entities.
+  const scope = link.scope === "incident" ? incidents.flatMap((i) => i.affected) : null;
+  const inScope = (system: string, entity: string) => !scope || affects(scope, system, entity);
+
+  const lanes: Record<StatusLane, StatusFinding[]> = { SEV1: [], SEV2: [], SEV3: [], unknown: [] };
+  for (const f of board.findings) {
+    if (f.state === "ok" || !inScope(f.system, f.entity)) continue;
+    const lane = laneOf(f);
+    lanes[lane].push({
+      key: f.id,
+      lane,
+      severity: f.severity,
+      state: f.state,
+      title: f.title,
+      system: f.system,
+      entity: f.entity,
+      summary: f.summary,
+      since: f.since,
+      evaluatedAt: f.lastEvaluated,
+      acknowledged: Boolean(f.ack),
+      ...(f.escalationDueAt !== undefined ? { escalationDueAt: f.escalationDueAt } : {}),
+    });
+  }
+  const systemNames = scope ? new Set(scope.map((a) => a.system)) : null;
+  return {
+    scope: link.scope,
+    label: link.label,
+    expiresAt: link.expiresAt,
+    generatedAt: input.now,
+    systems: board.systems
+      .filter((s) => !systemNames || systemNames.has(s.name))
+      .map((s) => ({ label: s.label, kind: s.kind, simulated: s.simulated, freshness: s.freshness, ...(s.lastSuccessAt !== undefined ? { lastSuccessAt: s.lastSuccessAt } : {}) })),
+    lanes,
+    incidents: incidents.map((i) => ({
+      title: i.title,
+      severity: i.severity,
+      status: i.status,
+      openedAt: i.openedAt,
+      ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
+      affected: i.affected.map((a) => (a.entity === "*" ? a.system : `${a.system} · ${a.entity}`)),
+      checklist: { done: i.checklist.done, total: i.checklist.total },
+      ...(i.lastUpdate ? { lastUpdate: { at: i.lastUpdate.at, text: i.lastUpdate.text } } : {}),
+    })),
+    controls: (input.controls ?? [])
+      .filter((c) => IN_PROGRESS.has(c.state))
+      .filter((c) => !systemNames || systemNames.has(c.target))
+      .map((c) => ({ title: c.title, target: c.target, state: c.state, since: c.updatedAt })),
+  };
+}
