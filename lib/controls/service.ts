@@ -49,7 +49,7 @@ export const ControlRequestInput = z.object({
     .optional(),
   confirm: z.string().optional(),
   /** The incident the request was made from (the incident room's control links); empty = none. */
-  incidentId: z.union([z.literal("").transform(() => undefined), z.string().uuid("not an incident id")]).optional(),
+  incidentId: z.union([z.literal("").transform(() => undefined), z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id")]).optional(),
 });
 export type ControlRequestInput = z.input<typeof ControlRequestInput>;
 

@@ -34,7 +34,7 @@ export interface IncidentDeps {
 }
 
 const SEVERITIES = ["SEV1", "SEV2", "SEV3"] as const;
-const IncidentId = z.string({ error: "missing incident id" }).uuid("not an incident id");
+const IncidentId = z.string({ error: "missing incident id" }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id");
 
 /** Status moves a commander may make. Resolved can be reopened (the problem came back). */
 export const STATUS_MOVES: Record<IncidentStatus, IncidentStatus[]> = {
@@ -90,7 +90,7 @@ export const OpenIncidentInput = z
   .object({
     findingId: z.string().trim().max(400).optional().transform((v) => v || undefined),
     title: z.string().trim().max(200).optional().transform((v) => v || undefined),
-    severity: z.enum(SEVERITIES, { error: "choose SEV1, SEV2 or SEV3" }).optional().or(z.literal("").transform(() => undefined)),
+    severity: z.string().trim().max(10).optional().transform((v) => v || undefined),
     affected: z.string().max(2000).optional(),
     runbook: z.string().trim().max(200).optional().transform((v) => v || undefined),
   })
@@ -207,7 +207,7 @@ export async function openIncident(deps: IncidentDeps, actor: Actor | null, inpu
   const p = parse(OpenIncidentInput, input);
   const runbooks = await deps.runbooks();
   let title = p.title;
-  let severity: IncidentSeverity | undefined = p.severity;
+  let severity = p.severity as IncidentSeverity | undefined;
   let affected: Array<{ system: string; entity: string }> = p.affected ? parseAffected(p.affected) : [];
   let runbook = p.runbook;
   let finding: Finding | undefined;
@@ -222,7 +222,7 @@ export async function openIncident(deps: IncidentDeps, actor: Actor | null, inpu
   const fieldErrors: Record<string, string[]> = {};
   const t = Title.safeParse(title ?? "");
   if (!t.success) fieldErrors.title = [t.error.issues[0]!.message];
-  if (!severity) fieldErrors.severity = ["choose SEV1, SEV2 or SEV3"];
+  if (!severity || !(SEVERITIES as readonly string[]).includes(severity)) fieldErrors.severity = ["choose SEV1, SEV2 or SEV3"];
   for (const a of affected) if (!deps.systemKind(a.system)) (fieldErrors.affected ??= []).push(`no system named "${a.system}" in the fleet`);
   if (runbook && !runbooks.some((r) => r.slug === runbook)) {
     if (finding && !p.runbook) runbook = undefined; // the rule's runbook file is missing: open without a checklist
