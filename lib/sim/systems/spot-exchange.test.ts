@@ -208,4 +208,76 @@ describe("spot-exchange scenarios", () => {
     expect(metric(c, "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
     expect(metric(c, "ledger_db_transaction_errors_total") - metric(b, "ledger_db_transaction_errors_total")).toBeLessThan(5);
   });
+
+  it("postgres-failover with the seed's immediate actions: withdrawals frozen, CANCEL_ONLY / SOFT_HALT stop new trades so the unsettled backlog stops growing; the freeze outlasts the failover", async () => {
+    await start();
+    const s0 = await m();
+    fleet.startScenario("postgres-failover");
+    fleet.advance(10_000);
+    const s1 = await m();
+    // Primary down, trading still NORMAL: trades keep arriving and pile up unsettled.
+    expect(metric(s1, "postgres_up", { node: "pg-a" })).toBe(0);
+    expect(metric(s1, "engine_trades_total")).toBeGreaterThan(metric(s0, "engine_trades_total"));
+    expect(metric(s1, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeGreaterThan(metric(s0, "kafka_consumer_lag_messages", { group: "ledger-settlement" }));
+
+    // Seed 004 §3.6: 1) freeze withdrawals, 2) CANCEL_ONLY or SOFT_HALT depending on impact — through the control contract.
+    const freeze = await control<{ ok: boolean; result: { withdrawalsHalted: boolean; previous: boolean } }>(x(), "withdrawals-halt", { on: true }, { reason: "postgres primary down", ticketId: "OPS-604" });
+    expect(freeze.status).toBe(200);
+    expect(freeze.body).toMatchObject({ ok: true, result: { withdrawalsHalted: true, previous: false } });
+    const cancelOnly = await control<{ result: { mode: string; previousMode: string } }>(x(), "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" });
+    expect(cancelOnly.status).toBe(200);
+    expect(cancelOnly.body.result).toMatchObject({ mode: "CANCEL_ONLY", previousMode: "NORMAL" });
+    for (const symbol of ["ETH-USD", "SOL-USD", "XRP-USD"]) expect((await control(x(), "symbol-mode", { symbol, mode: "SOFT_HALT" })).status).toBe(200);
+    const btcOpen0 = (await state()).symbols.find((s) => s.symbol === "BTC-USD")!.openOrders;
+
+    const a = await m();
+    fleet.advance(60_000); // still before the standby is promoted (90 s)
+    const b = await m();
+    expect(metric(b, "postgres_primary", { node: "pg-a" })).toBe(1);
+    expect(metric(b, "postgres_up", { node: "pg-a" })).toBe(0);
+    expect(metric(b, "withdrawals_halted")).toBe(1);
+    // No new trades on any symbol, so nothing new waits for the ledger while Postgres is down.
+    expect(metric(b, "engine_trades_total")).toBe(metric(a, "engine_trades_total"));
+    expect(metric(b, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBe(metric(a, "kafka_consumer_lag_messages", { group: "ledger-settlement" }));
+    expect(metric(b, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeGreaterThan(0);
+    // CANCEL_ONLY still lets clients cancel (the book shrinks); SOFT_HALT rejects new orders.
+    expect(metric(b, "trading_api_rejections_total", { symbol: "BTC-USD", reason: "cancel_only" })).toBeGreaterThan(0);
+    expect(metric(b, "engine_sequenced_events_total", { symbol: "BTC-USD" })).toBeGreaterThan(metric(a, "engine_sequenced_events_total", { symbol: "BTC-USD" }));
+    expect((await state()).symbols.find((s) => s.symbol === "BTC-USD")!.openOrders).toBeLessThan(btcOpen0);
+    for (const symbol of ["ETH-USD", "SOL-USD", "XRP-USD"]) {
+      expect(metric(b, "trading_api_rejections_total", { symbol, reason: "soft_halt" })).toBeGreaterThan(0);
+      expect(metric(b, "engine_sequenced_events_total", { symbol })).toBe(metric(a, "engine_sequenced_events_total", { symbol }));
+      expect(metric(b, "engine_symbol_mode", { symbol, mode: "SOFT_HALT" })).toBe(1);
+    }
+    const st = await state();
+    expect(st.withdrawalsHalted).toBe(true);
+    expect(st.symbols.map((s) => s.mode)).toEqual(["CANCEL_ONLY", "SOFT_HALT", "SOFT_HALT", "SOFT_HALT"]);
+
+    // pg-b is promoted at 90 s: the backlog drains, but the freeze stays until an operator lifts it.
+    fleet.advance(90_000);
+    const c = await m();
+    expect(metric(c, "postgres_primary", { node: "pg-b" })).toBe(1);
+    expect(metric(c, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBe(0);
+    expect(metric(c, "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
+    expect(metric(c, "withdrawals_halted")).toBe(1);
+    expect(metric(c, "engine_trades_total")).toBe(metric(a, "engine_trades_total"));
+
+    expect((await control(x(), "withdrawals-halt", { on: false })).status).toBe(200);
+    for (const symbol of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol, mode: "NORMAL" });
+    fleet.advance(MIN);
+    const d = await m();
+    expect(metric(d, "withdrawals_halted")).toBe(0);
+    expect(metric(d, "engine_trades_total")).toBeGreaterThan(metric(c, "engine_trades_total"));
+  });
+
+  it("postgres-failover: a control without a ticket ID is refused and changes nothing", async () => {
+    await start();
+    fleet.startScenario("postgres-failover");
+    fleet.advance(10_000);
+    const r = await control<{ error: string; field: string }>(x(), "withdrawals-halt", { on: true }, { ticketId: null });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: "missing_field", field: "ticketId" });
+    expect(metric(await m(), "withdrawals_halted")).toBe(0);
+    expect((await state()).withdrawalsHalted).toBe(false);
+  });
 });

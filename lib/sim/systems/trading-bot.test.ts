@@ -163,6 +163,47 @@ describe("trading-bot scenarios", () => {
     expect(metric(await getMetrics(bot()), "reconciliation_mismatch_count")).toBe(0);
   });
 
+  it("reconciliation-divergence mitigated by trigger-reconciliation: lock available, handlers correct the drift at once, the next cycle finds nothing", async () => {
+    await start();
+    const before = await getMetrics(bot());
+    fleet.startScenario("reconciliation-divergence", "alpha-bot", { profileId: "btc-momentum" });
+    fleet.advance(5_000); // diverged; the next scheduled cycle is 25 s away
+    const diverged = prof(await health(), "btc-momentum");
+    // Seed 001: confirm the lock is available (the control is refused with 409 otherwise), then let reconciliation run now.
+    const r = await control<{ ok: boolean; result: { profileId: string; mismatches: number; missingFromExchange: number; missingInDb: number; reservationsBefore: { reserved_for_orders: number }; reservationsAfter: { reserved_for_orders: number }; invariantHolds: boolean } }>(
+      bot(),
+      "trigger-reconciliation",
+      { profileId: "btc-momentum" },
+      { reason: "database drifted from the exchange", ticketId: "OPS-101" },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ ok: true, result: { profileId: "btc-momentum", mismatches: 4, missingFromExchange: 2, missingInDb: 1, invariantHolds: true } });
+    // Reservations are rebuilt from exchange truth: the two orders the exchange does not have no longer reserve capital.
+    expect(r.body.result.reservationsBefore.reserved_for_orders).toBeCloseTo(diverged.reserved_for_orders, 1);
+    expect(r.body.result.reservationsAfter.reserved_for_orders).toBeLessThan(r.body.result.reservationsBefore.reserved_for_orders);
+    let h = await health();
+    expect(prof(h, "btc-momentum").reserved_for_orders).toBeCloseTo(r.body.result.reservationsAfter.reserved_for_orders, 1);
+    const handlers = h.events.filter((e) => e.source === "reconciliation" && e.profile_id === "btc-momentum").map((e) => e.message);
+    expect(handlers.filter((msg) => msg.startsWith("reconcileCancel:"))).toHaveLength(2);
+    // The fill the database missed and the exchange order it lacked.
+    expect(handlers.filter((msg) => msg.startsWith("reconcileEntryFill:"))).toHaveLength(2);
+    const mid = await getMetrics(bot());
+    expect(metric(mid, "reconciliation_mismatch_total") - metric(before, "reconciliation_mismatch_total")).toBe(4);
+    // The scheduled cycle (without the trigger it reports 4) now finds the database aligned with the exchange.
+    fleet.advance(25_000);
+    h = await health();
+    expect(Date.parse(h.reconciliationLastRun)).toBe(fleet.now());
+    expect(h.reconciliationMismatchCount).toBe(0);
+    expect(h.reconciliationMissingFromExchange).toBe(0);
+    expect(h.reconciliationMissingInDb).toBe(0);
+    const after = await getMetrics(bot());
+    expect(metric(after, "reconciliation_mismatch_count")).toBe(0);
+    expect(metric(after, "reconciliation_mismatch_total")).toBe(metric(mid, "reconciliation_mismatch_total"));
+    // A second trigger finds nothing left to correct.
+    const again = await control<{ result: { mismatches: number } }>(bot(), "trigger-reconciliation", { profileId: "btc-momentum" });
+    expect(again.body.result.mismatches).toBe(0);
+  });
+
   it("reconciliation-lock-contention: cycles skip the profile, trigger answers 409, repair after release", async () => {
     await start();
     fleet.startScenario("reconciliation-lock-contention", "alpha-bot", { profileId: "eth-momentum" });
