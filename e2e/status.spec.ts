@@ -1,0 +1,163 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { LOCAL_USERS } from "./fixtures/users";
+import { callAction } from "./actions";
+import { authFile, expectNoAxeViolations } from "./support";
+
+// The shared status view: a commander creates a link, anyone with it sees a read-only view with
+// no people, notes or controls in it, and revoking it stops an open page at its next update.
+// Forged and malformed tokens get a not-found page with no data, and a token opens nothing else.
+
+const POLL_MS = 2000;
+
+async function createLink(browser: Browser, label: string, baseURL: string): Promise<{ url: string; page: Page }> {
+  const page = await browser.newPage({ storageState: authFile("commander"), baseURL });
+  await page.goto("/share");
+  await page.getByLabel(/^Label/).fill(label);
+  await page.getByRole("button", { name: "Create link" }).click();
+  const created = page.locator("[data-new-share-url]");
+  await expect(created).toContainText("shown only once");
+  const url = (await created.getAttribute("data-new-share-url"))!;
+  expect(url).toMatch(/\/status\/[A-Za-z0-9_-]{43}$/);
+  return { url, page };
+}
+
+const PEOPLE = Object.values(LOCAL_USERS).flatMap((u) => [u.username, u.displayName]);
+
+async function expectNothingInternal(html: string) {
+  for (const who of PEOPLE) expect(html, `no user names (${who})`).not.toContain(who);
+  expect(html).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
+  for (const word of ["<form", "<button", "Acknowledge", "Run control", "Approve", "Revoke", "ticketId", "Bearer"]) expect(html, `no ${word}`).not.toContain(word);
+}
+
+test.describe("shared status view", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("a commander's link shows a read-only view; revoking it stops the open page at its next update", async ({ browser, page, baseURL }, info) => {
+    test.setTimeout(90_000);
+    const label = `Desk status ${info.project.name}`;
+    const { url, page: commander } = await createLink(browser, label, baseURL!);
+    await expectNoAxeViolations(commander);
+
+    const res = await page.goto(url);
+    expect(res!.status()).toBe(200);
+    expect(res!.headers()["referrer-policy"]).toBe("no-referrer");
+    await expect(page.getByRole("heading", { level: 1, name: label })).toBeVisible();
+    for (const lane of ["SEV1", "SEV2", "SEV3", "Unknown"]) await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${lane}`) })).toBeVisible();
+    await expect(page.locator("[data-updated]")).toContainText(/Updated \d+ s ago/);
+    await expectNothingInternal(await page.content());
+    await expectNoAxeViolations(page);
+    mkdirSync("test-results/screens", { recursive: true });
+    await page.screenshot({ path: `test-results/screens/status-${info.project.name}.png`, fullPage: true });
+
+    // The same page as a wallboard.
+    const wall = await browser.newPage({ baseURL });
+    await wall.goto(`${url}?view=wall`);
+    await expect(wall.locator('main[data-view="wall"]')).toBeVisible();
+    await wall.close();
+
+    // Revoke from the share screen; the open status page drops its data at its next poll.
+    await commander.reload();
+    const row = commander.locator("tr[data-share-link]").filter({ hasText: label });
+    await row.getByRole("button", { name: /^Revoke/ }).click();
+    await expect(commander.locator("tr[data-share-link]").filter({ hasText: label })).toHaveAttribute("data-state", "revoked");
+    await expect(page.locator("[data-status-gone]")).toBeVisible({ timeout: POLL_MS * 2 + 1000 });
+    await expect(page.getByRole("alert")).toContainText("revoked");
+    await expect(page.locator("[data-status-finding], [data-lane]")).toHaveCount(0);
+    // A fresh load of the revoked link is a not-found page with no data.
+    const again = await page.goto(url);
+    expect(again!.status()).toBe(404);
+    await expect(page.locator("[data-lane]")).toHaveCount(0);
+    const api = await page.request.get(url.replace("/status/", "/api/status/"));
+    expect(api.status()).toBe(410);
+    await commander.close();
+  });
+
+  test("forged and malformed tokens get a not-found page with no data", async ({ page, request }) => {
+    for (const token of ["A".repeat(43), "not-a-token", "..%2F..%2Fetc%2Fpasswd", "x".repeat(400)]) {
+      const res = await page.goto(`/status/${token}`);
+      expect(res!.status(), token).toBe(404);
+      await expect(page.locator("[data-status-gone]")).toBeVisible();
+      await expect(page.locator("[data-lane], [data-status-finding]")).toHaveCount(0);
+      const api = await request.get(`/api/status/${token}`);
+      expect(api.status()).toBe(404);
+      expect(Object.keys(await api.json())).toEqual(["error", "reason"]);
+    }
+  });
+});
+
+test.describe("a share token opens nothing but the status view", () => {
+  test.skip(({ isMobile }) => isMobile, "HTTP-level checks run once (desktop)");
+
+  test("route handlers, console pages and server actions refuse it", async ({ browser, playwright, baseURL }) => {
+    const { url, page: commander } = await createLink(browser, "token reach check", baseURL!);
+    const token = url.split("/status/")[1]!;
+    const anon = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+    const ways: Array<{ headers: Record<string, string>; suffix: string }> = [
+      { headers: { Authorization: `Bearer ${token}` }, suffix: "" },
+      { headers: { Cookie: `token=${token}; share=${token}` }, suffix: "" },
+      { headers: {}, suffix: `?token=${token}` },
+    ];
+    for (const w of ways) {
+      for (const path of ["/api/board", "/api/stream", "/api/audit/export?format=ndjson", "/api/incidents/00000000-0000-0000-0000-000000000000/export?format=json"]) {
+        const r = await anon.get(`${path}${path.includes("?") ? w.suffix.replace("?", "&") : w.suffix}`, { headers: w.headers, maxRedirects: 0 });
+        expect([401, 403], `${path} ${JSON.stringify(w.headers)}`).toContain(r.status());
+      }
+      for (const path of ["/", "/share", "/controls", "/audit"]) {
+        const r = await anon.get(`${path}${w.suffix}`, { headers: w.headers, maxRedirects: 0 });
+        const html = r.status() === 200 ? await r.text() : "";
+        expect(r.status() !== 200 || !html.includes('aria-label="Create a share link"'), `${path} must not open with a token`).toBe(true);
+        if (r.status() === 200) expect(html).not.toContain("Severity board</h1>");
+      }
+      const action = await callAction(anon, "/share", "createShareLinkAction", { scope: "board", label: "made with a token" }, w.headers);
+      expect(await action.text()).not.toContain('"ok":true');
+    }
+    // Nothing was created with the token: only the commander's own link is listed.
+    await commander.goto("/share");
+    await expect(commander.locator("tr[data-share-link]").filter({ hasText: "made with a token" })).toHaveCount(0);
+    // The status view still works with it (so the refusals above are about the token's reach).
+    expect((await anon.get(`/api/status/${token}`)).status()).toBe(200);
+    await commander.close();
+  });
+
+  test("viewers cannot see or make share links", async ({ browser, playwright, baseURL }) => {
+    const viewer = await browser.newPage({ storageState: authFile("viewer"), baseURL });
+    await viewer.goto("/share");
+    await expect(viewer.getByText(/needs the commander role/)).toBeVisible();
+    await expect(viewer.locator("tr[data-share-link]")).toHaveCount(0);
+    const ctx = await playwright.request.newContext({ baseURL, storageState: authFile("viewer") });
+    const r = await callAction(ctx, "/share", "createShareLinkAction", { scope: "board", label: "viewer link" });
+    expect(await r.text()).toContain("needs the commander role");
+    await viewer.close();
+  });
+});
+
+test.describe("the board on a flaky connection", () => {
+  test.use({ storageState: authFile("responder") });
+
+  test("says it is offline and that its data is old, then recovers", async ({ page, context }) => {
+    test.setTimeout(90_000);
+    await page.goto("/");
+    await expect(page.getByTitle("Receiving live updates")).toBeVisible();
+    await context.setOffline(true);
+    await page.evaluate(() => window.dispatchEvent(new Event("offline")));
+    await expect(page.getByTitle("No connection to the console")).toContainText(/offline since \d\d:\d\d:\d\d UTC/, { timeout: 45_000 });
+    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toContainText("Do not read it as current");
+    await context.setOffline(false);
+    await expect(page.getByTitle("Receiving live updates")).toBeVisible({ timeout: 45_000 });
+    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toHaveCount(0);
+  });
+
+  test("the console can be added to a home screen", async ({ request }) => {
+    const res = await request.get("/manifest.webmanifest");
+    expect(res.status()).toBe(200);
+    const m = (await res.json()) as { name: string; start_url: string; display: string; icons: Array<{ src: string; sizes: string }> };
+    expect(m).toMatchObject({ name: "Watchfloor", start_url: "/", display: "standalone" });
+    for (const size of ["192x192", "512x512"]) {
+      const icon = m.icons.find((i) => i.sizes === size)!;
+      const img = await request.get(icon.src);
+      expect(img.status()).toBe(200);
+      expect(img.headers()["content-type"]).toBe("image/png");
+    }
+  });
+});
