@@ -1,6 +1,7 @@
 import "server-only";
 import { EnvError, env, readNamedSecret } from "./env";
 import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "./config/fleet";
+import { validateThresholds } from "./rules";
 
 // Start-up checks shared by the server (instrumentation) and the CLI scripts: a bad environment
 // variable or fleet config stops the process with a message that names the field.
@@ -8,8 +9,10 @@ import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "
 export function loadStartupConfig(): FleetConfig {
   const e = env();
   const cfg = loadFleetConfig(e.WATCHFLOOR_FLEET_CONFIG);
-  const missing = missingSecrets(cfg, readNamedSecret);
-  if (missing.length) throw new ConfigError(e.WATCHFLOOR_FLEET_CONFIG, missing);
+  // Threshold overrides are checked against the rule catalog here: an unknown rule, a rule of
+  // another kind or a bad parameter would otherwise be dropped silently and the seed default used.
+  const problems = [...validateThresholds(cfg.targets), ...missingSecrets(cfg, readNamedSecret)];
+  if (problems.length) throw new ConfigError(e.WATCHFLOOR_FLEET_CONFIG, problems);
   return cfg;
 }
 

@@ -11,6 +11,9 @@ const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\/.+/.test(v), "must be a postgres:// or postgresql:// URL");
 
+/** An http(s) URL: "localhost:3000" parses as a URL with the scheme "localhost:", which no browser uses. */
+const httpUrl = (message: string) => z.url({ error: message, protocol: /^https?$/ });
+
 const roleName = z.enum(["viewer", "responder", "commander", "admin"]);
 
 export const EnvSchema = z
@@ -20,9 +23,9 @@ export const EnvSchema = z
     WATCHFLOOR_DATA_DIR: z.string().min(1).default("./data"),
     WATCHFLOOR_FLEET_CONFIG: z.string().min(1).default("config/fleet.yaml"),
     WATCHFLOOR_RUNBOOKS_DIR: z.string().min(1).default("runbooks"),
-    NEXTAUTH_URL: z.url({ error: "must be the exact origin browsers use, e.g. http://localhost:3000" }).optional(),
+    NEXTAUTH_URL: httpUrl("must be the exact origin browsers use, e.g. http://localhost:3000").optional(),
     NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    OIDC_ISSUER: z.url({ error: "must be the issuer URL" }).optional(),
+    OIDC_ISSUER: httpUrl("must be the issuer URL (http or https)").optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     OIDC_NAME: z.string().min(1).default("Single sign-on"),

@@ -30,7 +30,8 @@ export const TargetConfig = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes"),
     kind: z.enum(SYSTEM_KINDS, { error: `must be one of ${SYSTEM_KINDS.join(", ")}` }),
-    baseUrl: z.url({ error: "invalid URL" }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
+    // abort: a value that is no URL at all gets "invalid URL" only, not also "must be an http(s) URL".
+    baseUrl: z.url({ error: "invalid URL", abort: true }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
     label: z.string().max(80).optional(),
     simulated: z.boolean().default(false),
     pollIntervalMs: z.number().int().min(250, "must be at least 250 ms").max(3_600_000).optional(),
@@ -122,7 +123,9 @@ export function parseFleetConfig(text: string, file = "fleet config"): FleetConf
   }
   const result = FleetConfig.safeParse(doc.toJS());
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+    // A bad record key (a threshold rule id) carries the schema's own message in its nested issues.
+    const message = (i: z.core.$ZodIssue) => (i.code === "invalid_key" && i.issues[0] ? i.issues[0].message : i.message);
+    throw new ConfigError(file, result.error.issues.map((i) => `${formatPath(i.path)}: ${message(i)}`));
   }
   return result.data;
 }
