@@ -11,7 +11,8 @@ import { authFile, expectNoAxeViolations } from "./support";
 const POLL_MS = 2000;
 
 async function createLink(browser: Browser, label: string, baseURL: string): Promise<{ url: string; page: Page }> {
-  const page = await browser.newPage({ storageState: authFile("commander"), baseURL });
+  const ctx = await browser.newContext({ storageState: authFile("commander"), baseURL });
+  const page = await ctx.newPage();
   await page.goto("/share");
   await page.getByLabel(/^Label/).fill(label);
   await page.getByRole("button", { name: "Create link" }).click();
@@ -34,7 +35,7 @@ test.describe("shared status view", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
   test("a commander's link shows a read-only view; revoking it stops the open page at its next update", async ({ browser, page, baseURL }, info) => {
-    test.setTimeout(90_000);
+    test.setTimeout(120_000);
     const label = `Desk status ${info.project.name}`;
     const { url, page: commander } = await createLink(browser, label, baseURL!);
     await expectNoAxeViolations(commander);
@@ -50,6 +51,12 @@ test.describe("shared status view", () => {
     mkdirSync("test-results/screens", { recursive: true });
     await page.screenshot({ path: `test-results/screens/status-${info.project.name}.png`, fullPage: true });
 
+    if (info.project.name === "phone") {
+      // Revocation behaves the same at any size; the phone run checks the compact layout only.
+      await commander.context().close();
+      return;
+    }
+
     // The same page as a wallboard.
     const wall = await browser.newPage({ baseURL });
     await wall.goto(`${url}?view=wall`);
@@ -62,7 +69,7 @@ test.describe("shared status view", () => {
     await row.getByRole("button", { name: /^Revoke/ }).click();
     await expect(commander.locator("tr[data-share-link]").filter({ hasText: label })).toHaveAttribute("data-state", "revoked");
     await expect(page.locator("[data-status-gone]")).toBeVisible({ timeout: POLL_MS * 2 + 1000 });
-    await expect(page.getByRole("alert")).toContainText("revoked");
+    await expect(page.locator("[data-status-gone] [role=alert]")).toContainText("revoked");
     await expect(page.locator("[data-status-finding], [data-lane]")).toHaveCount(0);
     // A fresh load of the revoked link is a not-found page with no data.
     const again = await page.goto(url);
@@ -70,7 +77,7 @@ test.describe("shared status view", () => {
     await expect(page.locator("[data-lane]")).toHaveCount(0);
     const api = await page.request.get(url.replace("/status/", "/api/status/"));
     expect(api.status()).toBe(410);
-    await commander.close();
+    await commander.context().close();
   });
 
   test("forged and malformed tokens get a not-found page with no data", async ({ page, request }) => {
@@ -117,7 +124,7 @@ test.describe("a share token opens nothing but the status view", () => {
     await expect(commander.locator("tr[data-share-link]").filter({ hasText: "made with a token" })).toHaveCount(0);
     // The status view still works with it (so the refusals above are about the token's reach).
     expect((await anon.get(`/api/status/${token}`)).status()).toBe(200);
-    await commander.close();
+    await commander.context().close();
   });
 
   test("viewers cannot see or make share links", async ({ browser, playwright, baseURL }) => {
@@ -140,9 +147,9 @@ test.describe("the board on a flaky connection", () => {
     await page.goto("/");
     await expect(page.getByTitle("Receiving live updates")).toBeVisible();
     await context.setOffline(true);
-    await page.evaluate(() => window.dispatchEvent(new Event("offline")));
     await expect(page.getByTitle("No connection to the console")).toContainText(/offline since \d\d:\d\d:\d\d UTC/, { timeout: 45_000 });
-    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toContainText("Do not read it as current");
+    // The board's snapshot is rebuilt every 5 s while live; once it is over 10 s old the warning shows.
+    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toContainText("Do not read it as current", { timeout: 20_000 });
     await context.setOffline(false);
     await expect(page.getByTitle("Receiving live updates")).toBeVisible({ timeout: 45_000 });
     await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toHaveCount(0);

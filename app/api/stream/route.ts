@@ -6,7 +6,8 @@ import { sseEvent, type LiveClient } from "@/lib/live/hub";
 
 export const dynamic = "force-dynamic";
 
-const HEARTBEAT_MS = 15_000;
+/** A named event (not an SSE comment) so the client can tell a live but quiet stream from a dead one. */
+const HEARTBEAT_MS = 5_000;
 /** Chunks a client may have queued before it counts as fallen behind and is dropped. */
 const MAX_QUEUED = 32;
 
@@ -54,7 +55,7 @@ export async function GET(req: Request) {
           },
         }));
         heartbeat = setInterval(() => {
-          if (!client?.write(": heartbeat\n\n")) client?.close();
+          if (!client?.write(sseEvent("ping", String(Date.now())))) client?.close();
         }, HEARTBEAT_MS);
         expiry = setTimeout(() => {
           client?.write(sseEvent("expired", JSON.stringify({ reason: "session expired" })));
