@@ -68,7 +68,7 @@ function StepRow({ s, incidentId, canTick }: { s: Step; incidentId: string; canT
         {s.control || s.check || s.wait ? (
           <div className="mt-2 flex flex-wrap gap-2 text-xs">
             {s.control ? (
-              <Link href={s.control.href} className="inline-flex min-h-11 items-center gap-1 rounded-md border border-accent px-3 font-medium text-accent hover:underline" data-control={s.control.name}>
+              <Link href={s.control.href} className="inline-flex min-h-11 max-w-full flex-wrap items-center gap-1 rounded-md border border-accent px-3 font-medium break-all text-accent hover:underline" data-control={s.control.name}>
                 Open control <span className="font-mono">{s.control.name}</span>{s.control.params ? <span className="font-mono">({s.control.params})</span> : null}
               </Link>
             ) : null}
@@ -174,11 +174,11 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
       </div>
 
       <div className="mb-6 grid gap-4 md:grid-cols-2">
-        <section aria-labelledby="warnings-h" className="rounded-xl border border-sev1 bg-surface p-4" data-testid="warnings">
+        <section aria-labelledby="warnings-h" className="min-w-0 rounded-xl border border-sev1 bg-surface p-4" data-testid="warnings">
           <h2 id="warnings-h" className="font-semibold"><span aria-hidden="true">⚠ </span>What not to do</h2>
           {room.warnings.length ? <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">{room.warnings.map((w) => <li key={w.id}><InlineText text={w.text} /></li>)}</ul> : <p className="mt-2 text-sm text-muted">The runbook lists no standing warnings.</p>}
         </section>
-        <section aria-labelledby="escalation-h" className="rounded-xl border border-sev2 bg-surface p-4" data-testid="escalation">
+        <section aria-labelledby="escalation-h" className="min-w-0 rounded-xl border border-sev2 bg-surface p-4" data-testid="escalation">
           <h2 id="escalation-h" className="font-semibold"><span aria-hidden="true">↑ </span>When to escalate</h2>
           {room.escalation.length ? (
             <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">
@@ -201,7 +201,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
       </div>
 
       <div className="mb-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-        <section aria-labelledby="steps-h" data-testid="checklist">
+        <section aria-labelledby="steps-h" className="min-w-0" data-testid="checklist">
           <h2 id="steps-h" className="text-lg font-semibold">
             Checklist {room.runbook ? <span className="text-sm font-normal text-muted">from <Link href={`/runbooks/${room.runbook.slug}`} className="text-accent underline" data-runbook={room.runbook.slug}>{room.runbook.title}</Link> · {done} of {room.steps.length} done</span> : null}
           </h2>
