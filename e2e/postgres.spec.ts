@@ -1,16 +1,38 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Browser } from "@playwright/test";
+import { stringify } from "yaml";
 import { freePort, startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
+import { startTestFleet } from "../lib/sim/testing";
+import type { Fleet } from "../lib/sim";
 import { signInWithForm } from "./support";
 
 // The same production build against a real PostgreSQL 15 via DATABASE_URL: migrations run at
-// start, sign-in works, readiness reports the database and turns 503 while it is down.
+// start, sign-in works, readiness reports the database and turns 503 while it is down. Two
+// console instances (`next start` on two ports) share the database and poll one simulated fleet:
+// exactly one of them polls each target, the other takes over within 10 s when the leader is
+// killed, and the viewers of both instances see the same board changes.
 
-let PORT = 0;
-let BASE = "";
+const POLL_MS = 1000;
+
+interface Instance {
+  name: "A" | "B";
+  base: string;
+  proc: ChildProcess;
+  output: string;
+}
+
 let pg: TestPostgres;
-let server: ChildProcess;
+let fleet: Fleet;
+let dir: string;
+let A: Instance;
+let B: Instance;
+let BASE = "";
+/** When the readiness test brought PostgreSQL back (0 if it did not run). */
+let dbBackAt = 0;
 
 async function waitFor(url: string, status: number, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
@@ -26,45 +48,198 @@ async function waitFor(url: string, status: number, timeoutMs = 60_000) {
   }
 }
 
+async function waitUntil(what: string, fn: () => boolean, timeoutMs: number, detail?: () => unknown) {
+  const until = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function startInstance(name: Instance["name"], port: number, env: NodeJS.ProcessEnv): Instance {
+  const base = `http://localhost:${port}`;
+  // Its own process group, so the whole tree (npx → next) can be stopped or killed.
+  const proc = spawn("npx", ["next", "start", "-p", String(port)], { env: { ...env, NEXTAUTH_URL: base }, stdio: "pipe", detached: true });
+  const inst: Instance = { name, base, proc, output: "" };
+  proc.stdout!.on("data", (b: Buffer) => (inst.output += b.toString()));
+  proc.stderr!.on("data", (b: Buffer) => (inst.output += b.toString()));
+  return inst;
+}
+
+function killGroup(inst: Instance | undefined, signal: NodeJS.Signals) {
+  if (!inst?.proc.pid) return;
+  try {
+    process.kill(-inst.proc.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+// ---------------------------------------------------------------- board viewers over SSE
+
+interface BoardFinding {
+  id: string;
+  ruleId: string;
+  system: string;
+  entity: string;
+  state: string;
+}
+interface BoardSnapshot {
+  generatedAt: number;
+  collector: string;
+  findings: BoardFinding[];
+  cleared: BoardFinding[];
+}
+
+/** A viewer of one instance's board: reads its /api/stream and keeps every snapshot with its arrival time. */
+class BoardViewer {
+  readonly snapshots: Array<{ at: number; snap: BoardSnapshot }> = [];
+  private readonly abort = new AbortController();
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly inst: Instance,
+    private readonly cookie: string,
+  ) {}
+
+  get latest(): BoardSnapshot | undefined {
+    return this.snapshots.at(-1)?.snap;
+  }
+
+  async open() {
+    const res = await fetch(`${this.inst.base}/api/stream`, { headers: { cookie: this.cookie, accept: "text/event-stream" }, signal: this.abort.signal });
+    expect(res.status, `${this.inst.name}: /api/stream`).toBe(200);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    this.done = (async () => {
+      let buf = "";
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buf += value;
+          let cut: number;
+          while ((cut = buf.indexOf("\n\n")) >= 0) {
+            const chunk = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            const lines = chunk.split("\n");
+            if (!lines.includes("event: board")) continue;
+            const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+            this.snapshots.push({ at: Date.now(), snap: JSON.parse(data) as BoardSnapshot });
+          }
+        }
+      } catch {
+        /* aborted, or the instance died */
+      }
+    })();
+    await waitUntil(`${this.inst.name}'s first board snapshot`, () => this.snapshots.length > 0, 10_000);
+  }
+
+  /** When this viewer first received a snapshot (after `after`) that satisfies `pred`. */
+  async seen(what: string, pred: (s: BoardSnapshot) => boolean, after: number, timeoutMs: number): Promise<number> {
+    let at: number | undefined;
+    await waitUntil(`${this.inst.name}'s viewer to see ${what}`, () => (at = this.snapshots.find((s) => s.at >= after && pred(s.snap))?.at) !== undefined, timeoutMs);
+    return at!;
+  }
+
+  async close() {
+    this.abort.abort();
+    await this.done;
+  }
+}
+
+async function signedInViewer(browser: Browser, inst: Instance): Promise<BoardViewer> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await signInWithForm(page, "pg-commander", "pg-commander-password", inst.base);
+    await expect(page.getByTitle("Your role")).toHaveText("commander");
+    const cookie = (await context.cookies(inst.base)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const viewer = new BoardViewer(inst, cookie);
+    await viewer.open();
+    return viewer;
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------- pollers, as the simulator counts them
+
+type AgentCounts = Map<string, number>;
+/** Per target: requests per collector user agent, and per path, so far. */
+function pollStats(): Map<string, { agents: AgentCounts; paths: Map<string, number> }> {
+  return new Map(
+    fleet.systems.map((s) => {
+      const st = fleet.requestStats(s.name);
+      const agents = new Map(Object.entries(st.byAgent).filter(([a]) => a.startsWith("Watchfloor-collector/")).map(([a, v]) => [a, v.count]));
+      return [s.name, { agents, paths: new Map(Object.entries(st.byPath)) }];
+    }),
+  );
+}
+
+/** Collector user agents that polled `target` within the last `ms`. */
+function activePollers(target: string, ms: number): string[] {
+  const now = Date.now();
+  return Object.entries(fleet.requestStats(target).byAgent)
+    .filter(([agent, v]) => agent.startsWith("Watchfloor-collector/") && now - v.lastAt < ms)
+    .map(([agent]) => agent);
+}
+
+const capitalFinding = (profile: string) => (s: BoardSnapshot) =>
+  s.findings.some((f) => f.ruleId === "capital_invariant" && f.system === "alpha-bot" && f.entity === profile && f.state !== "ok");
+
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   pg = await startTestPostgres();
-  PORT = await freePort();
-  BASE = `http://localhost:${PORT}`;
-  const env = {
+  // A simulated fleet at real time for the instances to poll (its own, so no other spec's scenarios interfere).
+  fleet = await startTestFleet({ clock: { speed: 1 }, admin: false });
+  dir = mkdtempSync(path.join(tmpdir(), "watchfloor-pg-e2e-"));
+  const fleetEnv: Record<string, string> = {};
+  const targets = fleet.systems.map((s) => {
+    const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    fleetEnv[tokenEnv] = s.credential;
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: tokenEnv } };
+  });
+  writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: POLL_MS, timeoutMs: 800 }, targets }));
+  const [portA, portB] = [await freePort(), await freePort()];
+  BASE = `http://localhost:${portA}`;
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production" as const,
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: pg.url,
-    NEXTAUTH_URL: BASE,
+    // One secret for both instances, as behind a load balancer.
     NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    SIM_TOKEN_ALPHA_BOT: "x", SIM_TOKEN_BETA_BOT: "x", SIM_TOKEN_KRAKEN_FUTURES: "x", SIM_TOKEN_SPOT_EXCHANGE: "x", INGEST_TOKEN_KRAKEN_FUTURES: "x",
+    WATCHFLOOR_FLEET_CONFIG: path.join(dir, "fleet.yaml"),
+    ...fleetEnv,
   };
-  // Users are created with the CLI, against the same database, before the server starts.
+  // Users are created with the CLI, against the same database, before the servers start.
   const add = spawn("npx", ["tsx", "--conditions=react-server", "scripts/users.ts", "add", "pg-commander", "--role", "commander", "--password", "pg-commander-password"], { env, stdio: "pipe" });
+  let addOutput = "";
+  add.stdout!.on("data", (b: Buffer) => (addOutput += b.toString()));
+  add.stderr!.on("data", (b: Buffer) => (addOutput += b.toString()));
   const code = await new Promise<number | null>((resolve) => add.on("exit", resolve));
-  expect(code).toBe(0);
-  // Its own process group, so the whole tree (npx → next) can be stopped.
-  server = spawn("npx", ["next", "start", "-p", String(PORT)], { env, stdio: "pipe", detached: true });
-  let output = "";
-  server.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-  server.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-  await waitFor(`${BASE}/api/health/ready`, 200).catch((err: Error) => {
-    throw new Error(`${err.message}\nserver output:\n${output.slice(-3000)}`);
-  });
+  expect(code, addOutput).toBe(0);
+  A = startInstance("A", portA, env);
+  B = startInstance("B", portB, env);
+  await Promise.all(
+    [A, B].map((inst) =>
+      waitFor(`${inst.base}/api/health/ready`, 200).catch((err: Error) => {
+        throw new Error(`${inst.name}: ${err.message}\nserver output:\n${inst.output.slice(-3000)}`);
+      }),
+    ),
+  );
 });
 
 test.afterAll(async () => {
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-  }
+  killGroup(A, "SIGTERM");
+  killGroup(B, "SIGTERM");
+  await fleet?.stop();
   await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test("signs in and serves the shell on PostgreSQL", async ({ page }) => {
@@ -83,4 +258,94 @@ test("readiness turns 503 while PostgreSQL is down and recovers when it returns"
   expect((await fetch(`${BASE}/api/health/live`)).status).toBe(200);
   pg.resume();
   await waitFor(`${BASE}/api/health/ready`, 200, 30_000);
+  dbBackAt = Date.now();
+});
+
+// Runs after the database restart above, so it also shows leadership and LISTEN recovering from it.
+test("two instances: one poller per target, handover within 10 s of killing the leader, both viewers see each change", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const viewers = await Promise.all([signedInViewer(browser, A), signedInViewer(browser, B)]);
+  try {
+    // After the database restart every instance re-checks its lock within one retry (2 s); until
+    // then the old leader may not yet know that its session, and the lock with it, is gone.
+    await sleep(dbBackAt + 5000 - Date.now());
+    // Exactly one instance leads, and the simulator sees exactly one collector.
+    await waitUntil("one leader and one follower", () => viewers.map((v) => v.latest?.collector).sort().join() === "follower,leader", 15_000, () => ({
+      roles: viewers.map((v) => `${v.inst.name}: ${v.latest?.collector}`),
+      pollers: Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
+    }));
+    const leaderViewer = viewers.find((v) => v.latest!.collector === "leader")!;
+    const followerViewer = viewers.find((v) => v !== leaderViewer)!;
+    await waitUntil("one collector to poll every target", () => new Set(fleet.systems.map((s) => activePollers(s.name, 2 * POLL_MS).join())).size === 1 && activePollers(fleet.systems[0]!.name, 2 * POLL_MS).length === 1, 10_000, () =>
+      Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
+    );
+
+    // Over five intervals the simulator sees one collector per target, the same one for all,
+    // and no more requests per path than one poller makes.
+    const before = pollStats();
+    const t0 = Date.now();
+    await sleep(5 * POLL_MS);
+    const after = pollStats();
+    const windowMs = Date.now() - t0;
+    const maxPerPath = Math.floor(windowMs / (0.9 * POLL_MS)) + 1; // jitter is ±10 %
+    const pollers = new Set<string>();
+    for (const s of fleet.systems) {
+      const b = before.get(s.name)!;
+      const a = after.get(s.name)!;
+      const grew = [...a.agents].filter(([agent, n]) => n > (b.agents.get(agent) ?? 0)).map(([agent]) => agent);
+      expect(grew, `collectors polling ${s.name}`).toHaveLength(1);
+      pollers.add(grew[0]!);
+      const perPath = [...a.paths].map(([p, n]): [string, number] => [p, n - (b.paths.get(p) ?? 0)]).filter(([, n]) => n > 0);
+      expect(perPath.length, `paths polled on ${s.name}`).toBeGreaterThan(0);
+      for (const [p, n] of perPath) expect(n, `${s.name} ${p} in ${windowMs} ms`).toBeLessThanOrEqual(maxPerPath);
+      expect(Math.max(...perPath.map(([, n]) => n)), `polls of ${s.name} in ${windowMs} ms`).toBeGreaterThanOrEqual(3);
+    }
+    expect(pollers.size).toBe(1);
+    const oldLeaderAgent = [...pollers][0]!;
+
+    // Each change on the fleet reaches the viewers of both instances, the follower's within moments
+    // of the leader's (NOTIFY), not on its 5 s refresh: three changes, so a follower that only
+    // refreshes cannot pass by luck.
+    const maxLagMs = 1000;
+    const lags: number[] = [];
+    const change = async (what: string, act: () => void, pred: (s: BoardSnapshot) => boolean) => {
+      const mark = Date.now();
+      act();
+      const [onLeader, onFollower] = await Promise.all([leaderViewer.seen(what, pred, mark, 30_000), followerViewer.seen(what, pred, mark, 30_000)]);
+      lags.push(onFollower - onLeader);
+      expect(onFollower - onLeader, `follower's lag behind the leader for ${what}`).toBeLessThan(maxLagMs);
+    };
+    await change("the violation on sol-breakout", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "sol-breakout" }), capitalFinding("sol-breakout"));
+    await change("the violation on eth-momentum", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "eth-momentum" }), capitalFinding("eth-momentum"));
+    await change("both violations clear", () => fleet.stopScenario("alpha-bot"), (s) => !capitalFinding("sol-breakout")(s) && !capitalFinding("eth-momentum")(s));
+
+    // Kill the leader's whole process tree; the other instance takes over polling within 10 s.
+    killGroup(leaderViewer.inst, "SIGKILL");
+    const killedAt = Date.now();
+    let newAgent = "";
+    await waitUntil(
+      "another collector to poll every target",
+      () => {
+        const recent = fleet.systems.map((s) => activePollers(s.name, POLL_MS).filter((a) => a !== oldLeaderAgent));
+        if (!recent.every((r) => r.length === 1) || new Set(recent.flat()).size !== 1) return false;
+        newAgent = recent[0]![0]!;
+        return true;
+      },
+      15_000,
+    );
+    const handoverMs = Date.now() - killedAt;
+    expect(handoverMs, "handover").toBeLessThan(10_000);
+    await followerViewer.seen("its instance lead", (s) => s.collector === "leader", killedAt, 10_000);
+    await sleep(1.5 * POLL_MS);
+    for (const s of fleet.systems) expect(activePollers(s.name, POLL_MS), `collectors polling ${s.name} after the handover`).toEqual([newAgent]);
+
+    // The survivor's viewer still sees live changes.
+    const mark = Date.now();
+    fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "btc-momentum" });
+    await followerViewer.seen("the violation on btc-momentum", capitalFinding("btc-momentum"), mark, 30_000);
+    fleet.stopScenario("alpha-bot");
+    console.log(`[postgres.spec] follower lags ${lags.join(", ")} ms; handover ${handoverMs} ms`);
+  } finally {
+    await Promise.all(viewers.map((v) => v.close()));
+  }
 });

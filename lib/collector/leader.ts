@@ -50,7 +50,17 @@ export class PostgresLeaderLock {
           this.cb.onLead();
         }
       } else {
-        await sql`select 1`; // still connected, so still holding the lock
+        // The client reconnects on its own after a dropped connection (a database restart, a
+        // network cut), and the new session does not hold the lock: ask PostgreSQL whether this
+        // session holds it rather than whether a query still works. (A bigint key shows as
+        // classid = high half, objid = low half, objsubid = 1.)
+        const [row] = await sql<{ held: boolean }[]>`
+          select exists (
+            select 1 from pg_locks
+            where locktype = 'advisory' and granted and pid = pg_backend_pid() and objsubid = 1
+              and classid::bigint * 4294967296 + objid::bigint = ${COLLECTOR_LOCK_KEY}
+          ) as held`;
+        if (!row?.held) throw new Error("the session holding it ended (the connection was re-established without the lock)");
       }
     } catch (err) {
       if (this.leading) {
