@@ -7,13 +7,14 @@ import { authFile, expectNoAxeViolations } from "./support";
 // from it → the checklist comes from the rule's runbook → live checks tick as the simulator
 // recovers or as the mitigating control runs → resolve → export the postmortem bundle.
 // Entities here are used by no other spec: alpha-bot eth-momentum, beta-bot avax-breakout and
-// btc-trend, spot-exchange ADA-USD / XRP-USD, and the futures bot's registry.
+// btc-trend, spot-exchange XRP-USD, and the futures bot's registry; the phone incident names
+// beta-bot sol-grid without running a scenario on it.
 
 test.describe.configure({ mode: "serial" });
 
 const INCIDENT_URL = /\/incidents\/([0-9a-f-]{36})$/;
 
-async function openFromBoard(page: Page, rule: string, entity?: string, start?: () => Promise<unknown>): Promise<string> {
+async function openFromBoard(page: Page, rule: string, entity?: string, start?: () => Promise<unknown>, affected?: string): Promise<string> {
   await page.goto("/");
   if (start) await start();
   const card = page.locator(`[data-rule="${rule}"]${entity ? `[data-finding*="${entity}"]` : ""}`).first();
@@ -22,6 +23,7 @@ async function openFromBoard(page: Page, rule: string, entity?: string, start?: 
   await expect(page).toHaveURL(/\/incidents\?finding=/);
   const form = page.getByRole("form", { name: "Open incident" });
   await expect(form.getByLabel("Title")).not.toHaveValue("");
+  if (affected) await form.getByLabel(/Affected systems/).fill(affected);
   await form.getByRole("button", { name: "Open incident" }).click();
   await expect(page).toHaveURL(INCIDENT_URL, { timeout: 15_000 });
   return INCIDENT_URL.exec(page.url())![1]!;
@@ -83,6 +85,7 @@ test.describe("playbook drills", () => {
     // Start the slower scenarios now so their findings are on the board when their drill runs.
     await sim.startScenario("ghost-position", "beta-bot", { profileId: "avax-breakout" });
     await sim.startScenario("registry-audit-failure", "kraken-futures");
+    await sim.startScenario("parity-watchdog-trip", "beta-bot", { profileId: "btc-trend" });
     await sim.startScenario("settlement-lag", "spot-exchange", { symbol: "XRP-USD" });
   });
   test.afterAll(async ({}, info) => {
@@ -97,7 +100,8 @@ test.describe("playbook drills", () => {
     const id = await openFromBoard(page, "capital_invariant", "eth-momentum", () => sim.startScenario("capital-invariant-self-repair", "alpha-bot", { profileId: "eth-momentum" }));
     await expectRunbook(page, "capital-invariant-violation");
     await expect(page.locator('[data-testid="warnings"] li').first()).toBeVisible();
-    await expect(page.locator('[data-testid="escalation"] [data-countdown]').first()).toBeVisible();
+    // The bound escalation criterion is evaluated live: a countdown while violated, "clear" once repaired.
+    await expect(page.locator('[data-testid="escalation"] [data-escalation="pending"], [data-testid="escalation"] [data-escalation="clear"]').first()).toBeVisible();
     await expect(page.locator("[data-commander]")).toHaveText(LOCAL_USERS.commander.displayName);
     await expectNoAxeViolations(page);
     const cleared = page.locator('[data-step="cleared"]');
@@ -107,6 +111,8 @@ test.describe("playbook drills", () => {
     await page.getByRole("button", { name: "Post (record on the timeline)" }).click();
     await expect(page.locator('[data-timeline="comms"]')).toContainText("Severity: SEV-");
     await resolve(page);
+    // Started only now: a second scenario on alpha-bot while the invariant drill runs would change its timing.
+    await sim.startScenario("stale-pending-orders", "alpha-bot");
     await exportBundle(page, id, [/ticked itself \(live check\)/, /Profile eth-momentum/, /Communication updates[\s\S]*Severity: SEV-/]);
   });
 
@@ -122,6 +128,31 @@ test.describe("playbook drills", () => {
     await tickFirstStep(page, LOCAL_USERS.commander.displayName);
     await resolve(page);
     await exportBundle(page, id, [/\| pause-profile \| beta-bot \| INC-8 \| succeeded/]);
+  });
+
+  test("stale pending orders: the backlog check shows its live value and ticks itself while under the threshold", async ({ page }, info) => {
+    test.skip(info.project.name === "phone", "drills run on desktop");
+    test.setTimeout(60_000);
+    const id = await openFromBoard(page, "stale_pending_orders");
+    await expectRunbook(page, "stale-pending-orders");
+    const backlog = page.locator('[data-step="backlog"]');
+    await expect(backlog).toContainText("Stale backlog is at most 20");
+    await expect(backlog).toHaveAttribute("data-done", "true", { timeout: 15_000 });
+    await expect(backlog).toContainText("Ticked itself (live check)");
+    await resolve(page);
+    await exportBundle(page, id, [/Stale backlog is at most 20|backlog/]);
+  });
+
+  test("parity watchdog: the trip opens on the reconciliation runbook, the profile's lock check ticks itself", async ({ page }, info) => {
+    test.skip(info.project.name === "phone", "drills run on desktop");
+    test.setTimeout(60_000);
+    // The watchdog is a system-wide finding; the commander adds the tripped profile by hand.
+    const id = await openFromBoard(page, "integrity_watchdog", "beta-bot", undefined, "beta-bot/*, beta-bot/btc-trend");
+    await expectRunbook(page, "reconciliation-divergence");
+    await expect(page.locator('[data-step="lock-free"]')).toHaveAttribute("data-done", "true", { timeout: 15_000 });
+    await expect(page.locator('[data-finding*="integrity_watchdog"]').first()).toBeVisible();
+    await resolve(page);
+    await exportBundle(page, id, [/Integrity watchdog/]);
   });
 
   test("registry audit failure: the checklist is run by hand, the repaired registry clears the finding", async ({ page }, info) => {
@@ -162,16 +193,17 @@ test.describe("on a phone", () => {
     const commander = await browser.newPage({ storageState: authFile("commander") });
     await commander.goto("/incidents");
     const form = commander.getByRole("form", { name: "Open incident" });
-    await form.getByLabel("Title").fill("Phone drill: ghost position on btc-trend");
+    await form.getByLabel("Title").fill("Phone drill: ghost position on sol-grid");
     await form.getByLabel("Severity").selectOption("SEV1");
     await form.getByLabel("Runbook").selectOption("ghost-position");
-    await form.getByLabel(/Affected systems/).fill("beta-bot/btc-trend");
+    await form.getByLabel(/Affected systems/).fill("beta-bot/sol-grid");
     await form.getByRole("button", { name: "Open incident" }).click();
     await expect(commander).toHaveURL(INCIDENT_URL, { timeout: 15_000 });
     const id = INCIDENT_URL.exec(commander.url())![1]!;
     await commander.close();
 
-    const page = await browser.newPage({ storageState: authFile("responder"), viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const ctx = await browser.newContext({ storageState: authFile("responder"), viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const page = await ctx.newPage();
     await page.goto(`/incidents/${id}`);
     await page.getByRole("button", { name: "I'm on it" }).click();
     await expect(page.locator("[data-responders]")).toContainText(LOCAL_USERS.responder.displayName);
@@ -188,6 +220,6 @@ test.describe("on a phone", () => {
     });
     expect(wide).toEqual([]);
     await expectNoAxeViolations(page);
-    await page.close();
+    await ctx.close();
   });
 });
