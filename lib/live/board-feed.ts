@@ -13,6 +13,7 @@ export class BoardFeed {
   readonly hub = new LiveHub();
   private json = "";
   private building: Promise<string> | null = null;
+  private again = false;
   private timer?: NodeJS.Timeout;
   private attached = false;
   broadcasts = 0;
@@ -39,7 +40,12 @@ export class BoardFeed {
   }
 
   private async rebuild(): Promise<string> {
-    if (this.building) return this.building;
+    // A change that lands while a snapshot is being built may have been read too early by it:
+    // build once more right after, so no change waits for the periodic refresh.
+    if (this.building) {
+      this.again = true;
+      return this.building;
+    }
     this.building = (async () => {
       try {
         const json = JSON.stringify(await buildBoardSnapshot());
@@ -56,6 +62,10 @@ export class BoardFeed {
       return this.json;
     })().finally(() => {
       this.building = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule(0);
+      }
     });
     return this.building;
   }
