@@ -93,6 +93,62 @@ test.describe("shared status view", () => {
   });
 });
 
+test.describe("an incident's status link", () => {
+  test.skip(({ isMobile }) => isMobile, "runs once (desktop); the phone layout is covered above");
+
+  test("shows the incident's status, checklist progress and last update, and no note, person or control", async ({ browser, baseURL }) => {
+    test.setTimeout(120_000);
+    const ctx = await browser.newContext({ storageState: authFile("commander"), baseURL });
+    const room = await ctx.newPage();
+    const title = `Status redaction drill ${Date.now()}`;
+    const secret = `NOTE-${Math.random().toString(36).slice(2, 10)}`;
+    await room.goto("/incidents");
+    const form = room.getByRole("form", { name: "Open incident" });
+    await form.getByLabel("Title").fill(title);
+    await form.getByLabel("Severity").selectOption("SEV2");
+    await form.getByLabel("Runbook").selectOption("registry-audit-failure");
+    await form.getByLabel(/^Affected systems/).fill("kraken-futures");
+    await form.getByRole("button", { name: "Open incident" }).click();
+    await expect(room).toHaveURL(/\/incidents\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+    const id = room.url().split("/").pop()!;
+    const note = room.getByRole("form", { name: "Add a note" });
+    await note.getByLabel("Note").fill(`internal only: ${secret} — call the desk lead at ops-lead@example.com`);
+    await note.getByRole("button").click();
+    await expect(room.getByText(secret).first()).toBeVisible();
+    const step = room.locator('[data-testid="checklist"] [data-step]').first();
+    await step.getByRole("button", { name: /^Tick step \d+$/ }).click();
+    await expect(step).toHaveAttribute("data-done", "true");
+    const comms = room.getByRole("form", { name: "Communication update" });
+    await comms.getByRole("button", { name: /^Post/ }).click();
+
+    await room.goto(`/share?incident=${id}`);
+    await room.getByLabel(/^Label/).fill("Registry incident");
+    await room.getByRole("button", { name: "Create link" }).click();
+    const url = (await room.locator("[data-new-share-url]").getAttribute("data-new-share-url"))!;
+    await ctx.close();
+
+    const anon = await browser.newContext({ baseURL });
+    const page = await anon.newPage();
+    await page.goto(url);
+    const incident = page.locator("[data-status-incident]");
+    await expect(incident).toContainText(title);
+    await expect(incident).toContainText("investigating");
+    await expect(incident).toContainText(/Checklist: 1 of \d+ steps done/);
+    await expect(incident).toContainText("Last update");
+    // Only kraken-futures is in scope.
+    await expect(page.locator("[data-status-finding]").filter({ hasNotText: "kraken-futures" })).toHaveCount(0);
+    const html = await page.content();
+    expect(html).not.toContain(secret);
+    expect(html).not.toContain("ops-lead@example.com");
+    await expectNothingInternal(html);
+    const api = await (await page.request.get(url.replace("/status/", "/api/status/"))).text();
+    expect(api).not.toContain(secret);
+    await expectNothingInternal(api);
+    await expectNoAxeViolations(page);
+    await anon.close();
+  });
+});
+
 test.describe("a share token opens nothing but the status view", () => {
   test.skip(({ isMobile }) => isMobile, "HTTP-level checks run once (desktop)");
 
