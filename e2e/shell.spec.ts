@@ -22,6 +22,7 @@ for (const role of ROLES) {
     test.use({ storageState: authFile(role) });
 
     test("shows the user and role, and every screen renders without accessibility violations", async ({ page }, info) => {
+      test.skip(info.project.name === "phone" && !AXE_ROLES.includes(role), "at phone width the sweep runs for the axe roles");
       test.setTimeout(120_000);
       await page.goto("/");
       await expect(page.getByTitle("Your role")).toHaveText(role);
