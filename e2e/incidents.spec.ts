@@ -98,18 +98,19 @@ test.describe("playbook drills", () => {
     await sim.startScenario("ghost-position", "beta-bot", { profileId: "avax-breakout" });
     await sim.startScenario("registry-audit-failure", "kraken-futures");
     await sim.startScenario("parity-watchdog-trip", "beta-bot", { profileId: "btc-trend" });
+    await sim.startScenario("split-brain", "spot-exchange", { symbol: "ADA-USD" });
     await sim.startScenario("settlement-lag", "spot-exchange", { symbol: "XRP-USD" });
   });
   test.afterAll(async ({}, info) => {
     if (info.project.name !== "desktop") return;
     for (const t of ["alpha-bot", "beta-bot", "kraken-futures", "spot-exchange"]) await sim.stopScenarios(t).catch(() => {});
-    await simControl("spot-exchange", "symbol-mode", { symbol: "XRP-USD", mode: "NORMAL" }).catch(() => {});
+    for (const symbol of ["XRP-USD", "ADA-USD"]) await simControl("spot-exchange", "symbol-mode", { symbol, mode: "NORMAL" }).catch(() => {});
     await simControl("beta-bot", "resume-profile", { profileId: "avax-breakout" }).catch(() => {});
   });
 
   test("capital invariant (self-repair): the clearing check ticks itself when reconciliation repairs the ledger", async ({ page }, info) => {
     test.skip(info.project.name === "phone", "drills run on desktop; the phone test is below");
-    test.setTimeout(90_000);
+    test.setTimeout(100_000);
     // Started here, not before: reconciliation repairs the ledger 30 s after the start.
     const id = await openFromBoard(page, "capital_invariant", "eth-momentum", () => sim.startScenario("capital-invariant-self-repair", "alpha-bot", { profileId: "eth-momentum" }));
     await expectRunbook(page, "capital-invariant-violation");
@@ -121,7 +122,8 @@ test.describe("playbook drills", () => {
     const cleared = page.locator('[data-step="cleared"]');
     await expect(cleared).toHaveAttribute("data-done", "true", { timeout: 60_000 });
     await expect(cleared).toContainText("Ticked itself (live check)");
-    await expect(cleared).toContainText("value 0");
+    await expect(cleared).toContainText("value 0", { timeout: 45_000 });
+    await expect(cleared.locator("[data-check-regressed]")).toHaveCount(0);
     await page.getByRole("button", { name: "Post (record on the timeline)" }).click();
     await expect(page.locator('[data-timeline="comms"]')).toContainText("Severity: SEV-");
     await resolve(page);
@@ -183,6 +185,24 @@ test.describe("playbook drills", () => {
     await expect(page.locator('[data-finding-state="critical"]')).toHaveCount(0, { timeout: 30_000 });
     await resolve(page);
     await exportBundle(page, id, [/Registry audit report saved/]);
+  });
+
+  test("split-brain: HARD_HALT from the checklist waits for a second person, runs once approved, and the room shows the outcome", async ({ page, browser }, info) => {
+    test.skip(info.project.name === "phone", "drills run on desktop");
+    test.setTimeout(60_000);
+    const id = await openFromBoard(page, "split_brain", undefined, undefined, "spot-exchange/*, spot-exchange/ADA-USD");
+    await expectRunbook(page, "split-brain");
+    await runControlFromStep(page, "halt", "symbol-mode", id, "ADA-USD");
+    await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "pending_approval");
+    const admin = await browser.newPage({ storageState: authFile("admin") });
+    await admin.goto("/controls");
+    await admin.locator("[data-pending]").filter({ hasText: "ADA-USD" }).getByRole("button", { name: "Approve and run" }).click();
+    await expect(admin.locator("[data-pending]").filter({ hasText: "ADA-USD" })).toHaveCount(0, { timeout: 15_000 });
+    await admin.close();
+    await expect(page.locator('[data-timeline="control"]').filter({ hasText: "symbol-mode on spot-exchange: succeeded" })).toBeVisible({ timeout: 15_000 });
+    await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "succeeded");
+    await resolve(page);
+    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| INC-8 \| succeeded/, /mode=HARD_HALT/]);
   });
 
   test("settlement lag: SOFT_HALT on the symbol from the checklist, its outcome on the timeline, the lag check shows p99 over T2", async ({ page }, info) => {

@@ -65,6 +65,7 @@ function StepRow({ s, incidentId, canTick }: { s: Step; incidentId: string; canT
             {s.how === "live check" ? "Ticked itself (live check)" : `Ticked by ${s.doneBy ?? "someone"}`}{s.doneAt ? ` at ${utc(s.doneAt)}` : ""}
           </p>
         ) : null}
+        {s.done && s.check?.result.holds === false ? <p role="status" className="mt-1 text-xs text-sev2" data-check-regressed>Ticked, but the live check does not hold now — look again before relying on this step.</p> : null}
         {s.control || s.check || s.wait ? (
           <div className="mt-2 flex flex-wrap gap-2 text-xs">
             {s.control ? (
