@@ -152,6 +152,11 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
             <a href={`/api/incidents/${i.id}/export?format=md`} className="inline-flex min-h-11 items-center text-accent underline" download>Markdown</a>{" · "}
             <a href={`/api/incidents/${i.id}/export?format=json`} className="inline-flex min-h-11 items-center text-accent underline" download>JSON</a>
           </p>
+          {roleAtLeast(role, "commander") ? (
+            <p className="text-sm">
+              <Link href={`/share?incident=${i.id}`} className="inline-flex min-h-11 items-center text-accent underline">Share a read-only status link for this incident</Link>
+            </p>
+          ) : null}
         </Panel>
       </div>
 
