@@ -1,0 +1,132 @@
+// Collector cost, in a process of its own so the simulated targets' CPU is not counted: the
+// collector runtime the server runs (polling, parsing, history into the embedded database, rule
+// evaluation, findings) against N targets on the simulated fleet, and rule evaluation timed over
+// the telemetry it collected. Input: JSON on argv[2]; result: one IPC message.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+import { parseFleetConfig } from "../../lib/config/fleet";
+import { openDatabase } from "../../lib/db/client";
+import { CollectorRuntime } from "../../lib/collector/runtime";
+import { Collector } from "../../lib/collector/collector";
+import { pollerFor } from "../../lib/telemetry/sources/pollers";
+import { evaluateRules } from "../../lib/rules";
+
+interface Input {
+  systems: { name: string; kind: string; url: string; credential: string }[];
+  targets: number;
+  intervalMs: number;
+  warmupMs: number;
+  windowMs: number;
+  ruleSeries: number;
+}
+
+async function main() {
+  const input = JSON.parse(process.argv[2]!) as Input;
+  const secrets = new Map<string, string>();
+  const targets = Array.from({ length: input.targets }, (_, i) => {
+    const s = input.systems[i % input.systems.length]!;
+    const env = `BENCH_TOKEN_${i}`;
+    secrets.set(env, s.credential);
+    return { name: `${s.name}-${String(i).padStart(3, "0")}`, kind: s.kind, label: `${s.name} #${i}`, baseUrl: s.url, simulated: true, pollIntervalMs: input.intervalMs, credentials: { bearerTokenEnv: env } };
+  });
+  const config = parseFleetConfig(stringify({ defaults: { pollIntervalMs: input.intervalMs, timeoutMs: 4000 }, targets }), "bench fleet");
+
+  // 1. Polling and parsing alone: the collector with no history sink and no rule evaluation.
+  const bare = new Collector({ config, pollerFor, secret: (n) => secrets.get(n), userAgent: "Watchfloor-bench" });
+  let barePolls = 0;
+  bare.events.on("change", (e: { type: string }) => {
+    if (e.type === "samples") barePolls++;
+  });
+  bare.start();
+  await new Promise((r) => setTimeout(r, input.intervalMs + 1000));
+  const bareCpu0 = process.cpuUsage();
+  const barePolls0 = barePolls;
+  const bareT0 = performance.now();
+  await new Promise((r) => setTimeout(r, Math.max(input.intervalMs * 3, input.windowMs / 2)));
+  const bareCpu = process.cpuUsage(bareCpu0);
+  const bareWall = performance.now() - bareT0;
+  const bareCpuMs = (bareCpu.user + bareCpu.system) / 1000;
+  bare.stop();
+  const pollingOnly = {
+    windowSeconds: Math.round(bareWall / 100) / 10,
+    pollsInWindow: barePolls - barePolls0,
+    expectedPolls: Math.round((input.targets * bareWall) / input.intervalMs),
+    cpuPercentOfOneCore: Math.round((bareCpuMs / bareWall) * 1000) / 10,
+    cpuMsPerCycle: Math.round(bareCpuMs / (bareWall / input.intervalMs)),
+  };
+  await new Promise((r) => setTimeout(r, 1000));
+
+  // 2. The runtime the server runs.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-collector-"));
+  const h = await openDatabase({ dataDir });
+  const rt = new CollectorRuntime({ config, db: h.db, pollerFor, secret: (n) => secrets.get(n), instanceId: "bench-collector" });
+  let polls = 0;
+  rt.events.on("change", (e: { type: string }) => {
+    if (e.type === "samples") polls++;
+  });
+  try {
+    await rt.start();
+    await new Promise((r) => setTimeout(r, input.warmupMs));
+    const cpu0 = process.cpuUsage();
+    const polls0 = polls;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, input.windowMs));
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - t0;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const cycles = wall / input.intervalMs;
+    const pollsInWindow = polls - polls0;
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    rt.collector?.stop();
+
+    // Rule evaluation over the collected telemetry: the first targets whose series add up to the
+    // requested count, all rules, timed over repeated runs.
+    const collector = rt.collector!;
+    const all = collector.targetsForRules();
+    const picked: typeof all = [];
+    let series = 0;
+    for (const t of all) {
+      if (series >= input.ruleSeries) break;
+      picked.push(t);
+      series += rt.store.allSeries(t.name).length;
+    }
+    const ctx = { now: Date.now(), history: rt.store, freshness: (system: string, endpoint?: string) => collector.freshness(system, endpoint), targets: picked };
+    let findings = evaluateRules(ctx).length;
+    const runs: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const a = performance.now();
+      findings = evaluateRules(ctx).length;
+      runs.push(performance.now() - a);
+    }
+    runs.sort((a, b) => a - b);
+    process.send!({
+      type: "result",
+      pollingOnly,
+      targets: input.targets,
+      intervalMs: input.intervalMs,
+      windowSeconds: Math.round(wall / 100) / 10,
+      pollsInWindow,
+      expectedPolls: Math.round(input.targets * cycles),
+      windowRequestedSeconds: input.windowMs / 1000,
+      cpuPercentOfOneCore: Math.round((cpuMs / wall) * 1000) / 10,
+      cpuMsPerCycle: Math.round(cpuMs / cycles),
+      cpuMsPerPoll: pollsInWindow ? Math.round((cpuMs / pollsInWindow) * 100) / 100 : null,
+      rssMiB: Math.round(rss),
+      totalSeries: rt.store.allSeries().length,
+      rules: { series, targets: picked.length, findings, runs: runs.length, p50Ms: Math.round(runs[Math.floor(runs.length / 2)]! * 10) / 10, maxMs: Math.round(runs[runs.length - 1]! * 10) / 10 },
+    });
+  } finally {
+    await rt.stop().catch(() => {});
+    await h.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  setTimeout(() => process.exit(0), 100);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

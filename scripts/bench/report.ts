@@ -1,0 +1,167 @@
+// The benchmark's results, the budget lines from the design (met / missed by how much) and the
+// Markdown written beside the JSON.
+import type { LatencyResult } from "./latency";
+import type { ViewerResult } from "./viewers";
+import type { CannonFigures } from "./http";
+import type { RouteJs } from "./bundle";
+
+export interface CollectorResult {
+  /** Polling and parsing alone (no history writes, no rule evaluation). */
+  pollingOnly: { windowSeconds: number; pollsInWindow: number; expectedPolls: number; cpuPercentOfOneCore: number; cpuMsPerCycle: number };
+  targets: number;
+  windowRequestedSeconds: number;
+  intervalMs: number;
+  windowSeconds: number;
+  pollsInWindow: number;
+  expectedPolls: number;
+  cpuPercentOfOneCore: number;
+  cpuMsPerCycle: number;
+  cpuMsPerPoll: number | null;
+  rssMiB: number;
+  totalSeries: number;
+  /** Error lines the collector logged during the run (failed polls or history writes). */
+  errorLogLines?: number;
+  firstErrorLogLine?: string;
+  rules: { series: number; targets: number; findings: number; runs: number; p50Ms: number; maxMs: number };
+}
+
+export interface BenchResults {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; os: string; node: string; loadAverageAtStart: number[] };
+  settings: {
+    pollIntervalMs: number;
+    changes: number;
+    viewers: number[];
+    autocannon: { connections: number; seconds: number };
+    collector: { targets: number; intervalMs: number; seconds: number };
+    ruleSeries: number;
+  };
+  sourceToScreen?: LatencyResult;
+  viewers?: ViewerResult[];
+  boardApi?: { staticFile: CannonFigures; board: CannonFigures; health: CannonFigures; ratio: number };
+  firstLoadJs?: RouteJs[];
+  collector?: CollectorResult;
+  notMeasured: Record<string, string>;
+  durationSeconds?: number;
+  budget?: BudgetLine[];
+}
+
+export interface BudgetLine {
+  line: string;
+  status: "met" | "missed" | "not measured";
+  figure: string;
+}
+
+function check(line: string, value: number | undefined, limit: number, unit: string, higherIsBetter = false, fmt = (v: number) => String(v)): BudgetLine {
+  if (value === undefined || Number.isNaN(value)) return { line, status: "not measured", figure: "—" };
+  const ok = higherIsBetter ? value >= limit : value <= limit;
+  const by = Math.abs(value - limit);
+  return { line, status: ok ? "met" : "missed", figure: `${fmt(value)} ${unit}${ok ? "" : ` (missed by ${fmt(Math.round(by * 100) / 100)} ${unit})`}` };
+}
+
+export function budgetLines(r: BenchResults): BudgetLine[] {
+  const out: BudgetLine[] = [];
+  const poll = r.settings.pollIntervalMs;
+  const s = r.sourceToScreen;
+  const limit = poll + 500;
+  out.push(check(`Source → screen p95 (onset) ≤ poll interval + 500 ms = ${limit} ms`, s?.onset.p95, limit, "ms"));
+  out.push(check(`Source → screen p95 (recovery) ≤ ${limit} ms`, s?.recovery.p95, limit, "ms"));
+  const v1000 = r.viewers?.find((v) => v.viewers === 1000) ?? r.viewers?.[0];
+  const n = v1000?.viewers ?? 1000;
+  out.push(check(`${n} viewers: connection errors = 0`, v1000?.errorCount, 0, "errors"));
+  out.push(check(`${n} viewers: p99 change → delivery ≤ 500 ms`, v1000?.deliveryMs.p99, 500, "ms"));
+  out.push(check(`${n} viewers: server RSS ≤ 600 MB`, v1000 ? Math.round(v1000.serverRssMiB.peak * 1.048576) : undefined, 600, "MB"));
+  out.push(check(`${n} viewers: upstream polls per target per interval do not grow with viewers (≤ no-viewer figure ${v1000?.baselinePolls.max ?? "?"} + 0.1)`, v1000?.polls.max, (v1000?.baselinePolls.max ?? 1) + 0.1, "polls/interval"));
+  out.push(check("Board API ≥ 50% of the static file's throughput", r.boardApi ? Math.round(r.boardApi.ratio * 1000) / 10 : undefined, 50, "%", true));
+  const js = (route: string) => r.firstLoadJs?.find((x) => x.route === route)?.gzipKiB;
+  out.push(check("Board first-load JS ≤ 200 KB gzip (KB = 1024 bytes)", js("/"), 200, "KiB"));
+  out.push(check("Status view first-load JS ≤ 150 KB gzip (KB = 1024 bytes)", js("/status/[token]"), 150, "KiB"));
+  const col = check(`Collector ≤ 10% of one core for ${r.settings.collector.targets} targets at ${r.settings.collector.intervalMs / 1000} s (full runtime: polling, history, rules)`, r.collector?.cpuPercentOfOneCore, 10, "% of one core");
+  if (r.collector) col.figure += `; polling and parsing alone ${r.collector.pollingOnly.cpuPercentOfOneCore}%`;
+  out.push(col);
+  out.push({ line: "Lighthouse mobile performance ≥ 90 and accessibility 100 (board, status view)", status: "not measured", figure: r.notMeasured["Lighthouse mobile (board, status view)"] ?? "—" });
+  return out;
+}
+
+const f = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(v) ? "—" : String(v));
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const L: string[] = [];
+  L.push(`# Watchfloor benchmark — ${r.date}`);
+  L.push("");
+  L.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(" / ")} (shared machine). Run took ${f(r.durationSeconds)} s. Everything on loopback; the simulated fleet runs in the bench process, the SSE clients and autocannon in processes of their own.`);
+  L.push("");
+  L.push("## Budget");
+  L.push("");
+  L.push("| budget line | status | figure |");
+  L.push("|---|---|---|");
+  for (const b of r.budget ?? []) L.push(`| ${b.line} | ${b.status} | ${b.figure} |`);
+  L.push("");
+  const s = r.sourceToScreen;
+  L.push("## Source → screen");
+  L.push("");
+  if (s) {
+    L.push(`A simulated trading bot's integrity watchdog is paused or resumed directly in the simulator (timestamped when made); an open board in headless Chromium records, with a MutationObserver, when the SEV2 finding appears or leaves. Poll interval ${s.pollIntervalMs} ms; changes land at a random phase of the poll cycle; ${s.changes} changes, ${s.timeouts} timed out (15 s).`);
+    L.push("");
+    L.push("| change | n | p50 ms | p95 ms | max ms |");
+    L.push("|---|---|---|---|---|");
+    for (const [k, v] of [["onset", s.onset], ["recovery", s.recovery], ["all", s.all]] as const) L.push(`| ${k} | ${v.n} | ${f(v.p50)} | ${f(v.p95)} | ${f(v.max)} |`);
+  } else L.push(`Not measured: ${r.notMeasured["source → screen"] ?? "—"}`);
+  L.push("");
+  L.push("## Viewers (live board streams)");
+  L.push("");
+  if (r.viewers?.length) {
+    L.push("Each viewer is a signed-in `GET /api/stream` held open by a separate process on loopback. Delivery = receipt − the snapshot's `generatedAt` for every board event in the measuring window; change → client = receipt − the moment the change was made at the source (includes waiting for the next poll). CPU and RSS are the `next start` server's, from /proc.");
+    L.push("");
+    L.push("| viewers | connected | errors | delivery p50 / p99 / max ms | change → client p50 / p99 ms | server CPU (% of one core) | server RSS start / peak MiB | polls per target per interval (no viewers) |");
+    L.push("|---|---|---|---|---|---|---|---|");
+    for (const v of r.viewers)
+      L.push(
+        `| ${v.viewers} | ${v.connected} | ${v.errorCount}${v.errorCount ? ` ${JSON.stringify(v.errors)}` : ""} | ${f(v.deliveryMs.p50)} / ${f(v.deliveryMs.p99)} / ${f(v.deliveryMs.max)} | ${f(v.changeToClientMs.p50)} / ${f(v.changeToClientMs.p99)} | ${v.serverCpuPercentOfOneCore} | ${v.serverRssMiB.start} / ${v.serverRssMiB.peak} | ${v.polls.max} (${v.baselinePolls.max}) |`,
+      );
+    const ok = r.viewers.filter((v) => v.errorCount === 0 && v.deliveryMs.p99 <= 250).map((v) => v.viewers);
+    L.push("");
+    L.push(`Largest count holding p99 ≤ 250 ms with no errors in this run: ${ok.length ? Math.max(...ok) : "none"} (counts tried: ${r.viewers.map((v) => v.viewers).join(", ")}).`);
+  } else L.push(`Not measured: ${r.notMeasured.viewers ?? "—"}`);
+  L.push("");
+  L.push("## Board API vs static file");
+  L.push("");
+  if (r.boardApi) {
+    const b = r.boardApi;
+    L.push(`autocannon 9, ${b.board.connections} connections, ${b.board.seconds} s each, one after the other in the same run, same server.`);
+    L.push("");
+    L.push("| url | req/s | p50 ms | p99 ms | non-2xx | errors | bytes/response |");
+    L.push("|---|---|---|---|---|---|---|");
+    for (const c of [b.staticFile, b.board, b.health]) L.push(`| ${new URL(c.url).pathname} | ${c.requestsPerSecond} | ${c.latencyMs.p50} | ${c.latencyMs.p99} | ${c.non2xx} | ${c.errors} | ${c.bytesPerRequest} |`);
+    L.push("");
+    L.push(`Ratio board / static: ${b.ratio}. \`/api/health/live\` (a route handler without a session check) is shown for comparison.`);
+  } else L.push(`Not measured: ${r.notMeasured["board API"] ?? "—"}`);
+  L.push("");
+  L.push("## First-load JavaScript per route (gzip)");
+  L.push("");
+  if (r.firstLoadJs) {
+    L.push("Root main files plus the chunks in the route's client reference manifest (layouts, boundaries, page), gzipped at zlib's default level.");
+    L.push("");
+    L.push("| route | gzip KiB | raw KiB | chunks |");
+    L.push("|---|---|---|---|");
+    for (const x of r.firstLoadJs) L.push(`| \`${x.route}\` | ${x.gzipKiB} | ${x.rawKiB} | ${x.chunks} |`);
+  } else L.push(`Not measured: ${r.notMeasured["first-load JS"] ?? "—"}`);
+  L.push("");
+  L.push("## Collector cost and rule evaluation");
+  L.push("");
+  if (r.collector) {
+    const c = r.collector;
+    L.push(`The server's collector runtime (polling, parsing, history into the embedded database, rule evaluation, findings) in a process of its own, against ${c.targets} targets on the simulated fleet at ${c.intervalMs / 1000} s.`);
+    L.push("");
+    L.push(`- Polling and parsing alone (no history, no rules): ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow} polls in ${c.pollingOnly.windowSeconds} s, ${c.pollingOnly.expectedPolls} expected).`);
+    L.push(`- Full runtime: ${c.cpuPercentOfOneCore}% of one core; ${c.cpuMsPerCycle} ms CPU per poll cycle; ${f(c.cpuMsPerPoll)} ms per target poll (${c.pollsInWindow} polls in ${c.windowSeconds} s — a ${c.windowRequestedSeconds} s timer, late when the event loop is busy — ${c.expectedPolls} expected); RSS ${c.rssMiB} MiB; ${c.totalSeries} series held.${c.errorLogLines ? ` The collector logged ${c.errorLogLines} error lines (first: \`${c.firstErrorLogLine}\`).` : ""}`);
+    L.push(`- Rule evaluation: every rule over ${c.rules.series} series (${c.rules.targets} targets' collected telemetry): p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs (${c.rules.findings} findings).`);
+  } else L.push(`Not measured: ${r.notMeasured["collector cost"] ?? "—"}`);
+  L.push("");
+  L.push("## Not measured");
+  L.push("");
+  for (const [k, why] of Object.entries(r.notMeasured)) L.push(`- ${k}: ${why}`);
+  L.push("");
+  return L.join("\n");
+}

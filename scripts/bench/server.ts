@@ -1,0 +1,186 @@
+// Starts what the benchmark measures: the simulated fleet (in this process, ephemeral ports), a
+// throwaway embedded database with one viewer, and the production server (`next start`).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import { openDatabase } from "../../lib/db/client";
+import { createUser } from "../../lib/users/service";
+import type { Actor } from "../../lib/auth/roles";
+import { loadSimFleetConfig, startFleet, type Fleet } from "../../lib/sim";
+
+export const BENCH_USER = { username: "bench-viewer", password: "bench-viewer-pass-123456" };
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (/\.(tsx?|css|js|mjs|json)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the production server when there is no build or the sources are newer than it. */
+export function buildIfNeeded(root: string, force: boolean): { built: boolean; seconds: number } {
+  const id = path.join(root, ".next/BUILD_ID");
+  const stale =
+    force ||
+    !existsSync(id) ||
+    Math.max(...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))), statSync(path.join(root, "next.config.js")).mtimeMs) > statSync(id).mtimeMs;
+  if (!stale) return { built: false, seconds: 0 };
+  const busy = spawnSync("pgrep", ["-af", "next build"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(root));
+  if (busy.length) throw new Error(`another "next build" is running in ${root}; wait for it to finish`);
+  console.log("Building the production server (next build)…");
+  const t0 = Date.now();
+  const r = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
+  return { built: true, seconds: (Date.now() - t0) / 1000 };
+}
+
+export interface BenchServer {
+  baseUrl: string;
+  port: number;
+  fleet: Fleet;
+  /** The process serving HTTP (for /proc readings). */
+  serverPid: () => number[];
+  pollIntervalMs: number;
+  cookie: string;
+  stop(): Promise<void>;
+}
+
+/** Every descendant of `pid` (the `next start` wrapper and the server it runs), by parent id in /proc. */
+export function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parent.set(Number(e), ppid);
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [child, pp] of parent) if (pp === out[i]) out.push(child);
+  return out;
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+      last = `HTTP ${r.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server not ready at ${url} after ${timeoutMs} ms (${last})`);
+}
+
+/** Signs in through next-auth's credentials endpoint and returns the Cookie header value. */
+export async function signIn(baseUrl: string, username: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const keep = (r: Response) => {
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const i = pair!.indexOf("=");
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const header = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const csrf = await fetch(`${baseUrl}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const r = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: header(), Origin: baseUrl },
+    body: new URLSearchParams({ csrfToken, username, password, json: "true", callbackUrl: baseUrl }).toString(),
+  });
+  keep(r);
+  const session = [...jar.keys()].find((k) => k.endsWith("next-auth.session-token"));
+  if (!session) throw new Error(`sign-in failed (HTTP ${r.status}); cookies: ${[...jar.keys()].join(", ")}`);
+  return `${session}=${jar.get(session)}`;
+}
+
+export async function startBenchServer(o: { root: string; port: number; pollIntervalMs: number; seed: number }): Promise<BenchServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
+  const h = await openDatabase({ dataDir });
+  const system: Actor = { id: "system", username: "system:bench", displayName: "bench", role: "admin" };
+  await createUser(h.db, system, { username: BENCH_USER.username, displayName: "Bench Viewer", password: BENCH_USER.password, role: "viewer" });
+  await h.close();
+
+  const fleet = await startFleet({ config: loadSimFleetConfig(path.join(o.root, "config/sim-fleet.yaml")), seed: o.seed, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1" });
+  const fleetEnv: Record<string, string> = {};
+  const targets = fleet.systems.map((s) => {
+    const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    fleetEnv[tokenEnv] = s.credential;
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: o.pollIntervalMs, credentials: { bearerTokenEnv: tokenEnv } };
+  });
+  const fleetFile = path.join(dataDir, "fleet.yaml");
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) }, targets }));
+
+  const baseUrl = `http://127.0.0.1:${o.port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    WATCHFLOOR_DATA_DIR: dataDir,
+    NEXTAUTH_URL: baseUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    WATCHFLOOR_FLEET_CONFIG: fleetFile,
+    SIGNIN_MAX_FAILURES: "50",
+    ...fleetEnv,
+  };
+  delete env.DATABASE_URL;
+  delete env.OIDC_ISSUER;
+  delete env.OIDC_CLIENT_ID;
+  delete env.OIDC_CLIENT_SECRET;
+  const nextBin = path.join(o.root, "node_modules/next/dist/bin/next");
+  const server: ChildProcess = spawn(process.execPath, [nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"], { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  const log: string[] = [];
+  const keepLog = (b: Buffer) => {
+    log.push(b.toString());
+    if (log.length > 200) log.shift();
+  };
+  server.stdout!.on("data", keepLog);
+  server.stderr!.on("data", keepLog);
+  let exited = false;
+  server.on("exit", () => {
+    exited = true;
+  });
+  const stop = async () => {
+    if (!exited && server.pid) {
+      for (const pid of descendants(server.pid).reverse()) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          /* gone */
+        }
+      }
+      await Promise.race([new Promise((r) => server.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
+      if (!exited) server.kill("SIGKILL");
+    }
+    await fleet.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(`${baseUrl}/api/health/ready`, 60_000);
+    const cookie = await signIn(baseUrl, BENCH_USER.username, BENCH_USER.password);
+    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, stop };
+  } catch (err) {
+    console.error(log.join("").slice(-4000));
+    await stop();
+    throw err;
+  }
+}

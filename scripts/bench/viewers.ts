@@ -1,0 +1,145 @@
+// Viewers: N live board streams held by a separate process; errors, change → delivery delays, the
+// server's CPU and RSS, and upstream polls per target per interval (which must not grow with N).
+import { fork } from "node:child_process";
+import path from "node:path";
+import type { Fleet } from "../../lib/sim";
+import { cpuSeconds, percentile, rssMiB } from "./proc";
+import { setWatchdog } from "./latency";
+
+export interface PollRate {
+  /** target → requests per poll interval on its busiest path (1 = one poll per interval). */
+  perTarget: Record<string, number>;
+  max: number;
+  windowSeconds: number;
+}
+
+export interface ViewerResult {
+  viewers: number;
+  connected: number;
+  connectSeconds: number;
+  errors: Record<string, number>;
+  errorCount: number;
+  boardEvents: number;
+  /** Board snapshot generated on the server → received by a client (every delivery in the window). */
+  deliveryMs: { p50: number; p99: number; max: number };
+  /** Change made at the source → received by each client (includes waiting for the next poll). */
+  changeToClientMs: { changes: number; missed: number; p50: number; p99: number; max: number };
+  serverCpuPercentOfOneCore: number;
+  serverRssMiB: { start: number; peak: number; end: number };
+  polls: PollRate;
+  baselinePolls: PollRate;
+}
+
+function snapshotStats(fleet: Fleet): Map<string, Record<string, number>> {
+  return new Map(fleet.systems.map((s) => [s.name, { ...fleet.requestStats(s.name).byPath }]));
+}
+
+function pollRate(fleet: Fleet, before: Map<string, Record<string, number>>, seconds: number, intervalMs: number): PollRate {
+  const intervals = (seconds * 1000) / intervalMs;
+  const perTarget: Record<string, number> = {};
+  for (const s of fleet.systems) {
+    const now = fleet.requestStats(s.name).byPath;
+    const prev = before.get(s.name) ?? {};
+    let busiest = 0;
+    for (const [p, n] of Object.entries(now)) busiest = Math.max(busiest, n - (prev[p] ?? 0));
+    perTarget[s.name] = Math.round((busiest / intervals) * 100) / 100;
+  }
+  return { perTarget, max: Math.max(...Object.values(perTarget)), windowSeconds: Math.round(seconds * 10) / 10 };
+}
+
+export async function measurePollBaseline(fleet: Fleet, intervalMs: number, seconds: number): Promise<PollRate> {
+  const before = snapshotStats(fleet);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return pollRate(fleet, before, (Date.now() - t0) / 1000, intervalMs);
+}
+
+interface Report {
+  type: "report";
+  connected: number;
+  open: number;
+  closedEarly: number;
+  errors: Record<string, number>;
+  fanout: [number, number][];
+  groups: { generatedAt: number; present: boolean; receipts: number[] }[];
+}
+
+export async function measureViewers(o: { baseUrl: string; cookie: string; fleet: Fleet; serverPids: () => number[]; pollIntervalMs: number; viewers: number; changes: number; baseline: PollRate; marker: string }): Promise<ViewerResult> {
+  const script = path.join(__dirname, "sse-clients.ts");
+  const child = fork(script, [`${o.baseUrl}/api/stream`, o.cookie, String(o.viewers), o.marker], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const messages: ((m: unknown) => void)[] = [];
+  child.on("message", (m) => messages.shift()?.(m));
+  const next = <T>(timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`SSE client process did not answer within ${timeoutMs} ms`)), timeoutMs);
+      messages.push((m) => {
+        clearTimeout(t);
+        resolve(m as T);
+      });
+    });
+  try {
+    setWatchdog(o.fleet, false);
+    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(180_000);
+    // Settle: every client has its first snapshot and the server is past the connection burst.
+    await new Promise((r) => setTimeout(r, 3000));
+    const pids = o.serverPids();
+    const rssStart = rssMiB(pids);
+    let rssPeak = rssStart;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(pids))), 500);
+    const cpu0 = cpuSeconds(pids);
+    const stats0 = snapshotStats(o.fleet);
+    const t0 = Date.now();
+    const changes: { at: number; present: boolean }[] = [];
+    for (let i = 0; i < o.changes; i++) {
+      await new Promise((r) => setTimeout(r, o.pollIntervalMs + Math.random() * o.pollIntervalMs));
+      const present = i % 2 === 0;
+      changes.push({ at: Date.now(), present });
+      setWatchdog(o.fleet, present);
+    }
+    await new Promise((r) => setTimeout(r, o.pollIntervalMs * 2 + 1000));
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu = cpuSeconds(pids) - cpu0;
+    const polls = pollRate(o.fleet, stats0, seconds, o.pollIntervalMs);
+    clearInterval(sampler);
+    const rssEnd = rssMiB(pids);
+    child.send({ type: "report" });
+    const rep = await next<Report>(60_000);
+    setWatchdog(o.fleet, false);
+
+    const groups = [...rep.groups].sort((a, b) => a.generatedAt - b.generatedAt);
+    const toClient: number[] = [];
+    let missed = 0;
+    for (const c of changes) {
+      const g = groups.find((x) => x.generatedAt >= c.at && x.present === c.present);
+      if (!g) {
+        missed++;
+        continue;
+      }
+      for (const r of g.receipts) toClient.push(r - c.at);
+    }
+    const inWindow = rep.fanout.filter(([at]) => at >= t0).map(([, d]) => d);
+    const errorCount = Object.values(rep.errors).reduce((a, b) => a + b, 0) + (o.viewers - rep.connected > 0 && Object.keys(rep.errors).length === 0 ? o.viewers - rep.connected : 0);
+    return {
+      viewers: o.viewers,
+      connected: rep.connected,
+      connectSeconds: hello.seconds,
+      errors: rep.errors,
+      errorCount,
+      boardEvents: inWindow.length,
+      deliveryMs: { p50: percentile(inWindow, 50), p99: percentile(inWindow, 99), max: percentile(inWindow, 100) },
+      changeToClientMs: { changes: changes.length, missed, p50: percentile(toClient, 50), p99: percentile(toClient, 99), max: percentile(toClient, 100) },
+      serverCpuPercentOfOneCore: Math.round((cpu / seconds) * 1000) / 10,
+      serverRssMiB: { start: Math.round(rssStart), peak: Math.round(rssPeak), end: Math.round(rssEnd) },
+      polls,
+      baselinePolls: o.baseline,
+    };
+  } finally {
+    try {
+      child.send({ type: "stop" });
+    } catch {
+      /* gone */
+    }
+    await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
