@@ -149,7 +149,8 @@ test.describe("playbook drills", () => {
   test("stale pending orders: the backlog check shows its live value and ticks itself while under the threshold", async ({ page }, info) => {
     test.skip(info.project.name === "phone", "drills run on desktop");
     test.setTimeout(60_000);
-    const id = await openFromBoard(page, "stale_pending_orders");
+    // Its own scenario: three day-old pending orders at once (backlog 3, under the threshold of 20).
+    const id = await openFromBoard(page, "stale_pending_orders", "alpha-bot", () => sim.startScenario("stale-pending-orders", "alpha-bot"));
     await expectRunbook(page, "stale-pending-orders");
     const backlog = page.locator('[data-step="backlog"]');
     await expect(backlog).toContainText("Stale backlog is at most 20");
@@ -157,6 +158,7 @@ test.describe("playbook drills", () => {
     await expect(backlog).toContainText("Ticked itself (live check)");
     await resolve(page);
     await exportBundle(page, id, [/Stale backlog is at most 20|backlog/]);
+    await sim.stopScenarios("alpha-bot");
   });
 
   test("parity watchdog: the trip opens on the reconciliation runbook, the profile's lock check ticks itself", async ({ page }, info) => {
