@@ -31,8 +31,12 @@ async function openFromBoard(page: Page, rule: string, entity?: string, start?: 
   if (start) await start();
   const card = page.locator(`[data-rule="${rule}"]${entity ? `[data-finding*="${entity}"]` : ""}`).first();
   await expect(card, `${rule} finding on the board`).toBeVisible({ timeout: 60_000 });
-  await card.getByRole("link", { name: "Open incident" }).click();
-  await expect(page).toHaveURL(/\/incidents\?finding=/);
+  // The board re-renders on every live update; a click that lands on a card being replaced is
+  // retried rather than lost.
+  await expect(async () => {
+    await card.getByRole("link", { name: "Open incident" }).click({ timeout: 5_000 });
+    await expect(page).toHaveURL(/\/incidents\?finding=/, { timeout: 5_000 });
+  }).toPass({ timeout: 30_000 });
   const form = page.getByRole("form", { name: "Open incident" });
   await expect(form.getByLabel("Title")).not.toHaveValue("");
   if (affected) await form.getByLabel(/Affected systems/).fill(affected);
