@@ -79,7 +79,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} />
-        <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
+        <span className="text-xs text-muted" suppressHydrationWarning>updated {relative(snapshotAge)} ago · collector {board.collector}</span>
         {typeof Notification !== "undefined" ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
@@ -107,7 +107,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
                   </span>
                   <FreshnessBadge freshness={s.freshness} />
                 </span>
-                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted" suppressHydrationWarning>
                   {s.simulated ? <Badge>simulated</Badge> : null}
                   data {s.lastSuccessAt ? `${relative(now - s.lastSuccessAt)} old` : "never received"}
                 </span>
@@ -175,7 +175,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
           <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({board.cleared.length})</summary>
           <ul className="mt-2 space-y-1 text-sm">
             {board.cleared.map((f) => (
-              <li key={f.id} data-cleared={f.id}>
+              <li key={f.id} data-cleared={f.id} suppressHydrationWarning>
                 <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
               </li>
             ))}
