@@ -196,7 +196,8 @@ test.describe("playbook drills", () => {
   test("split-brain: HARD_HALT from the checklist waits for a second person, runs once approved, and the room shows the outcome", async ({ page, browser }, info) => {
     test.skip(info.project.name === "phone", "drills run on desktop");
     test.setTimeout(60_000);
-    const id = await openFromBoard(page, "split_brain", undefined, undefined, "spot-exchange/*, spot-exchange/ADA-USD");
+    // Pick the ADA-USD finding: another spec leaves a split-brain finding on BTC-USD inside its window.
+    const id = await openFromBoard(page, "split_brain", "ADA-USD", undefined, "spot-exchange/*, spot-exchange/ADA-USD");
     await expectRunbook(page, "split-brain");
     await runControlFromStep(page, "halt", "symbol-mode", id, "ADA-USD");
     await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "pending_approval");
