@@ -6,6 +6,7 @@ import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { FindingCard, relative, type AcknowledgeAction } from "./finding-card";
+import { useNow } from "../charts/use-now";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -19,15 +20,6 @@ function laneOf(f: BoardFinding): (typeof LANES)[number]["key"] {
   return f.state === "unknown" ? "unknown" : f.severity;
 }
 
-function useNow(ms = 1000) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(id);
-  }, [ms]);
-  return now;
-}
-
 function StatusPill({ status }: { status: LiveStatus }) {
   if (status.state === "live") return <Badge tone="ok" title="Receiving live updates"><span aria-hidden="true">●</span> live</Badge>;
   if (status.state === "reconnecting") return <Badge tone="sev2" title="The live stream dropped; polling until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>;
@@ -36,7 +28,7 @@ function StatusPill({ status }: { status: LiveStatus }) {
 
 export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction }) {
   const { board, status } = useLiveBoard(initial);
-  const now = useNow();
+  const now = useNow(initial.generatedAt);
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -79,7 +71,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} />
-        <span className="text-xs text-muted" suppressHydrationWarning>updated {relative(snapshotAge)} ago · collector {board.collector}</span>
+        <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
         {typeof Notification !== "undefined" ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
@@ -107,7 +99,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
                   </span>
                   <FreshnessBadge freshness={s.freshness} />
                 </span>
-                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted" suppressHydrationWarning>
+                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
                   {s.simulated ? <Badge>simulated</Badge> : null}
                   data {s.lastSuccessAt ? `${relative(now - s.lastSuccessAt)} old` : "never received"}
                 </span>
@@ -175,7 +167,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
           <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({board.cleared.length})</summary>
           <ul className="mt-2 space-y-1 text-sm">
             {board.cleared.map((f) => (
-              <li key={f.id} data-cleared={f.id} suppressHydrationWarning>
+              <li key={f.id} data-cleared={f.id}>
                 <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
               </li>
             ))}

@@ -57,12 +57,11 @@ export function FindingCard({ f, now, dataAt, simulated, acknowledge }: { f: Boa
           ))}
         </dl>
       ) : null}
-      {/* Ages depend on the clock: the server's render and the browser's first one may differ by a second. */}
-      <p className="mt-2 text-xs text-muted" suppressHydrationWarning>
+      <p className="mt-2 text-xs text-muted">
         Since {relative(now - f.since)} ago ({utc(f.since)}) · data age {dataAt ? `${relative(now - dataAt)}` : "unknown"}
       </p>
       {escalateIn !== undefined ? (
-        <p className={`mt-1 text-xs font-semibold ${escalateIn <= 0 ? "text-sev1" : "text-sev2"}`} suppressHydrationWarning>
+        <p className={`mt-1 text-xs font-semibold ${escalateIn <= 0 ? "text-sev1" : "text-sev2"}`}>
           {escalateIn <= 0 ? "Escalate now" : `Escalate in ${relative(escalateIn)}`}{f.escalation ? ` — ${f.escalation}` : ""}
         </p>
       ) : null}

@@ -5,6 +5,8 @@ import { useEffect, useState } from "react";
 import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "@/lib/share/status-view";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
+import { relative } from "../board/finding-card";
+import { useNow } from "../charts/use-now";
 
 // The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
 // checks the token on every request, so a revoked or expired link stops updating within one
@@ -32,23 +34,7 @@ const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "s
 
 const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unknown: "text-unknown" } as const;
 
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d`;
-}
 const utc = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
-
-function useNow(ms = 1000) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
 
 export function StatusClient({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
   const [offlineSince, setOfflineSince] = useState<number | null>(null);
@@ -82,7 +68,7 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
     refetchIntervalInBackground: true,
     retry: false,
   });
-  const now = useNow();
+  const now = useNow(initial.generatedAt);
 
   if (gone) {
     // Everything the page held is dropped: a revoked link shows nothing, not even old data.
@@ -109,11 +95,11 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
         </div>
         <p className="text-sm" aria-live="polite" data-updated>
           {offline ? (
-            <span className="font-semibold text-sev1">Offline since {utc(offlineSince!)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old</span>
+            <span className="font-semibold text-sev1">Offline since {utc(offlineSince!)} — retrying every {POLL_MS / 1000} s; data below is {relative(dataAge)} old</span>
           ) : stale ? (
-            <span className="font-semibold text-sev1">Not current: data is {age(dataAge)} old</span>
+            <span className="font-semibold text-sev1">Not current: data is {relative(dataAge)} old</span>
           ) : (
-            <span className="text-muted">Updated {age(dataAge)} ago ({utc(s.generatedAt)})</span>
+            <span className="text-muted">Updated {relative(dataAge)} ago ({utc(s.generatedAt)})</span>
           )}
         </p>
       </header>
@@ -127,7 +113,7 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
                 <span className="font-medium">{sys.label}</span>
                 <FreshnessBadge freshness={sys.freshness} />
                 {sys.simulated ? <Badge>simulated</Badge> : null}
-                <span className="text-xs text-muted">{sys.lastSuccessAt ? `data ${age(now - sys.lastSuccessAt)} old` : "no data yet"}</span>
+                <span className="text-xs text-muted">{sys.lastSuccessAt ? `data ${relative(now - sys.lastSuccessAt)} old` : "no data yet"}</span>
               </li>
             ))}
           </ul>
@@ -141,7 +127,7 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
             <ul className="mt-1 space-y-1 text-sm">
               {s.controls.map((c, i) => (
                 <li key={i} data-status-control>
-                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">({age(now - c.since)} ago)</span>
+                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">({relative(now - c.since)} ago)</span>
                 </li>
               ))}
             </ul>
@@ -180,8 +166,8 @@ function FindingItem({ f, now }: { f: StatusFinding; now: number }) {
       <h3 className="font-semibold leading-snug">{f.title}</h3>
       <p className="text-sm">{f.summary}</p>
       <p className="mt-1 text-xs text-muted">
-        Since {utc(f.since)} · data {age(now - f.evaluatedAt)} old
-        {due !== undefined ? (due <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {age(due)}</>) : null}
+        Since {utc(f.since)} · data {relative(now - f.evaluatedAt)} old
+        {due !== undefined ? (due <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {relative(due)}</>) : null}
       </p>
     </li>
   );
@@ -208,7 +194,7 @@ function Incidents({ incidents, now, wall }: { incidents: StatusIncident[]; now:
             <div className="flex flex-wrap items-center gap-2">
               <Badge tone={inc.severity === "SEV1" ? "sev1" : inc.severity === "SEV2" ? "sev2" : "sev3"}>{inc.severity}</Badge>
               <span className="text-sm font-semibold uppercase">{inc.status}</span>
-              <span className="text-xs text-muted">opened {age(now - inc.openedAt)} ago</span>
+              <span className="text-xs text-muted">opened {relative(now - inc.openedAt)} ago</span>
             </div>
             <h3 className={`mt-1 font-semibold ${wall ? "text-xl" : ""}`}>{inc.title}</h3>
             {inc.affected.length ? <p className="text-sm text-muted">Affected: {inc.affected.join(", ")}</p> : null}
