@@ -1,6 +1,6 @@
 import { getActor } from "@/lib/auth/session";
-import { getDb } from "@/lib/db";
-import { auditFilterFrom, exportAudit } from "@/lib/audit/export";
+import { auditFilterFrom } from "@/lib/audit/export";
+import { exportAuditLog } from "@/lib/audit/api";
 import { httpStatusOf, toActionError } from "@/lib/errors";
 
 // GET /api/audit/export?format=ndjson|csv&actor=&action=&target=&ticket=&outcome=&from=&to=
@@ -13,7 +13,7 @@ export async function GET(req: Request) {
     const url = new URL(req.url);
     const format = url.searchParams.get("format") === "csv" ? "csv" : "ndjson";
     const filter = auditFilterFrom(Object.fromEntries(url.searchParams));
-    const stream = exportAudit(await getDb(), await getActor(), filter, format);
+    const stream = await exportAuditLog(await getActor(), filter, format);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     return new Response(stream, {
       headers: {
