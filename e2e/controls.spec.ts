@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { encodeReply } from "next/dist/compiled/react-server-dom-turbopack/client.edge";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { callAction } from "./actions";
 import { fleetAdmin } from "./fleet";
 import { authFile, expectNoAxeViolations } from "./support";
 
@@ -33,24 +33,9 @@ async function resetSymbol(symbol: string) {
   });
 }
 
-function actionId(name: string): string {
-  const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
-    node: Record<string, { exportedName?: string; workers: Record<string, unknown> }>;
-  };
-  const hit = Object.entries(manifest.node).find(([, v]) => v.exportedName === name && Object.keys(v.workers).some((w) => w.includes("controls")));
-  if (!hit) throw new Error(`server action ${name} not found in the build manifest`);
-  return hit[0];
-}
-
-/** executeControlAction as React's client encodes it: [prevState, FormData]. */
-async function callExecute(request: APIRequestContext, fields: Record<string, string>, origin?: string) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  const body = await encodeReply([null, form]);
-  return request.post("/controls", {
-    headers: { "Next-Action": actionId("executeControlAction"), Accept: "text/x-component", ...(origin ? { Origin: origin } : {}) },
-    ...(typeof body === "string" ? { data: body } : { multipart: body }),
-  });
+/** executeControlAction called over HTTP, as a hostile client would, optionally from another origin. */
+function callExecute(request: APIRequestContext, fields: Record<string, string>, origin?: string) {
+  return callAction(request, "/controls", "executeControlAction", fields, origin ? { Origin: origin } : {});
 }
 
 const ticket = (tag: string) => `OPS-${tag}${Date.now() % 1_000_000}`;

@@ -1,32 +1,15 @@
-import { readFileSync } from "node:fs";
-import { encodeReply } from "next/dist/compiled/react-server-dom-turbopack/client.edge";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { LOCAL_USERS } from "./fixtures/users";
+import { callAction } from "./actions";
 import { authFile } from "./support";
 
 // Calls the privileged "set a user's role" server action directly over HTTP, the way a hostile
 // client would, bypassing the UI. The service must refuse anonymous and viewer callers with
 // nothing changed; the same call as an admin must work (so the test can fail).
 
-function actionId(name: string): string {
-  const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
-    node: Record<string, { exportedName?: string; workers: Record<string, unknown> }>;
-  };
-  const hit = Object.entries(manifest.node).find(([, v]) => v.exportedName === name && Object.keys(v.workers).some((w) => w.includes("admin/users")));
-  if (!hit) throw new Error(`server action ${name} not found in the build manifest`);
-  return hit[0];
-}
-
-/** A server action call as React's client encodes it: argument list [prevState, FormData]. */
-async function callSetRole(request: APIRequestContext, username: string, role: string, origin?: string) {
-  const form = new FormData();
-  form.append("username", username);
-  form.append("role", role);
-  const body = await encodeReply([null, form]);
-  return request.post("/admin/users", {
-    headers: { "Next-Action": actionId("setUserRoleAction"), Accept: "text/x-component", ...(origin ? { Origin: origin } : {}) },
-    ...(typeof body === "string" ? { data: body } : { multipart: body }),
-  });
+/** The "set a user's role" action as React's client would call it: [prevState, FormData]. */
+function callSetRole(request: APIRequestContext, username: string, role: string, origin?: string) {
+  return callAction(request, "/admin/users", "setUserRoleAction", { username, role }, origin ? { Origin: origin } : {});
 }
 
 async function roleOf(request: APIRequestContext, username: string): Promise<string> {
