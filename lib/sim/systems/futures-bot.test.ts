@@ -5,6 +5,7 @@ import type { Fleet } from "../fleet";
 import { control, getJson, readLogs, startTestFleet } from "../testing";
 
 const MIN = 60_000;
+const SEC = 1000;
 let fleet: Fleet;
 afterEach(() => fleet?.stop());
 
@@ -211,6 +212,20 @@ describe("futures-bot scenarios", () => {
     expect(reports).toHaveLength(3);
     for (const r of reports) expect(r.fields).toMatchObject({ orphaned: 0, phantom: 0 });
     expect((await positions()).untracked).toHaveLength(0);
+  });
+
+  it("timeScale runs a scenario's timeline faster while the bot's own cycles keep their pace", async () => {
+    await start();
+    const t0 = fleet.now();
+    expect(() => fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: 0.5 })).toThrow(/timeScale must be a number from 1 to 60/);
+    expect(() => fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: "4" })).toThrow(/timeScale/);
+    fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: 4 });
+    // The timeline's last step (second phantom at 150 s) comes at 37.5 s; the next reconciliation
+    // cycle still comes at the configured 60 s interval and reports everything.
+    fleet.advance(40 * SEC);
+    expect(of(await logsSince(t0), "RECONCILIATION_REPORT").filter((r) => Number(r.fields.orphaned) > 0)).toHaveLength(0);
+    fleet.advance(30 * SEC);
+    expect(of(await logsSince(t0), "RECONCILIATION_REPORT").at(-1)!.fields).toMatchObject({ orphaned: 3, phantom: 2 });
   });
 
   it("qty-mismatch-persistent: qty_mismatch for 3+ consecutive cycles; kill-switch halts", async () => {
