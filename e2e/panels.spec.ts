@@ -24,7 +24,9 @@ test.describe("panels with live scenarios", () => {
     const p = which(info.project.name);
     await sim.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: p.invariant });
     await sim.startScenario("parity-watchdog-trip", "beta-bot", { profileId: p.parity });
-    await sim.startScenario("orphan-phantom-spike", "kraken-futures");
+    // The spike's timeline (third orphan at T+2m) runs 4× faster; the bot still reconciles once a
+    // minute at real time, so the panel sees the counts arrive cycle by cycle as in production.
+    await sim.startScenario("orphan-phantom-spike", "kraken-futures", { timeScale: 4 });
   });
 
   test.afterAll(async () => {
@@ -86,7 +88,7 @@ test.describe("panels with live scenarios", () => {
     await expect(orphaned.locator("[data-notes]")).toContainText(/≥ 1 in a cycle: [1-9]/, { timeout: 90_000 });
     await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toBeVisible({ timeout: 30_000 });
     if (info.project.name === "desktop") {
-      // Third orphan at T+2m, reported at the next cycle: "≥ 3 in the last 15 minutes: 3".
+      // Third orphan at T+30s (2 min at 4×), reported at the next cycle: "≥ 3 in the last 15 minutes: 3".
       await expect(orphaned.locator("[data-notes]")).toContainText(/≥ 3 in the last 15 minutes: [3-9]/, { timeout: 150_000 });
       await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toContainText("SEV1 critical", { timeout: 20_000 });
     }

@@ -1,21 +1,25 @@
 import { expect, test } from "@playwright/test";
-import { ROLES } from "../lib/auth/roles";
+import { ROLES, type Role } from "../lib/auth/roles";
 import { LOCAL_USERS } from "./fixtures/users";
 import { authFile, expectNoAxeViolations } from "./support";
 
-const SCREENS = [
-  { path: "/", heading: "Severity board" },
-  { path: "/profiles", heading: "Profiles" },
-  { path: "/reconciliation", heading: "Reconciliation" },
-  { path: "/exchange", heading: "Exchange" },
-  { path: "/incidents", heading: "Incidents" },
-  { path: "/runbooks", heading: "Runbooks" },
-  { path: "/controls", heading: "Controls" },
-  { path: "/sources", heading: "Sources" },
-  { path: "/audit", heading: "Audit log" },
+// axe: which roles the accessibility sweep runs for on each screen. Screens whose content depends on
+// the role (buttons, forms) run for the read-only viewer and for the commander, who sees every
+// control; read-only screens run once, as viewer. /reconciliation and /exchange are swept by
+// panels.spec at both sizes with live scenarios running, which is the harder case, so not here.
+const SCREENS: ReadonlyArray<{ path: string; heading: string; axe: readonly Role[] }> = [
+  { path: "/", heading: "Severity board", axe: ["viewer", "commander"] },
+  { path: "/profiles", heading: "Profiles", axe: ["viewer"] },
+  { path: "/reconciliation", heading: "Reconciliation", axe: [] },
+  { path: "/exchange", heading: "Exchange", axe: [] },
+  { path: "/incidents", heading: "Incidents", axe: ["viewer", "commander"] },
+  { path: "/runbooks", heading: "Runbooks", axe: ["viewer"] },
+  { path: "/controls", heading: "Controls", axe: ["viewer", "commander"] },
+  { path: "/sources", heading: "Sources", axe: ["viewer", "commander"] },
+  { path: "/audit", heading: "Audit log", axe: ["viewer"] },
 ];
 
-const AXE_ROLES: readonly string[] = ["viewer", "commander"];
+const AXE_ROLES: readonly Role[] = ["viewer", "commander"];
 
 for (const role of ROLES) {
   test.describe(`shell as ${role}`, () => {
@@ -27,7 +31,8 @@ for (const role of ROLES) {
       await page.goto("/");
       await expect(page.getByTitle("Your role")).toHaveText(role);
       if (info.project.name === "desktop") await expect(page.getByText(LOCAL_USERS[role].displayName)).toBeVisible();
-      for (const s of SCREENS) {
+      // Screens this role's axe tests below do not open are opened here.
+      for (const s of SCREENS.filter((x) => !x.axe.includes(role))) {
         await page.goto(s.path);
         await expect(page.getByRole("heading", { level: 1, name: s.heading })).toBeVisible();
       }
@@ -35,16 +40,13 @@ for (const role of ROLES) {
       await page.screenshot({ path: `test-results/screens/shell-${role}-${info.project.name}.png`, fullPage: true });
     });
 
-    // Screens differ by role only in what they offer (forms, buttons): axe runs for the read-only
-    // view and for the role that sees every control, one test per screen so each has its own time.
-    if (AXE_ROLES.includes(role)) {
-      for (const s of SCREENS) {
-        test(`${s.path} has no accessibility violations`, async ({ page }) => {
-          await page.goto(s.path);
-          await expect(page.getByRole("heading", { level: 1, name: s.heading })).toBeVisible();
-          await expectNoAxeViolations(page);
-        });
-      }
+    // One test per screen so each has its own time.
+    for (const s of SCREENS.filter((x) => x.axe.includes(role))) {
+      test(`${s.path} has no accessibility violations`, async ({ page }) => {
+        await page.goto(s.path);
+        await expect(page.getByRole("heading", { level: 1, name: s.heading })).toBeVisible();
+        await expectNoAxeViolations(page);
+      });
     }
 
     test("the users screen is for admins only", async ({ page }) => {
