@@ -12,10 +12,22 @@ const launchOptions = existsSync(chromiumPath)
     }
   : {};
 
+// Two lanes run side by side, one worker each. Specs that drive the shared simulated fleet
+// (scenarios, faults, controls) run one at a time in the "desktop" then "phone" projects, since
+// their findings would cross; specs that only read pages or start their own servers run in the
+// "…-pages" projects beside them. Most fleet specs spend their time waiting for scenario timelines
+// and reconciliation cycles, which is when the other lane uses the machine.
+const FLEET_SPECS = /(board|controls|incidents|panels|status)\.spec\.ts$/;
+// At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
+// phone width by shell.spec; HTTP-level and multi-server specs run once.
+const PHONE_SKIPS = /(oidc|server-action|postgres|ingest|signin|runbooks|audit)\.spec\.ts$/;
+const desktop = { viewport: { width: 1280, height: 800 } };
+const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent };
+
 export default defineConfig({
   testDir: "./e2e",
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
   reporter: process.env.CI ? [["list"]] : [["list"]],
@@ -25,14 +37,10 @@ export default defineConfig({
   use: { baseURL: E2E_BASE_URL, trace: "retain-on-failure", launchOptions },
   projects: [
     { name: "setup", testMatch: /.*\.setup\.ts/ },
-    { name: "desktop", dependencies: ["setup"], use: { viewport: { width: 1280, height: 800 } } },
-    {
-      name: "phone",
-      dependencies: ["setup"],
-      // Phone runs what differs on a phone; sign-in, runbook and audit screens are axe-checked at phone width by shell.spec.
-      testIgnore: /oidc|server-action|postgres|ingest|signin|runbooks|audit/,
-      use: { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent },
-    },
+    { name: "desktop", dependencies: ["setup"], workers: 1, testMatch: FLEET_SPECS, use: desktop },
+    { name: "phone", dependencies: ["desktop"], workers: 1, testMatch: FLEET_SPECS, use: phone },
+    { name: "desktop-pages", dependencies: ["setup"], workers: 1, testIgnore: FLEET_SPECS, use: desktop },
+    { name: "phone-pages", dependencies: ["desktop-pages"], workers: 1, testIgnore: [FLEET_SPECS, PHONE_SKIPS], use: phone },
   ],
   webServer: {
     command: "npx tsx --conditions=react-server scripts/e2e-server.ts",

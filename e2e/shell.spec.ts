@@ -26,11 +26,11 @@ for (const role of ROLES) {
     test.use({ storageState: authFile(role) });
 
     test("shows the user and role, and every screen renders", async ({ page }, info) => {
-      test.skip(info.project.name === "phone" && !AXE_ROLES.includes(role), "at phone width the sweep runs for the axe roles");
+      test.skip(Boolean(info.project.use.isMobile) && !AXE_ROLES.includes(role), "at phone width the sweep runs for the axe roles");
       test.setTimeout(120_000);
       await page.goto("/");
       await expect(page.getByTitle("Your role")).toHaveText(role);
-      if (info.project.name === "desktop") await expect(page.getByText(LOCAL_USERS[role].displayName)).toBeVisible();
+      if (!info.project.use.isMobile) await expect(page.getByText(LOCAL_USERS[role].displayName)).toBeVisible();
       // Screens this role's axe tests below do not open are opened here.
       for (const s of SCREENS.filter((x) => !x.axe.includes(role))) {
         await page.goto(s.path);
@@ -67,7 +67,7 @@ test.describe("navigation", () => {
   test("main navigation reaches every screen", async ({ page }, info) => {
     await page.goto("/");
     const nav = page.getByRole("navigation", { name: "Main" }).filter({ visible: true });
-    if (info.project.name === "phone") {
+    if (info.project.use.isMobile) {
       await nav.getByText("More").click();
     }
     await nav.getByRole("link", { name: "Audit" }).click();
