@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { openDatabase, type DbHandle } from "../db/client";
-import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import type { DbHandle } from "../db/client";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { actorsByRole, bothDatabases, fleetConfigFor } from "../testing/harness";
 import { startTestFleet } from "../sim/testing";
 import type { Fleet } from "../sim/fleet";
 import { auditLog, controlRequests } from "../db/schema";
@@ -17,25 +18,19 @@ import * as svc from "./service";
 
 let pg: TestPostgres;
 let fleet: Fleet;
-const secrets: Record<string, string> = {};
+let secrets: Record<string, string> = {};
 let config: FleetConfig;
 
 beforeAll(async () => {
   [pg, fleet] = await Promise.all([startTestPostgres(), startTestFleet()]);
-  const targets = fleet.systems.map((s) => {
-    const env = `TEST_TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`;
-    secrets[env] = s.credential;
-    return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: env } };
-  });
-  config = FleetConfig.parse({ targets, controls: { rateLimitPerMinute: 1000 } });
+  ({ config, secrets } = fleetConfigFor(fleet, { controls: { rateLimitPerMinute: 1000 } }));
 }, 60_000);
 afterAll(async () => {
   await fleet?.stop();
   await pg?.stop();
 });
 
-const mk = (role: Role, n: number): Actor => ({ id: `00000000-0000-0000-0000-00000000000${n}`, username: role, displayName: role, role });
-const ACTORS: Record<Role, Actor> = { viewer: mk("viewer", 1), responder: mk("responder", 2), commander: mk("commander", 3), admin: mk("admin", 4) };
+const ACTORS: Record<Role, Actor> = actorsByRole();
 const commander2: Actor = { id: "00000000-0000-0000-0000-00000000c0c2", username: "commander2", displayName: "Second commander", role: "commander" };
 
 let keySeq = 0;
@@ -68,11 +63,12 @@ function confirmFor(v: (typeof VARIANTS)[number]): string | undefined {
 const calls = (target: string) => fleet.controlCalls(target).length;
 const executedWithKey = (target: string, k: string) => fleet.controlCalls(target).filter((c) => c.idempotencyKey === k && c.executed).length;
 
-let dbCounter = 0;
 // The fleet is shared by both runs: each run halts its own symbol and locks its own profile.
+// Each database halts its own symbol and locks its own profile, since both share the one fleet.
+const [pglite, postgres] = bothDatabases(() => pg, "controls");
 const drivers: Array<[string, () => Promise<DbHandle>, string, string]> = [
-  ["PGlite", () => openDatabase({ dataDir: "memory://" }), "ETH-USD", "eth-momentum"],
-  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_controls_${process.pid}_${++dbCounter}`) }), "SOL-USD", "btc-momentum"],
+  [...pglite, "ETH-USD", "eth-momentum"],
+  [...postgres, "SOL-USD", "btc-momentum"],
 ];
 
 describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile) => {

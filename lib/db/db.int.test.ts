@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { openDatabase, rowsOf, type DbHandle } from "./client";
-import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { rowsOf, type DbHandle } from "./client";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { bothDatabases } from "../testing/harness";
 import { appendAudit, verifyAuditChain, listAudit } from "../audit/log";
 import { createUser, setUserRole, setUserStatus, verifyPassword, listUsers, upsertOidcUser } from "../users/service";
 import type { Actor } from "../auth/roles";
@@ -19,11 +20,7 @@ afterAll(async () => {
 const admin: Actor = { id: "00000000-0000-0000-0000-00000000a11a", username: "test-admin", displayName: "Test admin", role: "admin" };
 const viewer: Actor = { ...admin, id: "00000000-0000-0000-0000-00000000b0b0", username: "test-viewer", role: "viewer" };
 
-let dbCounter = 0;
-const drivers: Array<[string, () => Promise<DbHandle>]> = [
-  ["PGlite", () => openDatabase({ dataDir: "memory://" })],
-  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_test_${process.pid}_${++dbCounter}`) })],
-];
+const drivers = bothDatabases(() => pg, "test");
 
 describe.each(drivers)("data layer on %s", (_name, open) => {
   let h: DbHandle;

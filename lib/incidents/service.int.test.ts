@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { openDatabase, type DbHandle } from "../db/client";
-import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import type { DbHandle } from "../db/client";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { actorsByRole, bothDatabases, fleetConfigFor } from "../testing/harness";
 import { startTestFleet } from "../sim/testing";
 import type { Fleet } from "../sim/fleet";
 import { auditLog, findingAcks, findingTransitions, incidentEvents, incidents, users } from "../db/schema";
@@ -22,25 +23,19 @@ let pg: TestPostgres;
 let fleet: Fleet;
 let runbooks: Runbook[];
 let config: FleetConfig;
-const secrets: Record<string, string> = {};
+let secrets: Record<string, string> = {};
 
 beforeAll(async () => {
   [pg, fleet] = await Promise.all([startTestPostgres(), startTestFleet()]);
   runbooks = (await loadRunbooks(DEFAULT_RUNBOOK_DIR)).runbooks;
-  const targets = fleet.systems.map((s) => {
-    const env = `TEST_TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`;
-    secrets[env] = s.credential;
-    return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: env } };
-  });
-  config = FleetConfig.parse({ targets, controls: { rateLimitPerMinute: 1000 } });
+  ({ config, secrets } = fleetConfigFor(fleet, { controls: { rateLimitPerMinute: 1000 } }));
 }, 60_000);
 afterAll(async () => {
   await fleet?.stop();
   await pg?.stop();
 });
 
-const mk = (role: Role, n: number): Actor => ({ id: `00000000-0000-0000-0000-00000000000${n}`, username: role, displayName: `The ${role}`, role });
-const A: Record<Role, Actor> = { viewer: mk("viewer", 1), responder: mk("responder", 2), commander: mk("commander", 3), admin: mk("admin", 4) };
+const A: Record<Role, Actor> = actorsByRole((role) => `The ${role}`);
 
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 
@@ -63,11 +58,7 @@ function finding(over: Partial<Finding> = {}): Finding {
   };
 }
 
-let dbCounter = 0;
-const drivers: Array<[string, () => Promise<DbHandle>]> = [
-  ["PGlite", () => openDatabase({ dataDir: "memory://" })],
-  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_incidents_${process.pid}_${++dbCounter}`) })],
-];
+const drivers = bothDatabases(() => pg, "incidents");
 
 describe.each(drivers)("incidents on %s", (_name, open) => {
   let h: DbHandle;

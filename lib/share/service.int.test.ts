@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { openDatabase, type DbHandle } from "../db/client";
-import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import type { DbHandle } from "../db/client";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { actorsByRole, bothDatabases } from "../testing/harness";
 import { auditLog, incidents, shareLinks } from "../db/schema";
 import { verifyAuditChain } from "../audit/log";
 import type { Actor, Role } from "../auth/roles";
@@ -20,15 +21,10 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const mk = (role: Role, n: number): Actor => ({ id: `00000000-0000-0000-0000-0000000000a${n}`, username: `${role}-user`, displayName: role, role });
-const ACTORS: Record<Role, Actor> = { viewer: mk("viewer", 1), responder: mk("responder", 2), commander: mk("commander", 3), admin: mk("admin", 4) };
+const ACTORS: Record<Role, Actor> = actorsByRole();
 const config = { share: { defaultHours: 24, maxHours: 72 } };
 
-let n = 0;
-const drivers: Array<[string, () => Promise<DbHandle>]> = [
-  ["PGlite", () => openDatabase({ dataDir: "memory://" })],
-  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_share_${process.pid}_${++n}`) })],
-];
+const drivers = bothDatabases(() => pg, "share");
 
 describe.each(drivers)("share links on %s", (_name, open) => {
   let h: DbHandle;
