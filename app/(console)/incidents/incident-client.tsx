@@ -117,15 +117,24 @@ export function CheckInButton({ incidentId, already }: { incidentId: string; alr
   return <SimpleForm action={checkInAction as Action} incidentId={incidentId} label={already ? "Check in again" : "I'm on it"} okText="Checked in" className={buttonCls} />;
 }
 
+/** One labelled select inside a SimpleForm. */
+function Choice({ id, name, label, options, defaultValue }: { id: string; name: string; label: string; options: Array<{ value: string; label: string }>; defaultValue?: string }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-xs text-muted">{label}</label>
+      <select id={id} name={name} className={inputCls} defaultValue={defaultValue}>
+        {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+      </select>
+    </div>
+  );
+}
+
+const same = (values: string[]) => values.map((v) => ({ value: v, label: v }));
+
 export function StatusForm({ incidentId, moves }: { incidentId: string; moves: string[] }) {
   return (
     <SimpleForm action={setStatusAction as Action} incidentId={incidentId} label="Change status">
-      <div>
-        <label htmlFor="status-to" className="block text-xs text-muted">New status</label>
-        <select id="status-to" name="status" className={inputCls} defaultValue={moves[0]}>
-          {moves.map((m) => <option key={m} value={m}>{m}</option>)}
-        </select>
-      </div>
+      <Choice id="status-to" name="status" label="New status" options={same(moves)} defaultValue={moves[0]} />
     </SimpleForm>
   );
 }
@@ -134,12 +143,7 @@ export function SeverityForm({ incidentId, current }: { incidentId: string; curr
   const others = ["SEV1", "SEV2", "SEV3"].filter((s) => s !== current);
   return (
     <SimpleForm action={setSeverityAction as Action} incidentId={incidentId} label="Change severity">
-      <div>
-        <label htmlFor="severity-to" className="block text-xs text-muted">New severity</label>
-        <select id="severity-to" name="severity" className={inputCls} defaultValue={others[0]}>
-          {others.map((m) => <option key={m} value={m}>{m}</option>)}
-        </select>
-      </div>
+      <Choice id="severity-to" name="severity" label="New severity" options={same(others)} defaultValue={others[0]} />
     </SimpleForm>
   );
 }
@@ -148,12 +152,7 @@ export function CommanderForm({ incidentId, people }: { incidentId: string; peop
   if (!people.length) return null;
   return (
     <SimpleForm action={setCommanderAction as Action} incidentId={incidentId} label="Hand over command">
-      <div>
-        <label htmlFor="commander-to" className="block text-xs text-muted">Incident commander</label>
-        <select id="commander-to" name="personId" className={inputCls}>
-          {people.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
-        </select>
-      </div>
+      <Choice id="commander-to" name="personId" label="Incident commander" options={people.map((p) => ({ value: p.id, label: p.name }))} />
     </SimpleForm>
   );
 }
