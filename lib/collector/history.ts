@@ -1,5 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { reports as reportsTable, sourceStatus, telemetrySamples } from "../db/schema";
 import type { Report, Sample } from "../telemetry/model";
@@ -8,7 +8,8 @@ import { seriesKey } from "./store";
 
 // Writes the collector's output to the database: samples at most once per series per
 // `resolutionMs` (the in-memory window keeps every poll for the rules), reports once per id, and
-// the latest source status. Rollups and retention run separately (rollupAndPrune).
+// the latest source status. Rollups (one- and ten-minute tiers, see tiers.ts) and retention run
+// separately (rollupAndPrune).
 
 export interface HistoryOptions {
   /** At most one stored point per series per this many ms. */
@@ -77,15 +78,27 @@ export interface RetentionOptions {
   now: number;
   /** Raw samples older than this are rolled up into one-minute buckets. Default 6 h. */
   rawWindowMs?: number;
-  /** Rollups and reports older than this are deleted. Default 7 days. */
+  /** One-minute rollups and reports older than this are deleted. Default 7 days. */
   retentionMs?: number;
+  /** Ten-minute rollups older than this are deleted. Default: the same as `retentionMs`. */
+  coarseRetentionMs?: number;
 }
 
-/** Rolls raw samples past the raw window into one-minute buckets, then applies retention. */
+/** Ten-minute buckets start on whole ten minutes since the epoch (as the migration's backfill). */
+const bin10m = (col: SQL) => sql`date_bin('10 minutes', ${col}, timestamptz '1970-01-01 00:00:00+00')`;
+
+/**
+ * Rolls raw samples past the raw window into one-minute buckets, refreshes the ten-minute buckets
+ * those minutes belong to, then applies retention — in one transaction, so a reader never sees a
+ * sample both raw and rolled up, nor a ten-minute bucket out of step with its minutes.
+ */
 export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void> {
   // ISO strings with explicit casts: raw SQL parameters must serialise the same on both drivers.
   const rawCutoff = new Date(o.now - (o.rawWindowMs ?? 6 * 3_600_000)).toISOString();
-  const retentionCutoff = new Date(o.now - (o.retentionMs ?? 7 * 86_400_000)).toISOString();
+  const retentionMs = o.retentionMs ?? 7 * 86_400_000;
+  const retentionCutoff = new Date(o.now - retentionMs).toISOString();
+  // A ten-minute bucket goes once all of it is past retention.
+  const coarseCutoff = new Date(o.now - (o.coarseRetentionMs ?? retentionMs) - 600_000).toISOString();
   await db.transaction(async (tx) => {
     await tx.execute(sql`
       insert into telemetry_rollups_1m (series_key, system, entity, metric, labels, bucket, avg, min, max, last, n)
@@ -100,8 +113,31 @@ export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void>
         max = greatest(telemetry_rollups_1m.max, excluded.max),
         last = excluded.last,
         n = telemetry_rollups_1m.n + excluded.n`);
+    // The ten-minute buckets to (re)compute from their minutes: those of the samples just rolled
+    // up, and those at or after the newest ten-minute bucket (which also backfills the tier when it
+    // is empty, or behind after an older collector wrote minutes only). Recomputing a whole bucket
+    // from the one-minute tier, rather than adding to it, keeps the two tiers equal by construction.
+    await tx.execute(sql`
+      with newest as (select max(bucket) as b from telemetry_rollups_10m),
+      touched as (
+        select distinct series_key, ${bin10m(sql`observed_at`)} as b10
+        from telemetry_samples where observed_at < ${rawCutoff}::timestamptz
+        union
+        select distinct series_key, ${bin10m(sql`bucket`)} as b10
+        from telemetry_rollups_1m where bucket >= coalesce((select b from newest), '-infinity'::timestamptz)
+      )
+      insert into telemetry_rollups_10m (series_key, system, entity, metric, labels, bucket, avg, min, max, last, n)
+      select r.series_key, min(r.system), min(r.entity), min(r.metric), (array_agg(r.labels))[1],
+             t.b10, sum(r.avg * r.n) / sum(r.n), min(r.min), max(r.max),
+             (array_agg(r.last order by r.bucket desc))[1], sum(r.n)::int
+      from touched t
+      join telemetry_rollups_1m r on r.series_key = t.series_key and r.bucket >= t.b10 and r.bucket < t.b10 + interval '10 minutes'
+      group by r.series_key, t.b10
+      on conflict (series_key, bucket) do update set
+        avg = excluded.avg, min = excluded.min, max = excluded.max, last = excluded.last, n = excluded.n`);
     await tx.execute(sql`delete from telemetry_samples where observed_at < ${rawCutoff}::timestamptz`);
     await tx.execute(sql`delete from telemetry_rollups_1m where bucket < ${retentionCutoff}::timestamptz`);
+    await tx.execute(sql`delete from telemetry_rollups_10m where bucket < ${coarseCutoff}::timestamptz`);
     await tx.execute(sql`delete from reports where observed_at < ${retentionCutoff}::timestamptz`);
   });
 }
