@@ -2,8 +2,10 @@
 // should use. Pure: the rollup writer (history.ts) and the panel reader (panels/data.ts) share it.
 //
 //   raw   ≤ 1 point per series per 10 s (the history resolution), for the raw window (6 h)
-//   1m    one-minute min/max/avg/last, rolled from raw samples past the raw window (7 days)
-//   10m   ten-minute min/max/avg/last, rolled from the one-minute tier in the same run (7 days)
+//   1m    one-minute min/max/avg/last, rolled from raw samples by every rollup run (7 days)
+//   10m   ten-minute min/max/avg/last, recomputed from the one-minute tier in the same run (7 days)
+// The rollup tiers reach up to the last rollup run (every 5 minutes); raw samples since then are
+// marked not rolled, and a bucketed read takes only those from the raw table.
 
 export type TierName = "raw" | "1m" | "10m";
 

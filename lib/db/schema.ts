@@ -67,7 +67,12 @@ export type AuditRow = typeof auditLog.$inferSelect;
 
 // ── Telemetry history (collector) ────────────────────────────────────────────────────────────
 
-/** Raw samples, at most one per series per history resolution, kept for the raw window. */
+/**
+ * Raw samples, at most one per series per history resolution, kept for the raw window. `rolled`
+ * says the sample is already counted in the rollup tiers: each rollup run counts the samples not
+ * yet rolled, once, so the tiers reach up to the last run and a long-range read takes only the
+ * few minutes since then from this table.
+ */
 export const telemetrySamples = pgTable(
   "telemetry_samples",
   {
@@ -78,8 +83,14 @@ export const telemetrySamples = pgTable(
     labels: jsonb("labels").notNull(),
     value: doublePrecision("value").notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true, precision: 3 }).notNull(),
+    rolled: boolean("rolled").notNull().default(false),
   },
-  (t) => [index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt), index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt)],
+  (t) => [
+    index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt),
+    index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt),
+    // Small: only the samples since the last rollup run (what long-range reads and the run take).
+    index("telemetry_samples_unrolled_idx").on(t.system, t.metric, t.observedAt).where(sql`not ${t.rolled}`),
+  ],
 );
 
 /** One-minute rollups of samples older than the raw window, kept for the retention period. */

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, sql, type SQLWrapper } from "drizzle-orm";
 import { getDb } from "../db";
 import { reports as reportsTable, telemetryRollups, telemetryRollups10m, telemetrySamples } from "../db/schema";
 import { getRuntime } from "../collector/runtime";
@@ -24,6 +24,8 @@ export interface RawSeries {
   entity: string;
   labels: Record<string, string>;
   points: Pt[];
+  /** Width of the buckets each point aggregates; absent for exact points. */
+  bucketMs?: number;
 }
 
 /** A bucket of one series, read from the database. */
@@ -79,6 +81,13 @@ export function parseSeriesKey(key: string): { system: string; entity: string; m
   }
   return { system: key.slice(0, a), entity: key.slice(a + 1, b), metric: key.slice(b + 1, c), labels };
 }
+
+/**
+ * The value at the newest time in a group, as a plain aggregate: the largest [time, value] pair
+ * (arrays compare element by element). Unlike array_agg(… order by …) it needs no sort, so
+ * PostgreSQL can aggregate in a hash table.
+ */
+const lastOf = (time: SQLWrapper, value: SQLWrapper) => sql`(max(array[extract(epoch from ${time})::float8, ${value}]))[2]`;
 
 function pick(row: { max: number; min: number; avg: number; last: number }, agg: Agg): number {
   return row[agg];
@@ -189,7 +198,7 @@ export class TelemetryReader {
       const list: RawSeries[] = [];
       for (const [key, s] of m) {
         const points = [...s.buckets.values()].sort((a, b) => a.b - b.b).map((x) => bucketPoint(x, agg));
-        if (points.length) list.push({ key, entity: s.entity, labels: s.labels, points });
+        if (points.length) list.push({ key, entity: s.entity, labels: s.labels, points, bucketMs: plan.bucketMs });
       }
       result.set(metric, list);
     }
@@ -246,10 +255,12 @@ export class TelemetryReader {
   }
 
   /**
-   * The database part of a bucketed read: the plan's rollup tier, then raw samples, each grouped
-   * into the plan's buckets in SQL (at most a chart's worth of rows a series leaves the database).
-   * Rollup rows come first: where a bucket holds both (the one at the raw window's edge), the raw
-   * part is the newer one.
+   * The database part of a bucketed read: the plan's rollup tier, which reaches up to the last
+   * rollup run, and the raw samples not rolled up yet (the minutes since that run), each grouped
+   * into the plan's buckets in SQL, so at most a chart's worth of rows a series leaves the
+   * database and no already-rolled raw sample is read. Every sample is in exactly one of the two,
+   * so a bucket holding both merges without counting anything twice. Rollup rows come first: the
+   * raw part of a shared bucket is the newer one.
    */
   private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan): Promise<KeyedBucket[]> {
     const db = await getDb();
@@ -277,13 +288,12 @@ export class TelemetryReader {
           max: sql<number>`max(${R.max})`,
           min: sql<number>`min(${R.min})`,
           avg: sql<number>`sum(${R.avg} * ${R.n}) / sum(${R.n})`,
-          last: sql<number>`(array_agg(${R.last} order by ${R.bucket} desc))[1]`,
+          last: sql<number>`${lastOf(R.bucket, R.last)}`,
           n: sql<number>`sum(${R.n})::int`,
         })
         .from(R)
         .where(inRollup)
-        .groupBy(R.seriesKey, sql`2`)
-        .orderBy(sql`2`);
+        .groupBy(R.seriesKey, sql`2`);
     }
     const raw: Row[] = await db
       .select({
@@ -293,13 +303,13 @@ export class TelemetryReader {
         max: sql<number>`max(${T.value})`,
         min: sql<number>`min(${T.value})`,
         avg: sql<number>`avg(${T.value})`,
-        last: sql<number>`(array_agg(${T.value} order by ${T.observedAt} desc))[1]`,
+        last: sql<number>`${lastOf(T.observedAt, T.value)}`,
         n: sql<number>`count(*)::int`,
       })
       .from(T)
-      .where(and(eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(to))))
-      .groupBy(T.seriesKey, sql`2`)
-      .orderBy(sql`2`);
+      // `not rolled` exactly as the partial index says it, so the index serves the read.
+      .where(and(sql`not ${T.rolled}`, eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(to))))
+      .groupBy(T.seriesKey, sql`2`);
     const out: KeyedBucket[] = [];
     for (const r of [...rolled, ...raw]) {
       const k = parseSeriesKey(r.key);
