@@ -1,12 +1,13 @@
 import "server-only";
-import { and, asc, eq, gte, inArray, lt, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb } from "../db";
+import { rowsOf } from "../db/client";
 import { reports as reportsTable, telemetryRollups, telemetryRollups10m, telemetrySamples } from "../db/schema";
 import { getRuntime } from "../collector/runtime";
 import type { TelemetryStore } from "../collector/store";
 import { planHistoryRead, TIER_10M, TIER_1M, type ReadPlan } from "../collector/tiers";
 import type { Report } from "../telemetry/model";
-import { bucketPoint, bucketPoints, mergeBuckets, type Bucket } from "./buckets";
+import { bucketPoint, bucketPoints, bucketStart, mergeBuckets, type Bucket } from "./buckets";
 import type { Agg, Pt } from "./downsample";
 import { MAX_POINTS } from "./shape";
 
@@ -82,12 +83,15 @@ export function parseSeriesKey(key: string): { system: string; entity: string; m
   return { system: key.slice(0, a), entity: key.slice(a + 1, b), metric: key.slice(b + 1, c), labels };
 }
 
-/**
- * The value at the newest time in a group, as a plain aggregate: the largest [time, value] pair
- * (arrays compare element by element). Unlike array_agg(… order by …) it needs no sort, so
- * PostgreSQL can aggregate in a hash table.
- */
-const lastOf = (time: SQLWrapper, value: SQLWrapper) => sql`(max(array[extract(epoch from ${time})::float8, ${value}]))[2]`;
+/** A timestamp as epoch milliseconds (a float: round it after parsing). */
+const epochMs = (col: SQLWrapper) => sql`extract(epoch from ${col})::float8 * 1000`;
+
+/** Runs a query whose one row has one column, `rows`, a JSON array (as text), and parses it. */
+async function jsonRows<T>(query: SQL): Promise<T[]> {
+  const db = await getDb();
+  const [row] = rowsOf<{ rows: string | null }>(await db.execute(query));
+  return row?.rows ? (JSON.parse(row.rows) as T[]) : [];
+}
 
 function pick(row: { max: number; min: number; avg: number; last: number }, agg: Agg): number {
   return row[agg];
@@ -216,33 +220,30 @@ export class TelemetryReader {
       return s;
     };
     if (from < dbTo && metrics.length) {
-      const db = await getDb();
       const list = [...metrics];
       const T = telemetrySamples;
       const R = telemetryRollups;
-      const raw = await db
-        .select({ key: T.seriesKey, at: T.observedAt, value: T.value })
-        .from(T)
-        .where(and(eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(dbTo))))
-        .orderBy(asc(T.observedAt));
-      const rolled = await db
-        .select({ key: R.seriesKey, at: R.bucket, max: R.max, min: R.min, avg: R.avg, last: R.last })
-        .from(R)
-        .where(and(eq(R.system, system), inArray(R.metric, list), gte(R.bucket, new Date(from)), lt(R.bucket, new Date(dbTo))))
-        .orderBy(asc(R.bucket));
+      type RawRow = [key: string, t: number, value: number];
+      type RolledRow = [key: string, t: number, max: number, min: number, avg: number, last: number];
+      const raw = await jsonRows<RawRow>(sql`
+        select coalesce(json_agg(json_build_array(${T.seriesKey}, ${epochMs(T.observedAt)}, ${T.value}) order by ${T.observedAt}), '[]')::text as rows
+        from ${T} where ${and(eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(dbTo)))}`);
+      const rolled = await jsonRows<RolledRow>(sql`
+        select coalesce(json_agg(json_build_array(${R.seriesKey}, ${epochMs(R.bucket)}, ${R.max}, ${R.min}, ${R.avg}, ${R.last}) order by ${R.bucket}), '[]')::text as rows
+        from ${R} where ${and(eq(R.system, system), inArray(R.metric, list), gte(R.bucket, new Date(from)), lt(R.bucket, new Date(dbTo)))}`);
       // Rollups only where the raw table has nothing: before each series' first raw point.
       const firstRaw = new Map<string, number>();
-      for (const r of raw) if (!firstRaw.has(r.key)) firstRaw.set(r.key, r.at.getTime());
-      for (const r of rolled) {
-        const t = r.at.getTime();
-        const first = firstRaw.get(r.key);
+      for (const [key, t] of raw) if (!firstRaw.has(key)) firstRaw.set(key, Math.round(t));
+      for (const [key, tRaw, max, min, avg, last] of rolled) {
+        const t = Math.round(tRaw);
+        const first = firstRaw.get(key);
         if (first !== undefined && t + TIER_1M.stepMs > first) continue;
-        const k = parseSeriesKey(r.key);
-        if (k) get(k.metric, r.key, k.entity, k.labels).points.push({ t, v: Number(pick(r, aggOf(k.metric))) });
+        const k = parseSeriesKey(key);
+        if (k) get(k.metric, key, k.entity, k.labels).points.push({ t, v: Number(pick({ max, min, avg, last }, aggOf(k.metric))) });
       }
-      for (const r of raw) {
-        const k = parseSeriesKey(r.key);
-        if (k) get(k.metric, r.key, k.entity, k.labels).points.push({ t: r.at.getTime(), v: Number(r.value) });
+      for (const [key, t, value] of raw) {
+        const k = parseSeriesKey(key);
+        if (k) get(k.metric, key, k.entity, k.labels).points.push({ t: Math.round(t), v: Number(value) });
       }
     }
     for (const s of fromStore) {
@@ -256,65 +257,53 @@ export class TelemetryReader {
 
   /**
    * The database part of a bucketed read: the plan's rollup tier, which reaches up to the last
-   * rollup run, and the raw samples not rolled up yet (the minutes since that run), each grouped
-   * into the plan's buckets in SQL, so at most a chart's worth of rows a series leaves the
-   * database and no already-rolled raw sample is read. Every sample is in exactly one of the two,
-   * so a bucket holding both merges without counting anything twice. Rollup rows come first: the
-   * raw part of a shared bucket is the newer one.
+   * rollup run, and the raw samples not rolled up yet (the minutes since that run), grouped into
+   * the plan's buckets. No already-rolled raw sample is read, and every sample is in exactly one
+   * of the two, so a bucket holding both merges without counting anything twice. The rows come
+   * out of the database as one JSON document and are grouped here: on the embedded database,
+   * handing over thousands of rows one by one, or grouping them in SQL, costs several times more
+   * than parsing one document (see measure-7d-db.ts).
    */
   private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan): Promise<KeyedBucket[]> {
-    const db = await getDb();
     const list = [...metrics];
     const w = plan.bucketMs;
-    const ws = w / 1000;
     const T = telemetrySamples;
     // Both rollup tables have the same columns; the cast only picks which one the SQL names.
     const R = (plan.rollup === "10m" ? telemetryRollups10m : telemetryRollups) as typeof telemetryRollups;
     const step = plan.rollup === "10m" ? TIER_10M.stepMs : TIER_1M.stepMs;
-    const inRollup = and(eq(R.system, system), inArray(R.metric, list), gte(R.bucket, new Date(from)), lt(R.bucket, new Date(to)));
-    type Row = { key: string; b: number; at: number; max: number; min: number; avg: number; last: number; n: number };
-    let rolled: Row[];
-    if (w === step) {
-      // The tier's own rows are the buckets.
-      const rows = await db.select({ key: R.seriesKey, at: R.bucket, max: R.max, min: R.min, avg: R.avg, last: R.last, n: R.n }).from(R).where(inRollup).orderBy(asc(R.bucket));
-      rolled = rows.map((r) => ({ ...r, b: r.at.getTime(), at: r.at.getTime() + step }));
-    } else {
-      const b = sql<number>`(floor(extract(epoch from ${R.bucket}) / ${ws}) * ${w})::float8`;
-      rolled = await db
-        .select({
-          key: R.seriesKey,
-          b,
-          at: sql<number>`(extract(epoch from max(${R.bucket})) * 1000 + ${step})::float8`,
-          max: sql<number>`max(${R.max})`,
-          min: sql<number>`min(${R.min})`,
-          avg: sql<number>`sum(${R.avg} * ${R.n}) / sum(${R.n})`,
-          last: sql<number>`${lastOf(R.bucket, R.last)}`,
-          n: sql<number>`sum(${R.n})::int`,
-        })
-        .from(R)
-        .where(inRollup)
-        .groupBy(R.seriesKey, sql`2`);
+    type RolledRow = [key: string, t: number, max: number, min: number, avg: number, last: number, n: number];
+    type RawRow = [key: string, t: number, value: number];
+    const rolled = await jsonRows<RolledRow>(sql`
+      select coalesce(json_agg(json_build_array(${R.seriesKey}, ${epochMs(R.bucket)}, ${R.max}, ${R.min}, ${R.avg}, ${R.last}, ${R.n})), '[]')::text as rows
+      from ${R} where ${and(eq(R.system, system), inArray(R.metric, list), gte(R.bucket, new Date(from)), lt(R.bucket, new Date(to)))}`);
+    // `not rolled` exactly as the partial index says it, so the index serves the read.
+    const raw = await jsonRows<RawRow>(sql`
+      select coalesce(json_agg(json_build_array(${T.seriesKey}, ${epochMs(T.observedAt)}, ${T.value})), '[]')::text as rows
+      from ${T} where not ${T.rolled} and ${and(eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(to)))}`);
+    const byKey = new Map<string, Map<number, Bucket>>();
+    const add = (key: string, x: Bucket) => {
+      let m = byKey.get(key);
+      if (!m) byKey.set(key, (m = new Map()));
+      const had = m.get(x.b);
+      m.set(x.b, had ? mergeBuckets(had, x) : x);
+    };
+    for (const [key, tRaw, max, min, avg, last, n] of rolled) {
+      const t = Math.round(tRaw);
+      // A rollup row's data ends where the row ends.
+      add(key, { b: bucketStart(t, w), at: t + step, min: Number(min), max: Number(max), avg: Number(avg), last: Number(last), n: Number(n) });
     }
-    const raw: Row[] = await db
-      .select({
-        key: T.seriesKey,
-        b: sql<number>`(floor(extract(epoch from ${T.observedAt}) / ${ws}) * ${w})::float8`,
-        at: sql<number>`(extract(epoch from max(${T.observedAt})) * 1000)::float8`,
-        max: sql<number>`max(${T.value})`,
-        min: sql<number>`min(${T.value})`,
-        avg: sql<number>`avg(${T.value})`,
-        last: sql<number>`${lastOf(T.observedAt, T.value)}`,
-        n: sql<number>`count(*)::int`,
-      })
-      .from(T)
-      // `not rolled` exactly as the partial index says it, so the index serves the read.
-      .where(and(sql`not ${T.rolled}`, eq(T.system, system), inArray(T.metric, list), gte(T.observedAt, new Date(from)), lt(T.observedAt, new Date(to))))
-      .groupBy(T.seriesKey, sql`2`);
+    const rawByKey = new Map<string, Pt[]>();
+    for (const [key, t, value] of raw) {
+      let pts = rawByKey.get(key);
+      if (!pts) rawByKey.set(key, (pts = []));
+      pts.push({ t: Math.round(t), v: Number(value) });
+    }
+    for (const [key, pts] of rawByKey) for (const x of bucketPoints(pts, w)) add(key, x);
     const out: KeyedBucket[] = [];
-    for (const r of [...rolled, ...raw]) {
-      const k = parseSeriesKey(r.key);
+    for (const [key, m] of byKey) {
+      const k = parseSeriesKey(key);
       if (!k) continue;
-      out.push({ metric: k.metric, key: r.key, entity: k.entity, labels: k.labels, bucket: { b: Number(r.b), at: Number(r.at), min: Number(r.min), max: Number(r.max), avg: Number(r.avg), last: Number(r.last), n: Number(r.n) } });
+      for (const bucket of m.values()) out.push({ metric: k.metric, key, entity: k.entity, labels: k.labels, bucket });
     }
     return out;
   }

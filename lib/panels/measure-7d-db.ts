@@ -1,6 +1,7 @@
 // Measures the database path of the exchange screen's charts for 1 h, 1 d and 7 d: a week of
 // history for every exchange series in an in-memory PGlite (one-minute rollups for the week, 10 s
-// raw samples for the last 6 h, and the ten-minute tier built from them by the real rollup run),
+// raw samples for the last 6 h, then the real rollup run as of 5 minutes ago, which rolls the raw
+// samples into both tiers and builds the ten-minute tier),
 // read back through TelemetryReader (no collector in this process, so everything comes from the
 // database), shaped into charts, and server-rendered to HTML (in a child process: this one runs
 // under the react-server condition, where react-dom/server cannot render client components).
@@ -77,8 +78,10 @@ async function main() {
       from generate_series(${ts(rawFrom)}, ${ts(now - 1)}, interval '10 seconds') t`);
   }
   const t1 = performance.now();
-  // The ten-minute tier through the real rollup run (it fills the tier from the one-minute rows).
-  await rollupAndPrune(h.db, { now });
+  // The real rollup run, as the collector's last one 5 minutes ago: it counts the raw samples up
+  // to then into both tiers and fills the ten-minute tier from the one-minute rows; the last
+  // 5 minutes stay raw, not rolled, as they would be between runs.
+  await rollupAndPrune(h.db, { now: now - 5 * 60_000 });
   const t2 = performance.now();
   console.log(`seeded ${series.length} series (7 d of 1-min rollups + 6 h of 10-s raw) in ${((t1 - t0) / 1000).toFixed(1)} s; rollup run (fills the 10-min tier) ${((t2 - t1) / 1000).toFixed(1)} s`);
 
