@@ -29,7 +29,7 @@ export interface RawSeries {
   bucketMs?: number;
 }
 
-/** A bucket of one series, read from the database. */
+/** A bucket of one series, read from the database (only its metric's aggregate field is meant to be read). */
 interface KeyedBucket {
   metric: string;
   key: string;
@@ -184,15 +184,15 @@ export class TelemetryReader {
       // With a live store the database part changes slowly (the newest hour comes from the
       // store), so one read serves every refresh for a minute instead of reading it again.
       if (this.store) {
-        const cacheKey = JSON.stringify([system, [...metrics].sort(), plan.bucketMs, plan.rollup, Math.floor(from / 60_000)]);
+        const cacheKey = JSON.stringify([system, [...metrics].sort().map((m) => [m, aggOf(m)]), plan.bucketMs, plan.rollup, Math.floor(from / 60_000)]);
         let hit = DB_CACHE.get(cacheKey);
         if (!hit || this.now - hit.at > DB_CACHE_MS) {
-          hit = { at: this.now, rows: await this.bucketsFromDb(system, metrics, from, dbTo, plan) };
+          hit = { at: this.now, rows: await this.bucketsFromDb(system, metrics, from, dbTo, plan, aggOf) };
           DB_CACHE.set(cacheKey, hit);
           for (const [k, v] of DB_CACHE) if (this.now - v.at > DB_CACHE_MS) DB_CACHE.delete(k);
         }
         rows = hit.rows;
-      } else rows = await this.bucketsFromDb(system, metrics, from, dbTo, plan);
+      } else rows = await this.bucketsFromDb(system, metrics, from, dbTo, plan, aggOf);
       for (const r of rows) if (r.bucket.b < dbTo) add(r.metric, r.key, r.entity, r.labels, r.bucket);
     }
     for (const s of fromStore) for (const x of bucketPoints(s.points.filter(storeIn), plan.bucketMs)) add(s.metric, s.key, s.entity, s.labels, x);
@@ -264,17 +264,25 @@ export class TelemetryReader {
    * handing over thousands of rows one by one, or grouping them in SQL, costs several times more
    * than parsing one document (see measure-7d-db.ts).
    */
-  private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan): Promise<KeyedBucket[]> {
+  private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan, aggOf: (metric: string) => Agg): Promise<KeyedBucket[]> {
     const list = [...metrics];
     const w = plan.bucketMs;
     const T = telemetrySamples;
     // Both rollup tables have the same columns; the cast only picks which one the SQL names.
     const R = (plan.rollup === "10m" ? telemetryRollups10m : telemetryRollups) as typeof telemetryRollups;
     const step = plan.rollup === "10m" ? TIER_10M.stepMs : TIER_1M.stepMs;
-    type RolledRow = [key: string, t: number, max: number, min: number, avg: number, last: number, n: number];
+    type RolledRow = [key: string, t: number, v: number, n: number];
     type RawRow = [key: string, t: number, value: number];
+    // Only the value each metric is drawn by leaves the database (a third of the text to build
+    // and parse); the bucket carries it in every aggregate field, and only that field is read.
+    const byAgg = new Map<Agg, string[]>();
+    for (const m of list) byAgg.set(aggOf(m), [...(byAgg.get(aggOf(m)) ?? []), m]);
+    const value = sql`case ${sql.join(
+      [...byAgg].map(([agg, ms]) => sql`when ${inArray(R.metric, ms)} then ${R[agg]}`),
+      sql` `,
+    )} end`;
     const rolled = await jsonRows<RolledRow>(sql`
-      select coalesce(json_agg(json_build_array(${R.seriesKey}, ${epochMs(R.bucket)}, ${R.max}, ${R.min}, ${R.avg}, ${R.last}, ${R.n})), '[]')::text as rows
+      select coalesce(json_agg(json_build_array(${R.seriesKey}, ${epochMs(R.bucket)}, ${value}, ${R.n})), '[]')::text as rows
       from ${R} where ${and(eq(R.system, system), inArray(R.metric, list), gte(R.bucket, new Date(from)), lt(R.bucket, new Date(to)))}`);
     // `not rolled` exactly as the partial index says it, so the index serves the read.
     const raw = await jsonRows<RawRow>(sql`
@@ -287,10 +295,11 @@ export class TelemetryReader {
       const had = m.get(x.b);
       m.set(x.b, had ? mergeBuckets(had, x) : x);
     };
-    for (const [key, tRaw, max, min, avg, last, n] of rolled) {
+    for (const [key, tRaw, vRaw, n] of rolled) {
       const t = Math.round(tRaw);
+      const v = Number(vRaw);
       // A rollup row's data ends where the row ends.
-      add(key, { b: bucketStart(t, w), at: t + step, min: Number(min), max: Number(max), avg: Number(avg), last: Number(last), n: Number(n) });
+      add(key, { b: bucketStart(t, w), at: t + step, min: v, max: v, avg: v, last: v, n: Number(n) });
     }
     const rawByKey = new Map<string, Pt[]>();
     for (const [key, t, value] of raw) {
