@@ -67,7 +67,12 @@ export type AuditRow = typeof auditLog.$inferSelect;
 
 // ── Telemetry history (collector) ────────────────────────────────────────────────────────────
 
-/** Raw samples, at most one per series per history resolution, kept for the raw window. */
+/**
+ * Raw samples, at most one per series per history resolution, kept for the raw window. `rolled`
+ * says the sample is already counted in the rollup tiers: each rollup run counts the samples not
+ * yet rolled, once, so the tiers reach up to the last run and a long-range read takes only the
+ * few minutes since then from this table.
+ */
 export const telemetrySamples = pgTable(
   "telemetry_samples",
   {
@@ -78,8 +83,14 @@ export const telemetrySamples = pgTable(
     labels: jsonb("labels").notNull(),
     value: doublePrecision("value").notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true, precision: 3 }).notNull(),
+    rolled: boolean("rolled").notNull().default(false),
   },
-  (t) => [index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt), index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt)],
+  (t) => [
+    index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt),
+    index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt),
+    // Small: only the samples since the last rollup run (what long-range reads and the run take).
+    index("telemetry_samples_unrolled_idx").on(t.system, t.metric, t.observedAt).where(sql`not ${t.rolled}`),
+  ],
 );
 
 /** One-minute rollups of samples older than the raw window, kept for the retention period. */
@@ -99,6 +110,29 @@ export const telemetryRollups = pgTable(
     n: integer("n").notNull(),
   },
   (t) => [primaryKey({ columns: [t.seriesKey, t.bucket] }), index("telemetry_rollups_metric_idx").on(t.system, t.metric, t.bucket)],
+);
+
+/**
+ * Ten-minute rollups, derived from the one-minute tier by the same rollup run (never from raw
+ * samples directly), so a coarse bucket always agrees with the minutes under it. Long ranges read
+ * this tier: a week is about 1,000 rows a series here instead of about 10,000.
+ */
+export const telemetryRollups10m = pgTable(
+  "telemetry_rollups_10m",
+  {
+    seriesKey: text("series_key").notNull(),
+    system: text("system").notNull(),
+    entity: text("entity").notNull(),
+    metric: text("metric").notNull(),
+    labels: jsonb("labels").notNull(),
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    avg: doublePrecision("avg").notNull(),
+    min: doublePrecision("min").notNull(),
+    max: doublePrecision("max").notNull(),
+    last: doublePrecision("last").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.seriesKey, t.bucket] }), index("telemetry_rollups_10m_metric_idx").on(t.system, t.metric, t.bucket)],
 );
 
 /** Structured log reports (pushed to /api/ingest or pulled); one row per (system, id). */

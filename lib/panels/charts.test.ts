@@ -42,6 +42,15 @@ describe("buildChart", () => {
     expect(buildChart(lag, lagData, 0, 100_000).latest).toEqual([2]);
   });
 
+  it("says its rows are bucket aggregates when the reader sent buckets, even if every one is drawn", () => {
+    const spec: ChartSpec = { id: "q", title: "Queue", unit: "", series: [{ label: "depth", metric: "engine_queue_depth" }] };
+    const [m, exact] = S("engine_queue_depth", "*", {}, [1, 5, 2]);
+    expect(buildChart(spec, byMetric([m, exact]), 0, 100_000).bucketed).toBe(false);
+    const c = buildChart(spec, byMetric([m, { ...exact, bucketMs: 1_200_000 }]), 0, 100_000);
+    expect(c.bucketed).toBe(true);
+    expect(c.rows).toHaveLength(3);
+  });
+
   it("is empty (never blank or zero) when no series matches", () => {
     const c = buildChart({ id: "x", title: "X", unit: "", series: [{ label: "x", metric: "missing" }], thresholds: [{ value: 5, label: "T2", kind: "warning" }] }, new Map(), 0, 1000);
     expect(c.state).toBe("empty");

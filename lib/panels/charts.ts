@@ -90,5 +90,7 @@ export function buildChart(spec: ChartSpec, all: ReadonlyMap<string, readonly Ra
     series.push({ key: `${s.metric}:${series.length}`, label: s.label, points: pts, scale: s.scale });
   }
   if (series.length === 0) series.push({ key: "none", label: spec.series[0]?.label ?? spec.title, points: [] });
-  return shapeChart({ id: spec.id, title: spec.title, unit: spec.unit, digits: spec.digits, from, to, series, thresholds: spec.thresholds, bands: spec.bands, agg: spec.agg, notes: spec.notes, floor: spec.floor });
+  // Long ranges arrive as bucket aggregates: the chart says so even when it draws every point.
+  const prebucketed = metricsOf([spec]).some((m) => (all.get(m) ?? []).some((s) => (s.bucketMs ?? 0) > 0));
+  return shapeChart({ id: spec.id, title: spec.title, unit: spec.unit, digits: spec.digits, from, to, series, thresholds: spec.thresholds, bands: spec.bands, agg: spec.agg, prebucketed, notes: spec.notes, floor: spec.floor });
 }

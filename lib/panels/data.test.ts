@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seriesKey } from "../collector/store";
-import { bucketSeconds, parseSeriesKey } from "./data";
+import { parseSeriesKey } from "./data";
 
 describe("parseSeriesKey", () => {
   it("round-trips the store's series keys", () => {
@@ -16,14 +16,5 @@ describe("parseSeriesKey", () => {
   it("keeps a label value it cannot split as one entry instead of inventing labels", () => {
     expect(parseSeriesKey("a|*|m|reason=late, retried")?.labels).toEqual({ _: "reason=late, retried" });
     expect(parseSeriesKey("garbage")).toBeNull();
-  });
-});
-
-describe("bucketSeconds", () => {
-  it("gives whole minutes and about a thousand buckets", () => {
-    expect(bucketSeconds(7 * 86_400_000)).toBe(660);
-    expect(Math.floor((7 * 86_400_000) / 660_000)).toBeLessThanOrEqual(1000);
-    expect(bucketSeconds(24 * 3_600_000)).toBe(120);
-    expect(bucketSeconds(3_600_000)).toBe(60);
   });
 });

@@ -78,6 +78,8 @@ export interface ShapeInput {
   thresholds?: Threshold[];
   bands?: Band[];
   agg?: Agg;
+  /** The series are already aggregates over buckets (a long range read from rollups). */
+  prebucketed?: boolean;
   maxPoints?: number;
   notes?: string[];
   /** Lower bound of the y axis when the data stays above it (default 0 for non-negative data). */
@@ -112,16 +114,16 @@ export function shapeChart(input: ShapeInput): ShapedChart {
   const clipped = input.series.map((s) => inRange(s.points, input.from, input.to));
   const rawPoints = clipped.reduce((a, s) => a + s.length, 0);
   let rows: Row[];
-  let bucketed = false;
+  let bucketed = input.prebucketed === true;
   if (clipped.length === 1) {
     // One line: LTTB keeps its shape and its spikes.
     const kept = lttb(clipped[0]!, max);
-    bucketed = kept.length < clipped[0]!.length;
+    bucketed ||= kept.length < clipped[0]!.length;
     rows = kept.map((p) => ({ t: p.t, v: [p.v] }));
   } else {
     const r = alignRows(clipped, max, agg);
     rows = r.rows;
-    bucketed = r.bucketed;
+    bucketed ||= r.bucketed;
   }
   const scales = input.series.map((s) => s.scale ?? 1);
   if (scales.some((k) => k !== 1)) rows = rows.map((r) => ({ t: r.t, v: r.v.map((v, i) => (v === null ? null : v * scales[i]!)) }));
