@@ -191,10 +191,16 @@ export async function measureAlerting(o: {
     // One full scrape and evaluation of the resumed state before the first change.
     await sleep((s.scrapeSeconds + s.evaluationSeconds) * 1000);
 
-    // Longest plausible path: a scrape, an evaluation, group_wait and one group_interval, plus slack.
-    const timeoutMs = (s.scrapeSeconds + s.evaluationSeconds + s.groupWaitSeconds + s.groupIntervalSeconds) * 1000 + 30_000;
+    // Longest plausible path: a scrape, an evaluation, group_wait and one group_interval, plus
+    // slack. The first onset opens a new group, so it waits group_wait but no group_interval; later
+    // ones may land in a group Alertmanager has not yet cleared away and wait for its next tick.
+    const pathMs = (s.scrapeSeconds + s.evaluationSeconds + s.groupWaitSeconds) * 1000 + 30_000;
     for (let i = 0; i < o.changes; i++) {
-      if (Date.now() + timeoutMs > o.deadline) break;
+      const timeoutMs = pathMs + (i === 0 ? 0 : s.groupIntervalSeconds * 1000);
+      if (Date.now() + timeoutMs > o.deadline) {
+        o.progress?.(`  ${s.name}: stopped after ${i} change(s): the next could take ${Math.round(timeoutMs / 1000)} s, past the deadline`);
+        break;
+      }
       const paused = i % 2 === 0;
       await sleep(Math.random() * s.scrapeSeconds * 1000);
       const at = Date.now();
