@@ -254,6 +254,22 @@ async function main() {
         console.log(`  all      p50 ${r.all.p50} ms  p95 ${r.all.p95} ms  max ${r.all.max} ms, timeouts ${r.timeouts}`);
       });
 
+    // Right after source → screen, on the same bot: the comparison's two sides close together in time.
+    const alerting: AlertingResult[] = [];
+    if (skip.has("alerting")) notMeasured("Prometheus + Alertmanager, poll cadence", "skipped by --skip");
+    else if (!timeLeft(60_000)) notMeasured("Prometheus + Alertmanager, poll cadence", "out of time");
+    else
+      await phase("alerting", async () => {
+        console.log(`Prometheus + Alertmanager at the poll cadence (scrape and evaluation ${fastAlerting.scrapeSeconds} s, group_wait ${fastAlerting.groupWaitSeconds} s, group_interval ${fastAlerting.groupIntervalSeconds} s): ${num("alerting-changes")} changes on ${WATCHDOG_BOT}…`);
+        try {
+          const a = await measureAlerting({ fleet: server.fleet, bot: WATCHDOG_BOT, settings: fastAlerting, changes: num("alerting-changes"), ports: alertingPorts, deadline: deadline - 30_000, progress: (l) => console.log(l) });
+          alerting.push(a);
+          console.log(`  onset p50 ${a.onset.p50} ms p95 ${a.onset.p95} ms (n=${a.onset.n}); resolution p50 ${a.resolution.p50} ms p95 ${a.resolution.p95} ms (n=${a.resolution.n}); ${a.timeouts} without a notification`);
+        } catch (err) {
+          notMeasured("Prometheus + Alertmanager, poll cadence", `failed: ${(err as Error).message.split("\n")[0]}`);
+        }
+      });
+
     if (skip.has("viewers")) notMeasured("viewers", "skipped by --skip");
     else
       await phase("viewers", async () => {
@@ -341,27 +357,12 @@ async function main() {
         console.log(`  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`);
       });
 
-    const alerting: AlertingResult[] = [];
-    if (skip.has("alerting")) notMeasured("Prometheus + Alertmanager, poll cadence", "skipped by --skip");
-    else if (!timeLeft(60_000)) notMeasured("Prometheus + Alertmanager, poll cadence", "out of time");
-    else
-      await phase("alerting", async () => {
-        console.log(`Prometheus + Alertmanager at the poll cadence (scrape and evaluation ${fastAlerting.scrapeSeconds} s, group_wait ${fastAlerting.groupWaitSeconds} s, group_interval ${fastAlerting.groupIntervalSeconds} s): ${num("alerting-changes")} changes on ${WATCHDOG_BOT}…`);
-        try {
-          const a = await measureAlerting({ fleet: server.fleet, bot: WATCHDOG_BOT, settings: fastAlerting, changes: num("alerting-changes"), ports: alertingPorts, deadline: deadline - 30_000, progress: (l) => console.log(l) });
-          alerting.push(a);
-          console.log(`  onset p50 ${a.onset.p50} ms p95 ${a.onset.p95} ms (n=${a.onset.n}); resolution p50 ${a.resolution.p50} ms p95 ${a.resolution.p95} ms (n=${a.resolution.n}); ${a.timeouts} without a notification`);
-        } catch (err) {
-          notMeasured("Prometheus + Alertmanager, poll cadence", `failed: ${(err as Error).message.split("\n")[0]}`);
-        }
-      });
-
     if (prodAlerting) {
       console.log("Waiting for the production-defaults alerting run in the background…");
       const b = await prodAlerting;
       if (b) {
         alerting.push(b);
-        console.log(`  production defaults: onset p50 ${b.onset.p50} ms p95 ${b.onset.p95} ms (n=${b.onset.n}); resolution p50 ${b.resolution.p50} ms p95 ${b.resolution.p95} ms (n=${b.resolution.n}); ${b.timeouts} without a notification`);
+        console.log(`  production defaults: onset p50 ${f(b.onset.p50)} p95 ${f(b.onset.p95)} (n=${b.onset.n}); resolution p50 ${f(b.resolution.p50)} p95 ${f(b.resolution.p95)} (n=${b.resolution.n}); ${b.timeouts} without a notification`);
       }
     }
     if (alerting.length) results.alerting = alerting;
@@ -374,7 +375,7 @@ async function main() {
   console.log("\nBudget:");
   for (const b of results.budget) console.log(`  ${b.status.padEnd(12)} ${b.line} — ${b.figure}`);
   console.log("\nChange → notification beside change → screen:");
-  for (const row of comparisonRows(results)) console.log(`  ${row.path.padEnd(58)} onset p50 ${f(row.onset.p50)} p95 ${f(row.onset.p95)} (n=${row.onset.n}); resolution p50 ${f(row.resolution.p50)} p95 ${f(row.resolution.p95)} (n=${row.resolution.n})`);
+  for (const row of comparisonRows(results)) console.log(`  ${row.path}:\n    onset p50 ${f(row.onset.p50)} p95 ${f(row.onset.p95)} (n=${row.onset.n}); resolution p50 ${f(row.resolution.p50)} p95 ${f(row.resolution.p95)} (n=${row.resolution.n})`);
 
   const out = path.resolve(root, flags.out);
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
