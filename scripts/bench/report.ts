@@ -136,7 +136,7 @@ export function comparisonRows(r: BenchResults): ComparisonRow[] {
       settings: `scrape ${t.scrapeSeconds} s, evaluation ${t.evaluationSeconds} s, group_wait ${t.groupWaitSeconds} s, group_interval ${t.groupIntervalSeconds} s`,
       onset: a.onset,
       resolution: a.resolution,
-      note: `${a.changes} changes${a.timeouts ? `, ${a.timeouts} without a notification` : ""}`,
+      note: `${a.changes} change${a.changes === 1 ? "" : "s"}${a.timeouts ? `, ${a.timeouts} without a notification` : ""}`,
     });
   }
   return rows;
@@ -208,6 +208,8 @@ export function renderMarkdown(r: BenchResults): string {
       `The same change at the simulated source: a trading bot's integrity watchdog pauses trading (onset) or resumes it (resolution), made directly in the simulator and timestamped. Watchfloor's \`integrity_watchdog\` rule reads the bot's health document (\`reconciliationIntegrityWatchdogTriggered\`); Prometheus scrapes the same bot's /metrics, where the gauge \`${WATCHDOG_METRIC}\` follows the same state, and evaluates the alerting rule below (no \`for:\`, as Watchfloor's rule also reports on the first poll that shows the pause). Alertmanager (route below, \`send_resolved: true\`) posts to a webhook receiver in the bench process, which timestamps each notification. Each change lands at a random phase of the scrape cycle once the previous change's notification has arrived. Configuration generated into temporary directories and checked with \`promtool check config\` and \`amtool check-config\`.`,
     );
     L.push("");
+    L.push(`The rule file (shown for the ${a0.settings.name} run; the group's \`interval\` is each run's evaluation interval):`);
+    L.push("");
     L.push("```yaml");
     L.push(a0.rule.trimEnd());
     L.push("```");
@@ -218,7 +220,7 @@ export function renderMarkdown(r: BenchResults): string {
     L.push("");
     for (const a of r.alerting) {
       L.push(
-        `- **${a.settings.name}** (${a.bot}, ${a.seconds} s): Alertmanager route \`${JSON.stringify(a.route)}\`; ${a.changes} changes, ${a.notifications} notifications received.${a.settings.name === "production defaults" ? " Run in the background beside the other phases on a second copy of the bot, in a fleet Watchfloor does not watch; group_wait 30 s, group_interval 5 min and repeat_interval 12 h are kube-prometheus-stack's Alertmanager defaults. A resolution is sent only at the group's next group_interval tick after the firing notification, so it depends on how long the condition lasted; few changes, so p95 is the maximum." : ""}`,
+        `- **${a.settings.name}** (${a.bot}, ${a.seconds} s): Alertmanager route \`${JSON.stringify(a.route)}\`; ${a.changes} change(s), ${a.notifications} notification(s) received.${a.settings.name === "production defaults" ? " Run in the background beside the other phases on a second copy of the bot, in a fleet Watchfloor does not watch; group_wait 30 s, group_interval 5 min and repeat_interval 12 h are kube-prometheus-stack's Alertmanager defaults. A resolution is sent only at the group's next group_interval tick after the firing notification, so it depends on how long the condition lasted; few changes, so p95 is the maximum." : ""}`,
       );
     }
   } else L.push(`Not measured: ${Object.entries(r.notMeasured).filter(([k]) => k.startsWith("Prometheus")).map(([k, v]) => `${k}: ${v}`).join("; ") || "—"}`);
