@@ -55,8 +55,9 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
 }
 
-function runOnce(root: string, url: string, dir: string, i: number, headers?: Record<string, string>): Promise<{ run: LighthouseRun; version: string }> {
-  const out = path.join(dir, `run-${i}.json`);
+function runOnce(root: string, url: string, dir: string, name: string, headers?: Record<string, string>): Promise<{ run: LighthouseRun; version: string }> {
+  // A name of its own per run: a run that fails must never be read back as another's report.
+  const out = path.join(dir, `${name}.json`);
   const args = [
     path.join(root, "node_modules/lighthouse/cli/index.js"),
     url,
@@ -72,9 +73,10 @@ function runOnce(root: string, url: string, dir: string, i: number, headers?: Re
     args.push(`--extra-headers=${file}`);
   }
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { env: { ...process.env, CHROME_PATH: CHROMIUM_PATH }, timeout: 180_000, maxBuffer: 16 * 2 ** 20 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, args, { env: { ...process.env, CHROME_PATH: CHROMIUM_PATH }, timeout: 300_000, maxBuffer: 16 * 2 ** 20 }, (err, _stdout, stderr) => {
       let lhr: Lhr;
       try {
+        if (err) throw err;
         lhr = JSON.parse(readFileSync(out, "utf8")) as Lhr;
       } catch {
         const why = err ? `${err.message.split("\n")[0]} ${stderr.slice(-300)}` : "no report written";
@@ -124,7 +126,7 @@ export async function measureLighthouse(o: {
       const runs: LighthouseRun[] = [];
       for (let i = 0; i < o.runs; i++) {
         if (Date.now() + 90_000 > o.deadline) break;
-        const r = await runOnce(o.root, p.url, dir, i, p.cookie ? { Cookie: p.cookie } : undefined);
+        const r = await runOnce(o.root, p.url, dir, `${pages.length}-${i}`, p.cookie ? { Cookie: p.cookie } : undefined);
         version ||= r.version;
         runs.push(r.run);
         o.progress?.(`  ${p.page} run ${i + 1}/${o.runs}: ${r.run.error ? `error ${r.run.error}` : `performance ${r.run.performance}, accessibility ${r.run.accessibility}, FCP ${r.run.fcpMs} ms, LCP ${r.run.lcpMs} ms, TBT ${r.run.tbtMs} ms, SI ${r.run.siMs} ms`}`);

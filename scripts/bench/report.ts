@@ -80,7 +80,8 @@ function check(line: string, value: number | undefined, limit: number, unit: str
   if (value === undefined || Number.isNaN(value)) return { line, status: "not measured", figure: "—" };
   const ok = higherIsBetter ? value >= limit : value <= limit;
   const by = Math.abs(value - limit);
-  return { line, status: ok ? "met" : "missed", figure: `${fmt(value)} ${unit}${ok ? "" : ` (missed by ${fmt(Math.round(by * 100) / 100)} ${unit})`}` };
+  const u = unit ? ` ${unit}` : "";
+  return { line, status: ok ? "met" : "missed", figure: `${fmt(value)}${u}${ok ? "" : ` (missed by ${fmt(Math.round(by * 100) / 100)}${u})`}` };
 }
 
 export function budgetLines(r: BenchResults): BudgetLine[] {
