@@ -294,7 +294,16 @@ async function main() {
             break;
           }
           console.log(`Viewers: ${n} live streams from a separate process…`);
-          const v = await measureViewers({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, serverPids: server.serverPid, pollIntervalMs: server.pollIntervalMs, viewers: n, changes: num("viewer-changes"), baseline, marker: "integrity_watchdog" });
+          let v: ViewerResult;
+          try {
+            v = await measureViewers({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, serverPids: server.serverPid, pollIntervalMs: server.pollIntervalMs, viewers: n, changes: num("viewer-changes"), baseline, marker: "integrity_watchdog" });
+          } catch (err) {
+            // A step that cannot complete ends the step-up; the steps before it stand.
+            step.stoppedAt = n;
+            step.stopReason = `${n} streams: ${(err as Error).message.split("\n")[0]}`;
+            notMeasured(`viewers ${n}`, step.stopReason);
+            break;
+          }
           list.push(v);
           console.log(
             `  connected ${v.connected}/${n} in ${v.connectSeconds.toFixed(1)} s, errors ${v.errorCount}${v.errorCount ? ` ${JSON.stringify(v.errors)}` : ""}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms (${v.boardEvents} board events); change→client p50 ${v.changeToClientMs.p50} ms p99 ${v.changeToClientMs.p99} ms; server CPU ${v.serverCpuPercentOfOneCore}% of one core, RSS peak ${v.serverRssMiB.peak} MiB; client CPU ${v.clientCpuPercentOfOneCore}%, client event-loop delay p99 ${v.clientLoopDelayMs.p99} ms max ${v.clientLoopDelayMs.max} ms; polls/target/interval ${v.polls.max} (baseline ${baseline.max})`,

@@ -84,7 +84,8 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
     });
   try {
     setWatchdog(o.fleet, false);
-    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(180_000);
+    // Connecting goes in batches of 50; allow for the count.
+    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(60_000 + o.viewers * 30);
     // Settle: every client has its first snapshot and the server is past the connection burst.
     await new Promise((r) => setTimeout(r, 3000));
     const pids = o.serverPids();
