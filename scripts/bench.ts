@@ -7,41 +7,72 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadSimFleetConfig, startFleet, type Fleet } from "../lib/sim";
 import { buildIfNeeded, startBenchServer, type BenchServer } from "./bench/server";
-import { measureSourceToScreen, type LatencyResult } from "./bench/latency";
+import { measureSourceToScreen, WATCHDOG_BOT, type LatencyResult } from "./bench/latency";
 import { measurePollBaseline, measureViewers, type ViewerResult } from "./bench/viewers";
 import { measureBoardApi } from "./bench/http";
 import { firstLoadJs, type RouteJs } from "./bench/bundle";
-import { budgetLines, renderMarkdown, type BenchResults, type CollectorResult } from "./bench/report";
+import { measureAlerting, type AlertingResult, type AlertingSettings } from "./bench/alerting";
+import { measureLighthouse } from "./bench/lighthouse";
+import { budgetLines, comparisonRows, renderMarkdown, VIEWER_STEP_P99_MS, type BenchResults, type CollectorResult, type ViewerStepUp } from "./bench/report";
 
-const PHASES = ["latency", "viewers", "http", "bundle", "collector"] as const;
+const PHASES = ["latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "alerting-prod"] as const;
 
-const { values: flags } = parseArgs({
+// Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
+const DEFAULTS = {
+  port: "3500",
+  "poll-interval": "2000",
+  changes: "50",
+  viewers: "1000,2000,5000,10000",
+  "viewer-changes": "8",
+  connections: "20",
+  "cannon-seconds": "8",
+  "collector-targets": "200",
+  "collector-interval": "5000",
+  "collector-seconds": "30",
+  "rule-series": "10000",
+  "alerting-changes": "30",
+  "alerting-prod-changes": "2",
+  "alerting-ports": "19090-19099",
+  "lighthouse-runs": "3",
+  skip: "",
+  "max-minutes": "15",
+  out: "bench/results",
+};
+const QUICK: Partial<typeof DEFAULTS> = {
+  changes: "10",
+  viewers: "1000,2000",
+  "viewer-changes": "4",
+  "cannon-seconds": "4",
+  "collector-seconds": "10",
+  "alerting-changes": "6",
+  "alerting-prod-changes": "1",
+  "lighthouse-runs": "1",
+  "max-minutes": "10",
+};
+type Key = keyof typeof DEFAULTS;
+
+const { values: given } = parseArgs({
   options: {
-    port: { type: "string", default: "3500" },
-    "poll-interval": { type: "string", default: "2000" },
-    changes: { type: "string", default: "50" },
-    viewers: { type: "string", default: "1000,2000" },
-    "viewer-changes": { type: "string", default: "8" },
-    connections: { type: "string", default: "20" },
-    "cannon-seconds": { type: "string", default: "8" },
-    "collector-targets": { type: "string", default: "200" },
-    "collector-interval": { type: "string", default: "5000" },
-    "collector-seconds": { type: "string", default: "30" },
-    "rule-series": { type: "string", default: "10000" },
-    skip: { type: "string", default: "" },
-    "max-minutes": { type: "string", default: "10" },
-    out: { type: "string", default: "bench/results" },
+    ...(Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" }])) as Record<Key, { type: "string" }>),
+    quick: { type: "boolean", default: false },
     rebuild: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
+const flags = Object.fromEntries((Object.keys(DEFAULTS) as Key[]).map((k) => [k, (given[k] as string | undefined) ?? (given.quick ? QUICK[k] : undefined) ?? DEFAULTS[k]])) as Record<Key, string>;
 
-if (flags.help) {
-  console.log(`npm run bench -- [--port 3500] [--poll-interval 2000] [--changes 50] [--viewers 1000,2000,5000]
+if (given.help) {
+  console.log(`npm run bench -- [--quick] [--port 3500] [--poll-interval 2000] [--changes 50] [--viewers 1000,2000,5000,10000]
   [--viewer-changes 8] [--connections 20] [--cannon-seconds 8] [--collector-targets 200]
   [--collector-interval 5000] [--collector-seconds 30] [--rule-series 10000]
-  [--skip ${PHASES.join(",")}] [--max-minutes 10] [--out bench/results] [--rebuild]`);
+  [--alerting-changes 30] [--alerting-prod-changes 2] [--alerting-ports 19090-19099] [--lighthouse-runs 3]
+  [--skip ${PHASES.join(",")}] [--max-minutes 15] [--out bench/results] [--rebuild]
+
+--quick: ${Object.entries(QUICK)
+    .map(([k, v]) => `--${k} ${v}`)
+    .join(" ")}`);
   process.exit(0);
 }
 
@@ -49,7 +80,7 @@ const root = process.cwd();
 const started = Date.now();
 const deadline = started + Number(flags["max-minutes"]) * 60_000 - 20_000;
 const skip = new Set(flags.skip.split(",").filter(Boolean));
-const num = (k: keyof typeof flags) => Number(flags[k]);
+const num = (k: Key) => Number(flags[k]);
 
 function machine() {
   let distro = os.type();
@@ -109,18 +140,40 @@ function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
   });
 }
 
+/** The soft limit on open files, which the SSE client process and the server inherit from us. */
+function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m?.[1] === "unlimited" ? Infinity : Number(m?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/** The production alerting settings: kube-prometheus-stack's Alertmanager route and 15 s scrapes. */
+const PRODUCTION_ALERTING: AlertingSettings = { name: "production defaults", scrapeSeconds: 15, evaluationSeconds: 15, groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 12 * 3600 };
+
 async function main() {
+  const poll = num("poll-interval");
+  const [portFrom, portTo] = flags["alerting-ports"].split("-").map(Number) as [number, number];
+  const alertingPorts = { from: portFrom, to: portTo ?? portFrom, taken: new Set<number>() };
+  const fastAlerting: AlertingSettings = { name: "poll cadence", scrapeSeconds: poll / 1000, evaluationSeconds: poll / 1000, groupWaitSeconds: 0, groupIntervalSeconds: 1, repeatIntervalSeconds: 3600 };
   const results: BenchResults = {
     date: new Date(started).toISOString(),
     machine: machine(),
     settings: {
-      pollIntervalMs: num("poll-interval"),
+      pollIntervalMs: poll,
       changes: num("changes"),
       viewers: flags.viewers.split(",").map(Number),
       autocannon: { connections: num("connections"), seconds: num("cannon-seconds") },
       collector: { targets: num("collector-targets"), intervalMs: num("collector-interval"), seconds: num("collector-seconds") },
       ruleSeries: num("rule-series"),
+      alerting: { changes: num("alerting-changes"), productionChanges: num("alerting-prod-changes"), fast: fastAlerting, production: PRODUCTION_ALERTING },
+      lighthouseRuns: num("lighthouse-runs"),
+      quick: !!given.quick,
+      maxMinutes: num("max-minutes"),
     },
+    phaseSeconds: {},
     notMeasured: {},
   };
   const notMeasured = (key: string, why: string) => {
@@ -128,8 +181,20 @@ async function main() {
     console.log(`not measured: ${key}: ${why}`);
   };
   const timeLeft = (needMs: number) => deadline - Date.now() > needMs;
+  // A phase that fails is reported as not measured; the others still run and the report is written.
+  const phase = async (name: string, run: () => Promise<void>): Promise<void> => {
+    const t0 = Date.now();
+    try {
+      await run();
+    } catch (err) {
+      notMeasured(name, `failed: ${(err as Error).message.split("\n")[0]}`);
+    } finally {
+      results.phaseSeconds[name] = Math.round((Date.now() - t0) / 1000);
+      console.log(`  (${name}: ${results.phaseSeconds[name]} s; ${Math.round((Date.now() - started) / 1000)} s since start)`);
+    }
+  };
 
-  const build = buildIfNeeded(root, flags.rebuild);
+  const build = buildIfNeeded(root, given.rebuild ?? false);
   if (build.built) console.log(`  built in ${build.seconds.toFixed(0)} s`);
 
   if (!skip.has("bundle")) {
@@ -139,84 +204,187 @@ async function main() {
     for (const r of routes) console.log(`  ${r.route.padEnd(30)} ${r.gzipKiB.toFixed(1).padStart(7)} KiB  (${r.rawKiB.toFixed(1)} KiB raw, ${r.chunks} chunks)`);
   } else notMeasured("first-load JS", "skipped by --skip");
 
-  const server = await startBenchServer({ root, port: num("port"), pollIntervalMs: num("poll-interval"), seed: 7 });
+  const server = await startBenchServer({ root, port: num("port"), pollIntervalMs: poll, seed: 7 });
+  // The production-settings alerting run takes minutes (group_wait 30 s, group_interval 5 min), so
+  // it runs beside the other phases on a bot of its own: a copy of the bot the board phases use, in
+  // a one-system fleet Watchfloor does not watch, so its changes never reach the board under test.
+  let prodFleet: Fleet | undefined;
+  let prodAlerting: Promise<AlertingResult | undefined> | undefined;
   const stopAll = async () => {
     await server.stop();
+    await prodFleet?.stop();
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   process.once("SIGTERM", () => void stopAll().finally(() => process.exit(143)));
   try {
     console.log(`Server: ${server.baseUrl} (pid ${server.serverPid().join(",")}), ${server.fleet.systems.length} simulated systems, poll interval ${server.pollIntervalMs} ms`);
+
+    if (skip.has("alerting-prod")) notMeasured("Prometheus + Alertmanager, production defaults", "skipped by --skip");
+    else {
+      const simConfig = loadSimFleetConfig(path.join(root, "config/sim-fleet.yaml"));
+      prodFleet = await startFleet({ config: { ...simConfig, systems: simConfig.systems.filter((x) => x.name === WATCHDOG_BOT) }, seed: 7, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1", admin: false });
+      const t0 = Date.now();
+      console.log(`Prometheus + Alertmanager, production defaults (scrape and evaluation ${PRODUCTION_ALERTING.scrapeSeconds} s, group_wait ${PRODUCTION_ALERTING.groupWaitSeconds} s, group_interval ${PRODUCTION_ALERTING.groupIntervalSeconds} s): ${num("alerting-prod-changes")} change(s) in the background on a separate ${WATCHDOG_BOT}…`);
+      prodAlerting = measureAlerting({ fleet: prodFleet, bot: WATCHDOG_BOT, settings: PRODUCTION_ALERTING, changes: num("alerting-prod-changes"), ports: alertingPorts, deadline: deadline - 10_000, progress: (l) => console.log(`  [background]${l}`) })
+        .then(
+          (r) => r,
+          (err: Error) => {
+            notMeasured("Prometheus + Alertmanager, production defaults", `failed: ${err.message.split("\n")[0]}`);
+            return undefined;
+          },
+        )
+        .finally(() => (results.phaseSeconds["alerting-prod (background)"] = Math.round((Date.now() - t0) / 1000)));
+    }
+
     // Let the collector poll everything a few times before measuring.
     await new Promise((r) => setTimeout(r, server.pollIntervalMs * 3));
 
     if (skip.has("latency")) notMeasured("source → screen", "skipped by --skip");
     else if (!timeLeft(3 * 60_000)) notMeasured("source → screen", "out of time");
-    else {
-      console.log(`Source → screen: ${num("changes")} changes (alternating onset and recovery)…`);
-      const r: LatencyResult = await measureSourceToScreen({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, pollIntervalMs: server.pollIntervalMs, changes: num("changes"), deadline: deadline - 4 * 60_000 });
-      results.sourceToScreen = r;
-      console.log(`  onset    p50 ${r.onset.p50} ms  p95 ${r.onset.p95} ms  (n=${r.onset.n})`);
-      console.log(`  recovery p50 ${r.recovery.p50} ms  p95 ${r.recovery.p95} ms  (n=${r.recovery.n})`);
-      console.log(`  all      p50 ${r.all.p50} ms  p95 ${r.all.p95} ms  max ${r.all.max} ms, timeouts ${r.timeouts}`);
-    }
+    else
+      await phase("latency", async () => {
+        console.log(`Source → screen: ${num("changes")} changes (alternating onset and recovery)…`);
+        // Enough time for every change (a random wait under one poll, then up to about two polls),
+        // but leave the later phases at least a few minutes.
+        const own = Date.now() + num("changes") * (2 * server.pollIntervalMs + 1000) + 30_000;
+        const r: LatencyResult = await measureSourceToScreen({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, pollIntervalMs: server.pollIntervalMs, changes: num("changes"), deadline: Math.min(own, deadline - 4 * 60_000) });
+        results.sourceToScreen = r;
+        console.log(`  onset    p50 ${r.onset.p50} ms  p95 ${r.onset.p95} ms  (n=${r.onset.n})`);
+        console.log(`  recovery p50 ${r.recovery.p50} ms  p95 ${r.recovery.p95} ms  (n=${r.recovery.n})`);
+        console.log(`  all      p50 ${r.all.p50} ms  p95 ${r.all.p95} ms  max ${r.all.max} ms, timeouts ${r.timeouts}`);
+      });
+
+    // Right after source → screen, on the same bot: the comparison's two sides close together in time.
+    const alerting: AlertingResult[] = [];
+    if (skip.has("alerting")) notMeasured("Prometheus + Alertmanager, poll cadence", "skipped by --skip");
+    else if (!timeLeft(60_000)) notMeasured("Prometheus + Alertmanager, poll cadence", "out of time");
+    else
+      await phase("alerting", async () => {
+        console.log(`Prometheus + Alertmanager at the poll cadence (scrape and evaluation ${fastAlerting.scrapeSeconds} s, group_wait ${fastAlerting.groupWaitSeconds} s, group_interval ${fastAlerting.groupIntervalSeconds} s): ${num("alerting-changes")} changes on ${WATCHDOG_BOT}…`);
+        try {
+          const a = await measureAlerting({ fleet: server.fleet, bot: WATCHDOG_BOT, settings: fastAlerting, changes: num("alerting-changes"), ports: alertingPorts, deadline: deadline - 30_000, progress: (l) => console.log(l) });
+          alerting.push(a);
+          console.log(`  onset p50 ${a.onset.p50} ms p95 ${a.onset.p95} ms (n=${a.onset.n}); resolution p50 ${a.resolution.p50} ms p95 ${a.resolution.p95} ms (n=${a.resolution.n}); ${a.timeouts} without a notification`);
+        } catch (err) {
+          notMeasured("Prometheus + Alertmanager, poll cadence", `failed: ${(err as Error).message.split("\n")[0]}`);
+        }
+      });
 
     if (skip.has("viewers")) notMeasured("viewers", "skipped by --skip");
-    else {
-      const baseline = await measurePollBaseline(server.fleet, server.pollIntervalMs, 10);
-      console.log(`Upstream polls per target per interval with no viewers: ${JSON.stringify(baseline.perTarget)}`);
-      const list: ViewerResult[] = [];
-      for (const n of results.settings.viewers) {
-        if (!timeLeft(2 * 60_000 + n * 20)) {
-          notMeasured(`viewers ${n}`, "out of time");
-          break;
+    else
+      await phase("viewers", async () => {
+        const baseline = await measurePollBaseline(server.fleet, server.pollIntervalMs, 10);
+        console.log(`Upstream polls per target per interval with no viewers: ${JSON.stringify(baseline.perTarget)}`);
+        const list: ViewerResult[] = [];
+        const fdLimit = openFileLimit();
+        const step: ViewerStepUp = { steps: results.settings.viewers, largestPassing: null, stoppedAt: null, stopReason: "all steps passed", openFileLimit: fdLimit };
+        for (const n of results.settings.viewers) {
+          // The client process holds n sockets and so does the server; both inherit our limit.
+          if (n + 1024 > fdLimit) {
+            step.stoppedAt = n;
+            step.stopReason = `open-file limit ${fdLimit} (ulimit -n) is too low for ${n} streams plus the server's own files`;
+            notMeasured(`viewers ${n}`, step.stopReason);
+            break;
+          }
+          // About a minute per step at 1,000 (connect, settle, changes, report), more with the count.
+          if (!timeLeft(60_000 + n * 15)) {
+            step.stoppedAt = n;
+            step.stopReason = "out of time";
+            notMeasured(`viewers ${n}`, "out of time");
+            break;
+          }
+          console.log(`Viewers: ${n} live streams from a separate process…`);
+          let v: ViewerResult;
+          try {
+            v = await measureViewers({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, serverPids: server.serverPid, pollIntervalMs: server.pollIntervalMs, viewers: n, changes: num("viewer-changes"), baseline, marker: "integrity_watchdog" });
+          } catch (err) {
+            // A step that cannot complete ends the step-up; the steps before it stand.
+            step.stoppedAt = n;
+            step.stopReason = `${n} streams: ${(err as Error).message.split("\n")[0]}`;
+            notMeasured(`viewers ${n}`, step.stopReason);
+            break;
+          }
+          list.push(v);
+          console.log(
+            `  connected ${v.connected}/${n} in ${v.connectSeconds.toFixed(1)} s, errors ${v.errorCount}${v.errorCount ? ` ${JSON.stringify(v.errors)}` : ""}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms (${v.boardEvents} board events); change→client p50 ${v.changeToClientMs.p50} ms p99 ${v.changeToClientMs.p99} ms; server CPU ${v.serverCpuPercentOfOneCore}% of one core, RSS peak ${v.serverRssMiB.peak} MiB; client CPU ${v.clientCpuPercentOfOneCore}%, client event-loop delay p99 ${v.clientLoopDelayMs.p99} ms max ${v.clientLoopDelayMs.max} ms; polls/target/interval ${v.polls.max} (baseline ${baseline.max})`,
+          );
+          if (v.errorCount > 0 || !(v.deliveryMs.p99 <= VIEWER_STEP_P99_MS)) {
+            step.stoppedAt = n;
+            step.stopReason = v.errorCount > 0 ? `${v.errorCount} errors at ${n}` : `delivery p99 ${v.deliveryMs.p99} ms > ${VIEWER_STEP_P99_MS} ms at ${n}`;
+            break;
+          }
+          step.largestPassing = n;
+          await new Promise((r) => setTimeout(r, 3000));
         }
-        console.log(`Viewers: ${n} live streams from a separate process…`);
-        const v = await measureViewers({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, serverPids: server.serverPid, pollIntervalMs: server.pollIntervalMs, viewers: n, changes: num("viewer-changes"), baseline, marker: "integrity_watchdog" });
-        list.push(v);
-        console.log(
-          `  connected ${v.connected}/${n} in ${v.connectSeconds.toFixed(1)} s, errors ${v.errorCount}${v.errorCount ? ` ${JSON.stringify(v.errors)}` : ""}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms (${v.boardEvents} board events); change→client p50 ${v.changeToClientMs.p50} ms p99 ${v.changeToClientMs.p99} ms; server CPU ${v.serverCpuPercentOfOneCore}% of one core, RSS peak ${v.serverRssMiB.peak} MiB; polls/target/interval ${v.polls.max} (baseline ${baseline.max})`,
-        );
-        if (v.errorCount > 0 || v.deliveryMs.p99 > 250) break;
-        await new Promise((r) => setTimeout(r, 3000));
-      }
-      results.viewers = list;
-    }
+        results.viewers = list;
+        results.viewerStepUp = step;
+        console.log(`  largest count holding p99 ≤ ${VIEWER_STEP_P99_MS} ms with no errors: ${step.largestPassing ?? "none"} (stopped: ${step.stopReason})`);
+      });
+
+    if (skip.has("lighthouse")) notMeasured("Lighthouse mobile (board, status view)", "skipped by --skip");
+    else if (!timeLeft(num("lighthouse-runs") * 2 * 60_000)) notMeasured("Lighthouse mobile (board, status view)", "out of time");
+    else
+      await phase("lighthouse", async () => {
+        console.log(`Lighthouse (mobile), ${num("lighthouse-runs")} run(s) each: board signed in, status view via a share link…`);
+        const lh = await measureLighthouse({
+          root,
+          runs: num("lighthouse-runs"),
+          deadline,
+          pages: [
+            { page: "board", url: `${server.baseUrl}/`, cookie: server.cookie },
+            { page: "status view", url: `${server.baseUrl}${server.statusPath}` },
+          ],
+          progress: (l) => console.log(l),
+        });
+        results.lighthouse = lh;
+        for (const p of lh.pages) console.log(`  ${p.page} (median of ${p.runs.length}): performance ${p.median.performance}, accessibility ${p.median.accessibility}, FCP ${p.median.fcpMs} ms, LCP ${p.median.lcpMs} ms, TBT ${p.median.tbtMs} ms, SI ${p.median.siMs} ms${p.median.a11yFailures.length ? `; failed accessibility audits: ${p.median.a11yFailures.join(", ")}` : ""}`);
+      });
 
     if (skip.has("http")) notMeasured("board API", "skipped by --skip");
     else if (!timeLeft(num("cannon-seconds") * 2000 + 30_000)) notMeasured("board API", "out of time");
-    else {
-      console.log(`Board API vs static file: autocannon, ${num("connections")} connections, ${num("cannon-seconds")} s each…`);
-      const h = await measureBoardApi({ root, baseUrl: server.baseUrl, cookie: server.cookie, connections: num("connections"), seconds: num("cannon-seconds") });
-      results.boardApi = h;
-      console.log(`  /icon.svg   ${h.staticFile.requestsPerSecond} req/s, p50 ${h.staticFile.latencyMs.p50} ms, p99 ${h.staticFile.latencyMs.p99} ms, non-2xx ${h.staticFile.non2xx}, errors ${h.staticFile.errors}`);
-      console.log(`  /api/board  ${h.board.requestsPerSecond} req/s, p50 ${h.board.latencyMs.p50} ms, p99 ${h.board.latencyMs.p99} ms, non-2xx ${h.board.non2xx}, errors ${h.board.errors}, ${h.board.bytesPerRequest} bytes/response`);
-      console.log(`  /api/health/live (no session) ${h.health.requestsPerSecond} req/s, p50 ${h.health.latencyMs.p50} ms, p99 ${h.health.latencyMs.p99} ms`);
-      console.log(`  ratio board/static ${h.ratio}`);
-    }
+    else
+      await phase("http", async () => {
+        console.log(`Board API vs static file: autocannon, ${num("connections")} connections, ${num("cannon-seconds")} s each…`);
+        const h = await measureBoardApi({ root, baseUrl: server.baseUrl, cookie: server.cookie, connections: num("connections"), seconds: num("cannon-seconds") });
+        results.boardApi = h;
+        console.log(`  /icon.svg   ${h.staticFile.requestsPerSecond} req/s, p50 ${h.staticFile.latencyMs.p50} ms, p99 ${h.staticFile.latencyMs.p99} ms, non-2xx ${h.staticFile.non2xx}, errors ${h.staticFile.errors}`);
+        console.log(`  /api/board  ${h.board.requestsPerSecond} req/s, p50 ${h.board.latencyMs.p50} ms, p99 ${h.board.latencyMs.p99} ms, non-2xx ${h.board.non2xx}, errors ${h.board.errors}, ${h.board.bytesPerRequest} bytes/response`);
+        console.log(`  /api/health/live (no session) ${h.health.requestsPerSecond} req/s, p50 ${h.health.latencyMs.p50} ms, p99 ${h.health.latencyMs.p99} ms`);
+        console.log(`  ratio board/static ${h.ratio}`);
+      });
 
     if (skip.has("collector")) notMeasured("collector cost", "skipped by --skip");
     else if (!timeLeft(num("collector-seconds") * 1000 + 60_000)) notMeasured("collector cost", "out of time");
-    else {
-      console.log(`Collector cost: ${num("collector-targets")} simulated targets at ${num("collector-interval")} ms, ${num("collector-seconds")} s window (own process)…`);
-      const c = await runCollectorCost(server);
-      results.collector = c;
-      console.log(`  polling and parsing alone: CPU ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow}/${c.pollingOnly.expectedPolls} polls in ${c.pollingOnly.windowSeconds} s)`);
-      console.log(`  full runtime (history, rules, findings): CPU ${c.cpuPercentOfOneCore}% of one core, ${c.cpuMsPerCycle} ms CPU per poll cycle (${c.pollsInWindow}/${c.expectedPolls} polls in ${c.windowSeconds} s), RSS ${c.rssMiB} MiB`);
-      if (c.errorLogLines) console.log(`  the collector logged ${c.errorLogLines} error lines (first: ${c.firstErrorLogLine})`);
-      console.log(`  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`);
+    else
+      await phase("collector", async () => {
+        console.log(`Collector cost: ${num("collector-targets")} simulated targets at ${num("collector-interval")} ms, ${num("collector-seconds")} s window (own process)…`);
+        const c = await runCollectorCost(server);
+        results.collector = c;
+        console.log(`  polling and parsing alone: CPU ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow}/${c.pollingOnly.expectedPolls} polls in ${c.pollingOnly.windowSeconds} s)`);
+        console.log(`  full runtime (history, rules, findings): CPU ${c.cpuPercentOfOneCore}% of one core, ${c.cpuMsPerCycle} ms CPU per poll cycle (${c.pollsInWindow}/${c.expectedPolls} polls in ${c.windowSeconds} s), RSS ${c.rssMiB} MiB`);
+        if (c.errorLogLines) console.log(`  the collector logged ${c.errorLogLines} error lines (first: ${c.firstErrorLogLine})`);
+        console.log(`  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`);
+      });
+
+    if (prodAlerting) {
+      console.log("Waiting for the production-defaults alerting run in the background…");
+      const b = await prodAlerting;
+      if (b) {
+        alerting.push(b);
+        console.log(`  production defaults: onset p50 ${f(b.onset.p50)} p95 ${f(b.onset.p95)} (n=${b.onset.n}); resolution p50 ${f(b.resolution.p50)} p95 ${f(b.resolution.p95)} (n=${b.resolution.n}); ${b.timeouts} without a notification`);
+      }
     }
+    if (alerting.length) results.alerting = alerting;
   } finally {
     await stopAll();
   }
-
-  notMeasured("Lighthouse mobile (board, status view)", "not built into the bench yet; needs the lighthouse package and a run of its own");
-  notMeasured("Prometheus + Alertmanager comparison", "not built into the bench yet; needs the prometheus and prometheus-alertmanager packages, alerting rules for the same condition and a webhook receiver");
 
   results.durationSeconds = Math.round((Date.now() - started) / 1000);
   results.budget = budgetLines(results);
   console.log("\nBudget:");
   for (const b of results.budget) console.log(`  ${b.status.padEnd(12)} ${b.line} — ${b.figure}`);
+  console.log("\nChange → notification beside change → screen:");
+  for (const row of comparisonRows(results)) console.log(`  ${row.path}:\n    onset p50 ${f(row.onset.p50)} p95 ${f(row.onset.p95)} (n=${row.onset.n}); resolution p50 ${f(row.resolution.p50)} p95 ${f(row.resolution.p95)} (n=${row.resolution.n})`);
 
   const out = path.resolve(root, flags.out);
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
@@ -224,6 +392,8 @@ async function main() {
   writeFileSync(path.join(out, "latest.md"), renderMarkdown(results));
   console.log(`\nWrote ${path.relative(root, path.join(out, "latest.json"))} and latest.md (${results.durationSeconds} s)`);
 }
+
+const f = (v: number) => (Number.isNaN(v) ? "—" : `${v} ms`);
 
 main().then(
   () => process.exit(0),

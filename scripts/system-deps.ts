@@ -1,4 +1,4 @@
-// Checks the system packages the test suite needs (Chromium, PostgreSQL 15, Prometheus) and
+// Checks the system packages the test suite needs (Chromium, PostgreSQL 15, Prometheus, Alertmanager) and
 // installs the missing ones with apt when running as root on Debian; otherwise says exactly what
 // to install. Exit code 1 when something is still missing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -17,6 +17,7 @@ export const SYSTEM_DEPS: SystemDep[] = [
   { name: "Chromium", aptPackage: "chromium", present: has(process.env.CHROMIUM_PATH || "/usr/bin/chromium"), why: "end-to-end tests" },
   { name: "PostgreSQL 15", aptPackage: "postgresql", present: has("/usr/lib/postgresql/15/bin/pg_ctl"), why: "integration tests on a real PostgreSQL" },
   { name: "Prometheus (promtool)", aptPackage: "prometheus", present: has("/usr/bin/promtool"), why: "metrics format checks and the Prometheus adapter tests" },
+  { name: "Alertmanager", aptPackage: "prometheus-alertmanager", present: has("/usr/bin/prometheus-alertmanager"), why: "the alerting comparison's integration test and benchmark" },
 ];
 
 function isRootOnDebian(): boolean {

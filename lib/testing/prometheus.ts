@@ -2,13 +2,14 @@
 // generated config and TSDB in a temporary directory, listening on a free loopback port.
 // Used by the Prometheus API adapter's integration test; the rule-file and Alertmanager options
 // are there for benchmarks that need alerts evaluated by a real server.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./postgres";
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN || "/usr/bin/prometheus";
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN || "/usr/bin/promtool";
 
 export interface ScrapeTarget {
   job: string;
@@ -40,6 +41,10 @@ export interface StartTestPrometheusOptions {
   readyTimeoutMs?: number;
   /** Default "1h": tests never need more, and a small head block keeps start-up quick. */
   retention?: string;
+  /** Listen on this loopback port instead of a free one the harness picks. */
+  port?: number;
+  /** Run `promtool check config` on the generated files first and refuse to start if it fails. */
+  checkConfig?: boolean;
 }
 
 export interface TestPrometheus {
@@ -48,6 +53,8 @@ export interface TestPrometheus {
   port: number;
   dir: string;
   configPath: string;
+  /** What `promtool check config` printed, when `checkConfig` was set. */
+  checkOutput?: string;
   /** Everything Prometheus wrote to stdout/stderr so far (for failure messages). */
   log(): string;
   /** Polls /api/v1/targets until every active target reports health "up". */
@@ -91,6 +98,14 @@ export function buildPrometheusConfig(opts: StartTestPrometheusOptions, ruleFile
   return config;
 }
 
+/** `promtool check config` on a prometheus.yml (which also checks the rule files it names). */
+export function checkPrometheusConfig(configPath: string): { ok: boolean; output: string } {
+  if (!existsSync(PROMTOOL_BIN)) throw new Error(`promtool not found at ${PROMTOOL_BIN}: install the Debian package "prometheus", or set PROMTOOL_BIN.`);
+  const r = spawnSync(PROMTOOL_BIN, ["check", "config", configPath], { encoding: "utf8", timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
+}
+
 export async function startTestPrometheus(opts: StartTestPrometheusOptions): Promise<TestPrometheus> {
   if (!existsSync(PROMETHEUS_BIN)) {
     throw new Error(
@@ -107,7 +122,17 @@ export async function startTestPrometheus(opts: StartTestPrometheusOptions): Pro
   const configPath = path.join(dir, "prometheus.yml");
   writeFileSync(configPath, JSON.stringify(buildPrometheusConfig(opts, ruleFilePaths), null, 2));
 
-  const port = await freePort();
+  let checkOutput: string | undefined;
+  if (opts.checkConfig) {
+    const r = checkPrometheusConfig(configPath);
+    if (!r.ok) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`promtool check config refused the generated configuration:\n${r.output}`);
+    }
+    checkOutput = r.output;
+  }
+
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logPath = path.join(dir, "prometheus.log");
   const logFd = openSync(logPath, "a");
@@ -191,6 +216,7 @@ export async function startTestPrometheus(opts: StartTestPrometheusOptions): Pro
     port,
     dir,
     configPath,
+    checkOutput,
     log,
     stop,
     async reload() {

@@ -7,15 +7,20 @@ import type { Fleet } from "../../lib/sim";
 import { percentile } from "./proc";
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-export const CHROMIUM_PATH = process.env.BENCH_CHROMIUM || "/usr/bin/chromium";
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || process.env.BENCH_CHROMIUM || "/usr/bin/chromium";
 
 /** The finding the change produces, in the lane it belongs to. */
 export const WATCHDOG_SELECTOR = '[data-lane="SEV2"] [data-rule="integrity_watchdog"]';
 export const WATCHDOG_BOT = "alpha-bot";
 
-/** Pauses (true) or resumes (false) trading on the bot as its integrity watchdog would. */
-export function setWatchdog(fleet: Fleet, paused: boolean): void {
-  const bot = fleet.tradingBot(WATCHDOG_BOT);
+/**
+ * Pauses (true) or resumes (false) trading on the bot as its integrity watchdog would. Both the
+ * health document's `reconciliationIntegrityWatchdogTriggered` (what Watchfloor's rule reads) and
+ * the `reconciliation_integrity_watchdog_triggered` gauge on /metrics (what a Prometheus rule
+ * reads) follow this state.
+ */
+export function setWatchdog(fleet: Fleet, paused: boolean, botName = WATCHDOG_BOT): void {
+  const bot = fleet.tradingBot(botName);
   const w = bot.watchdog;
   w.paused = paused;
   w.source = paused ? "parity_watchdog" : null;

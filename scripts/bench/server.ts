@@ -8,10 +8,12 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { openDatabase } from "../../lib/db/client";
 import { createUser } from "../../lib/users/service";
+import { createShareLink } from "../../lib/share/service";
 import type { Actor } from "../../lib/auth/roles";
 import { loadSimFleetConfig, startFleet, type Fleet } from "../../lib/sim";
 
 export const BENCH_USER = { username: "bench-viewer", password: "bench-viewer-pass-123456" };
+export const BENCH_COMMANDER = { username: "bench-commander", password: "bench-commander-pass-123456" };
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -50,6 +52,8 @@ export interface BenchServer {
   serverPid: () => number[];
   pollIntervalMs: number;
   cookie: string;
+  /** Path of a whole-board share link a commander created (`/status/<token>`), for the status view. */
+  statusPath: string;
   stop(): Promise<void>;
 }
 
@@ -118,6 +122,10 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
   const h = await openDatabase({ dataDir });
   const system: Actor = { id: "system", username: "system:bench", displayName: "bench", role: "admin" };
   await createUser(h.db, system, { username: BENCH_USER.username, displayName: "Bench Viewer", password: BENCH_USER.password, role: "viewer" });
+  // The status view needs a share link, which only a commander may create: through the service,
+  // as the share page would, before the server opens the database.
+  const commander = await createUser(h.db, system, { username: BENCH_COMMANDER.username, displayName: "Bench Commander", password: BENCH_COMMANDER.password, role: "commander" });
+  const share = await createShareLink({ db: h.db, config: { share: { defaultHours: 24, maxHours: 24 * 7 } } }, { id: commander.id, username: commander.username, displayName: commander.displayName, role: "commander" }, { scope: "board", label: "bench status view", hours: 24 });
   await h.close();
 
   const fleet = await startFleet({ config: loadSimFleetConfig(path.join(o.root, "config/sim-fleet.yaml")), seed: o.seed, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1" });
@@ -177,7 +185,7 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
   try {
     await waitReady(`${baseUrl}/api/health/ready`, 60_000);
     const cookie = await signIn(baseUrl, BENCH_USER.username, BENCH_USER.password);
-    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, stop };
+    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, statusPath: `/status/${share.token}`, stop };
   } catch (err) {
     console.error(log.join("").slice(-4000));
     await stop();

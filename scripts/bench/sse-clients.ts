@@ -1,6 +1,7 @@
 // A separate process holding N live board streams (/api/stream) open on loopback, as N signed-in
 // viewers would. Started by the viewers benchmark with: url, cookie, count (argv); reports over IPC.
 import http from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const [url, cookie, countArg, marker] = process.argv.slice(2);
 const count = Number(countArg);
@@ -26,6 +27,9 @@ let stopping = false;
 const requests: http.ClientRequest[] = [];
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 const needle = `"ruleId":"${marker}"`;
+// How late this process's own event loop ran: receipts are timestamped here, so a busy client
+// adds its own delay to every delivery figure.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 function error(kind: string) {
   errors[kind] = (errors[kind] ?? 0) + 1;
@@ -108,8 +112,10 @@ async function main() {
     await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => connect()));
   }
   process.send!({ type: "connected", connected, errors, seconds: (Date.now() - t0) / 1000 });
+  loopDelay.enable();
   process.on("message", (msg: { type: string }) => {
-    if (msg.type === "report") {
+    if (msg.type === "window") loopDelay.reset();
+    else if (msg.type === "report") {
       process.send!({
         type: "report",
         connected,
@@ -117,6 +123,7 @@ async function main() {
         closedEarly,
         errors,
         fanout,
+        loopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e5) / 10, max: Math.round(loopDelay.max / 1e5) / 10 },
         groups: [...groups.values()].map((g) => ({ generatedAt: g.generatedAt, present: g.present, receipts: g.receipts })),
       });
     } else if (msg.type === "stop") {

@@ -25,6 +25,10 @@ export interface ViewerResult {
   /** Change made at the source → received by each client (includes waiting for the next poll). */
   changeToClientMs: { changes: number; missed: number; p50: number; p99: number; max: number };
   serverCpuPercentOfOneCore: number;
+  /** The SSE client process's CPU over the same window: near 100 means the client, not the server, limits the figures. */
+  clientCpuPercentOfOneCore: number;
+  /** The client process's event-loop delay over the window (it timestamps receipts, so this adds to them). */
+  clientLoopDelayMs: { p99: number; max: number };
   serverRssMiB: { start: number; peak: number; end: number };
   polls: PollRate;
   baselinePolls: PollRate;
@@ -61,6 +65,7 @@ interface Report {
   closedEarly: number;
   errors: Record<string, number>;
   fanout: [number, number][];
+  loopDelayMs: { p99: number; max: number };
   groups: { generatedAt: number; present: boolean; receipts: number[] }[];
 }
 
@@ -79,7 +84,8 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
     });
   try {
     setWatchdog(o.fleet, false);
-    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(180_000);
+    // Connecting goes in batches of 50; allow for the count.
+    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(60_000 + o.viewers * 30);
     // Settle: every client has its first snapshot and the server is past the connection burst.
     await new Promise((r) => setTimeout(r, 3000));
     const pids = o.serverPids();
@@ -87,8 +93,11 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
     let rssPeak = rssStart;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(pids))), 500);
     const cpu0 = cpuSeconds(pids);
+    const clientPids = child.pid ? [child.pid] : [];
+    const clientCpu0 = cpuSeconds(clientPids);
     const stats0 = snapshotStats(o.fleet);
     const t0 = Date.now();
+    child.send({ type: "window" });
     const changes: { at: number; present: boolean }[] = [];
     for (let i = 0; i < o.changes; i++) {
       await new Promise((r) => setTimeout(r, o.pollIntervalMs + Math.random() * o.pollIntervalMs));
@@ -99,6 +108,7 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
     await new Promise((r) => setTimeout(r, o.pollIntervalMs * 2 + 1000));
     const seconds = (Date.now() - t0) / 1000;
     const cpu = cpuSeconds(pids) - cpu0;
+    const clientCpu = cpuSeconds(clientPids) - clientCpu0;
     const polls = pollRate(o.fleet, stats0, seconds, o.pollIntervalMs);
     clearInterval(sampler);
     const rssEnd = rssMiB(pids);
@@ -129,6 +139,8 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
       deliveryMs: { p50: percentile(inWindow, 50), p99: percentile(inWindow, 99), max: percentile(inWindow, 100) },
       changeToClientMs: { changes: changes.length, missed, p50: percentile(toClient, 50), p99: percentile(toClient, 99), max: percentile(toClient, 100) },
       serverCpuPercentOfOneCore: Math.round((cpu / seconds) * 1000) / 10,
+      clientCpuPercentOfOneCore: Math.round((clientCpu / seconds) * 1000) / 10,
+      clientLoopDelayMs: rep.loopDelayMs,
       serverRssMiB: { start: Math.round(rssStart), peak: Math.round(rssPeak), end: Math.round(rssEnd) },
       polls,
       baselinePolls: o.baseline,
