@@ -52,7 +52,8 @@ async function simAdmin(method: string, p: string, body?: unknown) {
 const controlCalls = (): number => fleet.requestStats("spot-exchange").byPath[CALL_PATH] ?? 0;
 
 test.beforeAll(async () => {
-  test.setTimeout(90_000);
+  // Adding the user runs the CLI (tsx, the embedded database, migrations): slow on a loaded machine.
+  test.setTimeout(180_000);
   fleet = await startTestFleet({ clock: { speed: 1 } });
   dir = mkdtempSync(path.join(tmpdir(), "watchfloor-crash-e2e-"));
   env = consoleEnv(fleet, dir, {
@@ -75,7 +76,7 @@ test.afterAll(async () => {
 });
 
 test("kill -9 mid control call: after restart the request is outcome unknown, nothing acknowledged is lost, the chain verifies", async ({ browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const base = inst!.base;
   // Relative paths (the server action helper's) go to this console, not the shared e2e server.
   const context = await browser.newContext({ baseURL: inst!.base });
@@ -83,7 +84,7 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
   const stamp = Date.now() % 1_000_000;
   try {
     await signInWithForm(page, USER.username, USER.password, base);
-    await expect(page.getByTitle("Your role")).toHaveText("commander");
+    await expect(page.getByTitle("Your role")).toHaveText("commander", { timeout: 30_000 });
     const control = (on: "on" | "off", ticketId: string, idempotencyKey: string) =>
       callAction(context.request, "/controls", "executeControlAction", { target: "spot-exchange", control: "conflation", "p.on": on, reason: "crash drill for the reliability suite", ticketId, idempotencyKey }, { Origin: base });
     const request = context.request;

@@ -32,7 +32,8 @@ async function samplesSince(at: number): Promise<number> {
 }
 
 test.beforeAll(async () => {
-  test.setTimeout(90_000);
+  // Adding the user runs the CLI (tsx, the embedded database, migrations): slow on a loaded machine.
+  test.setTimeout(180_000);
   pg = await startTestPostgres();
   fleet = await startTestFleet({ clock: { speed: 1 }, admin: false });
   dir = mkdtempSync(path.join(tmpdir(), "watchfloor-dbloss-e2e-"));
@@ -50,7 +51,7 @@ test.afterAll(async () => {
 });
 
 test("PostgreSQL stops: readiness 503 with the reason, the board says degraded; it comes back: everything recovers without a restart", async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const base = inst!.base;
   const ready = `${base}/api/health/ready`;
   const live = page.getByTitle("Receiving live updates");
@@ -59,7 +60,7 @@ test("PostgreSQL stops: readiness 503 with the reason, the board says degraded; 
   const systems = fleet.systems.length;
 
   await signInWithForm(page, USER.username, USER.password, base);
-  await expect(page.getByTitle("Your role")).toHaveText("viewer");
+  await expect(page.getByTitle("Your role")).toHaveText("viewer", { timeout: 30_000 });
   await page.goto(`${base}/`);
   await expect(live).toBeVisible();
   await expect(fresh).toHaveCount(systems, { timeout: 15_000 });
