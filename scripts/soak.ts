@@ -11,12 +11,13 @@
 // Not part of `npm test` (too long); run it before a release.
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { and, eq, like, sql } from "drizzle-orm";
 import { openDatabase } from "../lib/db/client";
 import { reports } from "../lib/db/schema";
 import { buildIfNeeded, startBenchServer, type BenchServer } from "./bench/server";
-import { percentile, rssMiB } from "./bench/proc";
+import { cpuSeconds, percentile, rssMiB } from "./bench/proc";
 
 interface Options {
   minutes: number;
@@ -278,11 +279,17 @@ async function main() {
   let cycle: Awaited<ReturnType<typeof startScenarioCycle>> | undefined;
   let probes: ReturnType<typeof startProbes> | undefined;
   let sse: SseReport | undefined;
-  const t0 = Date.now();
+  let t0 = Date.now();
+  let cpuPercent = NaN;
+  let cpu0 = 0;
+  const load0 = loadavg()[0]!;
   const durationMs = o.minutes * 60_000;
   try {
     viewers = await startViewers(srv, o.viewers);
     console.log(`  ${viewers.hello.connected}/${o.viewers} viewers connected in ${viewers.hello.seconds.toFixed(1)} s`);
+    // The clock (duration, warm-up, memory trend) starts once the viewers are connected.
+    t0 = Date.now();
+    cpu0 = cpuSeconds(srv.serverPid());
     cycle = await startScenarioCycle(srv.fleet.adminUrl!, o.scenarioEverySeconds * 1000, tally);
     ingest = startIngest(srv, token, run, o.linesPerSecond, tally);
     probes = startProbes(srv, tally);
@@ -298,6 +305,7 @@ async function main() {
       }
     }
     clearInterval(sampler);
+    cpuPercent = Math.round(((cpuSeconds(srv.serverPid()) - cpu0) / ((Date.now() - t0) / 1000)) * 100);
     probes.stop();
     await ingest.stop();
     sse = await viewers.report();
@@ -361,6 +369,9 @@ async function main() {
   ];
 
   console.log(`\nSoak summary (${minutesRun.toFixed(1)} min, ${o.viewers} viewers, ${o.linesPerSecond} lines/s)`);
+  // Context for reading a failure: a server short of CPU because the machine is busy (a high load
+  // average, the server well under one core) is not the same finding as a server at full core.
+  console.log(`  server CPU ${cpuPercent}% of one core; machine load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${availableParallelism()} cores)`);
   console.log("  responses:", JSON.stringify(Object.fromEntries([...tally.byStatus].sort())));
   console.log(`  board events delivered to viewers: ${sse?.fanout.length ?? 0} (generated → received p50 ${percentile(sse?.fanout.map(([, d]) => d) ?? [], 50)} ms)`);
   console.log(`  RSS samples (min → MiB): ${rss.filter((_, i) => i % 12 === 0).map(([t, v]) => `${t.toFixed(1)}→${v.toFixed(0)}`).join(" ")}`);
