@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
-import { stringify } from "yaml";
 import { freePort, startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
 import { startTestFleet } from "../lib/sim/testing";
 import type { Fleet } from "../lib/sim";
+import { addUser, consoleEnv, killGroup, sleep, startInstance, waitFor, waitReady, waitUntil, type Instance } from "./console-process";
 import { signInWithForm } from "./support";
 
 // The same production build against a real PostgreSQL 15 via DATABASE_URL: migrations run at
@@ -18,13 +16,6 @@ import { signInWithForm } from "./support";
 
 const POLL_MS = 1000;
 
-interface Instance {
-  name: "A" | "B";
-  base: string;
-  proc: ChildProcess;
-  output: string;
-}
-
 let pg: TestPostgres;
 let fleet: Fleet;
 let dir: string;
@@ -33,49 +24,6 @@ let B: Instance;
 let BASE = "";
 /** When the readiness test brought PostgreSQL back (0 if it did not run). */
 let dbBackAt = 0;
-
-async function waitFor(url: string, status: number, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      if (r.status === status) return r;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function waitUntil(what: string, fn: () => boolean, timeoutMs: number, detail?: () => unknown) {
-  const until = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function startInstance(name: Instance["name"], port: number, env: NodeJS.ProcessEnv): Instance {
-  const base = `http://localhost:${port}`;
-  // Its own process group, so the whole tree (npx → next) can be stopped or killed.
-  const proc = spawn("npx", ["next", "start", "-p", String(port)], { env: { ...env, NEXTAUTH_URL: base }, stdio: "pipe", detached: true });
-  const inst: Instance = { name, base, proc, output: "" };
-  proc.stdout!.on("data", (b: Buffer) => (inst.output += b.toString()));
-  proc.stderr!.on("data", (b: Buffer) => (inst.output += b.toString()));
-  return inst;
-}
-
-function killGroup(inst: Instance | undefined, signal: NodeJS.Signals) {
-  if (!inst?.proc.pid) return;
-  try {
-    process.kill(-inst.proc.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
 
 // ---------------------------------------------------------------- board viewers over SSE
 
@@ -197,43 +145,14 @@ test.beforeAll(async () => {
   // A simulated fleet at real time for the instances to poll (its own, so no other spec's scenarios interfere).
   fleet = await startTestFleet({ clock: { speed: 1 }, admin: false });
   dir = mkdtempSync(path.join(tmpdir(), "watchfloor-pg-e2e-"));
-  const fleetEnv: Record<string, string> = {};
-  const targets = fleet.systems.map((s) => {
-    const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-    fleetEnv[tokenEnv] = s.credential;
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: tokenEnv } };
-  });
-  writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: POLL_MS, timeoutMs: 800 }, targets }));
   const [portA, portB] = [await freePort(), await freePort()];
   BASE = `http://localhost:${portA}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production" as const,
-    NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: pg.url,
-    // One secret for both instances, as behind a load balancer.
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    WATCHFLOOR_FLEET_CONFIG: path.join(dir, "fleet.yaml"),
-    ...fleetEnv,
-  };
-  // Users are created with the CLI, against the same database, before the servers start.
-  const add = spawn("npx", ["tsx", "--conditions=react-server", "scripts/users.ts", "add", "pg-commander", "--role", "commander", "--password", "pg-commander-password"], { env, stdio: "pipe" });
-  let addOutput = "";
-  add.stdout!.on("data", (b: Buffer) => (addOutput += b.toString()));
-  add.stderr!.on("data", (b: Buffer) => (addOutput += b.toString()));
-  const code = await new Promise<number | null>((resolve) => add.on("exit", resolve));
-  expect(code, addOutput).toBe(0);
+  const env = consoleEnv(fleet, dir, { pollIntervalMs: POLL_MS, timeoutMs: 800, database: { url: pg.url } });
+  await addUser(env, "pg-commander", "commander", "pg-commander-password");
   A = startInstance("A", portA, env);
   B = startInstance("B", portB, env);
-  await Promise.all(
-    [A, B].map((inst) =>
-      waitFor(`${inst.base}/api/health/ready`, 200).catch((err: Error) => {
-        throw new Error(`${inst.name}: ${err.message}\nserver output:\n${inst.output.slice(-3000)}`);
-      }),
-    ),
-  );
+  await Promise.all([A, B].map((inst) => waitReady(inst)));
 });
-
 test.afterAll(async () => {
   killGroup(A, "SIGTERM");
   killGroup(B, "SIGTERM");

@@ -36,6 +36,9 @@ export async function bootOrExit(): Promise<void> {
   try {
     loadStartupConfig();
     await getDatabase();
+    // Before anything else can start a call: requests a previous process left mid-call.
+    const { startControlRecovery } = await import("./controls/api");
+    await startControlRecovery();
     if (env().WATCHFLOOR_COLLECTOR !== "off") {
       const { startCollector } = await import("./collector/start");
       await startCollector();

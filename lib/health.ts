@@ -5,6 +5,8 @@ import { migrationsApplied } from "./db/client";
 
 export interface Readiness {
   status: "ok" | "unavailable";
+  /** Why the console is not ready, in one line (absent when ready). */
+  reason?: string;
   database: { kind?: "pglite" | "postgres"; reachable: boolean; migrated?: boolean; detail?: string };
 }
 
@@ -23,10 +25,12 @@ export async function checkReadiness(): Promise<Readiness> {
     await withTimeout(handle.db.execute(sql`select 1`), "database");
     const m = await withTimeout(migrationsApplied(handle), "database");
     if (!m.ok) {
-      return { status: "unavailable", database: { kind: handle.kind, reachable: true, migrated: false, detail: `${m.applied} of ${m.expected} migrations applied` } };
+      const detail = `${m.applied} of ${m.expected} migrations applied`;
+      return { status: "unavailable", reason: `database not migrated: ${detail}`, database: { kind: handle.kind, reachable: true, migrated: false, detail } };
     }
     return { status: "ok", database: { kind: handle.kind, reachable: true, migrated: true } };
   } catch (err) {
-    return { status: "unavailable", database: { reachable: false, detail: err instanceof Error ? err.message : String(err) } };
+    const detail = err instanceof Error ? err.message : String(err);
+    return { status: "unavailable", reason: `database unreachable: ${detail}`, database: { reachable: false, detail } };
   }
 }

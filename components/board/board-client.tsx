@@ -20,7 +20,8 @@ function laneOf(f: BoardFinding): (typeof LANES)[number]["key"] {
   return f.state === "unknown" ? "unknown" : f.severity;
 }
 
-function StatusPill({ status }: { status: LiveStatus }) {
+function StatusPill({ status, degraded }: { status: LiveStatus; degraded: boolean }) {
+  if (degraded) return <Badge tone="sev1" title="The console cannot build a current board"><span aria-hidden="true">✕</span> degraded</Badge>;
   if (status.state === "live") return <Badge tone="ok" title="Receiving live updates"><span aria-hidden="true">●</span> live</Badge>;
   if (status.state === "reconnecting") return <Badge tone="sev2" title="The live stream dropped; polling until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>;
   return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {new Date(status.since).toISOString().slice(11, 19)} UTC</Badge>;
@@ -51,6 +52,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
   // The snapshot is at most a few seconds old when live; when not live, say how old it is.
   const snapshotAge = now - board.generatedAt;
   const stale = status.state !== "live" && snapshotAge > 10_000;
+  const degraded = board.degraded;
 
   useEffect(() => {
     document.title = `${sev1 ? `(${sev1} SEV1) ` : ""}Board · Watchfloor`;
@@ -70,7 +72,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
   return (
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
-        <StatusPill status={status} />
+        <StatusPill status={status} degraded={Boolean(degraded)} />
         <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
         {typeof Notification !== "undefined" ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
@@ -79,7 +81,12 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
           </button>
         ) : null}
       </div>
-      {stale ? (
+      {degraded ? (
+        <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+          Console degraded — data not current since {new Date(degraded.since).toISOString().slice(11, 19)} UTC: {degraded.reason}. What is shown below is the last
+          known state, {relative(snapshotAge)} old; do not read it as current.
+        </p>
+      ) : stale ? (
         <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
           This board is {relative(snapshotAge)} old and not updating. Do not read it as current.
         </p>

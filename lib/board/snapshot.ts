@@ -33,6 +33,11 @@ export interface BoardSnapshot {
   systems: SystemTile[];
   findings: BoardFinding[];
   cleared: BoardFinding[];
+  /**
+   * Set when the console cannot build a current board (its database is unreachable or too slow).
+   * The rest of the snapshot is then the last one it could build, with no source shown as fresh.
+   */
+  degraded?: { reason: string; since: number };
 }
 
 const SEVERITY_ORDER = { SEV1: 0, SEV2: 1, SEV3: 2 } as const;
@@ -84,5 +89,27 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     })),
     findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id) })),
     cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
+  };
+}
+
+/**
+ * The board to show while a current one cannot be built: the last good snapshot (or the configured
+ * systems with no data), marked degraded, with every fresh source shown as stale, since nothing in it
+ * is current any more. Findings stay as last known: hiding an open SEV1 would be worse than an old one.
+ */
+export function degradedSnapshot(
+  last: BoardSnapshot | null,
+  input: { reason: string; since: number; collector: string; systems: Array<Pick<SystemTile, "name" | "label" | "kind" | "simulated">> },
+): BoardSnapshot {
+  const systems: SystemTile[] = last
+    ? last.systems.map((s) => ({ ...s, freshness: s.freshness === "ok" ? "stale" : s.freshness }))
+    : input.systems.map((s) => ({ ...s, freshness: "no_data" }));
+  return {
+    generatedAt: last?.generatedAt ?? input.since,
+    collector: input.collector,
+    systems,
+    findings: last?.findings ?? [],
+    cleared: last?.cleared ?? [],
+    degraded: { reason: input.reason, since: input.since },
   };
 }

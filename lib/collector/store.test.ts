@@ -24,4 +24,14 @@ describe("telemetry store", () => {
     expect(st.addReports([r])).toHaveLength(0);
     expect(st.reportsFor("f", "RECONCILIATION_REPORT")).toHaveLength(1);
   });
+
+  it("keeps each system's reports in time order, whatever order they arrive in", () => {
+    const st = new TelemetryStore();
+    const r = (system: string, id: string, observedAt: number) => ({ system, kind: "RECONCILIATION_REPORT", id, fields: {}, observedAt });
+    st.addReports([r("f", "a", 10), r("f", "b", 20), r("g", "x", 5)]);
+    st.addReports([r("f", "c", 15), r("f", "d", 30)]);
+    st.addReports([r("g", "y", 6)]);
+    expect(st.reportsFor("f").map((x) => x.id)).toEqual(["a", "c", "b", "d"]);
+    expect(st.reportsFor("g").map((x) => x.id)).toEqual(["x", "y"]);
+  });
 });

@@ -66,6 +66,9 @@ export class TelemetryStore {
   /** Adds reports not seen before (by system and id); returns the new ones. */
   addReports(reports: Report[]): Report[] {
     const fresh: Report[] = [];
+    // Lists stay sorted by time; only one that received an out-of-order report is sorted again
+    // (sorting every list on every batch cost O(n log n) per ingest request on a long window).
+    const unsorted = new Set<Report[]>();
     for (const r of reports) {
       let seen = this.seenReportIds.get(r.system);
       if (!seen) this.seenReportIds.set(r.system, (seen = new Set()));
@@ -73,10 +76,12 @@ export class TelemetryStore {
       seen.add(r.id);
       let list = this.reports.get(r.system);
       if (!list) this.reports.set(r.system, (list = []));
+      const last = list[list.length - 1];
+      if (last && r.observedAt < last.observedAt) unsorted.add(list);
       list.push(r);
       fresh.push(r);
     }
-    for (const list of this.reports.values()) list.sort((a, b) => a.observedAt - b.observedAt);
+    for (const list of unsorted) list.sort((a, b) => a.observedAt - b.observedAt);
     return fresh;
   }
 

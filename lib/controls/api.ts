@@ -1,10 +1,9 @@
 import "server-only";
-import { getDb } from "../db";
+import { getDatabase, getDb } from "../db";
 import { getFleetConfig } from "../boot";
 import { readNamedSecret } from "../env";
 import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
 import type { FleetConfig } from "../config/fleet";
-import type { Db } from "../db/client";
 import { DEFAULT_SETTINGS, controlsFor, minRoleFor, type ControlSettings } from "./catalog";
 import { choicesOf } from "./state";
 import { readTargetState } from "./target-client";
@@ -43,14 +42,34 @@ export async function resendUnknownControl(actor: Actor | null, requestId: unkno
   return svc.resendUnknownControl(await deps(), actor, requestId);
 }
 
+/** How often a console on PostgreSQL looks for calls another (dead) instance left without an outcome. */
+const RECOVERY_EVERY_MS = 15_000;
+
 /**
  * Start-up hook (lib/boot.ts): requests left without an outcome by a crash become
- * `outcome unknown` (or `failed` when the call was never made), audited. Returns how many.
+ * `outcome unknown` (or `failed` when the call was never made), audited.
+ *
+ * With the embedded database this process is the only one that can have made a call, so every
+ * request still `executing` at start-up was left by a process that died: all are swept at once.
+ * With PostgreSQL another instance may be mid-call right now, so only requests untouched for
+ * longer than any call may take are swept, at start-up and then periodically (which also catches
+ * a crashed instance that is never restarted).
  */
-export async function recoverInterruptedControls(db?: Db): Promise<number> {
-  const marked = await svc.recoverInterruptedControls(db ?? (await getDb()));
-  if (marked.length) console.warn(`[watchfloor] ${marked.length} control request(s) had no outcome after a restart; marked for review on /controls`);
-  return marked.length;
+export async function startControlRecovery(): Promise<void> {
+  const handle = await getDatabase();
+  const config = getFleetConfig();
+  const longestCallMs = Math.max(5000, ...config.targets.map((t) => svc.callTimeoutFor(config, t)));
+  const olderThanMs = Math.max(30_000, 2 * longestCallMs);
+  const sweep = async (age: number) => {
+    try {
+      const marked = await svc.recoverInterruptedControls(handle.db, { olderThanMs: age });
+      if (marked.length) console.warn(`[watchfloor] ${marked.length} control request(s) had no outcome after a restart; marked for review on /controls`);
+    } catch (err) {
+      console.error("[watchfloor] control recovery sweep failed:", (err as Error).message);
+    }
+  };
+  await sweep(handle.kind === "pglite" ? 0 : olderThanMs);
+  if (handle.kind === "postgres") setInterval(() => void sweep(olderThanMs), RECOVERY_EVERY_MS).unref();
 }
 
 export interface ControlsScreenTarget {

@@ -92,8 +92,12 @@ function settingsOf(deps: ControlDeps): ControlSettings {
 function nowOf(deps: ControlDeps): Date {
   return new Date(Math.floor((deps.now?.() ?? new Date()).getTime()));
 }
+/** How long a control call to `t` may take before it counts as outcome unknown. */
+export function callTimeoutFor(config: FleetConfig, t: TargetConfig): number {
+  return Math.max(t.timeoutMs ?? config.defaults.timeoutMs, 5000);
+}
 function timeoutFor(deps: ControlDeps, t: TargetConfig): number {
-  return deps.callTimeoutMs ?? Math.max(t.timeoutMs ?? deps.config.defaults.timeoutMs, 5000);
+  return deps.callTimeoutMs ?? callTimeoutFor(deps.config, t);
 }
 function access(deps: ControlDeps, t: TargetConfig, timeoutMs = timeoutFor(deps, t)): TargetAccess {
   return { target: t, token: t.credentials.bearerTokenEnv ? deps.secret(t.credentials.bearerTokenEnv) : undefined, timeoutMs };

@@ -1,6 +1,7 @@
 import "server-only";
+import { getFleetConfig } from "../boot";
 import { getRuntime, type RuntimeEvent } from "../collector/runtime";
-import { buildBoardSnapshot } from "../board/snapshot";
+import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
 
 // One board snapshot per change, serialised once and pushed to every open stream. Rebuilt when
@@ -8,6 +9,19 @@ import { LiveHub, sseEvent } from "./hub";
 // stay current.
 
 const REFRESH_MS = 5000;
+/** A build that takes longer than this (a database that hangs rather than refuses) counts as failed. */
+const BUILD_TIMEOUT_MS = 4000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      timer.unref?.();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 export class BoardFeed {
   readonly hub = new LiveHub();
@@ -16,6 +30,9 @@ export class BoardFeed {
   private again = false;
   private timer?: NodeJS.Timeout;
   private attached = false;
+  /** The last snapshot built from current data, and since when building one has failed. */
+  private lastGood: BoardSnapshot | null = null;
+  private failingSince: number | null = null;
   broadcasts = 0;
 
   private attach() {
@@ -47,17 +64,34 @@ export class BoardFeed {
       return this.building;
     }
     this.building = (async () => {
+      let json: string;
       try {
-        const json = JSON.stringify(await buildBoardSnapshot());
-        if (json !== this.json) {
-          this.json = json;
-          if (this.hub.size) {
-            this.broadcasts++;
-            this.hub.broadcast(sseEvent("board", json));
-          }
-        }
+        const snap = await withTimeout(buildBoardSnapshot(), BUILD_TIMEOUT_MS);
+        this.lastGood = snap;
+        if (this.failingSince !== null) console.warn("[board-feed] the board is current again");
+        this.failingSince = null;
+        json = JSON.stringify(snap);
       } catch (err) {
-        console.error("[board-feed] snapshot failed:", (err as Error).message);
+        // Viewers must learn that what they see is no longer current (a stream that keeps pinging
+        // with the last good board would read as live and healthy): send a degraded board instead.
+        const message = (err as Error).message;
+        if (this.failingSince === null) console.error("[board-feed] snapshot failed:", message);
+        this.failingSince ??= Date.now();
+        json = JSON.stringify(
+          degradedSnapshot(this.lastGood, {
+            reason: `the console cannot read its database (${message.slice(0, 200)})`,
+            since: this.failingSince,
+            collector: getRuntime()?.role ?? "not running",
+            systems: getFleetConfig().targets.map((t) => ({ name: t.name, label: t.label ?? t.name, kind: t.kind, simulated: t.simulated })),
+          }),
+        );
+      }
+      if (json !== this.json) {
+        this.json = json;
+        if (this.hub.size) {
+          this.broadcasts++;
+          this.hub.broadcast(sseEvent("board", json));
+        }
       }
       return this.json;
     })().finally(() => {

@@ -54,6 +54,10 @@ export interface BenchServer {
   cookie: string;
   /** Path of a whole-board share link a commander created (`/status/<token>`), for the status view. */
   statusPath: string;
+  /** The embedded database's directory (removed by stop()). */
+  dataDir: string;
+  /** Stops the server only (the fleet keeps running, the data stays): e.g. to read the database afterwards. */
+  stopServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -117,7 +121,14 @@ export async function signIn(baseUrl: string, username: string, password: string
   return `${session}=${jar.get(session)}`;
 }
 
-export async function startBenchServer(o: { root: string; port: number; pollIntervalMs: number; seed: number }): Promise<BenchServer> {
+export async function startBenchServer(o: {
+  root: string;
+  port: number;
+  pollIntervalMs: number;
+  seed: number;
+  /** A bearer token for /api/ingest, given to the fleet's futures bots (their reports). */
+  ingestToken?: string;
+}): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
   const h = await openDatabase({ dataDir });
   const system: Actor = { id: "system", username: "system:bench", displayName: "bench", role: "admin" };
@@ -133,7 +144,8 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: o.pollIntervalMs, credentials: { bearerTokenEnv: tokenEnv } };
+    const ingest = o.ingestToken && s.kind === "futures-bot" ? { ingestTokenEnv: "BENCH_INGEST_TOKEN" } : {};
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: o.pollIntervalMs, credentials: { bearerTokenEnv: tokenEnv, ...ingest } };
   });
   const fleetFile = path.join(dataDir, "fleet.yaml");
   writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) }, targets }));
@@ -149,6 +161,7 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
     WATCHFLOOR_FLEET_CONFIG: fleetFile,
     SIGNIN_MAX_FAILURES: "50",
     ...fleetEnv,
+    ...(o.ingestToken ? { BENCH_INGEST_TOKEN: o.ingestToken } : {}),
   };
   delete env.DATABASE_URL;
   delete env.OIDC_ISSUER;
@@ -167,7 +180,7 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
   server.on("exit", () => {
     exited = true;
   });
-  const stop = async () => {
+  const stopServer = async () => {
     if (!exited && server.pid) {
       for (const pid of descendants(server.pid).reverse()) {
         try {
@@ -179,13 +192,16 @@ export async function startBenchServer(o: { root: string; port: number; pollInte
       await Promise.race([new Promise((r) => server.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
       if (!exited) server.kill("SIGKILL");
     }
+  };
+  const stop = async () => {
+    await stopServer();
     await fleet.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitReady(`${baseUrl}/api/health/ready`, 60_000);
     const cookie = await signIn(baseUrl, BENCH_USER.username, BENCH_USER.password);
-    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, statusPath: `/status/${share.token}`, stop };
+    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, statusPath: `/status/${share.token}`, dataDir, stopServer, stop };
   } catch (err) {
     console.error(log.join("").slice(-4000));
     await stop();
