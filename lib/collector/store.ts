@@ -29,6 +29,8 @@ export function seriesKey(s: Pick<Sample, "system" | "entity" | "metric" | "labe
 export class TelemetryStore {
   private readonly series = new Map<string, Series>();
   private readonly bySystemMetric = new Map<string, Set<string>>();
+  /** Series per system: rules such as telemetry-dark read one system's series on every evaluation. */
+  private readonly bySystem = new Map<string, Map<string, Series>>();
   private readonly reports = new Map<string, Report[]>();
   private readonly seenReportIds = new Map<string, Set<string>>();
 
@@ -51,6 +53,9 @@ export class TelemetryStore {
         let set = this.bySystemMetric.get(idx);
         if (!set) this.bySystemMetric.set(idx, (set = new Set()));
         set.add(key);
+        let own = this.bySystem.get(s.system);
+        if (!own) this.bySystem.set(s.system, (own = new Map()));
+        own.set(key, ser);
       }
       const last = ser.points[ser.points.length - 1];
       if (last && s.observedAt < last.t) continue; // out of order: ignore older values
@@ -66,6 +71,7 @@ export class TelemetryStore {
   /** Adds reports not seen before (by system and id); returns the new ones. */
   addReports(reports: Report[]): Report[] {
     const fresh: Report[] = [];
+    const touched = new Set<Report[]>();
     for (const r of reports) {
       let seen = this.seenReportIds.get(r.system);
       if (!seen) this.seenReportIds.set(r.system, (seen = new Set()));
@@ -74,9 +80,11 @@ export class TelemetryStore {
       let list = this.reports.get(r.system);
       if (!list) this.reports.set(r.system, (list = []));
       list.push(r);
+      touched.add(list);
       fresh.push(r);
     }
-    for (const list of this.reports.values()) list.sort((a, b) => a.observedAt - b.observedAt);
+    // Only lists that grew can be out of order; the others were sorted when they last grew.
+    for (const list of touched) list.sort((a, b) => a.observedAt - b.observedAt);
     return fresh;
   }
 
@@ -105,8 +113,9 @@ export class TelemetryStore {
   }
 
   allSeries(system?: string): Series[] {
-    const all = [...this.series.values()];
-    return system === undefined ? all : all.filter((s) => s.system === system);
+    if (system === undefined) return [...this.series.values()];
+    const own = this.bySystem.get(system);
+    return own ? [...own.values()] : [];
   }
 
   /** Drops points and reports older than the window. */
@@ -117,6 +126,7 @@ export class TelemetryStore {
       if (i === -1) {
         this.series.delete(key);
         this.bySystemMetric.get(`${s.system}|${s.metric}`)?.delete(key);
+        this.bySystem.get(s.system)?.delete(key);
       } else if (i > 0) s.points.splice(0, i);
     }
     for (const [system, list] of this.reports) {
