@@ -98,7 +98,9 @@ export class CollectorRuntime {
     });
     const board = new BoardEngine({ collector, store: this.store, db: this.o.db, onChange: (version) => this.publish({ type: "board", version, at: Date.now() }) });
     collector.events.on("change", (e: CollectorEvent) => {
-      board.schedule();
+      // Only the target the event is about needs its rules evaluated now; the board's own tick
+      // evaluates every target each second.
+      board.schedule(e.system);
       // Sample ticks are frequent and only matter locally (the board engine); share the rest.
       if (e.type === "samples") this.events.emit("change", e);
       else this.publish(e);
@@ -130,7 +132,7 @@ export class CollectorRuntime {
     const bySystem = new Map<string, Report[]>();
     for (const r of fresh) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r]);
     for (const [system, list] of bySystem) this.publish({ type: "reports", system, reports: list, at: Date.now() });
-    this.board?.schedule();
+    if (bySystem.size) this.board?.schedule(bySystem.keys());
   }
 
   /** Tells every instance that something viewers see changed (e.g. an acknowledgement). */
