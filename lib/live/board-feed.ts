@@ -1,4 +1,5 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { getRuntime, type RuntimeEvent } from "../collector/runtime";
 import { buildBoardSnapshot } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
@@ -12,6 +13,7 @@ const REFRESH_MS = 5000;
 export class BoardFeed {
   readonly hub = new LiveHub();
   private json = "";
+  private etag = "";
   private building: Promise<string> | null = null;
   private again = false;
   private timer?: NodeJS.Timeout;
@@ -51,6 +53,7 @@ export class BoardFeed {
         const json = JSON.stringify(await buildBoardSnapshot());
         if (json !== this.json) {
           this.json = json;
+          this.etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
           if (this.hub.size) {
             this.broadcasts++;
             this.hub.broadcast(sseEvent("board", json));
@@ -74,6 +77,12 @@ export class BoardFeed {
   async current(): Promise<string> {
     this.attach();
     return this.json || (await this.rebuild());
+  }
+
+  /** The latest snapshot with an entity tag that changes whenever its JSON does. */
+  async currentWithTag(): Promise<{ json: string; etag: string }> {
+    const json = await this.current();
+    return { json, etag: this.etag };
   }
 }
 
