@@ -6,7 +6,8 @@ import type { Db } from "../db/client";
 import type { Report, SystemKind } from "../telemetry/model";
 import type { Poller } from "../telemetry/sources/types";
 import { Collector, type CollectorEvent } from "./collector";
-import { DbHistorySink, rollupAndPrune } from "./history";
+import { rollupAndPrune } from "./history";
+import { BatchedHistorySink } from "./history-batch";
 import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
 import { TelemetryStore } from "./store";
 import { BoardEngine } from "../board/engine";
@@ -44,6 +45,7 @@ export class CollectorRuntime {
   private lock?: PostgresLeaderLock;
   private bus?: PostgresChangeBus;
   private retention?: NodeJS.Timeout;
+  private sink?: BatchedHistorySink;
 
   constructor(private readonly o: RuntimeOptions) {
     this.instanceId = o.instanceId ?? `watchfloor-${randomUUID().slice(0, 8)}`;
@@ -87,7 +89,8 @@ export class CollectorRuntime {
   private lead() {
     if (this.collector) return;
     this.role = "leader";
-    const sink = new DbHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
+    const sink = new BatchedHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
+    this.sink = sink;
     const collector = new Collector({
       config: this.o.config,
       pollerFor: this.o.pollerFor,
@@ -119,6 +122,9 @@ export class CollectorRuntime {
   private follow(reason: string) {
     this.collector?.stop();
     this.collector = null;
+    // The new leader writes from now on; statuses buffered here would only overwrite its newer ones.
+    void this.sink?.close({ flush: false });
+    this.sink = undefined;
     this.board?.stop();
     this.board = null;
     if (this.retention) clearInterval(this.retention);
@@ -143,6 +149,8 @@ export class CollectorRuntime {
   async stop(): Promise<void> {
     this.collector?.stop();
     this.collector = null;
+    await this.sink?.close({ flush: true }).catch(() => {});
+    this.sink = undefined;
     this.board?.stop();
     this.board = null;
     if (this.retention) clearInterval(this.retention);
