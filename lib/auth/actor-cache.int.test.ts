@@ -35,7 +35,7 @@ beforeAll(async () => {
   // Inserted directly: a password (a bcrypt hash) plays no part here.
   const [u] = await h.db.insert(users).values({ username: "cached-viewer", displayName: "Cached Viewer", role: "viewer" }).returning();
   userId = u!.id;
-});
+}, 300_000); // opening the embedded database can take a minute on a loaded machine
 afterAll(async () => {
   await h?.close();
 });

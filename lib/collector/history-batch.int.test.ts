@@ -11,7 +11,7 @@ import { BatchedHistorySink } from "./history-batch";
 let h: DbHandle;
 beforeAll(async () => {
   h = await openDatabase({ dataDir: "memory://" });
-});
+}, 300_000); // opening the embedded database can take a minute on a loaded machine
 afterAll(async () => {
   await h?.close();
 });
