@@ -100,7 +100,7 @@ export interface ActorRow {
 
 export interface ResolveDeps {
   /** Verifies and decrypts the session token: its claims, or null when it is not valid. */
-  verify(token: string): Promise<{ uid?: unknown; sid?: unknown; exp?: unknown } | null>;
+  verify(token: string): Promise<Record<string, unknown> | null>;
   /** The user if it exists and is active, else undefined. */
   activeUser(id: string): Promise<ActorRow | undefined>;
   cache: VerifiedSessionCache;
