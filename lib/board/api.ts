@@ -9,6 +9,12 @@ export async function getBoardJson(actor: Actor | null): Promise<string> {
   return getBoardFeed().current();
 }
 
+/** The same, with an entity tag, for the polling endpoint's conditional requests. */
+export async function getBoardJsonWithTag(actor: Actor | null): Promise<{ json: string; etag: string }> {
+  requireRole(actor, "viewer");
+  return getBoardFeed().currentWithTag();
+}
+
 export async function getBoard(actor: Actor | null): Promise<BoardSnapshot> {
   return JSON.parse(await getBoardJson(actor)) as BoardSnapshot;
 }

@@ -34,6 +34,9 @@ export class BoardEngine {
   private running = false;
   private evaluating = false;
   private pending = false;
+  /** Targets changed since the last evaluation, or every target (dirtyAll). */
+  private dirty = new Set<string>();
+  private dirtyAll = false;
   private readonly now: () => number;
 
   constructor(private readonly o: BoardEngineOptions) {
@@ -53,8 +56,20 @@ export class BoardEngine {
     if (this.ticker) clearInterval(this.ticker);
   }
 
-  /** Asks for an evaluation soon; many changes within the debounce window cost one evaluation. */
-  schedule() {
+  /**
+   * Asks for an evaluation soon; many changes within the debounce window cost one evaluation.
+   * With `systems`, only those targets changed and only their rules are evaluated; without, every
+   * target is (the tick: windows and escalation clocks move with time for all of them).
+   */
+  schedule(systems?: string | Iterable<string>) {
+    if (!this.running) return;
+    if (systems === undefined) this.dirtyAll = true;
+    else if (typeof systems === "string") this.dirty.add(systems);
+    else for (const s of systems) this.dirty.add(s);
+    this.arm();
+  }
+
+  private arm() {
     if (!this.running || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -69,21 +84,30 @@ export class BoardEngine {
       return [];
     }
     this.evaluating = true;
+    // Which targets to evaluate: the changed ones, or all of them on the tick (and when nothing
+    // was marked, e.g. a direct call).
+    const only = this.dirtyAll || this.dirty.size === 0 ? null : this.dirty;
+    this.dirty = new Set();
+    this.dirtyAll = false;
     try {
       const now = this.now();
       const started = performance.now();
+      const allTargets = this.o.collector.targetsForRules();
+      const targets = only ? allTargets.filter((t) => only.has(t.name)) : allTargets;
+      const evaluated = new Set(targets.map((t) => t.name));
       const current = evaluateRules({
         now,
         history: this.o.store,
         freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
-        targets: this.o.collector.targetsForRules(),
+        targets,
       }, RULES);
-      const { findings, transitions } = trackFindings(this.findings, current, now);
+      const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;
+      const { findings: tracked, transitions } = trackFindings(previous, current, now);
       const changed = current.filter((f) => {
         const prev = this.findings.get(f.id);
         return f.state !== "ok" && (!prev || prev.summary !== f.summary || prev.severity !== f.severity || prev.escalationDueAt !== f.escalationDueAt);
       });
-      this.findings = new Map(findings.map((f) => [f.id, f] as const));
+      this.findings = mergeBySystem(allTargets, this.findings, tracked, evaluated);
       for (const t of transitions) {
         if (t.to === "ok" && t.from !== null && t.from !== "ok") this.cleared.set(t.findingId, t.at);
         else if (t.to !== "ok") this.cleared.delete(t.findingId);
@@ -93,7 +117,7 @@ export class BoardEngine {
       this.lastEvaluationMs = performance.now() - started;
       if (transitions.length || changed.length) {
         this.version++;
-        await this.persist(transitions);
+        await this.persist(tracked, transitions);
         this.o.onChange(this.version);
       }
       return transitions;
@@ -104,14 +128,15 @@ export class BoardEngine {
       this.evaluating = false;
       if (this.pending) {
         this.pending = false;
-        this.schedule();
+        this.arm();
       }
     }
   }
 
-  private async persist(transitions: Transition[]) {
+  /** Stores the findings just evaluated that are not ok or changed state, and the transitions. */
+  private async persist(evaluated: readonly Finding[], transitions: Transition[]) {
     const touched = new Set(transitions.map((t) => t.findingId));
-    const rows = [...this.findings.values()].filter((f) => f.state !== "ok" || touched.has(f.id));
+    const rows = evaluated.filter((f) => f.state !== "ok" || touched.has(f.id));
     const db = this.o.db;
     try {
       await db.transaction(async (tx) => {
@@ -133,4 +158,23 @@ export class BoardEngine {
       console.error("[board] persisting findings failed:", (err as Error).message);
     }
   }
+}
+
+/**
+ * The findings after evaluating some targets: the new ones for those targets, the previous ones
+ * for the rest, in target order (so the board's order does not depend on which targets changed).
+ */
+function mergeBySystem(targets: readonly { name: string }[], previous: ReadonlyMap<string, Finding>, tracked: readonly Finding[], evaluated: ReadonlySet<string>): Map<string, Finding> {
+  const bySystem = new Map<string, Finding[]>();
+  const add = (f: Finding) => {
+    let list = bySystem.get(f.system);
+    if (!list) bySystem.set(f.system, (list = []));
+    list.push(f);
+  };
+  for (const f of previous.values()) if (!evaluated.has(f.system)) add(f);
+  for (const f of tracked) add(f);
+  const out = new Map<string, Finding>();
+  for (const t of targets) for (const f of bySystem.get(t.name) ?? []) out.set(f.id, f);
+  for (const list of bySystem.values()) for (const f of list) if (!out.has(f.id)) out.set(f.id, f);
+  return out;
 }

@@ -71,6 +71,9 @@ export interface CollectorOptions {
   userAgent?: string;
 }
 
+/** How often the recent window is pruned at most (see pruneStore). */
+const PRUNE_EVERY_MS = 1000;
+
 interface TargetRuntime {
   target: TargetConfig;
   intervalMs: number;
@@ -94,6 +97,7 @@ export class Collector {
   private ticker?: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly random: () => number;
+  private lastPruneAt = -Infinity;
 
   constructor(private readonly o: CollectorOptions) {
     this.store = o.store ?? new TelemetryStore();
@@ -175,9 +179,10 @@ export class Collector {
       }
       const fresh = this.store.addReports(outcome.reports);
       if (fresh.length) this.events.emit("change", { type: "reports", system: name, reports: fresh, at: done } satisfies CollectorEvent);
-      this.store.prune(done);
+      this.pruneStore(done);
       await this.persist(rt, outcome.samples, fresh);
-      this.checkFreshness();
+      // Only this target's state changed; the others age with time and the ticker watches them.
+      this.checkTargetFreshness(rt, this.now());
     } finally {
       rt.inFlight = false;
     }
@@ -203,15 +208,28 @@ export class Collector {
     }
   }
 
+  /**
+   * Drops points older than the store's window. Pruning walks every series, so with many targets
+   * it runs at most once per PRUNE_EVERY_MS rather than after every poll; the window is over an
+   * hour, so a second more or less of old points changes no rule.
+   */
+  private pruneStore(now: number) {
+    if (now >= this.lastPruneAt && now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    this.store.prune(now);
+  }
+
   private checkFreshness() {
     const now = this.now();
-    for (const rt of this.targets.values()) {
-      const f = this.freshnessOfTarget(rt, now);
-      if (f !== rt.lastFreshness) {
-        const previous = rt.lastFreshness;
-        rt.lastFreshness = f;
-        this.events.emit("change", { type: "freshness", system: rt.target.name, freshness: f, previous, at: now } satisfies CollectorEvent);
-      }
+    for (const rt of this.targets.values()) this.checkTargetFreshness(rt, now);
+  }
+
+  private checkTargetFreshness(rt: TargetRuntime, now: number) {
+    const f = this.freshnessOfTarget(rt, now);
+    if (f !== rt.lastFreshness) {
+      const previous = rt.lastFreshness;
+      rt.lastFreshness = f;
+      this.events.emit("change", { type: "freshness", system: rt.target.name, freshness: f, previous, at: now } satisfies CollectorEvent);
     }
   }
 

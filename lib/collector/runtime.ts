@@ -6,7 +6,8 @@ import type { Db } from "../db/client";
 import type { Report, SystemKind } from "../telemetry/model";
 import type { Poller } from "../telemetry/sources/types";
 import { Collector, type CollectorEvent } from "./collector";
-import { DbHistorySink, rollupAndPrune } from "./history";
+import { rollupAndPrune } from "./history";
+import { BatchedHistorySink } from "./history-batch";
 import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
 import { TelemetryStore } from "./store";
 import { BoardEngine } from "../board/engine";
@@ -44,6 +45,7 @@ export class CollectorRuntime {
   private lock?: PostgresLeaderLock;
   private bus?: PostgresChangeBus;
   private retention?: NodeJS.Timeout;
+  private sink?: BatchedHistorySink;
 
   constructor(private readonly o: RuntimeOptions) {
     this.instanceId = o.instanceId ?? `watchfloor-${randomUUID().slice(0, 8)}`;
@@ -87,7 +89,8 @@ export class CollectorRuntime {
   private lead() {
     if (this.collector) return;
     this.role = "leader";
-    const sink = new DbHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
+    const sink = new BatchedHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
+    this.sink = sink;
     const collector = new Collector({
       config: this.o.config,
       pollerFor: this.o.pollerFor,
@@ -98,7 +101,9 @@ export class CollectorRuntime {
     });
     const board = new BoardEngine({ collector, store: this.store, db: this.o.db, onChange: (version) => this.publish({ type: "board", version, at: Date.now() }) });
     collector.events.on("change", (e: CollectorEvent) => {
-      board.schedule();
+      // Only the target the event is about needs its rules evaluated now; the board's own tick
+      // evaluates every target each second.
+      board.schedule(e.system);
       // Sample ticks are frequent and only matter locally (the board engine); share the rest.
       if (e.type === "samples") this.events.emit("change", e);
       else this.publish(e);
@@ -117,6 +122,9 @@ export class CollectorRuntime {
   private follow(reason: string) {
     this.collector?.stop();
     this.collector = null;
+    // The new leader writes from now on; statuses buffered here would only overwrite its newer ones.
+    void this.sink?.close({ flush: false });
+    this.sink = undefined;
     this.board?.stop();
     this.board = null;
     if (this.retention) clearInterval(this.retention);
@@ -130,7 +138,7 @@ export class CollectorRuntime {
     const bySystem = new Map<string, Report[]>();
     for (const r of fresh) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r]);
     for (const [system, list] of bySystem) this.publish({ type: "reports", system, reports: list, at: Date.now() });
-    this.board?.schedule();
+    if (bySystem.size) this.board?.schedule(bySystem.keys());
   }
 
   /** Tells every instance that something viewers see changed (e.g. an acknowledgement). */
@@ -141,6 +149,8 @@ export class CollectorRuntime {
   async stop(): Promise<void> {
     this.collector?.stop();
     this.collector = null;
+    await this.sink?.close({ flush: true }).catch(() => {});
+    this.sink = undefined;
     this.board?.stop();
     this.board = null;
     if (this.retention) clearInterval(this.retention);

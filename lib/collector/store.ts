@@ -29,6 +29,8 @@ export function seriesKey(s: Pick<Sample, "system" | "entity" | "metric" | "labe
 export class TelemetryStore {
   private readonly series = new Map<string, Series>();
   private readonly bySystemMetric = new Map<string, Set<string>>();
+  /** Series per system: rules such as telemetry-dark read one system's series on every evaluation. */
+  private readonly bySystem = new Map<string, Map<string, Series>>();
   private readonly reports = new Map<string, Report[]>();
   private readonly seenReportIds = new Map<string, Set<string>>();
 
@@ -51,6 +53,9 @@ export class TelemetryStore {
         let set = this.bySystemMetric.get(idx);
         if (!set) this.bySystemMetric.set(idx, (set = new Set()));
         set.add(key);
+        let own = this.bySystem.get(s.system);
+        if (!own) this.bySystem.set(s.system, (own = new Map()));
+        own.set(key, ser);
       }
       const last = ser.points[ser.points.length - 1];
       if (last && s.observedAt < last.t) continue; // out of order: ignore older values
@@ -110,8 +115,9 @@ export class TelemetryStore {
   }
 
   allSeries(system?: string): Series[] {
-    const all = [...this.series.values()];
-    return system === undefined ? all : all.filter((s) => s.system === system);
+    if (system === undefined) return [...this.series.values()];
+    const own = this.bySystem.get(system);
+    return own ? [...own.values()] : [];
   }
 
   /** Drops points and reports older than the window. */
@@ -122,6 +128,7 @@ export class TelemetryStore {
       if (i === -1) {
         this.series.delete(key);
         this.bySystemMetric.get(`${s.system}|${s.metric}`)?.delete(key);
+        this.bySystem.get(s.system)?.delete(key);
       } else if (i > 0) s.points.splice(0, i);
     }
     for (const [system, list] of this.reports) {

@@ -1,5 +1,6 @@
 import "server-only";
 import { getFleetConfig } from "../boot";
+import { createHash } from "node:crypto";
 import { getRuntime, type RuntimeEvent } from "../collector/runtime";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
@@ -26,6 +27,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export class BoardFeed {
   readonly hub = new LiveHub();
   private json = "";
+  private etag = "";
   private building: Promise<string> | null = null;
   private again = false;
   private timer?: NodeJS.Timeout;
@@ -88,6 +90,7 @@ export class BoardFeed {
       }
       if (json !== this.json) {
         this.json = json;
+        this.etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
         if (this.hub.size) {
           this.broadcasts++;
           this.hub.broadcast(sseEvent("board", json));
@@ -108,6 +111,12 @@ export class BoardFeed {
   async current(): Promise<string> {
     this.attach();
     return this.json || (await this.rebuild());
+  }
+
+  /** The latest snapshot with an entity tag that changes whenever its JSON does. */
+  async currentWithTag(): Promise<{ json: string; etag: string }> {
+    const json = await this.current();
+    return { json, etag: this.etag };
   }
 }
 

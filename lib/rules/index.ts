@@ -27,6 +27,22 @@ export function ruleById(id: string, rules: readonly AnyRule[] = RULES): AnyRule
  * that does not validate is dropped (validateThresholds reports it), the rest still apply.
  */
 export function resolveParams(rule: AnyRule, target: Pick<RuleTarget, "thresholds">): RuleParams {
+  // Validating the overrides costs more than many rules do, and the board evaluates every rule for
+  // every target each second: remember the result per rule and override object (the fleet
+  // config's, which is not changed in place once loaded).
+  const overrides = target.thresholds?.[rule.id];
+  let cache = resolvedParams.get(rule);
+  if (!cache) resolvedParams.set(rule, (cache = { byOverrides: new WeakMap() }));
+  if (overrides === undefined) return (cache.none ??= resolveParamsNow(rule, target));
+  if (typeof overrides !== "object" || overrides === null) return resolveParamsNow(rule, target);
+  let params = cache.byOverrides.get(overrides);
+  if (!params) cache.byOverrides.set(overrides, (params = resolveParamsNow(rule, target)));
+  return params;
+}
+
+const resolvedParams = new WeakMap<AnyRule, { none?: RuleParams; byOverrides: WeakMap<object, RuleParams> }>();
+
+function resolveParamsNow(rule: AnyRule, target: Pick<RuleTarget, "thresholds">): RuleParams {
   const overrides = { ...(target.thresholds[rule.id] ?? {}) };
   for (let attempt = 0; attempt < 8; attempt++) {
     const r = (rule.params as z.ZodType<RuleParams>).safeParse(overrides);

@@ -6,6 +6,7 @@ import type { Db } from "../db/client";
 import { users, type UserRow } from "../db/schema";
 import { appendAudit } from "../audit/log";
 import { ROLES, requireRole, type Actor, type Role } from "../auth/roles";
+import { forgetCachedUser } from "../auth/actor-cache";
 import { Conflict, Invalid, NotFound } from "../errors";
 
 // Local user management. Every function that changes users takes the acting user and checks the
@@ -70,6 +71,7 @@ export async function setUserRole(db: Db, actor: Actor | null, username: string,
     throw new Conflict("You cannot remove your own admin role; ask another admin.");
   }
   const [row] = await db.update(users).set({ role: parsedRole.data, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+  forgetCachedUser(before.id);
   await appendAudit(db, {
     actor,
     action: "user.set_role",
@@ -86,6 +88,7 @@ export async function setUserStatus(db: Db, actor: Actor | null, username: strin
   if (!before) throw new NotFound(`No user named "${username}".`);
   if (before.id === actor.id && status === "disabled") throw new Conflict("You cannot disable yourself.");
   const [row] = await db.update(users).set({ status, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+  forgetCachedUser(before.id);
   await appendAudit(db, { actor, action: status === "disabled" ? "user.disable" : "user.enable", target: `user:${username}`, outcome: "succeeded" });
   return publicUser(row!);
 }
@@ -138,6 +141,7 @@ export async function upsertOidcUser(
       .set({ role: p.role, displayName: p.displayName, email: p.email, lastSignInAt: new Date(), updatedAt: new Date() })
       .where(eq(users.id, bySubject.id))
       .returning();
+    forgetCachedUser(bySubject.id);
     if (bySubject.role !== p.role) {
       await appendAudit(db, { actorName: "oidc", action: "user.set_role", target: `user:${bySubject.username}`, params: { from: bySubject.role, to: p.role, via: "groups claim" }, outcome: "succeeded" });
     }
