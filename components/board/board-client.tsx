@@ -1,12 +1,12 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
-import { FindingCard, relative, type AcknowledgeAction } from "./finding-card";
-import { useNow } from "../charts/use-now";
+import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
+import { FindingCard, type AcknowledgeAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -26,9 +26,37 @@ function StatusPill({ status }: { status: LiveStatus }) {
   return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {new Date(status.since).toISOString().slice(11, 19)} UTC</Badge>;
 }
 
+/** Beyond this, a board that is not live says in red that it is not current. */
+const STALE_MS = 10_000;
+
+/** The board's age; when it is not live and old, a warning not to read it as current. */
+function StaleWarning({ generatedAt, live }: { generatedAt: number; live: boolean }) {
+  const age = useClock() - generatedAt;
+  if (live || age <= STALE_MS) return null;
+  return (
+    <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+      This board is {relative(age)} old and not updating. Do not read it as current.
+    </p>
+  );
+}
+
+const noSubscription = () => () => {};
+/** Whether this browser can show notifications: false on the server and while hydrating, so both render alike. */
+function useCanNotify() {
+  return useSyncExternalStore(noSubscription, () => typeof Notification !== "undefined", () => false);
+}
+
 export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction }) {
+  return (
+    <ClockProvider base={initial.generatedAt}>
+      <Board initial={initial} acknowledge={acknowledge} />
+    </ClockProvider>
+  );
+}
+
+function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction | undefined }) {
   const { board, status } = useLiveBoard(initial);
-  const now = useNow(initial.generatedAt);
+  const canNotify = useCanNotify();
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -48,9 +76,6 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
     (f) => (!system || f.system === system) && (!severity || f.severity === severity) && (!state || f.state === state),
   );
   const sev1 = board.findings.filter((f) => f.severity === "SEV1" && f.state !== "unknown").length;
-  // The snapshot is at most a few seconds old when live; when not live, say how old it is.
-  const snapshotAge = now - board.generatedAt;
-  const stale = status.state !== "live" && snapshotAge > 10_000;
 
   useEffect(() => {
     document.title = `${sev1 ? `(${sev1} SEV1) ` : ""}Board · Watchfloor`;
@@ -71,19 +96,16 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} />
-        <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
-        {typeof Notification !== "undefined" ? (
+        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago · collector {board.collector}</span>
+        {canNotify ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
             {notify ? "SEV1 notifications on" : "Notify me of new SEV1"}
           </button>
         ) : null}
       </div>
-      {stale ? (
-        <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
-          This board is {relative(snapshotAge)} old and not updating. Do not read it as current.
-        </p>
-      ) : null}
+      {/* The snapshot is at most a few seconds old when live; when not live, say how old it is. */}
+      <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} />
 
       <section aria-labelledby="systems-h" className="mb-5">
         <h2 id="systems-h" className="sr-only">Systems</h2>
@@ -101,7 +123,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
                 </span>
                 <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
                   {s.simulated ? <Badge>simulated</Badge> : null}
-                  data {s.lastSuccessAt ? `${relative(now - s.lastSuccessAt)} old` : "never received"}
+                  data {s.lastSuccessAt ? <><Ago at={s.lastSuccessAt} /> old</> : "never received"}
                 </span>
               </button>
             </li>
@@ -154,7 +176,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
                 {items.length === 0 ? (
                   <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
                 ) : (
-                  items.map((f) => <FindingCard key={f.id} f={f} now={now} dataAt={systems.get(f.system)?.lastSuccessAt} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
+                  items.map((f) => <FindingCard key={f.id} f={f} dataAt={systems.get(f.system)?.lastSuccessAt} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
                 )}
               </div>
             </section>
@@ -162,18 +184,26 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
         })}
       </div>
 
-      {board.cleared.length ? (
-        <details className="mt-8 rounded-lg border border-line bg-surface p-3">
-          <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({board.cleared.length})</summary>
-          <ul className="mt-2 space-y-1 text-sm">
-            {board.cleared.map((f) => (
-              <li key={f.id} data-cleared={f.id}>
-                <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
-              </li>
-            ))}
-          </ul>
-        </details>
-      ) : null}
+      {board.cleared.length ? <ClearedList cleared={board.cleared} /> : null}
     </div>
+  );
+}
+
+/** Findings cleared recently, behind a click: the list is built only while it is open. */
+function ClearedList({ cleared }: { cleared: BoardFinding[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="mt-8 rounded-lg border border-line bg-surface p-3" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({cleared.length})</summary>
+      {open ? (
+        <ul className="mt-2 space-y-1 text-sm">
+          {cleared.map((f) => (
+            <li key={f.id} data-cleared={f.id}>
+              <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared <Ago at={f.since} /> ago
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </details>
   );
 }
