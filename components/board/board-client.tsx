@@ -6,7 +6,7 @@ import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
-import { FindingCard, type AcknowledgeAction } from "./finding-card";
+import { FindingCard, SystemDataTimes, type AcknowledgeAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -72,6 +72,7 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
   };
 
   const systems = useMemo(() => new Map(board.systems.map((s) => [s.name, s])), [board.systems]);
+  const dataTimes = useMemo(() => new Map(board.systems.map((s) => [s.name, s.lastSuccessAt])), [board.systems]);
   const visible = board.findings.filter(
     (f) => (!system || f.system === system) && (!severity || f.severity === severity) && (!state || f.state === state),
   );
@@ -162,27 +163,29 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
         ) : null}
       </form>
 
-      <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
-        {LANES.map((lane) => {
-          const items = visible.filter((f) => laneOf(f) === lane.key);
-          return (
-            <section key={lane.key} aria-labelledby={`lane-${lane.key}`} className="min-w-0" data-lane={lane.key}>
-              <h2 id={`lane-${lane.key}`} className="mb-2 flex items-baseline gap-2">
-                <span className={`text-lg font-bold ${lane.key === "SEV1" ? "text-sev1" : lane.key === "SEV2" ? "text-sev2" : lane.key === "SEV3" ? "text-sev3" : "text-unknown"}`}>{lane.title}</span>
-                <span className="text-sm text-muted">{items.length} open</span>
-              </h2>
-              <p className="mb-2 text-xs text-muted">{lane.hint}</p>
-              <div className="space-y-3">
-                {items.length === 0 ? (
-                  <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
-                ) : (
-                  items.map((f) => <FindingCard key={f.id} f={f} dataAt={systems.get(f.system)?.lastSuccessAt} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
-                )}
-              </div>
-            </section>
-          );
-        })}
-      </div>
+      <SystemDataTimes.Provider value={dataTimes}>
+        <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
+          {LANES.map((lane) => {
+            const items = visible.filter((f) => laneOf(f) === lane.key);
+            return (
+              <section key={lane.key} aria-labelledby={`lane-${lane.key}`} className="min-w-0" data-lane={lane.key}>
+                <h2 id={`lane-${lane.key}`} className="mb-2 flex items-baseline gap-2">
+                  <span className={`text-lg font-bold ${lane.key === "SEV1" ? "text-sev1" : lane.key === "SEV2" ? "text-sev2" : lane.key === "SEV3" ? "text-sev3" : "text-unknown"}`}>{lane.title}</span>
+                  <span className="text-sm text-muted">{items.length} open</span>
+                </h2>
+                <p className="mb-2 text-xs text-muted">{lane.hint}</p>
+                <div className="space-y-3">
+                  {items.length === 0 ? (
+                    <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
+                  ) : (
+                    items.map((f) => <FindingCard key={f.id} f={f} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
+                  )}
+                </div>
+              </section>
+            );
+          })}
+        </div>
+      </SystemDataTimes.Provider>
 
       {board.cleared.length ? <ClearedList cleared={board.cleared} /> : null}
     </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { memo, useState, useTransition } from "react";
+import { createContext, memo, useContext, useState, useTransition } from "react";
 import type { BoardFinding } from "@/lib/board/snapshot";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
 import type { ActionResult } from "@/lib/errors";
@@ -31,11 +31,35 @@ function Escalation({ due, escalation }: { due: number; escalation?: string }) {
   );
 }
 
+/** When each system's data last arrived, by system name: read by the data-age text on the cards. */
+export const SystemDataTimes = createContext<ReadonlyMap<string, number | undefined>>(new Map());
+
+/** "12 s" since the finding's system last delivered data, or "unknown". */
+function DataAge({ system }: { system: string }) {
+  const at = useContext(SystemDataTimes).get(system);
+  return at ? <Ago at={at} /> : <>unknown</>;
+}
+
+type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: AcknowledgeAction | undefined };
+
 /**
- * One finding on the board. Memoised: the ages inside tick on their own, so a card renders again
- * only when its finding, its source's data time or the acknowledge action changes.
+ * Whether a card would look the same. Each evaluation cycle stamps every finding with a new
+ * `lastEvaluated`, which the card does not show; comparing without it keeps unchanged cards from
+ * rendering again on every snapshot.
  */
-export const FindingCard = memo(function FindingCard({ f, dataAt, simulated, acknowledge }: { f: BoardFinding; dataAt?: number; simulated: boolean; acknowledge?: AcknowledgeAction }) {
+function sameCard(a: CardProps, b: CardProps): boolean {
+  if (a.simulated !== b.simulated || a.acknowledge !== b.acknowledge) return false;
+  if (a.f === b.f) return true;
+  const { lastEvaluated: _a, ...fa } = a.f;
+  const { lastEvaluated: _b, ...fb } = b.f;
+  return JSON.stringify(fa) === JSON.stringify(fb);
+}
+
+/**
+ * One finding on the board. Memoised: its ages tick on their own and its data age reads
+ * SystemDataTimes, so a card renders again only when what it shows changes.
+ */
+export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge }: CardProps) {
   const [pending, start] = useTransition();
   const [error, setError] = useState<string>();
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
@@ -64,7 +88,7 @@ export const FindingCard = memo(function FindingCard({ f, dataAt, simulated, ack
         </dl>
       ) : null}
       <p className="mt-2 text-xs text-muted">
-        Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age {dataAt ? <Ago at={dataAt} /> : "unknown"}
+        Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age <DataAge system={f.system} />
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
@@ -86,4 +110,4 @@ export const FindingCard = memo(function FindingCard({ f, dataAt, simulated, ack
       {error ? <p role="alert" className="mt-2 text-xs text-sev1">{error}</p> : null}
     </article>
   );
-});
+}, sameCard);
