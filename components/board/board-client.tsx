@@ -1,12 +1,12 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
-import { FindingCard, relative, type AcknowledgeAction } from "./finding-card";
-import { useNow } from "../charts/use-now";
+import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
+import { FindingCard, SystemDataTimes, type AcknowledgeAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -27,9 +27,45 @@ function StatusPill({ status, degraded }: { status: LiveStatus; degraded: boolea
   return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {new Date(status.since).toISOString().slice(11, 19)} UTC</Badge>;
 }
 
+/** Beyond this, a board that is not live says in red that it is not current. */
+const STALE_MS = 10_000;
+
+/** The board's age; when the console is degraded, or the board is not live and old, a warning not to read it as current. */
+function StaleWarning({ generatedAt, live, degraded }: { generatedAt: number; live: boolean; degraded: BoardSnapshot["degraded"] }) {
+  const age = useClock() - generatedAt;
+  if (degraded) {
+    return (
+      <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+        Console degraded — data not current since {new Date(degraded.since).toISOString().slice(11, 19)} UTC: {degraded.reason}. What is shown below is the last
+        known state, {relative(age)} old; do not read it as current.
+      </p>
+    );
+  }
+  if (live || age <= STALE_MS) return null;
+  return (
+    <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+      This board is {relative(age)} old and not updating. Do not read it as current.
+    </p>
+  );
+}
+
+const noSubscription = () => () => {};
+/** Whether this browser can show notifications: false on the server and while hydrating, so both render alike. */
+function useCanNotify() {
+  return useSyncExternalStore(noSubscription, () => typeof Notification !== "undefined", () => false);
+}
+
 export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction }) {
+  return (
+    <ClockProvider base={initial.generatedAt}>
+      <Board initial={initial} acknowledge={acknowledge} />
+    </ClockProvider>
+  );
+}
+
+function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction | undefined }) {
   const { board, status } = useLiveBoard(initial);
-  const now = useNow(initial.generatedAt);
+  const canNotify = useCanNotify();
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -45,13 +81,11 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
   };
 
   const systems = useMemo(() => new Map(board.systems.map((s) => [s.name, s])), [board.systems]);
+  const dataTimes = useMemo(() => new Map(board.systems.map((s) => [s.name, s.lastSuccessAt])), [board.systems]);
   const visible = board.findings.filter(
     (f) => (!system || f.system === system) && (!severity || f.severity === severity) && (!state || f.state === state),
   );
   const sev1 = board.findings.filter((f) => f.severity === "SEV1" && f.state !== "unknown").length;
-  // The snapshot is at most a few seconds old when live; when not live, say how old it is.
-  const snapshotAge = now - board.generatedAt;
-  const stale = status.state !== "live" && snapshotAge > 10_000;
   const degraded = board.degraded;
 
   useEffect(() => {
@@ -73,24 +107,16 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} degraded={Boolean(degraded)} />
-        <span className="text-xs text-muted">updated {relative(snapshotAge)} ago · collector {board.collector}</span>
-        {typeof Notification !== "undefined" ? (
+        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago · collector {board.collector}</span>
+        {canNotify ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
             {notify ? "SEV1 notifications on" : "Notify me of new SEV1"}
           </button>
         ) : null}
       </div>
-      {degraded ? (
-        <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
-          Console degraded — data not current since {new Date(degraded.since).toISOString().slice(11, 19)} UTC: {degraded.reason}. What is shown below is the last
-          known state, {relative(snapshotAge)} old; do not read it as current.
-        </p>
-      ) : stale ? (
-        <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
-          This board is {relative(snapshotAge)} old and not updating. Do not read it as current.
-        </p>
-      ) : null}
+      {/* The snapshot is at most a few seconds old when live; when not live, or degraded, say how old it is. */}
+      <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} degraded={degraded} />
 
       <section aria-labelledby="systems-h" className="mb-5">
         <h2 id="systems-h" className="sr-only">Systems</h2>
@@ -108,7 +134,7 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
                 </span>
                 <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
                   {s.simulated ? <Badge>simulated</Badge> : null}
-                  data {s.lastSuccessAt ? `${relative(now - s.lastSuccessAt)} old` : "never received"}
+                  data {s.lastSuccessAt ? <><Ago at={s.lastSuccessAt} /> old</> : "never received"}
                 </span>
               </button>
             </li>
@@ -147,40 +173,50 @@ export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; 
         ) : null}
       </form>
 
-      <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
-        {LANES.map((lane) => {
-          const items = visible.filter((f) => laneOf(f) === lane.key);
-          return (
-            <section key={lane.key} aria-labelledby={`lane-${lane.key}`} className="min-w-0" data-lane={lane.key}>
-              <h2 id={`lane-${lane.key}`} className="mb-2 flex items-baseline gap-2">
-                <span className={`text-lg font-bold ${lane.key === "SEV1" ? "text-sev1" : lane.key === "SEV2" ? "text-sev2" : lane.key === "SEV3" ? "text-sev3" : "text-unknown"}`}>{lane.title}</span>
-                <span className="text-sm text-muted">{items.length} open</span>
-              </h2>
-              <p className="mb-2 text-xs text-muted">{lane.hint}</p>
-              <div className="space-y-3">
-                {items.length === 0 ? (
-                  <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
-                ) : (
-                  items.map((f) => <FindingCard key={f.id} f={f} now={now} dataAt={systems.get(f.system)?.lastSuccessAt} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
-                )}
-              </div>
-            </section>
-          );
-        })}
-      </div>
+      <SystemDataTimes.Provider value={dataTimes}>
+        <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
+          {LANES.map((lane) => {
+            const items = visible.filter((f) => laneOf(f) === lane.key);
+            return (
+              <section key={lane.key} aria-labelledby={`lane-${lane.key}`} className="min-w-0" data-lane={lane.key}>
+                <h2 id={`lane-${lane.key}`} className="mb-2 flex items-baseline gap-2">
+                  <span className={`text-lg font-bold ${lane.key === "SEV1" ? "text-sev1" : lane.key === "SEV2" ? "text-sev2" : lane.key === "SEV3" ? "text-sev3" : "text-unknown"}`}>{lane.title}</span>
+                  <span className="text-sm text-muted">{items.length} open</span>
+                </h2>
+                <p className="mb-2 text-xs text-muted">{lane.hint}</p>
+                <div className="space-y-3">
+                  {items.length === 0 ? (
+                    <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
+                  ) : (
+                    items.map((f) => <FindingCard key={f.id} f={f} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
+                  )}
+                </div>
+              </section>
+            );
+          })}
+        </div>
+      </SystemDataTimes.Provider>
 
-      {board.cleared.length ? (
-        <details className="mt-8 rounded-lg border border-line bg-surface p-3">
-          <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({board.cleared.length})</summary>
-          <ul className="mt-2 space-y-1 text-sm">
-            {board.cleared.map((f) => (
-              <li key={f.id} data-cleared={f.id}>
-                <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared {relative(now - f.since)} ago
-              </li>
-            ))}
-          </ul>
-        </details>
-      ) : null}
+      {board.cleared.length ? <ClearedList cleared={board.cleared} /> : null}
     </div>
+  );
+}
+
+/** Findings cleared recently, behind a click: the list is built only while it is open. */
+function ClearedList({ cleared }: { cleared: BoardFinding[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="mt-8 rounded-lg border border-line bg-surface p-3" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary className="cursor-pointer text-sm font-semibold">Cleared in the last 15 minutes ({cleared.length})</summary>
+      {open ? (
+        <ul className="mt-2 space-y-1 text-sm">
+          {cleared.map((f) => (
+            <li key={f.id} data-cleared={f.id}>
+              <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared <Ago at={f.since} /> ago
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </details>
   );
 }

@@ -1,11 +1,12 @@
 "use client";
 
 import Link from "next/link";
-import { useState, useTransition } from "react";
+import { createContext, memo, useContext, useState, useTransition } from "react";
 import type { BoardFinding } from "@/lib/board/snapshot";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
 import type { ActionResult } from "@/lib/errors";
 import { Badge } from "../ui/badge";
+import { Ago, relative, useClock } from "../ui/clock";
 
 const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | "ok"; icon: string; label: string }> = {
   critical: { tone: "sev1", icon: "▲", label: "critical" },
@@ -14,26 +15,55 @@ const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | 
   ok: { tone: "ok", icon: "✓", label: "cleared" },
 };
 
-export function relative(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d`;
-}
-
 function utc(t: number) {
   return new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
 export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
 
-export function FindingCard({ f, now, dataAt, simulated, acknowledge }: { f: BoardFinding; now: number; dataAt?: number; simulated: boolean; acknowledge?: AcknowledgeAction }) {
+/** "Escalate in 4 min" or "Escalate now", against the page clock. */
+function Escalation({ due, escalation }: { due: number; escalation?: string }) {
+  const left = due - useClock();
+  return (
+    <p className={`mt-1 text-xs font-semibold ${left <= 0 ? "text-sev1" : "text-sev2"}`}>
+      {left <= 0 ? "Escalate now" : `Escalate in ${relative(left)}`}{escalation ? ` — ${escalation}` : ""}
+    </p>
+  );
+}
+
+/** When each system's data last arrived, by system name: read by the data-age text on the cards. */
+export const SystemDataTimes = createContext<ReadonlyMap<string, number | undefined>>(new Map());
+
+/** "12 s" since the finding's system last delivered data, or "unknown". */
+function DataAge({ system }: { system: string }) {
+  const at = useContext(SystemDataTimes).get(system);
+  return at ? <Ago at={at} /> : <>unknown</>;
+}
+
+type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: AcknowledgeAction | undefined };
+
+/**
+ * Whether a card would look the same. Each evaluation cycle stamps every finding with a new
+ * `lastEvaluated`, which the card does not show; comparing without it keeps unchanged cards from
+ * rendering again on every snapshot.
+ */
+function sameCard(a: CardProps, b: CardProps): boolean {
+  if (a.simulated !== b.simulated || a.acknowledge !== b.acknowledge) return false;
+  if (a.f === b.f) return true;
+  const { lastEvaluated: _a, ...fa } = a.f;
+  const { lastEvaluated: _b, ...fb } = b.f;
+  return JSON.stringify(fa) === JSON.stringify(fb);
+}
+
+/**
+ * One finding on the board. Memoised: its ages tick on their own and its data age reads
+ * SystemDataTimes, so a card renders again only when what it shows changes.
+ */
+export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge }: CardProps) {
   const [pending, start] = useTransition();
   const [error, setError] = useState<string>();
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
-  const escalateIn = f.escalationDueAt !== undefined ? f.escalationDueAt - now : undefined;
   return (
     <article aria-labelledby={`f-${f.id}`} className="rounded-lg border border-line bg-surface p-3 shadow-sm" data-finding={f.id} data-rule={f.ruleId}>
       <div className="flex flex-wrap items-center gap-1.5">
@@ -58,13 +88,9 @@ export function FindingCard({ f, now, dataAt, simulated, acknowledge }: { f: Boa
         </dl>
       ) : null}
       <p className="mt-2 text-xs text-muted">
-        Since {relative(now - f.since)} ago ({utc(f.since)}) · data age {dataAt ? `${relative(now - dataAt)}` : "unknown"}
+        Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age <DataAge system={f.system} />
       </p>
-      {escalateIn !== undefined ? (
-        <p className={`mt-1 text-xs font-semibold ${escalateIn <= 0 ? "text-sev1" : "text-sev2"}`}>
-          {escalateIn <= 0 ? "Escalate now" : `Escalate in ${relative(escalateIn)}`}{f.escalation ? ` — ${f.escalation}` : ""}
-        </p>
-      ) : null}
+      {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
         {f.ack ? (
           <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>
@@ -84,4 +110,4 @@ export function FindingCard({ f, now, dataAt, simulated, acknowledge }: { f: Boa
       {error ? <p role="alert" className="mt-2 text-xs text-sev1">{error}</p> : null}
     </article>
   );
-}
+}, sameCard);

@@ -1,15 +1,18 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import type { BoardSnapshot } from "@/lib/board/snapshot";
 
 export type LiveStatus = { state: "live" } | { state: "reconnecting"; attempt: number } | { state: "offline"; since: number };
 
-const BOARD_KEY = ["board"] as const;
+/** How often the board is fetched while the stream is down. */
+const POLL_MS = 5000;
 /** The stream pings every HEARTBEAT_MS (app/api/stream); this long without a message is a dead connection. */
 const WATCHDOG_MS = 12_000;
+
+/** Stream and poll can both deliver: an answer overtaken by a newer snapshot is dropped. */
+const newest = (next: BoardSnapshot) => (prev: BoardSnapshot) => (next.generatedAt >= prev.generatedAt ? next : prev);
 
 /**
  * The board, kept current by the server-sent event stream. On a broken stream it reconnects with
@@ -17,23 +20,42 @@ const WATCHDOG_MS = 12_000;
  * second) and polls /api/board meanwhile; the status says honestly which of these is happening.
  */
 export function useLiveBoard(initial: BoardSnapshot) {
-  const qc = useQueryClient();
   const router = useRouter();
+  const [board, setBoard] = useState(initial);
+  const [fetchError, setFetchError] = useState<Error | null>(null);
   const [status, setStatus] = useState<LiveStatus>({ state: "reconnecting", attempt: 0 });
   const offlineSince = useRef<number | null>(null);
+  const live = status.state === "live";
 
-  const query = useQuery({
-    queryKey: BOARD_KEY,
-    queryFn: async () => {
-      const res = await fetch("/api/board", { cache: "no-store" });
-      if (res.status === 401) router.push("/signin");
-      if (!res.ok) throw new Error(`board ${res.status}`);
-      return (await res.json()) as BoardSnapshot;
-    },
-    initialData: initial,
-    staleTime: Infinity,
-    refetchInterval: status.state === "live" ? false : 5000,
-  });
+  // While the stream is not live, poll the board (no query library: one URL, nothing to cache).
+  useEffect(() => {
+    if (live) return;
+    let busy = false;
+    let stopped = false;
+    const poll = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const res = await fetch("/api/board", { cache: "no-store" });
+        if (stopped) return;
+        if (res.status === 401) router.push("/signin");
+        if (!res.ok) throw new Error(`board ${res.status}`);
+        const next = (await res.json()) as BoardSnapshot;
+        if (stopped) return;
+        setFetchError(null);
+        setBoard(newest(next));
+      } catch (err) {
+        if (!stopped) setFetchError(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        busy = false;
+      }
+    };
+    const id = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(id);
+    };
+  }, [live, router]);
 
   useEffect(() => {
     let es: EventSource | null = null;
@@ -52,7 +74,7 @@ export function useLiveBoard(initial: BoardSnapshot) {
       });
       es.addEventListener("board", (ev) => {
         lastMessageAt = Date.now();
-        qc.setQueryData(BOARD_KEY, JSON.parse((ev as MessageEvent<string>).data) as BoardSnapshot);
+        setBoard(newest(JSON.parse((ev as MessageEvent<string>).data) as BoardSnapshot));
       });
       es.addEventListener("ping", () => {
         lastMessageAt = Date.now();
@@ -100,7 +122,7 @@ export function useLiveBoard(initial: BoardSnapshot) {
       window.removeEventListener("online", onOnline);
       es?.close();
     };
-  }, [qc, router]);
+  }, [router]);
 
-  return { board: query.data, status, fetchError: query.error };
+  return { board, status, fetchError };
 }

@@ -1,6 +1,5 @@
 "use client";
 
-import { signOut } from "next-auth/react";
 import { useState } from "react";
 
 export function ThemeToggle({ initial }: { initial: "dark" | "light" }) {
@@ -23,7 +22,8 @@ export function ThemeToggle({ initial }: { initial: "dark" | "light" }) {
 
 export function SignOutButton() {
   return (
-    <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })}
+    // next-auth's client is loaded on the click, not with every screen.
+    <button type="button" onClick={async () => (await import("next-auth/react")).signOut({ callbackUrl: "/signin" })}
       className="h-10 rounded-md border border-line px-3 text-sm text-muted hover:text-fg">
       Sign out
     </button>

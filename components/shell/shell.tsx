@@ -22,7 +22,7 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
         <SideNav items={items} />
       </aside>
       <div className="flex min-w-0 flex-col">
-        <header className="sticky top-0 z-20 flex items-center gap-3 border-b border-line bg-surface/95 px-4 py-2 backdrop-blur">
+        <header className="sticky top-0 z-20 flex items-center gap-3 border-b border-line bg-surface px-4 py-2">
           <Link href="/" className="flex items-center gap-2 font-semibold md:hidden" aria-label="Watchfloor home">
             <Logo size={28} />
           </Link>

@@ -1,12 +1,10 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "@/lib/share/status-view";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
-import { relative } from "../board/finding-card";
-import { useNow } from "../charts/use-now";
+import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
 
 // The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
 // checks the token on every request, so a revoked or expired link stops updating within one
@@ -19,12 +17,6 @@ const CYCLE_MS = 10_000;
 
 type Gone = { reason: string; message: string };
 
-class GoneError extends Error {
-  constructor(public readonly gone: Gone) {
-    super(gone.message);
-  }
-}
-
 const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "sev3" | "unknown"; blurb: string }> = [
   { lane: "SEV1", title: "SEV1", tone: "sev1", blurb: "Loss of funds or uncontrolled exposure possible" },
   { lane: "SEV2", title: "SEV2", tone: "sev2", blurb: "Trading degraded, risk controls active" },
@@ -36,39 +28,96 @@ const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unk
 
 const utc = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
 
-export function StatusClient({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+/**
+ * Polls the token's JSON every POLL_MS (also in a background tab) until the link is gone. A plain
+ * interval rather than a query library: this page has one request and nothing to cache, and the
+ * library would be most of its script. A poll that is still in flight is not started twice.
+ */
+function useStatusPoll(token: string, initial: StatusSnapshot) {
+  const [snapshot, setSnapshot] = useState(initial);
   const [offlineSince, setOfflineSince] = useState<number | null>(null);
   const [gone, setGone] = useState<Gone | null>(null);
-  const query = useQuery({
-    queryKey: ["status", token],
-    queryFn: async () => {
-      let res: Response;
+  useEffect(() => {
+    if (gone) return;
+    let busy = false;
+    let stopped = false;
+    const poll = async () => {
+      if (busy) return;
+      busy = true;
       try {
-        res = await fetch(`/api/status/${encodeURIComponent(token)}`, { cache: "no-store" });
-      } catch (err) {
-        setOfflineSince((t) => t ?? Date.now());
-        throw err;
+        let res: Response;
+        try {
+          res = await fetch(`/api/status/${encodeURIComponent(token)}`, { cache: "no-store" });
+        } catch {
+          if (!stopped) setOfflineSince((t) => t ?? Date.now());
+          return;
+        }
+        if (stopped) return;
+        if (res.status === 404 || res.status === 410) {
+          const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
+          if (!stopped) setGone({ reason: body.reason ?? String(res.status), message: body.error ?? "This status link no longer works." });
+          return;
+        }
+        if (!res.ok) {
+          setOfflineSince((t) => t ?? Date.now());
+          return;
+        }
+        let next: StatusSnapshot;
+        try {
+          next = (await res.json()) as StatusSnapshot;
+        } catch {
+          if (!stopped) setOfflineSince((t) => t ?? Date.now());
+          return;
+        }
+        if (stopped) return;
+        setOfflineSince(null);
+        setSnapshot(next);
+      } finally {
+        busy = false;
       }
-      if (res.status === 404 || res.status === 410) {
-        const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
-        const g = { reason: body.reason ?? String(res.status), message: body.error ?? "This status link no longer works." };
-        setGone(g);
-        throw new GoneError(g);
-      }
-      if (!res.ok) {
-        setOfflineSince((t) => t ?? Date.now());
-        throw new Error(`status ${res.status}`);
-      }
-      setOfflineSince(null);
-      return (await res.json()) as StatusSnapshot;
-    },
-    initialData: initial,
-    initialDataUpdatedAt: initial.generatedAt,
-    refetchInterval: gone ? false : POLL_MS,
-    refetchIntervalInBackground: true,
-    retry: false,
-  });
-  const now = useNow(initial.generatedAt);
+    };
+    const id = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(id);
+    };
+  }, [token, gone]);
+  return { snapshot, offlineSince, gone };
+}
+
+/** How current the data is: updated, not current, or offline — never "current" when it is old. */
+function Updated({ generatedAt, offlineSince }: { generatedAt: number; offlineSince: number | null }) {
+  const dataAge = useClock() - generatedAt;
+  return (
+    <p className="text-sm" aria-live="polite" data-updated>
+      {offlineSince !== null ? (
+        <span className="font-semibold text-sev1">Offline since {utc(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {relative(dataAge)} old</span>
+      ) : dataAge > STALE_MS ? (
+        <span className="font-semibold text-sev1">Not current: data is {relative(dataAge)} old</span>
+      ) : (
+        <span className="text-muted">Updated {relative(dataAge)} ago ({utc(generatedAt)})</span>
+      )}
+    </p>
+  );
+}
+
+/** Dims the data while it is old or the page is offline. */
+function Dimmed({ generatedAt, offline, children }: { generatedAt: number; offline: boolean; children: React.ReactNode }) {
+  const age = useClock() - generatedAt;
+  const old = offline || age > STALE_MS;
+  return <div className={old ? "opacity-60" : undefined}>{children}</div>;
+}
+
+export function StatusClient({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+  return (
+    <ClockProvider base={initial.generatedAt}>
+      <StatusView token={token} initial={initial} view={view} />
+    </ClockProvider>
+  );
+}
+
+function StatusView({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+  const { snapshot: s, offlineSince, gone } = useStatusPoll(token, initial);
 
   if (gone) {
     // Everything the page held is dropped: a revoked link shows nothing, not even old data.
@@ -81,10 +130,6 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
     );
   }
 
-  const s = query.data;
-  const dataAge = now - s.generatedAt;
-  const offline = offlineSince !== null;
-  const stale = dataAge > STALE_MS;
   const wall = view === "wall";
   return (
     <main id="main" className={`mx-auto p-3 sm:p-6 ${wall ? "max-w-none text-lg xl:text-2xl" : "max-w-6xl"}`} data-view={view}>
@@ -93,18 +138,10 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
           <h1 className={`font-bold ${wall ? "text-3xl xl:text-5xl" : "text-2xl"}`}>{s.label ?? (s.scope === "incident" ? "Incident status" : "Trading systems status")}</h1>
           <p className="text-sm text-muted">Read-only status shared by the incident commander · link expires {new Date(s.expiresAt).toISOString().replace("T", " ").slice(0, 16)} UTC</p>
         </div>
-        <p className="text-sm" aria-live="polite" data-updated>
-          {offline ? (
-            <span className="font-semibold text-sev1">Offline since {utc(offlineSince!)} — retrying every {POLL_MS / 1000} s; data below is {relative(dataAge)} old</span>
-          ) : stale ? (
-            <span className="font-semibold text-sev1">Not current: data is {relative(dataAge)} old</span>
-          ) : (
-            <span className="text-muted">Updated {relative(dataAge)} ago ({utc(s.generatedAt)})</span>
-          )}
-        </p>
+        <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} />
       </header>
 
-      <div className={offline || stale ? "opacity-60" : undefined}>
+      <Dimmed generatedAt={s.generatedAt} offline={offlineSince !== null}>
         <section aria-labelledby="st-systems" className="mt-4">
           <h2 id="st-systems" className="sr-only">Systems</h2>
           <ul className="flex flex-wrap gap-2">
@@ -113,13 +150,13 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
                 <span className="font-medium">{sys.label}</span>
                 <FreshnessBadge freshness={sys.freshness} />
                 {sys.simulated ? <Badge>simulated</Badge> : null}
-                <span className="text-xs text-muted">{sys.lastSuccessAt ? `data ${relative(now - sys.lastSuccessAt)} old` : "no data yet"}</span>
+                <span className="text-xs text-muted">{sys.lastSuccessAt ? <>data <Ago at={sys.lastSuccessAt} /> old</> : "no data yet"}</span>
               </li>
             ))}
           </ul>
         </section>
 
-        {s.incidents.length ? <Incidents incidents={s.incidents} now={now} wall={wall} /> : null}
+        {s.incidents.length ? <Incidents incidents={s.incidents} wall={wall} /> : null}
 
         {s.controls.length ? (
           <section aria-labelledby="st-controls" className="mt-4">
@@ -127,7 +164,7 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
             <ul className="mt-1 space-y-1 text-sm">
               {s.controls.map((c, i) => (
                 <li key={i} data-status-control>
-                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">({relative(now - c.since)} ago)</span>
+                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">(<Ago at={c.since} /> ago)</span>
                 </li>
               ))}
             </ul>
@@ -144,19 +181,23 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
               <ul className="mt-2 space-y-2">
                 {s.lanes[l.lane].length === 0 ? <li className="rounded-md border border-dashed border-line p-2 text-sm text-muted">Nothing open.</li> : null}
                 {s.lanes[l.lane].map((f) => (
-                  <FindingItem key={f.key} f={f} now={now} />
+                  <FindingItem key={f.key} f={f} />
                 ))}
               </ul>
             </section>
           ))}
         </div>
-      </div>
+      </Dimmed>
     </main>
   );
 }
 
-function FindingItem({ f, now }: { f: StatusFinding; now: number }) {
-  const due = f.escalationDueAt !== undefined ? f.escalationDueAt - now : undefined;
+function EscalationIn({ due }: { due: number }) {
+  const left = due - useClock();
+  return left <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {relative(left)}</>;
+}
+
+function FindingItem({ f }: { f: StatusFinding }) {
   return (
     <li className="rounded-md border border-line bg-surface p-2" data-status-finding={f.key}>
       <p className="text-xs text-muted">
@@ -166,14 +207,14 @@ function FindingItem({ f, now }: { f: StatusFinding; now: number }) {
       <h3 className="font-semibold leading-snug">{f.title}</h3>
       <p className="text-sm">{f.summary}</p>
       <p className="mt-1 text-xs text-muted">
-        Since {utc(f.since)} · data {relative(now - f.evaluatedAt)} old
-        {due !== undefined ? (due <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {relative(due)}</>) : null}
+        Since {utc(f.since)} · data <Ago at={f.evaluatedAt} /> old
+        {f.escalationDueAt !== undefined ? <EscalationIn due={f.escalationDueAt} /> : null}
       </p>
     </li>
   );
 }
 
-function Incidents({ incidents, now, wall }: { incidents: StatusIncident[]; now: number; wall: boolean }) {
+function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boolean }) {
   // On a wallboard with many incidents, show them one at a time, cycling.
   const cycling = wall && incidents.length > 2;
   const [i, setI] = useState(0);
@@ -194,7 +235,7 @@ function Incidents({ incidents, now, wall }: { incidents: StatusIncident[]; now:
             <div className="flex flex-wrap items-center gap-2">
               <Badge tone={inc.severity === "SEV1" ? "sev1" : inc.severity === "SEV2" ? "sev2" : "sev3"}>{inc.severity}</Badge>
               <span className="text-sm font-semibold uppercase">{inc.status}</span>
-              <span className="text-xs text-muted">opened {relative(now - inc.openedAt)} ago</span>
+              <span className="text-xs text-muted">opened <Ago at={inc.openedAt} /> ago</span>
             </div>
             <h3 className={`mt-1 font-semibold ${wall ? "text-xl" : ""}`}>{inc.title}</h3>
             {inc.affected.length ? <p className="text-sm text-muted">Affected: {inc.affected.join(", ")}</p> : null}

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { Providers } from "@/components/providers";
 import { StatusClient } from "@/components/status/status-client";
 import { getStatusForToken } from "@/lib/share/api";
 
@@ -21,9 +20,5 @@ export default async function Page({ params, searchParams }: { params: Promise<{
   const r = await getStatusForToken(token);
   if (!r.ok) notFound();
   const view = sp.view === "wall" ? "wall" : sp.view === "compact" ? "compact" : "auto";
-  return (
-    <Providers>
-      <StatusClient token={token} initial={r.snapshot} view={view} />
-    </Providers>
-  );
+  return <StatusClient token={token} initial={r.snapshot} view={view} />;
 }

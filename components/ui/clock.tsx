@@ -1,0 +1,71 @@
+"use client";
+
+import { createContext, useContext, useSyncExternalStore } from "react";
+
+// One ticking clock per page, read only by the small pieces of text that show an age. A screen
+// that re-rendered itself every second to move "12 s" to "13 s" kept the phone's main thread
+// busy with every card on the board; here one interval notifies the subscribers and React
+// re-renders those leaves only.
+
+/** The board's relative-age format ("12 s", "4 min", "2 h 5 min"), shared with the status view. */
+export function relative(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d`;
+}
+
+let current = 0;
+let timer: ReturnType<typeof setInterval> | undefined;
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void) {
+  listeners.add(listener);
+  if (!timer) {
+    current = Date.now();
+    timer = setInterval(() => {
+      current = Date.now();
+      for (const l of listeners) l();
+    }, 1000);
+  }
+  return () => {
+    listeners.delete(listener);
+    if (!listeners.size && timer) {
+      clearInterval(timer);
+      timer = undefined;
+      current = 0;
+    }
+  };
+}
+
+function getSnapshot() {
+  // Read once and kept until the next tick: React needs the same value on every call in between.
+  if (!current) current = Date.now();
+  return current;
+}
+/** On the server and while hydrating: "not known here", so the page's own time is used instead. */
+const getServerSnapshot = () => 0;
+
+const ClockBase = createContext(0);
+
+/**
+ * The time the page's data was generated: what the server renders ages against, so the first
+ * client render matches the server's HTML before the clock takes over.
+ */
+export function ClockProvider({ base, children }: { base: number; children: React.ReactNode }) {
+  return <ClockBase.Provider value={base}>{children}</ClockBase.Provider>;
+}
+
+/** The current time, to the second; the provider's base time on the server and during hydration. */
+export function useClock(): number {
+  const base = useContext(ClockBase);
+  const now = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
+  return now || base;
+}
+
+/** The age of `at` in the board's format, ticking ("12 s", "4 min"). */
+export function Ago({ at }: { at: number }) {
+  const now = useClock();
+  return <>{relative(now - at)}</>;
+}
