@@ -30,7 +30,7 @@ export default defineConfig({
       name: "phone",
       dependencies: ["setup"],
       // Phone runs what differs on a phone; sign-in, runbook and audit screens are axe-checked at phone width by shell.spec.
-      testIgnore: /oidc|server-action|postgres|ingest|signin|runbooks|audit/,
+      testIgnore: /oidc|server-action|postgres|ingest|signin|runbooks|audit|security\//,
       use: { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent },
     },
   ],

@@ -1,10 +1,11 @@
 import { gzipSync } from "node:zlib";
 import { expect, test } from "@playwright/test";
+import { readSecrets } from "./secrets";
 
 // POST /api/ingest on the production server: token checks, per-line validation, idempotent retries.
-// The e2e server configures INGEST_TOKEN_KRAKEN_FUTURES=e2e for the futures bot.
+// The e2e server gives the futures bot a random ingest token and writes it to e2e/.auth/secrets.json.
 
-const TOKEN = "e2e";
+const TOKEN = readSecrets().ingestToken;
 const lines = (ids: string[]) => ids.map((id) => JSON.stringify({ id, kind: "RECONCILIATION_REPORT", ts: new Date().toISOString(), fields: { orphaned: 1, phantom: 0 } })).join("\n") + "\n";
 
 test.describe("report ingest", () => {
