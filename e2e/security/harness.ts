@@ -200,10 +200,10 @@ export class Ctx {
     return u.username;
   }
   async untickedStep(id: string): Promise<string> {
-    const j = await this.incidentJson(id);
-    const s = j.checklist.find((x) => !x.done);
-    if (!s) throw new Error("the fixture incident's checklist is all ticked");
-    return s.id;
+    const html = (await this.get("admin", `/incidents/${id}`)).text;
+    const step = html.match(/data-step="([^"]+)" data-done="false"/)?.[1];
+    if (!step) throw new Error("the fixture incident's checklist is all ticked");
+    return step;
   }
 
   // Findings
@@ -336,9 +336,9 @@ export class Ctx {
       .slice(1)
       .map((row) => ({
         username: row.match(/font-mono text-xs text-muted">([^<]+)</)?.[1] ?? "",
-        role: row.match(/<option value="(\w+)" selected=""/)?.[1] ?? "",
-        // The status form offers the opposite of the current status.
-        status: row.match(/name="status" value="(\w+)"/)?.[1] === "active" ? "disabled" : "active",
+        // The role select as rendered (the selected option is marked in it) and the status button.
+        role: row.match(/<select[^]*?<\/select>/)?.[0] ?? "",
+        status: row.includes(">Disable<") ? "active" : row.includes(">Enable<") ? "disabled" : "",
       }))
       .filter((u) => u.username);
   }

@@ -165,7 +165,7 @@ export const ACTIONS: ActionEntry[] = [
     changes: true,
     sample: async (ctx) => {
       const u = await ctx.spareUser();
-      return formArgs({ username: u.username, role: u.role === "viewer" ? "responder" : "viewer" });
+      return formArgs({ username: u.username, role: /value="viewer" selected/.test(u.role) ? "responder" : "viewer" });
     },
     probe: async (ctx) => ctx.users(),
   },
