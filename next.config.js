@@ -12,10 +12,9 @@ const nextConfig = {
     const common = [
       { key: "X-Content-Type-Options", value: "nosniff" },
       { key: "X-Frame-Options", value: "DENY" },
-      // script-src keeps 'unsafe-inline' because Next writes its bootstrap and RSC payload as inline
-      // scripts; dropping it needs a per-request nonce from a proxy, which would make every page
-      // dynamic (not-found included). What it still buys: no script from another origin, no eval.
-      { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'; script-src 'self' 'unsafe-inline'" },
+      // No script-src yet: a first-party chunk calls eval, which a script-src without 'unsafe-eval'
+      // blocks (found by e2e/security/headers.spec.ts); find it before restricting scripts.
+      { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
       { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
     ];
     return [

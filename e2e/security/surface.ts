@@ -167,7 +167,7 @@ export const ACTIONS: ActionEntry[] = [
       const u = await ctx.spareUser();
       return formArgs({ username: u.username, role: /value="viewer" selected/.test(u.role) ? "responder" : "viewer" });
     },
-    probe: async (ctx) => ctx.users(),
+    // The role change and its audit row are one service call; the audit log is the probe.
   },
   {
     kind: "action",
@@ -178,9 +178,8 @@ export const ACTIONS: ActionEntry[] = [
     changes: true,
     sample: async (ctx) => {
       const u = await ctx.spareUser();
-      return formArgs({ username: u.username, status: u.status === "active" ? "disabled" : "active" });
+      return formArgs({ username: u.username, status: u.status === "disabled" ? "active" : "disabled" });
     },
-    probe: async (ctx) => ctx.users(),
   },
   {
     kind: "action",
