@@ -17,10 +17,10 @@ const launchOptions = existsSync(chromiumPath)
 // their findings would cross; specs that only read pages or start their own servers run in the
 // "…-pages" projects beside them. Most fleet specs spend their time waiting for scenario timelines
 // and reconciliation cycles, which is when the other lane uses the machine.
-const FLEET_SPECS = /(board|controls|incidents|panels|status)\.spec\.ts$/;
+const FLEET_SPECS = /((board|controls|incidents|panels|status)\.spec\.ts|security\/matrix\.spec\.ts)$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
-// phone width by shell.spec; HTTP-level and multi-server specs run once.
-const PHONE_SKIPS = /(oidc|server-action|postgres|ingest|signin|runbooks|audit|crash|db-loss)\.spec\.ts$/;
+// phone width by shell.spec; HTTP-level, security and multi-server specs run once.
+const PHONE_SKIPS = /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss)\.spec\.ts|security\/.*)$/;
 const desktop = { viewport: { width: 1280, height: 800 } };
 const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent };
 
@@ -38,7 +38,7 @@ export default defineConfig({
   projects: [
     { name: "setup", testMatch: /.*\.setup\.ts/ },
     { name: "desktop", dependencies: ["setup"], workers: 1, testMatch: FLEET_SPECS, use: desktop },
-    { name: "phone", dependencies: ["desktop"], workers: 1, testMatch: FLEET_SPECS, use: phone },
+    { name: "phone", dependencies: ["desktop"], workers: 1, testMatch: FLEET_SPECS, testIgnore: PHONE_SKIPS, use: phone },
     { name: "desktop-pages", dependencies: ["setup"], workers: 1, testIgnore: FLEET_SPECS, use: desktop },
     { name: "phone-pages", dependencies: ["desktop-pages"], workers: 1, testIgnore: [FLEET_SPECS, PHONE_SKIPS], use: phone },
   ],

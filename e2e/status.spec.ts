@@ -1,7 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { LOCAL_USERS } from "./fixtures/users";
-import { callAction } from "./actions";
 import { authFile, expectNoAxeViolations } from "./support";
 
 // The shared status view: a commander creates a link, anyone with it sees a read-only view with
@@ -152,7 +151,9 @@ test.describe("an incident's status link", () => {
 test.describe("a share token opens nothing but the status view", () => {
   test.skip(({ isMobile }) => isMobile, "HTTP-level checks run once (desktop)");
 
-  test("route handlers, console pages and server actions refuse it", async ({ browser, playwright, baseURL }) => {
+  // Route handlers and server actions with a token are cells of the security matrix
+  // (e2e/security/); console pages are checked here.
+  test("console pages refuse it", async ({ browser, playwright, baseURL }) => {
     const { url, page: commander } = await createLink(browser, "token reach check", baseURL!);
     const token = url.split("/status/")[1]!;
     const anon = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
@@ -162,35 +163,23 @@ test.describe("a share token opens nothing but the status view", () => {
       { headers: {}, suffix: `?token=${token}` },
     ];
     for (const w of ways) {
-      for (const path of ["/api/board", "/api/stream", "/api/audit/export?format=ndjson", "/api/incidents/00000000-0000-0000-0000-000000000000/export?format=json"]) {
-        const r = await anon.get(`${path}${path.includes("?") ? w.suffix.replace("?", "&") : w.suffix}`, { headers: w.headers, maxRedirects: 0 });
-        expect([401, 403], `${path} ${JSON.stringify(w.headers)}`).toContain(r.status());
-      }
       for (const path of ["/", "/share", "/controls", "/audit"]) {
         const r = await anon.get(`${path}${w.suffix}`, { headers: w.headers, maxRedirects: 0 });
         const html = r.status() === 200 ? await r.text() : "";
         expect(r.status() !== 200 || !html.includes('aria-label="Create a share link"'), `${path} must not open with a token`).toBe(true);
         if (r.status() === 200) expect(html).not.toContain("Severity board</h1>");
       }
-      const action = await callAction(anon, "/share", "createShareLinkAction", { scope: "board", label: "made with a token" }, w.headers);
-      expect(await action.text()).not.toContain('"ok":true');
     }
-    // Nothing was created with the token: only the commander's own link is listed.
-    await commander.goto("/share");
-    await expect(commander.locator("tr[data-share-link]").filter({ hasText: "made with a token" })).toHaveCount(0);
     // The status view still works with it (so the refusals above are about the token's reach).
     expect((await anon.get(`/api/status/${token}`)).status()).toBe(200);
     await commander.context().close();
   });
 
-  test("viewers cannot see or make share links", async ({ browser, playwright, baseURL }) => {
+  test("viewers cannot see share links", async ({ browser, baseURL }) => {
     const viewer = await browser.newPage({ storageState: authFile("viewer"), baseURL });
     await viewer.goto("/share");
     await expect(viewer.getByText(/needs the commander role/)).toBeVisible();
     await expect(viewer.locator("tr[data-share-link]")).toHaveCount(0);
-    const ctx = await playwright.request.newContext({ baseURL, storageState: authFile("viewer") });
-    const r = await callAction(ctx, "/share", "createShareLinkAction", { scope: "board", label: "viewer link" });
-    expect(await r.text()).toContain("needs the commander role");
     await viewer.close();
   });
 });

@@ -44,13 +44,23 @@ async function main() {
   mkdirSync("e2e/.auth", { recursive: true });
   writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems }, null, 2));
 
+  // Secrets are random per run and written (not printed) for the specs that need them: the ingest
+  // token for ingest.spec, and all of them for the check that none reaches a browser.
+  const nextauthSecret = randomBytes(32).toString("base64url");
+  const ingestToken = `ingest-${randomBytes(18).toString("base64url")}`;
+  writeFileSync(
+    "e2e/.auth/secrets.json",
+    JSON.stringify({ nextauthSecret, oidcClientSecret: OIDC_CLIENT.secret, ingestToken, simTokens: Object.values(fleetEnv), databasePassword: databasePassword(process.env.DATABASE_URL) }, null, 2),
+    { mode: 0o600 },
+  );
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     WATCHFLOOR_DATA_DIR: dataDir,
     NEXTAUTH_URL: E2E_BASE_URL,
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    NEXTAUTH_SECRET: nextauthSecret,
     OIDC_ISSUER: oidc.issuer,
     OIDC_CLIENT_ID: OIDC_CLIENT.id,
     OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
@@ -58,7 +68,7 @@ async function main() {
     SIGNIN_MAX_FAILURES: "20",
     WATCHFLOOR_FLEET_CONFIG: fleetFile,
     ...fleetEnv,
-    INGEST_TOKEN_KRAKEN_FUTURES: "e2e",
+    INGEST_TOKEN_KRAKEN_FUTURES: ingestToken,
   };
   const server = spawn("npx", ["next", "start", "-p", String(E2E_PORT)], { stdio: "inherit", env });
   const stop = async () => {
@@ -72,6 +82,15 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(code ?? 0);
   });
+}
+
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((err) => {

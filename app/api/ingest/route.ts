@@ -1,5 +1,6 @@
 import { acceptIngest } from "@/lib/telemetry/ingest-service";
 import { MAX_INGEST_BYTES } from "@/lib/telemetry/ingest";
+import { FOREIGN_ORIGIN_MESSAGE, isForeignOrigin } from "@/lib/auth/same-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -26,6 +27,8 @@ async function readCapped(req: Request): Promise<Buffer | null> {
 
 /** NDJSON report ingest for log shippers; see lib/telemetry/ingest.ts for the contract. */
 export async function POST(req: Request) {
+  // Shippers send no Origin; a browser on another site has no business posting reports.
+  if (isForeignOrigin(req.headers)) return Response.json({ error: FOREIGN_ORIGIN_MESSAGE }, { status: 403 });
   const auth = req.headers.get("authorization");
   // Check the token before reading a possibly large body.
   const early = auth ? null : await acceptIngest(null, null, null);
