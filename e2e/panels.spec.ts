@@ -34,7 +34,8 @@ test.describe("panels with live scenarios", () => {
   });
 
   test("profiles: a violating profile cannot be missed; the detail shows cycles and the escalation countdown", async ({ page }, info) => {
-    test.setTimeout(60_000);
+    // Two full-page screenshots at phone size and two axe runs, while the other lane uses the machine.
+    test.setTimeout(120_000);
     const { invariant: profile } = which(info.project.name);
     await page.goto("/profiles");
     const row = page.locator(`tr[data-system="alpha-bot"][data-profile="${profile}"]`);
@@ -99,7 +100,7 @@ test.describe("panels with live scenarios", () => {
 });
 
 test("exchange: every seed 004 dashboard is there, with T2/T3 drawn and a mode per symbol", async ({ page }, info) => {
-  test.setTimeout(60_000);
+  test.setTimeout(90_000);
   await page.goto("/exchange?range=1h");
   for (const h of ["Trading API", "Matching engine", "Kafka", "Ledger", "WebSocket edge", "Edge auth", "Leadership"]) await expect(page.getByRole("heading", { name: h, exact: true })).toBeVisible();
   await expect(page.locator('[data-chart="ledger-settlement"]')).toContainText("T2 5 s — throttle");
