@@ -13,11 +13,11 @@ const launchOptions = existsSync(chromiumPath)
   : {};
 
 // Two lanes run side by side, one worker each. Specs that drive the shared simulated fleet
-// (scenarios, faults, controls) run one at a time in the "desktop" then "phone" projects, since
-// their findings would cross; specs that only read pages or start their own servers run in the
-// "…-pages" projects beside them. Most fleet specs spend their time waiting for scenario timelines
-// and reconciliation cycles, which is when the other lane uses the machine.
-const FLEET_SPECS = /((board|controls|incidents|panels|status)\.spec\.ts|security\/matrix\.spec\.ts)$/;
+// (scenarios, faults, controls) or write to the shared audit log and report store (sign-in, ingest)
+// run one at a time in the "desktop" then "phone" projects, since their effects would cross (the
+// security matrix compares the audit log before and after every refused call); specs that only
+// read pages or start their own servers run in the "…-pages" projects beside them.
+const FLEET_SPECS = /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
 // phone width by shell.spec; HTTP-level, security and multi-server specs run once.
 const PHONE_SKIPS = /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss)\.spec\.ts|security\/.*)$/;
