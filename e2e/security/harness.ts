@@ -230,9 +230,18 @@ export class Ctx {
       else await fetch(`${fleetAdmin()}/faults/${target}`, { method: "DELETE" });
     }
   }
+  /**
+   * The finding's acknowledgement as the board shows it. The board is rebuilt just after an
+   * acknowledgement, not during it, so an absent one is read again for up to 5 s before it counts.
+   */
   async findingAck(id: string): Promise<unknown> {
-    const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
-    return allFindings(board).find((x) => x.id === id)?.ack ?? null;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
+      const ack = allFindings(board).find((x) => x.id === id)?.ack ?? null;
+      if (ack !== null || Date.now() > deadline) return ack;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   // Controls
