@@ -2,11 +2,12 @@
 // generated config and TSDB in a temporary directory, listening on a free loopback port.
 // Used by the Prometheus API adapter's integration test; the rule-file and Alertmanager options
 // are there for benchmarks that need alerts evaluated by a real server.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./postgres";
+import { startDaemon } from "./daemon";
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN || "/usr/bin/prometheus";
 export const PROMTOOL_BIN = process.env.PROMTOOL_BIN || "/usr/bin/promtool";
@@ -135,81 +136,14 @@ export async function startTestPrometheus(opts: StartTestPrometheusOptions): Pro
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logPath = path.join(dir, "prometheus.log");
-  const logFd = openSync(logPath, "a");
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      PROMETHEUS_BIN,
-      [
+  const { log, stop } = await startDaemon({ name: "prometheus", bin: PROMETHEUS_BIN, args: [
         `--config.file=${configPath}`,
         `--storage.tsdb.path=${path.join(dir, "data")}`,
         `--storage.tsdb.retention.time=${opts.retention ?? "1h"}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--web.enable-lifecycle",
         "--log.level=warn",
-      ],
-      { stdio: ["ignore", logFd, logFd] },
-    );
-  } finally {
-    closeSync(logFd);
-  }
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    });
-    child.once("error", () => resolve());
-  });
-  // If the test process dies without stop(), do not leave a server behind.
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-
-  const log = () => {
-    try {
-      return readFileSync(logPath, "utf8");
-    } catch {
-      return "";
-    }
-  };
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener("exit", killOnExit);
-    if (!exited) {
-      child.kill("SIGTERM");
-      const grace = new Promise<void>((r) => setTimeout(r, 5_000).unref());
-      await Promise.race([exitPromise, grace]);
-      if (!exited) {
-        child.kill("SIGKILL");
-        await exitPromise;
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const readyDeadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
-  for (;;) {
-    if (exited) {
-      const text = log();
-      await stop();
-      throw new Error(`prometheus exited during start-up (${JSON.stringify(exited)}):\n${text.slice(-2000)}`);
-    }
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-      await res.body?.cancel();
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > readyDeadline) {
-      const text = log();
-      await stop();
-      throw new Error(`prometheus not ready within ${opts.readyTimeoutMs ?? 20_000} ms:\n${text.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+      ], logPath, dir, url, readyTimeoutMs: opts.readyTimeoutMs ?? 20_000 });
 
   return {
     url,
