@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { MIGRATIONS_DIR, openDatabase, type DbHandle } from "../db/client";
-import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { MIGRATIONS_DIR, type DbHandle } from "../db/client";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres";
+import { bothDatabases } from "../testing/harness";
 import { telemetryRollups, telemetryRollups10m, telemetrySamples } from "../db/schema";
 import { DbHistorySink, rollupAndPrune } from "../collector/history";
 import type { Sample } from "../telemetry/model";
@@ -22,10 +23,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const drivers: Array<[string, () => Promise<DbHandle>]> = [
-  ["PGlite", () => openDatabase({ dataDir: "memory://" })],
-  ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(pg.url, `wf_tiers_${process.pid}`) })],
-];
+const drivers = bothDatabases(() => pg, "tiers");
 
 const MIN = 60_000;
 const H = 60 * MIN;
