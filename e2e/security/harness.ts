@@ -213,7 +213,9 @@ export class Ctx {
       const deadline = Date.now() + 45_000;
       for (;;) {
         const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
-        const f = allFindings(board).find((x) => x.state !== "ok" && !x.ack && !this.acked.has(x.id));
+        // Only the downed bots' findings: they hold while the bots are down, where another system's
+        // finding may clear between picking it and acknowledging it.
+        const f = allFindings(board).find((x) => DOWN_BOTS.includes(x.system) && x.state !== "ok" && !x.ack && !this.acked.has(x.id));
         if (f) {
           this.acked.add(f.id);
           return f.id;
@@ -225,7 +227,7 @@ export class Ctx {
   }
   private readonly acked = new Set<string>();
   async setBotsDown(down: boolean): Promise<void> {
-    for (const target of ["alpha-bot", "beta-bot"]) {
+    for (const target of DOWN_BOTS) {
       if (down) await fetch(`${fleetAdmin()}/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target, fault: "down" }) });
       else await fetch(`${fleetAdmin()}/faults/${target}`, { method: "DELETE" });
     }
@@ -371,7 +373,8 @@ interface IncidentJson {
   timeline: Array<{ kind: string }>;
 }
 
-interface BoardFinding { id: string; state: string; ack?: unknown }
+const DOWN_BOTS = ["alpha-bot", "beta-bot"];
+interface BoardFinding { id: string; system: string; state: string; ack?: unknown }
 interface BoardJson { findings?: BoardFinding[]; lanes?: Array<{ findings: BoardFinding[] }> }
 function allFindings(b: BoardJson): BoardFinding[] {
   return [...(b.findings ?? []), ...(b.lanes ?? []).flatMap((l) => l.findings ?? [])];

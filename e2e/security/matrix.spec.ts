@@ -43,7 +43,8 @@ async function call(entry: SurfaceEntry, caller: Caller, way: ReturnType<typeof 
 
 function expectAllowed(entry: SurfaceEntry, caller: Caller, r: Reply) {
   if (entry.kind === "action") {
-    expect(actionResult(r), `${entryName(entry)} as ${caller}`).toMatchObject({ ok: true });
+    const res = actionResult(r);
+    expect(res, `${entryName(entry)} as ${caller}: ${res.ok ? "" : res.message}`).toMatchObject({ ok: true });
     return;
   }
   if (entry.succeeded) expect(entry.succeeded(r), `${entryName(entry)} as ${caller}: HTTP ${r.status} ${r.text.slice(0, 200)}`).toBe(true);
