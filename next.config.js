@@ -17,8 +17,8 @@ const nextConfig = {
     const common = [
       { key: "X-Content-Type-Options", value: "nosniff" },
       { key: "X-Frame-Options", value: "DENY" },
-      // No script-src yet: a first-party chunk calls eval, which a script-src without 'unsafe-eval'
-      // blocks (found by e2e/security/headers.spec.ts); find it before restricting scripts.
+      // The base policy, for route handlers and files. Pages get the full policy, with a per-request
+      // script nonce, from proxy.ts (lib/security/csp.ts), which replaces this header on them.
       { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
       { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
     ];
@@ -29,6 +29,8 @@ const nextConfig = {
       // at build time, so NEXTAUTH_URL cannot decide this; browsers ignore HSTS on plain http anyway.
       { source: "/:path*", has: [{ type: "header", key: "x-forwarded-proto", value: "https" }], headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] },
       { source: "/status/:token*", headers: [{ key: "Referrer-Policy", value: "no-referrer" }, { key: "X-Robots-Tag", value: "noindex, nofollow" }, { key: "Cache-Control", value: "no-store" }] },
+      // Its JSON too: the token is in that address as well.
+      { source: "/api/status/:token*", headers: [{ key: "Referrer-Policy", value: "no-referrer" }, { key: "X-Robots-Tag", value: "noindex, nofollow" }] },
     ];
   },
 };

@@ -51,6 +51,7 @@ export const EnvSchema = z
     OIDC_DEFAULT_ROLE: z.union([roleName, z.literal("")]).default(""),
     SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(300),
+    SIGNIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
     WATCHFLOOR_SECURE_COOKIES: bool.optional(),
     // "on": this server process also runs the collector (leading or following); "off": it only
     // serves (run `npm run collector` separately, PostgreSQL only).

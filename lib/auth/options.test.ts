@@ -104,4 +104,12 @@ describe("sign-in failure limit", () => {
     const other = await signIn(options, "http://localhost:3000", "ann", "right-password-123", "10.0.0.10");
     expect(other.cookies.find((c) => c.name.endsWith("session-token"))).toBeDefined();
   });
+
+  it("a client that changes its X-Forwarded-For on every try still meets the per-account limit", async () => {
+    const { options } = await freshOptions({ NEXTAUTH_URL: "http://localhost:3000", SIGNIN_ACCOUNT_MAX_FAILURES: "6" });
+    for (let i = 0; i < 6; i++) await signIn(options, "http://localhost:3000", "ann", `wrong-${i}`, `10.1.0.${i}`);
+    const blocked = await signIn(options, "http://localhost:3000", "ann", "right-password-123", "10.1.0.200");
+    expect(blocked.cookies.find((c) => c.name.endsWith("session-token"))).toBeUndefined();
+    expect(decodeURIComponent(blocked.redirect)).toContain("Too many failed sign-in attempts");
+  });
 });

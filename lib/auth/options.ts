@@ -12,11 +12,17 @@ import { groupsFromClaim, isRole, roleFromGroups, type Role } from "./roles";
 // whose groups claim decides the role. Sessions are JWTs; the role in the token is only a hint —
 // getActor() re-reads the user from the database on every request.
 
-let limiter: FailureLimiter | undefined;
-function signInLimiter(): FailureLimiter {
+// Two limits share one lockout window: failures per username and address, and failures per
+// username from any address. The address comes from X-Forwarded-For, which a client can set when
+// no proxy in front overwrites it; the per-account limit is what still holds then.
+let limiters: { pair: FailureLimiter; account: FailureLimiter } | undefined;
+function signInLimiters() {
   const e = env();
-  limiter ??= new FailureLimiter(e.SIGNIN_MAX_FAILURES, e.SIGNIN_LOCKOUT_SECONDS * 1000);
-  return limiter;
+  limiters ??= {
+    pair: new FailureLimiter(e.SIGNIN_MAX_FAILURES, e.SIGNIN_LOCKOUT_SECONDS * 1000),
+    account: new FailureLimiter(e.SIGNIN_ACCOUNT_MAX_FAILURES, e.SIGNIN_LOCKOUT_SECONDS * 1000),
+  };
+  return limiters;
 }
 
 function clientAddress(headers: Record<string, unknown> | undefined): string {
@@ -38,20 +44,22 @@ const credentials = () => CredentialsProvider({
     const username = String(creds?.username ?? "").trim().toLowerCase();
     const password = String(creds?.password ?? "");
     const address = clientAddress(req?.headers as Record<string, unknown> | undefined);
-    const key = `${username}|${address}`;
+    const pairKey = `${username}|${address}`;
     const db = await getDb();
-    const limiter = signInLimiter();
-    if (limiter.blockedFor(key) > 0) {
+    const { pair, account } = signInLimiters();
+    if (pair.blockedFor(pairKey) > 0 || account.blockedFor(username) > 0) {
       await appendAudit(db, { actorName: username || "(empty)", action: "auth.sign_in", target: "credentials", params: { address }, outcome: "rate_limited" });
       throw new Error(TOO_MANY_ATTEMPTS);
     }
     const user = await verifyPassword(db, username, password);
     if (!user) {
-      limiter.record(key);
+      pair.record(pairKey);
+      account.record(username);
       await appendAudit(db, { actorName: username || "(empty)", action: "auth.sign_in", target: "credentials", params: { address }, outcome: "failed" });
       return null;
     }
-    limiter.reset(key);
+    pair.reset(pairKey);
+    account.reset(username);
     await appendAudit(db, {
       actor: { id: user.id, username: user.username, role: user.role, clientAddress: address },
       action: "auth.sign_in",

@@ -1,5 +1,9 @@
 import { z } from "zod";
 import type { Role } from "../auth/roles";
+
+// In the browser, zod must not probe for eval (its fast path compiles parsers with Function):
+// the console's Content-Security-Policy forbids it, and the probe alone is a reported violation.
+if (typeof window !== "undefined") z.config({ jitless: true });
 import type { SystemKind } from "../telemetry/model";
 import type { FuturesState, SpotState, TargetState, TradingBotState } from "./state";
 
