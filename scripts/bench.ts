@@ -109,7 +109,7 @@ function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
     windowMs: num("collector-seconds") * 1000,
     ruleSeries: num("rule-series"),
   };
-  const child = fork(path.join(__dirname, "bench/collector-cost.ts"), [JSON.stringify(input)], { execArgv: ["--conditions=react-server", "--import", "tsx"], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+  const child = fork(path.join(__dirname, "bench/collector-cost.ts"), [JSON.stringify(input)], { execArgv: ["--conditions=react-server", "--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "pipe", "ipc"] });
   // The collector logs each failed poll or history write; count them instead of printing them.
   const logged = { lines: 0, first: "" };
   let tail = "";

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { count, eq, inArray } from "drizzle-orm";
 import { openDatabase, type DbHandle } from "../db/client";
 import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { reports, telemetryRollups, telemetrySamples } from "../db/schema";
@@ -40,6 +41,21 @@ describe.each(drivers)("history on %s", (_n, open) => {
     const rows = await h.db.select().from(telemetrySamples);
     expect(rows).toHaveLength(12);
     expect(rows.every((r) => r.metric === "allocated" && Number.isFinite(r.value))).toBe(true);
+    const first = rows.find((r) => r.observedAt.getTime() === T0)!;
+    expect(first).toMatchObject({ seriesKey: expect.any(String), system: "alpha-bot", entity: "p1", labels: { profile_id: "p1" }, value: 100, rolled: false });
+  });
+
+  it("stores every field exactly, labels with quotes and non-ASCII included, in batches larger than one statement", async () => {
+    const sink = new DbHistorySink(h.db, { resolutionMs: 1 });
+    const odd = { system: "beta-bot", entity: 'p "quoted" \\ ü', metric: "odd_metric", labels: { profile_id: 'p "quoted" \\ ü', note: "a,b}{" }, value: -1.5e-7, observedAt: T0 + 123 };
+    const many = Array.from({ length: 6001 }, (_, i) => ({ ...sample(i, T0 + i), system: "gamma-bot", entity: `e${i}`, labels: { profile_id: `e${i}` } }));
+    await sink.samples([odd, ...many]);
+    const [row] = await h.db.select().from(telemetrySamples).where(eq(telemetrySamples.system, "beta-bot"));
+    expect(row).toMatchObject({ entity: odd.entity, metric: "odd_metric", labels: odd.labels, value: -1.5e-7 });
+    expect(row!.observedAt.getTime()).toBe(T0 + 123);
+    const [{ n }] = await h.db.select({ n: count() }).from(telemetrySamples).where(eq(telemetrySamples.system, "gamma-bot"));
+    expect(n).toBe(6001);
+    await h.db.delete(telemetrySamples).where(inArray(telemetrySamples.system, ["beta-bot", "gamma-bot"]));
   });
 
   it("rolls raw samples past the raw window into one-minute buckets and applies retention", async () => {

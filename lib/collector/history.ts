@@ -17,6 +17,7 @@ export interface HistoryOptions {
 }
 
 const CHUNK = 500;
+const JSON_CHUNK = 5000;
 
 /** Histogram buckets are kept in memory only; their quantiles are stored as their own series. */
 function worthStoring(s: Sample): boolean {
@@ -43,9 +44,18 @@ export class DbHistorySink implements HistorySink {
       const last = this.lastWritten.get(key);
       if (last !== undefined && s.observedAt - last < this.resolutionMs) continue;
       this.lastWritten.set(key, s.observedAt);
-      rows.push({ seriesKey: key, system: s.system, entity: s.entity, metric: s.metric, labels: s.labels, value: s.value, observedAt: new Date(s.observedAt) });
+      rows.push({ k: key, s: s.system, e: s.entity, m: s.metric, l: s.labels, v: s.value, t: new Date(s.observedAt).toISOString() });
     }
-    for (let i = 0; i < rows.length; i += CHUNK) await this.db.insert(telemetrySamples).values(rows.slice(i, i + CHUNK));
+    // One JSON parameter per statement, unpacked by the database: building a drizzle multi-row
+    // insert walked every value of every row in JavaScript, which profiles showed as a tenth of
+    // the collector's CPU with 200 targets.
+    for (let i = 0; i < rows.length; i += JSON_CHUNK) {
+      await this.db.execute(sql`
+        insert into ${telemetrySamples} (series_key, system, entity, metric, labels, value, observed_at)
+        select r.k, r.s, r.e, r.m, r.l, r.v, r.t
+        from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + JSON_CHUNK))}::jsonb)
+          as r(k text, s text, e text, m text, l jsonb, v double precision, t timestamptz)`);
+    }
   }
 
   async reports(list: Report[]): Promise<void> {
