@@ -53,8 +53,8 @@ describe.each(drivers)("history on %s", (_n, open) => {
     const [row] = await h.db.select().from(telemetrySamples).where(eq(telemetrySamples.system, "beta-bot"));
     expect(row).toMatchObject({ entity: odd.entity, metric: "odd_metric", labels: odd.labels, value: -1.5e-7 });
     expect(row!.observedAt.getTime()).toBe(T0 + 123);
-    const [{ n }] = await h.db.select({ n: count() }).from(telemetrySamples).where(eq(telemetrySamples.system, "gamma-bot"));
-    expect(n).toBe(6001);
+    const [counted] = await h.db.select({ n: count() }).from(telemetrySamples).where(eq(telemetrySamples.system, "gamma-bot"));
+    expect(counted?.n).toBe(6001);
     await h.db.delete(telemetrySamples).where(inArray(telemetrySamples.system, ["beta-bot", "gamma-bot"]));
   });
 

@@ -34,4 +34,31 @@ describe("telemetry store", () => {
     expect(st.reportsFor("f").map((x) => x.id)).toEqual(["a", "c", "b", "d"]);
     expect(st.reportsFor("g").map((x) => x.id)).toEqual(["x", "y"]);
   });
+
+  it("a flood of one kind keeps only the newest of that kind and never pushes out another kind", () => {
+    const st = new TelemetryStore(65 * 60_000, 100);
+    const rep = (kind: string, i: number) => ({ system: "f", kind, id: `${kind}-${i}`, fields: { i }, observedAt: 1000 + i });
+    st.addReports([rep("KILL_SWITCH_ACTIVATED", 0)]);
+    for (let batch = 0; batch < 50; batch++) st.addReports(Array.from({ length: 40 }, (_, j) => rep("RECONCILIATION_REPORT", batch * 40 + j + 1)));
+    const recon = st.reportsFor("f", "RECONCILIATION_REPORT");
+    expect(recon.length).toBeGreaterThanOrEqual(100);
+    expect(recon.length).toBeLessThanOrEqual(125);
+    expect(recon.at(-1)!.id).toBe("RECONCILIATION_REPORT-2000");
+    // The newest ones, in order, with nothing missing between them.
+    expect(recon.map((r) => r.fields.i)).toEqual(Array.from({ length: recon.length }, (_, k) => 2000 - recon.length + 1 + k));
+    expect(st.reportsFor("f", "KILL_SWITCH_ACTIVATED").map((r) => r.id)).toEqual(["KILL_SWITCH_ACTIVATED-0"]);
+  });
+
+  it("counts follow pruning: reports that aged out do not count towards the cap", () => {
+    const st = new TelemetryStore(1000, 10);
+    const rep = (i: number, t: number) => ({ system: "f", kind: "K", id: `k-${i}`, fields: {}, observedAt: t });
+    st.addReports(Array.from({ length: 12 }, (_, i) => rep(i, 100)));
+    st.prune(1500); // all 12 are older than the window
+    expect(st.reportsFor("f")).toHaveLength(0);
+    // 12 is within the 1.25× slack: held as they are (stale counts would have trimmed to 10).
+    st.addReports(Array.from({ length: 12 }, (_, i) => rep(100 + i, 2000)));
+    expect(st.reportsFor("f")).toHaveLength(12);
+    st.addReports([rep(200, 2001)]);
+    expect(st.reportsFor("f")).toHaveLength(10);
+  });
 });

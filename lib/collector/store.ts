@@ -34,7 +34,19 @@ export class TelemetryStore {
   private readonly reports = new Map<string, Report[]>();
   private readonly seenReportIds = new Map<string, Set<string>>();
 
-  constructor(public readonly windowMs = 65 * 60_000) {}
+  /** Reports held per system and kind: the held count is allowed to reach 1.25× this before the oldest go. */
+  private readonly reportCounts = new Map<string, number>();
+
+  /**
+   * `maxReportsPerKind` bounds memory when a system logs far more often than its reconciliation
+   * cadence (a flood, or a load test at hundreds of lines a second): the rules count reports in
+   * windows with thresholds of a handful, so the latest few thousand of each kind are all they
+   * read; every report is still stored in the database.
+   */
+  constructor(
+    public readonly windowMs = 65 * 60_000,
+    public readonly maxReportsPerKind = 4000,
+  ) {}
 
   /** Series keys of counters (`*_total`) whose value went down in the last addSamples call. */
   lastResets: string[] = [];
@@ -74,6 +86,7 @@ export class TelemetryStore {
     // Lists stay sorted by time; only one that received an out-of-order report is sorted again
     // (sorting every list on every batch cost O(n log n) per ingest request on a long window).
     const unsorted = new Set<Report[]>();
+    const over = new Set<string>();
     for (const r of reports) {
       let seen = this.seenReportIds.get(r.system);
       if (!seen) this.seenReportIds.set(r.system, (seen = new Set()));
@@ -85,9 +98,36 @@ export class TelemetryStore {
       if (last && r.observedAt < last.observedAt) unsorted.add(list);
       list.push(r);
       fresh.push(r);
+      const countKey = `${r.system}|${r.kind}`;
+      const n = (this.reportCounts.get(countKey) ?? 0) + 1;
+      this.reportCounts.set(countKey, n);
+      if (n > this.maxReportsPerKind * 1.25) over.add(r.system);
     }
     for (const list of unsorted) list.sort((a, b) => a.observedAt - b.observedAt);
+    for (const system of over) this.trimReports(system);
     return fresh;
+  }
+
+  /** Keeps the newest `maxReportsPerKind` of each kind in one system's list (one pass). */
+  private trimReports(system: string): void {
+    const list = this.reports.get(system) ?? [];
+    const keep = new Map<string, number>();
+    const kept: Report[] = [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i]!;
+      const k = keep.get(r.kind) ?? 0;
+      if (k >= this.maxReportsPerKind) continue;
+      keep.set(r.kind, k + 1);
+      kept.push(r);
+    }
+    kept.reverse();
+    this.reports.set(system, kept);
+    this.recount(system, kept);
+  }
+
+  private recount(system: string, list: Report[]): void {
+    for (const key of this.reportCounts.keys()) if (key.startsWith(`${system}|`)) this.reportCounts.delete(key);
+    for (const r of list) this.reportCounts.set(`${system}|${r.kind}`, (this.reportCounts.get(`${system}|${r.kind}`) ?? 0) + 1);
   }
 
   seriesFor(system: string, metric: string, entity?: string): Series[] {
@@ -134,6 +174,7 @@ export class TelemetryStore {
     for (const [system, list] of this.reports) {
       const keep = list.filter((r) => r.observedAt >= cutoff);
       this.reports.set(system, keep);
+      if (keep.length !== list.length) this.recount(system, keep);
       const seen = this.seenReportIds.get(system);
       if (seen && seen.size > 50_000) this.seenReportIds.set(system, new Set(keep.map((r) => r.id)));
     }
