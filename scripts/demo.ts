@@ -92,7 +92,10 @@ async function main() {
 
   const fleet = sim ? await sim.start({ seed: Number(flags.seed), speed: Number(flags.speed), scenarios: flags.scenario ?? [], consoleUrl: `http://127.0.0.1:${port}` }) : null;
 
-  const server = spawn("npx", ["next", "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  // Node runs Next's own CLI, so the server is this script's direct child and a signal sent to the
+  // script reaches it (through npx it could outlive the script and keep the port).
+  const nextBin = path.join(process.cwd(), "node_modules/next/dist/bin/next");
+  const server = spawn(process.execPath, [nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   console.log(`\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}\n`);
   const shutdown = (signal: NodeJS.Signals) => {
     server.kill(signal);
