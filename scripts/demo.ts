@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { serverNodeArgs } from "./server-node-args";
 
 const { values: flags } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ async function main() {
   // Node runs Next's own CLI, so the server is this script's direct child and a signal sent to the
   // script reaches it (through npx it could outlive the script and keep the port).
   const nextBin = path.join(process.cwd(), "node_modules/next/dist/bin/next");
-  const server = spawn(process.execPath, [nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const server = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   console.log(`\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}\n`);
   const shutdown = (signal: NodeJS.Signals) => {
     server.kill(signal);

@@ -284,6 +284,14 @@ async function main() {
   let cpu0 = 0;
   const load0 = loadavg()[0]!;
   const durationMs = o.minutes * 60_000;
+  // Interrupted: stop what was started (server, viewers' process, fleet) before exiting.
+  const interrupted = (code: number) => () => {
+    probes?.stop();
+    viewers?.stop();
+    void Promise.allSettled([ingest?.stop(), cycle?.stop(), srv.stopServer()]).finally(() => process.exit(code));
+  };
+  process.once("SIGINT", interrupted(130));
+  process.once("SIGTERM", interrupted(143));
   try {
     viewers = await startViewers(srv, o.viewers);
     console.log(`  ${viewers.hello.connected}/${o.viewers} viewers connected in ${viewers.hello.seconds.toFixed(1)} s`);

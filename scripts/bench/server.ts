@@ -1,6 +1,7 @@
 // Starts what the benchmark measures: the simulated fleet (in this process, ephemeral ports), a
 // throwaway embedded database with one viewer, and the production server (`next start`).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { serverNodeArgs } from "../server-node-args";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -168,7 +169,7 @@ export async function startBenchServer(o: {
   delete env.OIDC_CLIENT_ID;
   delete env.OIDC_CLIENT_SECRET;
   const nextBin = path.join(o.root, "node_modules/next/dist/bin/next");
-  const server: ChildProcess = spawn(process.execPath, [nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"], { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  const server: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"], { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false });
   const log: string[] = [];
   const keepLog = (b: Buffer) => {
     log.push(b.toString());
