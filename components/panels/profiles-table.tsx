@@ -149,7 +149,7 @@ export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
               const violated = r.invariant === "violated";
               return (
                 <tr key={`${r.system}/${r.profile}`} data-profile={r.profile} data-system={r.system} data-invariant={r.invariant}
-                  className={`border-b border-line align-top last:border-0 ${violated ? "bg-sev1/10 shadow-[inset_4px_0_0_var(--wf-sev1)]" : ""} ${r.fresh ? "" : "opacity-80"}`}>
+                  className={`border-b border-line align-top last:border-0 ${violated ? "bg-sev1/10 shadow-[inset_4px_0_0_var(--wf-sev1)]" : r.fresh ? "" : "shadow-[inset_4px_0_0_var(--wf-unknown)]"}`}>
                   <td className="px-3 py-2"><InvariantCell row={r} /></td>
                   <td className="min-w-52 px-3 py-2">
                     <Link href={`/profiles/${encodeURIComponent(r.system)}/${encodeURIComponent(r.profile)}`} className="font-medium underline decoration-line underline-offset-2 hover:decoration-fg">{r.profile}</Link>

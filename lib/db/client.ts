@@ -1,5 +1,5 @@
 import "server-only";
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
@@ -41,13 +41,25 @@ export class DatabaseInUseError extends Error {
   }
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether `pid` is a running process. A zombie (exited, not yet reaped: after a kill -9 its parent
+ * may be gone and nothing reaps it) still answers signal 0 but holds nothing open, so on Linux its
+ * state in /proc decides.
+ */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return !existsSync("/proc/self/stat"); // no /proc here: signal 0 is all there is
+  }
+  const state = stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
+  return state !== "Z" && state !== "X";
 }
 
 /** PGlite allows a single process per data directory; a pid file makes a second opener fail clearly. */
