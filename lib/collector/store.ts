@@ -31,14 +31,12 @@ export class TelemetryStore {
   private readonly bySystemMetric = new Map<string, Set<string>>();
   /** Series per system: rules such as telemetry-dark read one system's series on every evaluation. */
   private readonly bySystem = new Map<string, Map<string, Series>>();
-  private readonly reports = new Map<string, Report[]>();
+  /** Recent reports per system, then per kind, each list in time order. */
+  private readonly reports = new Map<string, Map<string, Report[]>>();
   private readonly seenReportIds = new Map<string, Set<string>>();
 
-  /** Reports held per system and kind: the held count is allowed to reach 1.25× this before the oldest go. */
-  private readonly reportCounts = new Map<string, number>();
-
   /**
-   * `maxReportsPerKind` bounds memory when a system logs far more often than its reconciliation
+   * `maxReportsPerKind` (a list may reach 1.25× it before its oldest go) bounds memory when a system logs far more often than its reconciliation
    * cadence (a flood, or a load test at hundreds of lines a second): the rules count reports in
    * windows with thresholds of a handful, so the latest few thousand of each kind are all they
    * read; every report is still stored in the database.
@@ -85,49 +83,26 @@ export class TelemetryStore {
     const fresh: Report[] = [];
     // Lists stay sorted by time; only one that received an out-of-order report is sorted again
     // (sorting every list on every batch cost O(n log n) per ingest request on a long window).
+    const touched = new Set<Report[]>();
     const unsorted = new Set<Report[]>();
-    const over = new Set<string>();
     for (const r of reports) {
       let seen = this.seenReportIds.get(r.system);
       if (!seen) this.seenReportIds.set(r.system, (seen = new Set()));
       if (seen.has(r.id)) continue;
       seen.add(r.id);
-      let list = this.reports.get(r.system);
-      if (!list) this.reports.set(r.system, (list = []));
+      let kinds = this.reports.get(r.system);
+      if (!kinds) this.reports.set(r.system, (kinds = new Map()));
+      let list = kinds.get(r.kind);
+      if (!list) kinds.set(r.kind, (list = []));
       const last = list[list.length - 1];
       if (last && r.observedAt < last.observedAt) unsorted.add(list);
       list.push(r);
+      touched.add(list);
       fresh.push(r);
-      const countKey = `${r.system}|${r.kind}`;
-      const n = (this.reportCounts.get(countKey) ?? 0) + 1;
-      this.reportCounts.set(countKey, n);
-      if (n > this.maxReportsPerKind * 1.25) over.add(r.system);
     }
     for (const list of unsorted) list.sort((a, b) => a.observedAt - b.observedAt);
-    for (const system of over) this.trimReports(system);
+    for (const list of touched) if (list.length > this.maxReportsPerKind * 1.25) list.splice(0, list.length - this.maxReportsPerKind);
     return fresh;
-  }
-
-  /** Keeps the newest `maxReportsPerKind` of each kind in one system's list (one pass). */
-  private trimReports(system: string): void {
-    const list = this.reports.get(system) ?? [];
-    const keep = new Map<string, number>();
-    const kept: Report[] = [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const r = list[i]!;
-      const k = keep.get(r.kind) ?? 0;
-      if (k >= this.maxReportsPerKind) continue;
-      keep.set(r.kind, k + 1);
-      kept.push(r);
-    }
-    kept.reverse();
-    this.reports.set(system, kept);
-    this.recount(system, kept);
-  }
-
-  private recount(system: string, list: Report[]): void {
-    for (const key of this.reportCounts.keys()) if (key.startsWith(`${system}|`)) this.reportCounts.delete(key);
-    for (const r of list) this.reportCounts.set(`${system}|${r.kind}`, (this.reportCounts.get(`${system}|${r.kind}`) ?? 0) + 1);
   }
 
   seriesFor(system: string, metric: string, entity?: string): Series[] {
@@ -151,7 +126,10 @@ export class TelemetryStore {
   }
 
   reportsFor(system: string, kind?: string, since = 0): Report[] {
-    return (this.reports.get(system) ?? []).filter((r) => (kind === undefined || r.kind === kind) && r.observedAt >= since);
+    const kinds = this.reports.get(system);
+    if (!kinds) return [];
+    if (kind !== undefined) return (kinds.get(kind) ?? []).filter((r) => r.observedAt >= since);
+    return [...kinds.values()].flat().filter((r) => r.observedAt >= since).sort((a, b) => a.observedAt - b.observedAt);
   }
 
   allSeries(system?: string): Series[] {
@@ -171,12 +149,17 @@ export class TelemetryStore {
         this.bySystem.get(s.system)?.delete(key);
       } else if (i > 0) s.points.splice(0, i);
     }
-    for (const [system, list] of this.reports) {
-      const keep = list.filter((r) => r.observedAt >= cutoff);
-      this.reports.set(system, keep);
-      if (keep.length !== list.length) this.recount(system, keep);
+    for (const [system, kinds] of this.reports) {
+      let held = 0;
+      for (const [kind, list] of kinds) {
+        const keep = list.filter((r) => r.observedAt >= cutoff);
+        if (keep.length) kinds.set(kind, keep);
+        else kinds.delete(kind);
+        held += keep.length;
+      }
       const seen = this.seenReportIds.get(system);
-      if (seen && seen.size > 50_000) this.seenReportIds.set(system, new Set(keep.map((r) => r.id)));
+      if (seen && seen.size > 50_000) this.seenReportIds.set(system, new Set([...kinds.values()].flat().map((r) => r.id)));
+      if (!held) this.reports.delete(system);
     }
   }
 }
