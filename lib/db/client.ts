@@ -41,6 +41,16 @@ export class DatabaseInUseError extends Error {
   }
 }
 
+/** The one-letter state Linux gives `pid` in /proc ("R", "S", "Z" …), or null where it cannot be read. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Whether `pid` is a running process. A zombie (exited, not yet reaped: after a kill -9 its parent
  * may be gone and nothing reaps it) still answers signal 0 but holds nothing open, so on Linux its
@@ -52,13 +62,8 @@ export function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return !existsSync("/proc/self/stat"); // no /proc here: signal 0 is all there is
-  }
-  const state = stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
+  const state = processState(pid);
+  if (state === null) return !existsSync("/proc/self/stat"); // no /proc here: signal 0 is all there is
   return state !== "Z" && state !== "X";
 }
 

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { processAlive } from "./client";
+import { processAlive, processState } from "./client";
 
 // The embedded database's single-opener check: a zombie left by a kill -9 must not count as the
 // process that holds the data directory, or a restarted console never opens its database.
@@ -20,13 +19,8 @@ describe("processAlive", () => {
     const deadline = Date.now() + 5000;
     let sawZombie = false;
     while (Date.now() < deadline) {
-      let state = "";
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        state = stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
-      } catch {
-        break; // reaped already
-      }
+      const state = processState(pid);
+      if (state === null) break; // reaped already
       if (state === "Z") {
         sawZombie = true;
         expect(processAlive(pid)).toBe(false);
