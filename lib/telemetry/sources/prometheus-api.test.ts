@@ -288,10 +288,8 @@ describe("errors", () => {
     handler = () => {
       /* never respond */
     };
-    const started = Date.now();
     const r = await queryInstant(base, "x", { ...OPTS, timeoutMs: 200 });
     expect(r).toMatchObject({ ok: false, error: { kind: "timeout" } });
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("times out on a body that stalls half-way", async () => {

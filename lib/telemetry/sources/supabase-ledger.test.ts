@@ -225,10 +225,8 @@ describe("errors", () => {
         calls++;
         init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
       });
-    const started = Date.now();
     const r = await readSupabaseLedger(options({ fetch: hanging, timeoutMs: 150 }), NOW);
     expect(r).toEqual({ ok: false, error: { kind: "timeout", detail: "no complete answer within 150 ms" } });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(calls).toBe(1);
   });
 
