@@ -113,3 +113,47 @@ describe("sign-in failure limit", () => {
     expect(decodeURIComponent(blocked.redirect)).toContain("Too many failed sign-in attempts");
   });
 });
+
+describe("single sign-on: role from the groups claim", () => {
+  beforeEach(() => vi.clearAllMocks());
+  const oidcEnv = { NEXTAUTH_URL: "http://localhost:3000", OIDC_ISSUER: "http://127.0.0.1:9/issuer", OIDC_CLIENT_ID: "wf", OIDC_CLIENT_SECRET: "wf-secret" };
+
+  async function oidcSignIn(env: Record<string, string>, groups: unknown) {
+    const { options } = await freshOptions({ ...oidcEnv, ...env });
+    const users = await import("../users/service");
+    const audit = await import("../audit/log");
+    vi.mocked(users.upsertOidcUser).mockImplementation(async (_db, u) => ({ id: "u-sso", username: u.username, displayName: u.displayName, email: null, role: u.role }) as never);
+    const user = { id: "provider-id" } as { id: string; role?: string };
+    const result = await options.callbacks!.signIn!({ user, account: { provider: "oidc" } as never, profile: { sub: "s-1", preferred_username: "olga", groups } as never } as never);
+    return { result, user, upsert: vi.mocked(users.upsertOidcUser), audit: vi.mocked(audit.appendAudit) };
+  }
+
+  it("the highest mapped role wins, whatever the order of the groups", async () => {
+    const { result, user, upsert } = await oidcSignIn({}, ["watchfloor-viewers", "watchfloor-commanders", "watchfloor-responders"]);
+    expect(result).toBe(true);
+    expect(upsert.mock.calls[0]![1]).toMatchObject({ username: "olga", role: "commander" });
+    expect(user.role).toBe("commander");
+  });
+
+  it("takes a space- or comma-separated string claim as well as an array", async () => {
+    const { upsert } = await oidcSignIn({}, "staff,watchfloor-responders other");
+    expect(upsert.mock.calls[0]![1]).toMatchObject({ role: "responder" });
+  });
+
+  it("a user in no mapped group is refused and the refusal audited, unless OIDC_DEFAULT_ROLE names a role", async () => {
+    const refused = await oidcSignIn({}, ["staff"]);
+    expect(refused.result).toBe("/signin?error=NoRole");
+    expect(refused.upsert).not.toHaveBeenCalled();
+    expect(refused.audit.mock.calls.at(-1)![1]).toMatchObject({ action: "auth.sign_in", outcome: "denied_no_role" });
+
+    vi.clearAllMocks();
+    const defaulted = await oidcSignIn({ OIDC_DEFAULT_ROLE: "viewer" }, ["staff"]);
+    expect(defaulted.result).toBe(true);
+    expect(defaulted.upsert.mock.calls[0]![1]).toMatchObject({ role: "viewer" });
+  });
+
+  it("a custom role map replaces the default one", async () => {
+    const { upsert } = await oidcSignIn({ OIDC_ROLE_MAP: "ops=responder,sre-leads=admin" }, ["watchfloor-commanders", "ops"]);
+    expect(upsert.mock.calls[0]![1]).toMatchObject({ role: "responder" });
+  });
+});

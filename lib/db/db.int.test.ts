@@ -109,3 +109,28 @@ describe.each(drivers)("data layer on %s", (_name, open) => {
     }
   });
 });
+
+describe.each(bothDatabases(() => pg, "chaingap"))("audit chain verification on %s", (_name, open) => {
+  let h: DbHandle;
+  beforeAll(async () => {
+    h = await open();
+    for (let i = 0; i < 6; i++) await appendAudit(h.db, { actorName: "system", action: "test.gap", target: `g${i}`, outcome: "succeeded" });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("names the row after a removed row as not linking to the row before it", async () => {
+    const seqs = rowsOf<{ seq: number }>(await h.db.execute(sql`select seq from audit_log order by seq`)).map((r) => Number(r.seq));
+    expect((await verifyAuditChain(h.db)).ok).toBe(true);
+    const removed = seqs[2]!;
+    await h.exec(`alter table audit_log disable trigger audit_log_no_update_delete; delete from audit_log where seq = ${removed}; alter table audit_log enable trigger audit_log_no_update_delete;`);
+    const v = await verifyAuditChain(h.db);
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.badSeq).toBe(seqs[3]);
+      expect(v.problem).toMatch(/removed or reordered/);
+      expect(v.rows).toBe(2);
+    }
+  });
+});
