@@ -87,6 +87,18 @@ export function metric(text: string, name: string, labels: Labels = {}): number 
   return sum;
 }
 
+/**
+ * Like `metric`, but a label set with no series counts 0: a labelled counter first appears at its
+ * first increment, as with Prometheus client libraries. Only that case: the exposition must parse,
+ * and a test that relies on a zero must also show the counter moving elsewhere (otherwise a
+ * renamed metric would read as "nothing happened").
+ */
+export function counterOrZero(text: string, name: string, labels: Labels = {}): number {
+  return parseExposition(text)
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
 let keySeq = 0;
 
 export interface ControlMeta {

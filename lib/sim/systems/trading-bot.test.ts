@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Fleet } from "../fleet";
 import { startFleet } from "../fleet";
-import { control, getJson, getMetrics, http, metric, startTestFleet, testConfig } from "../testing";
+import { control, counterOrZero, getJson, getMetrics, http, metric, startTestFleet, testConfig } from "../testing";
 
 const MIN = 60_000;
 let fleet: Fleet;
@@ -287,13 +287,7 @@ describe("trading-bot scenarios", () => {
     expect(h.watchdog).toMatchObject({ paused: true, source: "parity_watchdog" });
     const entries = async () => {
       const m = await getMetrics(bot());
-      return ["btc-momentum", "eth-momentum", "sol-breakout"].reduce((acc, id) => {
-        try {
-          return acc + metric(m, "orders_placed_total", { profile_id: id, intent: "entry" });
-        } catch {
-          return acc;
-        }
-      }, 0);
+      return ["btc-momentum", "eth-momentum", "sol-breakout"].reduce((acc, id) => acc + counterOrZero(m, "orders_placed_total", { profile_id: id, intent: "entry" }), 0);
     };
     const e0 = await entries();
     fleet.advance(10 * MIN);
@@ -307,6 +301,11 @@ describe("trading-bot scenarios", () => {
     expect(h.watchdog.paused).toBe(false);
     expect(h.reconciliationIntegrityWatchdogTriggered).toBe(false);
     expect(h.watchdog.lastResumeAt).not.toBeNull();
+    // Entries resume: the unchanged count above was a pause, not a metric that never moves.
+    const e1 = await entries();
+    fleet.advance(10 * MIN);
+    expect(await entries()).toBeGreaterThan(e1);
+    h = await health();
     const resumedAt = Date.parse(h.watchdog.lastResumeAt!);
     // Second trip right away: minimum pause and clean streak pass, but the cooldown holds it.
     fleet.startScenario("parity-watchdog-trip", "alpha-bot", { profileId: "eth-momentum" });
@@ -331,11 +330,7 @@ describe("trading-bot scenarios", () => {
     const paused = await control(bot(), "pause-profile", { profileId: "btc-momentum" });
     expect(paused.status).toBe(200);
     const placed = async (id: string) => {
-      try {
-        return metric(await getMetrics(bot()), "orders_placed_total", { profile_id: id, intent: "entry" });
-      } catch {
-        return 0;
-      }
+      return counterOrZero(await getMetrics(bot()), "orders_placed_total", { profile_id: id, intent: "entry" });
     };
     const [b0, e0] = [await placed("btc-momentum"), await placed("eth-momentum")];
     fleet.advance(30 * MIN);
