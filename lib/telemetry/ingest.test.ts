@@ -1,7 +1,14 @@
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import * as crypto from "node:crypto";
 import { FleetConfig } from "../config/fleet";
 import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken } from "./ingest";
+
+// Every token comparison goes through here, so the test can see what was compared.
+vi.mock("node:crypto", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:crypto")>();
+  return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
+});
 
 const line = (o: Record<string, unknown>) => JSON.stringify({ id: "r1", kind: "RECONCILIATION_REPORT", ts: "2026-11-21T10:00:00.000Z", fields: { orphaned: 0 }, ...o });
 
@@ -34,7 +41,7 @@ describe("ingest parsing", () => {
     expect(decodeBody(gzipSync(Buffer.alloc(MAX_INGEST_BYTES + 10, 32)), "gzip")).toMatchObject({ ok: false, status: 413 });
   });
 
-  it("maps a token to its source in constant time and rejects unknown tokens", () => {
+  it("maps a token to its source and rejects unknown and empty tokens", () => {
     const cfg = FleetConfig.parse({
       targets: [
         { name: "a", kind: "futures-bot", baseUrl: "http://127.0.0.1:1", credentials: { ingestTokenEnv: "TOKEN_A" } },
@@ -44,7 +51,25 @@ describe("ingest parsing", () => {
     });
     const env: Record<string, string> = { TOKEN_A: "alpha-token", TOKEN_B: "bravo-token" };
     expect(sourceForToken(cfg, "bravo-token", (n) => env[n])).toBe("b");
+    expect(sourceForToken(cfg, "alpha-token", (n) => env[n])).toBe("a");
     expect(sourceForToken(cfg, "bravo-tokeX", (n) => env[n])).toBeNull();
     expect(sourceForToken(cfg, "", (n) => env[n])).toBeNull();
+    // A configured name whose variable is unset has no token at all.
+    expect(sourceForToken(cfg, "", () => "")).toBeNull();
+  });
+
+  it("compares the same way whichever source matches, and whatever the given token's length", () => {
+    const cfg = FleetConfig.parse({
+      targets: ["a", "b", "c"].map((n, i) => ({ name: n, kind: "futures-bot", baseUrl: `http://127.0.0.1:${i + 1}`, credentials: { ingestTokenEnv: `TOKEN_${n.toUpperCase()}` } })),
+    });
+    const env: Record<string, string> = { TOKEN_A: "alpha-token", TOKEN_B: "bravo-token-longer", TOKEN_C: "c" };
+    const compare = vi.mocked(crypto.timingSafeEqual);
+    for (const given of ["alpha-token", "c", "nothing-like-it", "x", "y".repeat(10_000), ""]) {
+      compare.mockClear();
+      sourceForToken(cfg, given, (n) => env[n]);
+      // One fixed-size comparison per configured token: no early return on a match, no length shortcut.
+      expect(compare.mock.calls.length, `comparisons for a ${given.length}-character token`).toBe(3);
+      for (const [x, y] of compare.mock.calls) expect([(x as Buffer).length, (y as Buffer).length]).toEqual([32, 32]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
@@ -30,20 +30,25 @@ export interface IngestResult {
   body: { stored?: number; duplicates?: number; accepted?: number; rejected?: IngestRejection[]; error?: string; source?: string };
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+// Tokens are compared as SHA-256 digests, so every comparison is of 32 bytes whatever the lengths
+// (a length check first would tell a caller how long the token is), and every configured token is
+// compared, so the time does not depend on which source matched or whether any did.
+const digest = (v: string) => createHash("sha256").update(v).digest();
+
+function tokenMatches(given: Buffer, expected: string): boolean {
+  return timingSafeEqual(given, digest(expected));
 }
 
 /** Which configured source a bearer token belongs to, or null. */
 export function sourceForToken(cfg: FleetConfig, token: string, secret: (name: string) => string | undefined): string | null {
+  const given = digest(token);
+  let found: string | null = null;
   for (const t of cfg.targets) {
     const name = t.credentials.ingestTokenEnv;
     const expected = name ? secret(name) : undefined;
-    if (expected && tokenMatches(token, expected)) return t.name;
+    if (expected && tokenMatches(given, expected) && found === null && token.length > 0) found = t.name;
   }
-  return null;
+  return found;
 }
 
 export function decodeBody(raw: Buffer, contentEncoding: string | null): { ok: true; text: string } | { ok: false; status: 413 | 415 | 400; error: string } {
