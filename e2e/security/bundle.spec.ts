@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { readSecrets } from "../secrets";
+import { authFile } from "../support";
 
 // No secret the e2e server is configured with reaches a browser: not in any file of the build
 // that is served to browsers (.next/static). Failures name the secret, never print it.
@@ -34,4 +35,42 @@ test("no configured secret is in the build output served to browsers", () => {
     for (const [name, value] of secrets) if (text.includes(value)) hits.push(`${name} in ${file}`);
   }
   expect(hits).toEqual([]);
+});
+
+test.describe("answers a signed-in admin receives", () => {
+  test.use({ storageState: authFile("admin") });
+
+  // Server-rendered HTML, the RSC payloads client navigation fetches, and the JSON route handlers:
+  // the widest view any role gets. A secret the server holds must not be in any of them.
+  test("no configured secret is in any page, RSC payload or JSON answer", async ({ page, request }) => {
+    const secrets = namedSecrets();
+    const pages = ["/", "/profiles", "/reconciliation", "/exchange", "/incidents", "/controls", "/runbooks", "/audit", "/share", "/sources", "/admin/users"];
+    const answers: Array<[string, string]> = [];
+    for (const p of pages) {
+      const html = await request.get(p);
+      expect(html.status(), `${p} as admin`).toBe(200);
+      answers.push([`${p} (HTML)`, await html.text()]);
+      const rsc = await request.get(p, { headers: { RSC: "1" } });
+      answers.push([`${p} (RSC payload)`, await rsc.text()]);
+    }
+    for (const api of ["/api/board", "/api/health/ready", "/api/health/live", "/api/audit/export?format=ndjson"]) {
+      const r = await request.get(api);
+      answers.push([api, await r.text()]);
+    }
+    // The first event of the live stream, read in the browser.
+    await page.goto("/");
+    const firstEvent = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const es = new EventSource("/api/stream");
+          es.addEventListener("board", (e) => (es.close(), resolve((e as MessageEvent).data as string)));
+          setTimeout(() => (es.close(), resolve("")), 10_000);
+        }),
+    );
+    expect(firstEvent.length, "the live stream sent its first snapshot").toBeGreaterThan(100);
+    answers.push(["/api/stream (first event)", firstEvent]);
+    const hits: string[] = [];
+    for (const [where, text] of answers) for (const [name, value] of secrets) if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) hits.push(`${name} in ${where}`);
+    expect(hits).toEqual([]);
+  });
 });
