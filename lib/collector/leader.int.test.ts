@@ -11,8 +11,9 @@ import type { Fleet } from "../sim";
 import { CHANGES_CHANNEL } from "./leader";
 
 // Two collector processes (`npm run collector`) on one real PostgreSQL: exactly one polls the
-// targets; when it is killed (-9) the other takes over within 10 s; change events reach every
-// listener through LISTEN/NOTIFY before and after the handover.
+// targets; when it is killed (-9) the other takes over; the leader's change notifications reach a
+// LISTEN client on the database before and after the handover. (That a console instance's viewers
+// see them is the two-instance e2e's part, e2e/postgres.spec.ts.)
 
 let pg: TestPostgres;
 let fleet: Fleet;
@@ -69,7 +70,7 @@ afterAll(async () => {
 });
 
 describe("collector leadership across processes", () => {
-  it("one poller per target, handover within 10 s, events fan out to every listener", async () => {
+  it("one poller per target, handover after kill -9, change notifications from whichever instance leads", async () => {
     const url = await createDatabase(pg.url, "wf_leader");
     const h = await openDatabase({ url });
     dir = mkdtempSync(path.join(tmpdir(), "wf-leader-"));
