@@ -286,26 +286,35 @@ const reconciliationLoop = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: HEALTH,
-  description: "reconciliationLoopHealthy false, or no reconciliation run for longer than the silence budget. Divergence only grows while reconciliation does not run.",
+  description:
+    "reconciliationLoopHealthy false, or no reconciliation run for longer than the silence budget (`maxSilenceSeconds`, a console default). Divergence only grows while reconciliation does not run. A bot that has not reported a run yet is pending until it has been watched for the silence budget: its first cycle may simply not be due.",
   params: z.object({ maxSilenceSeconds: num(120) }).strict(),
   check(ctx, target, p) {
     const healthy = current(ctx, target, "reconciliationLoopHealthy");
     const lastRun = current(ctx, target, "reconciliationLastRun");
     if (!healthy && !lastRun) return [];
+    const budgetMs = p.maxSilenceSeconds * SEC;
+    // How long this console has seen the bot: the oldest health value it still holds.
+    const firstSeen = Math.min(...["reconciliationLoopHealthy", "reconciliationLastRun"].map((m) => points(ctx, target, m)[0]?.t ?? Infinity));
+    const watchedMs = ctx.now - firstSeen;
     const age = lastRun ? ctx.now - lastRun.v : undefined;
-    const silent = age === undefined || age > p.maxSilenceSeconds * SEC;
+    const silent = age === undefined ? watchedMs > budgetMs : age > budgetMs;
     const unhealthy = healthy?.v === 0;
-    const evidence = { values: [ev("reconciliationLoopHealthy", healthy ? healthy.v === 1 : null, healthy?.t), ev("reconciliationLastRun", lastRun?.v ?? null), ev("since last run", age === undefined ? "never" : dur(age))], thresholds: { maxSilenceSeconds: p.maxSilenceSeconds } };
-    if (!silent && !unhealthy) return [okVerdict(SYSTEM_ENTITY, `Reconciliation loop healthy; last run ${dur(age ?? 0)} ago`, "SEV2", evidence)];
+    const evidence = { values: [ev("reconciliationLoopHealthy", healthy ? healthy.v === 1 : null, healthy?.t), ev("reconciliationLastRun", lastRun?.v ?? null), ev("since last run", age === undefined ? `none reported in ${dur(watchedMs)} of watching` : dur(age))], thresholds: { maxSilenceSeconds: p.maxSilenceSeconds } };
+    if (!silent && !unhealthy) {
+      const words = age === undefined ? `Reconciliation loop healthy; first run not reported yet (watched ${dur(watchedMs)}, budget ${dur(budgetMs)})` : `Reconciliation loop healthy; last run ${dur(age)} ago`;
+      return [okVerdict(SYSTEM_ENTITY, words, "SEV2", evidence)];
+    }
     const run = heldFor(points(ctx, target, "reconciliationLoopHealthy"), (v) => v === 0, ctx.now, maxGapMs(target));
-    const since = silent && lastRun ? lastRun.v + p.maxSilenceSeconds * SEC : (run.since ?? ctx.now);
+    const since = silent ? (lastRun ? lastRun.v : firstSeen) + budgetMs : (run.since ?? ctx.now);
+    const silentWords = age === undefined ? `No reconciliation run reported in the ${dur(watchedMs)} this console has watched the bot (budget ${dur(budgetMs)})` : `Reconciliation has not run for ${dur(age)} (budget ${dur(budgetMs)})`;
     return [
       {
         entity: SYSTEM_ENTITY,
         state: "critical",
         severity: "SEV2",
         since,
-        summary: silent ? `Reconciliation has not run for ${age === undefined ? "ever" : dur(age)}` : `Reconciliation loop unhealthy for ${dur(ctx.now - since)} (profiles skipped)`,
+        summary: silent ? silentWords : `Reconciliation loop unhealthy for ${dur(ctx.now - since)} (profiles skipped)`,
         evidence,
         escalationDueAt: since,
         escalation: "Reconciliation cannot run (lock contention or loop down); divergence grows while it does not",
