@@ -3,7 +3,7 @@ import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
 import { cleanStreak, countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
-import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, points, reports, text, windowOf } from "./common";
+import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, plural, points, reports, text, windowOf } from "./common";
 
 // futures-bot rules (seed 003): the REGISTRY_AUDIT_REPORT and RECONCILIATION_REPORT tables, kill
 // switch, circuit breaker, corrupted positions, threshold mismatches, stop-loss/take-profit
@@ -155,7 +155,7 @@ const qtyMismatch = defineRule({
         state: persistent ? "critical" : "warning",
         severity: persistent ? "SEV1" : "SEV3",
         since,
-        summary: `qty_mismatch ${v} for ${run.count} consecutive cycle(s)${persistent ? " — halt and investigate replay/persistence state" : ""}`,
+        summary: `qty_mismatch ${v} for ${plural(run.count, "consecutive cycle")}${persistent ? " — halt and investigate replay/persistence state" : ""}`,
         evidence,
         escalationDueAt: dueT ?? last.t + (p.persistCycles - run.count) * p.reconciliationIntervalSeconds * SEC,
         escalation: `qty_mismatch persists for ${p.persistCycles}+ consecutive cycles`,

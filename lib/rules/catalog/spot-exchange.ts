@@ -4,7 +4,7 @@ import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, Verdict } from "../types";
 import { heldFor, increase } from "../windows";
-import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, points, windowOf } from "./common";
+import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, plural, points, windowOf } from "./common";
 
 // spot-exchange rules (seed 004): ledger invariant and seq mismatch, settlement lag policy (T2/T3),
 // split-brain signals, WS fan-out overload, Kafka, Postgres, trading API, edge auth.
@@ -84,7 +84,7 @@ const ledgerInvariant = defineRule({
       }
       const checkPassed = checksSince === null || checksSince > 0;
       if (inc === 0 && quietMs >= windowMs && checkPassed) {
-        const checkWords = checksSince === null ? "the exchange reports no invariant check count" : `${fmt(checksSince, 0)} invariant check(s) passed since`;
+        const checkWords = checksSince === null ? "the exchange reports no invariant check count" : `${plural(checksSince, "invariant check")} passed since`;
         out.push(okVerdict(entity, `${who}No new invariant violation for ${dur(quietMs)} and ${checkWords} (invariant_violation_total stays ${fmt(cur.v, 0)} from earlier violations)`, "SEV1", evidence));
         continue;
       }
@@ -131,7 +131,7 @@ const seqMismatch = defineRule({
     if (cur.v === 0) return [okVerdict(SYSTEM_ENTITY, "Engine and ledger sequences agree", "SEV1", evidence)];
     const persists = run.durationMs > p.persistSeconds * SEC;
     const dueAt = run.since! + p.persistSeconds * SEC;
-    return [{ entity: SYSTEM_ENTITY, state: persists ? "critical" : "warning", severity: persists ? "SEV1" : "SEV2", since: run.since!, summary: `Ledger sequence ${cur.v > 0 ? "ahead of" : "behind"} the engine by ${fmt(Math.abs(cur.v), 0)} unexplained trade(s) for ${dur(run.durationMs)}`, evidence, escalationDueAt: dueAt, escalation: `engine_seq vs ledger_seq mismatch persists for more than ${p.persistSeconds} s` }];
+    return [{ entity: SYSTEM_ENTITY, state: persists ? "critical" : "warning", severity: persists ? "SEV1" : "SEV2", since: run.since!, summary: `Ledger sequence ${cur.v > 0 ? "ahead of" : "behind"} the engine by ${plural(Math.abs(cur.v), "unexplained trade")} for ${dur(run.durationMs)}`, evidence, escalationDueAt: dueAt, escalation: `engine_seq vs ledger_seq mismatch persists for more than ${p.persistSeconds} s` }];
   },
 });
 
@@ -147,7 +147,7 @@ const settlementLag = defineRule({
   seed: "004",
   runbook: "settlement-lag-spike",
   sources: METRICS,
-  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: seed defaults 5 s / 30 s, set per target.",
+  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: console defaults 5 s / 30 s (the runbook names no figure), set per target.",
   params: SettlementParams,
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_settlement_lag_p99_seconds");
@@ -189,7 +189,7 @@ const splitBrain = defineRule({
       const evidence = { values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
       if (inc > 0) {
         const first = s.points.find((pt, i) => i > 0 && pt.t > from && pt.v > s.points[i - 1]!.v)?.t ?? last.t;
-        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${fmt(inc, 0)} duplicate sequence number(s) in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
+        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${plural(inc, "duplicate sequence number")} in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
       } else out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
     }
     const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
@@ -199,7 +199,7 @@ const splitBrain = defineRule({
     if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
     const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
     if (holders.length > 1 || hash > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${fmt(hash, 0)} state hash divergence(s) in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
+      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
     } else if (fencing > 0) {
       out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
     } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
@@ -254,7 +254,7 @@ const kafka = defineRule({
       const run = heldFor(points(ctx, target, "kafka_brokers_up"), (v) => v === 0, ctx.now, maxGapMs(target));
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since: run.since ?? up.t, summary: `Kafka ${up.v === 0 ? "unavailable (0 brokers up)" : "producer errors"}: ${fmt(errors, 0)} produce errors in ${dur(windowMs)}, ${fmt(pending, 0)} messages waiting in the outbox`, evidence }];
     }
-    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker(s) down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
+    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, `Kafka healthy (${up.v} brokers up)`, "SEV2", evidence)];
   },
 });
@@ -340,7 +340,7 @@ const edgeAuth = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "auth_fail_total by reason over the window above the per-reason threshold (the seed's edge-auth dashboard; no playbook).",
+  description: "auth_fail_total by reason over the window above the per-reason threshold (the spot exchange runbook's edge-auth dashboard; no playbook).",
   params: z.object({ windowMinutes: num(5), maxPerWindow: num(300) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
