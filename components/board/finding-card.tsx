@@ -124,6 +124,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         <Link href={`/findings/${encodeURIComponent(f.id)}`} className="hover:underline">{f.title}</Link>
       </h3>
       <p className="mt-1 text-sm">{f.summary}</p>
+      {f.entity === "*" && f.affected?.length ? <p className="mt-1 text-xs" data-affected="">Named by the signal: <span className="font-mono">{f.affected.join(", ")}</span></p> : null}
       {f.evidence.values.length ? (
         <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
           {f.evidence.values.slice(0, 3).map((v) => (

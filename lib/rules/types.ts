@@ -51,6 +51,11 @@ export interface Finding {
   escalationDueAt?: number;
   /** The escalation criterion in words. */
   escalation?: string;
+  /**
+   * For a finding about the whole system (entity "*"): the symbols or profiles its signal names
+   * (fields of the reports, labels of the series). Absent: the signal does not say (scope unknown).
+   */
+  affected?: string[];
   /** The commander confirmation this finding's state rests on (shown as "confirmed by … at …"). */
   confirmed?: { by: string; at: number; reason: string; ticketId: string };
   /**
@@ -131,6 +136,7 @@ export interface Verdict {
   runbook?: string;
   confirmed?: Finding["confirmed"];
   confirmable?: string;
+  affected?: string[];
 }
 
 export type RuleParams = Record<string, ThresholdValue>;

@@ -45,6 +45,19 @@ describe("REGISTRY_AUDIT_REPORT (seed 003)", () => {
   });
 });
 
+describe("findings about the whole bot name the symbols their records name", () => {
+  it("CORRUPTED_POSITION records for two symbols: one finding, both symbols affected", () => {
+    const h = fut()
+      .report(T0, "CORRUPTED_POSITION", { symbol: "PF_XBTUSD", position_id: "pos-1", reason: "remaining_qty_negative" })
+      .report(T0 + M, "CORRUPTED_POSITION", { symbol: "PF_ETHUSD", position_id: "pos-2", reason: "remaining_qty_negative" });
+    expect(h.one("corrupted_position", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1", affected: ["PF_ETHUSD", "PF_XBTUSD"] });
+  });
+  it("records that name no symbol leave the scope unknown", () => {
+    const h = fut().report(T0, "CORRUPTED_POSITION", { position_id: "pos-1" });
+    expect(h.one("corrupted_position", T0 + M).affected).toBeUndefined();
+  });
+});
+
 describe("RECONCILIATION_REPORT orphaned/phantom", () => {
   it("warns at >= 1 in a cycle, critical at 3 distinct in 15 minutes, clears after 3 clean cycles", () => {
     const h = recon(fut(), 8, (i) => (i === 0 ? orphan("A") : i === 1 ? orphan("A", "B") : i === 2 ? orphan("A", "B", "C") : i < 5 ? orphan("A") : orphan()));

@@ -356,8 +356,11 @@ function reportWindowRule(o: { id: string; kind: string; title: string; runbook:
         const lastR = list[list.length - 1]!;
         const detail = Object.entries(lastR.fields).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${String(v)}`).join(", ");
         const s = rep ? o.repeated : o.single;
+        // The symbols the records name: what the finding is about, when its entity is not one.
+        const symbols = [...new Set(list.map((r) => text(r, "symbol")).filter((x): x is string => !!x))].sort();
         out.push({
           entity,
+          ...(symbols.length ? { affected: symbols } : {}),
           state: s.state,
           severity: s.severity,
           since: list[0]!.observedAt,

@@ -132,7 +132,7 @@ describe("split_brain (seed 004 §3.3)", () => {
       .hold(T0, T0 + M, "state_hash_divergence_total", 0)
       .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
     expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain" });
+    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain", affected: ["BTC-USD"] });
     expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
   });

@@ -198,8 +198,9 @@ const splitBrain = defineRule({
     const fencing = increase(points(ctx, target, "fencing_token_rejections_total"), from, ctx.now);
     if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
     const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
+    const dupSymbols = dupSeries.filter((s) => increase(s.points, from, ctx.now) > 0).map((s) => s.entity).sort();
     if (holders.length > 1 || hash > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
+      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", ...(dupSymbols.length ? { affected: dupSymbols } : {}), summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
     } else if (fencing > 0) {
       out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
     } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
