@@ -37,7 +37,10 @@ async function main() {
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) } };
+    // The ledger invariant clears after its window without growth; 30 s instead of 15 min lets
+    // ledger-board.spec watch it clear. No other spec waits on that window.
+    const thresholds = s.kind === "spot-exchange" ? { thresholds: { exchange_ledger_invariant: { windowMinutes: 0.5 } } } : {};
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) }, ...thresholds };
   });
   const fleetFile = path.join(dataDir, "fleet.yaml");
   writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, targets }));

@@ -5,7 +5,7 @@ import { roleAtLeast } from "@/lib/auth/roles";
 import { getBoard } from "@/lib/board/api";
 import { PageHeader } from "@/components/ui/page-header";
 import { BoardClient } from "@/components/board/board-client";
-import { acknowledgeFindingAction } from "./actions";
+import { acknowledgeFindingAction, confirmFindingHandledAction } from "./actions";
 
 export const metadata: Metadata = { title: "Board" };
 
@@ -16,7 +16,7 @@ export default async function BoardPage() {
     <>
       <PageHeader title="Severity board" description="Open findings across the fleet by severity, live. Unknown means the data is too old to tell — never healthy." />
       <Suspense>
-        <BoardClient initial={initial} acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined} />
+        <BoardClient initial={initial} acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined} confirm={actor && roleAtLeast(actor.role, "commander") ? confirmFindingHandledAction : undefined} />
       </Suspense>
     </>
   );

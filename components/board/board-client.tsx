@@ -6,7 +6,7 @@ import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
-import { FindingCard, SystemDataTimes, type AcknowledgeAction } from "./finding-card";
+import { FindingCard, SystemDataTimes, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -55,15 +55,15 @@ function useCanNotify() {
   return useSyncExternalStore(noSubscription, () => typeof Notification !== "undefined", () => false);
 }
 
-export function BoardClient({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction }) {
+export function BoardClient({ initial, acknowledge, confirm }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction; confirm?: ConfirmHandledAction }) {
   return (
     <ClockProvider base={initial.generatedAt}>
-      <Board initial={initial} acknowledge={acknowledge} />
+      <Board initial={initial} acknowledge={acknowledge} confirm={confirm} />
     </ClockProvider>
   );
 }
 
-function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction | undefined }) {
+function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; acknowledge?: AcknowledgeAction | undefined; confirm?: ConfirmHandledAction | undefined }) {
   const { board, status } = useLiveBoard(initial);
   const canNotify = useCanNotify();
   const params = useSearchParams();
@@ -188,7 +188,7 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
                   {items.length === 0 ? (
                     <p className="rounded-lg border border-dashed border-line p-3 text-sm text-muted">Nothing open{system || severity || state ? " for this filter" : ""}.</p>
                   ) : (
-                    items.map((f) => <FindingCard key={f.id} f={f} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} />)
+                    items.map((f) => <FindingCard key={f.id} f={f} simulated={systems.get(f.system)?.simulated ?? false} acknowledge={acknowledge} confirm={confirm} />)
                   )}
                 </div>
               </section>
@@ -212,7 +212,7 @@ function ClearedList({ cleared }: { cleared: BoardFinding[] }) {
         <ul className="mt-2 space-y-1 text-sm">
           {cleared.map((f) => (
             <li key={f.id} data-cleared={f.id}>
-              <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared <Ago at={f.since} /> ago
+              <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared <Ago at={f.since} /> ago{f.confirmed ? <span data-confirmed=""> — {confirmedWords(f.confirmed)}</span> : null}
             </li>
           ))}
         </ul>

@@ -20,6 +20,53 @@ function utc(t: number) {
 }
 
 export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
+export type ConfirmHandledAction = (input: { findingId: string; reason: string; ticketId: string }) => Promise<ActionResult<{ by: string; at: number }>>;
+
+/** "confirmed by Casey Commander at 2026-01-05 10:12 UTC (OPS-12)". */
+export function confirmedWords(c: NonNullable<BoardFinding["confirmed"]>): string {
+  return `confirmed by ${c.by} at ${utc(c.at).slice(0, 16)} UTC (${c.ticketId})`;
+}
+
+/**
+ * A commander's way back to green for a counter-based finding: the violations counted so far were
+ * handled. Reason and ticket ID are required and audited; a new violation fires the finding again.
+ */
+function ConfirmHandled({ f, confirm }: { f: BoardFinding; confirm: ConfirmHandledAction }) {
+  const [pending, start] = useTransition();
+  const [errors, setErrors] = useState<{ message?: string; fields?: Record<string, string[]> }>({});
+  const [reason, setReason] = useState("");
+  const [ticketId, setTicketId] = useState("");
+  const base = `confirm-${f.id.replace(/[^a-zA-Z0-9_-]/g, "-")}`;
+  return (
+    <details className="mt-2 rounded-md border border-line p-2 text-sm">
+      <summary className="min-h-10 cursor-pointer content-center font-medium">Confirm handled…</summary>
+      <form
+        className="mt-2 space-y-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          start(async () => {
+            const r = await confirm({ findingId: f.id, reason, ticketId });
+            if (r.ok) {
+              setErrors({});
+              setReason("");
+              setTicketId("");
+            } else setErrors({ message: r.message, fields: r.fieldErrors });
+          });
+        }}
+      >
+        <p className="text-xs text-muted">Confirms {f.confirmable}. The finding returns to ok and fires again on any new violation. Recorded in the audit log.</p>
+        <label htmlFor={`${base}-reason`} className="block text-xs font-medium">Reason</label>
+        <textarea id={`${base}-reason`} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} required minLength={10} aria-invalid={errors.fields?.reason ? true : undefined} aria-describedby={errors.fields?.reason ? `${base}-reason-error` : undefined} className="w-full rounded-md border border-line bg-surface p-2" />
+        {errors.fields?.reason ? <p id={`${base}-reason-error`} className="text-xs text-sev1">Reason: {errors.fields.reason[0]}</p> : null}
+        <label htmlFor={`${base}-ticket`} className="block text-xs font-medium">Ticket ID</label>
+        <input id={`${base}-ticket`} value={ticketId} onChange={(e) => setTicketId(e.target.value)} required placeholder="OPS-123" aria-invalid={errors.fields?.ticketId ? true : undefined} aria-describedby={errors.fields?.ticketId ? `${base}-ticket-error` : undefined} className="min-h-10 w-full rounded-md border border-line bg-surface px-2" />
+        {errors.fields?.ticketId ? <p id={`${base}-ticket-error`} className="text-xs text-sev1">Ticket ID: {errors.fields.ticketId[0]}</p> : null}
+        <button type="submit" disabled={pending} className="min-h-10 rounded-md border border-line px-3 font-medium hover:bg-surface-2">{pending ? "Confirming…" : "Confirm handled"}</button>
+        {errors.message && !errors.fields ? <p role="alert" className="text-xs text-sev1">{errors.message}</p> : null}
+      </form>
+    </details>
+  );
+}
 
 /** "Escalate in 4 min" or "Escalate now", against the page clock. */
 function Escalation({ due, escalation }: { due: number; escalation?: string }) {
@@ -40,7 +87,7 @@ function DataAge({ system }: { system: string }) {
   return at ? <Ago at={at} /> : <>unknown</>;
 }
 
-type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: AcknowledgeAction | undefined };
+type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: AcknowledgeAction | undefined; confirm?: ConfirmHandledAction | undefined };
 
 /**
  * Whether a card would look the same. Each evaluation cycle stamps every finding with a new
@@ -48,7 +95,7 @@ type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: Acknowledg
  * rendering again on every snapshot.
  */
 function sameCard(a: CardProps, b: CardProps): boolean {
-  if (a.simulated !== b.simulated || a.acknowledge !== b.acknowledge) return false;
+  if (a.simulated !== b.simulated || a.acknowledge !== b.acknowledge || a.confirm !== b.confirm) return false;
   if (a.f === b.f) return true;
   const { lastEvaluated: _a, ...fa } = a.f;
   const { lastEvaluated: _b, ...fb } = b.f;
@@ -59,7 +106,7 @@ function sameCard(a: CardProps, b: CardProps): boolean {
  * One finding on the board. Memoised: its ages tick on their own and its data age reads
  * SystemDataTimes, so a card renders again only when what it shows changes.
  */
-export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge }: CardProps) {
+export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge, confirm }: CardProps) {
   const [pending, start] = useTransition();
   const [error, setError] = useState<string>();
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
@@ -77,6 +124,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         <Link href={`/findings/${encodeURIComponent(f.id)}`} className="hover:underline">{f.title}</Link>
       </h3>
       <p className="mt-1 text-sm">{f.summary}</p>
+      {f.entity === "*" && f.affected?.length ? <p className="mt-1 text-xs" data-affected="">Named by the signal: <span className="font-mono">{f.affected.join(", ")}</span></p> : null}
       {f.evidence.values.length ? (
         <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
           {f.evidence.values.slice(0, 3).map((v) => (
@@ -91,6 +139,8 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age <DataAge system={f.system} />
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
+      {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
+      {f.confirmable && confirm && f.state !== "ok" ? <ConfirmHandled f={f} confirm={confirm} /> : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
         {f.ack ? (
           <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>

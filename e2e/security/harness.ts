@@ -226,6 +226,28 @@ export class Ctx {
     });
   }
   private readonly acked = new Set<string>();
+  /**
+   * The spot exchange's ledger-invariant finding while it fires (the drill runs for the rest of
+   * the matrix, so a confirmed finding fires again at the next invariant check).
+   */
+  async confirmableFinding(): Promise<string> {
+    return this.fixture("confirmable", async () => {
+      if (!this.ledgerDrill) {
+        const r = await fetch(`${fleetAdmin()}/scenarios/ledger-invariant-violation/start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange" }) });
+        if (!r.ok) throw new Error(`could not start the ledger drill: ${r.status}`);
+        this.ledgerDrill = true;
+      }
+      const deadline = Date.now() + 45_000;
+      for (;;) {
+        const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
+        const f = allFindings(board).find((x) => x.id === "exchange_ledger_invariant|spot-exchange|*" && x.state !== "ok" && x.confirmable);
+        if (f) return f.id;
+        if (Date.now() > deadline) throw new Error("the ledger-invariant finding did not fire");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+  }
+  private ledgerDrill = false;
   async setBotsDown(down: boolean): Promise<void> {
     for (const target of DOWN_BOTS) {
       if (down) await fetch(`${fleetAdmin()}/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target, fault: "down" }) });
@@ -301,6 +323,7 @@ export class Ctx {
   }
   /** Puts SOL-USD back to NORMAL after approvals halted it. */
   async resetSpot(): Promise<void> {
+    if (this.ledgerDrill) await fetch(`${fleetAdmin()}/scenarios/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange" }) });
     const s = this.spot();
     await fetch(`${s.url}/control/symbol-mode`, {
       method: "POST",
@@ -374,7 +397,7 @@ interface IncidentJson {
 }
 
 const DOWN_BOTS = ["alpha-bot", "beta-bot"];
-interface BoardFinding { id: string; system: string; state: string; ack?: unknown }
+interface BoardFinding { id: string; system: string; state: string; ack?: unknown; confirmable?: string }
 interface BoardJson { findings?: BoardFinding[]; lanes?: Array<{ findings: BoardFinding[] }> }
 function allFindings(b: BoardJson): BoardFinding[] {
   return [...(b.findings ?? []), ...(b.lanes ?? []).flatMap((l) => l.findings ?? [])];

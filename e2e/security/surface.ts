@@ -204,6 +204,16 @@ export const ACTIONS: ActionEntry[] = [
     sample: async (ctx) => [await ctx.finding()],
     probe: async (ctx) => ctx.findingAck(await ctx.finding()),
   },
+  {
+    // The confirmation is the audit record itself, so the audit log is what an allowed call moves.
+    kind: "action",
+    module: `${CONSOLE}/actions.ts`,
+    name: "confirmFindingHandledAction",
+    page: "/",
+    access: "commander",
+    changes: true,
+    sample: async (ctx) => [{ findingId: await ctx.confirmableFinding(), reason: "Matrix: double postings reversed by correction entries", ticketId: "MX-7" }],
+  },
 ];
 
 // ── Route handlers ─────────────────────────────────────────────────────────────────────────────

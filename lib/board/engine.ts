@@ -1,11 +1,15 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { findingTransitions, findings as findingsTable } from "../db/schema";
+import { and, asc, eq as eqOp } from "drizzle-orm";
+import { auditLog, findingTransitions, findings as findingsTable } from "../db/schema";
 import type { Collector } from "../collector/collector";
 import type { TelemetryStore } from "../collector/store";
 import { RULES, evaluateRules, trackFindings } from "../rules";
-import type { Finding, Transition } from "../rules/types";
+import type { Confirmation, Finding, Transition } from "../rules/types";
+
+/** The audit action that records a commander's confirmation (see confirm.ts). */
+export const CONFIRM_ACTION = "finding.confirm-handled";
 
 // Runs on the collector leader: evaluates the rule catalog over the recent window after every
 // change (debounced) and at least once a second (windows and escalation clocks move with time),
@@ -25,10 +29,18 @@ export class BoardEngine {
   findings = new Map<string, Finding>();
   /** Findings that went from a non-ok state to ok, by id, with when (pruned after 15 minutes). */
   readonly cleared = new Map<string, number>();
+  /**
+   * The latest commander confirmation per finding id. They live in the audit log (the record is
+   * the confirmation); loaded from it at start and added to as they are made.
+   */
+  readonly confirmations = new Map<string, Confirmation>();
+  /** Evaluations wait for this, so a finding confirmed before a restart does not fire at start. */
+  private confirmationsLoaded?: Promise<void>;
   version = 0;
   lastEvaluatedAt = 0;
   lastEvaluationMs = 0;
-  readonly startedAt = Date.now();
+  /** When this engine began watching: rules are pending until the first polls can have answered. */
+  readonly startedAt: number;
   private timer?: NodeJS.Timeout;
   private ticker?: NodeJS.Timeout;
   private running = false;
@@ -41,10 +53,12 @@ export class BoardEngine {
 
   constructor(private readonly o: BoardEngineOptions) {
     this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
   }
 
   start() {
     this.running = true;
+    this.confirmationsLoaded = this.loadConfirmations();
     this.ticker = setInterval(() => this.schedule(), this.o.tickMs ?? 1000);
     this.ticker.unref?.();
     this.schedule();
@@ -54,6 +68,33 @@ export class BoardEngine {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
+  }
+
+  /** Reads every confirmation from the audit log (the latest per finding wins), then re-evaluates. */
+  async loadConfirmations(): Promise<void> {
+    try {
+      const rows = await this.o.db
+        .select({ target: auditLog.target, at: auditLog.at, reason: auditLog.reason, ticketId: auditLog.ticketId, params: auditLog.params })
+        .from(auditLog)
+        .where(and(eqOp(auditLog.action, CONFIRM_ACTION), eqOp(auditLog.outcome, "succeeded")))
+        .orderBy(asc(auditLog.seq));
+      for (const r of rows) {
+        if (!r.target) continue;
+        const by = (r.params as { by?: unknown } | null)?.by;
+        this.addConfirmation({ findingId: r.target, by: typeof by === "string" ? by : "unknown", at: r.at.getTime(), reason: r.reason ?? "", ticketId: r.ticketId ?? "" });
+      }
+    } catch (err) {
+      console.error("[board] reading confirmations failed:", (err as Error).message);
+    }
+  }
+
+  /** A new confirmation (from this instance or another): the finding's system is evaluated again. */
+  addConfirmation(c: Confirmation) {
+    const prev = this.confirmations.get(c.findingId);
+    if (prev && prev.at >= c.at) return;
+    this.confirmations.set(c.findingId, c);
+    const system = this.findings.get(c.findingId)?.system ?? c.findingId.split("|")[1];
+    this.schedule(system);
   }
 
   /**
@@ -90,6 +131,7 @@ export class BoardEngine {
     this.dirty = new Set();
     this.dirtyAll = false;
     try {
+      await this.confirmationsLoaded;
       const now = this.now();
       const started = performance.now();
       const allTargets = this.o.collector.targetsForRules();
@@ -100,6 +142,8 @@ export class BoardEngine {
         history: this.o.store,
         freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
         targets,
+        watchingSince: this.startedAt,
+        confirmations: this.confirmations,
       }, RULES);
       const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;
       const { findings: tracked, transitions } = trackFindings(previous, current, now);

@@ -4,6 +4,7 @@ import { EventEmitter } from "node:events";
 import type { FleetConfig } from "../config/fleet";
 import type { Db } from "../db/client";
 import type { Report, SystemKind } from "../telemetry/model";
+import type { Confirmation } from "../rules/types";
 import type { Poller } from "../telemetry/sources/types";
 import { Collector, type CollectorEvent } from "./collector";
 import { rollupAndPrune } from "./history";
@@ -20,7 +21,8 @@ export type RuntimeEvent =
   | CollectorEvent
   | { type: "role"; role: "leader" | "follower"; at: number; reason?: string }
   | { type: "board"; version: number; at: number }
-  | { type: "ack"; findingId: string; at: number };
+  | { type: "ack"; findingId: string; at: number }
+  | { type: "confirm"; confirmation: Confirmation; at: number };
 
 export interface RuntimeOptions {
   config: FleetConfig;
@@ -71,6 +73,8 @@ export class CollectorRuntime {
       const msg = JSON.parse(payload) as { from: string; event: RuntimeEvent };
       if (msg.from === this.instanceId) return;
       if (msg.event.type === "reports") this.store.addReports(msg.event.reports);
+      // A confirmation made on another instance: the leader's rules must honour it.
+      if (msg.event.type === "confirm") this.board?.addConfirmation(msg.event.confirmation);
       this.events.emit("change", msg.event);
     } catch {
       /* not ours */

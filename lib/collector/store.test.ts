@@ -49,6 +49,17 @@ describe("telemetry store", () => {
     expect(st.reportsFor("f", "KILL_SWITCH_ACTIVATED").map((r) => r.id)).toEqual(["KILL_SWITCH_ACTIVATED-0"]);
   });
 
+  it("keeps the latest registry audit report past the window: it describes the system until a later one", () => {
+    const st = new TelemetryStore(1000);
+    st.addReports([
+      { system: "f", kind: "REGISTRY_AUDIT_REPORT", id: "a-1", fields: { violations_total: 1 }, observedAt: 100 },
+      { system: "f", kind: "REGISTRY_AUDIT_REPORT", id: "a-2", fields: { violations_total: 2 }, observedAt: 200 },
+      { system: "f", kind: "RECONCILIATION_REPORT", id: "r-1", fields: {}, observedAt: 200 },
+    ]);
+    st.prune(50_000);
+    expect(st.reportsFor("f").map((r) => r.id)).toEqual(["a-2"]);
+  });
+
   it("counts follow pruning: reports that aged out do not count towards the cap", () => {
     const st = new TelemetryStore(1000, 10);
     const rep = (i: number, t: number) => ({ system: "f", kind: "K", id: `k-${i}`, fields: {}, observedAt: t });

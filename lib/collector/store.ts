@@ -26,6 +26,9 @@ export function seriesKey(s: Pick<Sample, "system" | "entity" | "metric" | "labe
   return `${s.system}|${s.entity}|${s.metric}|${labelsKey(s.labels)}`;
 }
 
+/** Report kinds whose latest report outlives the window (see prune). */
+export const KEEP_LATEST_REPORT_KINDS: ReadonlySet<string> = new Set(["REGISTRY_AUDIT_REPORT"]);
+
 export class TelemetryStore {
   private readonly series = new Map<string, Series>();
   private readonly bySystemMetric = new Map<string, Set<string>>();
@@ -138,7 +141,11 @@ export class TelemetryStore {
     return own ? [...own.values()] : [];
   }
 
-  /** Drops points and reports older than the window. */
+  /**
+   * Drops points and reports older than the window, except the latest report of each kind in
+   * KEEP_LATEST_REPORT_KINDS: a one-off report (the registry audit at start-up) describes the
+   * system until a later one replaces it, however long ago it came.
+   */
   prune(now: number): void {
     const cutoff = now - this.windowMs;
     for (const [key, s] of this.series) {
@@ -152,7 +159,8 @@ export class TelemetryStore {
     for (const [system, kinds] of this.reports) {
       let held = 0;
       for (const [kind, list] of kinds) {
-        const keep = list.filter((r) => r.observedAt >= cutoff);
+        let keep = list.filter((r) => r.observedAt >= cutoff);
+        if (!keep.length && KEEP_LATEST_REPORT_KINDS.has(kind) && list.length) keep = [list[list.length - 1]!];
         if (keep.length) kinds.set(kind, keep);
         else kinds.delete(kind);
         held += keep.length;

@@ -97,3 +97,20 @@ describe("reconciliationCharts", () => {
     expect(d.latest).toEqual([40, 1, 2]);
   });
 });
+
+describe("the exchange's invariant chart", () => {
+  it("draws a counter that moves every 10 s as its real per-minute rate, and the legend reads the same", async () => {
+    const { exchangeSpecs } = await import("./exchange");
+    const ctx = { params: () => ({}) } as unknown as Parameters<typeof exchangeSpecs>[0];
+    const spec = exchangeSpecs(ctx, { name: "spot-exchange", kind: "spot-exchange" } as Parameters<typeof exchangeSpecs>[1]).flatMap((g) => g.charts).find((c) => c.id === "ledger-invariants")!;
+    // Polled every second for 5 minutes; one failed invariant check every 10 s (6 per minute).
+    const polls = Array.from({ length: 301 }, (_, i) => Math.floor(i / 10));
+    const data = byMetric(S("invariant_violation_total", "*", {}, polls, 1000), S("invariant_checks_total", "*", {}, polls, 1000));
+    const c = buildChart(spec, data, 0, 300_000);
+    const drawn = c.rows.map((r) => r.v[1]).filter((v): v is number => v !== null);
+    expect(c.latest[1]).toBeCloseTo(6, 5);
+    expect(Math.max(...drawn)).toBeCloseTo(6, 5);
+    expect(Math.min(...drawn)).toBeCloseTo(6, 5);
+    expect(c.series[1]!.label).toBe("violations (1-min rate)");
+  });
+});

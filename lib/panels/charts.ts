@@ -1,5 +1,5 @@
 import type { Agg, Pt } from "./downsample";
-import { counterRate, ratioByTime, sumByTime } from "./downsample";
+import { counterRate, counterRateOver, ratioByTime, sumByTime } from "./downsample";
 import type { RawSeries } from "./data";
 import { shapeChart, type Band, type ShapedChart, type Threshold } from "./shape";
 
@@ -13,6 +13,12 @@ export interface SeriesSelector {
   labels?: Record<string, string>;
   /** A monotonically increasing counter: drawn as a rate (per second × scale). */
   counter?: boolean;
+  /**
+   * For a counter: average the rate over this trailing window instead of taking it between
+   * consecutive polls. A counter that moves in steps then draws (and its legend reads) its real
+   * rate, not a spike at the poll where it moved and zero at every other.
+   */
+  rateWindowMs?: number;
 }
 
 export interface SeriesSpec extends SeriesSelector {
@@ -69,7 +75,7 @@ function matches(s: RawSeries, sel: SeriesSelector): boolean {
 export function combined(all: ReadonlyMap<string, readonly RawSeries[]>, sel: SeriesSelector, only?: (s: RawSeries) => boolean): readonly Pt[] {
   const list = (all.get(sel.metric) ?? []).filter((s) => matches(s, sel) && (!only || only(s)));
   if (list.length === 0) return [];
-  const each = list.map((s) => (sel.counter ? counterRate(s.points) : s.points));
+  const each = list.map((s) => (sel.counter ? (sel.rateWindowMs ? counterRateOver(s.points, sel.rateWindowMs) : counterRate(s.points)) : s.points));
   return each.length === 1 ? each[0]! : sumByTime(each);
 }
 

@@ -146,6 +146,33 @@ export function counterRate(points: readonly Pt[]): Pt[] {
   return out;
 }
 
+/**
+ * A counter as a rate averaged over a trailing window (Prometheus' rate[window]): at each point,
+ * the increase since the last point at least `windowMs` earlier, divided by the time between
+ * them. Points before the window is first covered are left out, so a counter that rises once
+ * every 10 s reads as its true 6 per minute instead of a spike per poll and zeros between.
+ */
+export function counterRateOver(points: readonly Pt[], windowMs: number): Pt[] {
+  // Cumulative increase up to each point, resets counted as restarts from zero.
+  const cum: number[] = new Array<number>(points.length).fill(0);
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    const inc = Number.isFinite(a.v) && Number.isFinite(b.v) ? (b.v >= a.v ? b.v - a.v : b.v) : 0;
+    cum[i] = cum[i - 1]! + inc;
+  }
+  const out: Pt[] = [];
+  let j = 0;
+  for (let i = 1; i < points.length; i++) {
+    const b = points[i]!;
+    while (j + 1 < i && points[j + 1]!.t <= b.t - windowMs) j++;
+    const a = points[j]!;
+    if (b.t - a.t < windowMs) continue;
+    out.push({ t: b.t, v: (cum[i]! - cum[j]!) / ((b.t - a.t) / 1000) });
+  }
+  return out;
+}
+
 /** Increase of a counter between two times, resets counted as restarts from zero. */
 export function counterIncrease(points: readonly Pt[], from: number, to: number): number {
   let total = 0;

@@ -155,9 +155,12 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
           title: "Invariant checks and violations",
           unit: "/min",
           digits: 1,
+          // The exchange checks every few seconds and the counters move in steps: a per-poll rate
+          // would draw a spike at each step and read 0 between them (a legend of "0 /min" during a
+          // SEV1). Averaged over a minute, line and legend show the same, real rate.
           series: [
-            { label: "checks", metric: "invariant_checks_total", counter: true, scale: perMin },
-            { label: "violations", metric: "invariant_violation_total", counter: true, scale: perMin },
+            { label: "checks (1-min rate)", metric: "invariant_checks_total", counter: true, rateWindowMs: 60_000, scale: perMin },
+            { label: "violations (1-min rate)", metric: "invariant_violation_total", counter: true, rateWindowMs: 60_000, scale: perMin },
           ],
           thresholds: [{ value: 0, label: "violations target 0", kind: "target", appliesTo: 1 }],
           notes: ["Any violation is SEV1: halt withdrawals, CANCEL_ONLY the affected symbols."],

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { worstFreshness, type Freshness } from "../collector/freshness";
+import { STALE_AFTER_INTERVALS, worstFreshness, type Freshness } from "../collector/freshness";
 import type { SystemKind } from "../telemetry/model";
 import type { RunbookSlug } from "./runbooks";
 import type { Finding, Rule, RuleContext, RuleParams, RuleTarget, Verdict } from "./types";
@@ -39,6 +39,14 @@ export function sourceFreshness(ctx: RuleContext, target: RuleTarget, sources: r
   return worstFreshness(sources.map((s) => ctx.freshness(target.name, s)));
 }
 
+/**
+ * True while the console has been watching for less than the time a target's first answer may
+ * take (the stale budget of two poll intervals plus half an interval of jitter).
+ */
+export function inStartGrace(ctx: RuleContext, target: RuleTarget): boolean {
+  return ctx.watchingSince !== undefined && ctx.now - ctx.watchingSince <= (STALE_AFTER_INTERVALS + 0.5) * target.intervalMs;
+}
+
 export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
   const defaults = spec.params.parse({});
   return {
@@ -53,6 +61,9 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
     defaults,
     evaluate(ctx, target, params) {
       const fresh = spec.ignoreFreshness ? "ok" : sourceFreshness(ctx, target, spec.sources?.[target.kind]);
+      // Pending: the console has only just started watching and this rule's sources have not
+      // answered yet. No finding rather than an "unknown" one that clears a second later.
+      if (fresh === "no_data" && inStartGrace(ctx, target)) return [];
       return spec.check(ctx, target, params).map((v): Finding => {
         const stale = fresh !== "ok" && v.state !== "unknown";
         const f: Finding = {
@@ -72,6 +83,9 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
         };
         if (v.escalationDueAt !== undefined) f.escalationDueAt = v.escalationDueAt;
         if (v.escalation !== undefined) f.escalation = v.escalation;
+        if (v.confirmed !== undefined) f.confirmed = v.confirmed;
+        if (v.confirmable !== undefined) f.confirmable = v.confirmable;
+        if (v.affected !== undefined && v.affected.length) f.affected = v.affected;
         return f;
       });
     },

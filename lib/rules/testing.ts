@@ -2,7 +2,7 @@ import { TelemetryStore, type Point, type Series } from "../collector/store";
 import type { Freshness } from "../collector/freshness";
 import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
 import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
-import type { Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
+import type { Confirmation, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
 
 // Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
 // freshness is whatever the test says (default ok), per target or per endpoint.
@@ -14,6 +14,10 @@ export class RuleHarness {
   private readonly fresh = new Map<string, Freshness>();
   private reportSeq = 0;
   readonly target: RuleTarget;
+  /** Commander confirmations the rules see, by finding id (confirm()). */
+  readonly confirmations = new Map<string, Confirmation>();
+  /** When the console began watching (unset: no start-up grace). */
+  watchingSince?: number;
 
   constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>> } = {}) {
     this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
@@ -34,6 +38,13 @@ export class RuleHarness {
 
   report(t: number, kind: string, fields: Record<string, unknown>): this {
     this.store.addReports([{ system: this.target.name, kind, id: `r-${++this.reportSeq}`, fields, observedAt: t }]);
+    return this;
+  }
+
+  /** A commander confirms the finding of `ruleId` for `entity` handled at `at`. */
+  confirm(ruleId: string, at: number, entity: string = SYSTEM_ENTITY, by = "Casey Commander"): this {
+    const id = `${ruleId}|${this.target.name}|${entity}`;
+    this.confirmations.set(id, { findingId: id, by, at, reason: "Double postings reversed, ledger balanced", ticketId: "OPS-42" });
     return this;
   }
 
@@ -67,6 +78,8 @@ export class RuleHarness {
       history: this.historyAt(now),
       freshness: (_system, endpoint) => (endpoint !== undefined ? this.fresh.get(endpoint) : undefined) ?? this.fresh.get("*") ?? "ok",
       targets: [this.target],
+      confirmations: this.confirmations,
+      ...(this.watchingSince !== undefined ? { watchingSince: this.watchingSince } : {}),
     };
   }
 

@@ -51,6 +51,18 @@ export interface Finding {
   escalationDueAt?: number;
   /** The escalation criterion in words. */
   escalation?: string;
+  /**
+   * For a finding about the whole system (entity "*"): the symbols or profiles its signal names
+   * (fields of the reports, labels of the series). Absent: the signal does not say (scope unknown).
+   */
+  affected?: string[];
+  /** The commander confirmation this finding's state rests on (shown as "confirmed by … at …"). */
+  confirmed?: { by: string; at: number; reason: string; ticketId: string };
+  /**
+   * Set on findings a commander may confirm as handled (counter-based findings whose counter
+   * stays above zero after the violations stop): what the confirmation covers.
+   */
+  confirmable?: string;
 }
 
 /** The part of TelemetryStore the rules read; TelemetryStore satisfies it. */
@@ -83,6 +95,30 @@ export interface RuleContext {
    */
   freshness(system: string, endpoint?: string): Freshness;
   targets: RuleTarget[];
+  /**
+   * When the console began watching (the collector's start). Until a target's first poll can
+   * have answered, a rule whose sources have no data yet is pending: it yields no finding instead
+   * of an "unknown" or a firing one. Absent: no start-up grace (evidence is judged as it is).
+   */
+  watchingSince?: number;
+  /**
+   * Commander confirmations that the violations a counter-based finding counted so far were
+   * handled, by finding id (see Confirmation). Absent: nothing was confirmed.
+   */
+  confirmations?: ReadonlyMap<string, Confirmation>;
+}
+
+/**
+ * A commander's statement that the violations counted up to `at` were handled (reason and
+ * ticket ID, audited). A rule that honours it treats everything counted up to `at` as dealt with:
+ * the finding returns to ok, and only a new increase after `at` fires it again.
+ */
+export interface Confirmation {
+  findingId: string;
+  by: string;
+  at: number;
+  reason: string;
+  ticketId: string;
 }
 
 /** What a rule decides for one entity; evaluate() turns it into a Finding. */
@@ -98,6 +134,9 @@ export interface Verdict {
   escalation?: string;
   /** Overrides the rule's runbook for this finding. */
   runbook?: string;
+  confirmed?: Finding["confirmed"];
+  confirmable?: string;
+  affected?: string[];
 }
 
 export type RuleParams = Record<string, ThresholdValue>;

@@ -111,6 +111,11 @@ export function fmt(n: number, digits = 2): string {
   return n < 0 ? `−${s}` : s;
 }
 
+/** 1 → "1 order", 3 → "3 orders" (or the plural given). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${fmt(n, 0)} ${n === 1 ? word : many}`;
+}
+
 export function usd(n: number): string {
   return `${fmt(n, 0)} USD`;
 }

@@ -19,6 +19,27 @@ describe("telemetry_dark", () => {
   });
 });
 
+describe("pending at start", () => {
+  it("right after the console starts, a system that has not answered yet is pending, not dark", () => {
+    const h = new RuleHarness("trading-bot").freshness("no_data");
+    h.watchingSince = T0;
+    expect(h.run("telemetry_dark", T0)).toEqual([]);
+    expect(h.run("telemetry_dark", T0 + 5 * S)).toEqual([]); // two 2-s intervals plus jitter
+    expect(h.one("telemetry_dark", T0 + 6 * S)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+  it("a first poll that failed is evidence: dark at once", () => {
+    const h = new RuleHarness("trading-bot").freshness("error");
+    h.watchingSince = T0;
+    expect(h.one("telemetry_dark", T0 + S).state).toBe("critical");
+  });
+  it("rules whose sources have not answered yet yield no finding instead of an unknown one", () => {
+    const h = new RuleHarness("futures-bot").freshness("no_data");
+    h.watchingSince = T0;
+    expect(h.all(T0 + S)).toEqual([]);
+    expect(h.one("invariant_violation_report", T0 + 10 * S).state).toBe("unknown");
+  });
+});
+
 describe("health_probes", () => {
   it("/health/ready 503 warns naming the degraded checks; /health/live failing is critical", () => {
     const h = new RuleHarness("trading-bot")

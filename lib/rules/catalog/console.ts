@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SYSTEM_KINDS, SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
-import { defineRule } from "../define";
+import { defineRule, inStartGrace } from "../define";
 import type { AnyRule, Verdict } from "../types";
 import { heldFor } from "../windows";
 import { MIN, current, currentSeries, dur, ev, maxGapMs, num, okVerdict, points } from "./common";
@@ -22,7 +22,7 @@ const telemetryDark = defineRule({
   runbook: "telemetry-dark",
   ignoreFreshness: true,
   description:
-    "A trading system whose data endpoints are all stale, failing or silent: every other finding of it is unknown, and so is its exposure. SEV2 at once (trading may be degraded with controls still active); SEV1 once dark for longer than `sev1AfterMinutes` — seed 002 treats uncertain exposure as SEV-1.",
+    "A trading system whose data endpoints are all stale, failing or silent: every other finding of it is unknown, and so is its exposure. Pending (no finding) right after the console starts, until the first poll has had two intervals to answer. SEV2 at once (trading may be degraded with controls still active); SEV1 once dark for longer than `sev1AfterMinutes` — the trading-bot incident runbook treats uncertain exposure as SEV-1.",
   params: z.object({ sev1AfterMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const primary = PRIMARY_ENDPOINTS[target.kind];
@@ -36,6 +36,8 @@ const telemetryDark = defineRule({
     const evidence = { values: [...states.map((s) => ev(s.path, s.f)), ev("last data", lastData ?? null)], thresholds: { sev1AfterMinutes: p.sev1AfterMinutes } };
     const whole = ctx.freshness(target.name);
     const dark = states.every((s) => s.f !== "ok");
+    // Pending: the console has just started and no endpoint has had time to answer yet.
+    if (dark && lastData === undefined && states.every((s) => s.f === "no_data") && inStartGrace(ctx, target)) return [];
     if (!dark) {
       const out: Verdict[] = [okVerdict(SYSTEM_ENTITY, "Telemetry flowing", "SEV2", evidence)];
       const failing = states.filter((s) => s.f !== "ok");
@@ -70,7 +72,7 @@ const healthProbes = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: { "trading-bot": ["/health/live", "/health/ready"], "futures-bot": ["/health/live"], "spot-exchange": ["/health/live", "/health/ready"] },
-  description: "Seed 002's recovery check: /health/live and /health/ready must return 200. Live failing is critical; ready degraded is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
+  description: "The trading-bot incident runbook's recovery check: /health/live and /health/ready must return 200. Live failing is critical; ready degraded is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
   params: z.object({ forSeconds: num(10, { min: 0 }) }).strict(),
   check(ctx, target, p) {
     const out: Verdict[] = [];

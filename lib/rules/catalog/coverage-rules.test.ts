@@ -712,7 +712,8 @@ const COVERAGE: Record<string, Case> = {
       fires: { name: "one new violation", build: violation, at: T0 + 2 * M, state: "critical", severity: "SEV1", evidence: ["new violations in 15 min", 1] },
       boundary: [
         { name: "no violation", build: (h) => h.hold(T0, T0 + 2 * M, "invariant_violation_total", 0), at: T0 + 2 * M },
-        { name: "the violation exactly 15 minutes ago is no longer new", build: violation, at: T0 + 16 * M, expect: { state: "warning", severity: "SEV1" } },
+        { name: "14 minutes after the last violation it is still SEV1 critical", build: violation, at: T0 + 15 * M, expect: { state: "critical", severity: "SEV1" } },
+        { name: "15 minutes without growth (no check count reported) clears it", build: violation, at: T0 + 16 * M, expect: { state: "ok" } },
       ],
       escalation: { steps: [{ name: "due at the first failed check", build: violation, at: T0 + M, before: { state: "ok" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + M }] },
     };

@@ -21,6 +21,41 @@ describe("REGISTRY_AUDIT_REPORT (seed 003)", () => {
     expect(h.one("registry_audit_remaining_qty", T0 + S).summary).toMatch(/fill-ledger corruption/);
     expect(h.freshness("stale", "/logs").one("registry_audit_violations", T0 + S).state).toBe("unknown");
   });
+
+  const failing = { trigger: "startup", violations_total: 2, duplicate_active_symbol_keys: 0, non_terminal_in_closed_history: 0, remaining_qty_violations: 0 };
+  it("a one-off start-up audit with violations holds past the store's window, until a later audit shows 0", () => {
+    const h = fut().report(T0, "REGISTRY_AUDIT_REPORT", failing);
+    // The collector prunes its recent window as time passes; the latest audit report stays.
+    h.store.prune(T0 + 3 * 60 * M);
+    expect(h.one("registry_audit_violations", T0 + 3 * 60 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("registry_audit_violations", T0 + 3 * 60 * M).summary).toMatch(/Registry audit 3 h ago: violations_total = 2/);
+    h.report(T0 + 3 * 60 * M + S, "REGISTRY_AUDIT_REPORT", { ...failing, violations_total: 0 });
+    expect(h.one("registry_audit_violations", T0 + 3 * 60 * M + 2 * S).state).toBe("ok");
+  });
+  it("a commander's confirmation clears it; a later audit that still fails fires it again", () => {
+    const h = fut().report(T0, "REGISTRY_AUDIT_REPORT", failing);
+    expect(h.one("registry_audit_violations", T0 + S).confirmable).toMatch(/violations_total = 2/);
+    h.confirm("registry_audit_violations", T0 + 10 * M);
+    const f = h.one("registry_audit_violations", T0 + 10 * M + S);
+    expect(f.state).toBe("ok");
+    expect(f.confirmed).toMatchObject({ by: "Casey Commander", ticketId: "OPS-42" });
+    expect(f.summary).toMatch(/confirmed handled by Casey Commander at 2026-01-05 00:10 UTC \(OPS-42\)/);
+    h.report(T0 + 20 * M, "REGISTRY_AUDIT_REPORT", { ...failing, violations_total: 1 });
+    expect(h.one("registry_audit_violations", T0 + 20 * M + S)).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+});
+
+describe("findings about the whole bot name the symbols their records name", () => {
+  it("CORRUPTED_POSITION records for two symbols: one finding, both symbols affected", () => {
+    const h = fut()
+      .report(T0, "CORRUPTED_POSITION", { symbol: "PF_XBTUSD", position_id: "pos-1", reason: "remaining_qty_negative" })
+      .report(T0 + M, "CORRUPTED_POSITION", { symbol: "PF_ETHUSD", position_id: "pos-2", reason: "remaining_qty_negative" });
+    expect(h.one("corrupted_position", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1", affected: ["PF_ETHUSD", "PF_XBTUSD"] });
+  });
+  it("records that name no symbol leave the scope unknown", () => {
+    const h = fut().report(T0, "CORRUPTED_POSITION", { position_id: "pos-1" });
+    expect(h.one("corrupted_position", T0 + M).affected).toBeUndefined();
+  });
 });
 
 describe("RECONCILIATION_REPORT orphaned/phantom", () => {

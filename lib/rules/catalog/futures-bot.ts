@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
-import { defineRule } from "../define";
+import { defineRule, findingId } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
 import { cleanStreak, countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
-import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, points, reports, text, windowOf } from "./common";
+import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, plural, points, reports, text, windowOf } from "./common";
 
 // futures-bot rules (seed 003): the REGISTRY_AUDIT_REPORT and RECONCILIATION_REPORT tables, kill
 // switch, circuit breaker, corrupted positions, threshold mismatches, stop-loss/take-profit
@@ -35,22 +35,41 @@ function auditRule(o: { id: string; fieldName: string; title: string; critical: 
     seed: "003",
     runbook: "registry-audit-failure",
     sources: LOGS,
-    description: `REGISTRY_AUDIT_REPORT.${o.fieldName} is expected to be 0. If not: ${o.action}`,
+    description:
+      `REGISTRY_AUDIT_REPORT.${o.fieldName} is expected to be 0. If not: ${o.action} ` +
+      "The latest audit report decides, however long ago it came (a start-up audit is often the only one): the finding holds until a later audit report shows 0, or until a commander confirms the reported problem handled (reason and ticket ID, recorded in the audit log); an audit report after the confirmation that still shows a problem fires it again.",
     params: z.object({}).strict(),
     check(ctx, target) {
-      const last = reports(ctx, target, "REGISTRY_AUDIT_REPORT", ctx.now - REPORT_LOOKBACK).at(-1);
+      // No lookback: the store keeps the latest audit report past its window (KEEP_LATEST_REPORT_KINDS).
+      const last = reports(ctx, target, "REGISTRY_AUDIT_REPORT").at(-1);
       if (!last) return [];
       const v = field(last, o.fieldName);
-      const evidence = { values: [ev(o.fieldName, v, last.observedAt), ev("audit trigger", text(last, "trigger") ?? null)] };
-      if (v <= 0) return [okVerdict(SYSTEM_ENTITY, `Latest registry audit: ${o.fieldName} = 0`, o.critical ? "SEV1" : "SEV2", evidence)];
+      const confirmation = ctx.confirmations?.get(findingId(o.id, target.name, SYSTEM_ENTITY));
+      const evidence = {
+        values: [
+          ev(o.fieldName, v, last.observedAt),
+          ev("audit trigger", text(last, "trigger") ?? null),
+          ...(confirmation ? [ev("confirmed handled", `by ${confirmation.by} at ${new Date(confirmation.at).toISOString().slice(0, 16).replace("T", " ")} UTC (${confirmation.ticketId})`)] : []),
+        ],
+      };
+      const severity = o.critical ? "SEV1" : "SEV2";
+      if (v <= 0) return [okVerdict(SYSTEM_ENTITY, `Latest registry audit: ${o.fieldName} = 0`, severity, evidence)];
+      const confirmed = confirmation ? { by: confirmation.by, at: confirmation.at, reason: confirmation.reason, ticketId: confirmation.ticketId } : undefined;
+      if (confirmation && confirmation.at >= last.observedAt) {
+        const when = new Date(confirmation.at).toISOString().slice(0, 16).replace("T", " ");
+        return [{ ...okVerdict(SYSTEM_ENTITY, `Registry audit reported ${o.fieldName} = ${v}; confirmed handled by ${confirmation.by} at ${when} UTC (${confirmation.ticketId}); no audit report since`, severity, evidence), confirmed, since: confirmation.at }];
+      }
+      const age = ctx.now - last.observedAt;
       return [
         {
           entity: SYSTEM_ENTITY,
           state: o.critical ? "critical" : "warning",
-          severity: o.critical ? "SEV1" : "SEV2",
+          severity,
           since: last.observedAt,
-          summary: `Registry audit: ${o.fieldName} = ${v}. ${o.action}`,
+          summary: `Registry audit ${dur(age)} ago: ${o.fieldName} = ${v}. ${o.action} Holds until a later audit shows 0 or a commander confirms it handled.`,
           evidence,
+          confirmable: `the registry audit's ${o.fieldName} = ${v} (reported ${new Date(last.observedAt).toISOString().slice(0, 16).replace("T", " ")} UTC) was handled`,
+          ...(confirmed ? { confirmed } : {}),
           ...(o.critical ? { escalationDueAt: last.observedAt, escalation: "REGISTRY_AUDIT_REPORT.violations_total > 0: escalate immediately (page + pause trading)" } : {}),
         },
       ];
@@ -136,7 +155,7 @@ const qtyMismatch = defineRule({
         state: persistent ? "critical" : "warning",
         severity: persistent ? "SEV1" : "SEV3",
         since,
-        summary: `qty_mismatch ${v} for ${run.count} consecutive cycle(s)${persistent ? " — halt and investigate replay/persistence state" : ""}`,
+        summary: `qty_mismatch ${v} for ${plural(run.count, "consecutive cycle")}${persistent ? " — halt and investigate replay/persistence state" : ""}`,
         evidence,
         escalationDueAt: dueT ?? last.t + (p.persistCycles - run.count) * p.reconciliationIntervalSeconds * SEC,
         escalation: `qty_mismatch persists for ${p.persistCycles}+ consecutive cycles`,
@@ -337,8 +356,11 @@ function reportWindowRule(o: { id: string; kind: string; title: string; runbook:
         const lastR = list[list.length - 1]!;
         const detail = Object.entries(lastR.fields).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k}=${String(v)}`).join(", ");
         const s = rep ? o.repeated : o.single;
+        // The symbols the records name: what the finding is about, when its entity is not one.
+        const symbols = [...new Set(list.map((r) => text(r, "symbol")).filter((x): x is string => !!x))].sort();
         out.push({
           entity,
+          ...(symbols.length ? { affected: symbols } : {}),
           state: s.state,
           severity: s.severity,
           since: list[0]!.observedAt,

@@ -6,14 +6,99 @@ const M = 60 * S;
 const spot = (thresholds = {}) => new RuleHarness("spot-exchange", { thresholds });
 
 describe("ledger (seed 004 §3.1)", () => {
-  it("invariant_violation_total increasing is SEV1 critical; a past total is a SEV1 warning", () => {
-    const h = spot().hold(T0, T0 + 20 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : t < T0 + 2 * M ? 1 + Math.floor((t - T0 - M) / 10_000) : 6)).hold(T0, T0 + 20 * M, "withdrawals_halted", 0);
-    expect(h.one("exchange_ledger_invariant", T0 + 50 * S).state).toBe("ok");
-    const f = h.one("exchange_ledger_invariant", T0 + 90 * S);
-    expect(f).toMatchObject({ state: "critical", severity: "SEV1", runbook: "ledger-invariant-violation" });
+  // The drill: the counter rises by one at every invariant check (every 10 s) from +1 min to
+  // +2 min, then stays at 6; the exchange keeps running its checks every 10 s throughout.
+  const violations = (t: number) => (t < T0 + M ? 0 : t < T0 + 2 * M ? 1 + Math.floor((t - T0 - M) / 10_000) : 6);
+  const drill = (h = spot(), o: { checks?: boolean; counter?: (t: number) => number } = {}) => {
+    h.hold(T0, T0 + 40 * M, "invariant_violation_total", o.counter ?? violations).hold(T0, T0 + 40 * M, "withdrawals_halted", 0);
+    if (o.checks !== false) h.hold(T0, T0 + 40 * M, "invariant_checks_total", (t) => Math.floor((t - T0) / 10_000));
+    return h;
+  };
+  const LEDGER = "exchange_ledger_invariant";
+
+  it("invariant_violation_total increasing is SEV1 critical at once", () => {
+    const h = drill();
+    expect(h.one(LEDGER, T0 + 50 * S).state).toBe("ok");
+    const f = h.one(LEDGER, T0 + 90 * S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1", runbook: "ledger-invariant-violation", escalationDueAt: T0 + M });
     expect(f.summary).toMatch(/withdrawals NOT halted/);
-    expect(h.one("exchange_ledger_invariant", T0 + 18 * M)).toMatchObject({ state: "warning", severity: "SEV1" });
-    expect(h.freshness("stale", "/metrics").one("exchange_ledger_invariant", T0 + 90 * S).state).toBe("unknown");
+    expect(f.summary).toMatch(/scope unknown/);
+    expect(f.confirmable).toMatch(/4 invariant violations/);
+    expect(h.freshness("stale", "/metrics").one(LEDGER, T0 + 90 * S).state).toBe("unknown");
+  });
+
+  it("stays SEV1 critical after the violations stop, until the counter has not grown for the window and a check has passed since", () => {
+    const h = drill();
+    // Last rise at +1 min 50 s (the counter reaches 6); 15 minutes of quiet end at +16 min 50 s.
+    const quietEnds = T0 + M + 50 * S + 15 * M;
+    const before = h.one(LEDGER, quietEnds - 2 * S);
+    expect(before).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(before.summary).toMatch(/last 14 min 58 s ago/);
+    expect(before.summary).toMatch(/2 s to go\), or when a commander confirms/);
+    const after = h.one(LEDGER, quietEnds + 2 * S);
+    expect(after.state).toBe("ok");
+    expect(after.summary).toMatch(/\d+ invariant checks passed since.*stays 6/);
+    expect(h.one(LEDGER, T0 + 35 * M).state).toBe("ok");
+  });
+
+  it("without any invariant check since the last violation it does not clear by itself", () => {
+    const h = drill(spot(), { checks: false });
+    // Checks ran until the violations, then stopped being counted.
+    h.hold(T0, T0 + 2 * M - 10 * S, "invariant_checks_total", (t) => Math.floor((t - T0) / 10_000)).hold(T0 + 2 * M, T0 + 40 * M, "invariant_checks_total", 11);
+    const f = h.one(LEDGER, T0 + 25 * M);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(f.summary).toMatch(/no invariant check has run since the last violation/);
+  });
+
+  it("an exchange that reports no check count clears on the window alone", () => {
+    const h = drill(spot(), { checks: false });
+    expect(h.one(LEDGER, T0 + 16 * M).state).toBe("critical");
+    expect(h.one(LEDGER, T0 + 17 * M).state).toBe("ok");
+  });
+
+  it("a total already above zero when first seen is SEV1 critical, not a warning", () => {
+    const h = spot().hold(T0, T0 + 40 * M, "invariant_violation_total", 3).hold(T0, T0 + 40 * M, "invariant_checks_total", (t) => 100 + Math.floor((t - T0) / 10_000));
+    const f = h.one(LEDGER, T0 + 30 * S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(f.summary).toMatch(/already above zero when first seen/);
+    expect(h.one(LEDGER, T0 + 15 * M + 2 * S).state).toBe("ok");
+  });
+
+  it("a commander's confirmation returns it to ok, shown as confirmed by … at …; a new increase fires it again", () => {
+    const h = drill();
+    h.confirm(LEDGER, T0 + 3 * M);
+    const f = h.one(LEDGER, T0 + 3 * M + 2 * S);
+    expect(f.state).toBe("ok");
+    expect(f.confirmed).toMatchObject({ by: "Casey Commander", at: T0 + 3 * M, ticketId: "OPS-42" });
+    expect(f.summary).toMatch(/confirmed by Casey Commander at 2026-01-05 00:03 UTC \(OPS-42\)/);
+    // A new violation after the confirmation.
+    const h2 = drill(spot(), { counter: (t) => (t >= T0 + 5 * M ? 7 : violations(t)) });
+    h2.confirm(LEDGER, T0 + 3 * M);
+    const again = h2.one(LEDGER, T0 + 5 * M + 2 * S);
+    expect(again).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 5 * M });
+    expect(again.summary).toMatch(/new since the confirmation by Casey Commander/);
+  });
+
+  it("a confirmation made while the counter still rises holds only until the next rise", () => {
+    const h = drill();
+    h.confirm(LEDGER, T0 + 85 * S);
+    expect(h.one(LEDGER, T0 + 88 * S).state).toBe("ok");
+    expect(h.one(LEDGER, T0 + 92 * S).state).toBe("critical");
+  });
+
+  it("one finding per symbol when the exchange labels the counter by symbol", () => {
+    const h = spot()
+      .hold(T0, T0 + 5 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : 2), { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
+      .hold(T0, T0 + 5 * M, "invariant_violation_total", 0, { entity: "BTC-USD", labels: { symbol: "BTC-USD" } });
+    expect(h.one(LEDGER, T0 + 2 * M, "ETH-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one(LEDGER, T0 + 2 * M, "ETH-USD").summary).not.toMatch(/scope unknown/);
+    expect(h.one(LEDGER, T0 + 2 * M, "BTC-USD").state).toBe("ok");
+  });
+
+  it("the window is a per-target threshold", () => {
+    const h = drill(spot({ exchange_ledger_invariant: { windowMinutes: 0.5 } }));
+    expect(h.one(LEDGER, T0 + 2 * M + 10 * S).state).toBe("critical");
+    expect(h.one(LEDGER, T0 + 2 * M + 25 * S).state).toBe("ok");
   });
   it("engine/ledger seq mismatch persisting > 30 s", () => {
     const h = spot().hold(T0, T0 + M, "ledger_seq_mismatch", (t) => (t < T0 + 10 * S ? 0 : 3));
@@ -47,7 +132,7 @@ describe("split_brain (seed 004 §3.3)", () => {
       .hold(T0, T0 + M, "state_hash_divergence_total", 0)
       .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
     expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain" });
+    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain", affected: ["BTC-USD"] });
     expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
   });

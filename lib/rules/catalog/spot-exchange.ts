@@ -1,15 +1,28 @@
 import { z } from "zod";
 import { SYSTEM_ENTITY } from "../../telemetry/model";
-import { defineRule } from "../define";
+import type { Point } from "../../collector/store";
+import { defineRule, findingId } from "../define";
 import type { AnyRule, Verdict } from "../types";
 import { heldFor, increase } from "../windows";
-import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, points, windowOf } from "./common";
+import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, plural, points, windowOf } from "./common";
 
 // spot-exchange rules (seed 004): ledger invariant and seq mismatch, settlement lag policy (T2/T3),
 // split-brain signals, WS fan-out overload, Kafka, Postgres, trading API, edge auth.
 
 const KIND = ["spot-exchange"] as const;
 const METRICS = { "spot-exchange": ["/metrics"] } as const;
+
+/** Time of the last rise of a counter (a reset counts when the counter starts again above 0). */
+function lastRise(pts: readonly Point[]): number | undefined {
+  for (let i = pts.length - 1; i > 0; i--) if (pts[i]!.v > pts[i - 1]!.v || (pts[i]!.v < pts[i - 1]!.v && pts[i]!.v > 0)) return pts[i]!.t;
+  return undefined;
+}
+
+/** Time of the first rise after `after` (exclusive). */
+function firstRiseAfter(pts: readonly Point[], after: number): number | undefined {
+  for (let i = 1; i < pts.length; i++) if (pts[i]!.t > after && (pts[i]!.v > pts[i - 1]!.v || (pts[i]!.v < pts[i - 1]!.v && pts[i]!.v > 0))) return pts[i]!.t;
+  return undefined;
+}
 
 const ledgerInvariant = defineRule({
   id: "exchange_ledger_invariant",
@@ -18,22 +31,86 @@ const ledgerInvariant = defineRule({
   seed: "004",
   runbook: "ledger-invariant-violation",
   sources: METRICS,
-  description: "invariant_violation_total > 0 is SEV1: halt withdrawals (mandatory), set affected symbols CANCEL_ONLY (or global SOFT_HALT), build a forensic bundle. Critical while new violations appear in the window; a past, non-increasing total stays a warning until someone confirms it was dealt with.",
+  description:
+    "invariant_violation_total > 0 is SEV1 from the first signal (spot exchange runbook, ledger invariant violation): halt withdrawals (mandatory), set the affected symbols CANCEL_ONLY (or a global SOFT_HALT when the scope is unknown), build a forensic bundle. " +
+    "The finding stays SEV1 while the counter is above zero until one of two things happens: (1) the counter has not grown for `windowMinutes` (15 by default, a console default: the runbook names no figure) and, when the exchange reports invariant_checks_total, at least one invariant check has run since the last violation and passed; or (2) a commander confirms the violations counted so far were handled (reason and ticket ID, recorded in the audit log), shown as \"confirmed by … at …\". " +
+    "Any increase after either fires it again. When the exchange labels the counter by symbol, there is one finding per symbol; otherwise the finding is about the whole exchange and the scope is unknown.",
   params: z.object({ windowMinutes: num(15) }).strict(),
   check(ctx, target, p) {
-    const pts = points(ctx, target, "invariant_violation_total");
-    const cur = current(ctx, target, "invariant_violation_total");
-    if (!cur) return [];
     const windowMs = p.windowMinutes * MIN;
-    const inc = increase(pts, ctx.now - windowMs, ctx.now);
+    const all = ctx.history.seriesFor(target.name, "invariant_violation_total");
+    const entities = [...new Set(all.map((x) => x.entity))].sort();
+    const checks = points(ctx, target, "invariant_checks_total");
+    const checksReported = checks.length > 0;
     const halted = current(ctx, target, "withdrawals_halted")?.v;
-    const evidence = { values: [ev("invariant_violation_total", cur.v, cur.t), ev(`new violations in ${dur(windowMs)}`, inc), ev("withdrawals halted", halted === undefined ? null : halted === 1)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
-    if (inc > 0) {
-      const first = pts.find((pt, i) => i > 0 && pt.v > pts[i - 1]!.v && pt.t > ctx.now - windowMs)?.t ?? cur.t;
-      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: first, summary: `Ledger invariant failing: ${fmt(inc, 0)} failed check(s) in ${dur(windowMs)}${halted === 1 ? "" : " — withdrawals NOT halted"}`, evidence, escalationDueAt: first, escalation: "Ledger invariant violation is SEV1: page immediately; postmortem required" }];
+    const out: Verdict[] = [];
+    for (const entity of entities) {
+      const pts = points(ctx, target, "invariant_violation_total", entity);
+      const cur = current(ctx, target, "invariant_violation_total", entity);
+      if (!cur) continue;
+      const scoped = entity !== SYSTEM_ENTITY;
+      const who = scoped ? `${entity}: ` : "";
+      const scope = scoped ? "" : " (scope unknown: the exchange does not say which symbols — global SOFT_HALT if you cannot tell)";
+      const inc = increase(pts, ctx.now - windowMs, ctx.now);
+      const confirmation = ctx.confirmations?.get(findingId("exchange_ledger_invariant", target.name, entity));
+      const sinceConfirm = confirmation ? increase(pts, confirmation.at, ctx.now) : undefined;
+      const rise = lastRise(pts);
+      // With no rise seen, the violations predate what this console holds: count quiet time from
+      // the first value it saw.
+      const quietSince = rise ?? pts[0]!.t;
+      const quietMs = ctx.now - quietSince;
+      const checksSince = checksReported ? increase(checks, quietSince, ctx.now) : null;
+      const confirmedWords = confirmation ? `confirmed by ${confirmation.by} at ${new Date(confirmation.at).toISOString().slice(0, 16).replace("T", " ")} UTC (${confirmation.ticketId})` : "";
+      const evidence = {
+        values: [
+          ev("invariant_violation_total", cur.v, cur.t),
+          ev(`new violations in ${dur(windowMs)}`, inc),
+          ev("last violation counted", rise ?? null),
+          ev("invariant checks since then", checksSince),
+          ev("withdrawals halted", halted === undefined ? null : halted === 1),
+          ...(confirmation ? [ev("confirmed handled", confirmedWords), ev("new violations since the confirmation", sinceConfirm ?? 0)] : []),
+        ],
+        window: windowOf(ctx.now, windowMs),
+        thresholds: { windowMinutes: p.windowMinutes },
+      };
+      const confirmed = confirmation ? { by: confirmation.by, at: confirmation.at, reason: confirmation.reason, ticketId: confirmation.ticketId } : undefined;
+      if (cur.v <= 0 && inc === 0) {
+        out.push(okVerdict(entity, `${who}Ledger invariant checks pass (invariant_violation_total 0)`, "SEV1", evidence));
+        continue;
+      }
+      if (confirmation && sinceConfirm === 0) {
+        out.push({ ...okVerdict(entity, `${who}invariant_violation_total ${fmt(cur.v, 0)}: earlier violations ${confirmedWords}; no new violation since`, "SEV1", evidence), confirmed, since: confirmation.at });
+        continue;
+      }
+      const checkPassed = checksSince === null || checksSince > 0;
+      if (inc === 0 && quietMs >= windowMs && checkPassed) {
+        const checkWords = checksSince === null ? "the exchange reports no invariant check count" : `${plural(checksSince, "invariant check")} passed since`;
+        out.push(okVerdict(entity, `${who}No new invariant violation for ${dur(quietMs)} and ${checkWords} (invariant_violation_total stays ${fmt(cur.v, 0)} from earlier violations)`, "SEV1", evidence));
+        continue;
+      }
+      const episodeStart = (confirmation ? firstRiseAfter(pts, confirmation.at) : undefined) ?? firstRiseAfter(pts, ctx.now - windowMs) ?? quietSince;
+      const again = confirmation && (sinceConfirm ?? 0) > 0 ? ` — new since the confirmation by ${confirmation.by}` : "";
+      const notHalted = halted === 1 ? "" : " — withdrawals NOT halted";
+      const clears = !checkPassed
+        ? `no invariant check has run since the last violation, so it cannot clear by itself`
+        : `clears after ${dur(windowMs)} without growth${checksSince === null ? "" : " and a passing check"} (${dur(Math.max(0, windowMs - quietMs))} to go)`;
+      const head = inc > 0 ? `Ledger invariant failing: ${fmt(inc, 0)} failed check${inc === 1 ? "" : "s"} in ${dur(windowMs)}` : `invariant_violation_total is ${fmt(cur.v, 0)}`;
+      const last = rise === undefined ? `already above zero when first seen ${dur(quietMs)} ago` : `last ${dur(quietMs)} ago`;
+      const summary = `${who}${head}, ${last}${again}${notHalted} — ${clears}, or when a commander confirms them handled${scope}`;
+      out.push({
+        entity,
+        state: "critical",
+        severity: "SEV1",
+        since: episodeStart,
+        summary,
+        evidence,
+        escalationDueAt: episodeStart,
+        escalation: "Ledger invariant violation is SEV1 from the first signal: page immediately; postmortem required",
+        confirmable: `the ${fmt(cur.v, 0)} invariant violation${cur.v === 1 ? "" : "s"} counted so far were handled`,
+        ...(confirmed ? { confirmed } : {}),
+      });
     }
-    if (cur.v > 0) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV1", summary: `invariant_violation_total is ${fmt(cur.v, 0)} (no new violations in ${dur(windowMs)}); confirm the earlier ones were handled`, evidence }];
-    return [okVerdict(SYSTEM_ENTITY, "Ledger invariant checks pass", "SEV1", evidence)];
+    return out;
   },
 });
 
@@ -54,7 +131,7 @@ const seqMismatch = defineRule({
     if (cur.v === 0) return [okVerdict(SYSTEM_ENTITY, "Engine and ledger sequences agree", "SEV1", evidence)];
     const persists = run.durationMs > p.persistSeconds * SEC;
     const dueAt = run.since! + p.persistSeconds * SEC;
-    return [{ entity: SYSTEM_ENTITY, state: persists ? "critical" : "warning", severity: persists ? "SEV1" : "SEV2", since: run.since!, summary: `Ledger sequence ${cur.v > 0 ? "ahead of" : "behind"} the engine by ${fmt(Math.abs(cur.v), 0)} unexplained trade(s) for ${dur(run.durationMs)}`, evidence, escalationDueAt: dueAt, escalation: `engine_seq vs ledger_seq mismatch persists for more than ${p.persistSeconds} s` }];
+    return [{ entity: SYSTEM_ENTITY, state: persists ? "critical" : "warning", severity: persists ? "SEV1" : "SEV2", since: run.since!, summary: `Ledger sequence ${cur.v > 0 ? "ahead of" : "behind"} the engine by ${plural(Math.abs(cur.v), "unexplained trade")} for ${dur(run.durationMs)}`, evidence, escalationDueAt: dueAt, escalation: `engine_seq vs ledger_seq mismatch persists for more than ${p.persistSeconds} s` }];
   },
 });
 
@@ -70,7 +147,7 @@ const settlementLag = defineRule({
   seed: "004",
   runbook: "settlement-lag-spike",
   sources: METRICS,
-  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: seed defaults 5 s / 30 s, set per target.",
+  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: console defaults 5 s / 30 s (the runbook names no figure), set per target.",
   params: SettlementParams,
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_settlement_lag_p99_seconds");
@@ -112,7 +189,7 @@ const splitBrain = defineRule({
       const evidence = { values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
       if (inc > 0) {
         const first = s.points.find((pt, i) => i > 0 && pt.t > from && pt.v > s.points[i - 1]!.v)?.t ?? last.t;
-        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${fmt(inc, 0)} duplicate sequence number(s) in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
+        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${plural(inc, "duplicate sequence number")} in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
       } else out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
     }
     const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
@@ -121,8 +198,9 @@ const splitBrain = defineRule({
     const fencing = increase(points(ctx, target, "fencing_token_rejections_total"), from, ctx.now);
     if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
     const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
+    const dupSymbols = dupSeries.filter((s) => increase(s.points, from, ctx.now) > 0).map((s) => s.entity).sort();
     if (holders.length > 1 || hash > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${fmt(hash, 0)} state hash divergence(s) in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
+      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", ...(dupSymbols.length ? { affected: dupSymbols } : {}), summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
     } else if (fencing > 0) {
       out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
     } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
@@ -177,7 +255,7 @@ const kafka = defineRule({
       const run = heldFor(points(ctx, target, "kafka_brokers_up"), (v) => v === 0, ctx.now, maxGapMs(target));
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since: run.since ?? up.t, summary: `Kafka ${up.v === 0 ? "unavailable (0 brokers up)" : "producer errors"}: ${fmt(errors, 0)} produce errors in ${dur(windowMs)}, ${fmt(pending, 0)} messages waiting in the outbox`, evidence }];
     }
-    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker(s) down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
+    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, `Kafka healthy (${up.v} brokers up)`, "SEV2", evidence)];
   },
 });
@@ -263,7 +341,7 @@ const edgeAuth = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "auth_fail_total by reason over the window above the per-reason threshold (the seed's edge-auth dashboard; no playbook).",
+  description: "auth_fail_total by reason over the window above the per-reason threshold (the spot exchange runbook's edge-auth dashboard; no playbook).",
   params: z.object({ windowMinutes: num(5), maxPerWindow: num(300) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;

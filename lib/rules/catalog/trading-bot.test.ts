@@ -134,6 +134,18 @@ describe("reconciliation_loop", () => {
     const u = withCycles(bot(), T0 + M).hold(T0, T0 + M, "reconciliationLoopHealthy", 0);
     expect(u.one("reconciliation_loop", T0 + M).summary).toMatch(/unhealthy/);
   });
+  it("a healthy bot that has not reported its first run is pending for the silence budget, then fires", () => {
+    // Watched from T0: healthy, but no reconciliationLastRun yet (the first cycle is not due).
+    const h = bot().hold(T0, T0 + 5 * M, "reconciliationLoopHealthy", 1);
+    const early = h.one("reconciliation_loop", T0 + 30 * S);
+    expect(early.state).toBe("ok");
+    expect(early.summary).toMatch(/first run not reported yet/);
+    expect(h.one("reconciliation_loop", T0 + 2 * M).state).toBe("ok");
+    const late = h.one("reconciliation_loop", T0 + 2 * M + 2 * S);
+    expect(late).toMatchObject({ state: "critical", severity: "SEV2", since: T0 + 2 * M });
+    expect(late.summary).toMatch(/^No reconciliation run reported in the 2 min 2 s this console has watched the bot/);
+    expect(late.summary).not.toMatch(/for ever/);
+  });
 });
 
 describe("parity (seed 001)", () => {

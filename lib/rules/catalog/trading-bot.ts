@@ -4,7 +4,7 @@ import { defineRule } from "../define";
 import type { Point } from "../../collector/store";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
 import { cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
-import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest, maxGapMs, num, okVerdict, points, usd, windowOf } from "./common";
+import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest, maxGapMs, num, okVerdict, plural, points, usd, windowOf } from "./common";
 
 // trading-bot rules: seeds 000 (capital invariant), 001 (reconciliation, parity heartbeat, flags)
 // and 002 (ghost positions, stale pending orders, auth failures).
@@ -137,7 +137,7 @@ const capitalInvariantProfiles = defineRule({
     const distinct = distinctInWindow(events, ctx.now, windowMs, (e) => e.profile).sort();
     const thresholds = { windowMinutes: p.windowMinutes, minProfiles: p.minProfiles };
     const evidence = { values: [ev("profiles with a violation in the window", distinct.join(", ") || "none"), ev("count", distinct.length)], window: windowOf(ctx.now, windowMs), thresholds };
-    if (distinct.length < p.minProfiles) return [okVerdict(SYSTEM_ENTITY, `${distinct.length} profile(s) violated the capital invariant in the last ${dur(windowMs)}`, "SEV1", evidence)];
+    if (distinct.length < p.minProfiles) return [okVerdict(SYSTEM_ENTITY, `${plural(distinct.length, "profile")} violated the capital invariant in the last ${dur(windowMs)}`, "SEV1", evidence)];
     // The moment the pattern formed: the first event that brought a new profile to minProfiles.
     const firstSeen = new Map<string, number>();
     for (const e of events) if (inWindow(e.t, ctx.now, windowMs) && !firstSeen.has(e.profile)) firstSeen.set(e.profile, e.t);
@@ -190,7 +190,7 @@ const tradingLoop = defineRule({
         state: due ? "critical" : "warning",
         severity: "SEV2",
         since,
-        summary: `${name}: trading loop unhealthy for ${dur(ctx.now - since)} (no new entries)${othersOk.length ? ` while ${othersOk.length} other profile(s) trade` : ""}`,
+        summary: `${name}: trading loop unhealthy for ${dur(ctx.now - since)} (no new entries)${othersOk.length ? ` while ${plural(othersOk.length, "other profile")} ${othersOk.length === 1 ? "trades" : "trade"}` : ""}`,
         evidence: { values: [ev("tradingLoopHealthy", false, cur.t), ev("healthy profiles", othersOk.join(", ") || "none")], thresholds },
         ...(dueAt !== undefined ? { escalationDueAt: dueAt, escalation: `Trading loop remains unhealthy for ${p.escalateAfterMinutes} minutes while other profiles are functioning` } : {}),
       });
@@ -232,7 +232,7 @@ const lockContention = defineRule({
         state: blocked ? "critical" : "warning",
         severity: "SEV2",
         since,
-        summary: `Profile ${e}: reconciliation lock ${run.holding ? `held by another worker for ${dur(run.durationMs)}` : "contended"}; ${skips} reconciliation(s) skipped in ${dur(windowMs)}`,
+        summary: `Profile ${e}: reconciliation lock ${run.holding ? `held by another worker for ${dur(run.durationMs)}` : "contended"}; ${plural(skips, "reconciliation")} skipped in ${dur(windowMs)}`,
         evidence,
         escalationDueAt: run.holding ? since + blockedFor : ctx.now,
         escalation: "Reconciliation lock contention prevents the loop from running",
@@ -286,26 +286,35 @@ const reconciliationLoop = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: HEALTH,
-  description: "reconciliationLoopHealthy false, or no reconciliation run for longer than the silence budget. Divergence only grows while reconciliation does not run.",
+  description:
+    "reconciliationLoopHealthy false, or no reconciliation run for longer than the silence budget (`maxSilenceSeconds`, a console default). Divergence only grows while reconciliation does not run. A bot that has not reported a run yet is pending until it has been watched for the silence budget: its first cycle may simply not be due.",
   params: z.object({ maxSilenceSeconds: num(120) }).strict(),
   check(ctx, target, p) {
     const healthy = current(ctx, target, "reconciliationLoopHealthy");
     const lastRun = current(ctx, target, "reconciliationLastRun");
     if (!healthy && !lastRun) return [];
+    const budgetMs = p.maxSilenceSeconds * SEC;
+    // How long this console has seen the bot: the oldest health value it still holds.
+    const firstSeen = Math.min(...["reconciliationLoopHealthy", "reconciliationLastRun"].map((m) => points(ctx, target, m)[0]?.t ?? Infinity));
+    const watchedMs = ctx.now - firstSeen;
     const age = lastRun ? ctx.now - lastRun.v : undefined;
-    const silent = age === undefined || age > p.maxSilenceSeconds * SEC;
+    const silent = age === undefined ? watchedMs > budgetMs : age > budgetMs;
     const unhealthy = healthy?.v === 0;
-    const evidence = { values: [ev("reconciliationLoopHealthy", healthy ? healthy.v === 1 : null, healthy?.t), ev("reconciliationLastRun", lastRun?.v ?? null), ev("since last run", age === undefined ? "never" : dur(age))], thresholds: { maxSilenceSeconds: p.maxSilenceSeconds } };
-    if (!silent && !unhealthy) return [okVerdict(SYSTEM_ENTITY, `Reconciliation loop healthy; last run ${dur(age ?? 0)} ago`, "SEV2", evidence)];
+    const evidence = { values: [ev("reconciliationLoopHealthy", healthy ? healthy.v === 1 : null, healthy?.t), ev("reconciliationLastRun", lastRun?.v ?? null), ev("since last run", age === undefined ? `none reported in ${dur(watchedMs)} of watching` : dur(age))], thresholds: { maxSilenceSeconds: p.maxSilenceSeconds } };
+    if (!silent && !unhealthy) {
+      const words = age === undefined ? `Reconciliation loop healthy; first run not reported yet (watched ${dur(watchedMs)}, budget ${dur(budgetMs)})` : `Reconciliation loop healthy; last run ${dur(age)} ago`;
+      return [okVerdict(SYSTEM_ENTITY, words, "SEV2", evidence)];
+    }
     const run = heldFor(points(ctx, target, "reconciliationLoopHealthy"), (v) => v === 0, ctx.now, maxGapMs(target));
-    const since = silent && lastRun ? lastRun.v + p.maxSilenceSeconds * SEC : (run.since ?? ctx.now);
+    const since = silent ? (lastRun ? lastRun.v : firstSeen) + budgetMs : (run.since ?? ctx.now);
+    const silentWords = age === undefined ? `No reconciliation run reported in the ${dur(watchedMs)} this console has watched the bot (budget ${dur(budgetMs)})` : `Reconciliation has not run for ${dur(age)} (budget ${dur(budgetMs)})`;
     return [
       {
         entity: SYSTEM_ENTITY,
         state: "critical",
         severity: "SEV2",
         since,
-        summary: silent ? `Reconciliation has not run for ${age === undefined ? "ever" : dur(age)}` : `Reconciliation loop unhealthy for ${dur(ctx.now - since)} (profiles skipped)`,
+        summary: silent ? silentWords : `Reconciliation loop unhealthy for ${dur(ctx.now - since)} (profiles skipped)`,
         evidence,
         escalationDueAt: since,
         escalation: "Reconciliation cannot run (lock contention or loop down); divergence grows while it does not",
@@ -355,7 +364,7 @@ const parityMismatch = defineRule({
         state: stuck ? "critical" : "warning",
         severity: stuck ? "SEV2" : "SEV3",
         since,
-        summary: `Profile ${e}: ${open} ghost slice(s) (${usd(notional)} notional), ${maxConf ?? "?"} of ${confirmations} confirmations${stuck ? ` — not self-healed after ${dur(ctx.now - since)}` : ""}`,
+        summary: `Profile ${e}: ${plural(open, "ghost slice")} (${usd(notional)} notional), ${maxConf ?? "?"} of ${confirmations} confirmations${stuck ? ` — not self-healed after ${dur(ctx.now - since)}` : ""}`,
         evidence,
         escalationDueAt: since + budget,
         escalation: `Parity mismatch not closed by the heartbeat within ${confirmations} confirmations plus two cycles`,
@@ -394,7 +403,7 @@ const parityQuarantined = defineRule({
         continue;
       }
       const run = heldFor(points(ctx, target, "parity.quarantinedSlices", e), (v) => v > 0, ctx.now, maxGapMs(target));
-      out.push({ entity: e, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `Profile ${e}: ${q.v} unattributed slice(s) quarantined — operator review needed`, evidence });
+      out.push({ entity: e, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `Profile ${e}: ${plural(q.v, "unattributed slice")} quarantined — operator review needed`, evidence });
     }
     return out;
   },
@@ -498,7 +507,7 @@ const featureFlags = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Every seed 001 reconciliation flag is compared with its documented default (overridable per target when a different value is intended). A safety gate (heartbeat on, sub-tag and strong attribution required, heuristic matching off) that drifts is critical; a tunable that drifts is a warning.",
+    "Every reconciliation flag of the reconciliation runbook is compared with its documented default (overridable per target when a different value is intended). A safety gate (heartbeat on, sub-tag and strong attribution required, heuristic matching off) that drifts is critical; a tunable that drifts is a warning.",
   params: flagSchema,
   check(ctx, target, p) {
     const out: Verdict[] = [];
@@ -544,7 +553,7 @@ const ghostPosition = defineRule({
         continue;
       }
       const run = heldFor(points(ctx, target, "positions.ghost", e), (v) => v > 0, ctx.now, maxGapMs(target));
-      out.push({ entity: e, state: "critical", severity: "SEV1", since: run.since ?? g.t, summary: `Profile ${e}: ${g.v} exchange position(s) open that the bot shows as closed (${legs.map((l) => `${l.label} qty ${l.value}`).join(", ") || "details unavailable"})`, evidence });
+      out.push({ entity: e, state: "critical", severity: "SEV1", since: run.since ?? g.t, summary: `Profile ${e}: ${plural(g.v, "exchange position")} open that the bot shows as closed (${legs.map((l) => `${l.label} qty ${l.value}`).join(", ") || "details unavailable"})`, evidence });
     }
     return out;
   },
@@ -589,7 +598,7 @@ const stalePending = defineRule({
         state: escalate ? "critical" : "warning",
         severity: escalate ? "SEV1" : "SEV2",
         since,
-        summary: `${backlog.v} order(s) pending past the SLA${over.holding ? `, over ${p.maxBacklog} for ${dur(over.durationMs)}` : ""}${spread ? `; growing on ${growing.length} profiles` : ""}${escalate ? " — exposure uncertain, escalate" : ""}`,
+        summary: `${plural(backlog.v, "order")} pending past the SLA${over.holding ? `, over ${p.maxBacklog} for ${dur(over.durationMs)}` : ""}${spread ? `; growing on ${growing.length} profiles` : ""}${escalate ? " — exposure uncertain, escalate" : ""}`,
         evidence,
         ...(escalate ? { escalationDueAt: longOver ? dueAt! : ctx.now } : dueAt !== undefined ? { escalationDueAt: dueAt } : {}),
         escalation: `Backlog > ${p.maxBacklog} for > ${p.forMinutes} minutes, or repeated stale growth across ${p.minGrowingProfiles}+ profiles`,
@@ -614,7 +623,7 @@ const quarantinedOrders = defineRule({
     const evidence = { values: [ev("quarantined orders", q.v, q.t), ...orders.slice(0, 20)] };
     if (q.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No quarantined orders", "SEV3", evidence)];
     const run = heldFor(points(ctx, target, "quarantinedOrders"), (v) => v > 0, ctx.now, maxGapMs(target));
-    return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `${q.v} order(s) quarantined as unknown — manual review and final status needed`, evidence }];
+    return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `${plural(q.v, "order")} quarantined as unknown — manual review and final status needed`, evidence }];
   },
 });
 

@@ -37,6 +37,8 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
           <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
             <dt className="text-muted">System</dt><dd className="font-mono">{f.system}</dd>
             <dt className="text-muted">Entity</dt><dd className="font-mono">{f.entity === "*" ? "the system" : f.entity}</dd>
+            {f.affected?.length ? <><dt className="text-muted">Named by the signal</dt><dd className="font-mono">{f.affected.join(", ")}</dd></> : null}
+            {f.confirmed ? <><dt className="text-muted">Confirmed handled</dt><dd data-confirmed="">by {f.confirmed.by} at {utc(f.confirmed.at)} ({f.confirmed.ticketId}): {f.confirmed.reason}</dd></> : null}
             <dt className="text-muted">Since</dt><dd>{utc(f.since)}</dd>
             <dt className="text-muted">Last evaluated</dt><dd>{utc(f.lastEvaluated)}</dd>
             {d.rule ? <><dt className="text-muted">From</dt><dd>{d.rule.seed === "console" ? "Watchfloor" : `seed runbook ${d.rule.seed}`}</dd></> : null}
