@@ -1,12 +1,14 @@
 "use client";
 
 import Link from "next/link";
-import { createContext, memo, useContext, useState, useTransition } from "react";
+import { createContext, memo, useContext } from "react";
 import type { BoardFinding } from "@/lib/board/snapshot";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
-import type { ActionResult } from "@/lib/errors";
 import { Badge } from "../ui/badge";
 import { Ago, relative, useClock } from "../ui/clock";
+import { AcknowledgeControl, IncidentLinkOrOpen, type AcknowledgeAction } from "./finding-actions";
+
+export type { AcknowledgeAction } from "./finding-actions";
 
 const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | "ok"; icon: string; label: string }> = {
   critical: { tone: "sev1", icon: "▲", label: "critical" },
@@ -18,8 +20,6 @@ const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | 
 function utc(t: number) {
   return new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
-
-export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
 
 /** "Escalate in 4 min" or "Escalate now", against the page clock. */
 function Escalation({ due, escalation }: { due: number; escalation?: string }) {
@@ -33,6 +33,15 @@ function Escalation({ due, escalation }: { due: number; escalation?: string }) {
 
 /** When each system's data last arrived, by system name: read by the data-age text on the cards. */
 export const SystemDataTimes = createContext<ReadonlyMap<string, number | undefined>>(new Map());
+
+/** Each system's label from the fleet config, by system name: cards name a system the way its tile does. */
+export const SystemLabels = createContext<ReadonlyMap<string, string>>(new Map());
+
+/** The system's label, with its id for those who search logs by it when the two differ. */
+export function SystemName({ system }: { system: string }) {
+  const label = useContext(SystemLabels).get(system) ?? system;
+  return label === system ? <>{system}</> : <>{label} <span className="font-mono">({system})</span></>;
+}
 
 /** "12 s" since the finding's system last delivered data, or "unknown". */
 function DataAge({ system }: { system: string }) {
@@ -60,8 +69,6 @@ function sameCard(a: CardProps, b: CardProps): boolean {
  * SystemDataTimes, so a card renders again only when what it shows changes.
  */
 export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge }: CardProps) {
-  const [pending, start] = useTransition();
-  const [error, setError] = useState<string>();
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   return (
@@ -70,7 +77,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         <Badge tone={look.tone} title={`State: ${look.label}`}>
           <span aria-hidden="true">{look.icon}</span> {f.severity} {look.label}
         </Badge>
-        <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span>
+        <span className="text-xs text-muted"><SystemName system={f.system} />{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null}</span>
         {simulated ? <Badge title="Raised by the built-in simulator">simulated</Badge> : null}
       </div>
       <h3 id={`f-${f.id}`} className="mt-1.5 font-semibold leading-snug">
@@ -92,22 +99,10 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
-        {f.ack ? (
-          <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>
-        ) : acknowledge ? (
-          <button type="button" disabled={pending} onClick={() => start(async () => {
-            const r = await acknowledge(f.id);
-            setError(r.ok ? undefined : r.message);
-          })} className="min-h-10 rounded-md border border-line px-3 text-sm font-medium hover:bg-surface-2">
-            {pending ? "Acknowledging…" : "Acknowledge"}
-          </button>
-        ) : (
-          <span className="text-xs text-muted">Not acknowledged</span>
-        )}
+        <AcknowledgeControl findingId={f.id} onset={f.since} ack={f.ack} acknowledge={acknowledge} />
         {runbook ? <Link href={`/runbooks?runbook=${f.runbook}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Runbook: {runbook.title}</Link> : null}
-        <Link href={`/incidents?finding=${encodeURIComponent(f.id)}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Open incident</Link>
+        <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />
       </div>
-      {error ? <p role="alert" className="mt-2 text-xs text-sev1">{error}</p> : null}
     </article>
   );
 }, sameCard);

@@ -20,7 +20,8 @@ export type RuntimeEvent =
   | CollectorEvent
   | { type: "role"; role: "leader" | "follower"; at: number; reason?: string }
   | { type: "board"; version: number; at: number }
-  | { type: "ack"; findingId: string; at: number };
+  | { type: "ack"; findingId: string; at: number }
+  | { type: "incident"; incidentId: string; at: number };
 
 export interface RuntimeOptions {
   config: FleetConfig;
