@@ -112,11 +112,11 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} degraded={Boolean(degraded)} />
-        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago · collector {board.collector}</span>
+        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago<span className="hidden sm:inline"> · collector {board.collector}</span></span>
         {canNotify ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
-            {notify ? "SEV1 notifications on" : "Notify me of new SEV1"}
+            {notify ? "SEV1 notifications on" : <>Notify me<span className="hidden sm:inline"> of new SEV1</span></>}
           </button>
         ) : null}
       </div>

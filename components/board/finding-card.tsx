@@ -85,11 +85,11 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       </h3>
       <p className="mt-1 text-sm">{f.summary}</p>
       {f.evidence.values.length ? (
-        <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+        <dl className="mt-2 grid grid-cols-[fit-content(50%)_1fr] gap-x-3 gap-y-0.5 text-xs">
           {f.evidence.values.slice(0, 3).map((v) => (
             <div key={v.label} className="contents">
               <dt className="text-muted">{v.label}</dt>
-              <dd className="font-mono">{String(v.value)}</dd>
+              <dd className="font-mono break-words">{String(v.value)}</dd>
             </div>
           ))}
         </dl>

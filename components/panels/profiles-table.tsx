@@ -140,30 +140,30 @@ export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
 
   return (
     <div>
-      <form role="search" aria-label="Filter profiles" className="mb-3 flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
-        <div className="min-w-48 flex-1 sm:flex-none">
+      <form role="search" aria-label="Filter profiles" className="mb-3 grid grid-cols-2 items-end gap-3 md:flex md:flex-wrap" onSubmit={(e) => e.preventDefault()}>
+        <div className="col-span-2 min-w-48 md:flex-none">
           <label htmlFor="pf-q" className="block text-xs text-muted">Search</label>
           <input id="pf-q" type="search" value={q} onChange={(e) => set({ q: e.target.value })} placeholder="profile or bot" className="min-h-10 w-full rounded-md border border-line bg-bg px-2" />
         </div>
         <div>
           <label htmlFor="pf-filter" className="block text-xs text-muted">Show</label>
-          <select id="pf-filter" value={filter} onChange={(e) => set({ filter: e.target.value })} className="min-h-10 rounded-md border border-line bg-bg px-2">
+          <select id="pf-filter" value={filter} onChange={(e) => set({ filter: e.target.value })} className="min-h-10 w-full rounded-md border border-line bg-bg px-2 md:w-auto">
             {FILTERS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
           </select>
         </div>
         <div>
           <label htmlFor="pf-system" className="block text-xs text-muted">Bot</label>
-          <select id="pf-system" value={system} onChange={(e) => set({ system: e.target.value })} className="min-h-10 rounded-md border border-line bg-bg px-2">
+          <select id="pf-system" value={system} onChange={(e) => set({ system: e.target.value })} className="min-h-10 w-full rounded-md border border-line bg-bg px-2 md:w-auto">
             <option value="">All bots</option>
             {systems.map(([name, label]) => <option key={name} value={name}>{label}</option>)}
           </select>
         </div>
-        <div className="md:hidden">
+        <div className="col-span-2 md:hidden">
           <label htmlFor="pf-sort" className="block text-xs text-muted">Sort by</label>
           <select id="pf-sort" value={`${sort}:${dir}`} onChange={(e) => {
             const [key, d] = e.target.value.split(":") as [SortKey, "asc" | "desc"];
             set({ sort: key === "invariant" ? "" : key, dir: d === "desc" ? "desc" : "" });
-          }} className="min-h-10 rounded-md border border-line bg-bg px-2">
+          }} className="min-h-10 w-full rounded-md border border-line bg-bg px-2">
             {COLUMNS.flatMap((c) => [
               <option key={`${c.key}:asc`} value={`${c.key}:asc`}>{c.label}{c.numeric ? " (low first)" : ""}</option>,
               <option key={`${c.key}:desc`} value={`${c.key}:desc`}>{c.label}{c.numeric ? " (high first)" : " (reversed)"}</option>,
@@ -173,7 +173,7 @@ export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
         {q || filter || system || params.get("sort") ? (
           <button type="button" onClick={() => router.replace(pathname, { scroll: false })} className="min-h-10 rounded-md border border-line px-3 text-sm">Reset</button>
         ) : null}
-        <p className="text-sm text-muted" aria-live="polite">{visible.length} of {rows.length} profiles</p>
+        <p className="col-span-2 text-sm text-muted" aria-live="polite">{visible.length} of {rows.length} profiles</p>
       </form>
       <p className="mb-2 text-xs text-muted">Available capital = allocated − reserved_for_orders − reserved_for_positions + realized_pnl; it must not go below zero (capital invariant runbook).</p>
       {/* Below the md breakpoint each profile is a card with its name, invariant and available
