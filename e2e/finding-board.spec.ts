@@ -22,7 +22,8 @@ test("finding page: acknowledge, open incident, back to board; the card then lin
   try {
     await page.goto("/");
     const card = page.locator('[data-rule="ghost_position"][data-finding*="eth-trend"]');
-    await expect(card).toBeVisible({ timeout: 40_000 });
+    // Critical from the first cycle that sees the untracked position; acknowledgements hold per state onset.
+    await expect(card).toContainText("SEV1 critical", { timeout: 40_000 });
     await expect(card.getByRole("link", { name: "Open incident" })).toBeVisible();
     mkdirSync("test-results/screens", { recursive: true });
     await page.screenshot({ path: "test-results/screens/board-sev1-desktop.png" });
@@ -62,7 +63,6 @@ test("finding page: acknowledge, open incident, back to board; the card then lin
     await expect(page.getByTitle("Receiving live updates")).toBeVisible();
     await expect(card.locator(`a[data-incident-link="${incident}"]`)).toBeVisible();
     await expect(card.getByRole("link", { name: "Open incident", exact: true })).toHaveCount(0);
-    await expect(card).toContainText(`Acknowledged by ${LOCAL_USERS.commander.displayName}`);
 
     // Resolved, the incident no longer covers the finding: the live board offers "Open incident" again.
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
