@@ -136,12 +136,13 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
                 <span className="flex items-center gap-2 sm:items-start sm:justify-between">
                   <span className="min-w-0">
                     <span className="block text-sm font-medium whitespace-nowrap sm:text-base sm:break-words sm:whitespace-normal">{s.label}</span>
-                    <span className="hidden font-mono text-xs break-all text-muted sm:block">{s.label !== s.name ? `${s.name} · ` : ""}{s.kind}</span>
+                    <span className="hidden font-mono text-xs break-words text-muted sm:block">{s.label !== s.name ? s.name : s.kind}</span>
                   </span>
                   <FreshnessBadge freshness={s.freshness} />
                 </span>
                 <span className="mt-2 hidden flex-wrap items-center gap-2 text-xs text-muted sm:flex">
                   {s.simulated ? <Badge>simulated</Badge> : null}
+                  {s.label !== s.name ? <span className="font-mono">{s.kind}</span> : null}
                   data {s.lastSuccessAt ? <><Ago at={s.lastSuccessAt} /> old</> : "never received"}
                 </span>
               </button>

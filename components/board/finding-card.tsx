@@ -37,10 +37,10 @@ export const SystemDataTimes = createContext<ReadonlyMap<string, number | undefi
 /** Each system's label from the fleet config, by system name: cards name a system the way its tile does. */
 export const SystemLabels = createContext<ReadonlyMap<string, string>>(new Map());
 
-/** The system's label, with its id for those who search logs by it when the two differ. */
+/** The system's label, with its id (from the sm breakpoint up) when the two differ: logs and alerts use the id. */
 export function SystemName({ system }: { system: string }) {
   const label = useContext(SystemLabels).get(system) ?? system;
-  return label === system ? <>{system}</> : <>{label} <span className="font-mono">({system})</span></>;
+  return label === system ? <>{system}</> : <>{label}<span className="hidden font-mono sm:inline"> ({system})</span></>;
 }
 
 /** "12 s" since the finding's system last delivered data, or "unknown". */
