@@ -40,6 +40,7 @@ test("finding page: acknowledge, open incident, back to board; the card then lin
     await page.reload();
     await expect(page.getByRole("region", { name: "Acknowledgements" })).toContainText(LOCAL_USERS.commander.displayName);
     await expectNoAxeViolations(page);
+    await page.screenshot({ path: "test-results/screens/finding-desktop.png" });
 
     await actions.getByRole("link", { name: "Open incident" }).click();
     await expect(page).toHaveURL(/\/incidents\?finding=/);
