@@ -37,7 +37,7 @@ async function main() {
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
-    return { name: s.name, kind: s.kind, label: ({ "alpha-bot": "Trading bot A", "beta-bot": "Trading bot B", "kraken-futures": "Futures bot", "spot-exchange": "Spot exchange" } as Record<string, string>)[s.name] ?? s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) } };
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) } };
   });
   const fleetFile = path.join(dataDir, "fleet.yaml");
   writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, targets }));
