@@ -75,6 +75,24 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+test("an anonymous visit to a console screen goes to sign-in with one log line and no stack trace", async () => {
+  const base = inst!.base;
+  const from = inst!.output.length;
+  const screens = ["/", "/controls", "/findings/no-such-finding"];
+  for (const p of screens) {
+    const r = await fetch(`${base}${p}`, { redirect: "manual" });
+    expect(r.status, p).toBe(307);
+    expect(new URL(r.headers.get("location")!, base).pathname, p).toBe("/signin");
+  }
+  const lines = () => inst!.output.slice(from).split("\n").filter((l) => l.includes("[auth]"));
+  await waitUntil("a log line per visit", () => lines().length >= screens.length, 10_000, () => inst!.output.slice(from));
+  expect(lines()).toEqual(screens.map((p) => `[auth] GET ${p}: not signed in, sent to sign-in`));
+  // A screen rendered for nobody would fail its own authorisation check and log it with a stack.
+  const signIn = await fetch(`${base}/signin`);
+  expect(signIn.status).toBe(200);
+  expect(inst!.output.slice(from)).not.toMatch(/NotAuthenticated|^\s+at \S/m);
+});
+
 test("kill -9 mid control call: after restart the request is outcome unknown, nothing acknowledged is lost, the chain verifies", async ({ browser }) => {
   test.setTimeout(120_000);
   const base = inst!.base;

@@ -38,19 +38,21 @@ test.describe("panels with live scenarios", () => {
     test.setTimeout(120_000);
     const { invariant: profile } = which(info.project.name);
     await page.goto("/profiles");
-    const row = page.locator(`tr[data-system="alpha-bot"][data-profile="${profile}"]`);
+    // A table row on a desktop, a card on a phone.
+    const item = info.project.name === "phone" ? "li" : "tr";
+    const row = page.locator(`${item}[data-system="alpha-bot"][data-profile="${profile}"]`);
     await expect(row).toHaveAttribute("data-invariant", "violated", { timeout: 30_000 });
     await expect(row).toContainText("VIOLATED");
     await expect(page.getByRole("alert").filter({ hasText: "capital invariant" })).toContainText(`alpha-bot / ${profile}`);
     // Violations sort first.
-    await expect(page.locator("tbody tr").first()).toHaveAttribute("data-invariant", "violated");
+    await expect(page.locator(`${item}[data-profile]`).first()).toHaveAttribute("data-invariant", "violated");
     // Search and filter live in the URL.
     await page.getByLabel("Show").selectOption("violated");
     await expect(page).toHaveURL(/filter=violated/);
-    await expect(page.locator('tbody tr[data-invariant="ok"]')).toHaveCount(0);
+    await expect(page.locator(`${item}[data-invariant="ok"]`)).toHaveCount(0);
     await page.getByLabel("Search").fill(profile);
     await expect(page).toHaveURL(new RegExp(`q=${profile}`));
-    await expect(page.locator("tbody tr[data-profile]")).toHaveCount(1);
+    await expect(page.locator(`${item}[data-profile]`)).toHaveCount(1);
     await expectNoAxeViolations(page);
     await shot(page, "profiles", info.project.name);
 

@@ -6,7 +6,7 @@ import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
-import { FindingCard, SystemDataTimes, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
+import { FindingCard, SystemDataTimes, SystemLabels, SystemName, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 
 const LANES = [
@@ -72,6 +72,8 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
   const system = params.get("system") ?? "";
   const severity = params.get("severity") ?? "";
   const state = params.get("state") ?? "";
+  const activeFilters = [system, severity, state].filter(Boolean).length;
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params.toString());
@@ -82,6 +84,9 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
 
   const systems = useMemo(() => new Map(board.systems.map((s) => [s.name, s])), [board.systems]);
   const dataTimes = useMemo(() => new Map(board.systems.map((s) => [s.name, s.lastSuccessAt])), [board.systems]);
+  // Labels change only with the fleet config: keyed by their text so the cards do not re-render on every snapshot.
+  const labelKey = board.systems.map((s) => `${s.name}=${s.label}`).join("\n");
+  const labels = useMemo(() => new Map(labelKey.split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string])), [labelKey]);
   const visible = board.findings.filter(
     (f) => (!system || f.system === system) && (!severity || f.severity === severity) && (!state || f.state === state),
   );
@@ -107,33 +112,37 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <StatusPill status={status} degraded={Boolean(degraded)} />
-        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago · collector {board.collector}</span>
+        <span className="text-xs text-muted">updated <Ago at={board.generatedAt} /> ago<span className="hidden sm:inline"> · collector {board.collector}</span></span>
         {canNotify ? (
           <button type="button" onClick={async () => setNotify((await Notification.requestPermission()) === "granted")}
             className="ml-auto min-h-10 rounded-md border border-line px-3 text-sm" aria-pressed={notify}>
-            {notify ? "SEV1 notifications on" : "Notify me of new SEV1"}
+            {notify ? "SEV1 notifications on" : <>Notify me<span className="hidden sm:inline"> of new SEV1</span></>}
           </button>
         ) : null}
       </div>
       {/* The snapshot is at most a few seconds old when live; when not live, or degraded, say how old it is. */}
       <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} degraded={degraded} />
 
-      <section aria-labelledby="systems-h" className="mb-5">
+      {/* On a phone the systems are a one-line strip (label and freshness) and the filters fold
+          away, so the first open SEV1 is on the first screen; from the sm breakpoint up, tiles and filters show in full. */}
+      <section aria-labelledby="systems-h" className="mb-3 sm:mb-5">
         <h2 id="systems-h" className="sr-only">Systems</h2>
-        <ul className="grid gap-2 sm:grid-cols-2 xl:grid-cols-4">
+        <ul className="-mx-1 flex gap-2 overflow-x-auto px-1 pb-1 sm:mx-0 sm:grid sm:grid-cols-2 sm:overflow-visible sm:px-0 sm:pb-0 xl:grid-cols-4" data-systems>
           {board.systems.map((s) => (
-            <li key={s.name}>
+            <li key={s.name} className="shrink-0 sm:shrink">
               <button type="button" onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
-                className={`w-full rounded-lg border bg-surface p-3 text-left ${system === s.name ? "border-accent" : "border-line"}`}>
-                <span className="flex items-start justify-between gap-2">
+                title={`${s.label} (${s.name}): show only its findings`}
+                className={`min-h-10 w-full rounded-lg border bg-surface px-2.5 py-1.5 text-left sm:p-3 ${system === s.name ? "border-accent" : "border-line"}`}>
+                <span className="flex items-center gap-2 sm:items-start sm:justify-between">
                   <span className="min-w-0">
-                    <span className="block font-medium break-words">{s.label}</span>
-                    <span className="block font-mono text-xs break-all text-muted">{s.kind}</span>
+                    <span className="block text-sm font-medium whitespace-nowrap sm:text-base sm:break-words sm:whitespace-normal">{s.label}</span>
+                    <span className="hidden font-mono text-xs break-words text-muted sm:block">{s.label !== s.name ? s.name : s.kind}</span>
                   </span>
                   <FreshnessBadge freshness={s.freshness} />
                 </span>
-                <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+                <span className="mt-2 hidden flex-wrap items-center gap-2 text-xs text-muted sm:flex">
                   {s.simulated ? <Badge>simulated</Badge> : null}
+                  {s.label !== s.name ? <span className="font-mono">{s.kind}</span> : null}
                   data {s.lastSuccessAt ? <><Ago at={s.lastSuccessAt} /> old</> : "never received"}
                 </span>
               </button>
@@ -142,7 +151,15 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
         </ul>
       </section>
 
-      <form className="mb-5 flex flex-wrap items-end gap-3" aria-label="Filter findings" onSubmit={(e) => e.preventDefault()}>
+      <div className="mb-3 flex flex-wrap items-center gap-2 sm:hidden">
+        <button type="button" onClick={() => setFiltersOpen((o) => !o)} aria-expanded={filtersOpen} aria-controls="board-filters" className="min-h-10 rounded-md border border-line px-3 text-sm">
+          {filtersOpen ? "Hide filters" : "Filters"}{activeFilters ? ` (${activeFilters} on)` : ""}
+        </button>
+        {activeFilters && !filtersOpen ? (
+          <button type="button" onClick={() => router.replace(pathname, { scroll: false })} className="min-h-10 rounded-md border border-line px-3 text-sm">Clear filters</button>
+        ) : null}
+      </div>
+      <form id="board-filters" className={`mb-5 flex-wrap items-end gap-3 ${filtersOpen ? "flex" : "hidden"} sm:flex`} aria-label="Filter findings" onSubmit={(e) => e.preventDefault()}>
         <div>
           <label htmlFor="flt-system" className="block text-xs text-muted">System</label>
           <select id="flt-system" value={system} onChange={(e) => setFilter("system", e.target.value)} className="min-h-10 rounded-md border border-line bg-bg px-2">
@@ -173,6 +190,7 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
         ) : null}
       </form>
 
+      <SystemLabels.Provider value={labels}>
       <SystemDataTimes.Provider value={dataTimes}>
         <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-4">
           {LANES.map((lane) => {
@@ -195,9 +213,9 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
             );
           })}
         </div>
-      </SystemDataTimes.Provider>
-
       {board.cleared.length ? <ClearedList cleared={board.cleared} /> : null}
+      </SystemDataTimes.Provider>
+      </SystemLabels.Provider>
     </div>
   );
 }
@@ -212,7 +230,7 @@ function ClearedList({ cleared }: { cleared: BoardFinding[] }) {
         <ul className="mt-2 space-y-1 text-sm">
           {cleared.map((f) => (
             <li key={f.id} data-cleared={f.id}>
-              <span className="text-ok" aria-hidden="true">✓</span> <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> {f.title} — cleared <Ago at={f.since} /> ago{f.confirmed ? <span data-confirmed=""> — {confirmedWords(f.confirmed)}</span> : null}
+              <span className="text-ok" aria-hidden="true">✓</span> <span className="text-xs text-muted"><SystemName system={f.system} />{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null}</span> {f.title} — cleared <Ago at={f.since} /> ago{f.confirmed ? <span data-confirmed=""> — {confirmedWords(f.confirmed)}</span> : null}
             </li>
           ))}
         </ul>

@@ -7,6 +7,9 @@ import { RUNBOOKS } from "@/lib/rules/runbooks";
 import type { ActionResult } from "@/lib/errors";
 import { Badge } from "../ui/badge";
 import { Ago, relative, useClock } from "../ui/clock";
+import { AcknowledgeControl, IncidentLinkOrOpen, type AcknowledgeAction } from "./finding-actions";
+
+export type { AcknowledgeAction } from "./finding-actions";
 
 const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | "ok"; icon: string; label: string }> = {
   critical: { tone: "sev1", icon: "▲", label: "critical" },
@@ -19,7 +22,6 @@ function utc(t: number) {
   return new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
-export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
 export type ConfirmHandledAction = (input: { findingId: string; reason: string; ticketId: string }) => Promise<ActionResult<{ by: string; at: number }>>;
 
 /** "confirmed by Casey Commander at 2026-01-05 10:12 UTC (OPS-12)". */
@@ -81,6 +83,15 @@ function Escalation({ due, escalation }: { due: number; escalation?: string }) {
 /** When each system's data last arrived, by system name: read by the data-age text on the cards. */
 export const SystemDataTimes = createContext<ReadonlyMap<string, number | undefined>>(new Map());
 
+/** Each system's label from the fleet config, by system name: cards name a system the way its tile does. */
+export const SystemLabels = createContext<ReadonlyMap<string, string>>(new Map());
+
+/** The system's label, with its id (from the sm breakpoint up) when the two differ: logs and alerts use the id. */
+export function SystemName({ system }: { system: string }) {
+  const label = useContext(SystemLabels).get(system) ?? system;
+  return label === system ? <>{system}</> : <>{label}<span className="hidden font-mono sm:inline"> ({system})</span></>;
+}
+
 /** "12 s" since the finding's system last delivered data, or "unknown". */
 function DataAge({ system }: { system: string }) {
   const at = useContext(SystemDataTimes).get(system);
@@ -107,8 +118,6 @@ function sameCard(a: CardProps, b: CardProps): boolean {
  * SystemDataTimes, so a card renders again only when what it shows changes.
  */
 export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge, confirm }: CardProps) {
-  const [pending, start] = useTransition();
-  const [error, setError] = useState<string>();
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   return (
@@ -117,7 +126,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         <Badge tone={look.tone} title={`State: ${look.label}`}>
           <span aria-hidden="true">{look.icon}</span> {f.severity} {look.label}
         </Badge>
-        <span className="font-mono text-xs text-muted">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span>
+        <span className="text-xs text-muted"><SystemName system={f.system} />{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null}</span>
         {simulated ? <Badge title="Raised by the built-in simulator">simulated</Badge> : null}
       </div>
       <h3 id={`f-${f.id}`} className="mt-1.5 font-semibold leading-snug">
@@ -126,11 +135,11 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       <p className="mt-1 text-sm">{f.summary}</p>
       {f.entity === "*" && f.affected?.length ? <p className="mt-1 text-xs" data-affected="">Named by the signal: <span className="font-mono">{f.affected.join(", ")}</span></p> : null}
       {f.evidence.values.length ? (
-        <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+        <dl className="mt-2 grid grid-cols-[fit-content(50%)_1fr] gap-x-3 gap-y-0.5 text-xs">
           {f.evidence.values.slice(0, 3).map((v) => (
             <div key={v.label} className="contents">
               <dt className="text-muted">{v.label}</dt>
-              <dd className="font-mono">{String(v.value)}</dd>
+              <dd className="font-mono break-words">{String(v.value)}</dd>
             </div>
           ))}
         </dl>
@@ -142,22 +151,10 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
       {f.confirmable && confirm && f.state !== "ok" ? <ConfirmHandled f={f} confirm={confirm} /> : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
-        {f.ack ? (
-          <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>
-        ) : acknowledge ? (
-          <button type="button" disabled={pending} onClick={() => start(async () => {
-            const r = await acknowledge(f.id);
-            setError(r.ok ? undefined : r.message);
-          })} className="min-h-10 rounded-md border border-line px-3 text-sm font-medium hover:bg-surface-2">
-            {pending ? "Acknowledging…" : "Acknowledge"}
-          </button>
-        ) : (
-          <span className="text-xs text-muted">Not acknowledged</span>
-        )}
+        <AcknowledgeControl findingId={f.id} onset={f.since} ack={f.ack} acknowledge={acknowledge} />
         {runbook ? <Link href={`/runbooks?runbook=${f.runbook}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Runbook: {runbook.title}</Link> : null}
-        <Link href={`/incidents?finding=${encodeURIComponent(f.id)}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Open incident</Link>
+        <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />
       </div>
-      {error ? <p role="alert" className="mt-2 text-xs text-sev1">{error}</p> : null}
     </article>
   );
 }, sameCard);

@@ -4,7 +4,7 @@ import { useId, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ShapedChart, ThresholdKind } from "@/lib/panels/shape";
 import { DataAge } from "./data-age";
-import { fmtNum, fmtUnit, utcFull, utcTick } from "./format";
+import { count, fmtNum, fmtUnit, utcFull, utcTick } from "./format";
 
 // One time-series chart, shaped on the server: lines, threshold lines and bands, a tooltip with
 // exact values and the UTC time, the data age, and the same data as a table. No animation: an
@@ -130,7 +130,7 @@ export function TimeChart({ chart, now, height = 220, stale = false }: { chart: 
       ) : null}
       <details className="mt-2 text-xs" onToggle={(e) => setShowTable((e.target as HTMLDetailsElement).open)}>
         <summary className="cursor-pointer text-muted">
-          Table view ({chart.rows.length} rows{chart.bucketed ? ` from ${chart.rawPoints.toLocaleString("en-US")} points, ${chart.agg} per bucket` : ""})
+          Table view ({count(chart.rows.length, "row")}{chart.bucketed ? ` from ${chart.rawPoints.toLocaleString("en-US")} points, ${chart.agg} per bucket` : ""})
         </summary>
         {showTable ? (
           <div className="mt-2 max-h-72 overflow-auto" tabIndex={0} role="region" aria-label={`${chart.title} data`}>

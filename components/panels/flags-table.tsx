@@ -8,7 +8,7 @@ function show(v: number | boolean | null): string {
   return typeof v === "boolean" ? String(v) : v.toLocaleString("en-US");
 }
 
-/** Seed 001 flags and EXIT-backfill safety gates: effective value against the safe default. */
+/** The reconciliation runbook's flags and EXIT-backfill safety gates: effective value against the safe default. */
 export function FlagsTable({ flags, label }: { flags: FlagRow[]; label: string }) {
   const drifted = flags.filter((f) => f.drift);
   return (
@@ -26,7 +26,7 @@ export function FlagsTable({ flags, label }: { flags: FlagRow[]; label: string }
             <tr>
               <th scope="col" className="px-3 py-2 font-medium">Flag</th>
               <th scope="col" className="px-3 py-2 font-medium">Effective</th>
-              <th scope="col" className="px-3 py-2 font-medium">Seed default</th>
+              <th scope="col" className="px-3 py-2 font-medium">Safe default</th>
               <th scope="col" className="px-3 py-2 font-medium">State</th>
             </tr>
           </thead>

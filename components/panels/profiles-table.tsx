@@ -59,6 +59,47 @@ function yesNo(v: boolean | null, yes: string, no: string) {
   return v ? <span>{yes}</span> : <span className="font-semibold text-sev1"><span aria-hidden="true">✕ </span>{no}</span>;
 }
 
+/** The bot's label, with its id when the two differ. */
+function BotName({ r }: { r: ProfileRow }) {
+  return r.systemLabel === r.system ? <span className="font-mono">{r.system}</span> : <>{r.systemLabel} <span className="font-mono text-muted">({r.system})</span></>;
+}
+
+function ProfileCard({ r }: { r: ProfileRow }) {
+  const violated = r.invariant === "violated";
+  const href = `/profiles/${encodeURIComponent(r.system)}/${encodeURIComponent(r.profile)}`;
+  return (
+    <li data-profile={r.profile} data-system={r.system} data-invariant={r.invariant}
+      className={`rounded-xl border bg-surface p-3 ${violated ? "border-sev1 bg-sev1/10 shadow-[inset_4px_0_0_var(--wf-sev1)]" : r.fresh ? "border-line" : "border-line shadow-[inset_4px_0_0_var(--wf-unknown)]"}`}>
+      <div className="flex items-start justify-between gap-2">
+        <div className="min-w-0">
+          <Link href={href} className="inline-flex min-h-10 items-center font-medium break-all underline decoration-line underline-offset-2 hover:decoration-fg">{r.profile}</Link>
+          <p className="text-xs text-muted"><BotName r={r} /></p>
+        </div>
+        <InvariantCell row={r} />
+      </div>
+      <p className={`mt-2 text-sm ${violated ? "font-bold text-sev1" : ""}`}>
+        Available capital <span className="font-mono">{violated ? <span aria-hidden="true">▲ </span> : null}{fmtNum(r.available)}</span>
+      </p>
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+        <dt className="text-muted">Allocated</dt><dd className="text-right font-mono">{fmtNum(r.allocated)}</dd>
+        <dt className="text-muted">Reserved for orders</dt><dd className="text-right font-mono">{fmtNum(r.reservedForOrders)}</dd>
+        <dt className="text-muted">Reserved for positions</dt><dd className="text-right font-mono">{fmtNum(r.reservedForPositions)}</dd>
+        <dt className="text-muted">Realized PnL</dt><dd className="text-right font-mono">{fmtNum(r.realizedPnl)}</dd>
+        <dt className="text-muted">Trading loop</dt><dd className="text-right">{yesNo(r.tradingLoopHealthy, "healthy", "unhealthy")}</dd>
+        <dt className="text-muted">Watchdog</dt><dd className="text-right">{r.watchdog === null ? <span className="text-unknown">? unknown</span> : r.watchdog === "paused" ? <span className="font-semibold text-sev1"><span aria-hidden="true">‖ </span>paused</span> : "running"}</dd>
+        <dt className="text-muted">Status</dt><dd className="text-right">{r.status === null ? <span className="text-unknown">? unknown</span> : r.status === "active" ? "active" : <span className="font-semibold text-sev2">inactive</span>}</dd>
+      </dl>
+      {r.findings.length ? (
+        <ul className="mt-2 space-y-0.5 text-xs">
+          {r.findings.slice(0, 3).map((f) => (
+            <li key={f.id}><Link href={f.href} className="inline-flex min-h-8 items-center text-muted underline">{f.severity} {f.state}: {f.title}</Link></li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
 export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
   const params = useSearchParams();
   const router = useRouter();
@@ -99,31 +140,51 @@ export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
 
   return (
     <div>
-      <form role="search" aria-label="Filter profiles" className="mb-3 flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
-        <div className="min-w-48 flex-1 sm:flex-none">
+      <form role="search" aria-label="Filter profiles" className="mb-3 grid grid-cols-2 items-end gap-3 md:flex md:flex-wrap" onSubmit={(e) => e.preventDefault()}>
+        <div className="col-span-2 min-w-48 md:flex-none">
           <label htmlFor="pf-q" className="block text-xs text-muted">Search</label>
           <input id="pf-q" type="search" value={q} onChange={(e) => set({ q: e.target.value })} placeholder="profile or bot" className="min-h-10 w-full rounded-md border border-line bg-bg px-2" />
         </div>
         <div>
           <label htmlFor="pf-filter" className="block text-xs text-muted">Show</label>
-          <select id="pf-filter" value={filter} onChange={(e) => set({ filter: e.target.value })} className="min-h-10 rounded-md border border-line bg-bg px-2">
+          <select id="pf-filter" value={filter} onChange={(e) => set({ filter: e.target.value })} className="min-h-10 w-full rounded-md border border-line bg-bg px-2 md:w-auto">
             {FILTERS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
           </select>
         </div>
         <div>
           <label htmlFor="pf-system" className="block text-xs text-muted">Bot</label>
-          <select id="pf-system" value={system} onChange={(e) => set({ system: e.target.value })} className="min-h-10 rounded-md border border-line bg-bg px-2">
+          <select id="pf-system" value={system} onChange={(e) => set({ system: e.target.value })} className="min-h-10 w-full rounded-md border border-line bg-bg px-2 md:w-auto">
             <option value="">All bots</option>
             {systems.map(([name, label]) => <option key={name} value={name}>{label}</option>)}
+          </select>
+        </div>
+        <div className="col-span-2 md:hidden">
+          <label htmlFor="pf-sort" className="block text-xs text-muted">Sort by</label>
+          <select id="pf-sort" value={`${sort}:${dir}`} onChange={(e) => {
+            const [key, d] = e.target.value.split(":") as [SortKey, "asc" | "desc"];
+            set({ sort: key === "invariant" ? "" : key, dir: d === "desc" ? "desc" : "" });
+          }} className="min-h-10 w-full rounded-md border border-line bg-bg px-2">
+            {COLUMNS.flatMap((c) => [
+              <option key={`${c.key}:asc`} value={`${c.key}:asc`}>{c.label}{c.numeric ? " (low first)" : ""}</option>,
+              <option key={`${c.key}:desc`} value={`${c.key}:desc`}>{c.label}{c.numeric ? " (high first)" : " (reversed)"}</option>,
+            ])}
           </select>
         </div>
         {q || filter || system || params.get("sort") ? (
           <button type="button" onClick={() => router.replace(pathname, { scroll: false })} className="min-h-10 rounded-md border border-line px-3 text-sm">Reset</button>
         ) : null}
-        <p className="text-sm text-muted" aria-live="polite">{visible.length} of {rows.length} profiles</p>
+        <p className="col-span-2 text-sm text-muted" aria-live="polite">{visible.length} of {rows.length} profiles</p>
       </form>
-      <p className="mb-2 text-xs text-muted">Available capital = allocated − reserved_for_orders − reserved_for_positions + realized_pnl (seed 000); it must not go below zero.</p>
-      <TableScroll label="Profiles">
+      <p className="mb-2 text-xs text-muted">Available capital = allocated − reserved_for_orders − reserved_for_positions + realized_pnl; it must not go below zero (capital invariant runbook).</p>
+      {/* Below the md breakpoint each profile is a card with its name, invariant and available
+          capital first; the wide table would scroll sideways and hide them. */}
+      <ul className="space-y-3 md:hidden" aria-label="Profiles" data-profile-cards>
+        {visible.length === 0 ? (
+          <li className="rounded-xl border border-line bg-surface p-4 text-center text-sm text-muted">{rows.length ? "No profile matches this filter." : "No trading-bot profiles reported yet — this is not the same as healthy."}</li>
+        ) : null}
+        {visible.map((r) => <ProfileCard key={`${r.system}/${r.profile}`} r={r} />)}
+      </ul>
+      <TableScroll label="Profiles" className="hidden md:block">
         <table className="w-full min-w-[68rem] text-sm">
           <caption className="sr-only">Trading-bot profiles and their capital ledger, sorted by {COLUMNS.find((c) => c.key === sort)?.label} ({dir === "asc" ? "ascending" : "descending"})</caption>
           <thead className="border-b border-line text-left text-muted">
@@ -161,7 +222,7 @@ export function ProfilesTable({ rows }: { rows: ProfileRow[] }) {
                       </ul>
                     ) : null}
                   </td>
-                  <td className="px-3 py-2 font-mono text-xs">{r.system}</td>
+                  <td className="px-3 py-2 text-xs"><BotName r={r} /></td>
                   <td className="px-3 py-2 text-right font-mono">{fmtNum(r.allocated)}</td>
                   <td className="px-3 py-2 text-right font-mono">{fmtNum(r.reservedForOrders)}</td>
                   <td className="px-3 py-2 text-right font-mono">{fmtNum(r.reservedForPositions)}</td>

@@ -8,7 +8,7 @@ function ms(v: number): string {
 }
 
 /**
- * The integrity watchdog and its auto-resume gates (seed 001): paused since, the minimum pause,
+ * The integrity watchdog and its auto-resume gates (reconciliation divergence runbook): paused since, the minimum pause,
  * the clean-cycle streak and the cooldown since the last auto-resume, each as a countdown.
  */
 export function WatchdogPanel({ w, now }: { w: Watchdog; now: number }) {

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { controlHref, describeCheck, describeEscalation, describeWait } from "@/lib/runbooks/checks";
 import type { ChecklistItem, EscalationCriterion, Runbook, Step } from "@/lib/runbooks/parse";
+import { sourceDocument } from "@/lib/runbooks/sources";
 import { Badge } from "@/components/ui/badge";
 import { Blocks, CodeBlock, InlineText } from "./markdown";
 
@@ -79,7 +80,7 @@ export function RunbookView({ runbook, rules, seed }: { runbook: Runbook; rules:
         <dd className="flex flex-wrap gap-1">{rules.length ? rules.map((id) => <Badge key={id}><span className="font-mono">{id}</span></Badge>) : <span className="text-muted">none</span>}</dd>
         {r.systems.length ? <><dt className="text-muted">Systems</dt><dd className="font-mono">{r.systems.join(", ")}</dd></> : null}
         <dt className="text-muted">From</dt>
-        <dd>{seed === "console" ? "Watchfloor" : seed ? `seed runbook ${seed}` : "this team"}</dd>
+        <dd>{sourceDocument(seed) ?? "this team"}</dd>
         <dt className="text-muted">File</dt>
         <dd className="font-mono break-all">{r.file}</dd>
       </dl>

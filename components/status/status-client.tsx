@@ -201,7 +201,7 @@ function FindingItem({ f }: { f: StatusFinding }) {
   return (
     <li className="rounded-md border border-line bg-surface p-2" data-status-finding={f.key}>
       <p className="text-xs text-muted">
-        <span className="font-mono">{f.system}{f.entity !== "*" ? ` · ${f.entity}` : ""}</span> · {f.state}
+        {f.system}{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null} · {f.state}
         {f.acknowledged ? " · acknowledged" : " · not acknowledged"}
       </p>
       <h3 className="font-semibold leading-snug">{f.title}</h3>

@@ -6,6 +6,7 @@ import { getRuntime } from "../collector/runtime";
 import { readSources } from "../sources";
 import type { Freshness } from "../collector/freshness";
 import type { Finding } from "../rules/types";
+import { incidentFor, listOpenIncidentScopes, type IncidentLink } from "./incident-links";
 
 // What the board (and, later, the status view) shows: systems with their freshness, open
 // findings with their acknowledgement, and findings that cleared recently. Built once per change
@@ -25,6 +26,8 @@ export interface SystemTile {
 
 export interface BoardFinding extends Finding {
   ack?: { by: string; at: number };
+  /** The open incident that already covers this finding: the board links to it instead of offering a new one. */
+  incident?: IncidentLink;
 }
 
 export interface BoardSnapshot {
@@ -69,8 +72,11 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     cleared = rows.filter((r) => r.state === "ok").map((r) => r.finding as Finding);
   }
   const acks = new Map<string, { by: string; at: number }>();
+  let covering: (f: Finding) => IncidentLink | undefined = () => undefined;
   if (open.length) {
     const db = await getDb();
+    const scopes = await listOpenIncidentScopes(db);
+    covering = (f) => incidentFor(f, scopes);
     const rows = await db.select().from(findingAcks).where(inArray(findingAcks.findingId, open.map((f) => f.id)));
     const onset = new Map(open.map((f) => [f.id, f.since]));
     for (const r of rows) if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
@@ -87,7 +93,7 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError ? `${s.lastError.kind}: ${s.lastError.detail}` : undefined,
     })),
-    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id) })),
+    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id), incident: covering(f) })),
     cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
   };
 }

@@ -22,7 +22,8 @@ export type RuntimeEvent =
   | { type: "role"; role: "leader" | "follower"; at: number; reason?: string }
   | { type: "board"; version: number; at: number }
   | { type: "ack"; findingId: string; at: number }
-  | { type: "confirm"; confirmation: Confirmation; at: number };
+  | { type: "confirm"; confirmation: Confirmation; at: number }
+  | { type: "incident"; incidentId: string; at: number };
 
 export interface RuntimeOptions {
   config: FleetConfig;

@@ -66,6 +66,7 @@ export interface ControlDef<P = Record<string, unknown>> {
   kind: SystemKind;
   title: string;
   summary: string;
+  /** The runbook and section the control comes from, as users read it ("Spot exchange runbook §3.2"). */
   seed: string;
   fields: FieldSpec[];
   schema: z.ZodType<P>;
@@ -121,7 +122,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Set symbol mode",
     summary: "SetSymbolMode: NORMAL trades; CANCEL_ONLY accepts cancels only; SOFT_HALT freezes the book; HARD_HALT stops sequencing.",
-    seed: "seed 004 §3.1, §3.3",
+    seed: "Spot exchange runbook §3.1, §3.3",
     fields: [
       { name: "symbol", label: "Symbol", type: "symbol" },
       { name: "mode", label: "Mode", type: "mode" },
@@ -151,7 +152,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Cancel all orders",
     summary: "CancelAll: cancels every resting order of one symbol.",
-    seed: "seed 004 §3.1",
+    seed: "Spot exchange runbook §3.1",
     fields: [{ name: "symbol", label: "Symbol", type: "symbol" }],
     schema: z.object({ symbol }),
     variant: () => "cancel-all",
@@ -177,7 +178,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Halt withdrawals",
     summary: "WithdrawalsHalt on/off: freezes withdrawals while the ledger is in doubt.",
-    seed: "seed 004 §3.2, §3.7",
+    seed: "Spot exchange runbook §3.2, §3.7",
     fields: [{ name: "on", label: "Withdrawals halt", type: "onoff" }],
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `withdrawals-halt:${p.on ? "on" : "off"}`,
@@ -199,7 +200,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Aggressive conflation",
     summary: "Conflate book and candle updates to cut WS fan-out load (about ÷4 per client).",
-    seed: "seed 004 §3.4",
+    seed: "Spot exchange runbook §3.4",
     fields: [{ name: "on", label: "Conflation", type: "onoff" }],
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `conflation:${p.on ? "on" : "off"}`,
@@ -220,7 +221,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Default book depth",
     summary: "Lower the default order-book depth sent to subscribers (e.g. 20) to shed WS load.",
-    seed: "seed 004 §3.4",
+    seed: "Spot exchange runbook §3.4",
     fields: [{ name: "depth", label: "Depth (1–1000)", type: "depth" }],
     schema: z.object({ depth: z.number({ error: "enter a whole number" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
     variant: () => "book-depth",
@@ -243,7 +244,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Pause new entries",
     summary: "Set the profile inactive: no new ENTRY orders; exits and reconciliation continue.",
-    seed: "seed 000 §4, seed 002",
+    seed: "Capital invariant runbook §4, Trading bot incident runbooks",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "pause-profile",
@@ -265,7 +266,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Resume new entries",
     summary: "Set the profile active again.",
-    seed: "seed 000 §4",
+    seed: "Capital invariant runbook §4",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "resume-profile",
@@ -288,7 +289,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Trigger a reconciliation cycle",
     summary: "Reconcile one profile now and rebuild its reservations from the exchange. Refused while the profile's reconciliation lock is held.",
-    seed: "seed 000 §4, seed 002",
+    seed: "Capital invariant runbook §4, Trading bot incident runbooks",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "trigger-reconciliation",
@@ -316,8 +317,8 @@ export const CONTROLS: ControlDef[] = [
     id: "quarantine-order",
     kind: "trading-bot",
     title: "Quarantine an order as unknown",
-    summary: "Mark an order `unknown` and hold it for manual review (seed 002 stale orders).",
-    seed: "seed 002",
+    summary: "Mark an order `unknown` and hold it for manual review (stale pending orders runbook).",
+    seed: "Trading bot incident runbooks",
     fields: [{ name: "orderId", label: "Order ID", type: "order" }],
     schema: z.object({ orderId: z.string().trim().min(1, "enter the order id").max(120) }),
     variant: () => "quarantine-order",
@@ -342,7 +343,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Position sync",
     summary: "Dry run first: the bot returns a plan (import untracked positions with a stop, close phantoms, sync quantities). Then execute that plan by its id.",
-    seed: "seed 003",
+    seed: "Futures bot operations runbook",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
       { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
@@ -370,7 +371,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Stop-loss order-id recovery",
     summary: "Dry run first: the bot lists positions whose stop-loss id it can recover from resting exchange stops (or must place). Then execute that plan.",
-    seed: "seed 003",
+    seed: "Futures bot operations runbook",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
       { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
@@ -396,7 +397,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Activate the kill switch",
     summary: "Halt all trading (reason manual). It does not clear on its own.",
-    seed: "seed 003",
+    seed: "Futures bot operations runbook",
     fields: [],
     schema: z.object({}).strict(),
     variant: () => "kill-switch",

@@ -44,8 +44,21 @@ async function deps(): Promise<svc.IncidentDeps> {
 
 export const listIncidents = async (actor: Actor | null) => svc.listIncidents(await deps(), actor);
 export const getIncidentRoom = async (actor: Actor | null, id: unknown) => svc.getIncidentRoom(await deps(), actor, id);
-export const openIncident = async (actor: Actor | null, input: unknown) => svc.openIncident(await deps(), actor, input);
-export const setStatus = async (actor: Actor | null, input: unknown) => svc.setStatus(await deps(), actor, input);
+/** Tells the board that the set of open incidents changed: its cards link to the incident covering them. */
+function announceIncident(incidentId: string) {
+  getRuntime()?.announce({ type: "incident", incidentId, at: Date.now() });
+}
+
+export const openIncident = async (actor: Actor | null, input: unknown) => {
+  const r = await svc.openIncident(await deps(), actor, input);
+  announceIncident(r.id);
+  return r;
+};
+export const setStatus = async (actor: Actor | null, input: unknown) => {
+  const r = await svc.setStatus(await deps(), actor, input);
+  announceIncident(r.id);
+  return r;
+};
 export const setSeverity = async (actor: Actor | null, input: unknown) => svc.setSeverity(await deps(), actor, input);
 export const setCommander = async (actor: Actor | null, input: unknown) => svc.setCommander(await deps(), actor, input);
 export const checkIn = async (actor: Actor | null, input: unknown) => svc.checkIn(await deps(), actor, input);

@@ -6,7 +6,7 @@ import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../boa
 import { LiveHub, sseEvent } from "./hub";
 
 // One board snapshot per change, serialised once and pushed to every open stream. Rebuilt when
-// findings, freshness, leadership or acknowledgements change, and every few seconds so data ages
+// findings, freshness, leadership, acknowledgements or open incidents change, and every few seconds so data ages
 // stay current.
 
 const REFRESH_MS = 5000;
@@ -43,7 +43,7 @@ export class BoardFeed {
     if (!rt) return;
     this.attached = true;
     rt.events.on("change", (e: RuntimeEvent) => {
-      if (e.type === "board" || e.type === "freshness" || e.type === "role" || e.type === "ack") this.schedule(25);
+      if (e.type === "board" || e.type === "freshness" || e.type === "role" || e.type === "ack" || e.type === "incident") this.schedule(25);
     });
     const tick = setInterval(() => this.schedule(0), REFRESH_MS);
     tick.unref?.();

@@ -247,7 +247,7 @@ const BOT_SPEC: ChartSpec = {
     { label: "missing in DB", metric: "reconciliationMissingInDb" },
   ],
   thresholds: [{ value: 0, label: "target 0", kind: "target" }],
-  notes: ["Escalate when the counts stay elevated after two reconciliation runs (seed 001)."],
+  notes: ["Escalate when the counts stay elevated after two reconciliation runs (reconciliation divergence runbook)."],
 };
 
 async function botOf(ctx: PanelContext, target: TargetConfig, window: RangeWindow): Promise<BotReconciliation> {

@@ -23,6 +23,24 @@ function board(): BoardSnapshot {
   } as unknown as BoardSnapshot;
 }
 
+describe("status view names", () => {
+  it("names each system by its label, as its tile does, on findings, incidents and controls", () => {
+    const b = board();
+    b.systems = b.systems.map((x) => ({ ...x, label: x.name === "alpha-bot" ? "Trading bot A" : "Spot exchange" }));
+    const s = buildStatusSnapshot({
+      board: b,
+      link: { scope: "board", label: null, expiresAt: NOW + 3_600_000 },
+      incidents: [{ title: "Ghost", severity: "SEV1", status: "investigating", openedAt: NOW, affected: [{ system: "alpha-bot", entity: "sol-grid" }, { system: "spot-exchange", entity: "*" }], checklist: { done: 0, total: 3 } }],
+      controls: [{ title: "Pause new entries", target: "alpha-bot", state: "executing", updatedAt: NOW - 1000 }],
+      now: NOW,
+    });
+    expect(s.lanes.SEV1[0]!.system).toBe("Trading bot A");
+    expect(s.lanes.unknown[0]!.system).toBe("Spot exchange");
+    expect(s.incidents[0]!.affected).toEqual(["Trading bot A · sol-grid", "Spot exchange"]);
+    expect(s.controls.map((c) => c.target)).toEqual(["Trading bot A"]);
+  });
+});
+
 describe("status view redaction", () => {
   it("puts findings in lanes (unknown apart) with data ages, and nothing internal", () => {
     const s = buildStatusSnapshot({

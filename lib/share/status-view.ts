@@ -104,6 +104,9 @@ export function buildStatusSnapshot(input: {
   // An incident link shows only what touches the incident's systems and entities.
   const scope = link.scope === "incident" ? incidents.flatMap((i) => i.affected) : null;
   const inScope = (system: string, entity: string) => !scope || affects(scope, system, entity);
+  // Readers know a system by its label (the tiles show it); findings, incidents and controls use it too.
+  const labels = new Map(board.systems.map((s) => [s.name, s.label]));
+  const label = (system: string) => labels.get(system) ?? system;
 
   const lanes: Record<StatusLane, StatusFinding[]> = { SEV1: [], SEV2: [], SEV3: [], unknown: [] };
   for (const f of board.findings) {
@@ -115,7 +118,7 @@ export function buildStatusSnapshot(input: {
       severity: f.severity,
       state: f.state,
       title: f.title,
-      system: f.system,
+      system: label(f.system),
       entity: f.entity,
       summary: f.summary,
       since: f.since,
@@ -140,13 +143,13 @@ export function buildStatusSnapshot(input: {
       status: i.status,
       openedAt: i.openedAt,
       ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
-      affected: i.affected.map((a) => (a.entity === "*" ? a.system : `${a.system} · ${a.entity}`)),
+      affected: i.affected.map((a) => (a.entity === "*" ? label(a.system) : `${label(a.system)} · ${a.entity}`)),
       checklist: { done: i.checklist.done, total: i.checklist.total },
       ...(i.lastUpdate ? { lastUpdate: { at: i.lastUpdate.at, text: i.lastUpdate.text } } : {}),
     })),
     controls: (input.controls ?? [])
       .filter((c) => IN_PROGRESS.has(c.state))
       .filter((c) => !systemNames || systemNames.has(c.target))
-      .map((c) => ({ title: c.title, target: c.target, state: c.state, since: c.updatedAt })),
+      .map((c) => ({ title: c.title, target: label(c.target), state: c.state, since: c.updatedAt })),
   };
 }

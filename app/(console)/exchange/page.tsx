@@ -20,7 +20,7 @@ export default async function ExchangePage({ searchParams }: { searchParams: Pro
   const { views, now } = await getExchange(await getActor(), range);
   return (
     <>
-      <PageHeader title="Exchange" description="The spot exchange's core dashboards (seed 004 §2): trading API, engine, per-symbol TPS and seq rate, Kafka, ledger, WebSocket edge, edge auth and leadership." actions={<RangeTabs current={range} base="/exchange" />} />
+      <PageHeader title="Exchange" description="The spot exchange's core dashboards (Spot exchange runbook §2): trading API, engine, per-symbol TPS and seq rate, Kafka, ledger, WebSocket edge, edge auth and leadership." actions={<RangeTabs current={range} base="/exchange" />} />
       <LiveRefresh renderedAt={now} />
       {views.length === 0 ? <p className="text-muted">No spot exchanges are configured.</p> : null}
       {views.map((v) => {

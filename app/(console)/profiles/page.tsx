@@ -20,7 +20,7 @@ export default async function ProfilesPage() {
   const violating = rows.filter((r) => r.invariant === "violated");
   return (
     <>
-      <PageHeader title="Profiles" description="Capital ledger per trading-bot profile, its invariant (seed 000), the integrity watchdog and the reconciliation flags (seed 001)." />
+      <PageHeader title="Profiles" description="Capital ledger per trading-bot profile with its capital invariant, the integrity watchdog and the reconciliation flags." />
       <LiveRefresh renderedAt={now} />
       {violating.length ? (
         <div role="alert" className="mb-4 rounded-xl border-2 border-sev1 bg-sev1/10 p-4" data-violations={violating.length}>
@@ -31,7 +31,7 @@ export default async function ProfilesPage() {
           <ul className="mt-2 space-y-1 text-sm">
             {violating.map((r) => (
               <li key={`${r.system}/${r.profile}`}>
-                <Link href={`/profiles/${encodeURIComponent(r.system)}/${encodeURIComponent(r.profile)}`} className="font-semibold underline">{r.system} / {r.profile}</Link>: available {fmtNum(r.available)} USD
+                <Link href={`/profiles/${encodeURIComponent(r.system)}/${encodeURIComponent(r.profile)}`} className="font-semibold underline">{r.systemLabel} / {r.profile}</Link>: available {fmtNum(r.available)} USD
               </li>
             ))}
           </ul>

@@ -21,7 +21,7 @@ export default async function ReconciliationPage({ searchParams }: { searchParam
     <>
       <PageHeader
         title="Reconciliation"
-        description="RECONCILIATION_REPORT fields against their targets, warning and critical thresholds (seed 003), the latest REGISTRY_AUDIT_REPORT, and the trading bots' reconciliation mismatches (seed 001)."
+        description="RECONCILIATION_REPORT fields against their targets, warning and critical thresholds from the futures bot operations runbook, the latest REGISTRY_AUDIT_REPORT, and the trading bots' reconciliation mismatches."
         actions={<RangeTabs current={range} base="/reconciliation" />}
       />
       <LiveRefresh renderedAt={now} />

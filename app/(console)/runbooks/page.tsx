@@ -3,6 +3,8 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { listRunbooks } from "@/lib/runbooks/service";
+import { sourceDocument } from "@/lib/runbooks/sources";
+import { count } from "@/components/charts/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -39,7 +41,7 @@ export default async function RunbooksPage({ searchParams }: { searchParams: Pro
         {q ? <Link href="/runbooks" className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Clear</Link> : null}
       </form>
       <p className="mb-3 text-sm text-muted" aria-live="polite" data-testid="runbook-count">
-        {q ? `${list.runbooks.length} of ${list.total} runbooks match “${list.query}”.` : `${list.total} runbooks.`}
+        {q ? `${list.runbooks.length} of ${count(list.total, "runbook")} ${list.runbooks.length === 1 ? "matches" : "match"} “${list.query}”.` : `${count(list.total, "runbook")}.`}
       </p>
       {list.errors.length ? (
         <div role="alert" className="mb-4 rounded-xl border border-sev1 bg-surface p-3 text-sm">
@@ -58,13 +60,13 @@ export default async function RunbooksPage({ searchParams }: { searchParams: Pro
                 </h2>
                 <div className="flex flex-wrap gap-1">
                   <SeverityBadge severity={r.severity} note={r.severityNote} />
-                  {r.seed ? <Badge title="Where this playbook comes from">{r.seed === "console" ? "Watchfloor" : `seed ${r.seed}`}</Badge> : null}
+                  {sourceDocument(r.seed) ? <Badge title="Where this playbook comes from">{sourceDocument(r.seed)}</Badge> : null}
                   {r.problems ? <Badge tone="sev2" title="The front matter has problems; the runbook shows as a plain checklist">front matter problem</Badge> : null}
                 </div>
               </div>
               {r.summary ? <p className="mt-1 text-sm text-muted">{r.summary}</p> : null}
               <p className="mt-2 text-xs text-muted">
-                {r.steps} steps · {r.warnings} warnings · {r.escalation} escalation criteria
+                {count(r.steps, "step")} · {count(r.warnings, "warning")} · {count(r.escalation, "escalation criterion", "escalation criteria")}
               </p>
               <div className="mt-2 flex flex-wrap items-center gap-1 text-xs">
                 <span className="text-muted">Handles:</span>

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
+import { roleAtLeast } from "@/lib/auth/roles";
+import { sourceDocument } from "@/lib/runbooks/sources";
 import { getFindingDetail } from "@/lib/board/finding-detail";
 import { NotFound } from "@/lib/errors";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
@@ -9,6 +11,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { AutoRefresh } from "@/components/live/auto-refresh";
+import { AcknowledgeControl, IncidentLinkOrOpen } from "@/components/board/finding-actions";
+import { acknowledgeFindingAction } from "../../actions";
 
 export const metadata: Metadata = { title: "Finding" };
 
@@ -16,9 +20,10 @@ const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 
 
 export default async function FindingPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  const actor = await getActor();
   let d;
   try {
-    d = await getFindingDetail(await getActor(), decodeURIComponent(id));
+    d = await getFindingDetail(actor, decodeURIComponent(id));
   } catch (err) {
     if (err instanceof NotFound) notFound();
     throw err;
@@ -30,18 +35,28 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
     <>
       <AutoRefresh ms={5000} />
       <PageHeader title={f.title} description={f.summary} actions={<Badge tone={tone}>{f.severity} {f.state === "ok" ? "cleared" : f.state}</Badge>} />
+      <nav aria-label="Finding actions" className="-mt-3 mb-6 flex flex-wrap items-center gap-2" data-finding-actions>
+        <Link href="/" className="min-h-10 content-center rounded-md border border-line px-3 text-sm hover:bg-surface-2"><span aria-hidden="true">← </span>Back to board</Link>
+        {f.state === "ok" ? (
+          <span className="text-xs text-muted">Cleared: nothing to acknowledge.</span>
+        ) : (
+          <AcknowledgeControl findingId={f.id} onset={f.since} ack={d.currentAck} acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined} refresh />
+        )}
+        <IncidentLinkOrOpen findingId={f.id} incident={d.incident} cleared={f.state === "ok"} />
+        {runbook ? <Link className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline" href={`/runbooks?runbook=${f.runbook}`}>Runbook: {runbook.title}</Link> : null}
+      </nav>
       <div className="grid gap-4 lg:grid-cols-2">
         <section aria-labelledby="rule-h" className="rounded-xl border border-line bg-surface p-4">
           <h2 id="rule-h" className="font-semibold">The rule</h2>
           <p className="mt-2 text-sm">{d.rule?.description ?? "This rule is no longer in the catalog."}</p>
           <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-            <dt className="text-muted">System</dt><dd className="font-mono">{f.system}</dd>
+            <dt className="text-muted">System</dt><dd>{d.systemLabel}{d.systemLabel !== f.system ? <span className="font-mono text-muted"> ({f.system})</span> : null}</dd>
             <dt className="text-muted">Entity</dt><dd className="font-mono">{f.entity === "*" ? "the system" : f.entity}</dd>
             {f.affected?.length ? <><dt className="text-muted">Named by the signal</dt><dd className="font-mono">{f.affected.join(", ")}</dd></> : null}
             {f.confirmed ? <><dt className="text-muted">Confirmed handled</dt><dd data-confirmed="">by {f.confirmed.by} at {utc(f.confirmed.at)} ({f.confirmed.ticketId}): {f.confirmed.reason}</dd></> : null}
             <dt className="text-muted">Since</dt><dd>{utc(f.since)}</dd>
             <dt className="text-muted">Last evaluated</dt><dd>{utc(f.lastEvaluated)}</dd>
-            {d.rule ? <><dt className="text-muted">From</dt><dd>{d.rule.seed === "console" ? "Watchfloor" : `seed runbook ${d.rule.seed}`}</dd></> : null}
+            {d.rule && sourceDocument(d.rule.seed) ? <><dt className="text-muted">From</dt><dd>{sourceDocument(d.rule.seed)}</dd></> : null}
             {runbook ? <><dt className="text-muted">Runbook</dt><dd><Link className="text-accent hover:underline" href={`/runbooks?runbook=${f.runbook}`}>{runbook.title}</Link></dd></> : null}
             {f.escalationDueAt ? <><dt className="text-muted">Escalation</dt><dd>{f.escalationDueAt <= d.now ? "due now" : `due ${utc(f.escalationDueAt)}`}{f.escalation ? ` — ${f.escalation}` : ""}</dd></> : null}
           </dl>
