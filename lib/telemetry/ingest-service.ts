@@ -1,5 +1,5 @@
 import "server-only";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { getDb } from "../db";
 import { readNamedSecret } from "../env";
 import { storeReports } from "../collector/history";
