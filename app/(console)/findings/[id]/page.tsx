@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { getFindingDetail } from "@/lib/board/finding-detail";
-import { NotFound } from "@/lib/errors";
+import { readOrNotFound } from "@/app/(console)/page-read";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -16,13 +15,8 @@ const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 
 
 export default async function FindingPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  let d;
-  try {
-    d = await getFindingDetail(await getActor(), decodeURIComponent(id));
-  } catch (err) {
-    if (err instanceof NotFound) notFound();
-    throw err;
-  }
+  const actor = await getActor();
+  const d = await readOrNotFound(() => getFindingDetail(actor, decodeURIComponent(id)));
   const f = d.finding;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   const tone = f.state === "critical" ? "sev1" : f.state === "warning" ? "sev2" : f.state === "unknown" ? "unknown" : "ok";
