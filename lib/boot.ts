@@ -1,27 +1,12 @@
 import "server-only";
-import { EnvError, env, readNamedSecret } from "./env";
-import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "./config/fleet";
-import { validateThresholds } from "./rules";
+import { EnvError, env } from "./env";
+import { ConfigError } from "./config/fleet";
+import { loadStartupConfig } from "./config/current";
 
-// Start-up checks shared by the server (instrumentation) and the CLI scripts: a bad environment
-// variable or fleet config stops the process with a message that names the field.
-
-export function loadStartupConfig(): FleetConfig {
-  const e = env();
-  const cfg = loadFleetConfig(e.WATCHFLOOR_FLEET_CONFIG);
-  // Threshold overrides are checked against the rule catalog here: an unknown rule, a rule of
-  // another kind or a bad parameter would otherwise be dropped silently and the seed default used.
-  const problems = [...validateThresholds(cfg.targets), ...missingSecrets(cfg, readNamedSecret)];
-  if (problems.length) throw new ConfigError(e.WATCHFLOOR_FLEET_CONFIG, problems);
-  return cfg;
-}
-
-const KEY = Symbol.for("watchfloor.fleet");
-export function getFleetConfig(): FleetConfig {
-  const g = globalThis as { [KEY]?: FleetConfig };
-  g[KEY] ??= loadStartupConfig();
-  return g[KEY];
-}
+// Server start-up and the start-up error text shared with the CLI scripts: a bad environment
+// variable or fleet config stops the process with a message that names the field. This is the
+// composition root that starts the services; nothing in lib imports it (services read the config
+// through config/current.ts).
 
 /** Formats a start-up failure for a human, or rethrows what is not a known start-up problem. */
 export function describeStartupError(err: unknown): string {

@@ -1,6 +1,6 @@
 import "server-only";
 import { requireRole, type Actor } from "./auth/roles";
-import { getFleetConfig } from "./boot";
+import { getFleetConfig } from "./config/current";
 import { effectivePollIntervalMs } from "./config/fleet";
 
 export interface TargetSummary {

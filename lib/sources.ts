@@ -1,6 +1,6 @@
 import "server-only";
 import { requireRole, type Actor } from "./auth/roles";
-import { getFleetConfig } from "./boot";
+import { getFleetConfig } from "./config/current";
 import { effectivePollIntervalMs } from "./config/fleet";
 import { getDb } from "./db";
 import { sourceStatus } from "./db/schema";

@@ -1,7 +1,8 @@
 // `npm run collector`: the telemetry collector alone, for deployments that run it apart from the
 // web servers. Needs DATABASE_URL (PostgreSQL): several may run; exactly one leads at a time.
 import { env } from "../lib/env";
-import { describeStartupError, loadStartupConfig } from "../lib/boot";
+import { describeStartupError } from "../lib/boot";
+import { loadStartupConfig } from "../lib/config/current";
 
 async function main() {
   const e = env();

@@ -57,7 +57,8 @@ async function main() {
 
   const sim = flags["no-sim"] ? null : await import("./demo-fleet").then((m) => m.prepareDemoFleet(process.env));
 
-  const { loadStartupConfig, describeStartupError } = await import("../lib/boot");
+  const { describeStartupError } = await import("../lib/boot");
+  const { loadStartupConfig } = await import("../lib/config/current");
   try {
     loadStartupConfig();
   } catch (err) {

@@ -9,6 +9,8 @@ type Step = [name: string, cmd: string, args: string[]];
 const stages: Step[][] = [
   [
     ["lint", "npx", ["eslint", "--max-warnings=0", "."]],
+    // The module graph (forbidden arrows, no cycles in lib/): .dependency-cruiser.cjs.
+    ["lint:graph", "npx", ["depcruise", "app", "components", "lib", "--config", ".dependency-cruiser.cjs", "--output-type", "err-long"]],
     ["typecheck", "npx", ["tsc", "--noEmit", "-p", "."]],
   ],
   [["unit", "npx", ["vitest", "run", "--project", "unit"]]],

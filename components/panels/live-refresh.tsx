@@ -1,10 +1,11 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useCallback, useEffect, useRef, useTransition } from "react";
 import { Badge } from "../ui/badge";
 import { relative } from "../charts/format";
 import { useNow } from "../charts/use-now";
+import { useBoardStream } from "../live/use-board-stream";
 
 /**
  * Keeps a server-rendered panel page current: re-renders it when the board stream reports a
@@ -14,57 +15,32 @@ import { useNow } from "../charts/use-now";
 export function LiveRefresh({ renderedAt, minMs = 4000, fallbackMs = 10_000 }: { renderedAt: number; minMs?: number; fallbackMs?: number }) {
   const router = useRouter();
   const [, startTransition] = useTransition();
-  const [live, setLive] = useState<"live" | "reconnecting">("reconnecting");
   const last = useRef(0);
   const now = useNow(renderedAt);
 
+  const refresh = useCallback(() => {
+    if (document.visibilityState !== "visible") return;
+    const t = Date.now();
+    if (t - last.current < minMs) return;
+    last.current = t;
+    startTransition(() => router.refresh());
+  }, [router, minMs]);
+  // The same stream logic as the board (reconnect, half-open watchdog, offline); a board message
+  // re-renders the page.
+  const status = useBoardStream(refresh);
+  const live = status.state === "live" ? "live" : "reconnecting";
+
+  // While the stream is down, re-render on a light interval instead; and on becoming visible.
   useEffect(() => {
-    let es: EventSource | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let attempt = 0;
-    let stopped = false;
-    const refresh = () => {
-      if (document.visibilityState !== "visible") return;
-      const t = Date.now();
-      if (t - last.current < minMs) return;
-      last.current = t;
-      startTransition(() => router.refresh());
-    };
-    const connect = () => {
-      es = new EventSource("/api/stream");
-      es.addEventListener("open", () => {
-        attempt = 0;
-        setLive("live");
-      });
-      es.addEventListener("board", refresh);
-      es.addEventListener("expired", () => {
-        stopped = true;
-        es?.close();
-        router.push("/signin");
-      });
-      es.addEventListener("error", () => {
-        es?.close();
-        if (stopped) return;
-        setLive("reconnecting");
-        attempt++;
-        const base = Math.min(30_000, 1000 * 2 ** (attempt - 1));
-        timer = setTimeout(connect, base / 2 + Math.random() * base);
-      });
-    };
-    connect();
-    const poll = setInterval(() => {
-      if (es?.readyState !== EventSource.OPEN) refresh();
-    }, fallbackMs);
+    if (live === "live") return;
+    const poll = setInterval(refresh, fallbackMs);
+    return () => clearInterval(poll);
+  }, [live, refresh, fallbackMs]);
+  useEffect(() => {
     const onVisible = () => document.visibilityState === "visible" && refresh();
     document.addEventListener("visibilitychange", onVisible);
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      clearInterval(poll);
-      document.removeEventListener("visibilitychange", onVisible);
-      es?.close();
-    };
-  }, [router, minMs, fallbackMs]);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [refresh]);
 
   const age = now - renderedAt;
   return (

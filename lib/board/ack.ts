@@ -2,6 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db";
+import type { Db } from "../db/client";
 import { findingAcks, findings as findingsTable } from "../db/schema";
 import { appendAudit } from "../audit/log";
 import { requireRole, type Actor } from "../auth/roles";
@@ -11,10 +12,10 @@ import type { Finding } from "../rules/types";
 
 const FindingId = z.string().min(3).max(400);
 
-async function currentFinding(id: string): Promise<Finding | undefined> {
+async function currentFinding(db: Db, id: string): Promise<Finding | undefined> {
   const live = getRuntime()?.board?.findings.get(id);
   if (live) return live;
-  const [row] = await (await getDb()).select().from(findingsTable).where(eq(findingsTable.id, id));
+  const [row] = await db.select().from(findingsTable).where(eq(findingsTable.id, id));
   return row?.finding as Finding | undefined;
 }
 
@@ -24,23 +25,35 @@ async function currentFinding(id: string): Promise<Finding | undefined> {
  */
 export async function acknowledgeFinding(actor: Actor | null, findingId: unknown): Promise<{ by: string; at: number }> {
   requireRole(actor, "responder");
+  return acknowledgeFindingIn(await getDb(), actor, findingId);
+}
+
+/**
+ * The acknowledgement against a given database. The acknowledgement row and its audit record are
+ * written in one transaction: if the audit write fails, nothing is acknowledged (fail closed).
+ */
+export async function acknowledgeFindingIn(db: Db, actor: Actor | null, findingId: unknown): Promise<{ by: string; at: number }> {
+  requireRole(actor, "responder");
   const parsed = FindingId.safeParse(findingId);
   if (!parsed.success) throw new Invalid("finding: missing or malformed finding id", { finding: ["missing or malformed finding id"] });
-  const f = await currentFinding(parsed.data);
+  const f = await currentFinding(db, parsed.data);
   if (!f) throw new NotFound("That finding does not exist (any more).");
   if (f.state === "ok") throw new Conflict("That finding has already cleared; there is nothing to acknowledge.");
-  const db = await getDb();
   const at = new Date();
-  const inserted = await db
-    .insert(findingAcks)
-    .values({ findingId: f.id, onset: new Date(f.since), userId: actor.id, userName: actor.displayName, at })
-    .onConflictDoNothing()
-    .returning();
-  if (inserted.length === 0) {
+  const inserted = await db.transaction(async (tx) => {
+    const rows = await tx
+      .insert(findingAcks)
+      .values({ findingId: f.id, onset: new Date(f.since), userId: actor.id, userName: actor.displayName, at })
+      .onConflictDoNothing()
+      .returning();
+    if (rows.length === 0) return false;
+    await appendAudit(tx as unknown as Db, { actor, action: "finding.acknowledge", target: f.id, params: { state: f.state, severity: f.severity, since: new Date(f.since).toISOString() }, outcome: "succeeded" });
+    return true;
+  });
+  if (!inserted) {
     const [existing] = await db.select().from(findingAcks).where(eq(findingAcks.findingId, f.id));
     return { by: existing?.userName ?? "someone", at: existing?.at.getTime() ?? at.getTime() };
   }
-  await appendAudit(db, { actor, action: "finding.acknowledge", target: f.id, params: { state: f.state, severity: f.severity, since: new Date(f.since).toISOString() }, outcome: "succeeded" });
   getRuntime()?.announce({ type: "ack", findingId: f.id, at: at.getTime() });
   return { by: actor.displayName, at: at.getTime() };
 }

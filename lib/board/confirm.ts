@@ -1,7 +1,7 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { getDb } from "../db";
 import { findings as findingsTable } from "../db/schema";
 import { appendAudit } from "../audit/log";

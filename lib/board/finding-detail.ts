@@ -6,7 +6,7 @@ import { requireRole, type Actor } from "../auth/roles";
 import { getRuntime } from "../collector/runtime";
 import { NotFound } from "../errors";
 import { ruleById } from "../rules";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import type { Finding } from "../rules/types";
 import { incidentFor, listOpenIncidentScopes, type IncidentLink } from "./incident-links";
 

@@ -1,9 +1,9 @@
-import type { SourceError } from "../telemetry/model";
+import type { Freshness, SourceError } from "../core/vocabulary";
 
 // Freshness of one source (a target's endpoint, or the target as a whole), computed at read time
 // from the last success and the last error so a poll that hangs still turns the source stale.
 
-export type Freshness = "ok" | "stale" | "error" | "no_data";
+export type { Freshness } from "../core/vocabulary";
 
 export interface SourceState {
   lastAttemptAt?: number;

@@ -1,5 +1,5 @@
 import "server-only";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { getDatabase } from "../db";
 import { env, readNamedSecret } from "../env";
 import { pollerFor } from "../telemetry/sources/pollers";

@@ -1,21 +1,9 @@
-import type { Report, Sample } from "../telemetry/model";
+import type { Point, Report, Sample, Series } from "../core/vocabulary";
 
 // The in-memory recent window the rules read: every polled value per series for the last
 // `windowMs`, and recent reports per system. History beyond it lives in the database.
 
-export interface Point {
-  t: number;
-  v: number;
-}
-
-export interface Series {
-  key: string;
-  system: string;
-  entity: string;
-  metric: string;
-  labels: Record<string, string>;
-  points: Point[];
-}
+export type { Point, Series } from "../core/vocabulary";
 
 export function labelsKey(labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();

@@ -167,7 +167,7 @@ describe("start-up (loadStartupConfig): threshold overrides are checked against 
     vi.stubEnv("WATCHFLOOR_FLEET_CONFIG", file);
     vi.stubEnv("SIM_TOKEN_ALPHA", "t");
     vi.resetModules();
-    const { loadStartupConfig } = await import("../boot");
+    const { loadStartupConfig } = await import("./current");
     return loadStartupConfig;
   }
   function startupProblems(load: () => unknown): string[] {

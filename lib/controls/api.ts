@@ -1,6 +1,6 @@
 import "server-only";
 import { getDatabase, getDb } from "../db";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { readNamedSecret } from "../env";
 import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
 import type { FleetConfig } from "../config/fleet";

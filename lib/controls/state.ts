@@ -1,47 +1,19 @@
-import { z } from "zod";
+import { FuturesPositions, FuturesStatus } from "../telemetry/sources/schemas/futures-bot";
+import { SpotAdminState } from "../telemetry/sources/schemas/spot-exchange";
+import { TradingBotHealth } from "../telemetry/sources/schemas/trading-bot";
 
-// The slice of each target's state that control previews and verification read, parsed at the
-// boundary (spot /admin/state, trading-bot /internal/health, futures /status + /positions).
+// The slice of each target's state that control previews and verification read (spot
+// /admin/state, trading-bot /internal/health, futures /status + /positions). The documents are
+// parsed with the same schemas the collector polls them with (telemetry/sources/schemas/), so a
+// target's state means the same thing on the board and in a control preview. Those schemas let
+// any field be absent (no sample); a control needs some of them, so their absence is named here.
 // Pure: the HTTP reads live in target-client.ts.
 
-const SpotAdminState = z.object({
-  symbols: z.array(
-    z.object({
-      symbol: z.string(),
-      mode: z.string(),
-      openOrders: z.number(),
-      tradesLastSecond: z.number().default(0),
-    }),
-  ),
-  withdrawalsHalted: z.boolean(),
-  conflation: z.boolean(),
-  bookDepthDefault: z.number(),
-  websocket: z.object({ clients: z.number() }).partial().optional(),
-});
-
-const BotHealth = z.object({
-  profiles: z.array(
-    z.object({
-      profile_id: z.string(),
-      status: z.string(),
-      available_capital: z.number().optional(),
-      reserved_for_orders: z.number().optional(),
-      reserved_for_positions: z.number().optional(),
-      capitalInvariantViolations: z.number().optional(),
-      reconciliationLock: z.unknown().optional(),
-    }),
-  ),
-  quarantinedOrders: z.array(z.object({ orderId: z.string(), since: z.string().optional() })).default([]),
-});
-
-const FuturesStatus = z.object({
-  status: z.string(),
-  killSwitch: z.object({ active: z.boolean(), reason: z.string().nullable().optional() }),
-});
-const FuturesPositions = z.object({
-  positions: z.array(z.object({ symbol: z.string(), slOrderId: z.string().nullable().optional(), onExchange: z.boolean().optional() })),
-  untracked: z.array(z.object({ symbol: z.string() })).default([]),
-});
+/** The value, or an error naming the field a control needs and the target did not report. */
+function need<T>(value: T | null | undefined, path: string): T {
+  if (value === null || value === undefined) throw new Error(`${path}: not reported`);
+  return value;
+}
 
 export interface SpotState {
   kind: "spot-exchange";
@@ -53,7 +25,15 @@ export interface SpotState {
 }
 export interface TradingBotState {
   kind: "trading-bot";
-  profiles: z.infer<typeof BotHealth>["profiles"];
+  profiles: {
+    profile_id: string;
+    status: string;
+    available_capital?: number;
+    reserved_for_orders?: number;
+    reserved_for_positions?: number;
+    capitalInvariantViolations?: number;
+    reconciliationLock?: unknown;
+  }[];
   quarantinedOrders: { orderId: string; since?: string }[];
 }
 export interface FuturesState {
@@ -66,26 +46,62 @@ export interface FuturesState {
 }
 export type TargetState = SpotState | TradingBotState | FuturesState;
 
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
+
 export function parseSpotState(body: unknown): SpotState {
   const s = SpotAdminState.parse(body);
-  return { kind: "spot-exchange", symbols: s.symbols, withdrawalsHalted: s.withdrawalsHalted, conflation: s.conflation, bookDepthDefault: s.bookDepthDefault, websocketClients: s.websocket?.clients };
+  return {
+    kind: "spot-exchange",
+    symbols: need(s.symbols, "symbols").map((x, i) => ({
+      symbol: x.symbol,
+      mode: need(x.mode, `symbols[${i}].mode`),
+      openOrders: need(x.openOrders, `symbols[${i}].openOrders`),
+      tradesLastSecond: x.tradesLastSecond ?? 0,
+    })),
+    withdrawalsHalted: need(s.withdrawalsHalted, "withdrawalsHalted"),
+    conflation: need(s.conflation, "conflation"),
+    bookDepthDefault: need(s.bookDepthDefault, "bookDepthDefault"),
+    websocketClients: s.websocket?.clients ?? undefined,
+  };
 }
 
 export function parseBotState(body: unknown): TradingBotState {
-  const h = BotHealth.parse(body);
-  return { kind: "trading-bot", profiles: h.profiles, quarantinedOrders: h.quarantinedOrders };
+  const h = TradingBotHealth.parse(body);
+  return {
+    kind: "trading-bot",
+    profiles: need(h.profiles, "profiles").map((p, i) =>
+      defined({
+        profile_id: p.profile_id,
+        status: need(p.status, `profiles[${i}].status`),
+        available_capital: p.available_capital ?? undefined,
+        reserved_for_orders: p.reserved_for_orders ?? undefined,
+        reserved_for_positions: p.reserved_for_positions ?? undefined,
+        capitalInvariantViolations: p.capitalInvariantViolations ?? undefined,
+        reconciliationLock: p.reconciliationLock ?? undefined,
+      }),
+    ),
+    quarantinedOrders: (h.quarantinedOrders ?? []).map((q, i) => defined({ orderId: need(q.orderId, `quarantinedOrders[${i}].orderId`), since: q.since ?? undefined })),
+  };
 }
 
 export function parseFuturesState(status: unknown, positions: unknown): FuturesState {
   const s = FuturesStatus.parse(status);
   const p = FuturesPositions.parse(positions);
+  const killSwitch = need(s.killSwitch, "killSwitch");
+  // slOrderId: null is "this position has no stop-loss order", absent is "not reported".
+  const held = need(p.positions, "positions").map((x) => {
+    const pos: FuturesState["positions"][number] = { symbol: x.symbol };
+    if (x.slOrderId !== undefined) pos.slOrderId = x.slOrderId;
+    if (typeof x.onExchange === "boolean") pos.onExchange = x.onExchange;
+    return pos;
+  });
   return {
     kind: "futures-bot",
-    status: s.status,
-    killSwitch: s.killSwitch,
-    positions: p.positions,
-    untracked: p.untracked,
-    stopLossMissing: p.positions.filter((x) => !x.slOrderId).length,
+    status: need(s.status, "status"),
+    killSwitch: { active: need(killSwitch.active, "killSwitch.active"), reason: killSwitch.reason },
+    positions: held,
+    untracked: (p.untracked ?? []).map((u) => ({ symbol: u.symbol })),
+    stopLossMissing: held.filter((x) => !x.slOrderId).length,
   };
 }
 

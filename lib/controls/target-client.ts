@@ -1,6 +1,6 @@
 import "server-only";
 import type { TargetConfig } from "../config/fleet";
-import { fetchLimited } from "../telemetry/sources/http";
+import { fetchLimited, targetUrl } from "../telemetry/sources/http";
 import { parseBotState, parseFuturesState, parseSpotState, type TargetState } from "./state";
 
 // HTTP to a target for controls: read the state a preview and a verification need, and make the
@@ -18,7 +18,7 @@ export interface TargetAccess {
 export type StateRead = { ok: true; state: TargetState } | { ok: false; error: string };
 
 async function getJson(a: TargetAccess, path: string): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
-  const r = await fetchLimited(new URL(path, a.target.baseUrl).toString(), {
+  const r = await fetchLimited(targetUrl(a.target.baseUrl, path), {
     timeoutMs: a.timeoutMs,
     maxBytes: MAX_BYTES,
     headers: { accept: "application/json", ...(a.token ? { authorization: `Bearer ${a.token}` } : {}) },
@@ -69,7 +69,7 @@ export type CallOutcome =
   | { kind: "unknown"; detail: string };
 
 export async function callControl(a: TargetAccess, control: string, body: ControlCallBody): Promise<CallOutcome> {
-  const r = await fetchLimited(new URL(`/control/${encodeURIComponent(control)}`, a.target.baseUrl).toString(), {
+  const r = await fetchLimited(targetUrl(a.target.baseUrl, `/control/${encodeURIComponent(control)}`), {
     method: "POST",
     timeoutMs: a.timeoutMs,
     maxBytes: MAX_BYTES,

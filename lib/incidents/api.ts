@@ -2,7 +2,7 @@ import "server-only";
 import path from "node:path";
 import { getDb } from "../db";
 import { findings as findingsTable } from "../db/schema";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { env } from "../env";
 import { getRuntime } from "../collector/runtime";
 import { loadRunbooks } from "../runbooks/load";

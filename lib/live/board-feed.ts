@@ -1,5 +1,5 @@
 import "server-only";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { createHash } from "node:crypto";
 import { getRuntime, type RuntimeEvent } from "../collector/runtime";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";

@@ -2,7 +2,7 @@ import "server-only";
 import { requireRole, type Actor } from "../auth/roles";
 import { getBoard } from "../board/api";
 import type { BoardFinding, BoardSnapshot, SystemTile } from "../board/snapshot";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import type { TargetConfig } from "../config/fleet";
 import { findingId, resolveParams, ruleById, type RuleParams } from "../rules";
 import type { Freshness } from "../collector/freshness";

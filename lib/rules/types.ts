@@ -1,69 +1,12 @@
 import type { z } from "zod";
-import type { Freshness } from "../collector/freshness";
-import type { Point, Series } from "../collector/store";
-import type { Report, SystemKind } from "../telemetry/model";
+import type { Evidence, Finding, FindingState, Freshness, Point, Report, Series, Severity, SystemKind } from "../core/vocabulary";
 
 // The vocabulary of the rules: findings, the context a rule reads, and the rule itself.
 // Severities are the seeds' own (002 and 004): SEV1 money or exposure at risk, SEV2 trading
 // degraded with risk controls still active, SEV3 observability, latency or configuration.
 
-export const FINDING_STATES = ["ok", "warning", "critical", "unknown"] as const;
-export type FindingState = (typeof FINDING_STATES)[number];
-
-export const SEVERITIES = ["SEV1", "SEV2", "SEV3"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export interface EvidenceValue {
-  label: string;
-  value: number | string | boolean | null;
-  /** When the value was observed (ms). */
-  at?: number;
-}
-
-export interface Evidence {
-  values: EvidenceValue[];
-  /** The window that decided the state, e.g. "15 minutes" from..to. */
-  window?: { from: number; to: number; description: string };
-  /** The thresholds in force (seed defaults merged with the target's overrides). */
-  thresholds?: Record<string, number | boolean | string>;
-}
-
-export interface Finding {
-  /** Stable across evaluations: `ruleId|system|entity`. */
-  id: string;
-  ruleId: string;
-  system: string;
-  kind: SystemKind;
-  /** Profile id, symbol, flag, reason … or "*" for the system itself. */
-  entity: string;
-  state: FindingState;
-  severity: Severity;
-  title: string;
-  /** One plain sentence naming the entity and the value that decided it. */
-  summary: string;
-  /** When the current state began (kept across evaluations by trackFindings). */
-  since: number;
-  lastEvaluated: number;
-  evidence: Evidence;
-  /** Runbook slug, see runbooks.ts. */
-  runbook: string;
-  /** When the seed's escalation criterion is (or will be) met; in the past = escalate now. */
-  escalationDueAt?: number;
-  /** The escalation criterion in words. */
-  escalation?: string;
-  /**
-   * For a finding about the whole system (entity "*"): the symbols or profiles its signal names
-   * (fields of the reports, labels of the series). Absent: the signal does not say (scope unknown).
-   */
-  affected?: string[];
-  /** The commander confirmation this finding's state rests on (shown as "confirmed by … at …"). */
-  confirmed?: { by: string; at: number; reason: string; ticketId: string };
-  /**
-   * Set on findings a commander may confirm as handled (counter-based findings whose counter
-   * stays above zero after the violations stop): what the confirmation covers.
-   */
-  confirmable?: string;
-}
+export { FINDING_STATES, SEVERITIES } from "../core/vocabulary";
+export type { FindingState, Severity, EvidenceValue, Evidence, Finding } from "../core/vocabulary";
 
 /** The part of TelemetryStore the rules read; TelemetryStore satisfies it. */
 export interface TelemetryHistory {

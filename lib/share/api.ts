@@ -1,7 +1,7 @@
 import "server-only";
 import { desc, inArray } from "drizzle-orm";
 import { getDb } from "../db";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { controlRequests } from "../db/schema";
 import { findControl } from "../controls/catalog";
 import { getBoardFeed } from "../live/board-feed";

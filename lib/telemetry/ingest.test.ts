@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import * as crypto from "node:crypto";
 import { FleetConfig } from "../config/fleet";
 import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken } from "./ingest";
+import { readLogLines } from "./sources/logs";
 
 // Every token comparison goes through here, so the test can see what was compared.
 vi.mock("node:crypto", async (importOriginal) => {
@@ -22,7 +23,7 @@ describe("ingest parsing", () => {
       { line: 2, error: "not valid JSON" },
       { line: 3, error: expect.stringMatching(/^id:/) },
       { line: 5, error: expect.stringMatching(/^kind: must be an upper-case/) },
-      { line: 6, error: "ts: must be an ISO-8601 time" },
+      { line: 6, error: "ts: expected an ISO-8601 timestamp" },
       { line: 7, error: 'system "other-bot" does not match this token\'s source "kraken-futures"' },
     ]);
   });
@@ -30,6 +31,20 @@ describe("ingest parsing", () => {
   it("keeps the log message with the fields", () => {
     const { reports } = parseIngestLines(line({ kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED" }), "f");
     expect(reports[0]?.fields.message).toBe("API circuit breaker OPENED");
+  });
+
+  it("files a record the same way whether it is pushed or pulled from the log endpoint", () => {
+    const records = [
+      line({ id: "kf-00000007", system: "kraken-futures", kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED", fields: { failures: 5 } }),
+      line({ id: "kf-00000008", kind: "CYCLE_SUMMARY", fields: {} }),
+      line({ id: "kf-00000009", kind: "not upper" }),
+    ].join("\n");
+    const pushed = parseIngestLines(records, "kraken-futures");
+    const pulled = readLogLines(`${records}\n`, "kraken-futures");
+    expect(pulled.reports).toEqual(pushed.reports);
+    expect(pushed.reports.map((r) => r.id)).toEqual(["kf-00000007", "kf-00000008"]);
+    expect(pushed.reports[0]!.fields).toEqual({ failures: 5, message: "API circuit breaker OPENED" });
+    expect(pulled.bad).toEqual([`line 3: ${pushed.rejected[0]!.error}`]);
   });
 
   it("decodes gzip bodies and refuses other encodings and gzip bombs", () => {

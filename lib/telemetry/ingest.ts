@@ -1,24 +1,16 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import type { Report } from "./model";
+import { recordProblem, ReportRecord, reportOf } from "./sources/schemas/report-record";
 
 // NDJSON report ingest (POST /api/ingest), as log shippers send it: one JSON object per line,
 // optionally gzip-compressed, with a per-source bearer token from the fleet config. Validation is
-// per line; the answer names every rejected line. Success is only answered once lines are stored.
+// per line with the one report record schema (sources/schemas/report-record.ts, shared with the
+// log pull); the answer names every rejected line. Success is only answered once lines are stored.
 
 export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
-
-export const IngestLine = z.object({
-  id: z.string().min(1).max(200),
-  kind: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case report kind such as RECONCILIATION_REPORT"),
-  ts: z.string().refine((v) => Number.isFinite(Date.parse(v)), "must be an ISO-8601 time"),
-  system: z.string().optional(),
-  fields: z.record(z.string(), z.unknown()).default({}),
-  message: z.string().optional(),
-});
 
 export interface IngestRejection {
   line: number;
@@ -78,18 +70,16 @@ export function parseIngestLines(text: string, source: string): { reports: Repor
       rejected.push({ line: i + 1, error: "not valid JSON" });
       return;
     }
-    const parsed = IngestLine.safeParse(value);
+    const parsed = ReportRecord.safeParse(value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      rejected.push({ line: i + 1, error: `${issue.path.join(".") || "line"}: ${issue.message}` });
+      rejected.push({ line: i + 1, error: recordProblem(parsed.error) });
       return;
     }
     if (parsed.data.system && parsed.data.system !== source) {
       rejected.push({ line: i + 1, error: `system "${parsed.data.system}" does not match this token's source "${source}"` });
       return;
     }
-    const fields = parsed.data.message !== undefined ? { ...parsed.data.fields, message: parsed.data.message } : parsed.data.fields;
-    reports.push({ system: source, kind: parsed.data.kind, id: parsed.data.id, fields, observedAt: Date.parse(parsed.data.ts) });
+    reports.push(reportOf(parsed.data, source));
   });
   return { reports, rejected };
 }

@@ -10,7 +10,8 @@ import { forgetCachedUser } from "../auth/actor-cache";
 import { Conflict, Invalid, NotFound } from "../errors";
 
 // Local user management. Every function that changes users takes the acting user and checks the
-// admin role itself, then writes the audit record in the same breath.
+// admin role itself, then writes the change and its audit record in one transaction: if the audit
+// write fails the change rolls back (fail closed: no audit row, no effect).
 
 export const BCRYPT_COST = 12;
 
@@ -53,12 +54,15 @@ export async function createUser(db: Db, actor: Actor | null, input: unknown): P
   const existing = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
   if (existing.length > 0) throw new Conflict(`A user named "${username}" already exists.`);
   const passwordHash = await bcrypt.hash(password, BCRYPT_COST);
-  const [row] = await db
-    .insert(users)
-    .values({ username, displayName: parsed.data.displayName ?? username, email, passwordHash, role })
-    .returning();
-  await appendAudit(db, { actor, action: "user.create", target: `user:${username}`, params: { role }, outcome: "succeeded" });
-  return publicUser(row!);
+  const row = await db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(users)
+      .values({ username, displayName: parsed.data.displayName ?? username, email, passwordHash, role })
+      .returning();
+    await appendAudit(tx as unknown as Db, { actor, action: "user.create", target: `user:${username}`, params: { role }, outcome: "succeeded" });
+    return created!;
+  });
+  return publicUser(row);
 }
 
 export async function setUserRole(db: Db, actor: Actor | null, username: string, role: unknown): Promise<PublicUser> {
@@ -70,16 +74,19 @@ export async function setUserRole(db: Db, actor: Actor | null, username: string,
   if (before.id === actor.id && parsedRole.data !== "admin") {
     throw new Conflict("You cannot remove your own admin role; ask another admin.");
   }
-  const [row] = await db.update(users).set({ role: parsedRole.data, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
-  forgetCachedUser(before.id);
-  await appendAudit(db, {
-    actor,
-    action: "user.set_role",
-    target: `user:${username}`,
-    params: { from: before.role, to: parsedRole.data },
-    outcome: "succeeded",
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx.update(users).set({ role: parsedRole.data, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+    await appendAudit(tx as unknown as Db, {
+      actor,
+      action: "user.set_role",
+      target: `user:${username}`,
+      params: { from: before.role, to: parsedRole.data },
+      outcome: "succeeded",
+    });
+    return updated!;
   });
-  return publicUser(row!);
+  forgetCachedUser(before.id);
+  return publicUser(row);
 }
 
 export async function setUserStatus(db: Db, actor: Actor | null, username: string, status: "active" | "disabled"): Promise<PublicUser> {
@@ -87,10 +94,13 @@ export async function setUserStatus(db: Db, actor: Actor | null, username: strin
   const [before] = await db.select().from(users).where(eq(users.username, username));
   if (!before) throw new NotFound(`No user named "${username}".`);
   if (before.id === actor.id && status === "disabled") throw new Conflict("You cannot disable yourself.");
-  const [row] = await db.update(users).set({ status, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx.update(users).set({ status, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+    await appendAudit(tx as unknown as Db, { actor, action: status === "disabled" ? "user.disable" : "user.enable", target: `user:${username}`, outcome: "succeeded" });
+    return updated!;
+  });
   forgetCachedUser(before.id);
-  await appendAudit(db, { actor, action: status === "disabled" ? "user.disable" : "user.enable", target: `user:${username}`, outcome: "succeeded" });
-  return publicUser(row!);
+  return publicUser(row);
 }
 
 export async function listUsers(db: Db, actor: Actor | null): Promise<PublicUser[]> {
@@ -136,25 +146,30 @@ export async function upsertOidcUser(
 ): Promise<UserRow> {
   const [bySubject] = await db.select().from(users).where(eq(users.oidcSubject, p.subject));
   if (bySubject) {
-    const [row] = await db
-      .update(users)
-      .set({ role: p.role, displayName: p.displayName, email: p.email, lastSignInAt: new Date(), updatedAt: new Date() })
-      .where(eq(users.id, bySubject.id))
-      .returning();
+    const row = await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(users)
+        .set({ role: p.role, displayName: p.displayName, email: p.email, lastSignInAt: new Date(), updatedAt: new Date() })
+        .where(eq(users.id, bySubject.id))
+        .returning();
+      if (bySubject.role !== p.role) {
+        await appendAudit(tx as unknown as Db, { actorName: "oidc", action: "user.set_role", target: `user:${bySubject.username}`, params: { from: bySubject.role, to: p.role, via: "groups claim" }, outcome: "succeeded" });
+      }
+      return updated!;
+    });
     forgetCachedUser(bySubject.id);
-    if (bySubject.role !== p.role) {
-      await appendAudit(db, { actorName: "oidc", action: "user.set_role", target: `user:${bySubject.username}`, params: { from: bySubject.role, to: p.role, via: "groups claim" }, outcome: "succeeded" });
-    }
-    return row!;
+    return row;
   }
   // Avoid taking over a local account with the same name.
   let username = p.username.toLowerCase().replace(/[^a-z0-9._-]/g, "-").slice(0, 60) || "oidc-user";
   const [clash] = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
   if (clash) username = `${username}-sso`;
-  const [row] = await db
-    .insert(users)
-    .values({ username, displayName: p.displayName, email: p.email, role: p.role, authSource: "oidc", oidcSubject: p.subject, lastSignInAt: new Date() })
-    .returning();
-  await appendAudit(db, { actorName: "oidc", action: "user.create", target: `user:${username}`, params: { role: p.role, via: "oidc" }, outcome: "succeeded" });
-  return row!;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ username, displayName: p.displayName, email: p.email, role: p.role, authSource: "oidc", oidcSubject: p.subject, lastSignInAt: new Date() })
+      .returning();
+    await appendAudit(tx as unknown as Db, { actorName: "oidc", action: "user.create", target: `user:${username}`, params: { role: p.role, via: "oidc" }, outcome: "succeeded" });
+    return row!;
+  });
 }

@@ -1,4 +1,4 @@
-import { acceptIngest } from "@/lib/telemetry/ingest-service";
+import { acceptIngest } from "@/lib/collector/push-ingest";
 import { MAX_INGEST_BYTES } from "@/lib/telemetry/ingest";
 import { FOREIGN_ORIGIN_MESSAGE, isForeignOrigin } from "@/lib/auth/same-origin";
 

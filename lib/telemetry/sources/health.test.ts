@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../model";
 import {
-  endpointUrl,
   mapFuturesPositions,
   mapFuturesStatus,
   mapReadyBody,
@@ -345,12 +344,5 @@ describe("spot-exchange /admin/state mapping", () => {
   it("names the path of a wrong type", () => {
     expect(schemaError(readSpotAdminState(JSON.stringify({ symbols: [{ symbol: "BTC-USD", mode: 3 }] })))).toContain("symbols[0].mode: expected string");
     expect(schemaError(readSpotAdminState(JSON.stringify({ withdrawalsHalted: "false" })))).toContain("withdrawalsHalted: expected boolean");
-  });
-});
-
-describe("endpointUrl", () => {
-  it("keeps a base path prefix", () => {
-    expect(endpointUrl("http://h:1/bot", "/internal/health")).toBe("http://h:1/bot/internal/health");
-    expect(endpointUrl("http://h:1/", "/metrics")).toBe("http://h:1/metrics");
   });
 });

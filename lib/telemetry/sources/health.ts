@@ -1,5 +1,5 @@
 import { SYSTEM_ENTITY, type Report, type Sample, type SourceError, type SourceResult } from "../model";
-import { fetchLimited, type FetchedBody } from "./http";
+import { fetchLimited, targetUrl, type FetchedBody } from "./http";
 import { parseJsonDocument } from "./schemas/common";
 import { FuturesPositions, FuturesStatus } from "./schemas/futures-bot";
 import { LiveBody, ReadyBody } from "./schemas/probes";
@@ -57,12 +57,6 @@ export interface FetchEndpointOptions {
   query?: URLSearchParams;
 }
 
-/** `baseUrl` may carry a path prefix (`https://host/bot/`); it is kept. */
-export function endpointUrl(baseUrl: string, path: string): string {
-  const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
-  return new URL(path.replace(/^\/+/, ""), base).toString();
-}
-
 /**
  * GET one endpoint of the target through fetchLimited (timeout over the whole exchange, size cap),
  * with the bearer token when one is configured. Never throws: a bad base URL is a network error.
@@ -71,7 +65,7 @@ export async function fetchEndpoint(ctx: PollContext, path: string, o: FetchEndp
   const started = performance.now();
   let url: string;
   try {
-    url = endpointUrl(ctx.target.baseUrl, path);
+    url = targetUrl(ctx.target.baseUrl, path);
     if (o.query && [...o.query].length) url += `?${o.query.toString()}`;
   } catch (e) {
     return { ok: false, error: { kind: "network", detail: `cannot build the URL: ${(e as Error).message}` }, latencyMs: 0 };

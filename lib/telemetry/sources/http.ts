@@ -3,6 +3,17 @@ import type { SourceError, SourceResult } from "../model";
 // One HTTP GET/POST with a timeout covering the whole exchange (headers and body), a body-size
 // cap enforced while streaming, and typed errors. Never throws.
 
+/**
+ * The address of `path` on a target. The one URL builder for targets: polling and controls both
+ * use it, so a target is read and controlled at the same address. `baseUrl` may carry a path
+ * prefix (`https://host/bot/`, with or without the trailing slash); it is kept, where
+ * `new URL("/x", base)` would drop it. Throws on a base URL that is not a URL.
+ */
+export function targetUrl(baseUrl: string, path: string): string {
+  const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
+  return new URL(path.replace(/^\/+/, ""), base).toString();
+}
+
 export interface FetchLimitedOptions {
   timeoutMs: number;
   maxBytes: number;

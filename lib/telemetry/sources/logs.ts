@@ -1,7 +1,6 @@
 import type { Report, SourceError } from "../model";
 import { failedPoll, fetchEndpoint, type EndpointPoll } from "./health";
-import { issuePath } from "./schemas/common";
-import { LogRecord } from "./schemas/futures-bot";
+import { recordProblem, ReportRecord, reportOf } from "./schemas/report-record";
 import type { PollContext } from "./types";
 
 // Futures-bot log pull: GET /logs?after=<cursor>&limit=<n>, NDJSON, oldest first (seed 003).
@@ -49,16 +48,15 @@ export function readLogLines(body: string, system: string): ReadLogsResult {
       bad.push(`line ${n}: ${cut ? "cut off (response truncated)" : "not valid JSON"}`);
       return;
     }
-    const r = LogRecord.safeParse(value);
+    const r = ReportRecord.safeParse(value);
     if (!r.success) {
-      const first = r.error.issues[0];
-      bad.push(`line ${n}: ${first ? `${issuePath(first.path)}: ${first.message.replace(/^Invalid input: /, "")}` : "invalid record"}`);
+      bad.push(`line ${n}: ${recordProblem(r.error)}`);
       const id = (value as { id?: unknown } | null)?.id;
       if (typeof id === "string" && id) lastId = id;
       return;
     }
     const rec = r.data;
-    reports.push({ system, kind: rec.kind, id: rec.id, fields: rec.fields, observedAt: Date.parse(rec.ts) });
+    reports.push(reportOf(rec, system));
     lastId = rec.id;
   });
   return lastId === undefined ? { reports, bad } : { reports, bad, lastId };

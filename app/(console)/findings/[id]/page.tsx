@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { sourceDocument } from "@/lib/runbooks/sources";
 import { getFindingDetail } from "@/lib/board/finding-detail";
-import { NotFound } from "@/lib/errors";
+import { readOrNotFound } from "@/app/(console)/page-read";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -21,13 +20,7 @@ const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 
 export default async function FindingPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const actor = await getActor();
-  let d;
-  try {
-    d = await getFindingDetail(actor, decodeURIComponent(id));
-  } catch (err) {
-    if (err instanceof NotFound) notFound();
-    throw err;
-  }
+  const d = await readOrNotFound(() => getFindingDetail(actor, decodeURIComponent(id)));
   const f = d.finding;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   const tone = f.state === "critical" ? "sev1" : f.state === "warning" ? "sev2" : f.state === "unknown" ? "unknown" : "ok";

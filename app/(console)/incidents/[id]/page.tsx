@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { roleAtLeast } from "@/lib/auth/roles";
-import { Invalid, NotFound } from "@/lib/errors";
+import { readOrNotFound } from "@/app/(console)/page-read";
 import { getIncidentRoom, type IncidentRoomView } from "@/lib/incidents/api";
 import { formatCountdown } from "@/lib/runbooks/checks";
 import { PageHeader } from "@/components/ui/page-header";
@@ -89,13 +88,7 @@ function StepRow({ s, incidentId, canTick }: { s: Step; incidentId: string; canT
 export default async function IncidentRoomPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const actor = await getActor();
-  let room: IncidentRoomView;
-  try {
-    room = await getIncidentRoom(actor, id);
-  } catch (err) {
-    if (err instanceof NotFound || err instanceof Invalid) notFound();
-    throw err;
-  }
+  const room: IncidentRoomView = await readOrNotFound(() => getIncidentRoom(actor, id));
   const i = room.incident;
   const role = actor!.role;
   const isCommander = roleAtLeast(role, "commander");

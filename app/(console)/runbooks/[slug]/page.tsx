@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
 import { getRunbook } from "@/lib/runbooks/service";
-import { NotFound } from "@/lib/errors";
+import { readOrNotFound } from "@/app/(console)/page-read";
 import { PageHeader } from "@/components/ui/page-header";
 import { RunbookView } from "@/components/runbooks/runbook-view";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
@@ -12,13 +11,8 @@ export const metadata: Metadata = { title: "Runbook" };
 
 export default async function RunbookPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  let d;
-  try {
-    d = await getRunbook(await getActor(), decodeURIComponent(slug));
-  } catch (err) {
-    if (err instanceof NotFound) notFound();
-    throw err;
-  }
+  const actor = await getActor();
+  const d = await readOrNotFound(() => getRunbook(actor, decodeURIComponent(slug)));
   const r = d.runbook;
   return (
     <>

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { bool, id, isoTime, num, str } from "./common";
 
-// futures-bot documents (seed 003): GET /status, GET /positions, and the NDJSON log record.
+// futures-bot documents (seed 003): GET /status and GET /positions.
 
 export const FuturesStatus = z.object({
   status: str,
@@ -45,12 +45,4 @@ export const FuturesPositions = z.object({
 });
 export type FuturesPositions = z.infer<typeof FuturesPositions>;
 
-/** One line of GET /logs (and of the pushed NDJSON): every field required. */
-export const LogRecord = z.object({
-  id: z.string().min(1),
-  system: z.string().min(1),
-  kind: z.string().min(1),
-  ts: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: "expected an ISO-8601 timestamp" }),
-  fields: z.record(z.string(), z.unknown()),
-});
-export type LogRecord = z.infer<typeof LogRecord>;
+// The NDJSON log record of GET /logs is the shared report record (report-record.ts).

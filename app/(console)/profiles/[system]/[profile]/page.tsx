@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { getActor } from "@/lib/auth/session";
-import { NotFound } from "@/lib/errors";
+import { readOrNotFound } from "@/app/(console)/page-read";
 import { getProfileDetail } from "@/lib/panels/profiles";
 import { parseRange } from "@/lib/panels/shape";
 import { PageHeader } from "@/components/ui/page-header";
@@ -30,13 +29,8 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
   const system = decodeURIComponent(p.system);
   const profile = decodeURIComponent(p.profile);
   const range = parseRange((await searchParams).range);
-  let d;
-  try {
-    d = await getProfileDetail(await getActor(), system, profile, range);
-  } catch (err) {
-    if (err instanceof NotFound) notFound();
-    throw err;
-  }
+  const actor = await getActor();
+  const d = await readOrNotFound(() => getProfileDetail(actor, system, profile, range));
   const { row, invariant: inv, parity, now } = d;
   const stale = d.system.freshness !== "ok";
   const violated = row.invariant === "violated";

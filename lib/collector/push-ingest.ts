@@ -1,10 +1,13 @@
 import "server-only";
-import { getFleetConfig } from "../boot";
+import { getFleetConfig } from "../config/current";
 import { getDb } from "../db";
 import { readNamedSecret } from "../env";
-import { storeReports } from "../collector/history";
-import { publishReports } from "../collector/runtime";
-import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken, type IngestResult } from "./ingest";
+import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken, type IngestResult } from "../telemetry/ingest";
+import { storeReports } from "./history";
+import { publishReports } from "./runtime";
+
+// Push ingest (POST /api/ingest) enters the collector here, beside the pollers' path: the
+// telemetry layer parses the NDJSON, the collector stores and publishes the reports.
 
 /**
  * Accepts one ingest request. The bearer token identifies the source; lines are validated one by

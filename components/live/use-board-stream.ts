@@ -1,0 +1,97 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+
+// The one connection logic for the board's server-sent-event stream (/api/stream), shared by the
+// board and the panel screens, so both notice the same failures the same way:
+// - a broken stream reconnects with exponential backoff and jitter (a server restart does not
+//   bring every viewer back in the same second);
+// - a half-open connection (a phone changing networks) can stay "open" while nothing arrives: the
+//   server pings every few seconds, and silence for longer than WATCHDOG_MS counts as a drop;
+// - the browser's offline/online events are believed at once;
+// - an expired session sends the viewer to sign-in.
+// What to do with a board message, and how to poll while the stream is down, is the caller's.
+
+export type LiveStatus = { state: "live" } | { state: "reconnecting"; attempt: number } | { state: "offline"; since: number };
+
+/** The stream pings every HEARTBEAT_MS (app/api/stream); this long without a message is a dead connection. */
+export const WATCHDOG_MS = 12_000;
+/** After this many failed attempts in a row the status says offline rather than reconnecting. */
+const OFFLINE_AFTER_ATTEMPTS = 4;
+
+export function useBoardStream(onBoard: (data: string) => void): LiveStatus {
+  const router = useRouter();
+  const [status, setStatus] = useState<LiveStatus>({ state: "reconnecting", attempt: 0 });
+  const handler = useRef(onBoard);
+  useEffect(() => {
+    handler.current = onBoard;
+  }, [onBoard]);
+
+  useEffect(() => {
+    let es: EventSource | null = null;
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let lastMessageAt = Date.now();
+    let offlineSince: number | null = null;
+    const connect = () => {
+      lastMessageAt = Date.now();
+      es = new EventSource("/api/stream");
+      es.addEventListener("open", () => {
+        attempt = 0;
+        lastMessageAt = Date.now();
+        offlineSince = null;
+        setStatus({ state: "live" });
+      });
+      es.addEventListener("board", (ev) => {
+        lastMessageAt = Date.now();
+        handler.current((ev as MessageEvent<string>).data);
+      });
+      es.addEventListener("ping", () => {
+        lastMessageAt = Date.now();
+      });
+      es.addEventListener("expired", () => {
+        stopped = true;
+        es?.close();
+        router.push("/signin");
+      });
+      es.addEventListener("error", () => fail());
+    };
+    const fail = () => {
+      es?.close();
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      attempt++;
+      offlineSince ??= Date.now();
+      const offline = attempt >= OFFLINE_AFTER_ATTEMPTS || (typeof navigator !== "undefined" && navigator.onLine === false);
+      setStatus(offline ? { state: "offline", since: offlineSince } : { state: "reconnecting", attempt });
+      const base = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+      timer = setTimeout(connect, base / 2 + Math.random() * base);
+    };
+    const watchdog = setInterval(() => {
+      if (!stopped && es && es.readyState !== EventSource.CLOSED && Date.now() - lastMessageAt > WATCHDOG_MS) fail();
+    }, 2000);
+    const onOffline = () => fail();
+    const onOnline = () => {
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      es?.close();
+      attempt = 0;
+      connect();
+    };
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
+    connect();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      clearInterval(watchdog);
+      window.removeEventListener("offline", onOffline);
+      window.removeEventListener("online", onOnline);
+      es?.close();
+    };
+  }, [router]);
+
+  return status;
+}
