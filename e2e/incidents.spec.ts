@@ -68,7 +68,7 @@ async function exportBundle(page: Page, id: string, expectations: RegExp[]) {
   const json = await page.request.get(`/api/incidents/${id}/export?format=json`);
   expect(json.status()).toBe(200);
   const bundle = (await json.json()) as { format: string; incident: { id: string; status: string }; timeline: unknown[] };
-  expect(bundle).toMatchObject({ format: "watchfloor-postmortem/1", incident: { id, status: "resolved" } });
+  expect(bundle).toMatchObject({ format: "watchfloor-postmortem/2", incident: { id, status: "resolved" } });
   expect(bundle.timeline.length).toBeGreaterThan(2);
 }
 

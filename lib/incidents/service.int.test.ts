@@ -103,7 +103,7 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     expect(room.warnings.length).toBeGreaterThan(0);
     expect(room.findings.map((f) => f.id)).toEqual([findings[0]!.id]);
     const reconcile = room.steps.find((s) => s.id === "reconcile")!;
-    expect(reconcile.control?.href).toBe(`/controls?target=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`);
+    expect(reconcile.controls.map((c) => c.href)).toEqual([`/controls?target=alpha-bot&system=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`]);
     const [audit] = await h.db.select().from(auditLog).where(eq(auditLog.action, "incident.open"));
     expect(audit).toMatchObject({ actorName: "commander", target: `incident:${id}`, outcome: "succeeded" });
     expect(room.timeline.find((t) => t.kind === "opened")?.auditSeq).toBe(audit!.seq);
@@ -180,7 +180,11 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     }
     await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(/cannot go from monitoring to investigating/);
     clock += 1000;
-    const resolved = await svc.setStatus(deps, A.commander, { id, status: "resolved" });
+    // Steps are open: resolving asks for a confirmation that names them, and changes nothing until given.
+    const before = await auditCount();
+    await expect(svc.setStatus(deps, A.commander, { id, status: "resolved" })).rejects.toMatchObject({ fieldErrors: { confirm: [expect.stringMatching(/^Resolve anyway\? \d+ of \d+ checklist steps are not done: 1\. /)] } });
+    expect(await auditCount()).toBe(before);
+    const resolved = await svc.setStatus(deps, A.commander, { id, status: "resolved", confirm: "resolve" });
     expect(resolved.resolvedAt).toBe(clock);
     const a = await auditCount();
     await expect(svc.tickStep(deps, A.responder, { id, step: "step-1" })).rejects.toThrow(/resolved/);
@@ -193,7 +197,7 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const reopened = await svc.setStatus(deps, A.admin, { id, status: "investigating" });
     expect(reopened.resolvedAt).toBeUndefined();
     const statuses = (await svc.getIncidentRoom(deps, A.viewer, id)).timeline.filter((t) => t.kind === "status").map((t) => t.text);
-    expect(statuses).toEqual(["Status investigating → mitigating", "Status mitigating → monitoring", "Status monitoring → resolved", "Status resolved → investigating"]);
+    expect(statuses).toEqual(["Status investigating → mitigating", "Status mitigating → monitoring", expect.stringMatching(/^Status monitoring → resolved — resolved although \d+ of \d+ checklist steps are not done/), "Status resolved → investigating"]);
   });
 
   it("a live check ticks its step once when it holds, as the console, and a person can still untick it", async () => {
@@ -256,8 +260,8 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const bundle = await svc.exportPostmortem(deps, A.viewer, id);
     expect(bundle.markdown).toMatch(/# Postmortem bundle: Ghost position: alpha-bot sol-breakout/);
     expect(bundle.markdown).toMatch(/Audit chain \| verified up to row \d+/);
-    expect(bundle.markdown).toMatch(/\| trigger-reconciliation \| alpha-bot \| OPS-77 \| succeeded/);
-    expect(JSON.parse(bundle.json)).toMatchObject({ format: "watchfloor-postmortem/1", incident: { id }, audit: { verified: true } });
+    expect(bundle.markdown).toContain("| trigger-reconciliation | alpha-bot | profileId=sol-breakout | OPS-77 | responder | not needed | succeeded |");
+    expect(JSON.parse(bundle.json)).toMatchObject({ format: "watchfloor-postmortem/2", incident: { id }, audit: { verified: true } });
     await expect(svc.exportPostmortem(deps, null, id)).rejects.toThrow(/Sign in/);
   });
 
