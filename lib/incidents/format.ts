@@ -41,9 +41,14 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** `k=v, k=v` for control parameters, in the order given. */
+// The entity a control acts on reads first: "symbol=BTC-USD, mode=HARD_HALT".
+const FIRST = ["symbol", "profileId", "profile", "orderId"];
+
+/** `k=v, k=v` for control parameters: the entity first, then the rest by name (stored order varies by database). */
 export function formatParams(params: Record<string, unknown>): string {
+  const rank = (k: string) => (FIRST.includes(k) ? FIRST.indexOf(k) : FIRST.length);
   return Object.entries(params)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(", ");
 }
