@@ -33,6 +33,12 @@ async function submitControlForm(page: Page, control: string, reason: string) {
   const form = page.locator(`details[open][data-control="${control}"] form, [role="dialog"] form, form[data-control="${control}"]`).first();
   await form.getByLabel(/^Reason/).fill(reason);
   await form.getByLabel(/^Ticket ID/).fill(TICKET);
+  // A typed confirmation, where the control asks for one: type what the label names.
+  const confirmLabel = form.locator("label").filter({ hasText: /^Type .+ to confirm$/ });
+  if (await confirmLabel.count()) {
+    const word = /^Type (.+) to confirm$/.exec(((await confirmLabel.first().textContent()) ?? "").trim())![1]!;
+    await form.getByLabel(`Type ${word} to confirm`).fill(word);
+  }
   await form.getByRole("button", { name: /Run control|Request approval/ }).click();
   await expect(form.locator("[data-request]")).toBeVisible({ timeout: 15_000 });
 }
@@ -76,7 +82,7 @@ test.describe("ledger invariant drill", () => {
     const folded = page.locator("details[data-ok-findings]");
     await expect(folded).toHaveCount(1);
     await expect(folded).not.toHaveAttribute("open", /.*/);
-    await expect(folded.locator("summary")).toHaveText(/^\d+ findings? ok$/);
+    await expect(folded.locator("summary")).toHaveText(/^▸?\d+ findings? ok$/);
     await expect(folded.locator("[data-ok-group]").first()).toBeHidden();
     const groups = await folded.locator("[data-ok-group]").evaluateAll((els) => els.map((e) => e.getAttribute("data-ok-group")));
     expect(new Set(groups).size, "one line per rule").toBe(groups.length);

@@ -67,7 +67,7 @@ export function RoomFindings({ room }: { room: Room }) {
             <li key={f.id} className="flex flex-wrap items-baseline gap-2 text-sm" data-finding={f.id} data-finding-state={f.state}>
               <FindingBadge f={f} />
               <Link href={`/findings/${encodeURIComponent(f.id)}`} className="inline-flex min-h-11 items-center font-medium underline decoration-line underline-offset-2">{f.title}</Link>
-              <span className="min-w-0 break-words text-muted">{f.summary}</span>
+              <span className="line-clamp-2 min-w-0 basis-full break-words text-xs text-muted sm:line-clamp-none sm:basis-auto sm:text-sm">{f.summary}</span>
               {f.escalationDueAt ? <span className="text-xs"><Countdown at={f.escalationDueAt} now={room.now} label="escalate" /></span> : null}
             </li>
           ))}
@@ -75,7 +75,7 @@ export function RoomFindings({ room }: { room: Room }) {
       )}
       {okCount ? (
         <details className="mt-3 text-sm" data-ok-findings={okCount}>
-          <summary className="inline-flex min-h-11 cursor-pointer items-center text-muted">{okCount} {okCount === 1 ? "finding" : "findings"} ok</summary>
+          <summary className="flex min-h-11 cursor-pointer items-center gap-2 text-muted"><span aria-hidden="true">▸</span>{okCount} {okCount === 1 ? "finding" : "findings"} ok</summary>
           <ul className="mt-1 space-y-1">
             {room.okFindings.map((g) => (
               <li key={`${g.ruleId}-${g.findingIds[0]}`} data-ok-group={g.ruleId}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { startTransition, useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/errors";
 import { CopyButton } from "@/components/runbooks/copy-button";
 import { addNoteAction, addResponderAction, checkInAction, openIncidentAction, postCommsAction, setCommanderAction, setSeverityAction, setStatusAction, tickStepAction } from "./actions";
@@ -140,8 +140,15 @@ export function StatusForm({ incidentId, moves, blockers }: { incidentId: string
   const [result, submit, pending] = useActionState(setStatusAction as Action, null);
   const asking = to === "resolved" && blockers.length > 0;
   const refusal = fieldError(result, "confirm");
+  // Submitted by hand rather than through `action`, so React does not reset the form after a
+  // refusal: the chosen status and the confirmation stay as the commander left them.
+  const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    startTransition(() => submit(form));
+  };
   return (
-    <form action={submit} className="flex flex-col gap-2" aria-label="Change status">
+    <form onSubmit={onSubmit} className="flex flex-col gap-2" aria-label="Change status">
       <input type="hidden" name="id" value={incidentId} />
       <div className="flex flex-wrap items-end gap-2">
         <div>
