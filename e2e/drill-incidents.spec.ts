@@ -122,6 +122,7 @@ test.describe("ledger invariant drill", () => {
     await expect(waiting).toContainText(`requested by ${LOCAL_USERS.commander.username}`);
     await expect(page.locator('[data-step="halt-withdrawals"]')).toHaveAttribute("data-done", "false");
     await expectNoAxeViolations(page);
+    await page.screenshot({ path: "test-results/drill-incident-room-awaiting-1280x800.png" });
 
     const admin = await browser.newPage({ storageState: authFile("admin") });
     await admin.goto("/controls");

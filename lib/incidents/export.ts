@@ -1,5 +1,5 @@
 import { templateSeverity, utcMinute } from "./comms";
-import { formatParams, formatValue, isoTime, looksLikeEpochMs, roundValue } from "./format";
+import { formatParams, formatValue, isoTime, looksLikeEpochMs, roundValue, tidyText } from "./format";
 import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
 
 // The postmortem bundle (what the exchange runbook calls a forensic bundle): the timeline, the
@@ -27,7 +27,7 @@ export interface PostmortemBundle {
 const iso = isoTime;
 
 function mdEscape(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return tidyText(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 function duration(ms: number): string {
@@ -119,11 +119,11 @@ function jsonBundle(p: PostmortemInput): unknown {
   return {
     format: "watchfloor-postmortem/2",
     incident: { ...i, openedAt: iso(i.openedAt), resolvedAt: isoOpt(i.resolvedAt) },
-    timeline: [...p.timeline].sort((a, b) => a.at - b.at).map((e) => ({ ...e, at: iso(e.at) })),
+    timeline: [...p.timeline].sort((a, b) => a.at - b.at).map((e) => ({ ...e, at: iso(e.at), text: tidyText(e.text) })),
     checklist: p.checklist.map((s) => ({ ...s, doneAt: isoOpt(s.doneAt) })),
     warnings: p.warnings,
     controls: p.controls.map((c) => ({ ...c, at: iso(c.at), decidedAt: isoOpt(c.decidedAt), params: jsonParams(c.params) })),
-    evidence: p.evidence.map((f) => ({ ...f, since: iso(f.since), values: f.values.map((v) => ({ label: v.label, value: jsonValue(v.value), at: isoOpt(v.at) })) })),
+    evidence: p.evidence.map((f) => ({ ...f, summary: tidyText(f.summary), since: iso(f.since), values: f.values.map((v) => ({ label: v.label, value: jsonValue(v.value), at: isoOpt(v.at) })) })),
     communications: p.communications.map((c) => ({ ...c, at: iso(c.at) })),
     audit: { ...p.audit, checkedAt: iso(p.audit.checkedAt) },
     generatedAt: iso(p.generatedAt),

@@ -52,3 +52,11 @@ export function formatParams(params: Record<string, unknown>): string {
     .map(([k, v]) => `${k}=${formatValue(v)}`)
     .join(", ");
 }
+
+/**
+ * Free text from elsewhere (a rule's summary, a target's answer) with its numbers made readable:
+ * long floats rounded, epoch milliseconds written as UTC times. Other text is left alone.
+ */
+export function tidyText(text: string): string {
+  return text.replace(/(?<![\w.])-?\d+\.\d{5,}(?![\w.])/g, (m) => formatValue(Number(m))).replace(/(?<![\w.])1\d{12}(?![\w.])/g, (m) => isoTime(Number(m)));
+}

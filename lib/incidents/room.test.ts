@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../rules/types";
 import { nextUpdateDue } from "./comms";
-import { formatParams, formatValue } from "./format";
+import { formatParams, formatValue, tidyText } from "./format";
 import { controlLinks, findingEntities, groupOkFindings, requestMatches, resolveBlockersOf } from "./room";
 
 const T = Date.parse("2026-12-05T18:00:00Z");
@@ -128,5 +128,11 @@ describe("values as people read them", () => {
     expect(formatValue(12345.6789)).toBe("12345.68");
     expect(formatValue(null)).toBe("—");
     expect(formatParams({ symbol: "BTC-USD", mode: "HARD_HALT", on: true })).toBe("symbol=BTC-USD, mode=HARD_HALT, on=true");
+    expect(formatParams({ mode: "HARD_HALT", symbol: "BTC-USD" })).toBe("symbol=BTC-USD, mode=HARD_HALT");
+  });
+
+  it("tidies numbers inside text from rules and targets, and nothing else", () => {
+    expect(tidyText("violations 0.023208333333333324 /min since 1764957600000")).toBe("violations 0.02321 /min since 2025-12-05T18:00:00Z");
+    expect(tidyText("HTTP 200: v1.2.3 id 12345678901234 BTC-USD 0.5")).toBe("HTTP 200: v1.2.3 id 12345678901234 BTC-USD 0.5");
   });
 });

@@ -11,7 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Ago } from "@/components/ui/time";
 import { Panel } from "@/components/panels/panel";
 import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/components/incidents/room-parts";
-import { clockTime, formatValue } from "@/lib/incidents/format";
+import { clockTime, formatValue, tidyText } from "@/lib/incidents/format";
 import { Countdown } from "@/components/charts/countdown";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
@@ -250,7 +250,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
                 <time className="font-mono text-muted" dateTime={new Date(e.at).toISOString()}>{utc(e.at)}</time>
                 <span><Badge>{e.kind}</Badge></span>
                 <span className="min-w-0 break-words">
-                  {e.actor ? <span className="font-medium">{e.actor}: </span> : null}{e.text}
+                  {e.actor ? <span className="font-medium">{e.actor}: </span> : null}{tidyText(e.text)}
                   {e.auditSeq !== undefined ? <span className="ml-1 text-xs text-muted">audit #{e.auditSeq}</span> : null}
                 </span>
               </li>
