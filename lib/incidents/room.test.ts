@@ -97,6 +97,12 @@ describe("what resolving leaves open", () => {
       "2 of 3 checklist steps are not done: 2. Confirm withdrawals are halted; 3. Write the postmortem — it is required",
       "1 finding on the affected entities still fires: SEV1 Ledger invariant failing on spot-exchange",
     ]);
+    // Most severe first; long steps cut at a word.
+    const long = [{ index: 3, text: "Put the affected symbols in `CANCEL_ONLY`; if you cannot tell which symbols, use a global `SOFT_HALT`.", done: false }];
+    expect(resolveBlockersOf(long, [f({ state: "warning", severity: "SEV2", title: "Sequence mismatch" }), f({ state: "critical", title: "Ledger invariant failing" })])).toEqual([
+      "1 of 1 checklist step is not done: 3. Put the affected symbols in `CANCEL_ONLY`; if you cannot tell which symbols…",
+      "2 findings on the affected entities still fire: SEV1 Ledger invariant failing on spot-exchange; SEV2 Sequence mismatch on spot-exchange",
+    ]);
     expect(resolveBlockersOf([{ index: 1, text: "Done.", done: true }], [f({ state: "unknown" })])).toEqual([]);
   });
 });

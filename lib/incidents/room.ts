@@ -117,15 +117,22 @@ export function requestMatches(b: Pick<StepBinding, "control" | "params">, vars:
   });
 }
 
+/** Text cut at a word boundary near `max` characters, with an ellipsis when cut. */
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max / 2)).replace(/[\s,;:—-]+$/, "")}…`;
+}
+
 /** What resolving would leave behind: open checklist steps and findings that still fire. */
 export function resolveBlockersOf(steps: Array<Pick<ChecklistStepRun, "index" | "text" | "done">>, open: Array<Pick<Finding, "title" | "system" | "entity" | "state" | "severity">>): string[] {
   const out: string[] = [];
   const left = steps.filter((s) => !s.done);
   if (left.length) {
-    const names = left.slice(0, 6).map((s) => `${s.index}. ${s.text.replace(/\s+/g, " ").replace(/\.$/, "").slice(0, 80)}`);
+    const names = left.slice(0, 6).map((s) => `${s.index}. ${shorten(s.text.replace(/\s+/g, " ").replace(/\.$/, ""), 80)}`);
     out.push(`${left.length} of ${steps.length} checklist step${steps.length === 1 ? "" : "s"} ${left.length === 1 ? "is" : "are"} not done: ${names.join("; ")}${left.length > names.length ? `; and ${left.length - names.length} more` : ""}`);
   }
-  const firing = open.filter((f) => f.state === "critical" || f.state === "warning");
+  const firing = open.filter((f) => f.state === "critical" || f.state === "warning").sort((a, b) => a.severity.localeCompare(b.severity));
   if (firing.length) {
     const names = firing.slice(0, 4).map((f) => `${f.severity} ${f.title} on ${f.system}${f.entity === "*" ? "" : ` ${f.entity}`}`);
     out.push(`${firing.length} finding${firing.length === 1 ? "" : "s"} on the affected entities still fire${firing.length === 1 ? "s" : ""}: ${names.join("; ")}${firing.length > names.length ? `; and ${firing.length - names.length} more` : ""}`);
