@@ -52,6 +52,8 @@ async function expectRunbook(page: Page, slug: string) {
 
 async function resolve(page: Page) {
   await page.getByLabel("New status").selectOption("resolved");
+  // Steps still open or findings still firing: resolving asks, naming them.
+  if (await page.locator("[data-resolve-blockers]").count()) await page.getByLabel(/Resolve anyway/).check();
   await page.getByRole("button", { name: "Change status" }).click();
   await expect(page.locator('[data-incident-state="resolved"]')).toBeVisible();
 }
@@ -68,13 +70,14 @@ async function exportBundle(page: Page, id: string, expectations: RegExp[]) {
   const json = await page.request.get(`/api/incidents/${id}/export?format=json`);
   expect(json.status()).toBe(200);
   const bundle = (await json.json()) as { format: string; incident: { id: string; status: string }; timeline: unknown[] };
-  expect(bundle).toMatchObject({ format: "watchfloor-postmortem/1", incident: { id, status: "resolved" } });
+  expect(bundle).toMatchObject({ format: "watchfloor-postmortem/2", incident: { id, status: "resolved" } });
   expect(bundle.timeline.length).toBeGreaterThan(2);
 }
 
-/** Ticks the first checklist step by hand and checks who it says ticked it. */
+/** Ticks the first open checklist step by hand and checks who it says ticked it. */
 async function tickFirstStep(page: Page, by: string, how: "click" | "tap" = "click") {
-  const step = page.locator('[data-testid="checklist"] [data-step]').first();
+  const id = await page.locator('[data-testid="checklist"] [data-step][data-done="false"]').first().getAttribute("data-step");
+  const step = page.locator(`[data-testid="checklist"] [data-step="${id}"]`);
   await step.getByRole("button", { name: /^Tick step \d+$/ })[how]();
   await expect(step).toHaveAttribute("data-done", "true");
   await expect(step).toContainText(`Ticked by ${by}`);
@@ -142,12 +145,14 @@ test.describe("playbook drills", () => {
     const id = await openFromBoard(page, "ghost_position", "avax-breakout");
     await expectRunbook(page, "ghost-position");
     await runControlFromStep(page, "stop-entries", "pause-profile", id);
-    await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "succeeded");
+    await expect(page.locator('[data-control-request][data-control-source="incident"]')).toHaveAttribute("data-control-state", "succeeded");
     await expect(page.locator('[data-timeline="control"]').filter({ hasText: "pause-profile on beta-bot: succeeded" })).toBeVisible();
     await expect(page.locator('[data-step="entries-off"]')).toHaveAttribute("data-done", "true", { timeout: 20_000 });
     await tickFirstStep(page, LOCAL_USERS.commander.displayName);
     await resolve(page);
-    await exportBundle(page, id, [/\| pause-profile \| beta-bot \| INC-8 \| succeeded/]);
+    // The control that carried out "stop entries" ticked it, naming who asked.
+    await expect(page.locator('[data-step="stop-entries"]')).toContainText(`Ticked when its control succeeded — requested by ${LOCAL_USERS.commander.username}`);
+    await exportBundle(page, id, [/\| pause-profile \| beta-bot \| profileId=avax-breakout \| INC-8 \| e2e-commander \| not needed \| succeeded/]);
   });
 
   test("stale pending orders: the backlog check shows its live value and ticks itself while under the threshold", async ({ page }, info) => {
@@ -200,16 +205,16 @@ test.describe("playbook drills", () => {
     const id = await openFromBoard(page, "split_brain", "ADA-USD", undefined, "spot-exchange/*, spot-exchange/ADA-USD");
     await expectRunbook(page, "split-brain");
     await runControlFromStep(page, "halt", "symbol-mode", id, "ADA-USD");
-    await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "pending_approval");
+    await expect(page.locator('[data-control-request][data-control-source="incident"]')).toHaveAttribute("data-control-state", "pending_approval");
     const admin = await browser.newPage({ storageState: authFile("admin") });
     await admin.goto("/controls");
     await admin.locator("[data-pending]").filter({ hasText: "ADA-USD" }).getByRole("button", { name: "Approve and run" }).click();
     await expect(admin.locator("[data-pending]").filter({ hasText: "ADA-USD" })).toHaveCount(0, { timeout: 15_000 });
     await admin.close();
     await expect(page.locator('[data-timeline="control"]').filter({ hasText: "symbol-mode on spot-exchange: succeeded" })).toBeVisible({ timeout: 15_000 });
-    await expect(page.locator("[data-control-request]")).toHaveAttribute("data-control-state", "succeeded");
+    await expect(page.locator('[data-control-request][data-control-source="incident"]')).toHaveAttribute("data-control-state", "succeeded");
     await resolve(page);
-    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| INC-8 \| succeeded/, /mode=HARD_HALT/]);
+    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=ADA-USD, mode=HARD_HALT \| INC-8 \| e2e-commander \| e2e-admin at [0-9T:-]+Z \| succeeded/]);
   });
 
   test("settlement lag: SOFT_HALT on the symbol from the checklist, its outcome on the timeline, the lag check shows p99 over T2", async ({ page }, info) => {
@@ -228,7 +233,7 @@ test.describe("playbook drills", () => {
     await expect(underT2.locator('[data-check-state="false"]')).toContainText(/value \d/);
     await sim.stopScenarios("spot-exchange");
     await resolve(page);
-    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| INC-8 \| succeeded/]);
+    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=SOFT_HALT \| INC-8 \| e2e-commander \| [^|]+ \| succeeded/]);
   });
 });
 

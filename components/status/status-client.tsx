@@ -194,7 +194,7 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
 
 function EscalationIn({ due }: { due: number }) {
   const left = due - useClock();
-  return left <= 0 ? <span className="font-semibold text-sev1"> · escalation criterion met</span> : <> · escalation in {relative(left)}</>;
+  return left <= 0 ? <span className="font-semibold text-sev1"> · more help is being brought in</span> : <> · more help brought in {relative(left)} from now if it persists</>;
 }
 
 function FindingItem({ f }: { f: StatusFinding }) {
@@ -202,7 +202,7 @@ function FindingItem({ f }: { f: StatusFinding }) {
     <li className="rounded-md border border-line bg-surface p-2" data-status-finding={f.key}>
       <p className="text-xs text-muted">
         {f.system}{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null} · {f.state}
-        {f.acknowledged ? " · acknowledged" : " · not acknowledged"}
+        {f.acknowledged ? " · someone is on it" : " · waiting for someone to pick it up"}
       </p>
       <h3 className="font-semibold leading-snug">{f.title}</h3>
       <p className="text-sm">{f.summary}</p>
@@ -245,10 +245,22 @@ function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boo
             <div className="mt-1 h-2 w-full rounded bg-surface-2" aria-hidden="true">
               <div className="h-2 rounded bg-accent" style={{ width: `${inc.checklist.total ? Math.round((100 * inc.checklist.done) / inc.checklist.total) : 0}%` }} />
             </div>
+            {inc.status === "resolved" ? (
+              <p className="mt-2 text-sm font-semibold" data-status-resolved>
+                Resolved{inc.resolvedAt !== undefined ? ` at ${utc(inc.resolvedAt)}` : ""}.
+                {inc.stillShowing ? (
+                  <span className="block font-normal" data-still-showing={inc.stillShowing}>
+                    {inc.stillShowing === 1 ? "One alert" : `${inc.stillShowing} alerts`} on the affected systems {inc.stillShowing === 1 ? "still shows" : "still show"} below while the team confirms {inc.stillShowing === 1 ? "it clears" : "they clear"}; the incident stays resolved unless the problem comes back.
+                  </span>
+                ) : null}
+              </p>
+            ) : null}
             {inc.lastUpdate ? (
-              <figure className="mt-2 rounded border border-line p-2 text-sm">
-                <figcaption className="text-xs text-muted">Last update, {utc(inc.lastUpdate.at)}</figcaption>
-                <pre className="whitespace-pre-wrap font-sans">{inc.lastUpdate.text}</pre>
+              <figure className="mt-2 rounded border border-line p-2 text-sm" data-update-before-resolution={inc.lastUpdate.beforeResolution ? "true" : undefined}>
+                <figcaption className="text-xs text-muted">
+                  {inc.lastUpdate.beforeResolution ? `Earlier update, ${utc(inc.lastUpdate.at)} — posted before the incident was resolved; what it describes may have changed since` : `Last update, ${utc(inc.lastUpdate.at)}`}
+                </figcaption>
+                <pre className={`whitespace-pre-wrap font-sans ${inc.lastUpdate.beforeResolution ? "text-muted" : ""}`}>{inc.lastUpdate.text}</pre>
               </figure>
             ) : (
               <p className="mt-2 text-xs text-muted">No communication update posted yet.</p>

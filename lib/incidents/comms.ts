@@ -79,3 +79,19 @@ export function communicationUpdate(input: CommsInput): string {
     `Next Update: ${incident.status === "resolved" ? "none planned (resolved)" : utcMinute(now + minutes * 60_000)}`,
   ].join("\n");
 }
+
+const NEXT_UPDATE = /^Next Update:\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d{2}))?\s*(?:UTC|Z)?\s*$/im;
+
+/**
+ * When the next communication update is due: the "Next Update" time the last posted update
+ * promised; when it promised none (or none was posted), the severity's cadence after the last
+ * update or, before the first, after opening.
+ */
+export function nextUpdateDue(input: { severity: string; openedAt: number; posted: Array<{ at: number; text: string }> }): { dueAt: number; basis: "posted" | "first" } {
+  const last = input.posted[input.posted.length - 1];
+  const cadence = (DEFAULT_CADENCE[input.severity] ?? 30) * 60_000;
+  if (!last) return { dueAt: input.openedAt + cadence, basis: "first" };
+  const m = NEXT_UPDATE.exec(last.text);
+  const promised = m ? Date.parse(`${m[1]}T${m[2]}:${m[3] ?? "00"}Z`) : NaN;
+  return { dueAt: Number.isFinite(promised) ? promised : last.at + cadence, basis: "posted" };
+}

@@ -1,4 +1,5 @@
 import { templateSeverity, utcMinute } from "./comms";
+import { formatParams, formatValue, isoTime, looksLikeEpochMs, roundValue, tidyText } from "./format";
 import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
 
 // The postmortem bundle (what the exchange runbook calls a forensic bundle): the timeline, the
@@ -23,10 +24,10 @@ export interface PostmortemBundle {
   filename: string;
 }
 
-const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
+const iso = isoTime;
 
 function mdEscape(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return tidyText(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 function duration(ms: number): string {
@@ -62,7 +63,8 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   lines.push("", "## Checklist as run", "");
   if (p.checklist.length === 0) lines.push("No checklist was attached.");
   for (const s of p.checklist) {
-    lines.push(`- [${s.done ? "x" : " "}] ${mdEscape(s.text)}${s.done ? ` — ${s.how === "live check" ? "ticked itself (live check)" : `by ${mdEscape(s.doneBy ?? "unknown")}`}${s.doneAt ? ` at ${iso(s.doneAt)}` : ""}` : " — not done"}`);
+    const who = s.how === "live check" ? "ticked itself (live check)" : s.how === "control" ? `ticked when its control succeeded (${mdEscape(s.doneBy ?? "unknown")})` : `by ${mdEscape(s.doneBy ?? "unknown")}`;
+    lines.push(`- [${s.done ? "x" : " "}] ${mdEscape(s.text)}${s.done ? ` — ${who}${s.doneAt ? ` at ${iso(s.doneAt)}` : ""}` : " — not done"}`);
   }
   if (p.warnings.length) {
     lines.push("", "### Standing warnings during the incident", "");
@@ -71,9 +73,11 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   lines.push("", "## Controls", "");
   if (p.controls.length === 0) lines.push("No emergency controls were run.");
   else {
-    lines.push("| Time | Control | Target | Ticket | Outcome | Verification | Audit |", "|---|---|---|---|---|---|---|");
+    lines.push("| Time | Control | Target | Parameters | Ticket | Requested by | Approved by | Outcome | Verification | Audit |", "|---|---|---|---|---|---|---|---|---|---|");
     for (const c of p.controls) {
-      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)} | ${mdEscape(c.target)} | ${c.ticketId ?? ""} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
+      const decision = c.approvedBy ? `${mdEscape(c.approvedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : c.rejectedBy ? `rejected by ${mdEscape(c.rejectedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : "not needed";
+      const from = c.source === "controls page" ? " (from the Controls page)" : "";
+      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${c.ticketId ?? ""} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
     }
   }
   lines.push("", "## Communication updates", "");
@@ -85,11 +89,43 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   if (p.evidence.length === 0) lines.push("No findings were linked.");
   for (const f of p.evidence) {
     lines.push(`### ${mdEscape(f.title)} (${f.severity}, ${f.state})`, "", `${mdEscape(f.summary)} Since ${iso(f.since)}.`, "");
-    for (const v of f.values) lines.push(`- ${mdEscape(v.label)}: \`${String(v.value)}\`${v.at ? ` at ${iso(v.at)}` : ""}`);
+    for (const v of f.values) lines.push(`- ${mdEscape(v.label)}: \`${formatValue(v.value)}\`${v.at ? ` at ${iso(v.at)}` : ""}`);
     lines.push("");
   }
   const markdown = lines.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
-  const json = JSON.stringify({ format: "watchfloor-postmortem/1", ...p }, null, 2);
+  const json = JSON.stringify(jsonBundle(p), null, 2);
   const slug = i.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 50) || "incident";
   return { markdown, json, filename: `postmortem-${new Date(i.openedAt).toISOString().slice(0, 10)}-${slug}` };
+}
+
+const isoOpt = (t: number | undefined) => (t === undefined ? undefined : iso(t));
+
+/** A value for the JSON twin: numbers rounded, epoch milliseconds as UTC times, text as is. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v === "number") return looksLikeEpochMs(v) ? iso(v) : roundValue(v);
+  return v;
+}
+
+function jsonParams(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params ?? {}).map(([k, v]) => [k, jsonValue(v)]));
+}
+
+/**
+ * The JSON twin of the Markdown: the same facts, times as UTC ISO strings (not epoch
+ * milliseconds) and values rounded as the Markdown writes them. Format 2: times became strings.
+ */
+function jsonBundle(p: PostmortemInput): unknown {
+  const i = p.incident;
+  return {
+    format: "watchfloor-postmortem/2",
+    incident: { ...i, openedAt: iso(i.openedAt), resolvedAt: isoOpt(i.resolvedAt) },
+    timeline: [...p.timeline].sort((a, b) => a.at - b.at).map((e) => ({ ...e, at: iso(e.at), text: tidyText(e.text) })),
+    checklist: p.checklist.map((s) => ({ ...s, doneAt: isoOpt(s.doneAt) })),
+    warnings: p.warnings,
+    controls: p.controls.map((c) => ({ ...c, at: iso(c.at), decidedAt: isoOpt(c.decidedAt), params: jsonParams(c.params) })),
+    evidence: p.evidence.map((f) => ({ ...f, summary: tidyText(f.summary), since: iso(f.since), values: f.values.map((v) => ({ label: v.label, value: jsonValue(v.value), at: isoOpt(v.at) })) })),
+    communications: p.communications.map((c) => ({ ...c, at: iso(c.at) })),
+    audit: { ...p.audit, checkedAt: iso(p.audit.checkedAt) },
+    generatedAt: iso(p.generatedAt),
+  };
 }

@@ -103,7 +103,7 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     expect(room.warnings.length).toBeGreaterThan(0);
     expect(room.findings.map((f) => f.id)).toEqual([findings[0]!.id]);
     const reconcile = room.steps.find((s) => s.id === "reconcile")!;
-    expect(reconcile.control?.href).toBe(`/controls?target=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`);
+    expect(reconcile.controls.map((c) => c.href)).toEqual([`/controls?target=alpha-bot&system=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`]);
     const [audit] = await h.db.select().from(auditLog).where(eq(auditLog.action, "incident.open"));
     expect(audit).toMatchObject({ actorName: "commander", target: `incident:${id}`, outcome: "succeeded" });
     expect(room.timeline.find((t) => t.kind === "opened")?.auditSeq).toBe(audit!.seq);
@@ -180,7 +180,11 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     }
     await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(/cannot go from monitoring to investigating/);
     clock += 1000;
-    const resolved = await svc.setStatus(deps, A.commander, { id, status: "resolved" });
+    // Steps are open: resolving asks for a confirmation that names them, and changes nothing until given.
+    const before = await auditCount();
+    await expect(svc.setStatus(deps, A.commander, { id, status: "resolved" })).rejects.toMatchObject({ fieldErrors: { confirm: [expect.stringMatching(/^Resolve anyway\? \d+ of \d+ checklist steps are not done: 1\. /)] } });
+    expect(await auditCount()).toBe(before);
+    const resolved = await svc.setStatus(deps, A.commander, { id, status: "resolved", confirm: "resolve" });
     expect(resolved.resolvedAt).toBe(clock);
     const a = await auditCount();
     await expect(svc.tickStep(deps, A.responder, { id, step: "step-1" })).rejects.toThrow(/resolved/);
@@ -193,7 +197,7 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const reopened = await svc.setStatus(deps, A.admin, { id, status: "investigating" });
     expect(reopened.resolvedAt).toBeUndefined();
     const statuses = (await svc.getIncidentRoom(deps, A.viewer, id)).timeline.filter((t) => t.kind === "status").map((t) => t.text);
-    expect(statuses).toEqual(["Status investigating → mitigating", "Status mitigating → monitoring", "Status monitoring → resolved", "Status resolved → investigating"]);
+    expect(statuses).toEqual(["Status investigating → mitigating", "Status mitigating → monitoring", expect.stringMatching(/^Status monitoring → resolved — resolved although \d+ of \d+ checklist steps are not done/), "Status resolved → investigating"]);
   });
 
   it("a live check ticks its step once when it holds, as the console, and a person can still untick it", async () => {
@@ -256,9 +260,67 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const bundle = await svc.exportPostmortem(deps, A.viewer, id);
     expect(bundle.markdown).toMatch(/# Postmortem bundle: Ghost position: alpha-bot sol-breakout/);
     expect(bundle.markdown).toMatch(/Audit chain \| verified up to row \d+/);
-    expect(bundle.markdown).toMatch(/\| trigger-reconciliation \| alpha-bot \| OPS-77 \| succeeded/);
-    expect(JSON.parse(bundle.json)).toMatchObject({ format: "watchfloor-postmortem/1", incident: { id }, audit: { verified: true } });
+    expect(bundle.markdown).toContain("| trigger-reconciliation | alpha-bot | profileId=sol-breakout | OPS-77 | responder | not needed | succeeded |");
+    expect(JSON.parse(bundle.json)).toMatchObject({ format: "watchfloor-postmortem/2", incident: { id }, audit: { verified: true } });
     await expect(svc.exportPostmortem(deps, null, id)).rejects.toThrow(/Sign in/);
+  });
+
+  it("a control run from the room ticks its step once approved and run; the approver and Controls-page runs are on the timeline and in the postmortem", async () => {
+    // A system-wide split-brain finding that names the symbol it is about.
+    findings = [finding({ id: "split_brain|spot-exchange|*", ruleId: "split_brain", system: "spot-exchange", kind: "spot-exchange", entity: "*", severity: "SEV1", title: "Split-brain suspected", runbook: "split-brain", entities: ["XRP-USD"] } as Partial<Finding>)];
+    clock = Date.now();
+    const { id } = await svc.openIncident(deps, A.commander, { findingId: findings[0]!.id });
+    let room = await svc.getIncidentRoom(deps, A.viewer, id);
+    expect(room.incident.affected).toEqual([{ system: "spot-exchange", entity: "XRP-USD", kind: "symbol" }]);
+    const halt = room.steps.find((s) => s.id === "halt")!;
+    expect(halt.controls.map((c) => c.params)).toEqual(["symbol=XRP-USD, mode=HARD_HALT"]);
+    expect(halt.done).toBe(false);
+
+    const ctl: controls.ControlDeps = { db: h.db, config, secret: (n) => secrets[n] };
+    const asked = await controls.executeControl(ctl, A.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "HARD_HALT" }, reason: "split-brain drill: stop the symbol", ticketId: "OPS-91", confirm: "XRP-USD", incidentId: id });
+    expect(asked.state).toBe("pending_approval");
+    clock = Date.now();
+    room = await svc.getIncidentRoom(deps, A.viewer, id);
+    expect(room.awaitingApproval.map((c) => c.id)).toEqual([asked.id]);
+    expect(room.steps.find((s) => s.id === "halt")!.done).toBe(false);
+
+    const ran = await controls.approveControl(ctl, A.admin, asked.id);
+    expect(ran.state).toBe("succeeded");
+    // The same system from the Controls page, not linked to the incident.
+    const aside = await controls.executeControl(ctl, A.responder, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "CANCEL_ONLY" }, reason: "split-brain drill: from the controls page", ticketId: "OPS-92" });
+    expect(aside.state).toBe("succeeded");
+    clock = Date.now() + 1000;
+    const a = await auditCount();
+    room = await svc.getIncidentRoom(deps, A.viewer, id);
+    await svc.getIncidentRoom(deps, A.viewer, id);
+    // One tick, one audit row, whoever looks and however often.
+    expect(await auditCount()).toBe(a + 1);
+    const ticked = room.steps.find((s) => s.id === "halt")!;
+    expect(ticked).toMatchObject({ done: true, how: "control", tickedByControl: { requestId: asked.id, requestedBy: "commander", approvedBy: "admin" } });
+    // The Controls-page run is no request from the incident: it ticks nothing.
+    expect(room.steps.find((s) => s.id === "resume-cancel-only")!.done).toBe(false);
+    expect(room.awaitingApproval).toEqual([]);
+    expect(room.controls.map((c) => [c.source, c.params, c.approvedBy ?? null])).toEqual([
+      ["incident", { symbol: "XRP-USD", mode: "HARD_HALT" }, "admin"],
+      ["controls page", { symbol: "XRP-USD", mode: "CANCEL_ONLY" }, null],
+    ]);
+    const texts = room.timeline.map((t) => t.text);
+    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin$/));
+    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange: succeeded; approved by admin at \d\d:\d\d:\d\d UTC/));
+    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange requested from the Controls page \(symbol=XRP-USD, mode=CANCEL_ONLY; ticket OPS-92\)/));
+    expect(texts).toContainEqual(expect.stringMatching(/^Step 1 ticked: control symbol-mode \(symbol=XRP-USD, mode=HARD_HALT\) on spot-exchange succeeded — requested by commander, approved by admin$/));
+    const [tickAudit] = await h.db.select().from(auditLog).where(eq(auditLog.action, "incident.step.tick")).orderBy(sql`seq desc`).limit(1);
+    expect(tickAudit).toMatchObject({ actorName: "system", target: `incident:${id}`, params: expect.objectContaining({ step: "halt", how: "control", controlRequest: asked.id, approvedBy: "admin" }) });
+
+    const bundle = await svc.exportPostmortem(deps, A.viewer, id);
+    expect(bundle.markdown).toMatch(/\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=HARD_HALT \| OPS-91 \| commander \| admin at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \| succeeded \|/);
+    expect(bundle.markdown).toContain("| symbol-mode (from the Controls page) | spot-exchange | symbol=XRP-USD, mode=CANCEL_ONLY | OPS-92 | responder | not needed | succeeded |");
+    expect(bundle.markdown).toMatch(/- \*\*[0-9T:-]+Z\*\* — control \(admin\): Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin/);
+    expect(bundle.markdown).toMatch(/- \[x\] Set the affected symbols to `HARD_HALT`\. — ticked when its control succeeded \(commander \(approved by admin\)\)/);
+    const json = JSON.parse(bundle.json) as { controls: Array<{ approvedBy?: string; at: unknown }> };
+    expect(json.controls[0]).toMatchObject({ approvedBy: "admin", at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    // Undo on the simulator for the tests after this one.
+    await controls.executeControl(ctl, A.responder, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, reason: "split-brain drill: put it back", ticketId: "OPS-93" });
   });
 
   it("commanders add responders by username; unknown incidents are not found", async () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { auditLog, controlRequests, findingAcks, findingTransitions, incidentEvents, incidents, users, type IncidentEventRow, type IncidentRow } from "../db/schema";
@@ -8,9 +8,11 @@ import { requireRole, type Actor } from "../auth/roles";
 import { Conflict, Invalid, NotFound } from "../errors";
 import type { Finding } from "../rules/types";
 import type { SystemKind } from "../telemetry/model";
-import { controlHref, describeCheck, describeEscalation, describeWait, evaluateCheck, evaluateEscalation, evaluateWait, resolveCheck, type CheckResult, type EscalationState, type Lookup, type Vars, type WaitState } from "../runbooks/checks";
+import { describeCheck, describeEscalation, describeWait, evaluateCheck, evaluateEscalation, evaluateWait, resolveCheck, type CheckResult, type EscalationState, type Lookup, type Vars, type WaitState } from "../runbooks/checks";
 import type { Runbook } from "../runbooks/parse";
-import { communicationUpdate } from "./comms";
+import { communicationUpdate, nextUpdateDue } from "./comms";
+import { formatParams, formatValue } from "./format";
+import { controlLinks, findingEntities, groupOkFindings, requestMatches, resolveBlockersOf, type OkFindingGroup, type RoomControlLink } from "./room";
 import { buildPostmortem, type PostmortemBundle } from "./export";
 import { INCIDENT_STATUSES, type AffectedEntity, type ChecklistStepRun, type ControlRun, type EvidenceItem, type IncidentSeverity, type IncidentStatus, type IncidentSummary, type Person, type TimelineEntry } from "./types";
 
@@ -97,7 +99,13 @@ export const OpenIncidentInput = z
   .strict();
 export type OpenIncidentInput = z.input<typeof OpenIncidentInput>;
 
-const StatusInput = z.object({ id: IncidentId, status: z.enum(INCIDENT_STATUSES, { error: "choose a status" }), note: z.string().trim().max(2000).optional() });
+const StatusInput = z.object({
+  id: IncidentId,
+  status: z.enum(INCIDENT_STATUSES, { error: "choose a status" }),
+  note: z.string().trim().max(2000).optional(),
+  /** "resolve" (or "yes"): resolve although steps are open or findings still fire. */
+  confirm: z.string().trim().max(20).optional(),
+});
 const SeverityInput = z.object({ id: IncidentId, severity: z.enum(SEVERITIES, { error: "choose SEV1, SEV2 or SEV3" }), note: z.string().trim().max(2000).optional() });
 const CommanderInput = z.object({ id: IncidentId, personId: z.string({ error: "choose a person" }).trim().min(1, "choose a person").max(200) });
 const ResponderInput = z.object({ id: IncidentId, username: z.string({ error: "a username is required" }).trim().min(1, "a username is required").max(200) });
@@ -216,7 +224,10 @@ export async function openIncident(deps: IncidentDeps, actor: Actor | null, inpu
     if (!finding) throw new Invalid("finding: that finding is not on the board (any more)", { findingId: ["that finding is not on the board (any more); open the incident by hand"] });
     title ??= `${finding.title}: ${finding.system}${finding.entity === "*" ? "" : ` ${finding.entity}`}`;
     severity ??= finding.severity;
-    if (!affected.some((a) => a.system === finding!.system && a.entity === finding!.entity)) affected = [{ system: finding.system, entity: finding.entity }, ...affected];
+    // The entities the finding is about, when it names them; the system as a whole only when it does not.
+    const named = findingEntities(finding).map((e) => ({ system: finding!.system, entity: e.entity }));
+    const fromFinding = named.length ? named : [{ system: finding.system, entity: finding.entity }];
+    affected = [...fromFinding.filter((n) => !affected.some((a) => a.system === n.system && a.entity === n.entity)), ...affected];
     runbook ??= finding.runbook;
   }
   const fieldErrors: Record<string, string[]> = {};
@@ -292,12 +303,22 @@ export async function setStatus(deps: IncidentDeps, actor: Actor | null, input: 
   const from = row.status as IncidentStatus;
   if (from === p.status) throw new Conflict(`The incident is already ${from}.`);
   if (!STATUS_MOVES[from].includes(p.status)) throw new Conflict(`An incident cannot go from ${from} to ${p.status}; allowed: ${STATUS_MOVES[from].join(", ")}.`);
+  // Resolving with steps open or findings still firing needs a confirmation that names them.
+  let left: string[] = [];
+  if (p.status === "resolved") {
+    left = (await getIncidentRoom(deps, actor, row.id)).resolveBlockers;
+    if (left.length && !["resolve", "yes"].includes((p.confirm ?? "").toLowerCase())) {
+      const message = `Resolve anyway? ${left.join(". ")}.`;
+      throw new Invalid(`confirm: ${message}`, { confirm: [message] });
+    }
+  }
   const at = nowOf(deps);
+  const still = left.length ? ` — resolved although ${left.map((l) => l.charAt(0).toLowerCase() + l.slice(1)).join("; ")}` : "";
   await record(
     deps,
     row.id,
     at,
-    { kind: "status", text: `Status ${from} → ${p.status}${p.note ? `: ${p.note}` : ""}`, data: { from, to: p.status }, actor, action: "incident.status", params: { from, to: p.status, note: p.note ?? null } },
+    { kind: "status", text: `Status ${from} → ${p.status}${p.note ? `: ${p.note}` : ""}${still}`, data: { from, to: p.status, ...(left.length ? { leftOpen: left } : {}) }, actor, action: "incident.status", params: { from, to: p.status, note: p.note ?? null, ...(left.length ? { leftOpen: left } : {}) } },
     async (tx) => {
       const done = await tx
         .update(incidents)
@@ -407,14 +428,29 @@ interface Tick {
   done: boolean;
   by?: string;
   at?: number;
-  how?: "manual" | "live check";
+  how?: "manual" | "live check" | "control";
+  control?: { requestId: string; requestedBy: string; approvedBy?: string };
+}
+
+interface TickData {
+  how?: Tick["how"];
+  controlRequest?: string;
+  requestedBy?: string;
+  approvedBy?: string | null;
+  /** When the control succeeded (the tick itself is recorded when the console saw it). */
+  doneAt?: number;
 }
 
 function tickState(evs: IncidentEventRow[]): Map<string, Tick> {
   const m = new Map<string, Tick>();
   for (const e of evs) {
     if (!e.ref) continue;
-    if (e.kind === "step") m.set(e.ref, { done: true, by: e.actorName ?? undefined, at: e.at.getTime(), how: ((e.data as { how?: Tick["how"] } | null)?.how ?? "manual") });
+    const d = (e.data as TickData | null) ?? {};
+    if (e.kind === "step") {
+      const control = d.how === "control" && d.controlRequest ? { requestId: d.controlRequest, requestedBy: d.requestedBy ?? e.actorName ?? "unknown", ...(d.approvedBy ? { approvedBy: d.approvedBy } : {}) } : undefined;
+      const by = control ? `${control.requestedBy}${control.approvedBy ? ` (approved by ${control.approvedBy})` : ""}` : (e.actorName ?? undefined);
+      m.set(e.ref, { done: true, by, at: d.doneAt ?? e.at.getTime(), how: d.how ?? "manual", ...(control ? { control } : {}) });
+    }
     if (e.kind === "unstep") m.set(e.ref, { done: false, by: e.actorName ?? undefined, at: e.at.getTime() });
   }
   return m;
@@ -477,7 +513,12 @@ export interface RoomStep extends ChecklistStepRun {
   sectionId: string;
   detail: Runbook["steps"][number]["detail"];
   code: Runbook["steps"][number]["code"];
-  control?: { name: string; href: string; params: string };
+  /** One link per affected entity the control acts on (one when it needs none). */
+  controls: RoomControlLink[];
+  /** Said when the control needs an entity the incident does not name yet. */
+  scopeNote?: string;
+  /** The control request whose success ticked the step. */
+  tickedByControl?: { requestId: string; requestedBy: string; approvedBy?: string };
   check?: { label: string; result: CheckResult };
   wait?: { label: string; state: WaitState };
 }
@@ -494,6 +535,11 @@ export interface RoomControl extends ControlRun {
   state: string;
   requestedBy: string;
   params: Record<string, unknown>;
+  requestedAt: number;
+  approvalRequired: boolean;
+  approvalExpiresAt?: number;
+  decisionNote?: string;
+  source: "incident" | "controls page";
 }
 
 export interface IncidentRoom {
@@ -505,11 +551,24 @@ export interface IncidentRoom {
   steps: RoomStep[];
   warnings: Array<{ id: string; text: string }>;
   escalation: RoomEscalation[];
+  /** Every finding on the affected entities: open first. */
   findings: Finding[];
+  /** The open ones (not ok), once each. */
+  openFindings: Finding[];
+  /** The ok ones, grouped by rule, for a collapsed list. */
+  okFindings: OkFindingGroup[];
+  /** Entities the open findings name that the incident's affected field does not. */
+  namedByFindings: AffectedEntity[];
   controls: RoomControl[];
+  /** Control requests waiting for a second person. */
+  awaitingApproval: RoomControl[];
   timeline: TimelineEntry[];
   comms: string;
   posted: Array<{ at: number; by?: string; text: string }>;
+  /** When the next communication update is due, and whether that time has passed. */
+  nextUpdate: { dueAt: number; overdue: boolean; basis: "posted" | "first" } | null;
+  /** What is still open, for the confirmation resolving asks for (empty: nothing). */
+  resolveBlockers: string[];
   statusMoves: IncidentStatus[];
   now: number;
 }
@@ -529,9 +588,16 @@ const TIMELINE_KIND: Record<IncidentEventRow["kind"], TimelineEntry["kind"]> = {
   finding: "finding",
 };
 
+function approvalText(r: { approvalRequired: boolean; approverName: string | null; decidedAt: Date | null; state: string }): string {
+  if (!r.approvalRequired) return "";
+  if (!r.approverName) return r.state === "expired" ? "; no second person approved it in time" : "";
+  return `; ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decidedAt ? ` at ${r.decidedAt.toISOString().slice(11, 19)} UTC` : ""}`;
+}
+
 /**
- * Everything the incident room shows (viewer or above). Live checks that hold tick their step
- * here, recorded once on the timeline and in the audit log as the console's own action.
+ * Everything the incident room shows (viewer or above). Live checks that hold, and controls run
+ * from the room that succeed, tick their step here — recorded once on the timeline and in the
+ * audit log as the console's own action.
  */
 export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, id: unknown): Promise<IncidentRoom> {
   requireRole(actor, "viewer");
@@ -540,44 +606,85 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
   const summary = summaryOf(row);
   const now = nowOf(deps).getTime();
   const rb = await runbookOf(deps, row);
-  const vars = varsFor(summary.affected);
+
+  const allFindings = await deps.findings();
+  const related = allFindings.filter((f) => affects(summary.affected, f) || f.id === row.sourceFindingId);
+  const openRelated = related.filter((f) => f.state !== "ok");
+  // Entities the open findings name, where the incident's affected field names none of that kind
+  // on that system: "spot-exchange/*" and a finding about BTC-USD act on BTC-USD.
+  const namedByFindings: AffectedEntity[] = [];
+  for (const f of openRelated) {
+    for (const e of findingEntities(f)) {
+      const stated = summary.affected.some((a) => a.system === f.system && a.kind === e.kind && a.entity !== "*");
+      if (stated || namedByFindings.some((n) => n.system === f.system && n.entity === e.entity)) continue;
+      namedByFindings.push({ system: f.system, entity: e.entity, kind: e.kind });
+    }
+  }
+  const scope: AffectedEntity[] = [...summary.affected, ...namedByFindings];
+  const vars = varsFor(scope);
   const look: Lookup = vars.system ? deps.lookup(vars.system) : () => undefined;
   let evs = await events(deps.db, row.id);
   const baselines = ((evs.find((e) => e.kind === "opened")?.data as { baselines?: Record<string, number> } | null)?.baselines ?? {}) as Record<string, number>;
 
-  // Live checks tick themselves while the incident is open.
+  // Control requests: those made from the room, and those made on the Controls page for an
+  // affected system while the incident was open.
+  const systems = [...new Set(summary.affected.map((a) => a.system))];
+  const until = row.resolvedAt ?? new Date(now + 1);
+  const reqs = await deps.db
+    .select()
+    .from(controlRequests)
+    .where(
+      systems.length
+        ? or(eq(controlRequests.incidentId, row.id), and(isNull(controlRequests.incidentId), inArray(controlRequests.target, systems), gte(controlRequests.createdAt, row.openedAt), lte(controlRequests.createdAt, until)))
+        : eq(controlRequests.incidentId, row.id),
+    )
+    .orderBy(asc(controlRequests.createdAt))
+    .limit(200);
+
+  // Live checks and succeeded controls tick their steps while the incident is open.
   if (rb && row.status !== "resolved") {
     const ticks = tickState(evs);
-    let ticked = false;
+    const used = new Set(evs.flatMap((e) => ((e.data as { controlRequest?: string } | null)?.controlRequest ? [(e.data as { controlRequest: string }).controlRequest] : [])));
+    const pending: Array<{ step: Runbook["steps"][number]; text: string; audit: Record<string, unknown>; data: Record<string, unknown>; actorName: string }> = [];
     for (const s of rb.steps) {
       const c = s.binding?.check;
-      if (!c || ticks.get(s.id)?.done) continue;
-      // A step a person unticked stays unticked: the live check does not override them.
-      if (ticks.get(s.id) && !ticks.get(s.id)!.done) continue;
+      // A step a person unticked stays unticked: neither a check nor a control overrides them.
+      if (!c || ticks.has(s.id)) continue;
       const r = evaluateCheck(resolveCheck(c, vars), look, now);
       if (r.holds !== true) continue;
-      const label = describeCheck(resolveCheck(c, vars));
+      const text = `Step ${s.index} ticked itself: ${describeCheck(resolveCheck(c, vars))} (value ${formatValue(r.value)})`;
+      pending.push({ step: s, text, actorName: "live check", audit: { how: "live check", value: r.value ?? null }, data: { how: "live check", value: r.value ?? null } });
+    }
+    const claimed = new Set(pending.map((p) => p.step.id));
+    for (const r of reqs) {
+      if (r.incidentId !== row.id || r.state !== "succeeded" || used.has(r.id)) continue;
+      const s = rb.steps.find((st) => st.binding?.control && !ticks.has(st.id) && !claimed.has(st.id) && requestMatches(st.binding, vars, r));
+      if (!s) continue;
+      claimed.add(s.id);
+      const who = `${r.actorName}${r.approverName ? `, approved by ${r.approverName}` : ""}`;
+      const text = `Step ${s.index} ticked: control ${r.control} (${formatParams(r.params as Record<string, unknown>)}) on ${r.target} succeeded — requested by ${who}`;
+      const data = { how: "control", controlRequest: r.id, requestedBy: r.actorName, approvedBy: r.approverName ?? null, doneAt: (r.finishedAt ?? r.createdAt).getTime() };
+      pending.push({ step: s, text, actorName: r.actorName, audit: data, data });
+    }
+    for (const p of pending) {
       await deps.db.transaction(async (t) => {
         const tx = t as unknown as Db;
         // Serialise with other viewers of the same room so a step ticks once.
         await tx.execute(sql`select pg_advisory_xact_lock(7243005, hashtext(${row.id}))`);
-        const again = tickState(await events(tx, row.id)).get(s.id);
-        if (again) return;
+        if (tickState(await events(tx, row.id)).get(p.step.id)) return;
         const at = new Date(now);
-        const text = `Step ${s.index} ticked itself: ${label} (value ${r.value})`;
-        const audit = await appendAudit(tx, { actorName: "system", action: "incident.step.tick", target: `incident:${row.id}`, params: { step: s.id, index: s.index, how: "live check", value: r.value ?? null }, outcome: "succeeded", responseSummary: text, at });
-        await tx.insert(incidentEvents).values({ incidentId: row.id, at, kind: "step", actorId: null, actorName: "live check", text, ref: s.id, data: { how: "live check", value: r.value ?? null, index: s.index }, auditSeq: audit.seq });
+        const audit = await appendAudit(tx, { actorName: "system", action: "incident.step.tick", target: `incident:${row.id}`, params: { step: p.step.id, index: p.step.index, ...p.audit }, outcome: "succeeded", responseSummary: p.text, at });
+        await tx.insert(incidentEvents).values({ incidentId: row.id, at, kind: "step", actorId: null, actorName: p.actorName, text: p.text, ref: p.step.id, data: { ...p.data, index: p.step.index }, auditSeq: audit.seq });
       });
-      ticked = true;
     }
-    if (ticked) evs = await events(deps.db, row.id);
+    if (pending.length) evs = await events(deps.db, row.id);
   }
 
   const ticks = tickState(evs);
   const steps: RoomStep[] = (rb?.steps ?? []).map((s) => {
     const t = ticks.get(s.id);
     const b = s.binding;
-    const href = b?.control ? controlHref(b, vars) : undefined;
+    const { links, scopeNote } = controlLinks(s, scope, row.id);
     const check = b?.check ? resolveCheck(b.check, vars) : undefined;
     return {
       id: s.id,
@@ -589,9 +696,9 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       code: s.code,
       done: Boolean(t?.done),
       ...(t?.done ? { doneBy: t.by, doneAt: t.at, how: t.how ?? "manual" } : {}),
-      ...(b?.control && href
-        ? { control: { name: b.control, href: `${href}&incident=${row.id}`, params: Object.entries(b.params ?? {}).map(([k, v]) => `${k}=${typeof v === "string" ? v.replace(/\$(profile|symbol|system)\b/g, (m, k2: keyof Vars) => vars[k2] ?? m) : String(v)}`).join(", ") } }
-        : {}),
+      ...(t?.done && t.control ? { tickedByControl: t.control } : {}),
+      controls: links,
+      ...(scopeNote ? { scopeNote } : {}),
       ...(check ? { check: { label: describeCheck(check), result: evaluateCheck(check, look, now) } } : {}),
       ...(b?.wait ? { wait: { label: describeWait(b.wait), state: evaluateWait(b.wait, { startedAt: row.openedAt.getTime(), baseline: "cycles" in b.wait ? baselines[b.wait.counter] : undefined, entity: primaryEntity(vars) }, look, now) } } : {}),
     };
@@ -603,8 +710,6 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     return { id: e.id, text: e.text, label: describeEscalation(b), state: evaluateEscalation(b, { startedAt: row.openedAt.getTime(), baseline: baselines[b.counter], entity: primaryEntity(vars) }, look, now) };
   });
 
-  const allFindings = await deps.findings();
-  const related = allFindings.filter((f) => affects(summary.affected, f) || f.id === row.sourceFindingId);
   const relatedIds = [...new Set([...related.map((f) => f.id), ...(row.sourceFindingId ? [row.sourceFindingId] : [])])];
   // Finding history from a little before the incident opened: the onset belongs on the timeline.
   const since = new Date(row.openedAt.getTime() - 60 * 60_000);
@@ -612,12 +717,12 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     ? await deps.db.select().from(findingTransitions).where(and(inArray(findingTransitions.findingId, relatedIds), gte(findingTransitions.at, since))).orderBy(asc(findingTransitions.at)).limit(500)
     : [];
   const acks = relatedIds.length ? await deps.db.select().from(findingAcks).where(and(inArray(findingAcks.findingId, relatedIds), gte(findingAcks.at, since))) : [];
-  const reqs = await deps.db.select().from(controlRequests).where(eq(controlRequests.incidentId, row.id)).orderBy(asc(controlRequests.createdAt));
   const auditRows = reqs.length ? await deps.db.select({ seq: auditLog.seq, key: auditLog.idempotencyKey, outcome: auditLog.outcome }).from(auditLog).where(inArray(auditLog.idempotencyKey, reqs.map((r) => r.idempotencyKey))).orderBy(asc(auditLog.seq)) : [];
 
   const controls: RoomControl[] = reqs.map((r) => {
     const rows = auditRows.filter((a) => a.key === r.idempotencyKey);
     const verification = r.verification as { ok: boolean | null; message: string } | null;
+    const decided = r.approvalRequired && r.approverName ? (r.state === "rejected" ? { rejectedBy: r.approverName } : { approvedBy: r.approverName }) : {};
     return {
       id: r.id,
       label: r.control,
@@ -626,10 +731,17 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       state: r.state,
       ...(verification ? { verification: verification.message } : {}),
       at: (r.finishedAt ?? r.createdAt).getTime(),
+      requestedAt: r.createdAt.getTime(),
       ticketId: r.ticketId,
       ...(rows[0] ? { auditSeq: rows[0].seq } : {}),
       requestedBy: r.actorName,
       params: r.params as Record<string, unknown>,
+      approvalRequired: r.approvalRequired,
+      ...(r.approvalExpiresAt ? { approvalExpiresAt: r.approvalExpiresAt.getTime() } : {}),
+      ...decided,
+      ...(r.decidedAt ? { decidedAt: r.decidedAt.getTime() } : {}),
+      ...(r.decisionNote ? { decisionNote: r.decisionNote } : {}),
+      source: r.incidentId === row.id ? "incident" : "controls page",
     };
   });
 
@@ -639,17 +751,29 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     ...acks.map((a) => ({ at: a.at.getTime(), kind: "ack" as const, actor: a.userName, text: `Acknowledged ${a.findingId}`, ref: a.findingId })),
     ...reqs.flatMap((r) => {
       const rows = auditRows.filter((a) => a.key === r.idempotencyKey);
-      const requested: TimelineEntry = { at: r.createdAt.getTime(), kind: "control", actor: r.actorName, text: `Control ${r.control} on ${r.target} requested (${Object.entries(r.params as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(", ")}; ticket ${r.ticketId})`, ref: r.id, ...(rows[0] ? { auditSeq: rows[0].seq } : {}) };
-      if (!r.finishedAt) return [requested];
-      const last = rows.findLast((a) => a.outcome !== "requested");
+      const from = r.incidentId === row.id ? "" : " from the Controls page";
+      const params = formatParams(r.params as Record<string, unknown>);
+      const what = `Control ${r.control} on ${r.target} (${params})`;
+      const out: TimelineEntry[] = [
+        { at: r.createdAt.getTime(), kind: "control", actor: r.actorName, text: `Control ${r.control} on ${r.target} requested${from} (${params}; ticket ${r.ticketId})${r.approvalRequired ? "; needs a second person to approve" : ""}`, ref: r.id, ...(rows[0] ? { auditSeq: rows[0].seq } : {}) },
+      ];
+      if (r.approvalRequired && r.approverName && r.decidedAt) {
+        const decision = rows.find((a) => a.outcome === "approved" || a.outcome === "rejected");
+        out.push({ at: r.decidedAt.getTime(), kind: "control", actor: r.approverName, text: `${what} ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decisionNote ? `: ${r.decisionNote}` : ""}`, ref: r.id, ...(decision ? { auditSeq: decision.seq } : {}) });
+      }
+      if (!r.finishedAt || r.state === "rejected") return out;
+      const last = rows.findLast((a) => a.outcome !== "requested" && a.outcome !== "approved");
       const v = r.verification as { message?: string } | null;
-      return [requested, { at: r.finishedAt.getTime(), kind: "control" as const, text: `Control ${r.control} on ${r.target}: ${r.state.replace(/_/g, " ")}${r.resultSummary ? ` — ${r.resultSummary}` : ""}${v?.message ? `; verification: ${v.message}` : ""}`, ref: r.id, ...(last ? { auditSeq: last.seq } : {}) }];
+      out.push({ at: r.finishedAt.getTime(), kind: "control", text: `Control ${r.control} on ${r.target}: ${r.state.replace(/_/g, " ")}${approvalText(r)}${r.resultSummary ? ` — ${r.resultSummary}` : ""}${v?.message ? `; verification: ${v.message}` : ""}`, ref: r.id, ...(last ? { auditSeq: last.seq } : {}) });
+      return out;
     }),
   ].sort((a, b) => a.at - b.at);
 
   const runs: ChecklistStepRun[] = steps.map((s) => ({ index: s.index, text: s.text, section: s.section, done: s.done, ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}) }));
-  const open = related.filter((f) => f.state !== "ok");
-  const comms = communicationUpdate({ incident: summary, openFindings: open.map((f) => ({ system: f.system, entity: f.entity, severity: f.severity })), steps: runs, controls, now });
+  const comms = communicationUpdate({ incident: { ...summary, affected: scope }, openFindings: openRelated.map((f) => ({ system: f.system, entity: f.entity, severity: f.severity })), steps: runs, controls: controls.filter((c) => c.state === "succeeded"), now });
+  const posted = evs.filter((e) => e.kind === "comms").map((e) => ({ at: e.at.getTime(), ...(e.actorName ? { by: e.actorName } : {}), text: e.text }));
+  const due = summary.status === "resolved" ? null : nextUpdateDue({ severity: summary.severity, openedAt: summary.openedAt, posted });
+  const sorted = related.sort((a, b) => Number(a.state === "ok") - Number(b.state === "ok") || a.severity.localeCompare(b.severity));
   return {
     incident: summary,
     commanderId: row.commanderId,
@@ -659,11 +783,17 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     steps,
     warnings: (rb?.warnings ?? []).map((w) => ({ id: w.id, text: w.text })),
     escalation,
-    findings: related.sort((a, b) => Number(a.state === "ok") - Number(b.state === "ok") || a.severity.localeCompare(b.severity)),
+    findings: sorted,
+    openFindings: sorted.filter((f) => f.state !== "ok"),
+    okFindings: groupOkFindings(sorted),
+    namedByFindings,
     controls,
+    awaitingApproval: controls.filter((c) => c.state === "pending_approval"),
     timeline,
     comms,
-    posted: evs.filter((e) => e.kind === "comms").map((e) => ({ at: e.at.getTime(), ...(e.actorName ? { by: e.actorName } : {}), text: e.text })),
+    posted,
+    nextUpdate: due ? { ...due, overdue: now > due.dueAt } : null,
+    resolveBlockers: summary.status === "resolved" ? [] : resolveBlockersOf(runs, openRelated),
     statusMoves: STATUS_MOVES[summary.status],
     now,
   };
@@ -680,7 +810,21 @@ export async function exportPostmortem(deps: IncidentDeps, actor: Actor | null, 
     timeline: room.timeline,
     checklist: room.steps.map((s) => ({ index: s.index, text: s.text, section: s.section, done: s.done, ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}) })),
     warnings: room.warnings.map((w) => w.text),
-    controls: room.controls.map(({ label, target, outcome, verification, at, ticketId, auditSeq }) => ({ label, target, outcome, at, ...(verification ? { verification } : {}), ...(ticketId ? { ticketId } : {}), ...(auditSeq !== undefined ? { auditSeq } : {}) })),
+    controls: room.controls.map(({ label, target, outcome, verification, at, ticketId, auditSeq, params, requestedBy, approvedBy, rejectedBy, decidedAt, source }) => ({
+      label,
+      target,
+      outcome,
+      at,
+      params,
+      requestedBy,
+      source,
+      ...(verification ? { verification } : {}),
+      ...(ticketId ? { ticketId } : {}),
+      ...(auditSeq !== undefined ? { auditSeq } : {}),
+      ...(approvedBy ? { approvedBy } : {}),
+      ...(rejectedBy ? { rejectedBy } : {}),
+      ...(decidedAt !== undefined ? { decidedAt } : {}),
+    })),
     evidence,
     communications: room.posted,
     audit: { verified: verdict.ok, upToSeq: verdict.ok ? verdict.lastSeq : verdict.badSeq, checkedAt: verdict.verifiedAt.getTime() },

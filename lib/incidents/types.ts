@@ -53,8 +53,8 @@ export interface ChecklistStepRun {
   done: boolean;
   doneBy?: string;
   doneAt?: number;
-  /** "live check" when it ticked itself. */
-  how?: "manual" | "live check";
+  /** "live check" when it ticked itself, "control" when its bound control succeeded. */
+  how?: "manual" | "live check" | "control";
 }
 
 export interface ControlRun {
@@ -65,6 +65,15 @@ export interface ControlRun {
   at: number;
   ticketId?: string;
   auditSeq?: number;
+  /** What the control was asked to do: symbol, mode, profile … */
+  params?: Record<string, unknown>;
+  requestedBy?: string;
+  /** The second person who approved (or rejected) a critical request, and when. */
+  approvedBy?: string;
+  rejectedBy?: string;
+  decidedAt?: number;
+  /** "incident" when run from the incident's checklist, "controls page" when run there for an affected system. */
+  source?: "incident" | "controls page";
 }
 
 export interface EvidenceItem {

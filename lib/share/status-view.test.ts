@@ -78,4 +78,23 @@ describe("status view redaction", () => {
     expect(s.systems.map((x) => x.label)).toEqual(["alpha-bot"]);
     expect(s.controls).toEqual([]);
   });
+
+  it("a resolved incident beside a finding that still shows says so, and marks an update posted before resolving", () => {
+    const s = buildStatusSnapshot({
+      board: board(),
+      link: { scope: "incident", label: null, expiresAt: NOW + 1 },
+      incidents: [{ title: "Ghost", severity: "SEV1", status: "resolved", openedAt: NOW - 600_000, resolvedAt: NOW - 60_000, affected: [{ system: "alpha-bot", entity: "sol-grid" }], checklist: { done: 3, total: 3 }, lastUpdate: { at: NOW - 120_000, text: "Mitigation: profile paused" } }],
+      now: NOW,
+    });
+    expect(s.lanes.SEV1.map((f) => f.key)).toEqual(["ghost_position|alpha-bot|sol-grid"]);
+    expect(s.incidents[0]).toMatchObject({ status: "resolved", stillShowing: 1, lastUpdate: { at: NOW - 120_000, beforeResolution: true } });
+    const open = buildStatusSnapshot({
+      board: board(),
+      link: { scope: "board", label: null, expiresAt: NOW + 1 },
+      incidents: [{ title: "Ghost", severity: "SEV1", status: "mitigating", openedAt: NOW - 600_000, affected: [{ system: "alpha-bot", entity: "sol-grid" }], checklist: { done: 1, total: 3 }, lastUpdate: { at: NOW - 120_000, text: "x" } }],
+      now: NOW,
+    });
+    expect(open.incidents[0]!.stillShowing).toBeUndefined();
+    expect(open.incidents[0]!.lastUpdate).toEqual({ at: NOW - 120_000, text: "x" });
+  });
 });

@@ -42,7 +42,10 @@ export interface StatusIncident {
   resolvedAt?: number;
   affected: string[];
   checklist: { done: number; total: number };
-  lastUpdate?: { at: number; text: string };
+  /** beforeResolution: the update was posted before the incident was resolved, so it may describe mitigations since undone. */
+  lastUpdate?: { at: number; text: string; beforeResolution?: boolean };
+  /** For a resolved incident: findings on its systems and entities that still show on this page. */
+  stillShowing?: number;
 }
 
 export interface StatusControl {
@@ -137,16 +140,24 @@ export function buildStatusSnapshot(input: {
       .filter((s) => !systemNames || systemNames.has(s.name))
       .map((s) => ({ label: s.label, kind: s.kind, simulated: s.simulated, freshness: s.freshness, ...(s.lastSuccessAt !== undefined ? { lastSuccessAt: s.lastSuccessAt } : {}) })),
     lanes,
-    incidents: incidents.map((i) => ({
-      title: i.title,
-      severity: i.severity,
-      status: i.status,
-      openedAt: i.openedAt,
-      ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
-      affected: i.affected.map((a) => (a.entity === "*" ? label(a.system) : `${label(a.system)} · ${a.entity}`)),
-      checklist: { done: i.checklist.done, total: i.checklist.total },
-      ...(i.lastUpdate ? { lastUpdate: { at: i.lastUpdate.at, text: i.lastUpdate.text } } : {}),
-    })),
+    incidents: incidents.map((i) => {
+      // A resolved incident beside findings that still show on its entities must say so, not
+      // contradict them; an update posted before resolving is marked as such.
+      const resolved = i.status === "resolved";
+      const stillShowing = resolved ? board.findings.filter((f) => f.state !== "ok" && inScope(f.system, f.entity) && affects(i.affected, f.system, f.entity)).length : 0;
+      const before = resolved && i.lastUpdate && i.resolvedAt !== undefined && i.lastUpdate.at < i.resolvedAt;
+      return {
+        title: i.title,
+        severity: i.severity,
+        status: i.status,
+        openedAt: i.openedAt,
+        ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
+        affected: i.affected.map((a) => (a.entity === "*" ? label(a.system) : `${label(a.system)} · ${a.entity}`)),
+        checklist: { done: i.checklist.done, total: i.checklist.total },
+        ...(i.lastUpdate ? { lastUpdate: { at: i.lastUpdate.at, text: i.lastUpdate.text, ...(before ? { beforeResolution: true } : {}) } } : {}),
+        ...(stillShowing ? { stillShowing } : {}),
+      };
+    }),
     controls: (input.controls ?? [])
       .filter((c) => IN_PROGRESS.has(c.state))
       .filter((c) => !systemNames || systemNames.has(c.target))

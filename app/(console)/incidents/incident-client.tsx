@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { startTransition, useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/errors";
 import { CopyButton } from "@/components/runbooks/copy-button";
 import { addNoteAction, addResponderAction, checkInAction, openIncidentAction, postCommsAction, setCommanderAction, setSeverityAction, setStatusAction, tickStepAction } from "./actions";
@@ -131,11 +131,46 @@ function Choice({ id, name, label, options, defaultValue }: { id: string; name: 
 
 const same = (values: string[]) => values.map((v) => ({ value: v, label: v }));
 
-export function StatusForm({ incidentId, moves }: { incidentId: string; moves: string[] }) {
+/**
+ * Status moves. Resolving while steps are open or findings still fire shows what is open and
+ * needs "Resolve anyway" ticked; the service refuses without it, naming the same things.
+ */
+export function StatusForm({ incidentId, moves, blockers }: { incidentId: string; moves: string[]; blockers: string[] }) {
+  const [to, setTo] = useState(moves[0] ?? "");
+  const [result, submit, pending] = useActionState(setStatusAction as Action, null);
+  const asking = to === "resolved" && blockers.length > 0;
+  const refusal = fieldError(result, "confirm");
+  // Submitted by hand rather than through `action`, so React does not reset the form after a
+  // refusal: the chosen status and the confirmation stay as the commander left them.
+  const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    startTransition(() => submit(form));
+  };
   return (
-    <SimpleForm action={setStatusAction as Action} incidentId={incidentId} label="Change status">
-      <Choice id="status-to" name="status" label="New status" options={same(moves)} defaultValue={moves[0]} />
-    </SimpleForm>
+    <form onSubmit={onSubmit} className="flex flex-col gap-2" aria-label="Change status">
+      <input type="hidden" name="id" value={incidentId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <div>
+          <label htmlFor="status-to" className="block text-xs text-muted">New status</label>
+          <select id="status-to" name="status" className={inputCls} value={to} onChange={(e) => setTo(e.target.value)}>
+            {moves.map((m) => <option key={m} value={m}>{m}</option>)}
+          </select>
+        </div>
+        <button type="submit" className={secondaryCls} disabled={pending}>Change status</button>
+      </div>
+      {asking ? (
+        <div className="rounded-md border border-sev2 p-3 text-sm" data-resolve-blockers={blockers.length}>
+          <p className="font-semibold">Still open — resolving now leaves these behind:</p>
+          <ul className="mt-1 list-disc space-y-1 pl-5">{blockers.map((b) => <li key={b}>{b}</li>)}</ul>
+          <label className="mt-2 flex min-h-11 items-center gap-2">
+            <input type="checkbox" name="confirm" value="resolve" className="size-5" />
+            Resolve anyway — I have read what is still open
+          </label>
+        </div>
+      ) : null}
+      {refusal ? <p role="alert" className="text-sm text-sev1">{refusal}</p> : result && !result.ok ? <p role="alert" className="text-sm text-sev1">{result.message}</p> : null}
+    </form>
   );
 }
 

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { getActor } from "@/lib/auth/session";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { findingForPrefill, listIncidents } from "@/lib/incidents/api";
+import { findingEntities } from "@/lib/incidents/room";
 import { listRunbooks } from "@/lib/runbooks/service";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -32,7 +33,8 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
         findingSummary: f.summary,
         title: `${f.title}: ${f.system}${f.entity === "*" ? "" : ` ${f.entity}`}`,
         severity: f.severity,
-        affected: `${f.system}/${f.entity}`,
+        // The profiles or symbols the finding names; the system as a whole only when it names none.
+        affected: (findingEntities(f).map((e) => `${f.system}/${e.entity}`).join(", ") || `${f.system}/${f.entity}`),
         runbook: f.runbook,
       };
     } else findingMissing = true;

@@ -8,7 +8,9 @@ import { formatCountdown } from "@/lib/runbooks/checks";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Ago } from "@/components/ui/time";
-import { Panel, FindingBadge } from "@/components/panels/panel";
+import { Panel } from "@/components/panels/panel";
+import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/components/incidents/room-parts";
+import { clockTime, formatValue, tidyText } from "@/lib/incidents/format";
 import { Countdown } from "@/components/charts/countdown";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
@@ -18,7 +20,7 @@ import { AddResponderForm, CheckInButton, CommanderForm, CommsForm, NoteForm, Se
 export const metadata: Metadata = { title: "Incident room" };
 export const dynamic = "force-dynamic";
 
-const utc = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
+const utc = clockTime;
 
 type Step = IncidentRoomView["steps"][number];
 
@@ -39,7 +41,7 @@ function CheckValue({ check }: { check: NonNullable<Step["check"]> }) {
   return (
     <span className="inline-flex min-h-8 flex-wrap items-center gap-1 rounded-md border border-line px-2" data-check-state={String(r.holds)}>
       <span aria-hidden="true">◎</span> Live check: {check.label} — <Badge tone={tone}>{word}</Badge>
-      <span className="font-mono">value {r.value === undefined ? "—" : String(r.value)}</span>
+      <span className="font-mono">value {r.value === undefined ? "—" : formatValue(r.value)}</span>
       {r.at ? <span className="text-muted">at {utc(r.at)}</span> : null}
     </span>
   );
@@ -60,18 +62,24 @@ function StepRow({ s, incidentId, canTick }: { s: Step; incidentId: string; canT
         {s.detail.length ? <div className="text-muted"><Blocks blocks={s.detail} /></div> : null}
         {s.code.map((c, i) => <CodeBlock key={i} code={c.code} lang={c.lang} />)}
         {s.done ? (
-          <p className="mt-1 text-xs text-ok" data-ticked-by={s.doneBy}>
-            {s.how === "live check" ? "Ticked itself (live check)" : `Ticked by ${s.doneBy ?? "someone"}`}{s.doneAt ? ` at ${utc(s.doneAt)}` : ""}
+          <p className="mt-1 text-xs text-ok" data-ticked-by={s.doneBy} data-ticked-how={s.how}>
+            {s.how === "live check"
+              ? "Ticked itself (live check)"
+              : s.tickedByControl
+                ? `Ticked when its control succeeded — requested by ${s.tickedByControl.requestedBy}${s.tickedByControl.approvedBy ? `, approved by ${s.tickedByControl.approvedBy}` : ""}`
+                : `Ticked by ${s.doneBy ?? "someone"}`}
+            {s.doneAt ? ` at ${utc(s.doneAt)}` : ""}
           </p>
         ) : null}
         {s.done && s.check?.result.holds === false ? <p role="status" className="mt-1 text-xs text-sev2" data-check-regressed>Ticked, but the live check does not hold now — look again before relying on this step.</p> : null}
-        {s.control || s.check || s.wait ? (
+        {s.controls.length || s.check || s.wait ? (
           <div className="mt-2 flex flex-wrap gap-2 text-xs">
-            {s.control ? (
-              <Link href={s.control.href} className="inline-flex min-h-11 max-w-full flex-wrap items-center gap-1 rounded-md border border-accent px-3 font-medium break-all text-accent hover:underline" data-control={s.control.name}>
-                Open control <span className="font-mono">{s.control.name}</span>{s.control.params ? <span className="font-mono">({s.control.params})</span> : null}
+            {s.controls.map((c) => (
+              <Link key={c.href} href={c.href} className="inline-flex min-h-11 max-w-full flex-wrap items-center gap-1 rounded-md border border-accent px-3 font-medium break-all text-accent hover:underline" data-control={c.name}>
+                Open control <span className="font-mono">{c.name}</span>{c.params ? <span className="font-mono">({c.params})</span> : null}
               </Link>
-            ) : null}
+            ))}
+            {s.scopeNote ? <span className="inline-flex min-h-8 items-center rounded-md border border-sev2 px-2 text-sev2" data-scope-note>{s.scopeNote}</span> : null}
             {s.check ? <CheckValue check={s.check} /> : null}
             {s.wait ? (
               <span className="inline-flex min-h-8 items-center gap-1 rounded-md border border-line px-2">
@@ -97,6 +105,9 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
   const checkedIn = room.responderIds.includes(actor!.id);
   const done = room.steps.filter((s) => s.done).length;
 
+  const affected = [...i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : `/${a.entity}`}`)];
+  const named = room.namedByFindings.map((a) => `${a.system}/${a.entity}`);
+
   return (
     <>
       <AutoRefresh ms={4000} />
@@ -106,7 +117,8 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         description={
           <>
             Opened <Ago at={i.openedAt} now={room.now} /> by {i.openedBy.name}
-            {i.resolvedAt ? <> · resolved <Ago at={i.resolvedAt} now={room.now} /></> : null}. Affected: {i.affected.length ? i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : `/${a.entity}`}`).join(", ") : "none recorded"}.
+            {i.resolvedAt ? <> · resolved <Ago at={i.resolvedAt} now={room.now} /></> : null}. <span data-affected>Affected: {affected.length ? affected.join(", ") : "none recorded"}</span>
+            {named.length ? <span data-named-by-findings>; named by the open findings: {named.join(", ")}</span> : null}.
           </>
         }
         actions={
@@ -117,86 +129,13 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         }
       />
 
-      <div className="mb-6 grid gap-4 lg:grid-cols-2">
-        <Panel id="people" title="People">
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-            <dt className="text-muted">Commander</dt>
-            <dd data-commander>{i.commander?.name ?? "none"}</dd>
-            <dt className="text-muted">Responders</dt>
-            <dd data-responders>{i.responders.length ? i.responders.map((r) => r.name).join(", ") : "none yet"}</dd>
-          </dl>
-          <div className="mt-3 flex flex-col gap-3">
-            {isResponder && !resolved ? <CheckInButton incidentId={i.id} already={checkedIn} /> : null}
-            {isCommander ? <CommanderForm incidentId={i.id} people={[{ id: actor!.id, name: `${actor!.displayName} (me)` }, ...i.responders.filter((r) => r.id !== actor!.id)].filter((p) => p.id !== room.commanderId)} /> : null}
-            {isCommander && !resolved ? <AddResponderForm incidentId={i.id} /> : null}
-          </div>
-        </Panel>
-        <Panel id="state" title="Status and severity">
-          {isCommander ? (
-            <div className="flex flex-col gap-3">
-              <StatusForm incidentId={i.id} moves={room.statusMoves} />
-              <SeverityForm incidentId={i.id} current={i.severity} />
-            </div>
-          ) : (
-            <p className="text-sm text-muted">Status, severity and closing belong to commanders; you are signed in as {role}.</p>
-          )}
-          <p className="mt-3 text-sm">
-            Export the postmortem bundle:{" "}
-            <a href={`/api/incidents/${i.id}/export?format=md`} className="inline-flex min-h-11 items-center text-accent underline" download>Markdown</a>{" · "}
-            <a href={`/api/incidents/${i.id}/export?format=json`} className="inline-flex min-h-11 items-center text-accent underline" download>JSON</a>
-          </p>
-          {roleAtLeast(role, "commander") ? (
-            <p className="text-sm">
-              <Link href={`/share?incident=${i.id}`} className="inline-flex min-h-11 items-center text-accent underline">Share a read-only status link for this incident</Link>
-            </p>
-          ) : null}
-        </Panel>
-      </div>
+      <UpdateReminder room={room} />
+      <AwaitingApproval room={room} canDecide={isResponder} />
 
       <div className="mb-6">
-        <Panel id="findings" title="Live findings on the affected entities">
-          {room.findings.length === 0 ? (
-            <p className="text-sm text-muted" data-findings="none">No findings on the affected entities right now.</p>
-          ) : (
-            <ul className="space-y-2">
-              {room.findings.map((f) => (
-                <li key={f.id} className="flex flex-wrap items-baseline gap-2 text-sm" data-finding={f.id} data-finding-state={f.state}>
-                  <FindingBadge f={f} />
-                  <Link href={`/findings/${encodeURIComponent(f.id)}`} className="inline-flex min-h-11 items-center font-medium underline decoration-line underline-offset-2">{f.title}</Link>
-                  <span className="text-muted">{f.summary}</span>
-                  {f.state !== "ok" && f.escalationDueAt ? <span className="text-xs"><Countdown at={f.escalationDueAt} now={room.now} label="escalate" /></span> : null}
-                </li>
-              ))}
-            </ul>
-          )}
+        <Panel id="findings" title="Open findings on the affected entities">
+          <RoomFindings room={room} />
         </Panel>
-      </div>
-
-      <div className="mb-6 grid gap-4 md:grid-cols-2">
-        <section aria-labelledby="warnings-h" className="min-w-0 rounded-xl border border-sev1 bg-surface p-4" data-testid="warnings">
-          <h2 id="warnings-h" className="font-semibold"><span aria-hidden="true">⚠ </span>What not to do</h2>
-          {room.warnings.length ? <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">{room.warnings.map((w) => <li key={w.id}><InlineText text={w.text} /></li>)}</ul> : <p className="mt-2 text-sm text-muted">The runbook lists no standing warnings.</p>}
-        </section>
-        <section aria-labelledby="escalation-h" className="min-w-0 rounded-xl border border-sev2 bg-surface p-4" data-testid="escalation">
-          <h2 id="escalation-h" className="font-semibold"><span aria-hidden="true">↑ </span>When to escalate</h2>
-          {room.escalation.length ? (
-            <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">
-              {room.escalation.map((e) => (
-                <li key={e.id} data-escalation={e.state?.state ?? "text"}>
-                  <InlineText text={e.text} />
-                  {e.state ? (
-                    <p className="mt-1 text-xs">
-                      {e.label}:{" "}
-                      {e.state.state === "clear" ? <Badge tone="ok">condition clear</Badge> : e.state.dueAt !== undefined ? <Countdown at={e.state.dueAt} now={room.now} label="escalate" due="escalate now" /> : e.state.state === "due" ? <Badge tone="sev1">escalate now</Badge> : <Badge tone="unknown">cannot tell yet</Badge>}
-                      {e.state.cyclesLeft !== undefined && e.state.state !== "clear" ? <span className="ml-2">{e.state.cyclesLeft} cycle(s) left</span> : null}
-                      {e.state.check ? <span className="ml-2 font-mono">value {e.state.check.value === undefined ? "—" : String(e.state.check.value)}</span> : null}
-                    </p>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          ) : <p className="mt-2 text-sm text-muted">The runbook states no escalation criteria.</p>}
-        </section>
       </div>
 
       <div className="mb-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
@@ -215,32 +154,84 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
           ))}
         </section>
         <div className="min-w-0 space-y-6">
-          <Panel id="comms" title="Communication update">
-            <CommsForm incidentId={i.id} generated={room.comms} canPost={isCommander} />
-            {room.posted.length ? <p className="mt-2 text-xs text-muted">Last posted {utc(room.posted[room.posted.length - 1]!.at)} by {room.posted[room.posted.length - 1]!.by}.</p> : null}
-          </Panel>
-          <Panel id="controls" title="Controls run from this incident">
-            {room.controls.length === 0 ? (
-              <p className="text-sm text-muted">None yet. Steps bound to a control open the control form pre-filled and linked to this incident.</p>
-            ) : (
-              <ul className="space-y-2 text-sm">
-                {room.controls.map((c) => (
-                  <li key={c.id} data-control-request={c.id} data-control-state={c.state}>
-                    <span className="font-mono">{c.label}</span> on {c.target} — <Badge tone={c.state === "succeeded" ? "ok" : c.state === "failed" ? "sev1" : "neutral"}>{c.outcome}</Badge> by {c.requestedBy} · {c.ticketId}
-                    {c.verification ? <span className="block text-xs text-muted">{c.verification}</span> : null}
-                    {c.auditSeq !== undefined ? <span className="block text-xs text-muted">audit #{c.auditSeq}</span> : null}
+          <section aria-labelledby="warnings-h" className="min-w-0 rounded-xl border border-sev1 bg-surface p-4" data-testid="warnings">
+            <h2 id="warnings-h" className="font-semibold"><span aria-hidden="true">⚠ </span>What not to do</h2>
+            {room.warnings.length ? <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">{room.warnings.map((w) => <li key={w.id}><InlineText text={w.text} /></li>)}</ul> : <p className="mt-2 text-sm text-muted">The runbook lists no standing warnings.</p>}
+          </section>
+          <section aria-labelledby="escalation-h" className="min-w-0 rounded-xl border border-sev2 bg-surface p-4" data-testid="escalation">
+            <h2 id="escalation-h" className="font-semibold"><span aria-hidden="true">↑ </span>When to escalate</h2>
+            {room.escalation.length ? (
+              <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">
+                {room.escalation.map((e) => (
+                  <li key={e.id} data-escalation={e.state?.state ?? "text"}>
+                    <InlineText text={e.text} />
+                    {e.state ? (
+                      <p className="mt-1 text-xs">
+                        {e.label}:{" "}
+                        {e.state.state === "clear" ? <Badge tone="ok">condition clear</Badge> : e.state.dueAt !== undefined ? <Countdown at={e.state.dueAt} now={room.now} label="escalate" due="escalate now" /> : e.state.state === "due" ? <Badge tone="sev1">escalate now</Badge> : <Badge tone="unknown">cannot tell yet</Badge>}
+                        {e.state.cyclesLeft !== undefined && e.state.state !== "clear" ? <span className="ml-2">{e.state.cyclesLeft} cycle(s) left</span> : null}
+                        {e.state.check ? <span className="ml-2 font-mono">value {e.state.check.value === undefined ? "—" : formatValue(e.state.check.value)}</span> : null}
+                      </p>
+                    ) : null}
                   </li>
                 ))}
               </ul>
-            )}
+            ) : <p className="mt-2 text-sm text-muted">The runbook states no escalation criteria.</p>}
+          </section>
+          <Panel id="controls" title="Controls during this incident">
+            <RoomControls room={room} />
           </Panel>
-          {isResponder ? (
-            <Panel id="notes" title="Add a note">
-              <NoteForm incidentId={i.id} />
-            </Panel>
-          ) : null}
+          <Panel id="comms" title="Communication update">
+            <CommsForm incidentId={i.id} generated={room.comms} canPost={isCommander} />
+            {room.posted.length ? <p className="mt-2 text-xs text-muted">Last posted {utc(room.posted[room.posted.length - 1]!.at)} by {room.posted[room.posted.length - 1]!.by}.</p> : null}
+            {room.nextUpdate && !room.nextUpdate.overdue ? <p className="mt-1 text-xs text-muted" data-next-update>Next update due at {utc(room.nextUpdate.dueAt)}.</p> : null}
+          </Panel>
         </div>
       </div>
+
+      <div className="mb-6 grid gap-4 lg:grid-cols-2">
+        <Panel id="state" title="Status and severity">
+          {isCommander ? (
+            <div className="flex flex-col gap-3">
+              <StatusForm key={i.status} incidentId={i.id} moves={room.statusMoves} blockers={room.resolveBlockers} />
+              <SeverityForm incidentId={i.id} current={i.severity} />
+            </div>
+          ) : (
+            <p className="text-sm text-muted">Status, severity and closing belong to commanders; you are signed in as {role}.</p>
+          )}
+          <p className="mt-3 text-sm">
+            Export the postmortem bundle:{" "}
+            <a href={`/api/incidents/${i.id}/export?format=md`} className="inline-flex min-h-11 items-center text-accent underline" download>Markdown</a>{" · "}
+            <a href={`/api/incidents/${i.id}/export?format=json`} className="inline-flex min-h-11 items-center text-accent underline" download>JSON</a>
+          </p>
+          {roleAtLeast(role, "commander") ? (
+            <p className="text-sm">
+              <Link href={`/share?incident=${i.id}`} className="inline-flex min-h-11 items-center text-accent underline">Share a read-only status link for this incident</Link>
+            </p>
+          ) : null}
+        </Panel>
+        <Panel id="people" title="People">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+            <dt className="text-muted">Commander</dt>
+            <dd data-commander>{i.commander?.name ?? "none"}</dd>
+            <dt className="text-muted">Responders</dt>
+            <dd data-responders>{i.responders.length ? i.responders.map((r) => r.name).join(", ") : "none yet"}</dd>
+          </dl>
+          <div className="mt-3 flex flex-col gap-3">
+            {isResponder && !resolved ? <CheckInButton incidentId={i.id} already={checkedIn} /> : null}
+            {isCommander ? <CommanderForm incidentId={i.id} people={[{ id: actor!.id, name: `${actor!.displayName} (me)` }, ...i.responders.filter((r) => r.id !== actor!.id)].filter((p) => p.id !== room.commanderId)} /> : null}
+            {isCommander && !resolved ? <AddResponderForm incidentId={i.id} /> : null}
+          </div>
+        </Panel>
+      </div>
+
+      {isResponder ? (
+        <div className="mb-6">
+          <Panel id="notes" title="Add a note">
+            <NoteForm incidentId={i.id} />
+          </Panel>
+        </div>
+      ) : null}
 
       <Panel id="timeline" title="Timeline">
         {room.timeline.length === 0 ? (
@@ -252,7 +243,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
                 <time className="font-mono text-muted" dateTime={new Date(e.at).toISOString()}>{utc(e.at)}</time>
                 <span><Badge>{e.kind}</Badge></span>
                 <span className="min-w-0 break-words">
-                  {e.actor ? <span className="font-medium">{e.actor}: </span> : null}{e.text}
+                  {e.actor ? <span className="font-medium">{e.actor}: </span> : null}{tidyText(e.text)}
                   {e.auditSeq !== undefined ? <span className="ml-1 text-xs text-muted">audit #{e.auditSeq}</span> : null}
                 </span>
               </li>
