@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
-import { FreshnessBadge } from "../ui/freshness-badge";
+import { FreshnessBadge, PartialBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
 import { FindingCard, SystemDataTimes, type AcknowledgeAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
@@ -130,7 +130,10 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
                     <span className="block font-medium break-words">{s.label}</span>
                     <span className="block font-mono text-xs break-all text-muted">{s.kind}</span>
                   </span>
-                  <FreshnessBadge freshness={s.freshness} />
+                  <span className="flex flex-col items-end gap-1">
+                    <FreshnessBadge freshness={s.freshness} />
+                    {s.partial ? <PartialBadge families={s.partial.families} /> : null}
+                  </span>
                 </span>
                 <span className="mt-2 flex flex-wrap items-center gap-2 text-xs text-muted">
                   {s.simulated ? <Badge>simulated</Badge> : null}

@@ -99,6 +99,7 @@ export class BoardEngine {
         now,
         history: this.o.store,
         freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
+        droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
         targets,
       }, RULES);
       const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;

@@ -5,7 +5,7 @@ import { FuturesPositions, FuturesStatus } from "./schemas/futures-bot";
 import { LiveBody, ReadyBody } from "./schemas/probes";
 import { SETTLEMENT_POLICIES, SYMBOL_MODES, SpotAdminState } from "./schemas/spot-exchange";
 import { TradingBotApiStatus, TradingBotHealth } from "./schemas/trading-bot";
-import type { EndpointResult, PollContext } from "./types";
+import type { EndpointResult, PartialRead, PollContext } from "./types";
 
 // Health-JSON adapters: trading-bot /internal/health and /api/status, futures-bot /status and
 // /positions, spot-exchange /admin/state, and the /health/live and /health/ready probes.
@@ -28,6 +28,8 @@ export interface EndpointPoll {
   status?: number;
   latencyMs?: number;
   error?: SourceError;
+  /** Metrics only: some families were left out. */
+  partial?: PartialRead;
   samples: Sample[];
   reports: Report[];
   /** Log pull only: the cursor to continue from. */
@@ -39,6 +41,7 @@ export function toEndpointResult(p: EndpointPoll): EndpointResult {
   if (p.latencyMs !== undefined) r.latencyMs = Math.round(p.latencyMs * 10) / 10;
   if (p.status !== undefined) r.status = p.status;
   if (p.error) r.error = p.error;
+  if (p.partial) r.partial = p.partial;
   return r;
 }
 
