@@ -123,7 +123,7 @@ function Board({ initial, acknowledge }: { initial: BoardSnapshot; acknowledge?:
         <ul className="grid gap-2 sm:grid-cols-2 xl:grid-cols-4">
           {board.systems.map((s) => (
             <li key={s.name}>
-              <button type="button" onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
+              <button type="button" data-system={s.name} onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
                 className={`w-full rounded-lg border bg-surface p-3 text-left ${system === s.name ? "border-accent" : "border-line"}`}>
                 <span className="flex items-start justify-between gap-2">
                   <span className="min-w-0">
