@@ -103,6 +103,14 @@ function isLabelNameChar(c: number): boolean {
   return isLetterOrUnderscore(c) || isDigit(c);
 }
 
+function say(what: string, name: string | undefined): string {
+  return name === undefined ? what : `${what} ${quote(name)}`;
+}
+
+function ownerOf(sampleName: string | undefined): string {
+  return sampleName === undefined ? "exemplar" : `sample ${quote(sampleName)}`;
+}
+
 /** Quote arbitrary input for an error message, shortened so one bad line cannot flood a log. */
 function quote(s: string): string {
   const short = s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -535,13 +543,13 @@ class Parser {
     const labels: Record<string, string> = {};
     // 0.0.4 allows blanks between the name and "{"; OpenMetrics does not.
     const brace = om ? p : this.skipBlanks(p);
-    if (this.cc(brace) === OPEN_BRACE) p = this.labelSet(brace, labels, `sample ${quote(name)}`);
+    if (this.cc(brace) === OPEN_BRACE) p = this.labelSet(brace, labels, name);
     else if (om && this.cc(p) === SPACE && this.cc(p + 1) === OPEN_BRACE) {
       this.failAt(p, "OpenMetrics does not allow a space between the metric name and its labels");
     }
 
     // value
-    p = this.separator(p, `the value of ${quote(name)}`);
+    p = this.separator(p, "the value of", name);
     const valueStart = p;
     while (p < e && !isBlank(text.charCodeAt(p))) p++;
     const value = this.number(text.slice(valueStart, p), valueStart, "value");
@@ -614,25 +622,26 @@ class Parser {
    * Consumes the whitespace before a token: 0.0.4 wants at least one blank or tab, OpenMetrics
    * exactly one space. Returns the token's position.
    */
-  private separator(p: number, what: string): number {
+  private separator(p: number, what: string, name?: string): number {
+    // The message is built only on failure (say(…)): this runs for every sample line.
     const e = this.lineEnd;
-    if (p >= e) this.failAt(p, `missing ${what}`);
+    if (p >= e) this.failAt(p, `missing ${say(what, name)}`);
     if (this.om) {
       const c = this.text.charCodeAt(p);
       if (c !== SPACE) {
         if (c === TAB) this.failAt(p, "tabs are not allowed in OpenMetrics; tokens are separated by one space");
-        this.failAt(p, `expected a space before ${what}, found ${quote(this.word(p))}`);
+        this.failAt(p, `expected a space before ${say(what, name)}, found ${quote(this.word(p))}`);
       }
       p++;
-      if (p >= e) this.failAt(p, `missing ${what} (trailing whitespace is not allowed in OpenMetrics)`);
+      if (p >= e) this.failAt(p, `missing ${say(what, name)} (trailing whitespace is not allowed in OpenMetrics)`);
       if (isBlank(this.text.charCodeAt(p))) {
         this.failAt(p, "OpenMetrics separates tokens with exactly one space");
       }
       return p;
     }
     const q = this.skipBlanks(p);
-    if (q === p) this.failAt(p, `expected whitespace before ${what}, found ${quote(this.word(p))}`);
-    if (q >= e) this.failAt(q, `missing ${what}`);
+    if (q === p) this.failAt(p, `expected whitespace before ${say(what, name)}, found ${quote(this.word(p))}`);
+    if (q >= e) this.failAt(q, `missing ${say(what, name)}`);
     return q;
   }
 
@@ -663,7 +672,7 @@ class Parser {
     }
     p++;
     const labels: Record<string, string> = {};
-    p = this.labelSet(p, labels, "exemplar");
+    p = this.labelSet(p, labels, undefined);
     let size = 0;
     for (const key in labels) {
       for (const _ of key) size++;
@@ -687,21 +696,21 @@ class Parser {
   }
 
   /** Parses `{name="value",…}` at p (which is "{"); returns the position after "}". */
-  private labelSet(p: number, labels: Record<string, string>, owner: string): number {
+  /** `sampleName` names the owner in messages; undefined for an exemplar's labels. */
+  private labelSet(p: number, labels: Record<string, string>, sampleName: string | undefined): number {
     const text = this.text;
     const e = this.lineEnd;
     const om = this.om;
-    const unclosed = `label set of ${owner} is not closed with "}"`;
     p++;
     if (!om) p = this.skipBlanks(p);
     if (this.cc(p) === CLOSE_BRACE) return p + 1;
     for (;;) {
-      if (p >= e) this.failAt(p, unclosed);
+      if (p >= e) this.failAt(p, `label set of ${ownerOf(sampleName)} is not closed with "}"`);
       const nameStart = p;
       const c = text.charCodeAt(p);
       if (om && isBlank(c)) this.failAt(p, "whitespace is not allowed inside label sets in OpenMetrics");
       if (!isLetterOrUnderscore(c)) {
-        if (c === CLOSE_BRACE) this.failAt(p, `unexpected "}" after "," in label set of ${owner}`);
+        if (c === CLOSE_BRACE) this.failAt(p, `unexpected "}" after "," in label set of ${ownerOf(sampleName)}`);
         const bad = this.word(p, '=,}"');
         if (bad === "") this.failAt(p, `expected a label name, found ${quote(text[p] as string)}`);
         this.failAt(p, `invalid label name ${quote(bad)}`);
@@ -716,7 +725,7 @@ class Parser {
         this.failAt(nameStart, `label name ${quote(name)} is reserved (names starting with "__" are for internal use)`);
       }
       if (Object.hasOwn(labels, name)) {
-        this.failAt(nameStart, `duplicate label name ${quote(name)} in label set of ${owner}`);
+        this.failAt(nameStart, `duplicate label name ${quote(name)} in label set of ${ownerOf(sampleName)}`);
       }
       if (!om) p = this.skipBlanks(p);
       if (this.cc(p) !== EQUALS) {
@@ -734,14 +743,14 @@ class Parser {
       const d = this.cc(p);
       if (d === CLOSE_BRACE) return p + 1;
       if (d !== COMMA) {
-        if (p >= e) this.failAt(p, unclosed);
+        if (p >= e) this.failAt(p, `label set of ${ownerOf(sampleName)} is not closed with "}"`);
         if (om && isBlank(d)) this.failAt(p, "whitespace is not allowed inside label sets in OpenMetrics");
         this.failAt(p, `expected "," or "}" after the value of label ${quote(name)}`);
       }
       p++;
       if (!om) p = this.skipBlanks(p);
       if (this.cc(p) === CLOSE_BRACE) {
-        if (om) this.failAt(p - 1, `trailing comma in label set of ${owner} is not allowed in OpenMetrics`);
+        if (om) this.failAt(p - 1, `trailing comma in label set of ${ownerOf(sampleName)} is not allowed in OpenMetrics`);
         return p + 1;
       }
     }
