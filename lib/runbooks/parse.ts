@@ -348,12 +348,11 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
   }
   const blocks = parseBlocks(resolveShortcodesAndLinks(body));
 
-  // Title: front matter, else the document's one top-level heading when it is an H1 (or the only
-  // real heading). A wiki page without an H1 keeps its first heading as a section.
+  // Title: front matter, else the first heading when it is the document's one top heading.
   const real = blocks.filter((b): b is Extract<Block, { type: "heading" }> => b.type === "heading" && !b.pseudo);
   const minLevel = Math.min(...real.map((b) => b.level));
   const tops = real.filter((b) => b.level === minLevel);
-  const titleBlock = tops.length === 1 && (minLevel === 1 || real.length === 1) ? tops[0] : undefined;
+  const titleBlock = tops.length === 1 && tops[0] === real[0] ? tops[0] : undefined;
   const title = [fm?.title, titleBlock ? takeMarker(titleBlock.text).text : undefined].find((t) => t && plainText(t)) ?? humanise(slug);
 
   // Sections, with pseudo-headings placed one level under the enclosing real heading.
@@ -379,7 +378,9 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
       continue;
     }
     if (b.type === "hr") continue;
-    current ??= newSection("Overview", Math.max(1, realLevel + 1));
+    // Text before the first heading is a peer of the sections that follow, never their parent
+    // (a wiki page without an H1 would otherwise pass its role to every section).
+    current ??= newSection("Overview", titleBlock ? titleBlock.level + 1 : Number.isFinite(minLevel) ? minLevel : 1);
     current.blocks.push(b);
   }
   // A section without a role of its own takes its enclosing section's ("### Step A" under "## Diagnosis").
@@ -479,8 +480,9 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
     (anchor as Section & { alternativesAt?: { run: Section[] } }).alternativesAt = { run };
     i += run.length - 1;
   }
-  const alternativesStep = (anchor: Section, run: Section[]) =>
-    push(steps, "step", anchor, anchor === run[0] ? "Choose one" : anchor.title, [], {
+  const alternativesStep = (anchor: Section, run: Section[]) => {
+    const lead = anchor === run[0] ? undefined : anchor.blocks.find((b): b is Extract<Block, { type: "paragraph" }> => b.type === "paragraph");
+    return push(steps, "step", anchor, lead ? lead.text : anchor === run[0] ? "Choose one" : anchor.title, [], {
       alternatives: run.map((r) => {
         const list = r.blocks.find((b): b is Extract<Block, { type: "list" }> => b.type === "list");
         const para = r.blocks.find((b) => b.type === "paragraph");
@@ -492,17 +494,25 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
         };
       }),
     });
+  };
 
   const anySteps = sections.some((s) => s.kind === "steps");
   for (const s of sections) {
     const alt = (s as Section & { alternativesAt?: { run: Section[] } }).alternativesAt;
     if (consumed.has(s) && !alt) continue;
-    if (s.kind === "steps" && !consumed.has(s)) collect(s, steps, "step");
+    const listless = !s.blocks.some((b) => b.type === "list" || b.type === "table");
+    if (alt && listless) {
+      // Its lead paragraph introduces the choice; it is the step's text, not a step of its own.
+    } else if (s.kind === "steps" && !consumed.has(s)) collect(s, steps, "step");
     else if (s.kind === "warnings") collect(s, warnings, "warning");
     else if (s.kind === "escalation") collect(s, escalation, "escalation");
     // With action sections present, the lists of sections that are neither context nor actions
     // still count: a runbook's other lists are not dropped because one heading matched.
     else if (s.kind === "other" && anySteps) collect(s, steps, "step", { lists: "all", listsOnly: true });
+    // A call-out in a context section is a standing warning, not lost with the context.
+    if (s.kind === "context" || s.kind === "expectation" || (s.kind === "other" && anySteps)) {
+      for (const b of s.blocks) if (b.type === "admonition" && CAUTION_KINDS.test(b.kind)) push(warnings, "warning", s, cautionText(b), []);
+    }
     if (alt) alternativesStep(s, alt.run);
   }
 
