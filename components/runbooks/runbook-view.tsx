@@ -3,6 +3,7 @@ import { controlHref, describeCheck, describeEscalation, describeWait } from "@/
 import type { ChecklistItem, EscalationCriterion, Runbook, Step } from "@/lib/runbooks/parse";
 import { Badge } from "@/components/ui/badge";
 import { Blocks, CodeBlock, InlineText } from "./markdown";
+import { StepAlternatives, StepCautions } from "./step-extras";
 
 // A runbook rendered for reading ahead: the checklist as a preview (ticking happens in an
 // incident), standing warnings and escalation criteria up front, context beside it.
@@ -21,27 +22,9 @@ function ItemBody({ item }: { item: ChecklistItem }) {
   return (
     <>
       <InlineText text={item.text} />
-      {item.cautions.map((c, i) => (
-        <p key={i} className="mt-1 rounded-md border-l-4 border-sev1 pl-2 text-sm" data-caution>
-          <span className="font-semibold"><span aria-hidden="true">⚠ </span>Caution:</span> <InlineText text={c} />
-        </p>
-      ))}
+      <StepCautions cautions={item.cautions} />
       {item.detail.length ? <div className="text-muted"><Blocks blocks={item.detail} /></div> : null}
-      {item.alternatives ? (
-        <div className="mt-2" data-alternatives>
-          <p className="text-sm font-medium">Pick one of {item.alternatives.length} alternatives:</p>
-          <ul className="mt-1 space-y-2 text-sm">
-            {item.alternatives.map((a, i) => (
-              <li key={i} className="rounded-md border border-line p-2">
-                <InlineText text={a.label} />
-                {a.steps.length ? <ol className="mt-1 list-decimal pl-5">{a.steps.map((st, j) => <li key={j}><InlineText text={st} /></li>)}</ol> : null}
-                {a.detail.length ? <div className="text-muted"><Blocks blocks={a.detail} /></div> : null}
-                {a.code.map((c, j) => <CodeBlock key={j} code={c.code} lang={c.lang} />)}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <StepAlternatives alternatives={item.alternatives} />
       {item.code.map((c, i) => <CodeBlock key={i} code={c.code} lang={c.lang} />)}
     </>
   );

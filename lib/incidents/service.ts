@@ -477,6 +477,8 @@ export interface RoomStep extends ChecklistStepRun {
   sectionId: string;
   detail: Runbook["steps"][number]["detail"];
   code: Runbook["steps"][number]["code"];
+  cautions: Runbook["steps"][number]["cautions"];
+  alternatives?: Runbook["steps"][number]["alternatives"];
   control?: { name: string; href: string; params: string };
   check?: { label: string; result: CheckResult };
   wait?: { label: string; state: WaitState };
@@ -587,6 +589,8 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       sectionId: s.sectionId,
       detail: s.detail,
       code: s.code,
+      cautions: s.cautions,
+      ...(s.alternatives ? { alternatives: s.alternatives } : {}),
       done: Boolean(t?.done),
       ...(t?.done ? { doneBy: t.by, doneAt: t.at, how: t.how ?? "manual" } : {}),
       ...(b?.control && href
