@@ -33,10 +33,17 @@ function checkInvariants(text: string, result: ParseResult): void {
         }
       }
     }
+    // A partial read names every unreadable line, within the input, with its rule.
+    const lines = text.split("\n").length;
+    for (const issue of result.issues ?? []) {
+      check(issue.line >= 1 && issue.line <= lines && issue.message.startsWith(`line ${issue.line}: `) && issue.rule !== "", `bad issue ${JSON.stringify(issue)}`, text);
+      check(!result.families.some((f) => f.name === issue.family), `family ${issue.family} kept despite its issue`, text);
+    }
     return;
   }
   const { error } = result;
   const lineCount = text.split("\n").length;
+  check(typeof error.rule === "string" && error.rule !== "", `no rule named: ${JSON.stringify(error)}`, text);
   const where = JSON.stringify(error);
   check(error.kind === "parse", `kind ${where}`, text);
   check(Number.isInteger(error.line) && error.line >= 1 && error.line <= lineCount, `line out of 1..${lineCount}: ${where}`, text);
