@@ -1,13 +1,18 @@
-// Strict parser for the Prometheus text exposition format 0.0.4 and the OpenMetrics 1.0 text
-// format. One pass over the input, no regular expressions on the hot path, and it never throws:
-// every problem becomes { ok: false, error } naming the 1-based line.
+// Parser for the Prometheus text exposition format 0.0.4 and the OpenMetrics 1.0 text format. One
+// pass over the input, no regular expressions on the hot path, and it never throws: every problem
+// names its 1-based line and the rule it broke ("syntax" for the grammar).
 //
-// Where the two formats differ:
-//   0.0.4       blanks and tabs separate tokens (also inside `{…}`), trailing comma allowed,
-//               blank lines and `# comments` ignored, integer millisecond timestamps, HELP escapes
-//               only `\\` and `\n`, a family's samples may be scattered (they are grouped).
-//   OpenMetrics exactly one space between tokens, no blank lines or comments, float-second
-//               timestamps, exemplars, UNIT, `# EOF` last, families must not be interleaved.
+// Two modes:
+//   0.0.4       lenient, like Prometheus 2.42's scraper: blanks and tabs separate tokens (also
+//               inside `{…}`), trailing comma allowed, blank lines and `# comments` ignored,
+//               integer millisecond timestamps; repeated HELP / TYPE lines (the first wins), a TYPE
+//               line after its samples, unknown backslash escapes (kept as written) and `__` label
+//               names are accepted; a family's samples may be scattered (they are grouped). A line
+//               that still cannot be read is set aside: its family is left out, the rest is kept,
+//               and the result carries `issues` (a *partial* read).
+//   OpenMetrics strict: exactly one space between tokens, no blank lines or comments, float-second
+//               timestamps, exemplars, UNIT, `# EOF` last, families must not be interleaved, and the
+//               spec's semantic rules (RULES below); any violation refuses the exposition whole.
 
 import {
   isRealNumberText,
