@@ -48,7 +48,9 @@ export async function readSources(): Promise<SourcesView> {
     const errorAt = s.lastError?.at;
     const recomputed = freshnessOf({ lastSuccessAt: s.lastSuccessAt, lastErrorAt: errorAt !== undefined && errorAt >= (s.lastSuccessAt ?? 0) ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
     const freshness = s.freshness === "error" || s.freshness === "stale" ? worstFreshness([s.freshness, recomputed]) : recomputed;
-    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, updatedAt: stored.get(t.name)?.updatedAt.getTime() };
+    // A partial read only means something while the source is otherwise fresh.
+    const partial = freshness === "ok" ? s.partial : undefined;
+    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, partial, updatedAt: stored.get(t.name)?.updatedAt.getTime() };
   });
   return { sources, collector: rt ? { role: rt.role, instanceId: rt.instanceId } : { role: "not running" }, now };
 }

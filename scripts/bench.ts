@@ -15,9 +15,11 @@ import { measureBoardApi } from "./bench/http";
 import { firstLoadJs, type RouteJs } from "./bench/bundle";
 import { measureAlerting, type AlertingResult, type AlertingSettings } from "./bench/alerting";
 import { measureLighthouse } from "./bench/lighthouse";
+import { measureParser } from "./bench/parser";
+import { measureFaultPolls } from "./bench/fault-polls";
 import { budgetLines, comparisonRows, renderMarkdown, VIEWER_STEP_P99_MS, type BenchResults, type CollectorResult, type ViewerStepUp } from "./bench/report";
 
-const PHASES = ["latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "alerting-prod"] as const;
+const PHASES = ["parser", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "alerting-prod"] as const;
 
 // Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
 const DEFAULTS = {
@@ -193,6 +195,25 @@ async function main() {
       console.log(`  (${name}: ${results.phaseSeconds[name]} s; ${Math.round((Date.now() - started) / 1000)} s since start)`);
     }
   };
+
+  // In this process and before the server starts: the parser's own cost.
+  if (skip.has("parser")) notMeasured("metrics parser throughput", "skipped by --skip");
+  else {
+    await phase("parser", async () => {
+      console.log("Metrics parser throughput (50,000-line exposition, CPU time)…");
+      results.parser = measureParser();
+      for (const m of results.parser.modes) console.log(`  ${m.mode.padEnd(12)} ${m.mbPerSecond} MB/s (best ${m.bestMbPerSecond}), ${m.medianMs} ms for ${(m.bytes / 1e6).toFixed(2)} MB`);
+    });
+  }
+
+  if (skip.has("fault-polls")) notMeasured("polls under simulator faults", "skipped by --skip");
+  else {
+    await phase("fault-polls", async () => {
+      console.log("One poll per system kind under each simulator fault, 300 ms timeout…");
+      results.faultPolls = await measureFaultPolls(300);
+      console.log(`  slowest ${results.faultPolls.worstMs} ms (${results.faultPolls.overTimeoutMs} ms past the timeout): ${JSON.stringify(results.faultPolls.byFault)}`);
+    });
+  }
 
   const build = buildIfNeeded(root, given.rebuild ?? false);
   if (build.built) console.log(`  built in ${build.seconds.toFixed(0)} s`);

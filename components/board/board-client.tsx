@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
-import { FreshnessBadge } from "../ui/freshness-badge";
+import { FreshnessBadge, PartialBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
 import { FindingCard, SystemDataTimes, SystemLabels, SystemName, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
@@ -130,7 +130,7 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
         <ul className="-mx-1 flex gap-2 overflow-x-auto px-1 pb-1 sm:mx-0 sm:grid sm:grid-cols-2 sm:overflow-visible sm:px-0 sm:pb-0 xl:grid-cols-4" data-systems>
           {board.systems.map((s) => (
             <li key={s.name} className="shrink-0 sm:shrink">
-              <button type="button" onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
+              <button type="button" data-system={s.name} onClick={() => setFilter("system", system === s.name ? "" : s.name)} aria-pressed={system === s.name}
                 title={`${s.label} (${s.name}): show only its findings`}
                 className={`min-h-10 w-full rounded-lg border bg-surface px-2.5 py-1.5 text-left sm:p-3 ${system === s.name ? "border-accent" : "border-line"}`}>
                 <span className="flex items-center gap-2 sm:items-start sm:justify-between">
@@ -138,7 +138,10 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
                     <span className="block text-sm font-medium whitespace-nowrap sm:text-base sm:break-words sm:whitespace-normal">{s.label}</span>
                     <span className="hidden font-mono text-xs break-words text-muted sm:block">{s.label !== s.name ? s.name : s.kind}</span>
                   </span>
-                  <FreshnessBadge freshness={s.freshness} />
+                  <span className="flex flex-col items-end gap-1">
+                    <FreshnessBadge freshness={s.freshness} />
+                    {s.partial ? <PartialBadge families={s.partial.families} /> : null}
+                  </span>
                 </span>
                 <span className="mt-2 hidden flex-wrap items-center gap-2 text-xs text-muted sm:flex">
                   {s.simulated ? <Badge>simulated</Badge> : null}

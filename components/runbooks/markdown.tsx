@@ -62,6 +62,13 @@ export function Blocks({ blocks }: { blocks: readonly Block[] }) {
             return <hr key={i} className="my-3 border-line" />;
           case "quote":
             return <blockquote key={i} className="mt-2 border-l-2 border-line pl-3 text-sm text-muted"><Blocks blocks={b.blocks} /></blockquote>;
+          case "admonition":
+            return (
+              <aside key={i} aria-label={b.title ?? b.kind} className={`mt-2 rounded-md border-l-4 p-2 text-sm ${/warn|danger|caution|error|attention|important/.test(b.kind) ? "border-sev1" : "border-accent"}`}>
+                <p className="font-semibold capitalize">{b.title ?? b.kind}</p>
+                <Blocks blocks={b.blocks} />
+              </aside>
+            );
           case "list": {
             const items = b.items.map((it, j) => (
               <li key={j} className="mt-1">

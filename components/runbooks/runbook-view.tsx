@@ -4,6 +4,7 @@ import type { ChecklistItem, EscalationCriterion, Runbook, Step } from "@/lib/ru
 import { sourceDocument } from "@/lib/runbooks/sources";
 import { Badge } from "@/components/ui/badge";
 import { Blocks, CodeBlock, InlineText } from "./markdown";
+import { StepAlternatives, StepCautions } from "./step-extras";
 
 // A runbook rendered for reading ahead: the checklist as a preview (ticking happens in an
 // incident), standing warnings and escalation criteria up front, context beside it.
@@ -22,7 +23,9 @@ function ItemBody({ item }: { item: ChecklistItem }) {
   return (
     <>
       <InlineText text={item.text} />
+      <StepCautions cautions={item.cautions} />
       {item.detail.length ? <div className="text-muted"><Blocks blocks={item.detail} /></div> : null}
+      <StepAlternatives alternatives={item.alternatives} />
       {item.code.map((c, i) => <CodeBlock key={i} code={c.code} lang={c.lang} />)}
     </>
   );

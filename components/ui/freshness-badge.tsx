@@ -8,6 +8,16 @@ const LOOK: Record<Freshness, { tone: "ok" | "sev2" | "sev1" | "unknown"; icon: 
   no_data: { tone: "unknown", icon: "?", text: "no data" },
 };
 
+/** A fresh source whose last read left families out; the sources screen says which lines. */
+export function PartialBadge({ families }: { families: string[] }) {
+  const names = families.length ? families.join(", ") : "some metric families";
+  return (
+    <Badge tone="sev3" title={`Partial: the last read could not use ${names}; findings that depend on them are Unknown`}>
+      <span aria-hidden="true">◑</span> partial
+    </Badge>
+  );
+}
+
 /** Freshness shown with an icon and a word, never by colour alone. */
 export function FreshnessBadge({ freshness }: { freshness: Freshness }) {
   const l = LOOK[freshness];

@@ -141,6 +141,7 @@ export class BoardEngine {
         now,
         history: this.o.store,
         freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
+        droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
         targets,
         watchingSince: this.startedAt,
         confirmations: this.confirmations,

@@ -20,6 +20,11 @@ export interface SystemTile {
   kind: string;
   simulated: boolean;
   freshness: Freshness;
+  /**
+   * Fresh, but the last scrape left families out (lines it could not read); findings reading
+   * them are Unknown. The sources screen has the lines and rules.
+   */
+  partial?: { families: string[]; issues: number };
   lastSuccessAt?: number;
   lastError?: string;
 }
@@ -90,6 +95,7 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
       kind: s.kind,
       simulated: s.simulated,
       freshness: s.freshness,
+      ...(s.partial ? { partial: { families: s.partial.droppedFamilies, issues: s.partial.issueCount } } : {}),
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError ? `${s.lastError.kind}: ${s.lastError.detail}` : undefined,
     })),
@@ -108,7 +114,7 @@ export function degradedSnapshot(
   input: { reason: string; since: number; collector: string; systems: Array<Pick<SystemTile, "name" | "label" | "kind" | "simulated">> },
 ): BoardSnapshot {
   const systems: SystemTile[] = last
-    ? last.systems.map((s) => ({ ...s, freshness: s.freshness === "ok" ? "stale" : s.freshness }))
+    ? last.systems.map((s) => ({ ...s, freshness: s.freshness === "ok" ? "stale" : s.freshness, partial: undefined }))
     : input.systems.map((s) => ({ ...s, freshness: "no_data" }));
   return {
     generatedAt: last?.generatedAt ?? input.since,

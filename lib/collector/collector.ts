@@ -1,11 +1,12 @@
 import { EventEmitter } from "node:events";
 import { effectivePollIntervalMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import type { Report, Sample, SystemKind } from "../telemetry/model";
-import type { EndpointResult, Poller } from "../telemetry/sources/types";
+import type { EndpointResult, PartialRead, Poller } from "../telemetry/sources/types";
 import {
   EMPTY_SOURCE_STATE,
   freshnessOf,
   nextPollDelay,
+  partialOf,
   recordFailure,
   recordSuccess,
   worstFreshness,
@@ -47,6 +48,11 @@ export interface TargetStatus {
   /** When counters last went down (the target restarted), with how many series. */
   lastCounterReset?: { at: number; series: number };
   endpoints: EndpointStatus[];
+  /**
+   * Set while the target is fresh but an endpoint's last read was partial: it answered, and the
+   * listed families could not be read (the sources screen shows the lines and rules).
+   */
+  partial?: PartialRead & { at: number; path: string };
   /** The samples the last successful poll produced (first 200), for debugging a target. */
   lastSamples: Sample[];
 }
@@ -191,7 +197,7 @@ export class Collector {
   private recordEndpoints(rt: TargetRuntime, results: EndpointResult[], at: number) {
     for (const r of results) {
       const prev = rt.endpoints.get(r.path) ?? { ...EMPTY_SOURCE_STATE, path: r.path, freshness: "no_data" as Freshness, samples: 0, reports: 0 };
-      const state = r.ok ? recordSuccess(prev, at, r.latencyMs) : recordFailure(prev, at, r.error ?? { kind: "http", detail: "failed" }, r.latencyMs);
+      const state = r.ok ? recordSuccess(prev, at, r.latencyMs, r.partial) : recordFailure(prev, at, r.error ?? { kind: "http", detail: "failed" }, r.latencyMs);
       rt.endpoints.set(r.path, { ...state, path: r.path, freshness: freshnessOf(state, rt.intervalMs, at), samples: r.samples, reports: r.reports, status: r.status });
     }
   }
@@ -262,8 +268,31 @@ export class Collector {
       pollCount: rt.pollCount,
       lastCounterReset: rt.lastCounterReset,
       endpoints: [...rt.endpoints.values()].map((e) => ({ ...e, freshness: freshnessOf(e, rt.intervalMs, now) })),
+      partial: this.partialOfTarget(rt, now),
       lastSamples: rt.lastSamples,
     };
+  }
+
+  /** The first endpoint of a fresh target whose last read was partial. */
+  private partialOfTarget(rt: TargetRuntime, now: number): TargetStatus["partial"] {
+    for (const e of rt.endpoints.values()) {
+      const p = partialOf(e, rt.intervalMs, now);
+      if (p) return { ...p, path: e.path };
+    }
+    return undefined;
+  }
+
+  /**
+   * Metric families the target's last reads left out (partial reads of fresh endpoints). Findings
+   * that read them are Unknown (lib/rules/define.ts).
+   */
+  droppedFamilies(system: string): string[] {
+    const rt = this.targets.get(system);
+    if (!rt) return [];
+    const now = this.now();
+    const out: string[] = [];
+    for (const e of rt.endpoints.values()) out.push(...(partialOf(e, rt.intervalMs, now)?.droppedFamilies ?? []));
+    return out;
   }
 
   status(): TargetStatus[] {

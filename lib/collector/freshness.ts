@@ -1,4 +1,5 @@
 import type { Freshness, SourceError } from "../core/vocabulary";
+import type { PartialRead } from "../telemetry/sources/types";
 
 // Freshness of one source (a target's endpoint, or the target as a whole), computed at read time
 // from the last success and the last error so a poll that hangs still turns the source stale.
@@ -12,6 +13,11 @@ export interface SourceState {
   lastError?: SourceError;
   lastLatencyMs?: number;
   consecutiveFailures: number;
+  /**
+   * Set when the last success was partial (the source answered, some families could not be
+   * read); cleared by a complete success. Freshness stays "ok": what was read is current.
+   */
+  lastPartial?: PartialRead & { at: number };
 }
 
 export const EMPTY_SOURCE_STATE: SourceState = { consecutiveFailures: 0 };
@@ -27,8 +33,16 @@ export function freshnessOf(s: SourceState, intervalMs: number, now: number): Fr
   return "ok";
 }
 
-export function recordSuccess(s: SourceState, at: number, latencyMs?: number): SourceState {
-  return { ...s, lastAttemptAt: at, lastSuccessAt: at, lastLatencyMs: latencyMs, consecutiveFailures: 0 };
+export function recordSuccess(s: SourceState, at: number, latencyMs?: number, partial?: PartialRead): SourceState {
+  const next: SourceState = { ...s, lastAttemptAt: at, lastSuccessAt: at, lastLatencyMs: latencyMs, consecutiveFailures: 0 };
+  if (partial) next.lastPartial = { ...partial, at };
+  else delete next.lastPartial;
+  return next;
+}
+
+/** The partial read of a source that is otherwise fresh; undefined when complete or not fresh. */
+export function partialOf(s: SourceState, intervalMs: number, now: number): (PartialRead & { at: number }) | undefined {
+  return s.lastPartial && freshnessOf(s, intervalMs, now) === "ok" ? s.lastPartial : undefined;
 }
 
 export function recordFailure(s: SourceState, at: number, error: SourceError, latencyMs?: number): SourceState {

@@ -519,6 +519,8 @@ export interface RoomStep extends ChecklistStepRun {
   scopeNote?: string;
   /** The control request whose success ticked the step. */
   tickedByControl?: { requestId: string; requestedBy: string; approvedBy?: string };
+  cautions: Runbook["steps"][number]["cautions"];
+  alternatives?: Runbook["steps"][number]["alternatives"];
   check?: { label: string; result: CheckResult };
   wait?: { label: string; state: WaitState };
 }
@@ -694,6 +696,8 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       sectionId: s.sectionId,
       detail: s.detail,
       code: s.code,
+      cautions: s.cautions,
+      ...(s.alternatives ? { alternatives: s.alternatives } : {}),
       done: Boolean(t?.done),
       ...(t?.done ? { doneBy: t.by, doneAt: t.at, how: t.how ?? "manual" } : {}),
       ...(t?.done && t.control ? { tickedByControl: t.control } : {}),

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { STALE_AFTER_INTERVALS, worstFreshness, type Freshness } from "../collector/freshness";
 import type { SystemKind } from "../telemetry/model";
 import type { RunbookSlug } from "./runbooks";
-import type { Finding, Rule, RuleContext, RuleParams, RuleTarget, Verdict } from "./types";
+import type { Finding, Rule, RuleContext, RuleParams, RuleTarget, TelemetryHistory, Verdict } from "./types";
 
 // defineRule: a rule is data (id, title, seed, runbook, parameter schema with seed defaults) plus
 // a pure `check` returning one verdict per checked entity. evaluate() adds what every finding has
@@ -47,6 +47,31 @@ export function inStartGrace(ctx: RuleContext, target: RuleTarget): boolean {
   return ctx.watchingSince !== undefined && ctx.now - ctx.watchingSince <= (STALE_AFTER_INTERVALS + 0.5) * target.intervalMs;
 }
 
+const FAMILY_SUFFIX = /^(?:_bucket|_sum|_count|_total|_created|_gsum|_gcount|_info|:.+)?$/;
+
+/** Whether a metric the rules read comes from a family (its samples, or quantiles derived from it). */
+export function metricOfFamily(metric: string, family: string): boolean {
+  return metric.startsWith(family) && FAMILY_SUFFIX.test(metric.slice(family.length));
+}
+
+/**
+ * The history a rule reads, watching for metrics of families the last scrape left out; the first
+ * one read is passed to `hit`.
+ */
+function watchedHistory(history: TelemetryHistory, system: string, dropped: readonly string[], hit: (family: string) => void): TelemetryHistory {
+  const check = (sys: string, metric: string) => {
+    if (sys !== system) return;
+    const family = dropped.find((f) => metricOfFamily(metric, f));
+    if (family !== undefined) hit(family);
+  };
+  return {
+    seriesFor: (sys, metric, entity) => (check(sys, metric), history.seriesFor(sys, metric, entity)),
+    latest: (sys, metric, entity) => (check(sys, metric), history.latest(sys, metric, entity)),
+    reportsFor: (sys, kind, since) => history.reportsFor(sys, kind, since),
+    allSeries: (sys) => history.allSeries(sys),
+  };
+}
+
 export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
   const defaults = spec.params.parse({});
   return {
@@ -64,7 +89,28 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
       // Pending: the console has only just started watching and this rule's sources have not
       // answered yet. No finding rather than an "unknown" one that clears a second later.
       if (fresh === "no_data" && inStartGrace(ctx, target)) return [];
-      return spec.check(ctx, target, params).map((v): Finding => {
+      const dropped = spec.ignoreFreshness ? [] : (ctx.droppedFamilies?.(target.name) ?? []);
+      let unreadFamily: string | undefined;
+      const readCtx = dropped.length ? { ...ctx, history: watchedHistory(ctx.history, target.name, dropped, (f) => (unreadFamily ??= f)) } : ctx;
+      return spec.check(readCtx, target, params).map((v): Finding => {
+        const unread = fresh === "ok" && unreadFamily !== undefined && v.state !== "unknown";
+        if (unread) {
+          return {
+            id: findingId(spec.id, target.name, v.entity),
+            ruleId: spec.id,
+            system: target.name,
+            kind: target.kind,
+            entity: v.entity,
+            state: "unknown",
+            severity: v.severity,
+            title: spec.title,
+            summary: `Unknown — the metric family ${unreadFamily} could not be read in the last scrape (partial source); last known: ${v.summary}`,
+            since: ctx.now,
+            lastEvaluated: ctx.now,
+            evidence: v.evidence,
+            runbook: v.runbook ?? spec.runbook,
+          };
+        }
         const stale = fresh !== "ok" && v.state !== "unknown";
         const f: Finding = {
           id: findingId(spec.id, target.name, v.entity),

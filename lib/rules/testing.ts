@@ -48,6 +48,9 @@ export class RuleHarness {
     return this;
   }
 
+  /** Families the last scrape left out (a partial /metrics read). */
+  dropped: string[] = [];
+
   freshness(f: Freshness, endpoint?: string): this {
     this.fresh.set(endpoint ?? "*", f);
     return this;
@@ -77,6 +80,7 @@ export class RuleHarness {
       now,
       history: this.historyAt(now),
       freshness: (_system, endpoint) => (endpoint !== undefined ? this.fresh.get(endpoint) : undefined) ?? this.fresh.get("*") ?? "ok",
+      droppedFamilies: () => this.dropped,
       targets: [this.target],
       confirmations: this.confirmations,
       ...(this.watchingSince !== undefined ? { watchingSince: this.watchingSince } : {}),

@@ -37,6 +37,11 @@ export interface RuleContext {
    * auth incident) from turning every finding of the target unknown.
    */
   freshness(system: string, endpoint?: string): Freshness;
+  /**
+   * Metric families the system's last scrape could not read (a partial /metrics read). A rule
+   * that reads one of them turns Unknown rather than judging from values that are not current.
+   */
+  droppedFamilies?(system: string): readonly string[];
   targets: RuleTarget[];
   /**
    * When the console began watching (the collector's start). Until a target's first poll can

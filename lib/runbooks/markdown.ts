@@ -14,6 +14,8 @@ export type Block =
   | { type: "code"; lang: string; code: string }
   | { type: "table"; header: string[]; rows: string[][] }
   | { type: "quote"; blocks: Block[] }
+  /** A call-out: `!!! warning`, `:::danger … :::`, `> **Warning**`, `> [!CAUTION]`, a Hugo notice. */
+  | { type: "admonition"; kind: string; title?: string; blocks: Block[] }
   | { type: "hr" };
 
 export interface ListItem {
@@ -43,6 +45,12 @@ const LIST_ITEM = /^( *)([-*+]|\d{1,9}[.)])(?:( +)(.*))?$/;
 const TABLE_DELIM = /^ *\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *$/;
 const QUOTE = /^ {0,3}> ?(.*)$/;
 const COMMENT_START = /^ {0,3}<!--/;
+/** MkDocs `!!! warning "Title"` (and collapsible `???`), content indented under it. */
+const MKDOCS_ADMONITION = /^ {0,3}(?:!!!|\?\?\?\+?)\s*([A-Za-z]+)(?:\s+"([^"]*)")?\s*$/;
+/** Docusaurus / VuePress `:::danger Title`, closed by `:::`. */
+const COLON_FENCE = /^ {0,3}:::\s*([A-Za-z]+)\s*(.*)$/;
+/** The first line of a quote that makes it a call-out: `**Warning**`, `**Danger:**`, `[!WARNING]`, `⚠️ Warning:`. */
+const QUOTE_CALLOUT = /^\s*(?:\[!([A-Za-z]+)\]|(?:⚠️?\s*)?(?:\*\*|__)?(warning|danger|caution|important|note|tip|attention)(?:\*\*|__)?\s*(?:[:!.—-]|(?:\*\*|__))?)\s*(.*)$/i;
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isBlank = (line: string | undefined) => line === undefined || line.trim() === "";
@@ -95,6 +103,28 @@ function blocksOf(lines: string[]): Block[] {
       i++;
       continue;
     }
+    const mk = MKDOCS_ADMONITION.exec(line);
+    if (mk) {
+      const body: string[] = [];
+      i++;
+      while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i]!) >= 4)) {
+        if (isBlank(lines[i]) && (i + 1 >= lines.length || (!isBlank(lines[i + 1]) && indentOf(lines[i + 1]!) < 4))) break;
+        body.push(lines[i]!.slice(Math.min(4, indentOf(lines[i]!))));
+        i++;
+      }
+      out.push({ type: "admonition", kind: mk[1]!.toLowerCase(), ...(mk[2] ? { title: mk[2] } : {}), blocks: blocksOf(body) });
+      continue;
+    }
+    const colon = COLON_FENCE.exec(line);
+    if (colon && colon[1]) {
+      const body: string[] = [];
+      i++;
+      while (i < lines.length && !/^ {0,3}:::\s*$/.test(lines[i]!)) body.push(lines[i++]!);
+      i++;
+      const title = colon[2]!.trim();
+      out.push({ type: "admonition", kind: colon[1].toLowerCase(), ...(title ? { title } : {}), blocks: blocksOf(body) });
+      continue;
+    }
     const fence = FENCE.exec(line);
     if (fence) {
       const [, ind = "", marker = "", lang = ""] = fence;
@@ -138,7 +168,11 @@ function blocksOf(lines: string[]): Block[] {
         inner.push(m ? m[1]! : lines[i]!);
         i++;
       }
-      out.push({ type: "quote", blocks: blocksOf(inner) });
+      const callout = QUOTE_CALLOUT.exec(inner[0] ?? "");
+      if (callout) {
+        const rest = [callout[3] ?? "", ...inner.slice(1)];
+        out.push({ type: "admonition", kind: (callout[1] ?? callout[2]!).toLowerCase(), blocks: blocksOf(rest) });
+      } else out.push({ type: "quote", blocks: blocksOf(inner) });
       continue;
     }
     const next = lines[i + 1];
@@ -360,6 +394,7 @@ export function blocksText(blocks: readonly Block[]): string {
         parts.push(b.header.join(" "), ...b.rows.map((r) => r.join(" ")));
         break;
       case "quote":
+      case "admonition":
         b.blocks.forEach(visit);
         break;
       case "hr":

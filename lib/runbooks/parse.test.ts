@@ -219,12 +219,9 @@ describe("front matter problems", () => {
   it("names the file and the field, and still renders the Markdown as a plain checklist", () => {
     const r = parseRunbook(`---\nseverity: SEV9\nrules: [split_brain, no_such_rule]\nsteps:\n  one: { control: launch-rockets }\n  nine: { wait: { duration: 5m } }\nbogus: 1\n---\n${body}`, "bad", "runbooks/bad.md");
     const named = r.problems.map((p) => `${p.file}: ${p.field ?? ""}: ${p.message}`);
-    expect(named).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^runbooks\/bad\.md: severity: /),
-        expect.stringMatching(/^runbooks\/bad\.md: : unknown field "bogus"/),
-      ]),
-    );
+    expect(named).toEqual(expect.arrayContaining([expect.stringMatching(/^runbooks\/bad\.md: severity: /)]));
+    // Keys the console does not use are kept and ignored, never a problem.
+    expect(named.some((n) => n.includes("bogus"))).toBe(false);
     expect(r.steps.map((s) => s.text)).toEqual(["One"]);
     expect(r.steps[0]!.binding).toBeUndefined();
     expect(texts(r.escalation)).toEqual(["Late"]);

@@ -1,5 +1,7 @@
 // The benchmark's results, the budget lines from the design (met / missed by how much) and the
 // Markdown written beside the JSON.
+import { PARSER_BUDGET_MB_S, type ParserResult } from "./parser";
+import type { FaultPollResult } from "./fault-polls";
 import type { LatencyResult } from "./latency";
 import type { ViewerResult } from "./viewers";
 import type { CannonFigures } from "./http";
@@ -65,6 +67,8 @@ export interface BenchResults {
   boardApi?: { staticFile: CannonFigures; board: CannonFigures; health: CannonFigures; ratio: number };
   firstLoadJs?: RouteJs[];
   collector?: CollectorResult;
+  parser?: ParserResult;
+  faultPolls?: FaultPollResult;
   notMeasured: Record<string, string>;
   durationSeconds?: number;
   budget?: BudgetLine[];
@@ -104,6 +108,14 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
   const col = check(`Collector ≤ 10% of one core for ${r.settings.collector.targets} targets at ${r.settings.collector.intervalMs / 1000} s (full runtime: polling, history, rules)`, r.collector?.cpuPercentOfOneCore, 10, "% of one core");
   if (r.collector) col.figure += `; polling and parsing alone ${r.collector.pollingOnly.cpuPercentOfOneCore}%`;
   out.push(col);
+  const prom = r.parser?.modes.find((m) => m.mode === "prometheus");
+  const om = r.parser?.modes.find((m) => m.mode === "openmetrics");
+  const parser = check(`Metrics parser ≥ ${PARSER_BUDGET_MB_S} MB/s of CPU time for a 50,000-line 0.0.4 exposition`, prom?.mbPerSecond, PARSER_BUDGET_MB_S, "MB/s", true);
+  if (om) parser.figure += `; OpenMetrics with its semantic checks ${om.mbPerSecond} MB/s`;
+  out.push(parser);
+  const fp = r.faultPolls;
+  const faults = check(`A poll under any simulator fault ends within its timeout + 700 ms${fp ? ` (${fp.timeoutMs} ms timeout)` : ""}`, fp?.worstMs, (fp?.timeoutMs ?? 300) + 700, "ms");
+  out.push(faults);
   for (const page of ["board", "status view"]) {
     const lh = r.lighthouse?.pages.find((p) => p.page === page);
     const n = lh ? ` (median of ${lh.runs.filter((x) => !x.error).length})` : "";

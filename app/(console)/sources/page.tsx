@@ -4,7 +4,7 @@ import { listSources } from "@/lib/sources";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { TableScroll } from "@/components/ui/table-scroll";
-import { FreshnessBadge } from "@/components/ui/freshness-badge";
+import { FreshnessBadge, PartialBadge } from "@/components/ui/freshness-badge";
 import { Ago } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 
@@ -17,7 +17,7 @@ export default async function SourcesPage() {
       <AutoRefresh ms={2000} />
       <PageHeader
         title="Sources"
-        description="Every monitored system with its freshness, last success, last error and poll latency. A source is stale when its last success is older than two poll intervals."
+        description="Every monitored system with its freshness, last success, last error and poll latency. A source is stale when its last success is older than two poll intervals; it is partial when it answers but some metric families could not be read (the lines and rules are listed below the table)."
         actions={<Badge title="Which console instance runs the collector">collector: {collector.role}</Badge>}
       />
       <TableScroll label="Monitored systems">
@@ -38,7 +38,12 @@ export default async function SourcesPage() {
                   <div className="font-mono text-xs text-muted">{s.baseUrl}</div>
                 </td>
                 <td className="px-3 py-2 font-mono">{s.kind}</td>
-                <td className="px-3 py-2"><FreshnessBadge freshness={s.freshness} /></td>
+                <td className="px-3 py-2">
+                  <span className="flex flex-wrap gap-1">
+                    <FreshnessBadge freshness={s.freshness} />
+                    {s.partial ? <PartialBadge families={s.partial.droppedFamilies} /> : null}
+                  </span>
+                </td>
                 <td className="px-3 py-2"><Ago at={s.lastSuccessAt} now={now} /></td>
                 <td className="px-3 py-2">
                   {s.lastError ? (
@@ -58,6 +63,39 @@ export default async function SourcesPage() {
           </tbody>
         </table>
       </TableScroll>
+      {sources.some((s) => s.partial) ? (
+        <section aria-labelledby="partial-h" className="mt-8">
+          <h2 id="partial-h" className="mb-3 text-lg font-semibold">Partial sources</h2>
+          <p className="mb-3 text-sm text-muted">
+            These sources answered, but some lines could not be read. The families those lines belong to are left out; every other family is current. Findings that read a left-out family show Unknown.
+          </p>
+          <div className="space-y-3">
+            {sources.filter((s) => s.partial).map((s) => (
+              <div key={s.name} className="rounded-xl border border-line bg-surface p-3" data-partial-source={s.name}>
+                <h3 className="font-medium">
+                  {s.label} <span className="font-mono text-sm text-muted">{s.partial!.path}</span>
+                </h3>
+                <p className="text-sm">
+                  Left out: <span className="font-mono">{s.partial!.droppedFamilies.join(", ") || "—"}</span>
+                  {" · "}{s.partial!.issueCount} unreadable {s.partial!.issueCount === 1 ? "line" : "lines"} · <Ago at={s.partial!.at} now={now} />
+                </p>
+                <ul className="mt-2 space-y-2 text-sm">
+                  {s.partial!.issues.map((i, n) => (
+                    <li key={n}>
+                      <div>
+                        {i.line !== undefined ? <span className="font-mono">line {i.line}</span> : null} <Badge title="The rule the line broke">rule: {i.rule}</Badge> {i.message.replace(/^line \d+: /, "")}
+                      </div>
+                      {i.text !== undefined ? (
+                        <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" aria-label={`Offending line${i.line !== undefined ? ` ${i.line}` : ""}`}>{i.text}</pre>
+                      ) : null}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ))}
+          </div>
+        </section>
+      ) : null}
       <h2 className="mt-8 mb-3 text-lg font-semibold">Endpoints and last samples</h2>
       <div className="space-y-3">
         {sources.map((s) => (

@@ -42,6 +42,7 @@ export const FAULT_KINDS = [
   "html-error",
   "truncated-json",
   "malformed-metrics",
+  "odd-metrics-line",
   "oversized-body",
   "counter-reset",
 ] as const;
@@ -54,6 +55,8 @@ export interface FaultOptions {
   status?: number;
   /** oversized-body: body size in bytes (default 20 MiB). */
   bytes?: number;
+  /** odd-metrics-line: the line to insert (default: a sample of a real family with a decimal comma). */
+  line?: string;
 }
 
 export interface ActiveFault {
@@ -70,6 +73,20 @@ const MAX_REQUEST_BODY = 1024 * 1024;
 
 const HTML_PAGE = (status: number) =>
   `<!DOCTYPE html>\n<html><head><title>${status} Bad Gateway</title></head>\n<body><center><h1>${status} Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body></html>\n`;
+
+/**
+ * The exposition with one line a real exporter might ship inserted among the good ones: by
+ * default a sample of the middle family written with a decimal comma ("1,5"), which no
+ * Prometheus parser reads. Everything else is left as it was.
+ */
+export function withOddLine(body: string, line?: string): string {
+  const lines = body.split("\n");
+  const samples = lines.map((l, i) => [l, i] as const).filter(([l]) => l !== "" && !l.startsWith("#"));
+  const [pick, at] = samples[Math.floor(samples.length / 2)] ?? ["", lines.length];
+  const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(pick)?.[0] ?? "odd_metric";
+  lines.splice(at + 1, 0, line ?? `${name}{odd="yes"} 1,5`);
+  return lines.join("\n");
+}
 
 const MALFORMED_METRICS = [
   "# HELP broken_metric this family is broken on purpose",
@@ -219,7 +236,12 @@ export class SimServer {
       }
       case "malformed-metrics": {
         const r = this.safeHandle(req);
-        if (req.path === "/metrics") return this.write(res, { ...r, body: `${r.body.split("\n").slice(0, 6).join("\n")}\n${MALFORMED_METRICS}\n` });
+        if (req.path === "/metrics") return this.write(res, { ...r, body: `${MALFORMED_METRICS}\n` });
+        return this.write(res, r);
+      }
+      case "odd-metrics-line": {
+        const r = this.safeHandle(req);
+        if (req.path === "/metrics" && r.status === 200) return this.write(res, { ...r, body: withOddLine(r.body, fault.options.line) });
         return this.write(res, r);
       }
       case "oversized-body":

@@ -167,17 +167,21 @@ describe("validateHistograms", () => {
   });
 
   it("checks gauge histograms against _gcount and ignores other types", () => {
-    const families = parsed(
-      [
-        "# TYPE g gaugehistogram",
-        'g_bucket{le="+Inf"} 3',
-        "g_gcount 4",
-        "# TYPE s summary",
-        's{quantile="0.5"} 1',
-        "s_count 9",
-        "# EOF",
-      ].join("\n"),
-    );
+    // The OpenMetrics parser itself refuses this exposition (rule histogram-count), so the
+    // families are built directly, as another source could hand them over.
+    const families: MetricFamily[] = [
+      {
+        name: "g",
+        type: "gaugehistogram",
+        samples: [
+          { name: "g_bucket", labels: { le: "+Inf" }, value: 3 },
+          { name: "g_gcount", labels: {}, value: 4 },
+        ],
+      },
+      { name: "s", type: "summary", samples: [{ name: "s", labels: { quantile: "0.5" }, value: 1 }, { name: "s_count", labels: {}, value: 9 }] },
+    ];
     expect(validateHistograms(families)).toEqual([{ family: "g", labels: {}, message: 'le="+Inf" bucket (3) differs from g count (4)' }]);
+    const om = parsePrometheusText('# TYPE g gaugehistogram\ng_bucket{le="+Inf"} 3\ng_gcount 4\n# EOF\n');
+    expect(!om.ok && om.error.rule).toBe("histogram-count");
   });
 });

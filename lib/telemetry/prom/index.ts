@@ -1,6 +1,6 @@
 // Prometheus 0.0.4 / OpenMetrics 1.0 text: parse, render, validate, and map to Samples.
 
-export { parsePrometheusText, detectExpositionFormat } from "./parse";
+export { parsePrometheusText, detectExpositionFormat, RULES } from "./parse";
 export { renderPrometheusText } from "./render";
 export { validateHistograms, histogramQuantile, histogramSeries } from "./histogram";
 export type { Bucket, HistogramIssue, HistogramSeries } from "./histogram";
@@ -16,4 +16,6 @@ export type {
   ParseOptions,
   ParseResult,
   PromParseError,
+  PromParseIssue,
+  PromRule,
 } from "./types";

@@ -38,6 +38,19 @@ export function parseSampleValue(token: string): number | undefined {
 
 /** Prometheus 0.0.4 timestamp: an int64 count of milliseconds. */
 export function parsePromTimestamp(token: string): number | undefined {
+  // Fast path for the usual case (up to 15 plain digits: exact in a double, far inside int64).
+  const n = token.length;
+  if (n > 0 && n <= 15) {
+    let digits = true;
+    for (let i = 0; i < n; i++) {
+      const c = token.charCodeAt(i);
+      if (c < 48 || c > 57) {
+        digits = false;
+        break;
+      }
+    }
+    if (digits) return Number(token);
+  }
   if (!INTEGER.test(token)) return undefined;
   const digits = token.replace(/^[+-]?0*/, "");
   if (digits.length > 19) return undefined;

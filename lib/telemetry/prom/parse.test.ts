@@ -279,7 +279,7 @@ describe("parsePrometheusText: samples", () => {
   });
 
   it("converts OpenMetrics float-second timestamps to milliseconds exactly", () => {
-    const [f] = families("a 1 1520879607.789\na 2 123\na 3 -1.5\na 4 1.6e9\na 5 0.0005\n# EOF\n");
+    const [f] = families('a{i="1"} 1 1520879607.789\na{i="2"} 2 123\na{i="3"} 3 -1.5\na{i="4"} 4 1.6e9\na{i="5"} 5 0.0005\n# EOF\n');
     expect(f?.samples.map((s) => s.timestamp)).toEqual([1520879607789, 123000, -1500, 1.6e12, 0.5]);
   });
 
@@ -350,41 +350,18 @@ describe("parsePrometheusText: size guard", () => {
   });
 });
 
-describe("parsePrometheusText: performance", () => {
-  function bigExposition(series: number): string {
+describe("parsePrometheusText: large input", () => {
+  // How fast this is lives in the bench (npm run bench, "parser throughput"); here only that a
+  // large exposition is read whole and correctly.
+  it("reads a 10,000-series exposition whole", () => {
     const lines: string[] = [];
-    const perFamily = 10;
-    for (let f = 0; f < series / perFamily; f++) {
+    for (let f = 0; f < 1000; f++) {
       lines.push(`# HELP bot_metric_${f} Metric number ${f} of the trading bot.`, `# TYPE bot_metric_${f} gauge`);
-      for (let i = 0; i < perFamily; i++) {
-        lines.push(`bot_metric_${f}{profile_id="p${i}",symbol="SYM${f % 50}USDT",venue="binance"} ${f * 1.5 + i} 1712345678000`);
-      }
+      for (let i = 0; i < 10; i++) lines.push(`bot_metric_${f}{profile_id="p${i}",symbol="SYM${f % 50}USDT"} ${f * 1.5 + i} 1712345678000`);
     }
-    return `${lines.join("\n")}\n`;
-  }
-
-  it("parses a 10,000-series exposition quickly and linearly", () => {
-    const text = bigExposition(10_000);
-    const big = bigExposition(40_000);
-    // Warm up the JIT, then take the best of a few runs to keep a shared CI machine's noise out.
-    parsePrometheusText(text);
-    const best = (t: string) => {
-      let min = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now();
-        const result = parsePrometheusText(t);
-        min = Math.min(min, performance.now() - started);
-        expect(result.ok).toBe(true);
-      }
-      return min;
-    };
-    const small = best(text);
-    const large = best(big);
-    const result = parsePrometheusText(text);
+    const result = parsePrometheusText(`${lines.join("\n")}\n`);
+    expect(result.ok && result.families.length).toBe(1000);
     expect(result.ok && result.families.reduce((n, f) => n + f.samples.length, 0)).toBe(10_000);
-    // Measured around 10-20 ms; the bound leaves room for a loaded CI machine.
-    expect(small).toBeLessThan(100);
-    // 4× the input should cost about 4× the time, not 16×.
-    expect(large / Math.max(small, 1)).toBeLessThan(10);
+    expect(result.ok && result.families[999]?.samples[9]?.value).toBe(999 * 1.5 + 9);
   });
 });

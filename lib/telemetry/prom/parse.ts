@@ -1,32 +1,41 @@
-// Strict parser for the Prometheus text exposition format 0.0.4 and the OpenMetrics 1.0 text
-// format. One pass over the input, no regular expressions on the hot path, and it never throws:
-// every problem becomes { ok: false, error } naming the 1-based line.
+// Parser for the Prometheus text exposition format 0.0.4 and the OpenMetrics 1.0 text format. One
+// pass over the input, no regular expressions on the hot path, and it never throws: every problem
+// names its 1-based line and the rule it broke ("syntax" for the grammar).
 //
-// Where the two formats differ:
-//   0.0.4       blanks and tabs separate tokens (also inside `{…}`), trailing comma allowed,
-//               blank lines and `# comments` ignored, integer millisecond timestamps, HELP escapes
-//               only `\\` and `\n`, a family's samples may be scattered (they are grouped).
-//   OpenMetrics exactly one space between tokens, no blank lines or comments, float-second
-//               timestamps, exemplars, UNIT, `# EOF` last, families must not be interleaved.
+// Two modes:
+//   0.0.4       lenient, like Prometheus 2.42's scraper: blanks and tabs separate tokens (also
+//               inside `{…}`), trailing comma allowed, blank lines and `# comments` ignored,
+//               integer millisecond timestamps; repeated HELP / TYPE lines (the first wins), a TYPE
+//               line after its samples, unknown backslash escapes (kept as written) and `__` label
+//               names are accepted; a family's samples may be scattered (they are grouped). A line
+//               that still cannot be read is set aside: its family is left out, the rest is kept,
+//               and the result carries `issues` (a *partial* read).
+//   OpenMetrics strict: exactly one space between tokens, no blank lines or comments, float-second
+//               timestamps, exemplars, UNIT, `# EOF` last, families must not be interleaved, and the
+//               spec's semantic rules (RULES below); any violation refuses the exposition whole.
 
 import {
   isRealNumberText,
+  parseSampleValue,
   parseOmTimestampMs,
   parsePromTimestamp,
-  parseSampleValue,
 } from "./numbers";
 import type {
   Exemplar,
   ExpositionFormat,
   MetricFamily,
+  MetricSample,
   MetricType,
   ParseOptions,
   ParseResult,
   PromParseError,
+  PromParseIssue,
 } from "./types";
 
 const DEFAULT_MAX_LINES = 200_000;
 const DEFAULT_MAX_LENGTH = 32 * 1024 * 1024;
+/** 0.0.4: past this many unreadable lines the exposition is not partial but broken. */
+const MAX_PROBLEMS = 1000;
 /** OpenMetrics 1.0: label names plus values of one exemplar, in code points. */
 const EXEMPLAR_LABELS_MAX_CODE_POINTS = 128;
 
@@ -99,6 +108,14 @@ function isLabelNameChar(c: number): boolean {
   return isLetterOrUnderscore(c) || isDigit(c);
 }
 
+function say(what: string, name: string | undefined): string {
+  return name === undefined ? what : `${what} ${quote(name)}`;
+}
+
+function ownerOf(sampleName: string | undefined): string {
+  return sampleName === undefined ? "exemplar" : `sample ${quote(sampleName)}`;
+}
+
 /** Quote arbitrary input for an error message, shortened so one bad line cannot flood a log. */
 function quote(s: string): string {
   const short = s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -110,11 +127,14 @@ class LineError {
     readonly line: number,
     readonly column: number | undefined,
     readonly what: string,
+    readonly rule: string = "syntax",
   ) {}
 }
 
 interface FamilyState {
   family: MetricFamily;
+  /** The line of each sample in family.samples (OpenMetrics semantic checks report it). */
+  lines: number[];
   firstLine: number;
   typeLine?: number;
   helpLine?: number;
@@ -127,6 +147,12 @@ type MetaKind = "TYPE" | "HELP" | "UNIT";
 class Parser {
   private readonly states: FamilyState[] = [];
   private readonly byName = new Map<string, FamilyState>();
+  /** 0.0.4: samples that do not fit the typed family of their exact name (Prometheus keeps them). */
+  private readonly strays = new Map<string, FamilyState>();
+  /** 0.0.4: families merged into another one after a late TYPE line. */
+  private readonly merged = new Set<FamilyState>();
+  /** 0.0.4: lines that could not be read, with the metric name they mention (if any). */
+  readonly problems: Array<{ error: LineError; name?: string; text: string }> = [];
   private current: FamilyState | undefined;
   line = 0;
   private lineStart = 0;
@@ -157,13 +183,20 @@ class Parser {
         this.fail(undefined, `the exposition has more than ${this.maxLines} lines`);
       }
       if (sawEof) this.fail(1, `nothing may follow "# EOF" in OpenMetrics`);
-      if (start === 0 && text.charCodeAt(0) === 0xfeff) {
-        this.fail(1, "the exposition starts with a byte order mark (U+FEFF), which is not allowed");
+      if (this.om) {
+        this.checkLineStart(start, end);
+        sawEof = this.parseLine();
+      } else {
+        // 0.0.4 is lenient per line: a line that cannot be read is set aside with the metric
+        // name it mentions, and that family is left out at the end (see result()).
+        try {
+          this.checkLineStart(start, end);
+          this.parseLine();
+        } catch (err) {
+          if (!(err instanceof LineError) || this.problems.length >= MAX_PROBLEMS) throw err;
+          this.problems.push({ error: err, name: this.nameOnLine(), text: this.lineText() });
+        }
       }
-      if (end > start && text.charCodeAt(end - 1) === CR) {
-        this.fail(end - start, "line ends with a carriage return (\\r); lines must end with \\n only");
-      }
-      sawEof = this.parseLine();
       start = end + 1;
     }
     if (this.om) {
@@ -173,17 +206,53 @@ class Parser {
         throw new LineError(line, undefined, `OpenMetrics exposition does not end with "# EOF"`);
       }
       this.checkSampleNameClashes();
+      this.checkSemantics();
     }
-    return this.states.map((s) => s.family);
+    return this.states.filter((s) => !this.merged.has(s)).map((s) => s.family);
   }
 
-  private fail(column: number | undefined, what: string): never {
-    throw new LineError(this.line, column, what);
+  private checkLineStart(start: number, end: number): void {
+    if (start === 0 && this.text.charCodeAt(0) === 0xfeff) {
+      this.fail(1, "the exposition starts with a byte order mark (U+FEFF), which is not allowed");
+    }
+    if (end > start && this.text.charCodeAt(end - 1) === CR) {
+      this.fail(end - start, "line ends with a carriage return (\\r); lines must end with \\n only");
+    }
+  }
+
+  /** The current line as written, shortened for messages and the sources screen. */
+  lineText(): string {
+    const t = this.text.slice(this.lineStart, Math.min(this.lineEnd, this.lineStart + 200));
+    return this.lineEnd - this.lineStart > 200 ? `${t}...` : t;
+  }
+
+  /** The metric name a line mentions: a sample's name, or the name in a HELP / TYPE line. */
+  private nameOnLine(): string | undefined {
+    const line = this.text.slice(this.lineStart, this.lineEnd);
+    const m = /^[ \t]*(?:#[ \t]+(?:HELP|TYPE)[ \t]+)?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line);
+    if (!m || (line.trimStart().startsWith("#") && !/^[ \t]*#[ \t]+(?:HELP|TYPE)[ \t]/.test(line))) return undefined;
+    return m[1];
+  }
+
+  /** The family a set-aside line belongs to, among the families read. */
+  familyOf(name: string): string {
+    const exact = this.byName.get(name);
+    if (exact) return exact.family.name;
+    for (const suffix of ALL_SUFFIXES) {
+      if (name.length <= suffix.length || !name.endsWith(suffix)) continue;
+      const st = this.byName.get(name.slice(0, -suffix.length));
+      if (st && PROM_SUFFIXES[st.family.type].includes(suffix)) return st.family.name;
+    }
+    return name;
+  }
+
+  private fail(column: number | undefined, what: string, rule?: string): never {
+    throw new LineError(this.line, column, what, rule);
   }
 
   /** Fail at an absolute text offset. */
-  private failAt(pos: number, what: string): never {
-    this.fail(pos - this.lineStart + 1, what);
+  private failAt(pos: number, what: string, rule?: string): never {
+    this.fail(pos - this.lineStart + 1, what, rule);
   }
 
   private cc(pos: number): number {
@@ -332,15 +401,17 @@ class Parser {
       }
       if (c !== BACKSLASH) continue;
       out += text.slice(chunk, i);
-      if (i + 1 >= end) this.failAt(i, "HELP text ends with a lone backslash");
+      if (i + 1 >= end) {
+        if (this.om) this.failAt(i, "HELP text ends with a lone backslash");
+        chunk = i; // 0.0.4: Prometheus keeps it as written
+        break;
+      }
       const d = text.charCodeAt(i + 1);
       if (d === BACKSLASH) out += "\\";
       else if (d === 110) out += "\n";
       else if (d === QUOTE && this.om) out += '"';
-      else if (this.om) out += text.slice(i, i + 2); // OpenMetrics keeps unknown escapes as written
-      else {
-        this.failAt(i, `invalid escape sequence ${quote(text.slice(i, i + 2))} in HELP text (only \\\\ and \\n are allowed)`);
-      }
+      // Any other escape (\" included in 0.0.4) is kept as written, as Prometheus does.
+      else out += text.slice(i, i + 2);
       i++;
       chunk = i + 1;
     }
@@ -367,25 +438,22 @@ class Parser {
     this.current = st;
     const family = st.family;
     if (kind === "TYPE") {
+      const type = value as MetricType;
+      if (!this.om) {
+        // Prometheus accepts a repeated TYPE line and a TYPE line after the samples; the first
+        // TYPE line decides, and samples read before it are filed under the family now.
+        if (st.typeLine !== undefined) return;
+        if (st.family.samples.some((smp) => !this.suffixes[type].includes(smp.name.slice(name.length)))) return;
+        this.adoptEarlierSamples(st, type);
+        family.type = type;
+        st.typeLine = this.line;
+        return;
+      }
       if (st.typeLine !== undefined) {
         this.failAt(nameStart, `duplicate TYPE line for ${quote(name)} (first on line ${st.typeLine})`);
       }
       if (st.firstSampleLine !== undefined) {
         this.failAt(nameStart, `TYPE line for ${quote(name)} comes after its samples (first on line ${st.firstSampleLine})`);
-      }
-      const type = value as MetricType;
-      if (!this.om) {
-        // A sample like foo_bucket seen before `# TYPE foo histogram` was filed as its own family.
-        for (const suffix of this.suffixes[type]) {
-          if (suffix === "") continue;
-          const earlier = this.byName.get(name + suffix);
-          if (earlier && earlier.typeLine === undefined && earlier.firstSampleLine !== undefined) {
-            this.failAt(
-              nameStart,
-              `TYPE line for ${quote(name)} comes after its sample ${quote(name + suffix)} (line ${earlier.firstSampleLine})`,
-            );
-          }
-        }
       }
       if ((type === "info" || type === "stateset") && family.unit !== undefined) {
         this.failAt(nameStart, `${type} family ${quote(name)} must not have a unit`);
@@ -393,6 +461,7 @@ class Parser {
       family.type = type;
       st.typeLine = this.line;
     } else if (kind === "HELP") {
+      if (!this.om && st.helpLine !== undefined) return; // Prometheus accepts a repeated HELP line
       if (st.helpLine !== undefined) {
         this.failAt(nameStart, `duplicate HELP line for ${quote(name)} (first on line ${st.helpLine})`);
       }
@@ -419,9 +488,27 @@ class Parser {
     }
   }
 
+  /** 0.0.4: a late `# TYPE foo histogram` takes in the untyped families foo_bucket, foo_sum … read before it. */
+  private adoptEarlierSamples(st: FamilyState, type: MetricType): void {
+    for (const suffix of PROM_SUFFIXES[type]) {
+      if (suffix === "") continue;
+      const earlier = this.byName.get(st.family.name + suffix);
+      if (!earlier || earlier.typeLine !== undefined || earlier.helpLine !== undefined || this.merged.has(earlier)) continue;
+      for (let i = 0; i < earlier.family.samples.length; i++) {
+        st.family.samples.push(earlier.family.samples[i] as MetricSample);
+        st.lines.push(earlier.lines[i] as number);
+      }
+      if (st.firstSampleLine === undefined || (earlier.firstSampleLine ?? Infinity) < st.firstSampleLine) st.firstSampleLine = earlier.firstSampleLine;
+      this.merged.add(earlier);
+      this.byName.delete(earlier.family.name);
+      if (this.current === earlier) this.current = st;
+    }
+  }
+
   private newFamily(name: string): FamilyState {
     const st: FamilyState = {
       family: { name, type: this.om ? "unknown" : "untyped", samples: [] },
+      lines: [],
       firstLine: this.line,
     };
     this.states.push(st);
@@ -461,13 +548,13 @@ class Parser {
     const labels: Record<string, string> = {};
     // 0.0.4 allows blanks between the name and "{"; OpenMetrics does not.
     const brace = om ? p : this.skipBlanks(p);
-    if (this.cc(brace) === OPEN_BRACE) p = this.labelSet(brace, labels, `sample ${quote(name)}`);
+    if (this.cc(brace) === OPEN_BRACE) p = this.labelSet(brace, labels, name);
     else if (om && this.cc(p) === SPACE && this.cc(p + 1) === OPEN_BRACE) {
       this.failAt(p, "OpenMetrics does not allow a space between the metric name and its labels");
     }
 
     // value
-    p = this.separator(p, `the value of ${quote(name)}`);
+    p = this.separator(p, "the value of", name);
     const valueStart = p;
     while (p < e && !isBlank(text.charCodeAt(p))) p++;
     const value = this.number(text.slice(valueStart, p), valueStart, "value");
@@ -533,31 +620,33 @@ class Parser {
     if (timestamp !== undefined) sample.timestamp = timestamp;
     if (exemplar) sample.exemplar = exemplar;
     family.samples.push(sample);
+    st.lines.push(this.line);
   }
 
   /**
    * Consumes the whitespace before a token: 0.0.4 wants at least one blank or tab, OpenMetrics
    * exactly one space. Returns the token's position.
    */
-  private separator(p: number, what: string): number {
+  private separator(p: number, what: string, name?: string): number {
+    // The message is built only on failure (say(…)): this runs for every sample line.
     const e = this.lineEnd;
-    if (p >= e) this.failAt(p, `missing ${what}`);
+    if (p >= e) this.failAt(p, `missing ${say(what, name)}`);
     if (this.om) {
       const c = this.text.charCodeAt(p);
       if (c !== SPACE) {
         if (c === TAB) this.failAt(p, "tabs are not allowed in OpenMetrics; tokens are separated by one space");
-        this.failAt(p, `expected a space before ${what}, found ${quote(this.word(p))}`);
+        this.failAt(p, `expected a space before ${say(what, name)}, found ${quote(this.word(p))}`);
       }
       p++;
-      if (p >= e) this.failAt(p, `missing ${what} (trailing whitespace is not allowed in OpenMetrics)`);
+      if (p >= e) this.failAt(p, `missing ${say(what, name)} (trailing whitespace is not allowed in OpenMetrics)`);
       if (isBlank(this.text.charCodeAt(p))) {
         this.failAt(p, "OpenMetrics separates tokens with exactly one space");
       }
       return p;
     }
     const q = this.skipBlanks(p);
-    if (q === p) this.failAt(p, `expected whitespace before ${what}, found ${quote(this.word(p))}`);
-    if (q >= e) this.failAt(q, `missing ${what}`);
+    if (q === p) this.failAt(p, `expected whitespace before ${say(what, name)}, found ${quote(this.word(p))}`);
+    if (q >= e) this.failAt(q, `missing ${say(what, name)}`);
     return q;
   }
 
@@ -588,7 +677,7 @@ class Parser {
     }
     p++;
     const labels: Record<string, string> = {};
-    p = this.labelSet(p, labels, "exemplar");
+    p = this.labelSet(p, labels, undefined);
     let size = 0;
     for (const key in labels) {
       for (const _ of key) size++;
@@ -612,21 +701,21 @@ class Parser {
   }
 
   /** Parses `{name="value",…}` at p (which is "{"); returns the position after "}". */
-  private labelSet(p: number, labels: Record<string, string>, owner: string): number {
+  /** `sampleName` names the owner in messages; undefined for an exemplar's labels. */
+  private labelSet(p: number, labels: Record<string, string>, sampleName: string | undefined): number {
     const text = this.text;
     const e = this.lineEnd;
     const om = this.om;
-    const unclosed = `label set of ${owner} is not closed with "}"`;
     p++;
     if (!om) p = this.skipBlanks(p);
     if (this.cc(p) === CLOSE_BRACE) return p + 1;
     for (;;) {
-      if (p >= e) this.failAt(p, unclosed);
+      if (p >= e) this.failAt(p, `label set of ${ownerOf(sampleName)} is not closed with "}"`);
       const nameStart = p;
       const c = text.charCodeAt(p);
       if (om && isBlank(c)) this.failAt(p, "whitespace is not allowed inside label sets in OpenMetrics");
       if (!isLetterOrUnderscore(c)) {
-        if (c === CLOSE_BRACE) this.failAt(p, `unexpected "}" after "," in label set of ${owner}`);
+        if (c === CLOSE_BRACE) this.failAt(p, `unexpected "}" after "," in label set of ${ownerOf(sampleName)}`);
         const bad = this.word(p, '=,}"');
         if (bad === "") this.failAt(p, `expected a label name, found ${quote(text[p] as string)}`);
         this.failAt(p, `invalid label name ${quote(bad)}`);
@@ -637,11 +726,11 @@ class Parser {
         this.failAt(nameStart, `invalid label name ${quote(this.word(nameStart, '=,}"'))}`);
       }
       const name = text.slice(nameStart, p);
-      if (name.startsWith("__")) {
+      if (om && name.startsWith("__")) {
         this.failAt(nameStart, `label name ${quote(name)} is reserved (names starting with "__" are for internal use)`);
       }
       if (Object.hasOwn(labels, name)) {
-        this.failAt(nameStart, `duplicate label name ${quote(name)} in label set of ${owner}`);
+        this.failAt(nameStart, `duplicate label name ${quote(name)} in label set of ${ownerOf(sampleName)}`);
       }
       if (!om) p = this.skipBlanks(p);
       if (this.cc(p) !== EQUALS) {
@@ -659,14 +748,14 @@ class Parser {
       const d = this.cc(p);
       if (d === CLOSE_BRACE) return p + 1;
       if (d !== COMMA) {
-        if (p >= e) this.failAt(p, unclosed);
+        if (p >= e) this.failAt(p, `label set of ${ownerOf(sampleName)} is not closed with "}"`);
         if (om && isBlank(d)) this.failAt(p, "whitespace is not allowed inside label sets in OpenMetrics");
         this.failAt(p, `expected "," or "}" after the value of label ${quote(name)}`);
       }
       p++;
       if (!om) p = this.skipBlanks(p);
       if (this.cc(p) === CLOSE_BRACE) {
-        if (om) this.failAt(p - 1, `trailing comma in label set of ${owner} is not allowed in OpenMetrics`);
+        if (om) this.failAt(p - 1, `trailing comma in label set of ${ownerOf(sampleName)} is not allowed in OpenMetrics`);
         return p + 1;
       }
     }
@@ -692,13 +781,7 @@ class Parser {
         if (d === BACKSLASH) out += "\\";
         else if (d === QUOTE) out += '"';
         else if (d === 110) out += "\n";
-        else if (this.om) out += text.slice(p, p + 2); // OpenMetrics keeps unknown escapes as written
-        else {
-          this.failAt(
-            p,
-            `invalid escape sequence ${quote(text.slice(p, p + 2))} in the value of label ${quote(name)} (only \\\\, \\" and \\n are allowed)`,
-          );
-        }
+        else out += text.slice(p, p + 2); // unknown escapes are kept as written (both formats)
         p += 2;
         chunk = p;
         continue;
@@ -722,6 +805,16 @@ class Parser {
       if (name.length <= suffix.length || !name.endsWith(suffix)) continue;
       const st = this.byName.get(name.slice(0, -suffix.length));
       if (st && this.suffixes[st.family.type].includes(suffix)) return this.contiguous(st, start);
+    }
+    if (exact && !this.om) {
+      // Prometheus stores such a sample as its own series; keep it, outside the typed family.
+      let stray = this.strays.get(name);
+      if (!stray) {
+        stray = { family: { name, type: "untyped", samples: [] }, lines: [], firstLine: this.line };
+        this.states.push(stray);
+        this.strays.set(name, stray);
+      }
+      return stray;
     }
     if (exact) {
       const expected = this.suffixes[exact.family.type].map((s) => name + s).join(", ");
@@ -750,6 +843,19 @@ class Parser {
   }
 
   /**
+   * OpenMetrics semantic rules over the families read (the grammar alone lets these through).
+   * Reports the violation on the earliest line, naming the rule.
+   */
+  private checkSemantics(): void {
+    let worst: LineError | undefined;
+    const report = (line: number, rule: SemanticRule, what: string) => {
+      if (!worst || line < worst.line) worst = new LineError(line, undefined, `${what} (rule ${rule}: ${RULES[rule]})`, rule);
+    };
+    for (const st of this.states) checkFamily(st.family, st.lines, report);
+    if (worst) throw worst;
+  }
+
+  /**
    * OpenMetrics: two families must not be able to produce the same sample name (a gauge
    * `foo_created` next to a counter `foo`, an unknown `foo_total` next to a counter `foo`).
    */
@@ -768,6 +874,181 @@ class Parser {
         }
         owner.set(sampleName, st);
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- OpenMetrics semantic rules
+
+/** The OpenMetrics 1.0 semantic rules this parser enforces, in the spec's words (shortened). */
+export const RULES = {
+  "counter-total": "a counter's _total must not be NaN or negative",
+  "histogram-value": "histogram bucket, _count and _sum values must not be NaN or negative",
+  "histogram-integer": "histogram bucket and _count values must be integers",
+  "gaugehistogram-gsum": "a gauge histogram's _gsum must not be NaN, and may be negative only with negative buckets",
+  "histogram-le-missing": "every histogram bucket must have an le label",
+  "histogram-le-number": "le must be a number other than NaN, with positive infinity written +Inf",
+  "histogram-le-order": "buckets must be sorted in increasing order of le, each le once",
+  "histogram-cumulative": "bucket values must be cumulative (never smaller than a lower bucket)",
+  "histogram-inf-bucket": 'a histogram needs a bucket with le="+Inf"',
+  "histogram-count": "_count must equal the +Inf bucket",
+  "histogram-le-label": "only _bucket samples may carry an le label",
+  "summary-quantile-missing": "a summary's quantile samples need a quantile label",
+  "summary-quantile-range": "quantile labels must be numbers between 0 and 1 inclusive",
+  "summary-value": "quantile values, _count and _sum must not be negative; _count and _sum not NaN",
+  "stateset-value": "a stateset sample's value must be 0 or 1",
+  "stateset-label": "each stateset sample needs a label named after its family",
+  "info-value": "an info sample's value must be 1",
+  "metric-together": "the samples of one label set must be kept together (metrics must not be interleaved)",
+  "timestamp-order": "the timestamps of one series must not go backwards",
+  "timestamp-mixed": "a series must not mix samples with and without timestamps",
+} as const;
+export type SemanticRule = keyof typeof RULES;
+
+type Report = (line: number, rule: SemanticRule, what: string) => void;
+
+function describe(labels: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const k in labels) parts.push(`${k}=${JSON.stringify(labels[k])}`);
+  return parts.length ? `{${parts.join(",")}}` : "{}";
+}
+
+/** Labels that identify the Metric a sample belongs to (the MetricPoint's own labels removed). */
+function metricKey(labels: Record<string, string>, drop: string | undefined): string {
+  let key = "";
+  for (const k of Object.keys(labels).sort()) if (k !== drop) key += `${k}\u0000${labels[k]}\u0001`;
+  return key;
+}
+
+function leText(value: number): string {
+  return value === Infinity ? "+Inf" : String(value);
+}
+
+function checkFamily(family: MetricFamily, lines: readonly number[], report: Report): void {
+  const { type, name } = family;
+  const hist = type === "histogram" || type === "gaugehistogram";
+  const drop = hist ? "le" : type === "summary" ? "quantile" : type === "stateset" ? name : undefined;
+  // Metrics kept together; per series timestamps.
+  const seenMetrics = new Set<string>();
+  let currentMetric: string | undefined;
+  const seriesTs = new Map<string, { ts: number | undefined; line: number }>();
+  // Histogram MetricPoints: metric key + timestamp → buckets in written order, count.
+  interface Point {
+    buckets: Array<{ le: number; count: number; line: number }>;
+    count?: { value: number; line: number };
+    sum?: { value: number; line: number };
+    firstLine: number;
+  }
+  const points = new Map<string, Point>();
+  let negativeBucket = false;
+
+  for (let i = 0; i < family.samples.length; i++) {
+    const s = family.samples[i] as MetricSample;
+    const line = lines[i] as number;
+    const suffix = s.name.slice(name.length);
+    const key = metricKey(s.labels, drop);
+    if (key !== currentMetric) {
+      if (seenMetrics.has(key)) {
+        report(line, "metric-together", `${s.name}${describe(s.labels)} comes back after other label sets of ${quote(name)}`);
+      }
+      if (currentMetric !== undefined) seenMetrics.add(currentMetric);
+      currentMetric = key;
+    }
+    const seriesId = `${s.name}\u0002${metricKey(s.labels, undefined)}`;
+    const prev = seriesTs.get(seriesId);
+    if (prev) {
+      if ((prev.ts === undefined) !== (s.timestamp === undefined)) {
+        report(line, "timestamp-mixed", `${s.name}${describe(s.labels)} has ${s.timestamp === undefined ? "no timestamp" : "a timestamp"} while line ${prev.line} ${prev.ts === undefined ? "has none" : "has one"}`);
+      } else if (prev.ts !== undefined && s.timestamp !== undefined && s.timestamp < prev.ts) {
+        report(line, "timestamp-order", `${s.name}${describe(s.labels)} has a timestamp before the one on line ${prev.line}`);
+      }
+    }
+    seriesTs.set(seriesId, { ts: s.timestamp, line });
+
+    const v = s.value;
+    const bad = Number.isNaN(v) || v < 0;
+    switch (type) {
+      case "counter":
+        if (suffix === "_total" && bad) report(line, "counter-total", `counter ${s.name} is ${v}`);
+        break;
+      case "histogram":
+      case "gaugehistogram": {
+        if (suffix !== "_bucket" && Object.hasOwn(s.labels, "le")) {
+          report(line, "histogram-le-label", `${s.name} has an le label`);
+        }
+        const pointKey = `${key}\u0003${s.timestamp ?? ""}`;
+        let point = points.get(pointKey);
+        if (!point) points.set(pointKey, (point = { buckets: [], firstLine: line }));
+        if (suffix === "_bucket") {
+          if (bad) report(line, "histogram-value", `bucket ${s.name}${describe(s.labels)} is ${v}`);
+          else if (!Number.isInteger(v) && Number.isFinite(v)) report(line, "histogram-integer", `bucket ${s.name}${describe(s.labels)} is ${v}`);
+          const le = Object.hasOwn(s.labels, "le") ? (s.labels.le as string) : undefined;
+          if (le === undefined) {
+            report(line, "histogram-le-missing", `bucket ${s.name}${describe(s.labels)} has no le label`);
+            break;
+          }
+          const bound = parseSampleValue(le);
+          const spelledInf = bound === Infinity && le !== "+Inf";
+          if (bound === undefined || Number.isNaN(bound) || bound === -Infinity || spelledInf) {
+            report(line, "histogram-le-number", `bucket ${s.name} has le=${JSON.stringify(le)}`);
+            break;
+          }
+          if (bound < 0) negativeBucket = true;
+          const last = point.buckets[point.buckets.length - 1];
+          if (last && bound <= last.le) {
+            report(line, "histogram-le-order", `bucket le=${JSON.stringify(le)} comes after le="${leText(last.le)}" (line ${last.line})`);
+          } else if (last && v < last.count) {
+            report(line, "histogram-cumulative", `bucket le=${JSON.stringify(le)} is ${v}, less than ${last.count} in le="${leText(last.le)}" (line ${last.line})`);
+          }
+          point.buckets.push({ le: bound, count: v, line });
+        } else if (suffix === "_count" || suffix === "_gcount") {
+          if (bad) report(line, "histogram-value", `${s.name}${describe(s.labels)} is ${v}`);
+          else if (!Number.isInteger(v) && Number.isFinite(v)) report(line, "histogram-integer", `${s.name}${describe(s.labels)} is ${v}`);
+          point.count = { value: v, line };
+        } else if (suffix === "_sum") {
+          if (bad) report(line, "histogram-value", `${s.name}${describe(s.labels)} is ${v}`);
+          point.sum = { value: v, line };
+        } else if (suffix === "_gsum") {
+          if (Number.isNaN(v)) report(line, "gaugehistogram-gsum", `${s.name}${describe(s.labels)} is NaN`);
+          point.sum = { value: v, line };
+        }
+        break;
+      }
+      case "summary":
+        if (suffix === "") {
+          const q = Object.hasOwn(s.labels, "quantile") ? (s.labels.quantile as string) : undefined;
+          if (q === undefined) report(line, "summary-quantile-missing", `${s.name}${describe(s.labels)} has no quantile label`);
+          else {
+            const qv = parseSampleValue(q);
+            if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) report(line, "summary-quantile-range", `${s.name} has quantile=${JSON.stringify(q)}`);
+          }
+          if (v < 0) report(line, "summary-value", `quantile value ${s.name}${describe(s.labels)} is ${v}`);
+        } else if ((suffix === "_count" || suffix === "_sum") && bad) {
+          report(line, "summary-value", `${s.name}${describe(s.labels)} is ${v}`);
+        }
+        break;
+      case "stateset":
+        if (v !== 0 && v !== 1) report(line, "stateset-value", `${s.name}${describe(s.labels)} is ${v}`);
+        if (!Object.hasOwn(s.labels, name)) report(line, "stateset-label", `${s.name}${describe(s.labels)} has no label ${quote(name)}`);
+        break;
+      case "info":
+        if (v !== 1) report(line, "info-value", `${s.name}${describe(s.labels)} is ${v}`);
+        break;
+      default:
+        break;
+    }
+  }
+  if (!hist) return;
+  for (const point of points.values()) {
+    if (point.sum && type === "gaugehistogram" && point.sum.value < 0 && !negativeBucket) {
+      report(point.sum.line, "gaugehistogram-gsum", `_gsum is ${point.sum.value} with no negative bucket`);
+    }
+    if (point.buckets.length === 0) continue; // a lone _sum/_count with no buckets: reported nowhere else
+    const top = point.buckets[point.buckets.length - 1] as { le: number; count: number; line: number };
+    const inf = point.buckets.find((b) => b.le === Infinity);
+    if (!inf) report(top.line, "histogram-inf-bucket", `histogram ${quote(name)} ends at le="${leText(top.le)}" with no +Inf bucket`);
+    else if (point.count && !Object.is(point.count.value, inf.count)) {
+      report(point.count.line, "histogram-count", `${name}${type === "gaugehistogram" ? "_gcount" : "_count"} is ${point.count.value} but the +Inf bucket (line ${inf.line}) is ${inf.count}`);
     }
   }
 }
@@ -796,10 +1077,29 @@ function limit(value: number | undefined, fallback: number): number {
   return typeof value === "number" && value >= 0 ? Math.floor(value) : fallback;
 }
 
-function failure(line: number, column: number | undefined, what: string): { ok: false; error: PromParseError } {
-  const error: PromParseError = { kind: "parse", line, message: `line ${line}: ${what}` };
-  if (column !== undefined) error.column = column;
-  return { ok: false, error };
+function toError(err: LineError, text?: string): PromParseError {
+  const error: PromParseError = { kind: "parse", rule: err.rule, line: err.line, message: `line ${err.line}: ${err.what}` };
+  if (err.column !== undefined) error.column = err.column;
+  if (text !== undefined) error.text = text;
+  return error;
+}
+
+function failure(line: number, column: number | undefined, what: string, rule = "syntax"): { ok: false; error: PromParseError } {
+  return { ok: false, error: toError(new LineError(line, column, what, rule)) };
+}
+
+/** The line `line` of text (1-based), shortened like Parser.lineText. */
+function lineOf(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = text.indexOf("\n", start);
+    if (nl === -1) return undefined;
+    start = nl + 1;
+  }
+  let end = text.indexOf("\n", start);
+  if (end === -1) end = text.length;
+  const t = text.slice(start, Math.min(end, start + 200));
+  return end - start > 200 ? `${t}...` : t;
 }
 
 /**
@@ -817,9 +1117,24 @@ export function parsePrometheusText(text: string, options?: ParseOptions): Parse
     }
     const format = detectExpositionFormat(text, opts);
     parser = new Parser(text, format === "openmetrics", limit(opts.maxLines, DEFAULT_MAX_LINES));
-    return { ok: true, families: parser.run(), format };
+    const read = parser.run();
+    if (parser.problems.length === 0) return { ok: true, families: read, format };
+    // 0.0.4 with unreadable lines: leave out every family they name; partial if anything is left.
+    const issues: PromParseIssue[] = parser.problems.map((p) => {
+      const issue: PromParseIssue = toError(p.error, p.text);
+      if (p.name !== undefined) issue.family = parser!.familyOf(p.name);
+      return issue;
+    });
+    const dropped = new Set(issues.flatMap((i) => (i.family === undefined ? [] : [i.family])));
+    const families = read.filter((f) => !dropped.has(f.name));
+    if (families.length === 0) {
+      const first = issues[0] as PromParseIssue;
+      const more = issues.length > 1 ? ` (and ${issues.length - 1} more unreadable lines; nothing could be read)` : "";
+      return { ok: false, error: { ...first, message: first.message + more } };
+    }
+    return { ok: true, families, format, issues, droppedFamilies: [...dropped] };
   } catch (err) {
-    if (err instanceof LineError) return failure(err.line, err.column, err.what);
+    if (err instanceof LineError) return { ok: false, error: toError(err, lineOf(text, err.line)) };
     // Not expected: the parser reports problems through LineError only. Kept so a bug here
     // greys one source instead of crashing the collector.
     const detail = err instanceof Error ? err.message : String(err);

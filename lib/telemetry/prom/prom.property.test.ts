@@ -27,14 +27,23 @@ function checkInvariants(text: string, result: ParseResult): void {
         // A sample is only ever filed under a family whose name it extends.
         check(sample.name.startsWith(family.name), `${sample.name} filed under ${family.name}`, text);
         for (const name of Object.keys(sample.labels)) {
-          check(LABEL_NAME.test(name) && !name.startsWith("__"), `label name ${JSON.stringify(name)} accepted`, text);
+          // "__" names are reserved in OpenMetrics only; Prometheus 0.0.4 scrapes them.
+          const reserved = result.format === "openmetrics" && name.startsWith("__");
+          check(LABEL_NAME.test(name) && !reserved, `label name ${JSON.stringify(name)} accepted`, text);
         }
       }
+    }
+    // A partial read names every unreadable line, within the input, with its rule.
+    const lines = text.split("\n").length;
+    for (const issue of result.issues ?? []) {
+      check(issue.line >= 1 && issue.line <= lines && issue.message.startsWith(`line ${issue.line}: `) && issue.rule !== "", `bad issue ${JSON.stringify(issue)}`, text);
+      check(!result.families.some((f) => f.name === issue.family), `family ${issue.family} kept despite its issue`, text);
     }
     return;
   }
   const { error } = result;
   const lineCount = text.split("\n").length;
+  check(typeof error.rule === "string" && error.rule !== "", `no rule named: ${JSON.stringify(error)}`, text);
   const where = JSON.stringify(error);
   check(error.kind === "parse", `kind ${where}`, text);
   check(Number.isInteger(error.line) && error.line >= 1 && error.line <= lineCount, `line out of 1..${lineCount}: ${where}`, text);
@@ -140,10 +149,108 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
     });
 }
 
+// OpenMetrics families that also keep the spec's semantic rules: one point per label set, values
+// in range for their type, histogram buckets sorted, cumulative and ending at +Inf.
+const omLabels = (reserved: string) =>
+  fc
+    .uniqueArray(labelSet.filter((l) => !("le" in l) && !("quantile" in l) && !(reserved in l)), {
+      selector: (l) => JSON.stringify(Object.entries(l).sort()),
+      minLength: 1,
+      maxLength: 3,
+    });
+const counterValue = fc.double({ min: 0, noNaN: true });
+const countValue = fc.nat({ max: 1_000_000 });
+
+function omPoints(name: string, type: MetricType, labels: Record<string, string>): fc.Arbitrary<MetricSample[]> {
+  const at = (n: string, v: number, extra: Record<string, string> = {}): MetricSample => ({ name: n, labels: { ...labels, ...extra }, value: v });
+  switch (type) {
+    case "counter":
+      return fc
+        .tuple(counterValue, fc.option(fc.double({ noNaN: true }), { nil: undefined }), fc.option(exemplarArb, { nil: undefined }))
+        .map(([total, created, exemplar]) => {
+          const t = at(`${name}_total`, total);
+          if (exemplar) t.exemplar = exemplar;
+          return created === undefined ? [t] : [t, at(`${name}_created`, created)];
+        });
+    case "stateset":
+      return fc
+        .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,4}$/), fc.constantFrom(0, 1)), { selector: ([st]) => st, minLength: 1, maxLength: 3 })
+        .map((states) => states.map(([st, v]) => at(name, v, { [name]: st })));
+    case "info":
+      return fc.constant([at(`${name}_info`, 1)]);
+    case "summary":
+      return fc
+        .tuple(
+          fc.uniqueArray(fc.tuple(fc.constantFrom("0", "0.25", "0.5", "0.9", "0.99", "1"), fc.oneof(fc.double({ min: 0, noNaN: true }), fc.constant(NaN))), { selector: ([q]) => q, maxLength: 3 }),
+          fc.option(counterValue, { nil: undefined }),
+          fc.option(countValue, { nil: undefined }),
+        )
+        .map(([qs, sum, count]) => [
+          ...qs.map(([q, v]) => at(name, v, { quantile: q })),
+          ...(sum === undefined ? [] : [at(`${name}_sum`, sum)]),
+          ...(count === undefined ? [] : [at(`${name}_count`, count)]),
+        ]);
+    case "histogram":
+    case "gaugehistogram":
+      return fc
+        .tuple(
+          fc.uniqueArray(fc.double({ min: 0, max: 1e6, noNaN: true }).filter((x) => !Object.is(x, -0)), { maxLength: 4 }),
+          fc.array(fc.nat({ max: 1000 }), { minLength: 5, maxLength: 5 }),
+          fc.boolean(),
+          fc.option(counterValue, { nil: undefined }),
+          fc.option(exemplarArb, { nil: undefined }),
+        )
+        .map(([bounds, increments, withCount, sum, exemplar]) => {
+          const les = [...bounds].sort((x, y) => x - y);
+          let running = 0;
+          const buckets = [...les, Infinity].map((le, i) => {
+            running += increments[i] ?? 0;
+            return at(`${name}_bucket`, running, { le: le === Infinity ? "+Inf" : String(le) });
+          });
+          if (exemplar && buckets[0]) buckets[0].exemplar = exemplar;
+          const g = type === "gaugehistogram";
+          return [
+            ...buckets,
+            ...(withCount ? [at(`${name}${g ? "_gcount" : "_count"}`, running)] : []),
+            ...(sum === undefined ? [] : [at(`${name}${g ? "_gsum" : "_sum"}`, sum)]),
+          ];
+        });
+    default:
+      return fc.double().map((v) => [at(name, v)]);
+  }
+}
+
+function omFamilyArb(index: number): fc.Arbitrary<MetricFamily> {
+  return fc
+    .record({
+      type: fc.constantFrom(...(Object.keys(OM_SUFFIXES) as MetricType[]).filter((t) => t !== "untyped")),
+      stem: fc.stringMatching(/^[a-zA-Z0-9_]{0,6}$/),
+      unit: fc.option(fc.stringMatching(/^[a-zA-Z0-9_:]{1,6}$/), { nil: undefined }),
+      help: fc.option(helpText.filter((h) => h !== ""), { nil: undefined }),
+      timestamp: omTimestamp,
+    })
+    .chain(({ type, stem, unit, help, timestamp }) => {
+      const withUnit = unit !== undefined && type !== "info" && type !== "stateset";
+      const name = `f${index}_${stem}${withUnit ? `_${unit}` : ""}`;
+      return omLabels(name)
+        .chain((sets) => fc.tuple(...sets.map((l) => omPoints(name, type, l))))
+        .map((points) => {
+          const samples = points.flat();
+          // One timestamp for the whole family keeps every series' timestamps in order.
+          if (timestamp !== undefined) for (const smp of samples) smp.timestamp = timestamp;
+          const family: MetricFamily = { name, type, samples };
+          if (help !== undefined) family.help = help;
+          if (withUnit) family.unit = unit;
+          return family;
+        });
+    });
+}
+
 function familiesArb(format: ExpositionFormat): fc.Arbitrary<MetricFamily[]> {
+  const one = format === "openmetrics" ? omFamilyArb : (i: number) => familyArb(format, i);
   return fc
     .integer({ min: 0, max: 5 })
-    .chain((count) => (count === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: count }, (_, i) => familyArb(format, i)))));
+    .chain((count) => (count === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: count }, (_, i) => one(i)))));
 }
 
 /** Numbers as text so NaN equals NaN and -0 differs from 0 no matter how the matcher compares. */

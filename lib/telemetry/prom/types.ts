@@ -45,8 +45,18 @@ export interface MetricFamily {
   samples: MetricSample[];
 }
 
+/**
+ * Which rule a problem broke: "syntax" for the grammar, otherwise one of the OpenMetrics semantic
+ * rules (see RULES in parse.ts), e.g. "histogram-inf-bucket".
+ */
+export type PromRule = string;
+
 export interface PromParseError {
   kind: "parse";
+  /** The rule the line broke ("syntax" for the grammar, else a semantic rule id). */
+  rule: PromRule;
+  /** The offending line as written (shortened to 200 characters). */
+  text?: string;
   /** 1-based line number, always within the input's lines. */
   line: number;
   /** 1-based column (UTF-16 code units) where the problem starts, when known. */
@@ -55,8 +65,28 @@ export interface PromParseError {
   message: string;
 }
 
+/**
+ * A line the lenient 0.0.4 mode could not read. The family it belongs to (when the line names
+ * one) is left out of the result whole, so a half-read family never looks complete.
+ */
+export interface PromParseIssue extends PromParseError {
+  /** The family left out because of this line, when the line names one. */
+  family?: string;
+}
+
 export type ParseResult =
-  | { ok: true; families: MetricFamily[]; format: ExpositionFormat }
+  | {
+      ok: true;
+      families: MetricFamily[];
+      format: ExpositionFormat;
+      /**
+       * 0.0.4 only, present when some lines could not be read: the exposition is *partial*.
+       * Every family named in an issue is missing from `families`.
+       */
+      issues?: PromParseIssue[];
+      /** Families left out because of the issues (0.0.4 only). */
+      droppedFamilies?: string[];
+    }
   | { ok: false; error: PromParseError };
 
 export interface ParseOptions {

@@ -5,7 +5,7 @@ import { FuturesPositions, FuturesStatus } from "./schemas/futures-bot";
 import { LiveBody, ReadyBody } from "./schemas/probes";
 import { SETTLEMENT_POLICIES, SYMBOL_MODES, SpotAdminState } from "./schemas/spot-exchange";
 import { TradingBotApiStatus, TradingBotHealth } from "./schemas/trading-bot";
-import type { EndpointResult, PollContext } from "./types";
+import type { EndpointResult, PartialRead, PollContext } from "./types";
 
 // Health-JSON adapters: trading-bot /internal/health and /api/status, futures-bot /status and
 // /positions, spot-exchange /admin/state, and the /health/live and /health/ready probes.
@@ -28,6 +28,8 @@ export interface EndpointPoll {
   status?: number;
   latencyMs?: number;
   error?: SourceError;
+  /** Metrics only: some families were left out. */
+  partial?: PartialRead;
   samples: Sample[];
   reports: Report[];
   /** Log pull only: the cursor to continue from. */
@@ -39,6 +41,7 @@ export function toEndpointResult(p: EndpointPoll): EndpointResult {
   if (p.latencyMs !== undefined) r.latencyMs = Math.round(p.latencyMs * 10) / 10;
   if (p.status !== undefined) r.status = p.status;
   if (p.error) r.error = p.error;
+  if (p.partial) r.partial = p.partial;
   return r;
 }
 
@@ -343,28 +346,66 @@ export function mapReadyBody(doc: ReadyBody, m: MapContext, path = "/health/read
   return s.samples;
 }
 
+/** Plain-text probe answers that health endpoints commonly document (case-insensitive). */
+const PLAIN_PROBE_BODIES = new Set(["ok", "live", "alive", "ready", "healthy", "up", "pong"]);
+
+function looksHtml(contentType: string, body: string): boolean {
+  return /\bhtml\b/i.test(contentType) || /^\s*<(?:!doctype|html|head|body|\?xml|!--)/i.test(body);
+}
+
+export type ProbeVerdict =
+  | { ok: true; shape: "json"; doc: LiveBody | ReadyBody }
+  | { ok: true; shape: "text"; documented: boolean }
+  | { ok: false; error: SourceError };
+
+/**
+ * Decides whether an answer from /health/live or /health/ready is a health answer at all, from
+ * what it says rather than its status alone: a server that answers every path with a landing
+ * page must not look healthy.
+ * - HTML (by content type or by the body's first tag) is never a health answer; on a 503 it is
+ *   most likely a proxy's error page, so it is an http error, otherwise a schema error.
+ * - JSON (by content type, or a body starting with { or [) must parse and be an object with a
+ *   string `status`, the shape the systems document.
+ * - Plain text is accepted: the documented bodies ("OK", "live", "ready", …) and, failing that,
+ *   anything that is not an HTML page; a 503 answer must be JSON (its body names what is degraded).
+ */
+export function judgeProbe(path: string, status: number, contentType: string, body: string): ProbeVerdict {
+  const where = `${contentType || "no content type"}`;
+  const snippet = body.replace(/\s+/g, " ").slice(0, 80);
+  if (looksHtml(contentType, body)) {
+    const kind = status === 503 ? "http" : "schema";
+    return { ok: false, error: { kind, detail: `HTTP ${status} with an HTML page (${where}), not a health answer: ${snippet}` } };
+  }
+  const looksJson = isJsonContentType(contentType) || /^\s*[{[]/.test(body);
+  if (!looksJson) {
+    if (status === 503) return { ok: false, error: { kind: "http", detail: `HTTP 503 with a non-JSON body (${where}): ${snippet}` } };
+    return { ok: true, shape: "text", documented: PLAIN_PROBE_BODIES.has(body.trim().toLowerCase()) };
+  }
+  const doc = path === "/health/ready" ? parseJsonDocument(body, ReadyBody) : parseJsonDocument(body, LiveBody);
+  if (!doc.ok) return doc;
+  if (typeof doc.value.status !== "string") {
+    return { ok: false, error: { kind: "schema", detail: `${path} answered JSON without a "status" string, not a health answer: ${snippet}` } };
+  }
+  return { ok: true, shape: "json", doc: doc.value };
+}
+
 /**
  * A liveness or readiness probe. The HTTP status is the answer (`http_status{path}`); 503 is an
- * answer, not an adapter error. A JSON body must parse (a cut-off body is a parse error); a 2xx
- * with a non-JSON body (plain "OK") is fine; a 503 whose body is not JSON is more likely a proxy's
- * error page than the service's answer, so it is an http error.
+ * answer, not an adapter error. What the body says decides whether it is a health answer at all
+ * (judgeProbe): an HTML page on every path is an error, never healthy.
  */
 export async function pollProbe(ctx: PollContext, path: "/health/live" | "/health/ready"): Promise<EndpointPoll> {
-  const f = await fetchEndpoint(ctx, path, { acceptStatus: [503] });
+  const f = await fetchEndpoint(ctx, path, { acceptStatus: [503], accept: "application/json, text/plain;q=0.9, */*;q=0.1" });
   if (!f.ok) return failedPoll(path, f.error, { latencyMs: f.latencyMs, status: f.status });
   const { status, body, contentType, latencyMs } = f.value;
   const base = { path, status, latencyMs, reports: [] as Report[] };
   const m = { system: ctx.target.name, observedAt: ctx.now };
-  const looksJson = isJsonContentType(contentType) || /^\s*[{[]/.test(body);
-  if (!looksJson && status === 503) {
-    return { ...base, ok: false, samples: [], error: { kind: "http", detail: `HTTP 503 with a non-JSON body (${contentType || "no content type"}): ${body.replace(/\s+/g, " ").slice(0, 80)}` } };
-  }
+  const verdict = judgeProbe(path, status, contentType, body);
+  if (!verdict.ok) return { ...base, ok: false, error: verdict.error, samples: [] };
   const s = new SampleSet(m);
   s.add("http_status", status, SYSTEM_ENTITY, { path });
-  if (!looksJson) return { ...base, ok: true, samples: s.samples };
-  const doc = path === "/health/ready" ? parseJsonDocument(body, ReadyBody) : parseJsonDocument(body, LiveBody);
-  if (!doc.ok) return { ...base, ok: false, error: doc.error, samples: [] };
-  const extra = path === "/health/ready" ? mapReadyBody(doc.value as ReadyBody, m, path) : [];
+  if (verdict.shape === "text") return { ...base, ok: true, samples: s.samples };
+  const extra = path === "/health/ready" ? mapReadyBody(verdict.doc as ReadyBody, m, path) : [];
   return { ...base, ok: true, samples: [...s.samples, ...extra] };
 }
 

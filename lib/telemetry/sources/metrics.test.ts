@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../model";
-import { readMetrics, type HistogramMemory } from "./metrics";
+import { describePartial, readMetrics, type HistogramMemory, type MetricsReading } from "./metrics";
 
 // The /metrics mapping: strict parse errors with line numbers, broken histograms dropped (never a
 // wrong p99), cumulative and windowed quantiles, counter resets reported as they are.
@@ -27,7 +27,7 @@ available_capital_gauge{profile_id="p1"} -20.5
 ${extra}`;
 }
 
-function ok(text: string, memory?: HistogramMemory): { samples: Sample[]; error?: { kind: string; detail: string } } {
+function ok(text: string, memory?: HistogramMemory): MetricsReading {
   const r = readMetrics(text, CT, { ...O, memory });
   if (!r.ok) throw new Error(`unexpected ${r.error.kind}: ${r.error.detail}`);
   return r.value;
@@ -36,8 +36,8 @@ const pick = (s: Sample[], metric: string) => s.filter((x) => x.metric === metri
 
 describe("readMetrics", () => {
   it("maps samples with profile_id / symbol as the entity", () => {
-    const { samples, error } = ok(latency([10, 90, 99, 100]));
-    expect(error).toBeUndefined();
+    const { samples, partial } = ok(latency([10, 90, 99, 100]));
+    expect(partial).toBeUndefined();
     expect(pick(samples, "engine_trades_total")[0]).toMatchObject({ system: "spot", entity: "BTC-USD", value: 1500, observedAt: O.observedAt });
     expect(pick(samples, "available_capital_gauge")[0]).toMatchObject({ entity: "p1", value: -20.5 });
     expect(pick(samples, "trading_api_request_duration_seconds_bucket")).toHaveLength(4);
@@ -77,13 +77,28 @@ describe("readMetrics", () => {
     expect(pick(after, "trading_api_request_duration_seconds:p99")).toHaveLength(1);
   });
 
-  it("fails with a parse error naming the line", () => {
+  it("keeps the families that parse and names the odd line, its rule and family (0.0.4)", () => {
     const text = `# TYPE a gauge\na 1\nb{x="1} 2\n`;
     const r = readMetrics(text, CT, O);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(pick(r.value.samples, "a").map((x) => x.value)).toEqual([1]);
+    expect(r.value.partial).toEqual({
+      issues: [{ line: 3, rule: "syntax", message: 'line 3: the value of label "x" is missing its closing double quote', text: 'b{x="1} 2', family: "b" }],
+      issueCount: 1,
+      droppedFamilies: ["b"],
+    });
+    expect(describePartial(r.value.partial!)).toContain("left out b, other families kept");
+  });
+
+  it("fails an OpenMetrics exposition whole, naming the line and the rule", () => {
+    const text = "# TYPE c counter\nc_total -1\n# EOF\n";
+    const r = readMetrics(text, "application/openmetrics-text; version=1.0.0", O);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.kind).toBe("parse");
-    expect(r.error.detail).toMatch(/^line 3: /);
+    expect(r.error.detail).toMatch(/^line 2: .*rule counter-total/);
+    expect(r.error.detail).toContain('"c_total -1"');
   });
 
   it("drops a broken histogram whole and says so, keeping the other families", () => {
@@ -95,10 +110,10 @@ settle_seconds_bucket{le="+Inf"} 60
 settle_seconds_sum 80
 settle_seconds_count 60
 `;
-    const { samples, error } = ok(latency([10, 90, 99, 100], broken));
-    expect(error?.kind).toBe("parse");
-    expect(error?.detail).toContain("histogram settle_seconds");
-    expect(error?.detail).toContain("cumulative");
+    const { samples, partial } = ok(latency([10, 90, 99, 100], broken));
+    expect(partial?.droppedFamilies).toEqual(["settle_seconds"]);
+    expect(partial?.issues[0]?.message).toContain("histogram settle_seconds");
+    expect(partial?.issues[0]?.message).toContain("cumulative");
     expect(samples.some((s) => s.metric.startsWith("settle_seconds"))).toBe(false);
     expect(pick(samples, "engine_trades_total")).toHaveLength(1);
     expect(pick(samples, "trading_api_request_duration_seconds:p99")).toHaveLength(1);
@@ -106,8 +121,8 @@ settle_seconds_count 60
 
   it("flags a +Inf bucket that disagrees with _count", () => {
     const text = latency([10, 90, 99, 100]).replace("trading_api_request_duration_seconds_count 100", "trading_api_request_duration_seconds_count 140");
-    const { samples, error } = ok(text);
-    expect(error?.detail).toContain("+Inf");
+    const { samples, partial } = ok(text);
+    expect(partial?.issues[0]?.message).toContain("+Inf");
     expect(pick(samples, "trading_api_request_duration_seconds:p99")).toEqual([]);
   });
 });

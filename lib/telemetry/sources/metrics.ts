@@ -1,17 +1,19 @@
-import { SYSTEM_ENTITY, type Sample, type SourceError, type SourceResult } from "../model";
+import { SYSTEM_ENTITY, type Sample, type SourceResult } from "../model";
 import { histogramQuantile, histogramSeries, parsePrometheusText, toSamples, validateHistograms, type Bucket, type MetricFamily } from "../prom";
 import { failedPoll, fetchEndpoint, type EndpointPoll } from "./health";
-import type { PollContext } from "./types";
+import type { PartialIssue, PartialRead, PollContext } from "./types";
 
 // GET /metrics (trading-bot, spot-exchange): Prometheus text → Samples, plus p50/p99 estimates
 // from every histogram.
 //
 // Decisions:
-// - A parse error anywhere fails the endpoint (`parse`, "line N: …"): the parser is strict and a
-//   half-read exposition could look like a healthy one with families missing.
+// - OpenMetrics is strict: any violation fails the endpoint (`parse`, "line N: … (rule …)").
+// - Prometheus 0.0.4 is read the way Prometheus reads it; a line it cannot read leaves out the
+//   family it belongs to, every other family is delivered, and the endpoint is *partial*: it
+//   answered, but the listed families are missing (the sources screen shows the line and rule,
+//   and findings that read those families turn Unknown). Nothing readable at all is a failure.
 // - A histogram that fails validateHistograms (non-cumulative buckets, no +Inf, +Inf ≠ _count) is
-//   dropped whole — its raw series and its quantiles — and the endpoint is reported failed with a
-//   `parse` error naming the family, while every other family's samples are still delivered.
+//   dropped whole — its raw series and its quantiles — and counts as a partial read too.
 //   A broken histogram must never turn into a plausible but wrong p99.
 // - Counter resets (process restart) are reported as they are: the values simply drop. Rate and
 //   increase logic downstream has to treat a decrease as a reset, as Prometheus does.
@@ -40,8 +42,8 @@ export interface MetricsMapOptions {
 
 export interface MetricsReading {
   samples: Sample[];
-  /** Set when a histogram was dropped: the samples are still good, the endpoint is not. */
-  error?: SourceError;
+  /** Set when families were left out: the samples delivered are good, the read is partial. */
+  partial?: PartialRead;
 }
 
 function entityOf(labels: Record<string, string>): string {
@@ -97,19 +99,42 @@ function describeLabels(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
+/** At most this many issues are kept per read (the first ones; the count says how many). */
+const MAX_ISSUES = 20;
+
 /** Prometheus/OpenMetrics text → samples; pure, never throws. */
 export function readMetrics(text: string, contentType: string, o: MetricsMapOptions): SourceResult<MetricsReading> {
   const parsed = parsePrometheusText(text, { contentType });
-  if (!parsed.ok) return { ok: false, error: { kind: "parse", detail: parsed.error.message } };
-  const issues = validateHistograms(parsed.families);
-  const broken = new Set(issues.map((i) => i.family));
+  if (!parsed.ok) {
+    const e = parsed.error;
+    return { ok: false, error: { kind: "parse", detail: `${e.message}${e.text !== undefined ? ` — ${JSON.stringify(e.text)}` : ""}` } };
+  }
+  const lineIssues: PartialIssue[] = (parsed.issues ?? []).map((i) => ({
+    line: i.line,
+    rule: i.rule,
+    message: i.message,
+    ...(i.text !== undefined ? { text: i.text } : {}),
+    ...(i.family !== undefined ? { family: i.family } : {}),
+  }));
+  const histIssues = validateHistograms(parsed.families);
+  const broken = new Set(histIssues.map((i) => i.family));
   const good = parsed.families.filter((f) => !broken.has(f.name));
   const samples = [...toSamples(good, { system: o.system, entityLabel: ENTITY_LABELS, observedAt: o.observedAt }), ...quantileSamples(good, o)];
+  const issues = [
+    ...lineIssues,
+    ...histIssues.map((i): PartialIssue => ({ rule: "histogram", message: `histogram ${i.family}${describeLabels(i.labels)}: ${i.message}`, family: i.family })),
+  ];
   if (!issues.length) return { ok: true, value: { samples } };
-  const named = issues.slice(0, 3).map((i) => `histogram ${i.family}${describeLabels(i.labels)}: ${i.message}`);
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
-  const detail = `${named.join("; ")}${more}; dropped ${[...broken].join(", ")}, other families kept`;
-  return { ok: true, value: { samples, error: { kind: "parse", detail } } };
+  const dropped = [...new Set([...(parsed.droppedFamilies ?? []), ...broken])];
+  return { ok: true, value: { samples, partial: { issues: issues.slice(0, MAX_ISSUES), issueCount: issues.length, droppedFamilies: dropped } } };
+}
+
+/** One line for logs and the endpoint list: what was left out and why. */
+export function describePartial(p: PartialRead): string {
+  const first = p.issues[0];
+  const more = p.issueCount > 1 ? ` (and ${p.issueCount - 1} more)` : "";
+  const families = p.droppedFamilies.length ? `; left out ${p.droppedFamilies.join(", ")}, other families kept` : "";
+  return `${first ? first.message : "partial read"}${more}${families}`;
 }
 
 export async function pollMetrics(ctx: PollContext, memory?: HistogramMemory): Promise<EndpointPoll> {
@@ -119,6 +144,6 @@ export async function pollMetrics(ctx: PollContext, memory?: HistogramMemory): P
   const base = { path, status: f.value.status, latencyMs: f.value.latencyMs, reports: [] };
   const r = readMetrics(f.value.body, f.value.contentType, { system: ctx.target.name, observedAt: ctx.now, memory });
   if (!r.ok) return { ...base, ok: false, error: r.error, samples: [] };
-  if (r.value.error) return { ...base, ok: false, error: r.value.error, samples: r.value.samples };
+  if (r.value.partial) return { ...base, ok: true, partial: r.value.partial, samples: r.value.samples };
   return { ...base, ok: true, samples: r.value.samples };
 }

@@ -18,6 +18,30 @@ export interface PollContext {
   cursor?: string;
 }
 
+/** One line (or histogram) a partial read could not use. */
+export interface PartialIssue {
+  /** 1-based line in the response, when the problem is on one line. */
+  line?: number;
+  /** The rule broken: "syntax", an OpenMetrics rule id, or "histogram". */
+  rule: string;
+  message: string;
+  /** The offending line as written (shortened). */
+  text?: string;
+  /** The metric family left out because of it. */
+  family?: string;
+}
+
+/**
+ * An endpoint answered and most of it was read, but some families were left out (0.0.4 metrics
+ * with lines Prometheus's format does not allow, or broken histograms).
+ */
+export interface PartialRead {
+  /** The first issues (at most 20). */
+  issues: PartialIssue[];
+  issueCount: number;
+  droppedFamilies: string[];
+}
+
 export interface EndpointResult {
   /** e.g. "/internal/health", "/metrics". */
   path: string;
@@ -25,6 +49,8 @@ export interface EndpointResult {
   latencyMs?: number;
   status?: number;
   error?: SourceError;
+  /** Set when the endpoint answered but some of it could not be read. */
+  partial?: PartialRead;
   samples: number;
   reports: number;
 }

@@ -15,6 +15,7 @@ import { Countdown } from "@/components/charts/countdown";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
 import { Blocks, CodeBlock, InlineText } from "@/components/runbooks/markdown";
+import { StepAlternatives, StepCautions } from "@/components/runbooks/step-extras";
 import { AddResponderForm, CheckInButton, CommanderForm, CommsForm, NoteForm, SeverityForm, StatusForm, StepToggle } from "../incident-client";
 
 export const metadata: Metadata = { title: "Incident room" };
@@ -59,7 +60,9 @@ function StepRow({ s, incidentId, canTick }: { s: Step; incidentId: string; canT
         <span className="sr-only">Step {s.index}: </span>
         <span aria-hidden="true" className="mr-1 font-mono text-xs text-muted">{s.index}.</span>
         <InlineText text={s.text} />
+        <StepCautions cautions={s.cautions} />
         {s.detail.length ? <div className="text-muted"><Blocks blocks={s.detail} /></div> : null}
+        <StepAlternatives alternatives={s.alternatives} />
         {s.code.map((c, i) => <CodeBlock key={i} code={c.code} lang={c.lang} />)}
         {s.done ? (
           <p className="mt-1 text-xs text-ok" data-ticked-by={s.doneBy} data-ticked-how={s.how}>
