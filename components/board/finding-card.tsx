@@ -91,6 +91,12 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age <DataAge system={f.system} />
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
+      {/* Paging: notifications are muted; the finding itself stays on the board. */}
+      {f.silenced ? (
+        <p className="mt-1 text-xs text-muted" data-silenced>
+          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until {utc(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
+        </p>
+      ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
         {f.ack ? (
           <span className="text-xs text-ok">✓ Acknowledged by {f.ack.by} at {utc(f.ack.at).slice(11)}</span>

@@ -135,7 +135,7 @@ export class NotifyReceiver {
     if (req.method === "GET" && url.pathname === "/") return send(200, this.page(), "text/html; charset=utf-8");
     if (req.method === "GET" && url.pathname === "/api/received") return send(200, JSON.stringify({ received: this.received, pagerduty: [...this.pagerduty.values()] }), "application/json");
     const kind: ReceiverKind | null =
-      url.pathname === "/slack" ? "slack" : url.pathname === "/pagerduty/v2/enqueue" ? "pagerduty" : url.pathname === "/webhook" ? "webhook" : url.pathname === "/alertmanager" ? "alertmanager" : null;
+      url.pathname === "/slack" || url.pathname.startsWith("/slack/") ? "slack" : url.pathname === "/pagerduty/v2/enqueue" ? "pagerduty" : url.pathname === "/webhook" ? "webhook" : url.pathname === "/alertmanager" ? "alertmanager" : null;
     if (!kind || req.method !== "POST") return send(404, "no_service");
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
