@@ -251,8 +251,9 @@ export async function endSilence(d: NotifyDeps, actor: Actor | null, id: unknown
 }
 
 /** Silences and maintenance windows that have not ended (running or scheduled), soonest end first. */
-export async function listSilences(d: NotifyDeps, actor: Actor | null): Promise<SilenceRow[]> {
+export async function listSilences(d: NotifyDeps, actor: Actor | null): Promise<(SilenceRow & { scheduled: boolean })[]> {
   requireRole(actor, "viewer");
   const now = new Date((d.now ?? Date.now)());
-  return d.db.select().from(silences).where(and(isNull(silences.endedAt), gt(silences.endsAt, now))).orderBy(silences.startsAt);
+  const rows = await d.db.select().from(silences).where(and(isNull(silences.endedAt), gt(silences.endsAt, now))).orderBy(silences.startsAt);
+  return rows.map((r) => ({ ...r, scheduled: r.startsAt > now }));
 }
