@@ -44,7 +44,7 @@ export default async function SilencesPage() {
             </thead>
             <tbody>
               {rows.map((s) => (
-                <tr key={s.id} className="border-b border-line align-top last:border-0" data-silence={s.id}>
+                <tr key={s.id} className="border-b border-line align-top last:border-0" data-silence={s.id} data-ends={s.endsAt.getTime()}>
                   <td className="px-3 py-2"><Badge tone={s.scheduled ? "neutral" : "sev2"}>{s.kind === "maintenance" ? "maintenance" : "silence"}{s.scheduled ? " · scheduled" : ""}</Badge></td>
                   <td className="px-3 py-2">{describe(s.matchers as SilenceMatchers)}</td>
                   <td className="px-3 py-2 font-mono text-xs">{utc(s.startsAt)}</td>
