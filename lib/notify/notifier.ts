@@ -20,6 +20,10 @@ export interface NotifierOptions {
   sender?: Partial<Pick<SenderOptions, "baseMs" | "capMs" | "maxAttempts" | "timeoutMs" | "pollMs" | "random">>;
   /** How often silences and acknowledgements are re-read (default 5 s; an ack event re-reads at once). */
   refreshMs?: number;
+  /** Unknown this long before it notifies (default 10 s). */
+  unknownAfterMs?: number;
+  /** After taking the lead, findings missing from evaluations are resolved only after this (default 60 s). */
+  settleMs?: number;
 }
 
 export class Notifier {
@@ -35,6 +39,7 @@ export class Notifier {
   readonly sender: OutboxSender;
   private readonly now: () => number;
   private readonly channels: Map<string, ChannelConfig>;
+  private startedAt = 0;
 
   constructor(private readonly o: NotifierOptions) {
     this.now = o.now ?? Date.now;
@@ -47,6 +52,7 @@ export class Notifier {
   }
 
   start() {
+    this.startedAt = this.now();
     void failOrphans(this.o.db, [...this.channels.keys()]).catch(() => {});
     this.sender.start();
   }
@@ -101,7 +107,11 @@ export class Notifier {
       const st = this.states.get(id);
       if (st && a.onset >= st.onset) acks.set(id, a);
     }
-    const plan = planNotifications({ now, findings, previous: this.states, routes: this.o.config.routes, acks, silences: this.silences });
+    const plan = planNotifications({
+      now, findings, previous: this.states, routes: this.o.config.routes, acks, silences: this.silences,
+      unknownAfterMs: this.o.unknownAfterMs ?? 10_000,
+      resolveMissing: now - this.startedAt >= (this.o.settleMs ?? 60_000),
+    });
     const rows: OutboxInsert[] = [];
     for (const n of plan.notifications) {
       for (const name of n.channels) {

@@ -145,3 +145,28 @@ describe("planNotifications on a virtual clock", () => {
     expect(c.state.size).toBe(0);
   });
 });
+
+describe("start-up and short blips", () => {
+  it("sends 'we cannot see' only once a finding has been Unknown for the grace period", () => {
+    const c = new Clock();
+    const unknown = finding({ state: "unknown", since: T0 });
+    const step = (at: number) => planNotifications({ now: at, findings: [unknown], previous: c.state, routes: c.routes, acks: c.acks, silences: [], unknownAfterMs: 10_000 });
+    expect(step(T0 + 9_999).notifications).toEqual([]);
+    expect(step(T0 + 10_000).notifications.map((n) => n.event)).toEqual(["unknown"]);
+  });
+
+  it("does not resolve findings missing from the first evaluations after taking the lead", () => {
+    const c = new Clock();
+    c.step(T0, [finding()]);
+    const early = planNotifications({ now: T0 + 1000, findings: [], previous: c.state, routes: c.routes, acks: c.acks, silences: [], resolveMissing: false });
+    expect(early.notifications).toEqual([]);
+    expect(early.changed.size).toBe(0);
+  });
+
+  it("ignores states that do not notify (a rule's pending state) without forgetting what was told", () => {
+    const c = new Clock();
+    const pending = { ...finding(), state: "pending" } as unknown as Finding;
+    expect(c.step(T0, [pending])).toEqual([]);
+    expect(c.state.size).toBe(0);
+  });
+});

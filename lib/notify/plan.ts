@@ -64,6 +64,16 @@ export interface PlanInput {
   /** Acknowledgements of the current occurrence, by finding id. */
   acks: ReadonlyMap<string, { by: string; at: number }>;
   silences: readonly ActiveSilence[];
+  /**
+   * A finding must have been Unknown this long before "we cannot see it" is sent, so a source
+   * that misses one poll, or a console that has just started and not polled yet, pages no one.
+   */
+  unknownAfterMs?: number;
+  /**
+   * Whether findings missing from this evaluation are resolved. False just after taking the lead,
+   * while the first polls have not yet reported every entity (they would be resolved and re-fired).
+   */
+  resolveMissing?: boolean;
 }
 
 export interface PlanOutput {
@@ -104,7 +114,8 @@ export function silenceFor(silences: readonly ActiveSilence[], f: Finding, now: 
   return best;
 }
 
-const isActive = (f: Finding) => f.state !== "ok";
+/** States that notify. Others than ok (a state a rule holds before it fires) change nothing here. */
+const NOTIFYING: ReadonlySet<string> = new Set(["warning", "critical", "unknown"]);
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
 
 export function planNotifications(input: PlanInput): PlanOutput {
@@ -129,10 +140,12 @@ export function planNotifications(input: PlanInput): PlanOutput {
   for (const f of input.findings) {
     seen.add(f.id);
     const prev = previous.get(f.id);
-    if (!isActive(f)) {
+    if (f.state === "ok") {
       if (prev) resolve(prev, f);
       continue;
     }
+    if (!NOTIFYING.has(f.state)) continue;
+    if (f.state === "unknown" && now - f.since < (input.unknownAfterMs ?? 0)) continue;
     const matched = matchRoutes(routes, f);
     const channels = union([], matched.flatMap((r) => r.channels));
     const desired = f.state === "unknown" ? "unknown" : "firing";
@@ -185,7 +198,7 @@ export function planNotifications(input: PlanInput): PlanOutput {
   }
   // A finding no longer evaluated at all (its system left the config): resolve what was told.
   for (const [id, prev] of previous) {
-    if (seen.has(id)) continue;
+    if (seen.has(id) || input.resolveMissing === false) continue;
     resolve(prev, { ...prev.last, state: "ok", summary: `No longer evaluated (was: ${prev.last.summary})`, lastEvaluated: now });
   }
   return { changed, notifications };
