@@ -34,6 +34,7 @@ export class Notifier {
   private dirty = true;
   private loaded = false;
   private chain: Promise<void> = Promise.resolve();
+  private next: Finding[] | null = null;
   private refreshTimer?: NodeJS.Timeout;
   private lastRefreshBucket = new Map<string, number>();
   readonly sender: OutboxSender;
@@ -68,10 +69,21 @@ export class Notifier {
     this.dirty = true;
   }
 
-  /** Called after every board evaluation with the whole current finding set. Evaluations queue. */
+  /**
+   * Called after every board evaluation with the whole current finding set. One plan runs at a
+   * time; evaluations that arrive meanwhile collapse into the latest (each carries the whole set).
+   */
   onEvaluation(findings: Iterable<Finding>): Promise<void> {
-    const list = [...findings];
-    this.chain = this.chain.then(() => this.cycle(list)).catch((err) => console.error("[notify] planning failed:", (err as Error).message));
+    const waiting = this.next !== null;
+    this.next = [...findings];
+    if (waiting) return this.chain;
+    this.chain = this.chain
+      .then(() => {
+        const list = this.next ?? [];
+        this.next = null;
+        return this.cycle(list);
+      })
+      .catch((err) => console.error("[notify] planning failed:", (err as Error).message));
     return this.chain;
   }
 
