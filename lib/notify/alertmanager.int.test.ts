@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   h = await openDatabase({ dataDir: "memory://" });
   const config = NotifyConfig.parse({ consoleUrl: CONSOLE, channels: [{ name: "am", type: "alertmanager", url: am.url }], routes: [{ match: {}, channels: ["am"] }] });
-  notifier = new Notifier({ db: h.db, config, secret: () => undefined, instanceId: "test", sender: { baseMs: 100, capMs: 1000, pollMs: 50 }, refreshMs: 0 });
+  notifier = new Notifier({ db: h.db, config, secret: () => undefined, instanceId: "test", sender: { baseMs: 100, capMs: 1000, pollMs: 50 }, refreshMs: 0, quietAfterLeadMs: 0 });
   notifier.start();
 }, 60_000);
 

@@ -24,6 +24,11 @@ export interface NotifierOptions {
   unknownAfterMs?: number;
   /** After taking the lead, findings missing from evaluations are resolved only after this (default 60 s). */
   settleMs?: number;
+  /**
+   * Nothing is planned this long after taking the lead (default 15 s): until the first polls
+   * answer, every system looks dark, and a restart must not page for that.
+   */
+  quietAfterLeadMs?: number;
 }
 
 export class Notifier {
@@ -111,8 +116,9 @@ export class Notifier {
   }
 
   private async cycle(findings: Finding[]) {
-    await this.load();
     const now = this.now();
+    if (now - this.startedAt < (this.o.quietAfterLeadMs ?? 15_000)) return;
+    await this.load();
     // An acknowledgement counts for the occurrence it was given in (an ack of an earlier one does not).
     const acks = new Map<string, { by: string; at: number }>();
     for (const [id, a] of this.acks) {

@@ -53,7 +53,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
   function start(channels: unknown[], sender = { baseMs: 100, capMs: 2000 }) {
     const config = NotifyConfig.parse({ consoleUrl: CONSOLE, channels, routes: [{ match: {}, channels: (channels as { name: string }[]).map((c) => c.name), repeatMinutes: 0 }] });
     const secrets: Record<string, string> = { PD_KEY: ROUTING_KEY, HOOK_SECRET: WEBHOOK_SECRET, WRONG_KEY: "ffffffffffffffffffffffffffffffff" };
-    notifier = new Notifier({ db: h.db, config, secret: (n) => secrets[n], instanceId: "test-leader", sender: { ...sender, pollMs: 50, random: () => 0.5 }, refreshMs: 0 });
+    notifier = new Notifier({ db: h.db, config, secret: (n) => secrets[n], instanceId: "test-leader", sender: { ...sender, pollMs: 50, random: () => 0.5 }, refreshMs: 0, quietAfterLeadMs: 0 });
     notifier.start();
     return notifier;
   }
