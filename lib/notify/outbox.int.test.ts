@@ -50,7 +50,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
   let hook: NotifyReceiver;
   let notifier: Notifier | null = null;
 
-  function start(channels: unknown[], sender = { baseMs: 100, capMs: 2000 }) {
+  function start(channels: unknown[], sender: { baseMs: number; capMs: number; timeoutMs?: number } = { baseMs: 100, capMs: 2000 }) {
     const config = NotifyConfig.parse({ consoleUrl: CONSOLE, channels, routes: [{ match: {}, channels: (channels as { name: string }[]).map((c) => c.name), repeatMinutes: 0 }] });
     const secrets: Record<string, string> = { PD_KEY: ROUTING_KEY, HOOK_SECRET: WEBHOOK_SECRET, WRONG_KEY: "ffffffffffffffffffffffffffffffff" };
     notifier = new Notifier({ db: h.db, config, secret: (n) => secrets[n], instanceId: "test-leader", sender: { ...sender, pollMs: 50, random: () => 0.5 }, refreshMs: 0, quietAfterLeadMs: 0 });
@@ -69,9 +69,8 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
     for (const t of [notifyAttempts, notifyOutbox]) await h.db.delete(t);
     await h.db.execute("delete from notify_state");
     await h.db.delete(findingAcks);
-    main.received.length = 0;
-    hook.received.length = 0;
-    main.pagerduty.clear();
+    main.reset();
+    hook.reset();
   });
   afterAll(async () => {
     await main?.stop();
@@ -202,6 +201,21 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
     const rows = await h.db.select().from(notifyOutbox).where(eq(notifyOutbox.channel, "hook"));
     expect(rows.every((r) => r.status === "delivered" && r.attempts >= 1)).toBe(true);
     expect(rows.some((r) => r.attempts > 1)).toBe(true);
+  });
+
+  it("a sender that loses the answer (a leader killed mid-send) re-sends with the same idempotency key, which the receiver de-duplicates", async () => {
+    // The receiver takes the first request but answers only after the sender has given up on it.
+    main.hold("webhook", 1, 800);
+    const n = start([{ name: "hook", type: "webhook", url: `${main.url}/webhook`, secretEnv: "HOOK_SECRET" }], { baseMs: 100, capMs: 400, timeoutMs: 300 });
+    await n.onEvaluation([finding()]);
+    await until("delivered", async () => (await h.db.select().from(notifyOutbox))[0]?.status === "delivered");
+    await until("the held request recorded", () => main.of("webhook").length === 2);
+    const keys = main.of("webhook").map((r) => r.headers["x-watchfloor-delivery"]);
+    expect(new Set(keys).size).toBe(1);
+    expect(main.duplicateDeliveries).toEqual([keys[0]]);
+    const attempts = await h.db.select().from(notifyAttempts).orderBy(asc(notifyAttempts.id));
+    expect(attempts.map((a) => a.outcome)).toEqual(["retry", "delivered"]);
+    expect(attempts[0]!.response).toMatch(/timed out/);
   });
 
   it("enqueues nothing twice when a new leader replans from the stored state", async () => {

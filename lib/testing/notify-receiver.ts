@@ -76,6 +76,8 @@ export class NotifyReceiver {
   private limits = new Map<ReceiverKind, { remaining: number; retryAfter: string }>();
   /** Per path: answer every request with this status until cleared (e.g. 503). */
   private failing = new Map<ReceiverKind, number>();
+  /** Per path: hold the next N requests this long before answering (the sender may give up first). */
+  private holds = new Map<ReceiverKind, { remaining: number; ms: number }>();
   port = 0;
 
   constructor(private readonly o: NotifyReceiverOptions = {}) {}
@@ -106,6 +108,21 @@ export class NotifyReceiver {
 
   rateLimit(kind: ReceiverKind, requests: number, retryAfter: string) {
     this.limits.set(kind, { remaining: requests, retryAfter });
+  }
+
+  /** Forgets everything received (between tests). */
+  reset() {
+    this.received.length = 0;
+    this.pagerduty.clear();
+    this.duplicateDeliveries.length = 0;
+    this.deliveries.clear();
+    this.limits.clear();
+    this.failing.clear();
+    this.holds.clear();
+  }
+
+  hold(kind: ReceiverKind, requests: number, ms: number) {
+    this.holds.set(kind, { remaining: requests, ms });
   }
 
   fail(kind: ReceiverKind, status: number | null) {
@@ -140,6 +157,11 @@ export class NotifyReceiver {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
+    const hold = this.holds.get(kind);
+    if (hold && hold.remaining > 0) {
+      hold.remaining--;
+      await new Promise((r) => setTimeout(r, hold.ms));
+    }
     const failing = this.failing.get(kind);
     if (failing) return send(failing, "unavailable");
     const limit = this.limits.get(kind);
