@@ -49,6 +49,7 @@ export class Notifier {
 
   constructor(private readonly o: NotifierOptions) {
     this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
     this.channels = new Map(o.config.channels.map((c) => [c.name, c]));
     this.sender = new OutboxSender({ db: o.db, channels: o.config.channels, secret: o.secret, instanceId: o.instanceId, now: this.now, ...o.sender });
   }
