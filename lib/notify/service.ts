@@ -8,7 +8,7 @@ import { Invalid, NotFound, Conflict } from "../errors";
 import type { Finding } from "../rules/types";
 import { SEVERITIES } from "../rules/types";
 import type { NotifyConfig } from "./config";
-import { headline, renderFor } from "./channels";
+import { renderFor } from "./channels";
 import { enqueue } from "./outbox";
 import { silenceMatches, type SilenceMatchers } from "./plan";
 
@@ -84,8 +84,6 @@ export async function sendTestNotification(d: NotifyDeps, actor: Actor | null, c
   });
   return { outboxIds: n };
 }
-
-export { headline };
 
 // ── Silences ──────────────────────────────────────────────────────────────────────────────────
 
