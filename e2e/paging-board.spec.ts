@@ -4,8 +4,8 @@ import { sim } from "./fleet";
 import { authFile, expectNoAxeViolations } from "./support";
 
 // Paging end to end: a scenario raises a SEV1 on the board, the notification reaches the local
-// receiver the e2e server started (PagerDuty, Slack and webhook contracts), and the deliveries
-// screen lists it as delivered. An admin's test send to one channel arrives and is listed too.
+// receiver the e2e server started (PagerDuty, Slack and webhook contracts), acknowledging it on the
+// board sends PagerDuty's acknowledge, and the deliveries screen lists it as delivered. An admin's test send to one channel arrives and is listed too.
 
 test.describe.configure({ mode: "serial" });
 
@@ -33,11 +33,18 @@ test.describe("paging as a responder", () => {
       expect(trigger.body.payload).toMatchObject({ source: "spot-exchange", severity: "critical", class: "split_brain" });
       await expect.poll(async () => (await received()).some((r) => r.kind === "slack" && r.status === 200 && String(r.body.text).startsWith("SEV1") && String(r.body.text).includes("spot-exchange")), { timeout: 20_000 }).toBe(true);
 
+      // Acknowledging on the board sends PagerDuty's acknowledge for the same dedup_key.
+      const card = page.locator(`[data-finding="${String(trigger.body.dedup_key)}"]`).first();
+      await card.getByRole("button", { name: "Acknowledge" }).click();
+      await expect(card).toContainText("Acknowledged by");
+      await expect.poll(async () => (await received()).some((r) => r.kind === "pagerduty" && r.status === 202 && r.body.event_action === "acknowledge" && r.body.dedup_key === trigger.body.dedup_key), { timeout: 20_000 }).toBe(true);
+
       await page.goto("/deliveries");
-      const row = page.locator('[data-channel="e2e-pager"][data-status="delivered"]').filter({ hasText: "spot-exchange" }).first();
+      const pager = page.locator('[data-channel="e2e-pager"][data-status="delivered"]').filter({ hasText: "Split-brain" });
+      const row = pager.filter({ has: page.getByRole("cell", { name: "firing", exact: true }) }).first();
       await expect(row).toBeVisible();
-      await expect(row).toContainText("firing");
       await expect(row.getByRole("cell").last()).toHaveText(/^\d+\.\d\d s$/);
+      await expect(pager.filter({ has: page.getByRole("cell", { name: "acknowledge", exact: true }) }).first()).toBeVisible();
       await expectNoAxeViolations(page);
     } finally {
       await sim.stopScenarios("spot-exchange");

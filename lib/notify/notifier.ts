@@ -110,7 +110,7 @@ export class Notifier {
     this.acks.clear();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      for (const a of await db.select().from(findingAcks).where(inArray(findingAcks.findingId, chunk))) {
+      for (const a of await db.select().from(findingAcks).where(inArray(findingAcks.findingId, chunk)).orderBy(findingAcks.at)) {
         this.acks.set(a.findingId, { by: a.userName, at: a.at.getTime(), onset: a.onset.getTime() });
       }
     }
@@ -124,7 +124,8 @@ export class Notifier {
     const acks = new Map<string, { by: string; at: number }>();
     for (const [id, a] of this.acks) {
       const st = this.states.get(id);
-      if (st && a.onset >= st.onset) acks.set(id, a);
+      // (Its onset can be earlier than the one first told when the rule later dates the state back.)
+      if (st && (a.onset >= st.onset || a.at >= st.onset)) acks.set(id, a);
     }
     const plan = planNotifications({
       now, findings, previous: this.states, routes: this.o.config.routes, acks, silences: this.silences,

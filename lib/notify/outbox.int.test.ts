@@ -205,8 +205,8 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
 
   it("a sender that loses the answer (a leader killed mid-send) re-sends with the same idempotency key, which the receiver de-duplicates", async () => {
     // The receiver takes the first request but answers only after the sender has given up on it.
-    main.hold("webhook", 1, 800);
-    const n = start([{ name: "hook", type: "webhook", url: `${main.url}/webhook`, secretEnv: "HOOK_SECRET" }], { baseMs: 100, capMs: 400, timeoutMs: 300 });
+    main.hold("webhook", 1, 4000);
+    const n = start([{ name: "hook", type: "webhook", url: `${main.url}/webhook`, secretEnv: "HOOK_SECRET" }], { baseMs: 100, capMs: 400, timeoutMs: 1500 });
     await n.onEvaluation([finding()]);
     await until("delivered", async () => (await h.db.select().from(notifyOutbox))[0]?.status === "delivered");
     await until("the held request recorded", () => main.of("webhook").length === 2);
