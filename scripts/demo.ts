@@ -56,6 +56,9 @@ async function main() {
   (process.env as Record<string, string>).NODE_ENV = "production";
 
   const sim = flags["no-sim"] ? null : await import("./demo-fleet").then((m) => m.prepareDemoFleet(process.env));
+  // The shipped config's notification channels point at a local receiver on port 4190 that stands
+  // in for Slack, PagerDuty and a webhook (README "Paging and notifications").
+  const notify = await import("./demo-notify").then((m) => m.prepareDemoNotify(process.env));
 
   const { describeStartupError } = await import("../lib/boot");
   const { loadStartupConfig } = await import("../lib/config/current");
@@ -92,13 +95,14 @@ async function main() {
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 
+  const receiver = await notify.start();
   const fleet = sim ? await sim.start({ seed: Number(flags.seed), speed: Number(flags.speed), scenarios: flags.scenario ?? [], consoleUrl: `http://127.0.0.1:${port}` }) : null;
 
   // Node runs Next's own CLI, so the server is this script's direct child and a signal sent to the
   // script reaches it (through npx it could outlive the script and keep the port).
   const nextBin = path.join(process.cwd(), "node_modules/next/dist/bin/next");
   const server = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  console.log(`\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}\n`);
+  console.log(`\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}${receiver ? ` · notifications received: ${receiver.url}` : ""}\n`);
   const shutdown = (signal: NodeJS.Signals) => {
     server.kill(signal);
   };
@@ -106,6 +110,7 @@ async function main() {
   process.on("SIGTERM", shutdown);
   server.on("exit", async (code) => {
     await fleet?.stop();
+    await receiver?.stop();
     process.exit(code ?? 0);
   });
 }

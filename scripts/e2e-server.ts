@@ -9,6 +9,7 @@ import { openDatabase } from "../lib/db/client";
 import { createUser } from "../lib/users/service";
 import type { Actor, Role } from "../lib/auth/roles";
 import { startOidcProvider } from "../lib/testing/oidc-provider";
+import { NotifyReceiver } from "../lib/testing/notify-receiver";
 import { loadSimFleetConfig, startFleet } from "../lib/sim";
 import { stringify } from "yaml";
 import { E2E_BASE_URL, E2E_PORT, LOCAL_USERS, OIDC_CLIENT, OIDC_PORT, OIDC_USERS } from "../e2e/fixtures/users";
@@ -42,10 +43,26 @@ async function main() {
     const thresholds = s.kind === "spot-exchange" ? { thresholds: { exchange_ledger_invariant: { windowMinutes: 0.5 } } } : {};
     return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) }, ...thresholds };
   });
+  // Paging as the demo ships it: channels pointing at a local receiver that implements the Slack,
+  // PagerDuty and signed-webhook contracts; specs read what arrived from its /api/received.
+  const pagerdutyKey = randomBytes(16).toString("hex");
+  const webhookSecret = randomBytes(24).toString("base64url");
+  const receiver = await new NotifyReceiver({ pagerdutyRoutingKey: pagerdutyKey, webhookSecret }).start();
+  const notify = {
+    channels: [
+      { name: "e2e-chat", type: "slack", url: `${receiver.url}/slack/ops` },
+      { name: "e2e-pager", type: "pagerduty", url: `${receiver.url}/pagerduty/v2/enqueue`, routingKeyEnv: "E2E_PAGERDUTY_ROUTING_KEY" },
+      { name: "e2e-webhook", type: "webhook", url: `${receiver.url}/webhook`, secretEnv: "E2E_WEBHOOK_SECRET" },
+    ],
+    routes: [
+      { match: { severity: "SEV1" }, channels: ["e2e-pager", "e2e-chat", "e2e-webhook"], repeatMinutes: 30 },
+      { match: {}, channels: ["e2e-chat", "e2e-webhook"], repeatMinutes: 0 },
+    ],
+  };
   const fleetFile = path.join(dataDir, "fleet.yaml");
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, targets }));
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, notify, targets }));
   mkdirSync("e2e/.auth", { recursive: true });
-  writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems }, null, 2));
+  writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2));
 
   // Secrets are random per run and written (not printed) for the specs that need them: the ingest
   // token for ingest.spec, and all of them for the check that none reaches a browser.
@@ -53,7 +70,7 @@ async function main() {
   const ingestToken = `ingest-${randomBytes(18).toString("base64url")}`;
   writeFileSync(
     "e2e/.auth/secrets.json",
-    JSON.stringify({ nextauthSecret, oidcClientSecret: OIDC_CLIENT.secret, ingestToken, simTokens: Object.values(fleetEnv), databasePassword: databasePassword(process.env.DATABASE_URL) }, null, 2),
+    JSON.stringify({ nextauthSecret, oidcClientSecret: OIDC_CLIENT.secret, ingestToken, simTokens: Object.values(fleetEnv), notifySecrets: [pagerdutyKey, webhookSecret], databasePassword: databasePassword(process.env.DATABASE_URL) }, null, 2),
     { mode: 0o600 },
   );
 
@@ -72,6 +89,8 @@ async function main() {
     WATCHFLOOR_FLEET_CONFIG: fleetFile,
     ...fleetEnv,
     INGEST_TOKEN_KRAKEN_FUTURES: ingestToken,
+    E2E_PAGERDUTY_ROUTING_KEY: pagerdutyKey,
+    E2E_WEBHOOK_SECRET: webhookSecret,
   };
   const server = spawn("npx", ["next", "start", "-p", String(E2E_PORT)], { stdio: "inherit", env });
   const stop = async () => {
@@ -82,6 +101,7 @@ async function main() {
   server.on("exit", async (code) => {
     await oidc.stop();
     await fleet.stop();
+    await receiver.stop();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(code ?? 0);
   });

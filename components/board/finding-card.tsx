@@ -150,6 +150,12 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
       {f.confirmable && confirm && f.state !== "ok" ? <ConfirmHandled f={f} confirm={confirm} /> : null}
+      {/* Paging: notifications are muted; the finding itself stays on the board. */}
+      {f.silenced ? (
+        <p className="mt-1 text-xs text-muted" data-silenced>
+          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until {utc(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
+        </p>
+      ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
         <AcknowledgeControl findingId={f.id} onset={f.since} ack={f.ack} acknowledge={acknowledge} />
         {runbook ? <Link href={`/runbooks?runbook=${f.runbook}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Runbook: {runbook.title}</Link> : null}

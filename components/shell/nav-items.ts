@@ -20,6 +20,8 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/controls", label: "Controls", icon: "controls" },
   { href: "/sources", label: "Sources", icon: "sources" },
   { href: "/audit", label: "Audit", icon: "audit" },
+  { href: "/deliveries", label: "Deliveries", icon: "share", minRole: "responder" },
+  { href: "/silences", label: "Silences", icon: "controls" },
   { href: "/share", label: "Share links", icon: "share", minRole: "commander" },
   { href: "/admin/users", label: "Users", icon: "users", minRole: "admin" },
 ];

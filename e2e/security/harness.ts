@@ -349,6 +349,27 @@ export class Ctx {
     return [...html.matchAll(/data-share-link="([^"]+)" data-state="(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`);
   }
 
+  // Silences (paging)
+  async silence(): Promise<{ id: string }> {
+    return this.fixture("silence", async () => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries({ intent: "create", kind: "silence", system: "beta-bot", severity: "SEV3", durationHours: "1", ticketId: this.ticket(), reason: "matrix fixture" })) fd.append(k, v);
+      const r = await this.as("admin", "app/(console)/silences/actions.ts", "silenceFormAction", "/silences", [null, fd]);
+      const id = r.text.match(/"id":"([0-9a-f-]{36})"/)?.[1];
+      if (!id) throw new Error(`could not create a silence: ${r.text.slice(0, 300)}`);
+      return { id };
+    });
+  }
+  async silences(): Promise<string[]> {
+    const html = (await this.get("admin", "/silences")).text;
+    return [...html.matchAll(/data-silence="([^"]+)" data-ends="(\d+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+  }
+  async silenceEnd(id: string): Promise<number> {
+    const found = (await this.silences()).find((s) => s.startsWith(`${id}:`));
+    if (!found) throw new Error(`silence ${id} is not listed`);
+    return Number(found.split(":")[1]);
+  }
+
   // Users
   async spareUser(): Promise<{ username: string; role: string; status: string }> {
     const username = await this.fixture("spare-user", async () => {

@@ -192,6 +192,50 @@ export const ACTIONS: ActionEntry[] = [
     probe: async (ctx) => ctx.users(),
   },
 
+  // Paging: the admin's test send, and silences (SEV3 on a bot the paging spec does not page for).
+  {
+    kind: "action",
+    module: `${CONSOLE}/deliveries/actions.ts`,
+    name: "sendTestNotificationAction",
+    page: "/deliveries",
+    access: "admin",
+    changes: true,
+    sample: async () => formArgs({ channel: "e2e-chat" }),
+  },
+  {
+    kind: "action",
+    module: `${CONSOLE}/silences/actions.ts`,
+    name: "silenceFormAction",
+    page: "/silences",
+    access: "responder",
+    changes: true,
+    sample: async (ctx) => formArgs({ intent: "create", kind: "silence", system: "beta-bot", severity: "SEV3", durationHours: "1", ticketId: ctx.ticket(), reason: "matrix: planned restart" }),
+    probe: async (ctx) => ctx.silences(),
+  },
+  {
+    kind: "action",
+    module: `${CONSOLE}/silences/actions.ts`,
+    name: "extendSilenceAction",
+    page: "/silences",
+    access: "responder",
+    changes: true,
+    sample: async (ctx) => {
+      const s = await ctx.silence();
+      return formArgs({ id: s.id, currentEnd: String(await ctx.silenceEnd(s.id)), hours: "0.25" });
+    },
+    probe: async (ctx) => ctx.silences(),
+  },
+  {
+    kind: "action",
+    module: `${CONSOLE}/silences/actions.ts`,
+    name: "endSilenceAction",
+    page: "/silences",
+    access: "responder",
+    changes: true,
+    sample: async (ctx) => formArgs({ id: (await ctx.silence()).id }),
+    probe: async (ctx) => ctx.silences(),
+  },
+
   // Last among the actions: the matrix takes two bots offline at its start, so by now the board
   // has findings to acknowledge.
   {

@@ -20,6 +20,8 @@ export interface BoardEngineOptions {
   store: TelemetryStore;
   db: Db;
   onChange: (version: number) => void;
+  /** Paging hook (lib/notify): the whole finding set after every evaluation, on the leader. */
+  onEvaluated?: (findings: ReadonlyMap<string, Finding>) => void;
   debounceMs?: number;
   tickMs?: number;
   now?: () => number;
@@ -165,6 +167,7 @@ export class BoardEngine {
         await this.persist(tracked, transitions);
         this.o.onChange(this.version);
       }
+      this.o.onEvaluated?.(this.findings);
       return transitions;
     } catch (err) {
       console.error("[board] evaluation failed:", err);

@@ -7,6 +7,7 @@ import { readSources } from "../sources";
 import type { Freshness } from "../collector/freshness";
 import type { Finding } from "../rules/types";
 import { incidentFor, listOpenIncidentScopes, type IncidentLink } from "./incident-links";
+import { silenceMarks, type SilenceMark } from "../notify/marks";
 
 // What the board (and, later, the status view) shows: systems with their freshness, open
 // findings with their acknowledgement, and findings that cleared recently. Built once per change
@@ -33,6 +34,8 @@ export interface BoardFinding extends Finding {
   ack?: { by: string; at: number };
   /** The open incident that already covers this finding: the board links to it instead of offering a new one. */
   incident?: IncidentLink;
+  /** Paging: a silence or maintenance window mutes this finding's notifications (it stays here). */
+  silenced?: SilenceMark;
 }
 
 export interface BoardSnapshot {
@@ -86,6 +89,8 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     const onset = new Map(open.map((f) => [f.id, f.since]));
     for (const r of rows) if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
   }
+  // Paging: silences mute notifications only; the board marks the findings they cover.
+  const silenced = open.length ? (await silenceMarks(open, now)).marks : new Map<string, SilenceMark>();
   return {
     generatedAt: now,
     collector: sources.collector.role,
@@ -99,7 +104,7 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError ? `${s.lastError.kind}: ${s.lastError.detail}` : undefined,
     })),
-    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id), incident: covering(f) })),
+    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id), incident: covering(f), ...(silenced.has(f.id) ? { silenced: silenced.get(f.id) } : {}) })),
     cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
   };
 }

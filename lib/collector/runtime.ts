@@ -12,6 +12,7 @@ import { BatchedHistorySink } from "./history-batch";
 import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
 import { TelemetryStore } from "./store";
 import { BoardEngine } from "../board/engine";
+import { Notifier } from "../notify/notifier";
 
 // One collector runtime per process. With the embedded database this process always leads; with
 // PostgreSQL the instance holding the advisory lock leads and the others follow, receiving change
@@ -36,6 +37,8 @@ export interface RuntimeOptions {
   instanceId?: string;
   historyResolutionMs?: number;
   retentionEveryMs?: number;
+  /** The console's origin, for links in notifications (the fleet config's notify.consoleUrl wins). */
+  consoleUrl?: string;
 }
 
 export class CollectorRuntime {
@@ -44,6 +47,8 @@ export class CollectorRuntime {
   readonly store = new TelemetryStore();
   collector: Collector | null = null;
   board: BoardEngine | null = null;
+  /** Paging (lib/notify): runs on the leader only, so followers never send. */
+  notifier: Notifier | null = null;
   role: "leader" | "follower" = "follower";
   private lock?: PostgresLeaderLock;
   private bus?: PostgresChangeBus;
@@ -53,6 +58,7 @@ export class CollectorRuntime {
   constructor(private readonly o: RuntimeOptions) {
     this.instanceId = o.instanceId ?? `watchfloor-${randomUUID().slice(0, 8)}`;
     this.events.setMaxListeners(0);
+    this.events.on("change", this.onAckEvent);
   }
 
   async start(): Promise<void> {
@@ -68,6 +74,11 @@ export class CollectorRuntime {
     });
     this.lock.start();
   }
+
+  /** An acknowledgement (here or on another instance) changes what the leader's notifier sends. */
+  private readonly onAckEvent = (e: RuntimeEvent) => {
+    if (e.type === "ack") this.notifier?.invalidate();
+  };
 
   private onRemote(payload: string) {
     try {
@@ -104,7 +115,17 @@ export class CollectorRuntime {
       sink,
       userAgent: `Watchfloor-collector/${this.instanceId}`,
     });
-    const board = new BoardEngine({ collector, store: this.store, db: this.o.db, onChange: (version) => this.publish({ type: "board", version, at: Date.now() }) });
+    const notify = this.o.config.notify;
+    const notifier = notify.channels.length
+      ? new Notifier({ db: this.o.db, config: { ...notify, consoleUrl: notify.consoleUrl ?? this.o.consoleUrl }, secret: this.o.secret, instanceId: this.instanceId })
+      : null;
+    const board = new BoardEngine({
+      collector,
+      store: this.store,
+      db: this.o.db,
+      onChange: (version) => this.publish({ type: "board", version, at: Date.now() }),
+      onEvaluated: notifier ? (findings) => void notifier.onEvaluation(findings.values()) : undefined,
+    });
     collector.events.on("change", (e: CollectorEvent) => {
       // Only the target the event is about needs its rules evaluated now; the board's own tick
       // evaluates every target each second.
@@ -115,6 +136,8 @@ export class CollectorRuntime {
     });
     this.collector = collector;
     this.board = board;
+    this.notifier = notifier;
+    notifier?.start();
     collector.start();
     board.start();
     this.retention = setInterval(() => {
@@ -132,6 +155,8 @@ export class CollectorRuntime {
     this.sink = undefined;
     this.board?.stop();
     this.board = null;
+    void this.notifier?.stop();
+    this.notifier = null;
     if (this.retention) clearInterval(this.retention);
     this.role = "follower";
     this.events.emit("change", { type: "role", role: "follower", at: Date.now(), reason } satisfies RuntimeEvent);
@@ -158,6 +183,8 @@ export class CollectorRuntime {
     this.sink = undefined;
     this.board?.stop();
     this.board = null;
+    await this.notifier?.stop();
+    this.notifier = null;
     if (this.retention) clearInterval(this.retention);
     await this.lock?.stop();
     await this.bus?.stop();

@@ -20,6 +20,7 @@ export async function startCollector(opts: { instanceId?: string } = {}): Promis
     pollerFor,
     secret: readNamedSecret,
     instanceId: opts.instanceId,
+    consoleUrl: env().NEXTAUTH_URL,
   });
   setRuntime(rt);
   await rt.start();

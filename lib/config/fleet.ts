@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { SYSTEM_KINDS } from "../telemetry/model";
+import { DEFAULT_NOTIFY, NotifyConfig, missingNotifySecrets } from "../notify/config";
 
 // The fleet config file lists the monitored systems. It is validated as a whole and every error
 // names the path of the bad field, e.g. `targets[2].baseUrl: invalid URL`.
@@ -69,6 +70,8 @@ export const FleetConfig = z
       .strict()
       .refine((s) => s.defaultHours <= s.maxHours, { message: "defaultHours must not exceed maxHours", path: ["defaultHours"] })
       .default({ defaultHours: 24, maxHours: 24 * 7 }),
+    // Paging and notifications (lib/notify): channels, routes, silence limits.
+    notify: NotifyConfig.default(DEFAULT_NOTIFY),
     targets: z.array(TargetConfig),
   })
   .strict()
@@ -153,6 +156,7 @@ export function missingSecrets(cfg: FleetConfig, lookup: (name: string) => strin
       }
     }
   });
+  problems.push(...missingNotifySecrets(cfg.notify, lookup));
   return problems;
 }
 

@@ -357,3 +357,94 @@ export const shareLinks = pgTable(
 );
 
 export type ShareLinkRow = typeof shareLinks.$inferSelect;
+
+// ── Notifications (outbox, attempts, per-finding notify state, silences) ──────────────────────
+
+/**
+ * The durable outbox: one row per notification to one channel. The collector leader enqueues and
+ * sends; `dedupKey` is unique, so enqueuing the same notification twice (a restart, a handover)
+ * stores it once, and it is the idempotency key the channel sees.
+ */
+export const notifyOutbox = pgTable(
+  "notify_outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    dedupKey: text("dedup_key").notNull().unique(),
+    channel: text("channel").notNull(),
+    channelType: text("channel_type").notNull(),
+    findingId: text("finding_id"),
+    event: text("event").notNull(),
+    summary: text("summary").notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, precision: 3 }),
+    lastStatus: integer("last_status"),
+    lastResponse: text("last_response"),
+  },
+  (t) => [
+    check("notify_outbox_status_check", sql`${t.status} in ('pending','delivered','failed')`),
+    index("notify_outbox_due_idx").on(t.status, t.channel, t.id),
+    index("notify_outbox_finding_idx").on(t.findingId),
+    index("notify_outbox_created_idx").on(t.createdAt),
+  ],
+);
+
+/** Every attempt to deliver an outbox row: when, how long, what the channel answered. */
+export const notifyAttempts = pgTable(
+  "notify_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    outboxId: bigint("outbox_id", { mode: "number" }).notNull().references(() => notifyOutbox.id),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    httpStatus: integer("http_status"),
+    outcome: text("outcome", { enum: ["delivered", "retry", "failed"] }).notNull(),
+    response: text("response"),
+    instance: text("instance"),
+  },
+  (t) => [index("notify_attempts_outbox_idx").on(t.outboxId, t.at)],
+);
+
+/**
+ * What has been sent for each finding (so a restart or a new leader neither re-pages an open
+ * finding nor forgets to resolve it). Written by the leader only.
+ */
+export const notifyState = pgTable("notify_state", {
+  findingId: text("finding_id").primaryKey(),
+  state: jsonb("state").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+/**
+ * Silences and maintenance windows: mute notifications for matching findings between startsAt and
+ * endsAt. Never edited except to extend (endsAt later) or end (endedAt); each change is audited.
+ */
+export const silences = pgTable(
+  "silences",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind", { enum: ["silence", "maintenance"] }).notNull().default("silence"),
+    matchers: jsonb("matchers").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true, precision: 3 }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true, precision: 3 }).notNull(),
+    reason: text("reason").notNull(),
+    ticketId: text("ticket_id").notNull(),
+    createdById: text("created_by_id").notNull(),
+    createdByName: text("created_by_name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true, precision: 3 }),
+    endedByName: text("ended_by_name"),
+  },
+  (t) => [
+    check("silences_kind_check", sql`${t.kind} in ('silence','maintenance')`),
+    check("silences_window_check", sql`${t.endsAt} > ${t.startsAt}`),
+    index("silences_ends_idx").on(t.endsAt),
+  ],
+);
+
+export type NotifyOutboxRow = typeof notifyOutbox.$inferSelect;
+export type NotifyAttemptRow = typeof notifyAttempts.$inferSelect;
+export type SilenceRow = typeof silences.$inferSelect;

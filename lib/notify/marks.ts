@@ -1,0 +1,35 @@
+import "server-only";
+import { and, gt, isNull } from "drizzle-orm";
+import { getDb } from "../db";
+import { silences } from "../db/schema";
+import type { Finding } from "../rules/types";
+import { silenceFor, type ActiveSilence, type SilenceMatchers } from "./plan";
+
+// What the board shows about silences: the mark on a muted finding's card, and maintenance
+// windows scheduled ahead.
+
+export interface SilenceMark {
+  kind: "silence" | "maintenance";
+  until: number;
+  ticketId: string;
+  by: string;
+}
+
+/**
+ * For the board: which of these findings a running silence or maintenance window mutes, and until
+ * when, by whom, under which ticket. Also the maintenance windows scheduled ahead, per system.
+ */
+export async function silenceMarks(findings: readonly Finding[], now = Date.now()): Promise<{ marks: Map<string, SilenceMark>; upcoming: { system: string[]; startsAt: number; endsAt: number; ticketId: string; by: string }[] }> {
+  const db = await getDb();
+  const rows = await db.select().from(silences).where(and(isNull(silences.endedAt), gt(silences.endsAt, new Date(now))));
+  const active: ActiveSilence[] = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
+  const marks = new Map<string, SilenceMark>();
+  for (const f of findings) {
+    const s = silenceFor(active, f, now);
+    if (s) marks.set(f.id, { kind: s.kind, until: s.endsAt, ticketId: s.ticketId, by: s.createdByName });
+  }
+  const upcoming = active
+    .filter((s) => s.kind === "maintenance" && s.startsAt > now)
+    .map((s) => ({ system: s.matchers.system ?? [], startsAt: s.startsAt, endsAt: s.endsAt, ticketId: s.ticketId, by: s.createdByName }));
+  return { marks, upcoming };
+}

@@ -1,0 +1,196 @@
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { findingAcks, notifyState, silences as silencesTable } from "../db/schema";
+import type { Finding } from "../rules/types";
+import type { ChannelConfig, NotifyConfig } from "./config";
+import { channelTakes, headline, renderAlertmanagerAlert, renderFor } from "./channels";
+import { enqueue, failOrphans, OutboxSender, type OutboxInsert, type SenderOptions } from "./outbox";
+import { planNotifications, type ActiveSilence, type FindingNotifyState, type SilenceMatchers } from "./plan";
+
+// The paging service of the collector leader: after every board evaluation it plans what to send
+// (lib/notify/plan.ts), stores the new notify state and the outbox rows in one transaction, and
+// lets the sender deliver them. Followers run none of this, so nothing is sent twice.
+
+export interface NotifierOptions {
+  db: Db;
+  config: NotifyConfig;
+  secret: (name: string) => string | undefined;
+  instanceId: string;
+  now?: () => number;
+  sender?: Partial<Pick<SenderOptions, "baseMs" | "capMs" | "maxAttempts" | "timeoutMs" | "pollMs" | "random">>;
+  /** How often silences and acknowledgements are re-read (default 5 s; an ack event re-reads at once). */
+  refreshMs?: number;
+  /** Unknown this long before it notifies (default 10 s). */
+  unknownAfterMs?: number;
+  /** After taking the lead, findings missing from evaluations are resolved only after this (default 60 s). */
+  settleMs?: number;
+  /**
+   * Nothing is planned this long after taking the lead (default 15 s): until the first polls
+   * answer, every system looks dark, and a restart must not page for that.
+   */
+  quietAfterLeadMs?: number;
+}
+
+export class Notifier {
+  private states = new Map<string, FindingNotifyState>();
+  private silences: ActiveSilence[] = [];
+  private acks = new Map<string, { by: string; at: number; onset: number }>();
+  private loadedAt = -Infinity;
+  private dirty = true;
+  private loaded = false;
+  private chain: Promise<void> = Promise.resolve();
+  private next: Finding[] | null = null;
+  private refreshTimer?: NodeJS.Timeout;
+  private lastRefreshBucket = new Map<string, number>();
+  readonly sender: OutboxSender;
+  private readonly now: () => number;
+  private readonly channels: Map<string, ChannelConfig>;
+  private startedAt = 0;
+
+  constructor(private readonly o: NotifierOptions) {
+    this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
+    this.channels = new Map(o.config.channels.map((c) => [c.name, c]));
+    this.sender = new OutboxSender({ db: o.db, channels: o.config.channels, secret: o.secret, instanceId: o.instanceId, now: this.now, ...o.sender });
+  }
+
+  get consoleUrl(): string {
+    return this.o.config.consoleUrl ?? "http://localhost:3000";
+  }
+
+  start() {
+    this.startedAt = this.now();
+    void failOrphans(this.o.db, [...this.channels.keys()]).catch(() => {});
+    this.sender.start();
+  }
+
+  async stop() {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.chain.catch(() => {});
+    await this.sender.stop();
+  }
+
+  /** An acknowledgement or a silence changed: re-read them before the next plan. */
+  invalidate() {
+    this.dirty = true;
+  }
+
+  /**
+   * Called after every board evaluation with the whole current finding set. One plan runs at a
+   * time; evaluations that arrive meanwhile collapse into the latest (each carries the whole set).
+   */
+  onEvaluation(findings: Iterable<Finding>): Promise<void> {
+    const waiting = this.next !== null;
+    this.next = [...findings];
+    if (waiting) return this.chain;
+    this.chain = this.chain
+      .then(() => {
+        const list = this.next ?? [];
+        this.next = null;
+        return this.cycle(list);
+      })
+      .catch((err) => console.error("[notify] planning failed:", (err as Error).message));
+    return this.chain;
+  }
+
+  private async load() {
+    const db = this.o.db;
+    if (!this.loaded) {
+      const rows = await db.select().from(notifyState);
+      this.states = new Map(rows.map((r) => [r.findingId, r.state as FindingNotifyState]));
+      this.loaded = true;
+    }
+    const now = this.now();
+    if (!this.dirty && now - this.loadedAt < (this.o.refreshMs ?? 5000)) return;
+    this.dirty = false;
+    this.loadedAt = now;
+    const rows = await db.select().from(silencesTable).where(and(isNull(silencesTable.endedAt), gt(silencesTable.endsAt, new Date(now))));
+    this.silences = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
+    const ids = [...this.states.keys()];
+    this.acks.clear();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const a of await db.select().from(findingAcks).where(inArray(findingAcks.findingId, chunk)).orderBy(findingAcks.at)) {
+        this.acks.set(a.findingId, { by: a.userName, at: a.at.getTime(), onset: a.onset.getTime() });
+      }
+    }
+  }
+
+  private async cycle(findings: Finding[]) {
+    const now = this.now();
+    if (now - this.startedAt < (this.o.quietAfterLeadMs ?? 15_000)) return;
+    await this.load();
+    // An acknowledgement counts for the occurrence it was given in (an ack of an earlier one does not).
+    const acks = new Map<string, { by: string; at: number }>();
+    for (const [id, a] of this.acks) {
+      const st = this.states.get(id);
+      // (Its onset can be earlier than the one first told when the rule later dates the state back.)
+      if (st && (a.onset >= st.onset || a.at >= st.onset)) acks.set(id, a);
+    }
+    const plan = planNotifications({
+      now, findings, previous: this.states, routes: this.o.config.routes, acks, silences: this.silences,
+      unknownAfterMs: this.o.unknownAfterMs ?? 10_000,
+      resolveMissing: now - this.startedAt >= (this.o.settleMs ?? 60_000),
+    });
+    const rows: OutboxInsert[] = [];
+    for (const n of plan.notifications) {
+      for (const name of n.channels) {
+        const ch = this.channels.get(name);
+        if (!ch || !channelTakes(ch.type, n.event)) continue;
+        rows.push({
+          dedupKey: `${name}|${n.key}`,
+          channel: name,
+          channelType: ch.type,
+          findingId: n.findingId,
+          event: n.event,
+          summary: headline(n.event, n.finding, n.acknowledgedBy),
+          payload: renderFor(ch, n.event, n.finding, { now, consoleUrl: this.consoleUrl, acknowledgedBy: n.acknowledgedBy, key: `${name}|${n.key}` }),
+        });
+      }
+    }
+    rows.push(...this.alertmanagerRefresh(now, plan.changed));
+    if (plan.changed.size === 0 && rows.length === 0) return;
+    const at = new Date(now);
+    await this.o.db.transaction(async (tx) => {
+      for (const [id, st] of plan.changed) {
+        if (st === null) await tx.delete(notifyState).where(eq(notifyState.findingId, id));
+        else await tx.insert(notifyState).values({ findingId: id, state: st as unknown as object, updatedAt: at }).onConflictDoUpdate({ target: notifyState.findingId, set: { state: st as unknown as object, updatedAt: at } });
+      }
+      await enqueue(tx, rows, now);
+    });
+    for (const [id, st] of plan.changed) {
+      if (st === null) this.states.delete(id);
+      else this.states.set(id, st);
+    }
+    if (rows.length) this.sender.pump();
+  }
+
+  /**
+   * Alertmanager forgets an alert at its endsAt: every third of the alert's lifetime, re-post all
+   * firing findings told to that channel in one request.
+   */
+  private alertmanagerRefresh(now: number, changed: ReadonlyMap<string, FindingNotifyState | null>): OutboxInsert[] {
+    const out: OutboxInsert[] = [];
+    for (const ch of this.channels.values()) {
+      if (ch.type !== "alertmanager") continue;
+      const period = Math.max(10_000, Math.floor((ch.alertTtlSeconds * 1000) / 3));
+      const bucket = Math.floor(now / period);
+      if (this.lastRefreshBucket.get(ch.name) === bucket) continue;
+      const first = !this.lastRefreshBucket.has(ch.name);
+      this.lastRefreshBucket.set(ch.name, bucket);
+      if (first) continue; // the first cycle after taking the lead: the next bucket re-posts
+      const alerts = [];
+      for (const [id, st] of this.states) {
+        if (changed.get(id) === null) continue;
+        if (st.announced && st.channels.includes(ch.name)) alerts.push(renderAlertmanagerAlert(st.last, false, { now, consoleUrl: this.consoleUrl }, ch.alertTtlSeconds));
+      }
+      if (alerts.length) out.push({ dedupKey: `${ch.name}|refresh|${bucket}`, channel: ch.name, channelType: ch.type, findingId: null, event: "refresh", summary: `Re-posted ${alerts.length} firing alert${alerts.length === 1 ? "" : "s"} before they expire`, payload: alerts });
+    }
+    return out;
+  }
+
+  /** Currently active silences as the notifier sees them (for the board mark on the leader). */
+  activeSilences(): readonly ActiveSilence[] {
+    return this.silences;
+  }
+}
