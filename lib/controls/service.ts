@@ -586,6 +586,32 @@ export async function listControlRequests(db: Db, actor: Actor | null, opts: { s
   return rows.map((r) => toView(r));
 }
 
+/** One request by id (what its requester's page polls while it waits for a decision). Viewer or above. */
+export async function getControlRequest(db: Db, actor: Actor | null, id: unknown): Promise<ControlRequestView> {
+  requireRole(actor, "viewer");
+  const row = await byId(db, String(id ?? ""));
+  if (!row) throw new NotFound("No such control request.");
+  return toView(row);
+}
+
+/**
+ * Requests waiting for this actor's decision: pending, not expired, not their own, and needing a
+ * role they hold. Empty for anyone who could not approve (viewers, and responders while only
+ * commander-level controls need a second person).
+ */
+export async function approvalsWaitingFor(deps: Pick<ControlDeps, "db" | "now">, actor: Actor | null): Promise<ControlRequestView[]> {
+  requireRole(actor, "viewer");
+  if (!roleAtLeast(actor.role, "responder")) return [];
+  const now = nowOf(deps as ControlDeps);
+  const rows = await deps.db
+    .select()
+    .from(controlRequests)
+    .where(and(eq(controlRequests.state, "pending_approval"), gte(controlRequests.approvalExpiresAt, now)))
+    .orderBy(desc(controlRequests.createdAt))
+    .limit(100);
+  return rows.map((r) => toView(r)).filter((v) => canDecide(actor, v));
+}
+
 /** Whether this actor may decide (approve/reject) this request: the UI's hint; the service re-checks. */
 export function canDecide(actor: Actor | null, v: ControlRequestView): boolean {
   return Boolean(actor && v.state === "pending_approval" && v.requestedById !== actor.id && roleAtLeast(actor.role, v.requiredRole as Role));
