@@ -19,6 +19,8 @@ const KIND_LABEL: Record<string, string> = { "spot-exchange": "Spot exchange", "
 
 /** How often the page re-reads while a request waits for a decision (its outcome shows without a reload). */
 const PENDING_REFRESH_MS = 5_000;
+/** Recent results shown as cards on a phone (the table on wider screens shows all it has). */
+const PHONE_RECENT = 8;
 
 /**
  * The Controls screen. `/controls` lists pending approvals, the catalog (one link per control) and
@@ -188,8 +190,9 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           <>
             {/* Phones: one card per request, the control and its outcome first. */}
             <ul className="space-y-2 md:hidden" aria-label="Recent control requests">
-              {recent.map((r) => <RecentCard key={r.id} r={r} label={label(r.target)} />)}
+              {recent.slice(0, PHONE_RECENT).map((r) => <RecentCard key={r.id} r={r} label={label(r.target)} />)}
             </ul>
+            {recent.length > PHONE_RECENT ? <p className="mt-2 text-sm md:hidden"><Link href="/audit" className="text-accent underline">Older requests are in the audit log</Link></p> : null}
             <TableScroll label="Recent control requests" className="hidden md:block">
               <table className="w-full text-sm">
                 <caption className="sr-only">Recent control requests, newest first</caption>
