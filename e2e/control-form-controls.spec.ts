@@ -61,8 +61,9 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     await expect(w.locator("[data-policy]")).toContainText("elevated");
     // Run without a reason: it says why it was not sent, and nothing reaches the exchange.
     await w.getByRole("button", { name: "Run control" }).click();
-    await expect(w.locator("[data-not-sent]")).toContainText("Reason: give a reason of at least 10 non-blank characters");
-    await expect(w.locator("[data-not-sent]")).toContainText("Ticket ID: a ticket ID is required");
+    await expect(w.locator("[data-not-sent]")).toContainText("Not sent: fix the 2 fields marked above.");
+    await expect(w.getByText("give a reason of at least 10 non-blank characters")).toBeVisible();
+    await expect(w.getByText("a ticket ID is required")).toBeVisible();
     await expect(halt).toHaveValue("off");
     expect(await callsFor(t)).toHaveLength(0);
 
@@ -92,9 +93,11 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     await expect(form.getByLabel("Ticket ID (e.g. OPS-123)")).toHaveValue(t);
     // One more click sends nothing and says why.
     await form.getByRole("button", { name: "Run control" }).click();
-    await expect(form.locator("[data-not-sent]")).toContainText("Mode: choose a mode");
-    await expect(form.locator("[data-not-sent]")).toContainText("Symbol: choose a symbol (or every symbol)");
-    await expect(form.locator("[data-not-sent]")).not.toContainText("Invalid input");
+    await expect(form.locator("[data-not-sent]")).toContainText("Not sent: fix the 3 fields marked above.");
+    await expect(form.getByText("choose a mode", { exact: true })).toBeVisible();
+    await expect(form.getByText("choose a symbol (or every symbol)", { exact: true })).toBeVisible();
+    await expect(form.getByText("give a reason of at least 10 non-blank characters")).toBeVisible();
+    await expect(form).not.toContainText("Invalid input");
     expect((await callsFor(t)).filter((c) => c.executed)).toHaveLength(1);
     expect((await exchangeState()).symbols.find((s) => s.symbol === symbol)!.mode).toBe("CANCEL_ONLY");
     await expectNoAxeViolations(page);

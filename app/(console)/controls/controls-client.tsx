@@ -95,7 +95,13 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const [sent, submit, submitting] = useActionState(async (_prev: Sent | null, form: FormData): Promise<Sent> => {
     const sentParams = String(form.get("paramsKey") ?? "");
     form.delete("paramsKey");
-    const result = await executeControlAction(null, form);
+    let result: ActionResult<ControlRequestView>;
+    try {
+      result = await executeControlAction(null, form);
+    } catch {
+      // Same key kept: sending again returns the first outcome if this one did reach the console.
+      result = { ok: false, message: "no answer from the console (network or session). It may or may not have been recorded: check Recent results, then send again — the same request is never run twice." };
+    }
     if (result.ok) {
       // Safe, empty state: no mode, no symbol, nothing typed to confirm. The ticket stays (same incident).
       setKey(newKey());
@@ -108,7 +114,13 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const [previewed, runPreview, previewing] = useActionState(async (_prev: { result: ActionResult<ControlPreview>; forParams: string } | null, form: FormData) => {
     const forParams = String(form.get("paramsKey") ?? "");
     form.delete("paramsKey");
-    return { result: await previewControlAction(null, form), forParams };
+    let result: ActionResult<ControlPreview>;
+    try {
+      result = await previewControlAction(null, form);
+    } catch {
+      result = { ok: false, message: "no answer from the console (network or session); try again." };
+    }
+    return { result, forParams };
   }, null);
   const result = sent?.result ?? null;
   const preview = previewed?.result ?? null;
@@ -129,6 +141,8 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const describedBy = (k: string) => (err(k) ? `${uid}-${k}-err` : undefined);
   const errorText = (k: string) => (err(k) ? <p id={`${uid}-${k}-err`} className="mt-1 text-xs text-sev1">{err(k)}</p> : null);
   const visibleFields = def.fields.filter((f) => !f.showWhen || f.showWhen(raw));
+  // Field errors show beside their field; anything else is listed in the "Not sent" summary.
+  const shownKeys = new Set([...visibleFields.map((f) => `params.${f.name}`), "reason", "ticketId", ...(policy.confirm && complete ? ["confirm"] : [])]);
 
   // Focus the first field that still needs a value when the control was opened by a link.
   const formRef = useRef<HTMLFormElement>(null);
@@ -246,24 +260,25 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
           ) : null}
           {result?.ok ? <ResultCard r={result.data} label={target.label} /> : null}
         </div>
-        {result && !result.ok ? (
-          <div role="alert" className="text-sm text-sev1 sm:col-span-2" data-not-sent>
-            <p className="font-semibold">Not sent: {result.fieldErrors ? "fix the fields marked above." : result.message}</p>
-            {result.fieldErrors ? (
-              <ul className="list-disc pl-5">
-                {Object.entries(result.fieldErrors).map(([k, ms]) => <li key={k}>{keyLabel(def, k)}: {ms[0]}</li>)}
-              </ul>
-            ) : null}
-          </div>
-        ) : null}
-        {preview && !preview.ok && previewCurrent ? (
-          <div role="alert" className="text-sm text-sev1 sm:col-span-2">
-            <p className="font-semibold">No preview: {preview.fieldErrors ? "fix the fields marked above." : preview.message}</p>
-            {preview.fieldErrors ? <ul className="list-disc pl-5">{Object.entries(preview.fieldErrors).map(([k, ms]) => <li key={k}>{keyLabel(def, k)}: {ms[0]}</li>)}</ul> : null}
-          </div>
-        ) : null}
+        {result && !result.ok ? <NotSent title="Not sent" r={result} shown={shownKeys} label={(k) => keyLabel(def, k)} /> : null}
+        {preview && !preview.ok && previewCurrent ? <NotSent title="No preview" r={preview} shown={shownKeys} label={(k) => keyLabel(def, k)} /> : null}
       </form>
     </details>
+  );
+}
+
+/** Why nothing was sent: the problems beside their fields are counted, any other one is spelled out. */
+function NotSent({ title, r, shown, label }: { title: string; r: { message: string; fieldErrors?: Record<string, string[]> }; shown: Set<string>; label: (k: string) => string }) {
+  const entries = Object.entries(r.fieldErrors ?? {});
+  const beside = entries.filter(([k]) => shown.has(k)).length;
+  const other = entries.filter(([k]) => !shown.has(k));
+  return (
+    <div role="alert" className="text-sm text-sev1 sm:col-span-2" data-not-sent>
+      <p className="font-semibold">
+        {title}: {entries.length === 0 ? r.message : beside ? `fix the ${beside === 1 ? "field" : `${beside} fields`} marked above.` : "fix the problems below."}
+      </p>
+      {other.length ? <ul className="list-disc pl-5">{other.map(([k, ms]) => <li key={k}>{label(k)}: {ms[0]}</li>)}</ul> : null}
+    </div>
   );
 }
 

@@ -198,20 +198,22 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                 <caption className="sr-only">Recent control requests, newest first</caption>
                 <thead className="border-b border-line text-left text-muted">
                   <tr>
-                    {["Control", "Outcome", "System", "Requested (UTC)", "By", "Ticket", "Verification", "Answer"].map((h) => <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>)}
+                    {["Control", "Outcome", "System", "Requested (UTC)", "By", "Ticket", "Verification and answer"].map((h) => <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>)}
                   </tr>
                 </thead>
                 <tbody>
                   {recent.map((r) => (
                     <tr key={r.id} className="border-b border-line align-top last:border-0" data-request={r.id}>
-                      <td className="px-3 py-2">{r.title}<span className="block font-mono text-xs break-all text-muted">{paramsText(r.params)}</span></td>
+                      <td className="min-w-48 px-3 py-2 font-medium">{r.title}<span className="block font-mono text-xs font-normal break-words text-muted">{paramsText(r.params)}</span></td>
                       <td className="px-3 py-2"><RequestStateBadge state={r.state} /></td>
                       <td className="px-3 py-2">{label(r.target)}</td>
-                      <td className="px-3 py-2 font-mono whitespace-nowrap">{utc(r.createdAt)}</td>
+                      <td className="min-w-28 px-3 py-2 font-mono text-xs">{utc(r.createdAt)}</td>
                       <td className="px-3 py-2">{r.requestedBy}{r.approvedBy ? <span className="block text-xs text-muted">{r.state === "rejected" ? "rejected by" : "approved by"} {r.approvedBy}</span> : null}</td>
-                      <td className="px-3 py-2 font-mono">{r.ticketId}</td>
-                      <td className="px-3 py-2"><VerificationText v={r.verification} /></td>
-                      <td className="max-w-xs px-3 py-2 font-mono text-xs break-words">{r.resultSummary ?? "—"}</td>
+                      <td className="px-3 py-2 font-mono whitespace-nowrap">{r.ticketId}</td>
+                      <td className="min-w-64 px-3 py-2">
+                        <VerificationText v={r.verification} />
+                        <span className="mt-1 block font-mono text-xs break-all text-muted">{r.resultSummary ?? "—"}</span>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
