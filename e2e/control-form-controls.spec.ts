@@ -121,8 +121,9 @@ test("a pre-filled link opens that control alone, filled in and focused", async 
   expect(await noSideScroll(page)).toBe(true);
   await page.screenshot({ path: `test-results/screens/control-form-${info.project.name}.png`, fullPage: true });
 
-  // A link without the system finds the one system that has the control.
-  await page.goto("/controls?control=withdrawals-halt&on=on");
+  // A link without the system finds the one system that has the control; the runbook writes the
+  // halt as on=true, which the select shows as "on" (and sends as on).
+  await page.goto("/controls?control=withdrawals-halt&on=true");
   const w = page.getByRole("form", { name: "Halt withdrawals on spot-exchange" });
   await expect(w.getByLabel("Withdrawals halt")).toHaveValue("on");
   await expect(w.locator("[data-policy]")).toContainText("critical");

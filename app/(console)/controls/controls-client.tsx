@@ -30,6 +30,19 @@ function optionsFor(f: FieldSpec): Array<[string, string]> | null {
   if (f.type === "scope") return [["symbol", "One symbol"], ["all", "Every symbol (exchange-wide, one call)"]];
   return null;
 }
+/** The option a link's value means ("true" → "on", "hard_halt" → "HARD_HALT"), or "" when none. */
+function optionValue(opts: Array<[string, string]>, v: string): string {
+  const t = v.trim();
+  const alias: Record<string, string> = { true: "on", false: "off", yes: "on", no: "off" };
+  const hit = opts.find(([o]) => o.toLowerCase() === t.toLowerCase());
+  if (hit) return hit[0];
+  const a = alias[t.toLowerCase()];
+  if (a && opts.some(([o]) => o === a)) return a;
+  if (t.toLowerCase() === "true" && opts.some(([o]) => o === "execute")) return "execute";
+  if (t.toLowerCase() === "false" && opts.some(([o]) => o === "plan")) return "plan";
+  return "";
+}
+
 /** A select that may start with a value: only the scope (one symbol is the narrow, safe reach). */
 const DEFAULTS: Partial<Record<FieldSpec["type"], string>> = { scope: "symbol" };
 
@@ -61,7 +74,14 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const emptyRaw = () => Object.fromEntries(def.fields.map((f) => [f.name, DEFAULTS[f.type] ?? ""]));
   const [raw, setRaw] = useState<Record<string, string>>(() => {
     const r = emptyRaw();
-    for (const f of def.fields) if (prefill[f.name] !== undefined) r[f.name] = prefill[f.name]!;
+    for (const f of def.fields) {
+      const v = prefill[f.name];
+      if (v === undefined) continue;
+      const opts = optionsFor(f);
+      // A select shows only one of its options: a link's "true" is "on", "execute" stays "execute";
+      // a value that is none of them leaves the select empty rather than showing one thing and sending another.
+      r[f.name] = opts ? optionValue(opts, v) : v;
+    }
     return r;
   });
   const [reason, setReason] = useState(prefill.reason ?? "");
