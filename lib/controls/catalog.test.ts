@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLS, DEFAULT_SETTINGS, coerceParams, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
+import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
 import type { SpotState, TradingBotState } from "./state";
 
 // The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
@@ -120,5 +120,20 @@ describe("preview and verification", () => {
     const bot: TradingBotState = { kind: "trading-bot", quarantinedOrders: [], profiles: [{ profile_id: "p1", status: "active", reconciliationLock: { held: true, holder: "worker-7", since: "2026-01-01T00:00:00Z" } }] };
     const { def, params } = parse("trading-bot", "trigger-reconciliation", { profileId: "p1" });
     expect(def.preview(bot, params, "alpha-bot").notes[0]).toMatch(/held by worker-7 .*will refuse/);
+  });
+});
+
+describe("requests in words", () => {
+  it.each([
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "Set symbol mode: BTC-USD → CANCEL_ONLY"],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "Set symbol mode: every symbol → SOFT_HALT"],
+    ["spot-exchange", "symbol-mode", { mode: "HARD_HALT" }, "Set symbol mode: HARD_HALT"],
+    ["spot-exchange", "symbol-mode", {}, "Set symbol mode"],
+    ["spot-exchange", "withdrawals-halt", { on: true }, "Halt withdrawals: on"],
+    ["spot-exchange", "cancel-all", { symbol: "" }, "Cancel all orders"],
+    ["futures-bot", "sync-positions", { execute: true, planId: "p-1" }, "Position sync: execute plan p-1"],
+    ["futures-bot", "kill-switch", {}, "Activate the kill switch"],
+  ] as const)("%s %s %j → %s", (kind, id, params, text) => {
+    expect(describeRequest(kind, id, params)).toBe(text);
   });
 });

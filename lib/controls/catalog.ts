@@ -540,6 +540,27 @@ export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Rec
   return out;
 }
 
+/**
+ * A request in words, its parameters included and none left blank: "Set symbol mode: BTC-USD →
+ * CANCEL_ONLY", "Set symbol mode: every symbol → SOFT_HALT", "Halt withdrawals: on". For titles
+ * and timelines that would otherwise print a template with an empty slot.
+ */
+export function describeRequest(kind: string, control: string, params: Record<string, unknown>): string {
+  const def = findControl(kind, control);
+  const title = def?.title ?? control;
+  const text = (v: unknown) => (v === true ? "on" : v === false ? "off" : typeof v === "string" ? v.trim() : v === undefined || v === null ? "" : JSON.stringify(v));
+  if (control === "symbol-mode") {
+    const who = params.scope === "all" ? "every symbol" : text(params.symbol);
+    const mode = text(params.mode);
+    return [title, [who, mode].filter(Boolean).join(" → ")].filter(Boolean).join(": ");
+  }
+  if (control === "sync-positions" || control === "recover-sl-order-ids") {
+    return `${title}: ${params.execute === true ? `execute plan ${text(params.planId) || "(no plan id)"}` : "dry run"}`;
+  }
+  const values = Object.values(params).map(text).filter(Boolean);
+  return values.length ? `${title}: ${values.join(", ")}` : title;
+}
+
 /** "params.symbol: choose a symbol" style issues from a schema failure. */
 export function paramIssues(err: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -9,7 +9,7 @@ import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
 import type { FleetConfig, TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
-import { DEFAULT_SETTINGS, coerceParams, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
 import type { TargetState } from "./state";
 
@@ -60,6 +60,8 @@ export interface ControlRequestView {
   targetKind: string;
   control: string;
   title: string;
+  /** The request in words with its parameters: "Set symbol mode: BTC-USD → CANCEL_ONLY". */
+  description: string;
   params: Record<string, unknown>;
   reason: string;
   ticketId: string;
@@ -113,6 +115,7 @@ export function toView(row: ControlRequestRow, replayed = false): ControlRequest
     targetKind: row.targetKind,
     control: row.control,
     title: def?.title ?? row.control,
+    description: describeRequest(row.targetKind, row.control, row.params as Record<string, unknown>),
     params: row.params as Record<string, unknown>,
     reason: row.reason,
     ticketId: row.ticketId,

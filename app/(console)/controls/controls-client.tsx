@@ -5,7 +5,7 @@ import { roleAtLeast, type Role } from "@/lib/auth/roles";
 import { SYMBOL_MODES, coerceParams, findControl, policyFor, type ControlSettings, type FieldSpec } from "@/lib/controls/catalog";
 import type { ControlPreview, ControlRequestView } from "@/lib/controls/api";
 import type { ActionResult } from "@/lib/errors";
-import { RequestStateBadge, TierBadge, VerificationText, paramsText, utc } from "@/components/controls/request-bits";
+import { RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
 import { useLiveRequest } from "@/components/controls/live";
 import { approveControlAction, executeControlAction, previewControlAction, rejectControlAction, resendControlAction } from "./actions";
 
@@ -309,8 +309,7 @@ export function ResultCard({ r: initial, label }: { r: ControlRequestView; label
   return (
     <div className="mt-2 min-w-0 rounded-md border border-line p-3 text-sm" data-request={r.id} data-request-state={r.state}>
       <p className="flex flex-wrap items-center gap-2">
-        <RequestStateBadge state={r.state} /> <span className="font-medium">{r.title}</span> on {label ?? r.target}
-        <span className="font-mono text-xs">{paramsText(r.params)}</span>
+        <RequestStateBadge state={r.state} /> <span className="font-medium break-words">{r.description}</span> on {label ?? r.target}
         {r.replayed ? <span className="text-xs text-muted">(same request as before: first result shown)</span> : null}
       </p>
       {r.state === "pending_approval" ? <p className="mt-1">Waiting for a second {r.requiredRole} to approve (expires {utc(r.approvalExpiresAt)}). Nothing has been sent yet; this updates by itself.</p> : null}

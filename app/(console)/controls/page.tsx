@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { AutoRefresh } from "@/components/live/auto-refresh";
-import { RequestStateBadge, TierBadge, VerificationText, paramsText, utc } from "@/components/controls/request-bits";
+import { RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
 import { ControlForm, DecisionForms, ResendForm } from "./controls-client";
 
 export const metadata: Metadata = { title: "Controls" };
@@ -118,7 +118,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           <ul className="mt-3 space-y-3">
             {view.unknown.map((r) => (
               <li key={r.id} className="rounded-md border border-line p-3 text-sm">
-                <p className="break-words"><span className="font-medium">{r.title}</span> on {label(r.target)} ({paramsText(r.params)}) by {r.requestedBy}, {utc(r.createdAt)} · {r.ticketId}</p>
+                <p className="break-words"><span className="font-medium">{r.description}</span> on {label(r.target)} by {r.requestedBy}, {utc(r.createdAt)} · {r.ticketId}</p>
                 <p className="font-mono text-xs break-words text-muted">{r.resultSummary}</p>
                 {roleAtLeast(role, r.requiredRole as "responder") ? <ResendForm requestId={r.id} /> : null}
               </li>
@@ -137,8 +137,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
               {view.pending.map((r) => (
                 <li key={r.id} className="min-w-0 rounded-xl border border-line bg-surface p-4" data-pending={r.id}>
                   <p className="flex flex-wrap items-center gap-2">
-                    <TierBadge tier={r.tier} /> <span className="font-semibold">{r.title}</span> on <span>{label(r.target)}</span>
-                    <span className="font-mono text-sm break-all">{paramsText(r.params)}</span>
+                    <TierBadge tier={r.tier} /> <span className="font-semibold break-words">{r.description}</span> on <span>{label(r.target)}</span>
                   </p>
                   <p className="mt-1 text-sm">Requested by <span className="font-medium">{r.requestedBy}</span> at {utc(r.createdAt)} · ticket <span className="font-mono">{r.ticketId}</span> · expires {utc(r.approvalExpiresAt)}</p>
                   <p className="mt-1 text-sm break-words">Reason: {r.reason}</p>
@@ -204,7 +203,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                 <tbody>
                   {recent.map((r) => (
                     <tr key={r.id} className="border-b border-line align-top last:border-0" data-request={r.id}>
-                      <td className="min-w-48 px-3 py-2 font-medium">{r.title}<span className="block font-mono text-xs font-normal break-words text-muted">{paramsText(r.params)}</span></td>
+                      <td className="min-w-48 px-3 py-2 font-medium break-words">{r.description}</td>
                       <td className="px-3 py-2"><RequestStateBadge state={r.state} /></td>
                       <td className="px-3 py-2">{label(r.target)}</td>
                       <td className="min-w-28 px-3 py-2 font-mono text-xs">{utc(r.createdAt)}</td>
@@ -230,9 +229,8 @@ function RecentCard({ r, label }: { r: ControlRequestView; label: string }) {
   return (
     <li className="min-w-0 rounded-xl border border-line bg-surface p-3 text-sm" data-request-card={r.id}>
       <p className="flex flex-wrap items-center gap-2">
-        <span className="font-semibold">{r.title}</span> <RequestStateBadge state={r.state} />
+        <span className="font-semibold break-words">{r.description}</span> <RequestStateBadge state={r.state} />
       </p>
-      <p className="mt-1 font-mono text-xs break-all">{paramsText(r.params)}</p>
       <p className="mt-1 text-muted">
         {label} · {utc(r.createdAt)} · {r.requestedBy}
         {r.approvedBy ? ` · ${r.state === "rejected" ? "rejected by" : "approved by"} ${r.approvedBy}` : ""} · <span className="font-mono">{r.ticketId}</span>
