@@ -226,6 +226,9 @@ test("an approval shows on the approver's navigation and board, and the requeste
     await expect(approver).toHaveURL(/\/controls/);
     await approver.locator("[data-pending]").filter({ hasText: t }).getByRole("button", { name: "Approve and run" }).click();
     await expect(approver.locator("[data-pending]").filter({ hasText: t })).toHaveCount(0, { timeout: 15_000 });
+    // Decided: the approver's badge drops back.
+    if (before === 0) await expect(approver.locator("[data-approvals-badge]").filter({ visible: true })).toHaveCount(0, { timeout: 15_000 });
+    else await expect(approver.locator("[data-approvals-badge]").filter({ visible: true }).first()).toHaveAttribute("data-approvals-badge", String(before), { timeout: 15_000 });
 
     // The requester's page, untouched since the request, shows the outcome.
     if (phone) {

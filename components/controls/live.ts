@@ -50,6 +50,11 @@ function onVisible() {
   if (document.visibilityState === "visible") void pollWaiting();
 }
 
+/** Re-reads the count now (after this user approved or rejected one). */
+export function refreshApprovalsWaiting(): void {
+  if (listeners.size) void pollWaiting();
+}
+
 /** Requests waiting for this user's approval: the server's count at render, then polled. */
 export function useApprovalsWaiting(initial: number, enabled: boolean): number {
   const live = useSyncExternalStore(

@@ -6,7 +6,7 @@ import { SYMBOL_MODES, coerceParams, findControl, policyFor, type ControlSetting
 import type { ControlPreview, ControlRequestView } from "@/lib/controls/api";
 import type { ActionResult } from "@/lib/errors";
 import { RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
-import { useLiveRequest } from "@/components/controls/live";
+import { refreshApprovalsWaiting, useLiveRequest } from "@/components/controls/live";
 import { approveControlAction, executeControlAction, previewControlAction, rejectControlAction, resendControlAction } from "./actions";
 
 // The control form. Every value it shows lives in React state, and a submission is built from that
@@ -334,6 +334,9 @@ export function DecisionForms({ request, canDecide }: { request: ControlRequestV
   const [approved, approve, approving] = useActionState(approveControlAction, null);
   const [rejected, reject, rejecting] = useActionState(rejectControlAction, null);
   const done = approved?.ok ? approved.data : rejected?.ok ? rejected.data : null;
+  useEffect(() => {
+    if (done) refreshApprovalsWaiting();
+  }, [done]);
   if (done) return <ResultCard r={done} />;
   if (!canDecide) return <p className="text-sm text-muted">Waiting for a second person with the {request.requiredRole} role (you cannot approve your own request).</p>;
   return (
