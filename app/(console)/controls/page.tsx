@@ -55,7 +55,8 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
     <>
       <PageHeader
         title="Controls"
-        description="Emergency controls for the fleet. Each needs a reason and a ticket ID, is written to the audit log before the call is made, and is checked against the target afterwards. Critical controls need a second person."
+        // One control opened by a link: the form comes first, its own summary says what it does.
+        description={focused ? undefined : "Emergency controls for the fleet. Each needs a reason and a ticket ID, is written to the audit log before the call is made, and is checked against the target afterwards. Critical controls need a second person."}
       />
       {pendingOrMoving ? <AutoRefresh ms={PENDING_REFRESH_MS} /> : null}
 
@@ -159,7 +160,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
               {view.targets.map((t) => (
                 <section key={t.name} aria-labelledby={`t-${t.name}`}>
                   <h3 id={`t-${t.name}`} className="mb-2 flex flex-wrap items-center gap-2 font-semibold">
-                    {t.label} <span className="font-mono text-xs font-normal text-muted">{t.name}</span> <span className="text-sm font-normal text-muted">{KIND_LABEL[t.kind] ?? t.kind}</span>
+                    {t.label} {t.label !== t.name ? <span className="font-mono text-xs font-normal text-muted">{t.name}</span> : null} <span className="text-sm font-normal text-muted">{KIND_LABEL[t.kind] ?? t.kind}</span>
                     {t.simulated ? <Badge tone="neutral">simulated</Badge> : null}
                     {t.stateError ? <Badge tone="unknown" title={t.stateError}>state unavailable</Badge> : null}
                   </h3>
@@ -203,13 +204,13 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                 <tbody>
                   {recent.map((r) => (
                     <tr key={r.id} className="border-b border-line align-top last:border-0" data-request={r.id}>
-                      <td className="min-w-48 px-3 py-2 font-medium break-words">{r.description}</td>
+                      <td className="min-w-40 px-3 py-2 font-medium break-words">{r.description}</td>
                       <td className="px-3 py-2"><RequestStateBadge state={r.state} /></td>
                       <td className="px-3 py-2">{label(r.target)}</td>
                       <td className="min-w-28 px-3 py-2 font-mono text-xs">{utc(r.createdAt)}</td>
                       <td className="px-3 py-2">{r.requestedBy}{r.approvedBy ? <span className="block text-xs text-muted">{r.state === "rejected" ? "rejected by" : "approved by"} {r.approvedBy}</span> : null}</td>
                       <td className="px-3 py-2 font-mono whitespace-nowrap">{r.ticketId}</td>
-                      <td className="min-w-64 px-3 py-2">
+                      <td className="px-3 py-2">
                         <VerificationText v={r.verification} />
                         <span className="mt-1 block font-mono text-xs break-all text-muted">{r.resultSummary ?? "—"}</span>
                       </td>
