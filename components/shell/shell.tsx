@@ -13,7 +13,9 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
   const items = NAV_ITEMS.filter((i) => !i.minRole || roleAtLeast(actor.role, i.minRole));
   // Control requests waiting for this user's approval: a count beside "Controls", kept live.
   const canApprove = roleAtLeast(actor.role, "responder");
-  const approvals = { initial: canApprove ? (await approvalsWaitingFor(actor)).length : 0, enabled: canApprove };
+  // A failed count must not take the page down: the badge starts at none and its poll tries again.
+  const initial = canApprove ? await approvalsWaitingFor(actor).then((w) => w.length, () => 0) : 0;
+  const approvals = { initial, enabled: canApprove };
   return (
     <div className="min-h-dvh md:grid md:grid-cols-[15rem_1fr]">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">
