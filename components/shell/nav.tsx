@@ -4,12 +4,19 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { Icon } from "./icons";
 import type { NavItem } from "./nav-items";
+import { ApprovalsBadge } from "../controls/approvals-badge";
+
+/** The approvals badge's starting count and whether this user can approve at all. */
+export interface ApprovalsNav {
+  initial: number;
+  enabled: boolean;
+}
 
 function isActive(pathname: string, href: string) {
   return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
 }
 
-export function SideNav({ items }: { items: NavItem[] }) {
+export function SideNav({ items, approvals }: { items: NavItem[]; approvals?: ApprovalsNav }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5">
@@ -20,6 +27,7 @@ export function SideNav({ items }: { items: NavItem[] }) {
             className={`flex items-center gap-3 rounded-md px-3 py-2 text-sm ${active ? "bg-surface-2 font-semibold text-fg" : "text-muted hover:bg-surface-2 hover:text-fg"}`}>
             <Icon name={item.icon} />
             {item.label}
+            {item.href === "/controls" && approvals ? <ApprovalsBadge {...approvals} /> : null}
           </Link>
         );
       })}
@@ -27,7 +35,7 @@ export function SideNav({ items }: { items: NavItem[] }) {
   );
 }
 
-export function BottomNav({ items }: { items: NavItem[] }) {
+export function BottomNav({ items, approvals }: { items: NavItem[]; approvals?: ApprovalsNav }) {
   const pathname = usePathname();
   const primary = items.filter((i) => i.primary);
   const rest = items.filter((i) => !i.primary);
@@ -50,7 +58,10 @@ export function BottomNav({ items }: { items: NavItem[] }) {
         <li>
           <details className="group relative h-full">
             <summary className={`flex min-h-14 cursor-pointer list-none flex-col items-center justify-center gap-0.5 text-xs [&::-webkit-details-marker]:hidden ${moreActive ? "font-semibold text-accent" : "text-muted"}`}>
-              <Icon name="more" />
+              <span className="flex items-center gap-1">
+                <Icon name="more" />
+                {approvals && rest.some((i) => i.href === "/controls") ? <ApprovalsBadge {...approvals} /> : null}
+              </span>
               More
             </summary>
             <ul className="absolute right-2 bottom-16 w-56 rounded-lg border border-line bg-surface p-1 shadow-2xl">
@@ -60,6 +71,7 @@ export function BottomNav({ items }: { items: NavItem[] }) {
                     className="flex min-h-11 items-center gap-3 rounded-md px-3 text-sm hover:bg-surface-2">
                     <Icon name={item.icon} />
                     {item.label}
+                    {item.href === "/controls" && approvals ? <ApprovalsBadge {...approvals} /> : null}
                   </Link>
                 </li>
               ))}

@@ -6,10 +6,16 @@ import { NAV_ITEMS } from "./nav-items";
 import { BottomNav, SideNav } from "./nav";
 import { SignOutButton, ThemeToggle } from "./session-controls";
 import { RoleBadge } from "../ui/badge";
+import { approvalsWaitingFor } from "@/lib/controls/api";
 
 export async function Shell({ actor, children }: { actor: Actor; children: React.ReactNode }) {
   const theme = (await cookies()).get("wf-theme")?.value === "light" ? "light" : "dark";
   const items = NAV_ITEMS.filter((i) => !i.minRole || roleAtLeast(actor.role, i.minRole));
+  // Control requests waiting for this user's approval: a count beside "Controls", kept live.
+  const canApprove = roleAtLeast(actor.role, "responder");
+  // A failed count must not take the page down: the badge starts at none and its poll tries again.
+  const initial = canApprove ? await approvalsWaitingFor(actor).then((w) => w.length, () => 0) : 0;
+  const approvals = { initial, enabled: canApprove };
   return (
     <div className="min-h-dvh md:grid md:grid-cols-[15rem_1fr]">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">
@@ -19,7 +25,7 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
         <Link href="/" className="flex items-center gap-2 px-1 text-lg font-semibold">
           <Logo size={28} /> Watchfloor
         </Link>
-        <SideNav items={items} />
+        <SideNav items={items} approvals={approvals} />
       </aside>
       <div className="flex min-w-0 flex-col">
         <header className="sticky top-0 z-20 flex items-center gap-3 border-b border-line bg-surface px-4 py-2">
@@ -38,7 +44,7 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
         </header>
         <main id="main" className="flex-1 px-4 pt-4 pb-24 md:px-8 md:pt-6 md:pb-10">{children}</main>
       </div>
-      <BottomNav items={items} />
+      <BottomNav items={items} approvals={approvals} />
     </div>
   );
 }

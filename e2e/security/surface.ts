@@ -269,6 +269,7 @@ export const ROUTES: RouteEntry[] = [
   { kind: "route", file: "app/api/health/live/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/health/live" }) },
   { kind: "route", file: "app/api/health/ready/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/health/ready" }) },
   { kind: "route", file: "app/api/board/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/board" }) },
+  { kind: "route", file: "app/api/controls/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/controls" }) },
   { kind: "route", file: "app/api/stream/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, stream: true, sample: async () => ({ method: "GET", path: "/api/stream" }) },
   { kind: "route", file: "app/api/audit/export/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/audit/export?format=csv&action=user.create" }) },
   { kind: "route", file: "app/api/incidents/[id]/export/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async (ctx) => ({ method: "GET", path: `/api/incidents/${await ctx.incident("admin")}/export?format=json` }) },

@@ -77,7 +77,7 @@ export interface ControlsScreenTarget {
   label: string;
   kind: string;
   simulated: boolean;
-  controls: { id: string; title: string; summary: string; seed: string }[];
+  controls: { id: string; title: string; summary: string; source: string }[];
   choices: { symbols: string[]; profiles: string[] };
   stateError: string | null;
 }
@@ -102,7 +102,7 @@ export async function getControlsView(actor: Actor | null) {
         simulated: t.simulated,
         controls: controlsFor(t.kind)
           .filter((c) => roleAtLeast(actor.role, minRoleFor(c, settings)))
-          .map((c) => ({ id: c.id, title: c.title, summary: c.summary, seed: c.seed })),
+          .map((c) => ({ id: c.id, title: c.title, summary: c.summary, source: c.source })),
         choices: read?.ok ? choicesOf(read.state) : { symbols: [], profiles: [] },
         stateError: read && !read.ok ? read.error : null,
       };
@@ -120,6 +120,21 @@ export async function getControlsView(actor: Actor | null) {
     recent,
     settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson },
   };
+}
+
+/** One request by id, for the requester's live view. */
+export async function getControlRequest(actor: Actor | null, id: unknown) {
+  return svc.getControlRequest(await getDb(), actor, id);
+}
+
+/** Requests waiting for this actor's approval (the navigation badge and the board's banner). */
+export async function approvalsWaitingFor(actor: Actor | null) {
+  return svc.approvalsWaitingFor({ db: await getDb() }, actor);
+}
+
+/** A system's display name from the fleet config ("Spot exchange"), or its id when it has none. */
+export function systemLabels(): Record<string, string> {
+  return Object.fromEntries(getFleetConfig().targets.map((t) => [t.name, t.label ?? t.name]));
 }
 
 export { canDecide } from "./service";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLS, DEFAULT_SETTINGS, coerceParams, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
+import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
 import type { SpotState, TradingBotState } from "./state";
 
 // The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
@@ -22,6 +22,9 @@ describe("control policy", () => {
     ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" }, "elevated", "responder", false, "BTC-USD"],
     ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "elevated", "responder", false, null],
     ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" }, "standard", "responder", false, null],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "elevated", "commander", false, "spot-exchange"],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "CANCEL_ONLY" }, "elevated", "commander", false, "spot-exchange"],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "HARD_HALT" }, "critical", "commander", true, "spot-exchange"],
     ["spot-exchange", "cancel-all", { symbol: "BTC-USD" }, "critical", "commander", true, "BTC-USD"],
     ["spot-exchange", "withdrawals-halt", { on: "on" }, "critical", "commander", true, "spot-exchange"],
     ["spot-exchange", "withdrawals-halt", { on: "off" }, "elevated", "responder", false, null],
@@ -69,7 +72,39 @@ describe("inputs", () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["mode"]);
     const plan = findControl("futures-bot", "sync-positions")!;
+    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.message).toBe("run the dry run first and execute its plan id");
     expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.path).toEqual(["planId"]);
+  });
+});
+
+describe("missing fields are named in words, not as schema types", () => {
+  it.each([
+    ["spot-exchange", "symbol-mode", {}, { symbol: "choose a symbol (or every symbol)", mode: "choose a mode" }],
+    ["spot-exchange", "cancel-all", {}, { symbol: "choose a symbol" }],
+    ["spot-exchange", "withdrawals-halt", {}, { on: "choose on or off" }],
+    ["spot-exchange", "book-depth", { depth: "many" }, { depth: "enter a whole number of levels" }],
+    ["trading-bot", "pause-profile", {}, { profileId: "choose a profile" }],
+    ["trading-bot", "quarantine-order", {}, { orderId: "enter the order id" }],
+  ] as const)("%s %s %j", (kind, id, raw, expected) => {
+    const def = findControl(kind, id)!;
+    const r = def.schema.safeParse(coerceParams(def, raw));
+    expect(Object.fromEntries((r.error?.issues ?? []).map((i) => [i.path.join("."), i.message]))).toEqual(expected);
+  });
+});
+
+describe("symbol mode scope", () => {
+  it("sends one symbol as { symbol, mode } and the whole exchange as { scope: all, mode }, never both", () => {
+    expect(parse("spot-exchange", "symbol-mode", { symbol: "btc-usd", mode: "cancel_only" }).params).toEqual({ symbol: "BTC-USD", mode: "CANCEL_ONLY" });
+    expect(parse("spot-exchange", "symbol-mode", { scope: "symbol", symbol: "BTC-USD", mode: "NORMAL" }).params).toEqual({ symbol: "BTC-USD", mode: "NORMAL" });
+    expect(parse("spot-exchange", "symbol-mode", { scope: "all", symbol: "BTC-USD", mode: "SOFT_HALT" }).params).toEqual({ scope: "all", mode: "SOFT_HALT" });
+  });
+  it("previews and verifies every symbol", () => {
+    const two: SpotState = { ...spotState, symbols: [spotState.symbols[0]!, { symbol: "ETH-USD", mode: "CANCEL_ONLY", openOrders: 3, tradesLastSecond: 0 }] };
+    const { def, params } = parse("spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" });
+    expect(def.preview(two, params, "spot-exchange").change).toBe("all 2 symbols (1 NORMAL, 1 CANCEL_ONLY) → SOFT_HALT; 40 open orders in total");
+    expect(def.verify(two, params, {}, two)).toEqual({ ok: false, message: "BTC-USD NORMAL, ETH-USD CANCEL_ONLY still not SOFT_HALT" });
+    const halted: SpotState = { ...two, symbols: two.symbols.map((s) => ({ ...s, mode: "SOFT_HALT" })) };
+    expect(def.verify(halted, params, {}, two)).toEqual({ ok: true, message: "all 2 symbols now SOFT_HALT" });
   });
 });
 
@@ -85,5 +120,20 @@ describe("preview and verification", () => {
     const bot: TradingBotState = { kind: "trading-bot", quarantinedOrders: [], profiles: [{ profile_id: "p1", status: "active", reconciliationLock: { held: true, holder: "worker-7", since: "2026-01-01T00:00:00Z" } }] };
     const { def, params } = parse("trading-bot", "trigger-reconciliation", { profileId: "p1" });
     expect(def.preview(bot, params, "alpha-bot").notes[0]).toMatch(/held by worker-7 .*will refuse/);
+  });
+});
+
+describe("requests in words", () => {
+  it.each([
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "Set symbol mode: BTC-USD → CANCEL_ONLY"],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "Set symbol mode: every symbol → SOFT_HALT"],
+    ["spot-exchange", "symbol-mode", { mode: "HARD_HALT" }, "Set symbol mode: HARD_HALT"],
+    ["spot-exchange", "symbol-mode", {}, "Set symbol mode"],
+    ["spot-exchange", "withdrawals-halt", { on: true }, "Halt withdrawals: on"],
+    ["spot-exchange", "cancel-all", { symbol: "" }, "Cancel all orders"],
+    ["futures-bot", "sync-positions", { execute: true, planId: "p-1" }, "Position sync: execute plan p-1"],
+    ["futures-bot", "kill-switch", {}, "Activate the kill switch"],
+  ] as const)("%s %s %j → %s", (kind, id, params, text) => {
+    expect(describeRequest(kind, id, params)).toBe(text);
   });
 });

@@ -39,7 +39,7 @@ export interface ControlPolicy {
   confirm: string | null;
 }
 
-export type FieldType = "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "planStep" | "planId";
+export type FieldType = "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "planStep" | "planId" | "scope";
 export interface FieldSpec {
   name: string;
   label: string;
@@ -66,14 +66,19 @@ export interface ControlDef<P = Record<string, unknown>> {
   kind: SystemKind;
   title: string;
   summary: string;
-  /** The runbook and section the control comes from, as users read it ("Spot exchange runbook §3.2"). */
-  seed: string;
+  /** Where the control comes from, by runbook name (shown on the form). */
+  source: string;
   fields: FieldSpec[];
   schema: z.ZodType<P>;
   /** The variant key of these params (`symbol-mode:HARD_HALT`). */
   variant(p: P): string;
   /** Elevated (not critical) variants; everything else that is not critical is standard. */
   elevated(p: P): boolean;
+  /**
+   * True when these params act on the whole system rather than one symbol or profile (symbol
+   * mode with scope "all"): the commander role and the system's name typed to confirm.
+   */
+  wide?(p: P): boolean;
   /** What to type for a destructive variant that is not critical (critical ones always confirm). */
   confirmFor(p: P, target: string): string | null;
   preview(state: TargetState, p: P, target: string): Preview;
@@ -81,11 +86,23 @@ export interface ControlDef<P = Record<string, unknown>> {
 }
 
 export const SYMBOL_MODES = ["NORMAL", "CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"] as const;
+export type SymbolMode = (typeof SYMBOL_MODES)[number];
+/** Symbol mode's reach: one symbol, or every symbol of the exchange in one call. */
+export const SCOPES = ["symbol", "all"] as const;
+type SymbolModeParams = { symbol?: string; scope?: "all"; mode: SymbolMode };
 
-const symbol = z.string().trim().min(1, "choose a symbol").max(40).regex(/^[A-Z0-9][A-Z0-9._-]*$/, "use the symbol as the exchange lists it, e.g. BTC-USD");
-const profileId = z.string().trim().min(1, "choose a profile").max(80);
+const symbol = z
+  .string({ error: "choose a symbol" })
+  .trim()
+  .min(1, "choose a symbol")
+  .max(40, "a symbol is at most 40 characters")
+  .regex(/^[A-Z0-9][A-Z0-9._-]*$/, "use the symbol as the exchange lists it, e.g. BTC-USD");
+const profileId = z.string({ error: "choose a profile" }).trim().min(1, "choose a profile").max(80, "a profile id is at most 80 characters");
 const planSchema = z
-  .object({ execute: z.boolean().default(false), planId: z.string().trim().min(1).max(200).optional() })
+  .object({
+    execute: z.boolean({ error: "choose dry run or execute" }).default(false),
+    planId: z.string({ error: "enter the plan id from the dry run" }).trim().min(1, "enter the plan id from the dry run").max(200, "a plan id is at most 200 characters").optional(),
+  })
   .strict()
   .superRefine((p, ctx) => {
     if (p.execute && !p.planId) ctx.addIssue({ code: "custom", path: ["planId"], message: "run the dry run first and execute its plan id" });
@@ -113,35 +130,68 @@ function define<P>(d: ControlDef<P>): ControlDef<Record<string, unknown>> {
   return d as unknown as ControlDef<Record<string, unknown>>;
 }
 
-const notPlan = (raw: Record<string, string>) => raw.execute === "true";
+/** The plan id matters only when executing a plan (form value "execute", JSON true). */
+const notPlan = (raw: Record<string, string>) => raw.execute === "execute" || raw.execute === "true";
 
 export const CONTROLS: ControlDef[] = [
   // ── spot-exchange (seed 004) ──────────────────────────────────────────────────────────────
-  define({
+  define<SymbolModeParams>({
     id: "symbol-mode",
     kind: "spot-exchange",
     title: "Set symbol mode",
     summary: "SetSymbolMode: NORMAL trades; CANCEL_ONLY accepts cancels only; SOFT_HALT freezes the book; HARD_HALT stops sequencing.",
-    seed: "Spot exchange runbook §3.1, §3.3",
+    source: "Runbooks: Ledger invariant violation, Split-brain suspected, Settlement lag spike, Postgres failover",
     fields: [
-      { name: "symbol", label: "Symbol", type: "symbol" },
+      { name: "scope", label: "Scope", type: "scope" },
+      { name: "symbol", label: "Symbol", type: "symbol", showWhen: (raw) => raw.scope !== "all" },
       { name: "mode", label: "Mode", type: "mode" },
     ],
-    schema: z.object({ symbol, mode: z.enum(SYMBOL_MODES, { error: `must be one of ${SYMBOL_MODES.join(", ")}` }) }),
+    schema: z
+      .object({
+        scope: z.enum(SCOPES, { error: "choose one symbol or every symbol" }).default("symbol"),
+        symbol: symbol.optional(),
+        mode: z.enum(SYMBOL_MODES, { error: (i) => (i.input === undefined ? "choose a mode" : `must be one of ${SYMBOL_MODES.join(", ")}`) }),
+      })
+      // Checked even when another field is bad too, so every missing field is named at once.
+      .refine((p) => p.scope === "all" || typeof p.symbol === "string", { path: ["symbol"], message: "choose a symbol (or every symbol)", when: () => true })
+      // One symbol: { symbol, mode }; the whole exchange: { scope: "all", mode } — one call for every symbol.
+      .transform((p): SymbolModeParams => (p.scope === "all" ? { scope: "all", mode: p.mode } : { symbol: p.symbol!, mode: p.mode })),
     variant: (p) => `symbol-mode:${p.mode}`,
-    elevated: (p) => p.mode !== "NORMAL",
-    confirmFor: (p) => (p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol : null),
+    elevated: (p) => p.mode !== "NORMAL" || p.scope === "all",
+    wide: (p) => p.scope === "all",
+    confirmFor: (p, target) => (p.scope === "all" ? target : p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol! : null),
     preview(state, p) {
-      const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
-      if (!s) return { change: `${p.symbol}: current mode unknown → ${p.mode}`, notes: [`${p.symbol} is not listed by the exchange right now`] };
+      if (p.scope === "all") {
+        const sp = spot(state);
+        if (!sp) return { change: `every symbol: current modes unknown → ${p.mode}`, notes: [] };
+        const counts = new Map<string, number>();
+        for (const s of sp.symbols) counts.set(s.mode, (counts.get(s.mode) ?? 0) + 1);
+        const now = [...counts].map(([m, n]) => `${n} ${m}`).join(", ");
+        const orders = plural(sp.symbols.reduce((n, s) => n + s.openOrders, 0), "open order");
+        return {
+          change: `all ${plural(sp.symbols.length, "symbol")} (${now}) → ${p.mode}; ${orders} in total`,
+          notes: [`every symbol in one call: ${sp.symbols.map((s) => s.symbol).join(", ")}`],
+        };
+      }
+      const sym = p.symbol!;
+      const s = spot(state)?.symbols.find((x) => x.symbol === sym);
+      if (!s) return { change: `${sym}: current mode unknown → ${p.mode}`, notes: [`${sym} is not listed by the exchange right now`] };
       const orders = plural(s.openOrders, "open order");
       const tail =
         p.mode === "NORMAL" ? `trading resumes; ${orders} on the book` :
         p.mode === "CANCEL_ONLY" ? `new orders rejected; ${orders} can still be cancelled` :
         `${orders} stay resting`;
-      return { change: `${p.symbol}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${p.symbol} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`] };
+      return { change: `${sym}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${sym} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`] };
     },
     verify(after, p) {
+      if (p.scope === "all") {
+        const sp = spot(after);
+        if (!sp) return { ok: null, message: "could not read the exchange state" };
+        const off = sp.symbols.filter((s) => s.mode !== p.mode);
+        return off.length === 0
+          ? { ok: true, message: `all ${plural(sp.symbols.length, "symbol")} now ${p.mode}` }
+          : { ok: false, message: `${off.map((s) => `${s.symbol} ${s.mode}`).join(", ")} still not ${p.mode}` };
+      }
       const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
       if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
       return s.mode === p.mode ? { ok: true, message: `symbol mode now ${s.mode}` } : { ok: false, message: `target still reports ${s.mode}` };
@@ -152,7 +202,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Cancel all orders",
     summary: "CancelAll: cancels every resting order of one symbol.",
-    seed: "Spot exchange runbook §3.1",
+    source: "Spot exchange emergency controls",
     fields: [{ name: "symbol", label: "Symbol", type: "symbol" }],
     schema: z.object({ symbol }),
     variant: () => "cancel-all",
@@ -178,7 +228,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Halt withdrawals",
     summary: "WithdrawalsHalt on/off: freezes withdrawals while the ledger is in doubt.",
-    seed: "Spot exchange runbook §3.2, §3.7",
+    source: "Runbooks: Ledger invariant violation, Postgres failover",
     fields: [{ name: "on", label: "Withdrawals halt", type: "onoff" }],
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `withdrawals-halt:${p.on ? "on" : "off"}`,
@@ -200,7 +250,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Aggressive conflation",
     summary: "Conflate book and candle updates to cut WS fan-out load (about ÷4 per client).",
-    seed: "Spot exchange runbook §3.4",
+    source: "Runbook: WS fan-out overload",
     fields: [{ name: "on", label: "Conflation", type: "onoff" }],
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `conflation:${p.on ? "on" : "off"}`,
@@ -221,9 +271,9 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Default book depth",
     summary: "Lower the default order-book depth sent to subscribers (e.g. 20) to shed WS load.",
-    seed: "Spot exchange runbook §3.4",
+    source: "Runbook: WS fan-out overload",
     fields: [{ name: "depth", label: "Depth (1–1000)", type: "depth" }],
-    schema: z.object({ depth: z.number({ error: "enter a whole number" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
+    schema: z.object({ depth: z.number({ error: "enter a whole number of levels" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
     variant: () => "book-depth",
     elevated: () => false,
     confirmFor: () => null,
@@ -244,7 +294,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Pause new entries",
     summary: "Set the profile inactive: no new ENTRY orders; exits and reconciliation continue.",
-    seed: "Capital invariant runbook §4, Trading bot incident runbooks",
+    source: "Runbooks: Capital invariant violation, Ghost position",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "pause-profile",
@@ -266,7 +316,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Resume new entries",
     summary: "Set the profile active again.",
-    seed: "Capital invariant runbook §4",
+    source: "Runbooks: Capital invariant violation, Ghost position",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "resume-profile",
@@ -289,7 +339,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "trading-bot",
     title: "Trigger a reconciliation cycle",
     summary: "Reconcile one profile now and rebuild its reservations from the exchange. Refused while the profile's reconciliation lock is held.",
-    seed: "Capital invariant runbook §4, Trading bot incident runbooks",
+    source: "Runbooks: Capital invariant violation, Ghost position",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
     variant: () => "trigger-reconciliation",
@@ -317,10 +367,10 @@ export const CONTROLS: ControlDef[] = [
     id: "quarantine-order",
     kind: "trading-bot",
     title: "Quarantine an order as unknown",
-    summary: "Mark an order `unknown` and hold it for manual review (stale pending orders runbook).",
-    seed: "Trading bot incident runbooks",
+    summary: "Mark an order `unknown` and hold it for manual review (stale pending orders).",
+    source: "Runbooks: Stale pending orders, Ghost position",
     fields: [{ name: "orderId", label: "Order ID", type: "order" }],
-    schema: z.object({ orderId: z.string().trim().min(1, "enter the order id").max(120) }),
+    schema: z.object({ orderId: z.string({ error: "enter the order id" }).trim().min(1, "enter the order id").max(120, "an order id is at most 120 characters") }),
     variant: () => "quarantine-order",
     elevated: () => true,
     confirmFor: (p) => p.orderId,
@@ -343,7 +393,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Position sync",
     summary: "Dry run first: the bot returns a plan (import untracked positions with a stop, close phantoms, sync quantities). Then execute that plan by its id.",
-    seed: "Futures bot operations runbook",
+    source: "Runbooks: Position import, Orphan/phantom spike",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
       { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
@@ -371,7 +421,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Stop-loss order-id recovery",
     summary: "Dry run first: the bot lists positions whose stop-loss id it can recover from resting exchange stops (or must place). Then execute that plan.",
-    seed: "Futures bot operations runbook",
+    source: "Runbook: Missing stop-loss / take-profit orders",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
       { name: "planId", label: "Plan ID (from the dry run)", type: "planId", showWhen: notPlan },
@@ -397,7 +447,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "futures-bot",
     title: "Activate the kill switch",
     summary: "Halt all trading (reason manual). It does not clear on its own.",
-    seed: "Futures bot operations runbook",
+    source: "Runbooks: Persistent qty_mismatch, Kill switch recovery",
     fields: [],
     schema: z.object({}).strict(),
     variant: () => "kill-switch",
@@ -430,12 +480,14 @@ export function policyFor(def: ControlDef, params: Record<string, unknown>, targ
   const variant = def.variant(params);
   const critical = settings.critical.includes(variant) || settings.critical.includes(def.id);
   const tier: Tier = critical ? "critical" : def.elevated(params) ? "elevated" : "standard";
-  const subject = typeof params.symbol === "string" ? params.symbol : target;
+  const wide = def.wide?.(params) ?? false;
+  const subject = typeof params.symbol === "string" && !wide ? params.symbol : target;
   return {
     variant,
     tier,
-    // DESIGN.md: responders run non-critical controls, commanders critical ones.
-    role: critical ? "commander" : "responder",
+    // DESIGN.md: responders run non-critical controls, commanders critical ones; a control on the
+    // whole system at once (every symbol) is a commander's call too.
+    role: critical || wide ? "commander" : "responder",
     secondPerson: critical && settings.secondPerson,
     confirm: critical ? subject : def.confirmFor(params, target),
   };
@@ -454,9 +506,12 @@ export function minRoleFor(def: ControlDef, settings: ControlSettings = DEFAULT_
  */
 export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // A field the form hides for these values (the symbol when the scope is every symbol) is not sent.
+  const asText = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v.trim().toLowerCase() : String(v)]));
   for (const f of def.fields) {
     const v = raw[f.name];
     if (v === undefined || v === null || v === "") continue;
+    if (f.showWhen && !f.showWhen(asText)) continue;
     switch (f.type) {
       case "onoff":
         out[f.name] = v === "on" || v === "true" || v === true ? true : v === "off" || v === "false" || v === false ? false : v;
@@ -471,6 +526,9 @@ export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Rec
         if (raw.execute === "plan" || raw.execute === false || raw.execute === "false") break; // a plan id means nothing on a dry run
         out[f.name] = typeof v === "string" ? v.trim() : v;
         break;
+      case "scope":
+        out[f.name] = typeof v === "string" ? v.trim().toLowerCase() : v;
+        break;
       case "mode":
       case "symbol":
         out[f.name] = typeof v === "string" ? v.trim().toUpperCase() : v;
@@ -480,6 +538,27 @@ export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Rec
     }
   }
   return out;
+}
+
+/**
+ * A request in words, its parameters included and none left blank: "Set symbol mode: BTC-USD →
+ * CANCEL_ONLY", "Set symbol mode: every symbol → SOFT_HALT", "Halt withdrawals: on". For titles
+ * and timelines that would otherwise print a template with an empty slot.
+ */
+export function describeRequest(kind: string, control: string, params: Record<string, unknown>): string {
+  const def = findControl(kind, control);
+  const title = def?.title ?? control;
+  const text = (v: unknown) => (v === true ? "on" : v === false ? "off" : typeof v === "string" ? v.trim() : v === undefined || v === null ? "" : JSON.stringify(v));
+  if (control === "symbol-mode") {
+    const who = params.scope === "all" ? "every symbol" : text(params.symbol);
+    const mode = text(params.mode);
+    return [title, [who, mode].filter(Boolean).join(" → ")].filter(Boolean).join(": ");
+  }
+  if (control === "sync-positions" || control === "recover-sl-order-ids") {
+    return `${title}: ${params.execute === true ? `execute plan ${text(params.planId) || "(no plan id)"}` : "dry run"}`;
+  }
+  const values = Object.values(params).map(text).filter(Boolean);
+  return values.length ? `${title}: ${values.join(", ")}` : title;
 }
 
 /** "params.symbol: choose a symbol" style issues from a schema failure. */

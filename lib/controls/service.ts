@@ -9,7 +9,7 @@ import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
 import type { FleetConfig, TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
-import { DEFAULT_SETTINGS, coerceParams, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
 import type { TargetState } from "./state";
 
@@ -60,6 +60,8 @@ export interface ControlRequestView {
   targetKind: string;
   control: string;
   title: string;
+  /** The request in words with its parameters: "Set symbol mode: BTC-USD → CANCEL_ONLY". */
+  description: string;
   params: Record<string, unknown>;
   reason: string;
   ticketId: string;
@@ -113,6 +115,7 @@ export function toView(row: ControlRequestRow, replayed = false): ControlRequest
     targetKind: row.targetKind,
     control: row.control,
     title: def?.title ?? row.control,
+    description: describeRequest(row.targetKind, row.control, row.params as Record<string, unknown>),
     params: row.params as Record<string, unknown>,
     reason: row.reason,
     ticketId: row.ticketId,
@@ -584,6 +587,32 @@ export async function listControlRequests(db: Db, actor: Actor | null, opts: { s
     .orderBy(desc(controlRequests.createdAt))
     .limit(Math.min(opts.limit ?? 50, 500));
   return rows.map((r) => toView(r));
+}
+
+/** One request by id (what its requester's page polls while it waits for a decision). Viewer or above. */
+export async function getControlRequest(db: Db, actor: Actor | null, id: unknown): Promise<ControlRequestView> {
+  requireRole(actor, "viewer");
+  const row = await byId(db, String(id ?? ""));
+  if (!row) throw new NotFound("No such control request.");
+  return toView(row);
+}
+
+/**
+ * Requests waiting for this actor's decision: pending, not expired, not their own, and needing a
+ * role they hold. Empty for anyone who could not approve (viewers, and responders while only
+ * commander-level controls need a second person).
+ */
+export async function approvalsWaitingFor(deps: Pick<ControlDeps, "db" | "now">, actor: Actor | null): Promise<ControlRequestView[]> {
+  requireRole(actor, "viewer");
+  if (!roleAtLeast(actor.role, "responder")) return [];
+  const now = nowOf(deps as ControlDeps);
+  const rows = await deps.db
+    .select()
+    .from(controlRequests)
+    .where(and(eq(controlRequests.state, "pending_approval"), gte(controlRequests.approvalExpiresAt, now)))
+    .orderBy(desc(controlRequests.createdAt))
+    .limit(100);
+  return rows.map((r) => toView(r)).filter((v) => canDecide(actor, v));
 }
 
 /** Whether this actor may decide (approve/reject) this request: the UI's hint; the service re-checks. */

@@ -57,9 +57,9 @@ describe("control links of a step", () => {
     const { links, scopeNote } = controlLinks(step, [{ system: "spot-exchange", entity: "*", kind: "system" }], ID);
     expect(scopeNote).toBe("scope unknown — runbook fallback: global SOFT_HALT");
     expect(links).toHaveLength(1);
-    expect(links[0]!.params).toBe("mode=SOFT_HALT, scope=global");
+    expect(links[0]!.params).toBe("mode=SOFT_HALT, scope=all");
     expect(links[0]!.href).not.toContain("symbol=");
-    expect(links[0]!.href).toBe(`/controls?target=spot-exchange&system=spot-exchange&control=symbol-mode&mode=SOFT_HALT&scope=global&incident=${ID}`);
+    expect(links[0]!.href).toBe(`/controls?target=spot-exchange&system=spot-exchange&control=symbol-mode&mode=SOFT_HALT&scope=all&incident=${ID}`);
   });
 
   it("says what to choose when the runbook gives no fallback", () => {

@@ -102,7 +102,7 @@ export function controlLinks(step: { text: string; binding?: Pick<StepBinding, "
   const entities = scope.filter((a) => a.kind === kind && a.entity !== "*");
   if (entities.length) return { links: entities.slice(0, 8).map((a) => link({ system: a.system, [kind]: a.entity })) };
   const fallback = kind === "symbol" ? runbookFallback(step.text) : undefined;
-  if (fallback) return { links: [link({ ...(system ? { system } : {}) }, { mode: fallback, scope: "global" })], scopeNote: `scope unknown — runbook fallback: global ${fallback}` };
+  if (fallback) return { links: [link({ ...(system ? { system } : {}) }, { mode: fallback, scope: "all" })], scopeNote: `scope unknown — runbook fallback: global ${fallback}` };
   return { links: [link({ ...(system ? { system } : {}) })], scopeNote: `scope unknown — no ${kind} is named yet; choose the ${kind} on the control form` };
 }
 

@@ -75,6 +75,29 @@ describe("spot-exchange endpoints", () => {
     expect((await state()).symbols.find((s) => s.symbol === "SOL-USD")!.openOrders).toBe(0);
     expect((await control(x(), "symbol-mode", { symbol: "NOPE-USD", mode: "NORMAL" })).status).toBe(404);
   });
+
+  it("symbol-mode with scope all sets every symbol in one call, and refuses a symbol and a scope together", async () => {
+    await start();
+    await control(x(), "symbol-mode", { symbol: "ETH-USD", mode: "CANCEL_ONLY" });
+    const r = await control<{ result: { scope: string; mode: string; symbols: { symbol: string; previousMode: string }[] } }>(x(), "symbol-mode", { scope: "all", mode: "SOFT_HALT" });
+    expect(r.status).toBe(200);
+    expect(r.body.result.symbols).toEqual([
+      { symbol: "BTC-USD", previousMode: "NORMAL" },
+      { symbol: "ETH-USD", previousMode: "CANCEL_ONLY" },
+      { symbol: "SOL-USD", previousMode: "NORMAL" },
+      { symbol: "XRP-USD", previousMode: "NORMAL" },
+    ]);
+    expect((await state()).symbols.map((s) => s.mode)).toEqual(["SOFT_HALT", "SOFT_HALT", "SOFT_HALT", "SOFT_HALT"]);
+    const a = await m();
+    fleet.advance(MIN);
+    const b = await m();
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) expect(metric(b, "engine_trades_total", { symbol: s })).toBe(metric(a, "engine_trades_total", { symbol: s }));
+    const both = await control<{ field: string }>(x(), "symbol-mode", { scope: "all", symbol: "BTC-USD", mode: "NORMAL" });
+    expect(both.status).toBe(400);
+    expect(both.body.field).toBe("params.scope");
+    expect((await control<{ field: string }>(x(), "symbol-mode", { mode: "NORMAL" })).body.field).toBe("params.symbol");
+    expect((await state()).symbols.map((s) => s.mode)).toEqual(["SOFT_HALT", "SOFT_HALT", "SOFT_HALT", "SOFT_HALT"]);
+  });
 });
 
 describe("spot-exchange scenarios", () => {

@@ -419,9 +419,25 @@ export class SpotExchange extends SimSystem {
     const unknown = (s: string) => rejected(404, "unknown_symbol", `no symbol "${s}"; known: ${[...this.symbols.keys()].join(", ")}`);
     this.controls.register({
       name: "symbol-mode",
-      description: "SetSymbolMode(symbol, NORMAL|CANCEL_ONLY|SOFT_HALT|HARD_HALT).",
-      params: z.object({ symbol: Symbol, mode: z.enum(SYMBOL_MODES) }),
-      run: ({ symbol, mode }) => {
+      description: "SetSymbolMode(symbol, NORMAL|CANCEL_ONLY|SOFT_HALT|HARD_HALT); scope \"all\" sets every symbol in one call.",
+      params: z
+        .object({ symbol: Symbol.optional(), scope: z.literal("all").optional(), mode: z.enum(SYMBOL_MODES) })
+        .superRefine((p, ctx) => {
+          if (p.scope && p.symbol !== undefined) ctx.addIssue({ code: "custom", path: ["scope"], message: "give either a symbol or scope \"all\", not both" });
+          if (!p.scope && p.symbol === undefined) ctx.addIssue({ code: "custom", path: ["symbol"], message: "required (or scope \"all\")" });
+        }),
+      run: (p) => {
+        const mode = p.mode;
+        if (p.scope === "all") {
+          // Exchange-wide: every listed symbol in one step, so no symbol is left behind half-way.
+          const symbols = [...this.symbols.values()].map((s) => {
+            const previousMode = s.mode;
+            s.mode = mode;
+            return { symbol: s.symbol, previousMode };
+          });
+          return accepted("symbol-mode", this.iso(), { scope: "all", mode, symbols });
+        }
+        const symbol = p.symbol!;
         const s = this.symbols.get(symbol);
         if (!s) return unknown(symbol);
         const previous = s.mode;
