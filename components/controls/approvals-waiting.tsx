@@ -7,6 +7,8 @@ import { ApprovalsBanner } from "./approvals-banner";
 export async function ApprovalsWaiting() {
   const actor = await getActor();
   if (!actor || !roleAtLeast(actor.role, "responder")) return null;
-  const waiting = await approvalsWaitingFor(actor);
+  // The board must render when the database is out (it shows its degraded snapshot): the count
+  // then starts at 0 and the banner's own polling picks it up when the database is back.
+  const waiting = await approvalsWaitingFor(actor).catch(() => []);
   return <ApprovalsBanner initial={waiting.length} enabled />;
 }

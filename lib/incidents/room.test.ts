@@ -36,6 +36,14 @@ describe("entities a finding names", () => {
     expect(findingEntities(f({ kind: "trading-bot", system: "alpha-bot", entities: { profiles: ["eth-grid"] } } as Partial<Finding>))).toEqual([{ entity: "eth-grid", kind: "profile" }]);
   });
 
+  it("takes the symbols a whole-system finding's signal names (Finding.affected)", () => {
+    expect(findingEntities(f({ entity: "*", affected: ["BTC-USD", "ETH-USD"] }))).toEqual([
+      { entity: "BTC-USD", kind: "symbol" },
+      { entity: "ETH-USD", kind: "symbol" },
+    ]);
+    expect(findingEntities(f({ kind: "trading-bot", system: "alpha-bot", entity: "*", affected: ["eth-momentum"] }))).toEqual([{ entity: "eth-momentum", kind: "profile" }]);
+  });
+
   it("counts its own entity when that is a symbol or a profile, never the system or a flag", () => {
     expect(findingEntities(f({ entity: "ADA-USD" }))).toEqual([{ entity: "ADA-USD", kind: "symbol" }]);
     expect(findingEntities(f({ entity: "*" }))).toEqual([]);
@@ -83,6 +91,14 @@ describe("which request carries out a step", () => {
     expect(requestMatches(halt, {}, { control: "symbol-mode", params: { symbol: "XRP-USD", mode: "HARD_HALT" } })).toBe(true);
     expect(requestMatches({ control: "withdrawals-halt", params: { on: true } }, {}, { control: "withdrawals-halt", params: { on: true } })).toBe(true);
     expect(requestMatches({ control: "withdrawals-halt", params: { on: true } }, {}, { control: "withdrawals-halt", params: { on: false } })).toBe(false);
+  });
+
+  it("the runbook's exchange-wide fallback carries out the step it was offered for, and nothing else does", () => {
+    const cancelOnly = { control: "symbol-mode", params: { symbol: "$symbol", mode: "CANCEL_ONLY" } };
+    const text = "Put the affected symbols in `CANCEL_ONLY`; if you cannot tell which symbols, use a global `SOFT_HALT`.";
+    expect(requestMatches(cancelOnly, {}, { control: "symbol-mode", params: { scope: "all", mode: "SOFT_HALT" } }, text)).toBe(true);
+    expect(requestMatches(cancelOnly, {}, { control: "symbol-mode", params: { scope: "all", mode: "NORMAL" } }, text)).toBe(false);
+    expect(requestMatches(cancelOnly, {}, { control: "symbol-mode", params: { scope: "all", mode: "SOFT_HALT" } }, "Put the affected symbols in `CANCEL_ONLY`.")).toBe(false);
   });
 });
 

@@ -22,6 +22,10 @@ export function findingEntities(f: Pick<Finding, "system" | "kind" | "entity">):
     const k = kind === "symbol" || kind === "profile" ? kind : guess(e.trim());
     if (k) out.set(e.trim(), k);
   };
+  // The symbols or profiles the finding's signal names (Finding.affected, for a finding about the
+  // whole system), then any other shape of entity list a finding may carry.
+  const affected = (f as { affected?: unknown }).affected;
+  if (Array.isArray(affected)) for (const e of affected) add(e);
   const carried = (f as { entities?: unknown }).entities;
   if (Array.isArray(carried)) {
     for (const c of carried) {
@@ -107,9 +111,12 @@ export function controlLinks(step: { text: string; binding?: Pick<StepBinding, "
 }
 
 /** Does a control request carry out this step's binding? Placeholders the incident cannot fill match any value. */
-export function requestMatches(b: Pick<StepBinding, "control" | "params">, vars: Vars, r: { control: string; params: unknown }): boolean {
+export function requestMatches(b: Pick<StepBinding, "control" | "params">, vars: Vars, r: { control: string; params: unknown }, stepText?: string): boolean {
   if (b.control !== r.control) return false;
   const got = (r.params ?? {}) as Record<string, unknown>;
+  // The runbook's exchange-wide fallback ("if you cannot tell which symbols, use a global
+  // SOFT_HALT") carries out the step too: it is what the room offers when the scope is unknown.
+  if (got.scope === "all" && stepText !== undefined && runbookFallback(stepText) === got.mode) return true;
   return Object.entries(b.params ?? {}).every(([k, v]) => {
     const want = typeof v === "string" ? fill(v, vars) : String(v);
     if (PLACEHOLDER.test(want)) return true;

@@ -660,7 +660,7 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     const claimed = new Set(pending.map((p) => p.step.id));
     for (const r of reqs) {
       if (r.incidentId !== row.id || r.state !== "succeeded" || used.has(r.id)) continue;
-      const s = rb.steps.find((st) => st.binding?.control && !ticks.has(st.id) && !claimed.has(st.id) && requestMatches(st.binding, vars, r));
+      const s = rb.steps.find((st) => st.binding?.control && !ticks.has(st.id) && !claimed.has(st.id) && requestMatches(st.binding, vars, r, st.text));
       if (!s) continue;
       claimed.add(s.id);
       const who = `${r.actorName}${r.approverName ? `, approved by ${r.approverName}` : ""}`;

@@ -94,23 +94,6 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
       const readCtx = dropped.length ? { ...ctx, history: watchedHistory(ctx.history, target.name, dropped, (f) => (unreadFamily ??= f)) } : ctx;
       return spec.check(readCtx, target, params).map((v): Finding => {
         const unread = fresh === "ok" && unreadFamily !== undefined && v.state !== "unknown";
-        if (unread) {
-          return {
-            id: findingId(spec.id, target.name, v.entity),
-            ruleId: spec.id,
-            system: target.name,
-            kind: target.kind,
-            entity: v.entity,
-            state: "unknown",
-            severity: v.severity,
-            title: spec.title,
-            summary: `Unknown — the metric family ${unreadFamily} could not be read in the last scrape (partial source); last known: ${v.summary}`,
-            since: ctx.now,
-            lastEvaluated: ctx.now,
-            evidence: v.evidence,
-            runbook: v.runbook ?? spec.runbook,
-          };
-        }
         const stale = fresh !== "ok" && v.state !== "unknown";
         const f: Finding = {
           id: findingId(spec.id, target.name, v.entity),
@@ -118,11 +101,15 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
           system: target.name,
           kind: target.kind,
           entity: v.entity,
-          state: stale ? "unknown" : v.state,
+          state: stale || unread ? "unknown" : v.state,
           severity: v.severity,
           title: spec.title,
-          summary: stale ? `Unknown — ${FRESHNESS_WORDS[fresh as Exclude<Freshness, "ok">]}; last known: ${v.summary}` : v.summary,
-          since: stale ? ctx.now : (v.since ?? ctx.now),
+          summary: stale
+            ? `Unknown — ${FRESHNESS_WORDS[fresh as Exclude<Freshness, "ok">]}; last known: ${v.summary}`
+            : unread
+              ? `Unknown — the metric family ${unreadFamily} could not be read in the last scrape (partial source); last known: ${v.summary}`
+              : v.summary,
+          since: stale || unread ? ctx.now : (v.since ?? ctx.now),
           lastEvaluated: ctx.now,
           evidence: v.evidence,
           runbook: v.runbook ?? spec.runbook,

@@ -191,6 +191,9 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
+          // On a phone a critical control is view-only: its buttons are hidden, and Enter in a
+          // field (which submits a form whatever its buttons' visibility) must not send it either.
+          if (critical && window.matchMedia("(max-width: 767.98px)").matches) return;
           send("run");
         }}
         className="grid min-w-0 gap-3 border-t border-line p-4 sm:grid-cols-2"
