@@ -33,7 +33,7 @@ const telemetryDark = defineRule({
       if (t !== undefined && (lastData === undefined || t > lastData)) lastData = t;
     }
     for (const r of ctx.history.reportsFor(target.name)) if (lastData === undefined || r.observedAt > lastData) lastData = r.observedAt;
-    const evidence = { values: [...states.map((s) => ev(s.path, s.f)), ev("last data", lastData ?? null)], thresholds: { sev1AfterMinutes: p.sev1AfterMinutes } };
+    const evidence = { values: [...states.map((s) => ev(s.path, s.f)), ev("last data (UTC)", lastData !== undefined ? new Date(lastData).toISOString().replace("T", " ").slice(0, 19) : null, lastData)], thresholds: { sev1AfterMinutes: p.sev1AfterMinutes } };
     const whole = ctx.freshness(target.name);
     const dark = states.every((s) => s.f !== "ok");
     // Pending: the console has just started and no endpoint has had time to answer yet.

@@ -901,7 +901,7 @@ const COVERAGE: Record<string, Case> = {
   telemetry_dark: {
     kinds: ["trading-bot", "futures-bot", "spot-exchange"],
     criterion: "console: all data endpoints stale/failing — exposure unknown (seed 002: uncertain exposure is SEV-1 after 5 minutes)",
-    fires: { name: "every endpoint stale", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1).freshness("stale"), at: T0 + 2 * M, state: "critical", severity: "SEV2", evidence: ["last data", T0 + M] },
+    fires: { name: "every endpoint stale", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1).freshness("stale"), at: T0 + 2 * M, state: "critical", severity: "SEV2", evidence: ["last data (UTC)", new Date(T0 + M).toISOString().replace("T", " ").slice(0, 19)] },
     boundary: [
       { name: "every endpoint fresh", build: (h) => h.hold(T0, T0 + M, "tradingLoopHealthy", 1), at: T0 + M },
       { name: "every data endpoint fresh, a non-data endpoint (/health/live) stale", build: (h) => h.hold(T0, T0 + 2 * M, "tradingLoopHealthy", 1).freshness("stale", "/health/live"), at: T0 + 2 * M },

@@ -208,7 +208,7 @@ const pendingAdopted = defineRule({
     const v = field(last.value, "pending_adopted");
     const evidence = { values: [ev("pending_adopted (latest cycle)", v, last.t), ev("restarts in view", restarts.length), ev("consecutive restarts followed by adoptions", repeated)], thresholds: { restarts: p.restarts } };
     if (repeated >= p.restarts) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `Pending orders adopted after each of the last ${repeated} restarts`, evidence }];
-    if (v >= 1) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: last.t, summary: `${v} pending order(s) adopted in the latest reconciliation cycle`, evidence }];
+    if (v >= 1) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: last.t, summary: `${plural(v, "pending order")} adopted in the latest reconciliation cycle`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, "No pending orders adopted in the latest cycle", "SEV3", evidence)];
   },
 });
