@@ -8,7 +8,7 @@ import type { Actor } from "../auth/roles";
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
 process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
 // The shipped fleet file names its credentials by variable; the ticket pattern is what is read here.
-for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "INGEST_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE"]) process.env[v] ??= "test-token";
+for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "INGEST_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET"]) process.env[v] ??= "test-token";
 
 const responder: Actor = { id: "00000000-0000-0000-0000-0000000000b1", username: "r", displayName: "Arr", role: "responder" };
 const commander: Actor = { id: "00000000-0000-0000-0000-0000000000b2", username: "cam", displayName: "Cam Commander", role: "commander" };
@@ -78,7 +78,7 @@ describe("confirmFindingHandled", () => {
     for (let t = c.at - 60_000; t <= c.at + 10_000; t += 2000) {
       store.addSamples([{ system: "spot-exchange", entity: "*", metric: "invariant_violation_total", labels: {}, value: t < c.at - 30_000 ? 5 : 6, observedAt: t }]);
     }
-    const collector = { targetsForRules: () => [{ name: "spot-exchange", kind: "spot-exchange" as const, intervalMs: 2000, thresholds: {} }], freshness: () => "ok" as const };
+    const collector = { targetsForRules: () => [{ name: "spot-exchange", kind: "spot-exchange" as const, intervalMs: 2000, thresholds: {} }], freshness: () => "ok" as const, droppedFamilies: () => [] };
     const engine = new BoardEngine({ collector: collector as never, store, db, onChange: () => {}, now: () => c.at + 10_000 });
     await engine.loadConfirmations();
     expect(engine.confirmations.get(LEDGER)).toMatchObject({ by: "Cam Commander", ticketId: "OPS-77", at: c.at });
