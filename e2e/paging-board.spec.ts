@@ -39,12 +39,16 @@ test.describe("paging as a responder", () => {
       await expect(card).toContainText("Acknowledged by");
       await expect.poll(async () => (await received()).some((r) => r.kind === "pagerduty" && r.status === 202 && r.body.event_action === "acknowledge" && r.body.dedup_key === trigger.body.dedup_key), { timeout: 20_000 }).toBe(true);
 
-      await page.goto("/deliveries");
+      // The receiver has answered; the outbox records the answer just after, and the deliveries
+      // screen is read when it loads: look again until both are listed as delivered.
       const pager = page.locator('[data-channel="e2e-pager"][data-status="delivered"]').filter({ hasText: "Split-brain" });
       const row = pager.filter({ has: page.getByRole("cell", { name: "firing", exact: true }) }).first();
-      await expect(row).toBeVisible();
+      await expect(async () => {
+        await page.goto("/deliveries");
+        await expect(row).toBeVisible({ timeout: 2_000 });
+        await expect(pager.filter({ has: page.getByRole("cell", { name: "acknowledge", exact: true }) }).first()).toBeVisible({ timeout: 2_000 });
+      }).toPass({ timeout: 30_000 });
       await expect(row.getByRole("cell").last()).toHaveText(/^\d+\.\d\d s$/);
-      await expect(pager.filter({ has: page.getByRole("cell", { name: "acknowledge", exact: true }) }).first()).toBeVisible();
       await expectNoAxeViolations(page);
     } finally {
       await sim.stopScenarios("spot-exchange");
