@@ -81,7 +81,7 @@ test.describe("ledger invariant finding as a commander", () => {
 
       // Without a confirmation it clears once the counter has not grown for the window (30 s
       // here) and an invariant check has passed since.
-      await expect(card).toContainText("to go), or when a commander confirms", { timeout: 20_000 });
+      await expect(card).toContainText("to go); a commander can also confirm", { timeout: 20_000 });
       await expect(card).toHaveCount(0, { timeout: 75_000 });
     } finally {
       await sim.stopScenarios("spot-exchange");

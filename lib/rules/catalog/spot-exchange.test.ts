@@ -34,7 +34,7 @@ describe("ledger (seed 004 §3.1)", () => {
     const before = h.one(LEDGER, quietEnds - 2 * S);
     expect(before).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(before.summary).toMatch(/last 14 min 58 s ago/);
-    expect(before.summary).toMatch(/2 s to go\), or when a commander confirms/);
+    expect(before.summary).toMatch(/2 s to go\); a commander can also confirm/);
     const after = h.one(LEDGER, quietEnds + 2 * S);
     expect(after.state).toBe("ok");
     expect(after.summary).toMatch(/\d+ invariant checks passed since.*stays 6/);

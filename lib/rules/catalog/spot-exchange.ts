@@ -65,7 +65,7 @@ const ledgerInvariant = defineRule({
         values: [
           ev("invariant_violation_total", cur.v, cur.t),
           ev(`new violations in ${dur(windowMs)}`, inc),
-          ev("last violation counted", rise ?? null),
+          ev("last violation counted (UTC)", rise === undefined ? null : new Date(rise).toISOString().replace("T", " ").slice(0, 19), rise),
           ev("invariant checks since then", checksSince),
           ev("withdrawals halted", halted === undefined ? null : halted === 1),
           ...(confirmation ? [ev("confirmed handled", confirmedWords), ev("new violations since the confirmation", sinceConfirm ?? 0)] : []),
@@ -92,11 +92,11 @@ const ledgerInvariant = defineRule({
       const again = confirmation && (sinceConfirm ?? 0) > 0 ? ` — new since the confirmation by ${confirmation.by}` : "";
       const notHalted = halted === 1 ? "" : " — withdrawals NOT halted";
       const clears = !checkPassed
-        ? `no invariant check has run since the last violation, so it cannot clear by itself`
+        ? `no invariant check has run since the last violation, so it will not clear by itself`
         : `clears after ${dur(windowMs)} without growth${checksSince === null ? "" : " and a passing check"} (${dur(Math.max(0, windowMs - quietMs))} to go)`;
       const head = inc > 0 ? `Ledger invariant failing: ${fmt(inc, 0)} failed check${inc === 1 ? "" : "s"} in ${dur(windowMs)}` : `invariant_violation_total is ${fmt(cur.v, 0)}`;
       const last = rise === undefined ? `already above zero when first seen ${dur(quietMs)} ago` : `last ${dur(quietMs)} ago`;
-      const summary = `${who}${head}, ${last}${again}${notHalted} — ${clears}, or when a commander confirms them handled${scope}`;
+      const summary = `${who}${head}, ${last}${again}${notHalted} — ${clears}; a commander can also confirm the violations handled${scope}`;
       out.push({
         entity,
         state: "critical",
