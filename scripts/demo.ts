@@ -56,7 +56,7 @@ async function main() {
   (process.env as Record<string, string>).NODE_ENV = "production";
 
   const sim = flags["no-sim"] ? null : await import("./demo-fleet").then((m) => m.prepareDemoFleet(process.env));
-  // The shipped config's notification channels point at a local receiver on port 4190 that stands
+  // The shipped config's notification channels point at a local receiver on port 4180 that stands
   // in for Slack, PagerDuty and a webhook (README "Paging and notifications").
   const notify = await import("./demo-notify").then((m) => m.prepareDemoNotify(process.env));
 

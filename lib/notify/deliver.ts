@@ -86,8 +86,10 @@ export async function deliver(channel: ChannelConfig, payload: unknown, key: str
     }
     return { outcome: "failed", httpStatus: res.status, response: text || res.statusText, durationMs };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const what = e.name === "TimeoutError" ? `timed out after ${o.timeoutMs ?? 10_000} ms` : `${e.cause?.code ?? e.name}: ${e.message}`;
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    // fetch() says only "fetch failed"; the reason (ECONNREFUSED, "bad port", …) is in its cause.
+    const cause = e.cause?.code ?? e.cause?.message;
+    const what = e.name === "TimeoutError" ? `timed out after ${o.timeoutMs ?? 10_000} ms` : `${e.name}: ${e.message}${cause ? ` (${cause})` : ""}`;
     return { outcome: "retry", httpStatus: null, response: what, durationMs: elapsed() };
   }
 }
