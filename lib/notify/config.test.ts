@@ -54,6 +54,13 @@ describe("notify config", () => {
 `)).toEqual(["notify.channels[0].url: give exactly one of url or urlEnv", 'notify.channels[1].name: duplicate channel "chat" (also channels[0])', "notify.channels[1].url: give exactly one of url or urlEnv"]);
   });
 
+  it("refuses a channel on a port fetch() will not connect to, naming the field", () => {
+    expect(problems(`notify:\n  channels:\n    - { name: chat, type: slack, url: "http://127.0.0.1:4190/slack" }\n`)).toEqual([
+      "notify.channels[0].url: its port is one fetch() refuses to connect to (the Fetch standard's bad-port list, e.g. 4190); use another port",
+    ]);
+    expect(problems(`notify:\n  channels:\n    - { name: chat, type: slack, url: "http://127.0.0.1:4180/slack" }\n`)).toEqual([]);
+  });
+
   it("reports every channel secret whose environment variable is unset, or a URL variable that holds no URL", () => {
     const cfg = parseFleetConfig(`${base}notify:
   channels:

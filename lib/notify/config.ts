@@ -5,7 +5,13 @@ import { z } from "zod";
 // signing secrets) are named by environment variable, never written in the file.
 
 const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name (A-Z, 0-9, _)");
-const httpUrl = z.url({ error: "invalid URL", abort: true }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
+// The Fetch standard's "bad ports": fetch() refuses to connect to them whatever answers there, so
+// a channel on one would fail every delivery. Refused at start-up instead.
+const FETCH_BAD_PORTS = new Set([1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
+const httpUrl = z
+  .url({ error: "invalid URL", abort: true })
+  .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
+  .refine((u) => !FETCH_BAD_PORTS.has(Number(new URL(u).port)), "its port is one fetch() refuses to connect to (the Fetch standard's bad-port list, e.g. 4190); use another port");
 const channelName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes");
 
 /** Exactly one of `url` (no secret in it) or `urlEnv` (the URL holds a token, e.g. Slack's). */
