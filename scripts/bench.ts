@@ -316,7 +316,7 @@ async function main() {
     // Watchfloor's own paging, on the same bot right after the Prometheus + Alertmanager run.
     if (notifyRig) {
       const rig = notifyRig;
-      const need = num("notify-changes") * (2 * poll + 1000) + 30_000;
+      const need = num("notify-changes") * (2 * poll + 2000) + 40_000;
       if (!timeLeft(Math.min(need, 3 * 60_000))) notMeasured("change → notification", "out of time");
       else
         await phase("notify", async () => {
