@@ -15,11 +15,12 @@ import { measureBoardApi } from "./bench/http";
 import { firstLoadJs, type RouteJs } from "./bench/bundle";
 import { measureAlerting, type AlertingResult, type AlertingSettings } from "./bench/alerting";
 import { measureLighthouse } from "./bench/lighthouse";
+import { measureNotify, startNotifyRig, type NotifyRig } from "./bench/notify";
 import { measureParser } from "./bench/parser";
 import { measureFaultPolls } from "./bench/fault-polls";
 import { budgetLines, comparisonRows, renderMarkdown, VIEWER_STEP_P99_MS, type BenchResults, type CollectorResult, type ViewerStepUp } from "./bench/report";
 
-const PHASES = ["parser", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "alerting-prod"] as const;
+const PHASES = ["parser", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "notify", "alerting-prod"] as const;
 
 // Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
 const DEFAULTS = {
@@ -36,6 +37,7 @@ const DEFAULTS = {
   "rule-series": "10000",
   "alerting-changes": "30",
   "alerting-prod-changes": "2",
+  "notify-changes": "30",
   "alerting-ports": "19090-19099",
   "lighthouse-runs": "3",
   skip: "",
@@ -50,6 +52,7 @@ const QUICK: Partial<typeof DEFAULTS> = {
   "collector-seconds": "10",
   "alerting-changes": "6",
   "alerting-prod-changes": "1",
+  "notify-changes": "10",
   "lighthouse-runs": "1",
   "max-minutes": "10",
 };
@@ -69,7 +72,7 @@ if (given.help) {
   console.log(`npm run bench -- [--quick] [--port 3500] [--poll-interval 2000] [--changes 50] [--viewers 1000,2000,5000,10000]
   [--viewer-changes 8] [--connections 20] [--cannon-seconds 8] [--collector-targets 200]
   [--collector-interval 5000] [--collector-seconds 30] [--rule-series 10000]
-  [--alerting-changes 30] [--alerting-prod-changes 2] [--alerting-ports 19090-19099] [--lighthouse-runs 3]
+  [--alerting-changes 30] [--alerting-prod-changes 2] [--notify-changes 30] [--alerting-ports 19090-19099] [--lighthouse-runs 3]
   [--skip ${PHASES.join(",")}] [--max-minutes 15] [--out bench/results] [--rebuild]
 
 --quick: ${Object.entries(QUICK)
@@ -171,6 +174,7 @@ async function main() {
       collector: { targets: num("collector-targets"), intervalMs: num("collector-interval"), seconds: num("collector-seconds") },
       ruleSeries: num("rule-series"),
       alerting: { changes: num("alerting-changes"), productionChanges: num("alerting-prod-changes"), fast: fastAlerting, production: PRODUCTION_ALERTING },
+      notifyChanges: num("notify-changes"),
       lighthouseRuns: num("lighthouse-runs"),
       quick: !!given.quick,
       maxMinutes: num("max-minutes"),
@@ -225,7 +229,24 @@ async function main() {
     for (const r of routes) console.log(`  ${r.route.padEnd(30)} ${r.gzipKiB.toFixed(1).padStart(7)} KiB  (${r.rawKiB.toFixed(1)} KiB raw, ${r.chunks} chunks)`);
   } else notMeasured("first-load JS", "skipped by --skip");
 
-  const server = await startBenchServer({ root, port: num("port"), pollIntervalMs: poll, seed: 7 });
+  // Paging's receivers start first: the console's notify config names them.
+  let notifyRig: NotifyRig | undefined;
+  if (skip.has("notify")) notMeasured("change → notification", "skipped by --skip");
+  else {
+    try {
+      notifyRig = await startNotifyRig({ bot: WATCHDOG_BOT, ports: alertingPorts, progress: (l) => console.log(l) });
+    } catch (err) {
+      notMeasured("change → notification", `failed: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  let server: BenchServer;
+  try {
+    server = await startBenchServer({ root, port: num("port"), pollIntervalMs: poll, seed: 7, notify: notifyRig?.notify, env: notifyRig?.env });
+  } catch (err) {
+    await notifyRig?.stop();
+    throw err;
+  }
+  const serverReadyAt = Date.now();
   // The production-settings alerting run takes minutes (group_wait 30 s, group_interval 5 min), so
   // it runs beside the other phases on a bot of its own: a copy of the bot the board phases use, in
   // a one-system fleet Watchfloor does not watch, so its changes never reach the board under test.
@@ -233,6 +254,7 @@ async function main() {
   let prodAlerting: Promise<AlertingResult | undefined> | undefined;
   const stopAll = async () => {
     await server.stop();
+    await notifyRig?.stop();
     await prodFleet?.stop();
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
@@ -290,6 +312,22 @@ async function main() {
           notMeasured("Prometheus + Alertmanager, poll cadence", `failed: ${(err as Error).message.split("\n")[0]}`);
         }
       });
+
+    // Watchfloor's own paging, on the same bot right after the Prometheus + Alertmanager run.
+    if (notifyRig) {
+      const rig = notifyRig;
+      const need = num("notify-changes") * (2 * poll + 2000) + 40_000;
+      if (!timeLeft(Math.min(need, 3 * 60_000))) notMeasured("change → notification", "out of time");
+      else
+        await phase("notify", async () => {
+          console.log(`Change → notification: ${num("notify-changes")} changes on ${WATCHDOG_BOT}, to a Slack-compatible webhook and a signed webhook in this process${rig.alertmanager ? ", and through Alertmanager to a webhook" : ""}…`);
+          // The collector pages nothing in its first 15 s as leader (every system looks dark until it has polled).
+          const n = await measureNotify({ rig, fleet: server.fleet, bot: WATCHDOG_BOT, pollIntervalMs: poll, changes: num("notify-changes"), notBefore: serverReadyAt + 16_000, deadline: Math.min(Date.now() + need, deadline - 60_000), progress: (l) => console.log(l) });
+          results.notify = n;
+          for (const c of n.channels) console.log(`  ${c.path.padEnd(42)} onset p50 ${f(c.onset.p50)} p95 ${f(c.onset.p95)} (n=${c.onset.n}); resolution p50 ${f(c.resolution.p50)} p95 ${f(c.resolution.p95)} (n=${c.resolution.n}); all p95 ${f(c.all.p95)}; ${c.missed} missed`);
+          if ("notMeasured" in n.alertmanager) console.log(`  Alertmanager path not measured: ${n.alertmanager.notMeasured}`);
+        });
+    }
 
     if (skip.has("viewers")) notMeasured("viewers", "skipped by --skip");
     else

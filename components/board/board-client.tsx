@@ -8,6 +8,7 @@ import { FreshnessBadge, PartialBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
 import { FindingCard, SystemDataTimes, SystemLabels, SystemName, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
+import { MaintenanceNotice } from "../notify/maintenance-notice";
 
 const LANES = [
   { key: "SEV1", title: "SEV1", hint: "Loss of funds or uncontrolled exposure possible" },
@@ -122,6 +123,9 @@ function Board({ initial, acknowledge, confirm }: { initial: BoardSnapshot; ackn
       </div>
       {/* The snapshot is at most a few seconds old when live; when not live, or degraded, say how old it is. */}
       <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} degraded={degraded} />
+      {board.maintenance?.length ? (
+        <MaintenanceNotice note="notifications for these systems are muted during the window" windows={board.maintenance.map((m) => ({ systems: m.systems.map((s) => labels.get(s) ?? s), startsAt: m.startsAt, endsAt: m.endsAt, ticketId: m.ticketId, by: m.by }))} />
+      ) : null}
 
       {/* On a phone the systems are a one-line strip (label and freshness) and the filters fold
           away, so the first open SEV1 is on the first screen; from the sm breakpoint up, tiles and filters show in full. */}

@@ -5,6 +5,7 @@ import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
+import { MaintenanceNotice } from "../notify/maintenance-notice";
 
 // The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
 // checks the token on every request, so a revoked or expired link stops updating within one
@@ -155,6 +156,8 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
             ))}
           </ul>
         </section>
+
+        {s.maintenance?.length ? <div className="mt-4"><MaintenanceNotice windows={s.maintenance} /></div> : null}
 
         {s.incidents.length ? <Incidents incidents={s.incidents} wall={wall} /> : null}
 

@@ -7,7 +7,7 @@ import { readSources } from "../sources";
 import type { Freshness } from "../collector/freshness";
 import type { Finding } from "../rules/types";
 import { incidentFor, listOpenIncidentScopes, type IncidentLink } from "./incident-links";
-import { silenceMarks, type SilenceMark } from "../notify/marks";
+import { silenceMarks, type SilenceMark, type UpcomingMaintenance } from "../notify/marks";
 
 // What the board (and, later, the status view) shows: systems with their freshness, open
 // findings with their acknowledgement, and findings that cleared recently. Built once per change
@@ -44,6 +44,8 @@ export interface BoardSnapshot {
   systems: SystemTile[];
   findings: BoardFinding[];
   cleared: BoardFinding[];
+  /** Paging: maintenance windows scheduled ahead (not yet started), soonest first. */
+  maintenance?: UpcomingMaintenance[];
   /**
    * Set when the console cannot build a current board (its database is unreachable or too slow).
    * The rest of the snapshot is then the last one it could build, with no source shown as fresh.
@@ -89,8 +91,9 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     const onset = new Map(open.map((f) => [f.id, f.since]));
     for (const r of rows) if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
   }
-  // Paging: silences mute notifications only; the board marks the findings they cover.
-  const silenced = open.length ? (await silenceMarks(open, now)).marks : new Map<string, SilenceMark>();
+  // Paging: silences mute notifications only; the board marks the findings they cover, and
+  // announces maintenance windows ahead of time.
+  const { marks: silenced, upcoming } = await silenceMarks(open, now);
   return {
     generatedAt: now,
     collector: sources.collector.role,
@@ -106,6 +109,7 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     })),
     findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id), incident: covering(f), ...(silenced.has(f.id) ? { silenced: silenced.get(f.id) } : {}) })),
     cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
+    ...(upcoming.length ? { maintenance: upcoming } : {}),
   };
 }
 
@@ -127,6 +131,7 @@ export function degradedSnapshot(
     systems,
     findings: last?.findings ?? [],
     cleared: last?.cleared ?? [],
+    ...(last?.maintenance ? { maintenance: last.maintenance } : {}),
     degraded: { reason: input.reason, since: input.since },
   };
 }

@@ -561,6 +561,10 @@ export interface IncidentRoom {
   okFindings: OkFindingGroup[];
   /** Entities the open findings name that the incident's affected field does not. */
   namedByFindings: AffectedEntity[];
+  /** Ids of the incident's findings (those on its affected entities, and the one it was opened from). */
+  findingIds: string[];
+  /** Start of the window the room reads finding history from (an hour before it opened), epoch ms. */
+  historySince: number;
   controls: RoomControl[];
   /** Control requests waiting for a second person. */
   awaitingApproval: RoomControl[];
@@ -791,6 +795,8 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     openFindings: sorted.filter((f) => f.state !== "ok"),
     okFindings: groupOkFindings(sorted),
     namedByFindings,
+    findingIds: relatedIds,
+    historySince: since.getTime(),
     controls,
     awaitingApproval: controls.filter((c) => c.state === "pending_approval"),
     timeline,

@@ -25,7 +25,7 @@ async function deps(): Promise<svc.NotifyDeps> {
   };
 }
 
-export async function listDeliveries(actor: Actor | null, o: { limit?: number; findingIds?: string[] } = {}) {
+export async function listDeliveries(actor: Actor | null, o: { limit?: number; findingIds?: string[]; since?: number } = {}) {
   return svc.listDeliveries(await deps(), actor, o);
 }
 export async function listChannels(actor: Actor | null) {

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, gt, isNull } from "drizzle-orm";
 import { getDb } from "../db";
+import type { Db } from "../db/client";
 import { silences } from "../db/schema";
 import type { Finding } from "../rules/types";
 import { silenceFor, type ActiveSilence, type SilenceMatchers } from "./plan";
@@ -15,12 +16,21 @@ export interface SilenceMark {
   by: string;
 }
 
+/** A maintenance window scheduled ahead: the systems it silences, when, under which ticket, by whom. */
+export interface UpcomingMaintenance {
+  systems: string[];
+  startsAt: number;
+  endsAt: number;
+  ticketId: string;
+  by: string;
+}
+
 /**
  * For the board: which of these findings a running silence or maintenance window mutes, and until
  * when, by whom, under which ticket. Also the maintenance windows scheduled ahead, per system.
  */
-export async function silenceMarks(findings: readonly Finding[], now = Date.now()): Promise<{ marks: Map<string, SilenceMark>; upcoming: { system: string[]; startsAt: number; endsAt: number; ticketId: string; by: string }[] }> {
-  const db = await getDb();
+export async function silenceMarks(findings: readonly Finding[], now = Date.now(), database?: Db): Promise<{ marks: Map<string, SilenceMark>; upcoming: UpcomingMaintenance[] }> {
+  const db = database ?? (await getDb());
   const rows = await db.select().from(silences).where(and(isNull(silences.endedAt), gt(silences.endsAt, new Date(now))));
   const active: ActiveSilence[] = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
   const marks = new Map<string, SilenceMark>();
@@ -30,6 +40,7 @@ export async function silenceMarks(findings: readonly Finding[], now = Date.now(
   }
   const upcoming = active
     .filter((s) => s.kind === "maintenance" && s.startsAt > now)
-    .map((s) => ({ system: s.matchers.system ?? [], startsAt: s.startsAt, endsAt: s.endsAt, ticketId: s.ticketId, by: s.createdByName }));
+    .sort((a, b) => a.startsAt - b.startsAt)
+    .map((s) => ({ systems: s.matchers.system ?? [], startsAt: s.startsAt, endsAt: s.endsAt, ticketId: s.ticketId, by: s.createdByName }));
   return { marks, upcoming };
 }

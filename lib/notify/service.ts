@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, gte, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { notifyAttempts, notifyOutbox, silences, type NotifyAttemptRow, type NotifyOutboxRow, type SilenceRow } from "../db/schema";
@@ -35,9 +35,14 @@ export interface Delivery extends NotifyOutboxRow {
   latencyMs: number | null;
 }
 
-export async function listDeliveries(d: NotifyDeps, actor: Actor | null, o: { limit?: number; findingIds?: string[] } = {}): Promise<Delivery[]> {
+/**
+ * Notifications newest first (responder or above); `findingIds` keeps those about these findings
+ * (none when the list is empty), `since` those queued at or after that time (epoch ms).
+ */
+export async function listDeliveries(d: NotifyDeps, actor: Actor | null, o: { limit?: number; findingIds?: string[]; since?: number } = {}): Promise<Delivery[]> {
   requireRole(actor, "responder");
-  const where = o.findingIds ? (o.findingIds.length ? inArray(notifyOutbox.findingId, o.findingIds) : eq(notifyOutbox.id, -1)) : undefined;
+  const byFinding = o.findingIds ? (o.findingIds.length ? inArray(notifyOutbox.findingId, o.findingIds) : eq(notifyOutbox.id, -1)) : undefined;
+  const where = and(byFinding, o.since !== undefined ? gte(notifyOutbox.createdAt, new Date(o.since)) : undefined);
   const rows = await d.db.select().from(notifyOutbox).where(where).orderBy(desc(notifyOutbox.id)).limit(Math.min(o.limit ?? 200, 1000));
   const attempts = rows.length ? await d.db.select().from(notifyAttempts).where(inArray(notifyAttempts.outboxId, rows.map((r) => r.id))).orderBy(notifyAttempts.id) : [];
   const byRow = new Map<number, NotifyAttemptRow[]>();

@@ -98,3 +98,42 @@ describe("status view redaction", () => {
     expect(open.incidents[0]!.lastUpdate).toEqual({ at: NOW - 120_000, text: "x" });
   });
 });
+
+describe("status view maintenance windows", () => {
+  const H = 3_600_000;
+  const withWindows = () => {
+    const b = board();
+    b.systems = b.systems.map((x) => ({ ...x, label: x.name === "alpha-bot" ? "Trading bot A" : "Spot exchange" }));
+    b.maintenance = [
+      { systems: ["spot-exchange"], startsAt: NOW + H, endsAt: NOW + 3 * H, ticketId: "OPS-4711", by: "Ray Responder" },
+      { systems: ["alpha-bot", "spot-exchange"], startsAt: NOW + 24 * H, endsAt: NOW + 25 * H, ticketId: "OPS-4712", by: "ops-lead@example.com" },
+      // Started since the board was built: no longer "ahead".
+      { systems: ["alpha-bot"], startsAt: NOW - 60_000, endsAt: NOW + H, ticketId: "OPS-4713", by: "Ray Responder" },
+    ];
+    return b;
+  };
+
+  it("shows the windows ahead by system label and time only: no ticket, no author", () => {
+    const s = buildStatusSnapshot({ board: withWindows(), link: { scope: "board", label: null, expiresAt: NOW + H }, now: NOW });
+    expect(s.maintenance).toEqual([
+      { systems: ["Spot exchange"], startsAt: NOW + H, endsAt: NOW + 3 * H },
+      { systems: ["Trading bot A", "Spot exchange"], startsAt: NOW + 24 * H, endsAt: NOW + 25 * H },
+    ]);
+    const text = JSON.stringify(s);
+    for (const secret of ["OPS-4711", "OPS-4712", "Ray Responder", "ops-lead@example.com"]) expect(text).not.toContain(secret);
+  });
+
+  it("on an incident link, lists only windows on the incident's systems, naming only those", () => {
+    const s = buildStatusSnapshot({
+      board: withWindows(),
+      link: { scope: "incident", label: null, expiresAt: NOW + H },
+      incidents: [{ title: "Ghost", severity: "SEV1", status: "investigating", openedAt: NOW, affected: [{ system: "alpha-bot", entity: "sol-grid" }], checklist: { done: 0, total: 1 } }],
+      now: NOW,
+    });
+    expect(s.maintenance).toEqual([{ systems: ["Trading bot A"], startsAt: NOW + 24 * H, endsAt: NOW + 25 * H }]);
+  });
+
+  it("is empty when the board announces none", () => {
+    expect(buildStatusSnapshot({ board: board(), link: { scope: "board", label: null, expiresAt: NOW + H }, now: NOW }).maintenance).toEqual([]);
+  });
+});

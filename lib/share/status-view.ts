@@ -6,7 +6,8 @@ import type { FindingState, Severity } from "../rules/types";
 // field by field from an allow-list — never by deleting fields from the internal shapes — so a
 // field added to the board later cannot leak by accident. No people (acknowledgers, emails),
 // no notes, no evidence values beyond each finding's one-line summary, no source errors (they can
-// carry host names), no control parameters, reasons or tickets, and nothing that acts.
+// carry host names), no control parameters, reasons or tickets (nor a maintenance window's ticket
+// or author: only its systems and times), and nothing that acts.
 
 export type StatusLane = "SEV1" | "SEV2" | "SEV3" | "unknown";
 
@@ -55,6 +56,13 @@ export interface StatusControl {
   since: number;
 }
 
+/** A maintenance window scheduled ahead: which systems (by label) and when, nothing more. */
+export interface StatusMaintenance {
+  systems: string[];
+  startsAt: number;
+  endsAt: number;
+}
+
 export interface StatusSnapshot {
   scope: "board" | "incident";
   label: string | null;
@@ -64,6 +72,7 @@ export interface StatusSnapshot {
   lanes: Record<StatusLane, StatusFinding[]>;
   incidents: StatusIncident[];
   controls: StatusControl[];
+  maintenance: StatusMaintenance[];
 }
 
 /** The parts of an incident the status view may show, from whatever the incident service holds. */
@@ -162,5 +171,9 @@ export function buildStatusSnapshot(input: {
       .filter((c) => IN_PROGRESS.has(c.state))
       .filter((c) => !systemNames || systemNames.has(c.target))
       .map((c) => ({ title: c.title, target: label(c.target), state: c.state, since: c.updatedAt })),
+    maintenance: (board.maintenance ?? [])
+      .filter((m) => m.startsAt > input.now)
+      .filter((m) => !systemNames || m.systems.some((s) => systemNames.has(s)))
+      .map((m) => ({ systems: m.systems.filter((s) => !systemNames || systemNames.has(s)).map(label), startsAt: m.startsAt, endsAt: m.endsAt })),
   };
 }

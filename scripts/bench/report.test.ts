@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { budgetLines, comparisonRows, renderMarkdown, type BenchResults } from "./report";
 import type { LighthouseResult } from "./lighthouse";
 import type { AlertingResult } from "./alerting";
+import type { NotifyChannelResult, NotifyResult } from "./notify";
 
 function base(): BenchResults {
   return {
@@ -69,5 +70,56 @@ describe("alerting comparison", () => {
     expect(md).toContain("## Alerting: Watchfloor beside Prometheus + Alertmanager");
     expect(md).toContain("| Prometheus + Alertmanager (poll cadence): change → webhook |");
     expect(md).toContain("groups: []");
+  });
+});
+
+describe("paging figures", () => {
+  const sum = (p50: number, p95: number) => ({ n: 15, p50, p95, max: p95 });
+  const channel = (path: string, direct: boolean, onsetP95: number, resolutionP95: number, allP95: number, missed = 0): NotifyChannelResult => ({
+    channel: path,
+    path,
+    direct,
+    onset: sum(900, onsetP95),
+    resolution: sum(800, resolutionP95),
+    all: { n: 30, p50: 850, p95: allP95, max: allP95 },
+    missed,
+    samplesMs: [],
+  });
+  const notify = (channels: NotifyChannelResult[]): NotifyResult => ({
+    pollIntervalMs: 2000,
+    bot: "alpha-bot",
+    rule: "integrity_watchdog",
+    changes: 30,
+    timeoutMs: 14_000,
+    notifyConfig: { channels: [] },
+    alertmanager: { route: { receiver: "bench-webhook" }, amtool: "" },
+    channels,
+    received: {},
+    seconds: 90,
+  });
+
+  it("checks only the direct channels against poll interval + 500 ms, naming the one that missed", () => {
+    const r = { ...base(), notify: notify([channel("Watchfloor → Slack-compatible webhook", true, 2100, 1900, 2400), channel("Watchfloor → signed generic webhook", true, 2700, 2000, 2600, 1), channel("Watchfloor → Alertmanager → webhook", false, 9000, 9000, 9000)]) };
+    const lines = budgetLines(r).filter((l) => l.line.startsWith("Change → notification"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.line).toContain("Slack-compatible webhook");
+    expect(lines[0]!.status).toBe("met");
+    expect(lines[0]!.figure).toBe("2400 ms; onset p95 2100 ms, resolution p95 1900 ms, n=30");
+    expect(lines[1]!.status).toBe("missed");
+    expect(lines[1]!.figure).toBe("2600 ms (missed by 100 ms); onset p95 2700 ms, resolution p95 2000 ms, n=30, 1 missed");
+  });
+
+  it("reports one not-measured line when the phase did not run", () => {
+    const lines = budgetLines({ ...base(), notMeasured: { "change → notification": "skipped by --skip" } }).filter((l) => l.line.startsWith("Change → notification"));
+    expect(lines).toEqual([{ line: "Change → notification p95, direct channels ≤ poll interval + 500 ms = 2500 ms", status: "not measured", figure: "—" }]);
+    expect(renderMarkdown({ ...base(), notMeasured: { "change → notification": "skipped by --skip" }, budget: [] })).toContain("## Paging: change → notification\n\nNot measured: skipped by --skip");
+  });
+
+  it("puts each paging path in the comparison and its table in the Markdown", () => {
+    const r = { ...base(), notify: notify([channel("Watchfloor → Slack-compatible webhook", true, 2100, 1900, 2400), channel("Watchfloor → Alertmanager → webhook", false, 3100, 2900, 3100)]), budget: [] };
+    expect(comparisonRows(r).map((x) => x.path)).toEqual(["Watchfloor → Slack-compatible webhook (change → notification)", "Watchfloor → Alertmanager → webhook (change → notification)"]);
+    const md = renderMarkdown(r);
+    expect(md).toContain("| Watchfloor → Alertmanager → webhook | 15 | 900 / 3100 | 15 | 800 / 2900 | 850 / 3100 / 3100 | 0 |");
+    expect(md).toContain('route `{"receiver":"bench-webhook"}`');
   });
 });

@@ -9,6 +9,7 @@ import type { RouteJs } from "./bundle";
 import type { AlertingResult, AlertingSettings } from "./alerting";
 import { WATCHDOG_METRIC } from "./alerting";
 import type { LighthouseResult } from "./lighthouse";
+import type { NotifyResult } from "./notify";
 
 /** The step-up's pass mark: delivery p99 at or under this, with no errors. */
 export const VIEWER_STEP_P99_MS = 250;
@@ -53,6 +54,7 @@ export interface BenchResults {
     collector: { targets: number; intervalMs: number; seconds: number };
     ruleSeries: number;
     alerting?: { changes: number; productionChanges: number; fast: AlertingSettings; production: AlertingSettings };
+    notifyChanges?: number;
     lighthouseRuns?: number;
     quick?: boolean;
     maxMinutes?: number;
@@ -64,6 +66,8 @@ export interface BenchResults {
   viewerStepUp?: ViewerStepUp;
   lighthouse?: LighthouseResult;
   alerting?: AlertingResult[];
+  /** Change at the source → notification at Watchfloor's channels (bench phase "notify"). */
+  notify?: NotifyResult;
   boardApi?: { staticFile: CannonFigures; board: CannonFigures; health: CannonFigures; ratio: number };
   firstLoadJs?: RouteJs[];
   collector?: CollectorResult;
@@ -95,6 +99,14 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
   const limit = poll + 500;
   out.push(check(`Source → screen p95 (onset) ≤ poll interval + 500 ms = ${limit} ms`, s?.onset.p95, limit, "ms"));
   out.push(check(`Source → screen p95 (recovery) ≤ ${limit} ms`, s?.recovery.p95, limit, "ms"));
+  // Paging, direct channels only (Alertmanager's own grouping sits between Watchfloor and its receivers).
+  const direct = r.notify?.channels.filter((c) => c.direct) ?? [];
+  if (!direct.length) out.push(check(`Change → notification p95, direct channels ≤ poll interval + 500 ms = ${limit} ms`, undefined, limit, "ms"));
+  for (const c of direct) {
+    const line = check(`Change → notification p95 (${c.path.replace(/^Watchfloor → /, "")}, onset and resolution) ≤ poll interval + 500 ms = ${limit} ms`, c.all.p95, limit, "ms");
+    if (line.status !== "not measured") line.figure += `; onset p95 ${fms(c.onset.p95)}, resolution p95 ${fms(c.resolution.p95)}, n=${c.all.n}${c.missed ? `, ${c.missed} missed` : ""}`;
+    out.push(line);
+  }
   const v1000 = r.viewers?.find((v) => v.viewers === 1000) ?? r.viewers?.[0];
   const n = v1000?.viewers ?? 1000;
   out.push(check(`${n} viewers: connection errors = 0`, v1000?.errorCount, 0, "errors"));
@@ -128,6 +140,7 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
 }
 
 const f = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(v) ? "—" : String(v));
+const fms = (v: number | undefined | null) => (f(v) === "—" ? "—" : `${v} ms`);
 
 export interface ComparisonRow {
   path: string;
@@ -142,6 +155,9 @@ export function comparisonRows(r: BenchResults): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   const s = r.sourceToScreen;
   if (s) rows.push({ path: "Watchfloor: change → screen (board in Chromium)", settings: `poll ${s.pollIntervalMs / 1000} s`, onset: s.onset, resolution: s.recovery, note: `${s.changes} changes${s.timeouts ? `, ${s.timeouts} timed out` : ""}` });
+  for (const c of r.notify?.channels ?? []) {
+    rows.push({ path: `${c.path} (change → notification)`, settings: `poll ${r.notify!.pollIntervalMs / 1000} s${c.direct ? "" : ", Alertmanager group_wait 0 s, group_interval 1 s"}`, onset: c.onset, resolution: c.resolution, note: `${r.notify!.changes} changes${c.missed ? `, ${c.missed} without a notification` : ""}` });
+  }
   for (const a of r.alerting ?? []) {
     const t = a.settings;
     rows.push({
@@ -239,6 +255,23 @@ export function renderMarkdown(r: BenchResults): string {
       );
     }
   } else L.push(`Not measured: ${Object.entries(r.notMeasured).filter(([k]) => k.startsWith("Prometheus")).map(([k, v]) => `${k}: ${v}`).join("; ") || "—"}`);
+  L.push("");
+  L.push("## Paging: change → notification");
+  L.push("");
+  const nt = r.notify;
+  if (nt) {
+    L.push(
+      `The same watchdog change on ${nt.bot}, timed until Watchfloor's own paging arrives. The console under test ran with the notify config below: its channels post to a local receiver in the bench process (a Slack-compatible incoming webhook and the signed generic webhook, the direct channels), and its Alertmanager channel posts to a real Alertmanager that routes to a webhook on the same receiver${"route" in nt.alertmanager ? ` (route \`${JSON.stringify(nt.alertmanager.route)}\`, \`send_resolved: true\`)` : ` (not measured: ${nt.alertmanager.notMeasured})`}. The receiver timestamps each request when it has read it. Poll interval ${nt.pollIntervalMs} ms; changes land at a random phase of the poll cycle once every channel has reported the previous one; ${nt.changes} changes; a notification not there ${nt.timeoutMs} ms after its change counts as missed.`,
+    );
+    L.push("");
+    L.push("| path | onset n | onset p50 / p95 ms | resolution n | resolution p50 / p95 ms | all p50 / p95 / max ms | missed |");
+    L.push("|---|---|---|---|---|---|---|");
+    for (const c of nt.channels) L.push(`| ${c.path} | ${c.onset.n} | ${f(c.onset.p50)} / ${f(c.onset.p95)} | ${c.resolution.n} | ${f(c.resolution.p50)} / ${f(c.resolution.p95)} | ${f(c.all.p50)} / ${f(c.all.p95)} / ${f(c.all.max)} | ${c.missed} |`);
+    L.push("");
+    L.push("```json");
+    L.push(JSON.stringify({ notify: nt.notifyConfig }));
+    L.push("```");
+  } else L.push(`Not measured: ${r.notMeasured["change → notification"] ?? "—"}`);
   L.push("");
   L.push("## Lighthouse (mobile)");
   L.push("");

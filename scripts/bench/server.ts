@@ -129,6 +129,9 @@ export async function startBenchServer(o: {
   seed: number;
   /** A bearer token for /api/ingest, given to the fleet's futures bots (their reports). */
   ingestToken?: string;
+  /** The fleet config's `notify` section (paging), and environment its channels name. */
+  notify?: Record<string, unknown>;
+  env?: Record<string, string>;
 }): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
   const h = await openDatabase({ dataDir });
@@ -149,7 +152,7 @@ export async function startBenchServer(o: {
     return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: o.pollIntervalMs, credentials: { bearerTokenEnv: tokenEnv, ...ingest } };
   });
   const fleetFile = path.join(dataDir, "fleet.yaml");
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) }, targets }));
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) }, targets, ...(o.notify ? { notify: o.notify } : {}) }));
 
   const baseUrl = `http://127.0.0.1:${o.port}`;
   const env: NodeJS.ProcessEnv = {
@@ -163,6 +166,7 @@ export async function startBenchServer(o: {
     SIGNIN_MAX_FAILURES: "50",
     ...fleetEnv,
     ...(o.ingestToken ? { BENCH_INGEST_TOKEN: o.ingestToken } : {}),
+    ...o.env,
   };
   delete env.DATABASE_URL;
   delete env.OIDC_ISSUER;

@@ -10,6 +10,8 @@ import { Badge } from "@/components/ui/badge";
 import { Ago } from "@/components/ui/time";
 import { Panel } from "@/components/panels/panel";
 import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/components/incidents/room-parts";
+import { RoomNotifications } from "@/components/incidents/room-notifications";
+import { listDeliveries } from "@/lib/notify/api";
 import { clockTime, formatValue, tidyText } from "@/lib/incidents/format";
 import { Countdown } from "@/components/charts/countdown";
 import { AutoRefresh } from "@/components/live/auto-refresh";
@@ -22,6 +24,8 @@ export const metadata: Metadata = { title: "Incident room" };
 export const dynamic = "force-dynamic";
 
 const utc = clockTime;
+/** How many of the notifications for the incident's findings the room lists (newest first). */
+const NOTIFICATIONS_SHOWN = 20;
 
 type Step = IncidentRoomView["steps"][number];
 
@@ -107,6 +111,13 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
   const resolved = i.status === "resolved";
   const checkedIn = room.responderIds.includes(actor!.id);
   const done = room.steps.filter((s) => s.done).length;
+  // Paging for the incident's findings since shortly before it opened (responders and above).
+  const notifications = isResponder
+    ? await listDeliveries(actor, { findingIds: room.findingIds, since: room.historySince, limit: NOTIFICATIONS_SHOWN }).catch((err: Error) => {
+        console.error("[incidents] notifications could not be read:", err.message);
+        return null;
+      })
+    : null;
 
   const affected = [...i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : `/${a.entity}`}`)];
   const named = room.namedByFindings.map((a) => `${a.system}/${a.entity}`);
@@ -140,6 +151,14 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
           <RoomFindings room={room} />
         </Panel>
       </div>
+
+      {isResponder ? (
+        <div className="mb-6">
+          <Panel id="notifications" title="Notifications sent for these findings">
+            <RoomNotifications deliveries={notifications} findings={room.findings} limit={NOTIFICATIONS_SHOWN} />
+          </Panel>
+        </div>
+      ) : null}
 
       <div className="mb-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-labelledby="steps-h" className="min-w-0" data-testid="checklist">
