@@ -56,7 +56,7 @@ describe("notifications in the incident room (PGlite)", () => {
       lookup: () => () => undefined,
       systemKind: (name) => (name === "alpha-bot" || name === "beta-bot" ? "trading-bot" : undefined),
     };
-    deliveries = { db: h.db, config: NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:9/slack" }], routes: [{ channels: ["chat"] }] }), ticketPattern: "^[A-Z]+-\\d+$", now: () => clock };
+    deliveries = { db: h.db, config: NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" }], routes: [{ channels: ["chat"] }] }), ticketPattern: "^[A-Z]+-\\d+$", now: () => clock };
     const row = (findingId: string | null, event: string, key: string) => ({ dedupKey: `chat|${key}`, channel: "chat", channelType: "slack", findingId, event, summary: `${event} ${findingId ?? "test"}`, payload: { text: event } });
     // Three hours before: an earlier occurrence of the same finding, outside the room's window.
     await enqueue(h.db, [row(inScope.id, "firing", "old-firing")], T0 - 3 * 60 * MIN);

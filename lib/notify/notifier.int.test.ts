@@ -31,7 +31,7 @@ const rows = async () => (await h.db.select().from(notifyOutbox).orderBy(asc(not
 
 describe("notifier on a virtual clock", () => {
   it("plans nothing during the quiet period after taking the lead, then re-posts firing alerts before they expire", async () => {
-    const config = NotifyConfig.parse({ consoleUrl: "https://wf.example", channels: [{ name: "am", type: "alertmanager", url: "http://127.0.0.1:9", alertTtlSeconds: 30 }], routes: [{ channels: ["am"] }] });
+    const config = NotifyConfig.parse({ consoleUrl: "https://wf.example", channels: [{ name: "am", type: "alertmanager", url: "http://127.0.0.1:10", alertTtlSeconds: 30 }], routes: [{ channels: ["am"] }] });
     const n = new Notifier({ db: h.db, config, secret: () => undefined, instanceId: "t", now: () => clock, quietAfterLeadMs: 15_000, refreshMs: 0 });
     // Not started: only the planning side runs (start() would also start the sender); the quiet
     // period counts from construction.

@@ -24,7 +24,7 @@ afterAll(async () => {
 const A = actorsByRole((r) => `${r[0]!.toUpperCase()}${r.slice(1)} User`);
 const T0 = Date.parse("2026-12-01T10:00:00Z");
 const H = 3_600_000;
-const config = NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:9/slack" }, { name: "pager", type: "pagerduty", url: "http://127.0.0.1:9/pd", routingKeyEnv: "PD" }], routes: [{ channels: ["chat"] }] });
+const config = NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" }, { name: "pager", type: "pagerduty", url: "http://127.0.0.1:10/pd", routingKeyEnv: "PD" }], routes: [{ channels: ["chat"] }] });
 
 const current: Finding[] = [
   { id: "settlement_lag|spot-exchange|*", ruleId: "settlement_lag", system: "spot-exchange", kind: "spot-exchange", entity: "*", state: "critical", severity: "SEV1", title: "Settlement lag", summary: "settlement is 40 s behind", since: T0, lastEvaluated: T0, evidence: { values: [] }, runbook: "x" },
