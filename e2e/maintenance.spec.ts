@@ -25,8 +25,10 @@ test.describe("maintenance windows ahead", () => {
     test.skip(info.project.name.startsWith("phone"), "one run is enough: the notice is the same on every size");
     test.setTimeout(150_000);
     const ticket = `OPS-${Date.now() % 100000}`;
-    // Two hours ahead, on the minute, in UTC as the form takes it.
-    const start = new Date(Math.ceil((Date.now() + 2 * 3_600_000) / 60_000) * 60_000);
+    // Tomorrow 10:00–11:00 UTC: ahead whenever the test runs, and never across midnight (a window
+    // across midnight is written with both dates).
+    const now = new Date();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 10, 0));
     await page.goto("/silences");
     await page.getByRole("radio", { name: /Maintenance window/ }).check();
     await page.getByRole("checkbox", { name: "beta-bot", exact: true }).check();

@@ -152,14 +152,6 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         </Panel>
       </div>
 
-      {isResponder ? (
-        <div className="mb-6">
-          <Panel id="notifications" title="Notifications sent for these findings">
-            <RoomNotifications deliveries={notifications} findings={room.findings} limit={NOTIFICATIONS_SHOWN} />
-          </Panel>
-        </div>
-      ) : null}
-
       <div className="mb-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-labelledby="steps-h" className="min-w-0" data-testid="checklist">
           <h2 id="steps-h" className="text-lg font-semibold">
@@ -251,6 +243,15 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         <div className="mb-6">
           <Panel id="notes" title="Add a note">
             <NoteForm incidentId={i.id} />
+          </Panel>
+        </div>
+      ) : null}
+
+      {/* What went out is context for the room: after the checklist and the controls, before the timeline. */}
+      {isResponder ? (
+        <div className="mb-6">
+          <Panel id="notifications" title="Notifications sent for these findings">
+            <RoomNotifications deliveries={notifications} findings={room.findings} limit={NOTIFICATIONS_SHOWN} />
           </Panel>
         </div>
       ) : null}
