@@ -163,7 +163,7 @@ test.describe("ledger invariant drill", () => {
     await page.getByLabel("New status").selectOption("resolved");
     const blockers = page.locator("[data-resolve-blockers]");
     await expect(blockers).toContainText(/\d+ of \d+ checklist steps are not done/);
-    await expect(blockers).toContainText(/still fires?: SEV1 Ledger invariant/);
+    await expect(blockers).toContainText(/still fires?: .*SEV1 Ledger invariant violation on spot-exchange/);
     await page.getByRole("button", { name: "Change status" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Resolve anyway?" })).toBeVisible();
     await expect(page.locator("[data-incident-state]")).not.toHaveAttribute("data-incident-state", "resolved");
