@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { LOCAL_USERS } from "./fixtures/users";
 import { sim } from "./fleet";
+import { resolveIncident } from "./incident-steps";
 import { authFile, expectNoAxeViolations } from "./support";
 
 // The ledger-invariant drill as a newcomer runs it (issue 15), on the incident room's side:
@@ -46,6 +47,17 @@ async function submitControlForm(page: Page, control: string, reason: string) {
 test.describe("ledger invariant drill", () => {
   test.use({ storageState: authFile("commander") });
 
+  // The drill's incident covers the whole exchange; left open by a failure it would cover every
+  // later spec's exchange finding (their cards would offer no "Open incident"), so it is resolved
+  // here whatever happened.
+  let openedId: string | undefined;
+  test.afterEach(async ({ page }) => {
+    if (!openedId) return;
+    const id = openedId;
+    openedId = undefined;
+    await resolveIncident(page, id).catch(() => {});
+  });
+
   test.afterAll(async ({}, info) => {
     if (info.project.name !== "desktop") return;
     await sim.stopScenarios("spot-exchange").catch(() => {});
@@ -70,6 +82,7 @@ test.describe("ledger invariant drill", () => {
     await open.getByRole("button", { name: "Open incident" }).click();
     await expect(page).toHaveURL(INCIDENT_URL, { timeout: 15_000 });
     const id = INCIDENT_URL.exec(page.url())![1]!;
+    openedId = id;
     await expect(page.locator('[data-testid="checklist"] [data-runbook="ledger-invariant-violation"]')).toBeVisible();
 
     // ── Item 6: open findings and the checklist first; ok findings folded, once per rule ────
@@ -170,6 +183,7 @@ test.describe("ledger invariant drill", () => {
     await page.getByLabel(/Resolve anyway/).check();
     await page.getByRole("button", { name: "Change status" }).click();
     await expect(page.locator('[data-incident-state="resolved"]')).toBeVisible();
+    openedId = undefined;
     await expect(page.locator("[data-update-overdue]")).toHaveCount(0);
     await expect(page.locator('[data-timeline="status"]').filter({ hasText: "resolved although" })).toContainText("still fire");
 
