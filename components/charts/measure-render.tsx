@@ -1,4 +1,4 @@
-// Server-renders shaped charts to HTML and prints how long it took, for lib/panels/measure-7d-db.ts
+// Server-renders shaped charts to HTML and prints how long it took, for scripts/measure-7d-db.ts
 // (which runs under the react-server condition, where react-dom/server cannot render client
 // components). Reads { now, runs, sets: { name, charts }[] } as JSON on stdin; prints
 // { name: render ms per run }. A measurement, not a test.

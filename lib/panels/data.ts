@@ -262,7 +262,7 @@ export class TelemetryReader {
    * of the two, so a bucket holding both merges without counting anything twice. The rows come
    * out of the database as one JSON document and are grouped here: on the embedded database,
    * handing over thousands of rows one by one, or grouping them in SQL, costs several times more
-   * than parsing one document (see measure-7d-db.ts).
+   * than parsing one document (see scripts/measure-7d-db.ts).
    */
   private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan, aggOf: (metric: string) => Agg): Promise<KeyedBucket[]> {
     const list = [...metrics];

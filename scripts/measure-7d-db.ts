@@ -7,19 +7,19 @@
 // under the react-server condition, where react-dom/server cannot render client components).
 // Prints the median of several runs of each step; `--explain` also prints the query plans of the
 // 7-day read. A measurement, not a test.
-// Run: npx tsx --conditions=react-server lib/panels/measure-7d-db.ts [--runs N] [--explain]
+// Run: npx tsx --conditions=react-server scripts/measure-7d-db.ts [--runs N] [--explain]
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadavg } from "node:os";
-import { openDatabase } from "../db/client";
-import { rollupAndPrune } from "../collector/history";
-import { seriesKey } from "../collector/store";
-import { planHistoryRead } from "../collector/tiers";
-import { TelemetryReader } from "./data";
-import { buildChart, metricsOf, rollupAggFor, type ChartSpec } from "./charts";
-import { MAX_POINTS, type ShapedChart } from "./shape";
+import { openDatabase } from "../lib/db/client";
+import { rollupAndPrune } from "../lib/collector/history";
+import { seriesKey } from "../lib/collector/store";
+import { planHistoryRead } from "../lib/collector/tiers";
+import { TelemetryReader } from "../lib/panels/data";
+import { buildChart, metricsOf, rollupAggFor, type ChartSpec } from "../lib/panels/charts";
+import { MAX_POINTS, type ShapedChart } from "../lib/panels/shape";
 
 const H = 3_600_000;
 const RANGES: [string, number][] = [
