@@ -323,7 +323,7 @@ export function ResultCard({ r: initial, label }: { r: ControlRequestView; label
       {plan?.dryRun && plan.planId ? (
         <div className="mt-2">
           <p>Plan <span className="font-mono break-all">{plan.planId}</span>: {plan.actions?.length ?? 0} action(s).</p>
-          {plan.actions?.length ? <pre className="mt-1 max-h-48 overflow-auto rounded bg-bg p-2 text-xs">{JSON.stringify(plan.actions, null, 2)}</pre> : null}
+          {plan.actions?.length ? <pre className="mt-1 max-h-48 overflow-auto rounded bg-bg p-2 text-xs" tabIndex={0}>{JSON.stringify(plan.actions, null, 2)}</pre> : null}
           <a className="mt-2 inline-block underline" href={`/controls?target=${encodeURIComponent(r.target)}&control=${encodeURIComponent(r.control)}&execute=execute&planId=${encodeURIComponent(plan.planId)}&ticketId=${encodeURIComponent(r.ticketId)}`}>
             Execute this plan
           </a>

@@ -86,7 +86,7 @@ export default async function SourcesPage() {
                         {i.line !== undefined ? <span className="font-mono">line {i.line}</span> : null} <Badge title="The rule the line broke">rule: {i.rule}</Badge> {i.message.replace(/^line \d+: /, "")}
                       </div>
                       {i.text !== undefined ? (
-                        <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" aria-label={`Offending line${i.line !== undefined ? ` ${i.line}` : ""}`}>{i.text}</pre>
+                        <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" tabIndex={0} aria-label={`Offending line${i.line !== undefined ? ` ${i.line}` : ""}`}>{i.text}</pre>
                       ) : null}
                     </li>
                   ))}
