@@ -147,7 +147,9 @@ test.beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "watchfloor-pg-e2e-"));
   const [portA, portB] = [await freePort(), await freePort()];
   BASE = `http://localhost:${portA}`;
-  const env = consoleEnv(fleet, dir, { pollIntervalMs: POLL_MS, timeoutMs: 800, database: { url: pg.url } });
+  // No periodic board rebuild within the test (10 min): a follower's viewer can then only learn of a
+  // change by the leader's NOTIFY, however slow this machine is.
+  const env = consoleEnv(fleet, dir, { pollIntervalMs: POLL_MS, timeoutMs: 800, database: { url: pg.url }, extra: { WATCHFLOOR_BOARD_REFRESH_MS: "600000" } });
   await addUser(env, "pg-commander", "commander", "pg-commander-password");
   A = startInstance("A", portA, env);
   B = startInstance("B", portB, env);
@@ -222,17 +224,15 @@ test("two instances: one poller per target, handover within 10 s of killing the 
     expect(pollers.size).toBe(1);
     const oldLeaderAgent = [...pollers][0]!;
 
-    // Each change on the fleet reaches the viewers of both instances, the follower's within moments
-    // of the leader's (NOTIFY), not on its 5 s refresh: three changes, so a follower that only
-    // refreshes cannot pass by luck.
-    const maxLagMs = 1000;
+    // Each change on the fleet reaches the viewers of both instances. With the periodic rebuild off
+    // (above), the follower sees it only if the leader's NOTIFY reached it: three changes, so one
+    // rebuild for another reason cannot pass by luck. The lags are recorded, not judged.
     const lags: number[] = [];
     const change = async (what: string, act: () => void, pred: (s: BoardSnapshot) => boolean) => {
       const mark = Date.now();
       act();
       const [onLeader, onFollower] = await Promise.all([leaderViewer.seen(what, pred, mark, 30_000), followerViewer.seen(what, pred, mark, 30_000)]);
       lags.push(onFollower - onLeader);
-      expect(onFollower - onLeader, `follower's lag behind the leader for ${what}`).toBeLessThan(maxLagMs);
     };
     await change("the violation on sol-breakout", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "sol-breakout" }), capitalFinding("sol-breakout"));
     await change("the violation on eth-momentum", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "eth-momentum" }), capitalFinding("eth-momentum"));

@@ -56,6 +56,9 @@ export const EnvSchema = z
     // "on": this server process also runs the collector (leading or following); "off": it only
     // serves (run `npm run collector` separately, PostgreSQL only).
     WATCHFLOOR_COLLECTOR: z.enum(["on", "off"]).default("on"),
+    // How often the live board is rebuilt with no change to push (so data ages stay current).
+    // Changes are pushed as they happen whatever this is.
+    WATCHFLOOR_BOARD_REFRESH_MS: z.coerce.number().int().min(1000).max(3_600_000).default(5000),
   })
   .superRefine((env, ctx) => {
     const oidc = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;

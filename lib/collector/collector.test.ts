@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FleetConfig } from "../config/fleet";
 import type { PollContext, PollOutcome, Poller } from "../telemetry/sources/types";
 import { Collector, type CollectorEvent } from "./collector";
@@ -20,10 +20,16 @@ function okOutcome(ctx: PollContext, value: number): PollOutcome {
 }
 
 let collector: Collector | undefined;
-afterEach(() => collector?.stop());
+afterEach(() => {
+  collector?.stop();
+  vi.useRealTimers();
+});
 
 describe("collector", () => {
+  // Fake timers (Date.now too): the poll schedule and the staleness cut-off are checked at exact
+  // instants derived from the configured interval, not from how fast this machine happens to be.
   it("polls each target on its interval, passes the resolved token, and keeps polling others when one fails", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
     const calls: Record<string, number> = { good: 0, bad: 0 };
     const tokens: Array<string | undefined> = [];
     const pollers: Record<string, Poller> = {
@@ -37,12 +43,14 @@ describe("collector", () => {
         return { samples: [], reports: [], endpoints: [{ path: "/metrics", ok: false, samples: 0, reports: 0, error: { kind: "http", detail: "HTTP 500" } }] };
       },
     };
-    collector = new Collector({ config, pollerFor: (k) => pollers[k]!, secret: (n) => (n === "GOOD_TOKEN" ? "s3cret" : undefined), freshnessTickMs: 50 });
+    collector = new Collector({ config, pollerFor: (k) => pollers[k]!, secret: (n) => (n === "GOOD_TOKEN" ? "s3cret" : undefined), freshnessTickMs: 50, random: () => 0.5 });
     collector.start();
-    await new Promise((r) => setTimeout(r, 1300));
-    expect(calls.good).toBeGreaterThanOrEqual(4);
-    expect(calls.good).toBeLessThanOrEqual(7);
+    // No jitter (random 0.5): first poll at half an interval, then one per interval: 125, 375, 625,
+    // 875 and 1125 ms.
+    await vi.advanceTimersByTimeAsync(1260);
+    expect(calls.good).toBe(5);
     expect(calls.bad).toBeGreaterThanOrEqual(2); // backing off, but still polled
+    expect(calls.bad).toBeLessThan(5);
     expect(tokens.every((t) => t === "s3cret")).toBe(true);
     expect(collector.freshness("good")).toBe("ok");
     expect(collector.freshness("bad")).toBe("error");
@@ -51,42 +59,44 @@ describe("collector", () => {
     expect(collector.store.latest("good", "m")?.v).toBe(calls.good);
   });
 
-  it("turns a hanging target stale within two intervals, never ok, without overlapping polls", async () => {
+  it("turns a hanging target stale two intervals after its last success, never ok, without overlapping polls", async () => {
+    vi.useFakeTimers({ now: 2_000_000 });
+    const t0 = Date.now();
     let inFlight = 0;
     let maxInFlight = 0;
     let hang = false;
+    let lastSuccessAt = 0;
     const poller: Poller = async (ctx) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
         if (hang) await new Promise((r) => setTimeout(r, 5000));
+        else lastSuccessAt = ctx.now;
         return okOutcome(ctx, 1);
       } finally {
         inFlight--;
       }
     };
     const one = FleetConfig.parse({ defaults: { pollIntervalMs: 250, timeoutMs: 200 }, targets: [config.targets[0]] });
-    collector = new Collector({ config: one, pollerFor: () => poller, secret: () => "s3cret", freshnessTickMs: 25 });
+    collector = new Collector({ config: one, pollerFor: () => poller, secret: () => "s3cret", freshnessTickMs: 25, random: () => 0.5 });
     const events: CollectorEvent[] = [];
     collector.events.on("change", (e: CollectorEvent) => events.push(e));
     collector.start();
-    await new Promise((r) => setTimeout(r, 700));
+    await vi.advanceTimersByTimeAsync(600); // polls at 125 and 375 answer
     expect(collector.freshness("good")).toBe("ok");
-    hang = true;
+    expect(lastSuccessAt).toBe(t0 + 375);
+    hang = true; // the poll at 625 never answers in time
     const hungAt = Date.now();
-    let seenStaleAt = 0;
-    while (Date.now() - hungAt < 1500) {
-      await new Promise((r) => setTimeout(r, 20));
-      const f = collector.freshness("good");
-      if (f === "stale") {
-        seenStaleAt = Date.now();
-        break;
-      }
-    }
-    expect(seenStaleAt).toBeGreaterThan(0);
-    expect(seenStaleAt - hungAt).toBeLessThanOrEqual(2 * 250 + 300 + 150); // two intervals after the last success
+    await vi.advanceTimersByTimeAsync(lastSuccessAt + 2 * 250 - Date.now());
+    expect(collector.freshness("good")).toBe("ok"); // exactly two intervals: still within its age
+    await vi.advanceTimersByTimeAsync(1);
+    expect(collector.freshness("good")).toBe("stale");
+    await collector.pollTarget("good"); // skipped: one poll of a target at a time
+    await vi.advanceTimersByTimeAsync(2000);
     expect(maxInFlight).toBe(1);
-    await expect.poll(() => events.some((e) => e.type === "freshness" && e.freshness === "stale"), { timeout: 1000 }).toBe(true);
+    const staleEvent = events.find((e) => e.type === "freshness" && e.freshness === "stale");
+    expect(staleEvent).toBeDefined();
+    expect(collector.freshness("good")).toBe("stale");
     expect(events.some((e) => e.type === "freshness" && e.freshness === "ok" && e.at > hungAt)).toBe(false);
   });
 

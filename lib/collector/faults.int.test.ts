@@ -48,21 +48,34 @@ describe("collector under every simulator fault", () => {
       await fleet.setFault(target.name, fault, fault === "slow" ? { delayMs: 1500 } : fault === "oversized-body" ? { bytes: 4 * 1024 * 1024 } : {});
       const faultAt = Date.now();
       const seen: Freshness[] = [];
+      const successesAfterFault = new Set<number>();
+      let turned = false;
       let turnedAt = 0;
-      while (Date.now() - faultAt < 2 * INTERVAL + 1500) {
+      // Generous on time (a loaded machine may be slow to poll), strict on what is shown: while it
+      // still reads ok, its last good answer is younger than two intervals.
+      while (Date.now() - faultAt < 10_000) {
+        const observedAt = Date.now();
+        const st = collector.status().find((s) => s.name === target.name)!;
         const f = collector.freshness(target.name);
         seen.push(f);
-        if (f !== "ok" && !turnedAt) turnedAt = Date.now();
-        if (turnedAt && Date.now() - turnedAt > 600) break;
+        if (st.lastSuccessAt !== undefined && st.lastSuccessAt > faultAt) successesAfterFault.add(st.lastSuccessAt);
+        if (f === "ok") expect(observedAt - st.lastSuccessAt!, `${target.name} read ok on an answer older than two intervals`).toBeLessThanOrEqual(2 * INTERVAL + 25);
+        if (f !== "ok" && !turned) {
+          turned = true;
+          turnedAt = Date.now();
+        }
+        if (turned && Date.now() - turnedAt > 600) break;
         await new Promise((r) => setTimeout(r, 25));
       }
-      expect(turnedAt, `${target.name} never left ok under ${fault}`).toBeGreaterThan(0);
-      // Two intervals after the last success, plus one request timeout for faults that answer late.
-      expect(turnedAt - faultAt).toBeLessThanOrEqual(2 * INTERVAL + 250 + 400);
+      expect(turned, `${target.name} never left ok under ${fault}`).toBe(true);
+      // At most the poll already in flight when the fault began may still have answered.
+      expect(successesAfterFault.size, `successful polls of ${target.name} after ${fault} began`).toBeLessThanOrEqual(1);
       const afterTurn = seen.slice(seen.findIndex((f) => f !== "ok"));
       expect(afterTurn.filter((f) => f === "ok")).toEqual([]);
+      // The others keep being polled and read ok (polled: on a loaded machine one of their own polls
+      // may time out, which is their own honest error, not this fault's).
       for (const o of others) {
-        expect(collector.freshness(o.name)).toBe("ok");
+        await expect.poll(() => collector.freshness(o.name), { timeout: 3000 }).toBe("ok");
         expect(collector.status().find((s) => s.name === o.name)!.pollCount).toBeGreaterThan(pollsBefore[o.name]!);
       }
       await fleet.clearFault(target.name);
@@ -77,7 +90,8 @@ describe("collector under every simulator fault", () => {
     collector.events.on("change", on);
     await fleet.setFault(target.name, "counter-reset");
     await expect.poll(() => events.some((e) => e.type === "counter_reset" && e.system === target.name), { timeout: 3000 }).toBe(true);
-    expect(collector.freshness(target.name)).toBe("ok");
+    // A reset is valid data: the source reads ok (polled, since a loaded machine may time out one poll).
+    await expect.poll(() => collector.freshness(target.name), { timeout: 3000 }).toBe("ok");
     expect(collector.status().find((s) => s.name === target.name)!.lastCounterReset).toBeDefined();
     collector.events.off("change", on);
     await fleet.clearFault(target.name);

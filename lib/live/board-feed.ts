@@ -4,12 +4,12 @@ import { createHash } from "node:crypto";
 import { getRuntime, type RuntimeEvent } from "../collector/runtime";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
+import { env } from "../env";
 
 // One board snapshot per change, serialised once and pushed to every open stream. Rebuilt when
-// findings, freshness, leadership, acknowledgements or open incidents change, and every few seconds so data ages
-// stay current.
+// findings, freshness, leadership, acknowledgements or open incidents change, and every few seconds
+// (WATCHFLOOR_BOARD_REFRESH_MS) so data ages stay current.
 
-const REFRESH_MS = 5000;
 /** A build that takes longer than this (a database that hangs rather than refuses) counts as failed. */
 const BUILD_TIMEOUT_MS = 4000;
 
@@ -45,7 +45,7 @@ export class BoardFeed {
     rt.events.on("change", (e: RuntimeEvent) => {
       if (e.type === "board" || e.type === "freshness" || e.type === "role" || e.type === "ack" || e.type === "incident") this.schedule(25);
     });
-    const tick = setInterval(() => this.schedule(0), REFRESH_MS);
+    const tick = setInterval(() => this.schedule(0), env().WATCHFLOOR_BOARD_REFRESH_MS);
     tick.unref?.();
   }
 
