@@ -78,6 +78,8 @@ export class NotifyReceiver {
   private failing = new Map<ReceiverKind, number>();
   /** Per path: hold the next N requests this long before answering (the sender may give up first). */
   private holds = new Map<ReceiverKind, { remaining: number; ms: number }>();
+  /** Requests being held right now (their sender is waiting for an answer). */
+  heldNow = 0;
   port = 0;
 
   constructor(private readonly o: NotifyReceiverOptions = {}) {}
@@ -160,7 +162,9 @@ export class NotifyReceiver {
     const hold = this.holds.get(kind);
     if (hold && hold.remaining > 0) {
       hold.remaining--;
+      this.heldNow++;
       await new Promise((r) => setTimeout(r, hold.ms));
+      this.heldNow--;
     }
     const failing = this.failing.get(kind);
     if (failing) return send(failing, "unavailable");
