@@ -5,7 +5,8 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "reac
 import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge, PartialBadge } from "../ui/freshness-badge";
-import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
+import { Ago, ClockProvider, useClock } from "../ui/clock";
+import { age, utcClock } from "@/lib/core/time";
 import { FindingCard, SystemDataTimes, SystemLabels, SystemName, confirmedWords, type AcknowledgeAction, type ConfirmHandledAction } from "./finding-card";
 import { useLiveBoard, type LiveStatus } from "./use-live-board";
 import { MaintenanceNotice } from "../notify/maintenance-notice";
@@ -25,7 +26,7 @@ function StatusPill({ status, degraded }: { status: LiveStatus; degraded: boolea
   if (degraded) return <Badge tone="sev1" title="The console cannot build a current board"><span aria-hidden="true">✕</span> degraded</Badge>;
   if (status.state === "live") return <Badge tone="ok" title="Receiving live updates"><span aria-hidden="true">●</span> live</Badge>;
   if (status.state === "reconnecting") return <Badge tone="sev2" title="The live stream dropped; polling until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>;
-  return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {new Date(status.since).toISOString().slice(11, 19)} UTC</Badge>;
+  return <Badge tone="sev1" title="No connection to the console"><span aria-hidden="true">✕</span> offline since {utcClock(status.since)}</Badge>;
 }
 
 /** Beyond this, a board that is not live says in red that it is not current. */
@@ -33,19 +34,19 @@ const STALE_MS = 10_000;
 
 /** The board's age; when the console is degraded, or the board is not live and old, a warning not to read it as current. */
 function StaleWarning({ generatedAt, live, degraded }: { generatedAt: number; live: boolean; degraded: BoardSnapshot["degraded"] }) {
-  const age = useClock() - generatedAt;
+  const ageMs = useClock() - generatedAt;
   if (degraded) {
     return (
       <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
-        Console degraded — data not current since {new Date(degraded.since).toISOString().slice(11, 19)} UTC: {degraded.reason}. What is shown below is the last
-        known state, {relative(age)} old; do not read it as current.
+        Console degraded — data not current since {utcClock(degraded.since)}: {degraded.reason}. What is shown below is the last
+        known state, {age(ageMs)} old; do not read it as current.
       </p>
     );
   }
-  if (live || age <= STALE_MS) return null;
+  if (live || ageMs <= STALE_MS) return null;
   return (
     <p role="alert" className="mb-4 rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
-      This board is {relative(age)} old and not updating. Do not read it as current.
+      This board is {age(ageMs)} old and not updating. Do not read it as current.
     </p>
   );
 }

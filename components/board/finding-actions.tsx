@@ -4,10 +4,10 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/errors";
+import { utcClock } from "@/lib/core/time";
 
 export type AcknowledgeAction = (findingId: string) => Promise<ActionResult<{ by: string; at: number }>>;
 
-const utcTime = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
 
 /**
  * Acknowledge (responder and up) or who already did. `refresh` re-reads the server page after a
@@ -26,7 +26,7 @@ export function AcknowledgeControl({ findingId, onset, ack, acknowledge, refresh
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<{ by: string; at: number; onset: number }>();
   const shown = ack ?? (done?.onset === onset ? done : undefined);
-  if (shown) return <span className="text-xs text-ok">✓ Acknowledged by {shown.by} at {utcTime(shown.at)}</span>;
+  if (shown) return <span className="text-xs text-ok">✓ Acknowledged by {shown.by} at {utcClock(shown.at)}</span>;
   if (!acknowledge) return <span className="text-xs text-muted">Not acknowledged</span>;
   return (
     <>

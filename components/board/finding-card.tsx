@@ -6,7 +6,8 @@ import type { BoardFinding } from "@/lib/board/snapshot";
 import { RUNBOOKS } from "@/lib/rules/runbooks";
 import type { ActionResult } from "@/lib/errors";
 import { Badge } from "../ui/badge";
-import { Ago, relative, useClock } from "../ui/clock";
+import { Ago, useClock } from "../ui/clock";
+import { age, utcDateTime, utcMinute } from "@/lib/core/time";
 import { AcknowledgeControl, IncidentLinkOrOpen, type AcknowledgeAction } from "./finding-actions";
 
 export type { AcknowledgeAction } from "./finding-actions";
@@ -18,15 +19,11 @@ const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | 
   ok: { tone: "ok", icon: "✓", label: "cleared" },
 };
 
-function utc(t: number) {
-  return new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
-
 export type ConfirmHandledAction = (input: { findingId: string; reason: string; ticketId: string }) => Promise<ActionResult<{ by: string; at: number }>>;
 
 /** "confirmed by Casey Commander at 2026-01-05 10:12 UTC (OPS-12)". */
 export function confirmedWords(c: NonNullable<BoardFinding["confirmed"]>): string {
-  return `confirmed by ${c.by} at ${utc(c.at).slice(0, 16)} UTC (${c.ticketId})`;
+  return `confirmed by ${c.by} at ${utcMinute(c.at)} (${c.ticketId})`;
 }
 
 /**
@@ -75,7 +72,7 @@ function Escalation({ due, escalation }: { due: number; escalation?: string }) {
   const left = due - useClock();
   return (
     <p className={`mt-1 text-xs font-semibold ${left <= 0 ? "text-sev1" : "text-sev2"}`}>
-      {left <= 0 ? "Escalate now" : `Escalate in ${relative(left)}`}{escalation ? ` — ${escalation}` : ""}
+      {left <= 0 ? "Escalate now" : `Escalate in ${age(left)}`}{escalation ? ` — ${escalation}` : ""}
     </p>
   );
 }
@@ -145,7 +142,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         </dl>
       ) : null}
       <p className="mt-2 text-xs text-muted">
-        Since <Ago at={f.since} /> ago ({utc(f.since)}) · data age <DataAge system={f.system} />
+        Since <Ago at={f.since} /> ago ({utcDateTime(f.since)}) · data age <DataAge system={f.system} />
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
@@ -153,7 +150,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       {/* Paging: notifications are muted; the finding itself stays on the board. */}
       {f.silenced ? (
         <p className="mt-1 text-xs text-muted" data-silenced>
-          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until {utc(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
+          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until {utcDateTime(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
         </p>
       ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">

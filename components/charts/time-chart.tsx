@@ -4,7 +4,8 @@ import { useId, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ShapedChart, ThresholdKind } from "@/lib/panels/shape";
 import { DataAge } from "./data-age";
-import { count, fmtNum, fmtUnit, utcFull, utcTick } from "./format";
+import { count, fmtNum, fmtUnit, utcTick } from "./format";
+import { utcDateTime } from "@/lib/core/time";
 
 // One time-series chart, shaped on the server: lines, threshold lines and bands, a tooltip with
 // exact values and the UTC time, the data age, and the same data as a table. No animation: an
@@ -25,7 +26,7 @@ function TooltipBody({ active, label, payload, chart }: { active?: boolean; labe
   if (!active || label === undefined || !payload?.length) return null;
   return (
     <div className="rounded-md border border-line bg-surface p-2 text-xs shadow-lg">
-      <p className="font-mono">{utcFull(Number(label))}</p>
+      <p className="font-mono">{utcDateTime(Number(label))}</p>
       {chart.bucketed ? <p className="text-muted">{chart.agg} over a bucket of the raw points</p> : null}
       <ul className="mt-1 space-y-0.5">
         {chart.series.map((s, i) => {
@@ -145,7 +146,7 @@ export function TimeChart({ chart, now, height = 220, stale = false }: { chart: 
               <tbody>
                 {chart.rows.slice().reverse().map((r) => (
                   <tr key={r.t}>
-                    <td className="pr-3 whitespace-nowrap">{utcFull(r.t)}</td>
+                    <td className="pr-3 whitespace-nowrap">{utcDateTime(r.t)}</td>
                     {r.v.map((v, i) => <td key={i} className="pr-3">{v === null ? "" : String(Math.round(v * 1e6) / 1e6)}</td>)}
                   </tr>
                 ))}

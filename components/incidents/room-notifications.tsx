@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { Delivery } from "@/lib/notify/service";
 import type { Finding } from "@/lib/rules/types";
-import { clockTime } from "@/lib/incidents/format";
+import { utcClock as clockTime } from "@/lib/core/time";
 import { Badge } from "../ui/badge";
 import { TableScroll } from "../ui/table-scroll";
 

@@ -1,8 +1,9 @@
 import Link from "next/link";
 import type { IncidentRoomView } from "@/lib/incidents/api";
-import { clockTime, formatParams } from "@/lib/incidents/format";
+import { formatParams } from "@/lib/incidents/format";
+import { utcClock as clockTime } from "@/lib/core/time";
 import { Badge } from "../ui/badge";
-import { Ago } from "../ui/time";
+import { Ago } from "../ui/clock";
 import { Countdown } from "../charts/countdown";
 import { FindingBadge } from "../panels/panel";
 
@@ -19,7 +20,7 @@ export function UpdateReminder({ room }: { room: Room }) {
   if (!n?.overdue) return null;
   return (
     <p role="alert" className="mb-4 rounded-lg border-2 border-sev2 bg-surface p-3 text-sm" data-update-overdue={new Date(n.dueAt).toISOString()}>
-      <span className="font-semibold">{n.basis === "first" ? "The first communication update is overdue" : "The next communication update is overdue"}</span>: it was due at {clockTime(n.dueAt)} (<Ago at={n.dueAt} now={room.now} />).{" "}
+      <span className="font-semibold">{n.basis === "first" ? "The first communication update is overdue" : "The next communication update is overdue"}</span>: it was due at {clockTime(n.dueAt)} (<Ago at={n.dueAt} now={room.now} withUtc />).{" "}
       <a href="#comms-h" className="inline-flex min-h-11 items-center text-accent underline">Post an update</a>
     </p>
   );

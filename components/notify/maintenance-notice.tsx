@@ -1,7 +1,8 @@
 "use client";
 
 import { maintenanceWindowText } from "@/lib/notify/window-text";
-import { relative, useClock } from "../ui/clock";
+import { useClock } from "../ui/clock";
+import { age } from "@/lib/core/time";
 
 // A small notice of maintenance windows scheduled ahead, for the board and the status view. The
 // caller decides what each window may show: the status view passes no ticket and no author.
@@ -28,7 +29,7 @@ export function MaintenanceNotice({ windows, note }: { windows: readonly NoticeW
       <ul className="mt-1 space-y-0.5">
         {ahead.map((w) => (
           <li key={`${w.startsAt}|${w.systems.join(",")}|${w.ticketId ?? ""}`} data-maintenance={w.systems.join(",")}>
-            <span className="font-medium">{w.systems.join(", ")}</span>: {maintenanceWindowText(w.startsAt, w.endsAt)} <span className="text-muted">(starts in {relative(w.startsAt - now)})</span>
+            <span className="font-medium">{w.systems.join(", ")}</span>: {maintenanceWindowText(w.startsAt, w.endsAt)} <span className="text-muted">(starts in {age(w.startsAt - now)})</span>
             {w.ticketId ? <> · <span className="font-mono">{w.ticketId}</span></> : null}
             {w.by ? <> · by {w.by}</> : null}
           </li>

@@ -3,9 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useTransition } from "react";
 import { Badge } from "../ui/badge";
-import { relative } from "../charts/format";
-import { useNow } from "../charts/use-now";
+import { useClock } from "../ui/clock";
 import { useBoardStream } from "../live/use-board-stream";
+import { duration } from "@/lib/core/time";
 
 /**
  * Keeps a server-rendered panel page current: re-renders it when the board stream reports a
@@ -16,7 +16,7 @@ export function LiveRefresh({ renderedAt, minMs = 4000, fallbackMs = 10_000 }: {
   const router = useRouter();
   const [, startTransition] = useTransition();
   const last = useRef(0);
-  const now = useNow(renderedAt);
+  const now = (useClock() || renderedAt);
 
   const refresh = useCallback(() => {
     if (document.visibilityState !== "visible") return;
@@ -50,7 +50,7 @@ export function LiveRefresh({ renderedAt, minMs = 4000, fallbackMs = 10_000 }: {
       ) : (
         <Badge tone="sev2" title="The live stream dropped; refreshing on an interval until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>
       )}
-      <span>page rendered {relative(age)} ago</span>
+      <span>page rendered {duration(age)} ago</span>
       {age > 30_000 ? <span role="alert" className="font-semibold text-sev1">This page is not updating — do not read it as current.</span> : null}
     </div>
   );

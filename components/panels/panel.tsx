@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { PanelFinding, PanelSystem } from "@/lib/panels/context";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
-import { Ago } from "../ui/time";
+import { Ago } from "../ui/clock";
 
 // Panel frame and shared pieces: a section with its heading, the system's freshness and, when the
 // data is not fresh, a notice that says so — a panel never looks healthy on old data.
@@ -24,7 +24,7 @@ export function SystemBadges({ system, now }: { system: PanelSystem; now: number
     <span className="flex flex-wrap items-center gap-2 text-xs text-muted">
       <FreshnessBadge freshness={system.freshness} />
       {system.simulated ? <Badge title="A system of the built-in simulator">simulated</Badge> : null}
-      <span>last poll <Ago at={system.lastSuccessAt} now={now} /></span>
+      <span>last poll <Ago at={system.lastSuccessAt} now={now} withUtc /></span>
     </span>
   );
 }
@@ -41,7 +41,7 @@ export function FreshnessNotice({ system, now }: { system: PanelSystem; now: num
   return (
     <p role="status" className={`mb-3 rounded-md border px-3 py-2 text-sm ${system.freshness === "error" ? "border-sev1 text-sev1" : "border-sev2 text-sev2"}`} data-freshness-notice={system.freshness}>
       <span aria-hidden="true">{system.freshness === "error" ? "✕ " : "◐ "}</span>
-      {text} {system.lastSuccessAt ? <span className="text-muted">Last good poll <Ago at={system.lastSuccessAt} now={now} />.</span> : null}
+      {text} {system.lastSuccessAt ? <span className="text-muted">Last good poll <Ago at={system.lastSuccessAt} now={now} withUtc />.</span> : null}
     </p>
   );
 }

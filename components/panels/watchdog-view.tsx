@@ -1,6 +1,6 @@
 import type { WatchdogView as Watchdog } from "@/lib/panels/profiles";
 import { Countdown } from "../charts/countdown";
-import { utcFull } from "../charts/format";
+import { utcDateTime } from "@/lib/core/time";
 import { Badge } from "../ui/badge";
 
 function ms(v: number): string {
@@ -25,7 +25,7 @@ export function WatchdogPanel({ w, now }: { w: Watchdog; now: number }) {
         <dl className="grid gap-2 sm:grid-cols-2">
           <div>
             <dt className="text-xs text-muted">Paused since</dt>
-            <dd className="font-mono">{w.since !== null ? utcFull(w.since) : "unknown"}</dd>
+            <dd className="font-mono">{w.since !== null ? utcDateTime(w.since) : "unknown"}</dd>
           </div>
           <div>
             <dt className="text-xs text-muted">Auto-resume</dt>
@@ -48,7 +48,7 @@ export function WatchdogPanel({ w, now }: { w: Watchdog; now: number }) {
           </div>
         </dl>
       ) : w.lastResumeAt !== null ? (
-        <p className="text-muted">Last auto-resume {utcFull(w.lastResumeAt)}{w.cooldownEndsAt !== null && w.cooldownEndsAt > now ? <>; cooldown <Countdown at={w.cooldownEndsAt} now={now} label="ends" due="over" /></> : null}.</p>
+        <p className="text-muted">Last auto-resume {utcDateTime(w.lastResumeAt)}{w.cooldownEndsAt !== null && w.cooldownEndsAt > now ? <>; cooldown <Countdown at={w.cooldownEndsAt} now={now} label="ends" due="over" /></> : null}.</p>
       ) : null}
     </div>
   );

@@ -4,7 +4,8 @@ import { useEffect, useState } from "react";
 import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "@/lib/share/status-view";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
-import { Ago, ClockProvider, relative, useClock } from "../ui/clock";
+import { Ago, ClockProvider, useClock } from "../ui/clock";
+import { age, utcClock, utcMinute } from "@/lib/core/time";
 import { MaintenanceNotice } from "../notify/maintenance-notice";
 
 // The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
@@ -27,7 +28,6 @@ const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "s
 
 const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unknown: "text-unknown" } as const;
 
-const utc = (t: number) => new Date(t).toISOString().slice(11, 19) + " UTC";
 
 /**
  * Polls the token's JSON every POLL_MS (also in a background tab) until the link is gone. A plain
@@ -92,11 +92,11 @@ function Updated({ generatedAt, offlineSince }: { generatedAt: number; offlineSi
   return (
     <p className="text-sm" aria-live="polite" data-updated>
       {offlineSince !== null ? (
-        <span className="font-semibold text-sev1">Offline since {utc(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {relative(dataAge)} old</span>
+        <span className="font-semibold text-sev1">Offline since {utcClock(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old</span>
       ) : dataAge > STALE_MS ? (
-        <span className="font-semibold text-sev1">Not current: data is {relative(dataAge)} old</span>
+        <span className="font-semibold text-sev1">Not current: data is {age(dataAge)} old</span>
       ) : (
-        <span className="text-muted">Updated {relative(dataAge)} ago ({utc(generatedAt)})</span>
+        <span className="text-muted">Updated {age(dataAge)} ago ({utcClock(generatedAt)})</span>
       )}
     </p>
   );
@@ -104,8 +104,8 @@ function Updated({ generatedAt, offlineSince }: { generatedAt: number; offlineSi
 
 /** Dims the data while it is old or the page is offline. */
 function Dimmed({ generatedAt, offline, children }: { generatedAt: number; offline: boolean; children: React.ReactNode }) {
-  const age = useClock() - generatedAt;
-  const old = offline || age > STALE_MS;
+  const ageMs = useClock() - generatedAt;
+  const old = offline || ageMs > STALE_MS;
   return <div className={old ? "opacity-60" : undefined}>{children}</div>;
 }
 
@@ -137,7 +137,7 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
       <header className="flex flex-wrap items-baseline justify-between gap-2">
         <div>
           <h1 className={`font-bold ${wall ? "text-3xl xl:text-5xl" : "text-2xl"}`}>{s.label ?? (s.scope === "incident" ? "Incident status" : "Trading systems status")}</h1>
-          <p className="text-sm text-muted">Read-only status shared by the incident commander · link expires {new Date(s.expiresAt).toISOString().replace("T", " ").slice(0, 16)} UTC</p>
+          <p className="text-sm text-muted">Read-only status shared by the incident commander · link expires {utcMinute(s.expiresAt)}</p>
         </div>
         <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} />
       </header>
@@ -197,7 +197,7 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
 
 function EscalationIn({ due }: { due: number }) {
   const left = due - useClock();
-  return left <= 0 ? <span className="font-semibold text-sev1"> · more help is being brought in</span> : <> · more help brought in {relative(left)} from now if it persists</>;
+  return left <= 0 ? <span className="font-semibold text-sev1"> · more help is being brought in</span> : <> · more help brought in {age(left)} from now if it persists</>;
 }
 
 function FindingItem({ f }: { f: StatusFinding }) {
@@ -210,7 +210,7 @@ function FindingItem({ f }: { f: StatusFinding }) {
       <h3 className="font-semibold leading-snug">{f.title}</h3>
       <p className="text-sm">{f.summary}</p>
       <p className="mt-1 text-xs text-muted">
-        Since {utc(f.since)} · data <Ago at={f.evaluatedAt} /> old
+        Since {utcClock(f.since)} · data <Ago at={f.evaluatedAt} /> old
         {f.escalationDueAt !== undefined ? <EscalationIn due={f.escalationDueAt} /> : null}
       </p>
     </li>
@@ -250,7 +250,7 @@ function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boo
             </div>
             {inc.status === "resolved" ? (
               <p className="mt-2 text-sm font-semibold" data-status-resolved>
-                Resolved{inc.resolvedAt !== undefined ? ` at ${utc(inc.resolvedAt)}` : ""}.
+                Resolved{inc.resolvedAt !== undefined ? ` at ${utcClock(inc.resolvedAt)}` : ""}.
                 {inc.stillShowing ? (
                   <span className="block font-normal" data-still-showing={inc.stillShowing}>
                     {inc.stillShowing === 1 ? "One alert" : `${inc.stillShowing} alerts`} on the affected systems {inc.stillShowing === 1 ? "still shows" : "still show"} below while the team confirms {inc.stillShowing === 1 ? "it clears" : "they clear"}; the incident stays resolved unless the problem comes back.
@@ -261,7 +261,7 @@ function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boo
             {inc.lastUpdate ? (
               <figure className="mt-2 rounded border border-line p-2 text-sm" data-update-before-resolution={inc.lastUpdate.beforeResolution ? "true" : undefined}>
                 <figcaption className="text-xs text-muted">
-                  {inc.lastUpdate.beforeResolution ? `Earlier update, ${utc(inc.lastUpdate.at)} — posted before the incident was resolved; what it describes may have changed since` : `Last update, ${utc(inc.lastUpdate.at)}`}
+                  {inc.lastUpdate.beforeResolution ? `Earlier update, ${utcClock(inc.lastUpdate.at)} — posted before the incident was resolved; what it describes may have changed since` : `Last update, ${utcClock(inc.lastUpdate.at)}`}
                 </figcaption>
                 <pre className={`whitespace-pre-wrap font-sans ${inc.lastUpdate.beforeResolution ? "text-muted" : ""}`}>{inc.lastUpdate.text}</pre>
               </figure>

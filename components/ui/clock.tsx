@@ -1,20 +1,12 @@
 "use client";
 
 import { createContext, useContext, useSyncExternalStore } from "react";
+import { age, utcClock } from "@/lib/core/time";
 
 // One ticking clock per page, read only by the small pieces of text that show an age. A screen
 // that re-rendered itself every second to move "12 s" to "13 s" kept the phone's main thread
 // busy with every card on the board; here one interval notifies the subscribers and React
 // re-renders those leaves only.
-
-/** The board's relative-age format ("12 s", "4 min", "2 h 5 min"), shared with the status view. */
-export function relative(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d`;
-}
 
 let current = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -64,8 +56,19 @@ export function useClock(): number {
   return now || base;
 }
 
-/** The age of `at` in the board's format, ticking ("12 s", "4 min"). */
-export function Ago({ at }: { at: number }) {
-  const now = useClock();
-  return <>{relative(now - at)}</>;
+/**
+ * The age of `at`, ticking: "12 s", "4 min". With `withUtc`: "12 s ago (14:03:05 UTC)", relative
+ * for reading and UTC for finding the moment in a system's logs. `now` is the page's own time, used
+ * until the clock ticks when no ClockProvider is above (server-rendered pages).
+ */
+export function Ago({ at, now, withUtc }: { at?: number; now?: number; withUtc?: boolean }) {
+  const clock = useClock();
+  if (at === undefined) return <span className="text-muted">never</span>;
+  const text = age((clock || now || at) - at);
+  if (!withUtc) return <>{text}</>;
+  return (
+    <time dateTime={new Date(at).toISOString()} title={new Date(at).toISOString()}>
+      {text} ago <span className="text-muted">({utcClock(at)})</span>
+    </time>
+  );
 }

@@ -1,4 +1,5 @@
 import type { AffectedEntity, ChecklistStepRun, ControlRun, IncidentSummary } from "./types";
+import { utcMinute } from "../core/time";
 
 // The communication update for the incident channel, following the five-line template of the
 // trading-bot runbook (seed 002): Incident, Severity, Impact, Mitigation, Next Update (UTC).
@@ -15,10 +16,6 @@ export interface CommsInput {
 }
 
 const DEFAULT_CADENCE: Record<string, number> = { SEV1: 15, SEV2: 30, SEV3: 60 };
-
-export function utcMinute(t: number): string {
-  return new Date(t).toISOString().slice(0, 16).replace("T", " ") + " UTC";
-}
 
 /** "SEV1" → "SEV-1", the template's spelling. */
 export function templateSeverity(s: string): string {

@@ -1,5 +1,6 @@
-import { templateSeverity, utcMinute } from "./comms";
-import { formatParams, formatValue, isoTime, looksLikeEpochMs, roundValue, tidyText } from "./format";
+import { templateSeverity } from "./comms";
+import { duration, isoSeconds, utcMinute } from "../core/time";
+import { formatParams, formatValue, looksLikeEpochMs, roundValue, tidyText } from "./format";
 import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
 
 // The postmortem bundle (what the exchange runbook calls a forensic bundle): the timeline, the
@@ -24,15 +25,10 @@ export interface PostmortemBundle {
   filename: string;
 }
 
-const iso = isoTime;
+const iso = isoSeconds;
 
 function mdEscape(s: string): string {
   return tidyText(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
-function duration(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 export function buildPostmortem(p: PostmortemInput): PostmortemBundle {

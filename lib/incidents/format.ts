@@ -1,16 +1,8 @@
 // How the incident room, the communication update and the postmortem write times and values:
 // times in UTC as the console shows them, values with the precision a person can use — never an
-// epoch in milliseconds or a float's last seventeen digits.
+// epoch in milliseconds or a float's last seventeen digits. (Time words: lib/core/time.ts.)
 
-/** 2026-11-21T13:01:00Z (seconds kept, milliseconds dropped). */
-export function isoTime(t: number): string {
-  return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** 13:01:00 UTC — the room's clock time. */
-export function clockTime(t: number): string {
-  return `${new Date(t).toISOString().slice(11, 19)} UTC`;
-}
+import { isoSeconds } from "../core/time";
 
 // A whole number in this range reads as a time in epoch milliseconds (2001 … 2286).
 const EPOCH_MS_MIN = 1_000_000_000_000;
@@ -33,7 +25,7 @@ export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "number") {
     if (Number.isNaN(v)) return "not a number";
-    if (looksLikeEpochMs(v)) return isoTime(v);
+    if (looksLikeEpochMs(v)) return isoSeconds(v);
     return String(roundValue(v));
   }
   if (typeof v === "boolean") return v ? "true" : "false";
@@ -58,5 +50,5 @@ export function formatParams(params: Record<string, unknown>): string {
  * long floats rounded, epoch milliseconds written as UTC times. Other text is left alone.
  */
 export function tidyText(text: string): string {
-  return text.replace(/(?<![\w.])-?\d+\.\d{5,}(?![\w.])/g, (m) => formatValue(Number(m))).replace(/(?<![\w.])1\d{12}(?![\w.])/g, (m) => isoTime(Number(m)));
+  return text.replace(/(?<![\w.])-?\d+\.\d{5,}(?![\w.])/g, (m) => formatValue(Number(m))).replace(/(?<![\w.])1\d{12}(?![\w.])/g, (m) => isoSeconds(Number(m)));
 }

@@ -15,6 +15,7 @@ import { formatParams, formatValue } from "./format";
 import { controlLinks, findingEntities, groupOkFindings, requestMatches, resolveBlockersOf, type OkFindingGroup, type RoomControlLink } from "./room";
 import { buildPostmortem, type PostmortemBundle } from "./export";
 import { INCIDENT_STATUSES, type AffectedEntity, type ChecklistStepRun, type ControlRun, type EvidenceItem, type IncidentSeverity, type IncidentStatus, type IncidentSummary, type Person, type TimelineEntry } from "./types";
+import { utcClock } from "../core/time";
 
 // Incidents: open from a finding or by hand, run the runbook's checklist, keep the timeline.
 // One verb per function; each validates with zod, authorises inside (requireRole) and writes the
@@ -597,7 +598,7 @@ const TIMELINE_KIND: Record<IncidentEventRow["kind"], TimelineEntry["kind"]> = {
 function approvalText(r: { approvalRequired: boolean; approverName: string | null; decidedAt: Date | null; state: string }): string {
   if (!r.approvalRequired) return "";
   if (!r.approverName) return r.state === "expired" ? "; no second person approved it in time" : "";
-  return `; ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decidedAt ? ` at ${r.decidedAt.toISOString().slice(11, 19)} UTC` : ""}`;
+  return `; ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decidedAt ? ` at ${utcClock(r.decidedAt.getTime())}` : ""}`;
 }
 
 /**

@@ -6,7 +6,8 @@ import type { Report } from "../telemetry/model";
 import { buildChart, metricsOf, rollupAggFor, type ChartSpec } from "./charts";
 import { panelContext, type PanelContext, type PanelFinding, type PanelSystem, type RangeWindow } from "./context";
 import type { Pt } from "./downsample";
-import { duration, RANGES, runLengths, shapeChart, trailingDistinct, type RangeKey, type ShapedChart } from "./shape";
+import { RANGES, runLengths, shapeChart, trailingDistinct, type RangeKey, type ShapedChart } from "./shape";
+import { duration } from "../core/time";
 
 // Reconciliation (seed 003 for the futures bot, seed 001 for the trading bots): one trend per
 // RECONCILIATION_REPORT field against its target, warning and critical threshold, the windowed

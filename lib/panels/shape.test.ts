@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { duration, episodes, parseRange, runLengths, shapeChart, trailingDistinct, utcTime, yDomain } from "./shape";
+import { episodes, parseRange, runLengths, shapeChart, trailingDistinct, yDomain } from "./shape";
 
 const MIN = 60_000;
 
@@ -93,13 +93,5 @@ describe("formatting and ranges", () => {
     expect(parseRange("2w")).toBe("1h");
     expect(parseRange(undefined, "6h")).toBe("6h");
     expect(parseRange(["24h", "1h"])).toBe("24h");
-  });
-  it("formats durations and UTC times", () => {
-    expect(duration(59_400)).toBe("59 s");
-    expect(duration(90_000)).toBe("1 min 30 s");
-    expect(duration(2 * 3_600_000 + 5 * MIN)).toBe("2 h 5 min");
-    expect(duration(-5)).toBe("0 s");
-    expect(utcTime(Date.UTC(2026, 0, 2, 3, 4, 5))).toBe("03:04:05 UTC");
-    expect(utcTime(Date.UTC(2026, 0, 2, 3, 4, 5), true)).toBe("2026-01-02 03:04:05 UTC");
   });
 });

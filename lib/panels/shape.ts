@@ -220,19 +220,3 @@ export function trailingDistinct(cycles: readonly { t: number; count: number; ke
   return out;
 }
 
-/** "12:03:05 UTC" / "2026-05-01 12:03:05 UTC". */
-export function utcTime(t: number, withDate = false): string {
-  const iso = new Date(t).toISOString();
-  return withDate ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : `${iso.slice(11, 19)} UTC`;
-}
-
-/** "1 min 30 s", "2 h 5 min" — countdowns and ages. */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}

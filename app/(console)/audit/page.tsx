@@ -8,12 +8,9 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
+import { utcDateTime } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Audit" };
-
-function utc(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
 
 const OUTCOME_TONE: Record<string, "ok" | "sev1" | "sev2" | "sev3" | "accent" | "neutral"> = {
   succeeded: "ok",
@@ -56,7 +53,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         description="Append-only and hash-chained: every sign-in, role change, acknowledgement and control is recorded here and cannot be rewritten."
         actions={
           chain.ok ? (
-            <Badge tone="ok">✓ Chain verified up to row {chain.lastSeq ?? 0} at {utc(chain.verifiedAt)}</Badge>
+            <Badge tone="ok">✓ Chain verified up to row {chain.lastSeq ?? 0} at {utcDateTime(chain.verifiedAt.getTime())}</Badge>
           ) : (
             <Badge tone="sev1">✗ Chain broken at row {chain.badSeq}: {chain.problem}</Badge>
           )
@@ -101,7 +98,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               {rows.map((r) => (
                 <tr key={r.seq} className="border-b border-line align-top last:border-0" data-seq={r.seq} data-outcome={r.outcome}>
                   <td className="px-3 py-2 font-mono text-muted">{r.seq}</td>
-                  <td className="px-3 py-2 font-mono whitespace-nowrap">{utc(r.at)}</td>
+                  <td className="px-3 py-2 font-mono whitespace-nowrap">{utcDateTime(r.at.getTime())}</td>
                   <td className="px-3 py-2">{r.actorName ?? "—"} {r.actorRole ? <span className="text-xs text-muted">({r.actorRole})</span> : null}</td>
                   <td className="px-3 py-2 font-mono">{r.action}</td>
                   <td className="px-3 py-2 font-mono">{r.target ?? "—"}</td>

@@ -8,13 +8,10 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Forbidden } from "@/components/ui/forbidden";
 import { SendTestButton } from "./deliveries-client";
+import { utcClock, utcDateTime } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Deliveries" };
 export const dynamic = "force-dynamic";
-
-function utc(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
 
 const STATUS_TONE = { delivered: "ok", pending: "sev2", failed: "sev1" } as const;
 
@@ -59,14 +56,14 @@ export default async function DeliveriesPage() {
             <tbody>
               {deliveries.map((d) => (
                 <tr key={d.id} className="border-b border-line align-top last:border-0" data-delivery={d.id} data-channel={d.channel} data-status={d.status}>
-                  <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{utc(d.createdAt)}</td>
+                  <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{utcDateTime(d.createdAt.getTime())}</td>
                   <td className="px-3 py-2"><span className="font-medium">{d.channel}</span> <span className="text-xs text-muted">{d.channelType}</span></td>
                   <td className="px-3 py-2">{d.event}</td>
                   <td className="px-3 py-2">{d.summary}</td>
                   <td className="px-3 py-2">
                     <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
                     {d.status !== "delivered" && d.lastResponse ? <p className="mt-1 max-w-xs break-words font-mono text-xs text-muted">{d.lastStatus ? `HTTP ${d.lastStatus}: ` : ""}{d.lastResponse.slice(0, 300)}</p> : null}
-                    {d.status === "pending" && d.attempts > 0 ? <p className="mt-1 text-xs text-muted">next try {utc(d.nextAttemptAt).slice(11)}</p> : null}
+                    {d.status === "pending" && d.attempts > 0 ? <p className="mt-1 text-xs text-muted">next try {utcClock(d.nextAttemptAt.getTime())}</p> : null}
                   </td>
                   <td className="px-3 py-2">
                     {d.attemptList.length === 0 ? <span className="text-xs text-muted">none yet</span> : (
@@ -74,7 +71,7 @@ export default async function DeliveriesPage() {
                         <summary className="cursor-pointer">{d.attemptList.length}</summary>
                         <ol className="mt-1 space-y-0.5 font-mono text-xs">
                           {d.attemptList.map((a) => (
-                            <li key={a.id}>{utc(a.at).slice(11)} · {a.outcome} · {a.httpStatus ?? "no answer"} · {a.durationMs} ms{a.outcome !== "delivered" && a.response ? ` · ${a.response.slice(0, 120)}` : ""}</li>
+                            <li key={a.id}>{utcClock(a.at.getTime())} · {a.outcome} · {a.httpStatus ?? "no answer"} · {a.durationMs} ms{a.outcome !== "delivered" && a.response ? ` · ${a.response.slice(0, 120)}` : ""}</li>
                           ))}
                         </ol>
                       </details>

@@ -8,7 +8,7 @@ import { listRunbooks } from "@/lib/runbooks/service";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Badge } from "@/components/ui/badge";
-import { Ago } from "@/components/ui/time";
+import { Ago } from "@/components/ui/clock";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
 import { OpenIncidentForm, type OpenPrefill } from "./incident-client";
 
@@ -60,7 +60,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
                   <Link href={`/incidents/${i.id}`} className="inline-flex min-h-11 items-center font-semibold underline decoration-line underline-offset-2 hover:decoration-fg">{i.title}</Link>
                 </p>
                 <p className="mt-1 text-sm text-muted">
-                  Commander {i.commander?.name ?? "none"} · {i.responders.length} responder{i.responders.length === 1 ? "" : "s"} · {i.openFindings} open finding{i.openFindings === 1 ? "" : "s"} · opened <Ago at={i.openedAt} now={now} />
+                  Commander {i.commander?.name ?? "none"} · {i.responders.length} responder{i.responders.length === 1 ? "" : "s"} · {i.openFindings} open finding{i.openFindings === 1 ? "" : "s"} · opened <Ago at={i.openedAt} now={now} withUtc />
                 </p>
               </li>
             ))}
@@ -84,7 +84,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
               <li key={i.id} className="flex flex-wrap items-center gap-2 text-sm" data-incident={i.id}>
                 <SeverityBadge severity={i.severity} />
                 <Link href={`/incidents/${i.id}`} className="inline-flex min-h-11 items-center underline decoration-line underline-offset-2">{i.title}</Link>
-                <span className="text-muted">resolved <Ago at={i.resolvedAt} now={now} /></span>
+                <span className="text-muted">resolved <Ago at={i.resolvedAt} now={now} withUtc /></span>
               </li>
             ))}
           </ul>

@@ -6,9 +6,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { TimeChart } from "@/components/charts/time-chart";
 import { DataAge } from "@/components/charts/data-age";
-import { utcFull, relative } from "@/components/charts/format";
 import { LiveRefresh } from "@/components/panels/live-refresh";
 import { FindingLinks, FreshnessNotice, Panel, PanelError, RangeTabs, Stat, SystemBadges } from "@/components/panels/panel";
+import { duration, utcDateTime } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Reconciliation" };
 export const dynamic = "force-dynamic";
@@ -42,7 +42,7 @@ export default async function ReconciliationPage({ searchParams }: { searchParam
             <h3 className="mt-6 mb-2 font-semibold">Latest REGISTRY_AUDIT_REPORT</h3>
             {f.audit ? (
               <>
-                <p className="mb-2 text-sm text-muted">{utcFull(f.audit.at)} ({relative(now - f.audit.at)} ago){f.audit.trigger ? `, trigger: ${f.audit.trigger}` : ""}</p>
+                <p className="mb-2 text-sm text-muted">{utcDateTime(f.audit.at)} ({duration(now - f.audit.at)} ago){f.audit.trigger ? `, trigger: ${f.audit.trigger}` : ""}</p>
                 <TableScroll label="Registry audit">
                   <table className="w-full min-w-[40rem] text-sm">
                     <caption className="sr-only">Registry audit fields, expected values and actions</caption>
@@ -76,7 +76,7 @@ export default async function ReconciliationPage({ searchParams }: { searchParam
             <FreshnessNotice system={b.system} now={now} />
             {b.error ? <PanelError what="the reconciliation history" message={b.error} /> : null}
             <dl className="mb-3 grid gap-2 sm:grid-cols-3">
-              <Stat label="Last reconciliation run" value={b.lastRun !== null ? utcFull(b.lastRun).slice(11) : "never"} hint={b.lastRun !== null ? `${relative(now - b.lastRun)} ago` : undefined} tone={b.lastRun === null || now - b.lastRun > 120_000 ? "bad" : undefined} />
+              <Stat label="Last reconciliation run" value={b.lastRun !== null ? utcDateTime(b.lastRun).slice(11) : "never"} hint={b.lastRun !== null ? `${duration(now - b.lastRun)} ago` : undefined} tone={b.lastRun === null || now - b.lastRun > 120_000 ? "bad" : undefined} />
               <Stat label="Reconciliation loop" value={b.loopHealthy === null ? "unknown" : b.loopHealthy ? "healthy" : "UNHEALTHY"} tone={b.loopHealthy === false ? "bad" : b.loopHealthy === null ? "unknown" : undefined} />
               <Stat label="Lock contention (latest cycle)" value={b.lockContention ?? "—"} />
             </dl>

@@ -7,11 +7,12 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { CreateShareLinkForm, RevokeButton } from "./share-client";
+import { utcMinute } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Share links" };
 export const dynamic = "force-dynamic";
 
-const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+const utc = utcMinute;
 
 export default async function SharePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const actor = await getActor();

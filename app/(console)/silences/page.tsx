@@ -8,13 +8,10 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { SilenceControls, SilenceForm } from "./silences-client";
+import { utcMinute } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Silences" };
 export const dynamic = "force-dynamic";
-
-function utc(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
 
 function describe(m: SilenceMatchers): string {
   const parts = [m.system && `system ${m.system.join(" | ")}`, m.severity && `severity ${m.severity.join(" | ")}`, m.entity && `entity ${m.entity.join(" | ")}`, m.rule && `rule ${m.rule.join(" | ")}`].filter(Boolean);
@@ -47,8 +44,8 @@ export default async function SilencesPage() {
                 <tr key={s.id} className="border-b border-line align-top last:border-0" data-silence={s.id} data-ends={s.endsAt.getTime()}>
                   <td className="px-3 py-2"><Badge tone={s.scheduled ? "neutral" : "sev2"}>{s.kind === "maintenance" ? "maintenance" : "silence"}{s.scheduled ? " · scheduled" : ""}</Badge></td>
                   <td className="px-3 py-2">{describe(s.matchers as SilenceMatchers)}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{utc(s.startsAt)}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{utc(s.endsAt)}</td>
+                  <td className="px-3 py-2 font-mono text-xs">{utcMinute(s.startsAt.getTime())}</td>
+                  <td className="px-3 py-2 font-mono text-xs">{utcMinute(s.endsAt.getTime())}</td>
                   <td className="px-3 py-2 font-mono">{s.ticketId}</td>
                   <td className="px-3 py-2">{s.reason}</td>
                   <td className="px-3 py-2">{s.createdByName}</td>

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { FreshnessBadge, PartialBadge } from "@/components/ui/freshness-badge";
-import { Ago } from "@/components/ui/time";
+import { Ago } from "@/components/ui/clock";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 
 export const metadata: Metadata = { title: "Sources" };
@@ -44,13 +44,13 @@ export default async function SourcesPage() {
                     {s.partial ? <PartialBadge families={s.partial.droppedFamilies} /> : null}
                   </span>
                 </td>
-                <td className="px-3 py-2"><Ago at={s.lastSuccessAt} now={now} /></td>
+                <td className="px-3 py-2"><Ago at={s.lastSuccessAt} now={now} withUtc /></td>
                 <td className="px-3 py-2">
                   {s.lastError ? (
                     <span>
                       <span className="font-mono">{s.lastError.kind}</span>
                       {s.lastError.path ? <span className="font-mono text-muted"> {s.lastError.path}</span> : null}: {s.lastError.detail}
-                      <div className="text-xs"><Ago at={s.lastError.at} now={now} /></div>
+                      <div className="text-xs"><Ago at={s.lastError.at} now={now} withUtc /></div>
                     </span>
                   ) : (
                     <span className="text-muted">none</span>
@@ -77,7 +77,7 @@ export default async function SourcesPage() {
                 </h3>
                 <p className="text-sm">
                   Left out: <span className="font-mono">{s.partial!.droppedFamilies.join(", ") || "—"}</span>
-                  {" · "}{s.partial!.issueCount} unreadable {s.partial!.issueCount === 1 ? "line" : "lines"} · <Ago at={s.partial!.at} now={now} />
+                  {" · "}{s.partial!.issueCount} unreadable {s.partial!.issueCount === 1 ? "line" : "lines"} · <Ago at={s.partial!.at} now={now} withUtc />
                 </p>
                 <ul className="mt-2 space-y-2 text-sm">
                   {s.partial!.issues.map((i, n) => (

@@ -7,6 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Forbidden } from "@/components/ui/forbidden";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { CreateUserForm, RoleForm, StatusForm } from "./users-client";
+import { utcMinute } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -37,7 +38,7 @@ export default async function UsersPage() {
                     {u.id !== actor?.id ? <StatusForm username={u.username} status={u.status} /> : null}
                   </div>
                 </td>
-                <td className="px-3 py-2 font-mono text-xs">{u.lastSignInAt ? u.lastSignInAt.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "never"}</td>
+                <td className="px-3 py-2 font-mono text-xs">{u.lastSignInAt ? utcMinute(u.lastSignInAt.getTime()) : "never"}</td>
               </tr>
             ))}
           </tbody>

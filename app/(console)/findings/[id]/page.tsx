@@ -12,10 +12,11 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { AcknowledgeControl, IncidentLinkOrOpen } from "@/components/board/finding-actions";
 import { acknowledgeFindingAction } from "../../actions";
+import { utcDateTime } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Finding" };
 
-const utc = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+const utc = utcDateTime;
 
 export default async function FindingPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

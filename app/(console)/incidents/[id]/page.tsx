@@ -7,12 +7,13 @@ import { getIncidentRoom, type IncidentRoomView } from "@/lib/incidents/api";
 import { formatCountdown } from "@/lib/runbooks/checks";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
-import { Ago } from "@/components/ui/time";
+import { Ago } from "@/components/ui/clock";
 import { Panel } from "@/components/panels/panel";
 import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/components/incidents/room-parts";
 import { RoomNotifications } from "@/components/incidents/room-notifications";
 import { listDeliveries } from "@/lib/notify/api";
-import { clockTime, formatValue, tidyText } from "@/lib/incidents/format";
+import { formatValue, tidyText } from "@/lib/incidents/format";
+import { utcClock } from "@/lib/core/time";
 import { Countdown } from "@/components/charts/countdown";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SeverityBadge } from "@/components/runbooks/severity-badge";
@@ -23,7 +24,7 @@ import { AddResponderForm, CheckInButton, CommanderForm, CommsForm, NoteForm, Se
 export const metadata: Metadata = { title: "Incident room" };
 export const dynamic = "force-dynamic";
 
-const utc = clockTime;
+const utc = utcClock;
 /** How many of the notifications for the incident's findings the room lists (newest first). */
 const NOTIFICATIONS_SHOWN = 20;
 
@@ -130,8 +131,8 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         title={i.title}
         description={
           <>
-            Opened <Ago at={i.openedAt} now={room.now} /> by {i.openedBy.name}
-            {i.resolvedAt ? <> · resolved <Ago at={i.resolvedAt} now={room.now} /></> : null}. <span data-affected>Affected: {affected.length ? affected.join(", ") : "none recorded"}</span>
+            Opened <Ago at={i.openedAt} now={room.now} withUtc /> by {i.openedBy.name}
+            {i.resolvedAt ? <> · resolved <Ago at={i.resolvedAt} now={room.now} withUtc /></> : null}. <span data-affected>Affected: {affected.length ? affected.join(", ") : "none recorded"}</span>
             {named.length ? <span data-named-by-findings>; named by the open findings: {named.join(", ")}</span> : null}.
           </>
         }

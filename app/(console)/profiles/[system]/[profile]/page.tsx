@@ -9,11 +9,12 @@ import { Badge } from "@/components/ui/badge";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { TimeChart } from "@/components/charts/time-chart";
 import { Countdown } from "@/components/charts/countdown";
-import { fmtNum, relative, utcFull } from "@/components/charts/format";
+import { fmtNum } from "@/components/charts/format";
 import { FlagsTable } from "@/components/panels/flags-table";
 import { LiveRefresh } from "@/components/panels/live-refresh";
 import { FindingLinks, FreshnessNotice, Panel, RangeTabs, Stat, SystemBadges } from "@/components/panels/panel";
 import { WatchdogPanel } from "@/components/panels/watchdog-view";
+import { duration, utcDateTime } from "@/lib/core/time";
 
 export const dynamic = "force-dynamic";
 
@@ -71,7 +72,7 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
         </dl>
         {violated ? (
           <dl className="mb-3 grid gap-2 sm:grid-cols-3" data-escalation="true">
-            <Stat label="Violated since" value={inv.violationSince !== null ? utcFull(inv.violationSince).slice(11) : "unknown"} hint={inv.violationSince !== null ? `${relative(now - inv.violationSince)} ago` : undefined} tone="bad" />
+            <Stat label="Violated since" value={inv.violationSince !== null ? utcDateTime(inv.violationSince).slice(11) : "unknown"} hint={inv.violationSince !== null ? `${duration(now - inv.violationSince)} ago` : undefined} tone="bad" />
             <Stat label="Reconciliation cycles since the violation" value={<span data-cycles={inv.cyclesSince ?? ""}>{inv.cyclesSince ?? "?"} of {inv.maxCycles}</span>} hint={`Escalate after ${inv.maxCycles} cycles or ${inv.maxMinutes} minutes, whichever comes first`} tone="bad" />
             <Stat label="Escalation" value={inv.finding?.escalationDueAt !== undefined ? <Countdown at={inv.finding.escalationDueAt} now={now} label="escalate" due="ESCALATE NOW" /> : "waiting for the rule"} tone="bad" />
           </dl>
@@ -94,8 +95,8 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
                 <tbody>
                   {inv.episodes.map((e) => (
                     <tr key={e.from} className="border-b border-line last:border-0" data-episode={e.to === undefined ? "open" : "closed"}>
-                      <td className="px-3 py-1.5 font-mono text-xs">{utcFull(e.from)}</td>
-                      <td className="px-3 py-1.5 font-mono text-xs">{e.to === undefined ? <span className="font-semibold text-sev1">ongoing</span> : `${utcFull(e.to)} (${relative(e.to - e.from)})`}</td>
+                      <td className="px-3 py-1.5 font-mono text-xs">{utcDateTime(e.from)}</td>
+                      <td className="px-3 py-1.5 font-mono text-xs">{e.to === undefined ? <span className="font-semibold text-sev1">ongoing</span> : `${utcDateTime(e.to)} (${duration(e.to - e.from)})`}</td>
                       <td className="px-3 py-1.5 font-mono">{fmtNum(e.worst)}</td>
                     </tr>
                   ))}
@@ -109,7 +110,7 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
                 <tbody>
                   {inv.transitions.map((t) => (
                     <tr key={`${t.at}-${t.to}`} className="border-b border-line last:border-0">
-                      <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap">{utcFull(t.at)}</td>
+                      <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap">{utcDateTime(t.at)}</td>
                       <td className="px-3 py-1.5 whitespace-nowrap">{t.from ?? "—"} → {t.to} ({t.severity})</td>
                       <td className="min-w-64 px-3 py-1.5 text-xs">{t.summary}</td>
                     </tr>
@@ -173,7 +174,7 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
 
       <Panel id="lock" title="Reconciliation lock" className="mt-6">
         <dl className="mb-3 grid gap-2 sm:grid-cols-3">
-          <Stat label="Lock held by another worker" value={d.lock.held === null ? "unknown" : d.lock.held ? "yes" : "no"} tone={d.lock.held ? "warn" : undefined} hint={d.lock.since !== null ? `since ${utcFull(d.lock.since)}` : undefined} />
+          <Stat label="Lock held by another worker" value={d.lock.held === null ? "unknown" : d.lock.held ? "yes" : "no"} tone={d.lock.held ? "warn" : undefined} hint={d.lock.since !== null ? `since ${utcDateTime(d.lock.since)}` : undefined} />
           <Stat label="Bot: lock contention (latest cycle)" value={d.lock.contentionCount ?? "—"} />
         </dl>
         <FindingLinks findings={d.lock.findings} empty="No open lock or reconciliation-loop findings." />
