@@ -20,11 +20,24 @@ export function ThemeToggle({ initial }: { initial: "dark" | "light" }) {
   );
 }
 
-export function SignOutButton() {
+/**
+ * A plain form post to next-auth's sign-out endpoint with its CSRF token: it works the moment the
+ * page is drawn, before (or without) any script, so a click on a slow phone is never lost. Without
+ * the token (a session whose CSRF cookie is gone) next-auth's client asks for one on the click.
+ */
+export function SignOutButton({ csrfToken }: { csrfToken?: string }) {
+  const className = "h-10 rounded-md border border-line px-3 text-sm text-muted hover:text-fg";
+  if (csrfToken) {
+    return (
+      <form method="post" action="/api/auth/signout">
+        <input type="hidden" name="csrfToken" value={csrfToken} />
+        <input type="hidden" name="callbackUrl" value="/signin" />
+        <button type="submit" className={className}>Sign out</button>
+      </form>
+    );
+  }
   return (
-    // next-auth's client is loaded on the click, not with every screen.
-    <button type="button" onClick={async () => (await import("next-auth/react")).signOut({ callbackUrl: "/signin" })}
-      className="h-10 rounded-md border border-line px-3 text-sm text-muted hover:text-fg">
+    <button type="button" onClick={async () => (await import("next-auth/react")).signOut({ callbackUrl: "/signin" })} className={className}>
       Sign out
     </button>
   );

@@ -9,7 +9,10 @@ import { RoleBadge } from "../ui/badge";
 import { approvalsWaitingFor } from "@/lib/controls/api";
 
 export async function Shell({ actor, children }: { actor: Actor; children: React.ReactNode }) {
-  const theme = (await cookies()).get("wf-theme")?.value === "light" ? "light" : "dark";
+  const jar = await cookies();
+  const theme = jar.get("wf-theme")?.value === "light" ? "light" : "dark";
+  // next-auth's CSRF cookie is "token|hash"; its token lets sign-out be a plain form post.
+  const csrfToken = (jar.get("__Host-next-auth.csrf-token") ?? jar.get("next-auth.csrf-token"))?.value.split("|")[0];
   const items = NAV_ITEMS.filter((i) => !i.minRole || roleAtLeast(actor.role, i.minRole));
   // Control requests waiting for this user's approval: a count beside "Controls", kept live.
   const canApprove = roleAtLeast(actor.role, "responder");
@@ -39,7 +42,7 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
             </div>
             <RoleBadge role={actor.role} />
             <ThemeToggle initial={theme} />
-            <SignOutButton />
+            <SignOutButton csrfToken={csrfToken} />
           </div>
         </header>
         <main id="main" className="flex-1 px-4 pt-4 pb-24 md:px-8 md:pt-6 md:pb-10">{children}</main>
