@@ -60,7 +60,7 @@ test.beforeAll(async () => {
     pollIntervalMs: 1000,
     timeoutMs: 800,
     // The longest call timeout there is, so the console cannot give up on the held call before the kill.
-    perTarget: { "spot-exchange": { timeoutMs: 60_000 } },
+    perTarget: { "spot-exchange": { controlTimeoutMs: 60_000 } },
     database: { dataDir: path.join(dir, "data") },
   });
   await addUser(env, USER.username, "commander", USER.password);

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { effectivePollIntervalMs, type FleetConfig, type TargetConfig } from "../config/fleet";
+import { effectivePollIntervalMs, effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import type { Report, Sample, SystemKind } from "../telemetry/model";
 import type { EndpointResult, PartialRead, Poller } from "../telemetry/sources/types";
 import {
@@ -162,7 +162,7 @@ export class Collector {
       const token = t.credentials.bearerTokenEnv ? this.o.secret(t.credentials.bearerTokenEnv) : undefined;
       let outcome;
       try {
-        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: t.timeoutMs ?? this.o.config.defaults.timeoutMs, maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
+        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: effectiveTimeoutMs(this.o.config, t), maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
       } catch (err) {
         // Adapters must not throw; if one does, the target is in error, and nothing else stops.
         outcome = { samples: [], reports: [], endpoints: [{ path: "(adapter)", ok: false, samples: 0, reports: 0, error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` } }] };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { validateThresholds } from "../rules";
-import { ConfigError, effectivePollIntervalMs, formatPath, loadFleetConfig, missingSecrets, parseFleetConfig } from "./fleet";
+import { ConfigError, effectivePollIntervalMs, effectiveTimeoutMs, formatPath, loadFleetConfig, missingSecrets, parseFleetConfig } from "./fleet";
 
 // Start-up validation of the fleet config: YAML validated with zod, every error naming the path
 // of the bad field (README: `targets[2].baseUrl: invalid URL`), all errors reported at once.
@@ -53,10 +53,13 @@ describe("parseFleetConfig", () => {
       ["spot-exchange", "spot-exchange"],
     ]);
     expect(cfg.targets[0]).toMatchObject({ simulated: false, credentials: { bearerTokenEnv: "SIM_TOKEN_ALPHA" }, thresholds: {} });
-    expect(cfg.defaults).toEqual({ pollIntervalMs: 2000, timeoutMs: 5000, maxResponseBytes: 5 * 1024 * 1024 });
+    expect(cfg.defaults).toEqual({ pollIntervalMs: 2000, maxResponseBytes: 5 * 1024 * 1024 });
     expect(cfg.controls).toEqual({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10 });
     expect(effectivePollIntervalMs(cfg, cfg.targets[0]!)).toBe(2000);
     expect(effectivePollIntervalMs(cfg, cfg.targets[1]!)).toBe(5000);
+    // No timeout given: 5 s, or the interval when that is shorter, so a poll ends before the next.
+    expect(effectiveTimeoutMs(cfg, cfg.targets[0]!)).toBe(2000);
+    expect(effectiveTimeoutMs(cfg, cfg.targets[1]!)).toBe(5000);
   });
 
   it("the shipped config/fleet.yaml is valid, thresholds included", () => {
@@ -79,6 +82,8 @@ describe("parseFleetConfig", () => {
     ["a threshold rule id that is not a rule id", edit("settlement_lag: {", "Settlement Lag: {"), "targets[2].thresholds.Settlement Lag: rule ids are lower-case words joined by _ . or -"],
     ["a ticket pattern that is not a regular expression", `${GOOD}controls:\n  ticketPattern: "[A-Z"\n`, "controls.ticketPattern: is not a valid regular expression"],
     ["a share default longer than the maximum", `${GOOD}share:\n  defaultHours: 48\n  maxHours: 24\n`, "share.defaultHours: defaultHours must not exceed maxHours"],
+    ["a target timeout longer than its poll interval", edit("    pollIntervalMs: 5000", "    pollIntervalMs: 5000\n    timeoutMs: 6000"), "targets[1].timeoutMs: 6000 ms is longer than kraken-futures's poll interval (5000 ms): a poll must end before the next is due; set timeoutMs to at most pollIntervalMs"],
+    ["a default timeout longer than a target's poll interval", edit("  pollIntervalMs: 2000", "  pollIntervalMs: 2000\n  timeoutMs: 3000"), "defaults.timeoutMs: 3000 ms is longer than the poll interval of alpha-bot (2000 ms), spot-exchange (2000 ms): a poll must end before the next is due; lower it or give those targets their own timeoutMs"],
     ["an unknown top-level section", `${GOOD}alerts: {}\n`, /^\(root\): .*alerts/],
   ];
   for (const [what, text, expected] of mistakes) {

@@ -37,6 +37,8 @@ export const TargetConfig = z
     simulated: z.boolean().default(false),
     pollIntervalMs: z.number().int().min(250, "must be at least 250 ms").max(3_600_000).optional(),
     timeoutMs: z.number().int().min(100).max(60_000).optional(),
+    /** How long a control call may take before its outcome counts as unknown (default: 5 s or the poll timeout, the longer). */
+    controlTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
     credentials: TargetCredentials.default({}),
     thresholds: ThresholdOverrides.default({}),
   })
@@ -47,11 +49,12 @@ export const FleetConfig = z
     defaults: z
       .object({
         pollIntervalMs: z.number().int().min(250).max(3_600_000).default(2000),
-        timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+        // Unset: 5 s, or the poll interval when that is shorter (a poll ends before the next is due).
+        timeoutMs: z.number().int().min(100).max(60_000).optional(),
         maxResponseBytes: z.number().int().min(1024).default(5 * 1024 * 1024),
       })
       .strict()
-      .default({ pollIntervalMs: 2000, timeoutMs: 5000, maxResponseBytes: 5 * 1024 * 1024 }),
+      .default({ pollIntervalMs: 2000, maxResponseBytes: 5 * 1024 * 1024 }),
     controls: z
       .object({
         ticketPattern: z.string().default("^[A-Z][A-Z0-9]+-\\d+$"),
@@ -83,6 +86,18 @@ export const FleetConfig = z
         ctx.addIssue({ code: "custom", path: ["targets", i, "name"], message: `duplicate name "${t.name}" (also targets[${first}])` });
       } else seen.set(t.name, i);
     });
+    // Freshness must not flap: a poll that may still be waiting when the next one is due would let
+    // a slow source read fresh and stale by turns. Every poll ends within its own interval.
+    const underDefault: string[] = [];
+    cfg.targets.forEach((t, i) => {
+      const interval = t.pollIntervalMs ?? cfg.defaults.pollIntervalMs;
+      if (t.timeoutMs !== undefined && t.timeoutMs > interval) {
+        ctx.addIssue({ code: "custom", path: ["targets", i, "timeoutMs"], message: `${t.timeoutMs} ms is longer than ${t.name}'s poll interval (${interval} ms): a poll must end before the next is due; set timeoutMs to at most pollIntervalMs` });
+      } else if (t.timeoutMs === undefined && cfg.defaults.timeoutMs !== undefined && cfg.defaults.timeoutMs > interval) underDefault.push(`${t.name} (${interval} ms)`);
+    });
+    if (underDefault.length) {
+      ctx.addIssue({ code: "custom", path: ["defaults", "timeoutMs"], message: `${cfg.defaults.timeoutMs} ms is longer than the poll interval of ${underDefault.join(", ")}: a poll must end before the next is due; lower it or give those targets their own timeoutMs` });
+    }
     try {
       new RegExp(cfg.controls.ticketPattern);
     } catch {
@@ -162,4 +177,9 @@ export function missingSecrets(cfg: FleetConfig, lookup: (name: string) => strin
 
 export function effectivePollIntervalMs(cfg: FleetConfig, t: TargetConfig): number {
   return t.pollIntervalMs ?? cfg.defaults.pollIntervalMs;
+}
+
+/** A target's poll timeout: its own, the default, else 5 s or its interval when that is shorter. */
+export function effectiveTimeoutMs(cfg: FleetConfig, t: TargetConfig): number {
+  return t.timeoutMs ?? cfg.defaults.timeoutMs ?? Math.min(5000, effectivePollIntervalMs(cfg, t));
 }

@@ -7,7 +7,7 @@ import { controlRequests, type ControlRequestRow, type ControlState } from "../d
 import { appendAudit, type AuditEntry } from "../audit/log";
 import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
-import type { FleetConfig, TargetConfig } from "../config/fleet";
+import { effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
 import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
@@ -96,7 +96,7 @@ function nowOf(deps: ControlDeps): Date {
 }
 /** How long a control call to `t` may take before it counts as outcome unknown. */
 export function callTimeoutFor(config: FleetConfig, t: TargetConfig): number {
-  return Math.max(t.timeoutMs ?? config.defaults.timeoutMs, 5000);
+  return t.controlTimeoutMs ?? Math.max(effectiveTimeoutMs(config, t), 5000);
 }
 function timeoutFor(deps: ControlDeps, t: TargetConfig): number {
   return deps.callTimeoutMs ?? callTimeoutFor(deps.config, t);
