@@ -42,6 +42,11 @@ export interface RuleContext {
    * that reads one of them turns Unknown rather than judging from values that are not current.
    */
   droppedFamilies?(system: string): readonly string[];
+  /**
+   * Why a source (as named in a rule's `sources`) is not fresh: what it is called on this target
+   * and, when its last read failed, the error's kind and detail. Unknown findings name them.
+   */
+  sourceProblem?(system: string, endpoint: string): { source: string; kind?: string; detail?: string } | undefined;
   targets: RuleTarget[];
   /**
    * When the console began watching (the collector's start). Until a target's first poll can
