@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { effectivePollIntervalMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import type { Report, Sample, SystemKind } from "../telemetry/model";
 import type { EndpointResult, PartialRead, Poller } from "../telemetry/sources/types";
-import { partSources, resolveSource, sourceLabel, type PartSource } from "../telemetry/sources/parts";
+import { partSources, resolveSource, sourceAliases, sourceLabel, type PartSource } from "../telemetry/sources/parts";
 import {
   EMPTY_SOURCE_STATE,
   freshnessOf,
@@ -285,7 +285,7 @@ export class Collector {
       lastSamples: rt.lastSamples,
       parts: partSources(t).map((p): PartStatus => {
         const e = p.endpoint !== undefined ? rt.endpoints.get(p.endpoint) : undefined;
-        if (!e) return { ...p, freshness: p.endpoint === undefined ? "ok" : this.freshness(t.name, p.endpoint) };
+        if (!e) return { ...p, freshness: p.endpoint === undefined ? "no_data" : this.freshness(t.name, p.endpoint) };
         const out: PartStatus = { ...p, freshness: this.freshness(t.name, p.endpoint), series: e.samples };
         if (e.lastSuccessAt !== undefined) out.lastSuccessAt = e.lastSuccessAt;
         if (e.lastError && e.lastErrorAt !== undefined) out.lastError = { ...e.lastError, at: e.lastErrorAt };
@@ -351,7 +351,7 @@ export class Collector {
     return { source };
   }
 
-  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"] }> {
-    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds }));
+  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"]; sources: Record<string, string> }> {
+    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds, sources: sourceAliases(rt.target) }));
   }
 }

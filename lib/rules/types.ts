@@ -25,6 +25,12 @@ export interface RuleTarget {
   intervalMs: number;
   /** Per-rule overrides: rule id → parameter → value (TargetConfig.thresholds). */
   thresholds: Record<string, Record<string, ThresholdValue>>;
+  /**
+   * Source names in rules' `sources` → the endpoint that feeds them on this target, where it
+   * differs from the default (e.g. "ledger" → "/rest/v1/capital_ledger" when the ledger comes from
+   * Supabase, "/metrics" → "/api/v1/query" when metrics come from Prometheus).
+   */
+  sources?: Readonly<Record<string, string>>;
 }
 
 export interface RuleContext {

@@ -97,11 +97,22 @@ export function resolveSource(t: TargetConfig, source: string): string {
   return source;
 }
 
-/** What a rule's source is called in an Unknown finding's summary. */
+/** Source names whose endpoint depends on the target's config: the rules' `RuleTarget.sources`. */
+export function sourceAliases(t: TargetConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [LEDGER_SOURCE, METRICS_PATH]) {
+    const endpoint = resolveSource(t, name);
+    if (endpoint !== name && (t.kind === "trading-bot" || name !== LEDGER_SOURCE)) out[name] = endpoint;
+  }
+  return out;
+}
+
+/** What an endpoint is called in an Unknown finding's summary. */
 export function sourceLabel(t: TargetConfig, source: string): string {
   const endpoint = resolveSource(t, source);
-  const part = partSources(t).find((p) => p.endpoint === endpoint && (source !== LEDGER_SOURCE || p.part === "ledger"));
-  if (source === LEDGER_SOURCE && part) return part.adapter === "supabase" ? `the ledger (Supabase ${endpoint})` : `the ledger (${endpoint})`;
-  if (part?.adapter === "prometheus") return `the metrics (Prometheus ${part.address})`;
+  const parts = partSources(t).filter((p) => p.endpoint === endpoint);
+  if (parts.some((p) => p.adapter === "supabase")) return `the ledger (Supabase ${endpoint})`;
+  const prom = parts.find((p) => p.adapter === "prometheus");
+  if (prom) return `the metrics (Prometheus ${prom.address})`;
   return endpoint;
 }
