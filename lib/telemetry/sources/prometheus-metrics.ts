@@ -17,8 +17,9 @@ import type { PollContext } from "./types";
 // labels removed, histograms regrouped from their `_bucket` series) and go through the same
 // mapping as a direct scrape (readFamilies): the same metric names, labels, entities, quantiles and
 // raw counters, so rates and increases downstream are computed the same way. Each sample is dated
-// by the scrape's age: observedAt = poll time − (Prometheus' evaluation time − scrape time), which
-// holds whatever the offset between the two machines' clocks.
+// by the scrape's age, measured on Prometheus' own clock (evaluation time − scrape time) so an
+// offset between the two machines' clocks does not matter: a scrape younger than one poll interval
+// counts as read now, an older one whole intervals back.
 //
 // Never OK on doubt: an error answer, an answer with warnings (possibly partial data), a selector
 // that matches no scrape target or several, a target Prometheus could not scrape (up = 0) and a
@@ -136,7 +137,10 @@ export async function pollPrometheusMetrics(ctx: PollContext, memory: HistogramM
   // A scrape read a second time has no new observations: no window quantile, memory kept.
   const newScrape = scrapes.get(ctx.target.name) !== scrapeAtMs;
   scrapes.set(ctx.target.name, scrapeAtMs);
-  const observedAt = ctx.now - ageMs;
+  // Dated by the poll that would have seen this scrape had it read /metrics itself: a scrape newer
+  // than one poll interval is as current as a direct read now, one older than that is dated whole
+  // intervals back. Direct and Prometheus-backed targets then age, hold and rate alike.
+  const observedAt = interval !== undefined && interval > 0 ? ctx.now - Math.floor(ageMs / interval) * interval : ctx.now - ageMs;
   const r = readFamilies(seriesToFamilies(raw), { system: ctx.target.name, observedAt, memory: newScrape ? memory : undefined });
   if (!r.ok) return fail(path, r.error, latencyMs);
   const samples: Sample[] = r.value.samples;
