@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe("the demo fleet and the shipped fleet config", () => {
   it("sets every variable the config names, and beta-bot's ledger comes from Supabase at the bot's demo port", async () => {
-    const env: NodeJS.ProcessEnv = {};
+    const env = {} as NodeJS.ProcessEnv;
     await prepareDemoFleet(env);
     for (const v of ["DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET"]) env[v] = "set by the demo's receiver";
     const config = loadFleetConfig("config/fleet.yaml");
