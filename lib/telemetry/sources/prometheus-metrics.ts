@@ -116,7 +116,7 @@ export async function pollPrometheusMetrics(ctx: PollContext, memory: HistogramM
   const ups = series.value.samples.filter((s) => s.metric === "up");
   if (ups.length === 0) return fail(path, { kind: "schema", detail: `no scrape target in Prometheus matches ${prom.selector} (no "up" series)` }, latencyMs);
   if (ups.length > 1) {
-    const instances = ups.map((u) => u.labels.instance ?? "?").join(", ");
+    const instances = ups.map((u) => u.labels.instance ?? "?").sort().join(", ");
     return fail(path, { kind: "schema", detail: `${prom.selector} matches ${ups.length} scrape targets (${instances}); it must match exactly one` }, latencyMs);
   }
   const up = ups[0]!;
