@@ -6,7 +6,9 @@ import { getDb } from "./db";
 import { sourceStatus } from "./db/schema";
 import { freshnessOf, worstFreshness, type Freshness } from "./collector/freshness";
 import { getRuntime } from "./collector/runtime";
-import type { TargetStatus } from "./collector/collector";
+import type { PartStatus, TargetStatus } from "./collector/collector";
+import { partSources } from "./telemetry/sources/parts";
+import type { TargetConfig } from "./config/fleet";
 
 export interface SourceView extends Omit<TargetStatus, "freshness"> {
   freshness: Freshness;
@@ -43,14 +45,31 @@ export async function readSources(): Promise<SourcesView> {
     const intervalMs = effectivePollIntervalMs(cfg, t);
     const s = live.get(t.name) ?? stored.get(t.name)?.status;
     if (!s) {
-      return { name: t.name, label: t.label ?? t.name, kind: t.kind, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness: "no_data", pollCount: 0, endpoints: [], lastSamples: [] };
+      return { name: t.name, label: t.label ?? t.name, kind: t.kind, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness: "no_data", pollCount: 0, endpoints: [], lastSamples: [], parts: partsNow(t, undefined, intervalMs, now) };
     }
     const errorAt = s.lastError?.at;
     const recomputed = freshnessOf({ lastSuccessAt: s.lastSuccessAt, lastErrorAt: errorAt !== undefined && errorAt >= (s.lastSuccessAt ?? 0) ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
     const freshness = s.freshness === "error" || s.freshness === "stale" ? worstFreshness([s.freshness, recomputed]) : recomputed;
     // A partial read only means something while the source is otherwise fresh.
     const partial = freshness === "ok" ? s.partial : undefined;
-    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, partial, updatedAt: stored.get(t.name)?.updatedAt.getTime() };
+    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, partial, parts: partsNow(t, s.parts, intervalMs, now), updatedAt: stored.get(t.name)?.updatedAt.getTime() };
   });
   return { sources, collector: rt ? { role: rt.role, instanceId: rt.instanceId } : { role: "not running" }, now };
+}
+
+/**
+ * Each part of a target (health, metrics, ledger, logs) with the adapter the config names now and
+ * its endpoint's state from the last status, freshness recomputed so a silent collector reads as
+ * stale. A part the status does not know yet (never polled, or the config changed) has no data.
+ */
+function partsNow(t: TargetConfig, known: PartStatus[] | undefined, intervalMs: number, now: number): PartStatus[] {
+  return partSources(t).map((p): PartStatus => {
+    const k = known?.find((x) => x.part === p.part && x.endpoint === p.endpoint && x.adapter === p.adapter);
+    if (p.endpoint === undefined) return { ...p, freshness: k?.freshness ?? "no_data" };
+    if (!k) return { ...p, freshness: "no_data" };
+    const errorAt = k.lastError?.at;
+    const errorIsLatest = errorAt !== undefined && errorAt >= (k.lastSuccessAt ?? 0);
+    const freshness = freshnessOf({ lastSuccessAt: k.lastSuccessAt, lastErrorAt: errorIsLatest ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
+    return { ...k, ...p, freshness };
+  });
 }

@@ -11,6 +11,7 @@ import type { Actor, Role } from "../lib/auth/roles";
 import { startOidcProvider } from "../lib/testing/oidc-provider";
 import { NotifyReceiver } from "../lib/testing/notify-receiver";
 import { loadSimFleetConfig, startFleet } from "../lib/sim";
+import { simSupabaseKey } from "../lib/sim/systems/postgrest";
 import { stringify } from "yaml";
 import { E2E_BASE_URL, E2E_PORT, LOCAL_USERS, OIDC_CLIENT, OIDC_PORT, OIDC_USERS } from "../e2e/fixtures/users";
 
@@ -35,13 +36,22 @@ async function main() {
   // (its address is written to e2e/.auth/fleet.json).
   const fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 11, clock: { speed: 1 }, portBase: 0 });
   const fleetEnv: Record<string, string> = {};
+  const publicEnv: Record<string, string> = {};
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
     // The ledger invariant clears after its window without growth; 30 s instead of 15 min lets
     // ledger-board.spec watch it clear. No other spec waits on that window.
     const thresholds = s.kind === "spot-exchange" ? { thresholds: { exchange_ledger_invariant: { windowMinutes: 0.5 } } } : {};
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) }, ...thresholds };
+    // As in the demo, beta-bot's ledger is read from its Supabase project (the simulator's PostgREST
+    // endpoint) through supabase-js; the URL is not a secret, the key is.
+    let ledger = {};
+    if (s.name === "beta-bot") {
+      fleetEnv.SIM_SUPABASE_KEY_BETA_BOT = simSupabaseKey(s.credential);
+      publicEnv.SIM_SUPABASE_URL_BETA_BOT = s.url;
+      ledger = { ledger: { from: "supabase", urlEnv: "SIM_SUPABASE_URL_BETA_BOT", keyEnv: "SIM_SUPABASE_KEY_BETA_BOT", statusColumn: "status" } };
+    }
+    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) }, ...ledger, ...thresholds };
   });
   // Paging as the demo ships it: channels pointing at a local receiver that implements the Slack,
   // PagerDuty and signed-webhook contracts; specs read what arrived from its /api/received.
@@ -88,6 +98,7 @@ async function main() {
     SIGNIN_MAX_FAILURES: "20",
     WATCHFLOOR_FLEET_CONFIG: fleetFile,
     ...fleetEnv,
+    ...publicEnv,
     INGEST_TOKEN_KRAKEN_FUTURES: ingestToken,
     E2E_PAGERDUTY_ROUTING_KEY: pagerdutyKey,
     E2E_WEBHOOK_SECRET: webhookSecret,

@@ -8,7 +8,8 @@ import type { Actor } from "../auth/roles";
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
 process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
 // The shipped fleet file names its credentials by variable; the ticket pattern is what is read here.
-for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "INGEST_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET"]) process.env[v] ??= "test-token";
+for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "INGEST_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET", "SIM_SUPABASE_KEY_BETA_BOT"]) process.env[v] ??= "test-token";
+process.env.SIM_SUPABASE_URL_BETA_BOT ??= "http://127.0.0.1:4102";
 
 const responder: Actor = { id: "00000000-0000-0000-0000-0000000000b1", username: "r", displayName: "Arr", role: "responder" };
 const commander: Actor = { id: "00000000-0000-0000-0000-0000000000b2", username: "cam", displayName: "Cam Commander", role: "commander" };

@@ -144,6 +144,7 @@ export class BoardEngine {
         history: this.o.store,
         freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
         droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
+        sourceProblem: (system, endpoint) => this.o.collector.sourceProblem(system, endpoint),
         targets,
         watchingSince: this.startedAt,
         confirmations: this.confirmations,

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { effectivePollIntervalMs, effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import type { Report, Sample, SystemKind } from "../telemetry/model";
 import type { EndpointResult, PartialRead, Poller } from "../telemetry/sources/types";
+import { partSources, resolveSource, sourceAliases, sourceLabel, type PartSource } from "../telemetry/sources/parts";
 import {
   EMPTY_SOURCE_STATE,
   freshnessOf,
@@ -55,6 +56,18 @@ export interface TargetStatus {
   partial?: PartialRead & { at: number; path: string };
   /** The samples the last successful poll produced (first 200), for debugging a target. */
   lastSamples: Sample[];
+  /** Which adapter feeds each part (health, metrics, ledger, logs), with that endpoint's state. */
+  parts?: PartStatus[];
+}
+
+/** One part of a target as the sources screen shows it. */
+export interface PartStatus extends PartSource {
+  freshness: Freshness;
+  lastSuccessAt?: number;
+  lastError?: { kind: string; detail: string; at: number };
+  lastLatencyMs?: number;
+  /** Series the last poll of this part's endpoint produced. */
+  series?: number;
 }
 
 export type CollectorEvent =
@@ -162,7 +175,7 @@ export class Collector {
       const token = t.credentials.bearerTokenEnv ? this.o.secret(t.credentials.bearerTokenEnv) : undefined;
       let outcome;
       try {
-        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: effectiveTimeoutMs(this.o.config, t), maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor });
+        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: effectiveTimeoutMs(this.o.config, t), maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor, intervalMs: rt.intervalMs, secret: this.o.secret });
       } catch (err) {
         // Adapters must not throw; if one does, the target is in error, and nothing else stops.
         outcome = { samples: [], reports: [], endpoints: [{ path: "(adapter)", ok: false, samples: 0, reports: 0, error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` } }] };
@@ -270,6 +283,15 @@ export class Collector {
       endpoints: [...rt.endpoints.values()].map((e) => ({ ...e, freshness: freshnessOf(e, rt.intervalMs, now) })),
       partial: this.partialOfTarget(rt, now),
       lastSamples: rt.lastSamples,
+      parts: partSources(t).map((p): PartStatus => {
+        const e = p.endpoint !== undefined ? rt.endpoints.get(p.endpoint) : undefined;
+        if (!e) return { ...p, freshness: p.endpoint === undefined ? "no_data" : this.freshness(t.name, p.endpoint) };
+        const out: PartStatus = { ...p, freshness: this.freshness(t.name, p.endpoint), series: e.samples };
+        if (e.lastSuccessAt !== undefined) out.lastSuccessAt = e.lastSuccessAt;
+        if (e.lastError && e.lastErrorAt !== undefined) out.lastError = { ...e.lastError, at: e.lastErrorAt };
+        if (e.lastLatencyMs !== undefined) out.lastLatencyMs = e.lastLatencyMs;
+        return out;
+      }),
     };
   }
 
@@ -299,18 +321,37 @@ export class Collector {
     return [...this.targets.values()].map((rt) => this.statusOf(rt));
   }
 
-  /** Freshness of a target, or of one of its endpoints when `endpoint` is given. */
+  /**
+   * Freshness of a target, or of one of its endpoints when `endpoint` is given. A rule's source
+   * name stands for the endpoint that feeds it on this target ("ledger" → `/rest/v1/…` when the
+   * ledger comes from Supabase, "/metrics" → the Prometheus query; parts.ts).
+   */
   freshness(system: string, endpoint?: string): Freshness {
     const rt = this.targets.get(system);
     if (!rt) return "no_data";
     const now = this.now();
     if (endpoint === undefined) return this.freshnessOfTarget(rt, now);
-    const ep = rt.endpoints.get(endpoint);
+    const ep = rt.endpoints.get(resolveSource(rt.target, endpoint));
     // A poll that has not come back yet still ages the endpoint: take the target's own state into account.
     return ep ? worstFreshness([freshnessOf(ep, rt.intervalMs, now), freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok"]) : freshnessOf(rt.state, rt.intervalMs, now) === "ok" ? "no_data" : freshnessOf(rt.state, rt.intervalMs, now);
   }
 
-  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"] }> {
-    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds }));
+  /**
+   * Why a source a rule depends on is not fresh: its endpoint's last error (kind and detail) and
+   * what the source is called, for the Unknown finding's summary. Undefined while it is fresh.
+   */
+  sourceProblem(system: string, endpoint: string): { source: string; kind?: string; detail?: string } | undefined {
+    const rt = this.targets.get(system);
+    if (!rt) return undefined;
+    const fresh = this.freshness(system, endpoint);
+    if (fresh === "ok") return undefined;
+    const e = rt.endpoints.get(resolveSource(rt.target, endpoint));
+    const source = sourceLabel(rt.target, endpoint);
+    if (fresh === "error" && e?.lastError) return { source, kind: e.lastError.kind, detail: e.lastError.detail };
+    return { source };
+  }
+
+  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"]; sources: Record<string, string> }> {
+    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds, sources: sourceAliases(rt.target) }));
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { validateThresholds } from "../rules";
-import { ConfigError, effectivePollIntervalMs, effectiveTimeoutMs, formatPath, loadFleetConfig, missingSecrets, parseFleetConfig } from "./fleet";
+import { ConfigError, effectivePollIntervalMs, effectiveTimeoutMs, formatPath, loadFleetConfig, missingSecrets, parseFleetConfig, prometheusMetricsOf, supabaseLedgerOf } from "./fleet";
 
 // Start-up validation of the fleet config: YAML validated with zod, every error naming the path
 // of the bad field (README: `targets[2].baseUrl: invalid URL`), all errors reported at once.
@@ -130,6 +130,59 @@ describe("parseFleetConfig", () => {
     const p = problems(edit("baseUrl: http://127.0.0.1:4101", "baseUrl: http://127.0.0.1:4101\n    baseUrl: http://127.0.0.1:4199"));
     expect(p.length).toBeGreaterThan(0);
     expect(p[0]).toMatch(/^line 8, column \d+: .*unique/i);
+  });
+});
+
+describe("sources per part: ledger and metrics", () => {
+  const BOT = "    credentials: { bearerTokenEnv: SIM_TOKEN_ALPHA }";
+  const withBot = (lines: string) => edit(BOT, `${BOT}\n${lines}`);
+
+  it("takes a Supabase ledger with its defaults, and a Prometheus metrics source", () => {
+    const cfg = parseFleetConfig(
+      withBot("    ledger: { from: supabase, urlEnv: LEDGER_URL, keyEnv: LEDGER_KEY }\n    metrics: { from: prometheus, url: 'http://prom:9090', selector: '{job=\"alpha-bot\"}' }"),
+    );
+    const bot = cfg.targets[0]!;
+    expect(supabaseLedgerOf(bot)).toEqual({ from: "supabase", urlEnv: "LEDGER_URL", keyEnv: "LEDGER_KEY", table: "capital_ledger", schema: "public", maxRows: 1000 });
+    expect(prometheusMetricsOf(bot)).toEqual({ from: "prometheus", url: "http://prom:9090", selector: '{job="alpha-bot"}' });
+    // Unset, every part is read from the target itself.
+    expect(supabaseLedgerOf(cfg.targets[2]!)).toBeUndefined();
+    expect(prometheusMetricsOf(cfg.targets[2]!)).toBeUndefined();
+  });
+
+  it("takes the Supabase credentials from credentials.supabaseUrlEnv/KeyEnv when the ledger does not name them", () => {
+    const cfg = parseFleetConfig(edit(BOT, "    credentials: { bearerTokenEnv: SIM_TOKEN_ALPHA, supabaseUrlEnv: SB_URL, supabaseKeyEnv: SB_KEY }\n    ledger: { from: supabase, table: ledger_v2 }"));
+    expect(supabaseLedgerOf(cfg.targets[0]!)).toMatchObject({ urlEnv: "SB_URL", keyEnv: "SB_KEY", table: "ledger_v2" });
+  });
+
+  const mistakes: Array<[string, string, string]> = [
+    ["an unknown ledger source", withBot("    ledger: { from: postgres }"), 'targets[0].ledger.from: must be "health" (the health document) or "supabase"'],
+    ["a Supabase ledger without a URL variable", withBot("    ledger: { from: supabase, keyEnv: K }"), "targets[0].ledger.urlEnv: required: the environment variable holding the Supabase project URL (or set credentials.supabaseUrlEnv)"],
+    ["a table name PostgREST cannot take", withBot("    ledger: { from: supabase, urlEnv: U, keyEnv: K, table: 'capital ledger' }"), "targets[0].ledger.table: must be a table/column name (letters, digits, _; not starting with a digit)"],
+    ["a misspelt ledger field", withBot("    ledger: { from: supabase, urlEnv: U, keyEnv: K, statusColum: status }"), "targets[0].ledger: Unrecognized key: \"statusColum\""],
+    ["a ledger on a futures bot", edit("    pollIntervalMs: 5000", "    pollIntervalMs: 5000\n    ledger: { from: health }"), "targets[1].ledger: only trading bots have a ledger source (this target is a futures-bot)"],
+    ["a metrics source on a futures bot", edit("    pollIntervalMs: 5000", "    pollIntervalMs: 5000\n    metrics: { from: scrape }"), "targets[1].metrics: a futures-bot exports no Prometheus metrics; only trading-bot and spot-exchange targets take a metrics source"],
+    ["an unknown metrics source", withBot("    metrics: { from: thanos }"), `targets[0].metrics.from: must be "scrape" (the target's /metrics) or "prometheus" (a Prometheus server)`],
+    ["a Prometheus selector without a matcher", withBot("    metrics: { from: prometheus, url: 'http://prom:9090', selector: '{}' }"), 'targets[0].metrics.selector: must name at least one label matcher, e.g. {job="alpha-bot"}'],
+    ["a Prometheus URL that is not http(s)", withBot("    metrics: { from: prometheus, url: 'ftp://prom', selector: '{job=\"a\"}' }"), "targets[0].metrics.url: must be an http(s) URL"],
+    ["Supabase credentials on a target whose ledger is not in Supabase", edit(BOT, "    credentials: { bearerTokenEnv: SIM_TOKEN_ALPHA, supabaseKeyEnv: SB_KEY }"), "targets[0].credentials.supabaseKeyEnv: is read only with ledger: { from: supabase } on this target"],
+  ];
+  for (const [what, text, expected] of mistakes) {
+    it(`refuses ${what}, naming the field`, () => {
+      expect(problems(text)).toEqual([expected]);
+    });
+  }
+
+  it("start-up names a ledger or Prometheus secret that is not set, and a URL variable that holds no URL", () => {
+    const cfg = parseFleetConfig(
+      withBot("    ledger: { from: supabase, urlEnv: LEDGER_URL, keyEnv: LEDGER_KEY }\n    metrics: { from: prometheus, url: 'http://prom:9090', selector: '{job=\"a\"}', bearerTokenEnv: PROM_TOKEN }"),
+    );
+    expect(missingSecrets(cfg, (n) => (n === "SIM_TOKEN_ALPHA" ? "t" : undefined))).toEqual([
+      "targets[0].ledger.urlEnv: environment variable LEDGER_URL is not set",
+      "targets[0].ledger.keyEnv: environment variable LEDGER_KEY is not set",
+      "targets[0].metrics.bearerTokenEnv: environment variable PROM_TOKEN is not set",
+    ]);
+    expect(missingSecrets(cfg, (n) => (n === "LEDGER_URL" ? "project.supabase.co" : "set"))).toEqual(["targets[0].ledger.urlEnv: environment variable LEDGER_URL is not an http(s) URL"]);
+    expect(missingSecrets(cfg, (n) => (n === "LEDGER_URL" ? "https://abc.supabase.co" : "set"))).toEqual([]);
   });
 });
 

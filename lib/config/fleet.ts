@@ -15,11 +15,76 @@ export const TargetCredentials = z
     bearerTokenEnv: envVarName.optional(),
     /** Env var holding the token the target must present when pushing reports to /api/ingest. */
     ingestTokenEnv: envVarName.optional(),
-    /** For trading bots whose ledger lives in Supabase. */
+    /**
+     * For trading bots whose ledger lives in Supabase: the defaults of `ledger.urlEnv` and
+     * `ledger.keyEnv` (used only with `ledger: { from: supabase }`).
+     */
     supabaseUrlEnv: envVarName.optional(),
     supabaseKeyEnv: envVarName.optional(),
   })
   .strict();
+
+/** A PostgreSQL identifier as PostgREST takes it in a URL (table, schema, column). */
+const pgIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a table/column name (letters, digits, _; not starting with a digit)");
+
+/**
+ * Where a trading bot's per-profile ledger (allocated, reserved_for_orders, reserved_for_positions,
+ * realized_pnl) is read: from the bot's own health document (default), or straight from the
+ * Supabase table the bot writes (PostgREST through supabase-js).
+ */
+export const LedgerSourceConfig = z.discriminatedUnion(
+  "from",
+  [
+    z.object({ from: z.literal("health") }).strict(),
+    z
+      .object({
+        from: z.literal("supabase"),
+        /** Env var holding the project URL (https://<ref>.supabase.co); default credentials.supabaseUrlEnv. */
+        urlEnv: envVarName.optional(),
+        /** Env var holding the API key (anon or service role); default credentials.supabaseKeyEnv. */
+        keyEnv: envVarName.optional(),
+        table: pgIdentifier.default("capital_ledger"),
+        schema: pgIdentifier.default("public"),
+        /** A column saying whether the profile is active (read only when named). */
+        statusColumn: pgIdentifier.optional(),
+        /** Row cap sent as `limit`. */
+        maxRows: z.number().int().min(1).max(100_000).default(1000),
+      })
+      .strict(),
+  ],
+  { error: `must be "health" (the health document) or "supabase"` },
+);
+export type LedgerSourceConfig = z.infer<typeof LedgerSourceConfig>;
+
+/**
+ * Where a target's Prometheus metrics are read: its own `/metrics` (default, `scrape`), or a
+ * Prometheus server that already scrapes it (instant queries over the HTTP API).
+ */
+export const MetricsSourceConfig = z.discriminatedUnion(
+  "from",
+  [
+    z.object({ from: z.literal("scrape") }).strict(),
+    z
+      .object({
+        from: z.literal("prometheus"),
+        url: z.url({ error: "invalid URL", abort: true }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
+        /** Series selector naming this target's scrape job, e.g. {job="alpha-bot"}. */
+        selector: z
+          .string()
+          .trim()
+          .regex(/^\{.*\}$/s, 'must be a series selector in braces, e.g. {job="alpha-bot"}')
+          .refine((s) => /[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"/.test(s), 'must name at least one label matcher, e.g. {job="alpha-bot"}'),
+        /** Env var holding a bearer token for the Prometheus server (a hosted Prometheus). */
+        bearerTokenEnv: envVarName.optional(),
+      })
+      .strict(),
+  ],
+  { error: `must be "scrape" (the target's /metrics) or "prometheus" (a Prometheus server)` },
+);
+export type MetricsSourceConfig = z.infer<typeof MetricsSourceConfig>;
+
+/** Kinds whose metrics come from a Prometheus exposition (and so may come from a Prometheus server). */
+export const KINDS_WITH_METRICS = ["trading-bot", "spot-exchange"] as const;
 
 /** Per-rule threshold overrides: rule id → parameter → number. Rules validate their own keys. */
 export const ThresholdOverrides = z.record(
@@ -40,9 +105,46 @@ export const TargetConfig = z
     /** How long a control call may take before its outcome counts as unknown (default: 5 s or the poll timeout, the longer). */
     controlTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
     credentials: TargetCredentials.default({}),
+    /** Trading bots: where the per-profile ledger comes from (default: the health document). */
+    ledger: LedgerSourceConfig.optional(),
+    /** Where the Prometheus metrics come from (default: scrape the target's /metrics). */
+    metrics: MetricsSourceConfig.optional(),
     thresholds: ThresholdOverrides.default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.ledger && t.kind !== "trading-bot") {
+      ctx.addIssue({ code: "custom", path: ["ledger"], message: `only trading bots have a ledger source (this target is a ${t.kind})` });
+    }
+    if (t.metrics && !(KINDS_WITH_METRICS as readonly string[]).includes(t.kind)) {
+      ctx.addIssue({ code: "custom", path: ["metrics"], message: `a ${t.kind} exports no Prometheus metrics; only ${KINDS_WITH_METRICS.join(" and ")} targets take a metrics source` });
+    }
+    const supabase = t.ledger?.from === "supabase" ? t.ledger : undefined;
+    if (supabase) {
+      if (!supabase.urlEnv && !t.credentials.supabaseUrlEnv) ctx.addIssue({ code: "custom", path: ["ledger", "urlEnv"], message: "required: the environment variable holding the Supabase project URL (or set credentials.supabaseUrlEnv)" });
+      if (!supabase.keyEnv && !t.credentials.supabaseKeyEnv) ctx.addIssue({ code: "custom", path: ["ledger", "keyEnv"], message: "required: the environment variable holding the Supabase API key (or set credentials.supabaseKeyEnv)" });
+    } else {
+      // Named but never read would be a silent misconfiguration.
+      for (const key of ["supabaseUrlEnv", "supabaseKeyEnv"] as const) {
+        if (t.credentials[key]) ctx.addIssue({ code: "custom", path: ["credentials", key], message: "is read only with ledger: { from: supabase } on this target" });
+      }
+    }
+  });
+
+/** The Supabase ledger settings of a target with the credential names resolved, or undefined. */
+export function supabaseLedgerOf(t: TargetConfig): (Extract<LedgerSourceConfig, { from: "supabase" }> & { urlEnv: string; keyEnv: string }) | undefined {
+  const l = t.ledger;
+  if (l?.from !== "supabase") return undefined;
+  const urlEnv = l.urlEnv ?? t.credentials.supabaseUrlEnv;
+  const keyEnv = l.keyEnv ?? t.credentials.supabaseKeyEnv;
+  if (!urlEnv || !keyEnv) return undefined;
+  return { ...l, urlEnv, keyEnv };
+}
+
+/** The Prometheus metrics settings of a target, or undefined when it is scraped directly. */
+export function prometheusMetricsOf(t: TargetConfig): Extract<MetricsSourceConfig, { from: "prometheus" }> | undefined {
+  return t.metrics?.from === "prometheus" ? t.metrics : undefined;
+}
 
 export const FleetConfig = z
   .object({
@@ -169,6 +271,22 @@ export function missingSecrets(cfg: FleetConfig, lookup: (name: string) => strin
       if (name && lookup(name) === undefined) {
         problems.push(`targets[${i}].credentials.${key}: environment variable ${name} is not set`);
       }
+    }
+    const ledger = t.ledger?.from === "supabase" ? t.ledger : undefined;
+    if (ledger) {
+      for (const key of ["urlEnv", "keyEnv"] as const) {
+        const name = ledger[key];
+        if (name && lookup(name) === undefined) problems.push(`targets[${i}].ledger.${key}: environment variable ${name} is not set`);
+      }
+      const urlEnv = ledger.urlEnv ?? t.credentials.supabaseUrlEnv;
+      const url = urlEnv ? lookup(urlEnv) : undefined;
+      if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
+        problems.push(`targets[${i}].ledger.urlEnv: environment variable ${urlEnv} is not an http(s) URL`);
+      }
+    }
+    const prom = t.metrics?.from === "prometheus" ? t.metrics : undefined;
+    if (prom?.bearerTokenEnv && lookup(prom.bearerTokenEnv) === undefined) {
+      problems.push(`targets[${i}].metrics.bearerTokenEnv: environment variable ${prom.bearerTokenEnv} is not set`);
     }
   });
   problems.push(...missingNotifySecrets(cfg.notify, lookup));

@@ -7,6 +7,8 @@ import { findingTransitions } from "../db/schema";
 import { NotFound } from "../errors";
 import { FLAG_DEFAULTS, findingId } from "../rules";
 import { SYSTEM_ENTITY } from "../telemetry/model";
+import { readSources } from "../sources";
+import type { PartStatus } from "../collector/collector";
 import { buildChart, metricsOf, rollupAggFor, type ChartSpec } from "./charts";
 import { findingHref, panelContext, type PanelContext, type PanelFinding, type PanelSystem, type RangeWindow } from "./context";
 import type { LatestValue } from "./data";
@@ -66,8 +68,27 @@ export interface WatchdogView {
   cooldownEndsAt: number | null;
 }
 
+/** Where a bot's ledger is read from (its health document or Supabase) and how fresh that read is. */
+export type LedgerSourceView = Pick<PartStatus, "adapter" | "adapterLabel" | "address" | "endpoint" | "freshness" | "lastSuccessAt" | "lastError">;
+
+/** The ledger part of every trading bot, from the collector's status (freshness recomputed now). */
+async function ledgerSources(): Promise<Map<string, LedgerSourceView>> {
+  const out = new Map<string, LedgerSourceView>();
+  for (const s of (await readSources()).sources) {
+    const p = s.parts?.find((x) => x.part === "ledger");
+    if (!p) continue;
+    const view: LedgerSourceView = { adapter: p.adapter, adapterLabel: p.adapterLabel, address: p.address, endpoint: p.endpoint, freshness: p.freshness };
+    if (p.lastSuccessAt !== undefined) view.lastSuccessAt = p.lastSuccessAt;
+    if (p.lastError) view.lastError = p.lastError;
+    out.set(s.name, view);
+  }
+  return out;
+}
+
 export interface BotProfiles {
   system: PanelSystem;
+  /** Where this bot's ledger comes from, with its freshness. */
+  ledger?: LedgerSourceView;
   profiles: ProfileRow[];
   flags: FlagRow[];
   watchdog: WatchdogView;
@@ -140,8 +161,9 @@ function flagsOf(ctx: PanelContext, target: TargetConfig, all: Latest): FlagRow[
   });
 }
 
-function rowsOf(ctx: PanelContext, target: TargetConfig, system: PanelSystem, all: Latest): ProfileRow[] {
-  const fresh = system.freshness === "ok";
+function rowsOf(ctx: PanelContext, target: TargetConfig, system: PanelSystem, all: Latest, ledger?: LedgerSourceView): ProfileRow[] {
+  // The ledger's own source must be fresh too (a failing Supabase read cannot show a holding invariant).
+  const fresh = system.freshness === "ok" && (ledger === undefined || ledger.freshness === "ok");
   const paused = bool(all, "watchdog.paused");
   return profilesOf(all).map((profile) => {
     const available = val(all, "available_capital", profile);
@@ -176,14 +198,16 @@ const EMPTY_WATCHDOG: WatchdogView = { triggered: null, paused: null, since: nul
 export async function listProfiles(actor: Actor | null, now = Date.now()): Promise<{ bots: BotProfiles[]; now: number }> {
   const ctx = await panelContext(actor, now);
   const bots: BotProfiles[] = [];
+  const ledgers = await ledgerSources();
   for (const target of ctx.targetsOf("trading-bot")) {
     const system = ctx.system(target);
     const findings = ctx.findings((f) => f.system === target.name && f.entity === SYSTEM_ENTITY);
+    const ledger = ledgers.get(target.name);
     try {
       const all = await ctx.reader.latestAll(target.name);
-      bots.push({ system, profiles: rowsOf(ctx, target, system, all), flags: flagsOf(ctx, target, all), watchdog: watchdogOf(all), findings });
+      bots.push({ system, ...(ledger ? { ledger } : {}), profiles: rowsOf(ctx, target, system, all, ledger), flags: flagsOf(ctx, target, all), watchdog: watchdogOf(all), findings });
     } catch (err) {
-      bots.push({ system, profiles: [], flags: [], watchdog: EMPTY_WATCHDOG, findings, error: (err as Error).message });
+      bots.push({ system, ...(ledger ? { ledger } : {}), profiles: [], flags: [], watchdog: EMPTY_WATCHDOG, findings, error: (err as Error).message });
     }
   }
   return { bots, now };
@@ -245,6 +269,7 @@ export interface LockView {
 
 export interface ProfileDetail {
   system: PanelSystem;
+  ledger?: LedgerSourceView;
   row: ProfileRow;
   window: RangeWindow;
   charts: { ledger: ShapedChart; available: ShapedChart; parity: ShapedChart; parityCounts: ShapedChart; lock: ShapedChart };
@@ -327,7 +352,8 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
   if (!target || target.kind !== "trading-bot") throw new NotFound(`No trading bot named ${systemName}.`);
   const system = ctx.system(target);
   const all = await ctx.reader.latestAll(target.name);
-  const row = rowsOf(ctx, target, system, all).find((r) => r.profile === profile);
+  const ledger = (await ledgerSources()).get(target.name);
+  const row = rowsOf(ctx, target, system, all, ledger).find((r) => r.profile === profile);
   if (!row) throw new NotFound(`Trading bot ${systemName} reports no profile ${profile}.`);
   const window: RangeWindow = { range, from: now - RANGES[range], to: now };
 
@@ -398,7 +424,7 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
     contentionCount: val(all, "lockContentionCount"),
     findings: ctx.findings((f) => f.system === target.name && (f.ruleId === "lock_contention" ? f.entity === profile : f.ruleId === "reconciliation_loop")),
   };
-  return { system, row, window, charts, invariant, parity, watchdog: watchdogOf(all), lock, flags: flagsOf(ctx, target, all), now };
+  return { system, ...(ledger ? { ledger } : {}), row, window, charts, invariant, parity, watchdog: watchdogOf(all), lock, flags: flagsOf(ctx, target, all), now };
 }
 
 export { findingHref };

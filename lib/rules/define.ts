@@ -33,10 +33,38 @@ const FRESHNESS_WORDS: Record<Exclude<Freshness, "ok">, string> = {
   no_data: "no telemetry received yet",
 };
 
+/**
+ * Why the rule's sources are not fresh, in words: the first source that is not fresh and, when its
+ * last read failed, the error's kind (e.g. "the ledger (Supabase /rest/v1/capital_ledger) is failing
+ * — http: HTTP 401: Invalid API key"). Falls back to the plain freshness words.
+ */
+function freshnessWords(ctx: RuleContext, target: RuleTarget, sources: readonly string[] | undefined, fresh: Exclude<Freshness, "ok">): string {
+  if (!ctx.sourceProblem || !sources?.length) return FRESHNESS_WORDS[fresh];
+  for (const s of sources) {
+    const p = ctx.sourceProblem(target.name, resolveRuleSource(target, s));
+    if (!p) continue;
+    if (p.kind) return `${p.source} is failing — ${p.kind}: ${(p.detail ?? "").slice(0, 160)}`;
+    return `${FRESHNESS_WORDS[fresh]} (${p.source})`;
+  }
+  return FRESHNESS_WORDS[fresh];
+}
+
+/**
+ * Source names that stand for a part rather than an endpoint, and the endpoint that feeds the part
+ * unless the target says otherwise (RuleTarget.sources): a trading bot's ledger is in its health
+ * document by default.
+ */
+const DEFAULT_SOURCES: Partial<Record<SystemKind, Readonly<Record<string, string>>>> = { "trading-bot": { ledger: "/internal/health" } };
+
+/** The endpoint a rule's source name stands for on this target. */
+export function resolveRuleSource(target: RuleTarget, source: string): string {
+  return target.sources?.[source] ?? DEFAULT_SOURCES[target.kind]?.[source] ?? source;
+}
+
 /** Freshness of the sources a rule depends on, for one target. */
 export function sourceFreshness(ctx: RuleContext, target: RuleTarget, sources: readonly string[] | undefined): Freshness {
   if (!sources || sources.length === 0) return ctx.freshness(target.name);
-  return worstFreshness(sources.map((s) => ctx.freshness(target.name, s)));
+  return worstFreshness([...new Set(sources.map((s) => resolveRuleSource(target, s)))].map((s) => ctx.freshness(target.name, s)));
 }
 
 /**
@@ -105,7 +133,7 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
           severity: v.severity,
           title: spec.title,
           summary: stale
-            ? `Unknown — ${FRESHNESS_WORDS[fresh as Exclude<Freshness, "ok">]}; last known: ${v.summary}`
+            ? `Unknown — ${freshnessWords(ctx, target, spec.sources?.[target.kind], fresh as Exclude<Freshness, "ok">)}; last known: ${v.summary}`
             : unread
               ? `Unknown — the metric family ${unreadFamily} could not be read in the last scrape (partial source); last known: ${v.summary}`
               : v.summary,

@@ -25,6 +25,12 @@ export interface RuleTarget {
   intervalMs: number;
   /** Per-rule overrides: rule id → parameter → value (TargetConfig.thresholds). */
   thresholds: Record<string, Record<string, ThresholdValue>>;
+  /**
+   * Source names in rules' `sources` → the endpoint that feeds them on this target, where it
+   * differs from the default (e.g. "ledger" → "/rest/v1/capital_ledger" when the ledger comes from
+   * Supabase, "/metrics" → "/api/v1/query" when metrics come from Prometheus).
+   */
+  sources?: Readonly<Record<string, string>>;
 }
 
 export interface RuleContext {
@@ -42,6 +48,11 @@ export interface RuleContext {
    * that reads one of them turns Unknown rather than judging from values that are not current.
    */
   droppedFamilies?(system: string): readonly string[];
+  /**
+   * Why a source (as named in a rule's `sources`) is not fresh: what it is called on this target
+   * and, when its last read failed, the error's kind and detail. Unknown findings name them.
+   */
+  sourceProblem?(system: string, endpoint: string): { source: string; kind?: string; detail?: string } | undefined;
   targets: RuleTarget[];
   /**
    * When the console began watching (the collector's start). Until a target's first poll can

@@ -9,6 +9,7 @@ import { LiveRefresh } from "@/components/panels/live-refresh";
 import { FindingLinks, FreshnessNotice, Panel, PanelError, SystemBadges } from "@/components/panels/panel";
 import { ProfilesTable } from "@/components/panels/profiles-table";
 import { WatchdogPanel } from "@/components/panels/watchdog-view";
+import { LedgerSource } from "@/components/panels/ledger-source";
 import { fmtNum } from "@/components/charts/format";
 
 export const metadata: Metadata = { title: "Profiles" };
@@ -47,6 +48,7 @@ export default async function ProfilesPage() {
         {bots.map((b) => (
           <Panel key={b.system.name} id={`bot-${b.system.name}`} title={<>{b.system.label} <span className="font-mono text-sm font-normal text-muted">{b.system.name}</span></>} actions={<SystemBadges system={b.system} now={now} />}>
             <FreshnessNotice system={b.system} now={now} />
+            <LedgerSource ledger={b.ledger} now={now} />
             <h3 className="mb-2 font-semibold">Integrity watchdog</h3>
             <WatchdogPanel w={b.watchdog} now={now} />
             <h3 className="mt-4 mb-2 font-semibold">Bot-wide findings</h3>

@@ -7,6 +7,7 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { FreshnessBadge, PartialBadge } from "@/components/ui/freshness-badge";
 import { Ago } from "@/components/ui/clock";
 import { AutoRefresh } from "@/components/live/auto-refresh";
+import { SourceParts } from "@/components/sources/source-parts";
 
 export const metadata: Metadata = { title: "Sources" };
 
@@ -63,6 +64,7 @@ export default async function SourcesPage() {
           </tbody>
         </table>
       </TableScroll>
+      <SourceParts sources={sources} now={now} />
       {sources.some((s) => s.partial) ? (
         <section aria-labelledby="partial-h" className="mt-8">
           <h2 id="partial-h" className="mb-3 text-lg font-semibold">Partial sources</h2>

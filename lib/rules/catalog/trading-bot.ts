@@ -12,6 +12,11 @@ import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest
 const KIND = ["trading-bot"] as const;
 const HEALTH = { "trading-bot": ["/internal/health"] } as const;
 const METRICS = { "trading-bot": ["/metrics"] } as const;
+/**
+ * The health document and the per-profile ledger: "ledger" is wherever the target's ledger is read
+ * from (the health document by default, or Supabase), so a failing ledger read turns these Unknown.
+ */
+const HEALTH_AND_LEDGER = { "trading-bot": ["/internal/health", "ledger"] } as const;
 
 /**
  * Per-cycle values of a health field: one entry per reconciliation cycle, i.e. per distinct
@@ -55,7 +60,7 @@ const capitalInvariant = defineRule({
   title: "Capital ledger invariant",
   seed: "000",
   runbook: "capital-invariant-violation",
-  sources: HEALTH,
+  sources: HEALTH_AND_LEDGER,
   description:
     "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles or 15 minutes, whichever comes first.",
   params: z.object({ maxCycles: num(3, { int: true }), maxMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
@@ -112,7 +117,7 @@ const capitalInvariantProfiles = defineRule({
   title: "Capital invariant violated on several profiles",
   seed: "000",
   runbook: "capital-invariant-violation",
-  sources: HEALTH,
+  sources: HEALTH_AND_LEDGER,
   description: "The capital watchdog reporting violations for different profiles within an hour is an escalation criterion, even when each one self-repairs.",
   params: z.object({ windowMinutes: num(60), minProfiles: num(2, { int: true }) }).strict(),
   check(ctx, target, p) {

@@ -11,6 +11,7 @@ import { json, type SimRequest, type SimResponse } from "../core/http";
 import { PROMETHEUS_CONTENT_TYPE } from "../core/metrics";
 import { SimSystem, type SystemContext } from "../core/system";
 import { EventLog, HOUR, MINUTE, PriceBook, SECOND, round2, round6, type LogEvent } from "../core/util";
+import { capitalLedgerTable, handlePostgrest, simSupabaseKey, type PostgrestOptions } from "./postgrest";
 
 export type OrderStatus = "pending_new" | "new" | "filled" | "cancelled" | "rejected" | "unknown";
 const NON_TERMINAL: ReadonlySet<OrderStatus> = new Set(["pending_new", "new"]);
@@ -942,6 +943,17 @@ export class TradingBot extends SimSystem {
       .filter(([k, v]) => !v.ok && k !== "tradingLoop")
       .map(([k]) => k);
     return json(degraded.length ? 503 : 200, { status: degraded.length ? "degraded" : "ready", degraded, checks, time: this.iso() });
+  }
+
+  /** The bot's Supabase project: its capital ledger served the way PostgREST does under /rest/v1 (postgrest.ts). */
+  private readonly ledgerApi: PostgrestOptions = {
+    apiKey: simSupabaseKey(this.credential),
+    tables: [capitalLedgerTable(() => this.profiles.values(), () => this.iso())],
+    unavailable: () => this.supabaseDown,
+  };
+
+  override handle(req: SimRequest): SimResponse {
+    return handlePostgrest(req, this.ledgerApi) ?? super.handle(req);
   }
 
   private registerRoutes(): void {

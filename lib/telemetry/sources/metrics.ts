@@ -116,16 +116,25 @@ export function readMetrics(text: string, contentType: string, o: MetricsMapOpti
     ...(i.text !== undefined ? { text: i.text } : {}),
     ...(i.family !== undefined ? { family: i.family } : {}),
   }));
-  const histIssues = validateHistograms(parsed.families);
+  return readFamilies(parsed.families, o, lineIssues, parsed.droppedFamilies ?? []);
+}
+
+/**
+ * Parsed families → samples and quantiles, leaving out broken histograms (a partial read). Shared
+ * by the direct scrape and the Prometheus-backed path, so both give the same samples for the same
+ * exposition.
+ */
+export function readFamilies(families: readonly MetricFamily[], o: MetricsMapOptions, lineIssues: PartialIssue[] = [], droppedFamilies: readonly string[] = []): SourceResult<MetricsReading> {
+  const histIssues = validateHistograms(families);
   const broken = new Set(histIssues.map((i) => i.family));
-  const good = parsed.families.filter((f) => !broken.has(f.name));
+  const good = families.filter((f) => !broken.has(f.name));
   const samples = [...toSamples(good, { system: o.system, entityLabel: ENTITY_LABELS, observedAt: o.observedAt }), ...quantileSamples(good, o)];
   const issues = [
     ...lineIssues,
     ...histIssues.map((i): PartialIssue => ({ rule: "histogram", message: `histogram ${i.family}${describeLabels(i.labels)}: ${i.message}`, family: i.family })),
   ];
   if (!issues.length) return { ok: true, value: { samples } };
-  const dropped = [...new Set([...(parsed.droppedFamilies ?? []), ...broken])];
+  const dropped = [...new Set([...droppedFamilies, ...broken])];
   return { ok: true, value: { samples, partial: { issues: issues.slice(0, MAX_ISSUES), issueCount: issues.length, droppedFamilies: dropped } } };
 }
 

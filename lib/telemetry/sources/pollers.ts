@@ -9,8 +9,11 @@ import {
   toEndpointResult,
   type EndpointPoll,
 } from "./health";
+import { supabaseLedgerOf, prometheusMetricsOf } from "../../config/fleet";
+import { LEDGER_HEALTH_METRICS, pollSupabaseLedger, type LedgerClients } from "./ledger";
 import { pollLogs } from "./logs";
 import { pollMetrics, type HistogramMemory } from "./metrics";
+import { pollPrometheusMetrics, type PrometheusScrapeMemory } from "./prometheus-metrics";
 import type { PollContext, PollOutcome, Poller } from "./types";
 
 // One poller per system kind: every endpoint of the kind is polled concurrently, each with the
@@ -63,15 +66,31 @@ export async function combine(ctx: PollContext, pollers: readonly EndpointPoller
 /**
  * The poller for a system kind. Windowed histogram quantiles need the previous scrape, so each
  * poller keeps that memory, per target name (one poller may serve several targets).
+ *
+ * What feeds each part follows the target's config (lib/telemetry/sources/parts.ts): metrics from
+ * its /metrics or from a Prometheus server (`metrics.from`), and a trading bot's ledger from its
+ * health document or from Supabase (`ledger.from`; the health document's ledger fields are then
+ * left out, so one ledger reaches the rules).
  */
 export function pollerFor(kind: SystemKind): Poller {
   const memories = new Map<string, HistogramMemory>();
+  const scrapes: PrometheusScrapeMemory = new Map();
+  const ledgers: LedgerClients = new Map();
   const metrics: EndpointPoller = (ctx) => {
     let memory = memories.get(ctx.target.name);
     if (!memory) memories.set(ctx.target.name, (memory = new Map()));
-    return pollMetrics(ctx, memory);
+    return prometheusMetricsOf(ctx.target) ? pollPrometheusMetrics(ctx, memory, scrapes) : pollMetrics(ctx, memory);
   };
   const pollers = endpointsFor(kind, metrics);
   const paths = ENDPOINTS[kind];
-  return (ctx) => combine(ctx, pollers, paths);
+  return async (ctx) => {
+    if (kind !== "trading-bot" || !supabaseLedgerOf(ctx.target)) return combine(ctx, pollers, paths);
+    const [outcome, ledger] = await Promise.all([combine(ctx, pollers, paths), pollSupabaseLedger(ctx, ledgers)]);
+    const fromHealth = (s: { metric: string; entity: string }) => LEDGER_HEALTH_METRICS.has(s.metric) || (s.metric === "status_active" && supabaseLedgerOf(ctx.target)?.statusColumn !== undefined);
+    return {
+      ...outcome,
+      samples: [...outcome.samples.filter((s) => !fromHealth(s)), ...ledger.samples],
+      endpoints: [...outcome.endpoints, toEndpointResult(ledger)],
+    };
+  };
 }

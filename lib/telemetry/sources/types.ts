@@ -16,6 +16,10 @@ export interface PollContext {
   now: number;
   /** Opaque cursor returned by the previous poll (log pull), if any. */
   cursor?: string;
+  /** The target's poll interval (ms): how old a value read through another system may be. */
+  intervalMs?: number;
+  /** Resolves a secret by environment-variable name (Supabase URL and key, Prometheus token). */
+  secret?: (envName: string) => string | undefined;
 }
 
 /** One line (or histogram) a partial read could not use. */

@@ -11,6 +11,7 @@ import { TimeChart } from "@/components/charts/time-chart";
 import { Countdown } from "@/components/charts/countdown";
 import { fmtNum } from "@/components/charts/format";
 import { FlagsTable } from "@/components/panels/flags-table";
+import { LedgerSource } from "@/components/panels/ledger-source";
 import { LiveRefresh } from "@/components/panels/live-refresh";
 import { FindingLinks, FreshnessNotice, Panel, RangeTabs, Stat, SystemBadges } from "@/components/panels/panel";
 import { WatchdogPanel } from "@/components/panels/watchdog-view";
@@ -63,6 +64,7 @@ export default async function ProfilePage({ params, searchParams }: { params: Pr
             <p className="font-semibold text-ok"><span aria-hidden="true">✓ </span>Invariant holds: available capital {fmtNum(row.available)} USD</p>
           )}
         </div>
+        <LedgerSource ledger={d.ledger} now={now} />
         <dl className="mb-3 grid gap-2 sm:grid-cols-2 lg:grid-cols-5" aria-label="Ledger">
           <Stat label="allocated" value={fmtNum(row.allocated)} />
           <Stat label="− reserved_for_orders" value={fmtNum(row.reservedForOrders)} />
