@@ -3,7 +3,7 @@ import { SYSTEM_ENTITY } from "../../telemetry/model";
 import { defineRule } from "../define";
 import type { Point } from "../../collector/store";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
-import { cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
+import { cleanStreak, cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
 import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest, maxGapMs, num, okVerdict, plural, points, usd, windowOf } from "./common";
 
 // trading-bot rules: seeds 000 (capital invariant), 001 (reconciliation, parity heartbeat, flags)
@@ -39,13 +39,39 @@ function distinctTimesAfter(pts: readonly Point[], after: number): number[] {
   return out;
 }
 
-/** Profiles the bot currently reports. */
+/**
+ * Profiles the bot currently reports: from the runbook's `available_capital_gauge{profile_id}` and
+ * `capital_invariant_violations_total{profile_id}`, or a per-profile ledger where one is served.
+ */
 function profiles(ctx: RuleContext, target: RuleTarget): string[] {
-  const set = new Set([...currentEntities(ctx, target, "available_capital"), ...currentEntities(ctx, target, "capitalInvariantViolations")]);
+  const set = new Set(["available_capital", "capitalInvariantViolations", "available_capital_gauge", "capital_invariant_violations_total"].flatMap((m) => currentEntities(ctx, target, m)));
   return [...set].sort();
 }
 
+/**
+ * A profile's available capital: recomputed from its ledger where the bot serves one, else the
+ * runbook's `available_capital_gauge`. Returns the point and the metric it came from.
+ */
+function availableCapital(ctx: RuleContext, target: RuleTarget, profile: string): { point?: Point; metric: string } {
+  const ledger = current(ctx, target, "available_capital", profile);
+  if (ledger) return { point: ledger, metric: "available_capital" };
+  const gauge = current(ctx, target, "available_capital_gauge", profile);
+  return gauge ? { point: gauge, metric: "available_capital_gauge" } : { metric: "available_capital" };
+}
+
 const intervalParam = num(30);
+
+/**
+ * "After three reconciliation cycles or 15 minutes": due when the Nth cycle since the violation has
+ * run or the time limit passed; until then the earlier of the time limit and the projected Nth cycle.
+ */
+function capitalDue(now: number, since: number, cycles: readonly number[], maxCycles: number, maxMs: number, intervalMs: number): { dueAt: number; due: boolean } {
+  const byTime = since + maxMs;
+  const nth = cycles[maxCycles - 1];
+  const projected = nth ?? (cycles[cycles.length - 1] ?? since) + (maxCycles - cycles.length) * intervalMs;
+  const dueAt = nth !== undefined ? Math.min(nth, byTime) : projected > now ? Math.min(byTime, projected) : byTime;
+  return { dueAt, due: now >= dueAt };
+}
 
 // ---------------------------------------------------------------- seed 000
 
@@ -57,12 +83,35 @@ const capitalInvariant = defineRule({
   runbook: "capital-invariant-violation",
   sources: HEALTH,
   description:
-    "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles or 15 minutes, whichever comes first.",
+    "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero: read from the runbook's `available_capital_gauge{profile_id}` (or recomputed from a per-profile ledger where the bot serves one). Without per-profile values, the runbook's bot-wide `capitalInvariantViolations` above zero is the violation, on the bot. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles (counted from `reconciliationLastRun`) or 15 minutes, whichever comes first.",
   params: z.object({ maxCycles: num(3, { int: true }), maxMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const out: Verdict[] = [];
-    for (const profile of profiles(ctx, target)) {
-      const avail = current(ctx, target, "available_capital", profile);
+    const list = profiles(ctx, target);
+    // The runbook's health field is bot-wide: without per-profile values, the bot is the entity.
+    const botWide = list.length === 0 ? current(ctx, target, "capitalInvariantViolations") : undefined;
+    if (botWide) {
+      const interval = p.reconciliationIntervalSeconds * SEC;
+      const thresholds = { maxCycles: p.maxCycles, maxMinutes: p.maxMinutes };
+      if (botWide.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No profile violates the capital invariant", "SEV2", { values: [ev("capitalInvariantViolations", botWide.v, botWide.t)], thresholds })];
+      const since = heldFor(points(ctx, target, "capitalInvariantViolations"), (v) => v > 0, ctx.now, maxGapMs(target)).since ?? botWide.t;
+      const cycles = distinctTimesAfter(points(ctx, target, "reconciliationLastRun"), since);
+      const { dueAt, due } = capitalDue(ctx.now, since, cycles, p.maxCycles, p.maxMinutes * MIN, interval);
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: "critical",
+          severity: due ? "SEV1" : "SEV2",
+          since,
+          summary: `Capital invariant violated (capitalInvariantViolations ${fmt(botWide.v)}) for ${dur(ctx.now - since)}; ${Math.min(cycles.length, p.maxCycles)} of ${p.maxCycles} reconciliation cycles since${due ? " — escalate" : ""}. The bot reports no per-profile ledger: find the profile_id in the capital watchdog's log`,
+          evidence: { values: [ev("capitalInvariantViolations", botWide.v, botWide.t), ev("violation since", since), ev("reconciliation cycles since violation", cycles.length)], window: { from: since, to: ctx.now, description: `since the violation (${dur(ctx.now - since)})` }, thresholds },
+          escalationDueAt: dueAt,
+          escalation: `Invariant still violated after ${p.maxCycles} reconciliation cycles or ${p.maxMinutes} minutes`,
+        },
+      ];
+    }
+    for (const profile of list) {
+      const { point: avail, metric: availMetric } = availableCapital(ctx, target, profile);
       const flagged = current(ctx, target, "capitalInvariantViolations", profile);
       if (!avail && !flagged) continue;
       const at = avail?.t ?? flagged?.t;
@@ -74,19 +123,14 @@ const capitalInvariant = defineRule({
         continue;
       }
       const reportedSince = current(ctx, target, "violationSince", profile)?.v;
-      const run = heldFor(points(ctx, target, "available_capital", profile), (v) => v < 0, ctx.now, maxGapMs(target));
+      const run = heldFor(points(ctx, target, availMetric, profile), (v) => v < 0, ctx.now, maxGapMs(target));
       const since = reportedSince ?? run.since ?? at ?? ctx.now;
       const interval = p.reconciliationIntervalSeconds * SEC;
       let cycles = distinctTimesAfter(points(ctx, target, "lastReconciledAt", profile), since);
       if (cycles.length === 0 && points(ctx, target, "lastReconciledAt", profile).length === 0) {
         cycles = distinctTimesAfter(points(ctx, target, "reconciliationLastRun"), since);
       }
-      const byTime = since + p.maxMinutes * MIN;
-      const nth = cycles[p.maxCycles - 1];
-      const projected = nth ?? (cycles[cycles.length - 1] ?? since) + (p.maxCycles - cycles.length) * interval;
-      // Due when the Nth cycle has run or the time limit passed; until then the earlier projection.
-      const dueAt = nth !== undefined ? Math.min(nth, byTime) : projected > ctx.now ? Math.min(byTime, projected) : byTime;
-      const due = ctx.now >= dueAt;
+      const { dueAt, due } = capitalDue(ctx.now, since, cycles, p.maxCycles, p.maxMinutes * MIN, interval);
       out.push({
         entity: profile,
         state: "critical",
@@ -119,12 +163,14 @@ const capitalInvariantProfiles = defineRule({
     const windowMs = p.windowMinutes * MIN;
     const events: { t: number; profile: string }[] = [];
     const seen = new Set<string>();
-    for (const metric of ["capitalInvariantViolations", "available_capital", "capitalInvariantViolationsTotal"]) {
+    // The runbook's per-profile series are available_capital_gauge and
+    // capital_invariant_violations_total; a per-profile ledger, where served, says the same.
+    for (const metric of ["capitalInvariantViolations", "available_capital", "available_capital_gauge", "capitalInvariantViolationsTotal", "capital_invariant_violations_total"]) {
       for (const s of ctx.history.seriesFor(target.name, metric)) {
         if (s.entity === SYSTEM_ENTITY) continue;
         seen.add(s.entity);
         const edges =
-          metric === "available_capital"
+          metric === "available_capital" || metric === "available_capital_gauge"
             ? risingEdges(s.points, (v) => v < 0)
             : metric === "capitalInvariantViolations"
               ? risingEdges(s.points, (v) => v > 0)
@@ -164,18 +210,42 @@ const tradingLoop = defineRule({
   seed: "000",
   runbook: "capital-invariant-violation",
   sources: HEALTH,
-  description: "A profile whose trading loop is unhealthy places no new entries. Escalate when it stays unhealthy while other profiles are functioning.",
+  description:
+    "A trading loop that is unhealthy places no new entries. Escalate when it stays unhealthy for `escalateAfterMinutes` (15, a console default: the runbook gives no time) while other profiles are functioning. The runbook's `tradingLoopHealthy` is bot-wide: other profiles count as functioning when the bot reports more profiles (`available_capital_gauge{profile_id}`) than violate the capital invariant, and when it cannot tell, the loop escalates too — unknown is not healthy. A per-profile `tradingLoopHealthy`, where served, names the profile.",
   params: z.object({ escalateAfterMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const ents = currentEntities(ctx, target, "tradingLoopHealthy");
-    const list = ents.length ? ents : [SYSTEM_ENTITY];
-    const healthy = ents.filter((e) => current(ctx, target, "tradingLoopHealthy", e)?.v === 1);
+    const thresholds = { escalateAfterMinutes: p.escalateAfterMinutes };
     const out: Verdict[] = [];
-    for (const e of list) {
+    if (ents.length === 0) {
+      const cur = current(ctx, target, "tradingLoopHealthy");
+      if (!cur) return [];
+      if (cur.v === 1) return [okVerdict(SYSTEM_ENTITY, "Bot: trading loop healthy", "SEV2", { values: [ev("tradingLoopHealthy", true, cur.t)], thresholds })];
+      const since = heldFor(points(ctx, target, "tradingLoopHealthy"), (v) => v === 0, ctx.now, maxGapMs(target)).since ?? cur.t;
+      // Which profiles still function, from the runbook's per-profile gauge.
+      const known = profiles(ctx, target);
+      const violating = known.filter((e) => (availableCapital(ctx, target, e).point?.v ?? 0) < 0 || (current(ctx, target, "capitalInvariantViolations", e)?.v ?? 0) > 0);
+      const functioning = known.filter((e) => !violating.includes(e));
+      const dueAt = since + p.escalateAfterMinutes * MIN;
+      const due = ctx.now >= dueAt;
+      const others = known.length === 0 ? "other profiles' state not reported" : functioning.length ? `${plural(functioning.length, "profile")} (${functioning.join(", ")}) still ${functioning.length === 1 ? "functions" : "function"}` : "no profile is known to function";
+      out.push({
+        entity: SYSTEM_ENTITY,
+        state: due ? "critical" : "warning",
+        severity: "SEV2",
+        since,
+        summary: `Bot: trading loop unhealthy for ${dur(ctx.now - since)} (no new entries${violating.length ? ` for ${violating.join(", ")}` : ""}); ${others}${due ? " — escalate" : ""}`,
+        evidence: { values: [ev("tradingLoopHealthy", false, cur.t), ev("profiles violating the capital invariant", violating.join(", ") || "none reported"), ev("functioning profiles", functioning.join(", ") || "unknown")], thresholds },
+        escalationDueAt: dueAt,
+        escalation: `Trading loop remains unhealthy for ${p.escalateAfterMinutes} minutes while other profiles are functioning`,
+      });
+      return out;
+    }
+    const healthy = ents.filter((e) => current(ctx, target, "tradingLoopHealthy", e)?.v === 1);
+    for (const e of ents) {
       const cur = current(ctx, target, "tradingLoopHealthy", e);
       if (!cur) continue;
-      const name = e === SYSTEM_ENTITY ? "Bot" : `Profile ${e}`;
-      const thresholds = { escalateAfterMinutes: p.escalateAfterMinutes };
+      const name = `Profile ${e}`;
       if (cur.v === 1) {
         out.push(okVerdict(e, `${name}: trading loop healthy`, "SEV2", { values: [ev("tradingLoopHealthy", true, cur.t)], thresholds }));
         continue;
@@ -208,12 +278,14 @@ const lockContention = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: { "trading-bot": ["/internal/health", "/metrics"] },
-  description: "Reconciliation skips a profile whose lock another worker holds. A warning when it happens; critical (escalate) when contention keeps the loop from reconciling the profile for two cycles.",
+  description:
+    "Reconciliation skips a profile whose lock another worker holds. A warning when it happens; critical (escalate: \"lock contention prevents the loop from running\") when contention keeps the loop from reconciling for `maxSkippedCycles` (2) cycles. From the runbook's bot-wide `lockContentionCount` (a counter): critical when it rose in each of the last two reconciliation cycles, or rose while `reconciliationLoopHealthy` is false. Per-profile lock state, where served, names the profile. `windowMinutes` (5) is a console default.",
   params: z.object({ windowMinutes: num(5), maxSkippedCycles: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const ents = new Set([...currentEntities(ctx, target, "reconciliationLock.held"), ...currentEntities(ctx, target, "reconciliation_lock_contention_total")]);
     const out: Verdict[] = [];
     const windowMs = p.windowMinutes * MIN;
+    if (ents.size === 0) return botWideContention(ctx, target, p);
     for (const e of [...ents].sort()) {
       const held = current(ctx, target, "reconciliationLock.held", e);
       const skips = increase(points(ctx, target, "reconciliation_lock_contention_total", e), ctx.now - windowMs, ctx.now);
@@ -241,6 +313,52 @@ const lockContention = defineRule({
     return out;
   },
 });
+
+/** lock_contention from the runbook's bot-wide `lockContentionCount` counter. */
+function botWideContention(ctx: RuleContext, target: RuleTarget, p: { windowMinutes: number; maxSkippedCycles: number; reconciliationIntervalSeconds: number }): Verdict[] {
+  const cur = current(ctx, target, "lockContentionCount");
+  if (!cur) return [];
+  const windowMs = p.windowMinutes * MIN;
+  const pts = points(ctx, target, "lockContentionCount");
+  const skips = increase(pts, ctx.now - windowMs, ctx.now);
+  // The counter at each reconciliation cycle; a rise between consecutive cycles is a skipped profile.
+  const cycles = healthCycles(ctx, target, "lockContentionCount");
+  let streak = 0;
+  let streakSince: number | undefined;
+  for (let i = cycles.length - 1; i > 0; i--) {
+    const [now, prev] = [cycles[i]!.value, cycles[i - 1]!.value];
+    // A drop is a restart: the counter began again from 0, so any value above 0 is new contention.
+    const rose = now > prev || (now < prev && now > 0);
+    if (!rose) break;
+    streak++;
+    streakSince = cycles[i]!.t;
+  }
+  const loopHealthy = current(ctx, target, "reconciliationLoopHealthy");
+  const thresholds = { windowMinutes: p.windowMinutes, maxSkippedCycles: p.maxSkippedCycles };
+  const evidence = {
+    values: [ev("lockContentionCount", cur.v, cur.t), ev(`contention in ${dur(windowMs)}`, skips), ev("consecutive cycles with contention", streak), ev("reconciliationLoopHealthy", loopHealthy ? loopHealthy.v === 1 : null, loopHealthy?.t)],
+    window: windowOf(ctx.now, windowMs),
+    thresholds,
+  };
+  if (skips === 0 && streak === 0) return [okVerdict(SYSTEM_ENTITY, "Reconciliation lock: no contention", "SEV2", evidence)];
+  const blocked = streak >= p.maxSkippedCycles || (skips > 0 && loopHealthy?.v === 0);
+  const since = streakSince ?? pts.find((pt, i) => i > 0 && pt.t > ctx.now - windowMs && pt.v !== pts[i - 1]!.v)?.t ?? cur.t;
+  const lastCycle = cycles[cycles.length - 1]?.t ?? cur.t;
+  const dueAt =
+    streak >= p.maxSkippedCycles ? cycles[cycles.length - streak + p.maxSkippedCycles - 1]!.t : blocked ? ctx.now : lastCycle + (p.maxSkippedCycles - streak) * p.reconciliationIntervalSeconds * SEC;
+  return [
+    {
+      entity: SYSTEM_ENTITY,
+      state: blocked ? "critical" : "warning",
+      severity: "SEV2",
+      since,
+      summary: `Reconciliation lock contended: lockContentionCount rose by ${fmt(skips, 0)} in ${dur(windowMs)}, in ${plural(streak, "consecutive cycle")}${loopHealthy?.v === 0 ? "; reconciliation loop unhealthy" : ""}${blocked ? " — contention prevents the loop from running" : ""}`,
+      evidence,
+      escalationDueAt: dueAt,
+      escalation: "Reconciliation lock contention prevents the loop from running",
+    },
+  ];
+}
 
 function mismatchRule(id: string, metric: string, title: string, what: string) {
   return defineRule({
@@ -331,14 +449,46 @@ const parityMismatch = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Lifecycle slices open in the bot while the exchange position is effectively zero. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles did not self-heal.",
+    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console allowance) did not self-heal.",
   params: z.object({ confirmations: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const flag = current(ctx, target, "flag.RECON_POSITION_PARITY_CONFIRMATIONS")?.v;
     const confirmations = flag && flag > 0 ? flag : p.confirmations;
     const budget = (confirmations + 2) * p.reconciliationIntervalSeconds * SEC;
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "parity.mismatchedSlices")) {
+    const perProfile = currentEntities(ctx, target, "parity.mismatchedSlices");
+    if (perProfile.length === 0) {
+      // The runbook's bot-wide counts: mismatched trades include the quarantined ones.
+      const mism = current(ctx, target, "reconciliationParityMismatchTrades");
+      if (!mism) return [];
+      const quarPts = points(ctx, target, "reconciliationParityQuarantinedTrades");
+      const open = mism.v - (latestAt(quarPts, mism.t) ?? 0);
+      const notional = current(ctx, target, "reconciliationParityTotalMismatchNotionalUsd")?.v ?? null;
+      const thresholds = { confirmations, selfHealBudgetSeconds: budget / SEC };
+      const evidence = { values: [ev("reconciliationParityMismatchTrades", mism.v, mism.t), ev("reconciliationParityQuarantinedTrades", latestAt(quarPts, mism.t) ?? null), ev("reconciliationParityTotalMismatchNotionalUsd", notional)], thresholds };
+      if (open <= 0) return [okVerdict(SYSTEM_ENTITY, "Bot slices match the exchange (no unquarantined parity mismatch)", "SEV3", evidence)];
+      const run = heldFor(
+        points(ctx, target, "reconciliationParityMismatchTrades").map((pt) => ({ t: pt.t, v: pt.v - (latestAt(quarPts, pt.t) ?? 0) })),
+        (v) => v > 0,
+        ctx.now,
+        maxGapMs(target),
+      );
+      const since = run.since ?? mism.t;
+      const stuck = ctx.now - since > budget;
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: stuck ? "critical" : "warning",
+          severity: stuck ? "SEV2" : "SEV3",
+          since,
+          summary: `${plural(open, "trade")} with a parity mismatch${notional !== null ? ` (${usd(notional)} notional)` : ""} for ${dur(ctx.now - since)}${stuck ? ` — not self-healed within ${confirmations} confirmations plus two cycles` : ""}`,
+          evidence,
+          escalationDueAt: since + budget,
+          escalation: `Parity mismatch not closed by the heartbeat within ${confirmations} confirmations plus two cycles`,
+        },
+      ];
+    }
+    for (const e of perProfile) {
       const mism = current(ctx, target, "parity.mismatchedSlices", e);
       const quar = current(ctx, target, "parity.quarantinedSlices", e)?.v ?? 0;
       if (!mism) continue;
@@ -374,6 +524,13 @@ const parityMismatch = defineRule({
   },
 });
 
+/** When a 1/0 series last went from 1 to 0 before `before` (an auto-resume), if it did. */
+function lastFallingEdge(pts: readonly Point[], before: number): number | undefined {
+  let edge: number | undefined;
+  for (let i = 1; i < pts.length && pts[i]!.t < before; i++) if (pts[i - 1]!.v === 1 && pts[i]!.v === 0) edge = pts[i]!.t;
+  return edge;
+}
+
 function latestAt(pts: readonly Point[], t: number): number | undefined {
   let v: number | undefined;
   for (const p of pts) {
@@ -390,11 +547,20 @@ const parityQuarantined = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: HEALTH,
-  description: "Slices without sub-tag attribution are quarantined instead of closed (RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION). They stay until an operator reviews them.",
+  description: "Slices without sub-tag attribution are quarantined instead of closed (RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION): the runbook's `reconciliationParityQuarantinedTrades`, or per profile where reported. They stay until an operator reviews them.",
   params: z.object({}).strict(),
   check(ctx, target) {
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "parity.quarantinedSlices")) {
+    const perProfile = currentEntities(ctx, target, "parity.quarantinedSlices");
+    if (perProfile.length === 0) {
+      const q = current(ctx, target, "reconciliationParityQuarantinedTrades");
+      if (!q) return [];
+      const evidence = { values: [ev("reconciliationParityQuarantinedTrades", q.v, q.t)] };
+      if (q.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No quarantined parity trades", "SEV3", evidence)];
+      const run = heldFor(points(ctx, target, "reconciliationParityQuarantinedTrades"), (v) => v > 0, ctx.now, maxGapMs(target));
+      return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `${plural(q.v, "unattributed trade")} quarantined by the parity heartbeat — operator review needed`, evidence }];
+    }
+    for (const e of perProfile) {
       const q = current(ctx, target, "parity.quarantinedSlices", e);
       if (!q) continue;
       const evidence = { values: [ev("quarantined slices", q.v, q.t)] };
@@ -439,7 +605,7 @@ const autoResume = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person.",
+    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles is a console allowance.",
   params: z
     .object({
       minPauseMs: num(900_000),
@@ -450,7 +616,10 @@ const autoResume = defineRule({
     })
     .strict(),
   check(ctx, target, p) {
-    const paused = current(ctx, target, "watchdog.paused");
+    // The watchdog object is this simulator's; the runbook's field is
+    // reconciliationIntegrityWatchdogTriggered (a pause whose source is the parity watchdog).
+    const watchdogPaused = current(ctx, target, "watchdog.paused");
+    const paused = watchdogPaused ?? current(ctx, target, "reconciliationIntegrityWatchdogTriggered");
     if (!paused) return [];
     const flag = (name: string, d: number) => current(ctx, target, `flag.${name}`)?.v ?? d;
     const enabled = flag("ENABLE_RECON_WATCHDOG_AUTO_RESUME", 1) === 1;
@@ -459,10 +628,17 @@ const autoResume = defineRule({
     const cooldown = flag("RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", p.cooldownMs);
     const thresholds = { minPauseMs: minPause, cleanCycles: clean, cooldownMs: cooldown };
     if (paused.v !== 1) return [okVerdict(SYSTEM_ENTITY, "Trading not paused by the watchdog", "SEV2", { values: [ev("paused", false, paused.t)], thresholds })];
-    const since = current(ctx, target, "watchdog.since")?.v ?? paused.t;
-    const parity = current(ctx, target, "watchdog.sourceParity")?.v;
-    const streak = current(ctx, target, "watchdog.cleanCycleStreak")?.v ?? 0;
-    const lastResume = current(ctx, target, "watchdog.lastResumeAt")?.v;
+    const trig = points(ctx, target, "reconciliationIntegrityWatchdogTriggered");
+    const since = watchdogPaused ? (current(ctx, target, "watchdog.since")?.v ?? paused.t) : (heldFor(trig, (v) => v === 1, ctx.now, maxGapMs(target)).since ?? paused.t);
+    const parity = watchdogPaused ? current(ctx, target, "watchdog.sourceParity")?.v : 1;
+    // Clean cycles since the pause: reconciliation runs whose parity check found no mismatched trade.
+    const streak = watchdogPaused
+      ? (current(ctx, target, "watchdog.cleanCycleStreak")?.v ?? 0)
+      : cleanStreak(
+          healthCycles(ctx, target, "reconciliationParityMismatchTrades").filter((c) => c.t > since),
+          (v) => v === 0,
+        );
+    const lastResume = watchdogPaused ? current(ctx, target, "watchdog.lastResumeAt")?.v : lastFallingEdge(trig, since);
     const interval = p.reconciliationIntervalSeconds * SEC;
     const expected = Math.max(since + minPause, lastResume !== undefined ? lastResume + cooldown : 0, ctx.now + Math.max(0, clean - streak) * interval);
     const reasons: string[] = [];
@@ -539,11 +715,35 @@ const ghostPosition = defineRule({
   seed: "002",
   runbook: "ghost-position",
   sources: HEALTH,
-  description: "The exchange holds a position the bot shows as closed: uncontrolled exposure (SEV-1). Stop new entries for the profile and confirm the position on the exchange.",
+  description:
+    "The exchange holds a position the bot shows as closed: uncontrolled exposure (SEV-1). Stop new entries for the profile and confirm the position on the exchange. A ghost that carries no profile id is a SEV-1 on the bot as a whole: the exposure is just as real when it cannot be attributed.",
   params: z.object({}).strict(),
   check(ctx, target) {
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "positions.ghost")) {
+    const perProfile = currentEntities(ctx, target, "positions.ghost");
+    const total = current(ctx, target, "positions.ghost");
+    if (total) {
+      // Ghosts the bot-wide count holds that no profile's count does: not attributable.
+      const attributed = perProfile.reduce((a, e) => a + (current(ctx, target, "positions.ghost", e)?.v ?? 0), 0);
+      const unattributed = Math.max(0, total.v - attributed);
+      const legs = currentSeries(ctx, target, "ghostPosition.qty", SYSTEM_ENTITY).map((s) => ev(`${s.labels.symbol ?? "?"} ${s.labels.sliceId ?? ""}`.trim(), s.points[s.points.length - 1]?.v ?? null));
+      const evidence = { values: [ev("untracked exchange positions", total.v, total.t), ev("attributed to a profile", attributed), ev("without a profile id", unattributed), ...legs] };
+      if (unattributed <= 0) out.push(okVerdict(SYSTEM_ENTITY, total.v > 0 ? `Every untracked exchange position is attributed to a profile (${fmt(total.v, 0)})` : "Every exchange position is tracked by the bot", "SEV1", evidence));
+      else {
+        const pts = points(ctx, target, "positions.ghost", SYSTEM_ENTITY);
+        const sumAt = (t: number) => perProfile.reduce((a, e) => a + (latestAt(points(ctx, target, "positions.ghost", e), t) ?? 0), 0);
+        const run = heldFor(pts.map((pt) => ({ t: pt.t, v: pt.v - sumAt(pt.t) })), (v) => v > 0, ctx.now, maxGapMs(target));
+        out.push({
+          entity: SYSTEM_ENTITY,
+          state: "critical",
+          severity: "SEV1",
+          since: run.since ?? total.t,
+          summary: `${plural(unattributed, "exchange position")} open that the bot does not track and that carry no profile id (${legs.map((l) => `${l.label} qty ${l.value}`).join(", ") || "details unavailable"}) — stop new entries on every profile that trades the symbol`,
+          evidence,
+        });
+      }
+    }
+    for (const e of perProfile) {
       const g = current(ctx, target, "positions.ghost", e);
       if (!g) continue;
       const legs = currentSeries(ctx, target, "ghostPosition.qty", e).map((s) => ev(`${s.labels.symbol ?? "?"} ${s.labels.sliceId ?? ""}`.trim(), s.points[s.points.length - 1]?.v ?? null));
