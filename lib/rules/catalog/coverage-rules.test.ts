@@ -210,14 +210,14 @@ function spikeCase(id: string, field: "orphaned" | "phantom", type: string): [st
       escalation: {
         steps: [
           {
-            name: "third distinct position within 15 minutes",
+            name: "third position reported within 15 minutes",
             build: recon(5, (i) => (i === 0 ? only("A") : i === 1 ? only("B") : i === 2 ? only("C") : only())),
             at: T0 + 2 * M,
             before: { state: "warning", severity: "SEV2" },
             after: { state: "critical", severity: "SEV1" },
             dueAt: T0 + 2 * M,
           },
-          { name: "two distinct within 15 minutes is not the critical threshold", build: recon(10, (i) => (i % 2 === 0 ? only("A") : only("B"))), checks: [T0 + 5 * M, T0 + 9 * M], stays: { state: "warning", severity: "SEV2" } },
+          { name: "one every 8 minutes never holds 3 in 15 minutes", build: recon(25, (i) => (i % 8 === 0 ? only("A") : only())), checks: [T0 + 8 * M, T0 + 16 * M, T0 + 24 * M], stays: { state: "warning", severity: "SEV2" } },
         ],
       },
     },

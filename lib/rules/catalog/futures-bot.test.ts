@@ -58,21 +58,36 @@ describe("findings about the whole bot name the symbols their records name", () 
   });
 });
 
-describe("RECONCILIATION_REPORT orphaned/phantom", () => {
-  it("warns at >= 1 in a cycle, critical at 3 distinct in 15 minutes, clears after 3 clean cycles", () => {
-    const h = recon(fut(), 8, (i) => (i === 0 ? orphan("A") : i === 1 ? orphan("A", "B") : i === 2 ? orphan("A", "B", "C") : i < 5 ? orphan("A") : orphan()));
+describe("RECONCILIATION_REPORT orphaned/phantom (seed 003: critical >= 3 in 15 minutes)", () => {
+  it("one orphan per cycle: warning, then critical at the third inside 15 minutes", () => {
+    const h = recon(fut(), 20, (i) => (i < 3 ? orphan("A") : orphan()));
     expect(h.one("recon_orphaned", T0 + 10 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 distinct: boundary
+    expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 in the window: boundary
     expect(h.one("recon_orphaned", T0 + 2 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 2 * M });
-    expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // 2 clean cycles
-    expect(h.one("recon_orphaned", T0 + 7 * M + 10 * S).state).toBe("ok");
   });
-  it("a cycle that did not report is not clean", () => {
-    const h = recon(fut(), 3, (i) => orphan(...["A", "B", "C"].slice(0, i + 1)));
-    expect(h.one("recon_orphaned", T0 + 9 * M).state).toBe("critical");
+  it("critical holds while the window still holds 3, clean cycles or not, and clears when the first leaves it", () => {
+    const h = recon(fut(), 20, (i) => (i < 3 ? orphan("A") : orphan()));
+    expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // three clean cycles since
+    expect(h.one("recon_orphaned", T0 + 15 * M - 1).state).toBe("critical");
+    // The report at T0 is exactly 15 minutes old: the window (now − 15 min, now] holds 2.
+    expect(h.one("recon_orphaned", T0 + 15 * M).state).toBe("ok");
   });
-  it("one orphan seen every cycle is not a spike", () => {
-    expect(recon(fut(), 10, () => orphan("A")).one("recon_orphaned", T0 + 9 * M + S).state).toBe("warning");
+  it("counts the report's field when it lists no issues", () => {
+    const h = recon(fut(), 3, () => ({ orphaned: 1 }));
+    expect(h.one("recon_orphaned", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+  it("three in one cycle are critical at once; the symbols are evidence", () => {
+    const f = recon(fut(), 1, () => orphan("A", "B", "C")).one("recon_orphaned", T0 + S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(f.evidence.values.find((v) => v.label === "symbols")?.value).toBe("A, B, C");
+  });
+  it("one orphan every 8 minutes never holds 3 in 15 minutes", () => {
+    const h = recon(fut(), 33, (i) => (i % 8 === 0 ? orphan("A") : orphan()));
+    for (const at of [T0 + 8 * M + S, T0 + 16 * M + S, T0 + 24 * M + S, T0 + 32 * M + S]) expect(h.one("recon_orphaned", at).state).toBe("warning");
+  });
+  it("phantom counts the same way", () => {
+    const h = recon(fut(), 3, () => ({ phantom: 1, issues: [{ type: "PHANTOM", symbol: "PF_XBTUSD" }] }));
+    expect(h.one("recon_phantom", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV1" });
   });
 });
 

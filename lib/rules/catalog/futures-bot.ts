@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
-import { cleanStreak, countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
+import { countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
 import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, plural, points, reports, text, windowOf } from "./common";
 
 // futures-bot rules (seed 003): the REGISTRY_AUDIT_REPORT and RECONCILIATION_REPORT tables, kill
@@ -79,7 +79,10 @@ function auditRule(o: { id: string; fieldName: string; title: string; critical: 
 
 // ---------------------------------------------------------------- RECONCILIATION_REPORT
 
-/** orphaned / phantom: warning >= 1 in a cycle; critical >= 3 in 15 minutes, until 3 clean cycles follow. */
+/**
+ * orphaned / phantom: warning >= 1 in a cycle; critical >= 3 in 15 minutes — the report's counts
+ * summed over the cycles inside the window — for as long as the window still holds >= 3.
+ */
 function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: string, noun: string) {
   return defineRule({
     id,
@@ -88,43 +91,50 @@ function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: str
     seed: "003",
     runbook: "orphan-phantom-spike",
     sources: LOGS,
-    description: `RECONCILIATION_REPORT.${fieldName} (target 0): a warning at >= 1 in a cycle; critical (escalate: page + pause trading) at >= 3 ${noun} within 15 minutes. Critical holds until the next ${3} cycles report zero — a cycle that did not report is not clean.`,
-    params: z.object({ warnPerCycle: num(1), critical: num(3), windowMinutes: num(15), cleanCycles: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+    description: `RECONCILIATION_REPORT.${fieldName} (target 0): a warning at >= 1 in a cycle; critical (escalate: page + pause trading) at >= 3 ${noun} in 15 minutes, counted as the report counts them: the sum of ${fieldName} over every report inside the 15-minute window (one per cycle for three cycles is three). Critical holds while the window still holds >= 3 and clears only when it no longer does. The symbols from issues[], where the report lists them, are shown as evidence; they never lower the count.`,
+    params: z.object({ warnPerCycle: num(1), critical: num(3), windowMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
     check(ctx, target, p) {
       const cycles = reconciliationCycles(ctx, target, p.reconciliationIntervalSeconds);
       const last = latestReported(cycles);
       if (!last) return [];
       const windowMs = p.windowMinutes * MIN;
       const reported = cycles.filter((c): c is { t: number; value: Report } => c.value !== null);
-      // Distinct positions (by symbol from issues[]) seen in the window ending at `at`; without issues, the largest per-cycle count.
-      const seenIn = (at: number) => {
-        const symbols = new Set<string>();
-        let maxPerCycle = 0;
-        for (const c of reported) {
-          if (c.t <= at - windowMs || c.t > at) continue;
-          maxPerCycle = Math.max(maxPerCycle, field(c.value, fieldName));
-          const issues = c.value.fields.issues;
-          if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
-        }
-        return { symbols, distinct: Math.max(symbols.size, maxPerCycle) };
-      };
-      const { symbols, distinct } = seenIn(ctx.now);
-      const clean = cleanStreak(cycles, (r) => field(r, fieldName) === 0);
+      const counted = reported.map((c) => ({ t: c.t, n: field(c.value, fieldName) }));
+      /** The report's count summed over the window ending at `at`. */
+      const countAt = (at: number) => countInWindow(counted, at, windowMs, (c) => c.n);
+      const symbols = new Set<string>();
+      for (const c of reported) {
+        if (c.t <= ctx.now - windowMs) continue;
+        const issues = c.value.fields.issues;
+        if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
+      }
+      const inWindow = countAt(ctx.now);
       const now = field(last.value, fieldName);
-      const thresholds = { warnPerCycle: p.warnPerCycle, critical: p.critical, windowMinutes: p.windowMinutes, cleanCycles: p.cleanCycles };
-      const evidence = { values: [ev(`${fieldName} (latest cycle)`, now, last.t), ev(`distinct ${noun} in ${dur(windowMs)}`, distinct), ev("symbols", [...symbols].sort().join(", ") || "—"), ev("clean cycles since", clean)], window: windowOf(ctx.now, windowMs), thresholds };
-      if (distinct >= p.critical && clean < p.cleanCycles) {
-        const firing = persistentCycles(cycles, (r) => field(r, fieldName) > 0);
-        // Escalation is due when the critical threshold was reached: the earliest cycle of the trailing run of cycles at which it held.
+      const thresholds = { warnPerCycle: p.warnPerCycle, critical: p.critical, windowMinutes: p.windowMinutes };
+      const evidence = { values: [ev(`${fieldName} (latest cycle)`, now, last.t), ev(`${noun} in ${dur(windowMs)}`, inWindow), ev("symbols", [...symbols].sort().join(", ") || "—")], window: windowOf(ctx.now, windowMs), thresholds };
+      if (inWindow >= p.critical) {
+        // Due when the window first held the critical count, in the trailing run of cycles where it did.
         let reachedAt = last.t;
-        for (let i = reported.length - 1; i >= 0 && seenIn(reported[i]!.t).distinct >= p.critical; i--) reachedAt = reported[i]!.t;
-        return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: firing.since ?? last.t, summary: `${fmt(distinct, 0)} ${noun} within ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`, evidence, escalationDueAt: reachedAt, escalation: `${fieldName} >= ${p.critical} within ${p.windowMinutes} minutes` }];
+        for (let i = reported.length - 1; i >= 0 && countAt(reported[i]!.t) >= p.critical; i--) reachedAt = reported[i]!.t;
+        // The window holds >= critical until its oldest counted report leaves it.
+        return [
+          {
+            entity: SYSTEM_ENTITY,
+            state: "critical",
+            severity: "SEV1",
+            since: reachedAt,
+            summary: `${fmt(inWindow, 0)} ${noun} reported in ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`,
+            evidence,
+            escalationDueAt: reachedAt,
+            escalation: `${fieldName} >= ${p.critical} in ${p.windowMinutes} minutes`,
+          },
+        ];
       }
       if (now >= p.warnPerCycle) {
         const firing = persistentCycles(cycles, (r) => field(r, fieldName) >= p.warnPerCycle);
-        return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: firing.since ?? last.t, summary: `${now} ${noun} in the latest reconciliation cycle`, evidence }];
+        return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: firing.since ?? last.t, summary: `${now} ${noun} in the latest reconciliation cycle; ${fmt(inWindow, 0)} in ${dur(windowMs)}`, evidence }];
       }
-      return [okVerdict(SYSTEM_ENTITY, `No ${noun} in the latest reconciliation cycle`, "SEV2", evidence)];
+      return [okVerdict(SYSTEM_ENTITY, `No ${noun} in the latest reconciliation cycle; ${fmt(inWindow, 0)} in ${dur(windowMs)}`, "SEV2", evidence)];
     },
   });
 }
