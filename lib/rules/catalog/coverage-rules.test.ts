@@ -157,11 +157,11 @@ function mismatchCase(id: string, metric: string): [string, Case] {
   return [
     id,
     {
-      criterion: "seed 001: mismatch metrics stay elevated after two reconciliation runs",
+      criterion: "seed 001: mismatch metrics stay elevated after two reconciliation runs (two runs after the one that found it)",
       fires: { name: "elevated in the latest run", build: healthCycles(metric, [0, 1]), at: T0 + 58 * S, state: "warning", severity: "SEV2", evidence: [`${metric} (latest cycle)`, 1] },
       boundary: [{ name: "0 in the latest run (the threshold is > 0)", build: healthCycles(metric, [1, 0]), at: T0 + 58 * S }],
       escalation: {
-        steps: [{ name: "second consecutive elevated run", build: healthCycles(metric, [0, 1, 1, 1]), at: T0 + 60 * S, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 60 * S, announced: true }],
+        steps: [{ name: "still elevated two runs after the one that found it", build: healthCycles(metric, [0, 1, 1, 1, 1]), at: T0 + 90 * S, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 90 * S, announced: true }],
       },
     },
   ];

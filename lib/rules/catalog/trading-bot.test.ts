@@ -234,20 +234,22 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
       h.hold(T0, end, "reconciliationMissingInDb", (t) => values[Math.floor((t - T0) / (30 * S))] ?? 0);
       return { h, end };
     }
-    it("one elevated run is a warning with the escalation projected at the next run", () => {
+    it("the run that finds it is a warning, with the escalation projected two runs later", () => {
       const { h, end } = mism([0, 1]);
       expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({
         state: "warning",
         severity: "SEV2",
-        escalationDueAt: T0 + 60 * S,
+        escalationDueAt: T0 + 90 * S,
       });
     });
-    it("two consecutive elevated runs escalate; a clean run clears", () => {
-      expect(mism([0, 1, 1]).h.one("reconciliation_missing_in_db", mism([0, 1, 1]).end)).toMatchObject({
-        state: "critical",
-        escalationDueAt: T0 + 60 * S,
-      });
-      expect(mism([1, 1, 0]).h.one("reconciliation_missing_in_db", mism([1, 1, 0]).end).state).toBe("ok");
+    it("still elevated one run later is not yet the criterion (two runs after the one that found it)", () => {
+      const { h, end } = mism([0, 1, 1]);
+      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({ state: "warning", escalationDueAt: T0 + 90 * S });
+    });
+    it("elevated two runs after the one that found it escalates; a clean run clears", () => {
+      const { h, end } = mism([0, 1, 1, 1]);
+      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({ state: "critical", escalationDueAt: T0 + 90 * S });
+      expect(mism([1, 1, 1, 0]).h.one("reconciliation_missing_in_db", mism([1, 1, 1, 0]).end).state).toBe("ok");
     });
     it("unknown on stale data", () => {
       const { h, end } = mism([0, 1, 1]);

@@ -368,7 +368,7 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
     seed: "001",
     runbook: "reconciliation-divergence",
     sources: HEALTH,
-    description: `${what} found by the latest reconciliation cycle. Lifecycle-safe handlers should correct them within a run; escalate when the count stays elevated for two reconciliation runs.`,
+    description: `${what} found by the latest reconciliation cycle. Lifecycle-safe handlers should correct them within a run; escalate when the count is still elevated after two further reconciliation runs (the run that found it, then two more: \"mismatch metrics stay elevated after two reconciliation runs\"). Runs are told apart by \`reconciliationLastRun\`.`,
     params: z.object({ escalateAfterRuns: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
     check(ctx, target, p) {
       const interval = p.reconciliationIntervalSeconds * SEC;
@@ -379,7 +379,9 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
       const thresholds = { escalateAfterRuns: p.escalateAfterRuns };
       const evidence = { values: [ev(`${metric} (latest cycle)`, last.value, last.t), ev("consecutive elevated runs", run.count), ev("missed cycles", cycles.filter((c) => c.value === null).length)], thresholds };
       if (last.value <= 0) return [okVerdict(SYSTEM_ENTITY, `${what}: 0 in the latest reconciliation cycle`, "SEV2", evidence)];
-      const escalate = run.count >= p.escalateAfterRuns;
+      // The run that found the mismatch does not count: it must still be there after N more runs.
+      const needed = p.escalateAfterRuns + 1;
+      const escalate = run.count >= needed;
       const since = run.since ?? last.t;
       return [
         {
@@ -387,9 +389,9 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
           state: escalate ? "critical" : "warning",
           severity: "SEV2",
           since,
-          summary: `${what}: ${fmt(last.value)} in the latest reconciliation cycle, elevated for ${run.count} run(s)${escalate ? " — escalate to the trading engineering lead" : ""}`,
+          summary: `${what}: ${fmt(last.value)} in the latest reconciliation cycle, elevated in ${plural(run.count, "run")} (${Math.max(0, run.count - 1)} of ${p.escalateAfterRuns} runs after the one that found it)${escalate ? " — escalate to the trading engineering lead" : ""}`,
           evidence,
-          escalationDueAt: escalate ? (cycles.filter((c) => c.value !== null && c.t >= since)[p.escalateAfterRuns - 1]?.t ?? last.t) : last.t + (p.escalateAfterRuns - run.count) * interval,
+          escalationDueAt: escalate ? (cycles.filter((c) => c.value !== null && c.t >= since)[needed - 1]?.t ?? last.t) : last.t + (needed - run.count) * interval,
           escalation: `Mismatch metrics stay elevated after ${p.escalateAfterRuns} reconciliation runs`,
         },
       ];
