@@ -545,9 +545,9 @@ const COVERAGE: Record<string, Case> = {
     boundary: [{ name: "qty_synced 2 (below 3)", build: recon(3, () => ({ qty_synced: 2 })), at: T0 + 2 * M + S }],
     escalation: {
       steps: [
-        // 0 for 10 minutes, 1 for 10 minutes, 2 for 10 minutes: the rise spans 30 minutes only once the
+        // 0 for 10 minutes, 2 for 10 minutes, 4 for 10 minutes: the rise spans 30 minutes only once the
         // history reaches back 30 minutes (the first report at T0).
-        { name: "rising for 30 minutes", build: recon(32, (i) => ({ qty_synced: Math.floor(i / 10) })), at: T0 + 30 * M, before: { state: "ok" }, after: { state: "critical", severity: "SEV2" } },
+        { name: "rising for 30 minutes to a meaningful rate (last third averaging >= 3)", build: recon(32, (i) => ({ qty_synced: Math.floor(i / 10) * 2 })), at: T0 + 30 * M, before: { state: "warning", severity: "SEV3" }, after: { state: "critical", severity: "SEV2" } },
       ],
     },
   },

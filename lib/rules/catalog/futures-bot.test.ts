@@ -101,8 +101,16 @@ describe("qty_mismatch, qty_synced, pending_adopted, dedupe", () => {
   it("qty_synced: >= 3 per cycle warns; a sustained rise over 30 minutes is critical", () => {
     expect(recon(fut(), 3, (i) => ({ qty_synced: i === 2 ? 3 : 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("warning");
     expect(recon(fut(), 3, () => ({ qty_synced: 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("ok");
-    const rising = recon(fut(), 31, (i) => ({ qty_synced: Math.floor(i / 10) }));
+    const rising = recon(fut(), 31, (i) => ({ qty_synced: Math.floor(i / 10) * 2 }));
     expect(rising.one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
+  });
+  it("qty_synced: three stray 1s rising over 30 minutes are not a meaningful rate", () => {
+    const stray = recon(fut(), 31, (i) => ({ qty_synced: i === 5 || i === 15 || i === 16 || i >= 25 && i <= 27 ? 1 : 0 }));
+    const f = stray.one("recon_qty_synced", T0 + 30 * M + S);
+    expect(f.state).toBe("ok");
+    expect(f.evidence.values.find((v) => v.label.startsWith("means"))?.value).toBe("0.1 → 0.2 → 0.3");
+    const floor = new RuleHarness("futures-bot", { thresholds: { recon_qty_synced: { minRatePerCycle: 0.3 } } });
+    expect(recon(floor, 31, (i) => ({ qty_synced: i === 5 || i === 15 || i === 16 || i >= 25 && i <= 27 ? 1 : 0 })).one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
   });
   it("pending_adopted: critical when it follows every restart", () => {
     const h = fut();

@@ -181,8 +181,9 @@ const qtySynced = defineRule({
   seed: "003",
   runbook: "persistent-qty-mismatch",
   sources: LOGS,
-  description: "RECONCILIATION_REPORT.qty_synced should be low/occasional: a warning at >= 3 in a cycle; critical on a sustained increase over 30 minutes.",
-  params: z.object({ warnPerCycle: num(3), trendMinutes: num(30), reconciliationIntervalSeconds: intervalParam }).strict(),
+  description:
+    "RECONCILIATION_REPORT.qty_synced should be low/occasional: a warning at >= 3 in a cycle; critical on a sustained increase over 30 minutes — each third of the window above the one before — that has also reached a meaningful rate: the last third averages at least `minRatePerCycle` per cycle (3, a console default equal to the runbook's warning threshold; the runbook gives no floor), so a few stray 1s are not a trend.",
+  params: z.object({ warnPerCycle: num(3), trendMinutes: num(30), minRatePerCycle: num(3), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const cycles = reconciliationCycles(ctx, target, p.reconciliationIntervalSeconds);
     const last = latestReported(cycles);
@@ -192,8 +193,9 @@ const qtySynced = defineRule({
     // "Sustained over 30 minutes" needs a history that reaches back 30 minutes, not three points in 20.
     const trend = coversWindow(pts, ctx.now, trendMs) ? sustainedIncrease(pts, ctx.now, trendMs) : { increasing: false, means: [] as number[] };
     const v = field(last.value, "qty_synced");
-    const evidence = { values: [ev("qty_synced (latest cycle)", v, last.t), ev(`means over ${dur(trendMs)}`, trend.means.map((m) => fmt(m)).join(" → ") || "—")], window: windowOf(ctx.now, trendMs), thresholds: { warnPerCycle: p.warnPerCycle, trendMinutes: p.trendMinutes } };
-    if (trend.increasing) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `qty_synced rising steadily over ${dur(trendMs)} (${trend.means.map((m) => fmt(m)).join(" → ")} per cycle)`, evidence }];
+    const evidence = { values: [ev("qty_synced (latest cycle)", v, last.t), ev(`means over ${dur(trendMs)}`, trend.means.map((m) => fmt(m)).join(" → ") || "—")], window: windowOf(ctx.now, trendMs), thresholds: { warnPerCycle: p.warnPerCycle, trendMinutes: p.trendMinutes, minRatePerCycle: p.minRatePerCycle } };
+    const meaningful = (trend.means[trend.means.length - 1] ?? 0) >= p.minRatePerCycle;
+    if (trend.increasing && meaningful) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `qty_synced rising steadily over ${dur(trendMs)} (${trend.means.map((m) => fmt(m)).join(" → ")} per cycle)`, evidence }];
     if (v >= p.warnPerCycle) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: `qty_synced ${v} in the latest reconciliation cycle`, evidence, since: last.t }];
     return [okVerdict(SYSTEM_ENTITY, `qty_synced ${v} in the latest reconciliation cycle`, "SEV3", evidence)];
   },
