@@ -735,7 +735,7 @@ const COVERAGE: Record<string, Case> = {
         h.hold(T0, until, "ledger_settlement_lag_p99_seconds", v);
     return {
       kinds: ["spot-exchange"],
-      criterion: "seed 004 §3.2: p99 > T2 throttle, > T3 SOFT_HALT (SEV2), SEV1 if prolonged (10 min)",
+      criterion: "seed 004 §3.2: p99 > T2 throttle, > T3 SOFT_HALT (SEV2), SEV1 if prolonged (over T2 for 10 min)",
       fires: { name: "p99 10 s (over T2 = 5 s)", build: lag(() => 10), at: T0 + M, state: "warning", severity: "SEV2", evidence: ["settlement lag p99 (s)", 10] },
       boundary: [
         { name: "p99 exactly T2", build: lag(() => 5), at: T0 + M },
@@ -743,8 +743,9 @@ const COVERAGE: Record<string, Case> = {
       ],
       escalation: {
         steps: [
-          { name: "crossing T3", build: lag((t) => (t < T0 + M ? 10 : 45)), at: T0 + M, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 11 * M },
+          { name: "crossing T3 (over T2 since T0)", build: lag((t) => (t < T0 + M ? 10 : 45)), at: T0 + M, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 10 * M },
           { name: "over T3 for longer than 10 minutes", build: lag(() => 45), at: T0 + 10 * M + TICK, before: { state: "critical", severity: "SEV2" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + 10 * M, announced: true },
+          { name: "between T2 and T3 for longer than 10 minutes", build: lag(() => 10), at: T0 + 10 * M + TICK, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + 10 * M, announced: true },
         ],
       },
     };

@@ -109,16 +109,37 @@ describe("ledger (seed 004 §3.1)", () => {
 
 describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
   const lag = (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", (t) => (t < T0 + M ? 1 : t < T0 + 2 * M ? 5 + (t - T0 - M) / 10_000 : 45));
-  it("T2 throttle warning, T3 critical, SEV1 when prolonged; exactly T2 does not fire", () => {
+  it("T2 throttle warning, T3 critical, SEV1 when over T2 for longer than 10 minutes; exactly T2 does not fire", () => {
     const h = lag(spot());
     expect(h.one("settlement_lag", T0 + M).state).toBe("ok"); // 5 s = T2, not above it
-    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 12 * M });
-    expect(h.one("settlement_lag", T0 + 12 * M + 2 * S).severity).toBe("SEV1");
+    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
+    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
+    expect(h.one("settlement_lag", T0 + 11 * M + 2 * S).severity).toBe("SEV2");
+    expect(h.one("settlement_lag", T0 + 11 * M + 4 * S).severity).toBe("SEV1");
+  });
+  it("lag between T2 and T3 that lasts becomes SEV1 too", () => {
+    const h = spot().hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", 12);
+    expect(h.one("settlement_lag", T0 + 10 * M)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 10 * M });
+    expect(h.one("settlement_lag", T0 + 10 * M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    const shorter = spot({ settlement_lag: { prolongedMinutes: 3 } }).hold(T0, T0 + 5 * M, "ledger_settlement_lag_p99_seconds", 12);
+    expect(shorter.one("settlement_lag", T0 + 3 * M + 2 * S).severity).toBe("SEV1");
   });
   it("T2/T3 are per-target policy", () => {
     const h = lag(spot({ settlement_lag: { t2Seconds: 50, t3Seconds: 60 } }));
     expect(h.one("settlement_lag", T0 + 3 * M).state).toBe("ok");
+  });
+  it("the exchange's own T2/T3 win over the console's, and the card says so", () => {
+    const h = spot()
+      .hold(T0, T0 + 5 * M, "ledger_settlement_lag_p99_seconds", 12)
+      .hold(T0, T0 + 5 * M, "settlement.t2Seconds", 20)
+      .hold(T0, T0 + 5 * M, "settlement.t3Seconds", 60);
+    const f = h.one("settlement_lag", T0 + 5 * M);
+    expect(f.state).toBe("ok");
+    expect(f.summary).toMatch(/T2 20 s, the exchange's policy/);
+    h.hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "ledger_settlement_lag_p99_seconds", 25).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t2Seconds", 20).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t3Seconds", 60);
+    expect(h.one("settlement_lag", T0 + 6 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    const fallback = spot().hold(T0, T0 + M, "ledger_settlement_lag_p99_seconds", 12).hold(T0, T0 + M, "settlement.t2Seconds", 20);
+    expect(fallback.one("settlement_lag", T0 + M).evidence.values.find((v) => v.label === "T2 / T3 (s)")?.value).toMatch(/console config/);
   });
 });
 

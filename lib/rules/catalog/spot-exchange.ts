@@ -147,24 +147,43 @@ const settlementLag = defineRule({
   seed: "004",
   runbook: "settlement-lag-spike",
   sources: METRICS,
-  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: console defaults 5 s / 30 s (the runbook names no figure), set per target.",
+  description:
+    "Settlement lag p99 over T2 (throttle new orders for the affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical. \"SEV2 → SEV1 if prolonged\": lag that has stayed over T2 — between T2 and T3 or beyond T3 — for longer than `prolongedMinutes` (10, a console default: the runbook gives no duration) is SEV1. T2 and T3 are the exchange's own policy values where it reports them (settlement.t2Seconds / t3Seconds on /admin/state); only where it does not do `t2Seconds` / `t3Seconds` apply (5 s / 30 s, console defaults, set per target). The card says which were used.",
   params: SettlementParams,
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_settlement_lag_p99_seconds");
     if (!cur) return [];
+    // The exchange's policy where it reports one (both values, T2 below T3); else the console's.
+    const rt2 = current(ctx, target, "settlement.t2Seconds")?.v;
+    const rt3 = current(ctx, target, "settlement.t3Seconds")?.v;
+    const reported = rt2 !== undefined && rt3 !== undefined && rt2 < rt3;
+    const t2 = reported ? rt2 : p.t2Seconds;
+    const t3 = reported ? rt3 : p.t3Seconds;
+    const policySource = reported ? "the exchange's policy" : rt2 !== undefined || rt3 !== undefined ? "console config (the exchange's reported T2/T3 are incomplete or out of order)" : "console config (the exchange reports no T2/T3)";
     const pts = points(ctx, target, "ledger_settlement_lag_p99_seconds");
     const gap = maxGapMs(target);
-    const overT2 = heldFor(pts, (v) => v > p.t2Seconds, ctx.now, gap);
-    const overT3 = heldFor(pts, (v) => v > p.t3Seconds, ctx.now, gap);
-    const thresholds = { t2Seconds: p.t2Seconds, t3Seconds: p.t3Seconds, prolongedMinutes: p.prolongedMinutes };
-    const evidence = { values: [ev("settlement lag p99 (s)", cur.v, cur.t), ev("over T2 for", overT2.holding ? dur(overT2.durationMs) : "—"), ev("over T3 for", overT3.holding ? dur(overT3.durationMs) : "—"), ev("ledger consumer lag", current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? null)], thresholds };
+    const overT2 = heldFor(pts, (v) => v > t2, ctx.now, gap);
+    const overT3 = heldFor(pts, (v) => v > t3, ctx.now, gap);
+    const thresholds = { t2Seconds: t2, t3Seconds: t3, prolongedMinutes: p.prolongedMinutes, policySource };
+    const evidence = {
+      values: [
+        ev("settlement lag p99 (s)", cur.v, cur.t),
+        ev("T2 / T3 (s)", `${fmt(t2, 2)} / ${fmt(t3, 2)} — ${policySource}`),
+        ev("over T2 for", overT2.holding ? dur(overT2.durationMs) : "—"),
+        ev("over T3 for", overT3.holding ? dur(overT3.durationMs) : "—"),
+        ev("ledger consumer lag", current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? null),
+      ],
+      thresholds,
+    };
+    if (!overT2.holding) return [okVerdict(SYSTEM_ENTITY, `Settlement lag p99 ${fmt(cur.v, 2)} s (T2 ${fmt(t2, 2)} s, ${policySource})`, "SEV2", evidence)];
+    const dueAt = overT2.since! + p.prolongedMinutes * MIN;
+    const prolonged = ctx.now > dueAt;
+    const escalation = `Settlement lag over T2 for more than ${p.prolongedMinutes} minutes (SEV2 → SEV1 if prolonged)`;
+    const tail = prolonged ? ` — prolonged: SEV1` : "";
     if (overT3.holding) {
-      const dueAt = overT3.since! + p.prolongedMinutes * MIN;
-      const prolonged = ctx.now > dueAt;
-      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: prolonged ? "SEV1" : "SEV2", since: overT3.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T3 (${p.t3Seconds} s) for ${dur(overT3.durationMs)} — SOFT_HALT policy`, evidence, escalationDueAt: dueAt, escalation: `Settlement lag over T3 for more than ${p.prolongedMinutes} minutes (SEV2 → SEV1 if prolonged)` }];
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: prolonged ? "SEV1" : "SEV2", since: overT3.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T3 (${fmt(t3, 2)} s) for ${dur(overT3.durationMs)} and over T2 for ${dur(overT2.durationMs)} — SOFT_HALT policy${tail}`, evidence, escalationDueAt: dueAt, escalation }];
     }
-    if (overT2.holding) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: overT2.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T2 (${p.t2Seconds} s) for ${dur(overT2.durationMs)} — throttle new orders`, evidence }];
-    return [okVerdict(SYSTEM_ENTITY, `Settlement lag p99 ${fmt(cur.v, 2)} s (T2 ${p.t2Seconds} s)`, "SEV2", evidence)];
+    return [{ entity: SYSTEM_ENTITY, state: prolonged ? "critical" : "warning", severity: prolonged ? "SEV1" : "SEV2", since: overT2.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T2 (${fmt(t2, 2)} s) for ${dur(overT2.durationMs)} — throttle new orders${tail}`, evidence, escalationDueAt: dueAt, escalation }];
   },
 });
 
