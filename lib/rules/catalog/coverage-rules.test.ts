@@ -790,7 +790,7 @@ const COVERAGE: Record<string, Case> = {
     boundary: [
       {
         // The outage is "0 brokers up"; the nearest count that is not an outage is one broker up.
-        name: "one broker of three still up is not the outage: a warning naming the brokers down",
+        name: "one broker of three still up is not the whole outage: a SEV2 warning naming the brokers down",
         build: (h) =>
           h
             .hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 1))
@@ -799,7 +799,7 @@ const COVERAGE: Record<string, Case> = {
             .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "1" } })
             .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "2" } }),
         at: T0 + M,
-        expect: { state: "warning", severity: "SEV3" },
+        expect: { state: "warning", severity: "SEV2" },
       },
       {
         name: "brokers up, ledger consumer lag exactly 50,000",

@@ -171,6 +171,17 @@ describe("ws, kafka, postgres, api, edge", () => {
     expect(h.one("kafka_outage", T0 + 20 * S).state).toBe("ok");
     expect(h.one("kafka_outage", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", since: T0 + 30 * S });
   });
+  it("Kafka: one broker down, or ledger consumer lag of 2 million, is the runbook's SEV2 (not SEV3)", () => {
+    const broker = spot()
+      .hold(T0, T0 + M, "kafka_brokers_up", 2)
+      .hold(T0, T0 + M, "kafka_producer_errors_total", 0)
+      .hold(T0, T0 + M, "kafka_broker_up", 1, { labels: { broker: "0" } })
+      .hold(T0, T0 + M, "kafka_broker_up", 0, { labels: { broker: "1" } });
+    expect(broker.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    const lag = spot().hold(T0, T0 + M, "kafka_brokers_up", 3).hold(T0, T0 + M, "kafka_producer_errors_total", 0).hold(T0, T0 + M, "kafka_consumer_lag_messages", 2_000_000, { labels: { group: "ledger-settlement" } });
+    expect(lag.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(lag.one("kafka_outage", T0 + M).summary).toMatch(/2,000,000/);
+  });
   it("Postgres primary down: SEV2, SEV1 without failover in 5 minutes", () => {
     const h = spot()
       .hold(T0, T0 + 6 * M, "postgres_up", (t) => (t < T0 + 10 * S ? 1 : 0), { labels: { node: "pg-a" } })

@@ -258,7 +258,8 @@ const kafka = defineRule({
   seed: "004",
   runbook: "kafka-outage",
   sources: METRICS,
-  description: "All brokers down, or producer errors while the outbox grows, is a SEV2 outage (keep the trading core running on WAL/outbox, degrade WS). A broker down or ledger consumer lag over the threshold is a warning.",
+  description:
+    "The Kafka/Redpanda outage playbook is SEV2 on any of its signals: producer errors, a broker unavailable, consumer lag that skyrockets. All brokers down, or producer errors while the outbox holds messages, is critical (keep the trading core running on WAL/outbox, degrade WS); a broker down or ledger consumer lag over `consumerLagMessages` (50,000, a console default: the runbook gives no figure) is a SEV2 warning. `windowMinutes` (2) is a console default.",
   params: z.object({ windowMinutes: num(2), consumerLagMessages: num(50_000) }).strict(),
   check(ctx, target, p) {
     const up = current(ctx, target, "kafka_brokers_up");
@@ -274,7 +275,7 @@ const kafka = defineRule({
       const run = heldFor(points(ctx, target, "kafka_brokers_up"), (v) => v === 0, ctx.now, maxGapMs(target));
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since: run.since ?? up.t, summary: `Kafka ${up.v === 0 ? "unavailable (0 brokers up)" : "producer errors"}: ${fmt(errors, 0)} produce errors in ${dur(windowMs)}, ${fmt(pending, 0)} messages waiting in the outbox`, evidence }];
     }
-    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
+    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, `Kafka healthy (${up.v} brokers up)`, "SEV2", evidence)];
   },
 });
