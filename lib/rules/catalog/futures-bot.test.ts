@@ -141,6 +141,23 @@ describe("kill switch, circuit breaker, status", () => {
     expect(fromLogs.one("kill_switch", T0 + M).severity).toBe("SEV1");
     expect(inv.freshness("stale", "/status").one("kill_switch", T0 + S).state).toBe("unknown");
   });
+  it("margin_critical follows margin, not a timer: over the limit it waits; back under it and still halted it did not recover (SEV1)", () => {
+    // Margin 92 % against an 85 % limit for 20 minutes, then 70 %; the switch stays active throughout.
+    const h = fut()
+      .hold(T0, T0 + 30 * M, "killSwitch.active", 1, { labels: { reason: "margin_critical" } })
+      .hold(T0, T0 + 30 * M, "killSwitch.since", T0)
+      .hold(T0, T0 + 30 * M, "marginUtilization.auction_max_margin_util", (t) => (t < T0 + 20 * M ? 92 : 70))
+      .hold(T0, T0 + 30 * M, "marginUtilization.max_margin_utilization_pct", 85);
+    // 16 minutes with margin still over the limit: waiting, not critical (the old 15-minute timer).
+    const waiting = h.one("kill_switch", T0 + 16 * M);
+    expect(waiting).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(waiting.escalationDueAt).toBeUndefined();
+    expect(h.one("kill_switch", T0 + 21 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 22 * M });
+    expect(h.one("kill_switch", T0 + 22 * M - 1).severity).toBe("SEV2");
+    const stuck = h.one("kill_switch", T0 + 22 * M);
+    expect(stuck).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(stuck.summary).toMatch(/did not recover once margin dropped/);
+  });
   it("circuit breaker warns, critical after 5 minutes open", () => {
     const h = fut().hold(T0, T0 + 6 * M, "circuitBreaker.open", 1).hold(T0, T0 + 6 * M, "circuitBreaker.openedAt", T0);
     expect(h.one("circuit_breaker", T0 + 5 * M)).toMatchObject({ state: "warning", escalationDueAt: T0 + 5 * M });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
+import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
 import { countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
@@ -24,6 +25,16 @@ export function reconciliationCycles(ctx: RuleContext, target: RuleTarget, inter
 }
 
 const intervalParam = num(60);
+
+/** The value of a series at time t (its latest point at or before t). */
+function latestAt(pts: readonly Point[], t: number): number | undefined {
+  let v: number | undefined;
+  for (const p of pts) {
+    if (p.t > t) break;
+    v = p.v;
+  }
+  return v;
+}
 
 // ---------------------------------------------------------------- REGISTRY_AUDIT_REPORT
 
@@ -266,8 +277,8 @@ const killSwitch = defineRule({
   runbook: "kill-switch-recovery",
   sources: STATUS,
   description:
-    "KILL_SWITCH_ACTIVATED halts trading. By reason: margin_critical auto-recovers once margin drops (warning; critical if it has not cleared within the auto-recover budget); invariant_violation needs the root cause fixed before a restart (critical, SEV1); manual is an operator's decision (warning).",
-  params: z.object({ autoRecoverMinutes: num(15) }).strict(),
+    "KILL_SWITCH_ACTIVATED halts trading. By reason: margin_critical auto-recovers once margin drops — the runbook's criterion is margin, not time: while margin usage (auction_max_margin_util) is still at or over max_margin_utilization_pct it is a SEV2 warning (wait; do not restart); once margin is back under the limit and the switch has not cleared within `recoverGraceMinutes` (2, a console default: the runbook says \"once margin drops\") it did not recover — SEV1, restart the service. Where the bot reports no margin, `autoRecoverMinutes` (15, a console default) without clearing is critical. invariant_violation needs the root cause fixed before a restart (critical, SEV1); manual is an operator's decision (warning).",
+  params: z.object({ autoRecoverMinutes: num(15), recoverGraceMinutes: num(2) }).strict(),
   check(ctx, target, p) {
     const series = ctx.history.seriesFor(target.name, "killSwitch.active");
     let cur: { t: number; v: number; reason: string } | undefined;
@@ -287,9 +298,43 @@ const killSwitch = defineRule({
     const since = current(ctx, target, "killSwitch.since")?.v ?? lastAct?.observedAt ?? activeRun.since ?? cur.t;
     const forS = `for ${dur(ctx.now - since)}`;
     if (cur.reason === "margin_critical") {
+      const util = current(ctx, target, "marginUtilization.auction_max_margin_util");
+      const limit = current(ctx, target, "marginUtilization.max_margin_utilization_pct");
+      const breached = current(ctx, target, "marginUtilization.breached");
+      if (util && limit) {
+        const over = (at: number) => {
+          const u = latestAt(points(ctx, target, "marginUtilization.auction_max_margin_util"), at);
+          const l = latestAt(points(ctx, target, "marginUtilization.max_margin_utilization_pct"), at);
+          return u === undefined || l === undefined || u >= l;
+        };
+        const marginEv = [ev("auction_max_margin_util (%)", util.v, util.t), ev("max_margin_utilization_pct (%)", limit.v, limit.t), ...(breached ? [ev("breached", breached.v === 1, breached.t)] : [])];
+        const ev2 = { ...evidence, values: [...evidence.values, ...marginEv], thresholds: { recoverGraceMinutes: p.recoverGraceMinutes } };
+        if (over(ctx.now)) {
+          return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}; margin ${fmt(util.v, 1)} % is still at or over the ${fmt(limit.v, 1)} % limit — it auto-recovers once margin drops; do not restart yet`, evidence: ev2, escalation: "margin_critical does not recover once margin is back under the limit" }];
+        }
+        // Margin is under the limit: since when (the trailing run of polls under it)?
+        const pts = points(ctx, target, "marginUtilization.auction_max_margin_util");
+        let under = util.t;
+        for (let i = pts.length - 1; i >= 0 && pts[i]!.t >= since && !over(pts[i]!.t); i--) under = pts[i]!.t;
+        const dueAt = under + p.recoverGraceMinutes * MIN;
+        const stuck = ctx.now >= dueAt;
+        return [
+          {
+            entity: SYSTEM_ENTITY,
+            state: "critical",
+            severity: stuck ? "SEV1" : "SEV2",
+            since,
+            runbook: "margin-critical",
+            summary: `Kill switch active (margin_critical) ${forS}; margin ${fmt(util.v, 1)} % has been under the ${fmt(limit.v, 1)} % limit for ${dur(ctx.now - under)}${stuck ? " — it did not recover once margin dropped: restart the service" : "; auto-recovery expected now"}`,
+            evidence: ev2,
+            escalationDueAt: dueAt,
+            escalation: `margin_critical not cleared within ${p.recoverGraceMinutes} minutes of margin dropping under the limit`,
+          },
+        ];
+      }
       const dueAt = since + p.autoRecoverMinutes * MIN;
       const late = ctx.now >= dueAt;
-      return [{ entity: SYSTEM_ENTITY, state: late ? "critical" : "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}${late ? " — has not auto-recovered" : "; auto-recovers once margin drops"}`, evidence, escalationDueAt: dueAt, escalation: `margin_critical kill switch not cleared within ${p.autoRecoverMinutes} minutes` }];
+      return [{ entity: SYSTEM_ENTITY, state: late ? "critical" : "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}${late ? " — has not auto-recovered" : "; auto-recovers once margin drops"} (the bot reports no margin usage)`, evidence, escalationDueAt: dueAt, escalation: `margin_critical kill switch not cleared within ${p.autoRecoverMinutes} minutes` }];
     }
     if (cur.reason === "invariant_violation") {
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since, summary: `Kill switch active (invariant_violation) ${forS} — fix the root cause before restart`, evidence, escalationDueAt: since, escalation: "invariant_violation halts do not clear on their own" }];
