@@ -479,5 +479,31 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
           .one("control_endpoints_failing", T0 + M).state,
       ).toBe("critical");
     });
+
+    /** The console's /api/status answer from T0+20 s on, and the bot's own responses to everyone. */
+    function control(answer: number, others: { ok: number; refused: number }) {
+      return bot()
+        .hold(T0, T0 + 6 * M, "http_status", (t) => (t < T0 + 20 * S ? 200 : answer), { labels: { path: "/api/status" } })
+        .hold(T0, T0 + 6 * M, "http_responses_total", (t) => ((t - T0) / 1000) * others.ok, { labels: { code: "200" }, step: 5 * S })
+        .hold(T0, T0 + 6 * M, "http_responses_total", (t) => (t < T0 + 20 * S ? 0 : ((t - T0 - 20 * S) / 1000) * others.refused), { labels: { code: "401" }, step: 5 * S });
+    }
+    it("the console's own credential refused while the bot serves other clients is a SEV2 warning, never the SEV1", () => {
+      // The console's polls are its only refusals (0.5/s) against 2.4 2xx/s to other clients.
+      const h = control(401, { ok: 2.4, refused: 0.5 });
+      const f = h.one("control_endpoints_failing", T0 + 5 * M);
+      expect(f).toMatchObject({ state: "warning", severity: "SEV2" });
+      expect(f.summary).toMatch(/console's credential is refused/);
+    });
+    it("refusals for everyone (the bot's auth is down) are the SEV1", () => {
+      const h = control(401, { ok: 0, refused: 12 });
+      expect(h.one("control_endpoints_failing", T0 + 50 * S)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 50 * S });
+      expect(h.one("control_endpoints_failing", T0 + 52 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    });
+    it("5xx and no answer at all count as failing endpoints, even while other clients get 2xx", () => {
+      expect(control(503, { ok: 2.4, refused: 0 }).one("control_endpoints_failing", T0 + 52 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+      const silent = control(0, { ok: 2.4, refused: 0 }).one("control_endpoints_failing", T0 + 52 * S);
+      expect(silent).toMatchObject({ state: "critical", severity: "SEV1" });
+      expect(silent.summary).toMatch(/no answer/);
+    });
   });
 });

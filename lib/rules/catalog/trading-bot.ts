@@ -868,17 +868,61 @@ const controlEndpoints = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: { "trading-bot": ["/health/live"] },
-  description: "The console's authenticated /api/status call (seed 002's controlled API test) is refused with 401/403 while the bot is alive: the control endpoints fail for the console too, which the seed makes SEV-1.",
-  params: z.object({ forSeconds: num(30) }).strict(),
+  description:
+    "\"SEV-1 if all trading control endpoints fail\" (incident runbook, auth failures), judged by the runbook's controlled API test — the console's authenticated /api/status — while the bot is alive. Failing means refused (401/403), a 5xx, or no answer at all (timeout, connection refused), for longer than `forSeconds` (30, a console default). A refusal while the bot's own `http_responses_total` shows it answering other clients with 2xx and refusing few (under `minOthersRefusedRatio`, 0.5, a console default) over `windowMinutes` (2) is the console's credential failing, not the bot's endpoints: a SEV2 warning to renew the console's token. 5xx and no answer are the endpoints failing: SEV1. A refusal the bot's metrics cannot explain is SEV1 too.",
+  params: z.object({ forSeconds: num(30), windowMinutes: num(2), minOthersRefusedRatio: num(0.5) }).strict(),
   check(ctx, target, p) {
     const st = current(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" });
     if (!st) return [];
     const refused = (v: number) => v === 401 || v === 403;
-    const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" }), refused, ctx.now, maxGapMs(target));
-    const evidence = { values: [ev("authenticated /api/status", st.v, st.t), ev("refused for", run.holding ? dur(run.durationMs) : "—")], thresholds: { forSeconds: p.forSeconds } };
-    if (!refused(st.v)) return [okVerdict(SYSTEM_ENTITY, `Authenticated /api/status answers ${st.v}`, "SEV1", evidence)];
+    const broken = (v: number) => v === 0 || v >= 500;
+    const failing = (v: number) => refused(v) || broken(v);
+    const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" }), failing, ctx.now, maxGapMs(target));
+    const answer = st.v === 0 ? "no answer (timeout or connection refused)" : String(st.v);
+    // What the bot itself answered everyone (its own counter, the console's calls included).
+    const windowMs = p.windowMinutes * MIN;
+    let ok2xx = 0;
+    let refusedAll = 0;
+    let total = 0;
+    const codes = ctx.history.seriesFor(target.name, "http_responses_total").filter((s) => (s.points[s.points.length - 1]?.t ?? -Infinity) >= ctx.now - maxGapMs(target));
+    for (const s of codes) {
+      const inc = increase(s.points, ctx.now - windowMs, ctx.now);
+      total += inc;
+      if (/^2\d\d$/.test(s.labels.code ?? "")) ok2xx += inc;
+      if (s.labels.code === "401" || s.labels.code === "403") refusedAll += inc;
+    }
+    const othersServed = codes.length > 0 && ok2xx > 0 && refusedAll / Math.max(1, total) < p.minOthersRefusedRatio;
+    const thresholds = { forSeconds: p.forSeconds, windowMinutes: p.windowMinutes, minOthersRefusedRatio: p.minOthersRefusedRatio };
+    const evidence = {
+      values: [
+        ev("authenticated /api/status", st.v === 0 ? answer : st.v, st.t),
+        ev("failing for", run.holding ? dur(run.durationMs) : "—"),
+        ev(`bot's 2xx responses in ${dur(windowMs)}`, codes.length ? ok2xx : null),
+        ev(`bot's 401/403 responses in ${dur(windowMs)}`, codes.length ? refusedAll : null),
+      ],
+      window: windowOf(ctx.now, windowMs),
+      thresholds,
+    };
+    if (!failing(st.v)) return [okVerdict(SYSTEM_ENTITY, `Authenticated /api/status answers ${st.v}`, "SEV1", evidence)];
+    const since = run.since ?? st.t;
     const long = run.durationMs > p.forSeconds * SEC;
-    return [{ entity: SYSTEM_ENTITY, state: long ? "critical" : "warning", severity: long ? "SEV1" : "SEV2", since: run.since ?? st.t, summary: `Authenticated /api/status refused with ${st.v} for ${dur(run.durationMs)} — control endpoints are failing`, evidence }];
+    const dueAt = since + p.forSeconds * SEC;
+    if (refused(st.v) && othersServed) {
+      return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since, summary: `The console's credential is refused on /api/status (${st.v}) for ${dur(run.durationMs)}, while the bot answers other clients (${fmt(ok2xx, 0)} 2xx in ${dur(windowMs)}) — renew the console's token; controls from this console fail until then`, evidence }];
+    }
+    const why = broken(st.v) ? `answers ${answer}` : `refused with ${st.v}${codes.length ? " and the bot refuses other clients too" : " (the bot's metrics cannot tell whether other clients are refused too)"}`;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: long ? "critical" : "warning",
+        severity: long ? "SEV1" : "SEV2",
+        since,
+        summary: `Authenticated /api/status ${why} for ${dur(run.durationMs)} — control endpoints are failing`,
+        evidence,
+        escalationDueAt: dueAt,
+        escalation: `All trading control endpoints fail for more than ${p.forSeconds} s`,
+      },
+    ];
   },
 });
 
