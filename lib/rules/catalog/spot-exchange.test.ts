@@ -191,6 +191,25 @@ describe("ws, kafka, postgres, api, edge", () => {
     expect(h.one("postgres_health", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 5 * M + 10 * S });
     expect(h.one("postgres_health", T0 + 6 * M).severity).toBe("SEV1");
   });
+  it("Postgres corruption signals are SEV1 at once: checksum failures, replication errors, ledger invariant failures around a node outage", () => {
+    const healthy = (h: RuleHarness) => h.hold(T0, T0 + 2 * M, "postgres_up", 1, { labels: { node: "pg-a" } }).hold(T0, T0 + 2 * M, "postgres_primary", 1, { labels: { node: "pg-a" } });
+    const checksum = healthy(spot()).hold(T0, T0 + 2 * M, "pg_stat_database_checksum_failures", (t) => (t < T0 + M ? 0 : 2), { labels: { datname: "ledger" } });
+    expect(checksum.one("postgres_health", T0 + M - 2 * S).state).toBe("ok");
+    expect(checksum.one("postgres_health", T0 + M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(checksum.one("postgres_health", T0 + M + 2 * S).summary).toMatch(/2 checksum failures/);
+    const repl = healthy(spot()).hold(T0, T0 + 2 * M, "postgres_replication_errors_total", (t) => (t < T0 + M ? 0 : 1));
+    expect(repl.one("postgres_health", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
+    // The ledger invariant failing after the primary went down and came back: corruption suspected.
+    const ledger = spot()
+      .hold(T0, T0 + 4 * M, "postgres_up", (t) => (t >= T0 + M && t < T0 + 2 * M ? 0 : 1), { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 4 * M, "postgres_primary", 1, { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 4 * M, "invariant_violation_total", (t) => (t < T0 + 3 * M ? 0 : 1));
+    expect(ledger.one("postgres_health", T0 + 3 * M - 2 * S).state).toBe("ok");
+    expect(ledger.one("postgres_health", T0 + 3 * M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    // The same invariant failure with Postgres up throughout is the ledger rule's, not corruption.
+    const noOutage = healthy(spot()).hold(T0, T0 + 2 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : 1));
+    expect(noOutage.one("postgres_health", T0 + 2 * M).state).toBe("ok");
+  });
   it("API latency over threshold for more than 5 minutes; error rate tiers", () => {
     const lat = spot().hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.4);
     expect(lat.one("api_latency", T0 + 5 * M).state).toBe("ok");

@@ -3,7 +3,7 @@ import { SYSTEM_ENTITY } from "../../telemetry/model";
 import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, Verdict } from "../types";
-import { heldFor, increase } from "../windows";
+import { heldFor, increase, inWindow } from "../windows";
 import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, plural, points, windowOf } from "./common";
 
 // spot-exchange rules (seed 004): ledger invariant and seq mismatch, settlement lag policy (T2/T3),
@@ -287,11 +287,27 @@ const postgres = defineRule({
   seed: "004",
   runbook: "postgres-failover",
   sources: METRICS,
-  description: "Primary down: critical (SEV2; freeze withdrawals, CANCEL_ONLY or SOFT_HALT), SEV1 when no failover happened within `failoverMinutes`. Ledger DB transaction errors over the rate, or a standby down, are warnings.",
-  params: z.object({ failoverMinutes: num(5), errorsPerMinute: num(10) }).strict(),
+  description:
+    "Postgres failover / corruption (SEV1/SEV2). Corruption is SEV1 at once: checksum failures (`pg_stat_database_checksum_failures` as postgres_exporter names it, or `postgres_checksum_failures_total`), replication errors (`postgres_replication_errors_total`), or ledger invariant failures (`invariant_violation_total` rising) while a Postgres node is or was down within `corruptionWindowMinutes` (15, a console default) — freeze withdrawals, verify backups and PITR readiness. Primary down: critical (SEV2; freeze withdrawals, CANCEL_ONLY or SOFT_HALT), SEV1 when no failover happened within `failoverMinutes` (5, a console default: the runbook gives no time). Ledger DB transaction errors over `errorsPerMinute` (10, a console default), or a standby down, are warnings.",
+  params: z.object({ failoverMinutes: num(5), errorsPerMinute: num(10), corruptionWindowMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const nodes = currentSeries(ctx, target, "postgres_up");
-    if (nodes.length === 0) return [];
+    const corruptionMs = p.corruptionWindowMinutes * MIN;
+    const sumIncrease = (metric: string) => ctx.history.seriesFor(target.name, metric).reduce((a, s) => a + increase(s.points, ctx.now - corruptionMs, ctx.now), 0);
+    const checksum = sumIncrease("pg_stat_database_checksum_failures") + sumIncrease("postgres_checksum_failures_total");
+    const replication = sumIncrease("postgres_replication_errors_total");
+    const nodeTrouble = ctx.history.seriesFor(target.name, "postgres_up").some((s) => s.points.some((pt) => pt.v === 0 && inWindow(pt.t, ctx.now, corruptionMs)));
+    const ledgerFailures = nodeTrouble ? increase(points(ctx, target, "invariant_violation_total"), ctx.now - corruptionMs, ctx.now) : 0;
+    const corruptionReported = ["pg_stat_database_checksum_failures", "postgres_checksum_failures_total", "postgres_replication_errors_total"].some((m) => ctx.history.seriesFor(target.name, m).length > 0);
+    if (checksum > 0 || replication > 0 || ledgerFailures > 0) {
+      const signs = [checksum > 0 ? plural(checksum, "checksum failure") : "", replication > 0 ? plural(replication, "replication error") : "", ledgerFailures > 0 ? `${plural(ledgerFailures, "ledger invariant failure")} around a Postgres node outage` : ""].filter(Boolean);
+      const evidence = { values: [ev("checksum failures", checksum), ev("replication errors", replication), ev("ledger invariant failures while a node was down", ledgerFailures), ev("withdrawals halted", current(ctx, target, "withdrawals_halted")?.v === 1)], window: windowOf(ctx.now, corruptionMs), thresholds: { corruptionWindowMinutes: p.corruptionWindowMinutes } };
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Postgres corruption suspected: ${signs.join(", ")} in ${dur(corruptionMs)} — freeze withdrawals, verify backups and PITR readiness`, evidence, escalationDueAt: ctx.now, escalation: "Postgres corruption signals are SEV1 from the first one" }];
+    }
+    if (nodes.length === 0) {
+      if (!corruptionReported) return [];
+      return [okVerdict(SYSTEM_ENTITY, "No Postgres checksum or replication errors reported", "SEV2", { values: [ev("checksum failures", 0), ev("replication errors", 0)], window: windowOf(ctx.now, corruptionMs) })];
+    }
     const primary = currentSeries(ctx, target, "postgres_primary").find((s) => s.points[s.points.length - 1]?.v === 1)?.labels.node;
     const downNodes = nodes.filter((s) => s.points[s.points.length - 1]?.v === 0).map((s) => s.labels.node ?? "?");
     const errors = increase(points(ctx, target, "ledger_db_transaction_errors_total"), ctx.now - MIN, ctx.now);
