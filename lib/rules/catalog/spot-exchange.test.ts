@@ -144,7 +144,7 @@ describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
 });
 
 describe("split_brain (seed 004 §3.3)", () => {
-  it("duplicate seq per symbol and two lease holders are SEV1; fencing rejections alone warn", () => {
+  it("duplicate seq per symbol, two lease holders and fencing-token anomalies are all SEV1", () => {
     const h = spot()
       .hold(T0, T0 + M, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : 4), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
       .hold(T0, T0 + M, "duplicate_seq_total", 0, { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
@@ -152,10 +152,50 @@ describe("split_brain (seed 004 §3.3)", () => {
       .hold(T0, T0 + M, "leader_lease_holder", (t) => (t < T0 + 30 * S ? 0 : 1), { labels: { node: "engine-b" } })
       .hold(T0, T0 + M, "state_hash_divergence_total", 0)
       .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
-    expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("split_brain", T0 + 20 * S).summary).toMatch(/FENCING_TOKEN/);
     expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain", affected: ["BTC-USD"] });
     expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
+  });
+
+  /**
+   * Duplicates on BTC-USD from T0+30 s to T0+1 min while engine-b also holds the lease (token 8 vs
+   * engine-a's 7). The other node gives up the lease at T0+2 min (engine-a unless it is the keeper). `resume` adds the runbook's recovery of
+   * the symbol: HARD_HALT at T0+1 min, CANCEL_ONLY at T0+3 min, NORMAL at T0+4 min.
+   */
+  function episode(resume: boolean, keeper: "engine-a" | "engine-b" = "engine-b", until = T0 + 20 * M) {
+    const gives = keeper === "engine-b" ? "engine-a" : "engine-b";
+    const h = spot()
+      .hold(T0, until, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : t < T0 + M ? 4 : 9), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
+      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 2 * M ? 1 : 0), { labels: { node: gives } })
+      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 30 * S && keeper === "engine-b" ? 0 : 1), { labels: { node: keeper } })
+      .hold(T0, until, "leader_fencing_token", 7, { labels: { node: "engine-a" } })
+      .hold(T0, until, "leader_fencing_token", 8, { labels: { node: "engine-b" } })
+      .hold(T0, until, "state_hash_divergence_total", 0)
+      .hold(T0, until, "fencing_token_rejections_total", 0);
+    h.hold(T0, until, "symbol_mode", (t) => (!resume || t < T0 + M ? 0 : t < T0 + 3 * M ? 3 : t < T0 + 4 * M ? 1 : 0), { entity: "BTC-USD" });
+    return h;
+  }
+  it("holds past the 5-minute window while the symbol was never resumed in CANCEL_ONLY, then NORMAL", () => {
+    const h = episode(false);
+    expect(h.one("split_brain", T0 + 15 * M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("split_brain", T0 + 15 * M, "BTC-USD").summary).toMatch(/resume in CANCEL_ONLY, then NORMAL/);
+    expect(h.one("split_brain", T0 + 15 * M)).toMatchObject({ state: "critical", severity: "SEV1", affected: ["BTC-USD"] });
+  });
+  it("clears once one leader holds the highest token, the symbol resumed CANCEL_ONLY → NORMAL, and 5 minutes passed", () => {
+    const h = episode(true);
+    expect(h.one("split_brain", T0 + 6 * M - 2 * S, "BTC-USD").state).toBe("critical"); // last duplicate at T0+1 min
+    expect(h.one("split_brain", T0 + 6 * M, "BTC-USD").state).toBe("ok");
+    // The exchange-wide finding also waits 5 minutes after two nodes last held the lease (T0+1 min 58 s).
+    expect(h.one("split_brain", T0 + 6 * M).state).toBe("critical");
+    expect(h.one("split_brain", T0 + 6 * M + 58 * S).state).toBe("ok");
+  });
+  it("the wrong node keeping the lease (a lower fencing token) holds it", () => {
+    const h = episode(true, "engine-a");
+    const f = h.one("split_brain", T0 + 10 * M, "BTC-USD");
+    expect(f.state).toBe("critical");
+    expect(f.summary).toMatch(/does not hold the highest fencing token/);
   });
 });
 

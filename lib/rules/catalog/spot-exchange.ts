@@ -187,6 +187,24 @@ const settlementLag = defineRule({
   },
 });
 
+/** The mode code of symbol_mode (NORMAL 0, CANCEL_ONLY 1, SOFT_HALT 2, HARD_HALT 3). */
+const MODE = { NORMAL: 0, CANCEL_ONLY: 1 } as const;
+
+/**
+ * "Resume in CANCEL_ONLY first, then NORMAL": after `after`, the symbol left NORMAL, its last mode
+ * before NORMAL was CANCEL_ONLY, and it is NORMAL now. Returns when it went back to NORMAL, or
+ * undefined when that has not happened (yet).
+ */
+function resumedAfter(modes: readonly Point[], after: number): number | undefined {
+  const last = modes[modes.length - 1];
+  if (!last || last.v !== MODE.NORMAL) return undefined;
+  let i = modes.length - 1;
+  while (i >= 0 && modes[i]!.v === MODE.NORMAL) i--;
+  const before = modes[i];
+  if (!before || before.t <= after || before.v !== MODE.CANCEL_ONLY) return undefined;
+  return modes[i + 1]!.t;
+}
+
 const splitBrain = defineRule({
   id: "split_brain",
   kinds: KIND,
@@ -194,35 +212,89 @@ const splitBrain = defineRule({
   seed: "004",
   runbook: "split-brain",
   sources: METRICS,
-  description: "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, or more than one node holding the leader lease are SEV1: HARD_HALT the affected symbols. Fencing-token rejections alone are a warning: verify the lease/token source first.",
+  description:
+    "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, more than one node holding the leader lease, or fencing-token anomalies (stale-leader writes rejected with FENCING_TOKEN) are SEV1: HARD_HALT the affected symbols. The finding holds until the runbook's recovery is seen: exactly one node holds the lease and its fencing token is the highest reported (where the exchange reports leases and tokens); each symbol with duplicate sequence numbers was resumed in CANCEL_ONLY and then NORMAL (where the exchange reports symbol modes); and no new signal for `windowMinutes` (5, a console default).",
   params: z.object({ windowMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
     const from = ctx.now - windowMs;
     const out: Verdict[] = [];
+    // The leader condition: one lease holder, holding the highest fencing token.
+    const leaseReported = current(ctx, target, "leader_lease_holder") !== undefined;
+    const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
+    const tokenSeries = currentSeries(ctx, target, "leader_fencing_token");
+    const tokens = tokenSeries.map((s) => `${s.labels.node ?? "?"}=${s.points[s.points.length - 1]?.v}`);
+    const tokenOf = (node: string | undefined) => tokenSeries.find((s) => s.labels.node === node)?.points.at(-1)?.v;
+    const maxToken = Math.max(-Infinity, ...tokenSeries.map((s) => s.points.at(-1)?.v ?? -Infinity));
+    const holderToken = tokenOf(holders[0]?.labels.node);
+    const leaderOk = !leaseReported || (holders.length === 1 && (tokenSeries.length === 0 || (holderToken !== undefined && holderToken >= maxToken)));
+    const leaderWords = !leaseReported ? "leases not reported" : holders.length === 1 ? (leaderOk ? `one leader (${holders[0]!.labels.node ?? "?"})` : `leader ${holders[0]!.labels.node ?? "?"} does not hold the highest fencing token`) : `${holders.length} lease holders`;
+
     const dupSeries = ctx.history.seriesFor(target.name, "duplicate_seq_total").filter((s) => s.entity !== SYSTEM_ENTITY);
+    const pendingSymbols: string[] = [];
     for (const s of dupSeries) {
-      const inc = increase(s.points, from, ctx.now);
       const last = s.points[s.points.length - 1];
       if (!last || ctx.now - last.t > maxGapMs(target)) continue;
-      const evidence = { values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
-      if (inc > 0) {
-        const first = s.points.find((pt, i) => i > 0 && pt.t > from && pt.v > s.points[i - 1]!.v)?.t ?? last.t;
-        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${plural(inc, "duplicate sequence number")} in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
-      } else out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
+      const inc = increase(s.points, from, ctx.now);
+      const lastDup = lastRise(s.points);
+      const modes = points(ctx, target, "symbol_mode", s.entity);
+      const modesReported = current(ctx, target, "symbol_mode", s.entity) !== undefined;
+      const resumedAt = lastDup === undefined ? undefined : resumedAfter(modes, lastDup);
+      const evidence = {
+        values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t), ev("last duplicate", lastDup ?? null, lastDup), ev("leader", leaderWords), ev("resumed CANCEL_ONLY → NORMAL", modesReported ? (resumedAt !== undefined ? true : false) : "symbol modes not reported")],
+        window: windowOf(ctx.now, windowMs),
+        thresholds: { windowMinutes: p.windowMinutes },
+      };
+      if (lastDup === undefined) {
+        out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
+        continue;
+      }
+      const quiet = lastDup <= from;
+      const resumed = !modesReported || resumedAt !== undefined;
+      if (quiet && leaderOk && resumed) {
+        out.push(okVerdict(s.entity, `${s.entity}: recovered from duplicate sequence numbers (${leaderWords}${modesReported ? "; resumed CANCEL_ONLY, then NORMAL" : ""})`, "SEV1", evidence));
+        continue;
+      }
+      pendingSymbols.push(s.entity);
+      // The episode began at the first duplicate after the symbol last resumed.
+      const lastResume = resumedAfter(modes, -Infinity);
+      const first = firstRiseAfter(s.points, lastResume ?? -Infinity) ?? lastDup;
+      const waiting = [!leaderOk ? leaderWords : "", !resumed ? "resume in CANCEL_ONLY, then NORMAL" : "", !quiet ? `no duplicates for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
+      out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: duplicate sequence numbers (${plural(inc, "new one")} in ${dur(windowMs)}) — HARD_HALT the symbol; recovery pending: ${waiting}`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
     }
-    const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
-    const tokens = currentSeries(ctx, target, "leader_fencing_token").map((s) => `${s.labels.node ?? "?"}=${s.points[s.points.length - 1]?.v}`);
-    const hash = increase(points(ctx, target, "state_hash_divergence_total"), from, ctx.now);
-    const fencing = increase(points(ctx, target, "fencing_token_rejections_total"), from, ctx.now);
-    if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
-    const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
-    const dupSymbols = dupSeries.filter((s) => increase(s.points, from, ctx.now) > 0).map((s) => s.entity).sort();
-    if (holders.length > 1 || hash > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", ...(dupSymbols.length ? { affected: dupSymbols } : {}), summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
-    } else if (fencing > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
-    } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
+
+    if (!leaseReported && !current(ctx, target, "state_hash_divergence_total") && !current(ctx, target, "fencing_token_rejections_total")) return out;
+    const hashPts = points(ctx, target, "state_hash_divergence_total");
+    const fencePts = points(ctx, target, "fencing_token_rejections_total");
+    const hash = increase(hashPts, from, ctx.now);
+    const fencing = increase(fencePts, from, ctx.now);
+    const holderPts = points(ctx, target, "leader_lease_holder");
+    const lastMulti = [...holderPts].reverse().find((pt) => pt.v > 1)?.t;
+    const signals = [lastRise(hashPts), lastRise(fencePts), lastMulti].filter((t): t is number => t !== undefined);
+    const lastSignal = signals.length ? Math.max(...signals) : undefined;
+    const evidence = {
+      values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing), ev("symbols awaiting recovery", pendingSymbols.join(", ") || "none")],
+      window: windowOf(ctx.now, windowMs),
+      thresholds: { windowMinutes: p.windowMinutes },
+    };
+    const quiet = lastSignal === undefined || lastSignal <= from;
+    if (quiet && leaderOk && pendingSymbols.length === 0) {
+      out.push(okVerdict(SYSTEM_ENTITY, lastSignal === undefined ? `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})` : `Recovered from split-brain signals: ${leaderWords}`, "SEV1", evidence));
+      return out;
+    }
+    const what = [holders.length > 1 ? `${holders.length} nodes hold the leader lease` : "", hash > 0 ? plural(hash, "state hash divergence") : "", fencing > 0 ? `${plural(fencing, "stale-leader write")} rejected (FENCING_TOKEN — verify the lease/token source first)` : "", pendingSymbols.length ? `duplicate sequence numbers on ${pendingSymbols.join(", ")}` : ""].filter(Boolean);
+    const waiting = [!leaderOk ? leaderWords : "", pendingSymbols.length ? `${pendingSymbols.join(", ")} to resume in CANCEL_ONLY, then NORMAL` : "", !quiet ? `no new signal for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
+    // No `since`: the board keeps when the finding first fired (the latest signal moves on).
+    out.push({
+      entity: SYSTEM_ENTITY,
+      state: "critical",
+      severity: "SEV1",
+      ...(pendingSymbols.length ? { affected: [...pendingSymbols].sort() } : {}),
+      summary: `Split-brain suspected: ${what.join(", ") || "signals seen"}${what.length ? ` in the last ${dur(windowMs)}` : ""}; recovery pending: ${waiting}`,
+      evidence,
+      escalationDueAt: lastSignal ?? ctx.now,
+      escalation: "Split-brain suspected (SEV1)",
+    });
     return out;
   },
 });
