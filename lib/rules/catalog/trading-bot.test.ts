@@ -339,7 +339,7 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
   });
 
   describe("feature_flag_drift (seed 001)", () => {
-    it.runIf(full)("safety gates are critical, tunables a warning, defaults ok, overrides respected", () => {
+    it.runIf(full)("weakened safety gates are critical, defaults ok, overrides respected", () => {
       const h = bot({ feature_flag_drift: { RECON_POSITION_PARITY_CONFIRMATIONS: 5 } })
         .at(T0, "flag.ENABLE_RECON_POSITION_PARITY_HEARTBEAT", 0)
         .at(T0, "flag.RECON_POSITION_PARITY_DRY_RUN", 1)
@@ -349,12 +349,24 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
         state: "critical",
         severity: "SEV2",
       });
-      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_DRY_RUN")).toMatchObject({
-        state: "warning",
-        severity: "SEV3",
-      });
+      // Dry-run on is healing off: it weakens the heartbeat.
+      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_DRY_RUN")).toMatchObject({ state: "critical", severity: "SEV2" });
       expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_CONFIRMATIONS").state).toBe("ok");
       expect(h.one("feature_flag_drift", T0, "RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES").state).toBe("ok");
+    });
+    it.runIf(full)("drift that weakens a protection is SEV2 whatever the flag; drift the other way is SEV3", () => {
+      const h = bot()
+        .at(T0, "flag.RECON_POSITION_PARITY_DRY_RUN", 1)
+        .at(T0, "flag.RECON_POSITION_PARITY_CONFIRMATIONS", 1)
+        .at(T0, "flag.RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", 60_000)
+        .at(T0, "flag.RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES", 60)
+        .at(T0, "flag.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT", 0.2)
+        .at(T0, "flag.RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES", 5);
+      for (const name of ["RECON_POSITION_PARITY_DRY_RUN", "RECON_POSITION_PARITY_CONFIRMATIONS", "RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", "RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES"]) {
+        expect(h.one("feature_flag_drift", T0, name), name).toMatchObject({ state: "critical", severity: "SEV2" });
+      }
+      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT")).toMatchObject({ state: "warning", severity: "SEV3" });
+      expect(h.one("feature_flag_drift", T0, "RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES")).toMatchObject({ state: "warning", severity: "SEV3" });
     });
     it.runIf(mode === "runbook")("a bot that does not report its flags gives no finding (not an ok one)", () => {
       expect(bot().at(T0, "flag.ENABLE_RECON_POSITION_PARITY_HEARTBEAT", 0).run("feature_flag_drift", T0)).toEqual([]);

@@ -655,21 +655,35 @@ const autoResume = defineRule({
   },
 });
 
-/** Seed 001 flags and their defaults. Safety gates drifting is critical; tunables a warning. */
+/**
+ * The reconciliation runbook's flags and their defaults. `weaker` is the direction in which a value
+ * removes protection: `higher` / `lower` for numbers, the boolean value that weakens for switches.
+ * Safety gates (`safety`) are the switches the runbook calls gates; any drift that weakens a gate
+ * or a tunable is critical, a drift the other way a warning.
+ */
 export const FLAG_DEFAULTS = {
-  ENABLE_RECON_POSITION_PARITY_HEARTBEAT: { value: true, safety: true },
-  RECON_POSITION_PARITY_CONFIRMATIONS: { value: 3, safety: false },
-  RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION: { value: true, safety: true },
-  RECON_POSITION_PARITY_MAX_NOTIONAL_PCT: { value: 0.5, safety: false },
-  ENABLE_RECON_WATCHDOG_AUTO_RESUME: { value: true, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS: { value: 900_000, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES: { value: 2, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS: { value: 1_800_000, safety: false },
-  RECON_POSITION_PARITY_DRY_RUN: { value: false, safety: false },
-  RECON_EXIT_BACKFILL_REQUIRE_STRONG_ATTRIBUTION: { value: true, safety: true },
-  RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: { value: false, safety: true },
-  RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES: { value: 5, safety: false },
+  ENABLE_RECON_POSITION_PARITY_HEARTBEAT: { value: true, safety: true, weaker: false },
+  RECON_POSITION_PARITY_CONFIRMATIONS: { value: 3, safety: false, weaker: "lower" },
+  RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION: { value: true, safety: true, weaker: false },
+  RECON_POSITION_PARITY_MAX_NOTIONAL_PCT: { value: 0.5, safety: false, weaker: "higher" },
+  ENABLE_RECON_WATCHDOG_AUTO_RESUME: { value: true, safety: false, weaker: null },
+  RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS: { value: 900_000, safety: false, weaker: "lower" },
+  RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES: { value: 2, safety: false, weaker: "lower" },
+  RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS: { value: 1_800_000, safety: false, weaker: "lower" },
+  RECON_POSITION_PARITY_DRY_RUN: { value: false, safety: false, weaker: true },
+  RECON_EXIT_BACKFILL_REQUIRE_STRONG_ATTRIBUTION: { value: true, safety: true, weaker: false },
+  RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: { value: false, safety: true, weaker: true },
+  RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES: { value: 5, safety: false, weaker: "higher" },
 } as const;
+
+/** Whether `value` (1/0 for switches) is weaker than `expected` in the flag's weakening direction. */
+export function weakensFlag(name: keyof typeof FLAG_DEFAULTS, value: number, expected: number): boolean {
+  const w = FLAG_DEFAULTS[name].weaker;
+  if (w === null) return false;
+  if (w === "lower") return value < expected;
+  if (w === "higher") return value > expected;
+  return value === (w ? 1 : 0) && value !== expected;
+}
 type FlagName = keyof typeof FLAG_DEFAULTS;
 const FLAG_NAMES = Object.keys(FLAG_DEFAULTS) as FlagName[];
 
@@ -685,7 +699,7 @@ const featureFlags = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Every reconciliation flag of the reconciliation runbook is compared with its documented default (overridable per target when a different value is intended). A safety gate (heartbeat on, sub-tag and strong attribution required, heuristic matching off) that drifts is critical; a tunable that drifts is a warning.",
+    "Every reconciliation flag of the reconciliation runbook is compared with its documented default (overridable per target when a different value is intended). Drift that weakens a protection is critical SEV2: a safety gate switched off (heartbeat, sub-tag and strong attribution, heuristic matching on), dry-run switched on (healing off), fewer confirmations or clean cycles, a shorter pause or cooldown, a higher notional ratio or a longer fill grace. Drift the other way (more conservative) is a SEV3 warning.",
   params: flagSchema,
   check(ctx, target, p) {
     const out: Verdict[] = [];
@@ -701,8 +715,10 @@ const featureFlags = defineRule({
         continue;
       }
       const safety = FLAG_DEFAULTS[name].safety;
+      const weaker = weakensFlag(name, cur.v, want);
       const run = heldFor(points(ctx, target, `flag.${name}`), (v) => Math.abs(v - want) >= 1e-9, ctx.now, maxGapMs(target));
-      out.push({ entity: name, state: safety ? "critical" : "warning", severity: safety ? "SEV2" : "SEV3", since: run.since ?? cur.t, summary: `${name} is ${shown(cur.v)}; the safe default is ${String(expected)}${safety ? " (safety gate)" : ""}`, evidence });
+      const words = weaker ? (safety ? " — a safety gate is weakened" : " — this weakens a protection") : " (more conservative than the default)";
+      out.push({ entity: name, state: weaker ? "critical" : "warning", severity: weaker ? "SEV2" : "SEV3", since: run.since ?? cur.t, summary: `${name} is ${shown(cur.v)}; the safe default is ${String(expected)}${words}`, evidence });
     }
     return out;
   },
