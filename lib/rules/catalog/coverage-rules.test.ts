@@ -886,14 +886,23 @@ const COVERAGE: Record<string, Case> = {
         h.hold(T0, T0 + 2 * M, "replay_detect_total", stepCounter(T0 + M, 0, n));
     return {
       kinds: ["spot-exchange"],
-      criterion: "seed 004 §2: replay_detect_total over 10 per 5 minutes",
+      criterion: "seed 004 §2: replay_detect_total over 10 per 5 minutes; §1 signing compromise (SEV1) at 100 per window or after 15 minutes",
       fires: { name: "11 replays", build: replays(11), at: T0 + 2 * M, state: "warning", severity: "SEV2", evidence: ["replays detected in window", 11] },
       boundary: [{ name: "exactly 10 replays", build: replays(10), at: T0 + 2 * M }],
       escalation: {
-        none: "a confirmed signing compromise (SEV1) is an operator's finding, not a metric threshold",
-        // 3 replays a minute (15 per 5 minutes) for over an hour.
-        build: (h) => h.hold(T0, sustainedUntil(T0 + 5 * M), "replay_detect_total", (t) => Math.floor((t - T0) / (20 * S))),
-        from: T0 + 5 * M,
+        steps: [
+          { name: "100 replays in the window: signing compromise suspected (SEV1)", build: replays(150), at: T0 + M, before: { state: "ok" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + M },
+          {
+            name: "15 replays per 5 minutes: above 10 for more than 15 minutes",
+            // 3 replays a minute; the window first holds 11 at T0+3 min 40 s.
+            build: (h) => h.hold(T0, T0 + 25 * M, "replay_detect_total", (t) => Math.floor((t - T0) / (20 * S))),
+            at: T0 + 18 * M + 40 * S + TICK,
+            before: { state: "warning", severity: "SEV2" },
+            after: { state: "critical", severity: "SEV1" },
+            dueAt: T0 + 18 * M + 40 * S,
+            announced: true,
+          },
+        ],
       },
     };
   })(),

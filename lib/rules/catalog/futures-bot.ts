@@ -351,7 +351,7 @@ const circuitBreaker = defineRule({
   seed: "003",
   runbook: "circuit-breaker-open",
   sources: STATUS,
-  description: "The exchange API circuit breaker opened (API outage); it probes every 60 s. Open is a warning; open for longer than the persistence budget is critical (check the Kraken status page).",
+  description: "The exchange API circuit breaker opened (API outage); it probes every 60 s. Open is a warning; open for longer than `persistMinutes` (5, a console default: the runbook says \"if persistent\") is critical (check the Kraken status page).",
   params: z.object({ persistMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const open = current(ctx, target, "circuitBreaker.open");
@@ -441,7 +441,7 @@ const missingOrders = (id: string, metric: string, what: string, severity: Verdi
     seed: "003",
     runbook: "missing-stop-loss",
     sources: POSITIONS,
-    description: `A tracked position without a ${what} order id, for longer than the grace period after opening. Recover ids / place orders with the dry-run-first tools.`,
+    description: `A tracked position without a ${what} order id, for longer than \`graceSeconds\` (60, a console default: the runbook gives no grace) after opening. Recover ids / place orders with the dry-run-first tools.`,
     params: z.object({ graceSeconds: num(60) }).strict(),
     check(ctx, target, p) {
       const out: Verdict[] = [];

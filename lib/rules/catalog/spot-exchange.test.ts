@@ -199,6 +199,20 @@ describe("split_brain (seed 004 §3.3)", () => {
   });
 });
 
+describe("replay_detect (seed 004: SEV1 signing compromise)", () => {
+  it("a replay burst warns; a flood, or replays that do not stop, are a suspected signing compromise (SEV1)", () => {
+    // 12 replays per 5 minutes (2.4 a minute) from T0+1 min: warning, and SEV1 after 15 minutes of it.
+    const steady = spot().hold(T0, T0 + 30 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : Math.floor(((t - T0 - M) / M) * 2.4)));
+    expect(steady.one("replay_detect", T0 + 4 * M).state).toBe("ok");
+    const warn = steady.one("replay_detect", T0 + 7 * M);
+    expect(warn).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(steady.one("replay_detect", warn.since + 15 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(steady.one("replay_detect", warn.since + 15 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    const flood = spot().hold(T0, T0 + 3 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : 150));
+    expect(flood.one("replay_detect", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+});
+
 describe("ws, kafka, postgres, api, edge", () => {
   it("SLOW_CONSUMER growth: warning, critical with edge strain", () => {
     const h = spot().hold(T0, T0 + 6 * M, "ws_close_total", (t) => Math.floor((t - T0) / 20_000), { labels: { reason: "SLOW_CONSUMER" } }).hold(T0, T0 + 6 * M, "edge_cpu_usage_ratio", (t) => (t < T0 + 5 * M ? 0.5 : 0.9));

@@ -121,7 +121,7 @@ const seqMismatch = defineRule({
   seed: "004",
   runbook: "ledger-invariant-violation",
   sources: METRICS,
-  description: "engine_seq vs ledger_seq: a difference not explained by in-flight trades (ledger_seq_mismatch ≠ 0) that persists is a ledger invariant signal (SEV1).",
+  description: "engine_seq vs ledger_seq: a difference not explained by in-flight trades (ledger_seq_mismatch ≠ 0) that persists for longer than `persistSeconds` (30, a console default: the runbook says \"persists\") is a ledger invariant signal (SEV1).",
   params: z.object({ persistSeconds: num(30) }).strict(),
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_seq_mismatch");
@@ -306,7 +306,7 @@ const wsSlowConsumer = defineRule({
   seed: "004",
   runbook: "ws-fanout-overload",
   sources: METRICS,
-  description: "ws_close_total{SLOW_CONSUMER} rising: a warning (SEV3) at `minCloses` per window; with edge CPU high or the per-connection backlog growing it is critical (SEV2). Conflation and a lower book depth relieve it.",
+  description: "ws_close_total{SLOW_CONSUMER} rising: a warning (SEV3) at `minCloses` (10) per `windowMinutes` (5); with edge CPU at `edgeCpuRatio` (0.85) or the per-connection backlog at `backlogMessages` (100) it is critical (SEV2). All are console defaults: the runbook names the signals, not the figures. Conflation and a lower book depth relieve it.",
   params: z.object({ windowMinutes: num(5), minCloses: num(10), edgeCpuRatio: num(0.85), backlogMessages: num(100) }).strict(),
   check(ctx, target, p) {
     const pts = points(ctx, target, "ws_close_total", SYSTEM_ENTITY, { reason: "SLOW_CONSUMER" });
@@ -404,7 +404,7 @@ const apiLatency = defineRule({
   seed: "004",
   runbook: "trading-api-degradation",
   sources: METRICS,
-  description: "Trading API p99 (per poll window) above the threshold for longer than `forMinutes`: elevated latency, SEV3.",
+  description: "Trading API p99 (per poll window) above `p99Seconds` (0.25, a console default) for longer than `forMinutes` (5, a console default): elevated latency, SEV3.",
   params: z.object({ p99Seconds: num(0.25), forMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const pts = points(ctx, target, "trading_api_request_duration_seconds:p99_window");
@@ -424,7 +424,7 @@ const apiErrors = defineRule({
   seed: "004",
   runbook: "trading-api-degradation",
   sources: METRICS,
-  description: "Trading API errors as a share of requests over the window: partial degradation (SEV3) from `warnRatio`; trading unavailable for many users (SEV2) from `criticalRatio`.",
+  description: "Trading API errors as a share of requests over `windowMinutes` (5): partial degradation (SEV3) from `warnRatio` (1 %); trading unavailable for many users (SEV2) from `criticalRatio` (5 %), once at least `minRequests` (100) were made. All four are console defaults: the runbook gives no figure.",
   params: z.object({ windowMinutes: num(5), warnRatio: num(0.01), criticalRatio: num(0.05), minRequests: num(100) }).strict(),
   check(ctx, target, p) {
     const reqSeries = ctx.history.seriesFor(target.name, "trading_api_requests_total");
@@ -449,7 +449,7 @@ const edgeAuth = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "auth_fail_total by reason over the window above the per-reason threshold (the spot exchange runbook's edge-auth dashboard; no playbook).",
+  description: "auth_fail_total by reason over `windowMinutes` (5) above `maxPerWindow` (300) per reason — both console defaults (the spot exchange runbook lists the edge-auth dashboard but no playbook or figure).",
   params: z.object({ windowMinutes: num(5), maxPerWindow: num(300) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
@@ -465,6 +465,26 @@ const edgeAuth = defineRule({
   },
 });
 
+/**
+ * The increase of a counter over the window ending at each of its points (reset-aware, as
+ * `increase`), in one pass: a running reset-aware total and a second index for the window start.
+ */
+function windowedIncrease(pts: readonly Point[], windowMs: number): Point[] {
+  const cum: number[] = [];
+  pts.forEach((pt, i) => {
+    const prev = pts[i - 1];
+    cum.push(i === 0 ? 0 : cum[i - 1]! + (pt.v >= prev!.v ? pt.v - prev!.v : pt.v));
+  });
+  const out: Point[] = [];
+  let j = 0;
+  for (let i = 0; i < pts.length; i++) {
+    const from = pts[i]!.t - windowMs;
+    while (j + 1 <= i && pts[j + 1]!.t <= from) j++;
+    out.push({ t: pts[i]!.t, v: cum[i]! - cum[j]! });
+  }
+  return out;
+}
+
 const replay = defineRule({
   id: "replay_detect",
   kinds: KIND,
@@ -472,16 +492,37 @@ const replay = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "replay_detect_total rising above the threshold per window: possible credential or signing abuse (SEV2 warning; a confirmed signing compromise is SEV1).",
-  params: z.object({ windowMinutes: num(5), maxPerWindow: num(10) }).strict(),
+  description:
+    "replay_detect_total rising: more than `maxPerWindow` (10, a console default) per `windowMinutes` (5, a console default) is possible credential or signing abuse, a SEV2 warning. The runbook's SEV1 is \"signing compromise\": replays at `compromisePerWindow` (100, a console default) or more per window, or replays above the warning threshold for longer than `compromiseMinutes` (15, a console default), are treated as a suspected signing compromise (critical SEV1: rotate the signing keys).",
+  params: z.object({ windowMinutes: num(5), maxPerWindow: num(10), compromisePerWindow: num(100), compromiseMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const cur = current(ctx, target, "replay_detect_total");
     if (!cur) return [];
     const windowMs = p.windowMinutes * MIN;
-    const n = increase(points(ctx, target, "replay_detect_total"), ctx.now - windowMs, ctx.now);
-    const evidence = { values: [ev("replays detected in window", n), ev("replay_detect_total", cur.v, cur.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow } };
-    if (n > p.maxPerWindow) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(n, 0)} replayed signed requests detected in ${dur(windowMs)}`, evidence }];
-    return [okVerdict(SYSTEM_ENTITY, `${fmt(n, 0)} replays detected in ${dur(windowMs)}`, "SEV2", evidence)];
+    const pts = points(ctx, target, "replay_detect_total");
+    const n = increase(pts, ctx.now - windowMs, ctx.now);
+    // How long the per-window count has stayed above the warning threshold, judged at each poll.
+    const windowed = windowedIncrease(pts, windowMs);
+    const over = heldFor(windowed, (v) => v > p.maxPerWindow, ctx.now, maxGapMs(target));
+    const flood = heldFor(windowed, (v) => v >= p.compromisePerWindow, ctx.now, maxGapMs(target));
+    const thresholds = { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow, compromisePerWindow: p.compromisePerWindow, compromiseMinutes: p.compromiseMinutes };
+    const evidence = { values: [ev("replays detected in window", n), ev("replay_detect_total", cur.v, cur.t), ev("above the warning threshold for", over.holding ? dur(over.durationMs) : "—")], window: windowOf(ctx.now, windowMs), thresholds };
+    if (n <= p.maxPerWindow) return [okVerdict(SYSTEM_ENTITY, `${fmt(n, 0)} replays detected in ${dur(windowMs)}`, "SEV2", evidence)];
+    const since = over.since ?? cur.t;
+    const dueAt = since + p.compromiseMinutes * MIN;
+    const compromise = n >= p.compromisePerWindow || ctx.now > dueAt;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: compromise ? "critical" : "warning",
+        severity: compromise ? "SEV1" : "SEV2",
+        since,
+        summary: `${fmt(n, 0)} replayed signed requests detected in ${dur(windowMs)}${compromise ? " — signing compromise suspected: rotate the signing keys" : ""}`,
+        evidence,
+        escalationDueAt: flood.holding ? Math.min(flood.since!, dueAt) : dueAt,
+        escalation: `Replays at ${p.compromisePerWindow}+ per ${p.windowMinutes} minutes, or above ${p.maxPerWindow} for more than ${p.compromiseMinutes} minutes: signing compromise suspected`,
+      },
+    ];
   },
 });
 

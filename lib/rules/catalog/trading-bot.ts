@@ -785,7 +785,7 @@ const stalePending = defineRule({
   runbook: "stale-pending-orders",
   sources: HEALTH,
   description:
-    "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes, or when stale orders keep growing on several profiles.",
+    "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes (both the runbook's), or when stale orders keep growing on several profiles (growth judged over `growthWindowMinutes`, 15, a console default).",
   params: z.object({ maxBacklog: num(20, { min: 0 }), forMinutes: num(15), growthWindowMinutes: num(15), minGrowingProfiles: num(2, { int: true }) }).strict(),
   check(ctx, target, p) {
     const backlog = current(ctx, target, "staleOrders.backlog");
@@ -852,7 +852,7 @@ const authSpike = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: METRICS,
-  description: "A spike in 401/403 responses or websocket auth rejections (SEV-2): over the window, at least the minimum number of failures and the given share of all responses, or the minimum number of websocket rejections.",
+  description: "A spike in 401/403 responses or websocket auth rejections (SEV-2): over `windowMinutes` (5), at least `minFailures` (20) failures making up `minRatio` (10 %) of all responses, or `minWsRejections` (20) websocket rejections. All four are console defaults: the runbook says \"spike\" without a figure.",
   params: z.object({ windowMinutes: num(5), minFailures: num(20), minRatio: num(0.1), minWsRejections: num(20) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
