@@ -256,6 +256,28 @@ function reportWindowCase(id: string, kind: string, fields: Record<string, unkno
   ];
 }
 
+/** A record counted over a window: warn at `warn`, critical at `crit` records (one a minute from T0). */
+function recordCountCase(id: string, kind: string, warn: number, crit: number, windowMin: number, warnSev: Severity, critSev: Severity): [string, Case] {
+  const records =
+    (n: number): Build =>
+    (h) => {
+      for (let i = 0; i < n; i++) h.report(T0 + i * M, kind, { symbol: "PF_XBTUSD", reason: "marketSuspended" });
+    };
+  return [
+    id,
+    {
+      kinds: ["futures-bot"],
+      criterion: `seed 003: ${kind} (no figure in the runbook): ${warn}+ in ${windowMin} minutes warns, ${crit}+ is critical (console defaults)`,
+      fires: { name: `${warn} records`, build: records(warn), at: T0 + (warn - 1) * M + S, state: "warning", severity: warnSev, evidence: [`${kind} in ${windowMin === 60 ? "1 h" : `${windowMin} min`}`, warn] },
+      boundary: [
+        ...(warn > 1 ? [{ name: `${warn - 1} records (below ${warn})`, build: records(warn - 1), at: T0 + (warn - 2) * M + S }] : []),
+        { name: `the records are exactly ${windowMin} minutes old`, build: records(warn), at: T0 + (warn - 1) * M + windowMin * M },
+      ],
+      escalation: { steps: [{ name: `the ${crit}th record in the window`, build: records(crit), at: T0 + (crit - 1) * M, before: { state: "warning", severity: warnSev }, after: { state: "critical", severity: critSev }, dueAt: T0 + (crit - 1) * M }] },
+    },
+  ];
+}
+
 const ladder = (v: number) => (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "staleOrders.backlog", v);
 
 const COVERAGE: Record<string, Case> = {
@@ -491,6 +513,24 @@ const COVERAGE: Record<string, Case> = {
     boundary: [{ name: "none quarantined", build: (h) => h.hold(T0, T0 + M, "quarantinedOrders", 0), at: T0 + M }],
     escalation: { none: "seed 002 requires manual review; no escalation criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "quarantinedOrders", 3), from: T0 + M },
   },
+  old_orders_not_quarantined: (() => {
+    const age =
+      (startS: number): Build =>
+      (h) =>
+        h.hold(T0, T0 + 10 * M, "staleOrders.backlog", 3).hold(T0, T0 + 10 * M, "staleOrders.oldestAgeSeconds", (t) => startS + (t - T0) / 1000);
+    return {
+      criterion: "seed 002 §2: orders older than 24 h and missing on the exchange must be marked unknown (quarantined)",
+      fires: { name: "oldest pending order 25 h old", build: age(25 * 3600), at: T0 + M, state: "critical", severity: "SEV2", evidence: ["oldest stale order age", "25 h 1 min"] },
+      boundary: [{ name: "exactly 24 h + the 5-minute grace", build: age(24 * 3600 + 5 * 60 - 60), at: T0 + M }],
+      escalation: { none: "critical at once; the runbook gives no time criterion beyond the 24 h", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "staleOrders.backlog", 3).hold(T0, sustainedUntil(T0 + M), "staleOrders.oldestAgeSeconds", 25 * 3600), from: T0 + M },
+    };
+  })(),
+  reconciliation_no_go: {
+    criterion: "seed 001: unmatched rows stay in NO_GO for operator review",
+    fires: { name: "two NO_GO rows", build: (h) => h.hold(T0, T0 + M, "reconciliationNoGo", 2), at: T0 + M, state: "warning", severity: "SEV3", evidence: ["NO_GO rows", 2] },
+    boundary: [{ name: "no NO_GO row", build: (h) => h.hold(T0, T0 + M, "reconciliationNoGo", 0), at: T0 + M }],
+    escalation: { none: "operator review; the runbook gives no time criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "reconciliationNoGo", 2), from: T0 + M },
+  },
   auth_failure_spike: (() => {
     const burst =
       (n: number, at: number): Build =>
@@ -672,6 +712,8 @@ const COVERAGE: Record<string, Case> = {
       build: everyTenMinutes("THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }, T0 + S),
       from: T0 + S,
     }),
+    recordCountCase("order_rejected_by_venue", "ORDER_REJECTED_BY_VENUE", 3, 10, 15, "SEV3", "SEV2"),
+    recordCountCase("recovery_merge_collision", "RECOVERY_MERGE_COLLISION", 1, 3, 60, "SEV3", "SEV2"),
     missingOrderCase("missing_stop_loss", "has_stop_loss", "stop-loss", "critical", "SEV2"),
     missingOrderCase("missing_take_profit", "has_take_profit", "take-profit", "warning", "SEV3"),
   ]),

@@ -205,3 +205,25 @@ describe("positions and margin", () => {
     expect(at(85.1)).toMatchObject({ state: "critical", severity: "SEV2" });
   });
 });
+
+describe("ORDER_REJECTED_BY_VENUE and RECOVERY_MERGE_COLLISION (runbook log patterns, console thresholds)", () => {
+  it("venue rejections: one is noise, 3 in 15 minutes warn, 10 are critical; thresholds are per target", () => {
+    const rejects = (h: RuleHarness, n: number) => {
+      for (let i = 0; i < n; i++) h.report(T0 + i * M, "ORDER_REJECTED_BY_VENUE", { symbol: i % 2 ? "PF_ETHUSD" : "PF_XBTUSD", reason: "marketSuspended" });
+      return h;
+    };
+    expect(rejects(fut(), 1).one("order_rejected_by_venue", T0 + S).state).toBe("ok");
+    const three = rejects(fut(), 3).one("order_rejected_by_venue", T0 + 2 * M + S);
+    expect(three).toMatchObject({ state: "warning", severity: "SEV3", affected: ["PF_ETHUSD", "PF_XBTUSD"] });
+    expect(rejects(fut(), 10).one("order_rejected_by_venue", T0 + 9 * M + S)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 9 * M });
+    const lenient = new RuleHarness("futures-bot", { thresholds: { order_rejected_by_venue: { warnCount: 5 } } });
+    expect(rejects(lenient, 3).one("order_rejected_by_venue", T0 + 2 * M + S).state).toBe("ok");
+  });
+  it("a recovery merge collision warns; three within the hour are critical", () => {
+    const h = fut().report(T0, "RECOVERY_MERGE_COLLISION", { symbol: "PF_XBTUSD", canonical: "XBT/USD" });
+    expect(h.one("recovery_merge_collision", T0 + S)).toMatchObject({ state: "warning", severity: "SEV3" });
+    h.report(T0 + M, "RECOVERY_MERGE_COLLISION", { symbol: "PF_ETHUSD" }).report(T0 + 2 * M, "RECOVERY_MERGE_COLLISION", { symbol: "PF_SOLUSD" });
+    expect(h.one("recovery_merge_collision", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+});
+

@@ -503,6 +503,47 @@ const margin = defineRule({
   },
 });
 
+/**
+ * A log record counted over a window against two configurable thresholds (console defaults: the
+ * runbook lists the pattern but gives no figure). Grouped by symbol where the records name one.
+ */
+function recordCountRule(o: { id: string; kind: string; title: string; runbook: "registry-audit-failure" | "circuit-breaker-open"; meaning: string; warnCount: number; criticalCount: number; windowMinutes: number; warn: Verdict["severity"]; critical: Verdict["severity"] }) {
+  return defineRule({
+    id: o.id,
+    kinds: KIND,
+    title: o.title,
+    seed: "003",
+    runbook: o.runbook,
+    sources: LOGS,
+    description: `${o.kind} (${o.meaning}): \`warnCount\` (${o.warnCount}) or more within \`windowMinutes\` (${o.windowMinutes}) is a ${o.warn} warning; \`criticalCount\` (${o.criticalCount}) or more is critical ${o.critical}. All three are console defaults: the futures-bot runbook lists the log pattern without a threshold. Fewer are counted in the evidence and read ok.`,
+    params: z.object({ warnCount: num(o.warnCount, { int: true }), criticalCount: num(o.criticalCount, { int: true }), windowMinutes: num(o.windowMinutes) }).strict(),
+    check(ctx, target, p) {
+      const windowMs = p.windowMinutes * MIN;
+      const recs = reports(ctx, target, o.kind, ctx.now - windowMs).filter((r) => r.observedAt > ctx.now - windowMs);
+      const n = recs.length;
+      const symbols = [...new Set(recs.map((r) => text(r, "symbol")).filter((x): x is string => !!x))].sort();
+      const reasons = [...new Set(recs.map((r) => text(r, "reason")).filter((x): x is string => !!x))].sort();
+      const thresholds = { warnCount: p.warnCount, criticalCount: p.criticalCount, windowMinutes: p.windowMinutes };
+      const evidence = { values: [ev(`${o.kind} in ${dur(windowMs)}`, n), ev("symbols", symbols.join(", ") || "—"), ev("reasons", reasons.join(", ") || "—"), ...recs.slice(-5).map((r) => ev("record", r.id, r.observedAt))], window: windowOf(ctx.now, windowMs), thresholds };
+      if (n < p.warnCount) return [okVerdict(SYSTEM_ENTITY, `${plural(n, o.kind + " record")} in the last ${dur(windowMs)}`, o.warn, evidence)];
+      const crit = n >= p.criticalCount;
+      const dueAt = crit ? recs[p.criticalCount - 1]!.observedAt : undefined;
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          ...(symbols.length ? { affected: symbols } : {}),
+          state: crit ? "critical" : "warning",
+          severity: crit ? o.critical : o.warn,
+          since: recs[0]!.observedAt,
+          summary: `${n} ${o.kind} in the last ${dur(windowMs)}${symbols.length ? ` (${symbols.join(", ")})` : ""}${reasons.length ? `: ${reasons.join(", ")}` : ""}`,
+          evidence,
+          ...(dueAt !== undefined ? { escalationDueAt: dueAt, escalation: `${p.criticalCount}+ ${o.kind} within ${p.windowMinutes} minutes` } : {}),
+        },
+      ];
+    },
+  });
+}
+
 export const FUTURES_BOT_RULES: AnyRule[] = [
   auditRule({ id: "registry_audit_violations", fieldName: "violations_total", title: "Registry audit violations", critical: true, action: "Critical: startup should fail fast — keep the service stopped, do not override; capture the audit, RECOVERY_MERGE_COLLISION and CORRUPTED_POSITION logs and run the smoke test before redeploying." }),
   auditRule({ id: "registry_audit_duplicate_keys", fieldName: "duplicate_active_symbol_keys", title: "Registry audit: duplicate active symbol keys", critical: false, action: "Investigate duplicate lifecycle rows by symbol key; run sync tools only after the root cause is identified." }),
@@ -550,6 +591,8 @@ export const FUTURES_BOT_RULES: AnyRule[] = [
     repeated: { state: "warning", severity: "SEV3" },
     entityField: "parameter",
   }),
+  recordCountRule({ id: "order_rejected_by_venue", kind: "ORDER_REJECTED_BY_VENUE", title: "Orders rejected by the venue", runbook: "circuit-breaker-open", meaning: "the exchange rejected an order", warnCount: 3, criticalCount: 10, windowMinutes: 15, warn: "SEV3", critical: "SEV2" }),
+  recordCountRule({ id: "recovery_merge_collision", kind: "RECOVERY_MERGE_COLLISION", title: "Recovery merge collisions", runbook: "registry-audit-failure", meaning: "a canonical symbol-key collision resolved during the start-up merge; capture it with the registry audit", warnCount: 1, criticalCount: 3, windowMinutes: 60, warn: "SEV3", critical: "SEV2" }),
   missingOrders("missing_stop_loss", "has_stop_loss", "stop-loss", "SEV2", "critical"),
   missingOrders("missing_take_profit", "has_take_profit", "take-profit", "SEV3", "warning"),
   untracked,

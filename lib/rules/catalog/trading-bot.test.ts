@@ -459,6 +459,29 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
       expect(bot().at(T0, "quarantinedOrders", 0).one("quarantined_orders", T0).state).toBe("ok");
     });
 
+    it("a pending order past 24 h that the order sync has not quarantined is critical until it is", () => {
+      const h = bot()
+        .hold(T0, T0 + 10 * M, "staleOrders.backlog", 3)
+        .hold(T0, T0 + 10 * M, "staleOrders.oldestAgeSeconds", (t) => 24 * 3600 - 60 + (t - T0) / 1000)
+        .hold(T0, T0 + 10 * M, "quarantinedOrders", 0);
+      // 24 h + the 5-minute grace is reached at T0 + 6 min.
+      expect(h.one("old_orders_not_quarantined", T0 + 6 * M)).toMatchObject({ state: "ok" });
+      const f = h.one("old_orders_not_quarantined", T0 + 6 * M + 2 * S);
+      expect(f).toMatchObject({ state: "critical", severity: "SEV2", runbook: "stale-pending-orders" });
+      expect(f.summary).toMatch(/quarantine it/);
+    });
+
+    it.runIf(full)("NO_GO rows kept for operator review are listed", () => {
+      const h = bot()
+        .hold(T0, T0 + M, "reconciliationNoGo", 2)
+        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, { entity: "p", labels: { sliceId: "s-1", symbol: "BTC-USD", reason: "no attributable fill" } })
+        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, { entity: "q", labels: { sliceId: "s-2", symbol: "ETH-USD", reason: "heuristic match disabled" } });
+      const f = h.one("reconciliation_no_go", T0 + M);
+      expect(f).toMatchObject({ state: "warning", severity: "SEV3", affected: ["p", "q"] });
+      expect(f.summary).toMatch(/s-1 \(p BTC-USD no attributable fill\), s-2 \(q ETH-USD heuristic match disabled\)/);
+      expect(bot().hold(T0, T0 + M, "reconciliationNoGo", 0).one("reconciliation_no_go", T0 + M).state).toBe("ok");
+    });
+
     it("auth failure spike and control endpoints failing", () => {
       const h = bot();
       h.hold(T0, T0 + 10 * M, "http_responses_total", (t) => ((t - T0) / 1000) * 2.4, {

@@ -845,6 +845,71 @@ const quarantinedOrders = defineRule({
   },
 });
 
+const oldOrdersNotQuarantined = defineRule({
+  id: "old_orders_not_quarantined",
+  kinds: KIND,
+  title: "Orders past 24 h not yet quarantined",
+  seed: "002",
+  runbook: "stale-pending-orders",
+  sources: HEALTH,
+  description:
+    "\"Orders older than 24h and missing on exchange must be marked `unknown` (quarantined).\" A pending order older than `quarantineAfterHours` (24, the runbook's) still in the stale backlog, more than `graceMinutes` (5, a console default: time for the order sync to run) past that age, was not quarantined: critical SEV2 until it is — quarantine it with the quarantine-order control (the stale-pending-orders runbook's step) after checking it is missing on the exchange.",
+  params: z.object({ quarantineAfterHours: num(24), graceMinutes: num(5) }).strict(),
+  check(ctx, target, p) {
+    const oldest = current(ctx, target, "staleOrders.oldestAgeSeconds");
+    if (!oldest) return [];
+    const backlog = current(ctx, target, "staleOrders.backlog")?.v ?? null;
+    const limitS = p.quarantineAfterHours * 3600 + p.graceMinutes * 60;
+    const thresholds = { quarantineAfterHours: p.quarantineAfterHours, graceMinutes: p.graceMinutes };
+    const evidence = { values: [ev("oldest stale order age", dur(oldest.v * SEC), oldest.t), ev("stale backlog", backlog), ev("quarantined orders", current(ctx, target, "quarantinedOrders")?.v ?? null)], thresholds };
+    if (backlog === 0 || oldest.v <= limitS) return [okVerdict(SYSTEM_ENTITY, `No pending order older than ${p.quarantineAfterHours} h left unquarantined (oldest ${dur(oldest.v * SEC)})`, "SEV2", evidence)];
+    const since = heldFor(points(ctx, target, "staleOrders.oldestAgeSeconds"), (v) => v > limitS, ctx.now, maxGapMs(target)).since ?? oldest.t;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV2",
+        since,
+        summary: `A pending order is ${dur(oldest.v * SEC)} old and not quarantined — orders older than ${p.quarantineAfterHours} h and missing on the exchange must be marked unknown: quarantine it`,
+        evidence,
+      },
+    ];
+  },
+});
+
+const reconciliationNoGo = defineRule({
+  id: "reconciliation_no_go",
+  kinds: KIND,
+  title: "NO_GO rows awaiting operator review",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    "RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH=false \"keeps unmatched rows in `NO_GO` for operator review instead of auto-closing\". Any NO_GO row is a SEV3 warning listing the rows (slice, profile, symbol, reason) until they are reviewed. A bot that does not report its NO_GO rows gives no finding.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const n = current(ctx, target, "reconciliationNoGo");
+    if (!n) return [];
+    const rows = currentSeries(ctx, target, "reconciliationNoGo.entry");
+    const listed = rows.map((r) => ev(r.labels.sliceId ?? "row", `${r.entity === SYSTEM_ENTITY ? "no profile" : r.entity} ${r.labels.symbol ?? ""} ${r.labels.reason ?? ""}`.replace(/\s+/g, " ").trim()));
+    const evidence = { values: [ev("NO_GO rows", n.v, n.t), ...listed.slice(0, 20)] };
+    if (n.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No NO_GO rows awaiting review", "SEV3", evidence)];
+    const profilesHit = [...new Set(rows.map((r) => r.entity).filter((e) => e !== SYSTEM_ENTITY))].sort();
+    const since = heldFor(points(ctx, target, "reconciliationNoGo"), (v) => v > 0, ctx.now, maxGapMs(target)).since ?? n.t;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "warning",
+        severity: "SEV3",
+        since,
+        summary: `${plural(n.v, "NO_GO row")} kept for operator review: ${listed.slice(0, 5).map((l) => `${l.label} (${String(l.value)})`).join(", ")}${listed.length > 5 ? ", …" : ""}`,
+        evidence,
+        ...(profilesHit.length ? { affected: profilesHit } : {}),
+      },
+    ];
+  },
+});
+
 const authSpike = defineRule({
   id: "auth_failure_spike",
   kinds: KIND,
@@ -959,6 +1024,8 @@ export const TRADING_BOT_RULES: AnyRule[] = [
   ghostPosition,
   stalePending,
   quarantinedOrders,
+  oldOrdersNotQuarantined,
+  reconciliationNoGo,
   authSpike,
   controlEndpoints,
 ];
