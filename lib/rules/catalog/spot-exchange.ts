@@ -213,7 +213,7 @@ const splitBrain = defineRule({
   runbook: "split-brain",
   sources: METRICS,
   description:
-    "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, more than one node holding the leader lease, or fencing-token anomalies (stale-leader writes rejected with FENCING_TOKEN) are SEV1: HARD_HALT the affected symbols. The finding holds until the runbook's recovery is seen: exactly one node holds the lease and its fencing token is the highest reported (where the exchange reports leases and tokens); each symbol with duplicate sequence numbers was resumed in CANCEL_ONLY and then NORMAL (where the exchange reports symbol modes); and no new signal for `windowMinutes` (5, a console default).",
+    "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, more than one node holding the leader lease, or fencing-token anomalies (stale-leader writes rejected with FENCING_TOKEN) are SEV1: HARD_HALT the affected symbols. Findings hold until the runbook's recovery is seen. The exchange-wide finding: exactly one node holds the lease and its fencing token is the highest reported (where the exchange reports leases and tokens), and no new signal for `windowMinutes` (5, a console default). Each symbol's finding additionally waits until the symbol was resumed in CANCEL_ONLY and then NORMAL (where the exchange reports symbol modes).",
   params: z.object({ windowMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
@@ -277,13 +277,15 @@ const splitBrain = defineRule({
       window: windowOf(ctx.now, windowMs),
       thresholds: { windowMinutes: p.windowMinutes },
     };
+    // The exchange-wide finding is about leadership: it recovers with one leader holding the
+    // highest token and no new signal; each symbol's own finding waits for its resume.
     const quiet = lastSignal === undefined || lastSignal <= from;
-    if (quiet && leaderOk && pendingSymbols.length === 0) {
+    if (quiet && leaderOk) {
       out.push(okVerdict(SYSTEM_ENTITY, lastSignal === undefined ? `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})` : `Recovered from split-brain signals: ${leaderWords}`, "SEV1", evidence));
       return out;
     }
     const what = [holders.length > 1 ? `${holders.length} nodes hold the leader lease` : "", hash > 0 ? plural(hash, "state hash divergence") : "", fencing > 0 ? `${plural(fencing, "stale-leader write")} rejected (FENCING_TOKEN — verify the lease/token source first)` : "", pendingSymbols.length ? `duplicate sequence numbers on ${pendingSymbols.join(", ")}` : ""].filter(Boolean);
-    const waiting = [!leaderOk ? leaderWords : "", pendingSymbols.length ? `${pendingSymbols.join(", ")} to resume in CANCEL_ONLY, then NORMAL` : "", !quiet ? `no new signal for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
+    const waiting = [!leaderOk ? leaderWords : "", !quiet ? `no new signal for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
     // No `since`: the board keeps when the finding first fired (the latest signal moves on).
     out.push({
       entity: SYSTEM_ENTITY,
