@@ -228,7 +228,7 @@ export const CONTROLS: ControlDef[] = [
     kind: "spot-exchange",
     title: "Halt withdrawals",
     summary: "WithdrawalsHalt on/off: freezes withdrawals while the ledger is in doubt.",
-    source: "Runbooks: Ledger invariant violation, Postgres failover",
+    source: "Runbooks: Ledger invariant violation, Postgres failover; spot exchange emergency controls",
     fields: [{ name: "on", label: "Withdrawals halt", type: "onoff" }],
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `withdrawals-halt:${p.on ? "on" : "off"}`,

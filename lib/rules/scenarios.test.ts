@@ -34,8 +34,11 @@ afterEach(async () => {
   await Promise.all(fleets.splice(0).map((f) => f.stop()));
 });
 
-async function world(kind: SystemKind): Promise<Run> {
-  const fleet = await startFleet({ config: testConfig([kind]), seed: 7, clock: "manual", portBase: 0, admin: false });
+async function world(kind: SystemKind, o: { healthFields?: "full" | "runbook" } = {}): Promise<Run> {
+  const config = testConfig([kind], (cfg) => {
+    for (const sys of cfg.systems) if (sys.kind === "trading-bot" && o.healthFields) sys.healthFields = o.healthFields;
+  });
+  const fleet = await startFleet({ config, seed: 7, clock: "manual", portBase: 0, admin: false });
   fleets.push(fleet);
   const sys = fleet.systems[0]!;
   const target: TargetConfig = { name: sys.name, kind, baseUrl: sys.url, simulated: true, credentials: {}, thresholds: {} };
@@ -175,4 +178,48 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
     expect(w.finding("split_brain")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(w.finding("split_brain", "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
   });
+});
+
+// The same playbooks against a simulated bot that serves only the fields the runbooks name (no
+// per-profile ledger, parity detail, watchdog object, flags, positions or lock state): each rule
+// must still reach its finding, on the bot where the runbook's field is bot-wide.
+describe("rules against a trading bot that serves only the runbook's fields", () => {
+  it("quiet world, then capital-invariant-persistent fires for the profile and escalates after three cycles", async () => {
+    const w = await world("trading-bot", { healthFields: "runbook" });
+    await w.run(90 * S);
+    expect(
+      w
+        .open()
+        .filter((f) => !NOISE.has(f.ruleId))
+        .map((f) => `${f.ruleId}:${f.entity}:${f.summary}`),
+    ).toEqual([]);
+    w.fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "eth-momentum" });
+    await w.run(30 * S);
+    expect(w.finding("capital_invariant", "eth-momentum")).toMatchObject({ state: "critical", severity: "SEV2" });
+    await w.run(2 * M);
+    expect(w.finding("capital_invariant", "eth-momentum")).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(w.finding("trading_loop_unhealthy")).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(w.finding("trading_loop_unhealthy")!.summary).toMatch(/still function/);
+  });
+
+  it("reconciliation-lock-contention is critical on the bot from lockContentionCount", async () => {
+    const w = await world("trading-bot", { healthFields: "runbook" });
+    await w.run(10 * S);
+    w.fleet.startScenario("reconciliation-lock-contention", "alpha-bot");
+    await w.run(100 * S);
+    expect(w.finding("lock_contention")).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+
+  it("parity-watchdog-trip: the pause is critical, auto-resume is awaited, and both clear", async () => {
+    const w = await world("trading-bot", { healthFields: "runbook" });
+    await w.run(10 * S);
+    w.fleet.startScenario("parity-watchdog-trip", "alpha-bot");
+    await w.run(M);
+    expect(w.finding("integrity_watchdog")).toMatchObject({ state: "critical", severity: "SEV2" });
+    expect(w.finding("auto_resume_blocked")?.state).toBe("ok");
+    expect(w.history("parity_mismatch")).toContain("warning/SEV3");
+    await w.run(16 * M);
+    expect(w.finding("integrity_watchdog")?.state).toBe("ok");
+    expect(w.history("auto_resume_blocked")).not.toContain("critical/SEV2");
+  }, 60_000);
 });

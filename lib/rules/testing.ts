@@ -1,11 +1,19 @@
 import { TelemetryStore, type Point, type Series } from "../collector/store";
 import type { Freshness } from "../collector/freshness";
 import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
+import { isRunbookSample } from "./catalog/runbook-fields";
 import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
 import type { Confirmation, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
 
 // Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
 // freshness is whatever the test says (default ok), per target or per endpoint.
+//
+// Fields: a trading-bot harness in `runbook` mode keeps only the samples the runbooks name
+// (catalog/runbook-fields.ts) and drops the rest, as a real bot that exports nothing more would
+// leave them out. Tests write what the full simulator serves and run in both modes (FIELD_MODES).
+
+export type FieldMode = "full" | "runbook";
+export const FIELD_MODES: readonly FieldMode[] = ["runbook", "full"];
 
 export const T0 = Date.parse("2026-01-05T00:00:00.000Z");
 
@@ -18,13 +26,17 @@ export class RuleHarness {
   readonly confirmations = new Map<string, Confirmation>();
   /** When the console began watching (unset: no start-up grace). */
   watchingSince?: number;
+  /** Which samples the harness keeps (trading-bot only; other kinds keep everything). */
+  readonly fields: FieldMode;
 
-  constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>> } = {}) {
+  constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>>; fields?: FieldMode } = {}) {
     this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
+    this.fields = o.fields ?? "full";
   }
 
-  /** One value at time t. */
+  /** One value at time t (dropped in runbook mode when the runbooks do not name it). */
   at(t: number, metric: string, value: number | boolean, entity: string = SYSTEM_ENTITY, labels: Record<string, string> = {}): this {
+    if (this.fields === "runbook" && this.target.kind === "trading-bot" && !isRunbookSample(metric, entity)) return this;
     this.store.addSamples([{ system: this.target.name, entity, metric, labels, value: typeof value === "boolean" ? (value ? 1 : 0) : value, observedAt: t }]);
     return this;
   }

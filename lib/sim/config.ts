@@ -62,6 +62,13 @@ export const TradingBotConfig = z
     tradingTickSeconds: z.number().positive().default(5),
     reconciliationIntervalSeconds: z.number().positive().default(30),
     orderSyncIntervalSeconds: z.number().positive().default(60),
+    /**
+     * What `/internal/health` serves: `full` (the runbook's fields plus the per-profile ledger,
+     * parity detail, watchdog state, flags, positions and stale orders this simulator adds) or
+     * `runbook` (only the fields the capital-invariant and reconciliation runbooks name), to show
+     * what the console makes of a real bot that exports nothing more.
+     */
+    healthFields: z.enum(["full", "runbook"]).default("full"),
   })
   .strict();
 export type TradingBotConfig = z.infer<typeof TradingBotConfig>;

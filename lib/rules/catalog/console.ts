@@ -22,7 +22,7 @@ const telemetryDark = defineRule({
   runbook: "telemetry-dark",
   ignoreFreshness: true,
   description:
-    "A trading system whose data endpoints are all stale, failing or silent: every other finding of it is unknown, and so is its exposure. Pending (no finding) right after the console starts, until the first poll has had two intervals to answer. SEV2 at once (trading may be degraded with controls still active); SEV1 once dark for longer than `sev1AfterMinutes` — the trading-bot incident runbook treats uncertain exposure as SEV-1.",
+    "A trading system whose data endpoints are all stale, failing or silent: every other finding of it is unknown, and so is its exposure. Pending (no finding) right after the console starts, until the first poll has had two intervals to answer. SEV2 at once (trading may be degraded with controls still active); SEV1 once dark for longer than `sev1AfterMinutes` (5, a console default) — the trading-bot incident runbook treats uncertain exposure as SEV-1.",
   params: z.object({ sev1AfterMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const primary = PRIMARY_ENDPOINTS[target.kind];
@@ -72,7 +72,7 @@ const healthProbes = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: { "trading-bot": ["/health/live", "/health/ready"], "futures-bot": ["/health/live"], "spot-exchange": ["/health/live", "/health/ready"] },
-  description: "The trading-bot incident runbook's recovery check: /health/live and /health/ready must return 200. Live failing is critical; ready degraded is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
+  description: "The trading-bot incident runbook's recovery check: /health/live and /health/ready must return 200. Live failing for longer than `forSeconds` (10, a console default) is critical; ready degraded that long is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
   params: z.object({ forSeconds: num(10, { min: 0 }) }).strict(),
   check(ctx, target, p) {
     const out: Verdict[] = [];

@@ -157,11 +157,11 @@ function mismatchCase(id: string, metric: string): [string, Case] {
   return [
     id,
     {
-      criterion: "seed 001: mismatch metrics stay elevated after two reconciliation runs",
+      criterion: "seed 001: mismatch metrics stay elevated after two reconciliation runs (two runs after the one that found it)",
       fires: { name: "elevated in the latest run", build: healthCycles(metric, [0, 1]), at: T0 + 58 * S, state: "warning", severity: "SEV2", evidence: [`${metric} (latest cycle)`, 1] },
       boundary: [{ name: "0 in the latest run (the threshold is > 0)", build: healthCycles(metric, [1, 0]), at: T0 + 58 * S }],
       escalation: {
-        steps: [{ name: "second consecutive elevated run", build: healthCycles(metric, [0, 1, 1, 1]), at: T0 + 60 * S, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 60 * S, announced: true }],
+        steps: [{ name: "still elevated two runs after the one that found it", build: healthCycles(metric, [0, 1, 1, 1, 1]), at: T0 + 90 * S, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 90 * S, announced: true }],
       },
     },
   ];
@@ -210,14 +210,14 @@ function spikeCase(id: string, field: "orphaned" | "phantom", type: string): [st
       escalation: {
         steps: [
           {
-            name: "third distinct position within 15 minutes",
+            name: "third position reported within 15 minutes",
             build: recon(5, (i) => (i === 0 ? only("A") : i === 1 ? only("B") : i === 2 ? only("C") : only())),
             at: T0 + 2 * M,
             before: { state: "warning", severity: "SEV2" },
             after: { state: "critical", severity: "SEV1" },
             dueAt: T0 + 2 * M,
           },
-          { name: "two distinct within 15 minutes is not the critical threshold", build: recon(10, (i) => (i % 2 === 0 ? only("A") : only("B"))), checks: [T0 + 5 * M, T0 + 9 * M], stays: { state: "warning", severity: "SEV2" } },
+          { name: "one every 8 minutes never holds 3 in 15 minutes", build: recon(25, (i) => (i % 8 === 0 ? only("A") : only())), checks: [T0 + 8 * M, T0 + 16 * M, T0 + 24 * M], stays: { state: "warning", severity: "SEV2" } },
         ],
       },
     },
@@ -252,6 +252,28 @@ function reportWindowCase(id: string, kind: string, fields: Record<string, unkno
       fires: { name: `one ${kind} record`, build, at: T0 + S, entity, state, severity, evidence: [kind, 1] },
       boundary: [{ name: "the record is exactly 60 minutes old (window (now − 60 min, now])", build, at: T0 + 60 * M }],
       escalation,
+    },
+  ];
+}
+
+/** A record counted over a window: warn at `warn`, critical at `crit` records (one a minute from T0). */
+function recordCountCase(id: string, kind: string, warn: number, crit: number, windowMin: number, warnSev: Severity, critSev: Severity): [string, Case] {
+  const records =
+    (n: number): Build =>
+    (h) => {
+      for (let i = 0; i < n; i++) h.report(T0 + i * M, kind, { symbol: "PF_XBTUSD", reason: "marketSuspended" });
+    };
+  return [
+    id,
+    {
+      kinds: ["futures-bot"],
+      criterion: `seed 003: ${kind} (no figure in the runbook): ${warn}+ in ${windowMin} minutes warns, ${crit}+ is critical (console defaults)`,
+      fires: { name: `${warn} records`, build: records(warn), at: T0 + (warn - 1) * M + S, state: "warning", severity: warnSev, evidence: [`${kind} in ${windowMin === 60 ? "1 h" : `${windowMin} min`}`, warn] },
+      boundary: [
+        ...(warn > 1 ? [{ name: `${warn - 1} records (below ${warn})`, build: records(warn - 1), at: T0 + (warn - 2) * M + S }] : []),
+        { name: `the records are exactly ${windowMin} minutes old`, build: records(warn), at: T0 + (warn - 1) * M + windowMin * M },
+      ],
+      escalation: { steps: [{ name: `the ${crit}th record in the window`, build: records(crit), at: T0 + (crit - 1) * M, before: { state: "warning", severity: warnSev }, after: { state: "critical", severity: critSev }, dueAt: T0 + (crit - 1) * M }] },
     },
   ];
 }
@@ -491,6 +513,24 @@ const COVERAGE: Record<string, Case> = {
     boundary: [{ name: "none quarantined", build: (h) => h.hold(T0, T0 + M, "quarantinedOrders", 0), at: T0 + M }],
     escalation: { none: "seed 002 requires manual review; no escalation criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "quarantinedOrders", 3), from: T0 + M },
   },
+  old_orders_not_quarantined: (() => {
+    const age =
+      (startS: number): Build =>
+      (h) =>
+        h.hold(T0, T0 + 10 * M, "staleOrders.backlog", 3).hold(T0, T0 + 10 * M, "staleOrders.oldestAgeSeconds", (t) => startS + (t - T0) / 1000);
+    return {
+      criterion: "seed 002 §2: orders older than 24 h and missing on the exchange must be marked unknown (quarantined)",
+      fires: { name: "oldest pending order 25 h old", build: age(25 * 3600), at: T0 + M, state: "critical", severity: "SEV2", evidence: ["oldest stale order age", "25 h 1 min"] },
+      boundary: [{ name: "exactly 24 h + the 5-minute grace", build: age(24 * 3600 + 5 * 60 - 60), at: T0 + M }],
+      escalation: { none: "critical at once; the runbook gives no time criterion beyond the 24 h", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "staleOrders.backlog", 3).hold(T0, sustainedUntil(T0 + M), "staleOrders.oldestAgeSeconds", 25 * 3600), from: T0 + M },
+    };
+  })(),
+  reconciliation_no_go: {
+    criterion: "seed 001: unmatched rows stay in NO_GO for operator review",
+    fires: { name: "two NO_GO rows", build: (h) => h.hold(T0, T0 + M, "reconciliationNoGo", 2), at: T0 + M, state: "warning", severity: "SEV3", evidence: ["NO_GO rows", 2] },
+    boundary: [{ name: "no NO_GO row", build: (h) => h.hold(T0, T0 + M, "reconciliationNoGo", 0), at: T0 + M }],
+    escalation: { none: "operator review; the runbook gives no time criterion", build: (h) => h.hold(T0, sustainedUntil(T0 + M), "reconciliationNoGo", 2), from: T0 + M },
+  },
   auth_failure_spike: (() => {
     const burst =
       (n: number, at: number): Build =>
@@ -545,9 +585,9 @@ const COVERAGE: Record<string, Case> = {
     boundary: [{ name: "qty_synced 2 (below 3)", build: recon(3, () => ({ qty_synced: 2 })), at: T0 + 2 * M + S }],
     escalation: {
       steps: [
-        // 0 for 10 minutes, 1 for 10 minutes, 2 for 10 minutes: the rise spans 30 minutes only once the
+        // 0 for 10 minutes, 2 for 10 minutes, 4 for 10 minutes: the rise spans 30 minutes only once the
         // history reaches back 30 minutes (the first report at T0).
-        { name: "rising for 30 minutes", build: recon(32, (i) => ({ qty_synced: Math.floor(i / 10) })), at: T0 + 30 * M, before: { state: "ok" }, after: { state: "critical", severity: "SEV2" } },
+        { name: "rising for 30 minutes to a meaningful rate (last third averaging >= 3)", build: recon(32, (i) => ({ qty_synced: Math.floor(i / 10) * 2 })), at: T0 + 30 * M, before: { state: "warning", severity: "SEV3" }, after: { state: "critical", severity: "SEV2" } },
       ],
     },
   },
@@ -672,6 +712,8 @@ const COVERAGE: Record<string, Case> = {
       build: everyTenMinutes("THRESHOLD_MISMATCH", { parameter: "auction_max_margin_util", value: 92 }, T0 + S),
       from: T0 + S,
     }),
+    recordCountCase("order_rejected_by_venue", "ORDER_REJECTED_BY_VENUE", 3, 10, 15, "SEV3", "SEV2"),
+    recordCountCase("recovery_merge_collision", "RECOVERY_MERGE_COLLISION", 1, 3, 60, "SEV3", "SEV2"),
     missingOrderCase("missing_stop_loss", "has_stop_loss", "stop-loss", "critical", "SEV2"),
     missingOrderCase("missing_take_profit", "has_take_profit", "take-profit", "warning", "SEV3"),
   ]),
@@ -735,7 +777,7 @@ const COVERAGE: Record<string, Case> = {
         h.hold(T0, until, "ledger_settlement_lag_p99_seconds", v);
     return {
       kinds: ["spot-exchange"],
-      criterion: "seed 004 §3.2: p99 > T2 throttle, > T3 SOFT_HALT (SEV2), SEV1 if prolonged (10 min)",
+      criterion: "seed 004 §3.2: p99 > T2 throttle, > T3 SOFT_HALT (SEV2), SEV1 if prolonged (over T2 for 10 min)",
       fires: { name: "p99 10 s (over T2 = 5 s)", build: lag(() => 10), at: T0 + M, state: "warning", severity: "SEV2", evidence: ["settlement lag p99 (s)", 10] },
       boundary: [
         { name: "p99 exactly T2", build: lag(() => 5), at: T0 + M },
@@ -743,8 +785,9 @@ const COVERAGE: Record<string, Case> = {
       ],
       escalation: {
         steps: [
-          { name: "crossing T3", build: lag((t) => (t < T0 + M ? 10 : 45)), at: T0 + M, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 11 * M },
+          { name: "crossing T3 (over T2 since T0)", build: lag((t) => (t < T0 + M ? 10 : 45)), at: T0 + M, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV2" }, dueAt: T0 + 10 * M },
           { name: "over T3 for longer than 10 minutes", build: lag(() => 45), at: T0 + 10 * M + TICK, before: { state: "critical", severity: "SEV2" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + 10 * M, announced: true },
+          { name: "between T2 and T3 for longer than 10 minutes", build: lag(() => 10), at: T0 + 10 * M + TICK, before: { state: "warning", severity: "SEV2" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + 10 * M, announced: true },
         ],
       },
     };
@@ -789,7 +832,7 @@ const COVERAGE: Record<string, Case> = {
     boundary: [
       {
         // The outage is "0 brokers up"; the nearest count that is not an outage is one broker up.
-        name: "one broker of three still up is not the outage: a warning naming the brokers down",
+        name: "one broker of three still up is not the whole outage: a SEV2 warning naming the brokers down",
         build: (h) =>
           h
             .hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 1))
@@ -798,7 +841,7 @@ const COVERAGE: Record<string, Case> = {
             .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "1" } })
             .hold(T0, T0 + M, "kafka_broker_up", (t) => (t < T0 + 30 * S ? 1 : 0), { labels: { broker: "2" } }),
         at: T0 + M,
-        expect: { state: "warning", severity: "SEV3" },
+        expect: { state: "warning", severity: "SEV2" },
       },
       {
         name: "brokers up, ledger consumer lag exactly 50,000",
@@ -885,14 +928,23 @@ const COVERAGE: Record<string, Case> = {
         h.hold(T0, T0 + 2 * M, "replay_detect_total", stepCounter(T0 + M, 0, n));
     return {
       kinds: ["spot-exchange"],
-      criterion: "seed 004 §2: replay_detect_total over 10 per 5 minutes",
+      criterion: "seed 004 §2: replay_detect_total over 10 per 5 minutes; §1 signing compromise (SEV1) at 100 per window or after 15 minutes",
       fires: { name: "11 replays", build: replays(11), at: T0 + 2 * M, state: "warning", severity: "SEV2", evidence: ["replays detected in window", 11] },
       boundary: [{ name: "exactly 10 replays", build: replays(10), at: T0 + 2 * M }],
       escalation: {
-        none: "a confirmed signing compromise (SEV1) is an operator's finding, not a metric threshold",
-        // 3 replays a minute (15 per 5 minutes) for over an hour.
-        build: (h) => h.hold(T0, sustainedUntil(T0 + 5 * M), "replay_detect_total", (t) => Math.floor((t - T0) / (20 * S))),
-        from: T0 + 5 * M,
+        steps: [
+          { name: "100 replays in the window: signing compromise suspected (SEV1)", build: replays(150), at: T0 + M, before: { state: "ok" }, after: { state: "critical", severity: "SEV1" }, dueAt: T0 + M },
+          {
+            name: "15 replays per 5 minutes: above 10 for more than 15 minutes",
+            // 3 replays a minute; the window first holds 11 at T0+3 min 40 s.
+            build: (h) => h.hold(T0, T0 + 25 * M, "replay_detect_total", (t) => Math.floor((t - T0) / (20 * S))),
+            at: T0 + 18 * M + 40 * S + TICK,
+            before: { state: "warning", severity: "SEV2" },
+            after: { state: "critical", severity: "SEV1" },
+            dueAt: T0 + 18 * M + 40 * S,
+            announced: true,
+          },
+        ],
       },
     };
   })(),

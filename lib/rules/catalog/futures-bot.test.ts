@@ -58,21 +58,36 @@ describe("findings about the whole bot name the symbols their records name", () 
   });
 });
 
-describe("RECONCILIATION_REPORT orphaned/phantom", () => {
-  it("warns at >= 1 in a cycle, critical at 3 distinct in 15 minutes, clears after 3 clean cycles", () => {
-    const h = recon(fut(), 8, (i) => (i === 0 ? orphan("A") : i === 1 ? orphan("A", "B") : i === 2 ? orphan("A", "B", "C") : i < 5 ? orphan("A") : orphan()));
+describe("RECONCILIATION_REPORT orphaned/phantom (seed 003: critical >= 3 in 15 minutes)", () => {
+  it("one orphan per cycle: warning, then critical at the third inside 15 minutes", () => {
+    const h = recon(fut(), 20, (i) => (i < 3 ? orphan("A") : orphan()));
     expect(h.one("recon_orphaned", T0 + 10 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 distinct: boundary
+    expect(h.one("recon_orphaned", T0 + M + 10 * S).state).toBe("warning"); // 2 in the window: boundary
     expect(h.one("recon_orphaned", T0 + 2 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1", escalationDueAt: T0 + 2 * M });
-    expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // 2 clean cycles
-    expect(h.one("recon_orphaned", T0 + 7 * M + 10 * S).state).toBe("ok");
   });
-  it("a cycle that did not report is not clean", () => {
-    const h = recon(fut(), 3, (i) => orphan(...["A", "B", "C"].slice(0, i + 1)));
-    expect(h.one("recon_orphaned", T0 + 9 * M).state).toBe("critical");
+  it("critical holds while the window still holds 3, clean cycles or not, and clears when the first leaves it", () => {
+    const h = recon(fut(), 20, (i) => (i < 3 ? orphan("A") : orphan()));
+    expect(h.one("recon_orphaned", T0 + 6 * M + 10 * S).state).toBe("critical"); // three clean cycles since
+    expect(h.one("recon_orphaned", T0 + 15 * M - 1).state).toBe("critical");
+    // The report at T0 is exactly 15 minutes old: the window (now − 15 min, now] holds 2.
+    expect(h.one("recon_orphaned", T0 + 15 * M).state).toBe("ok");
   });
-  it("one orphan seen every cycle is not a spike", () => {
-    expect(recon(fut(), 10, () => orphan("A")).one("recon_orphaned", T0 + 9 * M + S).state).toBe("warning");
+  it("counts the report's field when it lists no issues", () => {
+    const h = recon(fut(), 3, () => ({ orphaned: 1 }));
+    expect(h.one("recon_orphaned", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV1" });
+  });
+  it("three in one cycle are critical at once; the symbols are evidence", () => {
+    const f = recon(fut(), 1, () => orphan("A", "B", "C")).one("recon_orphaned", T0 + S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(f.evidence.values.find((v) => v.label === "symbols")?.value).toBe("A, B, C");
+  });
+  it("one orphan every 8 minutes never holds 3 in 15 minutes", () => {
+    const h = recon(fut(), 33, (i) => (i % 8 === 0 ? orphan("A") : orphan()));
+    for (const at of [T0 + 8 * M + S, T0 + 16 * M + S, T0 + 24 * M + S, T0 + 32 * M + S]) expect(h.one("recon_orphaned", at).state).toBe("warning");
+  });
+  it("phantom counts the same way", () => {
+    const h = recon(fut(), 3, () => ({ phantom: 1, issues: [{ type: "PHANTOM", symbol: "PF_XBTUSD" }] }));
+    expect(h.one("recon_phantom", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV1" });
   });
 });
 
@@ -86,8 +101,16 @@ describe("qty_mismatch, qty_synced, pending_adopted, dedupe", () => {
   it("qty_synced: >= 3 per cycle warns; a sustained rise over 30 minutes is critical", () => {
     expect(recon(fut(), 3, (i) => ({ qty_synced: i === 2 ? 3 : 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("warning");
     expect(recon(fut(), 3, () => ({ qty_synced: 2 })).one("recon_qty_synced", T0 + 2 * M + S).state).toBe("ok");
-    const rising = recon(fut(), 31, (i) => ({ qty_synced: Math.floor(i / 10) }));
+    const rising = recon(fut(), 31, (i) => ({ qty_synced: Math.floor(i / 10) * 2 }));
     expect(rising.one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
+  });
+  it("qty_synced: three stray 1s rising over 30 minutes are not a meaningful rate", () => {
+    const stray = recon(fut(), 31, (i) => ({ qty_synced: i === 5 || i === 15 || i === 16 || i >= 25 && i <= 27 ? 1 : 0 }));
+    const f = stray.one("recon_qty_synced", T0 + 30 * M + S);
+    expect(f.state).toBe("ok");
+    expect(f.evidence.values.find((v) => v.label.startsWith("means"))?.value).toBe("0.1 → 0.2 → 0.3");
+    const floor = new RuleHarness("futures-bot", { thresholds: { recon_qty_synced: { minRatePerCycle: 0.3 } } });
+    expect(recon(floor, 31, (i) => ({ qty_synced: i === 5 || i === 15 || i === 16 || i >= 25 && i <= 27 ? 1 : 0 })).one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
   });
   it("pending_adopted: critical when it follows every restart", () => {
     const h = fut();
@@ -117,6 +140,23 @@ describe("kill switch, circuit breaker, status", () => {
     const fromLogs = fut().report(T0, "KILL_SWITCH_ACTIVATED", { reason: "invariant_violation" });
     expect(fromLogs.one("kill_switch", T0 + M).severity).toBe("SEV1");
     expect(inv.freshness("stale", "/status").one("kill_switch", T0 + S).state).toBe("unknown");
+  });
+  it("margin_critical follows margin, not a timer: over the limit it waits; back under it and still halted it did not recover (SEV1)", () => {
+    // Margin 92 % against an 85 % limit for 20 minutes, then 70 %; the switch stays active throughout.
+    const h = fut()
+      .hold(T0, T0 + 30 * M, "killSwitch.active", 1, { labels: { reason: "margin_critical" } })
+      .hold(T0, T0 + 30 * M, "killSwitch.since", T0)
+      .hold(T0, T0 + 30 * M, "marginUtilization.auction_max_margin_util", (t) => (t < T0 + 20 * M ? 92 : 70))
+      .hold(T0, T0 + 30 * M, "marginUtilization.max_margin_utilization_pct", 85);
+    // 16 minutes with margin still over the limit: waiting, not critical (the old 15-minute timer).
+    const waiting = h.one("kill_switch", T0 + 16 * M);
+    expect(waiting).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(waiting.escalationDueAt).toBeUndefined();
+    expect(h.one("kill_switch", T0 + 21 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 22 * M });
+    expect(h.one("kill_switch", T0 + 22 * M - 1).severity).toBe("SEV2");
+    const stuck = h.one("kill_switch", T0 + 22 * M);
+    expect(stuck).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(stuck.summary).toMatch(/did not recover once margin dropped/);
   });
   it("circuit breaker warns, critical after 5 minutes open", () => {
     const h = fut().hold(T0, T0 + 6 * M, "circuitBreaker.open", 1).hold(T0, T0 + 6 * M, "circuitBreaker.openedAt", T0);
@@ -165,3 +205,25 @@ describe("positions and margin", () => {
     expect(at(85.1)).toMatchObject({ state: "critical", severity: "SEV2" });
   });
 });
+
+describe("ORDER_REJECTED_BY_VENUE and RECOVERY_MERGE_COLLISION (runbook log patterns, console thresholds)", () => {
+  it("venue rejections: one is noise, 3 in 15 minutes warn, 10 are critical; thresholds are per target", () => {
+    const rejects = (h: RuleHarness, n: number) => {
+      for (let i = 0; i < n; i++) h.report(T0 + i * M, "ORDER_REJECTED_BY_VENUE", { symbol: i % 2 ? "PF_ETHUSD" : "PF_XBTUSD", reason: "marketSuspended" });
+      return h;
+    };
+    expect(rejects(fut(), 1).one("order_rejected_by_venue", T0 + S).state).toBe("ok");
+    const three = rejects(fut(), 3).one("order_rejected_by_venue", T0 + 2 * M + S);
+    expect(three).toMatchObject({ state: "warning", severity: "SEV3", affected: ["PF_ETHUSD", "PF_XBTUSD"] });
+    expect(rejects(fut(), 10).one("order_rejected_by_venue", T0 + 9 * M + S)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 9 * M });
+    const lenient = new RuleHarness("futures-bot", { thresholds: { order_rejected_by_venue: { warnCount: 5 } } });
+    expect(rejects(lenient, 3).one("order_rejected_by_venue", T0 + 2 * M + S).state).toBe("ok");
+  });
+  it("a recovery merge collision warns; three within the hour are critical", () => {
+    const h = fut().report(T0, "RECOVERY_MERGE_COLLISION", { symbol: "PF_XBTUSD", canonical: "XBT/USD" });
+    expect(h.one("recovery_merge_collision", T0 + S)).toMatchObject({ state: "warning", severity: "SEV3" });
+    h.report(T0 + M, "RECOVERY_MERGE_COLLISION", { symbol: "PF_ETHUSD" }).report(T0 + 2 * M, "RECOVERY_MERGE_COLLISION", { symbol: "PF_SOLUSD" });
+    expect(h.one("recovery_merge_collision", T0 + 2 * M + S)).toMatchObject({ state: "critical", severity: "SEV2" });
+  });
+});
+

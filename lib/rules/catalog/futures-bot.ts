@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { SYSTEM_ENTITY, type Report } from "../../telemetry/model";
+import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
-import { cleanStreak, countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
+import { countInWindow, coversWindow, cyclesWithGaps, dominatesFor, heldFor, latestReported, persistentCycles, repeatedAcrossRestarts, sustainedIncrease, type Cycle } from "../windows";
 import { MIN, SEC, current, currentEntities, dur, ev, field, fmt, maxGapMs, num, okVerdict, plural, points, reports, text, windowOf } from "./common";
 
 // futures-bot rules (seed 003): the REGISTRY_AUDIT_REPORT and RECONCILIATION_REPORT tables, kill
@@ -24,6 +25,16 @@ export function reconciliationCycles(ctx: RuleContext, target: RuleTarget, inter
 }
 
 const intervalParam = num(60);
+
+/** The value of a series at time t (its latest point at or before t). */
+function latestAt(pts: readonly Point[], t: number): number | undefined {
+  let v: number | undefined;
+  for (const p of pts) {
+    if (p.t > t) break;
+    v = p.v;
+  }
+  return v;
+}
 
 // ---------------------------------------------------------------- REGISTRY_AUDIT_REPORT
 
@@ -79,7 +90,10 @@ function auditRule(o: { id: string; fieldName: string; title: string; critical: 
 
 // ---------------------------------------------------------------- RECONCILIATION_REPORT
 
-/** orphaned / phantom: warning >= 1 in a cycle; critical >= 3 in 15 minutes, until 3 clean cycles follow. */
+/**
+ * orphaned / phantom: warning >= 1 in a cycle; critical >= 3 in 15 minutes — the report's counts
+ * summed over the cycles inside the window — for as long as the window still holds >= 3.
+ */
 function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: string, noun: string) {
   return defineRule({
     id,
@@ -88,43 +102,50 @@ function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: str
     seed: "003",
     runbook: "orphan-phantom-spike",
     sources: LOGS,
-    description: `RECONCILIATION_REPORT.${fieldName} (target 0): a warning at >= 1 in a cycle; critical (escalate: page + pause trading) at >= 3 ${noun} within 15 minutes. Critical holds until the next ${3} cycles report zero — a cycle that did not report is not clean.`,
-    params: z.object({ warnPerCycle: num(1), critical: num(3), windowMinutes: num(15), cleanCycles: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+    description: `RECONCILIATION_REPORT.${fieldName} (target 0): a warning at >= 1 in a cycle; critical (escalate: page + pause trading) at >= 3 ${noun} in 15 minutes, counted as the report counts them: the sum of ${fieldName} over every report inside the 15-minute window (one per cycle for three cycles is three). Critical holds while the window still holds >= 3 and clears only when it no longer does. The symbols from issues[], where the report lists them, are shown as evidence; they never lower the count.`,
+    params: z.object({ warnPerCycle: num(1), critical: num(3), windowMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
     check(ctx, target, p) {
       const cycles = reconciliationCycles(ctx, target, p.reconciliationIntervalSeconds);
       const last = latestReported(cycles);
       if (!last) return [];
       const windowMs = p.windowMinutes * MIN;
       const reported = cycles.filter((c): c is { t: number; value: Report } => c.value !== null);
-      // Distinct positions (by symbol from issues[]) seen in the window ending at `at`; without issues, the largest per-cycle count.
-      const seenIn = (at: number) => {
-        const symbols = new Set<string>();
-        let maxPerCycle = 0;
-        for (const c of reported) {
-          if (c.t <= at - windowMs || c.t > at) continue;
-          maxPerCycle = Math.max(maxPerCycle, field(c.value, fieldName));
-          const issues = c.value.fields.issues;
-          if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
-        }
-        return { symbols, distinct: Math.max(symbols.size, maxPerCycle) };
-      };
-      const { symbols, distinct } = seenIn(ctx.now);
-      const clean = cleanStreak(cycles, (r) => field(r, fieldName) === 0);
+      const counted = reported.map((c) => ({ t: c.t, n: field(c.value, fieldName) }));
+      /** The report's count summed over the window ending at `at`. */
+      const countAt = (at: number) => countInWindow(counted, at, windowMs, (c) => c.n);
+      const symbols = new Set<string>();
+      for (const c of reported) {
+        if (c.t <= ctx.now - windowMs) continue;
+        const issues = c.value.fields.issues;
+        if (Array.isArray(issues)) for (const i of issues) if (i && typeof i === "object" && (i as Record<string, unknown>).type === issueType) symbols.add(String((i as Record<string, unknown>).symbol));
+      }
+      const inWindow = countAt(ctx.now);
       const now = field(last.value, fieldName);
-      const thresholds = { warnPerCycle: p.warnPerCycle, critical: p.critical, windowMinutes: p.windowMinutes, cleanCycles: p.cleanCycles };
-      const evidence = { values: [ev(`${fieldName} (latest cycle)`, now, last.t), ev(`distinct ${noun} in ${dur(windowMs)}`, distinct), ev("symbols", [...symbols].sort().join(", ") || "—"), ev("clean cycles since", clean)], window: windowOf(ctx.now, windowMs), thresholds };
-      if (distinct >= p.critical && clean < p.cleanCycles) {
-        const firing = persistentCycles(cycles, (r) => field(r, fieldName) > 0);
-        // Escalation is due when the critical threshold was reached: the earliest cycle of the trailing run of cycles at which it held.
+      const thresholds = { warnPerCycle: p.warnPerCycle, critical: p.critical, windowMinutes: p.windowMinutes };
+      const evidence = { values: [ev(`${fieldName} (latest cycle)`, now, last.t), ev(`${noun} in ${dur(windowMs)}`, inWindow), ev("symbols", [...symbols].sort().join(", ") || "—")], window: windowOf(ctx.now, windowMs), thresholds };
+      if (inWindow >= p.critical) {
+        // Due when the window first held the critical count, in the trailing run of cycles where it did.
         let reachedAt = last.t;
-        for (let i = reported.length - 1; i >= 0 && seenIn(reported[i]!.t).distinct >= p.critical; i--) reachedAt = reported[i]!.t;
-        return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since: firing.since ?? last.t, summary: `${fmt(distinct, 0)} ${noun} within ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`, evidence, escalationDueAt: reachedAt, escalation: `${fieldName} >= ${p.critical} within ${p.windowMinutes} minutes` }];
+        for (let i = reported.length - 1; i >= 0 && countAt(reported[i]!.t) >= p.critical; i--) reachedAt = reported[i]!.t;
+        // The window holds >= critical until its oldest counted report leaves it.
+        return [
+          {
+            entity: SYSTEM_ENTITY,
+            state: "critical",
+            severity: "SEV1",
+            since: reachedAt,
+            summary: `${fmt(inWindow, 0)} ${noun} reported in ${dur(windowMs)} (${now} in the latest cycle) — critical: page and pause trading`,
+            evidence,
+            escalationDueAt: reachedAt,
+            escalation: `${fieldName} >= ${p.critical} in ${p.windowMinutes} minutes`,
+          },
+        ];
       }
       if (now >= p.warnPerCycle) {
         const firing = persistentCycles(cycles, (r) => field(r, fieldName) >= p.warnPerCycle);
-        return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: firing.since ?? last.t, summary: `${now} ${noun} in the latest reconciliation cycle`, evidence }];
+        return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: firing.since ?? last.t, summary: `${now} ${noun} in the latest reconciliation cycle; ${fmt(inWindow, 0)} in ${dur(windowMs)}`, evidence }];
       }
-      return [okVerdict(SYSTEM_ENTITY, `No ${noun} in the latest reconciliation cycle`, "SEV2", evidence)];
+      return [okVerdict(SYSTEM_ENTITY, `No ${noun} in the latest reconciliation cycle; ${fmt(inWindow, 0)} in ${dur(windowMs)}`, "SEV2", evidence)];
     },
   });
 }
@@ -171,8 +192,9 @@ const qtySynced = defineRule({
   seed: "003",
   runbook: "persistent-qty-mismatch",
   sources: LOGS,
-  description: "RECONCILIATION_REPORT.qty_synced should be low/occasional: a warning at >= 3 in a cycle; critical on a sustained increase over 30 minutes.",
-  params: z.object({ warnPerCycle: num(3), trendMinutes: num(30), reconciliationIntervalSeconds: intervalParam }).strict(),
+  description:
+    "RECONCILIATION_REPORT.qty_synced should be low/occasional: a warning at >= 3 in a cycle; critical on a sustained increase over 30 minutes — each third of the window above the one before — that has also reached a meaningful rate: the last third averages at least `minRatePerCycle` per cycle (3, a console default equal to the runbook's warning threshold; the runbook gives no floor), so a few stray 1s are not a trend.",
+  params: z.object({ warnPerCycle: num(3), trendMinutes: num(30), minRatePerCycle: num(3), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const cycles = reconciliationCycles(ctx, target, p.reconciliationIntervalSeconds);
     const last = latestReported(cycles);
@@ -182,8 +204,9 @@ const qtySynced = defineRule({
     // "Sustained over 30 minutes" needs a history that reaches back 30 minutes, not three points in 20.
     const trend = coversWindow(pts, ctx.now, trendMs) ? sustainedIncrease(pts, ctx.now, trendMs) : { increasing: false, means: [] as number[] };
     const v = field(last.value, "qty_synced");
-    const evidence = { values: [ev("qty_synced (latest cycle)", v, last.t), ev(`means over ${dur(trendMs)}`, trend.means.map((m) => fmt(m)).join(" → ") || "—")], window: windowOf(ctx.now, trendMs), thresholds: { warnPerCycle: p.warnPerCycle, trendMinutes: p.trendMinutes } };
-    if (trend.increasing) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `qty_synced rising steadily over ${dur(trendMs)} (${trend.means.map((m) => fmt(m)).join(" → ")} per cycle)`, evidence }];
+    const evidence = { values: [ev("qty_synced (latest cycle)", v, last.t), ev(`means over ${dur(trendMs)}`, trend.means.map((m) => fmt(m)).join(" → ") || "—")], window: windowOf(ctx.now, trendMs), thresholds: { warnPerCycle: p.warnPerCycle, trendMinutes: p.trendMinutes, minRatePerCycle: p.minRatePerCycle } };
+    const meaningful = (trend.means[trend.means.length - 1] ?? 0) >= p.minRatePerCycle;
+    if (trend.increasing && meaningful) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `qty_synced rising steadily over ${dur(trendMs)} (${trend.means.map((m) => fmt(m)).join(" → ")} per cycle)`, evidence }];
     if (v >= p.warnPerCycle) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: `qty_synced ${v} in the latest reconciliation cycle`, evidence, since: last.t }];
     return [okVerdict(SYSTEM_ENTITY, `qty_synced ${v} in the latest reconciliation cycle`, "SEV3", evidence)];
   },
@@ -254,8 +277,8 @@ const killSwitch = defineRule({
   runbook: "kill-switch-recovery",
   sources: STATUS,
   description:
-    "KILL_SWITCH_ACTIVATED halts trading. By reason: margin_critical auto-recovers once margin drops (warning; critical if it has not cleared within the auto-recover budget); invariant_violation needs the root cause fixed before a restart (critical, SEV1); manual is an operator's decision (warning).",
-  params: z.object({ autoRecoverMinutes: num(15) }).strict(),
+    "KILL_SWITCH_ACTIVATED halts trading. By reason: margin_critical auto-recovers once margin drops — the runbook's criterion is margin, not time: while margin usage (auction_max_margin_util) is still at or over max_margin_utilization_pct it is a SEV2 warning (wait; do not restart); once margin is back under the limit and the switch has not cleared within `recoverGraceMinutes` (2, a console default: the runbook says \"once margin drops\") it did not recover — SEV1, restart the service. Where the bot reports no margin, `autoRecoverMinutes` (15, a console default) without clearing is critical. invariant_violation needs the root cause fixed before a restart (critical, SEV1); manual is an operator's decision (warning).",
+  params: z.object({ autoRecoverMinutes: num(15), recoverGraceMinutes: num(2) }).strict(),
   check(ctx, target, p) {
     const series = ctx.history.seriesFor(target.name, "killSwitch.active");
     let cur: { t: number; v: number; reason: string } | undefined;
@@ -275,9 +298,43 @@ const killSwitch = defineRule({
     const since = current(ctx, target, "killSwitch.since")?.v ?? lastAct?.observedAt ?? activeRun.since ?? cur.t;
     const forS = `for ${dur(ctx.now - since)}`;
     if (cur.reason === "margin_critical") {
+      const util = current(ctx, target, "marginUtilization.auction_max_margin_util");
+      const limit = current(ctx, target, "marginUtilization.max_margin_utilization_pct");
+      const breached = current(ctx, target, "marginUtilization.breached");
+      if (util && limit) {
+        const over = (at: number) => {
+          const u = latestAt(points(ctx, target, "marginUtilization.auction_max_margin_util"), at);
+          const l = latestAt(points(ctx, target, "marginUtilization.max_margin_utilization_pct"), at);
+          return u === undefined || l === undefined || u >= l;
+        };
+        const marginEv = [ev("auction_max_margin_util (%)", util.v, util.t), ev("max_margin_utilization_pct (%)", limit.v, limit.t), ...(breached ? [ev("breached", breached.v === 1, breached.t)] : [])];
+        const ev2 = { ...evidence, values: [...evidence.values, ...marginEv], thresholds: { recoverGraceMinutes: p.recoverGraceMinutes } };
+        if (over(ctx.now)) {
+          return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}; margin ${fmt(util.v, 1)} % is still at or over the ${fmt(limit.v, 1)} % limit — it auto-recovers once margin drops; do not restart yet`, evidence: ev2, escalation: "margin_critical does not recover once margin is back under the limit" }];
+        }
+        // Margin is under the limit: since when (the trailing run of polls under it)?
+        const pts = points(ctx, target, "marginUtilization.auction_max_margin_util");
+        let under = util.t;
+        for (let i = pts.length - 1; i >= 0 && pts[i]!.t >= since && !over(pts[i]!.t); i--) under = pts[i]!.t;
+        const dueAt = under + p.recoverGraceMinutes * MIN;
+        const stuck = ctx.now >= dueAt;
+        return [
+          {
+            entity: SYSTEM_ENTITY,
+            state: "critical",
+            severity: stuck ? "SEV1" : "SEV2",
+            since,
+            runbook: "margin-critical",
+            summary: `Kill switch active (margin_critical) ${forS}; margin ${fmt(util.v, 1)} % has been under the ${fmt(limit.v, 1)} % limit for ${dur(ctx.now - under)}${stuck ? " — it did not recover once margin dropped: restart the service" : "; auto-recovery expected now"}`,
+            evidence: ev2,
+            escalationDueAt: dueAt,
+            escalation: `margin_critical not cleared within ${p.recoverGraceMinutes} minutes of margin dropping under the limit`,
+          },
+        ];
+      }
       const dueAt = since + p.autoRecoverMinutes * MIN;
       const late = ctx.now >= dueAt;
-      return [{ entity: SYSTEM_ENTITY, state: late ? "critical" : "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}${late ? " — has not auto-recovered" : "; auto-recovers once margin drops"}`, evidence, escalationDueAt: dueAt, escalation: `margin_critical kill switch not cleared within ${p.autoRecoverMinutes} minutes` }];
+      return [{ entity: SYSTEM_ENTITY, state: late ? "critical" : "warning", severity: "SEV2", since, runbook: "margin-critical", summary: `Kill switch active (margin_critical) ${forS}${late ? " — has not auto-recovered" : "; auto-recovers once margin drops"} (the bot reports no margin usage)`, evidence, escalationDueAt: dueAt, escalation: `margin_critical kill switch not cleared within ${p.autoRecoverMinutes} minutes` }];
     }
     if (cur.reason === "invariant_violation") {
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", since, summary: `Kill switch active (invariant_violation) ${forS} — fix the root cause before restart`, evidence, escalationDueAt: since, escalation: "invariant_violation halts do not clear on their own" }];
@@ -294,7 +351,7 @@ const circuitBreaker = defineRule({
   seed: "003",
   runbook: "circuit-breaker-open",
   sources: STATUS,
-  description: "The exchange API circuit breaker opened (API outage); it probes every 60 s. Open is a warning; open for longer than the persistence budget is critical (check the Kraken status page).",
+  description: "The exchange API circuit breaker opened (API outage); it probes every 60 s. Open is a warning; open for longer than `persistMinutes` (5, a console default: the runbook says \"if persistent\") is critical (check the Kraken status page).",
   params: z.object({ persistMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const open = current(ctx, target, "circuitBreaker.open");
@@ -384,7 +441,7 @@ const missingOrders = (id: string, metric: string, what: string, severity: Verdi
     seed: "003",
     runbook: "missing-stop-loss",
     sources: POSITIONS,
-    description: `A tracked position without a ${what} order id, for longer than the grace period after opening. Recover ids / place orders with the dry-run-first tools.`,
+    description: `A tracked position without a ${what} order id, for longer than \`graceSeconds\` (60, a console default: the runbook gives no grace) after opening. Recover ids / place orders with the dry-run-first tools.`,
     params: z.object({ graceSeconds: num(60) }).strict(),
     check(ctx, target, p) {
       const out: Verdict[] = [];
@@ -446,6 +503,47 @@ const margin = defineRule({
   },
 });
 
+/**
+ * A log record counted over a window against two configurable thresholds (console defaults: the
+ * runbook lists the pattern but gives no figure). Grouped by symbol where the records name one.
+ */
+function recordCountRule(o: { id: string; kind: string; title: string; runbook: "registry-audit-failure" | "circuit-breaker-open"; meaning: string; warnCount: number; criticalCount: number; windowMinutes: number; warn: Verdict["severity"]; critical: Verdict["severity"] }) {
+  return defineRule({
+    id: o.id,
+    kinds: KIND,
+    title: o.title,
+    seed: "003",
+    runbook: o.runbook,
+    sources: LOGS,
+    description: `${o.kind} (${o.meaning}): \`warnCount\` (${o.warnCount}) or more within \`windowMinutes\` (${o.windowMinutes}) is a ${o.warn} warning; \`criticalCount\` (${o.criticalCount}) or more is critical ${o.critical}. All three are console defaults: the futures-bot runbook lists the log pattern without a threshold. Fewer are counted in the evidence and read ok.`,
+    params: z.object({ warnCount: num(o.warnCount, { int: true }), criticalCount: num(o.criticalCount, { int: true }), windowMinutes: num(o.windowMinutes) }).strict(),
+    check(ctx, target, p) {
+      const windowMs = p.windowMinutes * MIN;
+      const recs = reports(ctx, target, o.kind, ctx.now - windowMs).filter((r) => r.observedAt > ctx.now - windowMs);
+      const n = recs.length;
+      const symbols = [...new Set(recs.map((r) => text(r, "symbol")).filter((x): x is string => !!x))].sort();
+      const reasons = [...new Set(recs.map((r) => text(r, "reason")).filter((x): x is string => !!x))].sort();
+      const thresholds = { warnCount: p.warnCount, criticalCount: p.criticalCount, windowMinutes: p.windowMinutes };
+      const evidence = { values: [ev(`${o.kind} in ${dur(windowMs)}`, n), ev("symbols", symbols.join(", ") || "—"), ev("reasons", reasons.join(", ") || "—"), ...recs.slice(-5).map((r) => ev("record", r.id, r.observedAt))], window: windowOf(ctx.now, windowMs), thresholds };
+      if (n < p.warnCount) return [okVerdict(SYSTEM_ENTITY, `${plural(n, o.kind + " record")} in the last ${dur(windowMs)}`, o.warn, evidence)];
+      const crit = n >= p.criticalCount;
+      const dueAt = crit ? recs[p.criticalCount - 1]!.observedAt : undefined;
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          ...(symbols.length ? { affected: symbols } : {}),
+          state: crit ? "critical" : "warning",
+          severity: crit ? o.critical : o.warn,
+          since: recs[0]!.observedAt,
+          summary: `${n} ${o.kind} in the last ${dur(windowMs)}${symbols.length ? ` (${symbols.join(", ")})` : ""}${reasons.length ? `: ${reasons.join(", ")}` : ""}`,
+          evidence,
+          ...(dueAt !== undefined ? { escalationDueAt: dueAt, escalation: `${p.criticalCount}+ ${o.kind} within ${p.windowMinutes} minutes` } : {}),
+        },
+      ];
+    },
+  });
+}
+
 export const FUTURES_BOT_RULES: AnyRule[] = [
   auditRule({ id: "registry_audit_violations", fieldName: "violations_total", title: "Registry audit violations", critical: true, action: "Critical: startup should fail fast — keep the service stopped, do not override; capture the audit, RECOVERY_MERGE_COLLISION and CORRUPTED_POSITION logs and run the smoke test before redeploying." }),
   auditRule({ id: "registry_audit_duplicate_keys", fieldName: "duplicate_active_symbol_keys", title: "Registry audit: duplicate active symbol keys", critical: false, action: "Investigate duplicate lifecycle rows by symbol key; run sync tools only after the root cause is identified." }),
@@ -493,6 +591,8 @@ export const FUTURES_BOT_RULES: AnyRule[] = [
     repeated: { state: "warning", severity: "SEV3" },
     entityField: "parameter",
   }),
+  recordCountRule({ id: "order_rejected_by_venue", kind: "ORDER_REJECTED_BY_VENUE", title: "Orders rejected by the venue", runbook: "circuit-breaker-open", meaning: "the exchange rejected an order", warnCount: 3, criticalCount: 10, windowMinutes: 15, warn: "SEV3", critical: "SEV2" }),
+  recordCountRule({ id: "recovery_merge_collision", kind: "RECOVERY_MERGE_COLLISION", title: "Recovery merge collisions", runbook: "registry-audit-failure", meaning: "a canonical symbol-key collision resolved during the start-up merge; capture it with the registry audit", warnCount: 1, criticalCount: 3, windowMinutes: 60, warn: "SEV3", critical: "SEV2" }),
   missingOrders("missing_stop_loss", "has_stop_loss", "stop-loss", "SEV2", "critical"),
   missingOrders("missing_take_profit", "has_take_profit", "take-profit", "SEV3", "warning"),
   untracked,

@@ -109,21 +109,42 @@ describe("ledger (seed 004 §3.1)", () => {
 
 describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
   const lag = (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", (t) => (t < T0 + M ? 1 : t < T0 + 2 * M ? 5 + (t - T0 - M) / 10_000 : 45));
-  it("T2 throttle warning, T3 critical, SEV1 when prolonged; exactly T2 does not fire", () => {
+  it("T2 throttle warning, T3 critical, SEV1 when over T2 for longer than 10 minutes; exactly T2 does not fire", () => {
     const h = lag(spot());
     expect(h.one("settlement_lag", T0 + M).state).toBe("ok"); // 5 s = T2, not above it
-    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 12 * M });
-    expect(h.one("settlement_lag", T0 + 12 * M + 2 * S).severity).toBe("SEV1");
+    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
+    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
+    expect(h.one("settlement_lag", T0 + 11 * M + 2 * S).severity).toBe("SEV2");
+    expect(h.one("settlement_lag", T0 + 11 * M + 4 * S).severity).toBe("SEV1");
+  });
+  it("lag between T2 and T3 that lasts becomes SEV1 too", () => {
+    const h = spot().hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", 12);
+    expect(h.one("settlement_lag", T0 + 10 * M)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 10 * M });
+    expect(h.one("settlement_lag", T0 + 10 * M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    const shorter = spot({ settlement_lag: { prolongedMinutes: 3 } }).hold(T0, T0 + 5 * M, "ledger_settlement_lag_p99_seconds", 12);
+    expect(shorter.one("settlement_lag", T0 + 3 * M + 2 * S).severity).toBe("SEV1");
   });
   it("T2/T3 are per-target policy", () => {
     const h = lag(spot({ settlement_lag: { t2Seconds: 50, t3Seconds: 60 } }));
     expect(h.one("settlement_lag", T0 + 3 * M).state).toBe("ok");
   });
+  it("the exchange's own T2/T3 win over the console's, and the card says so", () => {
+    const h = spot()
+      .hold(T0, T0 + 5 * M, "ledger_settlement_lag_p99_seconds", 12)
+      .hold(T0, T0 + 5 * M, "settlement.t2Seconds", 20)
+      .hold(T0, T0 + 5 * M, "settlement.t3Seconds", 60);
+    const f = h.one("settlement_lag", T0 + 5 * M);
+    expect(f.state).toBe("ok");
+    expect(f.summary).toMatch(/T2 20 s, the exchange's policy/);
+    h.hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "ledger_settlement_lag_p99_seconds", 25).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t2Seconds", 20).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t3Seconds", 60);
+    expect(h.one("settlement_lag", T0 + 6 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    const fallback = spot().hold(T0, T0 + M, "ledger_settlement_lag_p99_seconds", 12).hold(T0, T0 + M, "settlement.t2Seconds", 20);
+    expect(fallback.one("settlement_lag", T0 + M).evidence.values.find((v) => v.label === "T2 / T3 (s)")?.value).toMatch(/console config/);
+  });
 });
 
 describe("split_brain (seed 004 §3.3)", () => {
-  it("duplicate seq per symbol and two lease holders are SEV1; fencing rejections alone warn", () => {
+  it("duplicate seq per symbol, two lease holders and fencing-token anomalies are all SEV1", () => {
     const h = spot()
       .hold(T0, T0 + M, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : 4), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
       .hold(T0, T0 + M, "duplicate_seq_total", 0, { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
@@ -131,10 +152,65 @@ describe("split_brain (seed 004 §3.3)", () => {
       .hold(T0, T0 + M, "leader_lease_holder", (t) => (t < T0 + 30 * S ? 0 : 1), { labels: { node: "engine-b" } })
       .hold(T0, T0 + M, "state_hash_divergence_total", 0)
       .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
-    expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("split_brain", T0 + 20 * S).summary).toMatch(/FENCING_TOKEN/);
     expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain", affected: ["BTC-USD"] });
     expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
+  });
+
+  /**
+   * Duplicates on BTC-USD from T0+30 s to T0+1 min while engine-b also holds the lease (token 8 vs
+   * engine-a's 7). The other node gives up the lease at T0+2 min (engine-a unless it is the keeper). `resume` adds the runbook's recovery of
+   * the symbol: HARD_HALT at T0+1 min, CANCEL_ONLY at T0+3 min, NORMAL at T0+4 min.
+   */
+  function episode(resume: boolean, keeper: "engine-a" | "engine-b" = "engine-b", until = T0 + 20 * M) {
+    const gives = keeper === "engine-b" ? "engine-a" : "engine-b";
+    const h = spot()
+      .hold(T0, until, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : t < T0 + M ? 4 : 9), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
+      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 2 * M ? 1 : 0), { labels: { node: gives } })
+      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 30 * S && keeper === "engine-b" ? 0 : 1), { labels: { node: keeper } })
+      .hold(T0, until, "leader_fencing_token", 7, { labels: { node: "engine-a" } })
+      .hold(T0, until, "leader_fencing_token", 8, { labels: { node: "engine-b" } })
+      .hold(T0, until, "state_hash_divergence_total", 0)
+      .hold(T0, until, "fencing_token_rejections_total", 0);
+    h.hold(T0, until, "symbol_mode", (t) => (!resume || t < T0 + M ? 0 : t < T0 + 3 * M ? 3 : t < T0 + 4 * M ? 1 : 0), { entity: "BTC-USD" });
+    return h;
+  }
+  it("holds past the 5-minute window while the symbol was never resumed in CANCEL_ONLY, then NORMAL", () => {
+    const h = episode(false);
+    expect(h.one("split_brain", T0 + 15 * M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(h.one("split_brain", T0 + 15 * M, "BTC-USD").summary).toMatch(/resume in CANCEL_ONLY, then NORMAL/);
+    // Leadership is settled (one leader, the highest token, quiet): the exchange-wide finding clears.
+    expect(h.one("split_brain", T0 + 15 * M).state).toBe("ok");
+  });
+  it("clears once one leader holds the highest token, the symbol resumed CANCEL_ONLY → NORMAL, and 5 minutes passed", () => {
+    const h = episode(true);
+    expect(h.one("split_brain", T0 + 6 * M - 2 * S, "BTC-USD").state).toBe("critical"); // last duplicate at T0+1 min
+    expect(h.one("split_brain", T0 + 6 * M, "BTC-USD").state).toBe("ok");
+    // The exchange-wide finding also waits 5 minutes after two nodes last held the lease (T0+1 min 58 s).
+    expect(h.one("split_brain", T0 + 6 * M).state).toBe("critical");
+    expect(h.one("split_brain", T0 + 6 * M + 58 * S).state).toBe("ok");
+  });
+  it("the wrong node keeping the lease (a lower fencing token) holds it", () => {
+    const h = episode(true, "engine-a");
+    const f = h.one("split_brain", T0 + 10 * M, "BTC-USD");
+    expect(f.state).toBe("critical");
+    expect(f.summary).toMatch(/does not hold the highest fencing token/);
+  });
+});
+
+describe("replay_detect (seed 004: SEV1 signing compromise)", () => {
+  it("a replay burst warns; a flood, or replays that do not stop, are a suspected signing compromise (SEV1)", () => {
+    // 12 replays per 5 minutes (2.4 a minute) from T0+1 min: warning, and SEV1 after 15 minutes of it.
+    const steady = spot().hold(T0, T0 + 30 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : Math.floor(((t - T0 - M) / M) * 2.4)));
+    expect(steady.one("replay_detect", T0 + 4 * M).state).toBe("ok");
+    const warn = steady.one("replay_detect", T0 + 7 * M);
+    expect(warn).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(steady.one("replay_detect", warn.since + 15 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(steady.one("replay_detect", warn.since + 15 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    const flood = spot().hold(T0, T0 + 3 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : 150));
+    expect(flood.one("replay_detect", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
   });
 });
 
@@ -150,6 +226,17 @@ describe("ws, kafka, postgres, api, edge", () => {
     expect(h.one("kafka_outage", T0 + 20 * S).state).toBe("ok");
     expect(h.one("kafka_outage", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", since: T0 + 30 * S });
   });
+  it("Kafka: one broker down, or ledger consumer lag of 2 million, is the runbook's SEV2 (not SEV3)", () => {
+    const broker = spot()
+      .hold(T0, T0 + M, "kafka_brokers_up", 2)
+      .hold(T0, T0 + M, "kafka_producer_errors_total", 0)
+      .hold(T0, T0 + M, "kafka_broker_up", 1, { labels: { broker: "0" } })
+      .hold(T0, T0 + M, "kafka_broker_up", 0, { labels: { broker: "1" } });
+    expect(broker.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    const lag = spot().hold(T0, T0 + M, "kafka_brokers_up", 3).hold(T0, T0 + M, "kafka_producer_errors_total", 0).hold(T0, T0 + M, "kafka_consumer_lag_messages", 2_000_000, { labels: { group: "ledger-settlement" } });
+    expect(lag.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(lag.one("kafka_outage", T0 + M).summary).toMatch(/2,000,000/);
+  });
   it("Postgres primary down: SEV2, SEV1 without failover in 5 minutes", () => {
     const h = spot()
       .hold(T0, T0 + 6 * M, "postgres_up", (t) => (t < T0 + 10 * S ? 1 : 0), { labels: { node: "pg-a" } })
@@ -158,6 +245,25 @@ describe("ws, kafka, postgres, api, edge", () => {
       .hold(T0, T0 + 6 * M, "postgres_primary", 0, { labels: { node: "pg-b" } });
     expect(h.one("postgres_health", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 5 * M + 10 * S });
     expect(h.one("postgres_health", T0 + 6 * M).severity).toBe("SEV1");
+  });
+  it("Postgres corruption signals are SEV1 at once: checksum failures, replication errors, ledger invariant failures around a node outage", () => {
+    const healthy = (h: RuleHarness) => h.hold(T0, T0 + 2 * M, "postgres_up", 1, { labels: { node: "pg-a" } }).hold(T0, T0 + 2 * M, "postgres_primary", 1, { labels: { node: "pg-a" } });
+    const checksum = healthy(spot()).hold(T0, T0 + 2 * M, "pg_stat_database_checksum_failures", (t) => (t < T0 + M ? 0 : 2), { labels: { datname: "ledger" } });
+    expect(checksum.one("postgres_health", T0 + M - 2 * S).state).toBe("ok");
+    expect(checksum.one("postgres_health", T0 + M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(checksum.one("postgres_health", T0 + M + 2 * S).summary).toMatch(/2 checksum failures/);
+    const repl = healthy(spot()).hold(T0, T0 + 2 * M, "postgres_replication_errors_total", (t) => (t < T0 + M ? 0 : 1));
+    expect(repl.one("postgres_health", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
+    // The ledger invariant failing after the primary went down and came back: corruption suspected.
+    const ledger = spot()
+      .hold(T0, T0 + 4 * M, "postgres_up", (t) => (t >= T0 + M && t < T0 + 2 * M ? 0 : 1), { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 4 * M, "postgres_primary", 1, { labels: { node: "pg-a" } })
+      .hold(T0, T0 + 4 * M, "invariant_violation_total", (t) => (t < T0 + 3 * M ? 0 : 1));
+    expect(ledger.one("postgres_health", T0 + 3 * M - 2 * S).state).toBe("ok");
+    expect(ledger.one("postgres_health", T0 + 3 * M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    // The same invariant failure with Postgres up throughout is the ledger rule's, not corruption.
+    const noOutage = healthy(spot()).hold(T0, T0 + 2 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : 1));
+    expect(noOutage.one("postgres_health", T0 + 2 * M).state).toBe("ok");
   });
   it("API latency over threshold for more than 5 minutes; error rate tiers", () => {
     const lat = spot().hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.4);

@@ -3,7 +3,7 @@ import { SYSTEM_ENTITY } from "../../telemetry/model";
 import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
 import type { AnyRule, Verdict } from "../types";
-import { heldFor, increase } from "../windows";
+import { heldFor, increase, inWindow } from "../windows";
 import { MIN, SEC, current, currentSeries, dur, ev, fmt, maxGapMs, num, okVerdict, plural, points, windowOf } from "./common";
 
 // spot-exchange rules (seed 004): ledger invariant and seq mismatch, settlement lag policy (T2/T3),
@@ -121,7 +121,7 @@ const seqMismatch = defineRule({
   seed: "004",
   runbook: "ledger-invariant-violation",
   sources: METRICS,
-  description: "engine_seq vs ledger_seq: a difference not explained by in-flight trades (ledger_seq_mismatch ≠ 0) that persists is a ledger invariant signal (SEV1).",
+  description: "engine_seq vs ledger_seq: a difference not explained by in-flight trades (ledger_seq_mismatch ≠ 0) that persists for longer than `persistSeconds` (30, a console default: the runbook says \"persists\") is a ledger invariant signal (SEV1).",
   params: z.object({ persistSeconds: num(30) }).strict(),
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_seq_mismatch");
@@ -147,26 +147,63 @@ const settlementLag = defineRule({
   seed: "004",
   runbook: "settlement-lag-spike",
   sources: METRICS,
-  description: "Settlement lag p99 over T2 (throttle new orders for affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical; over T3 for longer than `prolongedMinutes` it becomes SEV1. T2/T3 are policy: console defaults 5 s / 30 s (the runbook names no figure), set per target.",
+  description:
+    "Settlement lag p99 over T2 (throttle new orders for the affected symbols) is a SEV2 warning; over T3 (SOFT_HALT) it is critical. \"SEV2 → SEV1 if prolonged\": lag that has stayed over T2 — between T2 and T3 or beyond T3 — for longer than `prolongedMinutes` (10, a console default: the runbook gives no duration) is SEV1. T2 and T3 are the exchange's own policy values where it reports them (settlement.t2Seconds / t3Seconds on /admin/state); only where it does not do `t2Seconds` / `t3Seconds` apply (5 s / 30 s, console defaults, set per target). The card says which were used.",
   params: SettlementParams,
   check(ctx, target, p) {
     const cur = current(ctx, target, "ledger_settlement_lag_p99_seconds");
     if (!cur) return [];
+    // The exchange's policy where it reports one (both values, T2 below T3); else the console's.
+    const rt2 = current(ctx, target, "settlement.t2Seconds")?.v;
+    const rt3 = current(ctx, target, "settlement.t3Seconds")?.v;
+    const reported = rt2 !== undefined && rt3 !== undefined && rt2 < rt3;
+    const t2 = reported ? rt2 : p.t2Seconds;
+    const t3 = reported ? rt3 : p.t3Seconds;
+    const policySource = reported ? "the exchange's policy" : rt2 !== undefined || rt3 !== undefined ? "console config (the exchange's reported T2/T3 are incomplete or out of order)" : "console config (the exchange reports no T2/T3)";
     const pts = points(ctx, target, "ledger_settlement_lag_p99_seconds");
     const gap = maxGapMs(target);
-    const overT2 = heldFor(pts, (v) => v > p.t2Seconds, ctx.now, gap);
-    const overT3 = heldFor(pts, (v) => v > p.t3Seconds, ctx.now, gap);
-    const thresholds = { t2Seconds: p.t2Seconds, t3Seconds: p.t3Seconds, prolongedMinutes: p.prolongedMinutes };
-    const evidence = { values: [ev("settlement lag p99 (s)", cur.v, cur.t), ev("over T2 for", overT2.holding ? dur(overT2.durationMs) : "—"), ev("over T3 for", overT3.holding ? dur(overT3.durationMs) : "—"), ev("ledger consumer lag", current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? null)], thresholds };
+    const overT2 = heldFor(pts, (v) => v > t2, ctx.now, gap);
+    const overT3 = heldFor(pts, (v) => v > t3, ctx.now, gap);
+    const thresholds = { t2Seconds: t2, t3Seconds: t3, prolongedMinutes: p.prolongedMinutes, policySource };
+    const evidence = {
+      values: [
+        ev("settlement lag p99 (s)", cur.v, cur.t),
+        ev("T2 / T3 (s)", `${fmt(t2, 2)} / ${fmt(t3, 2)} — ${policySource}`),
+        ev("over T2 for", overT2.holding ? dur(overT2.durationMs) : "—"),
+        ev("over T3 for", overT3.holding ? dur(overT3.durationMs) : "—"),
+        ev("ledger consumer lag", current(ctx, target, "kafka_consumer_lag_messages", SYSTEM_ENTITY, { group: "ledger-settlement" })?.v ?? null),
+      ],
+      thresholds,
+    };
+    if (!overT2.holding) return [okVerdict(SYSTEM_ENTITY, `Settlement lag p99 ${fmt(cur.v, 2)} s (T2 ${fmt(t2, 2)} s, ${policySource})`, "SEV2", evidence)];
+    const dueAt = overT2.since! + p.prolongedMinutes * MIN;
+    const prolonged = ctx.now > dueAt;
+    const escalation = `Settlement lag over T2 for more than ${p.prolongedMinutes} minutes (SEV2 → SEV1 if prolonged)`;
+    const tail = prolonged ? ` — prolonged: SEV1` : "";
     if (overT3.holding) {
-      const dueAt = overT3.since! + p.prolongedMinutes * MIN;
-      const prolonged = ctx.now > dueAt;
-      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: prolonged ? "SEV1" : "SEV2", since: overT3.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T3 (${p.t3Seconds} s) for ${dur(overT3.durationMs)} — SOFT_HALT policy`, evidence, escalationDueAt: dueAt, escalation: `Settlement lag over T3 for more than ${p.prolongedMinutes} minutes (SEV2 → SEV1 if prolonged)` }];
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: prolonged ? "SEV1" : "SEV2", since: overT3.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T3 (${fmt(t3, 2)} s) for ${dur(overT3.durationMs)} and over T2 for ${dur(overT2.durationMs)} — SOFT_HALT policy${tail}`, evidence, escalationDueAt: dueAt, escalation }];
     }
-    if (overT2.holding) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since: overT2.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T2 (${p.t2Seconds} s) for ${dur(overT2.durationMs)} — throttle new orders`, evidence }];
-    return [okVerdict(SYSTEM_ENTITY, `Settlement lag p99 ${fmt(cur.v, 2)} s (T2 ${p.t2Seconds} s)`, "SEV2", evidence)];
+    return [{ entity: SYSTEM_ENTITY, state: prolonged ? "critical" : "warning", severity: prolonged ? "SEV1" : "SEV2", since: overT2.since!, summary: `Settlement lag p99 ${fmt(cur.v, 1)} s, over T2 (${fmt(t2, 2)} s) for ${dur(overT2.durationMs)} — throttle new orders${tail}`, evidence, escalationDueAt: dueAt, escalation }];
   },
 });
+
+/** The mode code of symbol_mode (NORMAL 0, CANCEL_ONLY 1, SOFT_HALT 2, HARD_HALT 3). */
+const MODE = { NORMAL: 0, CANCEL_ONLY: 1 } as const;
+
+/**
+ * "Resume in CANCEL_ONLY first, then NORMAL": after `after`, the symbol left NORMAL, its last mode
+ * before NORMAL was CANCEL_ONLY, and it is NORMAL now. Returns when it went back to NORMAL, or
+ * undefined when that has not happened (yet).
+ */
+function resumedAfter(modes: readonly Point[], after: number): number | undefined {
+  const last = modes[modes.length - 1];
+  if (!last || last.v !== MODE.NORMAL) return undefined;
+  let i = modes.length - 1;
+  while (i >= 0 && modes[i]!.v === MODE.NORMAL) i--;
+  const before = modes[i];
+  if (!before || before.t <= after || before.v !== MODE.CANCEL_ONLY) return undefined;
+  return modes[i + 1]!.t;
+}
 
 const splitBrain = defineRule({
   id: "split_brain",
@@ -175,35 +212,91 @@ const splitBrain = defineRule({
   seed: "004",
   runbook: "split-brain",
   sources: METRICS,
-  description: "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, or more than one node holding the leader lease are SEV1: HARD_HALT the affected symbols. Fencing-token rejections alone are a warning: verify the lease/token source first.",
+  description:
+    "Duplicate sequence numbers (per symbol), divergent state hashes from the standby, more than one node holding the leader lease, or fencing-token anomalies (stale-leader writes rejected with FENCING_TOKEN) are SEV1: HARD_HALT the affected symbols. Findings hold until the runbook's recovery is seen. The exchange-wide finding: exactly one node holds the lease and its fencing token is the highest reported (where the exchange reports leases and tokens), and no new signal for `windowMinutes` (5, a console default). Each symbol's finding additionally waits until the symbol was resumed in CANCEL_ONLY and then NORMAL (where the exchange reports symbol modes).",
   params: z.object({ windowMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
     const from = ctx.now - windowMs;
     const out: Verdict[] = [];
+    // The leader condition: one lease holder, holding the highest fencing token.
+    const leaseReported = current(ctx, target, "leader_lease_holder") !== undefined;
+    const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
+    const tokenSeries = currentSeries(ctx, target, "leader_fencing_token");
+    const tokens = tokenSeries.map((s) => `${s.labels.node ?? "?"}=${s.points[s.points.length - 1]?.v}`);
+    const tokenOf = (node: string | undefined) => tokenSeries.find((s) => s.labels.node === node)?.points.at(-1)?.v;
+    const maxToken = Math.max(-Infinity, ...tokenSeries.map((s) => s.points.at(-1)?.v ?? -Infinity));
+    const holderToken = tokenOf(holders[0]?.labels.node);
+    const leaderOk = !leaseReported || (holders.length === 1 && (tokenSeries.length === 0 || (holderToken !== undefined && holderToken >= maxToken)));
+    const leaderWords = !leaseReported ? "leases not reported" : holders.length === 1 ? (leaderOk ? `one leader (${holders[0]!.labels.node ?? "?"})` : `leader ${holders[0]!.labels.node ?? "?"} does not hold the highest fencing token`) : `${holders.length} lease holders`;
+
     const dupSeries = ctx.history.seriesFor(target.name, "duplicate_seq_total").filter((s) => s.entity !== SYSTEM_ENTITY);
+    const pendingSymbols: string[] = [];
     for (const s of dupSeries) {
-      const inc = increase(s.points, from, ctx.now);
       const last = s.points[s.points.length - 1];
       if (!last || ctx.now - last.t > maxGapMs(target)) continue;
-      const evidence = { values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
-      if (inc > 0) {
-        const first = s.points.find((pt, i) => i > 0 && pt.t > from && pt.v > s.points[i - 1]!.v)?.t ?? last.t;
-        out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: ${plural(inc, "duplicate sequence number")} in ${dur(windowMs)} — HARD_HALT the symbol`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
-      } else out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
+      const inc = increase(s.points, from, ctx.now);
+      const lastDup = lastRise(s.points);
+      const modes = points(ctx, target, "symbol_mode", s.entity);
+      const modesReported = current(ctx, target, "symbol_mode", s.entity) !== undefined;
+      const resumedAt = lastDup === undefined ? undefined : resumedAfter(modes, lastDup);
+      const evidence = {
+        values: [ev("duplicate seq in window", inc), ev("duplicate_seq_total", last.v, last.t), ev("last duplicate", lastDup ?? null, lastDup), ev("leader", leaderWords), ev("resumed CANCEL_ONLY → NORMAL", modesReported ? (resumedAt !== undefined ? true : false) : "symbol modes not reported")],
+        window: windowOf(ctx.now, windowMs),
+        thresholds: { windowMinutes: p.windowMinutes },
+      };
+      if (lastDup === undefined) {
+        out.push(okVerdict(s.entity, `${s.entity}: no duplicate sequence numbers`, "SEV1", evidence));
+        continue;
+      }
+      const quiet = lastDup <= from;
+      const resumed = !modesReported || resumedAt !== undefined;
+      if (quiet && leaderOk && resumed) {
+        out.push(okVerdict(s.entity, `${s.entity}: recovered from duplicate sequence numbers (${leaderWords}${modesReported ? "; resumed CANCEL_ONLY, then NORMAL" : ""})`, "SEV1", evidence));
+        continue;
+      }
+      pendingSymbols.push(s.entity);
+      // The episode began at the first duplicate after the symbol last resumed.
+      const lastResume = resumedAfter(modes, -Infinity);
+      const first = firstRiseAfter(s.points, lastResume ?? -Infinity) ?? lastDup;
+      const waiting = [!leaderOk ? leaderWords : "", !resumed ? "resume in CANCEL_ONLY, then NORMAL" : "", !quiet ? `no duplicates for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
+      out.push({ entity: s.entity, state: "critical", severity: "SEV1", since: first, summary: `${s.entity}: duplicate sequence numbers (${plural(inc, "new one")} in ${dur(windowMs)}) — HARD_HALT the symbol; recovery pending: ${waiting}`, evidence, escalationDueAt: first, escalation: "Split-brain suspected (SEV1)" });
     }
-    const holders = currentSeries(ctx, target, "leader_lease_holder").filter((s) => (s.points[s.points.length - 1]?.v ?? 0) === 1);
-    const tokens = currentSeries(ctx, target, "leader_fencing_token").map((s) => `${s.labels.node ?? "?"}=${s.points[s.points.length - 1]?.v}`);
-    const hash = increase(points(ctx, target, "state_hash_divergence_total"), from, ctx.now);
-    const fencing = increase(points(ctx, target, "fencing_token_rejections_total"), from, ctx.now);
-    if (!current(ctx, target, "leader_lease_holder") && !current(ctx, target, "state_hash_divergence_total")) return out;
-    const evidence = { values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes } };
-    const dupSymbols = dupSeries.filter((s) => increase(s.points, from, ctx.now) > 0).map((s) => s.entity).sort();
-    if (holders.length > 1 || hash > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", ...(dupSymbols.length ? { affected: dupSymbols } : {}), summary: `Split-brain suspected: ${holders.length} nodes hold the leader lease, ${plural(hash, "state hash divergence")} in ${dur(windowMs)}`, evidence, escalationDueAt: ctx.now, escalation: "Split-brain suspected (SEV1)" });
-    } else if (fencing > 0) {
-      out.push({ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(fencing, 0)} stale-leader writes rejected (FENCING_TOKEN) — verify the lease/token source first`, evidence });
-    } else out.push(okVerdict(SYSTEM_ENTITY, `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})`, "SEV1", evidence));
+
+    if (!leaseReported && !current(ctx, target, "state_hash_divergence_total") && !current(ctx, target, "fencing_token_rejections_total")) return out;
+    const hashPts = points(ctx, target, "state_hash_divergence_total");
+    const fencePts = points(ctx, target, "fencing_token_rejections_total");
+    const hash = increase(hashPts, from, ctx.now);
+    const fencing = increase(fencePts, from, ctx.now);
+    const holderPts = points(ctx, target, "leader_lease_holder");
+    const lastMulti = [...holderPts].reverse().find((pt) => pt.v > 1)?.t;
+    const signals = [lastRise(hashPts), lastRise(fencePts), lastMulti].filter((t): t is number => t !== undefined);
+    const lastSignal = signals.length ? Math.max(...signals) : undefined;
+    const evidence = {
+      values: [ev("lease holders", holders.map((s) => s.labels.node ?? "?").join(", ") || "none"), ev("fencing tokens", tokens.join(", ") || "—"), ev("state hash divergences in window", hash), ev("FENCING_TOKEN rejections in window", fencing), ev("symbols awaiting recovery", pendingSymbols.join(", ") || "none")],
+      window: windowOf(ctx.now, windowMs),
+      thresholds: { windowMinutes: p.windowMinutes },
+    };
+    // The exchange-wide finding is about leadership: it recovers with one leader holding the
+    // highest token and no new signal; each symbol's own finding waits for its resume.
+    const quiet = lastSignal === undefined || lastSignal <= from;
+    if (quiet && leaderOk) {
+      out.push(okVerdict(SYSTEM_ENTITY, lastSignal === undefined ? `One leader (${holders.map((s) => s.labels.node).join(", ") || "none reported"})` : `Recovered from split-brain signals: ${leaderWords}`, "SEV1", evidence));
+      return out;
+    }
+    const what = [holders.length > 1 ? `${holders.length} nodes hold the leader lease` : "", hash > 0 ? plural(hash, "state hash divergence") : "", fencing > 0 ? `${plural(fencing, "stale-leader write")} rejected (FENCING_TOKEN — verify the lease/token source first)` : "", pendingSymbols.length ? `duplicate sequence numbers on ${pendingSymbols.join(", ")}` : ""].filter(Boolean);
+    const waiting = [!leaderOk ? leaderWords : "", !quiet ? `no new signal for ${dur(windowMs)}` : ""].filter(Boolean).join("; ");
+    // No `since`: the board keeps when the finding first fired (the latest signal moves on).
+    out.push({
+      entity: SYSTEM_ENTITY,
+      state: "critical",
+      severity: "SEV1",
+      ...(pendingSymbols.length ? { affected: [...pendingSymbols].sort() } : {}),
+      summary: `Split-brain suspected: ${what.join(", ") || "signals seen"}${what.length ? ` in the last ${dur(windowMs)}` : ""}; recovery pending: ${waiting}`,
+      evidence,
+      escalationDueAt: lastSignal ?? ctx.now,
+      escalation: "Split-brain suspected (SEV1)",
+    });
     return out;
   },
 });
@@ -215,7 +308,7 @@ const wsSlowConsumer = defineRule({
   seed: "004",
   runbook: "ws-fanout-overload",
   sources: METRICS,
-  description: "ws_close_total{SLOW_CONSUMER} rising: a warning (SEV3) at `minCloses` per window; with edge CPU high or the per-connection backlog growing it is critical (SEV2). Conflation and a lower book depth relieve it.",
+  description: "ws_close_total{SLOW_CONSUMER} rising: a warning (SEV3) at `minCloses` (10) per `windowMinutes` (5); with edge CPU at `edgeCpuRatio` (0.85) or the per-connection backlog at `backlogMessages` (100) it is critical (SEV2). All are console defaults: the runbook names the signals, not the figures. Conflation and a lower book depth relieve it.",
   params: z.object({ windowMinutes: num(5), minCloses: num(10), edgeCpuRatio: num(0.85), backlogMessages: num(100) }).strict(),
   check(ctx, target, p) {
     const pts = points(ctx, target, "ws_close_total", SYSTEM_ENTITY, { reason: "SLOW_CONSUMER" });
@@ -239,7 +332,8 @@ const kafka = defineRule({
   seed: "004",
   runbook: "kafka-outage",
   sources: METRICS,
-  description: "All brokers down, or producer errors while the outbox grows, is a SEV2 outage (keep the trading core running on WAL/outbox, degrade WS). A broker down or ledger consumer lag over the threshold is a warning.",
+  description:
+    "The Kafka/Redpanda outage playbook is SEV2 on any of its signals: producer errors, a broker unavailable, consumer lag that skyrockets. All brokers down, or producer errors while the outbox holds messages, is critical (keep the trading core running on WAL/outbox, degrade WS); a broker down or ledger consumer lag over `consumerLagMessages` (50,000, a console default: the runbook gives no figure) is a SEV2 warning. `windowMinutes` (2) is a console default.",
   params: z.object({ windowMinutes: num(2), consumerLagMessages: num(50_000) }).strict(),
   check(ctx, target, p) {
     const up = current(ctx, target, "kafka_brokers_up");
@@ -255,7 +349,7 @@ const kafka = defineRule({
       const run = heldFor(points(ctx, target, "kafka_brokers_up"), (v) => v === 0, ctx.now, maxGapMs(target));
       return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", since: run.since ?? up.t, summary: `Kafka ${up.v === 0 ? "unavailable (0 brokers up)" : "producer errors"}: ${fmt(errors, 0)} produce errors in ${dur(windowMs)}, ${fmt(pending, 0)} messages waiting in the outbox`, evidence }];
     }
-    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
+    if (down.length > 0 || lag > p.consumerLagMessages) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: down.length ? `Kafka broker${down.length === 1 ? "" : "s"} down: ${down.join(", ")}` : `Ledger consumer lag ${fmt(lag, 0)} messages`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, `Kafka healthy (${up.v} brokers up)`, "SEV2", evidence)];
   },
 });
@@ -267,11 +361,27 @@ const postgres = defineRule({
   seed: "004",
   runbook: "postgres-failover",
   sources: METRICS,
-  description: "Primary down: critical (SEV2; freeze withdrawals, CANCEL_ONLY or SOFT_HALT), SEV1 when no failover happened within `failoverMinutes`. Ledger DB transaction errors over the rate, or a standby down, are warnings.",
-  params: z.object({ failoverMinutes: num(5), errorsPerMinute: num(10) }).strict(),
+  description:
+    "Postgres failover / corruption (SEV1/SEV2). Corruption is SEV1 at once: checksum failures (`pg_stat_database_checksum_failures` as postgres_exporter names it, or `postgres_checksum_failures_total`), replication errors (`postgres_replication_errors_total`), or ledger invariant failures (`invariant_violation_total` rising) while a Postgres node is or was down within `corruptionWindowMinutes` (15, a console default) — freeze withdrawals, verify backups and PITR readiness. Primary down: critical (SEV2; freeze withdrawals, CANCEL_ONLY or SOFT_HALT), SEV1 when no failover happened within `failoverMinutes` (5, a console default: the runbook gives no time). Ledger DB transaction errors over `errorsPerMinute` (10, a console default), or a standby down, are warnings.",
+  params: z.object({ failoverMinutes: num(5), errorsPerMinute: num(10), corruptionWindowMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const nodes = currentSeries(ctx, target, "postgres_up");
-    if (nodes.length === 0) return [];
+    const corruptionMs = p.corruptionWindowMinutes * MIN;
+    const sumIncrease = (metric: string) => ctx.history.seriesFor(target.name, metric).reduce((a, s) => a + increase(s.points, ctx.now - corruptionMs, ctx.now), 0);
+    const checksum = sumIncrease("pg_stat_database_checksum_failures") + sumIncrease("postgres_checksum_failures_total");
+    const replication = sumIncrease("postgres_replication_errors_total");
+    const nodeTrouble = ctx.history.seriesFor(target.name, "postgres_up").some((s) => s.points.some((pt) => pt.v === 0 && inWindow(pt.t, ctx.now, corruptionMs)));
+    const ledgerFailures = nodeTrouble ? increase(points(ctx, target, "invariant_violation_total"), ctx.now - corruptionMs, ctx.now) : 0;
+    const corruptionReported = ["pg_stat_database_checksum_failures", "postgres_checksum_failures_total", "postgres_replication_errors_total"].some((m) => ctx.history.seriesFor(target.name, m).length > 0);
+    if (checksum > 0 || replication > 0 || ledgerFailures > 0) {
+      const signs = [checksum > 0 ? plural(checksum, "checksum failure") : "", replication > 0 ? plural(replication, "replication error") : "", ledgerFailures > 0 ? `${plural(ledgerFailures, "ledger invariant failure")} around a Postgres node outage` : ""].filter(Boolean);
+      const evidence = { values: [ev("checksum failures", checksum), ev("replication errors", replication), ev("ledger invariant failures while a node was down", ledgerFailures), ev("withdrawals halted", current(ctx, target, "withdrawals_halted")?.v === 1)], window: windowOf(ctx.now, corruptionMs), thresholds: { corruptionWindowMinutes: p.corruptionWindowMinutes } };
+      return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV1", summary: `Postgres corruption suspected: ${signs.join(", ")} in ${dur(corruptionMs)} — freeze withdrawals, verify backups and PITR readiness`, evidence, escalationDueAt: ctx.now, escalation: "Postgres corruption signals are SEV1 from the first one" }];
+    }
+    if (nodes.length === 0) {
+      if (!corruptionReported) return [];
+      return [okVerdict(SYSTEM_ENTITY, "No Postgres checksum or replication errors reported", "SEV2", { values: [ev("checksum failures", 0), ev("replication errors", 0)], window: windowOf(ctx.now, corruptionMs) })];
+    }
     const primary = currentSeries(ctx, target, "postgres_primary").find((s) => s.points[s.points.length - 1]?.v === 1)?.labels.node;
     const downNodes = nodes.filter((s) => s.points[s.points.length - 1]?.v === 0).map((s) => s.labels.node ?? "?");
     const errors = increase(points(ctx, target, "ledger_db_transaction_errors_total"), ctx.now - MIN, ctx.now);
@@ -296,7 +406,7 @@ const apiLatency = defineRule({
   seed: "004",
   runbook: "trading-api-degradation",
   sources: METRICS,
-  description: "Trading API p99 (per poll window) above the threshold for longer than `forMinutes`: elevated latency, SEV3.",
+  description: "Trading API p99 (per poll window) above `p99Seconds` (0.25, a console default) for longer than `forMinutes` (5, a console default): elevated latency, SEV3.",
   params: z.object({ p99Seconds: num(0.25), forMinutes: num(5) }).strict(),
   check(ctx, target, p) {
     const pts = points(ctx, target, "trading_api_request_duration_seconds:p99_window");
@@ -316,7 +426,7 @@ const apiErrors = defineRule({
   seed: "004",
   runbook: "trading-api-degradation",
   sources: METRICS,
-  description: "Trading API errors as a share of requests over the window: partial degradation (SEV3) from `warnRatio`; trading unavailable for many users (SEV2) from `criticalRatio`.",
+  description: "Trading API errors as a share of requests over `windowMinutes` (5): partial degradation (SEV3) from `warnRatio` (1 %); trading unavailable for many users (SEV2) from `criticalRatio` (5 %), once at least `minRequests` (100) were made. All four are console defaults: the runbook gives no figure.",
   params: z.object({ windowMinutes: num(5), warnRatio: num(0.01), criticalRatio: num(0.05), minRequests: num(100) }).strict(),
   check(ctx, target, p) {
     const reqSeries = ctx.history.seriesFor(target.name, "trading_api_requests_total");
@@ -341,7 +451,7 @@ const edgeAuth = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "auth_fail_total by reason over the window above the per-reason threshold (the spot exchange runbook's edge-auth dashboard; no playbook).",
+  description: "auth_fail_total by reason over `windowMinutes` (5) above `maxPerWindow` (300) per reason — both console defaults (the spot exchange runbook lists the edge-auth dashboard but no playbook or figure).",
   params: z.object({ windowMinutes: num(5), maxPerWindow: num(300) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
@@ -357,6 +467,26 @@ const edgeAuth = defineRule({
   },
 });
 
+/**
+ * The increase of a counter over the window ending at each of its points (reset-aware, as
+ * `increase`), in one pass: a running reset-aware total and a second index for the window start.
+ */
+function windowedIncrease(pts: readonly Point[], windowMs: number): Point[] {
+  const cum: number[] = [];
+  pts.forEach((pt, i) => {
+    const prev = pts[i - 1];
+    cum.push(i === 0 ? 0 : cum[i - 1]! + (pt.v >= prev!.v ? pt.v - prev!.v : pt.v));
+  });
+  const out: Point[] = [];
+  let j = 0;
+  for (let i = 0; i < pts.length; i++) {
+    const from = pts[i]!.t - windowMs;
+    while (j + 1 <= i && pts[j + 1]!.t <= from) j++;
+    out.push({ t: pts[i]!.t, v: cum[i]! - cum[j]! });
+  }
+  return out;
+}
+
 const replay = defineRule({
   id: "replay_detect",
   kinds: KIND,
@@ -364,16 +494,37 @@ const replay = defineRule({
   seed: "004",
   runbook: "edge-auth-anomaly",
   sources: METRICS,
-  description: "replay_detect_total rising above the threshold per window: possible credential or signing abuse (SEV2 warning; a confirmed signing compromise is SEV1).",
-  params: z.object({ windowMinutes: num(5), maxPerWindow: num(10) }).strict(),
+  description:
+    "replay_detect_total rising: more than `maxPerWindow` (10, a console default) per `windowMinutes` (5, a console default) is possible credential or signing abuse, a SEV2 warning. The runbook's SEV1 is \"signing compromise\": replays at `compromisePerWindow` (100, a console default) or more per window, or replays above the warning threshold for longer than `compromiseMinutes` (15, a console default), are treated as a suspected signing compromise (critical SEV1: rotate the signing keys).",
+  params: z.object({ windowMinutes: num(5), maxPerWindow: num(10), compromisePerWindow: num(100), compromiseMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const cur = current(ctx, target, "replay_detect_total");
     if (!cur) return [];
     const windowMs = p.windowMinutes * MIN;
-    const n = increase(points(ctx, target, "replay_detect_total"), ctx.now - windowMs, ctx.now);
-    const evidence = { values: [ev("replays detected in window", n), ev("replay_detect_total", cur.v, cur.t)], window: windowOf(ctx.now, windowMs), thresholds: { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow } };
-    if (n > p.maxPerWindow) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", summary: `${fmt(n, 0)} replayed signed requests detected in ${dur(windowMs)}`, evidence }];
-    return [okVerdict(SYSTEM_ENTITY, `${fmt(n, 0)} replays detected in ${dur(windowMs)}`, "SEV2", evidence)];
+    const pts = points(ctx, target, "replay_detect_total");
+    const n = increase(pts, ctx.now - windowMs, ctx.now);
+    // How long the per-window count has stayed above the warning threshold, judged at each poll.
+    const windowed = windowedIncrease(pts, windowMs);
+    const over = heldFor(windowed, (v) => v > p.maxPerWindow, ctx.now, maxGapMs(target));
+    const flood = heldFor(windowed, (v) => v >= p.compromisePerWindow, ctx.now, maxGapMs(target));
+    const thresholds = { windowMinutes: p.windowMinutes, maxPerWindow: p.maxPerWindow, compromisePerWindow: p.compromisePerWindow, compromiseMinutes: p.compromiseMinutes };
+    const evidence = { values: [ev("replays detected in window", n), ev("replay_detect_total", cur.v, cur.t), ev("above the warning threshold for", over.holding ? dur(over.durationMs) : "—")], window: windowOf(ctx.now, windowMs), thresholds };
+    if (n <= p.maxPerWindow) return [okVerdict(SYSTEM_ENTITY, `${fmt(n, 0)} replays detected in ${dur(windowMs)}`, "SEV2", evidence)];
+    const since = over.since ?? cur.t;
+    const dueAt = since + p.compromiseMinutes * MIN;
+    const compromise = n >= p.compromisePerWindow || ctx.now > dueAt;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: compromise ? "critical" : "warning",
+        severity: compromise ? "SEV1" : "SEV2",
+        since,
+        summary: `${fmt(n, 0)} replayed signed requests detected in ${dur(windowMs)}${compromise ? " — signing compromise suspected: rotate the signing keys" : ""}`,
+        evidence,
+        escalationDueAt: flood.holding ? Math.min(flood.since!, dueAt) : dueAt,
+        escalation: `Replays at ${p.compromisePerWindow}+ per ${p.windowMinutes} minutes, or above ${p.maxPerWindow} for more than ${p.compromiseMinutes} minutes: signing compromise suspected`,
+      },
+    ];
   },
 });
 

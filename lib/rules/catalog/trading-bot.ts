@@ -3,7 +3,7 @@ import { SYSTEM_ENTITY } from "../../telemetry/model";
 import { defineRule } from "../define";
 import type { Point } from "../../collector/store";
 import type { AnyRule, RuleContext, RuleTarget, Verdict } from "../types";
-import { cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
+import { cleanStreak, cyclesWithGaps, distinctInWindow, heldFor, increase, inWindow, latestReported, persistentCycles, risingEdges } from "../windows";
 import { MIN, SEC, current, currentEntities, currentSeries, dur, ev, fmt, latest, maxGapMs, num, okVerdict, plural, points, usd, windowOf } from "./common";
 
 // trading-bot rules: seeds 000 (capital invariant), 001 (reconciliation, parity heartbeat, flags)
@@ -44,13 +44,39 @@ function distinctTimesAfter(pts: readonly Point[], after: number): number[] {
   return out;
 }
 
-/** Profiles the bot currently reports. */
+/**
+ * Profiles the bot currently reports: from the runbook's `available_capital_gauge{profile_id}` and
+ * `capital_invariant_violations_total{profile_id}`, or a per-profile ledger where one is served.
+ */
 function profiles(ctx: RuleContext, target: RuleTarget): string[] {
-  const set = new Set([...currentEntities(ctx, target, "available_capital"), ...currentEntities(ctx, target, "capitalInvariantViolations")]);
+  const set = new Set(["available_capital", "capitalInvariantViolations", "available_capital_gauge", "capital_invariant_violations_total"].flatMap((m) => currentEntities(ctx, target, m)));
   return [...set].sort();
 }
 
+/**
+ * A profile's available capital: recomputed from its ledger where the bot serves one, else the
+ * runbook's `available_capital_gauge`. Returns the point and the metric it came from.
+ */
+function availableCapital(ctx: RuleContext, target: RuleTarget, profile: string): { point?: Point; metric: string } {
+  const ledger = current(ctx, target, "available_capital", profile);
+  if (ledger) return { point: ledger, metric: "available_capital" };
+  const gauge = current(ctx, target, "available_capital_gauge", profile);
+  return gauge ? { point: gauge, metric: "available_capital_gauge" } : { metric: "available_capital" };
+}
+
 const intervalParam = num(30);
+
+/**
+ * "After three reconciliation cycles or 15 minutes": due when the Nth cycle since the violation has
+ * run or the time limit passed; until then the earlier of the time limit and the projected Nth cycle.
+ */
+function capitalDue(now: number, since: number, cycles: readonly number[], maxCycles: number, maxMs: number, intervalMs: number): { dueAt: number; due: boolean } {
+  const byTime = since + maxMs;
+  const nth = cycles[maxCycles - 1];
+  const projected = nth ?? (cycles[cycles.length - 1] ?? since) + (maxCycles - cycles.length) * intervalMs;
+  const dueAt = nth !== undefined ? Math.min(nth, byTime) : projected > now ? Math.min(byTime, projected) : byTime;
+  return { dueAt, due: now >= dueAt };
+}
 
 // ---------------------------------------------------------------- seed 000
 
@@ -62,12 +88,35 @@ const capitalInvariant = defineRule({
   runbook: "capital-invariant-violation",
   sources: HEALTH_AND_LEDGER,
   description:
-    "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles or 15 minutes, whichever comes first.",
+    "Per profile, allocated − reserved_for_orders − reserved_for_positions + realized_pnl must not drop below zero: read from the runbook's `available_capital_gauge{profile_id}` (or recomputed from a per-profile ledger where the bot serves one). Without per-profile values, the runbook's bot-wide `capitalInvariantViolations` above zero is the violation, on the bot. A violation is critical; reconciliation is expected to rebuild reservations and repair it. Escalate when it survives three reconciliation cycles (counted from `reconciliationLastRun`) or 15 minutes, whichever comes first.",
   params: z.object({ maxCycles: num(3, { int: true }), maxMinutes: num(15), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const out: Verdict[] = [];
-    for (const profile of profiles(ctx, target)) {
-      const avail = current(ctx, target, "available_capital", profile);
+    const list = profiles(ctx, target);
+    // The runbook's health field is bot-wide: without per-profile values, the bot is the entity.
+    const botWide = list.length === 0 ? current(ctx, target, "capitalInvariantViolations") : undefined;
+    if (botWide) {
+      const interval = p.reconciliationIntervalSeconds * SEC;
+      const thresholds = { maxCycles: p.maxCycles, maxMinutes: p.maxMinutes };
+      if (botWide.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No profile violates the capital invariant", "SEV2", { values: [ev("capitalInvariantViolations", botWide.v, botWide.t)], thresholds })];
+      const since = heldFor(points(ctx, target, "capitalInvariantViolations"), (v) => v > 0, ctx.now, maxGapMs(target)).since ?? botWide.t;
+      const cycles = distinctTimesAfter(points(ctx, target, "reconciliationLastRun"), since);
+      const { dueAt, due } = capitalDue(ctx.now, since, cycles, p.maxCycles, p.maxMinutes * MIN, interval);
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: "critical",
+          severity: due ? "SEV1" : "SEV2",
+          since,
+          summary: `Capital invariant violated (capitalInvariantViolations ${fmt(botWide.v)}) for ${dur(ctx.now - since)}; ${Math.min(cycles.length, p.maxCycles)} of ${p.maxCycles} reconciliation cycles since${due ? " — escalate" : ""}. The bot reports no per-profile ledger: find the profile_id in the capital watchdog's log`,
+          evidence: { values: [ev("capitalInvariantViolations", botWide.v, botWide.t), ev("violation since", since), ev("reconciliation cycles since violation", cycles.length)], window: { from: since, to: ctx.now, description: `since the violation (${dur(ctx.now - since)})` }, thresholds },
+          escalationDueAt: dueAt,
+          escalation: `Invariant still violated after ${p.maxCycles} reconciliation cycles or ${p.maxMinutes} minutes`,
+        },
+      ];
+    }
+    for (const profile of list) {
+      const { point: avail, metric: availMetric } = availableCapital(ctx, target, profile);
       const flagged = current(ctx, target, "capitalInvariantViolations", profile);
       if (!avail && !flagged) continue;
       const at = avail?.t ?? flagged?.t;
@@ -79,19 +128,14 @@ const capitalInvariant = defineRule({
         continue;
       }
       const reportedSince = current(ctx, target, "violationSince", profile)?.v;
-      const run = heldFor(points(ctx, target, "available_capital", profile), (v) => v < 0, ctx.now, maxGapMs(target));
+      const run = heldFor(points(ctx, target, availMetric, profile), (v) => v < 0, ctx.now, maxGapMs(target));
       const since = reportedSince ?? run.since ?? at ?? ctx.now;
       const interval = p.reconciliationIntervalSeconds * SEC;
       let cycles = distinctTimesAfter(points(ctx, target, "lastReconciledAt", profile), since);
       if (cycles.length === 0 && points(ctx, target, "lastReconciledAt", profile).length === 0) {
         cycles = distinctTimesAfter(points(ctx, target, "reconciliationLastRun"), since);
       }
-      const byTime = since + p.maxMinutes * MIN;
-      const nth = cycles[p.maxCycles - 1];
-      const projected = nth ?? (cycles[cycles.length - 1] ?? since) + (p.maxCycles - cycles.length) * interval;
-      // Due when the Nth cycle has run or the time limit passed; until then the earlier projection.
-      const dueAt = nth !== undefined ? Math.min(nth, byTime) : projected > ctx.now ? Math.min(byTime, projected) : byTime;
-      const due = ctx.now >= dueAt;
+      const { dueAt, due } = capitalDue(ctx.now, since, cycles, p.maxCycles, p.maxMinutes * MIN, interval);
       out.push({
         entity: profile,
         state: "critical",
@@ -124,12 +168,14 @@ const capitalInvariantProfiles = defineRule({
     const windowMs = p.windowMinutes * MIN;
     const events: { t: number; profile: string }[] = [];
     const seen = new Set<string>();
-    for (const metric of ["capitalInvariantViolations", "available_capital", "capitalInvariantViolationsTotal"]) {
+    // The runbook's per-profile series are available_capital_gauge and
+    // capital_invariant_violations_total; a per-profile ledger, where served, says the same.
+    for (const metric of ["capitalInvariantViolations", "available_capital", "available_capital_gauge", "capitalInvariantViolationsTotal", "capital_invariant_violations_total"]) {
       for (const s of ctx.history.seriesFor(target.name, metric)) {
         if (s.entity === SYSTEM_ENTITY) continue;
         seen.add(s.entity);
         const edges =
-          metric === "available_capital"
+          metric === "available_capital" || metric === "available_capital_gauge"
             ? risingEdges(s.points, (v) => v < 0)
             : metric === "capitalInvariantViolations"
               ? risingEdges(s.points, (v) => v > 0)
@@ -169,18 +215,42 @@ const tradingLoop = defineRule({
   seed: "000",
   runbook: "capital-invariant-violation",
   sources: HEALTH,
-  description: "A profile whose trading loop is unhealthy places no new entries. Escalate when it stays unhealthy while other profiles are functioning.",
+  description:
+    "A trading loop that is unhealthy places no new entries. Escalate when it stays unhealthy for `escalateAfterMinutes` (15, a console default: the runbook gives no time) while other profiles are functioning. The runbook's `tradingLoopHealthy` is bot-wide: other profiles count as functioning when the bot reports more profiles (`available_capital_gauge{profile_id}`) than violate the capital invariant, and when it cannot tell, the loop escalates too — unknown is not healthy. A per-profile `tradingLoopHealthy`, where served, names the profile.",
   params: z.object({ escalateAfterMinutes: num(15) }).strict(),
   check(ctx, target, p) {
     const ents = currentEntities(ctx, target, "tradingLoopHealthy");
-    const list = ents.length ? ents : [SYSTEM_ENTITY];
-    const healthy = ents.filter((e) => current(ctx, target, "tradingLoopHealthy", e)?.v === 1);
+    const thresholds = { escalateAfterMinutes: p.escalateAfterMinutes };
     const out: Verdict[] = [];
-    for (const e of list) {
+    if (ents.length === 0) {
+      const cur = current(ctx, target, "tradingLoopHealthy");
+      if (!cur) return [];
+      if (cur.v === 1) return [okVerdict(SYSTEM_ENTITY, "Bot: trading loop healthy", "SEV2", { values: [ev("tradingLoopHealthy", true, cur.t)], thresholds })];
+      const since = heldFor(points(ctx, target, "tradingLoopHealthy"), (v) => v === 0, ctx.now, maxGapMs(target)).since ?? cur.t;
+      // Which profiles still function, from the runbook's per-profile gauge.
+      const known = profiles(ctx, target);
+      const violating = known.filter((e) => (availableCapital(ctx, target, e).point?.v ?? 0) < 0 || (current(ctx, target, "capitalInvariantViolations", e)?.v ?? 0) > 0);
+      const functioning = known.filter((e) => !violating.includes(e));
+      const dueAt = since + p.escalateAfterMinutes * MIN;
+      const due = ctx.now >= dueAt;
+      const others = known.length === 0 ? "other profiles' state not reported" : functioning.length ? `${plural(functioning.length, "profile")} (${functioning.join(", ")}) still ${functioning.length === 1 ? "functions" : "function"}` : "no profile is known to function";
+      out.push({
+        entity: SYSTEM_ENTITY,
+        state: due ? "critical" : "warning",
+        severity: "SEV2",
+        since,
+        summary: `Bot: trading loop unhealthy for ${dur(ctx.now - since)} (no new entries${violating.length ? ` for ${violating.join(", ")}` : ""}); ${others}${due ? " — escalate" : ""}`,
+        evidence: { values: [ev("tradingLoopHealthy", false, cur.t), ev("profiles violating the capital invariant", violating.join(", ") || "none reported"), ev("functioning profiles", functioning.join(", ") || "unknown")], thresholds },
+        escalationDueAt: dueAt,
+        escalation: `Trading loop remains unhealthy for ${p.escalateAfterMinutes} minutes while other profiles are functioning`,
+      });
+      return out;
+    }
+    const healthy = ents.filter((e) => current(ctx, target, "tradingLoopHealthy", e)?.v === 1);
+    for (const e of ents) {
       const cur = current(ctx, target, "tradingLoopHealthy", e);
       if (!cur) continue;
-      const name = e === SYSTEM_ENTITY ? "Bot" : `Profile ${e}`;
-      const thresholds = { escalateAfterMinutes: p.escalateAfterMinutes };
+      const name = `Profile ${e}`;
       if (cur.v === 1) {
         out.push(okVerdict(e, `${name}: trading loop healthy`, "SEV2", { values: [ev("tradingLoopHealthy", true, cur.t)], thresholds }));
         continue;
@@ -213,12 +283,14 @@ const lockContention = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: { "trading-bot": ["/internal/health", "/metrics"] },
-  description: "Reconciliation skips a profile whose lock another worker holds. A warning when it happens; critical (escalate) when contention keeps the loop from reconciling the profile for two cycles.",
+  description:
+    "Reconciliation skips a profile whose lock another worker holds. A warning when it happens; critical (escalate: \"lock contention prevents the loop from running\") when contention keeps the loop from reconciling for `maxSkippedCycles` (2) cycles. From the runbook's bot-wide `lockContentionCount` (a counter): critical when it rose in each of the last two reconciliation cycles, or rose while `reconciliationLoopHealthy` is false. Per-profile lock state, where served, names the profile. `windowMinutes` (5) is a console default.",
   params: z.object({ windowMinutes: num(5), maxSkippedCycles: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const ents = new Set([...currentEntities(ctx, target, "reconciliationLock.held"), ...currentEntities(ctx, target, "reconciliation_lock_contention_total")]);
     const out: Verdict[] = [];
     const windowMs = p.windowMinutes * MIN;
+    if (ents.size === 0) return botWideContention(ctx, target, p);
     for (const e of [...ents].sort()) {
       const held = current(ctx, target, "reconciliationLock.held", e);
       const skips = increase(points(ctx, target, "reconciliation_lock_contention_total", e), ctx.now - windowMs, ctx.now);
@@ -247,6 +319,52 @@ const lockContention = defineRule({
   },
 });
 
+/** lock_contention from the runbook's bot-wide `lockContentionCount` counter. */
+function botWideContention(ctx: RuleContext, target: RuleTarget, p: { windowMinutes: number; maxSkippedCycles: number; reconciliationIntervalSeconds: number }): Verdict[] {
+  const cur = current(ctx, target, "lockContentionCount");
+  if (!cur) return [];
+  const windowMs = p.windowMinutes * MIN;
+  const pts = points(ctx, target, "lockContentionCount");
+  const skips = increase(pts, ctx.now - windowMs, ctx.now);
+  // The counter at each reconciliation cycle; a rise between consecutive cycles is a skipped profile.
+  const cycles = healthCycles(ctx, target, "lockContentionCount");
+  let streak = 0;
+  let streakSince: number | undefined;
+  for (let i = cycles.length - 1; i > 0; i--) {
+    const [now, prev] = [cycles[i]!.value, cycles[i - 1]!.value];
+    // A drop is a restart: the counter began again from 0, so any value above 0 is new contention.
+    const rose = now > prev || (now < prev && now > 0);
+    if (!rose) break;
+    streak++;
+    streakSince = cycles[i]!.t;
+  }
+  const loopHealthy = current(ctx, target, "reconciliationLoopHealthy");
+  const thresholds = { windowMinutes: p.windowMinutes, maxSkippedCycles: p.maxSkippedCycles };
+  const evidence = {
+    values: [ev("lockContentionCount", cur.v, cur.t), ev(`contention in ${dur(windowMs)}`, skips), ev("consecutive cycles with contention", streak), ev("reconciliationLoopHealthy", loopHealthy ? loopHealthy.v === 1 : null, loopHealthy?.t)],
+    window: windowOf(ctx.now, windowMs),
+    thresholds,
+  };
+  if (skips === 0 && streak === 0) return [okVerdict(SYSTEM_ENTITY, "Reconciliation lock: no contention", "SEV2", evidence)];
+  const blocked = streak >= p.maxSkippedCycles || (skips > 0 && loopHealthy?.v === 0);
+  const since = streakSince ?? pts.find((pt, i) => i > 0 && pt.t > ctx.now - windowMs && pt.v !== pts[i - 1]!.v)?.t ?? cur.t;
+  const lastCycle = cycles[cycles.length - 1]?.t ?? cur.t;
+  const dueAt =
+    streak >= p.maxSkippedCycles ? cycles[cycles.length - streak + p.maxSkippedCycles - 1]!.t : blocked ? ctx.now : lastCycle + (p.maxSkippedCycles - streak) * p.reconciliationIntervalSeconds * SEC;
+  return [
+    {
+      entity: SYSTEM_ENTITY,
+      state: blocked ? "critical" : "warning",
+      severity: "SEV2",
+      since,
+      summary: `Reconciliation lock contended: lockContentionCount rose by ${fmt(skips, 0)} in ${dur(windowMs)}, in ${plural(streak, "consecutive cycle")}${loopHealthy?.v === 0 ? "; reconciliation loop unhealthy" : ""}${blocked ? " — contention prevents the loop from running" : ""}`,
+      evidence,
+      escalationDueAt: dueAt,
+      escalation: "Reconciliation lock contention prevents the loop from running",
+    },
+  ];
+}
+
 function mismatchRule(id: string, metric: string, title: string, what: string) {
   return defineRule({
     id,
@@ -255,7 +373,7 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
     seed: "001",
     runbook: "reconciliation-divergence",
     sources: HEALTH,
-    description: `${what} found by the latest reconciliation cycle. Lifecycle-safe handlers should correct them within a run; escalate when the count stays elevated for two reconciliation runs.`,
+    description: `${what} found by the latest reconciliation cycle. Lifecycle-safe handlers should correct them within a run; escalate when the count is still elevated after two further reconciliation runs (the run that found it, then two more: \"mismatch metrics stay elevated after two reconciliation runs\"). Runs are told apart by \`reconciliationLastRun\`.`,
     params: z.object({ escalateAfterRuns: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
     check(ctx, target, p) {
       const interval = p.reconciliationIntervalSeconds * SEC;
@@ -266,7 +384,9 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
       const thresholds = { escalateAfterRuns: p.escalateAfterRuns };
       const evidence = { values: [ev(`${metric} (latest cycle)`, last.value, last.t), ev("consecutive elevated runs", run.count), ev("missed cycles", cycles.filter((c) => c.value === null).length)], thresholds };
       if (last.value <= 0) return [okVerdict(SYSTEM_ENTITY, `${what}: 0 in the latest reconciliation cycle`, "SEV2", evidence)];
-      const escalate = run.count >= p.escalateAfterRuns;
+      // The run that found the mismatch does not count: it must still be there after N more runs.
+      const needed = p.escalateAfterRuns + 1;
+      const escalate = run.count >= needed;
       const since = run.since ?? last.t;
       return [
         {
@@ -274,9 +394,9 @@ function mismatchRule(id: string, metric: string, title: string, what: string) {
           state: escalate ? "critical" : "warning",
           severity: "SEV2",
           since,
-          summary: `${what}: ${fmt(last.value)} in the latest reconciliation cycle, elevated for ${run.count} run(s)${escalate ? " — escalate to the trading engineering lead" : ""}`,
+          summary: `${what}: ${fmt(last.value)} in the latest reconciliation cycle, elevated in ${plural(run.count, "run")} (${Math.max(0, run.count - 1)} of ${p.escalateAfterRuns} runs after the one that found it)${escalate ? " — escalate to the trading engineering lead" : ""}`,
           evidence,
-          escalationDueAt: escalate ? (cycles.filter((c) => c.value !== null && c.t >= since)[p.escalateAfterRuns - 1]?.t ?? last.t) : last.t + (p.escalateAfterRuns - run.count) * interval,
+          escalationDueAt: escalate ? (cycles.filter((c) => c.value !== null && c.t >= since)[needed - 1]?.t ?? last.t) : last.t + (needed - run.count) * interval,
           escalation: `Mismatch metrics stay elevated after ${p.escalateAfterRuns} reconciliation runs`,
         },
       ];
@@ -336,14 +456,46 @@ const parityMismatch = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Lifecycle slices open in the bot while the exchange position is effectively zero. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles did not self-heal.",
+    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console allowance) did not self-heal.",
   params: z.object({ confirmations: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const flag = current(ctx, target, "flag.RECON_POSITION_PARITY_CONFIRMATIONS")?.v;
     const confirmations = flag && flag > 0 ? flag : p.confirmations;
     const budget = (confirmations + 2) * p.reconciliationIntervalSeconds * SEC;
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "parity.mismatchedSlices")) {
+    const perProfile = currentEntities(ctx, target, "parity.mismatchedSlices");
+    if (perProfile.length === 0) {
+      // The runbook's bot-wide counts: mismatched trades include the quarantined ones.
+      const mism = current(ctx, target, "reconciliationParityMismatchTrades");
+      if (!mism) return [];
+      const quarPts = points(ctx, target, "reconciliationParityQuarantinedTrades");
+      const open = mism.v - (latestAt(quarPts, mism.t) ?? 0);
+      const notional = current(ctx, target, "reconciliationParityTotalMismatchNotionalUsd")?.v ?? null;
+      const thresholds = { confirmations, selfHealBudgetSeconds: budget / SEC };
+      const evidence = { values: [ev("reconciliationParityMismatchTrades", mism.v, mism.t), ev("reconciliationParityQuarantinedTrades", latestAt(quarPts, mism.t) ?? null), ev("reconciliationParityTotalMismatchNotionalUsd", notional)], thresholds };
+      if (open <= 0) return [okVerdict(SYSTEM_ENTITY, "Bot slices match the exchange (no unquarantined parity mismatch)", "SEV3", evidence)];
+      const run = heldFor(
+        points(ctx, target, "reconciliationParityMismatchTrades").map((pt) => ({ t: pt.t, v: pt.v - (latestAt(quarPts, pt.t) ?? 0) })),
+        (v) => v > 0,
+        ctx.now,
+        maxGapMs(target),
+      );
+      const since = run.since ?? mism.t;
+      const stuck = ctx.now - since > budget;
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: stuck ? "critical" : "warning",
+          severity: stuck ? "SEV2" : "SEV3",
+          since,
+          summary: `${plural(open, "trade")} with a parity mismatch${notional !== null ? ` (${usd(notional)} notional)` : ""} for ${dur(ctx.now - since)}${stuck ? ` — not self-healed within ${confirmations} confirmations plus two cycles` : ""}`,
+          evidence,
+          escalationDueAt: since + budget,
+          escalation: `Parity mismatch not closed by the heartbeat within ${confirmations} confirmations plus two cycles`,
+        },
+      ];
+    }
+    for (const e of perProfile) {
       const mism = current(ctx, target, "parity.mismatchedSlices", e);
       const quar = current(ctx, target, "parity.quarantinedSlices", e)?.v ?? 0;
       if (!mism) continue;
@@ -379,6 +531,13 @@ const parityMismatch = defineRule({
   },
 });
 
+/** When a 1/0 series last went from 1 to 0 before `before` (an auto-resume), if it did. */
+function lastFallingEdge(pts: readonly Point[], before: number): number | undefined {
+  let edge: number | undefined;
+  for (let i = 1; i < pts.length && pts[i]!.t < before; i++) if (pts[i - 1]!.v === 1 && pts[i]!.v === 0) edge = pts[i]!.t;
+  return edge;
+}
+
 function latestAt(pts: readonly Point[], t: number): number | undefined {
   let v: number | undefined;
   for (const p of pts) {
@@ -395,11 +554,20 @@ const parityQuarantined = defineRule({
   seed: "001",
   runbook: "reconciliation-divergence",
   sources: HEALTH,
-  description: "Slices without sub-tag attribution are quarantined instead of closed (RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION). They stay until an operator reviews them.",
+  description: "Slices without sub-tag attribution are quarantined instead of closed (RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION): the runbook's `reconciliationParityQuarantinedTrades`, or per profile where reported. They stay until an operator reviews them.",
   params: z.object({}).strict(),
   check(ctx, target) {
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "parity.quarantinedSlices")) {
+    const perProfile = currentEntities(ctx, target, "parity.quarantinedSlices");
+    if (perProfile.length === 0) {
+      const q = current(ctx, target, "reconciliationParityQuarantinedTrades");
+      if (!q) return [];
+      const evidence = { values: [ev("reconciliationParityQuarantinedTrades", q.v, q.t)] };
+      if (q.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No quarantined parity trades", "SEV3", evidence)];
+      const run = heldFor(points(ctx, target, "reconciliationParityQuarantinedTrades"), (v) => v > 0, ctx.now, maxGapMs(target));
+      return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: run.since ?? q.t, summary: `${plural(q.v, "unattributed trade")} quarantined by the parity heartbeat — operator review needed`, evidence }];
+    }
+    for (const e of perProfile) {
       const q = current(ctx, target, "parity.quarantinedSlices", e);
       if (!q) continue;
       const evidence = { values: [ev("quarantined slices", q.v, q.t)] };
@@ -444,7 +612,7 @@ const autoResume = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person.",
+    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles is a console allowance.",
   params: z
     .object({
       minPauseMs: num(900_000),
@@ -455,7 +623,10 @@ const autoResume = defineRule({
     })
     .strict(),
   check(ctx, target, p) {
-    const paused = current(ctx, target, "watchdog.paused");
+    // The watchdog object is this simulator's; the runbook's field is
+    // reconciliationIntegrityWatchdogTriggered (a pause whose source is the parity watchdog).
+    const watchdogPaused = current(ctx, target, "watchdog.paused");
+    const paused = watchdogPaused ?? current(ctx, target, "reconciliationIntegrityWatchdogTriggered");
     if (!paused) return [];
     const flag = (name: string, d: number) => current(ctx, target, `flag.${name}`)?.v ?? d;
     const enabled = flag("ENABLE_RECON_WATCHDOG_AUTO_RESUME", 1) === 1;
@@ -464,10 +635,17 @@ const autoResume = defineRule({
     const cooldown = flag("RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", p.cooldownMs);
     const thresholds = { minPauseMs: minPause, cleanCycles: clean, cooldownMs: cooldown };
     if (paused.v !== 1) return [okVerdict(SYSTEM_ENTITY, "Trading not paused by the watchdog", "SEV2", { values: [ev("paused", false, paused.t)], thresholds })];
-    const since = current(ctx, target, "watchdog.since")?.v ?? paused.t;
-    const parity = current(ctx, target, "watchdog.sourceParity")?.v;
-    const streak = current(ctx, target, "watchdog.cleanCycleStreak")?.v ?? 0;
-    const lastResume = current(ctx, target, "watchdog.lastResumeAt")?.v;
+    const trig = points(ctx, target, "reconciliationIntegrityWatchdogTriggered");
+    const since = watchdogPaused ? (current(ctx, target, "watchdog.since")?.v ?? paused.t) : (heldFor(trig, (v) => v === 1, ctx.now, maxGapMs(target)).since ?? paused.t);
+    const parity = watchdogPaused ? current(ctx, target, "watchdog.sourceParity")?.v : 1;
+    // Clean cycles since the pause: reconciliation runs whose parity check found no mismatched trade.
+    const streak = watchdogPaused
+      ? (current(ctx, target, "watchdog.cleanCycleStreak")?.v ?? 0)
+      : cleanStreak(
+          healthCycles(ctx, target, "reconciliationParityMismatchTrades").filter((c) => c.t > since),
+          (v) => v === 0,
+        );
+    const lastResume = watchdogPaused ? current(ctx, target, "watchdog.lastResumeAt")?.v : lastFallingEdge(trig, since);
     const interval = p.reconciliationIntervalSeconds * SEC;
     const expected = Math.max(since + minPause, lastResume !== undefined ? lastResume + cooldown : 0, ctx.now + Math.max(0, clean - streak) * interval);
     const reasons: string[] = [];
@@ -482,21 +660,35 @@ const autoResume = defineRule({
   },
 });
 
-/** Seed 001 flags and their defaults. Safety gates drifting is critical; tunables a warning. */
+/**
+ * The reconciliation runbook's flags and their defaults. `weaker` is the direction in which a value
+ * removes protection: `higher` / `lower` for numbers, the boolean value that weakens for switches.
+ * Safety gates (`safety`) are the switches the runbook calls gates; any drift that weakens a gate
+ * or a tunable is critical, a drift the other way a warning.
+ */
 export const FLAG_DEFAULTS = {
-  ENABLE_RECON_POSITION_PARITY_HEARTBEAT: { value: true, safety: true },
-  RECON_POSITION_PARITY_CONFIRMATIONS: { value: 3, safety: false },
-  RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION: { value: true, safety: true },
-  RECON_POSITION_PARITY_MAX_NOTIONAL_PCT: { value: 0.5, safety: false },
-  ENABLE_RECON_WATCHDOG_AUTO_RESUME: { value: true, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS: { value: 900_000, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES: { value: 2, safety: false },
-  RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS: { value: 1_800_000, safety: false },
-  RECON_POSITION_PARITY_DRY_RUN: { value: false, safety: false },
-  RECON_EXIT_BACKFILL_REQUIRE_STRONG_ATTRIBUTION: { value: true, safety: true },
-  RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: { value: false, safety: true },
-  RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES: { value: 5, safety: false },
+  ENABLE_RECON_POSITION_PARITY_HEARTBEAT: { value: true, safety: true, weaker: false },
+  RECON_POSITION_PARITY_CONFIRMATIONS: { value: 3, safety: false, weaker: "lower" },
+  RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION: { value: true, safety: true, weaker: false },
+  RECON_POSITION_PARITY_MAX_NOTIONAL_PCT: { value: 0.5, safety: false, weaker: "higher" },
+  ENABLE_RECON_WATCHDOG_AUTO_RESUME: { value: true, safety: false, weaker: null },
+  RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS: { value: 900_000, safety: false, weaker: "lower" },
+  RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES: { value: 2, safety: false, weaker: "lower" },
+  RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS: { value: 1_800_000, safety: false, weaker: "lower" },
+  RECON_POSITION_PARITY_DRY_RUN: { value: false, safety: false, weaker: true },
+  RECON_EXIT_BACKFILL_REQUIRE_STRONG_ATTRIBUTION: { value: true, safety: true, weaker: false },
+  RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: { value: false, safety: true, weaker: true },
+  RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES: { value: 5, safety: false, weaker: "higher" },
 } as const;
+
+/** Whether `value` (1/0 for switches) is weaker than `expected` in the flag's weakening direction. */
+export function weakensFlag(name: keyof typeof FLAG_DEFAULTS, value: number, expected: number): boolean {
+  const w = FLAG_DEFAULTS[name].weaker;
+  if (w === null) return false;
+  if (w === "lower") return value < expected;
+  if (w === "higher") return value > expected;
+  return value === (w ? 1 : 0) && value !== expected;
+}
 type FlagName = keyof typeof FLAG_DEFAULTS;
 const FLAG_NAMES = Object.keys(FLAG_DEFAULTS) as FlagName[];
 
@@ -512,7 +704,7 @@ const featureFlags = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Every reconciliation flag of the reconciliation runbook is compared with its documented default (overridable per target when a different value is intended). A safety gate (heartbeat on, sub-tag and strong attribution required, heuristic matching off) that drifts is critical; a tunable that drifts is a warning.",
+    "Every reconciliation flag of the reconciliation runbook is compared with its documented default (overridable per target when a different value is intended). Drift that weakens a protection is critical SEV2: a safety gate switched off (heartbeat, sub-tag and strong attribution, heuristic matching on), dry-run switched on (healing off), fewer confirmations or clean cycles, a shorter pause or cooldown, a higher notional ratio or a longer fill grace. Drift the other way (more conservative) is a SEV3 warning.",
   params: flagSchema,
   check(ctx, target, p) {
     const out: Verdict[] = [];
@@ -528,8 +720,10 @@ const featureFlags = defineRule({
         continue;
       }
       const safety = FLAG_DEFAULTS[name].safety;
+      const weaker = weakensFlag(name, cur.v, want);
       const run = heldFor(points(ctx, target, `flag.${name}`), (v) => Math.abs(v - want) >= 1e-9, ctx.now, maxGapMs(target));
-      out.push({ entity: name, state: safety ? "critical" : "warning", severity: safety ? "SEV2" : "SEV3", since: run.since ?? cur.t, summary: `${name} is ${shown(cur.v)}; the safe default is ${String(expected)}${safety ? " (safety gate)" : ""}`, evidence });
+      const words = weaker ? (safety ? " — a safety gate is weakened" : " — this weakens a protection") : " (more conservative than the default)";
+      out.push({ entity: name, state: weaker ? "critical" : "warning", severity: weaker ? "SEV2" : "SEV3", since: run.since ?? cur.t, summary: `${name} is ${shown(cur.v)}; the safe default is ${String(expected)}${words}`, evidence });
     }
     return out;
   },
@@ -544,11 +738,35 @@ const ghostPosition = defineRule({
   seed: "002",
   runbook: "ghost-position",
   sources: HEALTH,
-  description: "The exchange holds a position the bot shows as closed: uncontrolled exposure (SEV-1). Stop new entries for the profile and confirm the position on the exchange.",
+  description:
+    "The exchange holds a position the bot shows as closed: uncontrolled exposure (SEV-1). Stop new entries for the profile and confirm the position on the exchange. A ghost that carries no profile id is a SEV-1 on the bot as a whole: the exposure is just as real when it cannot be attributed.",
   params: z.object({}).strict(),
   check(ctx, target) {
     const out: Verdict[] = [];
-    for (const e of currentEntities(ctx, target, "positions.ghost")) {
+    const perProfile = currentEntities(ctx, target, "positions.ghost");
+    const total = current(ctx, target, "positions.ghost");
+    if (total) {
+      // Ghosts the bot-wide count holds that no profile's count does: not attributable.
+      const attributed = perProfile.reduce((a, e) => a + (current(ctx, target, "positions.ghost", e)?.v ?? 0), 0);
+      const unattributed = Math.max(0, total.v - attributed);
+      const legs = currentSeries(ctx, target, "ghostPosition.qty", SYSTEM_ENTITY).map((s) => ev(`${s.labels.symbol ?? "?"} ${s.labels.sliceId ?? ""}`.trim(), s.points[s.points.length - 1]?.v ?? null));
+      const evidence = { values: [ev("untracked exchange positions", total.v, total.t), ev("attributed to a profile", attributed), ev("without a profile id", unattributed), ...legs] };
+      if (unattributed <= 0) out.push(okVerdict(SYSTEM_ENTITY, total.v > 0 ? `Every untracked exchange position is attributed to a profile (${fmt(total.v, 0)})` : "Every exchange position is tracked by the bot", "SEV1", evidence));
+      else {
+        const pts = points(ctx, target, "positions.ghost", SYSTEM_ENTITY);
+        const sumAt = (t: number) => perProfile.reduce((a, e) => a + (latestAt(points(ctx, target, "positions.ghost", e), t) ?? 0), 0);
+        const run = heldFor(pts.map((pt) => ({ t: pt.t, v: pt.v - sumAt(pt.t) })), (v) => v > 0, ctx.now, maxGapMs(target));
+        out.push({
+          entity: SYSTEM_ENTITY,
+          state: "critical",
+          severity: "SEV1",
+          since: run.since ?? total.t,
+          summary: `${plural(unattributed, "exchange position")} open that the bot does not track and that carry no profile id (${legs.map((l) => `${l.label} qty ${l.value}`).join(", ") || "details unavailable"}) — stop new entries on every profile that trades the symbol`,
+          evidence,
+        });
+      }
+    }
+    for (const e of perProfile) {
       const g = current(ctx, target, "positions.ghost", e);
       if (!g) continue;
       const legs = currentSeries(ctx, target, "ghostPosition.qty", e).map((s) => ev(`${s.labels.symbol ?? "?"} ${s.labels.sliceId ?? ""}`.trim(), s.points[s.points.length - 1]?.v ?? null));
@@ -572,7 +790,7 @@ const stalePending = defineRule({
   runbook: "stale-pending-orders",
   sources: HEALTH,
   description:
-    "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes, or when stale orders keep growing on several profiles.",
+    "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes (both the runbook's), or when stale orders keep growing on several profiles (growth judged over `growthWindowMinutes`, 15, a console default).",
   params: z.object({ maxBacklog: num(20, { min: 0 }), forMinutes: num(15), growthWindowMinutes: num(15), minGrowingProfiles: num(2, { int: true }) }).strict(),
   check(ctx, target, p) {
     const backlog = current(ctx, target, "staleOrders.backlog");
@@ -632,6 +850,71 @@ const quarantinedOrders = defineRule({
   },
 });
 
+const oldOrdersNotQuarantined = defineRule({
+  id: "old_orders_not_quarantined",
+  kinds: KIND,
+  title: "Orders past 24 h not yet quarantined",
+  seed: "002",
+  runbook: "stale-pending-orders",
+  sources: HEALTH,
+  description:
+    "\"Orders older than 24h and missing on exchange must be marked `unknown` (quarantined).\" A pending order older than `quarantineAfterHours` (24, the runbook's) still in the stale backlog, more than `graceMinutes` (5, a console default: time for the order sync to run) past that age, was not quarantined: critical SEV2 until it is — quarantine it with the quarantine-order control (the stale-pending-orders runbook's step) after checking it is missing on the exchange.",
+  params: z.object({ quarantineAfterHours: num(24), graceMinutes: num(5) }).strict(),
+  check(ctx, target, p) {
+    const oldest = current(ctx, target, "staleOrders.oldestAgeSeconds");
+    if (!oldest) return [];
+    const backlog = current(ctx, target, "staleOrders.backlog")?.v ?? null;
+    const limitS = p.quarantineAfterHours * 3600 + p.graceMinutes * 60;
+    const thresholds = { quarantineAfterHours: p.quarantineAfterHours, graceMinutes: p.graceMinutes };
+    const evidence = { values: [ev("oldest stale order age", dur(oldest.v * SEC), oldest.t), ev("stale backlog", backlog), ev("quarantined orders", current(ctx, target, "quarantinedOrders")?.v ?? null)], thresholds };
+    if (backlog === 0 || oldest.v <= limitS) return [okVerdict(SYSTEM_ENTITY, `No pending order older than ${p.quarantineAfterHours} h left unquarantined (oldest ${dur(oldest.v * SEC)})`, "SEV2", evidence)];
+    const since = heldFor(points(ctx, target, "staleOrders.oldestAgeSeconds"), (v) => v > limitS, ctx.now, maxGapMs(target)).since ?? oldest.t;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV2",
+        since,
+        summary: `A pending order is ${dur(oldest.v * SEC)} old and not quarantined — orders older than ${p.quarantineAfterHours} h and missing on the exchange must be marked unknown: quarantine it`,
+        evidence,
+      },
+    ];
+  },
+});
+
+const reconciliationNoGo = defineRule({
+  id: "reconciliation_no_go",
+  kinds: KIND,
+  title: "NO_GO rows awaiting operator review",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    "RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH=false \"keeps unmatched rows in `NO_GO` for operator review instead of auto-closing\". Any NO_GO row is a SEV3 warning listing the rows (slice, profile, symbol, reason) until they are reviewed. A bot that does not report its NO_GO rows gives no finding.",
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const n = current(ctx, target, "reconciliationNoGo");
+    if (!n) return [];
+    const rows = currentSeries(ctx, target, "reconciliationNoGo.entry");
+    const listed = rows.map((r) => ev(r.labels.sliceId ?? "row", `${r.entity === SYSTEM_ENTITY ? "no profile" : r.entity} ${r.labels.symbol ?? ""} ${r.labels.reason ?? ""}`.replace(/\s+/g, " ").trim()));
+    const evidence = { values: [ev("NO_GO rows", n.v, n.t), ...listed.slice(0, 20)] };
+    if (n.v <= 0) return [okVerdict(SYSTEM_ENTITY, "No NO_GO rows awaiting review", "SEV3", evidence)];
+    const profilesHit = [...new Set(rows.map((r) => r.entity).filter((e) => e !== SYSTEM_ENTITY))].sort();
+    const since = heldFor(points(ctx, target, "reconciliationNoGo"), (v) => v > 0, ctx.now, maxGapMs(target)).since ?? n.t;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "warning",
+        severity: "SEV3",
+        since,
+        summary: `${plural(n.v, "NO_GO row")} kept for operator review: ${listed.slice(0, 5).map((l) => `${l.label} (${String(l.value)})`).join(", ")}${listed.length > 5 ? ", …" : ""}`,
+        evidence,
+        ...(profilesHit.length ? { affected: profilesHit } : {}),
+      },
+    ];
+  },
+});
+
 const authSpike = defineRule({
   id: "auth_failure_spike",
   kinds: KIND,
@@ -639,7 +922,7 @@ const authSpike = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: METRICS,
-  description: "A spike in 401/403 responses or websocket auth rejections (SEV-2): over the window, at least the minimum number of failures and the given share of all responses, or the minimum number of websocket rejections.",
+  description: "A spike in 401/403 responses or websocket auth rejections (SEV-2): over `windowMinutes` (5), at least `minFailures` (20) failures making up `minRatio` (10 %) of all responses, or `minWsRejections` (20) websocket rejections. All four are console defaults: the runbook says \"spike\" without a figure.",
   params: z.object({ windowMinutes: num(5), minFailures: num(20), minRatio: num(0.1), minWsRejections: num(20) }).strict(),
   check(ctx, target, p) {
     const windowMs = p.windowMinutes * MIN;
@@ -671,17 +954,61 @@ const controlEndpoints = defineRule({
   seed: "002",
   runbook: "auth-failures",
   sources: { "trading-bot": ["/health/live"] },
-  description: "The console's authenticated /api/status call (seed 002's controlled API test) is refused with 401/403 while the bot is alive: the control endpoints fail for the console too, which the seed makes SEV-1.",
-  params: z.object({ forSeconds: num(30) }).strict(),
+  description:
+    "\"SEV-1 if all trading control endpoints fail\" (incident runbook, auth failures), judged by the runbook's controlled API test — the console's authenticated /api/status — while the bot is alive. Failing means refused (401/403), a 5xx, or no answer at all (timeout, connection refused), for longer than `forSeconds` (30, a console default). A refusal while the bot's own `http_responses_total` shows it answering other clients with 2xx and refusing few (under `minOthersRefusedRatio`, 0.5, a console default) over `windowMinutes` (2) is the console's credential failing, not the bot's endpoints: a SEV2 warning to renew the console's token. 5xx and no answer are the endpoints failing: SEV1. A refusal the bot's metrics cannot explain is SEV1 too.",
+  params: z.object({ forSeconds: num(30), windowMinutes: num(2), minOthersRefusedRatio: num(0.5) }).strict(),
   check(ctx, target, p) {
     const st = current(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" });
     if (!st) return [];
     const refused = (v: number) => v === 401 || v === 403;
-    const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" }), refused, ctx.now, maxGapMs(target));
-    const evidence = { values: [ev("authenticated /api/status", st.v, st.t), ev("refused for", run.holding ? dur(run.durationMs) : "—")], thresholds: { forSeconds: p.forSeconds } };
-    if (!refused(st.v)) return [okVerdict(SYSTEM_ENTITY, `Authenticated /api/status answers ${st.v}`, "SEV1", evidence)];
+    const broken = (v: number) => v === 0 || v >= 500;
+    const failing = (v: number) => refused(v) || broken(v);
+    const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path: "/api/status" }), failing, ctx.now, maxGapMs(target));
+    const answer = st.v === 0 ? "no answer (timeout or connection refused)" : String(st.v);
+    // What the bot itself answered everyone (its own counter, the console's calls included).
+    const windowMs = p.windowMinutes * MIN;
+    let ok2xx = 0;
+    let refusedAll = 0;
+    let total = 0;
+    const codes = ctx.history.seriesFor(target.name, "http_responses_total").filter((s) => (s.points[s.points.length - 1]?.t ?? -Infinity) >= ctx.now - maxGapMs(target));
+    for (const s of codes) {
+      const inc = increase(s.points, ctx.now - windowMs, ctx.now);
+      total += inc;
+      if (/^2\d\d$/.test(s.labels.code ?? "")) ok2xx += inc;
+      if (s.labels.code === "401" || s.labels.code === "403") refusedAll += inc;
+    }
+    const othersServed = codes.length > 0 && ok2xx > 0 && refusedAll / Math.max(1, total) < p.minOthersRefusedRatio;
+    const thresholds = { forSeconds: p.forSeconds, windowMinutes: p.windowMinutes, minOthersRefusedRatio: p.minOthersRefusedRatio };
+    const evidence = {
+      values: [
+        ev("authenticated /api/status", st.v === 0 ? answer : st.v, st.t),
+        ev("failing for", run.holding ? dur(run.durationMs) : "—"),
+        ev(`bot's 2xx responses in ${dur(windowMs)}`, codes.length ? ok2xx : null),
+        ev(`bot's 401/403 responses in ${dur(windowMs)}`, codes.length ? refusedAll : null),
+      ],
+      window: windowOf(ctx.now, windowMs),
+      thresholds,
+    };
+    if (!failing(st.v)) return [okVerdict(SYSTEM_ENTITY, `Authenticated /api/status answers ${st.v}`, "SEV1", evidence)];
+    const since = run.since ?? st.t;
     const long = run.durationMs > p.forSeconds * SEC;
-    return [{ entity: SYSTEM_ENTITY, state: long ? "critical" : "warning", severity: long ? "SEV1" : "SEV2", since: run.since ?? st.t, summary: `Authenticated /api/status refused with ${st.v} for ${dur(run.durationMs)} — control endpoints are failing`, evidence }];
+    const dueAt = since + p.forSeconds * SEC;
+    if (refused(st.v) && othersServed) {
+      return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV2", since, summary: `The console's credential is refused on /api/status (${st.v}) for ${dur(run.durationMs)}, while the bot answers other clients (${fmt(ok2xx, 0)} 2xx in ${dur(windowMs)}) — renew the console's token; controls from this console fail until then`, evidence }];
+    }
+    const why = broken(st.v) ? `answers ${answer}` : `refused with ${st.v}${codes.length ? " and the bot refuses other clients too" : " (the bot's metrics cannot tell whether other clients are refused too)"}`;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: long ? "critical" : "warning",
+        severity: long ? "SEV1" : "SEV2",
+        since,
+        summary: `Authenticated /api/status ${why} for ${dur(run.durationMs)} — control endpoints are failing`,
+        evidence,
+        escalationDueAt: dueAt,
+        escalation: `All trading control endpoints fail for more than ${p.forSeconds} s`,
+      },
+    ];
   },
 });
 
@@ -702,6 +1029,8 @@ export const TRADING_BOT_RULES: AnyRule[] = [
   ghostPosition,
   stalePending,
   quarantinedOrders,
+  oldOrdersNotQuarantined,
+  reconciliationNoGo,
   authSpike,
   controlEndpoints,
 ];

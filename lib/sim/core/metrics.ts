@@ -220,8 +220,14 @@ export class Registry {
     for (const f of this.families) if (f.type !== "gauge") f.reset();
   }
 
-  render(): string {
-    return this.families.map((f) => f.render()).join("\n") + "\n";
+  /** The exposition; with `only`, just the families named there. */
+  render(only?: ReadonlySet<string>): string {
+    return (
+      this.families
+        .filter((f) => !only || only.has(f.name))
+        .map((f) => f.render())
+        .join("\n") + "\n"
+    );
   }
 }
 

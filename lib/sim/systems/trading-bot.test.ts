@@ -408,3 +408,58 @@ describe("trading-bot scenarios", () => {
     expect((await control(bot(), "pause-profile", { profileId: "btc-momentum" })).status).toBe(200);
   });
 });
+
+describe("trading-bot healthFields: runbook", () => {
+  it("serves only the runbook's /internal/health fields and /metrics families; /health keeps the stale backlog", async () => {
+    fleet = await startFleet({
+      config: testConfig(
+        ["trading-bot"],
+        (c) => void (c.systems[0]!.kind === "trading-bot" && (c.systems[0]!.healthFields = "runbook")),
+      ),
+      seed: 7,
+      clock: "manual",
+      portBase: 0,
+      admin: false,
+    });
+    const sys = fleet.systems[0]!;
+    fleet.advance(MIN);
+    const h = await getJson<Record<string, unknown>>(sys, "/internal/health");
+    // Written out here rather than imported, so a field added to the list cannot pass unnoticed.
+    expect(Object.keys(h).sort()).toEqual(
+      [
+        "system",
+        "kind",
+        "simulated",
+        "time",
+        "capitalInvariantViolations",
+        "tradingLoopHealthy",
+        "lockContentionCount",
+        "reconciliationLoopHealthy",
+        "reconciliationMismatchCount",
+        "reconciliationMissingFromExchange",
+        "reconciliationMissingInDb",
+        "reconciliationLastRun",
+        "reconciliationParityMismatchTrades",
+        "reconciliationParityQuarantinedTrades",
+        "reconciliationParityAutoClosedTrades",
+        "reconciliationParityMaxMismatchNotionalUsd",
+        "reconciliationParityTotalMismatchNotionalUsd",
+        "reconciliationIntegrityWatchdogTriggered",
+      ].sort(),
+    );
+    expect(h.reconciliationLastRun).toMatch(/^\d{4}-/);
+    const text = await getMetrics(sys);
+    expect(metric(text, "available_capital_gauge", { profile_id: "btc-momentum" })).toBeGreaterThan(0);
+    expect(text).not.toMatch(/reconciliation_lock_contention_total|ledger_allocated_usd|trading_loop_healthy/);
+    const plain = await getJson<{ staleOrders: { backlog: number } }>(sys, "/health");
+    expect(plain.staleOrders.backlog).toBe(0);
+  });
+
+  it("the full mode (default) serves the richer fields too", async () => {
+    fleet = await startTestFleet({ kinds: ["trading-bot"] });
+    fleet.advance(MIN);
+    const h = await getJson<Health>(fleet.systems[0]!, "/internal/health");
+    expect(h.profiles.length).toBe(3);
+    expect(h.watchdog.paused).toBe(false);
+  });
+});

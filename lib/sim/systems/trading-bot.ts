@@ -111,6 +111,46 @@ export interface WatchdogState {
 const STALE_ORDER_SLA_MS = 5 * MINUTE;
 const QUARANTINE_AGE_MS = 24 * HOUR;
 
+/** Fields every simulated document carries (the simulator's own marking, not bot telemetry). */
+const HEALTH_ENVELOPE = ["system", "kind", "simulated", "time"] as const;
+
+/**
+ * The `/internal/health` fields the capital-invariant and reconciliation runbooks name, and nothing
+ * else: what the `runbook` health mode serves.
+ */
+export const RUNBOOK_HEALTH_FIELDS = [
+  "capitalInvariantViolations",
+  "tradingLoopHealthy",
+  "lockContentionCount",
+  "reconciliationLoopHealthy",
+  "reconciliationMismatchCount",
+  "reconciliationMissingFromExchange",
+  "reconciliationMissingInDb",
+  "reconciliationLastRun",
+  "reconciliationParityMismatchTrades",
+  "reconciliationParityQuarantinedTrades",
+  "reconciliationParityAutoClosedTrades",
+  "reconciliationParityMaxMismatchNotionalUsd",
+  "reconciliationParityTotalMismatchNotionalUsd",
+  "reconciliationIntegrityWatchdogTriggered",
+] as const;
+
+/**
+ * The `/metrics` families the runbook mode serves: those the capital-invariant and reconciliation
+ * runbooks name, and the auth-failure runbook's two signals (401/403 responses, websocket auth
+ * rejections) under their conventional names.
+ */
+export const RUNBOOK_METRIC_FAMILIES: ReadonlySet<string> = new Set([
+  "capital_invariant_violations_total",
+  "available_capital_gauge",
+  "reconciliation_mismatch_count",
+  "reconciliation_mismatch_total",
+  "reconciliation_missing_from_exchange_total",
+  "reconciliation_missing_in_db_total",
+  "http_responses_total",
+  "websocket_auth_rejections_total",
+]);
+
 export class TradingBot extends SimSystem {
   readonly kind: SystemKind = "trading-bot";
   readonly flags: TradingBotFlags;
@@ -834,10 +874,19 @@ export class TradingBot extends SimSystem {
 
   metricsText(): string {
     this.refreshGauges();
-    return this.metrics.render();
+    return this.metrics.render(this.cfg.healthFields === "runbook" ? RUNBOOK_METRIC_FAMILIES : undefined);
   }
 
   health(): Record<string, unknown> {
+    const full = this.fullHealth();
+    if (this.cfg.healthFields === "full") return full;
+    const out: Record<string, unknown> = {};
+    for (const k of [...HEALTH_ENVELOPE, ...RUNBOOK_HEALTH_FIELDS]) out[k] = full[k];
+    return out;
+  }
+
+  /** The whole health document: the runbook's fields and everything this simulator adds. */
+  private fullHealth(): Record<string, unknown> {
     const stale = this.staleOrders();
     const w = this.watchdog;
     const profiles = [...this.profiles.values()].map((p) => {
@@ -958,10 +1007,7 @@ export class TradingBot extends SimSystem {
 
   private registerRoutes(): void {
     this.route("GET", "/internal/health", () => json(200, this.health()));
-    this.route("GET", "/health", () => {
-      const h = this.health();
-      return json(200, { status: "ok", staleOrders: h.staleOrders, quarantinedOrders: h.quarantinedOrders, time: h.time });
-    });
+    this.route("GET", "/health", () => json(200, { status: "ok", staleOrders: this.staleOrders(), quarantinedOrders: this.quarantinedOrders.map((q) => ({ ...q })), time: this.iso() }));
     this.route("GET", "/metrics", () => ({ status: 200, body: this.metricsText(), contentType: PROMETHEUS_CONTENT_TYPE }));
     this.route("GET", "/health/live", () => json(200, { status: "live", time: this.iso() }));
     this.route("GET", "/health/ready", () => this.ready());

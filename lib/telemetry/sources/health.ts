@@ -317,15 +317,18 @@ export function pollTradingBotHealth(ctx: PollContext): Promise<EndpointPoll> {
 }
 
 /**
- * GET /api/status (credential). 401/403 stay endpoint errors, but their status is also reported
- * as `http_status{path="/api/status"}`: seed 002 uses an authenticated /api/status as the check
- * that auth works again, so the code itself is a signal.
+ * GET /api/status (credential). 401/403 and 5xx stay endpoint errors, but their status is also
+ * reported as `http_status{path="/api/status"}` (0 when nothing answered: a timeout or a refused
+ * connection): the incident runbook uses an authenticated /api/status as the check that auth works
+ * again, and "all trading control endpoints fail" is a SEV-1, so the code itself is a signal.
  */
 export async function pollTradingBotApiStatus(ctx: PollContext): Promise<EndpointPoll> {
   const path = "/api/status";
   const p = await pollJson(ctx, path, readTradingBotApiStatus, mapTradingBotApiStatus);
   const s = new SampleSet({ system: ctx.target.name, observedAt: ctx.now });
-  if (p.ok || p.status === 401 || p.status === 403) s.add("http_status", p.status, SYSTEM_ENTITY, { path });
+  if (p.ok || p.status === 401 || p.status === 403 || (p.status !== undefined && p.status >= 500)) s.add("http_status", p.status, SYSTEM_ENTITY, { path });
+  // No HTTP answer at all (timeout, connection refused): 0, so a failing control endpoint is seen too.
+  else if (p.error?.kind === "timeout" || p.error?.kind === "network") s.add("http_status", 0, SYSTEM_ENTITY, { path });
   return { ...p, samples: [...p.samples, ...s.samples] };
 }
 

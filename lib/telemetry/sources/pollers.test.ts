@@ -347,6 +347,20 @@ describe("pollers under every simulator fault", () => {
     expect(out.samples.filter((x) => x.metric === "http_status")).toEqual([]);
   });
 
+  for (const { fault, want } of [
+    { fault: "http-500", want: 500 },
+    { fault: "down", want: 0 },
+    { fault: "hanging", want: 0 },
+  ] as const) {
+    it(`trading-bot: ${fault} on the authenticated /api/status is reported as http_status ${want} (a failing control endpoint)`, async () => {
+      const s = fleet.systems.find((x) => x.kind === "trading-bot") as SimSystemInfo;
+      await fleet.setFault(s.name, fault);
+      const out = await pollerFor("trading-bot")(context(s, { timeoutMs: TIMEOUT_MS }));
+      expect(endpoint(out, "/api/status").ok).toBe(false);
+      expect(value(out, "http_status", "*", { path: "/api/status" })).toBe(want);
+    });
+  }
+
   for (const kind of ["trading-bot", "spot-exchange"] as const) {
     it(`${kind}: counter reset is reported as dropped counter values (the adapter does not hide it)`, async () => {
       const s = fleet.systems.find((x) => x.kind === kind) as SimSystemInfo;
