@@ -4,7 +4,7 @@ import { getFleetConfig } from "../config/current";
 import { readNamedSecret } from "../env";
 import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
 import type { FleetConfig } from "../config/fleet";
-import { DEFAULT_SETTINGS, controlsFor, minRoleFor, type ControlSettings } from "./catalog";
+import { DEFAULT_SETTINGS, controlsFor, minRoleFor, policyTable, type ControlSettings } from "./catalog";
 import { choicesOf } from "./state";
 import { readTargetState } from "./target-client";
 import * as svc from "./service";
@@ -12,13 +12,10 @@ import * as svc from "./service";
 // Entry points for pages and server actions: the process database and fleet config, then the
 // service, which authorises the actor itself.
 
-/**
- * Control settings from the fleet config. `controls.criticalControls` / `controls.secondPerson`
- * are read when the config schema carries them; until then the DESIGN.md defaults apply.
- */
+/** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
 export function controlSettings(cfg: FleetConfig): ControlSettings {
-  const c = cfg.controls as FleetConfig["controls"] & { criticalControls?: string[]; secondPerson?: boolean };
-  return { critical: c.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: c.secondPerson ?? DEFAULT_SETTINGS.secondPerson };
+  const c = cfg.controls;
+  return { critical: c.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: c.secondPerson ?? DEFAULT_SETTINGS.secondPerson, policy: c.policy ?? {} };
 }
 
 async function deps(): Promise<svc.ControlDeps> {
@@ -118,7 +115,8 @@ export async function getControlsView(actor: Actor | null) {
     pending,
     unknown,
     recent,
-    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson },
+    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson, policy: settings.policy },
+    policyTable: policyTable(settings),
   };
 }
 

@@ -63,7 +63,7 @@ export interface ControlFormProps {
   focus?: boolean;
   initialKey: string;
   role: Role;
-  settings: Pick<ControlSettings, "critical" | "secondPerson">;
+  settings: ControlSettings;
 }
 
 type Sent = { result: ActionResult<ControlRequestView>; sentParams: string };
@@ -246,8 +246,9 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
         <div className="flex flex-wrap items-center gap-2 text-xs text-muted sm:col-span-2" data-policy>
           {complete ? (
             <>
-              <TierBadge tier={policy.tier} /> <span>needs {policy.role}</span>
-              {policy.secondPerson ? <span>· a second {policy.role} must approve within the approval window</span> : null}
+              <TierBadge tier={policy.tier} /> <span data-direction={policy.direction}>{policy.direction}</span> <span>· needs {policy.role}</span>
+              {policy.secondPerson ? <span>· a second {policy.role} must approve within the approval window</span> : <span>· runs at once, no approval</span>}
+              {policy.watchMinutes > 0 ? <span>· watched for {policy.watchMinutes} min after it succeeds</span> : null}
             </>
           ) : (
             <span>Choose the values above to see the risk tier and who may run it.</span>

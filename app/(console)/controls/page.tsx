@@ -88,7 +88,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
               focus
               initialKey={`wf-${randomUUID()}`}
               role={role}
-              settings={{ critical: view.settings.critical, secondPerson: view.settings.secondPerson }}
+              settings={{ critical: view.settings.critical, secondPerson: view.settings.secondPerson, policy: view.settings.policy }}
             />
           ) : candidates.length > 1 ? (
             <div>
