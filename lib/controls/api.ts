@@ -106,7 +106,7 @@ export async function getControlsView(actor: Actor | null) {
     }),
   );
   const [pending, unknown, recent] = await Promise.all([
-    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }),
+    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }).then((v) => svc.withRestores(d.db, v)),
     svc.listControlRequests(d.db, actor, { states: ["outcome_unknown"], limit: 100 }),
     svc.listControlRequests(d.db, actor, { limit: 30 }),
   ]);
@@ -136,4 +136,4 @@ export function systemLabels(): Record<string, string> {
 }
 
 export { canDecide } from "./service";
-export type { ControlRequestView, ControlPreview } from "./service";
+export type { ControlRequestView, ControlPreview, Protection } from "./service";
