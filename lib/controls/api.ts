@@ -4,7 +4,7 @@ import { getFleetConfig } from "../config/current";
 import { readNamedSecret } from "../env";
 import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
 import type { FleetConfig } from "../config/fleet";
-import { DEFAULT_SETTINGS, controlsFor, minRoleFor, policyTable, type ControlSettings } from "./catalog";
+import { controlsFor, minRoleFor, policyTable, settingsFromConfig, type ControlSettings } from "./catalog";
 import { choicesOf } from "./state";
 import { readTargetState } from "./target-client";
 import * as svc from "./service";
@@ -14,8 +14,7 @@ import * as svc from "./service";
 
 /** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
 export function controlSettings(cfg: FleetConfig): ControlSettings {
-  const c = cfg.controls;
-  return { critical: c.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: c.secondPerson ?? DEFAULT_SETTINGS.secondPerson, policy: c.policy ?? {} };
+  return settingsFromConfig(cfg.controls);
 }
 
 async function deps(): Promise<svc.ControlDeps> {

@@ -5,6 +5,7 @@ import { ROLES, type Role } from "../auth/roles";
 // the console's Content-Security-Policy forbids it, and the probe alone is a reported violation.
 if (typeof window !== "undefined") z.config({ jitless: true });
 import type { SystemKind } from "../telemetry/model";
+import type { WatchSpec } from "../rules/types";
 import type { FuturesState, SpotState, TargetState, TradingBotState } from "./state";
 
 // The control catalog: every emergency control the seeds name, per system kind, with its input
@@ -97,15 +98,7 @@ export interface Preview {
   blast?: BlastFact[];
 }
 
-/**
- * What the console watches after a control succeeded, from telemetry, for the control's watch
- * window: that the effect keeps holding.
- */
-export type WatchSpec =
-  | { kind: "symbol-halted"; symbols: string[] | "all"; mode: string }
-  | { kind: "withdrawals-halted" }
-  | { kind: "profile-paused"; profileId: string }
-  | { kind: "kill-switch" };
+export type { WatchSpec };
 
 export interface Verification {
   /** true: the target shows the change; false: it does not; null: could not be checked / nothing to check. */
@@ -593,6 +586,11 @@ export function controlsFor(kind: string): ControlDef[] {
 
 export function findControl(kind: string, id: string): ControlDef | undefined {
   return CONTROLS.find((c) => c.kind === kind && c.id === id);
+}
+
+/** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
+export function settingsFromConfig(controls: { criticalControls?: readonly string[]; secondPerson?: boolean; policy?: Readonly<Record<string, PolicyOverride>> }): ControlSettings {
+  return { critical: controls.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: controls.secondPerson ?? DEFAULT_SETTINGS.secondPerson, policy: controls.policy ?? {} };
 }
 
 /** The fleet config's override for this variant: `control:variant` wins over `control`. */

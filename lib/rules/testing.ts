@@ -2,7 +2,7 @@ import { TelemetryStore, type Point, type Series } from "../collector/store";
 import type { Freshness } from "../collector/freshness";
 import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
 import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
-import type { Confirmation, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
+import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
 
 // Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
 // freshness is whatever the test says (default ok), per target or per endpoint.
@@ -18,6 +18,8 @@ export class RuleHarness {
   readonly confirmations = new Map<string, Confirmation>();
   /** When the console began watching (unset: no start-up grace). */
   watchingSince?: number;
+  /** Post-control watches the rules see. */
+  watches: ControlWatch[] = [];
 
   constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>> } = {}) {
     this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
@@ -83,6 +85,7 @@ export class RuleHarness {
       droppedFamilies: () => this.dropped,
       targets: [this.target],
       confirmations: this.confirmations,
+      watches: this.watches,
       ...(this.watchingSince !== undefined ? { watchingSince: this.watchingSince } : {}),
     };
   }
