@@ -149,7 +149,8 @@ export const controlWatch = defineRule({
             ...base,
             state: "critical",
             since: breach.at,
-            summary: `${TITLE[w.spec.kind](r.subject)}: ${breach.detail} — after “${w.description}” by ${w.by} (ticket ${w.ticketId}${w.auditSeq !== null ? `, audit row ${w.auditSeq}` : ""})`,
+            // No person in the summary: the shared status view shows summaries and names nobody.
+            summary: `${TITLE[w.spec.kind](r.subject)}: ${breach.detail} — after “${w.description}” (ticket ${w.ticketId}${w.auditSeq !== null ? `, audit row ${w.auditSeq}` : ""})`,
             evidence: { ...evidence, values: [ev("breach", breach.detail, breach.at), ...evidence.values] },
             confirmable: "the breach of this control's effect",
           });
