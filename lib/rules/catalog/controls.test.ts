@@ -65,6 +65,16 @@ describe("control_watch", () => {
     expect(h.one("control_watch", HALT_AT + 22 * MIN, "BTC-USD")).toMatchObject({ state: "ok", confirmed: { by: "Casey Commander" } });
   });
 
+  it("the last second before the halt is not a breach; trades counted by the exchange's counter are", () => {
+    const h = exchange(null);
+    // A poll one second after the control still reports the second that began before it.
+    h.at(HALT_AT + 1000, "tradesLastSecond", 4, "BTC-USD");
+    h.hold(T0, T0 + 10 * MIN, "engine_trades_total", (t) => (t < HALT_AT + 3 * MIN ? 500 : 502), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } });
+    h.watches = [watch()];
+    expect(h.one("control_watch", HALT_AT + 2 * MIN, "BTC-USD").state).toBe("ok");
+    expect(h.one("control_watch", HALT_AT + 4 * MIN, "BTC-USD")).toMatchObject({ state: "critical", summary: expect.stringMatching(/^halt did not hold on BTC-USD: BTC-USD traded again: 2 trades since the control/) });
+  });
+
   it("cannot tell while the source is stale (never shown as holding)", () => {
     const h = exchange(null).freshness("stale", "/admin/state");
     h.watches = [watch()];

@@ -6,8 +6,8 @@ import { ev } from "./common";
 
 // The post-control watch: after a protective control succeeded and its re-read verified, the
 // console keeps checking from telemetry that the effect holds for the control's watch window
-// (fleet config, default 5 minutes). A halted symbol trades nothing and (halted, not
-// CANCEL_ONLY) sequences nothing and stays in its mode; halted withdrawals stay halted and pay
+// (fleet config, default 5 minutes). A halted symbol trades nothing and stays in its mode (its
+// sequence may still move: a cancel-all on a halted symbol is sequenced); halted withdrawals stay halted and pay
 // nothing out; a paused profile places no new ENTRY orders and stays inactive; an active kill
 // switch stays active. When the effect stops holding, a SEV1 opens, linked to the control's
 // request and audit record, and stays until a commander confirms it handled or a later control
@@ -52,13 +52,19 @@ function watchedSymbols(ctx: RuleContext, target: RuleTarget, w: ControlWatch & 
   return [...seen].filter((s) => !(w.except ?? []).includes(s)).sort();
 }
 
+/**
+ * A "trades in the last second" value read this soon after the control may still count trades
+ * from before it (the second it covers began before the halt); the trade counter has no such gap.
+ */
+const LAST_SECOND_MS = 2000;
+
 function symbolBreach(ctx: RuleContext, target: RuleTarget, symbol: string, mode: string, from: number): Breach | null {
-  const trades = after(ctx, target, "tradesLastSecond", symbol, from).find((p) => p.v > 0);
-  const seq = mode === "CANCEL_ONLY" ? null : firstGrowth(after(ctx, target, "lastSeq", symbol, from));
+  const trades = after(ctx, target, "tradesLastSecond", symbol, from + LAST_SECOND_MS).find((p) => p.v > 0);
+  const fills = firstGrowth(after(ctx, target, "engine_trades_total", symbol, from));
   const other = after(ctx, target, "symbol_mode", symbol, from).find((p) => p.labels.mode !== undefined && p.labels.mode !== mode);
   return earliest([
     trades ? { at: trades.t, detail: `${symbol} traded again: ${trades.v} trade${trades.v === 1 ? "" : "s"} in the second before ${clock(trades.t)}` } : null,
-    seq ? { at: seq.at, detail: `${symbol} is sequencing again: ${seq.by} events since the halt (${clock(seq.at)})` } : null,
+    fills ? { at: fills.at, detail: `${symbol} traded again: ${fills.by} trade${fills.by === 1 ? "" : "s"} since the control (${clock(fills.at)})` } : null,
     other ? { at: other.t, detail: `${symbol} reports ${other.labels.mode} again at ${clock(other.t)}, not ${mode}` } : null,
   ]);
 }
@@ -69,7 +75,7 @@ function breachOf(ctx: RuleContext, target: RuleTarget, w: ControlWatch): { enti
     const symbols = watchedSymbols(ctx, target, w as ControlWatch & { spec: typeof spec });
     const entity = spec.symbols === "all" ? SYSTEM_ENTITY : spec.symbols[0]!;
     const breach = earliest(symbols.map((s) => symbolBreach(ctx, target, s, spec.mode, w.from)));
-    return [{ entity, breach, subject: spec.symbols === "all" ? "every symbol" : entity, watchedFrom: ["tradesLastSecond", "lastSeq", "symbol_mode"] }];
+    return [{ entity, breach, subject: spec.symbols === "all" ? "every symbol" : entity, watchedFrom: ["tradesLastSecond", "engine_trades_total", "symbol_mode"] }];
   }
   if (spec.kind === "withdrawals-halted") {
     const off = after(ctx, target, "withdrawalsHalted", SYSTEM_ENTITY, w.from).find((p) => p.v === 0);
@@ -117,7 +123,7 @@ export const controlWatch = defineRule({
   runbook: "split-brain",
   sources: SOURCES,
   description:
-    "After a protective control succeeded and its re-read verified, its effect is watched from telemetry for the control's watch window: a halted symbol trades nothing (and, halted, sequences nothing) and stays in its mode; halted withdrawals pay nothing out; a paused profile places no ENTRY orders; an active kill switch stays active. A breach is a SEV1 linked to the control's request and audit record; it holds until a commander confirms it handled or a later control on the same subject replaces the watch. While the watched source is stale the watch cannot tell: Unknown, with the last known state (a breach included).",
+    "After a protective control succeeded and its re-read verified, its effect is watched from telemetry for the control's watch window: a halted symbol trades nothing (no trades in the last second once a second has passed, no growth of its trade counter) and stays in its mode; halted withdrawals pay nothing out; a paused profile places no ENTRY orders; an active kill switch stays active. A breach is a SEV1 linked to the control's request and audit record; it holds until a commander confirms it handled or a later control on the same subject replaces the watch. While the watched source is stale the watch cannot tell: Unknown, with the last known state (a breach included).",
   params: z.object({}).strict(),
   check(ctx, target) {
     const out: Verdict[] = [];

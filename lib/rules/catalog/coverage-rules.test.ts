@@ -959,7 +959,8 @@ const COVERAGE: Record<string, Case> = {
     criterion: "console: a protective control's effect must keep holding for its watch window (a halted symbol trades nothing); a breach is SEV1 linked to the control",
     fires: { name: "BTC-USD trades again 2 minutes after its HARD_HALT", build: (h) => haltedExchange(h, T0 + 2 * M), at: T0 + 2 * M, entity: "BTC-USD", state: "critical", severity: "SEV1", evidence: ["audit row", 42] },
     boundary: [
-      { name: "the halt holds: no trade, no sequencing, mode unchanged", build: (h) => haltedExchange(h, null), at: T0 + 2 * M, entity: "BTC-USD" },
+      { name: "the halt holds: no trade, mode unchanged", build: (h) => haltedExchange(h, null), at: T0 + 2 * M, entity: "BTC-USD" },
+      { name: "a cancel-all on the halted symbol moves its sequence, not its trades", build: (h) => haltedExchange(h, null).hold(T0 + M, T0 + 2 * M, "lastSeq", (t) => 9000 + (t - T0) / 1000, { entity: "BTC-USD" }), at: T0 + 2 * M, entity: "BTC-USD" },
       { name: "trades before the control do not count", build: (h) => haltedExchange(h, null), at: T0 + 10 * S, entity: "BTC-USD" },
     ],
     escalation: {
