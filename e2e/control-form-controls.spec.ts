@@ -106,6 +106,7 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     await expectNoAxeViolations(page);
   } finally {
     await restoreSymbol(symbol);
+    await simControl("symbol-mode", { symbol, mode: "NORMAL" });
   }
 });
 
@@ -191,6 +192,7 @@ test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets ev
     expect(outcomes).toEqual(["requested", "succeeded", "verified"]);
   } finally {
     await restoreSymbol("all");
+    await simControl("symbol-mode", { scope: "all", mode: "NORMAL" });
   }
 });
 

@@ -28,6 +28,6 @@ export async function restoreThroughConsole(fields: Record<string, string>): Pro
   }
 }
 
-/** A symbol (or every symbol) back to NORMAL through the console. */
+/** A symbol (or every symbol: typed confirmation with the exchange's name) back to NORMAL through the console. */
 export const restoreSymbol = (symbol: string | "all") =>
-  restoreThroughConsole({ target: "spot-exchange", control: "symbol-mode", ...(symbol === "all" ? { "p.scope": "all" } : { "p.symbol": symbol }), "p.mode": "NORMAL" });
+  restoreThroughConsole({ target: "spot-exchange", control: "symbol-mode", ...(symbol === "all" ? { "p.scope": "all", confirm: "spot-exchange" } : { "p.symbol": symbol }), "p.mode": "NORMAL" });

@@ -183,41 +183,6 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
         </section>
       ) : null}
 
-      {!wantControl ? (
-        <section aria-labelledby="policy-h" className="mb-8" data-policy-table>
-          <h2 id="policy-h" className="mb-1 text-lg font-semibold">Policy</h2>
-          <p className="mb-3 text-sm text-muted">
-            Protective controls reduce exposure and run at once for one person with a reason and ticket; restoring controls put money back at risk and need a commander and a second person&apos;s approval.
-            A protective control&apos;s effect is watched from telemetry after it succeeds; if it stops holding, a SEV1 finding opens. Change a row with <span className="font-mono">controls.policy</span> in the fleet config.
-          </p>
-          <details>
-            <summary className="cursor-pointer text-sm text-accent">Every control variant: direction, role, approval and watch</summary>
-            <TableScroll label="Control policy" className="mt-2">
-              <table className="w-full text-sm">
-                <caption className="sr-only">Control policy per variant</caption>
-                <thead className="border-b border-line text-left text-muted">
-                  <tr>{["System kind", "Control", "Variant", "Direction", "Role", "Approval", "Watch", "Set by"].map((h) => <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>)}</tr>
-                </thead>
-                <tbody>
-                  {view.policyTable.map((p) => (
-                    <tr key={`${p.kind}-${p.variant}`} className="border-b border-line last:border-0" data-policy-row={p.variant} data-direction={p.direction}>
-                      <td className="px-3 py-1">{KIND_LABEL[p.kind] ?? p.kind}</td>
-                      <td className="px-3 py-1">{p.title}</td>
-                      <td className="px-3 py-1 font-mono text-xs">{p.variant}</td>
-                      <td className="px-3 py-1">{p.direction}</td>
-                      <td className="px-3 py-1">{p.role}</td>
-                      <td className="px-3 py-1">{p.secondPerson ? `a second ${p.role}` : "none"}</td>
-                      <td className="px-3 py-1">{p.watchMinutes ? `${p.watchMinutes} min` : "—"}</td>
-                      <td className="px-3 py-1">{p.source === "config" ? "fleet config" : "default"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
-          </details>
-        </section>
-      ) : null}
-
       <section aria-labelledby="recent-h">
         <h2 id="recent-h" className="mb-3 text-lg font-semibold">{focused ? `Recent results of ${focused.c.title} on ${focused.t.label}` : "Recent results"}</h2>
         {recent.length === 0 ? (
@@ -258,6 +223,41 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           </>
         )}
       </section>
+
+      {!wantControl ? (
+        <section aria-labelledby="policy-h" className="mt-8" data-policy-table>
+          <h2 id="policy-h" className="mb-1 text-lg font-semibold">Policy</h2>
+          <p className="mb-3 text-sm text-muted">
+            Protective controls reduce exposure and run at once for one person with a reason and ticket; restoring controls put money back at risk and need a commander and a second person&apos;s approval.
+            A protective control&apos;s effect is watched from telemetry after it succeeds; if it stops holding, a SEV1 finding opens. Change a row with <span className="font-mono">controls.policy</span> in the fleet config.
+          </p>
+          <details>
+            <summary className="cursor-pointer text-sm text-accent">Every control variant: direction, role, approval and watch</summary>
+            <TableScroll label="Control policy" className="mt-2">
+              <table className="w-full text-sm">
+                <caption className="sr-only">Control policy per variant</caption>
+                <thead className="border-b border-line text-left text-muted">
+                  <tr>{["System kind", "Control", "Variant", "Direction", "Role", "Approval", "Watch", "Set by"].map((h) => <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>)}</tr>
+                </thead>
+                <tbody>
+                  {view.policyTable.map((p) => (
+                    <tr key={`${p.kind}-${p.variant}`} className="border-b border-line last:border-0" data-policy-row={p.variant} data-direction={p.direction}>
+                      <td className="px-3 py-1">{KIND_LABEL[p.kind] ?? p.kind}</td>
+                      <td className="px-3 py-1">{p.title}</td>
+                      <td className="px-3 py-1 font-mono text-xs">{p.variant}</td>
+                      <td className="px-3 py-1">{p.direction}</td>
+                      <td className="px-3 py-1">{p.role}</td>
+                      <td className="px-3 py-1">{p.secondPerson ? `a second ${p.role}` : "none"}</td>
+                      <td className="px-3 py-1">{p.watchMinutes ? `${p.watchMinutes} min` : "—"}</td>
+                      <td className="px-3 py-1">{p.source === "config" ? "fleet config" : "default"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
+          </details>
+        </section>
+      ) : null}
     </>
   );
 }
