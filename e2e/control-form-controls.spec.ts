@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { callAction } from "./actions";
 import { fleetAdmin } from "./fleet";
+import { restoreSymbol } from "./restore";
 import { authFile, expectNoAxeViolations } from "./support";
 
 // The control form as people use it, against the simulated fleet:
@@ -9,8 +9,8 @@ import { authFile, expectNoAxeViolations } from "./support";
 //   filled in (a second click cannot restore the previous mode);
 // - every submit either sends or says why not;
 // - a pre-filled link (a runbook checklist's) opens that one control, filled in and focused;
-// - approvals show on the approver's navigation and board, and the requester's view follows the
-//   request from pending to its outcome without a reload;
+// - approvals (a restore: a symbol back to NORMAL) show on the approver's navigation and board,
+//   and the requester's view follows the request from pending to its outcome without a reload;
 // - the runbook's "global SOFT_HALT" is one call for every symbol, a commander's;
 // - the page fits a phone's width.
 
@@ -59,8 +59,11 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     await expect(w.locator("[data-preview]")).toContainText("→ running");
     await expect(halt).toHaveValue("off");
     await expect(w.locator("[data-policy]")).toContainText("elevated");
-    // Run without a reason: it says why it was not sent, and nothing reaches the exchange.
-    await w.getByRole("button", { name: "Run control" }).click();
+    // Withdrawals back on put money at risk: restoring, a commander's request and a second person's approval.
+    await expect(w.locator("[data-policy]")).toContainText("restoring");
+    await expect(w.locator("[data-policy]")).toContainText("a second commander must approve");
+    // Submit without a reason: it says why it was not sent, and nothing reaches the exchange.
+    await w.getByRole("button", { name: "Request approval" }).click();
     await expect(w.locator("[data-not-sent]")).toContainText("Not sent: fix the 2 fields marked above.");
     await expect(w.getByText("give a reason of at least 10 non-blank characters")).toBeVisible();
     await expect(w.getByText("a ticket ID is required")).toBeVisible();
@@ -102,6 +105,7 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     expect((await exchangeState()).symbols.find((s) => s.symbol === symbol)!.mode).toBe("CANCEL_ONLY");
     await expectNoAxeViolations(page);
   } finally {
+    await restoreSymbol(symbol);
     await simControl("symbol-mode", { symbol, mode: "NORMAL" });
   }
 });
@@ -136,21 +140,24 @@ test("a responder sees what their role cannot run, and cannot pick it", async ({
   const ctx = await browser.newContext({ storageState: authFile("responder"), ...(info.project.name === "phone" ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}) });
   const page = await ctx.newPage();
   try {
+    // Withdrawals act on the whole exchange: both ways a commander's, so a responder has no such control.
     await page.goto("/controls?target=spot-exchange&control=withdrawals-halt");
-    const w = page.getByRole("form", { name: "Halt withdrawals on spot-exchange" });
-    const halt = w.getByLabel("Withdrawals halt");
-    await expect(halt).toHaveValue("");
-    await expect(w.locator("[data-policy]")).not.toContainText("critical");
-    await expect(halt.locator("option", { hasText: "on — needs commander" })).toBeDisabled();
-    await halt.selectOption("off");
-    await expect(w.locator("[data-policy]")).toContainText("elevated");
-    await expect(w.locator("[data-policy]")).toContainText("needs responder");
-    // The exchange-wide scope is a commander's.
+    await expect(page.locator("[data-open-control] [role=alert]")).toContainText("No control “withdrawals-halt” on spot-exchange that your role (responder) can open");
+    // A halt of one symbol is the responder's to run at once; putting it back to NORMAL is not.
     await page.goto("/controls?target=spot-exchange&control=symbol-mode");
     const form = page.getByRole("form", { name: "Set symbol mode on spot-exchange" });
+    const mode = form.getByLabel("Mode");
+    await expect(mode.locator("option", { hasText: "NORMAL — needs commander" })).toBeDisabled();
+    await expect(mode.locator("option", { hasText: /^HARD_HALT$/ })).toBeEnabled();
+    // The exchange-wide scope is a commander's.
     await expect(form.getByLabel("Scope").locator("option", { hasText: "Every symbol" })).toBeDisabled();
+    await form.getByLabel("Symbol").fill("BTC-USD");
+    await mode.selectOption("HARD_HALT");
+    await expect(form.locator("[data-policy]")).toContainText("protective");
+    await expect(form.locator("[data-policy]")).toContainText("needs responder");
+    await expect(form.locator("[data-policy]")).toContainText("runs at once, no approval");
     // A link that asks for more than the role may do is shown as view-only, with no button to send it.
-    await page.goto("/controls?target=spot-exchange&control=symbol-mode&symbol=BTC-USD&mode=HARD_HALT");
+    await page.goto("/controls?target=spot-exchange&control=symbol-mode&symbol=BTC-USD&mode=NORMAL");
     await expect(page.locator("[data-view-only]")).toContainText("needs the commander role; you are signed in as responder");
     await expect(page.getByRole("button", { name: /Run control|Request approval/ })).toHaveCount(0);
     expect(await noSideScroll(page)).toBe(true);
@@ -184,11 +191,12 @@ test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets ev
     const outcomes = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
     expect(outcomes).toEqual(["requested", "succeeded", "verified"]);
   } finally {
+    await restoreSymbol("all");
     await simControl("symbol-mode", { scope: "all", mode: "NORMAL" });
   }
 });
 
-test("an approval shows on the approver's navigation and board, and the requester's view follows it without a reload", async ({ browser, page, baseURL }, info) => {
+test("an approval shows on the approver's navigation and board, and the requester's view follows it without a reload", async ({ browser, page }, info) => {
   test.setTimeout(120_000);
   const phone = info.project.name === "phone";
   const symbol = "LINK-USD";
@@ -196,26 +204,21 @@ test("an approval shows on the approver's navigation and board, and the requeste
   const approverCtx = await browser.newContext({ storageState: authFile("admin"), ...(phone ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}) });
   const approver = await approverCtx.newPage();
   try {
+    // The symbol is halted (directly on the exchange); putting it back to NORMAL is a restore.
+    await simControl("symbol-mode", { symbol, mode: "HARD_HALT" });
     // The approver is on the board before anything is requested.
     await approver.goto("/");
     const badge = approver.locator("[data-approvals-badge]").filter({ visible: true }).first();
     const before = Number((await badge.getAttribute("data-approvals-badge", { timeout: 1000 }).catch(() => null)) ?? 0);
 
-    if (phone) {
-      // Critical controls are requested from a desktop; here the same server action over HTTP.
-      const res = await callAction(page.request, "/controls", "executeControlAction", { target: "spot-exchange", control: "symbol-mode", "p.symbol": symbol, "p.mode": "HARD_HALT", reason: "split brain on the symbol, halting it", ticketId: t, confirm: symbol, idempotencyKey: `e2e-live-${t}` }, { Origin: baseURL! });
-      expect(await res.text()).toContain("pending_approval");
-      await page.goto("/controls");
-    } else {
-      await page.goto(`/controls?target=spot-exchange&control=symbol-mode&symbol=${symbol}&mode=HARD_HALT`);
-      const form = page.getByRole("form", { name: "Set symbol mode on spot-exchange" });
-      await form.getByLabel("Reason (at least 10 characters)").fill("split brain on the symbol, halting it");
-      await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
-      await form.getByLabel(`Type ${symbol} to confirm`).fill(symbol);
-      await form.getByRole("button", { name: "Request approval" }).click();
-      await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "pending_approval");
-      await expect(form.locator("[data-request]")).toContainText("Nothing has been sent yet");
-    }
+    await page.goto(`/controls?target=spot-exchange&control=symbol-mode&symbol=${symbol}&mode=NORMAL`);
+    const form = page.getByRole("form", { name: "Set symbol mode on spot-exchange" });
+    await expect(form.locator("[data-policy]")).toContainText("restoring");
+    await form.getByLabel("Reason (at least 10 characters)").fill("split brain resolved, symbol validated in CANCEL_ONLY");
+    await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
+    await form.getByRole("button", { name: "Request approval" }).click();
+    await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "pending_approval");
+    await expect(form.locator("[data-request]")).toContainText("Nothing has been sent yet");
 
     // The approver's navigation and board show it without a reload.
     await expect(badge).toHaveAttribute("data-approvals-badge", String(before + 1), { timeout: 20_000 });
@@ -231,15 +234,12 @@ test("an approval shows on the approver's navigation and board, and the requeste
     else await expect(approver.locator("[data-approvals-badge]").filter({ visible: true }).first()).toHaveAttribute("data-approvals-badge", String(before), { timeout: 15_000 });
 
     // The requester's page, untouched since the request, shows the outcome.
-    if (phone) {
-      await expect(page.locator("[data-request-card]").filter({ hasText: t })).toContainText("succeeded", { timeout: 20_000 });
-    } else {
-      const card = page.locator("[data-request]").first();
-      await expect(card).toHaveAttribute("data-request-state", "succeeded", { timeout: 20_000 });
-      await expect(card).toContainText("Approved by e2e-admin");
-      await expect(card).toContainText("symbol mode now HARD_HALT");
-    }
+    const card = form.locator("[data-request]").first();
+    await expect(card).toHaveAttribute("data-request-state", "succeeded", { timeout: 20_000 });
+    await expect(card).toContainText("Approved by e2e-admin");
+    await expect(card).toContainText("symbol mode now NORMAL");
     expect((await callsFor(t)).filter((c) => c.executed)).toHaveLength(1);
+    expect((await exchangeState()).symbols.find((s) => s.symbol === symbol)!.mode).toBe("NORMAL");
   } finally {
     await simControl("symbol-mode", { symbol, mode: "NORMAL" });
     await approverCtx.close();

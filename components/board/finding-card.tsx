@@ -146,6 +146,12 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
       {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
+      {f.control ? (
+        <p className="mt-1 text-xs" data-finding-control={f.control.requestId}>
+          After the control “{f.control.description}” ·{" "}
+          <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(f.control.ticketId)}`}>audit record{f.control.auditSeq !== null ? ` row ${f.control.auditSeq}` : ""}</a>
+        </p>
+      ) : null}
       {f.confirmable && confirm && f.state !== "ok" ? <ConfirmHandled f={f} confirm={confirm} /> : null}
       {/* Paging: notifications are muted; the finding itself stays on the board. */}
       {f.silenced ? (

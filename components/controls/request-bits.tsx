@@ -44,3 +44,32 @@ export function paramsText(params: Record<string, unknown>): string {
 export function utc(ms: number | null | undefined): string {
   return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—";
 }
+
+/** Why the protection a restore lifts was put on: the original request and its audit row. */
+export function ProtectionText({ p }: { p: { description: string; reason: string; ticketId: string; by: string; approvedBy: string | null; at: number; auditSeq: number | null } }) {
+  return (
+    <div className="rounded-md border border-sev2 p-2 text-sm" data-restores>
+      <p className="font-medium">This lifts: {p.description}</p>
+      <p className="break-words">
+        Put on by {p.by}{p.approvedBy ? ` (approved by ${p.approvedBy})` : ""} at {utc(p.at)} · ticket <span className="font-mono">{p.ticketId}</span>
+        {p.auditSeq !== null ? <> · <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(p.ticketId)}`}>audit row {p.auditSeq}</a></> : null}
+      </p>
+      <p className="break-words">Why: {p.reason}</p>
+    </div>
+  );
+}
+
+/** The blast radius, read live from the target. */
+export function BlastList({ facts }: { facts: { label: string; value: string }[] }) {
+  if (!facts.length) return null;
+  return (
+    <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 text-sm" data-blast>
+      {facts.map((f) => (
+        <div key={f.label} className="contents" data-fact={f.label}>
+          <dt className="text-muted">{f.label}</dt>
+          <dd className="font-mono">{f.value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

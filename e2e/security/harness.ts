@@ -287,11 +287,11 @@ export class Ctx {
     if (!m) throw new Error(`control request failed: ${r.text.slice(0, 300)}`);
     return { id: m[1]!, state: m[2]! };
   }
-  /** A HARD_HALT request waiting for a second person, made by `requester`. */
+  /** A restore (SOL-USD back to NORMAL) waiting for a second person, made by `requester`. */
   async pendingControl(requester: Role): Promise<string> {
     const id = await this.fixture(`pending-${requester}`, async () => {
       const t = this.ticket();
-      const r = await this.requestControl(requester, { target: "spot-exchange", control: "symbol-mode", "p.symbol": "SOL-USD", "p.mode": "HARD_HALT", reason: "matrix: approval fixture, will be reset", ticketId: t, confirm: "SOL-USD", idempotencyKey: this.unique("matrix-pending") });
+      const r = await this.requestControl(requester, { target: "spot-exchange", control: "symbol-mode", "p.symbol": "SOL-USD", "p.mode": "NORMAL", reason: "matrix: approval fixture, will be reset", ticketId: t, idempotencyKey: this.unique("matrix-pending") });
       if (r.state !== "pending_approval") throw new Error(`expected a pending request, got ${r.state}`);
       return r.id;
     });
@@ -321,7 +321,7 @@ export class Ctx {
     const m = html.match(new RegExp(`data-(?:pending|request)="${id}"[^>]*`));
     return m?.[0] ?? "absent";
   }
-  /** Puts SOL-USD back to NORMAL after approvals halted it. */
+  /** Puts SOL-USD back to NORMAL (approving the fixtures' restores leaves it there; this makes sure). */
   async resetSpot(): Promise<void> {
     if (this.ledgerDrill) await fetch(`${fleetAdmin()}/scenarios/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange" }) });
     const s = this.spot();

@@ -6,7 +6,7 @@ import { auditLog, findingTransitions, findings as findingsTable } from "../db/s
 import type { Collector } from "../collector/collector";
 import type { TelemetryStore } from "../collector/store";
 import { RULES, evaluateRules, trackFindings } from "../rules";
-import type { Confirmation, Finding, Transition } from "../rules/types";
+import type { Confirmation, ControlWatch, Finding, Transition } from "../rules/types";
 
 /** The audit action that records a commander's confirmation (see confirm.ts). */
 export const CONFIRM_ACTION = "finding.confirm-handled";
@@ -25,6 +25,9 @@ export interface BoardEngineOptions {
   debounceMs?: number;
   tickMs?: number;
   now?: () => number;
+  /** The post-control watches (lib/controls/watch.ts); read again at most every `watchReloadMs`. */
+  loadWatches?: (now: number) => Promise<ControlWatch[]>;
+  watchReloadMs?: number;
 }
 
 export class BoardEngine {
@@ -38,6 +41,11 @@ export class BoardEngine {
   readonly confirmations = new Map<string, Confirmation>();
   /** Evaluations wait for this, so a finding confirmed before a restart does not fire at start. */
   private confirmationsLoaded?: Promise<void>;
+  /** Post-control watches as last read, and when. */
+  private watches: ControlWatch[] = [];
+  private watchesReadAt = -Infinity;
+  /** Breaches the watch rule has seen, by control request id: they outlive the telemetry window. */
+  readonly breaches = new Map<string, { at: number; detail: string }>();
   version = 0;
   lastEvaluatedAt = 0;
   lastEvaluationMs = 0;
@@ -148,7 +156,13 @@ export class BoardEngine {
         targets,
         watchingSince: this.startedAt,
         confirmations: this.confirmations,
+        watches: await this.currentWatches(now),
       }, RULES);
+      for (const f of current) {
+        if (f.ruleId !== "control_watch" || f.state !== "critical" || !f.control || this.breaches.has(f.control.requestId)) continue;
+        const detail = f.evidence.values.find((v) => v.label === "breach");
+        this.breaches.set(f.control.requestId, { at: f.since, detail: String(detail?.value ?? f.summary) });
+      }
       const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;
       const { findings: tracked, transitions } = trackFindings(previous, current, now);
       const changed = current.filter((f) => {
@@ -180,6 +194,28 @@ export class BoardEngine {
         this.arm();
       }
     }
+  }
+
+  /**
+   * The watches in force: in their window, or breached (a breach stays until confirmed handled or
+   * a later control replaces the watch). Read from the database at most every watchReloadMs, so a
+   * control run on any console instance is watched by the leader.
+   */
+  private async currentWatches(now: number): Promise<ControlWatch[]> {
+    if (!this.o.loadWatches) return [];
+    if (now - this.watchesReadAt >= (this.o.watchReloadMs ?? 1000)) {
+      try {
+        this.watches = await this.o.loadWatches(now);
+        this.watchesReadAt = now;
+      } catch (err) {
+        console.error("[board] reading control watches failed:", (err as Error).message);
+      }
+    }
+    const ids = new Set(this.watches.map((w) => w.id));
+    for (const id of this.breaches.keys()) if (!ids.has(id)) this.breaches.delete(id);
+    return this.watches
+      .filter((w) => w.until > now || this.breaches.has(w.id))
+      .map((w) => (this.breaches.has(w.id) ? { ...w, broken: this.breaches.get(w.id)! } : w));
   }
 
   /** Stores the findings just evaluated that are not ok or changed state, and the transitions. */

@@ -13,6 +13,8 @@ import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
 import { TelemetryStore } from "./store";
 import { BoardEngine } from "../board/engine";
 import { Notifier } from "../notify/notifier";
+import { loadControlWatches } from "../controls/watch";
+import { settingsFromConfig } from "../controls/catalog";
 
 // One collector runtime per process. With the embedded database this process always leads; with
 // PostgreSQL the instance holding the advisory lock leads and the others follow, receiving change
@@ -125,6 +127,7 @@ export class CollectorRuntime {
       db: this.o.db,
       onChange: (version) => this.publish({ type: "board", version, at: Date.now() }),
       onEvaluated: notifier ? (findings) => void notifier.onEvaluation(findings.values()) : undefined,
+      loadWatches: (now) => loadControlWatches(this.o.db, settingsFromConfig(this.o.config.controls), now),
     });
     collector.events.on("change", (e: CollectorEvent) => {
       // Only the target the event is about needs its rules evaluated now; the board's own tick

@@ -1,6 +1,7 @@
 import "server-only";
 import { env, readNamedSecret } from "../env";
 import { validateThresholds } from "../rules";
+import { validatePolicyKeys } from "../controls/catalog";
 import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "./fleet";
 
 // The fleet config the running process uses: loaded and checked once, then read by every service
@@ -12,7 +13,12 @@ export function loadStartupConfig(): FleetConfig {
   const cfg = loadFleetConfig(e.WATCHFLOOR_FLEET_CONFIG);
   // Threshold overrides are checked against the rule catalog here: an unknown rule, a rule of
   // another kind or a bad parameter would otherwise be dropped silently and the seed default used.
-  const problems = [...validateThresholds(cfg.targets), ...missingSecrets(cfg, readNamedSecret)];
+  const problems = [
+    ...validateThresholds(cfg.targets),
+    ...validatePolicyKeys(Object.keys(cfg.controls.policy)),
+    ...(cfg.controls.criticalControls ?? []).flatMap((k, i) => validatePolicyKeys([k], "controls.criticalControls").map((m) => m.replace(`controls.criticalControls.${k}:`, `controls.criticalControls[${i}]: "${k}" is an`))),
+    ...missingSecrets(cfg, readNamedSecret),
+  ];
   if (problems.length) throw new ConfigError(e.WATCHFLOOR_FLEET_CONFIG, problems);
   return cfg;
 }

@@ -54,7 +54,7 @@ describe("parseFleetConfig", () => {
     ]);
     expect(cfg.targets[0]).toMatchObject({ simulated: false, credentials: { bearerTokenEnv: "SIM_TOKEN_ALPHA" }, thresholds: {} });
     expect(cfg.defaults).toEqual({ pollIntervalMs: 2000, maxResponseBytes: 5 * 1024 * 1024 });
-    expect(cfg.controls).toEqual({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10 });
+    expect(cfg.controls).toEqual({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10, policy: {} });
     expect(effectivePollIntervalMs(cfg, cfg.targets[0]!)).toBe(2000);
     expect(effectivePollIntervalMs(cfg, cfg.targets[1]!)).toBe(5000);
     // No timeout given: 5 s, or the interval when that is shorter, so a poll ends before the next.

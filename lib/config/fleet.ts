@@ -162,9 +162,30 @@ export const FleetConfig = z
         ticketPattern: z.string().default("^[A-Z][A-Z0-9]+-\\d+$"),
         approvalTtlMinutes: z.number().int().min(1).max(1440).default(10),
         rateLimitPerMinute: z.number().int().min(1).default(10),
+        /** Variants shown as critical (typed confirmation); default: HARD_HALT, withdrawals halt on, cancel-all, kill switch. */
+        criticalControls: z.array(z.string()).optional(),
+        /** false: no control waits for a second person, whatever its direction. */
+        secondPerson: z.boolean().optional(),
+        /**
+         * Per control (`symbol-mode`) or variant (`symbol-mode:NORMAL`): the role it needs, whether a
+         * second person approves it, and the minutes its effect is watched after a success. Keys
+         * are checked against the control catalog at start-up.
+         */
+        policy: z
+          .record(
+            z.string(),
+            z
+              .object({
+                role: z.enum(["responder", "commander", "admin"], { error: "must be responder, commander or admin" }).optional(),
+                secondPerson: z.boolean().optional(),
+                watchMinutes: z.number().int().min(0).max(1440).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
       })
       .strict()
-      .default({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10 }),
+      .default({ ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", approvalTtlMinutes: 10, rateLimitPerMinute: 10, policy: {} }),
     share: z
       .object({
         /** Lifetime of a new share link unless the commander picks another (seed-free product default). */

@@ -4,7 +4,7 @@ import { getFleetConfig } from "../config/current";
 import { readNamedSecret } from "../env";
 import { requireRole, roleAtLeast, type Actor } from "../auth/roles";
 import type { FleetConfig } from "../config/fleet";
-import { DEFAULT_SETTINGS, controlsFor, minRoleFor, type ControlSettings } from "./catalog";
+import { controlsFor, minRoleFor, policyTable, settingsFromConfig, type ControlSettings } from "./catalog";
 import { choicesOf } from "./state";
 import { readTargetState } from "./target-client";
 import * as svc from "./service";
@@ -12,13 +12,9 @@ import * as svc from "./service";
 // Entry points for pages and server actions: the process database and fleet config, then the
 // service, which authorises the actor itself.
 
-/**
- * Control settings from the fleet config. `controls.criticalControls` / `controls.secondPerson`
- * are read when the config schema carries them; until then the DESIGN.md defaults apply.
- */
+/** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
 export function controlSettings(cfg: FleetConfig): ControlSettings {
-  const c = cfg.controls as FleetConfig["controls"] & { criticalControls?: string[]; secondPerson?: boolean };
-  return { critical: c.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: c.secondPerson ?? DEFAULT_SETTINGS.secondPerson };
+  return settingsFromConfig(cfg.controls);
 }
 
 async function deps(): Promise<svc.ControlDeps> {
@@ -109,7 +105,7 @@ export async function getControlsView(actor: Actor | null) {
     }),
   );
   const [pending, unknown, recent] = await Promise.all([
-    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }),
+    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }).then((v) => svc.withRestores(d.db, v)),
     svc.listControlRequests(d.db, actor, { states: ["outcome_unknown"], limit: 100 }),
     svc.listControlRequests(d.db, actor, { limit: 30 }),
   ]);
@@ -118,7 +114,8 @@ export async function getControlsView(actor: Actor | null) {
     pending,
     unknown,
     recent,
-    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson },
+    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson, policy: settings.policy },
+    policyTable: policyTable(settings),
   };
 }
 
@@ -138,4 +135,4 @@ export function systemLabels(): Record<string, string> {
 }
 
 export { canDecide } from "./service";
-export type { ControlRequestView, ControlPreview } from "./service";
+export type { ControlRequestView, ControlPreview, Protection } from "./service";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, reasonProblem } from "./catalog";
+import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, policyTable, reasonProblem, validatePolicyKeys } from "./catalog";
 import type { SpotState, TradingBotState } from "./state";
 
 // The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
@@ -17,38 +17,69 @@ const parse = (kind: string, id: string, raw: Record<string, unknown>) => {
 };
 
 describe("control policy", () => {
+  // Expected by direction (issue: protect fast, restore carefully): protective = one responder
+  // (a commander for a whole system), no approval; restoring = a commander and a second person.
   it.each([
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" }, "critical", "commander", true, "BTC-USD"],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" }, "elevated", "responder", false, "BTC-USD"],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "elevated", "responder", false, null],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" }, "standard", "responder", false, null],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "elevated", "commander", false, "spot-exchange"],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "CANCEL_ONLY" }, "elevated", "commander", false, "spot-exchange"],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "HARD_HALT" }, "critical", "commander", true, "spot-exchange"],
-    ["spot-exchange", "cancel-all", { symbol: "BTC-USD" }, "critical", "commander", true, "BTC-USD"],
-    ["spot-exchange", "withdrawals-halt", { on: "on" }, "critical", "commander", true, "spot-exchange"],
-    ["spot-exchange", "withdrawals-halt", { on: "off" }, "elevated", "responder", false, null],
-    ["spot-exchange", "conflation", { on: "on" }, "standard", "responder", false, null],
-    ["spot-exchange", "book-depth", { depth: "20" }, "standard", "responder", false, null],
-    ["trading-bot", "pause-profile", { profileId: "p" }, "elevated", "responder", false, null],
-    ["trading-bot", "resume-profile", { profileId: "p" }, "standard", "responder", false, null],
-    ["trading-bot", "trigger-reconciliation", { profileId: "p" }, "standard", "responder", false, null],
-    ["trading-bot", "quarantine-order", { orderId: "o-1" }, "elevated", "responder", false, "o-1"],
-    ["futures-bot", "sync-positions", { execute: "plan" }, "standard", "responder", false, null],
-    ["futures-bot", "sync-positions", { execute: "execute", planId: "x" }, "elevated", "responder", false, "kraken-futures"],
-    ["futures-bot", "recover-sl-order-ids", { execute: "plan" }, "standard", "responder", false, null],
-    ["futures-bot", "kill-switch", {}, "critical", "commander", true, "kraken-futures"],
-  ] as const)("%s %s %j → %s, %s, second person %s, confirm %s", (kind, id, raw, tier, role, second, confirm) => {
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" }, "protective", "critical", "responder", false, "BTC-USD", 5],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" }, "protective", "elevated", "responder", false, "BTC-USD", 5],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "protective", "elevated", "responder", false, null, 5],
+    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" }, "restoring", "standard", "commander", true, null, 0],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "protective", "elevated", "commander", false, "spot-exchange", 5],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "CANCEL_ONLY" }, "protective", "elevated", "commander", false, "spot-exchange", 5],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "HARD_HALT" }, "protective", "critical", "commander", false, "spot-exchange", 5],
+    ["spot-exchange", "symbol-mode", { scope: "all", mode: "NORMAL" }, "restoring", "elevated", "commander", true, "spot-exchange", 0],
+    ["spot-exchange", "cancel-all", { symbol: "BTC-USD" }, "protective", "critical", "responder", false, "BTC-USD", 0],
+    ["spot-exchange", "withdrawals-halt", { on: "on" }, "protective", "critical", "commander", false, "spot-exchange", 5],
+    ["spot-exchange", "withdrawals-halt", { on: "off" }, "restoring", "elevated", "commander", true, null, 0],
+    ["spot-exchange", "conflation", { on: "on" }, "protective", "standard", "responder", false, null, 0],
+    ["spot-exchange", "conflation", { on: "off" }, "restoring", "standard", "commander", true, null, 0],
+    ["spot-exchange", "book-depth", { depth: "20" }, "neutral", "standard", "responder", false, null, 0],
+    ["trading-bot", "pause-profile", { profileId: "p" }, "protective", "elevated", "responder", false, null, 5],
+    ["trading-bot", "resume-profile", { profileId: "p" }, "restoring", "standard", "commander", true, null, 0],
+    ["trading-bot", "trigger-reconciliation", { profileId: "p" }, "neutral", "standard", "responder", false, null, 0],
+    ["trading-bot", "quarantine-order", { orderId: "o-1" }, "protective", "elevated", "responder", false, "o-1", 0],
+    ["futures-bot", "sync-positions", { execute: "plan" }, "neutral", "standard", "responder", false, null, 0],
+    ["futures-bot", "sync-positions", { execute: "execute", planId: "x" }, "restoring", "elevated", "commander", true, "kraken-futures", 0],
+    ["futures-bot", "recover-sl-order-ids", { execute: "plan" }, "neutral", "standard", "responder", false, null, 0],
+    ["futures-bot", "recover-sl-order-ids", { execute: "execute", planId: "x" }, "protective", "elevated", "responder", false, "kraken-futures", 0],
+    ["futures-bot", "kill-switch", {}, "protective", "critical", "responder", false, "kraken-futures", 5],
+  ] as const)("%s %s %j → %s, %s, %s, second person %s, confirm %s, watch %s min", (kind, id, raw, direction, tier, role, second, confirm, watch) => {
     const target = kind === "futures-bot" ? "kraken-futures" : kind === "spot-exchange" ? "spot-exchange" : "alpha-bot";
     const { def, params } = parse(kind, id, raw);
-    expect(policyFor(def, params, target)).toMatchObject({ tier, role, secondPerson: second, confirm });
+    expect(policyFor(def, params, target)).toMatchObject({ direction, tier, role, secondPerson: second, confirm, watchMinutes: watch, source: "default" });
   });
 
-  it("makes the critical list configurable, and can drop the second person", () => {
+  it("takes per-control and per-variant overrides from the fleet config; the variant wins", () => {
+    const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" });
+    const settings = { ...DEFAULT_SETTINGS, policy: { "symbol-mode": { role: "commander" as const, watchMinutes: 2 }, "symbol-mode:HARD_HALT": { secondPerson: true } } };
+    expect(policyFor(def, params, "spot-exchange", settings)).toMatchObject({ role: "commander", secondPerson: true, watchMinutes: 2, source: "config" });
+    const normal = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" });
+    expect(policyFor(normal.def, normal.params, "spot-exchange", settings)).toMatchObject({ role: "commander", secondPerson: true, watchMinutes: 0 });
+    // The master switch turns every approval off.
+    expect(policyFor(normal.def, normal.params, "spot-exchange", { ...DEFAULT_SETTINGS, secondPerson: false })).toMatchObject({ secondPerson: false, role: "commander" });
+  });
+
+  it("keeps the critical list configurable (typed confirmation), and lists the lowest role per control", () => {
     const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" });
-    expect(policyFor(def, params, "spot-exchange", { critical: ["symbol-mode:SOFT_HALT"], secondPerson: false })).toMatchObject({ tier: "critical", role: "commander", secondPerson: false });
-    expect(minRoleFor(findControl("futures-bot", "kill-switch")!, DEFAULT_SETTINGS)).toBe("commander");
+    expect(policyFor(def, params, "spot-exchange", { ...DEFAULT_SETTINGS, critical: ["symbol-mode:SOFT_HALT"] })).toMatchObject({ tier: "critical", confirm: "BTC-USD", secondPerson: false });
+    expect(minRoleFor(findControl("futures-bot", "kill-switch")!, DEFAULT_SETTINGS)).toBe("responder");
+    expect(minRoleFor(findControl("trading-bot", "resume-profile")!, DEFAULT_SETTINGS)).toBe("commander");
+    expect(minRoleFor(findControl("spot-exchange", "withdrawals-halt")!, DEFAULT_SETTINGS)).toBe("commander");
     expect(minRoleFor(findControl("spot-exchange", "symbol-mode")!, DEFAULT_SETTINGS)).toBe("responder");
+  });
+
+  it("names unknown policy keys", () => {
+    expect(validatePolicyKeys(["symbol-mode:NORMAL", "kill-switch", "symbol-mode:PAUSED", "nuke"])).toEqual([
+      expect.stringMatching(/^controls\.policy\.symbol-mode:PAUSED: unknown control or variant/),
+      expect.stringMatching(/^controls\.policy\.nuke: unknown control or variant/),
+    ]);
+  });
+
+  it("classes every variant in the policy table", () => {
+    const rows = policyTable();
+    expect(rows.find((r) => r.variant === "symbol-mode:HARD_HALT")).toMatchObject({ direction: "protective", role: "responder", secondPerson: false });
+    expect(rows.find((r) => r.variant === "withdrawals-halt:off")).toMatchObject({ direction: "restoring", role: "commander", secondPerson: true });
+    for (const r of rows) expect(["protective", "restoring", "neutral"]).toContain(r.direction);
   });
 
   it("covers every control the simulator accepts", () => {

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import type { Role } from "../auth/roles";
+import { ROLES, type Role } from "../auth/roles";
 
 // In the browser, zod must not probe for eval (its fast path compiles parsers with Function):
 // the console's Content-Security-Policy forbids it, and the probe alone is a reported violation.
 if (typeof window !== "undefined") z.config({ jitless: true });
 import type { SystemKind } from "../telemetry/model";
+import type { WatchSpec } from "../rules/types";
 import type { FuturesState, SpotState, TargetState, TradingBotState } from "./state";
 
 // The control catalog: every emergency control the seeds name, per system kind, with its input
@@ -16,27 +17,57 @@ export const TIERS = ["standard", "elevated", "critical"] as const;
 export type Tier = (typeof TIERS)[number];
 
 /**
- * Control variants that are critical by default (DESIGN.md "Roles"): HARD_HALT, withdrawals halt
- * on, cancel-all and the kill switch. A variant is `control` or `control:<variant>`.
+ * Which way a control moves exposure. Protective variants reduce it (halts, CANCEL_ONLY,
+ * cancel-all, withdrawals halt, pausing a profile, the kill switch, quarantining an order, placing
+ * missing stops); restoring variants put money back at risk (NORMAL, withdrawals on, resuming a
+ * profile, executing a position sync that opens or adopts positions). Neutral ones change no
+ * exposure (a dry run, a reconciliation cycle, book depth).
+ */
+export const DIRECTIONS = ["protective", "restoring", "neutral"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/**
+ * Variants that are critical by default: the risk tier shown on the form, and the subject (symbol
+ * or system name) typed to confirm. HARD_HALT, withdrawals halt on, cancel-all and the kill switch.
+ * A variant is `control` or `control:<variant>`. Who may run a variant and whether a second person
+ * approves it follow its direction (policyFor), not its tier.
  */
 export const DEFAULT_CRITICAL = ["symbol-mode:HARD_HALT", "withdrawals-halt:on", "cancel-all", "kill-switch"] as const;
 
-export interface ControlSettings {
-  /** Variants treated as critical: commander role, typed confirmation and (by default) a second person. */
-  critical: readonly string[];
-  /** Whether critical controls need a second person's approval. */
-  secondPerson: boolean;
+/** A per-control override from the fleet config (`controls.policy.<control or control:variant>`). */
+export interface PolicyOverride {
+  role?: Role;
+  secondPerson?: boolean;
+  /** Minutes the console watches that the effect holds after a success (0 = no watch). */
+  watchMinutes?: number;
 }
-export const DEFAULT_SETTINGS: ControlSettings = { critical: DEFAULT_CRITICAL, secondPerson: true };
+
+export interface ControlSettings {
+  /** Variants treated as critical: typed confirmation and the critical badge. */
+  critical: readonly string[];
+  /** Master switch: false = no control ever waits for a second person (whatever its direction). */
+  secondPerson: boolean;
+  /** Overrides by `control:variant` (most specific) or `control`. */
+  policy: Readonly<Record<string, PolicyOverride>>;
+}
+export const DEFAULT_SETTINGS: ControlSettings = { critical: DEFAULT_CRITICAL, secondPerson: true, policy: {} };
+
+/** Default minutes of post-control watch for a protective control whose effect telemetry can check. */
+export const DEFAULT_WATCH_MINUTES = 5;
 
 export interface ControlPolicy {
-  /** `control` or `control:<variant>`, matched against the critical list. */
+  /** `control` or `control:<variant>`, matched against the critical list and the overrides. */
   variant: string;
+  direction: Direction;
   tier: Tier;
   role: Role;
   secondPerson: boolean;
   /** Text the user must type to confirm (the symbol, order id or system name), or null. */
   confirm: string | null;
+  /** Minutes the console watches the effect after a success; 0 = not watched. */
+  watchMinutes: number;
+  /** Where the role, approval and watch came from: the direction's default or the fleet config. */
+  source: "default" | "config";
 }
 
 export type FieldType = "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "planStep" | "planId" | "scope";
@@ -49,11 +80,25 @@ export interface FieldSpec {
   showWhen?: (raw: Record<string, string>) => boolean;
 }
 
+/** One measured fact of a control's reach, read live from the target ("open orders", 37). */
+export interface BlastFact {
+  label: string;
+  value: string;
+}
+
 export interface Preview {
   /** One line: what is true now and what will change, e.g. "BTC-USD: NORMAL → HARD_HALT; 37 open orders stay resting". */
   change: string;
   notes: string[];
+  /**
+   * The blast radius, read live from the target: open orders and their notional, last-minute
+   * trades and resting liquidity of a symbol; pending withdrawals; a profile's or bot's open
+   * positions and exposure. Empty when the target does not report them.
+   */
+  blast?: BlastFact[];
 }
+
+export type { WatchSpec };
 
 export interface Verification {
   /** true: the target shows the change; false: it does not; null: could not be checked / nothing to check. */
@@ -79,6 +124,16 @@ export interface ControlDef<P = Record<string, unknown>> {
    * mode with scope "all"): the commander role and the system's name typed to confirm.
    */
   wide?(p: P): boolean;
+  /** Which way these params move exposure (see DIRECTIONS). */
+  direction(p: P): Direction;
+  /**
+   * What a halt or its release acts on, so a restore can name the protection it lifts:
+   * "symbol:BTC-USD", "symbol:*", "withdrawals", "profile:eth-grid", "kill-switch". Null: nothing
+   * that a later control restores.
+   */
+  subject?(p: P): string | null;
+  /** What telemetry must keep showing after a success (the post-control watch), or null. */
+  watch?(p: P): WatchSpec | null;
   /** What to type for a destructive variant that is not critical (critical ones always confirm). */
   confirmFor(p: P, target: string): string | null;
   preview(state: TargetState, p: P, target: string): Preview;
@@ -126,6 +181,31 @@ const answerResult = (answer: unknown): Record<string, unknown> => {
   return r && typeof r === "object" ? (r as Record<string, unknown>) : {};
 };
 
+/** A symbol's blast radius: its open orders and their notional, last-minute trades, resting liquidity. */
+function symbolBlast(x: SpotState["symbols"][number]): BlastFact[] {
+  const out: BlastFact[] = [{ label: "open orders", value: `${x.openOrders.toLocaleString("en-US")}${x.openOrdersNotionalUsd !== undefined ? ` (${fmtUsd(x.openOrdersNotionalUsd)} notional)` : ""}` }];
+  if (x.tradesLastMinute !== undefined) out.push({ label: "trades in the last minute", value: x.tradesLastMinute.toLocaleString("en-US") });
+  if (x.restingBidsUsd !== undefined && x.restingAsksUsd !== undefined) out.push({ label: "resting liquidity", value: `${fmtUsd(x.restingBidsUsd)} bids, ${fmtUsd(x.restingAsksUsd)} asks` });
+  return out;
+}
+function sumOf(list: readonly (number | undefined)[]): number | undefined {
+  return list.some((v) => v === undefined) ? undefined : list.reduce<number>((a, v) => a + v!, 0);
+}
+function exchangeBlast(sp: SpotState): BlastFact[] {
+  const orders = sp.symbols.reduce((n, s) => n + s.openOrders, 0);
+  const notional = sumOf(sp.symbols.map((s) => s.openOrdersNotionalUsd));
+  const trades = sumOf(sp.symbols.map((s) => s.tradesLastMinute));
+  const out: BlastFact[] = [{ label: "open orders (every symbol)", value: `${orders.toLocaleString("en-US")}${notional !== undefined ? ` (${fmtUsd(notional)} notional)` : ""}` }];
+  if (trades !== undefined) out.push({ label: "trades in the last minute", value: trades.toLocaleString("en-US") });
+  return out;
+}
+function profileBlast(pr: TradingBotState["profiles"][number]): BlastFact[] {
+  const out: BlastFact[] = [];
+  if (pr.openPositions !== undefined) out.push({ label: "open positions", value: String(pr.openPositions) });
+  if (pr.exposureUsd !== undefined) out.push({ label: "exposure", value: fmtUsd(pr.exposureUsd) });
+  return out;
+}
+
 function define<P>(d: ControlDef<P>): ControlDef<Record<string, unknown>> {
   return d as unknown as ControlDef<Record<string, unknown>>;
 }
@@ -159,6 +239,9 @@ export const CONTROLS: ControlDef[] = [
     variant: (p) => `symbol-mode:${p.mode}`,
     elevated: (p) => p.mode !== "NORMAL" || p.scope === "all",
     wide: (p) => p.scope === "all",
+    direction: (p) => (p.mode === "NORMAL" ? "restoring" : "protective"),
+    subject: (p) => `symbol:${p.scope === "all" ? "*" : p.symbol}`,
+    watch: (p) => (p.mode === "NORMAL" ? null : { kind: "symbol-halted", symbols: p.scope === "all" ? "all" : [p.symbol!], mode: p.mode }),
     confirmFor: (p, target) => (p.scope === "all" ? target : p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol! : null),
     preview(state, p) {
       if (p.scope === "all") {
@@ -171,6 +254,7 @@ export const CONTROLS: ControlDef[] = [
         return {
           change: `all ${plural(sp.symbols.length, "symbol")} (${now}) → ${p.mode}; ${orders} in total`,
           notes: [`every symbol in one call: ${sp.symbols.map((s) => s.symbol).join(", ")}`],
+          blast: exchangeBlast(sp),
         };
       }
       const sym = p.symbol!;
@@ -181,7 +265,7 @@ export const CONTROLS: ControlDef[] = [
         p.mode === "NORMAL" ? `trading resumes; ${orders} on the book` :
         p.mode === "CANCEL_ONLY" ? `new orders rejected; ${orders} can still be cancelled` :
         `${orders} stay resting`;
-      return { change: `${sym}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${sym} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`] };
+      return { change: `${sym}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${sym} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`], blast: symbolBlast(s) };
     },
     verify(after, p) {
       if (p.scope === "all") {
@@ -207,11 +291,12 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ symbol }),
     variant: () => "cancel-all",
     elevated: () => true,
+    direction: () => "protective",
     confirmFor: (p) => p.symbol,
     preview(state, p) {
       const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
       if (!s) return { change: `${p.symbol}: cancels every resting order`, notes: [`${p.symbol} is not listed by the exchange right now`] };
-      return { change: `${p.symbol}: cancels ${plural(s.openOrders, "resting order")}; mode stays ${s.mode}`, notes: s.mode === "NORMAL" ? ["the symbol still trades: new orders can arrive after the cancel"] : [] };
+      return { change: `${p.symbol}: cancels ${plural(s.openOrders, "resting order")}; mode stays ${s.mode}`, notes: s.mode === "NORMAL" ? ["the symbol still trades: new orders can arrive after the cancel"] : [], blast: symbolBlast(s) };
     },
     verify(after, p, answer, before) {
       const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
@@ -233,11 +318,20 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `withdrawals-halt:${p.on ? "on" : "off"}`,
     elevated: () => true,
+    direction: (p) => (p.on ? "protective" : "restoring"),
+    wide: () => true,
+    subject: () => "withdrawals",
+    watch: (p) => (p.on ? { kind: "withdrawals-halted" } : null),
     confirmFor: () => null,
     preview(state, p) {
       const s = spot(state);
       const now = s ? (s.withdrawalsHalted ? "HALTED" : "running") : "unknown";
-      return { change: `withdrawals: ${now} → ${p.on ? "HALTED" : "running"}`, notes: s && s.withdrawalsHalted === p.on ? ["already in that state; the call changes nothing"] : [] };
+      const pending = s?.pendingWithdrawals;
+      const blast = pending ? [{ label: "pending withdrawals", value: `${pending.count.toLocaleString("en-US")} (${fmtUsd(pending.amountUsd)})` }] : [];
+      const notes = s && s.withdrawalsHalted === p.on ? ["already in that state; the call changes nothing"] : [];
+      if (pending && p.on && pending.count > 0) notes.push(`${plural(pending.count, "pending withdrawal")} will wait until withdrawals are turned back on`);
+      if (pending && !p.on && pending.count > 0) notes.push(`${plural(pending.count, "pending withdrawal")} (${fmtUsd(pending.amountUsd)}) start paying out`);
+      return { change: `withdrawals: ${now} → ${p.on ? "HALTED" : "running"}`, notes, blast };
     },
     verify(after, p) {
       const s = spot(after);
@@ -255,6 +349,7 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ on: z.boolean({ error: "choose on or off" }) }),
     variant: (p) => `conflation:${p.on ? "on" : "off"}`,
     elevated: () => false,
+    direction: (p) => (p.on ? "protective" : "restoring"),
     confirmFor: () => null,
     preview(state, p) {
       const s = spot(state);
@@ -276,6 +371,7 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ depth: z.number({ error: "enter a whole number of levels" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
     variant: () => "book-depth",
     elevated: () => false,
+    direction: () => "neutral",
     confirmFor: () => null,
     preview(state, p) {
       const s = spot(state);
@@ -299,11 +395,14 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ profileId }),
     variant: () => "pause-profile",
     elevated: () => true,
+    direction: () => "protective",
+    subject: (p) => `profile:${p.profileId}`,
+    watch: (p) => ({ kind: "profile-paused", profileId: p.profileId }),
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
       if (!pr) return { change: `${p.profileId}: pause new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
-      return { change: `${p.profileId}: ${pr.status} → inactive; open orders and positions are left as they are`, notes: [`available capital ${fmtUsd(pr.available_capital)}`] };
+      return { change: `${p.profileId}: ${pr.status} → inactive; open orders and positions are left as they are`, notes: [`available capital ${fmtUsd(pr.available_capital)}`], blast: profileBlast(pr) };
     },
     verify(after, p) {
       const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
@@ -321,12 +420,14 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ profileId }),
     variant: () => "resume-profile",
     elevated: () => false,
+    direction: () => "restoring",
+    subject: (p) => `profile:${p.profileId}`,
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
       if (!pr) return { change: `${p.profileId}: resume new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
       const notes = (pr.capitalInvariantViolations ?? 0) > 0 ? ["the capital invariant is violated: the watchdog keeps blocking entries until it holds"] : [];
-      return { change: `${p.profileId}: ${pr.status} → active`, notes };
+      return { change: `${p.profileId}: ${pr.status} → active`, notes, blast: profileBlast(pr) };
     },
     verify(after, p) {
       const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
@@ -344,6 +445,7 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ profileId }),
     variant: () => "trigger-reconciliation",
     elevated: () => false,
+    direction: () => "neutral",
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
@@ -373,6 +475,7 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({ orderId: z.string({ error: "enter the order id" }).trim().min(1, "enter the order id").max(120, "an order id is at most 120 characters") }),
     variant: () => "quarantine-order",
     elevated: () => true,
+    direction: () => "protective",
     confirmFor: (p) => p.orderId,
     preview(state, p) {
       const b = bot(state);
@@ -401,6 +504,8 @@ export const CONTROLS: ControlDef[] = [
     schema: planSchema,
     variant: (p) => (p.execute ? "sync-positions:execute" : "sync-positions:plan"),
     elevated: (p) => p.execute,
+    // Executing a sync imports (adopts) untracked positions: it puts money at risk.
+    direction: (p) => (p.execute ? "restoring" : "neutral"),
     confirmFor: (p, target) => (p.execute ? target : null),
     preview(state, p) {
       const f = fut(state);
@@ -429,6 +534,8 @@ export const CONTROLS: ControlDef[] = [
     schema: planSchema,
     variant: (p) => (p.execute ? "recover-sl-order-ids:execute" : "recover-sl-order-ids:plan"),
     elevated: (p) => p.execute,
+    // Executing it places or links missing stop-losses: it only reduces risk.
+    direction: (p) => (p.execute ? "protective" : "neutral"),
     confirmFor: (p, target) => (p.execute ? target : null),
     preview(state, p) {
       const f = fut(state);
@@ -452,12 +559,18 @@ export const CONTROLS: ControlDef[] = [
     schema: z.object({}).strict(),
     variant: () => "kill-switch",
     elevated: () => true,
+    direction: () => "protective",
+    subject: () => "kill-switch",
+    watch: () => ({ kind: "kill-switch" }),
     confirmFor: (_p, target) => target,
     preview(state, _p, target) {
       const f = fut(state);
       if (!f) return { change: `${target}: → halted (kill switch, reason manual)`, notes: [] };
       const ks = f.killSwitch.active ? `kill switch already active (${f.killSwitch.reason ?? "?"})` : `${f.status} → halted (kill switch, reason manual)`;
-      return { change: `${target}: ${ks}; ${plural(f.positions.length, "position")} stay open`, notes: ["does not auto-clear: a restart is needed to trade again"] };
+      const exposure = sumOf(f.positions.map((x) => x.notionalUsd));
+      const blast: BlastFact[] = [{ label: "open positions", value: String(f.positions.length) }];
+      if (exposure !== undefined) blast.push({ label: "exposure", value: fmtUsd(exposure) });
+      return { change: `${target}: ${ks}; ${plural(f.positions.length, "position")} stay open`, notes: ["does not auto-clear: a restart is needed to trade again"], blast };
     },
     verify(after) {
       const f = fut(after);
@@ -475,29 +588,111 @@ export function findControl(kind: string, id: string): ControlDef | undefined {
   return CONTROLS.find((c) => c.kind === kind && c.id === id);
 }
 
-/** The policy for these (already parsed) params on this target. */
+/** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
+export function settingsFromConfig(controls: { criticalControls?: readonly string[]; secondPerson?: boolean; policy?: Readonly<Record<string, PolicyOverride>> }): ControlSettings {
+  return { critical: controls.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: controls.secondPerson ?? DEFAULT_SETTINGS.secondPerson, policy: controls.policy ?? {} };
+}
+
+/** The fleet config's override for this variant: `control:variant` wins over `control`. */
+function overrideFor(settings: ControlSettings, def: ControlDef, variant: string): PolicyOverride | undefined {
+  const byControl = settings.policy[def.id];
+  const byVariant = variant !== def.id ? settings.policy[variant] : undefined;
+  return byControl || byVariant ? { ...byControl, ...byVariant } : undefined;
+}
+
+/**
+ * The policy for these (already parsed) params on this target. By direction:
+ * - protective: one responder runs it at once (a commander when it acts on a whole system: every
+ *   symbol, the exchange's withdrawals); a halt must not wait for a second person;
+ * - restoring: a commander, and a second person approves before anything is sent;
+ * - neutral: one responder (a commander for a whole system).
+ * The fleet config's `controls.policy` can change the role, the second person and the watch per
+ * control or variant; `secondPerson: false` in the settings turns every approval off.
+ */
 export function policyFor(def: ControlDef, params: Record<string, unknown>, target: string, settings: ControlSettings = DEFAULT_SETTINGS): ControlPolicy {
   const variant = def.variant(params);
   const critical = settings.critical.includes(variant) || settings.critical.includes(def.id);
   const tier: Tier = critical ? "critical" : def.elevated(params) ? "elevated" : "standard";
   const wide = def.wide?.(params) ?? false;
+  const direction = def.direction(params);
   const subject = typeof params.symbol === "string" && !wide ? params.symbol : target;
+  const o = overrideFor(settings, def, variant);
+  const watchable = def.watch?.(params) ?? null;
+  const defaultRole: Role = direction === "restoring" || wide ? "commander" : "responder";
   return {
     variant,
+    direction,
     tier,
-    // DESIGN.md: responders run non-critical controls, commanders critical ones; a control on the
-    // whole system at once (every symbol) is a commander's call too.
-    role: critical || wide ? "commander" : "responder",
-    secondPerson: critical && settings.secondPerson,
+    role: o?.role ?? defaultRole,
+    secondPerson: settings.secondPerson && (o?.secondPerson ?? direction === "restoring"),
     confirm: critical ? subject : def.confirmFor(params, target),
+    watchMinutes: watchable ? (o?.watchMinutes ?? DEFAULT_WATCH_MINUTES) : 0,
+    source: o && (o.role !== undefined || o.secondPerson !== undefined || o.watchMinutes !== undefined) ? "config" : "default",
   };
+}
+
+/** Every variant a control can take, with example params (for the policy table and minRoleFor). */
+export function variantsOf(def: ControlDef): { variant: string; params: Record<string, unknown> }[] {
+  const examples: Record<string, Record<string, unknown>[]> = {
+    "symbol-mode": [...SYMBOL_MODES.map((mode) => ({ symbol: "X", mode })), ...SYMBOL_MODES.map((mode) => ({ scope: "all", mode }))],
+    "withdrawals-halt": [{ on: true }, { on: false }],
+    conflation: [{ on: true }, { on: false }],
+    "sync-positions": [{ execute: false }, { execute: true, planId: "p" }],
+    "recover-sl-order-ids": [{ execute: false }, { execute: true, planId: "p" }],
+  };
+  const list = examples[def.id] ?? [{ symbol: "X", profileId: "p", orderId: "o", depth: 20 }];
+  const out = new Map<string, Record<string, unknown>>();
+  for (const params of list) {
+    const v = def.variant(params);
+    const key = def.wide?.(params) && def.id === "symbol-mode" ? `${v} (every symbol)` : v;
+    if (!out.has(key)) out.set(key, params);
+  }
+  return [...out].map(([variant, params]) => ({ variant, params }));
+}
+
+/** One row of the policy table the Controls screen shows: what each variant needs under this config. */
+export interface PolicyRow {
+  kind: string;
+  control: string;
+  title: string;
+  variant: string;
+  direction: Direction;
+  role: Role;
+  secondPerson: boolean;
+  watchMinutes: number;
+  source: "default" | "config";
+}
+
+export function policyTable(settings: ControlSettings = DEFAULT_SETTINGS): PolicyRow[] {
+  return CONTROLS.flatMap((def) =>
+    variantsOf(def).map(({ variant, params }) => {
+      const p = policyFor(def, params, "system", settings);
+      return { kind: def.kind, control: def.id, title: def.title, variant, direction: p.direction, role: p.role, secondPerson: p.secondPerson, watchMinutes: p.watchMinutes, source: p.source };
+    }),
+  );
 }
 
 /** The lowest role that can run at least one variant of the control (hide it from roles below). */
 export function minRoleFor(def: ControlDef, settings: ControlSettings = DEFAULT_SETTINGS): Role {
-  // A control whose every variant is critical is listed by its bare id; one with variants
-  // (symbol-mode, withdrawals-halt) keeps non-critical variants open to responders.
-  return settings.critical.includes(def.id) ? "commander" : "responder";
+  let low: Role = "admin";
+  for (const { params } of variantsOf(def)) {
+    const r = policyFor(def, params, "system", settings).role;
+    if (ROLES.indexOf(r) < ROLES.indexOf(low)) low = r;
+  }
+  return low;
+}
+
+/**
+ * Problems with the fleet config's `controls.policy` and `controls.criticalControls` keys, each
+ * naming its path: an unknown control or variant would otherwise be ignored silently.
+ */
+export function validatePolicyKeys(keys: readonly string[], path = "controls.policy"): string[] {
+  const known = new Set<string>();
+  for (const def of CONTROLS) {
+    known.add(def.id);
+    for (const { params } of variantsOf(def)) known.add(def.variant(params));
+  }
+  return keys.filter((k) => !known.has(k)).map((k) => `${path}.${k}: unknown control or variant (known: ${[...known].sort().join(", ")})`);
 }
 
 /**

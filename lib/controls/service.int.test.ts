@@ -36,21 +36,28 @@ const commander2: Actor = { id: "00000000-0000-0000-0000-00000000c0c2", username
 let keySeq = 0;
 const key = (tag: string) => `k-${tag}-${process.pid}-${++keySeq}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** Every control variant the catalog knows, with params the test fleet accepts. */
-const VARIANTS: Array<{ target: string; control: string; params: Record<string, unknown> }> = [
-  ...["NORMAL", "CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"].map((mode) => ({ target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode } })),
-  { target: "spot-exchange", control: "cancel-all", params: { symbol: "XRP-USD" } },
-  { target: "spot-exchange", control: "withdrawals-halt", params: { on: true } },
-  { target: "spot-exchange", control: "withdrawals-halt", params: { on: false } },
-  { target: "spot-exchange", control: "conflation", params: { on: "on" } },
-  { target: "spot-exchange", control: "book-depth", params: { depth: "40" } },
-  { target: "alpha-bot", control: "pause-profile", params: { profileId: "sol-breakout" } },
-  { target: "alpha-bot", control: "resume-profile", params: { profileId: "sol-breakout" } },
-  { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: "sol-breakout" } },
-  { target: "alpha-bot", control: "quarantine-order", params: { orderId: "no-such-order" } },
-  { target: "kraken-futures", control: "sync-positions", params: { execute: "plan" } },
-  { target: "kraken-futures", control: "recover-sl-order-ids", params: { execute: "plan" } },
-  { target: "kraken-futures", control: "kill-switch", params: {} },
+/**
+ * Every control variant the catalog knows, with params the test fleet accepts and the policy the
+ * issue sets for it: protective = one responder (a commander for a whole system), no approval;
+ * restoring = a commander and a second person.
+ */
+const VARIANTS: Array<{ target: string; control: string; params: Record<string, unknown>; role: Role; approval: boolean }> = [
+  { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, role: "commander", approval: true },
+  ...["CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"].map((mode) => ({ target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode }, role: "responder" as Role, approval: false })),
+  { target: "spot-exchange", control: "symbol-mode", params: { scope: "all", mode: "NORMAL" }, role: "commander", approval: true },
+  { target: "spot-exchange", control: "cancel-all", params: { symbol: "XRP-USD" }, role: "responder", approval: false },
+  { target: "spot-exchange", control: "withdrawals-halt", params: { on: true }, role: "commander", approval: false },
+  { target: "spot-exchange", control: "withdrawals-halt", params: { on: false }, role: "commander", approval: true },
+  { target: "spot-exchange", control: "conflation", params: { on: "on" }, role: "responder", approval: false },
+  { target: "spot-exchange", control: "conflation", params: { on: "off" }, role: "commander", approval: true },
+  { target: "spot-exchange", control: "book-depth", params: { depth: "40" }, role: "responder", approval: false },
+  { target: "alpha-bot", control: "pause-profile", params: { profileId: "sol-breakout" }, role: "responder", approval: false },
+  { target: "alpha-bot", control: "resume-profile", params: { profileId: "sol-breakout" }, role: "commander", approval: true },
+  { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: "sol-breakout" }, role: "responder", approval: false },
+  { target: "alpha-bot", control: "quarantine-order", params: { orderId: "no-such-order" }, role: "responder", approval: false },
+  { target: "kraken-futures", control: "sync-positions", params: { execute: "plan" }, role: "responder", approval: false },
+  { target: "kraken-futures", control: "recover-sl-order-ids", params: { execute: "plan" }, role: "responder", approval: false },
+  { target: "kraken-futures", control: "kill-switch", params: {}, role: "responder", approval: false },
 ];
 
 function confirmFor(v: (typeof VARIANTS)[number]): string | undefined {
@@ -92,14 +99,11 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     await h?.close();
   });
 
-  it("role matrix: every control runs exactly where the catalog allows; a refusal records and sends nothing", async () => {
+  it("role matrix: protective controls run at once for their role, restoring ones wait for a second person; a refusal records and sends nothing", async () => {
     const anonymous = null;
     for (const v of VARIANTS) {
-      const t = config.targets.find((x) => x.name === v.target)!;
-      const def = findControl(t.kind, v.control)!;
-      const policy = policyFor(def, def.schema.parse(coerceParams(def, v.params)), t.name);
       for (const [who, actor] of [["anonymous", anonymous], ...Object.entries(ACTORS)] as Array<[string, Actor | null]>) {
-        const allowed = actor !== null && roleAtLeast(actor.role, policy.role);
+        const allowed = actor !== null && roleAtLeast(actor.role, v.role);
         const beforeCalls = calls(v.target);
         const beforeAudit = await auditCount();
         const req = request(v);
@@ -112,7 +116,7 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
           continue;
         }
         const view = await attempt;
-        if (policy.secondPerson) {
+        if (v.approval) {
           expect(view.state, `${who} ${v.control}`).toBe("pending_approval");
           expect(calls(v.target), `${who} ${v.control}: waits for approval`).toBe(beforeCalls);
         } else {
@@ -171,7 +175,7 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     await h.exec(`create or replace function wf_test_fail_audit() returns trigger as $$ begin raise exception 'audit storage unavailable (test)'; end; $$ language plpgsql;
       create trigger wf_test_fail_audit before insert on audit_log for each row execute function wf_test_fail_audit();`);
     const before = calls("spot-exchange");
-    const req = request({ target: "spot-exchange", control: "conflation", params: { on: false } });
+    const req = request({ target: "spot-exchange", control: "conflation", params: { on: true } });
     try {
       await expect(svc.executeControl(deps, ACTORS.responder, req)).rejects.toSatisfy((e: Error) => /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`));
     } finally {
@@ -181,51 +185,78 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey))).toHaveLength(0);
   });
 
-  it("a critical control waits for a second commander, then halts the symbol and verifies it", async () => {
-    const v = { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "HARD_HALT" } };
-    const req = request(v);
-    const pending = await svc.executeControl(deps, ACTORS.commander, req);
-    expect(pending.state).toBe("pending_approval");
-    expect(pending.preview).toMatch(new RegExp(`^${haltSymbol}: NORMAL → HARD_HALT; \\d+ open orders? stay resting`));
-    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(0);
-    await expect(svc.approveControl(deps, ACTORS.commander, pending.id)).rejects.toThrow(/second person/);
-    await expect(svc.approveControl(deps, ACTORS.responder, pending.id)).rejects.toThrow(/needs the commander role/);
-    await expect(svc.approveControl(deps, null, pending.id)).rejects.toThrow(/Sign in/);
-    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(0);
-    const done = await svc.approveControl(deps, commander2, pending.id);
+  it("a responder halts a symbol in one step; the preview's open orders are recorded; a commander's NORMAL waits for a second commander and names the halt it lifts", async () => {
+    const state = fleet.systems.find((x) => x.name === "spot-exchange")!;
+    const read = async () => (await (await fetch(`${state.url}/admin/state`, { headers: { authorization: `Bearer ${state.credential}` } })).json()) as { symbols: { symbol: string; mode: string; openOrders: number }[] };
+    const halt = request({ target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "HARD_HALT" } }, { reason: `split brain on ${haltSymbol}: halting it now` });
+    const done = await svc.executeControl(deps, ACTORS.responder, halt);
     expect(done.state).toBe("succeeded");
-    expect(done.approvedBy).toBe("commander2");
+    expect(done.approvalRequired).toBe(false);
     expect(done.verification).toEqual({ ok: true, message: "symbol mode now HARD_HALT" });
-    expect(executedWithKey("spot-exchange", req.idempotencyKey)).toBe(1);
-    const state = fleet.systems.find((s) => s.name === "spot-exchange")!;
-    const st = (await (await fetch(`${state.url}/admin/state`, { headers: { authorization: `Bearer ${state.credential}` } })).json()) as { symbols: { symbol: string; mode: string }[] };
-    expect(st.symbols.find((s) => s.symbol === haltSymbol)?.mode).toBe("HARD_HALT");
-    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey)).orderBy(auditLog.seq);
-    expect(audit.map((a) => [a.outcome, a.actorName])).toEqual([
+    expect(executedWithKey("spot-exchange", halt.idempotencyKey)).toBe(1);
+    expect((await read()).symbols.find((x) => x.symbol === haltSymbol)?.mode).toBe("HARD_HALT");
+    const haltAudit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, halt.idempotencyKey)).orderBy(auditLog.seq);
+    expect(haltAudit.map((a) => [a.outcome, a.actorName])).toEqual([["requested", "responder"], ["succeeded", "responder"], ["verified", "system"]]);
+    // The requested row carries the blast radius read from the exchange just before the call.
+    const requested = haltAudit[0]!.params as { direction: string; blastRadius: { label: string; value: string }[]; watchMinutes: number };
+    expect(requested.direction).toBe("protective");
+    expect(requested.watchMinutes).toBe(5);
+    expect(requested.blastRadius.map((f) => f.label)).toEqual(["open orders", "trades in the last minute", "resting liquidity"]);
+    expect(requested.blastRadius[0]!.value).toMatch(/^[\d,]+ \(\$[\d,.]+ notional\)$/);
+
+    // A commander's NORMAL on the same symbol waits for a second commander, and shows the halt.
+    let now = new Date();
+    const d: svc.ControlDeps = { ...deps, now: () => now };
+    const restore = request({ target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } });
+    await expect(svc.executeControl(d, ACTORS.responder, restore)).rejects.toThrow(/needs the commander role/);
+    const pending = await svc.executeControl(d, ACTORS.commander, restore);
+    expect(pending.state).toBe("pending_approval");
+    expect(pending.restores).toMatchObject({ reason: `split brain on ${haltSymbol}: halting it now`, by: "responder", auditSeq: Number(haltAudit[0]!.seq), description: `Set symbol mode: ${haltSymbol} → HARD_HALT` });
+    expect((await svc.withRestores(h.db, [pending]))[0]!.restores?.requestId).toBe(done.id);
+    const restoreAudit = (await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)))[0]!;
+    expect(restoreAudit.params).toMatchObject({ direction: "restoring", restores: { request: done.id, reason: `split brain on ${haltSymbol}: halting it now` } });
+    expect(executedWithKey("spot-exchange", restore.idempotencyKey)).toBe(0);
+    await expect(svc.approveControl(d, ACTORS.commander, pending.id)).rejects.toThrow(/second person/);
+    await expect(svc.approveControl(d, ACTORS.responder, pending.id)).rejects.toThrow(/needs the commander role/);
+    await expect(svc.approveControl(d, null, pending.id)).rejects.toThrow(/Sign in/);
+    // Approved 31 s later: the preview is read again and recorded before the call.
+    now = new Date(now.getTime() + 31_000);
+    const approved = await svc.approveControl(d, commander2, pending.id);
+    expect(approved.state).toBe("succeeded");
+    expect(approved.approvedBy).toBe("commander2");
+    expect(approved.verification).toEqual({ ok: true, message: "symbol mode now NORMAL" });
+    expect(executedWithKey("spot-exchange", restore.idempotencyKey)).toBe(1);
+    const trail = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)).orderBy(auditLog.seq);
+    expect(trail.map((a) => [a.outcome, a.actorName])).toEqual([
       ["requested", "commander"],
       ["approved", "commander2"],
+      ["preview_refreshed", "system"],
       ["succeeded", "commander"],
       ["verified", "system"],
     ]);
-    expect(audit[1]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
+    expect(trail[2]!.params).toMatchObject({ previousPreviewAgeSeconds: 31, blastRadius: expect.arrayContaining([expect.objectContaining({ label: "open orders" })]) });
+    expect(trail[1]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
+    // Once restored, there is no halt left to lift.
+    expect((await svc.previewControl(deps, ACTORS.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } })).restores).toBeNull();
     await expect(svc.approveControl(deps, commander2, pending.id)).rejects.toThrow(/already succeeded/);
   });
 
   it("an approval expires after the configured time; nothing is sent", async () => {
     let now = new Date();
     const d: svc.ControlDeps = { ...deps, now: () => now };
-    const req = request({ target: "kraken-futures", control: "kill-switch", params: {} });
+    const req = request({ target: "alpha-bot", control: "resume-profile", params: { profileId: lockedProfile } });
     const pending = await svc.executeControl(d, ACTORS.admin, req);
     expect(pending.approvalExpiresAt! - pending.createdAt).toBe(10 * 60_000);
     now = new Date(now.getTime() + 10 * 60_000 + 1000);
     await expect(svc.approveControl(d, ACTORS.commander, pending.id)).rejects.toThrow(/expired/);
     const [row] = await h.db.select().from(controlRequests).where(eq(controlRequests.id, pending.id));
     expect(row!.state).toBe("expired");
-    expect(executedWithKey("kraken-futures", req.idempotencyKey)).toBe(0);
-    const rejected = await svc.executeControl(d, ACTORS.admin, request({ target: "kraken-futures", control: "kill-switch", params: {} }));
-    const r = await svc.rejectControl(d, ACTORS.commander, rejected.id, "not needed: margin recovered");
+    expect(executedWithKey("alpha-bot", req.idempotencyKey)).toBe(0);
+    const again = request({ target: "alpha-bot", control: "resume-profile", params: { profileId: lockedProfile } });
+    const rejected = await svc.executeControl(d, ACTORS.admin, again);
+    const r = await svc.rejectControl(d, ACTORS.commander, rejected.id, "not yet: parity not confirmed");
     expect(r.state).toBe("rejected");
-    expect(fleet.controlCalls("kraken-futures").filter((c) => c.control === "kill-switch")).toHaveLength(0);
+    expect(fleet.controlCalls("alpha-bot").filter((c) => c.idempotencyKey === again.idempotencyKey || c.idempotencyKey === req.idempotencyKey)).toHaveLength(0);
   });
 
   it("trigger-reconciliation while the lock is held is refused with the bot's message", async () => {
@@ -243,10 +274,13 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     expect(plan.state).toBe("succeeded");
     const planId = (plan.answer as { result: { planId: string } }).result.planId;
     expect(planId).toBeTruthy();
-    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute" } }, { confirm: "kraken-futures" }))).rejects.toMatchObject({
+    await expect(svc.executeControl(deps, ACTORS.commander, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute" } }, { confirm: "kraken-futures" }))).rejects.toMatchObject({
       fieldErrors: { "params.planId": expect.any(Array) },
     });
-    const exec = await svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute", planId } }, { confirm: "kraken-futures" }));
+    // Executing a sync adopts positions (restoring): a commander asks, a second commander approves.
+    const ask = await svc.executeControl(deps, ACTORS.commander, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute", planId } }, { confirm: "kraken-futures" }));
+    expect(ask.state).toBe("pending_approval");
+    const exec = await svc.approveControl(deps, commander2, ask.id);
     expect(exec.state, exec.resultSummary ?? "").toBe("succeeded");
     expect(exec.verification?.ok).toBe(true);
   });

@@ -9,7 +9,8 @@ import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
 import { effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
-import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type BlastFact, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import { auditLog } from "../db/schema";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
 import type { TargetState } from "./state";
 
@@ -83,7 +84,25 @@ export interface ControlRequestView {
   finishedAt: number | null;
   /** True when this submission found an earlier one with the same key and returned its result. */
   replayed: boolean;
+  /** For a restoring request: the protection it lifts (why the halt was put on). Filled by withRestores. */
+  restores?: Protection | null;
 }
+
+/** The succeeded protective request a restore would lift, from its record and audit row. */
+export interface Protection {
+  requestId: string;
+  description: string;
+  reason: string;
+  ticketId: string;
+  by: string;
+  approvedBy: string | null;
+  at: number;
+  /** The `requested` audit row of that request (the audit log's row number). */
+  auditSeq: number | null;
+}
+
+/** A preview older than this is read again before the control is sent (an approval can take minutes). */
+export const PREVIEW_MAX_AGE_MS = 30_000;
 
 // States a replay returns at once (pending_approval included: it waits for a person, not for us).
 const SETTLED: ControlState[] = ["succeeded", "failed", "outcome_unknown", "expired", "rejected", "pending_approval"];
@@ -257,7 +276,57 @@ async function rateLimit(deps: ControlDeps, actor: Actor, p: Parsed, now: Date):
 function previewText(read: StateRead, def: ControlDef, params: Record<string, unknown>, target: string): { text: string; preview: Preview | null } {
   if (!read.ok) return { text: `current state unavailable (${read.error})`, preview: null };
   const pv = def.preview(read.state, params, target);
-  return { text: [pv.change, ...pv.notes].join("; "), preview: pv };
+  const blast = (pv.blast ?? []).map((f) => `${f.label}: ${f.value}`);
+  return { text: [pv.change, ...pv.notes, ...blast].join("; "), preview: pv };
+}
+
+/**
+ * The latest succeeded protective request on the same subject as this restoring one (a NORMAL
+ * after a HARD_HALT of the symbol or of every symbol, withdrawals on after the halt, a resume after
+ * the pause), with its `requested` audit row: why the protection was put on.
+ */
+export async function protectionBehind(db: Db, target: string, kind: string, control: string, params: Record<string, unknown>, before: Date): Promise<Protection | null> {
+  const def = findControl(kind, control);
+  if (!def?.subject || def.direction(params) !== "restoring") return null;
+  const subject = def.subject(params);
+  if (!subject) return null;
+  const rows = await db
+    .select()
+    .from(controlRequests)
+    .where(and(eq(controlRequests.target, target), eq(controlRequests.state, "succeeded"), lt(controlRequests.createdAt, before)))
+    .orderBy(desc(controlRequests.createdAt))
+    .limit(200);
+  const covers = (s: string) => s === subject || (subject.startsWith("symbol:") && (s === "symbol:*" || subject === "symbol:*") && s.startsWith("symbol:"));
+  for (const r of rows) {
+    const d = findControl(r.targetKind, r.control);
+    const p = r.params as Record<string, unknown>;
+    if (!d?.subject) continue;
+    const s = d.subject(p);
+    if (!s || !covers(s)) continue;
+    // The latest control on the subject decides: if it already restored, there is no protection to lift.
+    if (d.direction(p) !== "protective") return null;
+    const [audit] = await db
+      .select({ seq: auditLog.seq })
+      .from(auditLog)
+      .where(and(eq(auditLog.idempotencyKey, r.idempotencyKey), eq(auditLog.outcome, "requested")))
+      .limit(1);
+    return {
+      requestId: r.id,
+      description: describeRequest(r.targetKind, r.control, p),
+      reason: r.reason,
+      ticketId: r.ticketId,
+      by: r.actorName,
+      approvedBy: r.approverName,
+      at: (r.finishedAt ?? r.createdAt).getTime(),
+      auditSeq: audit ? Number(audit.seq) : null,
+    };
+  }
+  return null;
+}
+
+/** Views with `restores` filled for restoring requests. */
+export async function withRestores(db: Db, views: ControlRequestView[]): Promise<ControlRequestView[]> {
+  return Promise.all(views.map(async (v) => ({ ...v, restores: await protectionBehind(db, v.target, v.targetKind, v.control, v.params, new Date(v.createdAt)) })));
 }
 
 export interface ControlPreview {
@@ -267,6 +336,12 @@ export interface ControlPreview {
   policy: ControlPolicy;
   change: string;
   notes: string[];
+  /** The blast radius read live from the target (empty when it reports none). */
+  blast: BlastFact[];
+  /** When the target was read (ms). */
+  readAt: number;
+  /** For a restore: the protection it lifts. */
+  restores: Protection | null;
   stateError: string | null;
 }
 
@@ -284,6 +359,9 @@ export async function previewControl(deps: ControlDeps, actor: Actor | null, inp
     policy: p.policy,
     change: pv?.change ?? "current state unavailable",
     notes: pv?.notes ?? [],
+    blast: pv?.blast ?? [],
+    readAt: nowOf(deps).getTime(),
+    restores: await protectionBehind(deps.db, p.target.name, p.target.kind, p.def.id, p.params, nowOf(deps)),
     stateError: read.ok ? null : read.error,
   };
 }
@@ -308,8 +386,9 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
   await rateLimit(deps, actor, p, now);
 
   const before = await readTargetState(access(deps, p.target, Math.min(timeoutFor(deps, p.target), 3000)));
-  const { text: preview } = previewText(before, p.def, p.params, p.target.name);
+  const { text: preview, preview: pv } = previewText(before, p.def, p.params, p.target.name);
   const ttlMs = deps.config.controls.approvalTtlMinutes * 60_000;
+  const restores = await protectionBehind(db, p.target.name, p.target.kind, p.def.id, p.params, now);
 
   // Record and audit `requested` together: if the audit write fails the row rolls back and no call is made.
   const inserted = await db.transaction(async (tx) => {
@@ -345,7 +424,21 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
     await appendAudit(tx as unknown as Db, {
       ...auditBase(row),
       actor,
-      params: { ...p.params, tier: p.policy.tier, secondPerson: p.policy.secondPerson, preview, ...(p.incidentId ? { incident: p.incidentId } : {}) },
+      params: {
+        ...p.params,
+        tier: p.policy.tier,
+        direction: p.policy.direction,
+        role: p.policy.role,
+        secondPerson: p.policy.secondPerson,
+        watchMinutes: p.policy.watchMinutes,
+        preview,
+        // The blast radius as read from the target when the request was made.
+        blastRadius: pv?.blast ?? null,
+        previewReadAt: now.toISOString(),
+        ...(before.ok ? {} : { previewError: before.error }),
+        ...(restores ? { restores: { request: restores.requestId, auditSeq: restores.auditSeq, control: restores.description, reason: restores.reason, ticketId: restores.ticketId, by: restores.by } } : {}),
+        ...(p.incidentId ? { incident: p.incidentId } : {}),
+      },
       outcome: "requested",
       responseSummary: p.policy.secondPerson ? `waiting for a second ${p.policy.role} (expires ${new Date(now.getTime() + ttlMs).toISOString()})` : null,
       at: now,
@@ -357,7 +450,7 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
     if (!first) throw new Conflict("A request with this key was being recorded at the same moment and did not complete; nothing was sent. Submit again.");
     return replay(deps, first, fingerprint, waitMs);
   }
-  if (inserted.state === "pending_approval") return toView(inserted);
+  if (inserted.state === "pending_approval") return { ...toView(inserted), restores };
   return run(deps, inserted, p.target, before.ok ? before.state : null);
 }
 
@@ -465,6 +558,21 @@ export async function approveControl(deps: ControlDeps, actor: Actor | null, req
   });
   if (!approved) throw new Conflict("Someone else decided this request a moment ago.");
   const before = await readTargetState(access(deps, target, Math.min(timeoutFor(deps, target), 3000)));
+  // The preview the requester saw may be minutes old: one older than 30 s is read again and
+  // recorded before the call, so the audit shows the reach the control had when it was sent.
+  const age = nowOf(deps).getTime() - row.createdAt.getTime();
+  if (age > PREVIEW_MAX_AGE_MS) {
+    const def = findControl(row.targetKind, row.control)!;
+    const { text, preview: pv } = previewText(before, def, row.params as Record<string, unknown>, row.target);
+    await appendAudit(deps.db, {
+      ...auditBase(row),
+      actorName: "system",
+      params: { ...(row.params as Record<string, unknown>), preview: text, blastRadius: pv?.blast ?? null, previewReadAt: nowOf(deps).toISOString(), previousPreviewAgeSeconds: Math.round(age / 1000) },
+      outcome: "preview_refreshed",
+      responseSummary: `preview read again before the call (the one shown was ${Math.round(age / 1000)} s old): ${text}`.slice(0, 1000),
+    });
+    await deps.db.update(controlRequests).set({ preview: text, updatedAt: nowOf(deps) }).where(eq(controlRequests.id, row.id));
+  }
   const [executing] = await deps.db
     .update(controlRequests)
     .set({ state: "executing", startedAt: nowOf(deps), updatedAt: nowOf(deps) })

@@ -17,8 +17,19 @@ function need<T>(value: T | null | undefined, path: string): T {
 
 export interface SpotState {
   kind: "spot-exchange";
-  symbols: { symbol: string; mode: string; openOrders: number; tradesLastSecond: number }[];
+  symbols: {
+    symbol: string;
+    mode: string;
+    openOrders: number;
+    tradesLastSecond: number;
+    /** Blast-radius facts; absent when the exchange does not report them. */
+    openOrdersNotionalUsd?: number;
+    tradesLastMinute?: number;
+    restingBidsUsd?: number;
+    restingAsksUsd?: number;
+  }[];
   withdrawalsHalted: boolean;
+  pendingWithdrawals?: { count: number; amountUsd: number };
   conflation: boolean;
   bookDepthDefault: number;
   websocketClients?: number;
@@ -33,6 +44,8 @@ export interface TradingBotState {
     reserved_for_positions?: number;
     capitalInvariantViolations?: number;
     reconciliationLock?: unknown;
+    openPositions?: number;
+    exposureUsd?: number;
   }[];
   quarantinedOrders: { orderId: string; since?: string }[];
 }
@@ -40,7 +53,7 @@ export interface FuturesState {
   kind: "futures-bot";
   status: string;
   killSwitch: { active: boolean; reason?: string | null };
-  positions: { symbol: string; slOrderId?: string | null; onExchange?: boolean }[];
+  positions: { symbol: string; slOrderId?: string | null; onExchange?: boolean; notionalUsd?: number }[];
   untracked: { symbol: string }[];
   stopLossMissing: number;
 }
@@ -57,8 +70,17 @@ export function parseSpotState(body: unknown): SpotState {
       mode: need(x.mode, `symbols[${i}].mode`),
       openOrders: need(x.openOrders, `symbols[${i}].openOrders`),
       tradesLastSecond: x.tradesLastSecond ?? 0,
+      ...defined({
+        openOrdersNotionalUsd: x.openOrdersNotionalUsd ?? undefined,
+        tradesLastMinute: x.tradesLastMinute ?? undefined,
+        restingBidsUsd: x.restingLiquidityUsd?.bids ?? undefined,
+        restingAsksUsd: x.restingLiquidityUsd?.asks ?? undefined,
+      }),
     })),
     withdrawalsHalted: need(s.withdrawalsHalted, "withdrawalsHalted"),
+    ...(s.pendingWithdrawals && s.pendingWithdrawals.count != null && s.pendingWithdrawals.amountUsd != null
+      ? { pendingWithdrawals: { count: s.pendingWithdrawals.count, amountUsd: s.pendingWithdrawals.amountUsd } }
+      : {}),
     conflation: need(s.conflation, "conflation"),
     bookDepthDefault: need(s.bookDepthDefault, "bookDepthDefault"),
     websocketClients: s.websocket?.clients ?? undefined,
@@ -78,6 +100,8 @@ export function parseBotState(body: unknown): TradingBotState {
         reserved_for_positions: p.reserved_for_positions ?? undefined,
         capitalInvariantViolations: p.capitalInvariantViolations ?? undefined,
         reconciliationLock: p.reconciliationLock ?? undefined,
+        openPositions: p.openSlices ?? undefined,
+        exposureUsd: p.exposureUsd ?? undefined,
       }),
     ),
     quarantinedOrders: (h.quarantinedOrders ?? []).map((q, i) => defined({ orderId: need(q.orderId, `quarantinedOrders[${i}].orderId`), since: q.since ?? undefined })),
@@ -93,6 +117,8 @@ export function parseFuturesState(status: unknown, positions: unknown): FuturesS
     const pos: FuturesState["positions"][number] = { symbol: x.symbol };
     if (x.slOrderId !== undefined) pos.slOrderId = x.slOrderId;
     if (typeof x.onExchange === "boolean") pos.onExchange = x.onExchange;
+    const price = x.markPrice ?? x.entryPrice;
+    if (x.qty != null && price != null) pos.notionalUsd = Math.abs(x.qty * price);
     return pos;
   });
   return {

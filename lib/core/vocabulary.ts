@@ -122,4 +122,9 @@ export interface Finding {
    * stays above zero after the violations stop): what the confirmation covers.
    */
   confirmable?: string;
+  /**
+   * The control a finding is about (a post-control watch that saw the effect stop holding): its
+   * request, in words, its ticket and its `requested` audit row.
+   */
+  control?: { requestId: string; description: string; ticketId: string; auditSeq: number | null };
 }

@@ -276,7 +276,8 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     expect(halt.controls.map((c) => c.params)).toEqual(["symbol=XRP-USD, mode=HARD_HALT"]);
     expect(halt.done).toBe(false);
 
-    const ctl: controls.ControlDeps = { db: h.db, config, secret: (n) => secrets[n] };
+    // A fleet config that wants a second person on HARD_HALT (controls.policy), so the room shows the wait.
+    const ctl: controls.ControlDeps = { db: h.db, config, secret: (n) => secrets[n], settings: { policy: { "symbol-mode:HARD_HALT": { role: "commander", secondPerson: true } } } };
     const asked = await controls.executeControl(ctl, A.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "HARD_HALT" }, reason: "split-brain drill: stop the symbol", ticketId: "OPS-91", confirm: "XRP-USD", incidentId: id });
     expect(asked.state).toBe("pending_approval");
     clock = Date.now();
@@ -320,7 +321,7 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const json = JSON.parse(bundle.json) as { controls: Array<{ approvedBy?: string; at: unknown }> };
     expect(json.controls[0]).toMatchObject({ approvedBy: "admin", at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
     // Undo on the simulator for the tests after this one.
-    await controls.executeControl(ctl, A.responder, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, reason: "split-brain drill: put it back", ticketId: "OPS-93" });
+    await controls.executeControl({ ...ctl, settings: { secondPerson: false } }, A.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, reason: "split-brain drill: put it back", ticketId: "OPS-93" });
   });
 
   it("commanders add responders by username; unknown incidents are not found", async () => {

@@ -147,6 +147,7 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
         if (v.confirmed !== undefined) f.confirmed = v.confirmed;
         if (v.confirmable !== undefined) f.confirmable = v.confirmable;
         if (v.affected !== undefined && v.affected.length) f.affected = v.affected;
+        if (v.control !== undefined) f.control = v.control;
         return f;
       });
     },

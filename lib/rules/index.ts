@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { formatPath } from "../config/fleet";
 import { SYSTEM_ENTITY } from "../telemetry/model";
 import { CONSOLE_RULES } from "./catalog/console";
+import { CONTROL_RULES } from "./catalog/controls";
 import { FUTURES_BOT_RULES } from "./catalog/futures-bot";
 import { SPOT_EXCHANGE_RULES } from "./catalog/spot-exchange";
 import { TRADING_BOT_RULES } from "./catalog/trading-bot";
@@ -16,7 +17,7 @@ export { RUNBOOKS, type RunbookSlug } from "./runbooks";
 export { FLAG_DEFAULTS } from "./catalog/trading-bot";
 export { PRIMARY_ENDPOINTS } from "./catalog/console";
 
-export const RULES: readonly AnyRule[] = [...TRADING_BOT_RULES, ...FUTURES_BOT_RULES, ...SPOT_EXCHANGE_RULES, ...CONSOLE_RULES];
+export const RULES: readonly AnyRule[] = [...TRADING_BOT_RULES, ...FUTURES_BOT_RULES, ...SPOT_EXCHANGE_RULES, ...CONSOLE_RULES, ...CONTROL_RULES];
 
 export function ruleById(id: string, rules: readonly AnyRule[] = RULES): AnyRule | undefined {
   return rules.find((r) => r.id === id);

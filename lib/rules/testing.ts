@@ -3,7 +3,8 @@ import type { Freshness } from "../collector/freshness";
 import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
 import { isRunbookSample } from "./catalog/runbook-fields";
 import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
-import type { Confirmation, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
+import { resolveRuleSource } from "./define";
+import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
 
 // Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
 // freshness is whatever the test says (default ok), per target or per endpoint.
@@ -28,6 +29,8 @@ export class RuleHarness {
   watchingSince?: number;
   /** Which samples the harness keeps (trading-bot only; other kinds keep everything). */
   readonly fields: FieldMode;
+  /** Post-control watches the rules see. */
+  watches: ControlWatch[] = [];
 
   constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>>; fields?: FieldMode } = {}) {
     this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
@@ -64,7 +67,8 @@ export class RuleHarness {
   dropped: string[] = [];
 
   freshness(f: Freshness, endpoint?: string): this {
-    this.fresh.set(endpoint ?? "*", f);
+    // A part's name ("ledger") stands for the endpoint that feeds it on this target.
+    this.fresh.set(endpoint === undefined ? "*" : resolveRuleSource(this.target, endpoint), f);
     return this;
   }
 
@@ -95,6 +99,7 @@ export class RuleHarness {
       droppedFamilies: () => this.dropped,
       targets: [this.target],
       confirmations: this.confirmations,
+      watches: this.watches,
       ...(this.watchingSince !== undefined ? { watchingSince: this.watchingSince } : {}),
     };
   }

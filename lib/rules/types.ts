@@ -65,6 +65,40 @@ export interface RuleContext {
    * handled, by finding id (see Confirmation). Absent: nothing was confirmed.
    */
   confirmations?: ReadonlyMap<string, Confirmation>;
+  /** Controls whose effect is being watched (see ControlWatch). Absent: none. */
+  watches?: readonly ControlWatch[];
+}
+
+/**
+ * What telemetry must keep showing after a protective control succeeded: a symbol (or every
+ * symbol) stays halted in its mode, withdrawals stay halted, a profile stays paused, a kill
+ * switch stays active.
+ */
+export type WatchSpec =
+  | { kind: "symbol-halted"; symbols: string[] | "all"; mode: string }
+  | { kind: "withdrawals-halted" }
+  | { kind: "profile-paused"; profileId: string }
+  | { kind: "kill-switch" };
+
+/** One succeeded, verified protective control whose effect the console watches. */
+export interface ControlWatch {
+  /** The control request's id. */
+  id: string;
+  system: string;
+  /** The request in words: "Set symbol mode: BTC-USD → HARD_HALT". */
+  description: string;
+  spec: WatchSpec;
+  /** Symbols a later control took out of an every-symbol watch. */
+  except?: string[];
+  by: string;
+  ticketId: string;
+  /** The request's `requested` audit row. */
+  auditSeq: number | null;
+  /** When the watch began (the control's call finished and verified) and ends (ms). */
+  from: number;
+  until: number;
+  /** A breach already seen (kept by the engine so it outlives the recent telemetry window). */
+  broken?: { at: number; detail: string };
 }
 
 /**
@@ -96,6 +130,8 @@ export interface Verdict {
   confirmed?: Finding["confirmed"];
   confirmable?: string;
   affected?: string[];
+  /** The control this finding is about (the post-control watch). */
+  control?: Finding["control"];
 }
 
 export type RuleParams = Record<string, ThresholdValue>;

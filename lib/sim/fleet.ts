@@ -200,11 +200,17 @@ export class Fleet {
       sys.restart();
       return;
     }
+    const halts = haltable(sys);
+    if (fault === "ignores-halt" && !halts) throw new FleetError(400, `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`);
+    // One fault at a time: any other fault (or none) honours halts again.
+    if (halts) halts.ignoresHalt = fault === "ignores-halt";
     await this.servers.get(target)!.setFault(fault, options);
   }
 
   async clearFault(target: string): Promise<void> {
-    this.system(target);
+    const sys = this.system(target);
+    const halts = haltable(sys);
+    if (halts) halts.ignoresHalt = false;
     await this.servers.get(target)!.clearFault();
   }
 
@@ -314,7 +320,8 @@ export class Fleet {
       const target = str(b.target, "target", true)!;
       const fault = str(b.fault, "fault", true)!;
       if (!isFaultKind(fault)) throw new FleetError(400, `unknown fault "${fault}"; known: ${FAULT_KINDS.join(", ")}`);
-      this.system(target);
+      const sys = this.system(target);
+      if (fault === "ignores-halt" && !haltable(sys)) throw new FleetError(400, `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`);
       const options = (b.options && typeof b.options === "object" ? b.options : {}) as FaultOptions;
       void this.setFault(target, fault, options);
       return json(200, { target, fault, options });
@@ -348,4 +355,9 @@ export async function startFleet(opts: StartFleetOptions): Promise<Fleet> {
     throw err;
   }
   return fleet;
+}
+
+/** Systems whose halts the `ignores-halt` fault can make them ignore. */
+function haltable(sys: SimSystem): { ignoresHalt: boolean } | null {
+  return sys instanceof SpotExchange || sys instanceof TradingBot ? sys : null;
 }

@@ -5,7 +5,7 @@ import { roleAtLeast, type Role } from "@/lib/auth/roles";
 import { SYMBOL_MODES, coerceParams, findControl, policyFor, type ControlSettings, type FieldSpec } from "@/lib/controls/catalog";
 import type { ControlPreview, ControlRequestView } from "@/lib/controls/api";
 import type { ActionResult } from "@/lib/errors";
-import { RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
+import { BlastList, ProtectionText, RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
 import { refreshApprovalsWaiting, useLiveRequest } from "@/components/controls/live";
 import { approveControlAction, executeControlAction, previewControlAction, rejectControlAction, resendControlAction } from "./actions";
 
@@ -63,7 +63,7 @@ export interface ControlFormProps {
   focus?: boolean;
   initialKey: string;
   role: Role;
-  settings: Pick<ControlSettings, "critical" | "secondPerson">;
+  settings: ControlSettings;
 }
 
 type Sent = { result: ActionResult<ControlRequestView>; sentParams: string };
@@ -152,6 +152,19 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
     fd.set("paramsKey", paramsKey);
     startTransition(() => (which === "run" ? submit(fd) : runPreview(fd)));
   };
+
+  // The confirmation step reads the blast radius live: as soon as the values describe a control
+  // this role may run, the target is read (and again whenever they change), so what the control
+  // will touch is on screen before anyone presses Run.
+  const sendRef = useRef(send);
+  useEffect(() => {
+    sendRef.current = send;
+  });
+  useEffect(() => {
+    if (!complete || !canRun) return;
+    const t = setTimeout(() => sendRef.current("preview"), 300);
+    return () => clearTimeout(t);
+  }, [paramsKey, complete, canRun]);
 
   const errors: Record<string, string[]> = {
     ...(previewCurrent && preview && !preview.ok ? preview.fieldErrors ?? {} : {}),
@@ -246,8 +259,9 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
         <div className="flex flex-wrap items-center gap-2 text-xs text-muted sm:col-span-2" data-policy>
           {complete ? (
             <>
-              <TierBadge tier={policy.tier} /> <span>needs {policy.role}</span>
-              {policy.secondPerson ? <span>· a second {policy.role} must approve within the approval window</span> : null}
+              <TierBadge tier={policy.tier} /> <span data-direction={policy.direction}>{policy.direction}</span> <span>· needs {policy.role}</span>
+              {policy.secondPerson ? <span>· a second {policy.role} must approve within the approval window</span> : <span>· runs at once, no approval</span>}
+              {policy.watchMinutes > 0 ? <span>· watched for {policy.watchMinutes} min after it succeeds</span> : null}
             </>
           ) : (
             <span>Choose the values above to see the risk tier and who may run it.</span>
@@ -276,6 +290,9 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
             <div className="rounded-md border border-line p-3 text-sm" data-preview>
               <p className="font-medium break-words">Preview: {preview.data.change}</p>
               {preview.data.notes.map((n) => <p key={n} className="break-words text-muted">{n}</p>)}
+              <BlastList facts={preview.data.blast} />
+              {preview.data.blast.length ? <p className="mt-1 text-xs text-muted">Read from {target.label} at {utc(preview.data.readAt)}; read again when the control is sent.</p> : null}
+              {preview.data.restores ? <div className="mt-2"><ProtectionText p={preview.data.restores} /></div> : null}
               {preview.data.stateError ? <p className="text-sev2">Could not read the target: {preview.data.stateError}</p> : null}
             </div>
           ) : preview?.ok && !previewCurrent ? (
@@ -316,6 +333,7 @@ export function ResultCard({ r: initial, label }: { r: ControlRequestView; label
         {r.replayed ? <span className="text-xs text-muted">(same request as before: first result shown)</span> : null}
       </p>
       {r.state === "pending_approval" ? <p className="mt-1">Waiting for a second {r.requiredRole} to approve (expires {utc(r.approvalExpiresAt)}). Nothing has been sent yet; this updates by itself.</p> : null}
+      {r.state === "pending_approval" && r.restores ? <div className="mt-2"><ProtectionText p={r.restores} /></div> : null}
       {r.approvedBy ? <p className="mt-1">{r.state === "rejected" ? "Rejected" : "Approved"} by <span className="font-medium">{r.approvedBy}</span>{r.decisionNote ? `: ${r.decisionNote}` : ""}</p> : null}
       {r.state === "approved" || r.state === "executing" ? <p className="mt-1">Sending to the target…</p> : null}
       {r.resultSummary ? <p className="mt-1 break-words font-mono text-xs">{r.resultSummary}</p> : null}

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { AutoRefresh } from "@/components/live/auto-refresh";
-import { RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
+import { ProtectionText, RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
 import { ControlForm, DecisionForms, ResendForm } from "./controls-client";
 
 export const metadata: Metadata = { title: "Controls" };
@@ -56,7 +56,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
       <PageHeader
         title="Controls"
         // One control opened by a link: the form comes first, its own summary says what it does.
-        description={focused ? undefined : "Emergency controls for the fleet. Each needs a reason and a ticket ID, is written to the audit log before the call is made, and is checked against the target afterwards. Critical controls need a second person."}
+        description={focused ? undefined : "Emergency controls for the fleet. Each needs a reason and a ticket ID, is written to the audit log before the call is made, and is checked against the target afterwards. Protective controls run at once; restoring ones need a commander and a second person (policy table below)."}
       />
       {pendingOrMoving ? <AutoRefresh ms={PENDING_REFRESH_MS} /> : null}
 
@@ -88,7 +88,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
               focus
               initialKey={`wf-${randomUUID()}`}
               role={role}
-              settings={{ critical: view.settings.critical, secondPerson: view.settings.secondPerson }}
+              settings={{ critical: view.settings.critical, secondPerson: view.settings.secondPerson, policy: view.settings.policy }}
             />
           ) : candidates.length > 1 ? (
             <div>
@@ -132,7 +132,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
         <section aria-labelledby="pending-h" className="mb-8">
           <h2 id="pending-h" className="mb-3 text-lg font-semibold">Pending approvals</h2>
           {view.pending.length === 0 ? (
-            <EmptyState title="No requests are waiting for approval">Critical controls (HARD_HALT, withdrawals halt, cancel-all, kill switch) wait here for a second person for {view.settings.approvalTtlMinutes} minutes.</EmptyState>
+            <EmptyState title="No requests are waiting for approval">Restoring controls (NORMAL, withdrawals back on, resuming a profile, executing a position sync) wait here for a second person for {view.settings.approvalTtlMinutes} minutes; protective ones run at once.</EmptyState>
           ) : (
             <ul className="space-y-3">
               {view.pending.map((r) => (
@@ -143,6 +143,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                   <p className="mt-1 text-sm">Requested by <span className="font-medium">{r.requestedBy}</span> at {utc(r.createdAt)} · ticket <span className="font-mono">{r.ticketId}</span> · expires {utc(r.approvalExpiresAt)}</p>
                   <p className="mt-1 text-sm break-words">Reason: {r.reason}</p>
                   {r.preview ? <p className="mt-1 text-sm break-words">Preview when requested: {r.preview}</p> : null}
+                  {r.restores ? <div className="mt-2"><ProtectionText p={r.restores} /></div> : null}
                   <div className="mt-3"><DecisionForms request={r} canDecide={canDecide(actor, r)} /></div>
                 </li>
               ))}
@@ -222,6 +223,41 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           </>
         )}
       </section>
+
+      {!wantControl ? (
+        <section aria-labelledby="policy-h" className="mt-8" data-policy-table>
+          <h2 id="policy-h" className="mb-1 text-lg font-semibold">Policy</h2>
+          <p className="mb-3 text-sm text-muted">
+            Protective controls reduce exposure and run at once for one person with a reason and ticket; restoring controls put money back at risk and need a commander and a second person&apos;s approval.
+            A protective control&apos;s effect is watched from telemetry after it succeeds; if it stops holding, a SEV1 finding opens. Change a row with <span className="font-mono">controls.policy</span> in the fleet config.
+          </p>
+          <details>
+            <summary className="cursor-pointer text-sm text-accent">Every control variant: direction, role, approval and watch</summary>
+            <TableScroll label="Control policy" className="mt-2">
+              <table className="w-full text-sm">
+                <caption className="sr-only">Control policy per variant</caption>
+                <thead className="border-b border-line text-left text-muted">
+                  <tr>{["System kind", "Control", "Variant", "Direction", "Role", "Approval", "Watch", "Set by"].map((h) => <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>)}</tr>
+                </thead>
+                <tbody>
+                  {view.policyTable.map((p) => (
+                    <tr key={`${p.kind}-${p.variant}`} className="border-b border-line last:border-0" data-policy-row={p.variant} data-direction={p.direction}>
+                      <td className="px-3 py-1">{KIND_LABEL[p.kind] ?? p.kind}</td>
+                      <td className="px-3 py-1">{p.title}</td>
+                      <td className="px-3 py-1 font-mono text-xs">{p.variant}</td>
+                      <td className="px-3 py-1">{p.direction}</td>
+                      <td className="px-3 py-1">{p.role}</td>
+                      <td className="px-3 py-1">{p.secondPerson ? `a second ${p.role}` : "none"}</td>
+                      <td className="px-3 py-1">{p.watchMinutes ? `${p.watchMinutes} min` : "—"}</td>
+                      <td className="px-3 py-1">{p.source === "config" ? "fleet config" : "default"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
+          </details>
+        </section>
+      ) : null}
     </>
   );
 }

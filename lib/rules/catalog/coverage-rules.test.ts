@@ -280,6 +280,23 @@ function recordCountCase(id: string, kind: string, warn: number, crit: number, w
 
 const ladder = (v: number) => (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "staleOrders.backlog", v);
 
+/**
+ * An exchange polled every 2 s whose BTC-USD was HARD_HALTed at T0 (a watched control, audit row
+ * 42): it trades again from `resumeAt` when given.
+ */
+function haltedExchange(h: RuleHarness, resumeAt: number | null, until = T0 + 10 * M): RuleHarness {
+  let seq = 5000;
+  for (let t = T0 - 30 * S; t <= until; t += 2 * S) {
+    const trading = t <= T0 || (resumeAt !== null && t >= resumeAt);
+    if (trading) seq += 5;
+    h.at(t, "tradesLastSecond", trading ? 2 : 0, "BTC-USD");
+    h.at(t, "lastSeq", seq, "BTC-USD");
+    h.at(t, "symbol_mode", t <= T0 ? 0 : 3, "BTC-USD", { mode: t <= T0 ? "NORMAL" : "HARD_HALT" });
+  }
+  h.watches = [{ id: "req-1", system: h.target.name, description: "Set symbol mode: BTC-USD → HARD_HALT", spec: { kind: "symbol-halted", symbols: ["BTC-USD"], mode: "HARD_HALT" }, by: "rae", ticketId: "OPS-7", auditSeq: 42, from: T0, until: T0 + 5 * M }];
+  return h;
+}
+
 const COVERAGE: Record<string, Case> = {
   // ---------------------------------------------------------------- trading-bot, seed 000
   capital_invariant: {
@@ -988,6 +1005,23 @@ const COVERAGE: Record<string, Case> = {
       from: T0 + 20 * S,
     },
   },
+  // ---------------------------------------------------------------- post-control watch
+  control_watch: {
+    kinds: ["spot-exchange"],
+    criterion: "console: a protective control's effect must keep holding for its watch window (a halted symbol trades nothing); a breach is SEV1 linked to the control",
+    fires: { name: "BTC-USD trades again 2 minutes after its HARD_HALT", build: (h) => haltedExchange(h, T0 + 2 * M), at: T0 + 2 * M, entity: "BTC-USD", state: "critical", severity: "SEV1", evidence: ["audit row", 42] },
+    boundary: [
+      { name: "the halt holds: no trade, mode unchanged", build: (h) => haltedExchange(h, null), at: T0 + 2 * M, entity: "BTC-USD" },
+      { name: "a cancel-all on the halted symbol moves its sequence, not its trades", build: (h) => haltedExchange(h, null).hold(T0 + M, T0 + 2 * M, "lastSeq", (t) => 9000 + (t - T0) / 1000, { entity: "BTC-USD" }), at: T0 + 2 * M, entity: "BTC-USD" },
+      { name: "trades before the control do not count", build: (h) => haltedExchange(h, null), at: T0 + 10 * S, entity: "BTC-USD" },
+    ],
+    escalation: {
+      none: "a breach is SEV1 from the first trade after the halt: there is nothing above it",
+      build: (h) => haltedExchange(h, T0 + 2 * M, T0 + 2 * M + SUSTAIN + M),
+      from: T0 + 2 * M,
+    },
+  },
+
 };
 
 // ---------------------------------------------------------------- the runner

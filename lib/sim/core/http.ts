@@ -45,6 +45,7 @@ export const FAULT_KINDS = [
   "odd-metrics-line",
   "oversized-body",
   "counter-reset",
+  "ignores-halt",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -246,6 +247,9 @@ export class SimServer {
       }
       case "oversized-body":
         return this.writeOversized(res, this.safeHandle(req), fault.options.bytes ?? 20 * 1024 * 1024);
+      case "ignores-halt":
+        // A behaviour fault (the system keeps trading through a halt): HTTP answers normally.
+        return this.answer(req, res);
     }
   }
 

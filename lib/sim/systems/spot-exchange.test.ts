@@ -304,3 +304,57 @@ describe("spot-exchange scenarios", () => {
     expect((await state()).withdrawalsHalted).toBe(false);
   });
 });
+
+describe("spot-exchange blast radius and the ignores-halt fault", () => {
+  type Blast = {
+    symbols: { symbol: string; mode: string; openOrders: number; openOrdersNotionalUsd: number; tradesLastSecond: number; tradesLastMinute: number; restingLiquidityUsd: { bids: number; asks: number } }[];
+    pendingWithdrawals: { count: number; amountUsd: number };
+    withdrawalsPaidTotal: number;
+  };
+  const blast = () => getJson<Blast>(x(), "/admin/state", x().credential);
+
+  it("reports open-order notional, last-minute trades, resting liquidity and pending withdrawals; a withdrawals halt lets them pile up", async () => {
+    await start();
+    const a = await blast();
+    const btc = a.symbols.find((s) => s.symbol === "BTC-USD")!;
+    expect(btc.openOrdersNotionalUsd).toBeGreaterThan(btc.openOrders);
+    expect(btc.restingLiquidityUsd.bids + btc.restingLiquidityUsd.asks).toBe(btc.openOrdersNotionalUsd);
+    expect(btc.tradesLastMinute).toBeGreaterThan(btc.tradesLastSecond);
+    expect(a.withdrawalsPaidTotal).toBeGreaterThan(0);
+    expect((await control(x(), "withdrawals-halt", { on: true })).status).toBe(200);
+    fleet.advance(2 * MIN);
+    const b = await blast();
+    expect(b.withdrawalsPaidTotal).toBe(a.withdrawalsPaidTotal);
+    expect(b.pendingWithdrawals.count).toBeGreaterThan(a.pendingWithdrawals.count);
+    expect(b.pendingWithdrawals.amountUsd).toBeGreaterThan(a.pendingWithdrawals.amountUsd);
+    // A halted symbol stops trading: no trades in the last minute once a minute has passed.
+    expect((await control(x(), "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" })).status).toBe(200);
+    fleet.advance(MIN + 1000);
+    expect((await blast()).symbols.find((s) => s.symbol === "BTC-USD")!.tradesLastMinute).toBe(0);
+  });
+
+  it("ignores-halt: the halt is reported as set but the symbol keeps trading and withdrawals keep paying out, until cleared", async () => {
+    await start();
+    expect((await control(x(), "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" })).status).toBe(200);
+    expect((await control(x(), "withdrawals-halt", { on: true })).status).toBe(200);
+    await fleet.setFault("spot-exchange", "ignores-halt");
+    expect(fleet.fault("spot-exchange")?.fault).toBe("ignores-halt");
+    const before = metric(await m(), "engine_trades_total", { symbol: "BTC-USD" });
+    const paid = (await blast()).withdrawalsPaidTotal;
+    fleet.advance(MIN);
+    const st = await blast();
+    expect(st.symbols.find((s) => s.symbol === "BTC-USD")!.mode).toBe("HARD_HALT");
+    expect(metric(await m(), "engine_trades_total", { symbol: "BTC-USD" })).toBeGreaterThan(before);
+    expect(st.withdrawalsPaidTotal).toBeGreaterThan(paid);
+    await fleet.clearFault("spot-exchange");
+    fleet.advance(2000);
+    const held = metric(await m(), "engine_trades_total", { symbol: "BTC-USD" });
+    fleet.advance(MIN);
+    expect(metric(await m(), "engine_trades_total", { symbol: "BTC-USD" })).toBe(held);
+  });
+
+  it("ignores-halt is refused for a system that has no halt it could ignore", async () => {
+    fleet = await startTestFleet({ kinds: ["futures-bot"] });
+    await expect(fleet.setFault(fleet.systems[0]!.name, "ignores-halt")).rejects.toThrow(/applies to a spot exchange or a trading bot/);
+  });
+});

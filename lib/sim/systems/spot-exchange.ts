@@ -22,7 +22,18 @@ export interface SymbolState {
   seq: number;
   trades: number;
   lastTps: number;
+  /** Average notional of one resting order (USD), fixed per symbol. */
+  avgOrderUsd: number;
+  /** Trades per tick over the last minute (oldest first), for the blast-radius preview. */
+  recentTrades: number[];
 }
+
+/** A withdrawal waiting to be paid out (processed after a short review unless withdrawals are halted). */
+interface PendingWithdrawal {
+  at: number;
+  amountUsd: number;
+}
+const WITHDRAWAL_REVIEW_MS = 30 * SECOND;
 
 interface Batch {
   ts: number;
@@ -71,6 +82,13 @@ export class SpotExchange extends SimSystem {
   readonly symbols = new Map<string, SymbolState>();
   readonly prices: PriceBook;
   withdrawalsHalted = false;
+  /**
+   * Fault `ignores-halt`: the exchange reports a symbol's halt (and the withdrawals halt) as set
+   * but keeps trading the symbol and paying out — what the console's post-control watch catches.
+   */
+  ignoresHalt = false;
+  readonly pendingWithdrawals: PendingWithdrawal[] = [];
+  private readonly withdrawalRng;
   conflation = false;
   bookDepthDefault: number;
   wsClients: number;
@@ -100,11 +118,12 @@ export class SpotExchange extends SimSystem {
     super(ctx);
     this.cfg = cfg;
     this.prices = new PriceBook(this.rng.fork("prices"), 0.0008);
+    this.withdrawalRng = this.rng.fork("withdrawals");
     this.bookDepthDefault = cfg.bookDepthDefault;
     this.wsClients = cfg.wsClients;
     this.wsClientTarget = cfg.wsClients;
     cfg.symbols.forEach((symbol, i) => {
-      this.symbols.set(symbol, { symbol, mode: "NORMAL", baseTps: Math.max(3, Math.round(40 / (1 + i * 0.6))), openOrders: 2000 + i * 150, seq: 1_000_000 * (i + 1), trades: 0, lastTps: 0 });
+      this.symbols.set(symbol, { symbol, mode: "NORMAL", baseTps: Math.max(3, Math.round(40 / (1 + i * 0.6))), openOrders: 2000 + i * 150, seq: 1_000_000 * (i + 1), trades: 0, lastTps: 0, avgOrderUsd: Math.round(2500 / (1 + i * 0.4)), recentTrades: [] });
       this.prices.get(symbol);
     });
     const r = this.metrics;
@@ -215,7 +234,7 @@ export class SpotExchange extends SimSystem {
       let cancels = 0;
       let trades = 0;
       const attempts = rng.poisson(s.baseTps * 3);
-      if (s.mode === "NORMAL") {
+      if (s.mode === "NORMAL" || this.ignoresHalt) {
         newOrders = attempts;
         trades = rng.poisson(s.baseTps);
         cancels = rng.poisson(s.openOrders * 0.01);
@@ -230,6 +249,8 @@ export class SpotExchange extends SimSystem {
       s.seq += events;
       s.trades += trades;
       s.lastTps = trades;
+      s.recentTrades.push(trades);
+      if (s.recentTrades.length > 60) s.recentTrades.shift();
       tradesTotal += trades;
       requests += attempts + cancels;
       this.m.trades.inc(trades, { symbol: s.symbol });
@@ -274,12 +295,27 @@ export class SpotExchange extends SimSystem {
     this.lagSamples = this.lagSamples.filter((s) => now - s.at < 30 * SECOND);
 
     this.analyticsLag = this.brokersUp > 0 ? rng.int(0, 50) : this.analyticsLag + tradesTotal;
+    this.withdrawalsTick(now);
     this.wsTick(tradesTotal);
     this.edgeTick();
     if (this.splitBrain) {
       this.m.fencingRejects.inc(rng.poisson(3));
     }
   }
+
+  /** Withdrawals arrive about every 4 s and are paid out after review, unless withdrawals are halted. */
+  private withdrawalsTick(now: number): void {
+    const r = this.withdrawalRng;
+    for (let n = r.poisson(0.25); n > 0; n--) this.pendingWithdrawals.push({ at: now, amountUsd: Math.round(r.logNormal(1800, 0.9) * 100) / 100 });
+    if (this.withdrawalsHalted && !this.ignoresHalt) return;
+    while (this.pendingWithdrawals.length && now - this.pendingWithdrawals[0]!.at >= WITHDRAWAL_REVIEW_MS) {
+      this.pendingWithdrawals.shift();
+      this.withdrawalsPaid++;
+    }
+  }
+
+  /** Withdrawals paid out since start (the watch reads its growth while withdrawals are halted). */
+  withdrawalsPaid = 0;
 
   private wsTick(trades: number): void {
     const rng = this.rng;
@@ -385,15 +421,23 @@ export class SpotExchange extends SimSystem {
       kind: this.kind,
       simulated: true,
       time: this.iso(),
-      symbols: [...this.symbols.values()].map((s) => ({
-        symbol: s.symbol,
-        mode: s.mode,
-        openOrders: s.openOrders,
-        lastPrice: round4(this.prices.get(s.symbol)),
-        tradesLastSecond: s.lastTps,
-        lastSeq: s.seq,
-      })),
+      symbols: [...this.symbols.values()].map((s) => {
+        const bids = Math.ceil(s.openOrders / 2);
+        return {
+          symbol: s.symbol,
+          mode: s.mode,
+          openOrders: s.openOrders,
+          openOrdersNotionalUsd: Math.round(s.openOrders * s.avgOrderUsd),
+          lastPrice: round4(this.prices.get(s.symbol)),
+          tradesLastSecond: s.lastTps,
+          tradesLastMinute: s.recentTrades.reduce((a, b) => a + b, 0),
+          restingLiquidityUsd: { bids: Math.round(bids * s.avgOrderUsd), asks: Math.round((s.openOrders - bids) * s.avgOrderUsd) },
+          lastSeq: s.seq,
+        };
+      }),
       withdrawalsHalted: this.withdrawalsHalted,
+      pendingWithdrawals: { count: this.pendingWithdrawals.length, amountUsd: Math.round(this.pendingWithdrawals.reduce((a, w) => a + w.amountUsd, 0) * 100) / 100 },
+      withdrawalsPaidTotal: this.withdrawalsPaid,
       conflation: this.conflation,
       bookDepthDefault: this.bookDepthDefault,
       leader: { node: this.leader.node, fencingToken: this.leader.fencingToken, contender: this.splitBrain ? { node: this.splitBrain.node, fencingToken: this.splitBrain.fencingToken } : null },

@@ -156,6 +156,8 @@ export class TradingBot extends SimSystem {
   readonly flags: TradingBotFlags;
   readonly profiles = new Map<string, ProfileState>();
   readonly orders = new Map<string, BotOrder>();
+  /** Fault `ignores-halt`: a paused profile keeps opening positions (the console's watch catches it). */
+  ignoresHalt = false;
   readonly slices = new Map<string, Slice>();
   readonly exchangeOrders = new Map<string, ExchangeOrder>();
   readonly exchangeFills = new Map<string, { orderId: string; at: number }>();
@@ -325,7 +327,8 @@ export class TradingBot extends SimSystem {
     }
 
     for (const p of this.profiles.values()) {
-      const canEnter = p.status === "active" && !p.violation.active && !this.watchdog.paused;
+      // Fault ignores-halt: a paused (inactive) profile keeps placing entries.
+      const canEnter = (p.status === "active" || this.ignoresHalt) && !p.violation.active && !this.watchdog.paused;
       const openSlices = [...this.slices.values()].filter((s) => s.profileId === p.id);
       const pendingEntries = [...this.exchangeOrders.values()].filter((o) => o.profileId === p.id && o.intent === "entry").length;
       if (canEnter && this.ackOutage.has(p.id)) {
@@ -908,6 +911,7 @@ export class TradingBot extends SimSystem {
         lastReconciledAt: p.lastReconciledAt === null ? null : this.iso(p.lastReconciledAt),
         reconciliationLock: lock ? { held: true, holder: lock.holder, since: this.iso(lock.since) } : { held: false },
         openSlices: slices.length,
+        exposureUsd: round2(slices.reduce((a, x) => a + x.notional, 0)),
         parity: {
           mismatchedSlices: mismatched.length,
           quarantinedSlices: mismatched.filter((s) => s.parity.state === "quarantined").length,

@@ -524,6 +524,7 @@ export function mapSpotAdminState(doc: SpotAdminState, m: MapContext): Sample[] 
     s.add("lastSeq", sym.lastSeq, e);
   }
   s.add("withdrawalsHalted", doc.withdrawalsHalted);
+  s.add("withdrawalsPaidTotal", doc.withdrawalsPaidTotal);
   s.add("conflation", doc.conflation);
   s.add("bookDepthDefault", doc.bookDepthDefault);
   const l = doc.leader;

@@ -47,6 +47,7 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
             <dt className="text-muted">System</dt><dd>{d.systemLabel}{d.systemLabel !== f.system ? <span className="font-mono text-muted"> ({f.system})</span> : null}</dd>
             <dt className="text-muted">Entity</dt><dd className="font-mono">{f.entity === "*" ? "the system" : f.entity}</dd>
             {f.affected?.length ? <><dt className="text-muted">Named by the signal</dt><dd className="font-mono">{f.affected.join(", ")}</dd></> : null}
+            {f.control ? <><dt className="text-muted">Control</dt><dd data-finding-control={f.control.requestId}>{f.control.description} · ticket {f.control.ticketId} · <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(f.control.ticketId)}`}>audit record{f.control.auditSeq !== null ? ` row ${f.control.auditSeq}` : ""}</a></dd></> : null}
             {f.confirmed ? <><dt className="text-muted">Confirmed handled</dt><dd data-confirmed="">by {f.confirmed.by} at {utc(f.confirmed.at)} ({f.confirmed.ticketId}): {f.confirmed.reason}</dd></> : null}
             <dt className="text-muted">Since</dt><dd>{utc(f.since)}</dd>
             <dt className="text-muted">Last evaluated</dt><dd>{utc(f.lastEvaluated)}</dd>

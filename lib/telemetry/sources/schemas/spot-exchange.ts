@@ -12,9 +12,24 @@ export const SETTLEMENT_POLICIES = ["normal", "throttle", "halt"] as const;
 
 export const SpotAdminState = z.object({
   symbols: z
-    .array(z.object({ symbol: id, mode: str, openOrders: num, lastPrice: num, tradesLastSecond: num, lastSeq: num }))
+    .array(
+      z.object({
+        symbol: id,
+        mode: str,
+        openOrders: num,
+        openOrdersNotionalUsd: num,
+        lastPrice: num,
+        tradesLastSecond: num,
+        tradesLastMinute: num,
+        restingLiquidityUsd: z.object({ bids: num, asks: num }).nullish(),
+        lastSeq: num,
+      }),
+    )
     .nullish(),
   withdrawalsHalted: bool,
+  pendingWithdrawals: z.object({ count: num, amountUsd: num }).nullish(),
+  /** Withdrawals paid out since the exchange started (a counter). */
+  withdrawalsPaidTotal: num,
   conflation: bool,
   bookDepthDefault: num,
   // contender: null means "nobody contests the lease" (0), absent means "not reported".

@@ -32,6 +32,8 @@ export const LedgerProfile = z.object({
   lastReconciledAt: isoTime,
   reconciliationLock: ReconciliationLock.nullish(),
   openSlices: num,
+  /** Notional of the profile's open positions (USD). */
+  exposureUsd: num,
   parity: z
     .object({
       mismatchedSlices: num,
