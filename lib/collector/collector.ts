@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { effectivePollIntervalMs, effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import type { Report, Sample, SystemKind } from "../telemetry/model";
 import type { EndpointResult, PartialRead, Poller } from "../telemetry/sources/types";
-import { partSources, resolveSource, sourceAliases, sourceLabel, type PartSource } from "../telemetry/sources/parts";
+import { partSources, sourceAliases, sourceLabel, type PartSource } from "../telemetry/sources/parts";
 import {
   EMPTY_SOURCE_STATE,
   freshnessOf,
@@ -95,6 +95,8 @@ const PRUNE_EVERY_MS = 1000;
 
 interface TargetRuntime {
   target: TargetConfig;
+  /** Source names standing for another endpoint on this target ("ledger", "/metrics"; parts.ts). */
+  aliases: Record<string, string>;
   intervalMs: number;
   poller: Poller;
   state: SourceState;
@@ -126,6 +128,7 @@ export class Collector {
     for (const t of o.config.targets) {
       this.targets.set(t.name, {
         target: t,
+        aliases: sourceAliases(t),
         intervalMs: effectivePollIntervalMs(o.config, t),
         poller: o.pollerFor(t.kind),
         state: { ...EMPTY_SOURCE_STATE },
@@ -331,7 +334,7 @@ export class Collector {
     if (!rt) return "no_data";
     const now = this.now();
     if (endpoint === undefined) return this.freshnessOfTarget(rt, now);
-    const ep = rt.endpoints.get(resolveSource(rt.target, endpoint));
+    const ep = rt.endpoints.get(Object.hasOwn(rt.aliases, endpoint) ? rt.aliases[endpoint]! : endpoint);
     // A poll that has not come back yet still ages the endpoint: take the target's own state into account.
     return ep ? worstFreshness([freshnessOf(ep, rt.intervalMs, now), freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok"]) : freshnessOf(rt.state, rt.intervalMs, now) === "ok" ? "no_data" : freshnessOf(rt.state, rt.intervalMs, now);
   }
@@ -345,13 +348,13 @@ export class Collector {
     if (!rt) return undefined;
     const fresh = this.freshness(system, endpoint);
     if (fresh === "ok") return undefined;
-    const e = rt.endpoints.get(resolveSource(rt.target, endpoint));
+    const e = rt.endpoints.get(Object.hasOwn(rt.aliases, endpoint) ? rt.aliases[endpoint]! : endpoint);
     const source = sourceLabel(rt.target, endpoint);
     if (fresh === "error" && e?.lastError) return { source, kind: e.lastError.kind, detail: e.lastError.detail };
     return { source };
   }
 
   targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"]; sources: Record<string, string> }> {
-    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds, sources: sourceAliases(rt.target) }));
+    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds, sources: rt.aliases }));
   }
 }

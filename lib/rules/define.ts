@@ -58,7 +58,10 @@ const DEFAULT_SOURCES: Partial<Record<SystemKind, Readonly<Record<string, string
 
 /** The endpoint a rule's source name stands for on this target. */
 export function resolveRuleSource(target: RuleTarget, source: string): string {
-  return target.sources?.[source] ?? DEFAULT_SOURCES[target.kind]?.[source] ?? source;
+  const own = target.sources;
+  if (own && Object.hasOwn(own, source)) return own[source]!;
+  const defaults = DEFAULT_SOURCES[target.kind];
+  return defaults && Object.hasOwn(defaults, source) ? defaults[source]! : source;
 }
 
 /** Freshness of the sources a rule depends on, for one target. */
