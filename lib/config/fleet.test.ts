@@ -131,7 +131,8 @@ describe("parseFleetConfig", () => {
 
 describe("a target's logs format", () => {
   it("defaults to auto with the runbook's patterns, and takes its own patterns and regex", () => {
-    expect(parseFleetConfig(GOOD).targets[1]!.logs).toEqual({ format: "auto" });
+    expect(parseFleetConfig(GOOD).targets[1]!.logs).toBeUndefined();
+    expect(lineFormatOf(undefined).format).toBe("auto");
     const cfg = parseFleetConfig(edit("    pollIntervalMs: 5000", '    pollIntervalMs: 5000\n    logs: { format: regex, patterns: [CYCLE_SUMMARY, { match: "recon done", kind: RECONCILIATION_REPORT }], fieldsRegex: "(?<orphaned>\\\\d+) orphaned" }'));
     const f = lineFormatOf(cfg.targets[1]!.logs);
     expect(f.patterns).toEqual([{ match: "CYCLE_SUMMARY", kind: "CYCLE_SUMMARY" }, { match: "recon done", kind: "RECONCILIATION_REPORT" }]);

@@ -69,7 +69,7 @@ export const TargetConfig = z
     timeoutMs: z.number().int().min(100).max(60_000).optional(),
     credentials: TargetCredentials.default({}),
     thresholds: ThresholdOverrides.default({}),
-    logs: TargetLogs.default({ format: "auto" }),
+    logs: TargetLogs.optional(),
   })
   .strict();
 

@@ -159,7 +159,8 @@ interface Parsed {
   time?: number;
 }
 
-type Step = { ok: true; value: Parsed } | { ok: false; status: "unparsed" | "rejected"; reason: string };
+/** `line`: for unparsed records, the message text that was searched for a pattern. */
+type Step = { ok: true; value: Parsed } | { ok: false; status: "unparsed" | "rejected"; reason: string; line?: string };
 
 function coerceGroup(v: string): unknown {
   return /^-?\d+(\.\d+)?$/.test(v) && Number.isFinite(Number(v)) ? Number(v) : v;
@@ -169,7 +170,7 @@ function coerceGroup(v: string): unknown {
 function parseText(line: string, fmt: LineFormat): Step {
   const prefix = timePrefix(line);
   const found = findPattern(line, fmt.patterns);
-  if (!found) return { ok: false, status: "unparsed", reason: "no known log pattern in the line" };
+  if (!found) return { ok: false, status: "unparsed", reason: "no known log pattern in the line", line };
   const level = LEVEL.exec(line.slice(prefix?.length ?? 0, found.index))?.[1];
   const rest = line.slice(found.index + found.pattern.match.length).replace(/^\s*[:|-]?\s*/, "");
   let fields: Record<string, unknown>;
@@ -244,7 +245,7 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
   }
   if ((fmt.format === "structlog" || fmt.format === "auto") && typeof o.event === "string") {
     const found = findPattern(o.event, fmt.patterns);
-    if (!found) return { ok: false, status: "unparsed", reason: "the event names no known log pattern" };
+    if (!found) return { ok: false, status: "unparsed", reason: "the event names no known log pattern", line: o.event };
     const t = recordTime(o, TIME_KEYS);
     if (t.bad) return { ok: false, status: "rejected", reason: t.bad };
     const fields = withoutKeys(o, ["event", ...TIME_KEYS]);
@@ -304,7 +305,7 @@ export function parseShippedEntry(entry: ShippedEntry, source: string, fmt: Line
     } else {
       return { status: "rejected", error: `a record must be a JSON object or a string, not ${Array.isArray(rec) ? "an array" : rec === null ? "null" : typeof rec}` };
     }
-    if (!step.ok) return step.status === "unparsed" ? { status: "unparsed", line: line.slice(0, 2000), reason: step.reason } : { status: "rejected", error: step.reason };
+    if (!step.ok) return step.status === "unparsed" ? { status: "unparsed", line: (step.line ?? line).slice(0, 2000), reason: step.reason } : { status: "rejected", error: step.reason };
     const time = step.value.time ?? entry.shipperTime;
     if (time === undefined || !Number.isFinite(time)) return { status: "rejected", error: `${step.value.kind}: the record carries no time (no timestamp prefix, time field or shipper timestamp)` };
     const fields = { ...(entry.labels ?? {}), ...step.value.fields };
