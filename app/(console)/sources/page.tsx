@@ -7,6 +7,7 @@ import { TableScroll } from "@/components/ui/table-scroll";
 import { FreshnessBadge, PartialBadge } from "@/components/ui/freshness-badge";
 import { Ago } from "@/components/ui/time";
 import { AutoRefresh } from "@/components/live/auto-refresh";
+import { IngestSection } from "@/components/sources/ingest-section";
 
 export const metadata: Metadata = { title: "Sources" };
 
@@ -96,6 +97,7 @@ export default async function SourcesPage() {
           </div>
         </section>
       ) : null}
+      <IngestSection now={now} />
       <h2 className="mt-8 mb-3 text-lg font-semibold">Endpoints and last samples</h2>
       <div className="space-y-3">
         {sources.map((s) => (
