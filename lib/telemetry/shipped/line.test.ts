@@ -123,6 +123,8 @@ describe("structured records understood without configuration", () => {
     expect(r).toMatchObject({ kind: "KILL_SWITCH_ACTIVATED", observedAt: T, fields: { reason: "margin_critical", auction_max_margin_util: 91.2, systemd_unit: "trading-bot.service", syslog_identifier: "python3" } });
     // The same record as a JSON line (journalctl -o json piped by a shipper).
     expect(report(parseShippedEntry({ record: JSON.stringify(rec) }, SRC)).fields.reason).toBe("margin_critical");
+    // Fluent Bit's systemd input: journal fields, the time under its own date key.
+    expect(report(parseShippedEntry({ record: { date: T / 1000, _SYSTEMD_UNIT: "trading-bot.service", MESSAGE: "CYCLE_SUMMARY positions=1" } }, SRC))).toMatchObject({ observedAt: T, fields: { systemd_unit: "trading-bot.service" } });
     // A binary MESSAGE is exported as bytes.
     const bytes = { ...rec, MESSAGE: [...Buffer.from("CYCLE_SUMMARY positions=1")] };
     expect(report(parseShippedEntry({ record: bytes }, SRC))).toMatchObject({ kind: "CYCLE_SUMMARY", fields: { positions: 1 } });

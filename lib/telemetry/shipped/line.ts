@@ -232,7 +232,8 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
   if ((fmt.format === "journald" || fmt.format === "auto") && isJournald(o)) {
     const message = journalText(o.MESSAGE);
     if (message === null) return { ok: false, status: "rejected", reason: "MESSAGE is neither text nor a byte array" };
-    const t = recordTime(o, ["__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP"]);
+    // Shippers that read the journal themselves (Fluent Bit's systemd input) add their own time key.
+    const t = recordTime(o, ["__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP", ...TIME_KEYS]);
     if (t.bad) return { ok: false, status: "rejected", reason: t.bad };
     const inner = parseMessage(message, fmt, depth + 1);
     if (!inner.ok) return inner;
