@@ -91,9 +91,13 @@ export interface IngestCounts {
 /** How many unparsed and rejected lines are kept per source for the sources screen. */
 export const KEEP_LINES = 10;
 
+/** The text to show for a record: its message line when it has one, else the record as JSON. */
 const lineText = (d: Decoded): string => {
   const v = "entry" in d ? d.entry.record : "envelope" in d ? d.envelope : "";
-  return (typeof v === "string" ? v : JSON.stringify(v) ?? "").slice(0, 2000);
+  if (typeof v === "string") return v.slice(0, 2000);
+  const o = v && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  const message = ["message", "msg", "log", "MESSAGE", "event"].map((k) => o[k]).find((x): x is string => typeof x === "string");
+  return (message ?? JSON.stringify(v) ?? "").slice(0, 2000);
 };
 
 /** Turns decoded records into reports, stores them with the counts, and says what became of each. */

@@ -17,8 +17,10 @@ type Refused = { status: number; error: string; headers?: Record<string, string>
 
 /** The checks every receiver makes before reading a body. */
 function gate(req: Request): { ok: true; auth: Extract<IngestAuth, { ok: true }> } | { ok: false; refused: Refused } {
-  // Shippers send no Origin; a browser on another site has no business posting reports.
-  if (isForeignOrigin(req.headers)) return { ok: false, refused: { status: 403, error: FOREIGN_ORIGIN_MESSAGE } };
+  // Shippers send no Origin; a browser on another site has no business posting reports (reads,
+  // the handshake and probes, change nothing and follow the console's rule for reads).
+  const writes = req.method !== "GET" && req.method !== "HEAD";
+  if (writes && isForeignOrigin(req.headers)) return { ok: false, refused: { status: 403, error: FOREIGN_ORIGIN_MESSAGE } };
   const auth = authenticateIngest(req.headers.get("authorization"));
   if (!auth.ok) return { ok: false, refused: { status: auth.status, error: auth.error, ...(auth.status === 401 ? { headers: { "WWW-Authenticate": WWW_AUTHENTICATE } } : {}) } };
   return { ok: true, auth };

@@ -7,6 +7,16 @@
 export type LogfmtResult = { ok: true; fields: Record<string, unknown>; text: string } | { ok: false; error: string };
 
 const KEY = /[A-Za-z_][A-Za-z0-9_.-]*/y;
+const SPACES = /\s*/y;
+const WORD = /\S*/y;
+const isSpace = (c: string | undefined) => c !== undefined && (c === " " || c === "\t" || c === "\n" || c === "\r" || /\s/.test(c));
+
+/** Index of the first whitespace at or after `from` (or the end). */
+function wordEnd(s: string, from: number): number {
+  WORD.lastIndex = from;
+  WORD.exec(s);
+  return WORD.lastIndex;
+}
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** Index just past the JSON value starting at `from` (an object or array), or -1 when unbalanced. */
@@ -56,7 +66,9 @@ export function parseLogfmt(input: string): LogfmtResult {
   const s = input;
   let i = 0;
   while (i < s.length) {
-    while (i < s.length && /\s/.test(s[i]!)) i++;
+    SPACES.lastIndex = i;
+    SPACES.exec(s);
+    i = SPACES.lastIndex;
     if (i >= s.length) break;
     KEY.lastIndex = i;
     const km = KEY.exec(s);
@@ -83,17 +95,15 @@ export function parseLogfmt(input: string): LogfmtResult {
         }
         j = end;
       } else {
-        let end = j;
-        while (end < s.length && !/\s/.test(s[end]!)) end++;
+        const end = wordEnd(s, j);
         fields[key] = bareValue(s.slice(j, end));
         j = end;
       }
-      if (j < s.length && !/\s/.test(s[j]!)) return { ok: false, error: `value of "${key}" runs into "${s.slice(j, j + 20)}" without a space` };
+      if (j < s.length && !isSpace(s[j])) return { ok: false, error: `value of "${key}" runs into "${s.slice(j, j + 20)}" without a space` };
       i = j;
       continue;
     }
-    let end = i;
-    while (end < s.length && !/\s/.test(s[end]!)) end++;
+    const end = wordEnd(s, i);
     words.push(s.slice(i, end));
     i = end;
   }
