@@ -21,7 +21,7 @@ function Lines({ title, lines, now, source }: { title: string; lines: IngestLine
             <div>
               <span className="font-mono">{l.ref}</span> via {RECEIVERS[l.receiver] ?? l.receiver} · <Ago at={l.at} now={now} />: {l.reason}
             </div>
-            <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" tabIndex={0} aria-label={`${title} from ${source}, ${l.ref}`}>{l.line}</pre>
+            <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" tabIndex={0} role="region" aria-label={`${title} from ${source}, ${l.ref}`}>{l.line}</pre>
           </li>
         ))}
       </ul>
