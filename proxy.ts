@@ -31,7 +31,7 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: "/((?!api/|_next/static/|_next/image|favicon\\.ico|manifest\\.webmanifest|.*\\.(?:png|svg|ico|txt|json)$).*)",
+      source: "/((?!api/|loki/|es/|es$|_next/static/|_next/image|favicon\\.ico|manifest\\.webmanifest|.*\\.(?:png|svg|ico|txt|json)$).*)",
       // Prefetches are not rendered as documents; they need no nonce.
       missing: [
         { type: "header", key: "next-router-prefetch" },

@@ -18,9 +18,10 @@ import { measureLighthouse } from "./bench/lighthouse";
 import { measureNotify, startNotifyRig, type NotifyRig } from "./bench/notify";
 import { measureParser } from "./bench/parser";
 import { measureFaultPolls } from "./bench/fault-polls";
+import type { IngestResult } from "./bench/ingest";
 import { budgetLines, comparisonRows, renderMarkdown, VIEWER_STEP_P99_MS, type BenchResults, type CollectorResult, type ViewerStepUp } from "./bench/report";
 
-const PHASES = ["parser", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "notify", "alerting-prod"] as const;
+const PHASES = ["parser", "ingest", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "notify", "alerting-prod"] as const;
 
 // Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
 const DEFAULTS = {
@@ -103,6 +104,25 @@ function machine() {
     node: process.version,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
+}
+
+/** The ingest phase, in a process of its own (its own embedded database and fleet config). */
+function runIngest(): Promise<IngestResult> {
+  const child = fork(path.join(__dirname, "bench/ingest.ts"), [], { execArgv: ["--conditions=react-server", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise<IngestResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("ingest benchmark did not finish in time"));
+    }, 180_000);
+    child.on("message", (m) => {
+      clearTimeout(timer);
+      resolve(m as IngestResult);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`ingest benchmark exited with ${code}`));
+    });
+  });
 }
 
 function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
@@ -207,6 +227,15 @@ async function main() {
       console.log("Metrics parser throughput (50,000-line exposition, CPU time)…");
       results.parser = measureParser();
       for (const m of results.parser.modes) console.log(`  ${m.mode.padEnd(12)} ${m.mbPerSecond} MB/s (best ${m.bestMbPerSecond}), ${m.medianMs} ms for ${(m.bytes / 1e6).toFixed(2)} MB`);
+    });
+  }
+
+  if (skip.has("ingest")) notMeasured("log-shipper ingest throughput", "skipped by --skip");
+  else {
+    await phase("ingest", async () => {
+      console.log("Log-shipper ingest throughput (1 KB lines, batches of 500, each receiver to stored)…");
+      results.ingest = await runIngest();
+      for (const x of results.ingest.receivers) console.log(`  ${x.receiver.padEnd(32)} ${x.linesPerSecond} lines/s (median batch ${x.medianBatchMs} ms)`);
     });
   }
 

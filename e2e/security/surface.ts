@@ -264,6 +264,11 @@ export const ACTIONS: ActionEntry[] = [
 
 const reportLine = (id: string) => JSON.stringify({ id, kind: "RECONCILIATION_REPORT", ts: new Date().toISOString(), fields: { orphaned: 0, phantom: 0 } }) + "\n";
 
+/** A futures-bot log line as a Python logging bot writes it, unique by its run field. */
+const botLine = (run: string) => `${new Date().toISOString().replace("T", " ").replace("Z", "")} INFO RECONCILIATION_REPORT orphaned=0 phantom=0 run=${run}`;
+const lokiBody = (run: string) => JSON.stringify({ streams: [{ stream: { job: "trading-bot" }, values: [[`${Date.now()}000000`, botLine(run)]] }] });
+const bulkBody = (run: string) => `{"index":{"_index":"bot"}}\n${JSON.stringify({ message: botLine(run) })}\n`;
+
 export const ROUTES: RouteEntry[] = [
   { kind: "route", file: "app/manifest.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/manifest.webmanifest" }) },
   { kind: "route", file: "app/api/health/live/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/health/live" }) },
@@ -284,6 +289,41 @@ export const ROUTES: RouteEntry[] = [
     sample: async (ctx) => ({ method: "POST", path: "/api/ingest", headers: { "Content-Type": "application/x-ndjson" }, body: reportLine(ctx.unique("matrix-report")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
     succeeded: (r) => r.status === 200 && (JSON.parse(r.text) as { stored?: number }).stored === 1,
     // Not audited: a refused batch is proven unstored when the same batch, sent properly, is new.
+    replay: true,
+  },
+  {
+    kind: "route",
+    file: "app/loki/api/v1/push/route.ts",
+    method: "POST",
+    access: "ingest-token",
+    changes: true,
+    okStatus: 204,
+    sample: async (ctx) => ({ method: "POST", path: "/loki/api/v1/push", headers: { "Content-Type": "application/json" }, body: lokiBody(ctx.unique("matrix-loki")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
+    // Loki answers 204 whether a line was new or not, so the replay shows only that the
+    // refused push did not break the receiver; the receivers' integration tests count rows.
+    succeeded: (r) => r.status === 204,
+    replay: true,
+  },
+  {
+    // The Elasticsearch handshake: a shipper's token, basic auth as Filebeat and rsyslog send it.
+    // (GET /es/ is redirected to /es by Next.js, as every path with a trailing slash.)
+    kind: "route",
+    file: "app/es/[[...path]]/route.ts",
+    method: "GET",
+    access: "ingest-token",
+    changes: false,
+    okStatus: 200,
+    sample: async (ctx) => ({ method: "GET", path: "/es", credential: { headers: { Authorization: `Basic ${Buffer.from(`elastic:${ctx.secrets.ingestToken}`).toString("base64")}` } } }),
+  },
+  {
+    kind: "route",
+    file: "app/es/[[...path]]/route.ts",
+    method: "POST",
+    access: "ingest-token",
+    changes: true,
+    okStatus: 200,
+    sample: async (ctx) => ({ method: "POST", path: "/es/_bulk", headers: { "Content-Type": "application/x-ndjson" }, body: bulkBody(ctx.unique("matrix-bulk")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
+    succeeded: (r) => r.status === 200 && (JSON.parse(r.text) as { items?: { index?: { status?: number } }[] }).items?.[0]?.index?.status === 201,
     replay: true,
   },
   { kind: "route", file: "app/api/auth/[...nextauth]/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/auth/session" }) },

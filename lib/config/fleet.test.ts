@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { validateThresholds } from "../rules";
+import { lineFormatOf } from "../telemetry/shipped/line";
 import { ConfigError, effectivePollIntervalMs, effectiveTimeoutMs, formatPath, loadFleetConfig, missingSecrets, parseFleetConfig, prometheusMetricsOf, supabaseLedgerOf } from "./fleet";
 
 // Start-up validation of the fleet config: YAML validated with zod, every error naming the path
@@ -183,6 +184,26 @@ describe("sources per part: ledger and metrics", () => {
     ]);
     expect(missingSecrets(cfg, (n) => (n === "LEDGER_URL" ? "project.supabase.co" : "set"))).toEqual(["targets[0].ledger.urlEnv: environment variable LEDGER_URL is not an http(s) URL"]);
     expect(missingSecrets(cfg, (n) => (n === "LEDGER_URL" ? "https://abc.supabase.co" : "set"))).toEqual([]);
+  });
+});
+
+describe("a target's logs format", () => {
+  it("defaults to auto with the runbook's patterns, and takes its own patterns and regex", () => {
+    expect(parseFleetConfig(GOOD).targets[1]!.logs).toBeUndefined();
+    expect(lineFormatOf(undefined).format).toBe("auto");
+    const cfg = parseFleetConfig(edit("    pollIntervalMs: 5000", '    pollIntervalMs: 5000\n    logs: { format: regex, patterns: [CYCLE_SUMMARY, { match: "recon done", kind: RECONCILIATION_REPORT }], fieldsRegex: "(?<orphaned>\\\\d+) orphaned" }'));
+    const f = lineFormatOf(cfg.targets[1]!.logs);
+    expect(f.patterns).toEqual([{ match: "CYCLE_SUMMARY", kind: "CYCLE_SUMMARY" }, { match: "recon done", kind: "RECONCILIATION_REPORT" }]);
+    expect(f.fieldsRegex?.exec("3 orphaned")?.groups).toEqual({ orphaned: "3" });
+  });
+
+  it("names each bad logs setting", () => {
+    const bad = (logs: string) => problems(edit("    pollIntervalMs: 5000", `    pollIntervalMs: 5000\n    logs: ${logs}`));
+    expect(bad("{ format: xml }")).toEqual([expect.stringMatching(/^targets\[1\]\.logs\.format: must be one of auto, text, structlog, journald, regex/)]);
+    expect(bad("{ format: regex }")).toEqual(['targets[1].logs.fieldsRegex: is required when format is "regex"']);
+    expect(bad('{ format: regex, fieldsRegex: "(?<a>[" }')).toEqual(["targets[1].logs.fieldsRegex: is not a valid regular expression"]);
+    expect(bad('{ fieldsRegex: "(\\\\d+)" }')).toEqual([expect.stringMatching(/^targets\[1\]\.logs\.fieldsRegex: needs at least one named group/)]);
+    expect(bad("{ patterns: [lower_case] }")).toEqual([expect.stringMatching(/^targets\[1\]\.logs\.patterns\[0\]/)]);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { SYSTEM_KINDS } from "../telemetry/model";
+import { LOG_FORMATS } from "../telemetry/shipped/line";
 import { DEFAULT_NOTIFY, NotifyConfig, missingNotifySecrets } from "../notify/config";
 
 // The fleet config file lists the monitored systems. It is validated as a whole and every error
@@ -92,6 +93,35 @@ export const ThresholdOverrides = z.record(
   z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
 );
 
+const REPORT_KIND = /^[A-Z][A-Z0-9_]*$/;
+
+/** How a target's shipped log lines become reports (README "Log shippers"). */
+export const TargetLogs = z
+  .object({
+    /** `auto` tells text, structlog and journald records apart by shape; the others insist on one. */
+    format: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).default("auto"),
+    /** Replaces the futures-bot runbook's patterns: a kind found as written, or text → kind. */
+    patterns: z
+      .array(z.union([z.string().regex(REPORT_KIND, "must be an upper-case report kind such as RECONCILIATION_REPORT"), z.object({ match: z.string().min(1), kind: z.string().regex(REPORT_KIND, "must be an upper-case report kind such as RECONCILIATION_REPORT") }).strict()]))
+      .min(1)
+      .optional(),
+    /** For format `regex`: a regular expression whose named groups become the fields. */
+    fieldsRegex: z.string().optional(),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    if (l.fieldsRegex !== undefined) {
+      try {
+        if (!/\(\?<[A-Za-z_]/.test(l.fieldsRegex)) ctx.addIssue({ code: "custom", path: ["fieldsRegex"], message: "needs at least one named group, e.g. (?<orphaned>\\d+)" });
+        else new RegExp(l.fieldsRegex);
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["fieldsRegex"], message: "is not a valid regular expression" });
+      }
+    }
+    if (l.format === "regex" && l.fieldsRegex === undefined) ctx.addIssue({ code: "custom", path: ["fieldsRegex"], message: 'is required when format is "regex"' });
+  });
+export type TargetLogs = z.infer<typeof TargetLogs>;
+
 export const TargetConfig = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes"),
@@ -110,6 +140,7 @@ export const TargetConfig = z
     /** Where the Prometheus metrics come from (default: scrape the target's /metrics). */
     metrics: MetricsSourceConfig.optional(),
     thresholds: ThresholdOverrides.default({}),
+    logs: TargetLogs.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -448,3 +448,33 @@ export const silences = pgTable(
 export type NotifyOutboxRow = typeof notifyOutbox.$inferSelect;
 export type NotifyAttemptRow = typeof notifyAttempts.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
+
+// ── Log shipper ingest ───────────────────────────────────────────────────────────────────────
+
+/** Per source: what the ingest receivers got, so a misconfigured format shows as counts, not silence. */
+export const ingestStats = pgTable("ingest_stats", {
+  system: text("system").primaryKey(),
+  received: bigint("received", { mode: "number" }).notNull().default(0),
+  stored: bigint("stored", { mode: "number" }).notNull().default(0),
+  duplicates: bigint("duplicates", { mode: "number" }).notNull().default(0),
+  unparsed: bigint("unparsed", { mode: "number" }).notNull().default(0),
+  rejected: bigint("rejected", { mode: "number" }).notNull().default(0),
+  lastReceiver: text("last_receiver"),
+  lastAt: timestamp("last_at", { withTimezone: true, precision: 3 }),
+});
+
+/** The last few lines per source that matched no log pattern or were rejected (pruned on write). */
+export const ingestLines = pgTable(
+  "ingest_lines",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    system: text("system").notNull(),
+    outcome: text("outcome", { enum: ["unparsed", "rejected"] }).notNull(),
+    receiver: text("receiver").notNull(),
+    ref: text("ref").notNull(),
+    line: text("line").notNull(),
+    reason: text("reason").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index("ingest_lines_system_idx").on(t.system, t.outcome, t.seq)],
+);

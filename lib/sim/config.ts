@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { LOG_FILE_FORMATS } from "./log-file";
 
 /** Feature flags and EXIT backfill gates of the trading bot, with the defaults from seed 001. */
 export const DEFAULT_TRADING_BOT_FLAGS = {
@@ -87,6 +88,8 @@ export const FuturesBotConfig = z
     registryAuditIntervalSeconds: z.number().positive().default(600),
     logRetention: z.number().int().min(100).default(20_000),
     ingestBatchSize: z.number().int().min(1).max(5000).default(200),
+    /** Also append every record to this file, as a Python bot's logging would (lib/sim/log-file.ts). */
+    logFile: z.object({ path: z.string().min(1), format: z.enum(LOG_FILE_FORMATS).default("text") }).strict().optional(),
   })
   .strict();
 export type FuturesBotConfig = z.infer<typeof FuturesBotConfig>;

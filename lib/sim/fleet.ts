@@ -7,6 +7,7 @@ import { SimClock, startRealtimeDriver } from "./core/clock";
 import type { ControlCallRecord } from "./core/control";
 import { FAULT_KINDS, SimServer, isFaultKind, json, type ActiveFault, type FaultKind, type FaultOptions, type SimRequest, type SimResponse } from "./core/http";
 import { Rng } from "./core/rng";
+import { LOG_FILE_FORMATS, type LogFileFormat } from "./log-file";
 import type { SimSystem } from "./core/system";
 import { describeScenario, findScenario, listScenarios } from "./scenarios";
 import { FuturesBot } from "./systems/futures-bot";
@@ -339,6 +340,19 @@ export class Fleet {
       if (!Number.isFinite(ms) || ms < 0) throw new FleetError(400, "ms must be a non-negative number");
       this.advance(ms);
       return json(200, { now: this.clock.iso() });
+    }
+    const logFile = /^\/systems\/([^/]+)\/log-file$/.exec(path);
+    if (logFile && (method === "POST" || method === "DELETE" || method === "GET")) {
+      const bot = this.system(decodeURIComponent(logFile[1]!));
+      if (!(bot instanceof FuturesBot)) throw new FleetError(400, `${bot.name} is not a futures bot; only futures bots write a log file`);
+      if (method === "POST") {
+        const b = body();
+        const file = str(b.path, "path", true)!;
+        const format = str(b.format, "format") ?? "text";
+        if (!(LOG_FILE_FORMATS as readonly string[]).includes(format)) throw new FleetError(400, `format must be one of ${LOG_FILE_FORMATS.join(", ")}`);
+        bot.writeLogFile({ path: file, format: format as LogFileFormat });
+      } else if (method === "DELETE") bot.writeLogFile(null);
+      return json(200, { target: bot.name, logFile: bot.logFileInfo });
     }
     const calls = /^\/systems\/([^/]+)\/control-calls$/.exec(path);
     if (method === "GET" && calls) return json(200, { calls: this.controlCalls(decodeURIComponent(calls[1]!)) });

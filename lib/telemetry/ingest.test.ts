@@ -2,14 +2,39 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import * as crypto from "node:crypto";
 import { FleetConfig } from "../config/fleet";
-import { decodeBody, MAX_INGEST_BYTES, parseIngestLines, sourceForToken } from "./ingest";
+import { decodeBody, envelopeReport, MAX_INGEST_BYTES, sourceForToken } from "./ingest";
+import { decodePlainJson } from "./shipped/bodies";
 import { readLogLines } from "./sources/logs";
+import type { Report } from "./model";
+
+interface IngestRejection {
+  line: number;
+  error: string;
+}
 
 // Every token comparison goes through here, so the test can see what was compared.
 vi.mock("node:crypto", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:crypto")>();
   return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
 });
+
+/** An NDJSON body of envelopes as /api/ingest reads it: decoded, then each record checked. */
+function parseIngestLines(text: string, source: string) {
+  const decoded = decodePlainJson(text);
+  if (!decoded.ok) throw new Error(decoded.error);
+  const reports: Report[] = [];
+  const rejected: IngestRejection[] = [];
+  for (const d of decoded.items) {
+    const line = Number(d.ref.replace("line ", ""));
+    if ("error" in d) rejected.push({ line, error: d.error });
+    else if ("envelope" in d) {
+      const r = envelopeReport(d.envelope, source);
+      if (r.ok) reports.push(r.report);
+      else rejected.push({ line, error: r.error });
+    } else rejected.push({ line, error: "not an envelope" });
+  }
+  return { reports, rejected };
+}
 
 const line = (o: Record<string, unknown>) => JSON.stringify({ id: "r1", kind: "RECONCILIATION_REPORT", ts: "2026-11-21T10:00:00.000Z", fields: { orphaned: 0 }, ...o });
 
@@ -49,8 +74,8 @@ describe("ingest parsing", () => {
 
   it("decodes gzip bodies and refuses other encodings and gzip bombs", () => {
     const text = line({});
-    expect(decodeBody(gzipSync(text), "gzip")).toEqual({ ok: true, text });
-    expect(decodeBody(Buffer.from(text), null)).toEqual({ ok: true, text });
+    expect(decodeBody(gzipSync(text), "gzip")).toEqual({ ok: true, raw: Buffer.from(text) });
+    expect(decodeBody(Buffer.from(text), null)).toEqual({ ok: true, raw: Buffer.from(text) });
     expect(decodeBody(Buffer.from(text), "br")).toMatchObject({ ok: false, status: 415 });
     expect(decodeBody(Buffer.from("nope"), "gzip")).toMatchObject({ ok: false, status: 400 });
     expect(decodeBody(gzipSync(Buffer.alloc(MAX_INGEST_BYTES + 10, 32)), "gzip")).toMatchObject({ ok: false, status: 413 });

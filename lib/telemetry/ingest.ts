@@ -5,22 +5,12 @@ import type { FleetConfig } from "../config/fleet";
 import type { Report } from "./model";
 import { recordProblem, ReportRecord, reportOf } from "./sources/schemas/report-record";
 
-// NDJSON report ingest (POST /api/ingest), as log shippers send it: one JSON object per line,
-// optionally gzip-compressed, with a per-source bearer token from the fleet config. Validation is
-// per line with the one report record schema (sources/schemas/report-record.ts, shared with the
-// log pull); the answer names every rejected line. Success is only answered once lines are stored.
+// Report ingest, the parts every receiver shares (lib/collector/receivers.ts): the body cap, gzip,
+// the per-source token, and our own report envelope, validated with the one report record schema
+// (sources/schemas/report-record.ts, shared with the log pull) so a record pushed or pulled is
+// filed the same way. Shipped log lines take lib/telemetry/shipped instead.
 
 export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
-
-export interface IngestRejection {
-  line: number;
-  error: string;
-}
-
-export interface IngestResult {
-  status: 200 | 207 | 400 | 401 | 403 | 413 | 415;
-  body: { stored?: number; duplicates?: number; accepted?: number; rejected?: IngestRejection[]; error?: string; source?: string };
-}
 
 // Tokens are compared as SHA-256 digests, so every comparison is of 32 bytes whatever the lengths
 // (a length check first would tell a caller how long the token is), and every configured token is
@@ -43,43 +33,23 @@ export function sourceForToken(cfg: FleetConfig, token: string, secret: (name: s
   return found;
 }
 
-export function decodeBody(raw: Buffer, contentEncoding: string | null): { ok: true; text: string } | { ok: false; status: 413 | 415 | 400; error: string } {
+/** Un-gzips a body under the cap; other encodings are refused (415). */
+export function decodeBody(raw: Buffer, contentEncoding: string | null): { ok: true; raw: Buffer } | { ok: false; status: 413 | 415 | 400; error: string } {
   const enc = (contentEncoding ?? "identity").trim().toLowerCase();
-  if (enc === "identity" || enc === "") return { ok: true, text: raw.toString("utf8") };
+  if (enc === "identity" || enc === "") return { ok: true, raw };
   if (enc !== "gzip") return { ok: false, status: 415, error: `Content-Encoding "${enc}" is not supported (use gzip or none)` };
   try {
-    return { ok: true, text: gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES }).toString("utf8") };
+    return { ok: true, raw: gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES }) };
   } catch (e) {
     const tooBig = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || /maxOutputLength|buffer/i.test(String(e));
     return tooBig ? { ok: false, status: 413, error: `decompressed body exceeds ${MAX_INGEST_BYTES} bytes` } : { ok: false, status: 400, error: "body is not valid gzip" };
   }
 }
 
-/** Parses NDJSON into reports for `source`, collecting per-line rejections (1-based line numbers). */
-export function parseIngestLines(text: string, source: string): { reports: Report[]; rejected: IngestRejection[] } {
-  const reports: Report[] = [];
-  const rejected: IngestRejection[] = [];
-  const lines = text.split("\n");
-  lines.forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      rejected.push({ line: i + 1, error: "not valid JSON" });
-      return;
-    }
-    const parsed = ReportRecord.safeParse(value);
-    if (!parsed.success) {
-      rejected.push({ line: i + 1, error: recordProblem(parsed.error) });
-      return;
-    }
-    if (parsed.data.system && parsed.data.system !== source) {
-      rejected.push({ line: i + 1, error: `system "${parsed.data.system}" does not match this token's source "${source}"` });
-      return;
-    }
-    reports.push(reportOf(parsed.data, source));
-  });
-  return { reports, rejected };
+/** One record in our report envelope → the report for `source`, or what is wrong with it. */
+export function envelopeReport(value: unknown, source: string): { ok: true; report: Report } | { ok: false; error: string } {
+  const parsed = ReportRecord.safeParse(value);
+  if (!parsed.success) return { ok: false, error: recordProblem(parsed.error) };
+  if (parsed.data.system && parsed.data.system !== source) return { ok: false, error: `system "${parsed.data.system}" does not match this token's source "${source}"` };
+  return { ok: true, report: reportOf(parsed.data, source) };
 }

@@ -1,6 +1,7 @@
 // The benchmark's results, the budget lines from the design (met / missed by how much) and the
 // Markdown written beside the JSON.
 import { PARSER_BUDGET_MB_S, type ParserResult } from "./parser";
+import { INGEST_BUDGET_LINES_S, type IngestResult } from "./ingest";
 import type { FaultPollResult } from "./fault-polls";
 import type { LatencyResult } from "./latency";
 import type { ViewerResult } from "./viewers";
@@ -72,6 +73,8 @@ export interface BenchResults {
   firstLoadJs?: RouteJs[];
   collector?: CollectorResult;
   parser?: ParserResult;
+  /** Lines per second through each log-shipper receiver (bench phase "ingest"). */
+  ingest?: IngestResult;
   faultPolls?: FaultPollResult;
   notMeasured: Record<string, string>;
   durationSeconds?: number;
@@ -125,6 +128,10 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
   const parser = check(`Metrics parser ≥ ${PARSER_BUDGET_MB_S} MB/s of CPU time for a 50,000-line 0.0.4 exposition`, prom?.mbPerSecond, PARSER_BUDGET_MB_S, "MB/s", true);
   if (om) parser.figure += `; OpenMetrics with its semantic checks ${om.mbPerSecond} MB/s`;
   out.push(parser);
+  for (const name of ["Elasticsearch bulk", "Loki push (protobuf + snappy)", "Loki push (JSON)"]) {
+    const x = r.ingest?.receivers.find((y) => y.receiver === name);
+    out.push(check(`Ingest ≥ ${INGEST_BUDGET_LINES_S.toLocaleString("en")} lines/s through ${name} (1 KB lines, batches of 500, to stored, one core)`, x?.linesPerSecond, INGEST_BUDGET_LINES_S, "lines/s", true));
+  }
   const fp = r.faultPolls;
   const faults = check(`A poll under any simulator fault ends within its timeout + 700 ms${fp ? ` (${fp.timeoutMs} ms timeout)` : ""}`, fp?.worstMs, (fp?.timeoutMs ?? 300) + 700, "ms");
   out.push(faults);
@@ -316,6 +323,16 @@ export function renderMarkdown(r: BenchResults): string {
     L.push("|---|---|---|---|");
     for (const x of r.firstLoadJs) L.push(`| \`${x.route}\` | ${x.gzipKiB} | ${x.rawKiB} | ${x.chunks} |`);
   } else L.push(`Not measured: ${r.notMeasured["first-load JS"] ?? "—"}`);
+  L.push("");
+  L.push("## Log-shipper ingest");
+  L.push("");
+  if (r.ingest) {
+    L.push(`Each receiver's handler called in a process of its own (body decode, line parse, reports and per-source counts written in one transaction to the embedded database in memory), ${r.ingest.batchLines}-line batches of ${r.ingest.lineBytes}-byte futures-bot lines, every line new.`);
+    L.push("");
+    L.push("| receiver | lines/s | median batch |");
+    L.push("|---|---|---|");
+    for (const x of r.ingest.receivers) L.push(`| ${x.receiver} | ${x.linesPerSecond.toLocaleString("en")} | ${x.medianBatchMs} ms |`);
+  } else L.push(`Not measured: ${r.notMeasured["log-shipper ingest throughput"] ?? "—"}`);
   L.push("");
   L.push("## Collector cost and rule evaluation");
   L.push("");

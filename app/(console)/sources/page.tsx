@@ -8,6 +8,7 @@ import { FreshnessBadge, PartialBadge } from "@/components/ui/freshness-badge";
 import { Ago } from "@/components/ui/clock";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SourceParts } from "@/components/sources/source-parts";
+import { IngestSection } from "@/components/sources/ingest-section";
 
 export const metadata: Metadata = { title: "Sources" };
 
@@ -98,6 +99,7 @@ export default async function SourcesPage() {
           </div>
         </section>
       ) : null}
+      <IngestSection now={now} />
       <h2 className="mt-8 mb-3 text-lg font-semibold">Endpoints and last samples</h2>
       <div className="space-y-3">
         {sources.map((s) => (

@@ -11,6 +11,7 @@ import { NDJSON_TYPE, json, type SimResponse } from "../core/http";
 import { SimSystem, type SystemContext } from "../core/system";
 import { PriceBook, SECOND, round2, round4, round6 } from "../core/util";
 import { IngestPusher, type IngestTarget } from "../ingest";
+import { LogFileWriter, type LogFileFormat } from "../log-file";
 
 export const FUTURES_LOG_KINDS = [
   "CYCLE_SUMMARY",
@@ -106,6 +107,7 @@ export class FuturesBot extends SimSystem {
   private cycle = 0;
   private lastCycleAt: number | null = null;
   private pusher: IngestPusher | null = null;
+  private logFile: LogFileWriter | null = null;
 
   constructor(ctx: SystemContext, cfg: FuturesBotConfig, ingest?: IngestTarget & { retryBaseMs?: number }) {
     super(ctx);
@@ -113,8 +115,18 @@ export class FuturesBot extends SimSystem {
     this.prices = new PriceBook(this.rng.fork("prices"), 0.003);
     for (const c of cfg.coins) this.prices.get(c);
     if (ingest) this.pusher = new IngestPusher({ ...ingest, batchSize: cfg.ingestBatchSize });
+    if (cfg.logFile) this.logFile = new LogFileWriter(cfg.logFile.path, cfg.logFile.format);
     this.registerRoutes();
     this.registerControls();
+  }
+
+  /** Starts (or, with null, stops) writing every record to a log file, as a Python bot would. */
+  writeLogFile(file: { path: string; format: LogFileFormat } | null): void {
+    this.logFile = file ? new LogFileWriter(file.path, file.format) : null;
+  }
+
+  get logFileInfo(): { path: string; format: LogFileFormat; written: number } | null {
+    return this.logFile ? { path: this.logFile.path, format: this.logFile.format, written: this.logFile.written } : null;
   }
 
   start(): void {
@@ -155,6 +167,7 @@ export class FuturesBot extends SimSystem {
     this.records.push(rec);
     if (this.records.length > this.cfg.logRetention) this.records.splice(0, this.records.length - this.cfg.logRetention);
     this.pusher?.enqueue([JSON.stringify(rec)]);
+    this.logFile?.write(rec);
     return rec;
   }
 
