@@ -18,6 +18,8 @@ describe("console routes", () => {
     expect(isConsolePath("/signin")).toBe(false);
     expect(isConsolePath("/status/abc")).toBe(false);
     expect(isConsolePath("/no-such-screen")).toBe(false);
+    // The log-shipper receivers answer shippers, which have no session: never sent to sign-in.
+    for (const p of ["/loki/api/v1/push", "/es", "/es/", "/es/_bulk", "/es/trading-bot/_bulk", "/api/ingest"]) expect(isConsolePath(p), p).toBe(false);
     expect(isConsolePath("/controlsx")).toBe(false);
   });
 

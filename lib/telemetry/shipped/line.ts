@@ -211,12 +211,13 @@ function journalText(v: unknown): string | null {
   return null;
 }
 
-function recordTime(o: Record<string, unknown>, keys: readonly string[]): { ms?: number; bad?: string } {
+/** The record's time from the first of `keys` it has; `key` says which one was used. */
+function recordTime(o: Record<string, unknown>, keys: readonly string[]): { ms?: number; key?: string; bad?: string } {
   for (const k of keys) {
     if (o[k] === undefined || o[k] === null) continue;
     const ms = timeValue(o[k]);
     if (ms === null) return { bad: `${k} ${JSON.stringify(o[k]).slice(0, 60)} is not a timestamp` };
-    return { ms };
+    return { ms, key: k };
   }
   return {};
 }
@@ -249,7 +250,8 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
     if (!found) return { ok: false, status: "unparsed", reason: "the event names no known log pattern", line: o.event };
     const t = recordTime(o, TIME_KEYS);
     if (t.bad) return { ok: false, status: "rejected", reason: t.bad };
-    const fields = withoutKeys(o, ["event", ...TIME_KEYS]);
+    // Only the key the time came from leaves the fields: a bot's own "ts" or "date" field stays.
+    const fields = withoutKeys(o, t.key ? ["event", t.key] : ["event"]);
     const rest = o.event.slice(found.index + found.pattern.match.length).trim();
     if (rest) fields.message = fields.message ?? rest;
     return { ok: true, value: { kind: found.pattern.kind, fields, ...(t.ms !== undefined ? { time: t.ms } : {}) } };
@@ -264,7 +266,7 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
   if (!inner.ok) return inner;
   // A shipper's other scalar fields (host, program …) ride along, below the line's own fields.
   const meta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (k !== key && !TIME_KEYS.includes(k) && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) meta[k] = v;
+  for (const [k, v] of Object.entries(o)) if (k !== key && k !== t.key && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) meta[k] = v;
   const time = inner.value.time ?? t.ms;
   return { ok: true, value: { kind: inner.value.kind, fields: { ...meta, ...inner.value.fields }, ...(time !== undefined ? { time } : {}) } };
 }
