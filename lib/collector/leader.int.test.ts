@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { openDatabase } from "../db/client";
+import { killCollectorProcess, startCollectorProcess, type CollectorProcess } from "../testing/collector-process";
 import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { startTestFleet } from "../sim/testing";
 import type { Fleet } from "../sim";
@@ -18,28 +18,12 @@ import { CHANGES_CHANNEL } from "./leader";
 let pg: TestPostgres;
 let fleet: Fleet;
 let dir: string;
-const procs: Array<{ proc: ChildProcess; instance?: string; out: string }> = [];
-
-function startCollectorProcess(env: NodeJS.ProcessEnv) {
-  const entry = { proc: spawn("npx", ["tsx", "--conditions=react-server", "scripts/collector.ts"], { env, stdio: "pipe", detached: true }), out: "" as string, instance: undefined as string | undefined };
-  const onData = (b: Buffer) => {
-    entry.out += b.toString();
-    const m = entry.out.match(/instance (watchfloor-[0-9a-f]+) started/);
-    if (m) entry.instance = m[1];
-  };
-  entry.proc.stdout!.on("data", onData);
-  entry.proc.stderr!.on("data", onData);
-  procs.push(entry);
-  return entry;
-}
-
-function killGroup(proc: ChildProcess) {
-  try {
-    if (proc.pid) process.kill(-proc.pid, "SIGKILL");
-  } catch {
-    /* already gone */
-  }
-}
+const procs: CollectorProcess[] = [];
+const started = (env: NodeJS.ProcessEnv) => {
+  const p = startCollectorProcess(env);
+  procs.push(p);
+  return p;
+};
 
 /** User agents that polled a target within the last `ms`. */
 function activePollers(target: string, ms: number): string[] {
@@ -63,7 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of procs) killGroup(p.proc);
+  for (const p of procs) killCollectorProcess(p);
   await fleet?.stop();
   await pg?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -89,8 +73,8 @@ describe("collector leadership across processes", () => {
     const events: Array<{ from: string; at: number }> = [];
     await listener.listen(CHANGES_CHANNEL, (payload) => events.push({ from: (JSON.parse(payload) as { from: string }).from, at: Date.now() }));
 
-    const a = startCollectorProcess(env);
-    const b = startCollectorProcess(env);
+    const a = started(env);
+    const b = started(env);
     await waitUntil("both collector processes to start", () => Boolean(a.instance && b.instance), 45_000);
     await waitUntil("a leader to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1500).length === 1), 20_000);
 
@@ -103,7 +87,7 @@ describe("collector leadership across processes", () => {
     expect(survivor.instance).not.toBe(leader);
     await waitUntil("change events from the leader", () => events.some((e) => e.from === leader), 5000);
 
-    killGroup(dead.proc); // kill -9 the whole process tree (npx → tsx → node)
+    killCollectorProcess(dead); // kill -9 the whole process tree (npx → tsx → node)
     const killedAt = Date.now();
     await waitUntil("the survivor to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1000).includes(survivor.instance!)), 15_000);
     // How long the handover takes is a figure for the bench, not an assertion here.

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { asc } from "drizzle-orm";
 import { stringify } from "yaml";
 import { openDatabase, type DbHandle } from "../db/client";
 import { notifyAttempts, notifyOutbox } from "../db/schema";
+import { killCollectorProcess, startCollectorProcess, type CollectorProcess } from "../testing/collector-process";
 import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { NotifyReceiver } from "../testing/notify-receiver";
 import { startTestFleet } from "../sim/testing";
@@ -25,28 +25,12 @@ let fleet: Fleet;
 let receiver: NotifyReceiver;
 let dir: string;
 let h: DbHandle | undefined;
-const procs: Array<{ proc: ChildProcess; out: string; instance?: string }> = [];
-
-function startCollectorProcess(env: NodeJS.ProcessEnv) {
-  const entry = { proc: spawn("npx", ["tsx", "--conditions=react-server", "scripts/collector.ts"], { env, stdio: "pipe", detached: true }), out: "", instance: undefined as string | undefined };
-  const onData = (b: Buffer) => {
-    entry.out += b.toString();
-    const m = entry.out.match(/instance (watchfloor-[0-9a-f]+) started/);
-    if (m) entry.instance = m[1];
-  };
-  entry.proc.stdout!.on("data", onData);
-  entry.proc.stderr!.on("data", onData);
-  procs.push(entry);
-  return entry;
-}
-
-function killGroup(proc: ChildProcess) {
-  try {
-    if (proc.pid) process.kill(-proc.pid, "SIGKILL");
-  } catch {
-    /* already gone */
-  }
-}
+const procs: CollectorProcess[] = [];
+const started = (env: NodeJS.ProcessEnv) => {
+  const p = startCollectorProcess(env);
+  procs.push(p);
+  return p;
+};
 
 async function waitUntil(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, detail?: () => unknown) {
   const until = Date.now() + timeoutMs;
@@ -63,7 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of procs) killGroup(p.proc);
+  for (const p of procs) killCollectorProcess(p);
   await h?.close();
   await receiver?.stop();
   await fleet?.stop();
@@ -93,8 +77,8 @@ describe("paging across a leader killed mid-send", () => {
 
     // The first page is held unanswered far longer than the test runs to its kill.
     receiver.hold("webhook", 1, 12_000);
-    const a = startCollectorProcess(env);
-    const b = startCollectorProcess(env);
+    const a = started(env);
+    const b = started(env);
     await waitUntil("both collector processes to start", () => Boolean(a.instance && b.instance), 45_000, () => procs.map((p) => p.out.slice(-400)));
     // A leader polls; after its quiet period (nothing is paged for 15 s after taking the lead) the
     // invariant breaks on one profile.
@@ -109,7 +93,7 @@ describe("paging across a leader killed mid-send", () => {
     const [row] = await h.db.select().from(notifyOutbox);
     expect(row, "the page is in the outbox").toBeDefined();
     expect(row!.status).toBe("pending");
-    killGroup(dead.proc);
+    killCollectorProcess(dead);
 
     // The survivor leads, and its sender finds the pending page and sends it again.
     await waitUntil("the page delivered by the new leader", async () => (await h!.db.select().from(notifyOutbox))[0]?.status === "delivered", 40_000, () => survivor.out.slice(-600));
