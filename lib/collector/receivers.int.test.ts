@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import protobuf from "protobufjs";
 import { compressSync } from "snappy";
@@ -14,18 +17,12 @@ import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 // embedded database and on PostgreSQL 15.
 
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
-process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
+// Their own fleet config: the futures bot the shipped lines come from, with its ingest token.
+const fleetDir = mkdtempSync(path.join(tmpdir(), "wf-receivers-"));
+writeFileSync(path.join(fleetDir, "fleet.yaml"), "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n");
+process.env.WATCHFLOOR_FLEET_CONFIG = path.join(fleetDir, "fleet.yaml");
 const TOKEN = "ingest-token-for-receiver-tests";
 process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
-for (const v of [
-  "SIM_TOKEN_ALPHA_BOT",
-  "SIM_TOKEN_BETA_BOT",
-  "SIM_TOKEN_KRAKEN_FUTURES",
-  "SIM_TOKEN_SPOT_EXCHANGE",
-  "DEMO_PAGERDUTY_ROUTING_KEY",
-  "DEMO_WEBHOOK_SECRET",
-])
-  process.env[v] ??= "test-token";
 
 // grafana/loki pkg/push/push.proto, the messages a push carries (gogoproto options left out).
 const LOKI_PUSH_PROTO = `

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,10 +17,12 @@ import { RSYSLOG_BIN, SYSLOG_NG_BIN, startRsyslog, startSyslogNg, type Shipper }
 // the stored reports is a SEV1.
 
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
-process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
+// Their own fleet config: the futures bot the shipped lines come from, with its ingest token.
+const fleetDir = mkdtempSync(path.join(tmpdir(), "wf-shippers-"));
+writeFileSync(path.join(fleetDir, "fleet.yaml"), "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n");
+process.env.WATCHFLOOR_FLEET_CONFIG = path.join(fleetDir, "fleet.yaml");
 const TOKEN = "ingest-token-for-shipper-tests";
 process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
-for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET"]) process.env[v] ??= "test-token";
 
 const MIN = 60_000;
 const dir = mkdtempSync(path.join(tmpdir(), "wf-shippers-"));
