@@ -232,7 +232,7 @@ describe("pollers against the simulator", () => {
 type Expect = SourceErrorKind | "ok";
 
 const JSON_PATHS: Record<SystemKind, string[]> = {
-  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready"],
+  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/health"],
   "futures-bot": ["/status", "/positions", "/health/live"],
   "spot-exchange": ["/admin/state", "/health/live", "/health/ready"],
 };
@@ -345,6 +345,14 @@ describe("pollers under every simulator fault", () => {
     const out = await pollerFor("spot-exchange")(context(s, { timeoutMs: TIMEOUT_MS }));
     expect(endpoint(out, "/health/ready")).toMatchObject({ ok: false, status: 503, error: { kind: "http" } });
     expect(out.samples.filter((x) => x.metric === "http_status")).toEqual([]);
+  });
+
+  it("trading-bot: the stale backlog comes from the plain /health the incident runbook names, read once", async () => {
+    const s = fleet.systems.find((x) => x.kind === "trading-bot") as SimSystemInfo;
+    const out = await pollerFor("trading-bot")(context(s));
+    expect(endpoint(out, "/health")).toMatchObject({ ok: true });
+    expect(out.samples.filter((x) => x.metric === "staleOrders.backlog")).toHaveLength(1);
+    expect(endpoint(out, "/health").samples).toBeGreaterThan(0);
   });
 
   for (const { fault, want } of [

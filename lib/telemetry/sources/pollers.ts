@@ -6,6 +6,8 @@ import {
   pollSpotAdminState,
   pollTradingBotApiStatus,
   pollTradingBotHealth,
+  pollTradingBotPlainHealth,
+  PLAIN_HEALTH_METRICS,
   toEndpointResult,
   type EndpointPoll,
 } from "./health";
@@ -17,14 +19,15 @@ import type { PollContext, PollOutcome, Poller } from "./types";
 // context's timeout and size cap, and the outcome carries one EndpointResult per endpoint. A
 // failing endpoint never stops the others, and nothing here throws.
 //
-// trading-bot: /internal/health holds the stale-order backlog and quarantined orders too, so the
-// seed's plain /health is not polled separately.
+// trading-bot: the incident runbook reads the stale-order backlog from the plain /health, so it is
+// polled; a bot whose /internal/health also carries them is read once: where /health answered,
+// /internal/health's copies are dropped.
 
 type EndpointPoller = (ctx: PollContext) => Promise<EndpointPoll>;
 
 /** Endpoint paths per kind, in the order their results are reported. */
 export const ENDPOINTS: Record<SystemKind, readonly string[]> = {
-  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/metrics"],
+  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/metrics", "/health"],
   "futures-bot": ["/status", "/positions", "/health/live", "/logs"],
   "spot-exchange": ["/admin/state", "/metrics", "/health/live", "/health/ready"],
 };
@@ -34,7 +37,7 @@ function endpointsFor(kind: SystemKind, metrics: EndpointPoller): EndpointPoller
   const ready: EndpointPoller = (ctx) => pollProbe(ctx, "/health/ready");
   switch (kind) {
     case "trading-bot":
-      return [pollTradingBotHealth, pollTradingBotApiStatus, live, ready, metrics];
+      return [pollTradingBotHealth, pollTradingBotApiStatus, live, ready, metrics, pollTradingBotPlainHealth];
     case "futures-bot":
       return [pollFuturesStatus, pollFuturesPositions, live, (ctx) => pollLogs(ctx)];
     case "spot-exchange":
@@ -45,11 +48,14 @@ function endpointsFor(kind: SystemKind, metrics: EndpointPoller): EndpointPoller
 /** Runs endpoint pollers concurrently and combines what they found. */
 export async function combine(ctx: PollContext, pollers: readonly EndpointPoller[], paths: readonly string[]): Promise<PollOutcome> {
   const settled = await Promise.allSettled(pollers.map((p) => Promise.resolve().then(() => p(ctx))));
-  const polls: EndpointPoll[] = settled.map((s, i) =>
+  let polls: EndpointPoll[] = settled.map((s, i) =>
     s.status === "fulfilled"
       ? s.value
       : { path: paths[i] ?? `(endpoint ${i})`, ok: false, error: { kind: "parse", detail: `adapter failed: ${(s.reason as Error)?.message ?? String(s.reason)}` }, samples: [], reports: [] },
   );
+  if (polls.some((p) => p.path === "/health" && p.ok)) {
+    polls = polls.map((p) => (p.path === "/internal/health" ? { ...p, samples: p.samples.filter((x) => !PLAIN_HEALTH_METRICS.has(x.metric)) } : p));
+  }
   const outcome: PollOutcome = {
     samples: polls.flatMap((p) => p.samples),
     reports: polls.flatMap((p) => p.reports),
