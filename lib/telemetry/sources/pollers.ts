@@ -1,4 +1,4 @@
-import type { SystemKind } from "../model";
+import { SYSTEM_ENTITY, type Sample, type SystemKind } from "../model";
 import {
   pollFuturesPositions,
   pollFuturesStatus,
@@ -79,5 +79,38 @@ export function pollerFor(kind: SystemKind): Poller {
   };
   const pollers = endpointsFor(kind, metrics);
   const paths = ENDPOINTS[kind];
-  return (ctx) => combine(ctx, pollers, paths);
+  const runs = new Map<string, RunCount>();
+  return async (ctx) => {
+    const outcome = await combine(ctx, pollers, paths);
+    let count = runs.get(ctx.target.name);
+    if (!count) runs.set(ctx.target.name, (count = { n: 0 }));
+    const sample = countRuns(kind, outcome, count, ctx);
+    if (sample) outcome.samples.push(sample);
+    return outcome;
+  };
+}
+
+interface RunCount {
+  n: number;
+  lastRun?: number;
+}
+
+/**
+ * Reconciliation runs this console has seen, as a counter the runbooks' cycle waits can count
+ * (`counter: reconciliation_runs_seen`): a real bot exports no cycle counter, but each run shows —
+ * a new `reconciliationLastRun` on the trading bot, a `RECONCILIATION_REPORT` from the futures
+ * bot. It starts at 0 when the console starts; a wait treats the drop as a reset.
+ */
+export const RUNS_SEEN = "reconciliation_runs_seen";
+
+function countRuns(kind: SystemKind, outcome: PollOutcome, count: RunCount, ctx: PollContext): Sample | undefined {
+  if (kind === "trading-bot") {
+    const last = outcome.samples.find((x) => x.metric === "reconciliationLastRun" && x.entity === SYSTEM_ENTITY)?.value;
+    if (last === undefined) return undefined;
+    if (count.lastRun !== undefined && last !== count.lastRun) count.n++;
+    count.lastRun = last;
+  } else if (kind === "futures-bot") {
+    count.n += outcome.reports.filter((r) => r.kind === "RECONCILIATION_REPORT").length;
+  } else return undefined;
+  return { system: ctx.target.name, entity: SYSTEM_ENTITY, metric: RUNS_SEEN, labels: {}, value: count.n, observedAt: ctx.now };
 }
