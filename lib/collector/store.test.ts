@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TelemetryStore, seriesKey } from "./store";
+import { RESTART_EVIDENCE_MS, TelemetryStore, seriesKey } from "./store";
 
 describe("telemetry store", () => {
   it("keeps points per series, reports changes, ignores out-of-order values and prunes by window", () => {
@@ -56,8 +56,24 @@ describe("telemetry store", () => {
       { system: "f", kind: "REGISTRY_AUDIT_REPORT", id: "a-2", fields: { violations_total: 2 }, observedAt: 200 },
       { system: "f", kind: "RECONCILIATION_REPORT", id: "r-1", fields: {}, observedAt: 200 },
     ]);
-    st.prune(50_000);
+    // Past the restart-evidence time as well, only the latest audit is left.
+    st.prune(200 + RESTART_EVIDENCE_MS + 1);
     expect(st.reportsFor("f").map((r) => r.id)).toEqual(["a-2"]);
+  });
+
+  it("keeps restart evidence for a day past the window: audits, a cycle counter starting again, adoptions", () => {
+    const st = new TelemetryStore(1000);
+    st.addReports([
+      { system: "f", kind: "REGISTRY_AUDIT_REPORT", id: "a-1", fields: { violations_total: 0 }, observedAt: 100 },
+      { system: "f", kind: "CYCLE_SUMMARY", id: "c-1", fields: { cycle: 1 }, observedAt: 100 },
+      { system: "f", kind: "CYCLE_SUMMARY", id: "c-2", fields: { cycle: 2 }, observedAt: 130 },
+      { system: "f", kind: "RECONCILIATION_REPORT", id: "r-1", fields: { pending_adopted: 1 }, observedAt: 160 },
+      { system: "f", kind: "RECONCILIATION_REPORT", id: "r-2", fields: { pending_adopted: 0 }, observedAt: 220 },
+    ]);
+    st.prune(3 * 60 * 60_000);
+    expect(st.reportsFor("f").map((r) => r.id)).toEqual(["a-1", "c-1", "r-1"]);
+    st.prune(160 + RESTART_EVIDENCE_MS + 1);
+    expect(st.reportsFor("f").map((r) => r.id)).toEqual(["a-1"]);
   });
 
   it("counts follow pruning: reports that aged out do not count towards the cap", () => {

@@ -17,6 +17,23 @@ export function seriesKey(s: Pick<Sample, "system" | "entity" | "metric" | "labe
 /** Report kinds whose latest report outlives the window (see prune). */
 export const KEEP_LATEST_REPORT_KINDS: ReadonlySet<string> = new Set(["REGISTRY_AUDIT_REPORT"]);
 
+/** How long restart evidence outlives the window (see isRestartEvidence). */
+export const RESTART_EVIDENCE_MS = 24 * 60 * 60_000;
+
+/**
+ * Reports kept for RESTART_EVIDENCE_MS rather than the window: "repeated every restart" (the
+ * futures-bot runbook's pending_adopted criterion) must see several restarts, hours apart. They are
+ * the registry audits (one comes at every start-up), the first cycle summary of a process (its
+ * cycle counter starts again), and reconciliation reports that adopted pending orders.
+ */
+export function isRestartEvidence(r: Report): boolean {
+  const n = (k: string) => (typeof r.fields[k] === "number" ? (r.fields[k] as number) : undefined);
+  if (r.kind === "REGISTRY_AUDIT_REPORT") return true;
+  if (r.kind === "CYCLE_SUMMARY") return (n("cycle") ?? Infinity) <= 1;
+  if (r.kind === "RECONCILIATION_REPORT") return (n("pending_adopted") ?? 0) > 0;
+  return false;
+}
+
 export class TelemetryStore {
   private readonly series = new Map<string, Series>();
   private readonly bySystemMetric = new Map<string, Set<string>>();
@@ -132,7 +149,8 @@ export class TelemetryStore {
   /**
    * Drops points and reports older than the window, except the latest report of each kind in
    * KEEP_LATEST_REPORT_KINDS: a one-off report (the registry audit at start-up) describes the
-   * system until a later one replaces it, however long ago it came.
+   * system until a later one replaces it, however long ago it came; and restart evidence
+   * (isRestartEvidence) for RESTART_EVIDENCE_MS.
    */
   prune(now: number): void {
     const cutoff = now - this.windowMs;
@@ -147,7 +165,7 @@ export class TelemetryStore {
     for (const [system, kinds] of this.reports) {
       let held = 0;
       for (const [kind, list] of kinds) {
-        let keep = list.filter((r) => r.observedAt >= cutoff);
+        let keep = list.filter((r) => r.observedAt >= cutoff || (r.observedAt >= now - RESTART_EVIDENCE_MS && isRestartEvidence(r)));
         if (!keep.length && KEEP_LATEST_REPORT_KINDS.has(kind) && list.length) keep = [list[list.length - 1]!];
         if (keep.length) kinds.set(kind, keep);
         else kinds.delete(kind);

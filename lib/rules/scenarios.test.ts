@@ -202,6 +202,16 @@ describe("rules against a trading bot that serves only the runbook's fields", ()
     expect(w.finding("trading_loop_unhealthy")!.summary).toMatch(/still function/);
   });
 
+  it("stale-pending-orders: the backlog from the plain /health warns and escalates to SEV1", async () => {
+    const w = await world("trading-bot", { healthFields: "runbook" });
+    await w.run(10 * S);
+    w.fleet.startScenario("stale-pending-orders", "alpha-bot");
+    await w.run(2 * M);
+    expect(w.finding("quarantined_orders")).toMatchObject({ state: "warning", severity: "SEV3" });
+    await w.run(22 * M);
+    expect(w.history("stale_pending_orders")).toContain("critical/SEV1");
+  }, 60_000);
+
   it("reconciliation-lock-contention is critical on the bot from lockContentionCount", async () => {
     const w = await world("trading-bot", { healthFields: "runbook" });
     await w.run(10 * S);

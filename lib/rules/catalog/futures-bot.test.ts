@@ -112,6 +112,26 @@ describe("qty_mismatch, qty_synced, pending_adopted, dedupe", () => {
     const floor = new RuleHarness("futures-bot", { thresholds: { recon_qty_synced: { minRatePerCycle: 0.3 } } });
     expect(recon(floor, 31, (i) => ({ qty_synced: i === 5 || i === 15 || i === 16 || i >= 25 && i <= 27 ? 1 : 0 })).one("recon_qty_synced", T0 + 30 * M + S).state).toBe("critical");
   });
+  it("pending_adopted: three restarts two hours apart, read from the cycle counter starting again (no audit trigger), each followed by adoptions", () => {
+    const h = fut();
+    const HOUR = 60 * M;
+    // The bot runs 30-second cycles; it restarts at T0, T0+2 h and T0+4 h (cycle back to 1) and
+    // adopts a pending order in the first reconciliation after each start.
+    for (const start of [T0, T0 + 2 * HOUR, T0 + 4 * HOUR]) {
+      for (let i = 0; i < 20; i++) h.report(start + i * 30 * S, "CYCLE_SUMMARY", { cycle: i + 1, state: "trading" });
+      h.report(start, "REGISTRY_AUDIT_REPORT", { violations_total: 0, duplicate_active_symbol_keys: 0, non_terminal_in_closed_history: 0, remaining_qty_violations: 0 });
+      h.report(start + M, "RECONCILIATION_REPORT", { pending_adopted: 1, orphaned: 0, phantom: 0 });
+      for (let i = 2; i < 10; i++) h.report(start + i * M, "RECONCILIATION_REPORT", { pending_adopted: 0, orphaned: 0, phantom: 0 });
+    }
+    // Reports keep coming between restarts (one a minute) so reconciliation is current at +4 h 10 min.
+    const f = h.one("recon_pending_adopted", T0 + 4 * HOUR + 9 * M + S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV2" });
+    expect(f.evidence.values.find((v) => v.label.startsWith("restarts seen"))?.value).toBe(3);
+    // The store keeps this evidence past its 65-minute window.
+    h.store.prune(T0 + 4 * HOUR + 9 * M + S);
+    expect(h.one("recon_pending_adopted", T0 + 4 * HOUR + 9 * M + S).state).toBe("critical");
+  });
+
   it("pending_adopted: critical when it follows every restart", () => {
     const h = fut();
     for (const r of [0, 10, 20]) h.report(T0 + r * M, "REGISTRY_AUDIT_REPORT", { trigger: r === 0 ? "startup" : "restart", violations_total: 0 });

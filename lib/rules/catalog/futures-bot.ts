@@ -212,6 +212,36 @@ const qtySynced = defineRule({
   },
 });
 
+/**
+ * Restarts of the bot as its own reports show them, over (from, now]: a registry audit whose
+ * trigger says start-up or restart (where the bot says so), a cycle counter that starts again
+ * (CYCLE_SUMMARY.cycle back to 1 or below the previous one), and a change of a reported process
+ * start time. Evidence of one restart within `mergeMs` of another is the same restart.
+ */
+export function restartsSeen(ctx: RuleContext, target: RuleTarget, from: number, mergeMs: number): number[] {
+  const times: number[] = [];
+  const audits = reports(ctx, target, "REGISTRY_AUDIT_REPORT", from);
+  for (const r of audits) if (text(r, "trigger") === "restart" || text(r, "trigger") === "startup") times.push(r.observedAt);
+  const cycles = reports(ctx, target, "CYCLE_SUMMARY", from);
+  let prev: number | undefined;
+  for (const r of cycles) {
+    const c = typeof r.fields.cycle === "number" ? r.fields.cycle : undefined;
+    if (c !== undefined && (c <= 1 || (prev !== undefined && c < prev))) times.push(r.observedAt);
+    if (c !== undefined) prev = c;
+  }
+  let started: unknown;
+  for (const r of [...audits, ...cycles].sort((x, y) => x.observedAt - y.observedAt)) {
+    const st = r.fields.process_start_time ?? r.fields.started_at;
+    if (st === undefined) continue;
+    if (started !== undefined && st !== started) times.push(r.observedAt);
+    started = st;
+  }
+  times.sort((x, y) => x - y);
+  const merged: number[] = [];
+  for (const t of times) if (merged.length === 0 || t - merged[merged.length - 1]! > mergeMs) merged.push(t);
+  return merged;
+}
+
 const pendingAdopted = defineRule({
   id: "recon_pending_adopted",
   kinds: KIND,
@@ -219,17 +249,22 @@ const pendingAdopted = defineRule({
   seed: "003",
   runbook: "orphan-phantom-spike",
   sources: LOGS,
-  description: "RECONCILIATION_REPORT.pending_adopted should be rare: a warning at >= 1 in a cycle; critical when it repeats after every restart (the last two restarts, from REGISTRY_AUDIT_REPORT startup/restart).",
-  params: z.object({ restarts: num(2, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
+  description:
+    "RECONCILIATION_REPORT.pending_adopted should be rare: a warning at >= 1 in a cycle; critical when it repeats after every restart — after each of the last `restarts` (2, a console default) restarts seen within `restartLookbackHours` (24, a console default), whatever time lies between them. Restarts are read from what the bot reports: its cycle counter starting again (CYCLE_SUMMARY.cycle), a change of a reported process start time, and a registry audit whose trigger says start-up or restart where it does.",
+  params: z.object({ restarts: num(2, { int: true }), restartLookbackHours: num(24), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const cycles = reconciliationCycles(ctx, target, p.reconciliationIntervalSeconds);
     const last = latestReported(cycles);
     if (!last) return [];
-    const restarts = reports(ctx, target, "REGISTRY_AUDIT_REPORT", ctx.now - REPORT_LOOKBACK).filter((r) => text(r, "trigger") === "restart" || text(r, "trigger") === "startup").map((r) => r.observedAt);
-    const events = cycles.filter((c) => c.value !== null && field(c.value, "pending_adopted") >= 1).map((c) => c.t);
-    const repeated = repeatedAcrossRestarts(restarts, events, ctx.now, 2 * p.reconciliationIntervalSeconds * SEC);
+    const from = ctx.now - p.restartLookbackHours * 60 * MIN;
+    const interval = p.reconciliationIntervalSeconds * SEC;
+    const restarts = restartsSeen(ctx, target, from, 2 * interval);
+    const events = reports(ctx, target, "RECONCILIATION_REPORT", from)
+      .filter((r) => field(r, "pending_adopted") >= 1)
+      .map((r) => r.observedAt);
+    const repeated = repeatedAcrossRestarts(restarts, events, ctx.now, 2 * interval);
     const v = field(last.value, "pending_adopted");
-    const evidence = { values: [ev("pending_adopted (latest cycle)", v, last.t), ev("restarts in view", restarts.length), ev("consecutive restarts followed by adoptions", repeated)], thresholds: { restarts: p.restarts } };
+    const evidence = { values: [ev("pending_adopted (latest cycle)", v, last.t), ev(`restarts seen in ${p.restartLookbackHours} h`, restarts.length), ev("consecutive restarts followed by adoptions", repeated)], thresholds: { restarts: p.restarts, restartLookbackHours: p.restartLookbackHours } };
     if (repeated >= p.restarts) return [{ entity: SYSTEM_ENTITY, state: "critical", severity: "SEV2", summary: `Pending orders adopted after each of the last ${repeated} restarts`, evidence }];
     if (v >= 1) return [{ entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", since: last.t, summary: `${plural(v, "pending order")} adopted in the latest reconciliation cycle`, evidence }];
     return [okVerdict(SYSTEM_ENTITY, "No pending orders adopted in the latest cycle", "SEV3", evidence)];

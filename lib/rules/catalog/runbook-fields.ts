@@ -5,7 +5,8 @@ import { SYSTEM_ENTITY } from "../../telemetry/model";
 // (per-profile ledger and loop state, parity detail, watchdog state, flags, positions, lock state)
 // may only refine it. Rule tests run once with every sample and once with only these
 // (RuleHarness `fields: "runbook"`); the simulator's `healthFields: runbook` mode serves only
-// these too (except the /health fields: the console does not poll /health yet).
+// these too, the stale backlog and quarantined orders on the plain /health the incident runbook
+// names (the console polls it).
 
 /** `/internal/health` fields of the capital-invariant and reconciliation runbooks. */
 export const TRADING_BOT_RUNBOOK_HEALTH = [

@@ -17,6 +17,8 @@ const METRICS = { "trading-bot": ["/metrics"] } as const;
  * from (the health document by default, or Supabase), so a failing ledger read turns these Unknown.
  */
 const HEALTH_AND_LEDGER = { "trading-bot": ["/internal/health", "ledger"] } as const;
+/** The incident runbook's plain /health: the stale backlog and quarantined orders. */
+const PLAIN_HEALTH = { "trading-bot": ["/health"] } as const;
 
 /**
  * Per-cycle values of a health field: one entry per reconciliation cycle, i.e. per distinct
@@ -788,7 +790,7 @@ const stalePending = defineRule({
   title: "Stale pending orders",
   seed: "002",
   runbook: "stale-pending-orders",
-  sources: HEALTH,
+  sources: PLAIN_HEALTH,
   description:
     "Orders that stay pending_new past the SLA (SEV-2). Escalate to SEV-1 (exposure uncertain) when the backlog is over 20 for more than 15 minutes (both the runbook's), or when stale orders keep growing on several profiles (growth judged over `growthWindowMinutes`, 15, a console default).",
   params: z.object({ maxBacklog: num(20, { min: 0 }), forMinutes: num(15), growthWindowMinutes: num(15), minGrowingProfiles: num(2, { int: true }) }).strict(),
@@ -836,7 +838,7 @@ const quarantinedOrders = defineRule({
   title: "Quarantined orders (status unknown)",
   seed: "002",
   runbook: "stale-pending-orders",
-  sources: HEALTH,
+  sources: PLAIN_HEALTH,
   description: "Orders older than 24 h and missing on the exchange are marked unknown (quarantined); each needs manual review and a final status.",
   params: z.object({}).strict(),
   check(ctx, target) {
@@ -856,7 +858,7 @@ const oldOrdersNotQuarantined = defineRule({
   title: "Orders past 24 h not yet quarantined",
   seed: "002",
   runbook: "stale-pending-orders",
-  sources: HEALTH,
+  sources: PLAIN_HEALTH,
   description:
     "\"Orders older than 24h and missing on exchange must be marked `unknown` (quarantined).\" A pending order older than `quarantineAfterHours` (24, the runbook's) still in the stale backlog, more than `graceMinutes` (5, a console default: time for the order sync to run) past that age, was not quarantined: critical SEV2 until it is — quarantine it with the quarantine-order control (the stale-pending-orders runbook's step) after checking it is missing on the exchange.",
   params: z.object({ quarantineAfterHours: num(24), graceMinutes: num(5) }).strict(),

@@ -4,7 +4,7 @@ import { parseJsonDocument } from "./schemas/common";
 import { FuturesPositions, FuturesStatus } from "./schemas/futures-bot";
 import { LiveBody, ReadyBody } from "./schemas/probes";
 import { SETTLEMENT_POLICIES, SYMBOL_MODES, SpotAdminState } from "./schemas/spot-exchange";
-import { TradingBotApiStatus, TradingBotHealth } from "./schemas/trading-bot";
+import { TradingBotApiStatus, TradingBotHealth, TradingBotPlainHealth } from "./schemas/trading-bot";
 import type { EndpointResult, PartialRead, PollContext } from "./types";
 
 // Health-JSON adapters: trading-bot /internal/health and /api/status, futures-bot /status and
@@ -247,19 +247,7 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
     }
   }
 
-  const stale = doc.staleOrders;
-  if (stale) {
-    s.add("staleOrders.backlog", stale.backlog);
-    s.add("staleOrders.oldestAgeSeconds", stale.oldestAgeSeconds);
-    for (const [profile, n] of Object.entries(stale.byProfile ?? {})) s.add("staleOrders.byProfile", n, profile);
-  }
-
-  if (doc.quarantinedOrders) {
-    s.add("quarantinedOrders", doc.quarantinedOrders.length);
-    for (const q of doc.quarantinedOrders) {
-      s.add("quarantinedOrder", 1, q.profileId ?? SYSTEM_ENTITY, { orderId: q.orderId, symbol: q.symbol, reason: q.reason, since: q.since });
-    }
-  }
+  mapStaleAndQuarantined(s, doc);
 
   if (doc.reconciliationNoGo) {
     s.add("reconciliationNoGo", doc.reconciliationNoGo.length);
@@ -270,6 +258,40 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
 
   mapGhostPositions(s, doc);
   return s.samples;
+}
+
+/** The stale backlog and quarantined orders, from /internal/health or /health (same fields). */
+function mapStaleAndQuarantined(s: SampleSet, doc: TradingBotPlainHealth): void {
+  const stale = doc.staleOrders;
+  if (stale) {
+    s.add("staleOrders.backlog", stale.backlog);
+    s.add("staleOrders.oldestAgeSeconds", stale.oldestAgeSeconds);
+    for (const [profile, n] of Object.entries(stale.byProfile ?? {})) s.add("staleOrders.byProfile", n, profile);
+  }
+  if (doc.quarantinedOrders) {
+    s.add("quarantinedOrders", doc.quarantinedOrders.length);
+    for (const q of doc.quarantinedOrders) {
+      s.add("quarantinedOrder", 1, q.profileId ?? SYSTEM_ENTITY, { orderId: q.orderId, symbol: q.symbol, reason: q.reason, since: q.since });
+    }
+  }
+}
+
+/** Metrics the plain /health check carries; where it answered, /internal/health's copies are dropped. */
+export const PLAIN_HEALTH_METRICS: ReadonlySet<string> = new Set(["staleOrders.backlog", "staleOrders.oldestAgeSeconds", "staleOrders.byProfile", "quarantinedOrders", "quarantinedOrder"]);
+
+export function readTradingBotPlainHealth(body: string): SourceResult<TradingBotPlainHealth> {
+  return parseJsonDocument(body, TradingBotPlainHealth);
+}
+
+/** GET /health → the stale backlog and quarantined orders (the incident runbook's check). */
+export function mapTradingBotPlainHealth(doc: TradingBotPlainHealth, m: MapContext): Sample[] {
+  const s = new SampleSet(m);
+  mapStaleAndQuarantined(s, doc);
+  return s.samples;
+}
+
+export function pollTradingBotPlainHealth(ctx: PollContext): Promise<EndpointPoll> {
+  return pollJson(ctx, "/health", readTradingBotPlainHealth, mapTradingBotPlainHealth);
 }
 
 /**

@@ -232,7 +232,7 @@ describe("pollers against the simulator", () => {
 type Expect = SourceErrorKind | "ok";
 
 const JSON_PATHS: Record<SystemKind, string[]> = {
-  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready"],
+  "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/health"],
   "futures-bot": ["/status", "/positions", "/health/live"],
   "spot-exchange": ["/admin/state", "/health/live", "/health/ready"],
 };
@@ -345,6 +345,30 @@ describe("pollers under every simulator fault", () => {
     const out = await pollerFor("spot-exchange")(context(s, { timeoutMs: TIMEOUT_MS }));
     expect(endpoint(out, "/health/ready")).toMatchObject({ ok: false, status: 503, error: { kind: "http" } });
     expect(out.samples.filter((x) => x.metric === "http_status")).toEqual([]);
+  });
+
+  it("counts the reconciliation runs it sees (a new reconciliationLastRun; each RECONCILIATION_REPORT) as reconciliation_runs_seen", async () => {
+    const bot = fleet.systems.find((x) => x.kind === "trading-bot") as SimSystemInfo;
+    const poller = pollerFor("trading-bot");
+    const first = await poller(context(bot));
+    expect(value(first, "reconciliation_runs_seen", "*")).toBe(0);
+    fleet.advance(30_000); // one reconciliation cycle (every 30 s)
+    expect(value(await poller(context(bot)), "reconciliation_runs_seen", "*")).toBe(1);
+    expect(value(await poller(context(bot)), "reconciliation_runs_seen", "*")).toBe(1); // no new run, no count
+    fleet.advance(60_000);
+    expect(value(await poller(context(bot)), "reconciliation_runs_seen", "*")).toBe(2);
+    const fut = fleet.systems.find((x) => x.kind === "futures-bot") as SimSystemInfo;
+    const out = await pollerFor("futures-bot")(context(fut));
+    expect(value(out, "reconciliation_runs_seen", "*")).toBe(out.reports.filter((r) => r.kind === "RECONCILIATION_REPORT").length);
+    expect(value(out, "reconciliation_runs_seen", "*")).toBeGreaterThan(0);
+  });
+
+  it("trading-bot: the stale backlog comes from the plain /health the incident runbook names, read once", async () => {
+    const s = fleet.systems.find((x) => x.kind === "trading-bot") as SimSystemInfo;
+    const out = await pollerFor("trading-bot")(context(s));
+    expect(endpoint(out, "/health")).toMatchObject({ ok: true });
+    expect(out.samples.filter((x) => x.metric === "staleOrders.backlog")).toHaveLength(1);
+    expect(endpoint(out, "/health").samples).toBeGreaterThan(0);
   });
 
   for (const { fault, want } of [

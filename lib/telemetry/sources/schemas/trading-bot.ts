@@ -90,6 +90,13 @@ export const TradingBotHealth = z.object({
 });
 export type TradingBotHealth = z.infer<typeof TradingBotHealth>;
 
+/** GET /health: the incident runbook's stale-backlog check (and the quarantined orders). */
+export const TradingBotPlainHealth = z.object({
+  staleOrders: StaleOrders.nullish(),
+  quarantinedOrders: z.array(QuarantinedOrder).nullish(),
+});
+export type TradingBotPlainHealth = z.infer<typeof TradingBotPlainHealth>;
+
 /** GET /api/status (credential). */
 export const TradingBotApiStatus = z.object({
   status: str,
