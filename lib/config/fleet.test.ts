@@ -78,6 +78,9 @@ describe("parseFleetConfig", () => {
     ["a credential that is not an environment variable name", edit("bearerTokenEnv: SIM_TOKEN_ALPHA", "bearerTokenEnv: sim-token"), "targets[0].credentials.bearerTokenEnv: must be an environment variable name (A-Z, 0-9, _)"],
     ["a threshold rule id that is not a rule id", edit("settlement_lag: {", "Settlement Lag: {"), "targets[2].thresholds.Settlement Lag: rule ids are lower-case words joined by _ . or -"],
     ["a ticket pattern that is not a regular expression", `${GOOD}controls:\n  ticketPattern: "[A-Z"\n`, "controls.ticketPattern: is not a valid regular expression"],
+    ["a ticket link template without {id}", `${GOOD}controls:\n  ticketUrlTemplate: "https://tracker.example/browse/"\n`, "controls.ticketUrlTemplate: must contain {id} where the ticket ID goes"],
+    ["a ticket link template that is no http(s) URL", `${GOOD}controls:\n  ticketUrlTemplate: "javascript:alert({id})"\n`, "controls.ticketUrlTemplate: must be an http(s) URL"],
+    ["a policy role that does not exist", `${GOOD}controls:\n  policy:\n    kill-switch: { role: boss }\n`, "controls.policy.kill-switch.role: must be responder, commander or admin"],
     ["a share default longer than the maximum", `${GOOD}share:\n  defaultHours: 48\n  maxHours: 24\n`, "share.defaultHours: defaultHours must not exceed maxHours"],
     ["an unknown top-level section", `${GOOD}alerts: {}\n`, /^\(root\): .*alerts/],
   ];

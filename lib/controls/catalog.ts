@@ -807,3 +807,12 @@ export function reasonProblem(reason: unknown): string | null {
   if (reason.length > 2000) return "keep the reason under 2000 characters";
   return null;
 }
+
+/**
+ * The link for a ticket ID from the fleet config's `controls.ticketUrlTemplate` (`{id}` replaced by
+ * the URL-encoded ID), or null when no template is configured or the ID is empty.
+ */
+export function ticketHref(template: string | undefined | null, id: string | null | undefined): string | null {
+  if (!template || !id || !id.trim()) return null;
+  return template.split("{id}").join(encodeURIComponent(id.trim()));
+}

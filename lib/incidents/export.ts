@@ -1,3 +1,4 @@
+import { ticketHref } from "../controls/catalog";
 import { templateSeverity, utcMinute } from "./comms";
 import { formatParams, formatValue, isoTime, looksLikeEpochMs, roundValue, tidyText } from "./format";
 import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
@@ -16,6 +17,8 @@ export interface PostmortemInput {
   communications: Array<{ at: number; by?: string; text: string }>;
   audit: { verified: boolean; upToSeq: number | null; checkedAt: number };
   generatedAt: number;
+  /** The fleet config's `controls.ticketUrlTemplate`: ticket IDs become links. */
+  ticketUrlTemplate?: string | null;
 }
 
 export interface PostmortemBundle {
@@ -36,6 +39,10 @@ function duration(ms: number): string {
 }
 
 export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
+  const ticketCell = (id: string | undefined) => {
+    const href = ticketHref(p.ticketUrlTemplate, id);
+    return href ? `[${mdEscape(id!)}](${href})` : (id ?? "");
+  };
   const i = p.incident;
   const end = i.resolvedAt ?? p.generatedAt;
   const done = p.checklist.filter((s) => s.done).length;
@@ -77,7 +84,7 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
     for (const c of p.controls) {
       const decision = c.approvedBy ? `${mdEscape(c.approvedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : c.rejectedBy ? `rejected by ${mdEscape(c.rejectedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : "not needed";
       const from = c.source === "controls page" ? " (from the Controls page)" : "";
-      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${c.ticketId ?? ""} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
+      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${ticketCell(c.ticketId)} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
     }
   }
   lines.push("", "## Communication updates", "");
