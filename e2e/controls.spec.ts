@@ -155,6 +155,8 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     expect((await symbolState(symbol)).mode).toBe("NORMAL");
     expect((await auditOutcomes(cpage, rt)).filter((o) => o !== "preview_refreshed")).toEqual(["requested", "override", "approved", "succeeded", "verified"]);
     await expect(cpage.locator('tbody tr[data-outcome="override"]')).toContainText("CANCEL_ONLY skipped");
+    // The ticket ID leads to the tracker (the e2e fleet config's ticketUrlTemplate).
+    await expect(cpage.locator(`tbody tr[data-outcome="requested"] [data-ticket-link="${rt}"]`)).toHaveAttribute("href", `https://tracker.example/browse/${rt}`);
     await expectNoAxeViolations(cpage);
     await cpage.screenshot({ path: `test-results/screens/audit-controls-${info.project.name}.png`, fullPage: true });
   } finally {
