@@ -204,8 +204,8 @@ test("an approval shows on the approver's navigation and board, and the requeste
   const approverCtx = await browser.newContext({ storageState: authFile("admin"), ...(phone ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}) });
   const approver = await approverCtx.newPage();
   try {
-    // The symbol is halted (directly on the exchange); putting it back to NORMAL is a restore.
-    await simControl("symbol-mode", { symbol, mode: "HARD_HALT" });
+    // The symbol is in CANCEL_ONLY (set directly on the exchange); putting it back to NORMAL is a restore.
+    await simControl("symbol-mode", { symbol, mode: "CANCEL_ONLY" });
     // The approver is on the board before anything is requested.
     await approver.goto("/");
     const badge = approver.locator("[data-approvals-badge]").filter({ visible: true }).first();
@@ -214,6 +214,8 @@ test("an approval shows on the approver's navigation and board, and the requeste
     await page.goto(`/controls?target=spot-exchange&control=symbol-mode&symbol=${symbol}&mode=NORMAL`);
     const form = page.getByRole("form", { name: "Set symbol mode on spot-exchange" });
     await expect(form.locator("[data-policy]")).toContainText("restoring");
+    // The runbook's condition holds (CANCEL_ONLY first): nothing to override.
+    await expect(form.locator('[data-condition="cancel-only-first"]')).toHaveAttribute("data-ok", "true");
     await form.getByLabel("Reason (at least 10 characters)").fill("split brain resolved, symbol validated in CANCEL_ONLY");
     await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
     await form.getByRole("button", { name: "Request approval" }).click();

@@ -48,7 +48,7 @@ async function auditOutcomes(page: Page, ticketId: string): Promise<string[]> {
   return page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
 }
 
-test("a responder halts a symbol in one step, the preview's open orders are the ones cancel-all removes, and a commander's NORMAL needs a second person and shows why the halt was put on", async ({ browser, baseURL }, info) => {
+test("a responder halts a symbol in one step, the preview's open orders are the ones cancel-all removes, and a commander's NORMAL is refused while the runbook's CANCEL_ONLY-first fails, overridden (audited), needs a second person and shows why the halt was put on", async ({ browser, baseURL }, info) => {
   test.setTimeout(120_000);
   const phone = info.project.name === "phone";
   const symbol = phone ? "ETH-USD" : "BTC-USD";
@@ -115,8 +115,17 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     await expect(restore.locator("[data-restores]")).toContainText(`This lifts: Set symbol mode: ${symbol} → HARD_HALT`);
     await expect(restore.locator("[data-restores]")).toContainText(`Why: ${haltReason}`);
     await expect(restore.locator("[data-restores]")).toContainText("Put on by e2e-responder");
+    // The runbook says CANCEL_ONLY first: straight from HARD_HALT the restore is refused…
+    await expect(restore.locator('[data-condition="cancel-only-first"]')).toHaveAttribute("data-ok", "false");
+    await expect(restore.locator("[data-conditions]")).toContainText(`${symbol} is HARD_HALT`);
     await restore.getByLabel("Reason (at least 10 characters)").fill(`${symbol} validated, back to trading`);
     await restore.getByLabel("Ticket ID (e.g. OPS-123)").fill(rt);
+    await restore.getByRole("button", { name: "Request approval" }).click();
+    await expect(restore.locator("[data-not-sent]")).toContainText("Runbook conditions: Resumed in CANCEL_ONLY first, NORMAL only after validation — fails");
+    expect((await simCalls()).filter((c) => c.ticketId === rt)).toHaveLength(0);
+    // …unless the commander overrides it with a reason, which the audit records as an override.
+    await restore.getByLabel("Override as commander (audited)").check();
+    await restore.getByLabel("Why resume anyway (at least 10 characters)").fill(`${symbol} validated on the standby engine; CANCEL_ONLY skipped`);
     await restore.getByRole("button", { name: "Request approval" }).click();
     await expect(restore.locator("[data-request]")).toHaveAttribute("data-request-state", "pending_approval");
     await expect(restore.locator("[data-request]")).toContainText("Nothing has been sent yet");
@@ -144,7 +153,10 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     await approver.close();
     expect((await simCalls()).filter((c) => c.ticketId === rt && c.executed)).toHaveLength(1);
     expect((await symbolState(symbol)).mode).toBe("NORMAL");
-    expect((await auditOutcomes(cpage, rt)).filter((o) => o !== "preview_refreshed")).toEqual(["requested", "approved", "succeeded", "verified"]);
+    expect((await auditOutcomes(cpage, rt)).filter((o) => o !== "preview_refreshed")).toEqual(["requested", "override", "approved", "succeeded", "verified"]);
+    await expect(cpage.locator('tbody tr[data-outcome="override"]')).toContainText("CANCEL_ONLY skipped");
+    // The ticket ID leads to the tracker (the e2e fleet config's ticketUrlTemplate).
+    await expect(cpage.locator(`tbody tr[data-outcome="requested"] [data-ticket-link="${rt}"]`)).toHaveAttribute("href", `https://tracker.example/browse/${rt}`);
     await expectNoAxeViolations(cpage);
     await cpage.screenshot({ path: `test-results/screens/audit-controls-${info.project.name}.png`, fullPage: true });
   } finally {

@@ -103,7 +103,7 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
   try {
     await signInWithForm(page, USER.username, USER.password, base);
     await expect(page.getByTitle("Your role")).toHaveText("commander", { timeout: 30_000 });
-    const control = (on: "on" | "off", ticketId: string, idempotencyKey: string) =>
+    const control = (on: "on", ticketId: string, idempotencyKey: string) =>
       callAction(context.request, "/controls", "executeControlAction", { target: "spot-exchange", control: "conflation", "p.on": on, reason: "crash drill for the reliability suite", ticketId, idempotencyKey }, { Origin: base });
     const request = context.request;
 
@@ -121,7 +121,8 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
     const callsBefore = controlCalls();
     const lostKey = `crash-lost-${stamp}`;
     const lostTicket = `OPS-${stamp}2`;
-    const inFlight = control("off", lostTicket, lostKey).then(
+    // Conflation on again (protective: sent at once; "off" would wait for a second person).
+    const inFlight = control("on", lostTicket, lostKey).then(
       async (r) => ({ answered: true as const, status: r.status(), body: await r.text() }),
       (err: Error) => ({ answered: false as const, error: err.message }),
     );

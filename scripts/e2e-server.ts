@@ -70,7 +70,8 @@ async function main() {
     ],
   };
   const fleetFile = path.join(dataDir, "fleet.yaml");
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, notify, targets }));
+  // Ticket IDs link to a tracker (controls.ticketUrlTemplate); the e2e specs follow no such link.
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, controls: { ticketUrlTemplate: "https://tracker.example/browse/{id}" }, notify, targets }));
   mkdirSync("e2e/.auth", { recursive: true });
   writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2));
 

@@ -1,4 +1,5 @@
 import { Badge } from "@/components/ui/badge";
+import { ticketHref } from "@/lib/controls/catalog";
 
 // Small presentational pieces shared by the Controls screen's server and client parts.
 
@@ -71,5 +72,16 @@ export function BlastList({ facts }: { facts: { label: string; value: string }[]
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A ticket ID, as a link to the tracker when the fleet config gives a `ticketUrlTemplate`. */
+export function TicketId({ id, template, className = "font-mono" }: { id: string | null | undefined; template: string | null | undefined; className?: string }) {
+  if (!id) return <span className={className}>—</span>;
+  const href = ticketHref(template, id);
+  return href ? (
+    <a href={href} className={`${className} text-accent underline`} target="_blank" rel="noopener noreferrer" data-ticket-link={id}>{id}</a>
+  ) : (
+    <span className={className}>{id}</span>
   );
 }

@@ -4,6 +4,7 @@ import { formatParams } from "@/lib/incidents/format";
 import { utcClock as clockTime } from "@/lib/core/time";
 import { Badge } from "../ui/badge";
 import { Ago } from "../ui/clock";
+import { TicketId } from "../controls/request-bits";
 import { Countdown } from "../charts/countdown";
 import { FindingBadge } from "../panels/panel";
 
@@ -94,14 +95,14 @@ export function RoomFindings({ room }: { room: Room }) {
 const TONE: Record<string, "ok" | "sev1" | "sev2" | "neutral" | "accent"> = { succeeded: "ok", failed: "sev1", outcome_unknown: "sev2", rejected: "sev2", expired: "sev2", pending_approval: "accent" };
 
 /** Controls run from the incident and, for its systems, from the Controls page while it was open. */
-export function RoomControls({ room }: { room: Room }) {
+export function RoomControls({ room, ticketUrlTemplate = null }: { room: Room; ticketUrlTemplate?: string | null }) {
   if (room.controls.length === 0) return <p className="text-sm text-muted">None yet. Steps bound to a control open the control form pre-filled and linked to this incident.</p>;
   return (
     <ul className="space-y-3 text-sm">
       {room.controls.map((c) => (
         <li key={c.id} data-control-request={c.id} data-control-state={c.state} data-control-source={c.source}>
           <span className="font-mono">{c.label}</span> on {c.target} <span className="font-mono break-all">({formatParams(c.params)})</span> — <Badge tone={TONE[c.state] ?? "neutral"}>{c.state === "pending_approval" ? "waiting for approval" : c.outcome}</Badge>
-          <span className="block text-xs"><Who c={c} /> · ticket {c.ticketId}{c.source === "controls page" ? " · run from the Controls page" : ""}</span>
+          <span className="block text-xs"><Who c={c} /> · ticket <TicketId id={c.ticketId} template={ticketUrlTemplate} className="" />{c.source === "controls page" ? " · run from the Controls page" : ""}</span>
           {c.state !== "pending_approval" && c.state !== "rejected" && c.state !== "expired" && c.at !== c.requestedAt ? <span className="block text-xs text-muted">{c.outcome} at {clockTime(c.at)}</span> : null}
           {c.verification ? <span className="block text-xs text-muted">{c.verification}</span> : null}
           {c.auditSeq !== undefined ? <span className="block text-xs text-muted">audit #{c.auditSeq}</span> : null}

@@ -291,7 +291,7 @@ export class Ctx {
   async pendingControl(requester: Role): Promise<string> {
     const id = await this.fixture(`pending-${requester}`, async () => {
       const t = this.ticket();
-      const r = await this.requestControl(requester, { target: "spot-exchange", control: "symbol-mode", "p.symbol": "SOL-USD", "p.mode": "NORMAL", reason: "matrix: approval fixture, will be reset", ticketId: t, idempotencyKey: this.unique("matrix-pending") });
+      const r = await this.requestControl(requester, { target: "spot-exchange", control: "symbol-mode", "p.symbol": "SOL-USD", "p.mode": "NORMAL", reason: "matrix: approval fixture, will be reset", ticketId: t, override: "matrix: a fixture, whatever the symbol's mode", idempotencyKey: this.unique("matrix-pending") });
       if (r.state !== "pending_approval") throw new Error(`expected a pending request, got ${r.state}`);
       return r.id;
     });

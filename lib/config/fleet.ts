@@ -193,6 +193,15 @@ export const FleetConfig = z
         ticketPattern: z.string().default("^[A-Z][A-Z0-9]+-\\d+$"),
         approvalTtlMinutes: z.number().int().min(1).max(1440).default(10),
         rateLimitPerMinute: z.number().int().min(1).default(10),
+        /**
+         * Where a ticket ID leads: an http(s) URL with `{id}` where the ticket ID goes
+         * (`https://tracker.example/browse/{id}`). Unset: ticket IDs are plain text.
+         */
+        ticketUrlTemplate: z
+          .string()
+          .refine((t) => t.includes("{id}"), "must contain {id} where the ticket ID goes")
+          .refine((t) => /^https?:\/\/[^\s/]+/.test(t.replace("{id}", "X")) && URL.canParse(t.replace("{id}", "X")), "must be an http(s) URL")
+          .optional(),
         /** Variants shown as critical (typed confirmation); default: HARD_HALT, withdrawals halt on, cancel-all, kill switch. */
         criticalControls: z.array(z.string()).optional(),
         /** false: no control waits for a second person, whatever its direction. */

@@ -114,7 +114,7 @@ export async function getControlsView(actor: Actor | null) {
     pending,
     unknown,
     recent,
-    settings: { ticketPattern: d.config.controls.ticketPattern, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson, policy: settings.policy },
+    settings: { ticketPattern: d.config.controls.ticketPattern, ticketUrlTemplate: d.config.controls.ticketUrlTemplate ?? null, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson, policy: settings.policy },
     policyTable: policyTable(settings),
   };
 }
@@ -136,3 +136,8 @@ export function systemLabels(): Record<string, string> {
 
 export { canDecide } from "./service";
 export type { ControlRequestView, ControlPreview, Protection } from "./service";
+
+/** The fleet config's ticket link template (`controls.ticketUrlTemplate`), or null. */
+export function ticketUrlTemplate(): string | null {
+  return getFleetConfig().controls.ticketUrlTemplate ?? null;
+}

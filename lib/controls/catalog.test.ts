@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, policyTable, reasonProblem, validatePolicyKeys } from "./catalog";
+import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, policyTable, reasonProblem, ticketHref, validatePolicyKeys } from "./catalog";
 import type { SpotState, TradingBotState } from "./state";
 
 // The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
@@ -166,5 +166,14 @@ describe("requests in words", () => {
     ["futures-bot", "kill-switch", {}, "Activate the kill switch"],
   ] as const)("%s %s %j → %s", (kind, id, params, text) => {
     expect(describeRequest(kind, id, params)).toBe(text);
+  });
+});
+
+describe("ticket links", () => {
+  it("fills the template with the encoded ticket ID, and is null without a template or an ID", () => {
+    expect(ticketHref("https://tracker.example/browse/{id}", "OPS-12")).toBe("https://tracker.example/browse/OPS-12");
+    expect(ticketHref("https://t.example/{id}?ref={id}", " INC 7 ")).toBe("https://t.example/INC%207?ref=INC%207");
+    expect(ticketHref(undefined, "OPS-12")).toBeNull();
+    expect(ticketHref("https://tracker.example/browse/{id}", "")).toBeNull();
   });
 });

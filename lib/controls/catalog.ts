@@ -100,6 +100,19 @@ export interface Preview {
 
 export type { WatchSpec };
 
+/**
+ * A condition a runbook requires before a restore, checked live: true holds, false fails, null
+ * could not be checked (counts as failing: a restore needs the evidence, not its absence).
+ */
+export interface Condition {
+  id: string;
+  label: string;
+  /** Where the requirement comes from, by runbook name. */
+  source: string;
+  ok: boolean | null;
+  detail: string;
+}
+
 export interface Verification {
   /** true: the target shows the change; false: it does not; null: could not be checked / nothing to check. */
   ok: boolean | null;
@@ -132,6 +145,8 @@ export interface ControlDef<P = Record<string, unknown>> {
    * that a later control restores.
    */
   subject?(p: P): string | null;
+  /** The runbook's conditions for this restore, read from the target (null state: unreadable). */
+  conditions?(state: TargetState | null, p: P): Condition[];
   /** What telemetry must keep showing after a success (the post-control watch), or null. */
   watch?(p: P): WatchSpec | null;
   /** What to type for a destructive variant that is not critical (critical ones always confirm). */
@@ -242,6 +257,17 @@ export const CONTROLS: ControlDef[] = [
     direction: (p) => (p.mode === "NORMAL" ? "restoring" : "protective"),
     subject: (p) => `symbol:${p.scope === "all" ? "*" : p.symbol}`,
     watch: (p) => (p.mode === "NORMAL" ? null : { kind: "symbol-halted", symbols: p.scope === "all" ? "all" : [p.symbol!], mode: p.mode }),
+    conditions(state, p) {
+      if (p.mode !== "NORMAL") return [];
+      const label = "Resumed in CANCEL_ONLY first, NORMAL only after validation";
+      const source = "Spot exchange runbooks (split-brain, settlement lag): resume in CANCEL_ONLY first, then NORMAL after validation";
+      const sp = state ? spot(state) : null;
+      if (!sp) return [{ id: "cancel-only-first", label, source, ok: null, detail: "could not read the symbols' modes" }];
+      const list = p.scope === "all" ? sp.symbols : sp.symbols.filter((s) => s.symbol === p.symbol);
+      if (!list.length) return [{ id: "cancel-only-first", label, source, ok: null, detail: `${p.symbol} is not listed by the exchange` }];
+      const halted = list.filter((s) => s.mode !== "CANCEL_ONLY" && s.mode !== "NORMAL");
+      return [{ id: "cancel-only-first", label, source, ok: halted.length === 0, detail: halted.length ? `${halted.map((s) => `${s.symbol} is ${s.mode}`).join(", ")}: set CANCEL_ONLY and validate first` : `${list.map((s) => `${s.symbol} ${s.mode}`).join(", ")}` }];
+    },
     confirmFor: (p, target) => (p.scope === "all" ? target : p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol! : null),
     preview(state, p) {
       if (p.scope === "all") {
@@ -422,6 +448,18 @@ export const CONTROLS: ControlDef[] = [
     elevated: () => false,
     direction: () => "restoring",
     subject: (p) => `profile:${p.profileId}`,
+    conditions(state, p) {
+      const source = "Trading-bot incident runbook: re-enable a profile only after parity is confirmed";
+      const pr = state ? bot(state)?.profiles.find((x) => x.profile_id === p.profileId) : undefined;
+      if (!pr) return [{ id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: null, detail: `could not read profile ${p.profileId}` }];
+      const violations = pr.capitalInvariantViolations ?? 0;
+      return [
+        pr.parityMismatched === undefined
+          ? { id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: null, detail: "the bot does not report parity" }
+          : { id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: pr.parityMismatched === 0, detail: pr.parityMismatched === 0 ? "no mismatched slices" : `${plural(pr.parityMismatched, "mismatched slice")}` },
+        { id: "capital-invariant", label: "Capital invariant holds", source: "Capital invariant violation runbook", ok: violations === 0, detail: violations === 0 ? "available capital is not negative" : "the capital invariant is violated" },
+      ];
+    },
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
@@ -768,4 +806,13 @@ export function reasonProblem(reason: unknown): string | null {
   if (typeof reason !== "string" || reason.replace(/\s/g, "").length < 10) return "give a reason of at least 10 non-blank characters";
   if (reason.length > 2000) return "keep the reason under 2000 characters";
   return null;
+}
+
+/**
+ * The link for a ticket ID from the fleet config's `controls.ticketUrlTemplate` (`{id}` replaced by
+ * the URL-encoded ID), or null when no template is configured or the ID is empty.
+ */
+export function ticketHref(template: string | undefined | null, id: string | null | undefined): string | null {
+  if (!template || !id || !id.trim()) return null;
+  return template.split("{id}").join(encodeURIComponent(id.trim()));
 }

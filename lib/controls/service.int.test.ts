@@ -106,7 +106,8 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
         const allowed = actor !== null && roleAtLeast(actor.role, v.role);
         const beforeCalls = calls(v.target);
         const beforeAudit = await auditCount();
-        const req = request(v);
+        // A restore of a halted symbol needs a commander's override (runbook: CANCEL_ONLY first); tested below.
+        const req = request(v, { override: "matrix: restoring without CANCEL_ONLY first" });
         const attempt = svc.executeControl(deps, actor, req);
         if (!allowed) {
           await expect(attempt, `${who} ${v.control} ${JSON.stringify(v.params)}`).rejects.toThrow(actor ? /needs the (responder|commander) role/ : /Sign in/);
@@ -124,7 +125,7 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
           expect(fleet.controlCalls(v.target).filter((c) => c.idempotencyKey === req.idempotencyKey), `${who} ${v.control}: one call`).toHaveLength(1);
           expect(calls(v.target)).toBe(beforeCalls + 1);
         }
-        const rows = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey));
+        const rows = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey)).orderBy(auditLog.seq);
         expect(rows[0]?.outcome).toBe("requested");
         expect(rows[0]?.actorName).toBe(actor!.username);
       }
@@ -209,12 +210,22 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const d: svc.ControlDeps = { ...deps, now: () => now };
     const restore = request({ target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } });
     await expect(svc.executeControl(d, ACTORS.responder, restore)).rejects.toThrow(/needs the commander role/);
-    const pending = await svc.executeControl(d, ACTORS.commander, restore);
+    // Straight from HARD_HALT to NORMAL: the runbook says CANCEL_ONLY first. Refused, nothing recorded or sent.
+    const auditBefore = await auditCount();
+    await expect(svc.executeControl(d, ACTORS.commander, restore)).rejects.toMatchObject({ fieldErrors: { conditions: [expect.stringMatching(new RegExp(`^Resumed in CANCEL_ONLY first, NORMAL only after validation — fails: ${haltSymbol} is HARD_HALT`))] } });
+    expect((await svc.previewControl(d, ACTORS.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } })).conditions).toEqual([expect.objectContaining({ id: "cancel-only-first", ok: false })]);
+    expect(await auditCount()).toBe(auditBefore);
+    expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, restore.idempotencyKey))).toHaveLength(0);
+    // A short override reason is refused too; a commander's override with a reason is recorded as one.
+    await expect(svc.executeControl(d, ACTORS.commander, { ...restore, override: "because" })).rejects.toMatchObject({ fieldErrors: { override: [expect.stringMatching(/10 non-blank/)] } });
+    const overrideReason = `validated ${haltSymbol} by hand on the standby, skipping CANCEL_ONLY`;
+    const pending = await svc.executeControl(d, ACTORS.commander, { ...restore, override: overrideReason });
     expect(pending.state).toBe("pending_approval");
     expect(pending.restores).toMatchObject({ reason: `split brain on ${haltSymbol}: halting it now`, by: "responder", auditSeq: Number(haltAudit[0]!.seq), description: `Set symbol mode: ${haltSymbol} → HARD_HALT` });
     expect((await svc.withRestores(h.db, [pending]))[0]!.restores?.requestId).toBe(done.id);
-    const restoreAudit = (await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)))[0]!;
-    expect(restoreAudit.params).toMatchObject({ direction: "restoring", restores: { request: done.id, reason: `split brain on ${haltSymbol}: halting it now` } });
+    const [restoreAudit, overrideAudit] = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)).orderBy(auditLog.seq);
+    expect(restoreAudit!.params).toMatchObject({ direction: "restoring", restores: { request: done.id, reason: `split brain on ${haltSymbol}: halting it now` }, override: { reason: overrideReason } });
+    expect(overrideAudit).toMatchObject({ outcome: "override", actorName: "commander", reason: overrideReason, params: expect.objectContaining({ override: [expect.objectContaining({ id: "cancel-only-first", ok: false })] }) });
     expect(executedWithKey("spot-exchange", restore.idempotencyKey)).toBe(0);
     await expect(svc.approveControl(d, ACTORS.commander, pending.id)).rejects.toThrow(/second person/);
     await expect(svc.approveControl(d, ACTORS.responder, pending.id)).rejects.toThrow(/needs the commander role/);
@@ -229,13 +240,14 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const trail = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)).orderBy(auditLog.seq);
     expect(trail.map((a) => [a.outcome, a.actorName])).toEqual([
       ["requested", "commander"],
+      ["override", "commander"],
       ["approved", "commander2"],
       ["preview_refreshed", "system"],
       ["succeeded", "commander"],
       ["verified", "system"],
     ]);
-    expect(trail[2]!.params).toMatchObject({ previousPreviewAgeSeconds: 31, blastRadius: expect.arrayContaining([expect.objectContaining({ label: "open orders" })]) });
-    expect(trail[1]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
+    expect(trail[3]!.params).toMatchObject({ previousPreviewAgeSeconds: 31, blastRadius: expect.arrayContaining([expect.objectContaining({ label: "open orders" })]) });
+    expect(trail[2]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
     // Once restored, there is no halt left to lift.
     expect((await svc.previewControl(deps, ACTORS.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } })).restores).toBeNull();
     await expect(svc.approveControl(deps, commander2, pending.id)).rejects.toThrow(/already succeeded/);

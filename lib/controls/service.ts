@@ -3,13 +3,13 @@ import { createHash, randomUUID } from "node:crypto";
 import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { controlRequests, type ControlRequestRow, type ControlState } from "../db/schema";
+import { controlRequests, findings as findingsTable, type ControlRequestRow, type ControlState } from "../db/schema";
 import { appendAudit, type AuditEntry } from "../audit/log";
 import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
 import { effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
-import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type BlastFact, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type BlastFact, type Condition, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
 import { auditLog } from "../db/schema";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
 import type { TargetState } from "./state";
@@ -49,6 +49,8 @@ export const ControlRequestInput = z.object({
     .regex(/^[A-Za-z0-9._:-]+$/, "idempotency key has unexpected characters")
     .optional(),
   confirm: z.string().optional(),
+  /** A commander's reason to send a restore although a runbook condition fails (audited as an override). */
+  override: z.string().max(2000, "keep the override reason under 2000 characters").optional(),
   /** The incident the request was made from (the incident room's control links); empty = none. */
   incidentId: z.union([z.literal("").transform(() => undefined), z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id")]).optional(),
 });
@@ -166,6 +168,7 @@ interface Parsed {
   ticketId: string;
   idempotencyKey: string | undefined;
   confirm: string | undefined;
+  override: string | undefined;
   incidentId: string | undefined;
 }
 
@@ -210,6 +213,7 @@ function parseRequest(deps: ControlDeps, input: unknown, forPreview = false): Pa
     ticketId: typeof b.ticketId === "string" ? b.ticketId.trim() : "",
     idempotencyKey: b.idempotencyKey,
     confirm: b.confirm,
+    override: typeof b.override === "string" && b.override.trim() ? b.override.trim() : undefined,
     incidentId: b.incidentId,
   };
 }
@@ -324,6 +328,34 @@ export async function protectionBehind(db: Db, target: string, kind: string, con
   return null;
 }
 
+/** Rules whose open finding means the exchange's ledger does not balance. */
+const LEDGER_RULES = ["exchange_ledger_invariant", "ledger_seq_mismatch"];
+
+/**
+ * The runbook's conditions for this request, live: the control's own (from the target's state)
+ * and, for withdrawals back on, that no ledger finding is open on the exchange (the ledger
+ * invariant runbook: do not reopen withdrawals before the ledger balances). Empty for
+ * anything but a restore.
+ */
+export async function conditionsFor(db: Db, target: TargetConfig, def: ControlDef, params: Record<string, unknown>, read: StateRead): Promise<Condition[]> {
+  if (def.direction(params) !== "restoring") return [];
+  const out = def.conditions?.(read.ok ? read.state : null, params) ?? [];
+  if (def.id === "withdrawals-halt") {
+    const open = await db
+      .select({ ruleId: findingsTable.ruleId, severity: findingsTable.severity, state: findingsTable.state })
+      .from(findingsTable)
+      .where(and(eq(findingsTable.system, target.name), inArray(findingsTable.ruleId, LEDGER_RULES), sql`${findingsTable.state} <> 'ok'`));
+    out.push({
+      id: "ledger-balances",
+      label: "The ledger balances: no ledger finding open on this exchange",
+      source: "Ledger invariant violation runbook: do not reopen withdrawals before the ledger balances",
+      ok: open.length === 0,
+      detail: open.length ? `${open.map((f) => `${f.ruleId} ${f.severity} ${f.state}`).join(", ")}` : "no ledger finding open",
+    });
+  }
+  return out;
+}
+
 /** Views with `restores` filled for restoring requests. */
 export async function withRestores(db: Db, views: ControlRequestView[]): Promise<ControlRequestView[]> {
   return Promise.all(views.map(async (v) => ({ ...v, restores: await protectionBehind(db, v.target, v.targetKind, v.control, v.params, new Date(v.createdAt)) })));
@@ -342,6 +374,8 @@ export interface ControlPreview {
   readAt: number;
   /** For a restore: the protection it lifts. */
   restores: Protection | null;
+  /** For a restore: the runbook's conditions, checked now. */
+  conditions: Condition[];
   stateError: string | null;
 }
 
@@ -362,6 +396,7 @@ export async function previewControl(deps: ControlDeps, actor: Actor | null, inp
     blast: pv?.blast ?? [],
     readAt: nowOf(deps).getTime(),
     restores: await protectionBehind(deps.db, p.target.name, p.target.kind, p.def.id, p.params, nowOf(deps)),
+    conditions: await conditionsFor(deps.db, p.target, p.def, p.params, read),
     stateError: read.ok ? null : read.error,
   };
 }
@@ -386,6 +421,19 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
   await rateLimit(deps, actor, p, now);
 
   const before = await readTargetState(access(deps, p.target, Math.min(timeoutFor(deps, p.target), 3000)));
+  // A restore whose runbook condition fails (or cannot be checked) is refused, unless a commander
+  // overrides it with a reason: the override is audited with the conditions it overrode.
+  const failing = (await conditionsFor(db, p.target, p.def, p.params, before)).filter((c) => c.ok !== true);
+  if (failing.length && !p.override) {
+    const msgs = failing.map((c) => `${c.label} — ${c.ok === null ? "cannot be checked" : "fails"}: ${c.detail} (${c.source})`);
+    throw new Invalid(`conditions: ${msgs[0]}`, { conditions: msgs });
+  }
+  if (failing.length && p.override) {
+    if (!roleAtLeast(actor.role, "commander")) throw new Invalid("override: only a commander can override a runbook condition", { override: ["only a commander can override a runbook condition"] });
+    const rp = reasonProblem(p.override);
+    if (rp) throw new Invalid(`override: ${rp}`, { override: [rp.replace("reason", "reason for the override")] });
+  }
+  const overridden = failing.length && p.override ? { reason: p.override, conditions: failing.map((c) => ({ id: c.id, label: c.label, ok: c.ok, detail: c.detail, source: c.source })) } : null;
   const { text: preview, preview: pv } = previewText(before, p.def, p.params, p.target.name);
   const ttlMs = deps.config.controls.approvalTtlMinutes * 60_000;
   const restores = await protectionBehind(db, p.target.name, p.target.kind, p.def.id, p.params, now);
@@ -436,6 +484,7 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
         blastRadius: pv?.blast ?? null,
         previewReadAt: now.toISOString(),
         ...(before.ok ? {} : { previewError: before.error }),
+        ...(overridden ? { override: overridden } : {}),
         ...(restores ? { restores: { request: restores.requestId, auditSeq: restores.auditSeq, control: restores.description, reason: restores.reason, ticketId: restores.ticketId, by: restores.by } } : {}),
         ...(p.incidentId ? { incident: p.incidentId } : {}),
       },
@@ -443,6 +492,17 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
       responseSummary: p.policy.secondPerson ? `waiting for a second ${p.policy.role} (expires ${new Date(now.getTime() + ttlMs).toISOString()})` : null,
       at: now,
     });
+    if (overridden) {
+      await appendAudit(tx as unknown as Db, {
+        ...auditBase(row),
+        actor,
+        reason: overridden.reason,
+        params: { ...p.params, override: overridden.conditions },
+        outcome: "override",
+        responseSummary: `sent although the runbook requires: ${overridden.conditions.map((c) => `${c.label} (${c.detail})`).join("; ")}`.slice(0, 1000),
+        at: now,
+      });
+    }
     return row;
   });
   if (!inserted) {

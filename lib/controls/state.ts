@@ -46,6 +46,8 @@ export interface TradingBotState {
     reconciliationLock?: unknown;
     openPositions?: number;
     exposureUsd?: number;
+    /** Lifecycle slices whose quantity differs from the exchange (the parity heartbeat). */
+    parityMismatched?: number;
   }[];
   quarantinedOrders: { orderId: string; since?: string }[];
 }
@@ -101,6 +103,7 @@ export function parseBotState(body: unknown): TradingBotState {
         capitalInvariantViolations: p.capitalInvariantViolations ?? undefined,
         reconciliationLock: p.reconciliationLock ?? undefined,
         openPositions: p.openSlices ?? undefined,
+        parityMismatched: p.parity?.mismatchedSlices ?? undefined,
         exposureUsd: p.exposureUsd ?? undefined,
       }),
     ),

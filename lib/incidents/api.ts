@@ -39,6 +39,7 @@ async function deps(): Promise<svc.IncidentDeps> {
     findings: currentFindings,
     lookup: lookupFor,
     systemKind: (name) => config.targets.find((t) => t.name === name)?.kind,
+    ticketUrlTemplate: config.controls.ticketUrlTemplate ?? null,
   };
 }
 

@@ -104,6 +104,10 @@ describe("postmortem bundle", () => {
   });
 
   it("says so when parts are empty rather than leaving blanks", () => {
+    // With a ticket link template the controls table links each ticket ID.
+    const linked = buildPostmortem({ ...input, ticketUrlTemplate: "https://tracker.example/browse/{id}" });
+    for (const c of input.controls.filter((x) => x.ticketId)) expect(linked.markdown).toContain(`[${c.ticketId}](https://tracker.example/browse/${c.ticketId})`);
+    expect(input.controls.some((x) => x.ticketId)).toBe(true);
     const empty = buildPostmortem({ ...input, timeline: [], checklist: [], controls: [], evidence: [], communications: [], warnings: [], audit: { verified: false, upToSeq: null, checkedAt: T } });
     expect(empty.markdown).toContain("No events recorded.");
     expect(empty.markdown).toContain("No emergency controls were run.");

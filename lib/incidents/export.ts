@@ -1,3 +1,4 @@
+import { ticketHref } from "../controls/catalog";
 import { templateSeverity } from "./comms";
 import { duration, isoSeconds, utcMinute } from "../core/time";
 import { formatParams, formatValue, looksLikeEpochMs, roundValue, tidyText } from "./format";
@@ -17,6 +18,8 @@ export interface PostmortemInput {
   communications: Array<{ at: number; by?: string; text: string }>;
   audit: { verified: boolean; upToSeq: number | null; checkedAt: number };
   generatedAt: number;
+  /** The fleet config's `controls.ticketUrlTemplate`: ticket IDs become links. */
+  ticketUrlTemplate?: string | null;
 }
 
 export interface PostmortemBundle {
@@ -32,6 +35,10 @@ function mdEscape(s: string): string {
 }
 
 export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
+  const ticketCell = (id: string | undefined) => {
+    const href = ticketHref(p.ticketUrlTemplate, id);
+    return href ? `[${mdEscape(id!)}](${href})` : (id ?? "");
+  };
   const i = p.incident;
   const end = i.resolvedAt ?? p.generatedAt;
   const done = p.checklist.filter((s) => s.done).length;
@@ -73,7 +80,7 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
     for (const c of p.controls) {
       const decision = c.approvedBy ? `${mdEscape(c.approvedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : c.rejectedBy ? `rejected by ${mdEscape(c.rejectedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : "not needed";
       const from = c.source === "controls page" ? " (from the Controls page)" : "";
-      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${c.ticketId ?? ""} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
+      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${ticketCell(c.ticketId)} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
     }
   }
   lines.push("", "## Communication updates", "");

@@ -34,6 +34,8 @@ export interface IncidentDeps {
   lookup: (system: string) => Lookup;
   /** The kind of a configured system, for wording (profile / symbol). */
   systemKind: (system: string) => SystemKind | undefined;
+  /** The fleet config's `controls.ticketUrlTemplate` (the postmortem links ticket IDs with it). */
+  ticketUrlTemplate?: string | null;
 }
 
 const SEVERITIES = ["SEV1", "SEV2", "SEV3"] as const;
@@ -840,5 +842,6 @@ export async function exportPostmortem(deps: IncidentDeps, actor: Actor | null, 
     communications: room.posted,
     audit: { verified: verdict.ok, upToSeq: verdict.ok ? verdict.lastSeq : verdict.badSeq, checkedAt: verdict.verifiedAt.getTime() },
     generatedAt: room.now,
+    ticketUrlTemplate: deps.ticketUrlTemplate ?? null,
   });
 }

@@ -9,6 +9,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { utcDateTime } from "@/lib/core/time";
+import { TicketId } from "@/components/controls/request-bits";
+import { ticketUrlTemplate } from "@/lib/controls/api";
 
 export const metadata: Metadata = { title: "Audit" };
 
@@ -44,6 +46,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     filterError = err.message;
   }
   const { rows, chain } = await getAuditView(await getActor(), { ...filter, limit: 200 });
+  const tickets = ticketUrlTemplate();
   const qs = new URLSearchParams(Object.entries(sp).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "" && ["actor", "action", "target", "ticket", "outcome", "from", "to"].includes(e[0])));
   const exportHref = (format: string) => `/api/audit/export?${new URLSearchParams([...qs, ["format", format]])}`;
   return (
@@ -102,7 +105,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <td className="px-3 py-2">{r.actorName ?? "—"} {r.actorRole ? <span className="text-xs text-muted">({r.actorRole})</span> : null}</td>
                   <td className="px-3 py-2 font-mono">{r.action}</td>
                   <td className="px-3 py-2 font-mono">{r.target ?? "—"}</td>
-                  <td className="px-3 py-2 font-mono">{r.ticketId ?? "—"}</td>
+                  <td className="px-3 py-2"><TicketId id={r.ticketId} template={tickets} /></td>
                   <td className="px-3 py-2"><Badge tone={OUTCOME_TONE[r.outcome] ?? "neutral"}>{r.outcome}</Badge></td>
                   <td className="max-w-sm px-3 py-2 text-xs break-words">
                     {r.reason ? <span className="block">Reason: {r.reason}</span> : null}

@@ -22,6 +22,7 @@ function requestFromForm(form: FormData) {
     ticketId: str("ticketId"),
     idempotencyKey: str("idempotencyKey") || undefined,
     confirm: str("confirm"),
+    override: str("override") || undefined,
     incidentId: str("incident") || undefined,
   };
 }

@@ -50,7 +50,7 @@ const DEFAULTS: Partial<Record<FieldSpec["type"], string>> = { scope: "symbol" }
 function keyLabel(def: { fields: FieldSpec[] }, k: string): string {
   const f = def.fields.find((x) => `params.${x.name}` === k);
   if (f) return f.label;
-  return ({ reason: "Reason", ticketId: "Ticket ID", confirm: "Confirmation", target: "System", control: "Control", form: "Form" } as Record<string, string>)[k] ?? k.replace(/^params\./, "");
+  return ({ reason: "Reason", ticketId: "Ticket ID", confirm: "Confirmation", target: "System", control: "Control", form: "Form", conditions: "Runbook conditions", override: "Override" } as Record<string, string>)[k] ?? k.replace(/^params\./, "");
 }
 
 export interface ControlFormProps {
@@ -87,6 +87,8 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const [reason, setReason] = useState(prefill.reason ?? "");
   const [ticketId, setTicketId] = useState(prefill.ticketId ?? prefill.ticket ?? "");
   const [confirm, setConfirm] = useState("");
+  const [overrideOn, setOverrideOn] = useState(false);
+  const [overrideReason, setOverrideReason] = useState("");
   const [key, setKey] = useState(initialKey);
 
   const coerced = useMemo(() => coerceParams(def, raw), [def, raw]);
@@ -106,6 +108,7 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
     fd.set("reason", reason);
     fd.set("ticketId", ticketId);
     if (policy.confirm) fd.set("confirm", confirm);
+    if (overrideOn && overrideReason.trim()) fd.set("override", overrideReason);
     if (prefill.incident) fd.set("incident", prefill.incident);
     return fd;
   };
@@ -128,6 +131,8 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
       setRaw(emptyRaw());
       setConfirm("");
       setReason("");
+      setOverrideOn(false);
+      setOverrideReason("");
     }
     return { result, sentParams };
   }, null);
@@ -175,7 +180,7 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
   const errorText = (k: string) => (err(k) ? <p id={`${uid}-${k}-err`} className="mt-1 text-xs text-sev1">{err(k)}</p> : null);
   const visibleFields = def.fields.filter((f) => !f.showWhen || f.showWhen(raw));
   // Field errors show beside their field; anything else is listed in the "Not sent" summary.
-  const shownKeys = new Set([...visibleFields.map((f) => `params.${f.name}`), "reason", "ticketId", ...(policy.confirm && complete ? ["confirm"] : [])]);
+  const shownKeys = new Set([...visibleFields.map((f) => `params.${f.name}`), "reason", "ticketId", ...(policy.confirm && complete ? ["confirm"] : []), ...(overrideOn ? ["override"] : [])]);
 
   // Focus the first field that still needs a value when the control was opened by a link.
   const formRef = useRef<HTMLFormElement>(null);
@@ -254,6 +259,40 @@ export function ControlForm({ target, control, choices, prefill, open, focus, in
             <label htmlFor={`${uid}-confirm`} className="block text-xs text-muted">Type <span className="font-mono font-semibold text-fg">{policy.confirm}</span> to confirm</label>
             <input id={`${uid}-confirm`} value={confirm} autoComplete="off" onChange={(e) => setConfirm(e.target.value)} className={inputCls} aria-invalid={Boolean(err("confirm"))} aria-describedby={describedBy("confirm")} />
             {errorText("confirm")}
+          </div>
+        ) : null}
+        {preview?.ok && previewCurrent && preview.data.conditions.length ? (
+          <div className="min-w-0 rounded-md border border-line p-3 text-sm sm:col-span-2" data-conditions>
+            <p className="font-medium">Before resuming, the runbook requires:</p>
+            <ul className="mt-1 space-y-1">
+              {preview.data.conditions.map((c) => (
+                <li key={c.id} data-condition={c.id} data-ok={String(c.ok)} className={c.ok === true ? "text-ok" : "text-sev1"}>
+                  <span aria-hidden="true">{c.ok === true ? "✓ " : c.ok === false ? "✗ " : "? "}</span>
+                  <span className="sr-only">{c.ok === true ? "Holds: " : c.ok === false ? "Fails: " : "Cannot be checked: "}</span>
+                  {c.label} — <span className="text-muted">{c.detail}</span>
+                  <span className="block text-xs text-muted">{c.source}</span>
+                </li>
+              ))}
+            </ul>
+            {preview.data.conditions.some((c) => c.ok !== true) ? (
+              roleAtLeast(role, "commander") ? (
+                <div className="mt-2">
+                  <label className="flex items-center gap-2">
+                    <input type="checkbox" checked={overrideOn} onChange={(e) => setOverrideOn(e.target.checked)} />
+                    Override as commander (audited)
+                  </label>
+                  {overrideOn ? (
+                    <>
+                      <label htmlFor={`${uid}-override`} className="mt-2 block text-xs text-muted">Why resume anyway (at least 10 characters)</label>
+                      <textarea id={`${uid}-override`} rows={2} value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} className={inputCls} aria-invalid={Boolean(err("override"))} aria-describedby={describedBy("override")} />
+                      {errorText("override")}
+                    </>
+                  ) : null}
+                </div>
+              ) : (
+                <p className="mt-2 text-sev1">Not sent while a condition fails; only a commander can override it.</p>
+              )
+            ) : null}
           </div>
         ) : null}
         <div className="flex flex-wrap items-center gap-2 text-xs text-muted sm:col-span-2" data-policy>

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { AutoRefresh } from "@/components/live/auto-refresh";
-import { ProtectionText, RequestStateBadge, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
+import { ProtectionText, RequestStateBadge, TicketId, TierBadge, VerificationText, utc } from "@/components/controls/request-bits";
 import { ControlForm, DecisionForms, ResendForm } from "./controls-client";
 
 export const metadata: Metadata = { title: "Controls" };
@@ -33,6 +33,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
   const view = await getControlsView(actor);
   const labels = systemLabels();
   const label = (name: string) => labels[name] ?? name;
+  const tickets = view.settings.ticketUrlTemplate;
   const sp = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] ?? "" : v ?? ""]));
   const role = actor!.role;
   const canRunAny = roleAtLeast(role, "responder");
@@ -119,7 +120,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           <ul className="mt-3 space-y-3">
             {view.unknown.map((r) => (
               <li key={r.id} className="rounded-md border border-line p-3 text-sm">
-                <p className="break-words"><span className="font-medium">{r.description}</span> on {label(r.target)} by {r.requestedBy}, {utc(r.createdAt)} · {r.ticketId}</p>
+                <p className="break-words"><span className="font-medium">{r.description}</span> on {label(r.target)} by {r.requestedBy}, {utc(r.createdAt)} · <TicketId id={r.ticketId} template={tickets} /></p>
                 <p className="font-mono text-xs break-words text-muted">{r.resultSummary}</p>
                 {roleAtLeast(role, r.requiredRole as "responder") ? <ResendForm requestId={r.id} /> : null}
               </li>
@@ -140,7 +141,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                   <p className="flex flex-wrap items-center gap-2">
                     <TierBadge tier={r.tier} /> <span className="font-semibold break-words">{r.description}</span> on <span>{label(r.target)}</span>
                   </p>
-                  <p className="mt-1 text-sm">Requested by <span className="font-medium">{r.requestedBy}</span> at {utc(r.createdAt)} · ticket <span className="font-mono">{r.ticketId}</span> · expires {utc(r.approvalExpiresAt)}</p>
+                  <p className="mt-1 text-sm">Requested by <span className="font-medium">{r.requestedBy}</span> at {utc(r.createdAt)} · ticket <TicketId id={r.ticketId} template={tickets} /> · expires {utc(r.approvalExpiresAt)}</p>
                   <p className="mt-1 text-sm break-words">Reason: {r.reason}</p>
                   {r.preview ? <p className="mt-1 text-sm break-words">Preview when requested: {r.preview}</p> : null}
                   {r.restores ? <div className="mt-2"><ProtectionText p={r.restores} /></div> : null}
@@ -191,7 +192,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           <>
             {/* Phones: one card per request, the control and its outcome first. */}
             <ul className="space-y-2 md:hidden" aria-label="Recent control requests">
-              {recent.slice(0, PHONE_RECENT).map((r) => <RecentCard key={r.id} r={r} label={label(r.target)} />)}
+              {recent.slice(0, PHONE_RECENT).map((r) => <RecentCard key={r.id} r={r} label={label(r.target)} tickets={tickets} />)}
             </ul>
             {recent.length > PHONE_RECENT ? <p className="mt-2 text-sm md:hidden"><Link href="/audit" className="text-accent underline">Older requests are in the audit log</Link></p> : null}
             <TableScroll label="Recent control requests" className="hidden md:block">
@@ -210,7 +211,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
                       <td className="px-3 py-2">{label(r.target)}</td>
                       <td className="min-w-28 px-3 py-2 font-mono text-xs">{utc(r.createdAt)}</td>
                       <td className="px-3 py-2">{r.requestedBy}{r.approvedBy ? <span className="block text-xs text-muted">{r.state === "rejected" ? "rejected by" : "approved by"} {r.approvedBy}</span> : null}</td>
-                      <td className="px-3 py-2 font-mono whitespace-nowrap">{r.ticketId}</td>
+                      <td className="px-3 py-2 whitespace-nowrap"><TicketId id={r.ticketId} template={tickets} /></td>
                       <td className="px-3 py-2">
                         <VerificationText v={r.verification} />
                         <span className="mt-1 block font-mono text-xs break-all text-muted">{r.resultSummary ?? "—"}</span>
@@ -262,7 +263,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
   );
 }
 
-function RecentCard({ r, label }: { r: ControlRequestView; label: string }) {
+function RecentCard({ r, label, tickets }: { r: ControlRequestView; label: string; tickets: string | null }) {
   return (
     <li className="min-w-0 rounded-xl border border-line bg-surface p-3 text-sm" data-request-card={r.id}>
       <p className="flex flex-wrap items-center gap-2">
@@ -270,7 +271,7 @@ function RecentCard({ r, label }: { r: ControlRequestView; label: string }) {
       </p>
       <p className="mt-1 text-muted">
         {label} · {utc(r.createdAt)} · {r.requestedBy}
-        {r.approvedBy ? ` · ${r.state === "rejected" ? "rejected by" : "approved by"} ${r.approvedBy}` : ""} · <span className="font-mono">{r.ticketId}</span>
+        {r.approvedBy ? ` · ${r.state === "rejected" ? "rejected by" : "approved by"} ${r.approvedBy}` : ""} · <TicketId id={r.ticketId} template={tickets} />
       </p>
       {r.verification ? <p className="mt-1"><VerificationText v={r.verification} /></p> : null}
       {r.resultSummary ? <p className="mt-1 font-mono text-xs break-all text-muted">{r.resultSummary}</p> : null}

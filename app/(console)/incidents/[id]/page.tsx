@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Ago } from "@/components/ui/clock";
 import { Panel } from "@/components/panels/panel";
 import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/components/incidents/room-parts";
+import { ticketUrlTemplate } from "@/lib/controls/api";
 import { RoomNotifications } from "@/components/incidents/room-notifications";
 import { listDeliveries } from "@/lib/notify/api";
 import { formatValue, tidyText } from "@/lib/incidents/format";
@@ -194,7 +195,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
             ) : <p className="mt-2 text-sm text-muted">The runbook states no escalation criteria.</p>}
           </section>
           <Panel id="controls" title="Controls during this incident">
-            <RoomControls room={room} />
+            <RoomControls room={room} ticketUrlTemplate={ticketUrlTemplate()} />
           </Panel>
           <Panel id="comms" title="Communication update">
             <CommsForm incidentId={i.id} generated={room.comms} canPost={isCommander} />
