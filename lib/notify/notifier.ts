@@ -1,9 +1,10 @@
-import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { findingAcks, notifyState, silences as silencesTable } from "../db/schema";
+import { findingAcks, notifyOutbox, notifyState, silences as silencesTable } from "../db/schema";
 import type { Finding } from "../rules/types";
 import type { ChannelConfig, NotifyConfig } from "./config";
-import { channelTakes, headline, renderAlertmanagerAlert, renderFor } from "./channels";
+import { channelTakes, groupHeadline, headline, renderAlertmanagerAlert, renderFor, renderSlackGroup } from "./channels";
+import { groupChatNotifications, groupWaitMs, type ChatGroup, type ChatItem, type ChatMember } from "./group";
 import { enqueue, failOrphans, OutboxSender, type OutboxInsert, type SenderOptions } from "./outbox";
 import { planNotifications, type ActiveSilence, type FindingNotifyState, type SilenceMatchers } from "./plan";
 
@@ -33,6 +34,8 @@ export interface NotifierOptions {
 
 export class Notifier {
   private states = new Map<string, FindingNotifyState>();
+  /** Chat group messages waiting for their group wait (held outbox rows), oldest first. */
+  private held: ChatGroup[] = [];
   private silences: ActiveSilence[] = [];
   private acks = new Map<string, { by: string; at: number; onset: number }>();
   private loadedAt = -Infinity;
@@ -98,6 +101,13 @@ export class Notifier {
     if (!this.loaded) {
       const rows = await db.select().from(notifyState);
       this.states = new Map(rows.map((r) => [r.findingId, r.state as FindingNotifyState]));
+      const held = await db.select().from(notifyOutbox).where(eq(notifyOutbox.status, "held")).orderBy(asc(notifyOutbox.id));
+      this.held = held
+        .filter((r) => Array.isArray(r.members) && (r.members as ChatMember[]).length > 0)
+        .map((r) => {
+          const members = r.members as ChatMember[];
+          return { dedupKey: r.dedupKey, channel: r.channel, event: r.event as ChatGroup["event"], system: members[0]!.finding.system, rule: members[0]!.finding.ruleId, openedAt: r.createdAt.getTime(), dueAt: r.nextAttemptAt.getTime(), members };
+        });
       this.loaded = true;
     }
     const now = this.now();
@@ -133,10 +143,16 @@ export class Notifier {
       resolveMissing: now - this.startedAt >= (this.o.settleMs ?? 60_000),
     });
     const rows: OutboxInsert[] = [];
+    const chat: ChatItem[] = [];
     for (const n of plan.notifications) {
       for (const name of n.channels) {
         const ch = this.channels.get(name);
         if (!ch || !channelTakes(ch.type, n.event)) continue;
+        if (ch.type === "slack") {
+          // Chat: one message per finding group (lib/notify/group.ts).
+          chat.push({ channel: name, event: n.event, finding: n.finding, key: n.key, acknowledgedBy: n.acknowledgedBy, waitMs: groupWaitMs(this.o.config.routes, ch, n.finding) });
+          continue;
+        }
         rows.push({
           dedupKey: `${name}|${n.key}`,
           channel: name,
@@ -148,16 +164,45 @@ export class Notifier {
         });
       }
     }
+    const grouped = groupChatNotifications({ now, held: this.held, items: chat });
+    const wasHeld = new Set(this.held.map((g) => g.dedupKey));
+    const chatRow = (g: ChatGroup): OutboxInsert => ({
+      dedupKey: g.dedupKey,
+      channel: g.channel,
+      channelType: "slack",
+      findingId: g.members.length === 1 ? g.members[0]!.finding.id : null,
+      findingIds: g.members.map((m) => m.finding.id),
+      members: g.members,
+      event: g.event,
+      summary: groupHeadline(g.event, g.members),
+      payload: renderSlackGroup(g.event, g.members, { now, consoleUrl: this.consoleUrl, key: g.dedupKey }),
+      createdAt: g.openedAt,
+    });
+    rows.push(...grouped.send.map(chatRow));
+    const heldNow = grouped.held.filter((g) => grouped.changed.has(g.dedupKey));
+    // Sent now or left empty: the waiting row goes (a sent one is queued again as pending, after
+    // the rows before it, so the order per finding holds).
+    const unheld = [...grouped.send.map((g) => g.dedupKey), ...grouped.dropped].filter((k) => wasHeld.has(k));
     rows.push(...this.alertmanagerRefresh(now, plan.changed));
-    if (plan.changed.size === 0 && rows.length === 0) return;
+    if (plan.changed.size === 0 && rows.length === 0 && heldNow.length === 0 && unheld.length === 0) return;
     const at = new Date(now);
     await this.o.db.transaction(async (tx) => {
       for (const [id, st] of plan.changed) {
         if (st === null) await tx.delete(notifyState).where(eq(notifyState.findingId, id));
         else await tx.insert(notifyState).values({ findingId: id, state: st as unknown as object, updatedAt: at }).onConflictDoUpdate({ target: notifyState.findingId, set: { state: st as unknown as object, updatedAt: at } });
       }
+      if (unheld.length) await tx.delete(notifyOutbox).where(and(eq(notifyOutbox.status, "held"), inArray(notifyOutbox.dedupKey, unheld)));
+      for (const g of heldNow) {
+        const r = chatRow(g);
+        const values = { findingId: r.findingId, findingIds: r.findingIds!, members: r.members as object, summary: r.summary, payload: r.payload as object };
+        await tx
+          .insert(notifyOutbox)
+          .values({ ...values, dedupKey: r.dedupKey, channel: r.channel, channelType: r.channelType, event: r.event, status: "held", nextAttemptAt: new Date(g.dueAt), createdAt: new Date(g.openedAt) })
+          .onConflictDoUpdate({ target: notifyOutbox.dedupKey, set: values, setWhere: eq(notifyOutbox.status, "held") });
+      }
       await enqueue(tx, rows, now);
     });
+    this.held = grouped.held;
     for (const [id, st] of plan.changed) {
       if (st === null) this.states.delete(id);
       else this.states.set(id, st);
