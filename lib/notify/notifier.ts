@@ -44,6 +44,10 @@ export class Notifier {
   private chain: Promise<void> = Promise.resolve();
   private next: Finding[] | null = null;
   private refreshTimer?: NodeJS.Timeout;
+  /** Wakes the planner when the first held chat message is due, should no evaluation come first. */
+  private heldTimer?: NodeJS.Timeout;
+  private lastFindings: Finding[] = [];
+  private stopped = false;
   private lastRefreshBucket = new Map<string, number>();
   readonly sender: OutboxSender;
   private readonly now: () => number;
@@ -68,7 +72,9 @@ export class Notifier {
   }
 
   async stop() {
+    this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.heldTimer) clearTimeout(this.heldTimer);
     await this.chain.catch(() => {});
     await this.sender.stop();
   }
@@ -127,6 +133,7 @@ export class Notifier {
   }
 
   private async cycle(findings: Finding[]) {
+    this.lastFindings = findings;
     const now = this.now();
     if (now - this.startedAt < (this.o.quietAfterLeadMs ?? 15_000)) return;
     await this.load();
@@ -184,7 +191,10 @@ export class Notifier {
     // the rows before it, so the order per finding holds).
     const unheld = [...grouped.send.map((g) => g.dedupKey), ...grouped.dropped].filter((k) => wasHeld.has(k));
     rows.push(...this.alertmanagerRefresh(now, plan.changed));
-    if (plan.changed.size === 0 && rows.length === 0 && heldNow.length === 0 && unheld.length === 0) return;
+    if (plan.changed.size === 0 && rows.length === 0 && heldNow.length === 0 && unheld.length === 0) {
+      if (!this.heldTimer) this.wakeForHeld(); // held rows a previous leader left
+      return;
+    }
     const at = new Date(now);
     await this.o.db.transaction(async (tx) => {
       for (const [id, st] of plan.changed) {
@@ -203,11 +213,25 @@ export class Notifier {
       await enqueue(tx, rows, now);
     });
     this.held = grouped.held;
+    this.wakeForHeld();
     for (const [id, st] of plan.changed) {
       if (st === null) this.states.delete(id);
       else this.states.set(id, st);
     }
     if (rows.length) this.sender.pump();
+  }
+
+  /** Evaluations come every poll; this timer only makes sure a held message is not kept past its wait. */
+  private wakeForHeld() {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    if (this.stopped || this.held.length === 0) return;
+    const due = Math.min(...this.held.map((g) => g.dueAt));
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = undefined;
+      void this.onEvaluation(this.lastFindings);
+    }, Math.max(0, due - this.now()) + 20);
+    this.heldTimer.unref?.();
   }
 
   /**
