@@ -23,6 +23,22 @@ export interface RenderContext {
   acknowledgedBy?: string;
   /** The idempotency key of this notification (sent as X-Watchfloor-Delivery by the webhook). */
   key: string;
+  /** The open incident covering a finding, for the chat message's incident link. */
+  incidentFor?: (f: Finding) => { id: string; title: string } | undefined;
+}
+
+export function incidentUrl(consoleUrl: string, id: string): string {
+  return `${consoleUrl.replace(/\/$/, "")}/incidents/${encodeURIComponent(id)}`;
+}
+
+/** Text for Slack's mrkdwn: &, < and > are control characters there. */
+export function mrkdwnEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function incidentLink(f: Finding, ctx: RenderContext): string {
+  const inc = ctx.incidentFor?.(f);
+  return inc ? ` · <${incidentUrl(ctx.consoleUrl, inc.id)}|Incident: ${mrkdwnEscape(inc.title)}>` : "";
 }
 
 export const PD_SEVERITY: Record<Severity, "critical" | "error" | "warning"> = { SEV1: "critical", SEV2: "error", SEV3: "warning" };
@@ -79,7 +95,7 @@ export function renderSlack(event: NotifyEvent, f: Finding, ctx: RenderContext):
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
       { type: "section", fields: fields.map((t) => ({ type: "mrkdwn", text: t })) },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding> · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding>${incidentLink(f, ctx)} · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
     ],
   };
 }
@@ -315,7 +331,7 @@ export function renderSlackGroup(event: NotifyEvent, members: readonly GroupMemb
           type: "section",
           text: {
             type: "mrkdwn",
-            text: `*${memberName(m.finding)}* · ${m.finding.severity} · ${m.finding.state}${by}\n${m.finding.summary}\nData age: ${age === null ? "unknown" : `${age} s`} · <${findingUrl(ctx.consoleUrl, m.finding.id)}|Open the finding>`,
+            text: `*${memberName(m.finding)}* · ${m.finding.severity} · ${m.finding.state}${by}\n${mrkdwnEscape(m.finding.summary)}\nData age: ${age === null ? "unknown" : `${age} s`} · <${findingUrl(ctx.consoleUrl, m.finding.id)}|Open the finding>${incidentLink(m.finding, ctx)}`,
           },
         };
       }),

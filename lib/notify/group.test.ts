@@ -174,6 +174,15 @@ describe("the group message", () => {
     expect(JSON.stringify(m.blocks.at(-2))).toContain("…and 6 more: <https://wf.example/?system=alpha-bot|see them on the board>");
   });
 
+  it("links each finding to the open incident covering it, escaping Slack's control characters", () => {
+    const inc = (f: Finding) => (f.entity === "eth-grid" ? { id: "9b1c", title: "Ghosts & <others>" } : undefined);
+    const m = renderSlackGroup("acknowledge", [{ finding: ghost("eth-grid", { summary: "qty > 0" }), acknowledgedBy: "j.doe" }, { finding: ghost("sol-breakout"), acknowledgedBy: "j.doe" }], { ...ctx, incidentFor: inc });
+    expect((m.blocks[2] as { text: { text: string } }).text.text).toBe("*eth-grid* · SEV1 · critical\nqty &gt; 0\nData age: 7 s · <https://wf.example/findings/ghost_position%7Calpha-bot%7Ceth-grid|Open the finding> · <https://wf.example/incidents/9b1c|Incident: Ghosts &amp; &lt;others&gt;>");
+    expect((m.blocks[3] as { text: { text: string } }).text.text).not.toContain("Incident");
+    const single = renderSlackGroup("resolve", [{ finding: ghost("eth-grid") }], { ...ctx, incidentFor: inc });
+    expect(JSON.stringify(single.blocks.at(-1))).toContain("|Open the finding> · <https://wf.example/incidents/9b1c|Incident: Ghosts &amp; &lt;others&gt;> · <https://wf.example/runbooks/ghost-positions|Runbook>");
+  });
+
   it("names who acknowledged", () => {
     expect(groupHeadline("acknowledge", [{ finding: ghost("a"), acknowledgedBy: "j.doe" }, { finding: ghost("b"), acknowledgedBy: "a.lee" }])).toBe("Acknowledged by j.doe, a.lee: SEV1 Ghost position — alpha-bot: 2 findings (a, b)");
   });

@@ -4,6 +4,7 @@ import { findingAcks, notifyOutbox, notifyState, silences as silencesTable } fro
 import type { Finding } from "../rules/types";
 import type { ChannelConfig, NotifyConfig } from "./config";
 import { channelTakes, groupHeadline, headline, renderAlertmanagerAlert, renderFor, renderSlackGroup } from "./channels";
+import { incidentFor, listOpenIncidentScopes, type OpenIncidentScope } from "../board/incident-scope";
 import { groupChatNotifications, groupWaitMs, type ChatGroup, type ChatItem, type ChatMember } from "./group";
 import { enqueue, failOrphans, OutboxSender, type OutboxInsert, type SenderOptions } from "./outbox";
 import { planNotifications, type ActiveSilence, type FindingNotifyState, type SilenceMatchers } from "./plan";
@@ -37,6 +38,8 @@ export class Notifier {
   /** Chat group messages waiting for their group wait (held outbox rows), oldest first. */
   private held: ChatGroup[] = [];
   private silences: ActiveSilence[] = [];
+  /** Open incidents, for the incident link in chat messages (re-read with the silences). */
+  private incidents: OpenIncidentScope[] = [];
   private acks = new Map<string, { by: string; at: number; onset: number }>();
   private loadedAt = -Infinity;
   private dirty = true;
@@ -121,6 +124,7 @@ export class Notifier {
     this.dirty = false;
     this.loadedAt = now;
     const rows = await db.select().from(silencesTable).where(and(isNull(silencesTable.endedAt), gt(silencesTable.endsAt, new Date(now))));
+    this.incidents = await listOpenIncidentScopes(db);
     this.silences = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
     const ids = [...this.states.keys()];
     this.acks.clear();
@@ -182,7 +186,7 @@ export class Notifier {
       members: g.members,
       event: g.event,
       summary: groupHeadline(g.event, g.members),
-      payload: renderSlackGroup(g.event, g.members, { now, consoleUrl: this.consoleUrl, key: g.dedupKey }),
+      payload: renderSlackGroup(g.event, g.members, { now, consoleUrl: this.consoleUrl, key: g.dedupKey, incidentFor: (f) => incidentFor(f, this.incidents) }),
       createdAt: g.openedAt,
     });
     rows.push(...grouped.send.map(chatRow));

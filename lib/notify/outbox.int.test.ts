@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { DbHandle } from "../db/client";
-import { findingAcks, notifyAttempts, notifyOutbox } from "../db/schema";
+import { findingAcks, incidents, notifyAttempts, notifyOutbox } from "../db/schema";
 import type { Finding } from "../rules/types";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { NotifyReceiver } from "../testing/notify-receiver";
@@ -273,12 +273,17 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
       ["firing", null, [a.id, b.id, c.id], ["eth-grid", "sol-breakout", "btc-dca"], `chat|${a.id}|${a.since}|1|firing`],
     ]);
 
+    // An incident opened for eth-grid: the follow-ups link to it beside that finding.
+    const [inc] = await h.db.insert(incidents).values({ title: "Ghost positions <alpha-bot>", severity: "SEV1", status: "investigating", affected: [{ system: "alpha-bot", entity: "eth-grid", kind: "profile" }], openedById: "u2", openedByName: "c.commander", openedAt: new Date(), updatedAt: new Date() }).returning();
     // Two acknowledged: one follow-up naming them; PagerDuty hears of each.
     for (const f of [a, c]) await h.db.insert(findingAcks).values({ findingId: f.id, onset: new Date(f.since), userId: "u1", userName: "j.doe", at: new Date() });
     n.invalidate();
     await n.onEvaluation([a, b, c]);
     await until("the acknowledgement", () => main.of("slack").length === 2 && main.of("pagerduty").length === 5);
-    expect((main.of("slack")[1]!.body as { text: string }).text).toBe("Acknowledged by j.doe: SEV1 Ghost position — alpha-bot: 2 findings (eth-grid, btc-dca)");
+    const ack = main.of("slack")[1]!.body as { text: string; blocks: { text?: { text: string } }[] };
+    expect(ack.text).toBe("Acknowledged by j.doe: SEV1 Ghost position — alpha-bot: 2 findings (eth-grid, btc-dca)");
+    expect(ack.blocks[2]!.text!.text).toMatch(new RegExp(`^\\*eth-grid\\*.*\\|Open the finding> · <https://watchfloor\\.example/incidents/${inc!.id}\\|Incident: Ghost positions &lt;alpha-bot&gt;>$`, "s"));
+    expect(ack.blocks[3]!.text!.text).toMatch(/^\*btc-dca\*.*\|Open the finding>$/s);
     await n.onEvaluation([a, b, c].map((f) => ({ ...f, state: "ok" as const })));
     await until("the resolution", () => main.of("slack").length === 3 && main.of("pagerduty").length === 8);
     expect((main.of("slack")[2]!.body as { text: string }).text).toBe("Resolved: Ghost position — alpha-bot: 3 findings (eth-grid, sol-breakout, btc-dca)");
@@ -289,6 +294,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
       ["acknowledge", [a.id, c.id]],
       ["resolve", [a.id, b.id, c.id]],
     ]);
+    await h.db.delete(incidents);
   });
 
   it("a group message still waiting when the leader stops is sent once by the next leader", async () => {
