@@ -112,7 +112,8 @@ export class Notifier {
       this.states = new Map(rows.map((r) => [r.findingId, r.state as FindingNotifyState]));
       const held = await db.select().from(notifyOutbox).where(eq(notifyOutbox.status, "held")).orderBy(asc(notifyOutbox.id));
       this.held = held
-        .filter((r) => Array.isArray(r.members) && (r.members as ChatMember[]).length > 0)
+        // (Rows of a channel no longer configured were failed at start: failOrphans.)
+        .filter((r) => this.channels.has(r.channel) && Array.isArray(r.members) && (r.members as ChatMember[]).length > 0)
         .map((r) => {
           const members = r.members as ChatMember[];
           return { dedupKey: r.dedupKey, channel: r.channel, event: r.event as ChatGroup["event"], system: members[0]!.finding.system, rule: members[0]!.finding.ruleId, openedAt: r.createdAt.getTime(), dueAt: r.nextAttemptAt.getTime(), members };
