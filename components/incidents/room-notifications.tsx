@@ -8,7 +8,7 @@ import { TableScroll } from "../ui/table-scroll";
 // The incident room's record of paging: which notifications went out for the incident's findings,
 // to which channel, and whether they arrived. The full attempts stay on the Deliveries screen.
 
-const STATUS_TONE = { delivered: "ok", pending: "sev2", failed: "sev1" } as const;
+const STATUS_TONE = { delivered: "ok", pending: "sev2", failed: "sev1", held: "neutral" } as const;
 
 function findingLabel(id: string, findings: readonly Finding[]): string {
   const f = findings.find((x) => x.id === id);
@@ -35,10 +35,16 @@ export function RoomNotifications({ deliveries, findings, limit }: { deliveries:
           </thead>
           <tbody>
             {deliveries.map((d) => (
-              <tr key={d.id} className="border-b border-line align-top last:border-0" data-delivery={d.id} data-channel={d.channel} data-finding={d.findingId ?? ""} data-status={d.status}>
+              <tr key={d.id} className="border-b border-line align-top last:border-0" data-delivery={d.id} data-channel={d.channel} data-finding={d.findingId ?? d.findingIds.join(" ")} data-status={d.status}>
                 <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{clockTime(d.createdAt.getTime())}</td>
                 <td className="px-3 py-2"><span className="font-medium">{d.channel}</span> <span className="text-xs text-muted">{d.channelType}</span></td>
-                <td className="px-3 py-2 break-words">{d.findingId ? <Link href={`/findings/${encodeURIComponent(d.findingId)}`} className="text-accent hover:underline">{findingLabel(d.findingId, findings)}</Link> : "—"}</td>
+                <td className="px-3 py-2 break-words">
+                  {d.memberList.length > 1 ? (
+                    <ul className="space-y-0.5" data-members={d.memberList.length}>
+                      {d.memberList.map((m) => <li key={m.id}><Link href={`/findings/${encodeURIComponent(m.id)}`} className="text-accent hover:underline">{findingLabel(m.id, findings)}</Link></li>)}
+                    </ul>
+                  ) : d.findingId ? <Link href={`/findings/${encodeURIComponent(d.findingId)}`} className="text-accent hover:underline">{findingLabel(d.findingId, findings)}</Link> : "—"}
+                </td>
                 <td className="px-3 py-2">{d.event}</td>
                 <td className="px-3 py-2">
                   <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>

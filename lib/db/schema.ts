@@ -373,10 +373,18 @@ export const notifyOutbox = pgTable(
     channel: text("channel").notNull(),
     channelType: text("channel_type").notNull(),
     findingId: text("finding_id"),
+    /**
+     * Every finding the notification is about: the one finding, or each member of a chat message
+     * for a finding group (so the incident room finds a group message by any of its members).
+     */
+    findingIds: text("finding_ids").array().notNull().default(sql`'{}'::text[]`),
+    /** A chat group message's members (finding snapshots), kept to render it when it is sent. */
+    members: jsonb("members"),
     event: text("event").notNull(),
     summary: text("summary").notNull(),
     payload: jsonb("payload").notNull(),
-    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    /** `held`: a chat group message still waiting its group wait for more members (not sent yet). */
+    status: text("status", { enum: ["held", "pending", "delivered", "failed"] }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
@@ -385,9 +393,10 @@ export const notifyOutbox = pgTable(
     lastResponse: text("last_response"),
   },
   (t) => [
-    check("notify_outbox_status_check", sql`${t.status} in ('pending','delivered','failed')`),
+    check("notify_outbox_status_check", sql`${t.status} in ('held','pending','delivered','failed')`),
     index("notify_outbox_due_idx").on(t.status, t.channel, t.id),
     index("notify_outbox_finding_idx").on(t.findingId),
+    index("notify_outbox_finding_ids_idx").using("gin", t.findingIds),
     index("notify_outbox_created_idx").on(t.createdAt),
   ],
 );

@@ -85,6 +85,19 @@ describe("notifications in the incident room (PGlite)", () => {
     expect(await notify.listDeliveries(deliveries, A.responder, { findingIds: [], since: room.historySince })).toEqual([]);
   });
 
+  it("lists a chat group message for any of its member findings, with every member", async () => {
+    const since = clock;
+    const group = (key: string, members: Finding[]) => ({
+      dedupKey: `chat|${key}`, channel: "chat", channelType: "slack", findingId: null, findingIds: members.map((f) => f.id), members: members.map((finding) => ({ finding })),
+      event: "firing", summary: `SEV2 Capital invariant violation — ${members[0]!.system}: ${members.length} findings`, payload: { text: key },
+    });
+    await enqueue(h.db, [group("group-alpha", [inScope, otherEntity]), group("group-beta", [otherSystem])], clock);
+    const forOther = await notify.listDeliveries(deliveries, A.responder, { findingIds: [otherEntity.id], since });
+    expect(forOther.map((d) => [d.dedupKey, d.memberList.map((m) => m.entity)])).toEqual([["chat|group-alpha", ["eth-grid", "btc-dca"]]]);
+    const forInScope = await notify.listDeliveries(deliveries, A.responder, { findingIds: [inScope.id], since });
+    expect(forInScope.map((d) => d.dedupKey)).toEqual(["chat|group-alpha"]);
+  });
+
   it("is for responders and above", async () => {
     await expect(notify.listDeliveries(deliveries, A.viewer, { findingIds: [inScope.id] })).rejects.toThrow(/needs the responder role/);
   });

@@ -23,6 +23,22 @@ export interface RenderContext {
   acknowledgedBy?: string;
   /** The idempotency key of this notification (sent as X-Watchfloor-Delivery by the webhook). */
   key: string;
+  /** The open incident covering a finding, for the chat message's incident link. */
+  incidentFor?: (f: Finding) => { id: string; title: string } | undefined;
+}
+
+export function incidentUrl(consoleUrl: string, id: string): string {
+  return `${consoleUrl.replace(/\/$/, "")}/incidents/${encodeURIComponent(id)}`;
+}
+
+/** Text for Slack's mrkdwn: &, < and > are control characters there. */
+export function mrkdwnEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function incidentLink(f: Finding, ctx: RenderContext): string {
+  const inc = ctx.incidentFor?.(f);
+  return inc ? ` · <${incidentUrl(ctx.consoleUrl, inc.id)}|Incident: ${mrkdwnEscape(inc.title)}>` : "";
 }
 
 export const PD_SEVERITY: Record<Severity, "critical" | "error" | "warning"> = { SEV1: "critical", SEV2: "error", SEV3: "warning" };
@@ -79,7 +95,7 @@ export function renderSlack(event: NotifyEvent, f: Finding, ctx: RenderContext):
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
       { type: "section", fields: fields.map((t) => ({ type: "mrkdwn", text: t })) },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding> · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding>${incidentLink(f, ctx)} · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
     ],
   };
 }
@@ -244,4 +260,83 @@ export function verifyWebhookSignature(secret: string, body: string, header: str
   let diff = 0;
   for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ parts.v1.charCodeAt(i);
   return diff === 0 ? null : "signature mismatch";
+}
+
+// ── Chat messages for a finding group (lib/notify/group.ts) ──────────────────────────────────
+
+export interface GroupMemberView {
+  finding: Finding;
+  acknowledgedBy?: string;
+}
+
+/** Members listed one by one in a chat message; the rest are counted (Slack allows 50 blocks). */
+export const GROUP_MEMBERS_LISTED = 20;
+const NAMES_IN_TEXT = 10;
+
+const memberName = (f: Finding) => (f.entity === "*" ? f.system : f.entity);
+
+function namesList(members: readonly GroupMemberView[]): string {
+  const names = members.slice(0, NAMES_IN_TEXT).map((m) => memberName(m.finding));
+  const more = members.length - names.length;
+  return `${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+/** One line for a message about several findings of one system and rule, naming each. */
+export function groupHeadline(event: NotifyEvent, members: readonly GroupMemberView[]): string {
+  if (members.length === 1) return headline(event, members[0]!.finding, members[0]!.acknowledgedBy);
+  const f = members[0]!.finding;
+  const sev = members.map((m) => m.finding.severity).sort()[0]!;
+  const n = members.length;
+  const names = namesList(members);
+  switch (event) {
+    case "firing":
+      return `${sev} ${f.title} — ${f.system}: ${n} findings (${names})`;
+    case "unknown":
+      return `${sev} We cannot see ${f.system}: ${f.title} is Unknown for ${n} findings (${names}) because its source is stale`;
+    case "repeat":
+      return `Still firing, not acknowledged: ${sev} ${f.title} — ${f.system}: ${n} findings (${names})`;
+    case "escalate":
+      return `Escalation: ${sev} ${f.title} — ${f.system}: ${n} findings not acknowledged (${names})${f.escalation ? ` (${f.escalation})` : ""}`;
+    case "acknowledge": {
+      const by = [...new Set(members.map((m) => m.acknowledgedBy ?? "a responder"))];
+      return `Acknowledged by ${by.join(", ")}: ${sev} ${f.title} — ${f.system}: ${n} findings (${names})`;
+    }
+    case "resolve":
+      return `Resolved: ${f.title} — ${f.system}: ${n} findings (${names})`;
+  }
+}
+
+/**
+ * The Slack-compatible message for a finding group: a single finding reads exactly as before;
+ * several get a headline naming them, the common fields, and one section per finding (entity,
+ * severity, state, summary, data age, link), at most GROUP_MEMBERS_LISTED, the rest counted.
+ */
+export function renderSlackGroup(event: NotifyEvent, members: readonly GroupMemberView[], ctx: RenderContext): { text: string; blocks: unknown[] } {
+  if (members.length === 1) return renderSlack(event, members[0]!.finding, { ...ctx, acknowledgedBy: members[0]!.acknowledgedBy });
+  const text = groupHeadline(event, members);
+  const f = members[0]!.finding;
+  const sev = members.map((m) => m.finding.severity).sort()[0]!;
+  const listed = members.slice(0, GROUP_MEMBERS_LISTED);
+  const more = members.length - listed.length;
+  const ackBy = new Set(members.map((m) => m.acknowledgedBy));
+  return {
+    text,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
+      { type: "section", fields: [`*Severity:* ${sev}`, `*System:* ${f.system}`, `*Rule:* ${f.title}`, `*Findings:* ${members.length}`].map((t) => ({ type: "mrkdwn", text: t })) },
+      ...listed.map((m) => {
+        const age = dataAgeSeconds(m.finding, ctx.now);
+        const by = event === "acknowledge" && ackBy.size > 1 && m.acknowledgedBy ? ` · acknowledged by ${m.acknowledgedBy}` : "";
+        return {
+          type: "section",
+          text: {
+            type: "mrkdwn",
+            text: `*${memberName(m.finding)}* · ${m.finding.severity} · ${m.finding.state}${by}\n${mrkdwnEscape(m.finding.summary)}\nData age: ${age === null ? "unknown" : `${age} s`} · <${findingUrl(ctx.consoleUrl, m.finding.id)}|Open the finding>${incidentLink(m.finding, ctx)}`,
+          },
+        };
+      }),
+      ...(more > 0 ? [{ type: "context", elements: [{ type: "mrkdwn", text: `…and ${more} more: <${ctx.consoleUrl.replace(/\/$/, "")}/?system=${encodeURIComponent(f.system)}|see them on the board>` }] }] : []),
+      { type: "context", elements: [{ type: "mrkdwn", text: `<${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
+    ],
+  };
 }

@@ -30,6 +30,22 @@ describe("notify config", () => {
     expect(cfg.notify.channels.find((c) => c.type === "pagerduty")).toMatchObject({ url: "https://events.pagerduty.com/v2/enqueue" });
     expect(cfg.notify.routes[0]).toMatchObject({ match: { severity: ["SEV1"] }, continue: false, repeatMinutes: 60 });
     expect(cfg.notify.silences).toEqual({ maxHours: 168, sev1CommanderHours: 4 });
+    expect(cfg.notify.channels.find((c) => c.name === "chat")).toMatchObject({ groupWaitSeconds: 3 });
+    expect(cfg.notify.routes[0]!.groupWaitSeconds).toBeUndefined();
+  });
+
+  it("names a bad group wait on a chat channel or a route, and refuses one on a channel that does not group", () => {
+    expect(problems(`notify:
+  channels:
+    - { name: chat, type: slack, urlEnv: SLACK_WEBHOOK_URL, groupWaitSeconds: -1 }
+    - { name: pager, type: pagerduty, routingKeyEnv: PD_ROUTING_KEY, groupWaitSeconds: 5 }
+  routes:
+    - { channels: [chat], groupWaitSeconds: 900 }
+`)).toEqual([
+      "notify.channels[0].groupWaitSeconds: must be 0 or more",
+      'notify.channels[1]: Unrecognized key: "groupWaitSeconds"',
+      "notify.routes[0].groupWaitSeconds: at most 300 s",
+    ]);
   });
 
   it("names the field of a malformed URL, an unknown type, a secret written in place of its name, and a route to no channel", () => {

@@ -17,7 +17,19 @@ const channelName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower
 /** Exactly one of `url` (no secret in it) or `urlEnv` (the URL holds a token, e.g. Slack's). */
 const urlOrEnv = { url: httpUrl.optional(), urlEnv: envVarName.optional() };
 
-export const SlackChannel = z.object({ name: channelName, type: z.literal("slack"), ...urlOrEnv }).strict();
+/** How long a chat message waits for more findings of its group (same system and rule) before it is sent. */
+const groupWaitSeconds = z.number({ error: "must be a number of seconds" }).min(0, "must be 0 or more").max(300, "at most 300 s");
+export const DEFAULT_GROUP_WAIT_SECONDS = 3;
+
+export const SlackChannel = z
+  .object({
+    name: channelName,
+    type: z.literal("slack"),
+    ...urlOrEnv,
+    /** Findings of one system and rule starting within this wait share one message (0 = one planning cycle). */
+    groupWaitSeconds: groupWaitSeconds.default(DEFAULT_GROUP_WAIT_SECONDS),
+  })
+  .strict();
 export const PagerDutyChannel = z
   .object({
     name: channelName,
@@ -73,6 +85,8 @@ export const RouteConfig = z
      */
     escalateAfterMinutes: z.number().min(0).max(24 * 60).optional(),
     escalationChannels: z.array(channelName).default([]),
+    /** For this route's chat channels: overrides the channel's `groupWaitSeconds`. */
+    groupWaitSeconds: groupWaitSeconds.optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof RouteConfig>;

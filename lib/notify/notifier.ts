@@ -1,9 +1,11 @@
-import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { findingAcks, notifyState, silences as silencesTable } from "../db/schema";
+import { findingAcks, notifyOutbox, notifyState, silences as silencesTable } from "../db/schema";
 import type { Finding } from "../rules/types";
 import type { ChannelConfig, NotifyConfig } from "./config";
-import { channelTakes, headline, renderAlertmanagerAlert, renderFor } from "./channels";
+import { channelTakes, groupHeadline, headline, renderAlertmanagerAlert, renderFor, renderSlackGroup } from "./channels";
+import { incidentFor, listOpenIncidentScopes, type OpenIncidentScope } from "../board/incident-scope";
+import { groupChatNotifications, groupWaitMs, type ChatGroup, type ChatItem, type ChatMember } from "./group";
 import { enqueue, failOrphans, OutboxSender, type OutboxInsert, type SenderOptions } from "./outbox";
 import { planNotifications, type ActiveSilence, type FindingNotifyState, type SilenceMatchers } from "./plan";
 
@@ -33,7 +35,11 @@ export interface NotifierOptions {
 
 export class Notifier {
   private states = new Map<string, FindingNotifyState>();
+  /** Chat group messages waiting for their group wait (held outbox rows), oldest first. */
+  private held: ChatGroup[] = [];
   private silences: ActiveSilence[] = [];
+  /** Open incidents, for the incident link in chat messages (re-read with the silences). */
+  private incidents: OpenIncidentScope[] = [];
   private acks = new Map<string, { by: string; at: number; onset: number }>();
   private loadedAt = -Infinity;
   private dirty = true;
@@ -41,6 +47,10 @@ export class Notifier {
   private chain: Promise<void> = Promise.resolve();
   private next: Finding[] | null = null;
   private refreshTimer?: NodeJS.Timeout;
+  /** Wakes the planner when the first held chat message is due, should no evaluation come first. */
+  private heldTimer?: NodeJS.Timeout;
+  private lastFindings: Finding[] = [];
+  private stopped = false;
   private lastRefreshBucket = new Map<string, number>();
   readonly sender: OutboxSender;
   private readonly now: () => number;
@@ -65,7 +75,9 @@ export class Notifier {
   }
 
   async stop() {
+    this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.heldTimer) clearTimeout(this.heldTimer);
     await this.chain.catch(() => {});
     await this.sender.stop();
   }
@@ -98,6 +110,14 @@ export class Notifier {
     if (!this.loaded) {
       const rows = await db.select().from(notifyState);
       this.states = new Map(rows.map((r) => [r.findingId, r.state as FindingNotifyState]));
+      const held = await db.select().from(notifyOutbox).where(eq(notifyOutbox.status, "held")).orderBy(asc(notifyOutbox.id));
+      this.held = held
+        // (Rows of a channel no longer configured were failed at start: failOrphans.)
+        .filter((r) => this.channels.has(r.channel) && Array.isArray(r.members) && (r.members as ChatMember[]).length > 0)
+        .map((r) => {
+          const members = r.members as ChatMember[];
+          return { dedupKey: r.dedupKey, channel: r.channel, event: r.event as ChatGroup["event"], system: members[0]!.finding.system, rule: members[0]!.finding.ruleId, openedAt: r.createdAt.getTime(), dueAt: r.nextAttemptAt.getTime(), members };
+        });
       this.loaded = true;
     }
     const now = this.now();
@@ -105,6 +125,7 @@ export class Notifier {
     this.dirty = false;
     this.loadedAt = now;
     const rows = await db.select().from(silencesTable).where(and(isNull(silencesTable.endedAt), gt(silencesTable.endsAt, new Date(now))));
+    this.incidents = await listOpenIncidentScopes(db);
     this.silences = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
     const ids = [...this.states.keys()];
     this.acks.clear();
@@ -117,6 +138,7 @@ export class Notifier {
   }
 
   private async cycle(findings: Finding[]) {
+    this.lastFindings = findings;
     const now = this.now();
     if (now - this.startedAt < (this.o.quietAfterLeadMs ?? 15_000)) return;
     await this.load();
@@ -133,10 +155,16 @@ export class Notifier {
       resolveMissing: now - this.startedAt >= (this.o.settleMs ?? 60_000),
     });
     const rows: OutboxInsert[] = [];
+    const chat: ChatItem[] = [];
     for (const n of plan.notifications) {
       for (const name of n.channels) {
         const ch = this.channels.get(name);
         if (!ch || !channelTakes(ch.type, n.event)) continue;
+        if (ch.type === "slack") {
+          // Chat: one message per finding group (lib/notify/group.ts).
+          chat.push({ channel: name, event: n.event, finding: n.finding, key: n.key, acknowledgedBy: n.acknowledgedBy, waitMs: groupWaitMs(this.o.config.routes, ch, n.finding) });
+          continue;
+        }
         rows.push({
           dedupKey: `${name}|${n.key}`,
           channel: name,
@@ -148,21 +176,67 @@ export class Notifier {
         });
       }
     }
+    const grouped = groupChatNotifications({ now, held: this.held, items: chat });
+    const wasHeld = new Set(this.held.map((g) => g.dedupKey));
+    const chatRow = (g: ChatGroup): OutboxInsert => ({
+      dedupKey: g.dedupKey,
+      channel: g.channel,
+      channelType: "slack",
+      findingId: g.members.length === 1 ? g.members[0]!.finding.id : null,
+      findingIds: g.members.map((m) => m.finding.id),
+      members: g.members,
+      event: g.event,
+      summary: groupHeadline(g.event, g.members),
+      payload: renderSlackGroup(g.event, g.members, { now, consoleUrl: this.consoleUrl, key: g.dedupKey, incidentFor: (f) => incidentFor(f, this.incidents) }),
+      createdAt: g.openedAt,
+    });
+    rows.push(...grouped.send.map(chatRow));
+    const heldNow = grouped.held.filter((g) => grouped.changed.has(g.dedupKey));
+    // Sent now or left empty: the waiting row goes (a sent one is queued again as pending, after
+    // the rows before it, so the order per finding holds).
+    const unheld = [...grouped.send.map((g) => g.dedupKey), ...grouped.dropped].filter((k) => wasHeld.has(k));
     rows.push(...this.alertmanagerRefresh(now, plan.changed));
-    if (plan.changed.size === 0 && rows.length === 0) return;
+    if (plan.changed.size === 0 && rows.length === 0 && heldNow.length === 0 && unheld.length === 0) {
+      if (!this.heldTimer) this.wakeForHeld(); // held rows a previous leader left
+      return;
+    }
     const at = new Date(now);
     await this.o.db.transaction(async (tx) => {
       for (const [id, st] of plan.changed) {
         if (st === null) await tx.delete(notifyState).where(eq(notifyState.findingId, id));
         else await tx.insert(notifyState).values({ findingId: id, state: st as unknown as object, updatedAt: at }).onConflictDoUpdate({ target: notifyState.findingId, set: { state: st as unknown as object, updatedAt: at } });
       }
+      if (unheld.length) await tx.delete(notifyOutbox).where(and(eq(notifyOutbox.status, "held"), inArray(notifyOutbox.dedupKey, unheld)));
+      for (const g of heldNow) {
+        const r = chatRow(g);
+        const values = { findingId: r.findingId, findingIds: r.findingIds!, members: r.members as object, summary: r.summary, payload: r.payload as object };
+        await tx
+          .insert(notifyOutbox)
+          .values({ ...values, dedupKey: r.dedupKey, channel: r.channel, channelType: r.channelType, event: r.event, status: "held", nextAttemptAt: new Date(g.dueAt), createdAt: new Date(g.openedAt) })
+          .onConflictDoUpdate({ target: notifyOutbox.dedupKey, set: values, setWhere: eq(notifyOutbox.status, "held") });
+      }
       await enqueue(tx, rows, now);
     });
+    this.held = grouped.held;
+    this.wakeForHeld();
     for (const [id, st] of plan.changed) {
       if (st === null) this.states.delete(id);
       else this.states.set(id, st);
     }
     if (rows.length) this.sender.pump();
+  }
+
+  /** Evaluations come every poll; this timer only makes sure a held message is not kept past its wait. */
+  private wakeForHeld() {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    if (this.stopped || this.held.length === 0) return;
+    const due = Math.min(...this.held.map((g) => g.dueAt));
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = undefined;
+      void this.onEvaluation(this.lastFindings);
+    }, Math.max(0, due - this.now()) + 20);
+    this.heldTimer.unref?.();
   }
 
   /**

@@ -1,14 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { DbHandle } from "../db/client";
-import { findingAcks, notifyAttempts, notifyOutbox } from "../db/schema";
+import { findingAcks, incidents, notifyAttempts, notifyOutbox } from "../db/schema";
 import type { Finding } from "../rules/types";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres";
-import { bothDatabases } from "../testing/harness";
 import { NotifyReceiver } from "../testing/notify-receiver";
 import { NotifyConfig } from "./config";
 import { verifyWebhookSignature } from "./channels";
 import { Notifier } from "./notifier";
+import { listDeliveries } from "./service";
+import { actorsByRole, bothDatabases } from "../testing/harness";
 
 // The outbox end to end, on PGlite and on a real PostgreSQL 15, against local receivers that
 // implement the channels' public contracts: exact payloads per channel, PagerDuty's dedup_key
@@ -80,7 +81,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
 
   it("delivers the exact documented payloads, and follows PagerDuty's dedup_key through acknowledge and resolve", async () => {
     const n = start([
-      { name: "chat", type: "slack", url: `${main.url}/slack` },
+      { name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 0 },
       { name: "pager", type: "pagerduty", url: `${main.url}/pagerduty/v2/enqueue`, routingKeyEnv: "PD_KEY" },
       { name: "hook", type: "webhook", url: `${main.url}/webhook`, secretEnv: "HOOK_SECRET" },
     ]);
@@ -162,7 +163,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
 
   it("waits at least the Retry-After of a 429 before trying again, then delivers once", async () => {
     main.rateLimit("slack", 1, "1");
-    const n = start([{ name: "chat", type: "slack", url: `${main.url}/slack` }], { baseMs: 10, capMs: 50 });
+    const n = start([{ name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 0 }], { baseMs: 10, capMs: 50 });
     await n.onEvaluation([finding()]);
     await until("delivery after the 429", async () => (await h.db.select().from(notifyOutbox))[0]?.status === "delivered");
     const [row] = await h.db.select().from(notifyOutbox);
@@ -178,15 +179,20 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
     await hook.stop();
     const n = start([
       { name: "hook", type: "webhook", url: `http://127.0.0.1:${port}/webhook`, secretEnv: "HOOK_SECRET" },
-      { name: "chat", type: "slack", url: `${main.url}/slack` },
+      { name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 0 },
     ], { baseMs: 100, capMs: 400 });
     const a = finding();
     const b = finding({ id: "capital_invariant|alpha-bot|sol-breakout", entity: "sol-breakout" });
     await n.onEvaluation([a, b]);
     await n.onEvaluation([{ ...a, state: "ok" }, b]);
     await n.onEvaluation([{ ...a, state: "ok" }, { ...b, severity: "SEV2", state: "warning" }]);
-    // Chat gets all four while the webhook is down.
-    await until("chat deliveries", () => main.of("slack").length === 4);
+    // Chat gets all three while the webhook is down (a and b started together: one group message).
+    await until("chat deliveries", () => main.of("slack").length === 3);
+    expect(main.of("slack").map((r) => (r.body as { text: string }).text)).toEqual([
+      "SEV1 Capital invariant — alpha-bot: 2 findings (eth-grid, sol-breakout)",
+      "Resolved: Capital invariant — alpha-bot / eth-grid",
+      expect.stringMatching(/^SEV2 Capital invariant — alpha-bot \/ sol-breakout/),
+    ]);
     const pendingHook = await h.db.select().from(notifyOutbox).where(eq(notifyOutbox.channel, "hook"));
     expect(pendingHook.every((r) => r.status === "pending")).toBe(true);
     await until("a few failed attempts", async () => (await h.db.select().from(notifyAttempts)).filter((x) => x.outcome === "retry").length >= 3);
@@ -219,7 +225,7 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
   });
 
   it("enqueues nothing twice when a new leader replans from the stored state", async () => {
-    const channels = [{ name: "chat", type: "slack", url: `${main.url}/slack` }];
+    const channels = [{ name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 0 }];
     const first = start(channels);
     await first.onEvaluation([finding()]);
     await until("delivery", () => main.of("slack").length === 1);
@@ -230,5 +236,83 @@ describe.each(bothDatabases(() => pg, "notify"))("notification outbox on %s", (_
     await new Promise((r) => setTimeout(r, 300));
     expect(main.of("slack")).toHaveLength(1);
     expect(await h.db.select().from(notifyOutbox)).toHaveLength(1);
+  });
+  it("a chat channel gets one message per finding group, exact payload, and follow-ups naming their members; PagerDuty stays per finding", async () => {
+    const n = start([
+      { name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 1 },
+      { name: "pager", type: "pagerduty", url: `${main.url}/pagerduty/v2/enqueue`, routingKeyEnv: "PD_KEY" },
+    ]);
+    const ghost = (entity: string): Finding => finding({ id: `ghost_position|alpha-bot|${entity}`, ruleId: "ghost_position", entity, title: "Ghost position", summary: `${entity}: the exchange holds a position the bot does not know`, runbook: "ghost-positions" });
+    const [a, b, c] = [ghost("eth-grid"), ghost("sol-breakout"), ghost("btc-dca")];
+    await n.onEvaluation([a]);
+    await n.onEvaluation([a, b, c]);
+    await until("three PagerDuty triggers and one chat message", () => main.of("pagerduty").length === 3 && main.of("slack").length === 1);
+    expect(main.of("pagerduty").map((r) => (r.body as { dedup_key: string }).dedup_key)).toEqual([a.id, b.id, c.id]);
+    const age = expect.stringMatching(/^Data age: \d+ s · <https:\/\/watchfloor\.example\/findings\/ghost_position%7Calpha-bot%7C[a-z-]+\|Open the finding>$/);
+    const member = (f: Finding) => ({ type: "section", text: { type: "mrkdwn", text: expect.stringMatching(new RegExp(`^\\*${f.entity}\\* · SEV1 · critical\\n${f.summary}\\n`)) } });
+    const body = main.of("slack")[0]!.body as { text: string; blocks: { text?: { text: string } }[] };
+    expect(body).toEqual({
+      text: "SEV1 Ghost position — alpha-bot: 3 findings (eth-grid, sol-breakout, btc-dca)",
+      blocks: [
+        { type: "section", text: { type: "mrkdwn", text: "*SEV1 Ghost position — alpha-bot: 3 findings (eth-grid, sol-breakout, btc-dca)*" } },
+        { type: "section", fields: ["*Severity:* SEV1", "*System:* alpha-bot", "*Rule:* Ghost position", "*Findings:* 3"].map((text) => ({ type: "mrkdwn", text })) },
+        member(a),
+        member(b),
+        member(c),
+        { type: "context", elements: [{ type: "mrkdwn", text: "<https://watchfloor.example/runbooks/ghost-positions|Runbook>" }] },
+      ],
+    });
+    for (const i of [2, 3, 4]) expect(body.blocks[i]!.text!.text.split("\n")[2]).toEqual(age);
+    expect(body.blocks[3]!.text!.text).toContain("<https://watchfloor.example/findings/ghost_position%7Calpha-bot%7Csol-breakout|Open the finding>");
+
+    // One outbox row for the group, found by any member (the incident room's query), listing all three.
+    const A = actorsByRole((r) => r);
+    const deps = { db: h.db, config: NotifyConfig.parse({}), ticketPattern: "^[A-Z]+-\\d+$" };
+    const forB = (await listDeliveries(deps, A.responder, { findingIds: [b.id] })).filter((d) => d.channel === "chat");
+    expect(forB.map((d) => [d.event, d.findingId, d.findingIds, d.memberList.map((m) => m.entity), d.dedupKey])).toEqual([
+      ["firing", null, [a.id, b.id, c.id], ["eth-grid", "sol-breakout", "btc-dca"], `chat|${a.id}|${a.since}|1|firing`],
+    ]);
+
+    // An incident opened for eth-grid: the follow-ups link to it beside that finding.
+    const [inc] = await h.db.insert(incidents).values({ title: "Ghost positions <alpha-bot>", severity: "SEV1", status: "investigating", affected: [{ system: "alpha-bot", entity: "eth-grid", kind: "profile" }], openedById: "u2", openedByName: "c.commander", openedAt: new Date(), updatedAt: new Date() }).returning();
+    // Two acknowledged: one follow-up naming them; PagerDuty hears of each.
+    for (const f of [a, c]) await h.db.insert(findingAcks).values({ findingId: f.id, onset: new Date(f.since), userId: "u1", userName: "j.doe", at: new Date() });
+    n.invalidate();
+    await n.onEvaluation([a, b, c]);
+    await until("the acknowledgement", () => main.of("slack").length === 2 && main.of("pagerduty").length === 5);
+    const ack = main.of("slack")[1]!.body as { text: string; blocks: { text?: { text: string } }[] };
+    expect(ack.text).toBe("Acknowledged by j.doe: SEV1 Ghost position — alpha-bot: 2 findings (eth-grid, btc-dca)");
+    expect(ack.blocks[2]!.text!.text).toMatch(new RegExp(`^\\*eth-grid\\*.*\\|Open the finding> · <https://watchfloor\\.example/incidents/${inc!.id}\\|Incident: Ghost positions &lt;alpha-bot&gt;>$`, "s"));
+    expect(ack.blocks[3]!.text!.text).toMatch(/^\*btc-dca\*.*\|Open the finding>$/s);
+    await n.onEvaluation([a, b, c].map((f) => ({ ...f, state: "ok" as const })));
+    await until("the resolution", () => main.of("slack").length === 3 && main.of("pagerduty").length === 8);
+    expect((main.of("slack")[2]!.body as { text: string }).text).toBe("Resolved: Ghost position — alpha-bot: 3 findings (eth-grid, sol-breakout, btc-dca)");
+    await until("every row delivered", async () => (await h.db.select().from(notifyOutbox)).every((r) => r.status === "delivered"));
+    const chatRows = await h.db.select().from(notifyOutbox).where(eq(notifyOutbox.channel, "chat")).orderBy(asc(notifyOutbox.id));
+    expect(chatRows.map((r) => [r.event, r.findingIds])).toEqual([
+      ["firing", [a.id, b.id, c.id]],
+      ["acknowledge", [a.id, c.id]],
+      ["resolve", [a.id, b.id, c.id]],
+    ]);
+    await h.db.delete(incidents);
+  });
+
+  it("a group message still waiting when the leader stops is sent once by the next leader", async () => {
+    const channels = [{ name: "chat", type: "slack", url: `${main.url}/slack`, groupWaitSeconds: 2 }];
+    const first = start(channels);
+    const b = finding({ id: "capital_invariant|alpha-bot|sol-breakout", entity: "sol-breakout" });
+    await first.onEvaluation([finding(), b]);
+    const [held] = await h.db.select().from(notifyOutbox);
+    expect(held).toMatchObject({ status: "held", event: "firing", findingIds: [finding().id, b.id] });
+    await first.stop();
+    const second = start(channels);
+    await second.onEvaluation([finding(), b]);
+    await until("the held message sent", () => main.of("slack").length === 1);
+    await second.onEvaluation([finding(), b]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(main.of("slack")).toHaveLength(1);
+    expect((main.of("slack")[0]!.body as { text: string }).text).toBe("SEV1 Capital invariant — alpha-bot: 2 findings (eth-grid, sol-breakout)");
+    const rows = await h.db.select().from(notifyOutbox);
+    expect(rows.map((r) => [r.dedupKey, r.status])).toEqual([[held!.dedupKey, "delivered"]]);
   });
 });

@@ -14,6 +14,12 @@ export interface OutboxInsert {
   channel: string;
   channelType: string;
   findingId: string | null;
+  /** Every finding it is about (a chat group message: each member); default: findingId alone. */
+  findingIds?: string[];
+  /** A chat group message's members, as sent. */
+  members?: unknown;
+  /** When it was first queued, if earlier than now (a group message that waited its group wait). */
+  createdAt?: number;
   event: string;
   summary: string;
   payload: unknown;
@@ -24,7 +30,16 @@ export async function enqueue(db: Pick<Db, "insert">, rows: OutboxInsert[], now:
   const at = new Date(now);
   const inserted = await db
     .insert(notifyOutbox)
-    .values(rows.map((r) => ({ ...r, payload: r.payload as object, nextAttemptAt: at, createdAt: at })))
+    .values(
+      rows.map((r) => ({
+        ...r,
+        findingIds: r.findingIds ?? (r.findingId ? [r.findingId] : []),
+        members: (r.members ?? null) as object | null,
+        payload: r.payload as object,
+        nextAttemptAt: at,
+        createdAt: r.createdAt !== undefined ? new Date(r.createdAt) : at,
+      })),
+    )
     .onConflictDoNothing({ target: notifyOutbox.dedupKey })
     .returning({ id: notifyOutbox.id });
   return inserted.length;
@@ -134,5 +149,5 @@ export class OutboxSender {
 /** Rows of channels no longer configured would wait forever: mark them failed, saying why. */
 export async function failOrphans(db: Db, channels: readonly string[]): Promise<void> {
   const list = channels.length ? sql`and channel not in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})` : sql``;
-  await db.execute(sql`update notify_outbox set status = 'failed', last_response = 'the channel is no longer configured' where status = 'pending' ${list}`);
+  await db.execute(sql`update notify_outbox set status = 'failed', last_response = 'the channel is no longer configured' where status in ('pending', 'held') ${list}`);
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, inArray, isNull } from "drizzle-orm";
+import { and, arrayOverlaps, desc, eq, gt, gte, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { notifyAttempts, notifyOutbox, silences, type NotifyAttemptRow, type NotifyOutboxRow, type SilenceRow } from "../db/schema";
@@ -29,25 +29,41 @@ export interface NotifyDeps {
 
 // ── Deliveries ────────────────────────────────────────────────────────────────────────────────
 
+/** A chat group message's member as listed on the screens. */
+export interface DeliveryMember {
+  id: string;
+  entity: string;
+  severity: string;
+  summary: string;
+}
+
 export interface Delivery extends NotifyOutboxRow {
+  /** The findings of a chat group message (empty for a notification about one finding). */
+  memberList: DeliveryMember[];
   attemptList: NotifyAttemptRow[];
   /** From enqueue to delivery, when delivered. */
   latencyMs: number | null;
 }
 
 /**
- * Notifications newest first (responder or above); `findingIds` keeps those about these findings
- * (none when the list is empty), `since` those queued at or after that time (epoch ms).
+ * Notifications newest first (responder or above); `findingIds` keeps those about any of these
+ * findings (a chat group message counts for each of its members; none when the list is empty),
+ * `since` those queued at or after that time (epoch ms).
  */
 export async function listDeliveries(d: NotifyDeps, actor: Actor | null, o: { limit?: number; findingIds?: string[]; since?: number } = {}): Promise<Delivery[]> {
   requireRole(actor, "responder");
-  const byFinding = o.findingIds ? (o.findingIds.length ? inArray(notifyOutbox.findingId, o.findingIds) : eq(notifyOutbox.id, -1)) : undefined;
+  const byFinding = o.findingIds ? (o.findingIds.length ? arrayOverlaps(notifyOutbox.findingIds, o.findingIds) : eq(notifyOutbox.id, -1)) : undefined;
   const where = and(byFinding, o.since !== undefined ? gte(notifyOutbox.createdAt, new Date(o.since)) : undefined);
   const rows = await d.db.select().from(notifyOutbox).where(where).orderBy(desc(notifyOutbox.id)).limit(Math.min(o.limit ?? 200, 1000));
   const attempts = rows.length ? await d.db.select().from(notifyAttempts).where(inArray(notifyAttempts.outboxId, rows.map((r) => r.id))).orderBy(notifyAttempts.id) : [];
   const byRow = new Map<number, NotifyAttemptRow[]>();
   for (const a of attempts) byRow.set(a.outboxId, [...(byRow.get(a.outboxId) ?? []), a]);
-  return rows.map((r) => ({ ...r, attemptList: byRow.get(r.id) ?? [], latencyMs: r.deliveredAt ? r.deliveredAt.getTime() - r.createdAt.getTime() : null }));
+  return rows.map((r) => ({ ...r, memberList: memberList(r.members), attemptList: byRow.get(r.id) ?? [], latencyMs: r.deliveredAt ? r.deliveredAt.getTime() - r.createdAt.getTime() : null }));
+}
+
+function memberList(members: unknown): DeliveryMember[] {
+  if (!Array.isArray(members)) return [];
+  return members.map((m: { finding?: Partial<Finding> }) => ({ id: String(m.finding?.id ?? ""), entity: String(m.finding?.entity ?? ""), severity: String(m.finding?.severity ?? ""), summary: String(m.finding?.summary ?? "") })).filter((m) => m.id);
 }
 
 export function listChannels(d: NotifyDeps, actor: Actor | null): { name: string; type: string }[] {

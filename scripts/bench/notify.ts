@@ -86,7 +86,8 @@ export async function startNotifyRig(o: { bot: string; ports: { from: number; to
     o.progress?.(`  notify: no Alertmanager path: ${alertmanagerProblem}`);
   }
   const channels: Record<string, unknown>[] = [
-    { name: "bench-chat", type: "slack", url: `${receiver.url}/slack/bench` },
+    // groupWaitSeconds 0: the bench times the pipeline; a chat group wait (default 3 s) adds itself on top.
+    { name: "bench-chat", type: "slack", url: `${receiver.url}/slack/bench`, groupWaitSeconds: 0 },
     { name: "bench-webhook", type: "webhook", url: `${receiver.url}/webhook`, secretEnv: SECRET_ENV },
   ];
   if (alertmanager) channels.push({ name: "bench-alertmanager", type: "alertmanager", url: alertmanager.url });

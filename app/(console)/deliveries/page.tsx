@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { getActor } from "@/lib/auth/session";
 import { roleAtLeast } from "@/lib/auth/roles";
 import { listChannels, listDeliveries } from "@/lib/notify/api";
@@ -13,7 +14,7 @@ import { utcClock, utcDateTime } from "@/lib/core/time";
 export const metadata: Metadata = { title: "Deliveries" };
 export const dynamic = "force-dynamic";
 
-const STATUS_TONE = { delivered: "ok", pending: "sev2", failed: "sev1" } as const;
+const STATUS_TONE = { delivered: "ok", pending: "sev2", failed: "sev1", held: "neutral" } as const;
 
 export default async function DeliveriesPage() {
   const actor = await getActor();
@@ -24,7 +25,7 @@ export default async function DeliveriesPage() {
     <>
       <PageHeader
         title="Deliveries"
-        description="Every notification sent to a channel: its attempts, status and latency from enqueue to delivery. Failed rows show the channel's answer; pending rows are being retried with backoff."
+        description="Every notification sent to a channel: its attempts, status and latency from enqueue to delivery. Failed rows show the channel's answer; pending rows are being retried with backoff; held chat messages wait their group wait for more findings of the same system and rule."
       />
       <section aria-labelledby="channels-h" className="mb-8">
         <h2 id="channels-h" className="mb-2 text-lg font-semibold">Channels</h2>
@@ -59,11 +60,21 @@ export default async function DeliveriesPage() {
                   <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{utcDateTime(d.createdAt.getTime())}</td>
                   <td className="px-3 py-2"><span className="font-medium">{d.channel}</span> <span className="text-xs text-muted">{d.channelType}</span></td>
                   <td className="px-3 py-2">{d.event}</td>
-                  <td className="px-3 py-2">{d.summary}</td>
+                  <td className="px-3 py-2">
+                    {d.summary}
+                    {d.memberList.length > 1 ? (
+                      <ul className="mt-1 space-y-0.5 text-xs" aria-label={`The ${d.memberList.length} findings in this message`} data-members={d.memberList.length}>
+                        {d.memberList.map((m) => (
+                          <li key={m.id}><Link href={`/findings/${encodeURIComponent(m.id)}`} className="font-medium text-accent hover:underline">{m.entity === "*" ? "the system" : m.entity}</Link> <span className="text-muted">{m.severity} · {m.summary}</span></li>
+                        ))}
+                      </ul>
+                    ) : null}
+                  </td>
                   <td className="px-3 py-2">
                     <Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge>
                     {d.status !== "delivered" && d.lastResponse ? <p className="mt-1 max-w-xs break-words font-mono text-xs text-muted">{d.lastStatus ? `HTTP ${d.lastStatus}: ` : ""}{d.lastResponse.slice(0, 300)}</p> : null}
                     {d.status === "pending" && d.attempts > 0 ? <p className="mt-1 text-xs text-muted">next try {utcClock(d.nextAttemptAt.getTime())}</p> : null}
+                    {d.status === "held" ? <p className="mt-1 text-xs text-muted">waiting for more findings of its group; sends at {utcClock(d.nextAttemptAt.getTime())}</p> : null}
                   </td>
                   <td className="px-3 py-2">
                     {d.attemptList.length === 0 ? <span className="text-xs text-muted">none yet</span> : (
