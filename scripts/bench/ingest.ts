@@ -1,9 +1,13 @@
 // Ingest throughput, in a process of its own: lines per second through each log-shipper receiver
 // to "stored" — the receiver function the route handler calls (body decode, line parse, report
-// insert and per-source counts in one transaction) on the embedded database in memory, one core,
+// insert and per-source counts in one transaction) on the embedded database in a fresh data
+// directory on disk, as the product runs it (BENCH_INGEST_DATA_DIR=memory:// for one in memory), one core,
 // batches of 500 lines of about 1 KB, each line new (so every one is inserted). Plain JSON
 // lines to /api/ingest, Loki push as JSON and as protobuf + snappy, and Elasticsearch bulk.
 // Result: one IPC message (or JSON on stdout when run by hand).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import protobuf from "protobufjs";
 import { compressSync } from "snappy";
@@ -18,12 +22,14 @@ export interface IngestReceiverResult {
    * Lines per second of this process's CPU time (user + system, all its threads): what one core
    * does, not counting other processes' time on a shared machine.
    */
-  linesPerCpuSecond: number;
+  linesPerCpuSecond?: number;
   /** Median time for one batch of 500. */
   medianBatchMs: number;
 }
 
 export interface IngestResult {
+  /** Which database the reports went to. */
+  database?: string;
   lineBytes: number;
   batchLines: number;
   receivers: IngestReceiverResult[];
@@ -51,7 +57,8 @@ function line(t: number): string {
 }
 
 async function main() {
-  process.env.WATCHFLOOR_DATA_DIR = "memory://";
+  const dataDir = process.env.BENCH_INGEST_DATA_DIR || mkdtempSync(path.join(tmpdir(), "watchfloor-ingest-bench-"));
+  process.env.WATCHFLOOR_DATA_DIR = dataDir;
   process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
   process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
   for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET", "SIM_SUPABASE_KEY_BETA_BOT"]) process.env[v] ??= "bench";
@@ -110,11 +117,12 @@ async function main() {
     times.sort((a, b) => a - b);
     out.push({ receiver, batches: prepared.length, lines: prepared.length * BATCH, linesPerSecond: Math.round((prepared.length * BATCH) / seconds), linesPerCpuSecond: Math.round((prepared.length * BATCH) / cpuSeconds), medianBatchMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10 });
   }
-  const result: IngestResult = { lineBytes: Buffer.byteLength(line(next())), batchLines: BATCH, receivers: out };
+  const result: IngestResult = { database: dataDir.startsWith("memory://") ? "embedded, in memory" : "embedded, data directory on disk", lineBytes: Buffer.byteLength(line(next())), batchLines: BATCH, receivers: out };
   if (process.send) process.send(result);
   else console.log(JSON.stringify(result, null, 2));
   const db = await import("../../lib/db");
   await (await db.getDatabase()).close();
+  if (!process.env.BENCH_INGEST_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
 }
 
 if (process.argv[1] && /bench\/ingest\.ts$/.test(process.argv[1])) {
