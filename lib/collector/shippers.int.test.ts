@@ -20,7 +20,8 @@ process.env.WATCHFLOOR_DATA_DIR = "memory://";
 process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
 const TOKEN = "ingest-token-for-shipper-tests";
 process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
-for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET"]) process.env[v] ??= "test-token";
+for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET", "SIM_SUPABASE_KEY_BETA_BOT"]) process.env[v] ??= "test-token";
+process.env.SIM_SUPABASE_URL_BETA_BOT ??= "http://127.0.0.1:9";
 
 const MIN = 60_000;
 const dir = mkdtempSync(path.join(tmpdir(), "wf-shippers-"));
