@@ -398,6 +398,43 @@ describe.each(bothDatabases(() => pg, "receivers"))("on %s", (_name, open) => {
     });
   });
 
+  describe("a full batch of 500 as a shipper sends it", () => {
+    it("stores exactly the good distinct lines once, with a duplicate and a bad line in the batch, and again nothing on a retry", async () => {
+      const firstRun = seq + 1;
+      const good = Array.from({ length: 498 }, (_, i) => pyLine("REGISTRY_AUDIT_REPORT", `checked=${i} missing=0`));
+      const runs = Array.from({ length: 498 }, (_, i) => firstRun + i);
+      // Line 251 repeats line 100; line 400 names a pattern but its quoted value is never closed.
+      const lines = [...good.slice(0, 250), good[99]!, ...good.slice(250)];
+      lines.splice(399, 0, '2026-12-05 11:00:00,000 INFO REGISTRY_AUDIT_REPORT note="never closed');
+      expect(lines).toHaveLength(500);
+      const body = lines.map((message) => JSON.stringify({ message })).join("\n");
+
+      const res = await routes.ingest.POST(post("/api/ingest", body));
+      expect(res.status).toBe(207);
+      const json = await res.json();
+      expect(json).toMatchObject({ accepted: 499, stored: 498, duplicates: 1, unparsed: 0 });
+      expect(json.rejected).toEqual([{ line: 400, error: expect.stringMatching(/note.*no closing quote/) }]);
+      const stored = (await storedRuns("REGISTRY_AUDIT_REPORT")).filter((r) => r >= firstRun).sort((a, b) => a - b);
+      expect(stored).toEqual(runs);
+
+      // The shipper did not see the answer and sends the same batch again: nothing new is stored.
+      const again = await routes.ingest.POST(post("/api/ingest", body));
+      expect(again.status).toBe(207);
+      expect(await again.json()).toMatchObject({ stored: 0, duplicates: 499 });
+      expect((await storedRuns("REGISTRY_AUDIT_REPORT")).filter((r) => r >= firstRun)).toHaveLength(498);
+    });
+
+    it("keeps only the newest ten rejected lines per source", async () => {
+      const bad = (n: number) => `2026-12-05 11:00:${String(n).padStart(2, "0")},000 INFO THRESHOLD_MISMATCH note="unclosed ${n}`;
+      for (const batch of [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]) {
+        const res = await routes.ingest.POST(post("/api/ingest", batch.map((n) => JSON.stringify({ message: bad(n) })).join("\n")));
+        expect(res.status).toBe(400);
+      }
+      const k = (await stats.readIngestStats()).find((s) => s.system === "kraken-futures")!;
+      expect(k.lastRejected.map((l) => l.line)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3].map(bad));
+    });
+  });
+
   describe("per-source counts for the sources screen", () => {
     it("counts what every receiver got, and keeps the last unparsed lines", async () => {
       const view = await stats.readIngestStats();

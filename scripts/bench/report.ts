@@ -130,7 +130,11 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
   out.push(parser);
   for (const name of ["Elasticsearch bulk", "Loki push (protobuf + snappy)", "Loki push (JSON)"]) {
     const x = r.ingest?.receivers.find((y) => y.receiver === name);
-    out.push(check(`Ingest ≥ ${INGEST_BUDGET_LINES_S.toLocaleString("en")} lines/s through ${name} (1 KB lines, batches of 500, to stored, one core)`, x?.linesPerSecond, INGEST_BUDGET_LINES_S, "lines/s", true));
+    // Per second of the bench process's CPU time, as the parser's budget: one core, whatever else
+    // the machine is running (older results carry only the wall-clock figure).
+    const ingest = check(`Ingest ≥ ${INGEST_BUDGET_LINES_S.toLocaleString("en")} lines/s of CPU time through ${name} (1 KB lines, batches of 500, to stored, one core)`, x?.linesPerCpuSecond ?? x?.linesPerSecond, INGEST_BUDGET_LINES_S, "lines/s", true);
+    if (x) ingest.figure += `; ${x.linesPerSecond.toLocaleString("en")} lines/s of wall time`;
+    out.push(ingest);
   }
   const fp = r.faultPolls;
   const faults = check(`A poll under any simulator fault ends within its timeout + 700 ms${fp ? ` (${fp.timeoutMs} ms timeout)` : ""}`, fp?.worstMs, (fp?.timeoutMs ?? 300) + 700, "ms");
@@ -327,11 +331,11 @@ export function renderMarkdown(r: BenchResults): string {
   L.push("## Log-shipper ingest");
   L.push("");
   if (r.ingest) {
-    L.push(`Each receiver's handler called in a process of its own (body decode, line parse, reports and per-source counts written in one transaction to the embedded database in memory), ${r.ingest.batchLines}-line batches of ${r.ingest.lineBytes}-byte futures-bot lines, every line new.`);
+    L.push(`Each receiver's handler called in a process of its own (body decode, line parse, reports and per-source counts written in one transaction to the ${r.ingest.database ?? "embedded database in memory"}), ${r.ingest.batchLines}-line batches of ${r.ingest.lineBytes}-byte futures-bot lines, every line new.`);
     L.push("");
-    L.push("| receiver | lines/s | median batch |");
-    L.push("|---|---|---|");
-    for (const x of r.ingest.receivers) L.push(`| ${x.receiver} | ${x.linesPerSecond.toLocaleString("en")} | ${x.medianBatchMs} ms |`);
+    L.push("| receiver | lines/s of CPU time | lines/s of wall time | median batch |");
+    L.push("|---|---|---|---|");
+    for (const x of r.ingest.receivers) L.push(`| ${x.receiver} | ${x.linesPerCpuSecond?.toLocaleString("en") ?? "—"} | ${x.linesPerSecond.toLocaleString("en")} | ${x.medianBatchMs} ms |`);
   } else L.push(`Not measured: ${r.notMeasured["log-shipper ingest throughput"] ?? "—"}`);
   L.push("");
   L.push("## Collector cost and rule evaluation");

@@ -19,20 +19,23 @@ function wordEnd(s: string, from: number): number {
 }
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
+const QUOTE = 34; // "
+const BACKSLASH = 92; // \\
+const OPEN_BRACE = 123; // {
+const CLOSE_BRACE = 125; // }
+const OPEN_BRACKET = 91; // [
+const CLOSE_BRACKET = 93; // ]
+
 /** Index just past the JSON value starting at `from` (an object or array), or -1 when unbalanced. */
 function jsonEnd(s: string, from: number): number {
   let depth = 0;
-  let inString = false;
   for (let i = from; i < s.length; i++) {
-    const c = s[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      i = quotedEnd(s, i) - 1;
+      if (i < 0) return -1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return i + 1;
     }
@@ -43,8 +46,9 @@ function jsonEnd(s: string, from: number): number {
 /** Index just past the quoted string starting at `from`, or -1 when it is not closed. */
 function quotedEnd(s: string, from: number): number {
   for (let i = from + 1; i < s.length; i++) {
-    if (s[i] === "\\") i++;
-    else if (s[i] === '"') return i + 1;
+    const c = s.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i + 1;
   }
   return -1;
 }
