@@ -201,8 +201,10 @@ test.describe("ledger invariant drill", () => {
 
     // ── Item 8: the postmortem names parameters and who ran them, with readable times and values ─
     const md = await (await page.request.get(`/api/incidents/${id}/export?format=md`)).text();
-    expect(md).toContain(`| withdrawals-halt | spot-exchange | on=true | ${TICKET} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
-    expect(md).toContain(`| symbol-mode (from the Controls page) | spot-exchange | symbol=SOL-USD, mode=CANCEL_ONLY | ${TICKET} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
+    // Ticket IDs link to the tracker (the e2e fleet config's ticketUrlTemplate).
+    const ticket = `[${TICKET}](https://tracker.example/browse/${TICKET})`;
+    expect(md).toContain(`| withdrawals-halt | spot-exchange | on=true | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
+    expect(md).toContain(`| symbol-mode (from the Controls page) | spot-exchange | symbol=SOL-USD, mode=CANCEL_ONLY | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
     expect(md).toMatch(/- \[x\] Halt withdrawals — this is mandatory\. — ticked when its control succeeded/);
     expect(md, "no epoch milliseconds").not.toMatch(/\b1\d{12}\b/);
     expect(md, "no raw floats").not.toMatch(/\d\.\d{9,}/);

@@ -90,6 +90,7 @@ async function runControlFromStep(page: Page, step: string, control: string, id:
   await expect(page.locator(`[data-incident-link="${id}"]`)).toBeVisible();
   const form = page.locator(`details[open][data-control="${control}"] form`);
   await form.getByLabel("Reason (at least 10 characters)").fill(`incident drill ${id.slice(0, 8)}: mitigating per the runbook`);
+  // The e2e fleet config links ticket IDs (controls.ticketUrlTemplate): the postmortem shows INC-8 as a link.
   await form.getByLabel("Ticket ID (e.g. OPS-123)").fill("INC-8");
   if (confirm) await form.getByLabel(`Type ${confirm} to confirm`).fill(confirm);
   await form.getByRole("button", { name: /Run control|Request approval/ }).click();
@@ -157,7 +158,7 @@ test.describe("playbook drills", () => {
     await resolve(page);
     // The control that carried out "stop entries" ticked it, naming who asked.
     await expect(page.locator('[data-step="stop-entries"]')).toContainText(`Ticked when its control succeeded — requested by ${LOCAL_USERS.commander.username}`);
-    await exportBundle(page, id, [/\| pause-profile \| beta-bot \| profileId=avax-breakout \| INC-8 \| e2e-commander \| not needed \| succeeded/]);
+    await exportBundle(page, id, [/\| pause-profile \| beta-bot \| profileId=avax-breakout \| \[INC-8\]\(https:\/\/tracker\.example\/browse\/INC-8\) \| e2e-commander \| not needed \| succeeded/]);
   });
 
   test("stale pending orders: the backlog check shows its live value and ticks itself while under the threshold", async ({ page }, info) => {
@@ -214,7 +215,7 @@ test.describe("playbook drills", () => {
     await expect(page.locator('[data-timeline="control"]').filter({ hasText: "symbol-mode on spot-exchange: succeeded" })).toBeVisible({ timeout: 15_000 });
     await expect(page.locator('[data-control-request][data-control-source="incident"]')).toHaveAttribute("data-control-state", "succeeded");
     await resolve(page);
-    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=ADA-USD, mode=HARD_HALT \| INC-8 \| e2e-commander \| not needed \| succeeded/]);
+    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=ADA-USD, mode=HARD_HALT \| \[INC-8\]\(https:\/\/tracker\.example\/browse\/INC-8\) \| e2e-commander \| not needed \| succeeded/]);
   });
 
   test("settlement lag: SOFT_HALT on the symbol from the checklist, its outcome on the timeline, the lag check shows p99 over T2", async ({ page }, info) => {
@@ -233,7 +234,7 @@ test.describe("playbook drills", () => {
     await expect(underT2.locator('[data-check-state="false"]')).toContainText(/value \d/);
     await sim.stopScenarios("spot-exchange");
     await resolve(page);
-    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=SOFT_HALT \| INC-8 \| e2e-commander \| [^|]+ \| succeeded/]);
+    await exportBundle(page, id, [/\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=SOFT_HALT \| \[INC-8\]\(https:\/\/tracker\.example\/browse\/INC-8\) \| e2e-commander \| [^|]+ \| succeeded/]);
   });
 });
 

@@ -71,7 +71,9 @@ async function main() {
   };
   const fleetFile = path.join(dataDir, "fleet.yaml");
   // Ticket IDs link to a tracker (controls.ticketUrlTemplate); the e2e specs follow no such link.
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, controls: { ticketUrlTemplate: "https://tracker.example/browse/{id}" }, notify, targets }));
+  // The fleet specs put halts back through the console (a commander asks, the admin approves)
+  // right before the next spec asks for its own: 30 requests a minute per user, not 10.
+  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, controls: { ticketUrlTemplate: "https://tracker.example/browse/{id}", rateLimitPerMinute: 30 }, notify, targets }));
   mkdirSync("e2e/.auth", { recursive: true });
   writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2));
 

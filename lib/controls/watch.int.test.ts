@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import type { DbHandle } from "../db/client";
 import { controlRequests } from "../db/schema";
 import { appendAudit } from "../audit/log";
@@ -71,6 +72,16 @@ describe.each([pglite, postgres])("control watches on %s", (_name, open) => {
     expect(byId.get(paused)).toMatchObject({ system: "alpha-bot", spec: { kind: "profile-paused", profileId: "eth-grid" } });
     // Unverified (the withdrawals halt) and unwatchable (conflation) controls are not watched.
     expect(watches.map((w) => w.spec.kind).sort()).toEqual(["profile-paused", "symbol-halted", "symbol-halted"]);
+
+    // A restore being sent right now replaces the watch already (its effect lands before its record says succeeded).
+    const key = `w-${process.pid}-inflight`;
+    await h.db.insert(controlRequests).values({
+      idempotencyKey: key, fingerprint: key, actorId: "u-2", actorName: "cam", actorRole: "commander", target: "alpha-bot", targetKind: "trading-bot",
+      control: "resume-profile", params: { profileId: "eth-grid" }, reason: "watch test: resuming the profile", ticketId: "OPS-6", tier: "standard", requiredRole: "commander",
+      state: "executing", createdAt: new Date(NOW), updatedAt: new Date(NOW), startedAt: new Date(NOW),
+    });
+    expect((await loadControlWatches(h.db, DEFAULT_SETTINGS, NOW)).map((w) => w.spec.kind).sort()).toEqual(["symbol-halted", "symbol-halted"]);
+    await h.db.delete(controlRequests).where(eq(controlRequests.idempotencyKey, key));
 
     // The fleet config can turn a control's watch off, or lengthen it.
     const off = await loadControlWatches(h.db, { ...DEFAULT_SETTINGS, policy: { "symbol-mode": { watchMinutes: 0 }, "pause-profile": { watchMinutes: 30 } } }, NOW);

@@ -61,6 +61,19 @@ export async function loadControlWatches(db: Db, settings: ControlSettings, now:
     if (subject) bySubject.get(`${r.target}|${subject}`)!.watch = watch;
     else bySubject.set(`${r.target}|request:${r.id}`, { target: r.target, watch });
   }
+  // A control on the same subject that is being sent right now (approved, executing) replaces
+  // the watch already: its effect reaches the target before its record says succeeded.
+  const inFlight = await db.select().from(controlRequests).where(inArray(controlRequests.state, ["approved", "executing"])).limit(200);
+  for (const r of inFlight) {
+    const subject = findControl(r.targetKind, r.control)?.subject?.(r.params as Record<string, unknown>);
+    if (!subject) continue;
+    for (const [k, prev] of bySubject) {
+      if (prev.target !== r.target || !prev.watch) continue;
+      const s = k.slice(r.target.length + 1);
+      if (s === subject || (subject === "symbol:*" && s.startsWith("symbol:"))) prev.watch = null;
+      else if (s === "symbol:*" && subject.startsWith("symbol:")) prev.watch.except = [...(prev.watch.except ?? []), subject.slice("symbol:".length)];
+    }
+  }
   const live = watches.filter((w) => [...bySubject.values()].some((v) => v.watch === w));
   if (live.length) {
     const keys = rows.filter((r) => live.some((w) => w.id === r.id)).map((r) => r.idempotencyKey);
