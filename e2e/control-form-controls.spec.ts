@@ -121,7 +121,7 @@ test("a pre-filled link opens that control alone, filled in and focused", async 
   await expect(form.getByLabel("Reason (at least 10 characters)")).toBeFocused();
   await expect(page.getByRole("heading", { name: "Set symbol mode — spot-exchange" })).toBeVisible();
   // Only this control is on the page: not the whole catalog.
-  await expect(page.locator("form")).toHaveCount(1);
+  await expect(page.locator("main form")).toHaveCount(1);
   expect(await noSideScroll(page)).toBe(true);
   await page.screenshot({ path: `test-results/screens/control-form-${info.project.name}.png`, fullPage: true });
 

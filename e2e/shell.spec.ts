@@ -30,7 +30,7 @@ for (const role of ROLES) {
       test.setTimeout(120_000);
       await page.goto("/");
       await expect(page.getByTitle("Your role")).toHaveText(role);
-      if (!info.project.use.isMobile) await expect(page.getByText(LOCAL_USERS[role].displayName)).toBeVisible();
+      if (!info.project.use.isMobile) await expect(page.getByRole("banner").getByText(LOCAL_USERS[role].displayName)).toBeVisible();
       // Screens this role's axe tests below do not open are opened here.
       for (const s of SCREENS.filter((x) => !x.axe.includes(role))) {
         await page.goto(s.path);
