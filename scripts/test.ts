@@ -1,4 +1,4 @@
-// `npm test`: system packages, then lint, typecheck, unit, integration, build and e2e — in that
+// `npm test`: system packages, then lint, format, typecheck, unit, integration, build and e2e — in that
 // order, stopping at the first failure. Lint and typecheck are single-threaded and independent, so
 // they run side by side (their output is printed whole, one after the other); the rest runs alone.
 import { spawn, spawnSync } from "node:child_process";
@@ -10,8 +10,14 @@ const stages: Step[][] = [
   [
     ["lint", "npx", ["eslint", "--max-warnings=0", "."]],
     // The module graph (forbidden arrows, no cycles in lib/): .dependency-cruiser.cjs.
-    ["lint:graph", "npx", ["depcruise", "app", "components", "lib", "--config", ".dependency-cruiser.cjs", "--output-type", "err-long"]],
+    [
+      "lint:graph",
+      "npx",
+      ["depcruise", "app", "components", "lib", "--config", ".dependency-cruiser.cjs", "--output-type", "err-long"],
+    ],
     ["typecheck", "npx", ["tsc", "--noEmit", "-p", "."]],
+    // One format (prettier, .prettierrc.json; `npm run format` applies it).
+    ["format", "npx", ["prettier", "--check", "--log-level", "warn", "."]],
   ],
   [["unit", "npx", ["vitest", "run", "--project", "unit"]]],
   [["integration", "npx", ["vitest", "run", "--project", "integration"]]],
@@ -44,7 +50,13 @@ async function runTogether(steps: Step[]): Promise<void> {
     ),
   );
   for (const r of results) {
-    console.log(`\n=== ${r.name}: ${steps.find(([n]) => n === r.name)!.slice(1).flat().join(" ")}`);
+    console.log(
+      `\n=== ${r.name}: ${steps
+        .find(([n]) => n === r.name)!
+        .slice(1)
+        .flat()
+        .join(" ")}`,
+    );
     if (r.out.trim()) process.stdout.write(r.out.endsWith("\n") ? r.out : `${r.out}\n`);
     if (r.code !== 0) fail(r.name, t0, r.code);
     console.log(`=== ${r.name} passed in ${r.secs}s`);
