@@ -20,7 +20,10 @@ const nextConfig = {
       { key: "X-Frame-Options", value: "DENY" },
       // The base policy, for route handlers and files. Pages get the full policy, with a per-request
       // script nonce, from proxy.ts (lib/security/csp.ts), which replaces this header on them.
-      { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
+      {
+        key: "Content-Security-Policy",
+        value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+      },
       { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
     ];
     return [
@@ -28,10 +31,27 @@ const nextConfig = {
       // The status view's address is its credential: never send it onwards, never index it.
       // HSTS only when the request came in over TLS (the terminating proxy says so). Headers are fixed
       // at build time, so NEXTAUTH_URL cannot decide this; browsers ignore HSTS on plain http anyway.
-      { source: "/:path*", has: [{ type: "header", key: "x-forwarded-proto", value: "https" }], headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] },
-      { source: "/status/:token*", headers: [{ key: "Referrer-Policy", value: "no-referrer" }, { key: "X-Robots-Tag", value: "noindex, nofollow" }, { key: "Cache-Control", value: "no-store" }] },
+      {
+        source: "/:path*",
+        has: [{ type: "header", key: "x-forwarded-proto", value: "https" }],
+        headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }],
+      },
+      {
+        source: "/status/:token*",
+        headers: [
+          { key: "Referrer-Policy", value: "no-referrer" },
+          { key: "X-Robots-Tag", value: "noindex, nofollow" },
+          { key: "Cache-Control", value: "no-store" },
+        ],
+      },
       // Its JSON too: the token is in that address as well.
-      { source: "/api/status/:token*", headers: [{ key: "Referrer-Policy", value: "no-referrer" }, { key: "X-Robots-Tag", value: "noindex, nofollow" }] },
+      {
+        source: "/api/status/:token*",
+        headers: [
+          { key: "Referrer-Policy", value: "no-referrer" },
+          { key: "X-Robots-Tag", value: "noindex, nofollow" },
+        ],
+      },
     ];
   },
 };

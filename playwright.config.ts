@@ -8,7 +8,15 @@ const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const launchOptions = existsSync(chromiumPath)
   ? {
       executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
     }
   : {};
 
@@ -17,12 +25,19 @@ const launchOptions = existsSync(chromiumPath)
 // run one at a time in the "desktop" then "phone" projects, since their effects would cross (the
 // security matrix compares the audit log before and after every refused call); specs that only
 // read pages or start their own servers run in the "…-pages" projects beside them.
-const FLEET_SPECS = /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
+const FLEET_SPECS =
+  /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
 // phone width by shell.spec; HTTP-level, security and multi-server specs run once.
 const PHONE_SKIPS = /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss|shippers)\.spec\.ts|security\/.*)$/;
 const desktop = { viewport: { width: 1280, height: 800 } };
-const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, userAgent: devices["Pixel 7"].userAgent };
+const phone = {
+  viewport: { width: 375, height: 740 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  userAgent: devices["Pixel 7"].userAgent,
+};
 
 export default defineConfig({
   testDir: "./e2e",
@@ -38,9 +53,22 @@ export default defineConfig({
   projects: [
     { name: "setup", testMatch: /.*\.setup\.ts/ },
     { name: "desktop", dependencies: ["setup"], workers: 1, testMatch: FLEET_SPECS, use: desktop },
-    { name: "phone", dependencies: ["desktop"], workers: 1, testMatch: FLEET_SPECS, testIgnore: PHONE_SKIPS, use: phone },
+    {
+      name: "phone",
+      dependencies: ["desktop"],
+      workers: 1,
+      testMatch: FLEET_SPECS,
+      testIgnore: PHONE_SKIPS,
+      use: phone,
+    },
     { name: "desktop-pages", dependencies: ["setup"], workers: 1, testIgnore: FLEET_SPECS, use: desktop },
-    { name: "phone-pages", dependencies: ["desktop-pages"], workers: 1, testIgnore: [FLEET_SPECS, PHONE_SKIPS], use: phone },
+    {
+      name: "phone-pages",
+      dependencies: ["desktop-pages"],
+      workers: 1,
+      testIgnore: [FLEET_SPECS, PHONE_SKIPS],
+      use: phone,
+    },
   ],
   webServer: {
     command: "npx tsx --conditions=react-server scripts/e2e-server.ts",

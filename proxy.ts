@@ -13,7 +13,11 @@ import { isConsolePath, sessionCookieValue } from "./lib/auth/console-routes";
 export function proxy(request: NextRequest) {
   const policy = pagePolicy(newNonce());
   const { pathname, search } = request.nextUrl;
-  if ((request.method === "GET" || request.method === "HEAD") && isConsolePath(pathname) && !sessionCookieValue((n) => request.cookies.get(n)?.value)) {
+  if (
+    (request.method === "GET" || request.method === "HEAD") &&
+    isConsolePath(pathname) &&
+    !sessionCookieValue((n) => request.cookies.get(n)?.value)
+  ) {
     console.info(`[auth] ${request.method} ${pathname}: not signed in, sent to sign-in`);
     const to = new URL("/signin", request.url);
     if (pathname !== "/" || search) to.searchParams.set("callbackUrl", `${pathname}${search}`);
@@ -31,7 +35,8 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: "/((?!api/|loki/|es/|es$|_next/static/|_next/image|favicon\\.ico|manifest\\.webmanifest|.*\\.(?:png|svg|ico|txt|json)$).*)",
+      source:
+        "/((?!api/|loki/|es/|es$|_next/static/|_next/image|favicon\\.ico|manifest\\.webmanifest|.*\\.(?:png|svg|ico|txt|json)$).*)",
       // Prefetches are not rendered as documents; they need no nonce.
       missing: [
         { type: "header", key: "next-router-prefetch" },

@@ -6,7 +6,13 @@ export const metadata: Metadata = {
   title: { default: "Watchfloor", template: "%s · Watchfloor" },
   description: "Operations console for automated trading systems",
   applicationName: "Watchfloor",
-  icons: { icon: [{ url: "/icon.svg", type: "image/svg+xml" }, { url: "/icon-192.png", sizes: "192x192", type: "image/png" }], apple: "/apple-touch-icon.png" },
+  icons: {
+    icon: [
+      { url: "/icon.svg", type: "image/svg+xml" },
+      { url: "/icon-192.png", sizes: "192x192", type: "image/png" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
   appleWebApp: { capable: true, title: "Watchfloor", statusBarStyle: "black-translucent" },
 };
 

@@ -5,7 +5,8 @@ export default function manifest(): MetadataRoute.Manifest {
   return {
     name: "Watchfloor",
     short_name: "Watchfloor",
-    description: "Operations console for automated trading systems: live severity board, incidents and audited controls.",
+    description:
+      "Operations console for automated trading systems: live severity board, incidents and audited controls.",
     start_url: "/",
     scope: "/",
     display: "standalone",

@@ -9,13 +9,21 @@ export function actionId(name: string, route: string): string {
   const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
     node: Record<string, { exportedName?: string; workers: Record<string, unknown> }>;
   };
-  const hit = Object.entries(manifest.node).find(([, v]) => v.exportedName === name && Object.keys(v.workers).some((w) => w.includes(route)));
+  const hit = Object.entries(manifest.node).find(
+    ([, v]) => v.exportedName === name && Object.keys(v.workers).some((w) => w.includes(route)),
+  );
   if (!hit) throw new Error(`server action ${name} (${route}) not found in the build manifest`);
   return hit[0];
 }
 
 /** Calls `name` (exported from the actions of `route`) with [prevState, FormData(fields)]. */
-export async function callAction(request: APIRequestContext, path: string, name: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+export async function callAction(
+  request: APIRequestContext,
+  path: string,
+  name: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   const body = await encodeReply([null, form]);

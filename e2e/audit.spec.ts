@@ -25,7 +25,10 @@ test.describe("audit log as a viewer", () => {
     const nd = await page.request.get("/api/audit/export?format=ndjson&action=auth.");
     expect(nd.status()).toBe(200);
     expect(nd.headers()["content-type"]).toContain("application/x-ndjson");
-    const lines = (await nd.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; action: string; hash: string });
+    const lines = (await nd.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; action: string; hash: string });
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.action.startsWith("auth.") && /^[0-9a-f]{64}$/.test(l.hash))).toBe(true);
     expect(lines.map((l) => l.seq)).toEqual([...lines.map((l) => l.seq)].sort((a, b) => a - b));
@@ -34,7 +37,9 @@ test.describe("audit log as a viewer", () => {
     expect(csv.status()).toBe(200);
     expect(csv.headers()["content-type"]).toContain("text/csv");
     const rows = (await csv.text()).trim().split("\r\n");
-    expect(rows[0]).toBe("seq,at,actorName,actorRole,action,target,ticketId,reason,outcome,responseSummary,idempotencyKey,params,approval,clientAddress,prevHash,hash");
+    expect(rows[0]).toBe(
+      "seq,at,actorName,actorRole,action,target,ticketId,reason,outcome,responseSummary,idempotencyKey,params,approval,clientAddress,prevHash,hash",
+    );
     expect(rows.length).toBe(lines.length + 1);
 
     const bad = await page.request.get("/api/audit/export?format=csv&from=yesterday-ish");

@@ -11,7 +11,9 @@ test.describe.configure({ mode: "serial" });
 test.describe("live board as a responder", () => {
   test.use({ storageState: authFile("responder") });
 
-  test("a capital invariant violation appears live, is acknowledged, and clears on self-repair", async ({ page }, info) => {
+  test("a capital invariant violation appears live, is acknowledged, and clears on self-repair", async ({
+    page,
+  }, info) => {
     test.setTimeout(150_000);
     const profile = info.project.name === "phone" ? "sol-breakout" : "eth-grid";
     await page.goto("/");
@@ -44,7 +46,9 @@ test.describe("live board as a responder", () => {
     await expect(sev1).toBeVisible({ timeout: 30_000 });
     await sim.setFault("spot-exchange", "down");
     try {
-      await expect(page.locator('[data-lane="unknown"] [data-rule="split_brain"]').first()).toBeVisible({ timeout: 20_000 });
+      await expect(page.locator('[data-lane="unknown"] [data-rule="split_brain"]').first()).toBeVisible({
+        timeout: 20_000,
+      });
       await expect(page.locator('[data-lane="SEV1"] [data-rule="split_brain"]')).toHaveCount(0);
       await expect(page.locator('[data-rule="telemetry_dark"]').first()).toBeVisible();
     } finally {
@@ -82,7 +86,9 @@ test.describe("board at the narrowest and widest supported widths", () => {
       await sim.startScenario("stale-pending-orders", "beta-bot");
       try {
         await expect(page.locator('[data-rule="stale_pending_orders"]').first()).toBeVisible({ timeout: 30_000 });
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
         expect(overflow).toBeLessThanOrEqual(0);
         await expectNoAxeViolations(page);
         await page.screenshot({ path: `test-results/screens/board-${width}.png` });

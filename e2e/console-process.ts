@@ -37,23 +37,38 @@ export async function waitFor(url: string, status: number, timeoutMs = 60_000) {
 export async function waitUntil(what: string, fn: () => boolean, timeoutMs: number, detail?: () => unknown) {
   const until = Date.now() + timeoutMs;
   while (!fn()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`,
+      );
     await sleep(50);
   }
 }
 
 /** The same for an asynchronous check. */
-export async function waitUntilAsync(what: string, fn: () => Promise<boolean>, timeoutMs: number, detail?: () => unknown) {
+export async function waitUntilAsync(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+  detail?: () => unknown,
+) {
   const until = Date.now() + timeoutMs;
   while (!(await fn())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`,
+      );
     await sleep(200);
   }
 }
 
 export function startInstance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
   const base = `http://localhost:${port}`;
-  const proc = spawn("npx", ["next", "start", "-p", String(port)], { env: { ...env, NEXTAUTH_URL: base }, stdio: "pipe", detached: true });
+  const proc = spawn("npx", ["next", "start", "-p", String(port)], {
+    env: { ...env, NEXTAUTH_URL: base },
+    stdio: "pipe",
+    detached: true,
+  });
   const inst: Instance = { name, base, proc, output: "" };
   proc.stdout!.on("data", (b: Buffer) => (inst.output += b.toString()));
   proc.stderr!.on("data", (b: Buffer) => (inst.output += b.toString()));
@@ -78,7 +93,10 @@ export function killGroup(inst: Instance | undefined, signal: NodeJS.Signals) {
 
 /** Kills the whole tree with SIGKILL and waits until its leader has exited. */
 export async function killHard(inst: Instance) {
-  const exited = inst.proc.exitCode !== null || inst.proc.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => inst.proc.once("exit", () => r()));
+  const exited =
+    inst.proc.exitCode !== null || inst.proc.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => inst.proc.once("exit", () => r()));
   killGroup(inst, "SIGKILL");
   await exited;
 }
@@ -91,15 +109,32 @@ export async function killHard(inst: Instance) {
 export function consoleEnv(
   fleet: Fleet,
   dir: string,
-  opts: { pollIntervalMs: number; timeoutMs: number; perTarget?: Record<string, Record<string, unknown>>; database: { url: string } | { dataDir: string }; extra?: Record<string, string> },
+  opts: {
+    pollIntervalMs: number;
+    timeoutMs: number;
+    perTarget?: Record<string, Record<string, unknown>>;
+    database: { url: string } | { dataDir: string };
+    extra?: Record<string, string>;
+  },
 ): NodeJS.ProcessEnv {
   const fleetEnv: Record<string, string> = {};
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: tokenEnv }, ...opts.perTarget?.[s.name] };
+    return {
+      name: s.name,
+      kind: s.kind,
+      label: s.name,
+      baseUrl: s.url,
+      simulated: true,
+      credentials: { bearerTokenEnv: tokenEnv },
+      ...opts.perTarget?.[s.name],
+    };
   });
-  writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: opts.pollIntervalMs, timeoutMs: opts.timeoutMs }, targets }));
+  writeFileSync(
+    path.join(dir, "fleet.yaml"),
+    stringify({ defaults: { pollIntervalMs: opts.pollIntervalMs, timeoutMs: opts.timeoutMs }, targets }),
+  );
   return {
     ...process.env,
     NODE_ENV: "production" as const,
@@ -115,7 +150,11 @@ export function consoleEnv(
 
 /** Creates a user with the CLI, against the console's database, before the servers start. */
 export async function addUser(env: NodeJS.ProcessEnv, username: string, role: string, password: string) {
-  const add = spawn("npx", ["tsx", "--conditions=react-server", "scripts/users.ts", "add", username, "--role", role, "--password", password], { env, stdio: "pipe" });
+  const add = spawn(
+    "npx",
+    ["tsx", "--conditions=react-server", "scripts/users.ts", "add", username, "--role", role, "--password", password],
+    { env, stdio: "pipe" },
+  );
   let output = "";
   add.stdout!.on("data", (b: Buffer) => (output += b.toString()));
   add.stderr!.on("data", (b: Buffer) => (output += b.toString()));

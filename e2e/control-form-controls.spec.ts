@@ -16,18 +16,32 @@ import { authFile, expectNoAxeViolations } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
-interface SimSystem { name: string; url: string; credential: string }
-interface SimCall { idempotencyKey: string | null; ticketId: string | null; executed: boolean; control: string; params: Record<string, unknown> }
+interface SimSystem {
+  name: string;
+  url: string;
+  credential: string;
+}
+interface SimCall {
+  idempotencyKey: string | null;
+  ticketId: string | null;
+  executed: boolean;
+  control: string;
+  params: Record<string, unknown>;
+}
 function spot(): SimSystem {
   const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
   return f.systems.find((s) => s.name === "spot-exchange")!;
 }
 async function exchangeState() {
   const s = spot();
-  return (await (await fetch(`${s.url}/admin/state`, { headers: { authorization: `Bearer ${s.credential}` } })).json()) as { symbols: { symbol: string; mode: string }[]; withdrawalsHalted: boolean };
+  return (await (
+    await fetch(`${s.url}/admin/state`, { headers: { authorization: `Bearer ${s.credential}` } })
+  ).json()) as { symbols: { symbol: string; mode: string }[]; withdrawalsHalted: boolean };
 }
 async function callsFor(ticket: string): Promise<SimCall[]> {
-  const all = ((await (await fetch(`${fleetAdmin()}/systems/spot-exchange/control-calls`)).json()) as { calls: SimCall[] }).calls;
+  const all = (
+    (await (await fetch(`${fleetAdmin()}/systems/spot-exchange/control-calls`)).json()) as { calls: SimCall[] }
+  ).calls;
   return all.filter((c) => c.ticketId === ticket);
 }
 async function simControl(control: string, params: Record<string, unknown>) {
@@ -35,7 +49,13 @@ async function simControl(control: string, params: Record<string, unknown>) {
   await fetch(`${s.url}/control/${control}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${s.credential}` },
-    body: JSON.stringify({ reason: "e2e clean-up after the control form test", ticketId: "E2E-2", actor: "e2e", idempotencyKey: `e2e-clean-${control}-${Date.now()}-${Math.random()}`, params }),
+    body: JSON.stringify({
+      reason: "e2e clean-up after the control form test",
+      ticketId: "E2E-2",
+      actor: "e2e",
+      idempotencyKey: `e2e-clean-${control}-${Date.now()}-${Math.random()}`,
+      params,
+    }),
   });
 }
 const ticket = (tag: string) => `OPS-${tag}${Date.now() % 1_000_000}`;
@@ -43,7 +63,9 @@ const noSideScroll = (page: Page) => page.evaluate(() => document.scrollingEleme
 
 test.use({ storageState: authFile("commander") });
 
-test("the form sends exactly what it shows, and after a success nothing that would undo it is pre-filled", async ({ page }, info) => {
+test("the form sends exactly what it shows, and after a success nothing that would undo it is pre-filled", async ({
+  page,
+}, info) => {
   test.setTimeout(90_000);
   const phone = info.project.name === "phone";
   const symbol = phone ? "AVAX-USD" : "DOGE-USD";
@@ -83,7 +105,9 @@ test("the form sends exactly what it shows, and after a success nothing that wou
     await form.getByLabel("Reason (at least 10 characters)").fill("ledger in doubt: cancel only on the symbol");
     await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
     await form.getByRole("button", { name: "Run control" }).click();
-    await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", { timeout: 15_000 });
+    await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", {
+      timeout: 15_000,
+    });
     await expect(form.locator("[data-request]")).toContainText("symbol mode now CANCEL_ONLY");
     const sent = (await callsFor(t)).filter((c) => c.executed);
     expect(sent.map((c) => c.params)).toEqual([{ symbol, mode: "CANCEL_ONLY" }]);
@@ -133,16 +157,23 @@ test("a pre-filled link opens that control alone, filled in and focused", async 
   await expect(w.locator("[data-policy]")).toContainText("critical");
   // A link to a control that does not exist says so.
   await page.goto("/controls?system=spot-exchange&control=reboot-everything");
-  await expect(page.locator("[data-open-control] [role=alert]")).toContainText("No control “reboot-everything” on spot-exchange");
+  await expect(page.locator("[data-open-control] [role=alert]")).toContainText(
+    "No control “reboot-everything” on spot-exchange",
+  );
 });
 
 test("a responder sees what their role cannot run, and cannot pick it", async ({ browser }, info) => {
-  const ctx = await browser.newContext({ storageState: authFile("responder"), ...(info.project.name === "phone" ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}) });
+  const ctx = await browser.newContext({
+    storageState: authFile("responder"),
+    ...(info.project.name === "phone" ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}),
+  });
   const page = await ctx.newPage();
   try {
     // Withdrawals act on the whole exchange: both ways a commander's, so a responder has no such control.
     await page.goto("/controls?target=spot-exchange&control=withdrawals-halt");
-    await expect(page.locator("[data-open-control] [role=alert]")).toContainText("No control “withdrawals-halt” on spot-exchange that your role (responder) can open");
+    await expect(page.locator("[data-open-control] [role=alert]")).toContainText(
+      "No control “withdrawals-halt” on spot-exchange that your role (responder) can open",
+    );
     // A halt of one symbol is the responder's to run at once; putting it back to NORMAL is not.
     await page.goto("/controls?target=spot-exchange&control=symbol-mode");
     const form = page.getByRole("form", { name: "Set symbol mode on spot-exchange" });
@@ -158,7 +189,9 @@ test("a responder sees what their role cannot run, and cannot pick it", async ({
     await expect(form.locator("[data-policy]")).toContainText("runs at once, no approval");
     // A link that asks for more than the role may do is shown as view-only, with no button to send it.
     await page.goto("/controls?target=spot-exchange&control=symbol-mode&symbol=BTC-USD&mode=NORMAL");
-    await expect(page.locator("[data-view-only]")).toContainText("needs the commander role; you are signed in as responder");
+    await expect(page.locator("[data-view-only]")).toContainText(
+      "needs the commander role; you are signed in as responder",
+    );
     await expect(page.getByRole("button", { name: /Run control|Request approval/ })).toHaveCount(0);
     expect(await noSideScroll(page)).toBe(true);
   } finally {
@@ -166,8 +199,13 @@ test("a responder sees what their role cannot run, and cannot pick it", async ({
   }
 });
 
-test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets every symbol in one audited call", async ({ page }, info) => {
-  test.skip(info.project.name === "phone", "the exchange-wide halt runs once (desktop); the phone checks the form fits");
+test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets every symbol in one audited call", async ({
+  page,
+}, info) => {
+  test.skip(
+    info.project.name === "phone",
+    "the exchange-wide halt runs once (desktop); the phone checks the form fits",
+  );
   test.setTimeout(60_000);
   const t = ticket("33");
   try {
@@ -182,13 +220,17 @@ test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets ev
     await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
     await form.getByLabel("Type spot-exchange to confirm").fill("spot-exchange");
     await form.getByRole("button", { name: "Run control" }).click();
-    await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", { timeout: 15_000 });
+    await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", {
+      timeout: 15_000,
+    });
     await expect(form.locator("[data-request]")).toContainText("all 8 symbols now SOFT_HALT");
     const calls = (await callsFor(t)).filter((c) => c.executed);
     expect(calls.map((c) => c.params)).toEqual([{ scope: "all", mode: "SOFT_HALT" }]);
     expect((await exchangeState()).symbols.map((s) => s.mode)).toEqual(Array(8).fill("SOFT_HALT"));
     await page.goto(`/audit?ticket=${t}`);
-    const outcomes = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
+    const outcomes = await page
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
     expect(outcomes).toEqual(["requested", "succeeded", "verified"]);
   } finally {
     await restoreSymbol("all");
@@ -196,12 +238,18 @@ test("when the affected symbols are unknown, one exchange-wide SOFT_HALT sets ev
   }
 });
 
-test("an approval shows on the approver's navigation and board, and the requester's view follows it without a reload", async ({ browser, page }, info) => {
+test("an approval shows on the approver's navigation and board, and the requester's view follows it without a reload", async ({
+  browser,
+  page,
+}, info) => {
   test.setTimeout(120_000);
   const phone = info.project.name === "phone";
   const symbol = "LINK-USD";
   const t = ticket(phone ? "34" : "35");
-  const approverCtx = await browser.newContext({ storageState: authFile("admin"), ...(phone ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}) });
+  const approverCtx = await browser.newContext({
+    storageState: authFile("admin"),
+    ...(phone ? { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true } : {}),
+  });
   const approver = await approverCtx.newPage();
   try {
     // The symbol is in CANCEL_ONLY (set directly on the exchange); putting it back to NORMAL is a restore.
@@ -216,7 +264,9 @@ test("an approval shows on the approver's navigation and board, and the requeste
     await expect(form.locator("[data-policy]")).toContainText("restoring");
     // The runbook's condition holds (CANCEL_ONLY first): nothing to override.
     await expect(form.locator('[data-condition="cancel-only-first"]')).toHaveAttribute("data-ok", "true");
-    await form.getByLabel("Reason (at least 10 characters)").fill("split brain resolved, symbol validated in CANCEL_ONLY");
+    await form
+      .getByLabel("Reason (at least 10 characters)")
+      .fill("split brain resolved, symbol validated in CANCEL_ONLY");
     await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
     await form.getByRole("button", { name: "Request approval" }).click();
     await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "pending_approval");
@@ -229,11 +279,23 @@ test("an approval shows on the approver's navigation and board, and the requeste
     await approver.screenshot({ path: `test-results/screens/approvals-board-${info.project.name}.png` });
     await banner.getByRole("link").click();
     await expect(approver).toHaveURL(/\/controls/);
-    await approver.locator("[data-pending]").filter({ hasText: t }).getByRole("button", { name: "Approve and run" }).click();
+    await approver
+      .locator("[data-pending]")
+      .filter({ hasText: t })
+      .getByRole("button", { name: "Approve and run" })
+      .click();
     await expect(approver.locator("[data-pending]").filter({ hasText: t })).toHaveCount(0, { timeout: 15_000 });
     // Decided: the approver's badge drops back.
-    if (before === 0) await expect(approver.locator("[data-approvals-badge]").filter({ visible: true })).toHaveCount(0, { timeout: 15_000 });
-    else await expect(approver.locator("[data-approvals-badge]").filter({ visible: true }).first()).toHaveAttribute("data-approvals-badge", String(before), { timeout: 15_000 });
+    if (before === 0)
+      await expect(approver.locator("[data-approvals-badge]").filter({ visible: true })).toHaveCount(0, {
+        timeout: 15_000,
+      });
+    else
+      await expect(approver.locator("[data-approvals-badge]").filter({ visible: true }).first()).toHaveAttribute(
+        "data-approvals-badge",
+        String(before),
+        { timeout: 15_000 },
+      );
 
     // The requester's page, untouched since the request, shows the outcome.
     const card = form.locator("[data-request]").first();

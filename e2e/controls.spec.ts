@@ -14,25 +14,38 @@ import { authFile, expectNoAxeViolations } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
-interface SimSystem { name: string; url: string; credential: string }
+interface SimSystem {
+  name: string;
+  url: string;
+  credential: string;
+}
 function spot(): SimSystem {
   const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
   return f.systems.find((s) => s.name === "spot-exchange")!;
 }
 async function symbolState(symbol: string) {
   const s = spot();
-  const st = (await (await fetch(`${s.url}/admin/state`, { headers: { authorization: `Bearer ${s.credential}` } })).json()) as { symbols: { symbol: string; mode: string; tradesLastSecond: number }[]; conflation: boolean };
+  const st = (await (
+    await fetch(`${s.url}/admin/state`, { headers: { authorization: `Bearer ${s.credential}` } })
+  ).json()) as { symbols: { symbol: string; mode: string; tradesLastSecond: number }[]; conflation: boolean };
   return { ...st.symbols.find((x) => x.symbol === symbol)!, conflation: st.conflation };
 }
 async function simCalls(): Promise<{ idempotencyKey: string | null; ticketId: string | null; executed: boolean }[]> {
-  return ((await (await fetch(`${fleetAdmin()}/systems/spot-exchange/control-calls`)).json()) as { calls: never[] }).calls;
+  return ((await (await fetch(`${fleetAdmin()}/systems/spot-exchange/control-calls`)).json()) as { calls: never[] })
+    .calls;
 }
 async function resetSymbol(symbol: string) {
   const s = spot();
   await fetch(`${s.url}/control/symbol-mode`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${s.credential}` },
-    body: JSON.stringify({ reason: "e2e clean-up after the halt test", ticketId: "E2E-1", actor: "e2e", idempotencyKey: `e2e-reset-${symbol}-${Date.now()}`, params: { symbol, mode: "NORMAL" } }),
+    body: JSON.stringify({
+      reason: "e2e clean-up after the halt test",
+      ticketId: "E2E-1",
+      actor: "e2e",
+      idempotencyKey: `e2e-reset-${symbol}-${Date.now()}`,
+      params: { symbol, mode: "NORMAL" },
+    }),
   });
 }
 
@@ -45,10 +58,15 @@ const ticket = (tag: string) => `OPS-${tag}${Date.now() % 1_000_000}`;
 
 async function auditOutcomes(page: Page, ticketId: string): Promise<string[]> {
   await page.goto(`/audit?ticket=${ticketId}`);
-  return page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
+  return page
+    .locator("tbody tr")
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
 }
 
-test("a responder halts a symbol in one step, the preview's open orders are the ones cancel-all removes, and a commander's NORMAL is refused while the runbook's CANCEL_ONLY-first fails, overridden (audited), needs a second person and shows why the halt was put on", async ({ browser, baseURL }, info) => {
+test("a responder halts a symbol in one step, the preview's open orders are the ones cancel-all removes, and a commander's NORMAL is refused while the runbook's CANCEL_ONLY-first fails, overridden (audited), needs a second person and shows why the halt was put on", async ({
+  browser,
+  baseURL,
+}, info) => {
   test.setTimeout(120_000);
   const phone = info.project.name === "phone";
   const symbol = phone ? "ETH-USD" : "BTC-USD";
@@ -66,7 +84,9 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     await expect(form.locator("[data-policy]")).toContainText("protective");
     await expect(form.locator("[data-policy]")).toContainText("runs at once, no approval");
     // The confirmation step reads the blast radius from the exchange without being asked.
-    await expect(form.locator("[data-preview]")).toContainText(new RegExp(`Preview: ${symbol}: NORMAL → HARD_HALT; \\d+ open orders? stay resting`));
+    await expect(form.locator("[data-preview]")).toContainText(
+      new RegExp(`Preview: ${symbol}: NORMAL → HARD_HALT; \\d+ open orders? stay resting`),
+    );
     await expect(form.locator('[data-fact="open orders"]')).toContainText(/\d+ \(\$[\d,.]+ notional\)/);
     await expect(form.locator('[data-fact="trades in the last minute"]')).toBeVisible();
     await expect(form.locator('[data-fact="resting liquidity"]')).toContainText(/bids, .* asks/);
@@ -74,18 +94,35 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     if (phone) {
       // Phones: critical controls (HARD_HALT) are view-only; the same server action over HTTP, from the responder.
       await expect(form.getByRole("button", { name: "Run control" })).toBeHidden();
-      const res = await callExecute(responderCtx.request, { target: "spot-exchange", control: "symbol-mode", "p.symbol": symbol, "p.mode": "HARD_HALT", reason: haltReason, ticketId: t, confirm: symbol, idempotencyKey: `e2e-phone-${t}` }, baseURL);
+      const res = await callExecute(
+        responderCtx.request,
+        {
+          target: "spot-exchange",
+          control: "symbol-mode",
+          "p.symbol": symbol,
+          "p.mode": "HARD_HALT",
+          reason: haltReason,
+          ticketId: t,
+          confirm: symbol,
+          idempotencyKey: `e2e-phone-${t}`,
+        },
+        baseURL,
+      );
       expect(await res.text()).toContain('"state":"succeeded"');
     } else {
       await form.getByLabel("Reason (at least 10 characters)").fill(haltReason);
       await form.getByLabel("Ticket ID (e.g. OPS-123)").fill(t);
       await form.getByLabel(`Type ${symbol} to confirm`).fill(symbol);
       await form.getByRole("button", { name: "Run control" }).click();
-      await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", { timeout: 15_000 });
+      await expect(form.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", {
+        timeout: 15_000,
+      });
       await expect(form.locator("[data-request]")).toContainText("symbol mode now HARD_HALT");
     }
     expect((await simCalls()).filter((c) => c.ticketId === t && c.executed)).toHaveLength(1);
-    await expect.poll(async () => symbolState(symbol), { timeout: 10_000 }).toMatchObject({ mode: "HARD_HALT", tradesLastSecond: 0 });
+    await expect
+      .poll(async () => symbolState(symbol), { timeout: 10_000 })
+      .toMatchObject({ mode: "HARD_HALT", tradesLastSecond: 0 });
     expect(await auditOutcomes(page, t)).toEqual(["requested", "succeeded", "verified"]);
 
     if (!phone) {
@@ -101,8 +138,12 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
       await cancel.getByLabel("Ticket ID (e.g. OPS-123)").fill(ct);
       await cancel.getByLabel(`Type ${symbol} to confirm`).fill(symbol);
       await cancel.getByRole("button", { name: "Run control" }).click();
-      await expect(cancel.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", { timeout: 15_000 });
-      await expect(cancel.locator("[data-request]")).toContainText(`no resting orders on ${symbol} (${shown} cancelled)`);
+      await expect(cancel.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", {
+        timeout: 15_000,
+      });
+      await expect(cancel.locator("[data-request]")).toContainText(
+        `no resting orders on ${symbol} (${shown} cancelled)`,
+      );
     }
 
     // ── A commander's NORMAL: restoring, waits for a second person, and shows why the halt was put on ──
@@ -112,7 +153,9 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     const restore = cpage.getByRole("form", { name: "Set symbol mode on spot-exchange" });
     await expect(restore.locator("[data-policy]")).toContainText("restoring");
     await expect(restore.locator("[data-policy]")).toContainText("a second commander must approve");
-    await expect(restore.locator("[data-restores]")).toContainText(`This lifts: Set symbol mode: ${symbol} → HARD_HALT`);
+    await expect(restore.locator("[data-restores]")).toContainText(
+      `This lifts: Set symbol mode: ${symbol} → HARD_HALT`,
+    );
     await expect(restore.locator("[data-restores]")).toContainText(`Why: ${haltReason}`);
     await expect(restore.locator("[data-restores]")).toContainText("Put on by e2e-responder");
     // The runbook says CANCEL_ONLY first: straight from HARD_HALT the restore is refused…
@@ -121,11 +164,15 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     await restore.getByLabel("Reason (at least 10 characters)").fill(`${symbol} validated, back to trading`);
     await restore.getByLabel("Ticket ID (e.g. OPS-123)").fill(rt);
     await restore.getByRole("button", { name: "Request approval" }).click();
-    await expect(restore.locator("[data-not-sent]")).toContainText("Runbook conditions: Resumed in CANCEL_ONLY first, NORMAL only after validation — fails");
+    await expect(restore.locator("[data-not-sent]")).toContainText(
+      "Runbook conditions: Resumed in CANCEL_ONLY first, NORMAL only after validation — fails",
+    );
     expect((await simCalls()).filter((c) => c.ticketId === rt)).toHaveLength(0);
     // …unless the commander overrides it with a reason, which the audit records as an override.
     await restore.getByLabel("Override as commander (audited)").check();
-    await restore.getByLabel("Why resume anyway (at least 10 characters)").fill(`${symbol} validated on the standby engine; CANCEL_ONLY skipped`);
+    await restore
+      .getByLabel("Why resume anyway (at least 10 characters)")
+      .fill(`${symbol} validated on the standby engine; CANCEL_ONLY skipped`);
     await restore.getByRole("button", { name: "Request approval" }).click();
     await expect(restore.locator("[data-request]")).toHaveAttribute("data-request-state", "pending_approval");
     await expect(restore.locator("[data-request]")).toContainText("Nothing has been sent yet");
@@ -153,10 +200,19 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
     await approver.close();
     expect((await simCalls()).filter((c) => c.ticketId === rt && c.executed)).toHaveLength(1);
     expect((await symbolState(symbol)).mode).toBe("NORMAL");
-    expect((await auditOutcomes(cpage, rt)).filter((o) => o !== "preview_refreshed")).toEqual(["requested", "override", "approved", "succeeded", "verified"]);
+    expect((await auditOutcomes(cpage, rt)).filter((o) => o !== "preview_refreshed")).toEqual([
+      "requested",
+      "override",
+      "approved",
+      "succeeded",
+      "verified",
+    ]);
     await expect(cpage.locator('tbody tr[data-outcome="override"]')).toContainText("CANCEL_ONLY skipped");
     // The ticket ID leads to the tracker (the e2e fleet config's ticketUrlTemplate).
-    await expect(cpage.locator(`tbody tr[data-outcome="requested"] [data-ticket-link="${rt}"]`)).toHaveAttribute("href", `https://tracker.example/browse/${rt}`);
+    await expect(cpage.locator(`tbody tr[data-outcome="requested"] [data-ticket-link="${rt}"]`)).toHaveAttribute(
+      "href",
+      `https://tracker.example/browse/${rt}`,
+    );
     await expectNoAxeViolations(cpage);
     await cpage.screenshot({ path: `test-results/screens/audit-controls-${info.project.name}.png`, fullPage: true });
   } finally {
@@ -167,7 +223,10 @@ test("a responder halts a symbol in one step, the preview's open orders are the 
   }
 });
 
-test("a halt the exchange does not honour: the post-control watch opens a SEV1 within two poll intervals of the first new trade, linked to the control", async ({ browser, baseURL }, info) => {
+test("a halt the exchange does not honour: the post-control watch opens a SEV1 within two poll intervals of the first new trade, linked to the control", async ({
+  browser,
+  baseURL,
+}, info) => {
   test.skip(info.project.name === "phone", "the watch runs once (desktop)");
   test.setTimeout(90_000);
   const symbol = "XRP-USD";
@@ -176,13 +235,38 @@ test("a halt the exchange does not honour: the post-control watch opens a SEV1 w
   const page = await ctx.newPage();
   const pollMs = 1000; // the e2e fleet config's pollIntervalMs (scripts/e2e-server.ts)
   try {
-    const res = await callExecute(ctx.request, { target: "spot-exchange", control: "symbol-mode", "p.symbol": symbol, "p.mode": "HARD_HALT", reason: `watch drill: halting ${symbol}`, ticketId: t, confirm: symbol, idempotencyKey: `e2e-watch-${t}` }, baseURL);
+    const res = await callExecute(
+      ctx.request,
+      {
+        target: "spot-exchange",
+        control: "symbol-mode",
+        "p.symbol": symbol,
+        "p.mode": "HARD_HALT",
+        reason: `watch drill: halting ${symbol}`,
+        ticketId: t,
+        confirm: symbol,
+        idempotencyKey: `e2e-watch-${t}`,
+      },
+      baseURL,
+    );
     const body = await res.text();
     expect(body).toContain('"state":"succeeded"');
     const requestId = /"id":"([0-9a-f-]{36})"/.exec(body)![1]!;
     await expect.poll(async () => (await symbolState(symbol)).tradesLastSecond, { timeout: 10_000 }).toBe(0);
     // While the halt holds, the watch opens nothing (three poll intervals of a halted symbol).
-    const board = async () => ((await (await page.request.get("/api/board")).json()) as { findings: Array<{ id: string; state: string; severity: string; since: number; summary: string; control?: { requestId: string; auditSeq: number | null } }> }).findings;
+    const board = async () =>
+      (
+        (await (await page.request.get("/api/board")).json()) as {
+          findings: Array<{
+            id: string;
+            state: string;
+            severity: string;
+            since: number;
+            summary: string;
+            control?: { requestId: string; auditSeq: number | null };
+          }>;
+        }
+      ).findings;
     const watchId = `control_watch|spot-exchange|${symbol}`;
     await page.waitForTimeout(3 * pollMs);
     expect((await board()).filter((f) => f.id === watchId)).toEqual([]);
@@ -190,7 +274,11 @@ test("a halt the exchange does not honour: the post-control watch opens a SEV1 w
     // The exchange stops honouring halts: XRP-USD trades again while it reports HARD_HALT.
     const faultAt = Date.now();
     await sim.setFault("spot-exchange", "ignores-halt");
-    await expect.poll(async () => (await board()).find((f) => f.id === watchId && f.state === "critical") ?? null, { timeout: 20_000 }).not.toBeNull();
+    await expect
+      .poll(async () => (await board()).find((f) => f.id === watchId && f.state === "critical") ?? null, {
+        timeout: 20_000,
+      })
+      .not.toBeNull();
     const f = (await board()).find((x) => x.id === watchId)!;
     expect(f.severity).toBe("SEV1");
     expect(f.summary).toMatch(new RegExp(`^halt did not hold on ${symbol}: ${symbol} traded again`));
@@ -205,7 +293,9 @@ test("a halt the exchange does not honour: the post-control watch opens a SEV1 w
     await page.goto("/");
     const card = page.locator(`[data-finding="${watchId}"]`);
     await expect(card).toContainText(`halt did not hold on ${symbol}`);
-    await expect(card.locator(`[data-finding-control="${requestId}"]`)).toContainText(`Set symbol mode: ${symbol} → HARD_HALT`);
+    await expect(card.locator(`[data-finding-control="${requestId}"]`)).toContainText(
+      `Set symbol mode: ${symbol} → HARD_HALT`,
+    );
     await card.locator(`[data-finding-control="${requestId}"] a`).click();
     await expect(page).toHaveURL(new RegExp(`/audit\\?ticket=${t}`));
     await expect(page.locator('tbody tr[data-outcome="requested"]')).toHaveCount(1);
@@ -220,18 +310,43 @@ test("a halt the exchange does not honour: the post-control watch opens a SEV1 w
 
 test.describe("executeControlAction called directly over HTTP", () => {
   test.skip(({ isMobile }) => isMobile, "HTTP-level checks run once (desktop)");
-  const fields = (t: string) => ({ target: "spot-exchange", control: "conflation", "p.on": "on", reason: "websocket fan-out overload, conflating", ticketId: t, idempotencyKey: `e2e-direct-${t}` });
+  const fields = (t: string) => ({
+    target: "spot-exchange",
+    control: "conflation",
+    "p.on": "on",
+    reason: "websocket fan-out overload, conflating",
+    ticketId: t,
+    idempotencyKey: `e2e-direct-${t}`,
+  });
 
-
-  test("missing reason and ticket give field errors and no call; a responder's valid call runs once even when sent twice", async ({ playwright, baseURL }) => {
+  test("missing reason and ticket give field errors and no call; a responder's valid call runs once even when sent twice", async ({
+    playwright,
+    baseURL,
+  }) => {
     const responder = await playwright.request.newContext({ baseURL, storageState: authFile("responder") });
-    const bad = await (await callExecute(responder, { target: "spot-exchange", control: "conflation", "p.on": "on", reason: " ", ticketId: "", idempotencyKey: "e2e-missing-fields-1" }, baseURL)).text();
+    const bad = await (
+      await callExecute(
+        responder,
+        {
+          target: "spot-exchange",
+          control: "conflation",
+          "p.on": "on",
+          reason: " ",
+          ticketId: "",
+          idempotencyKey: "e2e-missing-fields-1",
+        },
+        baseURL,
+      )
+    ).text();
     expect(bad).toContain("10 non-blank characters");
     expect(bad).toContain("a ticket ID is required");
     expect((await simCalls()).filter((c) => c.idempotencyKey === "e2e-missing-fields-1")).toHaveLength(0);
 
     const t = ticket("4");
-    const [a, b] = await Promise.all([callExecute(responder, fields(t), baseURL), callExecute(responder, fields(t), baseURL)]);
+    const [a, b] = await Promise.all([
+      callExecute(responder, fields(t), baseURL),
+      callExecute(responder, fields(t), baseURL),
+    ]);
     expect(await a.text()).toContain('"ok":true');
     expect(await b.text()).toContain('"ok":true');
     expect((await simCalls()).filter((c) => c.ticketId === t)).toHaveLength(1);

@@ -6,7 +6,16 @@ import { freePort } from "../lib/testing/postgres";
 import { startTestFleet } from "../lib/sim/testing";
 import type { Fleet } from "../lib/sim";
 import { callAction } from "./actions";
-import { addUser, consoleEnv, killGroup, killHard, startInstance, waitReady, waitUntil, type Instance } from "./console-process";
+import {
+  addUser,
+  consoleEnv,
+  killGroup,
+  killHard,
+  startInstance,
+  waitReady,
+  waitUntil,
+  type Instance,
+} from "./console-process";
 import { signInWithForm } from "./support";
 
 // The console process is killed with SIGKILL while a control call is in flight, on the default
@@ -44,7 +53,11 @@ async function auditRows(request: APIRequestContext, base: string): Promise<Audi
 }
 
 async function simAdmin(method: string, p: string, body?: unknown) {
-  const res = await fetch(`${fleet.adminUrl}${p}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${fleet.adminUrl}${p}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   expect(res.status, `${method} ${p}`).toBe(200);
   return res.json() as Promise<Record<string, unknown>>;
 }
@@ -84,8 +97,17 @@ test("an anonymous visit to a console screen goes to sign-in with one log line a
     expect(r.status, p).toBe(307);
     expect(new URL(r.headers.get("location")!, base).pathname, p).toBe("/signin");
   }
-  const lines = () => inst!.output.slice(from).split("\n").filter((l) => l.includes("[auth]"));
-  await waitUntil("a log line per visit", () => lines().length >= screens.length, 10_000, () => inst!.output.slice(from));
+  const lines = () =>
+    inst!.output
+      .slice(from)
+      .split("\n")
+      .filter((l) => l.includes("[auth]"));
+  await waitUntil(
+    "a log line per visit",
+    () => lines().length >= screens.length,
+    10_000,
+    () => inst!.output.slice(from),
+  );
   expect(lines()).toEqual(screens.map((p) => `[auth] GET ${p}: not signed in, sent to sign-in`));
   // A screen rendered for nobody would fail its own authorisation check and log it with a stack.
   const signIn = await fetch(`${base}/signin`);
@@ -93,7 +115,9 @@ test("an anonymous visit to a console screen goes to sign-in with one log line a
   expect(inst!.output.slice(from)).not.toMatch(/NotAuthenticated|^\s+at \S/m);
 });
 
-test("kill -9 mid control call: after restart the request is outcome unknown, nothing acknowledged is lost, the chain verifies", async ({ browser }) => {
+test("kill -9 mid control call: after restart the request is outcome unknown, nothing acknowledged is lost, the chain verifies", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const base = inst!.base;
   // Relative paths (the server action helper's) go to this console, not the shared e2e server.
@@ -104,7 +128,20 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
     await signInWithForm(page, USER.username, USER.password, base);
     await expect(page.getByTitle("Your role")).toHaveText("commander", { timeout: 30_000 });
     const control = (on: "on", ticketId: string, idempotencyKey: string) =>
-      callAction(context.request, "/controls", "executeControlAction", { target: "spot-exchange", control: "conflation", "p.on": on, reason: "crash drill for the reliability suite", ticketId, idempotencyKey }, { Origin: base });
+      callAction(
+        context.request,
+        "/controls",
+        "executeControlAction",
+        {
+          target: "spot-exchange",
+          control: "conflation",
+          "p.on": on,
+          reason: "crash drill for the reliability suite",
+          ticketId,
+          idempotencyKey,
+        },
+        { Origin: base },
+      );
     const request = context.request;
 
     // An acknowledged control: the caller got its answer before the crash.
@@ -114,7 +151,11 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
     });
     expect(await acked.text()).toContain('"succeeded"');
     const before = await auditRows(request, base);
-    expect(before.filter((r) => r.idempotencyKey === ackKey).map((r) => r.outcome)).toEqual(["requested", "succeeded", "verified"]);
+    expect(before.filter((r) => r.idempotencyKey === ackKey).map((r) => r.outcome)).toEqual([
+      "requested",
+      "succeeded",
+      "verified",
+    ]);
 
     // The exchange now holds every request open; the next call reaches it and gets no answer.
     await simAdmin("POST", "/faults", { target: "spot-exchange", fault: "hanging" });
@@ -126,14 +167,22 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
       async (r) => ({ answered: true as const, status: r.status(), body: await r.text() }),
       (err: Error) => ({ answered: false as const, error: err.message }),
     );
-    await waitUntil("the exchange to receive the control call", () => controlCalls() > callsBefore, 30_000, () => inst!.output.slice(-1500));
+    await waitUntil(
+      "the exchange to receive the control call",
+      () => controlCalls() > callsBefore,
+      30_000,
+      () => inst!.output.slice(-1500),
+    );
 
     await killHard(inst!);
     const answer = await inFlight;
     expect(answer.answered, `the caller got no answer: ${JSON.stringify(answer)}`).toBe(false);
     // The target never acted on the held call (the hang fault answers nothing and runs nothing).
     await simAdmin("DELETE", "/faults/spot-exchange");
-    const simCalls = (await simAdmin("GET", "/systems/spot-exchange/control-calls")).calls as { idempotencyKey: string | null; executed: boolean }[];
+    const simCalls = (await simAdmin("GET", "/systems/spot-exchange/control-calls")).calls as {
+      idempotencyKey: string | null;
+      executed: boolean;
+    }[];
     expect(simCalls.filter((c) => c.idempotencyKey === lostKey)).toEqual([]);
 
     // Restart on the same data directory and port (the session cookie stays valid).
@@ -144,17 +193,24 @@ test("kill -9 mid control call: after restart the request is outcome unknown, no
     // Nothing written before the kill is lost or changed.
     const afterBySeq = new Map(after.map((r) => [r.seq, r]));
     for (const r of before) expect(afterBySeq.get(r.seq), `audit row ${r.seq} after the restart`).toEqual(r);
-    expect(after.filter((r) => r.idempotencyKey === ackKey).map((r) => r.outcome)).toEqual(["requested", "succeeded", "verified"]);
+    expect(after.filter((r) => r.idempotencyKey === ackKey).map((r) => r.outcome)).toEqual([
+      "requested",
+      "succeeded",
+      "verified",
+    ]);
     // The interrupted request: requested before the kill, outcome unknown after the restart.
     const lost = after.filter((r) => r.idempotencyKey === lostKey);
     expect(lost.map((r) => r.outcome)).toEqual(["requested", "outcome_unknown"]);
     expect(lost[1]!.responseSummary).toContain("the console stopped during the call");
     // The chain links, as exported (the screen below recomputes the hashes).
-    for (let i = 1; i < after.length; i++) expect(after[i]!.prevHash, `row ${after[i]!.seq} links to row ${after[i - 1]!.seq}`).toBe(after[i - 1]!.hash);
+    for (let i = 1; i < after.length; i++)
+      expect(after[i]!.prevHash, `row ${after[i]!.seq} links to row ${after[i - 1]!.seq}`).toBe(after[i - 1]!.hash);
 
     // What a person sees: the audit screen shows the trail and verifies the whole chain.
     await page.goto(`${base}/audit?ticket=${lostTicket}`);
-    const outcomes = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
+    const outcomes = await page
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-outcome") ?? "").reverse());
     expect(outcomes).toEqual(["requested", "outcome_unknown"]);
     await expect(page.getByText(`Chain verified up to row ${Math.max(...after.map((r) => r.seq))}`)).toBeVisible();
     // And the Controls screen lists it among the requests to check.

@@ -5,7 +5,16 @@ import { expect, test } from "@playwright/test";
 import { freePort, startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
 import { startTestFleet } from "../lib/sim/testing";
 import type { Fleet } from "../lib/sim";
-import { addUser, consoleEnv, killGroup, startInstance, waitFor, waitReady, waitUntilAsync, type Instance } from "./console-process";
+import {
+  addUser,
+  consoleEnv,
+  killGroup,
+  startInstance,
+  waitFor,
+  waitReady,
+  waitUntilAsync,
+  type Instance,
+} from "./console-process";
 import { signInWithForm } from "./support";
 
 // PostgreSQL stops under a running console: readiness turns 503 and names the reason, the board
@@ -24,7 +33,9 @@ async function samplesSince(at: number): Promise<number> {
   const { default: postgres } = await import("postgres");
   const sql = postgres(pg.url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from telemetry_samples where observed_at > ${new Date(at)}`;
+    const [row] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from telemetry_samples where observed_at > ${new Date(at)}`;
     return row?.n ?? 0;
   } finally {
     await sql.end({ timeout: 1 });
@@ -50,7 +61,9 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test("PostgreSQL stops: readiness 503 with the reason, the board says degraded; it comes back: everything recovers without a restart", async ({ page }) => {
+test("PostgreSQL stops: readiness 503 with the reason, the board says degraded; it comes back: everything recovers without a restart", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const base = inst!.base;
   const ready = `${base}/api/health/ready`;
@@ -90,7 +103,11 @@ test("PostgreSQL stops: readiness 503 with the reason, the board says degraded; 
   await expect(live).toBeVisible();
   await expect(fresh).toHaveCount(systems, { timeout: 15_000 });
   // The collector stores samples again.
-  await waitUntilAsync("a sample stored after PostgreSQL came back", async () => (await samplesSince(backAt)) > 0, 20_000);
+  await waitUntilAsync(
+    "a sample stored after PostgreSQL came back",
+    async () => (await samplesSince(backAt)) > 0,
+    20_000,
+  );
   // No restart happened: the same server process served all of it.
   expect(inst!.proc.pid).toBe(pid);
   expect(inst!.proc.exitCode).toBeNull();

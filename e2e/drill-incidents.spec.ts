@@ -21,18 +21,28 @@ const INCIDENT_URL = /\/incidents\/([0-9a-f-]{36})$/;
 const TICKET = "INC-15";
 
 async function simControl(system: string, control: string, params: Record<string, unknown>) {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: Array<{ name: string; url: string; credential: string }> };
+  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as {
+    systems: Array<{ name: string; url: string; credential: string }>;
+  };
   const s = f.systems.find((x) => x.name === system)!;
   await fetch(`${s.url}/control/${control}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${s.credential}` },
-    body: JSON.stringify({ reason: "e2e clean-up after the ledger drill", ticketId: TICKET, actor: "e2e", idempotencyKey: `e2e-drill-${control}-${Date.now()}`, params }),
+    body: JSON.stringify({
+      reason: "e2e clean-up after the ledger drill",
+      ticketId: TICKET,
+      actor: "e2e",
+      idempotencyKey: `e2e-drill-${control}-${Date.now()}`,
+      params,
+    }),
   });
 }
 
 /** Fills and submits the control form a pre-filled link opened (a section, a dialog or its own page). */
 async function submitControlForm(page: Page, control: string, reason: string) {
-  const form = page.locator(`details[open][data-control="${control}"] form, [role="dialog"] form, form[data-control="${control}"]`).first();
+  const form = page
+    .locator(`details[open][data-control="${control}"] form, [role="dialog"] form, form[data-control="${control}"]`)
+    .first();
   await form.getByLabel(/^Reason/).fill(reason);
   await form.getByLabel(/^Ticket ID/).fill(TICKET);
   // A typed confirmation, where the control asks for one: type what the label names.
@@ -70,8 +80,14 @@ test.describe("ledger invariant drill", () => {
     await simControl("spot-exchange", "symbol-mode", { symbol: "SOL-USD", mode: "NORMAL" }).catch(() => {});
   });
 
-  test("from SEV1 to mitigation: checklist first, the halt at once from the room, the control ticks its step, resolving asks, the status view explains", async ({ page, browser }, info) => {
-    test.skip(info.project.name !== "desktop", "the drill drives the shared fleet once; the phone view is looked at inside it");
+  test("from SEV1 to mitigation: checklist first, the halt at once from the room, the control ticks its step, resolving asks, the status view explains", async ({
+    page,
+    browser,
+  }, info) => {
+    test.skip(
+      info.project.name !== "desktop",
+      "the drill drives the shared fleet once; the phone view is looked at inside it",
+    );
     test.setTimeout(150_000);
 
     // ── Detection → incident ────────────────────────────────────────────────────────────────
@@ -93,7 +109,8 @@ test.describe("ledger invariant drill", () => {
     // ── Item 6: open findings and the checklist first; ok findings folded, once per rule ────
     const firing = page.locator('[data-panel="findings"] [data-finding]');
     await expect(firing.filter({ hasText: /ledger/i }).first()).toBeVisible();
-    for (const state of await firing.evaluateAll((els) => els.map((e) => e.getAttribute("data-finding-state")))) expect(state).not.toBe("ok");
+    for (const state of await firing.evaluateAll((els) => els.map((e) => e.getAttribute("data-finding-state"))))
+      expect(state).not.toBe("ok");
     const ids = await firing.evaluateAll((els) => els.map((e) => e.getAttribute("data-finding")));
     expect(new Set(ids).size, "each open finding listed once").toBe(ids.length);
     // With the whole exchange affected, its other rules are on the incident's entities and ok.
@@ -102,7 +119,9 @@ test.describe("ledger invariant drill", () => {
     await expect(folded).not.toHaveAttribute("open", /.*/);
     await expect(folded.locator("summary")).toHaveText(/^▸?\d+ findings? ok$/);
     await expect(folded.locator("[data-ok-group]").first()).toBeHidden();
-    const groups = await folded.locator("[data-ok-group]").evaluateAll((els) => els.map((e) => e.getAttribute("data-ok-group")));
+    const groups = await folded
+      .locator("[data-ok-group]")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-ok-group")));
     expect(new Set(groups).size, "one line per rule").toBe(groups.length);
     // The checklist starts within the first screen and a half.
     const checklistTop = (await page.locator('[data-testid="checklist"]').boundingBox())!.y;
@@ -110,16 +129,30 @@ test.describe("ledger invariant drill", () => {
 
     // ── Item 3: no empty symbol in a control link; unknown scope offers the runbook's fallback ─
     const cancelOnly = page.locator('[data-step="cancel-only"]');
-    for (const href of await cancelOnly.locator("a[data-control]").evaluateAll((els) => els.map((e) => e.getAttribute("href") ?? ""))) {
+    for (const href of await cancelOnly
+      .locator("a[data-control]")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("href") ?? ""))) {
       expect(href).not.toMatch(/symbol=(&|$|%24)/);
     }
-    if ((await cancelOnly.locator("a[data-control]").evaluateAll((els) => els.filter((e) => /symbol=[A-Z]/.test(e.getAttribute("href") ?? "")).length)) === 0) {
-      await expect(cancelOnly.locator("[data-scope-note]")).toHaveText("scope unknown — runbook fallback: global SOFT_HALT");
+    if (
+      (await cancelOnly
+        .locator("a[data-control]")
+        .evaluateAll((els) => els.filter((e) => /symbol=[A-Z]/.test(e.getAttribute("href") ?? "")).length)) === 0
+    ) {
+      await expect(cancelOnly.locator("[data-scope-note]")).toHaveText(
+        "scope unknown — runbook fallback: global SOFT_HALT",
+      );
     }
 
     // Screenshots of the room mid-drill, desktop and phone, for people to look at.
     await page.screenshot({ path: "test-results/drill-incident-room-1280x800.png" });
-    const phone = await browser.newContext({ storageState: authFile("responder"), viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const phone = await browser.newContext({
+      storageState: authFile("responder"),
+      viewport: { width: 375, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     const phonePage = await phone.newPage();
     await phonePage.goto(`/incidents/${id}`);
     await expect(phonePage.locator('[data-testid="checklist"]')).toBeVisible();
@@ -135,8 +168,14 @@ test.describe("ledger invariant drill", () => {
     await expect(haltForm.locator("[data-policy]")).toContainText("runs at once, no approval");
     // The confirmation step shows what the halt holds back: the withdrawals pending right now.
     await expect(haltForm.locator('[data-fact="pending withdrawals"] dd')).toHaveText(/^[\d,]+ \(\$[\d,.]+\)$/);
-    await submitControlForm(page, "withdrawals-halt", `ledger drill ${id.slice(0, 8)}: halting withdrawals, mandatory per the runbook`);
-    await expect(haltForm.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", { timeout: 15_000 });
+    await submitControlForm(
+      page,
+      "withdrawals-halt",
+      `ledger drill ${id.slice(0, 8)}: halting withdrawals, mandatory per the runbook`,
+    );
+    await expect(haltForm.locator("[data-request]")).toHaveAttribute("data-request-state", "succeeded", {
+      timeout: 15_000,
+    });
     await page.goto(`/incidents/${id}`);
     await expect(page.locator("[data-awaiting-approval]")).toHaveCount(0);
     const request = page.locator('[data-control-request][data-control-source="incident"]');
@@ -144,17 +183,27 @@ test.describe("ledger invariant drill", () => {
     const halt = page.locator('[data-step="halt-withdrawals"]');
     await expect(halt).toHaveAttribute("data-done", "true", { timeout: 15_000 });
     await expect(halt.locator("[data-ticked-how]")).toHaveAttribute("data-ticked-how", "control");
-    await expect(halt).toContainText(`Ticked when its control succeeded — requested by ${LOCAL_USERS.commander.username}`);
+    await expect(halt).toContainText(
+      `Ticked when its control succeeded — requested by ${LOCAL_USERS.commander.username}`,
+    );
     await expect(halt).not.toContainText("approved by");
-    await expect(page.locator('[data-timeline="step"]').filter({ hasText: "Step 1 ticked: control withdrawals-halt (on=true)" })).toBeVisible();
+    await expect(
+      page.locator('[data-timeline="step"]').filter({ hasText: "Step 1 ticked: control withdrawals-halt (on=true)" }),
+    ).toBeVisible();
     await expectNoAxeViolations(page);
 
     // ── Item 8: a Controls-page run on the same system joins the incident's timeline ─────────
     await page.goto("/controls?target=spot-exchange&control=symbol-mode&symbol=SOL-USD&mode=CANCEL_ONLY");
     await submitControlForm(page, "symbol-mode", "ledger drill: SOL-USD to cancel-only from the controls page");
     await page.goto(`/incidents/${id}`);
-    await expect(page.locator('[data-control-request][data-control-source="controls page"]')).toContainText("symbol=SOL-USD, mode=CANCEL_ONLY");
-    await expect(page.locator('[data-timeline="control"]').filter({ hasText: "requested from the Controls page (symbol=SOL-USD, mode=CANCEL_ONLY" })).toBeVisible();
+    await expect(page.locator('[data-control-request][data-control-source="controls page"]')).toContainText(
+      "symbol=SOL-USD, mode=CANCEL_ONLY",
+    );
+    await expect(
+      page
+        .locator('[data-timeline="control"]')
+        .filter({ hasText: "requested from the Controls page (symbol=SOL-USD, mode=CANCEL_ONLY" }),
+    ).toBeVisible();
 
     // ── Item 9: an update whose "next update" time has passed raises a reminder ─────────────
     await expect(page.locator("[data-update-overdue]")).toHaveCount(0);
@@ -164,7 +213,9 @@ test.describe("ledger invariant drill", () => {
     await comms.getByRole("textbox").fill(text.replace(/^Next Update: .*$/m, `Next Update: ${past} UTC`));
     await comms.getByRole("button", { name: "Post (record on the timeline)" }).click();
     await expect(page.locator('[data-timeline="comms"]')).toContainText(`Next Update: ${past} UTC`);
-    await expect(page.locator("[data-update-overdue]")).toContainText(`due at ${past.slice(11)}:00 UTC`, { timeout: 10_000 });
+    await expect(page.locator("[data-update-overdue]")).toContainText(`due at ${past.slice(11)}:00 UTC`, {
+      timeout: 10_000,
+    });
 
     // ── Item 9: resolving with steps open and the finding firing asks first and names them ──
     await page.getByLabel("New status").selectOption("resolved");
@@ -179,7 +230,9 @@ test.describe("ledger invariant drill", () => {
     await expect(page.locator('[data-incident-state="resolved"]')).toBeVisible();
     openedId = undefined;
     await expect(page.locator("[data-update-overdue]")).toHaveCount(0);
-    await expect(page.locator('[data-timeline="status"]').filter({ hasText: "resolved although" })).toContainText("still fire");
+    await expect(page.locator('[data-timeline="status"]').filter({ hasText: "resolved although" })).toContainText(
+      "still fire",
+    );
 
     // ── The status view: resolved, and the still-firing finding explained, in plain words ──
     await page.goto(`/share?incident=${id}`);
@@ -191,8 +244,11 @@ test.describe("ledger invariant drill", () => {
     await status.goto(url);
     const incident = status.locator("[data-status-incident]");
     await expect(incident.locator("[data-status-resolved]")).toContainText("Resolved at");
-    if (await status.locator('[data-lane="SEV1"] [data-status-finding]').count()) await expect(incident.locator("[data-still-showing]")).toContainText("still show");
-    await expect(incident.locator('[data-update-before-resolution="true"]')).toContainText("posted before the incident was resolved");
+    if (await status.locator('[data-lane="SEV1"] [data-status-finding]').count())
+      await expect(incident.locator("[data-still-showing]")).toContainText("still show");
+    await expect(incident.locator('[data-update-before-resolution="true"]')).toContainText(
+      "posted before the incident was resolved",
+    );
     const words = (await status.locator("main").innerText()).toLowerCase();
     expect(words).not.toContain("acknowledged");
     expect(words).not.toContain("escalation criterion");
@@ -203,15 +259,26 @@ test.describe("ledger invariant drill", () => {
     const md = await (await page.request.get(`/api/incidents/${id}/export?format=md`)).text();
     // Ticket IDs link to the tracker (the e2e fleet config's ticketUrlTemplate).
     const ticket = `[${TICKET}](https://tracker.example/browse/${TICKET})`;
-    expect(md).toContain(`| withdrawals-halt | spot-exchange | on=true | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
-    expect(md).toContain(`| symbol-mode (from the Controls page) | spot-exchange | symbol=SOL-USD, mode=CANCEL_ONLY | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`);
+    expect(md).toContain(
+      `| withdrawals-halt | spot-exchange | on=true | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`,
+    );
+    expect(md).toContain(
+      `| symbol-mode (from the Controls page) | spot-exchange | symbol=SOL-USD, mode=CANCEL_ONLY | ${ticket} | ${LOCAL_USERS.commander.username} | not needed | succeeded |`,
+    );
     expect(md).toMatch(/- \[x\] Halt withdrawals — this is mandatory\. — ticked when its control succeeded/);
     expect(md, "no epoch milliseconds").not.toMatch(/\b1\d{12}\b/);
     expect(md, "no raw floats").not.toMatch(/\d\.\d{9,}/);
-    const json = (await (await page.request.get(`/api/incidents/${id}/export?format=json`)).json()) as { format: string; controls: Array<{ label: string; approvedBy?: string; params: Record<string, unknown>; at: unknown }>; incident: { openedAt: unknown } };
+    const json = (await (await page.request.get(`/api/incidents/${id}/export?format=json`)).json()) as {
+      format: string;
+      controls: Array<{ label: string; approvedBy?: string; params: Record<string, unknown>; at: unknown }>;
+      incident: { openedAt: unknown };
+    };
     expect(json.format).toBe("watchfloor-postmortem/2");
     const haltRow = json.controls.find((c) => c.label === "withdrawals-halt");
-    expect(haltRow).toMatchObject({ params: { on: true }, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    expect(haltRow).toMatchObject({
+      params: { on: true },
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
     expect(haltRow!.approvedBy).toBeUndefined();
     expect(json.incident.openedAt).toEqual(expect.stringMatching(/Z$/));
   });

@@ -14,7 +14,9 @@ test.use({ storageState: authFile("commander") });
 
 const INCIDENT_URL = /\/incidents\/([0-9a-f-]{36})$/;
 
-test("finding page: acknowledge, open incident, back to board; the card then links the open incident instead of offering another", async ({ page }, info) => {
+test("finding page: acknowledge, open incident, back to board; the card then links the open incident instead of offering another", async ({
+  page,
+}, info) => {
   test.skip(info.project.name !== "desktop", "the same pages at phone width are covered by phone-board.spec");
   test.setTimeout(120_000);
   await sim.startScenario("ghost-position", "beta-bot", { profileId: "eth-trend" });
@@ -38,7 +40,9 @@ test("finding page: acknowledge, open incident, back to board; the card then lin
     await expect(actions).toContainText(`Acknowledged by ${LOCAL_USERS.commander.displayName}`);
     // The acknowledgement is recorded, not only shown: a fresh load of the page lists it.
     await page.reload();
-    await expect(page.getByRole("region", { name: "Acknowledgements" })).toContainText(LOCAL_USERS.commander.displayName);
+    await expect(page.getByRole("region", { name: "Acknowledgements" })).toContainText(
+      LOCAL_USERS.commander.displayName,
+    );
     await expectNoAxeViolations(page);
     await page.screenshot({ path: "test-results/screens/finding-desktop.png" });
 

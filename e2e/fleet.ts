@@ -6,13 +6,18 @@ export function fleetAdmin(): string {
 }
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${fleetAdmin()}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${fleetAdmin()}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
   return res.json().catch(() => ({}));
 }
 
 export const sim = {
-  startScenario: (name: string, target: string, options?: Record<string, unknown>) => call("POST", `/scenarios/${name}/start`, { target, options }),
+  startScenario: (name: string, target: string, options?: Record<string, unknown>) =>
+    call("POST", `/scenarios/${name}/start`, { target, options }),
   stopScenarios: (target: string) => call("POST", "/scenarios/stop", { target }),
   setFault: (target: string, fault: string) => call("POST", "/faults", { target, fault }),
   clearFault: (target: string) => call("DELETE", `/faults/${target}`),

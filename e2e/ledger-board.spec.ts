@@ -35,8 +35,13 @@ test.describe("ledger invariant finding as a responder", () => {
 test.describe("ledger invariant finding as a commander", () => {
   test.use({ storageState: authFile("commander") });
 
-  test("confirmed handled (audited), fires again on a new violation, then clears after its window", async ({ page }, info) => {
-    test.skip(info.project.name === "phone", "one drill is enough: the confirm form is the card's own, checked on desktop");
+  test("confirmed handled (audited), fires again on a new violation, then clears after its window", async ({
+    page,
+  }, info) => {
+    test.skip(
+      info.project.name === "phone",
+      "one drill is enough: the confirm form is the card's own, checked on desktop",
+    );
     test.setTimeout(150_000);
     const commander = LOCAL_USERS.commander.displayName;
     await page.goto("/");
@@ -69,9 +74,29 @@ test.describe("ledger invariant finding as a commander", () => {
       // The confirmation is an audit record: who, why, which ticket, which finding.
       const audit = await page.request.get("/api/audit/export?format=ndjson&action=finding.confirm-handled");
       expect(audit.status()).toBe(200);
-      const rows = (await audit.text()).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; target: string; ticketId: string; reason: string; actorName: string; outcome: string });
+      const rows = (await audit.text())
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              action: string;
+              target: string;
+              ticketId: string;
+              reason: string;
+              actorName: string;
+              outcome: string;
+            },
+        );
       const row = rows.find((r) => r.ticketId === "OPS-4242");
-      expect(row).toMatchObject({ action: "finding.confirm-handled", target: `${RULE}|spot-exchange|*`, reason: "Double postings reversed by correction entries; ledger balances again", actorName: LOCAL_USERS.commander.username, outcome: "succeeded" });
+      expect(row).toMatchObject({
+        action: "finding.confirm-handled",
+        target: `${RULE}|spot-exchange|*`,
+        reason: "Double postings reversed by correction entries; ledger balances again",
+        actorName: LOCAL_USERS.commander.username,
+        outcome: "succeeded",
+      });
 
       // A new violation after the confirmation fires it again.
       await sim.startScenario("ledger-invariant-violation", "spot-exchange", { timeScale: 10 });

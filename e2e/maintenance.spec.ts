@@ -54,7 +54,9 @@ test.describe("maintenance windows ahead", () => {
       const status = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL });
       const viewer = await status.newPage();
       await viewer.goto(await shareLink(browser, baseURL!, "Maintenance notice"));
-      const shown = viewer.locator("[data-maintenance-notice] li").filter({ hasText: `${start.toISOString().slice(0, 10)} ${hm(start)}–${hm(end)} UTC` });
+      const shown = viewer
+        .locator("[data-maintenance-notice] li")
+        .filter({ hasText: `${start.toISOString().slice(0, 10)} ${hm(start)}–${hm(end)} UTC` });
       await expect(shown).toBeVisible({ timeout: 15_000 });
       await expect(shown).toContainText("beta-bot");
       const html = await viewer.content();

@@ -23,10 +23,14 @@ test.describe("notifications in the incident room", () => {
       const panel = page.locator('[data-panel="notifications"]');
       await expect(panel.getByRole("heading", { name: "Notifications sent for these findings" })).toBeVisible();
       // The room refreshes itself every few seconds; the firing notification was sent when the finding appeared.
-      const firing = panel.locator('tr[data-finding^="split_brain|spot-exchange"][data-channel="e2e-pager"]').filter({ has: page.getByRole("cell", { name: "firing", exact: true }) });
+      const firing = panel
+        .locator('tr[data-finding^="split_brain|spot-exchange"][data-channel="e2e-pager"]')
+        .filter({ has: page.getByRole("cell", { name: "firing", exact: true }) });
       await expect(firing.first()).toBeVisible({ timeout: 30_000 });
       await expect(firing.first()).toContainText("delivered");
-      const findings = await panel.locator("tr[data-finding]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-finding") ?? ""));
+      const findings = await panel
+        .locator("tr[data-finding]")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-finding") ?? ""));
       expect(findings.length).toBeGreaterThan(0);
       for (const f of findings) expect(f.split("|")[1], `a notification about ${f}`).toBe("spot-exchange");
       await expectNoAxeViolations(page);

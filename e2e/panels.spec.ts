@@ -11,7 +11,10 @@ import { authFile, expectNoAxeViolations } from "./support";
 test.describe.configure({ mode: "serial" });
 test.use({ storageState: authFile("viewer") });
 
-const PROFILE = { desktop: { invariant: "btc-meanrev", parity: "eth-trend" }, phone: { invariant: "alt-basket", parity: "sol-grid" } } as const;
+const PROFILE = {
+  desktop: { invariant: "btc-meanrev", parity: "eth-trend" },
+  phone: { invariant: "alt-basket", parity: "sol-grid" },
+} as const;
 const which = (name: string) => (name === "phone" ? PROFILE.phone : PROFILE.desktop);
 
 async function shot(page: Page, name: string, project: string) {
@@ -33,7 +36,9 @@ test.describe("panels with live scenarios", () => {
     for (const t of ["alpha-bot", "beta-bot", "kraken-futures"]) await sim.stopScenarios(t).catch(() => {});
   });
 
-  test("profiles: a violating profile cannot be missed; the detail shows cycles and the escalation countdown", async ({ page }, info) => {
+  test("profiles: a violating profile cannot be missed; the detail shows cycles and the escalation countdown", async ({
+    page,
+  }, info) => {
     // Two full-page screenshots at phone size and two axe runs, while the other lane uses the machine.
     test.setTimeout(120_000);
     const { invariant: profile } = which(info.project.name);
@@ -43,7 +48,9 @@ test.describe("panels with live scenarios", () => {
     const row = page.locator(`${item}[data-system="alpha-bot"][data-profile="${profile}"]`);
     await expect(row).toHaveAttribute("data-invariant", "violated", { timeout: 30_000 });
     await expect(row).toContainText("VIOLATED");
-    await expect(page.getByRole("alert").filter({ hasText: "capital invariant" })).toContainText(`alpha-bot / ${profile}`);
+    await expect(page.getByRole("alert").filter({ hasText: "capital invariant" })).toContainText(
+      `alpha-bot / ${profile}`,
+    );
     // Violations sort first.
     await expect(page.locator(`${item}[data-profile]`).first()).toHaveAttribute("data-invariant", "violated");
     // Search and filter live in the URL.
@@ -63,12 +70,16 @@ test.describe("panels with live scenarios", () => {
     await expect(escalation).toContainText(/\d+ of 3/);
     await expect(escalation.locator("[data-countdown]")).toContainText(/escalate in|ESCALATE NOW/);
     await expect(page.locator('[data-chart="available"]')).toContainText("0 — invariant: must not go below");
-    await expect(page.locator('[data-panel="invariant"] a[href^="/findings/capital_invariant%7Calpha-bot%7C"]').first()).toBeVisible();
+    await expect(
+      page.locator('[data-panel="invariant"] a[href^="/findings/capital_invariant%7Calpha-bot%7C"]').first(),
+    ).toBeVisible();
     await expectNoAxeViolations(page);
     await shot(page, "profile-invariant", info.project.name);
   });
 
-  test("parity: the integrity watchdog trips, with the threshold line and auto-resume countdowns", async ({ page }, info) => {
+  test("parity: the integrity watchdog trips, with the threshold line and auto-resume countdowns", async ({
+    page,
+  }, info) => {
     test.setTimeout(75_000);
     const { parity: profile } = which(info.project.name);
     await page.goto(`/profiles/beta-bot/${profile}`);
@@ -83,17 +94,26 @@ test.describe("panels with live scenarios", () => {
     await shot(page, "profile-parity", info.project.name);
   });
 
-  test("reconciliation: orphaned positions cross the warning and then the windowed critical threshold", async ({ page }, info) => {
+  test("reconciliation: orphaned positions cross the warning and then the windowed critical threshold", async ({
+    page,
+  }, info) => {
     test.setTimeout(180_000);
     await page.goto("/reconciliation");
     const orphaned = page.locator('[data-chart="recon-orphaned"]');
     await expect(orphaned).toContainText("critical ≥ 3 in 15 min");
     await expect(orphaned.locator("[data-notes]")).toContainText(/≥ 1 in a cycle: [1-9]/, { timeout: 90_000 });
-    await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toBeVisible({
+      timeout: 30_000,
+    });
     if (info.project.name === "desktop") {
       // Third orphan at T+30s (2 min at 4×), reported at the next cycle: "≥ 3 in the last 15 minutes: 3".
-      await expect(orphaned.locator("[data-notes]")).toContainText(/≥ 3 in the last 15 minutes: [3-9]/, { timeout: 150_000 });
-      await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toContainText("SEV1 critical", { timeout: 20_000 });
+      await expect(orphaned.locator("[data-notes]")).toContainText(/≥ 3 in the last 15 minutes: [3-9]/, {
+        timeout: 150_000,
+      });
+      await expect(page.locator('[data-finding^="recon_orphaned|kraken-futures"]').first()).toContainText(
+        "SEV1 critical",
+        { timeout: 20_000 },
+      );
     }
     await expect(page.locator('[data-audit-field="violations_total"]')).toBeVisible();
     await expectNoAxeViolations(page);
@@ -104,7 +124,8 @@ test.describe("panels with live scenarios", () => {
 test("exchange: every seed 004 dashboard is there, with T2/T3 drawn and a mode per symbol", async ({ page }, info) => {
   test.setTimeout(90_000);
   await page.goto("/exchange?range=1h");
-  for (const h of ["Trading API", "Matching engine", "Kafka", "Ledger", "WebSocket edge", "Edge auth", "Leadership"]) await expect(page.getByRole("heading", { name: h, exact: true })).toBeVisible();
+  for (const h of ["Trading API", "Matching engine", "Kafka", "Ledger", "WebSocket edge", "Edge auth", "Leadership"])
+    await expect(page.getByRole("heading", { name: h, exact: true })).toBeVisible();
   await expect(page.locator('[data-chart="ledger-settlement"]')).toContainText("T2 5 s — throttle");
   await expect(page.locator('[data-chart="ledger-settlement"]')).toContainText("T3 30 s — SOFT_HALT");
   await expect(page.locator("tr[data-symbol]")).toHaveCount(8, { timeout: 20_000 });

@@ -10,7 +10,9 @@ test.describe.configure({ mode: "serial" });
 test.describe("a partial metrics source", () => {
   test.use({ storageState: authFile("viewer") });
 
-  test("shows partial on the board tile and the offending line and rule on the sources screen", async ({ page }, info) => {
+  test("shows partial on the board tile and the offending line and rule on the sources screen", async ({
+    page,
+  }, info) => {
     test.setTimeout(90_000);
     await page.goto("/");
     const tile = page.locator('[data-system="spot-exchange"]');

@@ -28,7 +28,9 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screens/phone-${name}.png` });
 }
 
-test("phone: the first open SEV1 is on the first screen, and board, incident room, controls and profiles fit the screen", async ({ page }, info) => {
+test("phone: the first open SEV1 is on the first screen, and board, incident room, controls and profiles fit the screen", async ({
+  page,
+}, info) => {
   test.skip(info.project.name !== "phone", "the phone layout");
   test.setTimeout(150_000);
   // Split-brain at four times its pace: SEV1 findings within seconds, among the fleet's other findings.
@@ -42,7 +44,9 @@ test("phone: the first open SEV1 is on the first screen, and board, incident roo
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
     const title = await sev1.locator("h3").boundingBox();
     expect(title, "first SEV1 card title").not.toBeNull();
-    expect(title!.y + title!.height, "first SEV1 title ends above the bottom navigation").toBeLessThanOrEqual(await firstScreenBottom(page));
+    expect(title!.y + title!.height, "first SEV1 title ends above the bottom navigation").toBeLessThanOrEqual(
+      await firstScreenBottom(page),
+    );
     expect(await overflow(page), "board wider than the phone").toBeLessThanOrEqual(0);
     // The filters are folded away but one tap opens them.
     await expect(page.getByLabel("Severity")).toBeHidden();

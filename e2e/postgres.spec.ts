@@ -5,7 +5,17 @@ import { expect, test, type Browser } from "@playwright/test";
 import { freePort, startTestPostgres, type TestPostgres } from "../lib/testing/postgres";
 import { startTestFleet } from "../lib/sim/testing";
 import type { Fleet } from "../lib/sim";
-import { addUser, consoleEnv, killGroup, sleep, startInstance, waitFor, waitReady, waitUntil, type Instance } from "./console-process";
+import {
+  addUser,
+  consoleEnv,
+  killGroup,
+  sleep,
+  startInstance,
+  waitFor,
+  waitReady,
+  waitUntil,
+  type Instance,
+} from "./console-process";
 import { signInWithForm } from "./support";
 
 // The same production build against a real PostgreSQL 15 via DATABASE_URL: migrations run at
@@ -57,7 +67,10 @@ class BoardViewer {
   }
 
   async open() {
-    const res = await fetch(`${this.inst.base}/api/stream`, { headers: { cookie: this.cookie, accept: "text/event-stream" }, signal: this.abort.signal });
+    const res = await fetch(`${this.inst.base}/api/stream`, {
+      headers: { cookie: this.cookie, accept: "text/event-stream" },
+      signal: this.abort.signal,
+    });
     expect(res.status, `${this.inst.name}: /api/stream`).toBe(200);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     this.done = (async () => {
@@ -73,7 +86,10 @@ class BoardViewer {
             buf = buf.slice(cut + 2);
             const lines = chunk.split("\n");
             if (!lines.includes("event: board")) continue;
-            const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+            const data = lines
+              .filter((l) => l.startsWith("data: "))
+              .map((l) => l.slice(6))
+              .join("\n");
             this.snapshots.push({ at: Date.now(), snap: JSON.parse(data) as BoardSnapshot });
           }
         }
@@ -87,7 +103,11 @@ class BoardViewer {
   /** When this viewer first received a snapshot (after `after`) that satisfies `pred`. */
   async seen(what: string, pred: (s: BoardSnapshot) => boolean, after: number, timeoutMs: number): Promise<number> {
     let at: number | undefined;
-    await waitUntil(`${this.inst.name}'s viewer to see ${what}`, () => (at = this.snapshots.find((s) => s.at >= after && pred(s.snap))?.at) !== undefined, timeoutMs);
+    await waitUntil(
+      `${this.inst.name}'s viewer to see ${what}`,
+      () => (at = this.snapshots.find((s) => s.at >= after && pred(s.snap))?.at) !== undefined,
+      timeoutMs,
+    );
     return at!;
   }
 
@@ -120,7 +140,11 @@ function pollStats(): Map<string, { agents: AgentCounts; paths: Map<string, numb
   return new Map(
     fleet.systems.map((s) => {
       const st = fleet.requestStats(s.name);
-      const agents = new Map(Object.entries(st.byAgent).filter(([a]) => a.startsWith("Watchfloor-collector/")).map(([a, v]) => [a, v.count]));
+      const agents = new Map(
+        Object.entries(st.byAgent)
+          .filter(([a]) => a.startsWith("Watchfloor-collector/"))
+          .map(([a, v]) => [a, v.count]),
+      );
       return [s.name, { agents, paths: new Map(Object.entries(st.byPath)) }];
     }),
   );
@@ -135,7 +159,9 @@ function activePollers(target: string, ms: number): string[] {
 }
 
 const capitalFinding = (profile: string) => (s: BoardSnapshot) =>
-  s.findings.some((f) => f.ruleId === "capital_invariant" && f.system === "alpha-bot" && f.entity === profile && f.state !== "ok");
+  s.findings.some(
+    (f) => f.ruleId === "capital_invariant" && f.system === "alpha-bot" && f.entity === profile && f.state !== "ok",
+  );
 
 test.describe.configure({ mode: "serial" });
 
@@ -149,7 +175,12 @@ test.beforeAll(async () => {
   BASE = `http://localhost:${portA}`;
   // No periodic board rebuild within the test (10 min): a follower's viewer can then only learn of a
   // change by the leader's NOTIFY, however slow this machine is.
-  const env = consoleEnv(fleet, dir, { pollIntervalMs: POLL_MS, timeoutMs: 800, database: { url: pg.url }, extra: { WATCHFLOOR_BOARD_REFRESH_MS: "600000" } });
+  const env = consoleEnv(fleet, dir, {
+    pollIntervalMs: POLL_MS,
+    timeoutMs: 800,
+    database: { url: pg.url },
+    extra: { WATCHFLOOR_BOARD_REFRESH_MS: "600000" },
+  });
   await addUser(env, "pg-commander", "commander", "pg-commander-password");
   A = startInstance("A", portA, env);
   B = startInstance("B", portB, env);
@@ -183,7 +214,9 @@ test("readiness turns 503 while PostgreSQL is down and recovers when it returns"
 });
 
 // Runs after the database restart above, so it also shows leadership and LISTEN recovering from it.
-test("two instances: one poller per target, handover within 10 s of killing the leader, both viewers see each change", async ({ browser }) => {
+test("two instances: one poller per target, handover within 10 s of killing the leader, both viewers see each change", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const viewers = await Promise.all([signedInViewer(browser, A), signedInViewer(browser, B)]);
   try {
@@ -191,14 +224,28 @@ test("two instances: one poller per target, handover within 10 s of killing the 
     // then the old leader may not yet know that its session, and the lock with it, is gone.
     await sleep(dbBackAt + 5000 - Date.now());
     // Exactly one instance leads, and the simulator sees exactly one collector.
-    await waitUntil("one leader and one follower", () => viewers.map((v) => v.latest?.collector).sort().join() === "follower,leader", 15_000, () => ({
-      roles: viewers.map((v) => `${v.inst.name}: ${v.latest?.collector}`),
-      pollers: Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
-    }));
+    await waitUntil(
+      "one leader and one follower",
+      () =>
+        viewers
+          .map((v) => v.latest?.collector)
+          .sort()
+          .join() === "follower,leader",
+      15_000,
+      () => ({
+        roles: viewers.map((v) => `${v.inst.name}: ${v.latest?.collector}`),
+        pollers: Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
+      }),
+    );
     const leaderViewer = viewers.find((v) => v.latest!.collector === "leader")!;
     const followerViewer = viewers.find((v) => v !== leaderViewer)!;
-    await waitUntil("one collector to poll every target", () => new Set(fleet.systems.map((s) => activePollers(s.name, 2 * POLL_MS).join())).size === 1 && activePollers(fleet.systems[0]!.name, 2 * POLL_MS).length === 1, 10_000, () =>
-      Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
+    await waitUntil(
+      "one collector to poll every target",
+      () =>
+        new Set(fleet.systems.map((s) => activePollers(s.name, 2 * POLL_MS).join())).size === 1 &&
+        activePollers(fleet.systems[0]!.name, 2 * POLL_MS).length === 1,
+      10_000,
+      () => Object.fromEntries(fleet.systems.map((s) => [s.name, activePollers(s.name, 2 * POLL_MS)])),
     );
 
     // Over five intervals the simulator sees one collector per target, the same one for all,
@@ -216,7 +263,9 @@ test("two instances: one poller per target, handover within 10 s of killing the 
       const grew = [...a.agents].filter(([agent, n]) => n > (b.agents.get(agent) ?? 0)).map(([agent]) => agent);
       expect(grew, `collectors polling ${s.name}`).toHaveLength(1);
       pollers.add(grew[0]!);
-      const perPath = [...a.paths].map(([p, n]): [string, number] => [p, n - (b.paths.get(p) ?? 0)]).filter(([, n]) => n > 0);
+      const perPath = [...a.paths]
+        .map(([p, n]): [string, number] => [p, n - (b.paths.get(p) ?? 0)])
+        .filter(([, n]) => n > 0);
       expect(perPath.length, `paths polled on ${s.name}`).toBeGreaterThan(0);
       for (const [p, n] of perPath) expect(n, `${s.name} ${p} in ${windowMs} ms`).toBeLessThanOrEqual(maxPerPath);
       expect(Math.max(...perPath.map(([, n]) => n)), `polls of ${s.name} in ${windowMs} ms`).toBeGreaterThanOrEqual(3);
@@ -231,12 +280,27 @@ test("two instances: one poller per target, handover within 10 s of killing the 
     const change = async (what: string, act: () => void, pred: (s: BoardSnapshot) => boolean) => {
       const mark = Date.now();
       act();
-      const [onLeader, onFollower] = await Promise.all([leaderViewer.seen(what, pred, mark, 30_000), followerViewer.seen(what, pred, mark, 30_000)]);
+      const [onLeader, onFollower] = await Promise.all([
+        leaderViewer.seen(what, pred, mark, 30_000),
+        followerViewer.seen(what, pred, mark, 30_000),
+      ]);
       lags.push(onFollower - onLeader);
     };
-    await change("the violation on sol-breakout", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "sol-breakout" }), capitalFinding("sol-breakout"));
-    await change("the violation on eth-momentum", () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "eth-momentum" }), capitalFinding("eth-momentum"));
-    await change("both violations clear", () => fleet.stopScenario("alpha-bot"), (s) => !capitalFinding("sol-breakout")(s) && !capitalFinding("eth-momentum")(s));
+    await change(
+      "the violation on sol-breakout",
+      () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "sol-breakout" }),
+      capitalFinding("sol-breakout"),
+    );
+    await change(
+      "the violation on eth-momentum",
+      () => fleet.startScenario("capital-invariant-persistent", "alpha-bot", { profileId: "eth-momentum" }),
+      capitalFinding("eth-momentum"),
+    );
+    await change(
+      "both violations clear",
+      () => fleet.stopScenario("alpha-bot"),
+      (s) => !capitalFinding("sol-breakout")(s) && !capitalFinding("eth-momentum")(s),
+    );
 
     // Kill the leader's whole process tree; the other instance takes over polling within 10 s.
     killGroup(leaderViewer.inst, "SIGKILL");
@@ -258,7 +322,8 @@ test("two instances: one poller per target, handover within 10 s of killing the 
     // A window of three intervals, which starts after the kill: a poll delayed by a busy machine
     // still counts, and the dead leader cannot.
     await sleep(Math.max(1.5 * POLL_MS, killedAt + 4 * POLL_MS - Date.now()));
-    for (const s of fleet.systems) expect(activePollers(s.name, 3 * POLL_MS), `collectors polling ${s.name} after the handover`).toEqual([newAgent]);
+    for (const s of fleet.systems)
+      expect(activePollers(s.name, 3 * POLL_MS), `collectors polling ${s.name} after the handover`).toEqual([newAgent]);
 
     // The survivor's viewer still sees live changes.
     const mark = Date.now();

@@ -31,7 +31,9 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   fleet = await startTestFleet({ kinds: ["trading-bot"], clock: { speed: 1 } });
   const bot = fleet.systems[0]!;
-  prom = await startTestPrometheus({ scrapeTargets: [{ job: bot.name, targets: [`127.0.0.1:${fleet.info(bot.name).port}`], scrapeIntervalSeconds: 1 }] });
+  prom = await startTestPrometheus({
+    scrapeTargets: [{ job: bot.name, targets: [`127.0.0.1:${fleet.info(bot.name).port}`], scrapeIntervalSeconds: 1 }],
+  });
   await prom.waitForTargetsUp(20_000);
   dir = mkdtempSync(path.join(tmpdir(), "wf-e2e-prom-"));
   const env = consoleEnv(fleet, dir, {
@@ -88,7 +90,9 @@ test("the sources screen names Prometheus for metrics and Supabase for the ledge
   }
 });
 
-test("when Prometheus stops answering, the metrics part is an error with its kind and metrics findings turn Unknown", async ({ page }) => {
+test("when Prometheus stops answering, the metrics part is an error with its kind and metrics findings turn Unknown", async ({
+  page,
+}) => {
   await prom.stop();
   await signInWithForm(page, "src-viewer", "src-viewer-password", inst.base);
   await page.waitForURL(`${inst.base}/`);

@@ -15,10 +15,26 @@ export async function restoreThroughConsole(fields: Record<string, string>): Pro
   const admin = await request.newContext({ baseURL: E2E_BASE_URL, storageState: authFile("admin") });
   try {
     const key = `e2e-restore-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
-    const asked = await (await callAction(commander, "/controls", "executeControlAction", { reason: "e2e clean-up: restoring after the test", ticketId: "E2E-9", idempotencyKey: key, override: "e2e clean-up: restoring whatever the runbook's conditions", ...fields }, { Origin: E2E_BASE_URL })).text();
+    const asked = await (
+      await callAction(
+        commander,
+        "/controls",
+        "executeControlAction",
+        {
+          reason: "e2e clean-up: restoring after the test",
+          ticketId: "E2E-9",
+          idempotencyKey: key,
+          override: "e2e clean-up: restoring whatever the runbook's conditions",
+          ...fields,
+        },
+        { Origin: E2E_BASE_URL },
+      )
+    ).text();
     const id = /"id":"([0-9a-f-]{36})"/.exec(asked)?.[1];
     if (!id || !asked.includes('"state":"pending_approval"')) return /"state":"(\w+)"/.exec(asked)?.[1] ?? "not sent";
-    const done = await (await callAction(admin, "/controls", "approveControlAction", { requestId: id }, { Origin: E2E_BASE_URL })).text();
+    const done = await (
+      await callAction(admin, "/controls", "approveControlAction", { requestId: id }, { Origin: E2E_BASE_URL })
+    ).text();
     return /"state":"(\w+)"/.exec(done)?.[1] ?? "not approved";
   } catch (err) {
     return `failed: ${(err as Error).message}`;
@@ -30,4 +46,9 @@ export async function restoreThroughConsole(fields: Record<string, string>): Pro
 
 /** A symbol (or every symbol: typed confirmation with the exchange's name) back to NORMAL through the console. */
 export const restoreSymbol = (symbol: string | "all") =>
-  restoreThroughConsole({ target: "spot-exchange", control: "symbol-mode", ...(symbol === "all" ? { "p.scope": "all", confirm: "spot-exchange" } : { "p.symbol": symbol }), "p.mode": "NORMAL" });
+  restoreThroughConsole({
+    target: "spot-exchange",
+    control: "symbol-mode",
+    ...(symbol === "all" ? { "p.scope": "all", confirm: "spot-exchange" } : { "p.symbol": symbol }),
+    "p.mode": "NORMAL",
+  });

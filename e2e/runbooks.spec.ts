@@ -43,13 +43,20 @@ test("a runbook renders its steps, warnings, escalation criteria and copyable co
   await expect(checklist.locator("[data-step]")).toHaveCount(6);
   await expect(checklist.getByRole("heading", { name: "Immediate mitigation" })).toBeVisible();
   const reconcile = checklist.locator('[data-step="reconcile"]');
-  await expect(reconcile.getByRole("link", { name: /Open control trigger-reconciliation/ })).toHaveAttribute("href", "/controls?control=trigger-reconciliation");
-  await expect(checklist.locator('[data-step="cleared"]')).toContainText("Live check: capitalInvariantViolations for this profile == 0");
+  await expect(reconcile.getByRole("link", { name: /Open control trigger-reconciliation/ })).toHaveAttribute(
+    "href",
+    "/controls?control=trigger-reconciliation",
+  );
+  await expect(checklist.locator('[data-step="cleared"]')).toContainText(
+    "Live check: capitalInvariantViolations for this profile == 0",
+  );
 
   await expect(page.getByTestId("warnings").getByRole("listitem")).toHaveCount(3);
   await expect(page.getByTestId("warnings")).toContainText("Do not restart the trading loop");
   await expect(page.getByTestId("escalation").getByRole("listitem")).toHaveCount(3);
-  await expect(page.getByTestId("escalation")).toContainText("Escalate after 15 min or 3 cycles if capitalInvariantViolations for this profile > 0 still holds");
+  await expect(page.getByTestId("escalation")).toContainText(
+    "Escalate after 15 min or 3 cycles if capitalInvariantViolations for this profile > 0 still holds",
+  );
   await expect(page.getByRole("heading", { name: "Metrics to check" })).toBeVisible();
   await expect(page.getByText("capital_invariant_profiles").first()).toBeVisible();
   await expectNoAxeViolations(page);
@@ -59,7 +66,10 @@ test("a runbook renders its steps, warnings, escalation criteria and copyable co
   await page.goto("/runbooks/orphan-phantom-spike");
   const step = page.getByTestId("checklist").locator('[data-step="execute"]');
   await expect(step.locator("pre")).toHaveText("python -m src.tools.sync_positions --execute");
-  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]).catch(() => undefined);
+  await page
+    .context()
+    .grantPermissions(["clipboard-read", "clipboard-write"])
+    .catch(() => undefined);
   await step.getByRole("button", { name: /^Copy/ }).click();
   await expect(step.getByRole("button", { name: /^Copy/ })).toContainText(/Copied|Copy failed/);
   await expectNoAxeViolations(page);

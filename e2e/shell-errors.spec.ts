@@ -9,11 +9,17 @@ test.use({ storageState: authFile("viewer") });
 // The sidebar on a desktop, the bottom bar on a phone: whichever is shown.
 const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" }).filter({ visible: true }).first();
 
-test("a screen that fails while rendering shows its error inside the shell, and the navigation works", async ({ page }) => {
+test("a screen that fails while rendering shows its error inside the shell, and the navigation works", async ({
+  page,
+}) => {
   // The live stream delivers a board message that is newest by time but has nothing else in it,
   // as a broken server would: rendering the board from it fails.
   await page.route("**/api/stream", (route) =>
-    route.fulfill({ status: 200, headers: { "content-type": "text/event-stream", "cache-control": "no-store" }, body: `event: board\ndata: ${JSON.stringify({ generatedAt: 8.64e15 })}\n\n` }),
+    route.fulfill({
+      status: 200,
+      headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+      body: `event: board\ndata: ${JSON.stringify({ generatedAt: 8.64e15 })}\n\n`,
+    }),
   );
   await page.goto("/");
   const alert = page.getByRole("alert").filter({ hasText: "This screen failed to load" });

@@ -26,11 +26,15 @@ for (const role of ROLES) {
     test.use({ storageState: authFile(role) });
 
     test("shows the user and role, and every screen renders", async ({ page }, info) => {
-      test.skip(Boolean(info.project.use.isMobile) && !AXE_ROLES.includes(role), "at phone width the sweep runs for the axe roles");
+      test.skip(
+        Boolean(info.project.use.isMobile) && !AXE_ROLES.includes(role),
+        "at phone width the sweep runs for the axe roles",
+      );
       test.setTimeout(120_000);
       await page.goto("/");
       await expect(page.getByTitle("Your role")).toHaveText(role);
-      if (!info.project.use.isMobile) await expect(page.getByRole("banner").getByText(LOCAL_USERS[role].displayName)).toBeVisible();
+      if (!info.project.use.isMobile)
+        await expect(page.getByRole("banner").getByText(LOCAL_USERS[role].displayName)).toBeVisible();
       // Screens this role's axe tests below do not open are opened here.
       for (const s of SCREENS.filter((x) => !x.axe.includes(role))) {
         await page.goto(s.path);

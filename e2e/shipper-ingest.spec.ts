@@ -14,7 +14,10 @@ const asctime = (t: number) => new Date(t).toISOString().replace("T", " ").repla
 test.describe("log shippers", () => {
   test.use({ storageState: authFile("viewer") });
 
-  test("Loki push and ES bulk store the bot's lines; the sources screen counts them and shows the unparsed line", async ({ page, request }, info) => {
+  test("Loki push and ES bulk store the bot's lines; the sources screen counts them and shows the unparsed line", async ({
+    page,
+    request,
+  }, info) => {
     const run = `${info.project.name}-${Date.now()}`;
     const now = Date.now();
     const auth = { Authorization: `Basic ${Buffer.from(`promtail:${TOKEN()}`).toString("base64")}` };
@@ -47,12 +50,20 @@ test.describe("log shippers", () => {
     const answer = await bulk.json();
     expect(answer.errors).toBe(true);
     expect(answer.items.map((i: { index: { status: number } }) => i.index.status)).toEqual([201, 400]);
-    expect(answer.items[1].index.error.reason).toMatch(/^item 2 \(line 4\): RECONCILIATION_REPORT: value of "note" has an opening quote/);
+    expect(answer.items[1].index.error.reason).toMatch(
+      /^item 2 \(line 4\): RECONCILIATION_REPORT: value of "note" has an opening quote/,
+    );
 
     await page.goto("/sources");
     const row = page.locator('tr[data-ingest-source="kraken-futures"]');
     await expect(row).toBeVisible();
-    const count = async (name: string) => Number(await row.locator(`[data-count="${name}"]`).innerText().then((t) => t.split(" ")[0]));
+    const count = async (name: string) =>
+      Number(
+        await row
+          .locator(`[data-count="${name}"]`)
+          .innerText()
+          .then((t) => t.split(" ")[0]),
+      );
     expect(await count("stored")).toBeGreaterThanOrEqual(2);
     expect(await count("unparsed")).toBeGreaterThanOrEqual(1);
     expect(await count("rejected")).toBeGreaterThanOrEqual(1);

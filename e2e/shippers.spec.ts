@@ -34,7 +34,9 @@ test.beforeAll(async () => {
   // Reconciliation every 5 s so the scenario's orphans reach the critical count within seconds.
   fleet = await startTestFleet({
     config: testConfig(["futures-bot"], (cfg) => {
-      for (const s of cfg.systems) if (s.kind === "futures-bot") (s as { reconciliationIntervalSeconds?: number }).reconciliationIntervalSeconds = 5;
+      for (const s of cfg.systems)
+        if (s.kind === "futures-bot")
+          (s as { reconciliationIntervalSeconds?: number }).reconciliationIntervalSeconds = 5;
     }),
     clock: { speed: 1 },
   });
@@ -42,7 +44,11 @@ test.beforeAll(async () => {
   env = consoleEnv(fleet, dir, {
     pollIntervalMs: 1000,
     timeoutMs: 800,
-    perTarget: { [BOT]: { credentials: { bearerTokenEnv: "SIM_TOKEN_KRAKEN_FUTURES", ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } } },
+    perTarget: {
+      [BOT]: {
+        credentials: { bearerTokenEnv: "SIM_TOKEN_KRAKEN_FUTURES", ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" },
+      },
+    },
     database: { dataDir: path.join(dir, "data") },
     extra: { INGEST_TOKEN_KRAKEN_FUTURES: INGEST_TOKEN },
   });
@@ -76,14 +82,24 @@ async function storedCount(page: Page, base: string): Promise<number> {
 }
 
 const SHIPPERS: [name: string, bin: string, start: (file: string) => Promise<Shipper>][] = [
-  ["syslog-ng http() → /api/ingest", SYSLOG_NG_BIN, (file) => startSyslogNg({ file, token: INGEST_TOKEN, url: `http://127.0.0.1:${port}/api/ingest` })],
-  ["rsyslog omelasticsearch → /es/", RSYSLOG_BIN, (file) => startRsyslog({ file, token: INGEST_TOKEN, esBase: `http://127.0.0.1:${port}/es/` })],
+  [
+    "syslog-ng http() → /api/ingest",
+    SYSLOG_NG_BIN,
+    (file) => startSyslogNg({ file, token: INGEST_TOKEN, url: `http://127.0.0.1:${port}/api/ingest` }),
+  ],
+  [
+    "rsyslog omelasticsearch → /es/",
+    RSYSLOG_BIN,
+    (file) => startRsyslog({ file, token: INGEST_TOKEN, esBase: `http://127.0.0.1:${port}/es/` }),
+  ],
 ];
 
 test.describe.configure({ mode: "serial" });
 
 for (const [name, bin, start] of SHIPPERS) {
-  test(`${name}: the bot's log file across a console restart, every line stored once, the orphan spike a SEV1 on the board`, async ({ browser }) => {
+  test(`${name}: the bot's log file across a console restart, every line stored once, the orphan spike a SEV1 on the board`, async ({
+    browser,
+  }) => {
     test.setTimeout(240_000);
     expect(existsSync(bin), `${bin} is missing: run npm run deps:system`).toBe(true);
     const file = path.join(dir, `${name.split(" ")[0]}.log`);
@@ -116,9 +132,13 @@ for (const [name, bin, start] of SHIPPERS) {
       const written = lines().size;
 
       // The shipper retries what it could not deliver; wait for it, then check nothing arrives twice.
-      await expect.poll(async () => (await storedCount(page, inst!.base)) - before, { timeout: 60_000, intervals: [1000] }).toBe(written);
+      await expect
+        .poll(async () => (await storedCount(page, inst!.base)) - before, { timeout: 60_000, intervals: [1000] })
+        .toBe(written);
       await new Promise((r) => setTimeout(r, 3000));
-      expect((await storedCount(page, inst.base)) - before, `stored vs ${written} distinct lines written`).toBe(written);
+      expect((await storedCount(page, inst.base)) - before, `stored vs ${written} distinct lines written`).toBe(
+        written,
+      );
       expect(shipper.log()).toMatch(/Couldn\\?'t connect to server/);
 
       await page.goto(`${inst.base}/`);

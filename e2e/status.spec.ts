@@ -27,13 +27,18 @@ const PEOPLE = Object.values(LOCAL_USERS).flatMap((u) => [u.username, u.displayN
 async function expectNothingInternal(html: string) {
   for (const who of PEOPLE) expect(html, `no user names (${who})`).not.toContain(who);
   expect(html).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}/);
-  for (const word of ["<form", "<button", "Acknowledge", "Run control", "Approve", "Revoke", "ticketId", "Bearer"]) expect(html, `no ${word}`).not.toContain(word);
+  for (const word of ["<form", "<button", "Acknowledge", "Run control", "Approve", "Revoke", "ticketId", "Bearer"])
+    expect(html, `no ${word}`).not.toContain(word);
 }
 
 test.describe("shared status view", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
-  test("a commander's link shows a read-only view; revoking it stops the open page at its next update", async ({ browser, page, baseURL }, info) => {
+  test("a commander's link shows a read-only view; revoking it stops the open page at its next update", async ({
+    browser,
+    page,
+    baseURL,
+  }, info) => {
     test.setTimeout(120_000);
     const label = `Desk status ${info.project.name}`;
     const { url, page: commander } = await createLink(browser, label, baseURL!);
@@ -43,7 +48,8 @@ test.describe("shared status view", () => {
     expect(res!.status()).toBe(200);
     expect(res!.headers()["referrer-policy"]).toBe("no-referrer");
     await expect(page.getByRole("heading", { level: 1, name: label })).toBeVisible();
-    for (const lane of ["SEV1", "SEV2", "SEV3", "Unknown"]) await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${lane}`) })).toBeVisible();
+    for (const lane of ["SEV1", "SEV2", "SEV3", "Unknown"])
+      await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${lane}`) })).toBeVisible();
     await expect(page.locator("[data-updated]")).toContainText(/Updated \d+ s ago/);
     await expectNothingInternal(await page.content());
     await expectNoAxeViolations(page);
@@ -66,7 +72,10 @@ test.describe("shared status view", () => {
     await commander.reload();
     const row = commander.locator("tr[data-share-link]").filter({ hasText: label });
     await row.getByRole("button", { name: /^Revoke/ }).click();
-    await expect(commander.locator("tr[data-share-link]").filter({ hasText: label })).toHaveAttribute("data-state", "revoked");
+    await expect(commander.locator("tr[data-share-link]").filter({ hasText: label })).toHaveAttribute(
+      "data-state",
+      "revoked",
+    );
     await expect(page.locator("[data-status-gone]")).toBeVisible({ timeout: POLL_MS * 2 + 1000 });
     await expect(page.locator("[data-status-gone] [role=alert]")).toContainText("revoked");
     await expect(page.locator("[data-status-finding], [data-lane]")).toHaveCount(0);
@@ -95,7 +104,10 @@ test.describe("shared status view", () => {
 test.describe("an incident's status link", () => {
   test.skip(({ isMobile }) => isMobile, "runs once (desktop); the phone layout is covered above");
 
-  test("shows the incident's status, checklist progress and last update, and no note, person or control", async ({ browser, baseURL }) => {
+  test("shows the incident's status, checklist progress and last update, and no note, person or control", async ({
+    browser,
+    baseURL,
+  }) => {
     test.setTimeout(120_000);
     const ctx = await browser.newContext({ storageState: authFile("commander"), baseURL });
     const room = await ctx.newPage();
@@ -168,11 +180,16 @@ test.describe("a share token opens nothing but the status view", () => {
         // What an anonymous visitor gets: sent to sign-in, before any of the console renders.
         // (A streamed page may carry the redirect in its body instead of a 3xx.)
         if (r.status() >= 300 && r.status() < 400) {
-          expect(new URL(r.headers()["location"] ?? "", baseURL).pathname, `${path} with a token redirects to sign-in`).toBe("/signin");
+          expect(
+            new URL(r.headers()["location"] ?? "", baseURL).pathname,
+            `${path} with a token redirects to sign-in`,
+          ).toBe("/signin");
         } else {
           const html = await r.text();
           expect(html, `${path} with a token answers ${r.status()} with a redirect to sign-in`).toMatch(/\/signin/);
-          expect(html, `${path} must not render the console's navigation with a token`).not.toContain('aria-label="Main"');
+          expect(html, `${path} must not render the console's navigation with a token`).not.toContain(
+            'aria-label="Main"',
+          );
           expect(html).not.toContain("Severity board</h1>");
         }
       }
@@ -199,9 +216,14 @@ test.describe("the board on a flaky connection", () => {
     await page.goto("/");
     await expect(page.getByTitle("Receiving live updates")).toBeVisible();
     await context.setOffline(true);
-    await expect(page.getByTitle("No connection to the console")).toContainText(/offline since \d\d:\d\d:\d\d UTC/, { timeout: 45_000 });
+    await expect(page.getByTitle("No connection to the console")).toContainText(/offline since \d\d:\d\d:\d\d UTC/, {
+      timeout: 45_000,
+    });
     // The board's snapshot is rebuilt every 5 s while live; once it is over 10 s old the warning shows.
-    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toContainText("Do not read it as current", { timeout: 20_000 });
+    await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toContainText(
+      "Do not read it as current",
+      { timeout: 20_000 },
+    );
     await context.setOffline(false);
     await expect(page.getByTitle("Receiving live updates")).toBeVisible({ timeout: 45_000 });
     await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toHaveCount(0);
@@ -210,7 +232,12 @@ test.describe("the board on a flaky connection", () => {
   test("the console can be added to a home screen", async ({ request }) => {
     const res = await request.get("/manifest.webmanifest");
     expect(res.status()).toBe(200);
-    const m = (await res.json()) as { name: string; start_url: string; display: string; icons: Array<{ src: string; sizes: string }> };
+    const m = (await res.json()) as {
+      name: string;
+      start_url: string;
+      display: string;
+      icons: Array<{ src: string; sizes: string }>;
+    };
     expect(m).toMatchObject({ name: "Watchfloor", start_url: "/", display: "standalone" });
     for (const size of ["192x192", "512x512"]) {
       const icon = m.icons.find((i) => i.sizes === size)!;

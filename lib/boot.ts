@@ -12,7 +12,7 @@ import { loadStartupConfig } from "./config/current";
 export function describeStartupError(err: unknown): string {
   if (err instanceof EnvError || err instanceof ConfigError) return err.message;
   if (err instanceof Error && err.name === "DatabaseInUseError") return err.message;
-  return `Start-up failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+  return `Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
 
 /** Server start-up: validate, open and migrate, start the collector; on failure print the reason and exit. */

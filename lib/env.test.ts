@@ -34,7 +34,12 @@ describe("parseEnv", () => {
       WATCHFLOOR_COLLECTOR: "on",
     });
     expect(e.DATABASE_URL).toBeUndefined();
-    expect(e.OIDC_ROLE_MAP).toEqual({ "watchfloor-admins": "admin", "watchfloor-commanders": "commander", "watchfloor-responders": "responder", "watchfloor-viewers": "viewer" });
+    expect(e.OIDC_ROLE_MAP).toEqual({
+      "watchfloor-admins": "admin",
+      "watchfloor-commanders": "commander",
+      "watchfloor-responders": "responder",
+      "watchfloor-viewers": "viewer",
+    });
     expect(oidcEnabled(e)).toBe(false);
   });
 
@@ -51,7 +56,13 @@ describe("parseEnv", () => {
       WATCHFLOOR_SECURE_COOKIES: "1",
       WATCHFLOOR_COLLECTOR: "off",
     });
-    expect(e).toMatchObject({ DATABASE_URL: "postgresql://wf:pw@db:5432/watchfloor", SIGNIN_MAX_FAILURES: 3, WATCHFLOOR_SECURE_COOKIES: true, WATCHFLOOR_COLLECTOR: "off", OIDC_ROLE_MAP: { ops: "commander", sre: "responder" } });
+    expect(e).toMatchObject({
+      DATABASE_URL: "postgresql://wf:pw@db:5432/watchfloor",
+      SIGNIN_MAX_FAILURES: 3,
+      WATCHFLOOR_SECURE_COOKIES: true,
+      WATCHFLOOR_COLLECTOR: "off",
+      OIDC_ROLE_MAP: { ops: "commander", sre: "responder" },
+    });
     expect(oidcEnabled(e)).toBe(true);
   });
 
@@ -63,21 +74,53 @@ describe("parseEnv", () => {
   });
 
   const bad: [what: string, source: Record<string, string>, expected: RegExp][] = [
-    ["DATABASE_URL that is not a postgres URL", { DATABASE_URL: "mysql://db/watchfloor" }, /^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
-    ["NEXTAUTH_URL without a scheme", { NEXTAUTH_URL: "localhost:3000" }, /^NEXTAUTH_URL: must be the exact origin browsers use/],
-    ["NEXTAUTH_SECRET shorter than 32 characters", { NEXTAUTH_SECRET: "short" }, /^NEXTAUTH_SECRET: must be at least 32 characters$/],
+    [
+      "DATABASE_URL that is not a postgres URL",
+      { DATABASE_URL: "mysql://db/watchfloor" },
+      /^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
+    [
+      "NEXTAUTH_URL without a scheme",
+      { NEXTAUTH_URL: "localhost:3000" },
+      /^NEXTAUTH_URL: must be the exact origin browsers use/,
+    ],
+    [
+      "NEXTAUTH_SECRET shorter than 32 characters",
+      { NEXTAUTH_SECRET: "short" },
+      /^NEXTAUTH_SECRET: must be at least 32 characters$/,
+    ],
     ["NEXTAUTH_SECRET missing in production", { NODE_ENV: "production" }, /^NEXTAUTH_SECRET: required in production/],
     ["an unknown NODE_ENV", { NODE_ENV: "staging" }, /^NODE_ENV: /],
-    ["OIDC_ISSUER that is not a URL", { OIDC_ISSUER: "id.example.com", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" }, /^OIDC_ISSUER: must be the issuer URL/],
-    ["OIDC_ISSUER host:port without a scheme", { OIDC_ISSUER: "localhost:8080", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" }, /^OIDC_ISSUER: must be the issuer URL \(http or https\)$/],
-    ["NEXTAUTH_URL with a non-web scheme", { NEXTAUTH_URL: "ftp://localhost:3000" }, /^NEXTAUTH_URL: must be the exact origin browsers use/],
-    ["an OIDC_ROLE_MAP entry with an unknown role", { OIDC_ROLE_MAP: "ops=root" }, /^OIDC_ROLE_MAP: entry "ops=root" must look like group=viewer\|responder\|commander\|admin$/],
+    [
+      "OIDC_ISSUER that is not a URL",
+      { OIDC_ISSUER: "id.example.com", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" },
+      /^OIDC_ISSUER: must be the issuer URL/,
+    ],
+    [
+      "OIDC_ISSUER host:port without a scheme",
+      { OIDC_ISSUER: "localhost:8080", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" },
+      /^OIDC_ISSUER: must be the issuer URL \(http or https\)$/,
+    ],
+    [
+      "NEXTAUTH_URL with a non-web scheme",
+      { NEXTAUTH_URL: "ftp://localhost:3000" },
+      /^NEXTAUTH_URL: must be the exact origin browsers use/,
+    ],
+    [
+      "an OIDC_ROLE_MAP entry with an unknown role",
+      { OIDC_ROLE_MAP: "ops=root" },
+      /^OIDC_ROLE_MAP: entry "ops=root" must look like group=viewer\|responder\|commander\|admin$/,
+    ],
     ["an OIDC_ROLE_MAP entry without a group", { OIDC_ROLE_MAP: "=admin" }, /^OIDC_ROLE_MAP: entry "=admin"/],
     ["an unknown OIDC_DEFAULT_ROLE", { OIDC_DEFAULT_ROLE: "superuser" }, /^OIDC_DEFAULT_ROLE: /],
     ["SIGNIN_MAX_FAILURES that is not a number", { SIGNIN_MAX_FAILURES: "five" }, /^SIGNIN_MAX_FAILURES: /],
     ["SIGNIN_MAX_FAILURES of 0", { SIGNIN_MAX_FAILURES: "0" }, /^SIGNIN_MAX_FAILURES: /],
     ["a fractional SIGNIN_LOCKOUT_SECONDS", { SIGNIN_LOCKOUT_SECONDS: "1.5" }, /^SIGNIN_LOCKOUT_SECONDS: /],
-    ["WATCHFLOOR_SECURE_COOKIES that is not a boolean", { WATCHFLOOR_SECURE_COOKIES: "yes" }, /^WATCHFLOOR_SECURE_COOKIES: /],
+    [
+      "WATCHFLOOR_SECURE_COOKIES that is not a boolean",
+      { WATCHFLOOR_SECURE_COOKIES: "yes" },
+      /^WATCHFLOOR_SECURE_COOKIES: /,
+    ],
     ["WATCHFLOOR_COLLECTOR other than on/off", { WATCHFLOOR_COLLECTOR: "maybe" }, /^WATCHFLOOR_COLLECTOR: /],
   ];
   for (const [what, source, expected] of bad) {
@@ -90,7 +133,10 @@ describe("parseEnv", () => {
 
   it("OIDC is all three variables or none: each missing one is named", () => {
     const p = problems({ OIDC_ISSUER: "https://id.example.com" });
-    expect(p.sort()).toEqual(["OIDC_CLIENT_ID: required when OIDC_ISSUER is set", "OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set"]);
+    expect(p.sort()).toEqual([
+      "OIDC_CLIENT_ID: required when OIDC_ISSUER is set",
+      "OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set",
+    ]);
   });
 
   it("reports every bad variable at once, and the error message lists them", () => {
@@ -102,9 +148,14 @@ describe("parseEnv", () => {
     }
     expect(err).toBeInstanceOf(EnvError);
     const e = err as EnvError;
-    expect(e.problems.map((p) => p.split(":")[0]).sort()).toEqual(["DATABASE_URL", "SIGNIN_MAX_FAILURES", "WATCHFLOOR_COLLECTOR"]);
+    expect(e.problems.map((p) => p.split(":")[0]).sort()).toEqual([
+      "DATABASE_URL",
+      "SIGNIN_MAX_FAILURES",
+      "WATCHFLOOR_COLLECTOR",
+    ]);
     expect(e.message).toMatch(/^Invalid environment:\n {2}- /);
-    for (const v of ["DATABASE_URL", "SIGNIN_MAX_FAILURES", "WATCHFLOOR_COLLECTOR"]) expect(e.message).toContain(`  - ${v}: `);
+    for (const v of ["DATABASE_URL", "SIGNIN_MAX_FAILURES", "WATCHFLOOR_COLLECTOR"])
+      expect(e.message).toContain(`  - ${v}: `);
   });
 });
 

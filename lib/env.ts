@@ -3,9 +3,7 @@ import { z } from "zod";
 // The only reader of process.env in Watchfloor. Everything else asks this module.
 // A missing or malformed value stops start-up with a message naming the variable.
 
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const postgresUrl = z
   .string()
@@ -33,14 +31,22 @@ export const EnvSchema = z
     // "group=role,group=role"; the highest matching role wins.
     OIDC_ROLE_MAP: z
       .string()
-      .default("watchfloor-admins=admin,watchfloor-commanders=commander,watchfloor-responders=responder,watchfloor-viewers=viewer")
+      .default(
+        "watchfloor-admins=admin,watchfloor-commanders=commander,watchfloor-responders=responder,watchfloor-viewers=viewer",
+      )
       .transform((v, ctx) => {
         const map: Record<string, z.infer<typeof roleName>> = {};
-        for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+        for (const pair of v
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean)) {
           const [group, role] = pair.split("=").map((s) => s?.trim());
           const parsed = roleName.safeParse(role);
           if (!group || !parsed.success) {
-            ctx.addIssue({ code: "custom", message: `entry "${pair}" must look like group=viewer|responder|commander|admin` });
+            ctx.addIssue({
+              code: "custom",
+              message: `entry "${pair}" must look like group=viewer|responder|commander|admin`,
+            });
             return z.NEVER;
           }
           map[group] = parsed.data;
@@ -65,11 +71,16 @@ export const EnvSchema = z
     const set = oidc.filter((k) => env[k] !== undefined);
     if (set.length > 0 && set.length < oidc.length) {
       for (const k of oidc) {
-        if (env[k] === undefined) ctx.addIssue({ code: "custom", path: [k], message: `required when ${set.join(", ")} is set` });
+        if (env[k] === undefined)
+          ctx.addIssue({ code: "custom", path: [k], message: `required when ${set.join(", ")} is set` });
       }
     }
     if (env.NODE_ENV === "production" && !env.NEXTAUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: "required in production (npm run demo generates one)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["NEXTAUTH_SECRET"],
+        message: "required in production (npm run demo generates one)",
+      });
     }
   });
 

@@ -52,8 +52,7 @@ export class RateLimited extends Error {
 }
 
 export type ActionResult<T = undefined> =
-  | { ok: true; data: T }
-  | { ok: false; message: string; fieldErrors?: Record<string, string[]> };
+  { ok: true; data: T } | { ok: false; message: string; fieldErrors?: Record<string, string[]> };
 
 const KNOWN = [NotAuthenticated, NotAuthorised, NotFound, Conflict, Invalid, RateLimited];
 

@@ -15,7 +15,9 @@ const TIMEOUT_MS = 3000;
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([
     p,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref(),
+    ),
   ]);
 }
 
@@ -26,7 +28,11 @@ export async function checkReadiness(): Promise<Readiness> {
     const m = await withTimeout(migrationsApplied(handle), "database");
     if (!m.ok) {
       const detail = `${m.applied} of ${m.expected} migrations applied`;
-      return { status: "unavailable", reason: `database not migrated: ${detail}`, database: { kind: handle.kind, reachable: true, migrated: false, detail } };
+      return {
+        status: "unavailable",
+        reason: `database not migrated: ${detail}`,
+        database: { kind: handle.kind, reachable: true, migrated: false, detail },
+      };
     }
     return { status: "ok", database: { kind: handle.kind, reachable: true, migrated: true } };
   } catch (err) {

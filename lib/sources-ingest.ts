@@ -51,7 +51,13 @@ export async function readIngestStats(): Promise<SourceIngest[]> {
     const hasToken = Boolean(t.credentials.ingestTokenEnv);
     if (!r && !hasToken) continue;
     const mine = lines.filter((l) => l.system === t.name);
-    const view = (l: (typeof lines)[number]): IngestLine => ({ receiver: l.receiver, ref: l.ref, line: l.line, reason: l.reason, at: l.receivedAt.getTime() });
+    const view = (l: (typeof lines)[number]): IngestLine => ({
+      receiver: l.receiver,
+      ref: l.ref,
+      line: l.line,
+      reason: l.reason,
+      at: l.receivedAt.getTime(),
+    });
     out.push({
       system: t.name,
       label: t.label ?? t.name,

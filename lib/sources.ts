@@ -39,20 +39,52 @@ export async function readSources(): Promise<SourcesView> {
   const live = new Map((rt?.collector?.status() ?? []).map((s) => [s.name, s]));
   const stored = new Map<string, { status: TargetStatus; updatedAt: Date }>();
   if (live.size === 0) {
-    for (const row of await (await getDb()).select().from(sourceStatus)) stored.set(row.system, { status: row.status as TargetStatus, updatedAt: row.updatedAt });
+    for (const row of await (await getDb()).select().from(sourceStatus))
+      stored.set(row.system, { status: row.status as TargetStatus, updatedAt: row.updatedAt });
   }
   const sources = cfg.targets.map((t): SourceView => {
     const intervalMs = effectivePollIntervalMs(cfg, t);
     const s = live.get(t.name) ?? stored.get(t.name)?.status;
     if (!s) {
-      return { name: t.name, label: t.label ?? t.name, kind: t.kind, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness: "no_data", pollCount: 0, endpoints: [], lastSamples: [], parts: partsNow(t, undefined, intervalMs, now) };
+      return {
+        name: t.name,
+        label: t.label ?? t.name,
+        kind: t.kind,
+        baseUrl: t.baseUrl,
+        simulated: t.simulated,
+        intervalMs,
+        freshness: "no_data",
+        pollCount: 0,
+        endpoints: [],
+        lastSamples: [],
+        parts: partsNow(t, undefined, intervalMs, now),
+      };
     }
     const errorAt = s.lastError?.at;
-    const recomputed = freshnessOf({ lastSuccessAt: s.lastSuccessAt, lastErrorAt: errorAt !== undefined && errorAt >= (s.lastSuccessAt ?? 0) ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
-    const freshness = s.freshness === "error" || s.freshness === "stale" ? worstFreshness([s.freshness, recomputed]) : recomputed;
+    const recomputed = freshnessOf(
+      {
+        lastSuccessAt: s.lastSuccessAt,
+        lastErrorAt: errorAt !== undefined && errorAt >= (s.lastSuccessAt ?? 0) ? errorAt : undefined,
+        consecutiveFailures: 0,
+      },
+      intervalMs,
+      now,
+    );
+    const freshness =
+      s.freshness === "error" || s.freshness === "stale" ? worstFreshness([s.freshness, recomputed]) : recomputed;
     // A partial read only means something while the source is otherwise fresh.
     const partial = freshness === "ok" ? s.partial : undefined;
-    return { ...s, label: t.label ?? t.name, baseUrl: t.baseUrl, simulated: t.simulated, intervalMs, freshness, partial, parts: partsNow(t, s.parts, intervalMs, now), updatedAt: stored.get(t.name)?.updatedAt.getTime() };
+    return {
+      ...s,
+      label: t.label ?? t.name,
+      baseUrl: t.baseUrl,
+      simulated: t.simulated,
+      intervalMs,
+      freshness,
+      partial,
+      parts: partsNow(t, s.parts, intervalMs, now),
+      updatedAt: stored.get(t.name)?.updatedAt.getTime(),
+    };
   });
   return { sources, collector: rt ? { role: rt.role, instanceId: rt.instanceId } : { role: "not running" }, now };
 }
@@ -69,7 +101,11 @@ function partsNow(t: TargetConfig, known: PartStatus[] | undefined, intervalMs: 
     if (!k) return { ...p, freshness: "no_data" };
     const errorAt = k.lastError?.at;
     const errorIsLatest = errorAt !== undefined && errorAt >= (k.lastSuccessAt ?? 0);
-    const freshness = freshnessOf({ lastSuccessAt: k.lastSuccessAt, lastErrorAt: errorIsLatest ? errorAt : undefined, consecutiveFailures: 0 }, intervalMs, now);
+    const freshness = freshnessOf(
+      { lastSuccessAt: k.lastSuccessAt, lastErrorAt: errorIsLatest ? errorAt : undefined, consecutiveFailures: 0 },
+      intervalMs,
+      now,
+    );
     return { ...k, ...p, freshness };
   });
 }

@@ -19,9 +19,30 @@ import { measureNotify, startNotifyRig, type NotifyRig } from "./bench/notify";
 import { measureParser } from "./bench/parser";
 import { measureFaultPolls } from "./bench/fault-polls";
 import type { IngestResult } from "./bench/ingest";
-import { budgetLines, comparisonRows, renderMarkdown, VIEWER_STEP_P99_MS, type BenchResults, type CollectorResult, type ViewerStepUp } from "./bench/report";
+import {
+  budgetLines,
+  comparisonRows,
+  renderMarkdown,
+  VIEWER_STEP_P99_MS,
+  type BenchResults,
+  type CollectorResult,
+  type ViewerStepUp,
+} from "./bench/report";
 
-const PHASES = ["parser", "ingest", "fault-polls", "latency", "viewers", "lighthouse", "http", "bundle", "collector", "alerting", "notify", "alerting-prod"] as const;
+const PHASES = [
+  "parser",
+  "ingest",
+  "fault-polls",
+  "latency",
+  "viewers",
+  "lighthouse",
+  "http",
+  "bundle",
+  "collector",
+  "alerting",
+  "notify",
+  "alerting-prod",
+] as const;
 
 // Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
 const DEFAULTS = {
@@ -61,13 +82,21 @@ type Key = keyof typeof DEFAULTS;
 
 const { values: given } = parseArgs({
   options: {
-    ...(Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" }])) as Record<Key, { type: "string" }>),
+    ...(Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" }])) as Record<
+      Key,
+      { type: "string" }
+    >),
     quick: { type: "boolean", default: false },
     rebuild: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
-const flags = Object.fromEntries((Object.keys(DEFAULTS) as Key[]).map((k) => [k, (given[k] as string | undefined) ?? (given.quick ? QUICK[k] : undefined) ?? DEFAULTS[k]])) as Record<Key, string>;
+const flags = Object.fromEntries(
+  (Object.keys(DEFAULTS) as Key[]).map((k) => [
+    k,
+    (given[k] as string | undefined) ?? (given.quick ? QUICK[k] : undefined) ?? DEFAULTS[k],
+  ]),
+) as Record<Key, string>;
 
 if (given.help) {
   console.log(`npm run bench -- [--quick] [--port 3500] [--poll-interval 2000] [--changes 50] [--viewers 1000,2000,5000,10000]
@@ -108,7 +137,10 @@ function machine() {
 
 /** The ingest phase, in a process of its own (its own embedded database and fleet config). */
 function runIngest(): Promise<IngestResult> {
-  const child = fork(path.join(__dirname, "bench/ingest.ts"), [], { execArgv: ["--conditions=react-server", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(path.join(__dirname, "bench/ingest.ts"), [], {
+    execArgv: ["--conditions=react-server", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   return new Promise<IngestResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -134,7 +166,15 @@ function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
     windowMs: num("collector-seconds") * 1000,
     ruleSeries: num("rule-series"),
   };
-  const child = fork(path.join(__dirname, "bench/collector-cost.ts"), [JSON.stringify(input)], { execArgv: ["--conditions=react-server", "--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "pipe", "ipc"] });
+  const child = fork(path.join(__dirname, "bench/collector-cost.ts"), [JSON.stringify(input)], {
+    execArgv: [
+      "--conditions=react-server",
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
+    stdio: ["ignore", "inherit", "pipe", "ipc"],
+  });
   // The collector logs each failed poll or history write; count them instead of printing them.
   const logged = { lines: 0, first: "" };
   let tail = "";
@@ -150,10 +190,13 @@ function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
     }
   });
   return new Promise<CollectorResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("collector benchmark did not finish in time"));
-    }, input.warmupMs + input.windowMs + 90_000);
+    const timer = setTimeout(
+      () => {
+        child.kill("SIGKILL");
+        reject(new Error("collector benchmark did not finish in time"));
+      },
+      input.warmupMs + input.windowMs + 90_000,
+    );
     child.on("message", (m) => {
       clearTimeout(timer);
       resolve({ ...(m as CollectorResult), errorLogLines: logged.lines, firstErrorLogLine: logged.first || undefined });
@@ -176,13 +219,27 @@ function openFileLimit(): number {
 }
 
 /** The production alerting settings: kube-prometheus-stack's Alertmanager route and 15 s scrapes. */
-const PRODUCTION_ALERTING: AlertingSettings = { name: "production defaults", scrapeSeconds: 15, evaluationSeconds: 15, groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 12 * 3600 };
+const PRODUCTION_ALERTING: AlertingSettings = {
+  name: "production defaults",
+  scrapeSeconds: 15,
+  evaluationSeconds: 15,
+  groupWaitSeconds: 30,
+  groupIntervalSeconds: 300,
+  repeatIntervalSeconds: 12 * 3600,
+};
 
 async function main() {
   const poll = num("poll-interval");
   const [portFrom, portTo] = flags["alerting-ports"].split("-").map(Number) as [number, number];
   const alertingPorts = { from: portFrom, to: portTo ?? portFrom, taken: new Set<number>() };
-  const fastAlerting: AlertingSettings = { name: "poll cadence", scrapeSeconds: poll / 1000, evaluationSeconds: poll / 1000, groupWaitSeconds: 0, groupIntervalSeconds: 1, repeatIntervalSeconds: 3600 };
+  const fastAlerting: AlertingSettings = {
+    name: "poll cadence",
+    scrapeSeconds: poll / 1000,
+    evaluationSeconds: poll / 1000,
+    groupWaitSeconds: 0,
+    groupIntervalSeconds: 1,
+    repeatIntervalSeconds: 3600,
+  };
   const results: BenchResults = {
     date: new Date(started).toISOString(),
     machine: machine(),
@@ -191,9 +248,18 @@ async function main() {
       changes: num("changes"),
       viewers: flags.viewers.split(",").map(Number),
       autocannon: { connections: num("connections"), seconds: num("cannon-seconds") },
-      collector: { targets: num("collector-targets"), intervalMs: num("collector-interval"), seconds: num("collector-seconds") },
+      collector: {
+        targets: num("collector-targets"),
+        intervalMs: num("collector-interval"),
+        seconds: num("collector-seconds"),
+      },
       ruleSeries: num("rule-series"),
-      alerting: { changes: num("alerting-changes"), productionChanges: num("alerting-prod-changes"), fast: fastAlerting, production: PRODUCTION_ALERTING },
+      alerting: {
+        changes: num("alerting-changes"),
+        productionChanges: num("alerting-prod-changes"),
+        fast: fastAlerting,
+        production: PRODUCTION_ALERTING,
+      },
       notifyChanges: num("notify-changes"),
       lighthouseRuns: num("lighthouse-runs"),
       quick: !!given.quick,
@@ -216,7 +282,9 @@ async function main() {
       notMeasured(name, `failed: ${(err as Error).message.split("\n")[0]}`);
     } finally {
       results.phaseSeconds[name] = Math.round((Date.now() - t0) / 1000);
-      console.log(`  (${name}: ${results.phaseSeconds[name]} s; ${Math.round((Date.now() - started) / 1000)} s since start)`);
+      console.log(
+        `  (${name}: ${results.phaseSeconds[name]} s; ${Math.round((Date.now() - started) / 1000)} s since start)`,
+      );
     }
   };
 
@@ -226,7 +294,10 @@ async function main() {
     await phase("parser", async () => {
       console.log("Metrics parser throughput (50,000-line exposition, CPU time)…");
       results.parser = measureParser();
-      for (const m of results.parser.modes) console.log(`  ${m.mode.padEnd(12)} ${m.mbPerSecond} MB/s (best ${m.bestMbPerSecond}), ${m.medianMs} ms for ${(m.bytes / 1e6).toFixed(2)} MB`);
+      for (const m of results.parser.modes)
+        console.log(
+          `  ${m.mode.padEnd(12)} ${m.mbPerSecond} MB/s (best ${m.bestMbPerSecond}), ${m.medianMs} ms for ${(m.bytes / 1e6).toFixed(2)} MB`,
+        );
     });
   }
 
@@ -235,7 +306,10 @@ async function main() {
     await phase("ingest", async () => {
       console.log("Log-shipper ingest throughput (1 KB lines, batches of 500, each receiver to stored)…");
       results.ingest = await runIngest();
-      for (const x of results.ingest.receivers) console.log(`  ${x.receiver.padEnd(32)} ${x.linesPerCpuSecond} lines/s of CPU time, ${x.linesPerSecond} of wall time (median batch ${x.medianBatchMs} ms)`);
+      for (const x of results.ingest.receivers)
+        console.log(
+          `  ${x.receiver.padEnd(32)} ${x.linesPerCpuSecond} lines/s of CPU time, ${x.linesPerSecond} of wall time (median batch ${x.medianBatchMs} ms)`,
+        );
     });
   }
 
@@ -244,7 +318,9 @@ async function main() {
     await phase("fault-polls", async () => {
       console.log("One poll per system kind under each simulator fault, 300 ms timeout…");
       results.faultPolls = await measureFaultPolls(300);
-      console.log(`  slowest ${results.faultPolls.worstMs} ms (${results.faultPolls.overTimeoutMs} ms past the timeout): ${JSON.stringify(results.faultPolls.byFault)}`);
+      console.log(
+        `  slowest ${results.faultPolls.worstMs} ms (${results.faultPolls.overTimeoutMs} ms past the timeout): ${JSON.stringify(results.faultPolls.byFault)}`,
+      );
     });
   }
 
@@ -255,7 +331,10 @@ async function main() {
     const routes: RouteJs[] = firstLoadJs(root);
     results.firstLoadJs = routes;
     console.log("First-load JavaScript per route (gzip):");
-    for (const r of routes) console.log(`  ${r.route.padEnd(30)} ${r.gzipKiB.toFixed(1).padStart(7)} KiB  (${r.rawKiB.toFixed(1)} KiB raw, ${r.chunks} chunks)`);
+    for (const r of routes)
+      console.log(
+        `  ${r.route.padEnd(30)} ${r.gzipKiB.toFixed(1).padStart(7)} KiB  (${r.rawKiB.toFixed(1)} KiB raw, ${r.chunks} chunks)`,
+      );
   } else notMeasured("first-load JS", "skipped by --skip");
 
   // Paging's receivers start first: the console's notify config names them.
@@ -270,7 +349,14 @@ async function main() {
   }
   let server: BenchServer;
   try {
-    server = await startBenchServer({ root, port: num("port"), pollIntervalMs: poll, seed: 7, notify: notifyRig?.notify, env: notifyRig?.env });
+    server = await startBenchServer({
+      root,
+      port: num("port"),
+      pollIntervalMs: poll,
+      seed: 7,
+      notify: notifyRig?.notify,
+      env: notifyRig?.env,
+    });
   } catch (err) {
     await notifyRig?.stop();
     throw err;
@@ -289,15 +375,34 @@ async function main() {
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   process.once("SIGTERM", () => void stopAll().finally(() => process.exit(143)));
   try {
-    console.log(`Server: ${server.baseUrl} (pid ${server.serverPid().join(",")}), ${server.fleet.systems.length} simulated systems, poll interval ${server.pollIntervalMs} ms`);
+    console.log(
+      `Server: ${server.baseUrl} (pid ${server.serverPid().join(",")}), ${server.fleet.systems.length} simulated systems, poll interval ${server.pollIntervalMs} ms`,
+    );
 
     if (skip.has("alerting-prod")) notMeasured("Prometheus + Alertmanager, production defaults", "skipped by --skip");
     else {
       const simConfig = loadSimFleetConfig(path.join(root, "config/sim-fleet.yaml"));
-      prodFleet = await startFleet({ config: { ...simConfig, systems: simConfig.systems.filter((x) => x.name === WATCHDOG_BOT) }, seed: 7, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1", admin: false });
+      prodFleet = await startFleet({
+        config: { ...simConfig, systems: simConfig.systems.filter((x) => x.name === WATCHDOG_BOT) },
+        seed: 7,
+        clock: { speed: 1 },
+        portBase: 0,
+        host: "127.0.0.1",
+        admin: false,
+      });
       const t0 = Date.now();
-      console.log(`Prometheus + Alertmanager, production defaults (scrape and evaluation ${PRODUCTION_ALERTING.scrapeSeconds} s, group_wait ${PRODUCTION_ALERTING.groupWaitSeconds} s, group_interval ${PRODUCTION_ALERTING.groupIntervalSeconds} s): ${num("alerting-prod-changes")} change(s) in the background on a separate ${WATCHDOG_BOT}…`);
-      prodAlerting = measureAlerting({ fleet: prodFleet, bot: WATCHDOG_BOT, settings: PRODUCTION_ALERTING, changes: num("alerting-prod-changes"), ports: alertingPorts, deadline: deadline - 10_000, progress: (l) => console.log(`  [background]${l}`) })
+      console.log(
+        `Prometheus + Alertmanager, production defaults (scrape and evaluation ${PRODUCTION_ALERTING.scrapeSeconds} s, group_wait ${PRODUCTION_ALERTING.groupWaitSeconds} s, group_interval ${PRODUCTION_ALERTING.groupIntervalSeconds} s): ${num("alerting-prod-changes")} change(s) in the background on a separate ${WATCHDOG_BOT}…`,
+      );
+      prodAlerting = measureAlerting({
+        fleet: prodFleet,
+        bot: WATCHDOG_BOT,
+        settings: PRODUCTION_ALERTING,
+        changes: num("alerting-prod-changes"),
+        ports: alertingPorts,
+        deadline: deadline - 10_000,
+        progress: (l) => console.log(`  [background]${l}`),
+      })
         .then(
           (r) => r,
           (err: Error) => {
@@ -319,7 +424,14 @@ async function main() {
         // Enough time for every change (a random wait under one poll, then up to about two polls),
         // but leave the later phases at least a few minutes.
         const own = Date.now() + num("changes") * (2 * server.pollIntervalMs + 1000) + 30_000;
-        const r: LatencyResult = await measureSourceToScreen({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, pollIntervalMs: server.pollIntervalMs, changes: num("changes"), deadline: Math.min(own, deadline - 4 * 60_000) });
+        const r: LatencyResult = await measureSourceToScreen({
+          baseUrl: server.baseUrl,
+          cookie: server.cookie,
+          fleet: server.fleet,
+          pollIntervalMs: server.pollIntervalMs,
+          changes: num("changes"),
+          deadline: Math.min(own, deadline - 4 * 60_000),
+        });
         results.sourceToScreen = r;
         console.log(`  onset    p50 ${r.onset.p50} ms  p95 ${r.onset.p95} ms  (n=${r.onset.n})`);
         console.log(`  recovery p50 ${r.recovery.p50} ms  p95 ${r.recovery.p95} ms  (n=${r.recovery.n})`);
@@ -332,11 +444,23 @@ async function main() {
     else if (!timeLeft(60_000)) notMeasured("Prometheus + Alertmanager, poll cadence", "out of time");
     else
       await phase("alerting", async () => {
-        console.log(`Prometheus + Alertmanager at the poll cadence (scrape and evaluation ${fastAlerting.scrapeSeconds} s, group_wait ${fastAlerting.groupWaitSeconds} s, group_interval ${fastAlerting.groupIntervalSeconds} s): ${num("alerting-changes")} changes on ${WATCHDOG_BOT}…`);
+        console.log(
+          `Prometheus + Alertmanager at the poll cadence (scrape and evaluation ${fastAlerting.scrapeSeconds} s, group_wait ${fastAlerting.groupWaitSeconds} s, group_interval ${fastAlerting.groupIntervalSeconds} s): ${num("alerting-changes")} changes on ${WATCHDOG_BOT}…`,
+        );
         try {
-          const a = await measureAlerting({ fleet: server.fleet, bot: WATCHDOG_BOT, settings: fastAlerting, changes: num("alerting-changes"), ports: alertingPorts, deadline: deadline - 30_000, progress: (l) => console.log(l) });
+          const a = await measureAlerting({
+            fleet: server.fleet,
+            bot: WATCHDOG_BOT,
+            settings: fastAlerting,
+            changes: num("alerting-changes"),
+            ports: alertingPorts,
+            deadline: deadline - 30_000,
+            progress: (l) => console.log(l),
+          });
           alerting.push(a);
-          console.log(`  onset p50 ${a.onset.p50} ms p95 ${a.onset.p95} ms (n=${a.onset.n}); resolution p50 ${a.resolution.p50} ms p95 ${a.resolution.p95} ms (n=${a.resolution.n}); ${a.timeouts} without a notification`);
+          console.log(
+            `  onset p50 ${a.onset.p50} ms p95 ${a.onset.p95} ms (n=${a.onset.n}); resolution p50 ${a.resolution.p50} ms p95 ${a.resolution.p95} ms (n=${a.resolution.n}); ${a.timeouts} without a notification`,
+          );
         } catch (err) {
           notMeasured("Prometheus + Alertmanager, poll cadence", `failed: ${(err as Error).message.split("\n")[0]}`);
         }
@@ -349,12 +473,27 @@ async function main() {
       if (!timeLeft(Math.min(need, 3 * 60_000))) notMeasured("change → notification", "out of time");
       else
         await phase("notify", async () => {
-          console.log(`Change → notification: ${num("notify-changes")} changes on ${WATCHDOG_BOT}, to a Slack-compatible webhook and a signed webhook in this process${rig.alertmanager ? ", and through Alertmanager to a webhook" : ""}…`);
+          console.log(
+            `Change → notification: ${num("notify-changes")} changes on ${WATCHDOG_BOT}, to a Slack-compatible webhook and a signed webhook in this process${rig.alertmanager ? ", and through Alertmanager to a webhook" : ""}…`,
+          );
           // The collector pages nothing in its first 15 s as leader (every system looks dark until it has polled).
-          const n = await measureNotify({ rig, fleet: server.fleet, bot: WATCHDOG_BOT, pollIntervalMs: poll, changes: num("notify-changes"), notBefore: serverReadyAt + 16_000, deadline: Math.min(Date.now() + need, deadline - 60_000), progress: (l) => console.log(l) });
+          const n = await measureNotify({
+            rig,
+            fleet: server.fleet,
+            bot: WATCHDOG_BOT,
+            pollIntervalMs: poll,
+            changes: num("notify-changes"),
+            notBefore: serverReadyAt + 16_000,
+            deadline: Math.min(Date.now() + need, deadline - 60_000),
+            progress: (l) => console.log(l),
+          });
           results.notify = n;
-          for (const c of n.channels) console.log(`  ${c.path.padEnd(42)} onset p50 ${f(c.onset.p50)} p95 ${f(c.onset.p95)} (n=${c.onset.n}); resolution p50 ${f(c.resolution.p50)} p95 ${f(c.resolution.p95)} (n=${c.resolution.n}); all p95 ${f(c.all.p95)}; ${c.missed} missed`);
-          if ("notMeasured" in n.alertmanager) console.log(`  Alertmanager path not measured: ${n.alertmanager.notMeasured}`);
+          for (const c of n.channels)
+            console.log(
+              `  ${c.path.padEnd(42)} onset p50 ${f(c.onset.p50)} p95 ${f(c.onset.p95)} (n=${c.onset.n}); resolution p50 ${f(c.resolution.p50)} p95 ${f(c.resolution.p95)} (n=${c.resolution.n}); all p95 ${f(c.all.p95)}; ${c.missed} missed`,
+            );
+          if ("notMeasured" in n.alertmanager)
+            console.log(`  Alertmanager path not measured: ${n.alertmanager.notMeasured}`);
         });
     }
 
@@ -365,7 +504,13 @@ async function main() {
         console.log(`Upstream polls per target per interval with no viewers: ${JSON.stringify(baseline.perTarget)}`);
         const list: ViewerResult[] = [];
         const fdLimit = openFileLimit();
-        const step: ViewerStepUp = { steps: results.settings.viewers, largestPassing: null, stoppedAt: null, stopReason: "all steps passed", openFileLimit: fdLimit };
+        const step: ViewerStepUp = {
+          steps: results.settings.viewers,
+          largestPassing: null,
+          stoppedAt: null,
+          stopReason: "all steps passed",
+          openFileLimit: fdLimit,
+        };
         for (const n of results.settings.viewers) {
           // The client process holds n sockets and so does the server; both inherit our limit.
           if (n + 1024 > fdLimit) {
@@ -384,7 +529,17 @@ async function main() {
           console.log(`Viewers: ${n} live streams from a separate process…`);
           let v: ViewerResult;
           try {
-            v = await measureViewers({ baseUrl: server.baseUrl, cookie: server.cookie, fleet: server.fleet, serverPids: server.serverPid, pollIntervalMs: server.pollIntervalMs, viewers: n, changes: num("viewer-changes"), baseline, marker: "integrity_watchdog" });
+            v = await measureViewers({
+              baseUrl: server.baseUrl,
+              cookie: server.cookie,
+              fleet: server.fleet,
+              serverPids: server.serverPid,
+              pollIntervalMs: server.pollIntervalMs,
+              viewers: n,
+              changes: num("viewer-changes"),
+              baseline,
+              marker: "integrity_watchdog",
+            });
           } catch (err) {
             // A step that cannot complete ends the step-up; the steps before it stand.
             step.stoppedAt = n;
@@ -398,7 +553,10 @@ async function main() {
           );
           if (v.errorCount > 0 || !(v.deliveryMs.p99 <= VIEWER_STEP_P99_MS)) {
             step.stoppedAt = n;
-            step.stopReason = v.errorCount > 0 ? `${v.errorCount} errors at ${n}` : `delivery p99 ${v.deliveryMs.p99} ms > ${VIEWER_STEP_P99_MS} ms at ${n}`;
+            step.stopReason =
+              v.errorCount > 0
+                ? `${v.errorCount} errors at ${n}`
+                : `delivery p99 ${v.deliveryMs.p99} ms > ${VIEWER_STEP_P99_MS} ms at ${n}`;
             break;
           }
           step.largestPassing = n;
@@ -406,14 +564,19 @@ async function main() {
         }
         results.viewers = list;
         results.viewerStepUp = step;
-        console.log(`  largest count holding p99 ≤ ${VIEWER_STEP_P99_MS} ms with no errors: ${step.largestPassing ?? "none"} (stopped: ${step.stopReason})`);
+        console.log(
+          `  largest count holding p99 ≤ ${VIEWER_STEP_P99_MS} ms with no errors: ${step.largestPassing ?? "none"} (stopped: ${step.stopReason})`,
+        );
       });
 
     if (skip.has("lighthouse")) notMeasured("Lighthouse mobile (board, status view)", "skipped by --skip");
-    else if (!timeLeft(num("lighthouse-runs") * 2 * 60_000)) notMeasured("Lighthouse mobile (board, status view)", "out of time");
+    else if (!timeLeft(num("lighthouse-runs") * 2 * 60_000))
+      notMeasured("Lighthouse mobile (board, status view)", "out of time");
     else
       await phase("lighthouse", async () => {
-        console.log(`Lighthouse (mobile), ${num("lighthouse-runs")} run(s) each: board signed in, status view via a share link…`);
+        console.log(
+          `Lighthouse (mobile), ${num("lighthouse-runs")} run(s) each: board signed in, status view via a share link…`,
+        );
         const lh = await measureLighthouse({
           root,
           runs: num("lighthouse-runs"),
@@ -425,19 +588,36 @@ async function main() {
           progress: (l) => console.log(l),
         });
         results.lighthouse = lh;
-        for (const p of lh.pages) console.log(`  ${p.page} (median of ${p.runs.length}): performance ${p.median.performance}, accessibility ${p.median.accessibility}, FCP ${p.median.fcpMs} ms, LCP ${p.median.lcpMs} ms, TBT ${p.median.tbtMs} ms, SI ${p.median.siMs} ms${p.median.a11yFailures.length ? `; failed accessibility audits: ${p.median.a11yFailures.join(", ")}` : ""}`);
+        for (const p of lh.pages)
+          console.log(
+            `  ${p.page} (median of ${p.runs.length}): performance ${p.median.performance}, accessibility ${p.median.accessibility}, FCP ${p.median.fcpMs} ms, LCP ${p.median.lcpMs} ms, TBT ${p.median.tbtMs} ms, SI ${p.median.siMs} ms${p.median.a11yFailures.length ? `; failed accessibility audits: ${p.median.a11yFailures.join(", ")}` : ""}`,
+          );
       });
 
     if (skip.has("http")) notMeasured("board API", "skipped by --skip");
     else if (!timeLeft(num("cannon-seconds") * 2000 + 30_000)) notMeasured("board API", "out of time");
     else
       await phase("http", async () => {
-        console.log(`Board API vs static file: autocannon, ${num("connections")} connections, ${num("cannon-seconds")} s each…`);
-        const h = await measureBoardApi({ root, baseUrl: server.baseUrl, cookie: server.cookie, connections: num("connections"), seconds: num("cannon-seconds") });
+        console.log(
+          `Board API vs static file: autocannon, ${num("connections")} connections, ${num("cannon-seconds")} s each…`,
+        );
+        const h = await measureBoardApi({
+          root,
+          baseUrl: server.baseUrl,
+          cookie: server.cookie,
+          connections: num("connections"),
+          seconds: num("cannon-seconds"),
+        });
         results.boardApi = h;
-        console.log(`  /icon.svg   ${h.staticFile.requestsPerSecond} req/s, p50 ${h.staticFile.latencyMs.p50} ms, p99 ${h.staticFile.latencyMs.p99} ms, non-2xx ${h.staticFile.non2xx}, errors ${h.staticFile.errors}`);
-        console.log(`  /api/board  ${h.board.requestsPerSecond} req/s, p50 ${h.board.latencyMs.p50} ms, p99 ${h.board.latencyMs.p99} ms, non-2xx ${h.board.non2xx}, errors ${h.board.errors}, ${h.board.bytesPerRequest} bytes/response`);
-        console.log(`  /api/health/live (no session) ${h.health.requestsPerSecond} req/s, p50 ${h.health.latencyMs.p50} ms, p99 ${h.health.latencyMs.p99} ms`);
+        console.log(
+          `  /icon.svg   ${h.staticFile.requestsPerSecond} req/s, p50 ${h.staticFile.latencyMs.p50} ms, p99 ${h.staticFile.latencyMs.p99} ms, non-2xx ${h.staticFile.non2xx}, errors ${h.staticFile.errors}`,
+        );
+        console.log(
+          `  /api/board  ${h.board.requestsPerSecond} req/s, p50 ${h.board.latencyMs.p50} ms, p99 ${h.board.latencyMs.p99} ms, non-2xx ${h.board.non2xx}, errors ${h.board.errors}, ${h.board.bytesPerRequest} bytes/response`,
+        );
+        console.log(
+          `  /api/health/live (no session) ${h.health.requestsPerSecond} req/s, p50 ${h.health.latencyMs.p50} ms, p99 ${h.health.latencyMs.p99} ms`,
+        );
         console.log(`  ratio board/static ${h.ratio}`);
       });
 
@@ -445,13 +625,22 @@ async function main() {
     else if (!timeLeft(num("collector-seconds") * 1000 + 60_000)) notMeasured("collector cost", "out of time");
     else
       await phase("collector", async () => {
-        console.log(`Collector cost: ${num("collector-targets")} simulated targets at ${num("collector-interval")} ms, ${num("collector-seconds")} s window (own process)…`);
+        console.log(
+          `Collector cost: ${num("collector-targets")} simulated targets at ${num("collector-interval")} ms, ${num("collector-seconds")} s window (own process)…`,
+        );
         const c = await runCollectorCost(server);
         results.collector = c;
-        console.log(`  polling and parsing alone: CPU ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow}/${c.pollingOnly.expectedPolls} polls in ${c.pollingOnly.windowSeconds} s)`);
-        console.log(`  full runtime (history, rules, findings): CPU ${c.cpuPercentOfOneCore}% of one core, ${c.cpuMsPerCycle} ms CPU per poll cycle (${c.pollsInWindow}/${c.expectedPolls} polls in ${c.windowSeconds} s), RSS ${c.rssMiB} MiB`);
-        if (c.errorLogLines) console.log(`  the collector logged ${c.errorLogLines} error lines (first: ${c.firstErrorLogLine})`);
-        console.log(`  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`);
+        console.log(
+          `  polling and parsing alone: CPU ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow}/${c.pollingOnly.expectedPolls} polls in ${c.pollingOnly.windowSeconds} s)`,
+        );
+        console.log(
+          `  full runtime (history, rules, findings): CPU ${c.cpuPercentOfOneCore}% of one core, ${c.cpuMsPerCycle} ms CPU per poll cycle (${c.pollsInWindow}/${c.expectedPolls} polls in ${c.windowSeconds} s), RSS ${c.rssMiB} MiB`,
+        );
+        if (c.errorLogLines)
+          console.log(`  the collector logged ${c.errorLogLines} error lines (first: ${c.firstErrorLogLine})`);
+        console.log(
+          `  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`,
+        );
       });
 
     if (prodAlerting) {
@@ -459,7 +648,9 @@ async function main() {
       const b = await prodAlerting;
       if (b) {
         alerting.push(b);
-        console.log(`  production defaults: onset p50 ${f(b.onset.p50)} p95 ${f(b.onset.p95)} (n=${b.onset.n}); resolution p50 ${f(b.resolution.p50)} p95 ${f(b.resolution.p95)} (n=${b.resolution.n}); ${b.timeouts} without a notification`);
+        console.log(
+          `  production defaults: onset p50 ${f(b.onset.p50)} p95 ${f(b.onset.p95)} (n=${b.onset.n}); resolution p50 ${f(b.resolution.p50)} p95 ${f(b.resolution.p95)} (n=${b.resolution.n}); ${b.timeouts} without a notification`,
+        );
       }
     }
     if (alerting.length) results.alerting = alerting;
@@ -472,13 +663,18 @@ async function main() {
   console.log("\nBudget:");
   for (const b of results.budget) console.log(`  ${b.status.padEnd(12)} ${b.line} — ${b.figure}`);
   console.log("\nChange → notification beside change → screen:");
-  for (const row of comparisonRows(results)) console.log(`  ${row.path}:\n    onset p50 ${f(row.onset.p50)} p95 ${f(row.onset.p95)} (n=${row.onset.n}); resolution p50 ${f(row.resolution.p50)} p95 ${f(row.resolution.p95)} (n=${row.resolution.n})`);
+  for (const row of comparisonRows(results))
+    console.log(
+      `  ${row.path}:\n    onset p50 ${f(row.onset.p50)} p95 ${f(row.onset.p95)} (n=${row.onset.n}); resolution p50 ${f(row.resolution.p50)} p95 ${f(row.resolution.p95)} (n=${row.resolution.n})`,
+    );
 
   const out = path.resolve(root, flags.out);
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(out, "latest.md"), renderMarkdown(results));
-  console.log(`\nWrote ${path.relative(root, path.join(out, "latest.json"))} and latest.md (${results.durationSeconds} s)`);
+  console.log(
+    `\nWrote ${path.relative(root, path.join(out, "latest.json"))} and latest.md (${results.durationSeconds} s)`,
+  );
 }
 
 const f = (v: number) => (Number.isNaN(v) ? "—" : `${v} ms`);

@@ -7,7 +7,9 @@ import { loadStartupConfig } from "../lib/config/current";
 async function main() {
   const e = env();
   if (!e.DATABASE_URL) {
-    console.error("npm run collector needs DATABASE_URL (PostgreSQL). With the embedded database the console server runs the collector itself.");
+    console.error(
+      "npm run collector needs DATABASE_URL (PostgreSQL). With the embedded database the console server runs the collector itself.",
+    );
     process.exit(1);
   }
   loadStartupConfig();
@@ -15,7 +17,8 @@ async function main() {
   const rt = await startCollector();
   console.log(`[collector] instance ${rt.instanceId} started; waiting for the collector lock`);
   rt.events.on("change", (ev: { type: string; role?: string; reason?: string }) => {
-    if (ev.type === "role") console.log(`[collector] ${rt.instanceId} is now ${ev.role}${ev.reason ? ` (${ev.reason})` : ""}`);
+    if (ev.type === "role")
+      console.log(`[collector] ${rt.instanceId} is now ${ev.role}${ev.reason ? ` (${ev.reason})` : ""}`);
   });
   const stop = async () => {
     await rt.stop();

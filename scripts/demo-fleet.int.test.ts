@@ -11,7 +11,13 @@ import { prepareDemoFleet, SIM_FLEET_FILE } from "./demo-fleet";
 
 let fleet: Fleet;
 beforeAll(async () => {
-  fleet = await startFleet({ config: loadSimFleetConfig(SIM_FLEET_FILE), seed: 42, clock: "manual", portBase: 0, admin: false });
+  fleet = await startFleet({
+    config: loadSimFleetConfig(SIM_FLEET_FILE),
+    seed: 42,
+    clock: "manual",
+    portBase: 0,
+    admin: false,
+  });
   fleet.advance(10_000);
 });
 afterAll(async () => {
@@ -31,10 +37,19 @@ describe("the demo fleet and the shipped fleet config", () => {
     expect(env[sb.urlEnv]).toBe(beta.baseUrl);
 
     // The key the demo sets opens the simulated bot's ledger; read it where this fleet listens.
-    const r = await createSupabaseLedgerSource({ url: fleet.info("beta-bot").url, key: env[sb.keyEnv]!, system: "beta-bot", statusColumn: sb.statusColumn, timeoutMs: 3000, maxBytes: 1 << 20 }).read();
+    const r = await createSupabaseLedgerSource({
+      url: fleet.info("beta-bot").url,
+      key: env[sb.keyEnv]!,
+      system: "beta-bot",
+      statusColumn: sb.statusColumn,
+      timeoutMs: 3000,
+      maxBytes: 1 << 20,
+    }).read();
     expect(r.ok, JSON.stringify(r)).toBe(true);
     if (!r.ok) return;
     const sim = loadSimFleetConfig(SIM_FLEET_FILE).systems.find((s) => s.name === "beta-bot")!;
-    expect(r.value.rows.map((x) => x.profileId)).toEqual((sim.kind === "trading-bot" ? sim.profiles.map((p) => p.id) : []).sort());
+    expect(r.value.rows.map((x) => x.profileId)).toEqual(
+      (sim.kind === "trading-bot" ? sim.profiles.map((p) => p.id) : []).sort(),
+    );
   });
 });

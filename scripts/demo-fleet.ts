@@ -21,7 +21,8 @@ export async function prepareDemoFleet(env: NodeJS.ProcessEnv) {
   const config = loadSimFleetConfig(SIM_FLEET_FILE);
   for (const s of config.systems) {
     env[simTokenEnvName(s.name)] ||= s.credential;
-    if (s.kind === "futures-bot") env[`INGEST_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] ||= `ingest-${s.credential}`;
+    if (s.kind === "futures-bot")
+      env[`INGEST_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] ||= `ingest-${s.credential}`;
     // A trading bot's Supabase project (its ledger under /rest/v1), for a target with ledger.from: supabase.
     if (s.kind === "trading-bot") {
       env[simSupabaseEnvNames(s.name).url] ||= `http://${config.host}:${s.port}`;
@@ -32,8 +33,15 @@ export async function prepareDemoFleet(env: NodeJS.ProcessEnv) {
     async start(o: { seed: number; speed: number; scenarios: string[]; consoleUrl: string }) {
       // Futures bots push their log records to the console's ingest endpoint, as a log shipper would.
       const futures = config.systems.find((s) => s.kind === "futures-bot");
-      const ingestToken = futures ? env[`INGEST_TOKEN_${futures.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] : undefined;
-      const fleet = await startFleet({ config, seed: o.seed, clock: { speed: o.speed }, ingest: ingestToken ? { url: `${o.consoleUrl}/api/ingest`, token: ingestToken } : undefined });
+      const ingestToken = futures
+        ? env[`INGEST_TOKEN_${futures.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`]
+        : undefined;
+      const fleet = await startFleet({
+        config,
+        seed: o.seed,
+        clock: { speed: o.speed },
+        ingest: ingestToken ? { url: `${o.consoleUrl}/api/ingest`, token: ingestToken } : undefined,
+      });
       for (const spec of o.scenarios) {
         const [name, target] = spec.split("@");
         fleet.startScenario(name!, target);

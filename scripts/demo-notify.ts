@@ -15,9 +15,15 @@ export function prepareDemoNotify(env: NodeJS.ProcessEnv) {
   return {
     async start(): Promise<NotifyReceiver | null> {
       try {
-        return await new NotifyReceiver({ port: DEMO_NOTIFY_PORT, pagerdutyRoutingKey: env.DEMO_PAGERDUTY_ROUTING_KEY, webhookSecret: env.DEMO_WEBHOOK_SECRET }).start();
+        return await new NotifyReceiver({
+          port: DEMO_NOTIFY_PORT,
+          pagerdutyRoutingKey: env.DEMO_PAGERDUTY_ROUTING_KEY,
+          webhookSecret: env.DEMO_WEBHOOK_SECRET,
+        }).start();
       } catch (err) {
-        console.warn(`The demo's notification receiver could not listen on port ${DEMO_NOTIFY_PORT} (${(err as Error).message}); notifications will be retried and listed as failing on the deliveries screen.`);
+        console.warn(
+          `The demo's notification receiver could not listen on port ${DEMO_NOTIFY_PORT} (${(err as Error).message}); notifications will be retried and listed as failing on the deliveries screen.`,
+        );
         return null;
       }
     },

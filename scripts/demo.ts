@@ -28,7 +28,8 @@ function newestMtime(dir: string): number {
     if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (/\.(tsx?|css|js|mjs|json)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(tsx?|css|js|mjs|json)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -37,7 +38,10 @@ function needsBuild(): boolean {
   const id = path.join(root, ".next/BUILD_ID");
   if (flags.rebuild || !existsSync(id)) return true;
   const built = statSync(id).mtimeMs;
-  const sources = Math.max(...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))), statSync(path.join(root, "next.config.js")).mtimeMs);
+  const sources = Math.max(
+    ...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))),
+    statSync(path.join(root, "next.config.js")).mtimeMs,
+  );
   return sources > built;
 }
 
@@ -84,25 +88,41 @@ async function main() {
     await h.close();
     if (seeded.length) {
       console.log("\nFirst start: one user per role was created. These passwords are shown only now:\n");
-      for (const u of seeded) console.log(`  ${u.role.padEnd(10)} username: ${u.username.padEnd(10)} password: ${u.password}`);
+      for (const u of seeded)
+        console.log(`  ${u.role.padEnd(10)} username: ${u.username.padEnd(10)} password: ${u.password}`);
       console.log("\nManage users later with `npm run users -- list|add|set-role|disable`.\n");
     }
   }
 
   if (needsBuild()) {
     console.log("Building the production server (next build)…");
-    const r = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const r = spawnSync("npx", ["next", "build"], {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 
   const receiver = await notify.start();
-  const fleet = sim ? await sim.start({ seed: Number(flags.seed), speed: Number(flags.speed), scenarios: flags.scenario ?? [], consoleUrl: `http://127.0.0.1:${port}` }) : null;
+  const fleet = sim
+    ? await sim.start({
+        seed: Number(flags.seed),
+        speed: Number(flags.speed),
+        scenarios: flags.scenario ?? [],
+        consoleUrl: `http://127.0.0.1:${port}`,
+      })
+    : null;
 
   // Node runs Next's own CLI, so the server is this script's direct child and a signal sent to the
   // script reaches it (through npx it could outlive the script and keep the port).
   const nextBin = path.join(process.cwd(), "node_modules/next/dist/bin/next");
-  const server = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  console.log(`\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}${receiver ? ` · notifications received: ${receiver.url}` : ""}\n`);
+  const server = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(port)], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  console.log(
+    `\nWatchfloor: http://localhost:${port}${fleet ? ` · simulated fleet admin API: ${fleet.adminUrl}` : ""}${receiver ? ` · notifications received: ${receiver.url}` : ""}\n`,
+  );
   const shutdown = (signal: NodeJS.Signals) => {
     server.kill(signal);
   };

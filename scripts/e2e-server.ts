@@ -34,7 +34,12 @@ async function main() {
 
   // The simulated fleet on ephemeral ports at real time; specs drive scenarios through its admin API
   // (its address is written to e2e/.auth/fleet.json).
-  const fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 11, clock: { speed: 1 }, portBase: 0 });
+  const fleet = await startFleet({
+    config: loadSimFleetConfig("config/sim-fleet.yaml"),
+    seed: 11,
+    clock: { speed: 1 },
+    portBase: 0,
+  });
   const fleetEnv: Record<string, string> = {};
   const publicEnv: Record<string, string> = {};
   const targets = fleet.systems.map((s) => {
@@ -42,16 +47,37 @@ async function main() {
     fleetEnv[tokenEnv] = s.credential;
     // The ledger invariant clears after its window without growth; 30 s instead of 15 min lets
     // ledger-board.spec watch it clear. No other spec waits on that window.
-    const thresholds = s.kind === "spot-exchange" ? { thresholds: { exchange_ledger_invariant: { windowMinutes: 0.5 } } } : {};
+    const thresholds =
+      s.kind === "spot-exchange" ? { thresholds: { exchange_ledger_invariant: { windowMinutes: 0.5 } } } : {};
     // As in the demo, beta-bot's ledger is read from its Supabase project (the simulator's PostgREST
     // endpoint) through supabase-js; the URL is not a secret, the key is.
     let ledger = {};
     if (s.name === "beta-bot") {
       fleetEnv.SIM_SUPABASE_KEY_BETA_BOT = simSupabaseKey(s.credential);
       publicEnv.SIM_SUPABASE_URL_BETA_BOT = s.url;
-      ledger = { ledger: { from: "supabase", urlEnv: "SIM_SUPABASE_URL_BETA_BOT", keyEnv: "SIM_SUPABASE_KEY_BETA_BOT", statusColumn: "status" } };
+      ledger = {
+        ledger: {
+          from: "supabase",
+          urlEnv: "SIM_SUPABASE_URL_BETA_BOT",
+          keyEnv: "SIM_SUPABASE_KEY_BETA_BOT",
+          statusColumn: "status",
+        },
+      };
     }
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: 1000, credentials: { bearerTokenEnv: tokenEnv, ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}) }, ...ledger, ...thresholds };
+    return {
+      name: s.name,
+      kind: s.kind,
+      label: s.name,
+      baseUrl: s.url,
+      simulated: true,
+      pollIntervalMs: 1000,
+      credentials: {
+        bearerTokenEnv: tokenEnv,
+        ...(s.kind === "futures-bot" ? { ingestTokenEnv: "INGEST_TOKEN_KRAKEN_FUTURES" } : {}),
+      },
+      ...ledger,
+      ...thresholds,
+    };
   });
   // Paging as the demo ships it: channels pointing at a local receiver that implements the Slack,
   // PagerDuty and signed-webhook contracts; specs read what arrived from its /api/received.
@@ -61,7 +87,12 @@ async function main() {
   const notify = {
     channels: [
       { name: "e2e-chat", type: "slack", url: `${receiver.url}/slack/ops` },
-      { name: "e2e-pager", type: "pagerduty", url: `${receiver.url}/pagerduty/v2/enqueue`, routingKeyEnv: "E2E_PAGERDUTY_ROUTING_KEY" },
+      {
+        name: "e2e-pager",
+        type: "pagerduty",
+        url: `${receiver.url}/pagerduty/v2/enqueue`,
+        routingKeyEnv: "E2E_PAGERDUTY_ROUTING_KEY",
+      },
       { name: "e2e-webhook", type: "webhook", url: `${receiver.url}/webhook`, secretEnv: "E2E_WEBHOOK_SECRET" },
     ],
     routes: [
@@ -73,9 +104,20 @@ async function main() {
   // Ticket IDs link to a tracker (controls.ticketUrlTemplate); the e2e specs follow no such link.
   // The fleet specs put halts back through the console (a commander asks, the admin approves)
   // right before the next spec asks for its own: 30 requests a minute per user, not 10.
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: 1000, timeoutMs: 800 }, controls: { ticketUrlTemplate: "https://tracker.example/browse/{id}", rateLimitPerMinute: 30 }, notify, targets }));
+  writeFileSync(
+    fleetFile,
+    stringify({
+      defaults: { pollIntervalMs: 1000, timeoutMs: 800 },
+      controls: { ticketUrlTemplate: "https://tracker.example/browse/{id}", rateLimitPerMinute: 30 },
+      notify,
+      targets,
+    }),
+  );
   mkdirSync("e2e/.auth", { recursive: true });
-  writeFileSync("e2e/.auth/fleet.json", JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2));
+  writeFileSync(
+    "e2e/.auth/fleet.json",
+    JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2),
+  );
 
   // Secrets are random per run and written (not printed) for the specs that need them: the ingest
   // token for ingest.spec, and all of them for the check that none reaches a browser.
@@ -83,7 +125,18 @@ async function main() {
   const ingestToken = `ingest-${randomBytes(18).toString("base64url")}`;
   writeFileSync(
     "e2e/.auth/secrets.json",
-    JSON.stringify({ nextauthSecret, oidcClientSecret: OIDC_CLIENT.secret, ingestToken, simTokens: Object.values(fleetEnv), notifySecrets: [pagerdutyKey, webhookSecret], databasePassword: databasePassword(process.env.DATABASE_URL) }, null, 2),
+    JSON.stringify(
+      {
+        nextauthSecret,
+        oidcClientSecret: OIDC_CLIENT.secret,
+        ingestToken,
+        simTokens: Object.values(fleetEnv),
+        notifySecrets: [pagerdutyKey, webhookSecret],
+        databasePassword: databasePassword(process.env.DATABASE_URL),
+      },
+      null,
+      2,
+    ),
     { mode: 0o600 },
   );
 

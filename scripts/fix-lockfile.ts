@@ -19,7 +19,9 @@ export function platformOf(name: string): { os?: string; cpu?: string } {
   const os = [/darwin/, /win32/, /android/, /freebsd/, /openharmony/, /sunos/, /netbsd/, /openbsd/, /aix/]
     .map((re) => re.source)
     .find((o) => n.includes(o));
-  const cpu = ["wasm32", "arm64", "loong64", "ppc64", "riscv64", "s390x", "ia32", "x64", "mips64el", "arm"].find((c) => n.includes(c));
+  const cpu = ["wasm32", "arm64", "loong64", "ppc64", "riscv64", "s390x", "ia32", "x64", "mips64el", "arm"].find((c) =>
+    n.includes(c),
+  );
   return { os: os ?? (n.includes("wasm32") ? undefined : "linux"), cpu };
 }
 
@@ -31,10 +33,18 @@ for (const [, entry] of Object.entries(lock.packages)) {
     const key = `node_modules/${dep}`;
     if (lock.packages[key]) continue;
     const { os, cpu } = platformOf(dep);
-    lock.packages[key] = { version, optional: true, ...(entry.dev ? { dev: true } : {}), ...(cpu ? { cpu: [cpu] } : {}), ...(os ? { os: [os] } : {}) };
+    lock.packages[key] = {
+      version,
+      optional: true,
+      ...(entry.dev ? { dev: true } : {}),
+      ...(cpu ? { cpu: [cpu] } : {}),
+      ...(os ? { os: [os] } : {}),
+    };
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)),
+);
 writeFileSync(file, JSON.stringify(lock, null, 2) + "\n");
 console.log(`fix-lockfile: added ${added} platform-guarded optional entries to ${file}`);

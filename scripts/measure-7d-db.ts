@@ -31,7 +31,8 @@ const RANGES: [string, number][] = [
 const arg = (name: string) => process.argv.indexOf(name);
 const RUNS = arg("--runs") > 0 ? Number(process.argv[arg("--runs") + 1]) : 5;
 const EXPLAIN = arg("--explain") > 0;
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs needs a whole number of runs (1 or more), got ${process.argv[arg("--runs") + 1]}`);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`--runs needs a whole number of runs (1 or more), got ${process.argv[arg("--runs") + 1]}`);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -52,9 +53,34 @@ async function main() {
   const rawFrom = Math.floor((now - 6 * H) / 60_000) * 60_000;
   const sys = "spot-exchange";
   const series: { metric: string; entity: string; labels: Record<string, string>; counter: boolean }[] = [];
-  for (const m of ["engine_queue_depth", "engine_loop_duration_p99_seconds", "engine_wal_fsync_duration_p99_seconds", "engine_cpu_usage_ratio", "kafka_producer_pending_messages", "ledger_settlement_lag_p99_seconds", "ws_connected_clients", "ws_connection_backlog_messages", "edge_cpu_usage_ratio", "kafka_brokers_up", "ledger_seq_mismatch"]) series.push({ metric: m, entity: "*", labels: {}, counter: false });
-  for (const m of ["trading_api_errors_total", "trading_api_requests_total", "kafka_producer_errors_total", "ledger_db_transaction_errors_total", "invariant_checks_total", "ws_messages_sent_total", "replay_detect_total", "rate_limit_drops_total"]) series.push({ metric: m, entity: "*", labels: {}, counter: true });
-  for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "AVAX-USD", "LINK-USD"]) for (const m of ["engine_trades_total", "engine_sequenced_events_total"]) series.push({ metric: m, entity: s, labels: { symbol: s }, counter: true });
+  for (const m of [
+    "engine_queue_depth",
+    "engine_loop_duration_p99_seconds",
+    "engine_wal_fsync_duration_p99_seconds",
+    "engine_cpu_usage_ratio",
+    "kafka_producer_pending_messages",
+    "ledger_settlement_lag_p99_seconds",
+    "ws_connected_clients",
+    "ws_connection_backlog_messages",
+    "edge_cpu_usage_ratio",
+    "kafka_brokers_up",
+    "ledger_seq_mismatch",
+  ])
+    series.push({ metric: m, entity: "*", labels: {}, counter: false });
+  for (const m of [
+    "trading_api_errors_total",
+    "trading_api_requests_total",
+    "kafka_producer_errors_total",
+    "ledger_db_transaction_errors_total",
+    "invariant_checks_total",
+    "ws_messages_sent_total",
+    "replay_detect_total",
+    "rate_limit_drops_total",
+  ])
+    series.push({ metric: m, entity: "*", labels: {}, counter: true });
+  for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "AVAX-USD", "LINK-USD"])
+    for (const m of ["engine_trades_total", "engine_sequenced_events_total"])
+      series.push({ metric: m, entity: s, labels: { symbol: s }, counter: true });
 
   // Seeded in SQL (generate_series): the same rows the collector would have written, in seconds.
   // Counters count one per second since the start of the week; gauges swing on a slow sine.
@@ -83,20 +109,73 @@ async function main() {
   // 5 minutes stay raw, not rolled, as they would be between runs.
   await rollupAndPrune(h.db, { now: now - 5 * 60_000 });
   const t2 = performance.now();
-  console.log(`seeded ${series.length} series (7 d of 1-min rollups + 6 h of 10-s raw) in ${((t1 - t0) / 1000).toFixed(1)} s; rollup run (fills the 10-min tier) ${((t2 - t1) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${series.length} series (7 d of 1-min rollups + 6 h of 10-s raw) in ${((t1 - t0) / 1000).toFixed(1)} s; rollup run (fills the 10-min tier) ${((t2 - t1) / 1000).toFixed(1)} s`,
+  );
 
   const specs: ChartSpec[] = [
-    ...series.filter((s) => !s.counter).map((s) => ({ id: s.metric, title: s.metric, unit: "", series: [{ label: s.metric, metric: s.metric }] })),
-    ...["kafka_producer_errors_total", "ledger_db_transaction_errors_total", "invariant_checks_total", "ws_messages_sent_total", "replay_detect_total", "rate_limit_drops_total"].map((m) => ({ id: m, title: m, unit: "/min", series: [{ label: m, metric: m, counter: true, scale: 60 }] })),
-    { id: "err", title: "err", unit: "%", series: [{ label: "e", metric: "trading_api_errors_total", counter: true, per: { metric: "trading_api_requests_total", counter: true } }] },
-    { id: "tps", title: "tps", unit: "/s", series: [{ label: "{}", metric: "engine_trades_total", counter: true, splitBy: "entity" }] },
-    { id: "seq", title: "seq", unit: "/s", series: [{ label: "{}", metric: "engine_sequenced_events_total", counter: true, splitBy: "entity" }] },
+    ...series
+      .filter((s) => !s.counter)
+      .map((s) => ({ id: s.metric, title: s.metric, unit: "", series: [{ label: s.metric, metric: s.metric }] })),
+    ...[
+      "kafka_producer_errors_total",
+      "ledger_db_transaction_errors_total",
+      "invariant_checks_total",
+      "ws_messages_sent_total",
+      "replay_detect_total",
+      "rate_limit_drops_total",
+    ].map((m) => ({ id: m, title: m, unit: "/min", series: [{ label: m, metric: m, counter: true, scale: 60 }] })),
+    {
+      id: "err",
+      title: "err",
+      unit: "%",
+      series: [
+        {
+          label: "e",
+          metric: "trading_api_errors_total",
+          counter: true,
+          per: { metric: "trading_api_requests_total", counter: true },
+        },
+      ],
+    },
+    {
+      id: "tps",
+      title: "tps",
+      unit: "/s",
+      series: [{ label: "{}", metric: "engine_trades_total", counter: true, splitBy: "entity" }],
+    },
+    {
+      id: "seq",
+      title: "seq",
+      unit: "/s",
+      series: [{ label: "{}", metric: "engine_sequenced_events_total", counter: true, splitBy: "entity" }],
+    },
   ];
 
-  const results: { name: string; plan: string; read: number[]; shape: number[]; points: number; perSeries: number; rows: number; charts: ShapedChart[] }[] = [];
+  const results: {
+    name: string;
+    plan: string;
+    read: number[];
+    shape: number[];
+    points: number;
+    perSeries: number;
+    rows: number;
+    charts: ShapedChart[];
+  }[] = [];
   for (const [name, range] of RANGES) {
     const plan = planHistoryRead(range, MAX_POINTS);
-    const r = { name, plan: plan.bucketMs ? `${plan.bucketMs / 60_000}-min buckets from the ${plan.rollup} tier + raw` : "exact raw points", read: [] as number[], shape: [] as number[], points: 0, perSeries: 0, rows: 0, charts: [] as ShapedChart[] };
+    const r = {
+      name,
+      plan: plan.bucketMs
+        ? `${plan.bucketMs / 60_000}-min buckets from the ${plan.rollup} tier + raw`
+        : "exact raw points",
+      read: [] as number[],
+      shape: [] as number[],
+      points: 0,
+      perSeries: 0,
+      rows: 0,
+      charts: [] as ShapedChart[],
+    };
     for (let run = 0; run < RUNS; run++) {
       const reader = new TelemetryReader(now, undefined);
       const a = performance.now();
@@ -117,11 +196,15 @@ async function main() {
 
   // Render in a child process (see the top of the file); it reports its own timings.
   const require = createRequire(__filename);
-  const child = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(process.cwd(), "components/charts/measure-render.tsx")], {
-    input: JSON.stringify({ now, runs: RUNS, sets: results.map((r) => ({ name: r.name, charts: r.charts })) }),
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [require.resolve("tsx/cli"), path.join(process.cwd(), "components/charts/measure-render.tsx")],
+    {
+      input: JSON.stringify({ now, runs: RUNS, sets: results.map((r) => ({ name: r.name, charts: r.charts })) }),
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (child.status !== 0) throw new Error(`rendering failed (exit ${child.status}): ${child.stderr}`);
   const rendered = JSON.parse(child.stdout) as Record<string, { ms: number[]; htmlKiB: number }>;
 
@@ -132,20 +215,37 @@ async function main() {
     const sh = median(r.shape);
     const rn = median(rendered[r.name]!.ms);
     const col = (ms: number, w = 8) => `${ms.toFixed(0)} ms`.padEnd(w);
-    console.log(`${r.name.padEnd(6)} ${col(rd, 9)}${col(sh)}${col(rn)}${col(rd + sh + rn, 9)}${`${r.points.toLocaleString("en-US")} (${r.perSeries})`.padEnd(21)}${String(r.rows).padEnd(10)}${r.plan}`);
+    console.log(
+      `${r.name.padEnd(6)} ${col(rd, 9)}${col(sh)}${col(rn)}${col(rd + sh + rn, 9)}${`${r.points.toLocaleString("en-US")} (${r.perSeries})`.padEnd(21)}${String(r.rows).padEnd(10)}${r.plan}`,
+    );
   }
-  for (const r of results) console.log(`${r.name}: read runs ${r.read.map((x) => x.toFixed(0)).join(", ")} ms; render runs ${rendered[r.name]!.ms.map((x) => x.toFixed(0)).join(", ")} ms; HTML ${rendered[r.name]!.htmlKiB.toFixed(0)} KiB`);
+  for (const r of results)
+    console.log(
+      `${r.name}: read runs ${r.read.map((x) => x.toFixed(0)).join(", ")} ms; render runs ${rendered[r.name]!.ms.map((x) => x.toFixed(0)).join(", ")} ms; HTML ${rendered[r.name]!.htmlKiB.toFixed(0)} KiB`,
+    );
 
   if (EXPLAIN) {
     // The queries of one 7-day read, captured from the driver and explained with their parameters.
-    const client = (h.db as unknown as { session: { client: { query: (q: string, p?: unknown[], o?: unknown) => Promise<{ rows: Record<string, unknown>[] }> } } }).session.client;
+    const client = (
+      h.db as unknown as {
+        session: {
+          client: { query: (q: string, p?: unknown[], o?: unknown) => Promise<{ rows: Record<string, unknown>[] }> };
+        };
+      }
+    ).session.client;
     const seen: [string, unknown[]][] = [];
     const original = client.query.bind(client);
     client.query = (q, p, o) => {
       seen.push([q, p ?? []]);
       return original(q, p, o);
     };
-    await new TelemetryReader(now, undefined).history(sys, metricsOf(specs), now - 7 * 24 * H, now, rollupAggFor(specs));
+    await new TelemetryReader(now, undefined).history(
+      sys,
+      metricsOf(specs),
+      now - 7 * 24 * H,
+      now,
+      rollupAggFor(specs),
+    );
     client.query = original;
     for (const [q, p] of seen) {
       console.log(`\n-- ${q}`);

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   const speed = Number(values.speed);
   if (!(speed > 0)) fail(`--speed must be a positive number, got ${values.speed}`);
   const portBase = values["port-base"] === undefined ? undefined : Number(values["port-base"]);
-  if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 0)) fail("--port-base must be a non-negative integer");
+  if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 0))
+    fail("--port-base must be a non-negative integer");
   const ingestUrl = values["ingest-url"];
   const ingestToken = values["ingest-token"];
   if (Boolean(ingestUrl) !== Boolean(ingestToken)) fail("--ingest-url and --ingest-token go together");
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
   try {
     config = loadSimFleetConfig(values.config);
   } catch (err) {
-    fail(err instanceof SimConfigError ? err.message : `cannot read ${values.config}: ${err instanceof Error ? err.message : String(err)}`);
+    fail(
+      err instanceof SimConfigError
+        ? err.message
+        : `cannot read ${values.config}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   const fleet = await startFleet({
@@ -63,7 +68,8 @@ async function main(): Promise<void> {
   });
 
   console.log(`Watchfloor simulator: seed ${fleet.seed}, ${speed}x real time, admin API ${fleet.adminUrl}`);
-  for (const s of fleet.systems) console.log(`  ${s.name.padEnd(16)} ${s.kind.padEnd(14)} ${s.url.padEnd(24)} credential ${s.credential}`);
+  for (const s of fleet.systems)
+    console.log(`  ${s.name.padEnd(16)} ${s.kind.padEnd(14)} ${s.url.padEnd(24)} credential ${s.credential}`);
   if (ingestUrl) console.log(`  futures-bot records pushed to ${ingestUrl}`);
 
   for (const spec of values.scenario) {

@@ -27,11 +27,18 @@ interface Options {
   scenarioEverySeconds: number;
 }
 
-const USAGE = "usage: npm run test:soak -- [--minutes N (30)] [--viewers N (200)] [--lines-per-second N (200)] [--port N (3345)] [--scenario-every S (30)]";
+const USAGE =
+  "usage: npm run test:soak -- [--minutes N (30)] [--viewers N (200)] [--lines-per-second N (200)] [--port N (3345)] [--scenario-every S (30)]";
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { minutes: 30, viewers: 200, linesPerSecond: 200, port: 3345, scenarioEverySeconds: 30 };
-  const keys: Record<string, keyof Options> = { "--minutes": "minutes", "--viewers": "viewers", "--lines-per-second": "linesPerSecond", "--port": "port", "--scenario-every": "scenarioEverySeconds" };
+  const keys: Record<string, keyof Options> = {
+    "--minutes": "minutes",
+    "--viewers": "viewers",
+    "--lines-per-second": "linesPerSecond",
+    "--port": "port",
+    "--scenario-every": "scenarioEverySeconds",
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") {
@@ -108,10 +115,25 @@ function startIngest(srv: BenchServer, token: string, run: string, linesPerSecon
   const pending = new Set<Promise<void>>();
   const send = async (ids: string[]) => {
     const now = new Date().toISOString();
-    const body = ids.map((id) => JSON.stringify({ id, kind: "RECONCILIATION_REPORT", ts: now, fields: { orphaned: 0, phantom: 0, source: "soak" } })).join("\n") + "\n";
+    const body =
+      ids
+        .map((id) =>
+          JSON.stringify({
+            id,
+            kind: "RECONCILIATION_REPORT",
+            ts: now,
+            fields: { orphaned: 0, phantom: 0, source: "soak" },
+          }),
+        )
+        .join("\n") + "\n";
     state.sent += ids.length;
     try {
-      const res = await fetch(`${srv.baseUrl}/api/ingest`, { method: "POST", body, headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" }, signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${srv.baseUrl}/api/ingest`, {
+        method: "POST",
+        body,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
+        signal: AbortSignal.timeout(30_000),
+      });
       tally.add("POST /api/ingest", res.status);
       const json = (await res.json().catch(() => ({}))) as { accepted?: number; stored?: number; duplicates?: number };
       // Acknowledged = the server answered 2xx and counted the line as stored or already there.
@@ -159,13 +181,22 @@ interface ScenarioInfo {
 
 async function startScenarioCycle(adminUrl: string, everyMs: number, tally: Tally) {
   const admin = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${adminUrl}${p}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${adminUrl}${p}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     tally.add(`simulator ${method} ${p.replace(/\/scenarios\/[^/]+\/start/, "/scenarios/:name/start")}`, res.status);
     return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
   };
   const scenarios = ((await admin("GET", "/scenarios")).json.scenarios ?? []) as ScenarioInfo[];
   const systems = ((await admin("GET", "/fleet")).json.systems ?? []) as { name: string; kind: string }[];
-  const plan = scenarios.flatMap((s) => systems.filter((sys) => sys.kind === s.kind).slice(0, 1).map((sys) => ({ scenario: s.name, target: sys.name })));
+  const plan = scenarios.flatMap((s) =>
+    systems
+      .filter((sys) => sys.kind === s.kind)
+      .slice(0, 1)
+      .map((sys) => ({ scenario: s.name, target: sys.name })),
+  );
   if (!plan.length) throw new Error("the simulator lists no scenario for its systems");
   const state = { started: 0, refused: 0, names: new Set<string>() };
   let i = 0;
@@ -199,7 +230,11 @@ async function startScenarioCycle(adminUrl: string, everyMs: number, tally: Tall
 function startProbes(srv: BenchServer, tally: Tally) {
   const probe = async (p: string, auth: boolean) => {
     try {
-      const res = await fetch(`${srv.baseUrl}${p}`, { headers: auth ? { cookie: srv.cookie } : {}, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${srv.baseUrl}${p}`, {
+        headers: auth ? { cookie: srv.cookie } : {},
+        redirect: "manual",
+        signal: AbortSignal.timeout(30_000),
+      });
       await res.arrayBuffer();
       tally.add(`GET ${p}`, res.status);
     } catch (err) {
@@ -230,15 +265,22 @@ interface SseReport {
 }
 
 async function startViewers(srv: BenchServer, count: number) {
-  const child = fork(path.join(__dirname, "bench/sse-clients.ts"), [`${srv.baseUrl}/api/stream`, srv.cookie, String(count), "soak-no-marker"], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = fork(
+    path.join(__dirname, "bench/sse-clients.ts"),
+    [`${srv.baseUrl}/api/stream`, srv.cookie, String(count), "soak-no-marker"],
+    {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const waiters: ((m: unknown) => void)[] = [];
   child.on("message", (m) => waiters.shift()?.(m));
   const next = <T>(timeoutMs: number) =>
     new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`the viewer process did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`the viewer process did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       waiters.push((m) => {
         clearTimeout(t);
         resolve(m as T);
@@ -270,7 +312,9 @@ async function main() {
   if (b.built) console.log(`built in ${b.seconds.toFixed(0)} s`);
   const token = randomBytes(24).toString("base64url");
   const run = `soak-${Date.now().toString(36)}`;
-  console.log(`soak: ${o.minutes} min, ${o.viewers} viewers, ${o.linesPerSecond} ingest lines/s, scenarios every ${o.scenarioEverySeconds} s, server on 127.0.0.1:${o.port}`);
+  console.log(
+    `soak: ${o.minutes} min, ${o.viewers} viewers, ${o.linesPerSecond} ingest lines/s, scenarios every ${o.scenarioEverySeconds} s, server on 127.0.0.1:${o.port}`,
+  );
   const srv = await startBenchServer({ root, port: o.port, pollIntervalMs: 1000, seed: 7, ingestToken: token });
   const tally = new Tally();
   const rss: Array<[number, number]> = [];
@@ -309,7 +353,9 @@ async function main() {
       if (m > minute) {
         minute = m;
         const last = rss.at(-1)?.[1] ?? 0;
-        console.log(`  ${m} min: ${ingest.state.acknowledged} lines acknowledged, ${tally.count5xx()} 5xx, ${tally.countErrors()} failed requests, RSS ${last.toFixed(0)} MiB, ${cycle.state.started} scenarios started`);
+        console.log(
+          `  ${m} min: ${ingest.state.acknowledged} lines acknowledged, ${tally.count5xx()} 5xx, ${tally.countErrors()} failed requests, RSS ${last.toFixed(0)} MiB, ${cycle.state.started} scenarios started`,
+        );
       }
     }
     clearInterval(sampler);
@@ -332,7 +378,12 @@ async function main() {
     const [row] = await h.db
       .select({ n: sql<number>`count(*)::int` })
       .from(reports)
-      .where(and(eq(reports.system, srv.fleet.systems.find((s) => s.kind === "futures-bot")!.name), like(reports.id, `${run}-%`)));
+      .where(
+        and(
+          eq(reports.system, srv.fleet.systems.find((s) => s.kind === "futures-bot")!.name),
+          like(reports.id, `${run}-%`),
+        ),
+      );
     storedLines = Number(row?.n ?? 0);
   } finally {
     await h.close();
@@ -345,7 +396,10 @@ async function main() {
   const after = rss.filter(([t]) => t >= warmupMin);
   const windowMin = after.length ? after.at(-1)![0] - after[0]![0] : 0;
   const trendMiB = slope(after) * windowMin;
-  const medianAfter = percentile(after.map(([, v]) => v), 50);
+  const medianAfter = percentile(
+    after.map(([, v]) => v),
+    50,
+  );
   const toleranceMiB = Math.max(50, 0.1 * (Number.isFinite(medianAfter) ? medianAfter : 0));
   const firstMinute = after.filter(([t]) => t < after[0]![0] + 1).map(([, v]) => v);
   const lastMinute = after.filter(([t]) => t > after.at(-1)![0] - 1).map(([, v]) => v);
@@ -356,13 +410,21 @@ async function main() {
 
   const checks: Array<[string, boolean, string]> = [
     ["no 5xx", tally.count5xx() + sse5xx === 0, `${tally.count5xx() + sse5xx} responses with a 5xx status`],
-    ["no failed requests", tally.countErrors() === 0, tally.countErrors() ? JSON.stringify(Object.fromEntries(tally.errors)) : "every request was answered"],
+    [
+      "no failed requests",
+      tally.countErrors() === 0,
+      tally.countErrors() ? JSON.stringify(Object.fromEntries(tally.errors)) : "every request was answered",
+    ],
     [
       "viewers held",
       (sse?.connected ?? 0) === o.viewers && (sse?.open ?? 0) === o.viewers && sseErrors.length === 0,
       `${sse?.connected ?? 0} connected, ${sse?.open ?? 0} still open at the end, ${sse?.closedEarly ?? 0} closed by the server${sseErrors.length ? `, errors ${JSON.stringify(sse?.errors)}` : ""}`,
     ],
-    ["no lost ingest lines", lost === 0 && ingestState.acknowledged > 0, `${ingestState.acknowledged} acknowledged, ${storedLines} stored, ${lost} lost`],
+    [
+      "no lost ingest lines",
+      lost === 0 && ingestState.acknowledged > 0,
+      `${ingestState.acknowledged} acknowledged, ${storedLines} stored, ${lost} lost`,
+    ],
     [
       "ingest kept its rate",
       ingestState.skipped === 0 && ingestState.unacknowledged === 0,
@@ -373,19 +435,34 @@ async function main() {
       after.length >= 3 && trendMiB <= toleranceMiB,
       `RSS trend ${trendMiB >= 0 ? "+" : ""}${trendMiB.toFixed(1)} MiB over the ${windowMin.toFixed(1)} min after a ${warmupMin.toFixed(1)} min warm-up (tolerance ${toleranceMiB.toFixed(0)} MiB: 10 % of the median or 50 MiB, whichever is larger); median first minute ${percentile(firstMinute, 50).toFixed(0)} MiB, last minute ${percentile(lastMinute, 50).toFixed(0)} MiB, peak ${Math.max(...rss.map(([, v]) => v)).toFixed(0)} MiB`,
     ],
-    ["scenarios cycled", (cycle?.state.started ?? 0) >= Math.min(2, cycle?.planned ?? 0), `${cycle?.state.started ?? 0} started (${cycle?.state.names.size ?? 0} different), ${cycle?.state.refused ?? 0} refused by the simulator`],
+    [
+      "scenarios cycled",
+      (cycle?.state.started ?? 0) >= Math.min(2, cycle?.planned ?? 0),
+      `${cycle?.state.started ?? 0} started (${cycle?.state.names.size ?? 0} different), ${cycle?.state.refused ?? 0} refused by the simulator`,
+    ],
   ];
 
   console.log(`\nSoak summary (${minutesRun.toFixed(1)} min, ${o.viewers} viewers, ${o.linesPerSecond} lines/s)`);
   // Context for reading a failure: a server short of CPU because the machine is busy (a high load
   // average, the server well under one core) is not the same finding as a server at full core.
-  console.log(`  server CPU ${cpuPercent}% of one core; machine load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${availableParallelism()} cores)`);
+  console.log(
+    `  server CPU ${cpuPercent}% of one core; machine load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${availableParallelism()} cores)`,
+  );
   console.log("  responses:", JSON.stringify(Object.fromEntries([...tally.byStatus].sort())));
-  console.log(`  board events delivered to viewers: ${sse?.fanout.length ?? 0} (generated → received p50 ${percentile(sse?.fanout.map(([, d]) => d) ?? [], 50)} ms)`);
-  console.log(`  RSS samples (min → MiB): ${rss.filter((_, i) => i % 12 === 0).map(([t, v]) => `${t.toFixed(1)}→${v.toFixed(0)}`).join(" ")}`);
+  console.log(
+    `  board events delivered to viewers: ${sse?.fanout.length ?? 0} (generated → received p50 ${percentile(sse?.fanout.map(([, d]) => d) ?? [], 50)} ms)`,
+  );
+  console.log(
+    `  RSS samples (min → MiB): ${rss
+      .filter((_, i) => i % 12 === 0)
+      .map(([t, v]) => `${t.toFixed(1)}→${v.toFixed(0)}`)
+      .join(" ")}`,
+  );
   for (const [name, ok, detail] of checks) console.log(`  ${ok ? "PASS" : "FAIL"} ${name}: ${detail}`);
   const failed = checks.filter(([, ok]) => !ok).length;
-  console.log(failed ? `\nsoak FAILED (${failed} of ${checks.length} checks)` : `\nsoak passed (${checks.length} checks)`);
+  console.log(
+    failed ? `\nsoak FAILED (${failed} of ${checks.length} checks)` : `\nsoak passed (${checks.length} checks)`,
+  );
   process.exit(failed ? 1 : 0);
 }
 

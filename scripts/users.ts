@@ -24,7 +24,13 @@ export function generatePassword(): string {
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: "string" }, name: { type: "string" }, email: { type: "string" }, password: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      role: { type: "string" },
+      name: { type: "string" },
+      email: { type: "string" },
+      password: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [cmd, username, arg] = positionals;
   if (!cmd || values.help) {
@@ -33,19 +39,31 @@ async function main() {
   }
   const e = env();
   const h = await openDatabase({ url: e.DATABASE_URL, dataDir: e.WATCHFLOOR_DATA_DIR });
-  const actor: Actor = { id: "cli", username: `cli:${userInfo().username}`, displayName: "Command line", role: "admin" };
+  const actor: Actor = {
+    id: "cli",
+    username: `cli:${userInfo().username}`,
+    displayName: "Command line",
+    role: "admin",
+  };
   try {
     switch (cmd) {
       case "list": {
         const rows = await listUsers(h.db, actor);
-        for (const u of rows) console.log(`${u.username.padEnd(24)} ${u.role.padEnd(10)} ${u.status.padEnd(9)} ${u.authSource}`);
+        for (const u of rows)
+          console.log(`${u.username.padEnd(24)} ${u.role.padEnd(10)} ${u.status.padEnd(9)} ${u.authSource}`);
         if (rows.length === 0) console.log("(no users)");
         break;
       }
       case "add": {
         if (!username || !values.role) throw new Error("add needs <username> and --role");
         const password = values.password ?? generatePassword();
-        await createUser(h.db, actor, { username, role: values.role, displayName: values.name, email: values.email, password });
+        await createUser(h.db, actor, {
+          username,
+          role: values.role,
+          displayName: values.name,
+          email: values.email,
+          password,
+        });
         console.log(`Added ${username} (${values.role}).`);
         if (!values.password) console.log(`Password (shown once): ${password}`);
         break;
@@ -71,7 +89,12 @@ async function main() {
 
 main().catch((err) => {
   const fields = (err as { fieldErrors?: Record<string, string[]> }).fieldErrors;
-  const detail = fields && Object.keys(fields).length ? Object.entries(fields).map(([k, v]) => `  ${k}: ${v.join("; ")}`).join("\n") : "";
+  const detail =
+    fields && Object.keys(fields).length
+      ? Object.entries(fields)
+          .map(([k, v]) => `  ${k}: ${v.join("; ")}`)
+          .join("\n")
+      : "";
   if (detail) console.error(`users: invalid input\n${detail}`);
   else if (err instanceof Error && err.name !== "Error") console.error(`users: ${describeStartupError(err)}`);
   else console.error(`users: ${err instanceof Error ? err.message : String(err)}`);

@@ -14,7 +14,11 @@ export async function acknowledgeFindingAction(findingId: string): Promise<Actio
 }
 
 /** Commander: the violations a counter-based finding counted so far were handled (reason, ticket ID; audited). */
-export async function confirmFindingHandledAction(input: { findingId: string; reason: string; ticketId: string }): Promise<ActionResult<{ by: string; at: number }>> {
+export async function confirmFindingHandledAction(input: {
+  findingId: string;
+  reason: string;
+  ticketId: string;
+}): Promise<ActionResult<{ by: string; at: number }>> {
   try {
     const c = await confirmFindingHandled(await getActor(), input);
     return { ok: true, data: { by: c.by, at: c.at } };

@@ -15,10 +15,17 @@ export default async function BoardPage() {
   const initial = await getBoard(actor);
   return (
     <>
-      <PageHeader title="Severity board" description="Open findings across the fleet by severity, live. Unknown means the data is too old to tell — never healthy." />
+      <PageHeader
+        title="Severity board"
+        description="Open findings across the fleet by severity, live. Unknown means the data is too old to tell — never healthy."
+      />
       <ApprovalsWaiting />
       <Suspense>
-        <BoardClient initial={initial} acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined} confirm={actor && roleAtLeast(actor.role, "commander") ? confirmFindingHandledAction : undefined} />
+        <BoardClient
+          initial={initial}
+          acknowledge={actor && roleAtLeast(actor.role, "responder") ? acknowledgeFindingAction : undefined}
+          confirm={actor && roleAtLeast(actor.role, "commander") ? confirmFindingHandledAction : undefined}
+        />
       </Suspense>
     </>
   );

@@ -19,7 +19,11 @@ const STATE_LOOK: Record<string, { tone: "sev1" | "sev2" | "sev3" | "unknown" | 
   ok: { tone: "ok", icon: "✓", label: "cleared" },
 };
 
-export type ConfirmHandledAction = (input: { findingId: string; reason: string; ticketId: string }) => Promise<ActionResult<{ by: string; at: number }>>;
+export type ConfirmHandledAction = (input: {
+  findingId: string;
+  reason: string;
+  ticketId: string;
+}) => Promise<ActionResult<{ by: string; at: number }>>;
 
 /** "confirmed by Casey Commander at 2026-01-05 10:12 UTC (OPS-12)". */
 export function confirmedWords(c: NonNullable<BoardFinding["confirmed"]>): string {
@@ -53,15 +57,59 @@ function ConfirmHandled({ f, confirm }: { f: BoardFinding; confirm: ConfirmHandl
           });
         }}
       >
-        <p className="text-xs text-muted">Confirms {f.confirmable}. The finding returns to ok and fires again on any new violation. Recorded in the audit log.</p>
-        <label htmlFor={`${base}-reason`} className="block text-xs font-medium">Reason</label>
-        <textarea id={`${base}-reason`} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} required minLength={10} aria-invalid={errors.fields?.reason ? true : undefined} aria-describedby={errors.fields?.reason ? `${base}-reason-error` : undefined} className="w-full rounded-md border border-line bg-surface p-2" />
-        {errors.fields?.reason ? <p id={`${base}-reason-error`} className="text-xs text-sev1">Reason: {errors.fields.reason[0]}</p> : null}
-        <label htmlFor={`${base}-ticket`} className="block text-xs font-medium">Ticket ID</label>
-        <input id={`${base}-ticket`} value={ticketId} onChange={(e) => setTicketId(e.target.value)} required placeholder="OPS-123" aria-invalid={errors.fields?.ticketId ? true : undefined} aria-describedby={errors.fields?.ticketId ? `${base}-ticket-error` : undefined} className="min-h-10 w-full rounded-md border border-line bg-surface px-2" />
-        {errors.fields?.ticketId ? <p id={`${base}-ticket-error`} className="text-xs text-sev1">Ticket ID: {errors.fields.ticketId[0]}</p> : null}
-        <button type="submit" disabled={pending} className="min-h-10 rounded-md border border-line px-3 font-medium hover:bg-surface-2">{pending ? "Confirming…" : "Confirm handled"}</button>
-        {errors.message && !errors.fields ? <p role="alert" className="text-xs text-sev1">{errors.message}</p> : null}
+        <p className="text-xs text-muted">
+          Confirms {f.confirmable}. The finding returns to ok and fires again on any new violation. Recorded in the
+          audit log.
+        </p>
+        <label htmlFor={`${base}-reason`} className="block text-xs font-medium">
+          Reason
+        </label>
+        <textarea
+          id={`${base}-reason`}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          rows={2}
+          required
+          minLength={10}
+          aria-invalid={errors.fields?.reason ? true : undefined}
+          aria-describedby={errors.fields?.reason ? `${base}-reason-error` : undefined}
+          className="w-full rounded-md border border-line bg-surface p-2"
+        />
+        {errors.fields?.reason ? (
+          <p id={`${base}-reason-error`} className="text-xs text-sev1">
+            Reason: {errors.fields.reason[0]}
+          </p>
+        ) : null}
+        <label htmlFor={`${base}-ticket`} className="block text-xs font-medium">
+          Ticket ID
+        </label>
+        <input
+          id={`${base}-ticket`}
+          value={ticketId}
+          onChange={(e) => setTicketId(e.target.value)}
+          required
+          placeholder="OPS-123"
+          aria-invalid={errors.fields?.ticketId ? true : undefined}
+          aria-describedby={errors.fields?.ticketId ? `${base}-ticket-error` : undefined}
+          className="min-h-10 w-full rounded-md border border-line bg-surface px-2"
+        />
+        {errors.fields?.ticketId ? (
+          <p id={`${base}-ticket-error`} className="text-xs text-sev1">
+            Ticket ID: {errors.fields.ticketId[0]}
+          </p>
+        ) : null}
+        <button
+          type="submit"
+          disabled={pending}
+          className="min-h-10 rounded-md border border-line px-3 font-medium hover:bg-surface-2"
+        >
+          {pending ? "Confirming…" : "Confirm handled"}
+        </button>
+        {errors.message && !errors.fields ? (
+          <p role="alert" className="text-xs text-sev1">
+            {errors.message}
+          </p>
+        ) : null}
       </form>
     </details>
   );
@@ -72,7 +120,8 @@ function Escalation({ due, escalation }: { due: number; escalation?: string }) {
   const left = due - useClock();
   return (
     <p className={`mt-1 text-xs font-semibold ${left <= 0 ? "text-sev1" : "text-sev2"}`}>
-      {left <= 0 ? "Escalate now" : `Escalate in ${age(left)}`}{escalation ? ` — ${escalation}` : ""}
+      {left <= 0 ? "Escalate now" : `Escalate in ${age(left)}`}
+      {escalation ? ` — ${escalation}` : ""}
     </p>
   );
 }
@@ -86,7 +135,14 @@ export const SystemLabels = createContext<ReadonlyMap<string, string>>(new Map()
 /** The system's label, with its id (from the sm breakpoint up) when the two differ: logs and alerts use the id. */
 export function SystemName({ system }: { system: string }) {
   const label = useContext(SystemLabels).get(system) ?? system;
-  return label === system ? <>{system}</> : <>{label}<span className="hidden font-mono sm:inline"> ({system})</span></>;
+  return label === system ? (
+    <>{system}</>
+  ) : (
+    <>
+      {label}
+      <span className="hidden font-mono sm:inline"> ({system})</span>
+    </>
+  );
 }
 
 /** "12 s" since the finding's system last delivered data, or "unknown". */
@@ -95,7 +151,12 @@ function DataAge({ system }: { system: string }) {
   return at ? <Ago at={at} /> : <>unknown</>;
 }
 
-type CardProps = { f: BoardFinding; simulated: boolean; acknowledge?: AcknowledgeAction | undefined; confirm?: ConfirmHandledAction | undefined };
+type CardProps = {
+  f: BoardFinding;
+  simulated: boolean;
+  acknowledge?: AcknowledgeAction | undefined;
+  confirm?: ConfirmHandledAction | undefined;
+};
 
 /**
  * Whether a card would look the same. Each evaluation cycle stamps every finding with a new
@@ -118,19 +179,38 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   return (
-    <article aria-labelledby={`f-${f.id}`} className="rounded-lg border border-line bg-surface p-3 shadow-sm" data-finding={f.id} data-rule={f.ruleId}>
+    <article
+      aria-labelledby={`f-${f.id}`}
+      className="rounded-lg border border-line bg-surface p-3 shadow-sm"
+      data-finding={f.id}
+      data-rule={f.ruleId}
+    >
       <div className="flex flex-wrap items-center gap-1.5">
         <Badge tone={look.tone} title={`State: ${look.label}`}>
           <span aria-hidden="true">{look.icon}</span> {f.severity} {look.label}
         </Badge>
-        <span className="text-xs text-muted"><SystemName system={f.system} />{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null}</span>
+        <span className="text-xs text-muted">
+          <SystemName system={f.system} />
+          {f.entity !== "*" ? (
+            <>
+              {" "}
+              · <span className="font-mono">{f.entity}</span>
+            </>
+          ) : null}
+        </span>
         {simulated ? <Badge title="Raised by the built-in simulator">simulated</Badge> : null}
       </div>
       <h3 id={`f-${f.id}`} className="mt-1.5 font-semibold leading-snug">
-        <Link href={`/findings/${encodeURIComponent(f.id)}`} className="hover:underline">{f.title}</Link>
+        <Link href={`/findings/${encodeURIComponent(f.id)}`} className="hover:underline">
+          {f.title}
+        </Link>
       </h3>
       <p className="mt-1 text-sm">{f.summary}</p>
-      {f.entity === "*" && f.affected?.length ? <p className="mt-1 text-xs" data-affected="">Named by the signal: <span className="font-mono">{f.affected.join(", ")}</span></p> : null}
+      {f.entity === "*" && f.affected?.length ? (
+        <p className="mt-1 text-xs" data-affected="">
+          Named by the signal: <span className="font-mono">{f.affected.join(", ")}</span>
+        </p>
+      ) : null}
       {f.evidence.values.length ? (
         <dl className="mt-2 grid grid-cols-[fit-content(50%)_1fr] gap-x-3 gap-y-0.5 text-xs">
           {f.evidence.values.slice(0, 3).map((v) => (
@@ -145,23 +225,37 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
         Since <Ago at={f.since} /> ago ({utcDateTime(f.since)}) · data age <DataAge system={f.system} />
       </p>
       {f.escalationDueAt !== undefined ? <Escalation due={f.escalationDueAt} escalation={f.escalation} /> : null}
-      {f.confirmed ? <p className="mt-1 text-xs text-muted" data-confirmed="">Earlier violations {confirmedWords(f.confirmed)}; new ones since.</p> : null}
+      {f.confirmed ? (
+        <p className="mt-1 text-xs text-muted" data-confirmed="">
+          Earlier violations {confirmedWords(f.confirmed)}; new ones since.
+        </p>
+      ) : null}
       {f.control ? (
         <p className="mt-1 text-xs" data-finding-control={f.control.requestId}>
           After the control “{f.control.description}” ·{" "}
-          <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(f.control.ticketId)}`}>audit record{f.control.auditSeq !== null ? ` row ${f.control.auditSeq}` : ""}</a>
+          <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(f.control.ticketId)}`}>
+            audit record{f.control.auditSeq !== null ? ` row ${f.control.auditSeq}` : ""}
+          </a>
         </p>
       ) : null}
       {f.confirmable && confirm && f.state !== "ok" ? <ConfirmHandled f={f} confirm={confirm} /> : null}
       {/* Paging: notifications are muted; the finding itself stays on the board. */}
       {f.silenced ? (
         <p className="mt-1 text-xs text-muted" data-silenced>
-          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until {utcDateTime(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
+          🔕 {f.silenced.kind === "maintenance" ? "Maintenance" : "Silenced"} until{" "}
+          {utcDateTime(f.silenced.until).slice(11, 16)} UTC — {f.silenced.ticketId} — by {f.silenced.by}
         </p>
       ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-2">
         <AcknowledgeControl findingId={f.id} onset={f.since} ack={f.ack} acknowledge={acknowledge} />
-        {runbook ? <Link href={`/runbooks?runbook=${f.runbook}`} className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline">Runbook: {runbook.title}</Link> : null}
+        {runbook ? (
+          <Link
+            href={`/runbooks?runbook=${f.runbook}`}
+            className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline"
+          >
+            Runbook: {runbook.title}
+          </Link>
+        ) : null}
         <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />
       </div>
     </article>

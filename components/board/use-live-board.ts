@@ -13,7 +13,8 @@ const POLL_MS = 5000;
 const BOARD_KEY = ["board"] as const;
 
 /** Stream and poll can both deliver: an answer overtaken by a newer snapshot is dropped. */
-const newest = (next: BoardSnapshot, prev: BoardSnapshot | undefined) => (prev && prev.generatedAt > next.generatedAt ? prev : next);
+const newest = (next: BoardSnapshot, prev: BoardSnapshot | undefined) =>
+  prev && prev.generatedAt > next.generatedAt ? prev : next;
 
 /**
  * The board, kept current in the query cache: the server-sent event stream writes each snapshot
@@ -25,7 +26,8 @@ export function useLiveBoard(initial: BoardSnapshot) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const onBoard = useCallback(
-    (data: string) => queryClient.setQueryData<BoardSnapshot>(BOARD_KEY, (prev) => newest(JSON.parse(data) as BoardSnapshot, prev)),
+    (data: string) =>
+      queryClient.setQueryData<BoardSnapshot>(BOARD_KEY, (prev) => newest(JSON.parse(data) as BoardSnapshot, prev)),
     [queryClient],
   );
   const status = useBoardStream(onBoard);

@@ -8,16 +8,32 @@ import { renderToString } from "react-dom/server";
 import type { ShapedChart } from "../../lib/panels/shape";
 import { TimeChart } from "./time-chart";
 
-const input = JSON.parse(readFileSync(0, "utf8")) as { now: number; runs: number; sets: { name: string; charts: ShapedChart[] }[] };
+const input = JSON.parse(readFileSync(0, "utf8")) as {
+  now: number;
+  runs: number;
+  sets: { name: string; charts: ShapedChart[] }[];
+};
 const out: Record<string, { ms: number[]; htmlKiB: number }> = {};
 // One warm-up render, as a running server has rendered the chart component before.
-renderToString(<>{input.sets[0]?.charts.map((c) => <TimeChart key={c.id} chart={c} now={input.now} />)}</>);
+renderToString(
+  <>
+    {input.sets[0]?.charts.map((c) => (
+      <TimeChart key={c.id} chart={c} now={input.now} />
+    ))}
+  </>,
+);
 for (const set of input.sets) {
   const ms: number[] = [];
   let html = "";
   for (let run = 0; run < input.runs; run++) {
     const a = performance.now();
-    html = renderToString(<>{set.charts.map((c) => <TimeChart key={c.id} chart={c} now={input.now} />)}</>);
+    html = renderToString(
+      <>
+        {set.charts.map((c) => (
+          <TimeChart key={c.id} chart={c} now={input.now} />
+        ))}
+      </>,
+    );
     ms.push(performance.now() - a);
   }
   out[set.name] = { ms, htmlKiB: html.length / 1024 };

@@ -84,7 +84,12 @@ export function useLiveRequest(initial: ControlRequestView): ControlRequestView 
         const res = await fetch(`/api/controls?request=${encodeURIComponent(view.id)}`, { cache: "no-store" });
         if (!res.ok || stopped) return;
         const body = (await res.json()) as { request?: ControlRequestView };
-        if (body.request && !stopped) setView((v) => (v.state === body.request!.state && v.verification?.message === body.request!.verification?.message ? v : body.request!));
+        if (body.request && !stopped)
+          setView((v) =>
+            v.state === body.request!.state && v.verification?.message === body.request!.verification?.message
+              ? v
+              : body.request!,
+          );
       } catch {
         /* keep the last state; the next poll tries again */
       }

@@ -21,7 +21,11 @@ export function RequestStateBadge({ state }: { state: string }) {
 }
 
 export function TierBadge({ tier }: { tier: string }) {
-  return <Badge tone={tier === "critical" ? "sev1" : tier === "elevated" ? "sev2" : "neutral"} title="Risk tier">{tier}</Badge>;
+  return (
+    <Badge tone={tier === "critical" ? "sev1" : tier === "elevated" ? "sev2" : "neutral"} title="Risk tier">
+      {tier}
+    </Badge>
+  );
 }
 
 export function VerificationText({ v }: { v: { ok: boolean | null; message: string } | null }) {
@@ -31,7 +35,9 @@ export function VerificationText({ v }: { v: { ok: boolean | null; message: stri
   return (
     <span className={cls}>
       <span aria-hidden="true">{mark} </span>
-      <span className="sr-only">{v.ok === true ? "Verified: " : v.ok === false ? "Not verified: " : "Unchecked: "}</span>
+      <span className="sr-only">
+        {v.ok === true ? "Verified: " : v.ok === false ? "Not verified: " : "Unchecked: "}
+      </span>
       {v.message}
     </span>
   );
@@ -39,7 +45,9 @@ export function VerificationText({ v }: { v: { ok: boolean | null; message: stri
 
 export function paramsText(params: Record<string, unknown>): string {
   const entries = Object.entries(params);
-  return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ") : "—";
+  return entries.length
+    ? entries.map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ")
+    : "—";
 }
 
 export function utc(ms: number | null | undefined): string {
@@ -47,13 +55,35 @@ export function utc(ms: number | null | undefined): string {
 }
 
 /** Why the protection a restore lifts was put on: the original request and its audit row. */
-export function ProtectionText({ p }: { p: { description: string; reason: string; ticketId: string; by: string; approvedBy: string | null; at: number; auditSeq: number | null } }) {
+export function ProtectionText({
+  p,
+}: {
+  p: {
+    description: string;
+    reason: string;
+    ticketId: string;
+    by: string;
+    approvedBy: string | null;
+    at: number;
+    auditSeq: number | null;
+  };
+}) {
   return (
     <div className="rounded-md border border-sev2 p-2 text-sm" data-restores>
       <p className="font-medium">This lifts: {p.description}</p>
       <p className="break-words">
-        Put on by {p.by}{p.approvedBy ? ` (approved by ${p.approvedBy})` : ""} at {utc(p.at)} · ticket <span className="font-mono">{p.ticketId}</span>
-        {p.auditSeq !== null ? <> · <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(p.ticketId)}`}>audit row {p.auditSeq}</a></> : null}
+        Put on by {p.by}
+        {p.approvedBy ? ` (approved by ${p.approvedBy})` : ""} at {utc(p.at)} · ticket{" "}
+        <span className="font-mono">{p.ticketId}</span>
+        {p.auditSeq !== null ? (
+          <>
+            {" "}
+            ·{" "}
+            <a className="text-accent underline" href={`/audit?ticket=${encodeURIComponent(p.ticketId)}`}>
+              audit row {p.auditSeq}
+            </a>
+          </>
+        ) : null}
       </p>
       <p className="break-words">Why: {p.reason}</p>
     </div>
@@ -76,11 +106,27 @@ export function BlastList({ facts }: { facts: { label: string; value: string }[]
 }
 
 /** A ticket ID, as a link to the tracker when the fleet config gives a `ticketUrlTemplate`. */
-export function TicketId({ id, template, className = "font-mono" }: { id: string | null | undefined; template: string | null | undefined; className?: string }) {
+export function TicketId({
+  id,
+  template,
+  className = "font-mono",
+}: {
+  id: string | null | undefined;
+  template: string | null | undefined;
+  className?: string;
+}) {
   if (!id) return <span className={className}>—</span>;
   const href = ticketHref(template, id);
   return href ? (
-    <a href={href} className={`${className} text-accent underline`} target="_blank" rel="noopener noreferrer" data-ticket-link={id}>{id}</a>
+    <a
+      href={href}
+      className={`${className} text-accent underline`}
+      target="_blank"
+      rel="noopener noreferrer"
+      data-ticket-link={id}
+    >
+      {id}
+    </a>
   ) : (
     <span className={className}>{id}</span>
   );

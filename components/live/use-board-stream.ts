@@ -13,7 +13,8 @@ import { useEffect, useRef, useState } from "react";
 // - an expired session sends the viewer to sign-in.
 // What to do with a board message, and how to poll while the stream is down, is the caller's.
 
-export type LiveStatus = { state: "live" } | { state: "reconnecting"; attempt: number } | { state: "offline"; since: number };
+export type LiveStatus =
+  { state: "live" } | { state: "reconnecting"; attempt: number } | { state: "offline"; since: number };
 
 /** The stream pings every HEARTBEAT_MS (app/api/stream); this long without a message is a dead connection. */
 export const WATCHDOG_MS = 12_000;
@@ -64,7 +65,8 @@ export function useBoardStream(onBoard: (data: string) => void): LiveStatus {
       if (timer) clearTimeout(timer);
       attempt++;
       offlineSince ??= Date.now();
-      const offline = attempt >= OFFLINE_AFTER_ATTEMPTS || (typeof navigator !== "undefined" && navigator.onLine === false);
+      const offline =
+        attempt >= OFFLINE_AFTER_ATTEMPTS || (typeof navigator !== "undefined" && navigator.onLine === false);
       setStatus(offline ? { state: "offline", since: offlineSince } : { state: "reconnecting", attempt });
       const base = Math.min(30_000, 1000 * 2 ** (attempt - 1));
       timer = setTimeout(connect, base / 2 + Math.random() * base);

@@ -22,15 +22,26 @@ export function MaintenanceNotice({ windows, note }: { windows: readonly NoticeW
   const ahead = windows.filter((w) => w.startsAt > now);
   if (!ahead.length) return null;
   return (
-    <section aria-labelledby="maintenance-h" className="mb-3 rounded-lg border border-accent bg-surface px-3 py-2 text-sm" data-maintenance-notice={ahead.length}>
+    <section
+      aria-labelledby="maintenance-h"
+      className="mb-3 rounded-lg border border-accent bg-surface px-3 py-2 text-sm"
+      data-maintenance-notice={ahead.length}
+    >
       <h2 id="maintenance-h" className="font-semibold">
-        <span aria-hidden="true">🛠 </span>Scheduled maintenance{note ? <span className="font-normal text-muted"> — {note}</span> : null}
+        <span aria-hidden="true">🛠 </span>Scheduled maintenance
+        {note ? <span className="font-normal text-muted"> — {note}</span> : null}
       </h2>
       <ul className="mt-1 space-y-0.5">
         {ahead.map((w) => (
           <li key={`${w.startsAt}|${w.systems.join(",")}|${w.ticketId ?? ""}`} data-maintenance={w.systems.join(",")}>
-            <span className="font-medium">{w.systems.join(", ")}</span>: {maintenanceWindowText(w.startsAt, w.endsAt)} <span className="text-muted">(starts in {age(w.startsAt - now)})</span>
-            {w.ticketId ? <> · <span className="font-mono">{w.ticketId}</span></> : null}
+            <span className="font-medium">{w.systems.join(", ")}</span>: {maintenanceWindowText(w.startsAt, w.endsAt)}{" "}
+            <span className="text-muted">(starts in {age(w.startsAt - now)})</span>
+            {w.ticketId ? (
+              <>
+                {" "}
+                · <span className="font-mono">{w.ticketId}</span>
+              </>
+            ) : null}
             {w.by ? <> · by {w.by}</> : null}
           </li>
         ))}

@@ -8,10 +8,17 @@ import { Ago } from "../ui/clock";
 export function LedgerSource({ ledger, now }: { ledger?: LedgerSourceView; now: number }) {
   if (!ledger) return null;
   return (
-    <p className="mb-3 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm" data-ledger-source={ledger.adapter} data-ledger-freshness={ledger.freshness}>
+    <p
+      className="mb-3 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm"
+      data-ledger-source={ledger.adapter}
+      data-ledger-freshness={ledger.freshness}
+    >
       <span>
-        <span className="text-muted">Ledger from</span> <span className="font-medium">{ledger.adapter === "supabase" ? "Supabase" : "the health document"}</span>:{" "}
-        <span className="font-mono text-xs break-all text-muted">{ledger.adapter === "supabase" ? ledger.address : ledger.endpoint}</span>
+        <span className="text-muted">Ledger from</span>{" "}
+        <span className="font-medium">{ledger.adapter === "supabase" ? "Supabase" : "the health document"}</span>:{" "}
+        <span className="font-mono text-xs break-all text-muted">
+          {ledger.adapter === "supabase" ? ledger.address : ledger.endpoint}
+        </span>
       </span>{" "}
       <FreshnessBadge freshness={ledger.freshness} />{" "}
       <span>
@@ -19,7 +26,8 @@ export function LedgerSource({ ledger, now }: { ledger?: LedgerSourceView; now: 
       </span>
       {ledger.freshness !== "ok" && ledger.lastError ? (
         <span className="basis-full text-sev1" role="status">
-          <span aria-hidden="true">✕ </span>ledger read failing — <span className="font-mono">{ledger.lastError.kind}</span>: {ledger.lastError.detail}
+          <span aria-hidden="true">✕ </span>ledger read failing —{" "}
+          <span className="font-mono">{ledger.lastError.kind}</span>: {ledger.lastError.detail}
         </span>
       ) : null}
     </p>

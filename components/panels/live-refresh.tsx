@@ -12,11 +12,19 @@ import { duration } from "@/lib/core/time";
  * change (at most every `minMs`), and on a light interval while the stream is down. Only while
  * the tab is visible. Says honestly whether it is live and how old the page is.
  */
-export function LiveRefresh({ renderedAt, minMs = 4000, fallbackMs = 10_000 }: { renderedAt: number; minMs?: number; fallbackMs?: number }) {
+export function LiveRefresh({
+  renderedAt,
+  minMs = 4000,
+  fallbackMs = 10_000,
+}: {
+  renderedAt: number;
+  minMs?: number;
+  fallbackMs?: number;
+}) {
   const router = useRouter();
   const [, startTransition] = useTransition();
   const last = useRef(0);
-  const now = (useClock() || renderedAt);
+  const now = useClock() || renderedAt;
 
   const refresh = useCallback(() => {
     if (document.visibilityState !== "visible") return;
@@ -46,12 +54,20 @@ export function LiveRefresh({ renderedAt, minMs = 4000, fallbackMs = 10_000 }: {
   return (
     <div className="mb-4 flex flex-wrap items-center gap-2 text-xs text-muted" data-live={live}>
       {live === "live" ? (
-        <Badge tone="ok" title="Receiving live updates"><span aria-hidden="true">●</span> live</Badge>
+        <Badge tone="ok" title="Receiving live updates">
+          <span aria-hidden="true">●</span> live
+        </Badge>
       ) : (
-        <Badge tone="sev2" title="The live stream dropped; refreshing on an interval until it is back"><span aria-hidden="true">◐</span> reconnecting</Badge>
+        <Badge tone="sev2" title="The live stream dropped; refreshing on an interval until it is back">
+          <span aria-hidden="true">◐</span> reconnecting
+        </Badge>
       )}
       <span>page rendered {duration(age)} ago</span>
-      {age > 30_000 ? <span role="alert" className="font-semibold text-sev1">This page is not updating — do not read it as current.</span> : null}
+      {age > 30_000 ? (
+        <span role="alert" className="font-semibold text-sev1">
+          This page is not updating — do not read it as current.
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -15,7 +15,12 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
     setTimeout(() => setState("idle"), 2000);
   }
   return (
-    <button type="button" onClick={copy} className="min-h-8 rounded-md border border-line bg-surface px-2 text-xs font-medium hover:bg-surface-2" aria-label={label}>
+    <button
+      type="button"
+      onClick={copy}
+      className="min-h-8 rounded-md border border-line bg-surface px-2 text-xs font-medium hover:bg-surface-2"
+      aria-label={label}
+    >
       <span aria-live="polite">{state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : "Copy"}</span>
     </button>
   );

@@ -14,16 +14,37 @@ function Nodes({ nodes }: { nodes: Inline[] }) {
           case "text":
             return <span key={i}>{n.v}</span>;
           case "code":
-            return <code key={i} className="rounded bg-surface-2 px-1 py-0.5 font-mono text-[0.9em] break-words">{n.v}</code>;
+            return (
+              <code key={i} className="rounded bg-surface-2 px-1 py-0.5 font-mono text-[0.9em] break-words">
+                {n.v}
+              </code>
+            );
           case "strong":
-            return <strong key={i}><Nodes nodes={n.c} /></strong>;
+            return (
+              <strong key={i}>
+                <Nodes nodes={n.c} />
+              </strong>
+            );
           case "em":
-            return <em key={i}><Nodes nodes={n.c} /></em>;
+            return (
+              <em key={i}>
+                <Nodes nodes={n.c} />
+              </em>
+            );
           case "link":
             return SAFE_HREF.test(n.href) && !/^javascript:/i.test(n.href) ? (
-              <a key={i} href={n.href} className="text-accent underline" {...(/^https?:/.test(n.href) ? { rel: "noopener noreferrer", target: "_blank" } : {})}><Nodes nodes={n.c} /></a>
+              <a
+                key={i}
+                href={n.href}
+                className="text-accent underline"
+                {...(/^https?:/.test(n.href) ? { rel: "noopener noreferrer", target: "_blank" } : {})}
+              >
+                <Nodes nodes={n.c} />
+              </a>
             ) : (
-              <span key={i}><Nodes nodes={n.c} /></span>
+              <span key={i}>
+                <Nodes nodes={n.c} />
+              </span>
             );
         }
       })}
@@ -42,7 +63,9 @@ export function CodeBlock({ code, lang }: { code: string; lang?: string }) {
         <span className="font-mono text-xs text-muted">{lang || "text"}</span>
         <CopyButton text={code} label={`Copy ${lang ? `${lang} ` : ""}code: ${code.split("\n")[0]!.slice(0, 60)}`} />
       </div>
-      <pre className="overflow-x-auto p-2 font-mono text-xs" tabIndex={0}><code>{code}</code></pre>
+      <pre className="overflow-x-auto p-2 font-mono text-xs" tabIndex={0}>
+        <code>{code}</code>
+      </pre>
     </div>
   );
 }
@@ -53,18 +76,34 @@ export function Blocks({ blocks }: { blocks: readonly Block[] }) {
       {blocks.map((b, i) => {
         switch (b.type) {
           case "heading":
-            return <p key={i} className="mt-2 font-semibold"><InlineText text={b.text} /></p>;
+            return (
+              <p key={i} className="mt-2 font-semibold">
+                <InlineText text={b.text} />
+              </p>
+            );
           case "paragraph":
-            return <p key={i} className="mt-2 text-sm"><InlineText text={b.text} /></p>;
+            return (
+              <p key={i} className="mt-2 text-sm">
+                <InlineText text={b.text} />
+              </p>
+            );
           case "code":
             return <CodeBlock key={i} code={b.code} lang={b.lang} />;
           case "hr":
             return <hr key={i} className="my-3 border-line" />;
           case "quote":
-            return <blockquote key={i} className="mt-2 border-l-2 border-line pl-3 text-sm text-muted"><Blocks blocks={b.blocks} /></blockquote>;
+            return (
+              <blockquote key={i} className="mt-2 border-l-2 border-line pl-3 text-sm text-muted">
+                <Blocks blocks={b.blocks} />
+              </blockquote>
+            );
           case "admonition":
             return (
-              <aside key={i} aria-label={b.title ?? b.kind} className={`mt-2 rounded-md border-l-4 p-2 text-sm ${/warn|danger|caution|error|attention|important/.test(b.kind) ? "border-sev1" : "border-accent"}`}>
+              <aside
+                key={i}
+                aria-label={b.title ?? b.kind}
+                className={`mt-2 rounded-md border-l-4 p-2 text-sm ${/warn|danger|caution|error|attention|important/.test(b.kind) ? "border-sev1" : "border-accent"}`}
+              >
                 <p className="font-semibold capitalize">{b.title ?? b.kind}</p>
                 <Blocks blocks={b.blocks} />
               </aside>
@@ -76,14 +115,46 @@ export function Blocks({ blocks }: { blocks: readonly Block[] }) {
                 {it.children.length ? <Blocks blocks={it.children} /> : null}
               </li>
             ));
-            return b.ordered ? <ol key={i} start={b.start} className="mt-2 list-decimal space-y-1 pl-6 text-sm">{items}</ol> : <ul key={i} className="mt-2 list-disc space-y-1 pl-6 text-sm">{items}</ul>;
+            return b.ordered ? (
+              <ol key={i} start={b.start} className="mt-2 list-decimal space-y-1 pl-6 text-sm">
+                {items}
+              </ol>
+            ) : (
+              <ul key={i} className="mt-2 list-disc space-y-1 pl-6 text-sm">
+                {items}
+              </ul>
+            );
           }
           case "table":
             return (
-              <div key={i} role="region" aria-label="Table" tabIndex={0} className="mt-2 overflow-x-auto rounded-md border border-line">
+              <div
+                key={i}
+                role="region"
+                aria-label="Table"
+                tabIndex={0}
+                className="mt-2 overflow-x-auto rounded-md border border-line"
+              >
                 <table className="w-full text-left text-sm">
-                  <thead className="border-b border-line text-muted"><tr>{b.header.map((h, j) => <th key={j} scope="col" className="px-2 py-1 font-medium"><InlineText text={h} /></th>)}</tr></thead>
-                  <tbody>{b.rows.map((r, j) => <tr key={j} className="border-b border-line last:border-0">{r.map((c, k) => <td key={k} className="px-2 py-1 align-top"><InlineText text={c} /></td>)}</tr>)}</tbody>
+                  <thead className="border-b border-line text-muted">
+                    <tr>
+                      {b.header.map((h, j) => (
+                        <th key={j} scope="col" className="px-2 py-1 font-medium">
+                          <InlineText text={h} />
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.rows.map((r, j) => (
+                      <tr key={j} className="border-b border-line last:border-0">
+                        {r.map((c, k) => (
+                          <td key={k} className="px-2 py-1 align-top">
+                            <InlineText text={c} />
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
                 </table>
               </div>
             );

@@ -24,9 +24,15 @@ function ItemBody({ item }: { item: ChecklistItem }) {
     <>
       <InlineText text={item.text} />
       <StepCautions cautions={item.cautions} />
-      {item.detail.length ? <div className="text-muted"><Blocks blocks={item.detail} /></div> : null}
+      {item.detail.length ? (
+        <div className="text-muted">
+          <Blocks blocks={item.detail} />
+        </div>
+      ) : null}
       <StepAlternatives alternatives={item.alternatives} />
-      {item.code.map((c, i) => <CodeBlock key={i} code={c.code} lang={c.lang} />)}
+      {item.code.map((c, i) => (
+        <CodeBlock key={i} code={c.code} lang={c.lang} />
+      ))}
     </>
   );
 }
@@ -35,16 +41,26 @@ function StepBinding({ step }: { step: Step }) {
   const b = step.binding;
   if (!b) return null;
   const href = controlHref(b);
-  const params = Object.entries(b.params ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+  const params = Object.entries(b.params ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
   return (
     <div className="mt-2 flex flex-wrap gap-2 text-xs">
       {b.control && href ? (
-        <Link href={href} className="inline-flex min-h-8 items-center gap-1 rounded-md border border-accent px-2 font-medium text-accent hover:underline" data-control={b.control}>
-          Open control <span className="font-mono">{b.control}</span>{params ? <span className="font-mono">({params})</span> : null}
+        <Link
+          href={href}
+          className="inline-flex min-h-8 items-center gap-1 rounded-md border border-accent px-2 font-medium text-accent hover:underline"
+          data-control={b.control}
+        >
+          Open control <span className="font-mono">{b.control}</span>
+          {params ? <span className="font-mono">({params})</span> : null}
         </Link>
       ) : null}
       {b.check ? (
-        <span className="inline-flex min-h-8 items-center gap-1 rounded-md border border-line px-2" data-check={b.check.metric}>
+        <span
+          className="inline-flex min-h-8 items-center gap-1 rounded-md border border-line px-2"
+          data-check={b.check.metric}
+        >
           <span aria-hidden="true">◎</span> Live check: {describeCheck(b.check)}
         </span>
       ) : null}
@@ -59,20 +75,31 @@ function StepBinding({ step }: { step: Step }) {
 
 function EscalationBindingNote({ item }: { item: EscalationCriterion }) {
   if (!item.binding) return null;
-  return <p className="mt-1 text-xs text-muted">Bound: {describeEscalation(item.binding)}. The incident room shows the countdown.</p>;
+  return (
+    <p className="mt-1 text-xs text-muted">
+      Bound: {describeEscalation(item.binding)}. The incident room shows the countdown.
+    </p>
+  );
 }
 
 export function RunbookView({ runbook, rules, seed }: { runbook: Runbook; rules: string[]; seed?: string }) {
   const r = runbook;
-  const contextSections = r.sections.filter((s) => s.blocks.length && (s.kind === "context" || s.kind === "expectation" || (s.kind === "other" && !r.inferred)));
+  const contextSections = r.sections.filter(
+    (s) => s.blocks.length && (s.kind === "context" || s.kind === "expectation" || (s.kind === "other" && !r.inferred)),
+  );
   return (
     <div className="space-y-6">
       {r.problems.length ? (
         <section aria-labelledby="problems-h" className="rounded-xl border border-sev2 bg-surface p-4">
-          <h2 id="problems-h" className="font-semibold">Front matter problems — shown as a plain checklist</h2>
+          <h2 id="problems-h" className="font-semibold">
+            Front matter problems — shown as a plain checklist
+          </h2>
           <ul className="mt-2 space-y-1 text-sm">
             {r.problems.map((p, i) => (
-              <li key={i} className="font-mono text-xs break-words">{p.file}{p.field ? `: ${p.field}` : ""}: {p.message}</li>
+              <li key={i} className="font-mono text-xs break-words">
+                {p.file}
+                {p.field ? `: ${p.field}` : ""}: {p.message}
+              </li>
             ))}
           </ul>
         </section>
@@ -80,8 +107,23 @@ export function RunbookView({ runbook, rules, seed }: { runbook: Runbook; rules:
 
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="text-muted">Handles rules</dt>
-        <dd className="flex flex-wrap gap-1">{rules.length ? rules.map((id) => <Badge key={id}><span className="font-mono">{id}</span></Badge>) : <span className="text-muted">none</span>}</dd>
-        {r.systems.length ? <><dt className="text-muted">Systems</dt><dd className="font-mono">{r.systems.join(", ")}</dd></> : null}
+        <dd className="flex flex-wrap gap-1">
+          {rules.length ? (
+            rules.map((id) => (
+              <Badge key={id}>
+                <span className="font-mono">{id}</span>
+              </Badge>
+            ))
+          ) : (
+            <span className="text-muted">none</span>
+          )}
+        </dd>
+        {r.systems.length ? (
+          <>
+            <dt className="text-muted">Systems</dt>
+            <dd className="font-mono">{r.systems.join(", ")}</dd>
+          </>
+        ) : null}
         <dt className="text-muted">From</dt>
         <dd>{sourceDocument(seed) ?? "this team"}</dd>
         <dt className="text-muted">File</dt>
@@ -89,35 +131,84 @@ export function RunbookView({ runbook, rules, seed }: { runbook: Runbook; rules:
       </dl>
 
       <div className="grid gap-4 md:grid-cols-2">
-        <section aria-labelledby="warnings-h" className="rounded-xl border border-sev1 bg-surface p-4" data-testid="warnings">
-          <h2 id="warnings-h" className="font-semibold"><span aria-hidden="true">⚠ </span>What not to do</h2>
+        <section
+          aria-labelledby="warnings-h"
+          className="rounded-xl border border-sev1 bg-surface p-4"
+          data-testid="warnings"
+        >
+          <h2 id="warnings-h" className="font-semibold">
+            <span aria-hidden="true">⚠ </span>What not to do
+          </h2>
           {r.warnings.length ? (
-            <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">{r.warnings.map((w) => <li key={w.id}><ItemBody item={w} /></li>)}</ul>
-          ) : <p className="mt-2 text-sm text-muted">This runbook lists no standing warnings.</p>}
+            <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">
+              {r.warnings.map((w) => (
+                <li key={w.id}>
+                  <ItemBody item={w} />
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="mt-2 text-sm text-muted">This runbook lists no standing warnings.</p>
+          )}
         </section>
-        <section aria-labelledby="escalation-h" className="rounded-xl border border-sev2 bg-surface p-4" data-testid="escalation">
-          <h2 id="escalation-h" className="font-semibold"><span aria-hidden="true">↑ </span>When to escalate</h2>
+        <section
+          aria-labelledby="escalation-h"
+          className="rounded-xl border border-sev2 bg-surface p-4"
+          data-testid="escalation"
+        >
+          <h2 id="escalation-h" className="font-semibold">
+            <span aria-hidden="true">↑ </span>When to escalate
+          </h2>
           {r.escalation.length ? (
-            <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">{r.escalation.map((e) => <li key={e.id} id={e.id}><ItemBody item={e} /><EscalationBindingNote item={e} /></li>)}</ul>
-          ) : <p className="mt-2 text-sm text-muted">This runbook states no escalation criteria.</p>}
+            <ul className="mt-2 list-disc space-y-2 pl-5 text-sm">
+              {r.escalation.map((e) => (
+                <li key={e.id} id={e.id}>
+                  <ItemBody item={e} />
+                  <EscalationBindingNote item={e} />
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="mt-2 text-sm text-muted">This runbook states no escalation criteria.</p>
+          )}
         </section>
       </div>
 
       <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-labelledby="steps-h" data-testid="checklist">
-          <h2 id="steps-h" className="text-lg font-semibold">Checklist <span className="text-sm font-normal text-muted">({r.steps.length} step{r.steps.length === 1 ? "" : "s"}, preview)</span></h2>
-          {r.inferred ? <p className="mt-1 text-sm text-muted">No section of this runbook reads as actions, so the steps were taken from its {r.inferred === "prose" ? "paragraphs" : "lists"}.</p> : null}
+          <h2 id="steps-h" className="text-lg font-semibold">
+            Checklist{" "}
+            <span className="text-sm font-normal text-muted">
+              ({r.steps.length} step{r.steps.length === 1 ? "" : "s"}, preview)
+            </span>
+          </h2>
+          {r.inferred ? (
+            <p className="mt-1 text-sm text-muted">
+              No section of this runbook reads as actions, so the steps were taken from its{" "}
+              {r.inferred === "prose" ? "paragraphs" : "lists"}.
+            </p>
+          ) : null}
           {r.steps.length === 0 ? <p className="mt-2 text-sm text-muted">This runbook has no steps.</p> : null}
           {groupBySection(r.steps).map((g) => (
             <div key={g.id} className="mt-4">
               <h3 className="text-sm font-semibold tracking-wide text-muted uppercase">{g.title}</h3>
               <ol className="mt-2 space-y-2">
                 {g.items.map((s) => (
-                  <li key={s.id} id={s.id} className="flex gap-3 rounded-lg border border-line bg-surface p-3 text-sm" data-step={s.id}>
-                    <span aria-hidden="true" className="mt-0.5 inline-block size-4 shrink-0 rounded border border-muted" />
+                  <li
+                    key={s.id}
+                    id={s.id}
+                    className="flex gap-3 rounded-lg border border-line bg-surface p-3 text-sm"
+                    data-step={s.id}
+                  >
+                    <span
+                      aria-hidden="true"
+                      className="mt-0.5 inline-block size-4 shrink-0 rounded border border-muted"
+                    />
                     <div className="min-w-0 flex-1">
                       <span className="sr-only">Step {s.index}: </span>
-                      <span aria-hidden="true" className="mr-1 font-mono text-xs text-muted">{s.index}.</span>
+                      <span aria-hidden="true" className="mr-1 font-mono text-xs text-muted">
+                        {s.index}.
+                      </span>
                       <ItemBody item={s} />
                       <StepBinding step={s} />
                     </div>
@@ -128,11 +219,22 @@ export function RunbookView({ runbook, rules, seed }: { runbook: Runbook; rules:
           ))}
         </section>
         <section aria-labelledby="context-h">
-          <h2 id="context-h" className="text-lg font-semibold">Context</h2>
-          {contextSections.length === 0 ? <p className="mt-2 text-sm text-muted">No symptoms, signals or metrics are listed.</p> : null}
+          <h2 id="context-h" className="text-lg font-semibold">
+            Context
+          </h2>
+          {contextSections.length === 0 ? (
+            <p className="mt-2 text-sm text-muted">No symptoms, signals or metrics are listed.</p>
+          ) : null}
           {contextSections.map((s) => (
             <div key={s.id} id={s.id} className="mt-4 rounded-xl border border-line bg-surface p-4">
-              <h3 className="font-semibold"><InlineText text={s.title} />{s.kind === "expectation" ? <span className="ml-2 align-middle"><Badge tone="ok">expected</Badge></span> : null}</h3>
+              <h3 className="font-semibold">
+                <InlineText text={s.title} />
+                {s.kind === "expectation" ? (
+                  <span className="ml-2 align-middle">
+                    <Badge tone="ok">expected</Badge>
+                  </span>
+                ) : null}
+              </h3>
               <Blocks blocks={s.blocks} />
             </div>
           ))}

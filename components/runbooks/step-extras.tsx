@@ -9,7 +9,10 @@ export function StepCautions({ cautions }: { cautions: readonly string[] }) {
     <>
       {cautions.map((c, i) => (
         <p key={i} className="mt-1 rounded-md border-l-4 border-sev1 pl-2 text-sm" data-caution>
-          <span className="font-semibold"><span aria-hidden="true">⚠ </span>Caution:</span> <InlineText text={c} />
+          <span className="font-semibold">
+            <span aria-hidden="true">⚠ </span>Caution:
+          </span>{" "}
+          <InlineText text={c} />
         </p>
       ))}
     </>
@@ -25,9 +28,23 @@ export function StepAlternatives({ alternatives }: { alternatives: readonly Alte
         {alternatives.map((a, i) => (
           <li key={i} className="rounded-md border border-line p-2">
             <InlineText text={a.label} />
-            {a.steps.length ? <ol className="mt-1 list-decimal pl-5">{a.steps.map((st, j) => <li key={j}><InlineText text={st} /></li>)}</ol> : null}
-            {a.detail.length ? <div className="text-muted"><Blocks blocks={a.detail} /></div> : null}
-            {a.code.map((c, j) => <CodeBlock key={j} code={c.code} lang={c.lang} />)}
+            {a.steps.length ? (
+              <ol className="mt-1 list-decimal pl-5">
+                {a.steps.map((st, j) => (
+                  <li key={j}>
+                    <InlineText text={st} />
+                  </li>
+                ))}
+              </ol>
+            ) : null}
+            {a.detail.length ? (
+              <div className="text-muted">
+                <Blocks blocks={a.detail} />
+              </div>
+            ) : null}
+            {a.code.map((c, j) => (
+              <CodeBlock key={j} code={c.code} lang={c.lang} />
+            ))}
           </li>
         ))}
       </ul>

@@ -4,7 +4,18 @@ export interface NavItem {
   href: string;
   label: string;
   /** Single glyph icon name from icons.tsx */
-  icon: "board" | "profiles" | "recon" | "exchange" | "incidents" | "runbooks" | "controls" | "sources" | "audit" | "share" | "users";
+  icon:
+    | "board"
+    | "profiles"
+    | "recon"
+    | "exchange"
+    | "incidents"
+    | "runbooks"
+    | "controls"
+    | "sources"
+    | "audit"
+    | "share"
+    | "users";
   /** Shown in the phone's bottom bar; the rest go under "More". */
   primary?: boolean;
   minRole?: Role;

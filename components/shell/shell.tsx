@@ -17,11 +17,19 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
   // Control requests waiting for this user's approval: a count beside "Controls", kept live.
   const canApprove = roleAtLeast(actor.role, "responder");
   // A failed count must not take the page down: the badge starts at none and its poll tries again.
-  const initial = canApprove ? await approvalsWaitingFor(actor).then((w) => w.length, () => 0) : 0;
+  const initial = canApprove
+    ? await approvalsWaitingFor(actor).then(
+        (w) => w.length,
+        () => 0,
+      )
+    : 0;
   const approvals = { initial, enabled: canApprove };
   return (
     <div className="min-h-dvh md:grid md:grid-cols-[15rem_1fr]">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-accent focus:px-3 focus:py-2 focus:text-accent-fg"
+      >
         Skip to content
       </a>
       <aside className="sticky top-0 hidden h-dvh flex-col gap-6 border-r border-line bg-surface p-4 md:flex">
@@ -45,7 +53,9 @@ export async function Shell({ actor, children }: { actor: Actor; children: React
             <SignOutButton csrfToken={csrfToken} />
           </div>
         </header>
-        <main id="main" className="flex-1 px-4 pt-4 pb-24 md:px-8 md:pt-6 md:pb-10">{children}</main>
+        <main id="main" className="flex-1 px-4 pt-4 pb-24 md:px-8 md:pt-6 md:pb-10">
+          {children}
+        </main>
       </div>
       <BottomNav items={items} approvals={approvals} />
     </div>

@@ -28,7 +28,6 @@ const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "s
 
 const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unknown: "text-unknown" } as const;
 
-
 /**
  * Polls the token's JSON every POLL_MS (also in a background tab) until the link is gone. A plain
  * interval rather than a query library: this page has one request and nothing to cache, and the
@@ -56,7 +55,11 @@ function useStatusPoll(token: string, initial: StatusSnapshot) {
         if (stopped) return;
         if (res.status === 404 || res.status === 410) {
           const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
-          if (!stopped) setGone({ reason: body.reason ?? String(res.status), message: body.error ?? "This status link no longer works." });
+          if (!stopped)
+            setGone({
+              reason: body.reason ?? String(res.status),
+              message: body.error ?? "This status link no longer works.",
+            });
           return;
         }
         if (!res.ok) {
@@ -92,24 +95,44 @@ function Updated({ generatedAt, offlineSince }: { generatedAt: number; offlineSi
   return (
     <p className="text-sm" aria-live="polite" data-updated>
       {offlineSince !== null ? (
-        <span className="font-semibold text-sev1">Offline since {utcClock(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old</span>
+        <span className="font-semibold text-sev1">
+          Offline since {utcClock(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old
+        </span>
       ) : dataAge > STALE_MS ? (
         <span className="font-semibold text-sev1">Not current: data is {age(dataAge)} old</span>
       ) : (
-        <span className="text-muted">Updated {age(dataAge)} ago ({utcClock(generatedAt)})</span>
+        <span className="text-muted">
+          Updated {age(dataAge)} ago ({utcClock(generatedAt)})
+        </span>
       )}
     </p>
   );
 }
 
 /** Dims the data while it is old or the page is offline. */
-function Dimmed({ generatedAt, offline, children }: { generatedAt: number; offline: boolean; children: React.ReactNode }) {
+function Dimmed({
+  generatedAt,
+  offline,
+  children,
+}: {
+  generatedAt: number;
+  offline: boolean;
+  children: React.ReactNode;
+}) {
   const ageMs = useClock() - generatedAt;
   const old = offline || ageMs > STALE_MS;
   return <div className={old ? "opacity-60" : undefined}>{children}</div>;
 }
 
-export function StatusClient({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+export function StatusClient({
+  token,
+  initial,
+  view,
+}: {
+  token: string;
+  initial: StatusSnapshot;
+  view: "wall" | "compact" | "auto";
+}) {
   return (
     <ClockProvider base={initial.generatedAt}>
       <StatusView token={token} initial={initial} view={view} />
@@ -117,7 +140,15 @@ export function StatusClient({ token, initial, view }: { token: string; initial:
   );
 }
 
-function StatusView({ token, initial, view }: { token: string; initial: StatusSnapshot; view: "wall" | "compact" | "auto" }) {
+function StatusView({
+  token,
+  initial,
+  view,
+}: {
+  token: string;
+  initial: StatusSnapshot;
+  view: "wall" | "compact" | "auto";
+}) {
   const { snapshot: s, offlineSince, gone } = useStatusPoll(token, initial);
 
   if (gone) {
@@ -125,7 +156,9 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
     return (
       <main id="main" className="mx-auto max-w-xl p-6" data-status-gone={gone.reason}>
         <h1 className="text-2xl font-bold">Status link no longer available</h1>
-        <p className="mt-3" role="alert">{gone.message}</p>
+        <p className="mt-3" role="alert">
+          {gone.message}
+        </p>
         <p className="mt-2 text-muted">Ask the incident commander for a new link.</p>
       </main>
     );
@@ -133,41 +166,71 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
 
   const wall = view === "wall";
   return (
-    <main id="main" className={`mx-auto p-3 sm:p-6 ${wall ? "max-w-none text-lg xl:text-2xl" : "max-w-6xl"}`} data-view={view}>
+    <main
+      id="main"
+      className={`mx-auto p-3 sm:p-6 ${wall ? "max-w-none text-lg xl:text-2xl" : "max-w-6xl"}`}
+      data-view={view}
+    >
       <header className="flex flex-wrap items-baseline justify-between gap-2">
         <div>
-          <h1 className={`font-bold ${wall ? "text-3xl xl:text-5xl" : "text-2xl"}`}>{s.label ?? (s.scope === "incident" ? "Incident status" : "Trading systems status")}</h1>
-          <p className="text-sm text-muted">Read-only status shared by the incident commander · link expires {utcMinute(s.expiresAt)}</p>
+          <h1 className={`font-bold ${wall ? "text-3xl xl:text-5xl" : "text-2xl"}`}>
+            {s.label ?? (s.scope === "incident" ? "Incident status" : "Trading systems status")}
+          </h1>
+          <p className="text-sm text-muted">
+            Read-only status shared by the incident commander · link expires {utcMinute(s.expiresAt)}
+          </p>
         </div>
         <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} />
       </header>
 
       <Dimmed generatedAt={s.generatedAt} offline={offlineSince !== null}>
         <section aria-labelledby="st-systems" className="mt-4">
-          <h2 id="st-systems" className="sr-only">Systems</h2>
+          <h2 id="st-systems" className="sr-only">
+            Systems
+          </h2>
           <ul className="flex flex-wrap gap-2">
             {s.systems.map((sys) => (
-              <li key={sys.label} className="flex items-center gap-2 rounded-md border border-line bg-surface px-2 py-1 text-sm">
+              <li
+                key={sys.label}
+                className="flex items-center gap-2 rounded-md border border-line bg-surface px-2 py-1 text-sm"
+              >
                 <span className="font-medium">{sys.label}</span>
                 <FreshnessBadge freshness={sys.freshness} />
                 {sys.simulated ? <Badge>simulated</Badge> : null}
-                <span className="text-xs text-muted">{sys.lastSuccessAt ? <>data <Ago at={sys.lastSuccessAt} /> old</> : "no data yet"}</span>
+                <span className="text-xs text-muted">
+                  {sys.lastSuccessAt ? (
+                    <>
+                      data <Ago at={sys.lastSuccessAt} /> old
+                    </>
+                  ) : (
+                    "no data yet"
+                  )}
+                </span>
               </li>
             ))}
           </ul>
         </section>
 
-        {s.maintenance?.length ? <div className="mt-4"><MaintenanceNotice windows={s.maintenance} /></div> : null}
+        {s.maintenance?.length ? (
+          <div className="mt-4">
+            <MaintenanceNotice windows={s.maintenance} />
+          </div>
+        ) : null}
 
         {s.incidents.length ? <Incidents incidents={s.incidents} wall={wall} /> : null}
 
         {s.controls.length ? (
           <section aria-labelledby="st-controls" className="mt-4">
-            <h2 id="st-controls" className="font-semibold">Emergency actions in progress</h2>
+            <h2 id="st-controls" className="font-semibold">
+              Emergency actions in progress
+            </h2>
             <ul className="mt-1 space-y-1 text-sm">
               {s.controls.map((c, i) => (
                 <li key={i} data-status-control>
-                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")} <span className="text-muted">(<Ago at={c.since} /> ago)</span>
+                  {c.title} on <span className="font-mono">{c.target}</span>: {c.state.replace(/_/g, " ")}{" "}
+                  <span className="text-muted">
+                    (<Ago at={c.since} /> ago)
+                  </span>
                 </li>
               ))}
             </ul>
@@ -177,12 +240,17 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
         <div className={`mt-4 grid gap-3 ${wall ? "lg:grid-cols-4" : "md:grid-cols-2 xl:grid-cols-4"}`}>
           {LANES.map((l) => (
             <section key={l.lane} aria-labelledby={`st-lane-${l.lane}`} data-lane={l.lane}>
-              <h2 id={`st-lane-${l.lane}`} className={`font-bold ${TONE_TEXT[l.tone]} ${wall ? "text-2xl xl:text-4xl" : "text-lg"}`}>
+              <h2
+                id={`st-lane-${l.lane}`}
+                className={`font-bold ${TONE_TEXT[l.tone]} ${wall ? "text-2xl xl:text-4xl" : "text-lg"}`}
+              >
                 {l.title} <span className="text-sm font-normal text-muted">{s.lanes[l.lane].length} open</span>
               </h2>
               <p className="text-xs text-muted">{l.blurb}</p>
               <ul className="mt-2 space-y-2">
-                {s.lanes[l.lane].length === 0 ? <li className="rounded-md border border-dashed border-line p-2 text-sm text-muted">Nothing open.</li> : null}
+                {s.lanes[l.lane].length === 0 ? (
+                  <li className="rounded-md border border-dashed border-line p-2 text-sm text-muted">Nothing open.</li>
+                ) : null}
                 {s.lanes[l.lane].map((f) => (
                   <FindingItem key={f.key} f={f} />
                 ))}
@@ -197,14 +265,25 @@ function StatusView({ token, initial, view }: { token: string; initial: StatusSn
 
 function EscalationIn({ due }: { due: number }) {
   const left = due - useClock();
-  return left <= 0 ? <span className="font-semibold text-sev1"> · more help is being brought in</span> : <> · more help brought in {age(left)} from now if it persists</>;
+  return left <= 0 ? (
+    <span className="font-semibold text-sev1"> · more help is being brought in</span>
+  ) : (
+    <> · more help brought in {age(left)} from now if it persists</>
+  );
 }
 
 function FindingItem({ f }: { f: StatusFinding }) {
   return (
     <li className="rounded-md border border-line bg-surface p-2" data-status-finding={f.key}>
       <p className="text-xs text-muted">
-        {f.system}{f.entity !== "*" ? <> · <span className="font-mono">{f.entity}</span></> : null} · {f.state}
+        {f.system}
+        {f.entity !== "*" ? (
+          <>
+            {" "}
+            · <span className="font-mono">{f.entity}</span>
+          </>
+        ) : null}{" "}
+        · {f.state}
         {f.acknowledged ? " · someone is on it" : " · waiting for someone to pick it up"}
       </p>
       <h3 className="font-semibold leading-snug">{f.title}</h3>
@@ -230,15 +309,24 @@ function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boo
   return (
     <section aria-labelledby="st-incidents" className="mt-4">
       <h2 id="st-incidents" className="font-semibold">
-        Incidents {cycling ? <span className="text-sm font-normal text-muted">({(i % incidents.length) + 1} of {incidents.length}, cycling)</span> : null}
+        Incidents{" "}
+        {cycling ? (
+          <span className="text-sm font-normal text-muted">
+            ({(i % incidents.length) + 1} of {incidents.length}, cycling)
+          </span>
+        ) : null}
       </h2>
       <ul className="mt-1 grid gap-2 md:grid-cols-2">
         {shown.map((inc, k) => (
           <li key={`${inc.title}-${k}`} className="rounded-md border border-line bg-surface p-3" data-status-incident>
             <div className="flex flex-wrap items-center gap-2">
-              <Badge tone={inc.severity === "SEV1" ? "sev1" : inc.severity === "SEV2" ? "sev2" : "sev3"}>{inc.severity}</Badge>
+              <Badge tone={inc.severity === "SEV1" ? "sev1" : inc.severity === "SEV2" ? "sev2" : "sev3"}>
+                {inc.severity}
+              </Badge>
               <span className="text-sm font-semibold uppercase">{inc.status}</span>
-              <span className="text-xs text-muted">opened <Ago at={inc.openedAt} /> ago</span>
+              <span className="text-xs text-muted">
+                opened <Ago at={inc.openedAt} /> ago
+              </span>
             </div>
             <h3 className={`mt-1 font-semibold ${wall ? "text-xl" : ""}`}>{inc.title}</h3>
             {inc.affected.length ? <p className="text-sm text-muted">Affected: {inc.affected.join(", ")}</p> : null}
@@ -246,24 +334,39 @@ function Incidents({ incidents, wall }: { incidents: StatusIncident[]; wall: boo
               Checklist: {inc.checklist.done} of {inc.checklist.total} steps done
             </p>
             <div className="mt-1 h-2 w-full rounded bg-surface-2" aria-hidden="true">
-              <div className="h-2 rounded bg-accent" style={{ width: `${inc.checklist.total ? Math.round((100 * inc.checklist.done) / inc.checklist.total) : 0}%` }} />
+              <div
+                className="h-2 rounded bg-accent"
+                style={{
+                  width: `${inc.checklist.total ? Math.round((100 * inc.checklist.done) / inc.checklist.total) : 0}%`,
+                }}
+              />
             </div>
             {inc.status === "resolved" ? (
               <p className="mt-2 text-sm font-semibold" data-status-resolved>
                 Resolved{inc.resolvedAt !== undefined ? ` at ${utcClock(inc.resolvedAt)}` : ""}.
                 {inc.stillShowing ? (
                   <span className="block font-normal" data-still-showing={inc.stillShowing}>
-                    {inc.stillShowing === 1 ? "One alert" : `${inc.stillShowing} alerts`} on the affected systems {inc.stillShowing === 1 ? "still shows" : "still show"} below while the team confirms {inc.stillShowing === 1 ? "it clears" : "they clear"}; the incident stays resolved unless the problem comes back.
+                    {inc.stillShowing === 1 ? "One alert" : `${inc.stillShowing} alerts`} on the affected systems{" "}
+                    {inc.stillShowing === 1 ? "still shows" : "still show"} below while the team confirms{" "}
+                    {inc.stillShowing === 1 ? "it clears" : "they clear"}; the incident stays resolved unless the
+                    problem comes back.
                   </span>
                 ) : null}
               </p>
             ) : null}
             {inc.lastUpdate ? (
-              <figure className="mt-2 rounded border border-line p-2 text-sm" data-update-before-resolution={inc.lastUpdate.beforeResolution ? "true" : undefined}>
+              <figure
+                className="mt-2 rounded border border-line p-2 text-sm"
+                data-update-before-resolution={inc.lastUpdate.beforeResolution ? "true" : undefined}
+              >
                 <figcaption className="text-xs text-muted">
-                  {inc.lastUpdate.beforeResolution ? `Earlier update, ${utcClock(inc.lastUpdate.at)} — posted before the incident was resolved; what it describes may have changed since` : `Last update, ${utcClock(inc.lastUpdate.at)}`}
+                  {inc.lastUpdate.beforeResolution
+                    ? `Earlier update, ${utcClock(inc.lastUpdate.at)} — posted before the incident was resolved; what it describes may have changed since`
+                    : `Last update, ${utcClock(inc.lastUpdate.at)}`}
                 </figcaption>
-                <pre className={`whitespace-pre-wrap font-sans ${inc.lastUpdate.beforeResolution ? "text-muted" : ""}`}>{inc.lastUpdate.text}</pre>
+                <pre className={`whitespace-pre-wrap font-sans ${inc.lastUpdate.beforeResolution ? "text-muted" : ""}`}>
+                  {inc.lastUpdate.text}
+                </pre>
               </figure>
             ) : (
               <p className="mt-2 text-xs text-muted">No communication update posted yet.</p>

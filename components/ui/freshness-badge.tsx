@@ -12,7 +12,10 @@ const LOOK: Record<Freshness, { tone: "ok" | "sev2" | "sev1" | "unknown"; icon: 
 export function PartialBadge({ families }: { families: string[] }) {
   const names = families.length ? families.join(", ") : "some metric families";
   return (
-    <Badge tone="sev3" title={`Partial: the last read could not use ${names}; findings that depend on them are Unknown`}>
+    <Badge
+      tone="sev3"
+      title={`Partial: the last read could not use ${names}; findings that depend on them are Unknown`}
+    >
       <span aria-hidden="true">◑</span> partial
     </Badge>
   );

@@ -9,7 +9,9 @@ export function PageSkeleton({ label = "Loading" }: { label?: string }) {
       <Skeleton className="h-8 w-56" />
       <Skeleton className="h-4 w-96 max-w-full" />
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
-        {[0, 1, 2, 3].map((i) => <Skeleton key={i} className="h-28" />)}
+        {[0, 1, 2, 3].map((i) => (
+          <Skeleton key={i} className="h-28" />
+        ))}
       </div>
       <Skeleton className="h-64" />
     </div>

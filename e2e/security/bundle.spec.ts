@@ -8,7 +8,9 @@ import { authFile } from "../support";
 // that is served to browsers (.next/static). Failures name the secret, never print it.
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)],
+  );
 }
 
 function namedSecrets(): Array<[string, string]> {
@@ -26,7 +28,8 @@ function namedSecrets(): Array<[string, string]> {
 test("no configured secret is in the build output served to browsers", () => {
   const secrets = namedSecrets();
   // Short values would match by chance and prove nothing.
-  for (const [name, value] of secrets) expect(value.length, `${name} is long enough to search for`).toBeGreaterThanOrEqual(12);
+  for (const [name, value] of secrets)
+    expect(value.length, `${name} is long enough to search for`).toBeGreaterThanOrEqual(12);
   const files = walk(".next/static");
   expect(files.length).toBeGreaterThan(10);
   const hits: string[] = [];
@@ -44,7 +47,19 @@ test.describe("answers a signed-in admin receives", () => {
   // the widest view any role gets. A secret the server holds must not be in any of them.
   test("no configured secret is in any page, RSC payload or JSON answer", async ({ page, request }) => {
     const secrets = namedSecrets();
-    const pages = ["/", "/profiles", "/reconciliation", "/exchange", "/incidents", "/controls", "/runbooks", "/audit", "/share", "/sources", "/admin/users"];
+    const pages = [
+      "/",
+      "/profiles",
+      "/reconciliation",
+      "/exchange",
+      "/incidents",
+      "/controls",
+      "/runbooks",
+      "/audit",
+      "/share",
+      "/sources",
+      "/admin/users",
+    ];
     const answers: Array<[string, string]> = [];
     for (const p of pages) {
       const html = await request.get(p);
@@ -70,7 +85,9 @@ test.describe("answers a signed-in admin receives", () => {
     expect(firstEvent.length, "the live stream sent its first snapshot").toBeGreaterThan(100);
     answers.push(["/api/stream (first event)", firstEvent]);
     const hits: string[] = [];
-    for (const [where, text] of answers) for (const [name, value] of secrets) if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) hits.push(`${name} in ${where}`);
+    for (const [where, text] of answers)
+      for (const [name, value] of secrets)
+        if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) hits.push(`${name} in ${where}`);
     expect(hits).toEqual([]);
   });
 });

@@ -30,7 +30,8 @@ export function actionIds(): Map<string, string> {
     node: Record<string, { exportedName?: string; filename?: string; workers: Record<string, unknown> }>;
   };
   const out = new Map<string, string>();
-  for (const [id, v] of Object.entries(manifest.node)) if (v.filename && v.exportedName) out.set(`${v.filename}#${v.exportedName}`, id);
+  for (const [id, v] of Object.entries(manifest.node))
+    if (v.filename && v.exportedName) out.set(`${v.filename}#${v.exportedName}`, id);
   return out;
 }
 
@@ -45,25 +46,47 @@ export interface Request {
 
 export async function send(req: Request): Promise<Reply> {
   const ac = new AbortController();
-  const res = await fetch(`${E2E_BASE_URL}${req.path}`, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", signal: ac.signal });
+  const res = await fetch(`${E2E_BASE_URL}${req.path}`, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    redirect: "manual",
+    signal: ac.signal,
+  });
   if (req.stream) {
     const reader = res.body?.getReader();
     const first = reader ? await reader.read() : undefined;
     ac.abort();
-    return { status: res.status, headers: res.headers, text: first?.value ? new TextDecoder().decode(first.value) : "" };
+    return {
+      status: res.status,
+      headers: res.headers,
+      text: first?.value ? new TextDecoder().decode(first.value) : "",
+    };
   }
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 /** Credentials a caller brings: cookies, extra headers and a query suffix. Share tokens come three ways. */
-export function callerWays(caller: Caller, token: string): Array<{ cookie?: string; headers: Record<string, string>; query?: string; label: string }> {
+export function callerWays(
+  caller: Caller,
+  token: string,
+): Array<{ cookie?: string; headers: Record<string, string>; query?: string; label: string }> {
   if (caller === "anonymous") return [{ headers: { Origin: E2E_BASE_URL }, label: "no session" }];
-  if (caller === "foreign-origin") return [{ cookie: cookieOf("admin"), headers: { Origin: FOREIGN }, label: "admin session, foreign Origin" }];
+  if (caller === "foreign-origin")
+    return [{ cookie: cookieOf("admin"), headers: { Origin: FOREIGN }, label: "admin session, foreign Origin" }];
   if (caller === "share-token") {
     return [
       { headers: { Origin: E2E_BASE_URL, Authorization: `Bearer ${token}` }, label: "token as a bearer header" },
-      { cookie: `token=${token}; share=${token}; status=${token}`, headers: { Origin: E2E_BASE_URL }, label: "token in cookies" },
-      { headers: { Origin: E2E_BASE_URL }, query: `token=${encodeURIComponent(token)}&share=${encodeURIComponent(token)}`, label: "token in the query" },
+      {
+        cookie: `token=${token}; share=${token}; status=${token}`,
+        headers: { Origin: E2E_BASE_URL },
+        label: "token in cookies",
+      },
+      {
+        headers: { Origin: E2E_BASE_URL },
+        query: `token=${encodeURIComponent(token)}&share=${encodeURIComponent(token)}`,
+        label: "token in the query",
+      },
     ];
   }
   return [{ cookie: cookieOf(caller), headers: { Origin: E2E_BASE_URL }, label: `${caller} session` }];
@@ -73,7 +96,12 @@ const withQuery = (path: string, query?: string) => (query ? `${path}${path.incl
 const joinCookies = (...c: Array<string | undefined>) => c.filter(Boolean).join("; ") || undefined;
 
 /** A server action called as a browser would: POST to its page with the Next-Action id. */
-export async function callActionAs(id: string, page: string, args: unknown[], way: { cookie?: string; headers: Record<string, string>; query?: string }): Promise<Reply> {
+export async function callActionAs(
+  id: string,
+  page: string,
+  args: unknown[],
+  way: { cookie?: string; headers: Record<string, string>; query?: string },
+): Promise<Reply> {
   const body = await encodeReply(args);
   const cookie = way.cookie;
   return send({
@@ -91,14 +119,19 @@ export function actionResult(r: Reply): { ok: true; redirect?: string } | { ok: 
   const redirect = r.headers.get("x-action-redirect");
   if (redirect) return { ok: true, redirect };
   if (r.status !== 200) return { ok: false, message: `HTTP ${r.status}` };
-  const m = r.text.match(/"ok":(true|false)(?:,"message":"([^"]*)")?/) ?? r.text.match(/"message":"([^"]*)"[^}]*"ok":false/);
+  const m =
+    r.text.match(/"ok":(true|false)(?:,"message":"([^"]*)")?/) ?? r.text.match(/"message":"([^"]*)"[^}]*"ok":false/);
   if (m?.[1] === "true") return { ok: true };
   return { ok: false, message: m?.[2] ?? m?.[1] ?? r.text.slice(0, 200) };
 }
 
 // ── Context: fixtures and probes ───────────────────────────────────────────────────────────────
 
-interface SimSystem { name: string; url: string; credential: string }
+interface SimSystem {
+  name: string;
+  url: string;
+  credential: string;
+}
 
 export class Ctx {
   readonly secrets = readSecrets();
@@ -127,7 +160,10 @@ export class Ctx {
 
   /** Call an action as one of the seeded roles from the console's own origin (for fixtures). */
   async as(role: Role, module: string, name: string, page: string, args: unknown[]): Promise<Reply> {
-    return callActionAs(this.actionId(module, name), page, args, { cookie: cookieOf(role), headers: { Origin: E2E_BASE_URL } });
+    return callActionAs(this.actionId(module, name), page, args, {
+      cookie: cookieOf(role),
+      headers: { Origin: E2E_BASE_URL },
+    });
   }
   get(role: Role, path: string): Promise<Reply> {
     return send({ method: "GET", path, headers: { Cookie: cookieOf(role) } });
@@ -169,8 +205,17 @@ export class Ctx {
   async incident(opener: Role): Promise<string> {
     const id = await this.fixture(`incident-${opener}`, async () => {
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ title: `Matrix fixture ${this.unique("i")}`, severity: "SEV3", runbook: "registry-audit-failure", affected: "kraken-futures" })) fd.append(k, v);
-      const r = await this.as(opener, "app/(console)/incidents/actions.ts", "openIncidentAction", "/incidents", [null, fd]);
+      for (const [k, v] of Object.entries({
+        title: `Matrix fixture ${this.unique("i")}`,
+        severity: "SEV3",
+        runbook: "registry-audit-failure",
+        affected: "kraken-futures",
+      }))
+        fd.append(k, v);
+      const r = await this.as(opener, "app/(console)/incidents/actions.ts", "openIncidentAction", "/incidents", [
+        null,
+        fd,
+      ]);
       const to = r.headers.get("x-action-redirect") ?? "";
       const m = to.match(/\/incidents\/([0-9a-f-]{36})/);
       if (!m) throw new Error(`could not open a fixture incident: ${r.status} ${r.text.slice(0, 200)}`);
@@ -215,7 +260,9 @@ export class Ctx {
         const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
         // Only the downed bots' findings: they hold while the bots are down, where another system's
         // finding may clear between picking it and acknowledging it.
-        const f = allFindings(board).find((x) => DOWN_BOTS.includes(x.system) && x.state !== "ok" && !x.ack && !this.acked.has(x.id));
+        const f = allFindings(board).find(
+          (x) => DOWN_BOTS.includes(x.system) && x.state !== "ok" && !x.ack && !this.acked.has(x.id),
+        );
         if (f) {
           this.acked.add(f.id);
           return f.id;
@@ -233,7 +280,11 @@ export class Ctx {
   async confirmableFinding(): Promise<string> {
     return this.fixture("confirmable", async () => {
       if (!this.ledgerDrill) {
-        const r = await fetch(`${fleetAdmin()}/scenarios/ledger-invariant-violation/start`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange" }) });
+        const r = await fetch(`${fleetAdmin()}/scenarios/ledger-invariant-violation/start`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ target: "spot-exchange" }),
+        });
         if (!r.ok) throw new Error(`could not start the ledger drill: ${r.status}`);
         this.ledgerDrill = true;
       }
@@ -243,7 +294,9 @@ export class Ctx {
       let seen = 0;
       for (;;) {
         const board = JSON.parse((await this.get("admin", "/api/board")).text) as BoardJson;
-        const f = allFindings(board).find((x) => x.id === "exchange_ledger_invariant|spot-exchange|*" && x.state !== "ok" && x.confirmable);
+        const f = allFindings(board).find(
+          (x) => x.id === "exchange_ledger_invariant|spot-exchange|*" && x.state !== "ok" && x.confirmable,
+        );
         seen = f ? seen + 1 : 0;
         if (f && seen >= 2) return f.id;
         if (Date.now() > deadline) throw new Error("the ledger-invariant finding did not fire");
@@ -254,7 +307,12 @@ export class Ctx {
   private ledgerDrill = false;
   async setBotsDown(down: boolean): Promise<void> {
     for (const target of DOWN_BOTS) {
-      if (down) await fetch(`${fleetAdmin()}/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target, fault: "down" }) });
+      if (down)
+        await fetch(`${fleetAdmin()}/faults`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ target, fault: "down" }),
+        });
       else await fetch(`${fleetAdmin()}/faults/${target}`, { method: "DELETE" });
     }
   }
@@ -280,7 +338,9 @@ export class Ctx {
   async simCalls(): Promise<number> {
     const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
     let n = 0;
-    for (const s of f.systems) n += ((await (await fetch(`${fleetAdmin()}/systems/${s.name}/control-calls`)).json()) as { calls: unknown[] }).calls.length;
+    for (const s of f.systems)
+      n += ((await (await fetch(`${fleetAdmin()}/systems/${s.name}/control-calls`)).json()) as { calls: unknown[] })
+        .calls.length;
     return n;
   }
   private async requestControl(role: Role, fields: Record<string, string>): Promise<{ id: string; state: string }> {
@@ -295,7 +355,16 @@ export class Ctx {
   async pendingControl(requester: Role): Promise<string> {
     const id = await this.fixture(`pending-${requester}`, async () => {
       const t = this.ticket();
-      const r = await this.requestControl(requester, { target: "spot-exchange", control: "symbol-mode", "p.symbol": "SOL-USD", "p.mode": "NORMAL", reason: "matrix: approval fixture, will be reset", ticketId: t, override: "matrix: a fixture, whatever the symbol's mode", idempotencyKey: this.unique("matrix-pending") });
+      const r = await this.requestControl(requester, {
+        target: "spot-exchange",
+        control: "symbol-mode",
+        "p.symbol": "SOL-USD",
+        "p.mode": "NORMAL",
+        reason: "matrix: approval fixture, will be reset",
+        ticketId: t,
+        override: "matrix: a fixture, whatever the symbol's mode",
+        idempotencyKey: this.unique("matrix-pending"),
+      });
       if (r.state !== "pending_approval") throw new Error(`expected a pending request, got ${r.state}`);
       return r.id;
     });
@@ -305,9 +374,20 @@ export class Ctx {
   /** A book-depth request whose outcome is unknown: the exchange hung while it was sent. */
   async unknownControl(): Promise<string> {
     const id = await this.fixture("unknown", async () => {
-      await fetch(`${fleetAdmin()}/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange", fault: "hanging" }) });
+      await fetch(`${fleetAdmin()}/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: "spot-exchange", fault: "hanging" }),
+      });
       try {
-        const r = await this.requestControl("commander", { target: "spot-exchange", control: "book-depth", "p.depth": String(20 + (this.n % 50)), reason: "matrix: resend fixture, exchange hangs", ticketId: this.ticket(), idempotencyKey: this.unique("matrix-unknown") });
+        const r = await this.requestControl("commander", {
+          target: "spot-exchange",
+          control: "book-depth",
+          "p.depth": String(20 + (this.n % 50)),
+          reason: "matrix: resend fixture, exchange hangs",
+          ticketId: this.ticket(),
+          idempotencyKey: this.unique("matrix-unknown"),
+        });
         if (r.state !== "outcome_unknown") throw new Error(`expected an unknown outcome, got ${r.state}`);
         return r.id;
       } finally {
@@ -327,12 +407,23 @@ export class Ctx {
   }
   /** Puts SOL-USD back to NORMAL (approving the fixtures' restores leaves it there; this makes sure). */
   async resetSpot(): Promise<void> {
-    if (this.ledgerDrill) await fetch(`${fleetAdmin()}/scenarios/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "spot-exchange" }) });
+    if (this.ledgerDrill)
+      await fetch(`${fleetAdmin()}/scenarios/stop`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: "spot-exchange" }),
+      });
     const s = this.spot();
     await fetch(`${s.url}/control/symbol-mode`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${s.credential}` },
-      body: JSON.stringify({ reason: "matrix clean-up", ticketId: "MX-1", actor: "e2e", idempotencyKey: this.unique("matrix-reset"), params: { symbol: "SOL-USD", mode: "NORMAL" } }),
+      body: JSON.stringify({
+        reason: "matrix clean-up",
+        ticketId: "MX-1",
+        actor: "e2e",
+        idempotencyKey: this.unique("matrix-reset"),
+        params: { symbol: "SOL-USD", mode: "NORMAL" },
+      }),
     });
   }
 
@@ -340,8 +431,12 @@ export class Ctx {
   async shareLink(): Promise<{ id: string; token: string }> {
     return this.fixture("share-link", async () => {
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ scope: "board", label: `matrix fixture ${this.unique("s")}`, hours: "1" })) fd.append(k, v);
-      const r = await this.as("commander", "app/(console)/share/actions.ts", "createShareLinkAction", "/share", [null, fd]);
+      for (const [k, v] of Object.entries({ scope: "board", label: `matrix fixture ${this.unique("s")}`, hours: "1" }))
+        fd.append(k, v);
+      const r = await this.as("commander", "app/(console)/share/actions.ts", "createShareLinkAction", "/share", [
+        null,
+        fd,
+      ]);
       const id = r.text.match(/"link":\{"id":"([^"]+)"/)?.[1];
       const token = r.text.match(/\/status\/([A-Za-z0-9_-]{43})/)?.[1];
       if (!id || !token) throw new Error(`could not create a share link: ${r.text.slice(0, 300)}`);
@@ -357,8 +452,20 @@ export class Ctx {
   async silence(): Promise<{ id: string }> {
     return this.fixture("silence", async () => {
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ intent: "create", kind: "silence", system: "beta-bot", severity: "SEV3", durationHours: "1", ticketId: this.ticket(), reason: "matrix fixture" })) fd.append(k, v);
-      const r = await this.as("admin", "app/(console)/silences/actions.ts", "silenceFormAction", "/silences", [null, fd]);
+      for (const [k, v] of Object.entries({
+        intent: "create",
+        kind: "silence",
+        system: "beta-bot",
+        severity: "SEV3",
+        durationHours: "1",
+        ticketId: this.ticket(),
+        reason: "matrix fixture",
+      }))
+        fd.append(k, v);
+      const r = await this.as("admin", "app/(console)/silences/actions.ts", "silenceFormAction", "/silences", [
+        null,
+        fd,
+      ]);
       const id = r.text.match(/"id":"([0-9a-f-]{36})"/)?.[1];
       if (!id) throw new Error(`could not create a silence: ${r.text.slice(0, 300)}`);
       return { id };
@@ -379,8 +486,17 @@ export class Ctx {
     const username = await this.fixture("spare-user", async () => {
       const u = this.unique("matrix-spare").toLowerCase();
       const fd = new FormData();
-      for (const [k, v] of Object.entries({ username: u, displayName: "Matrix Spare", password: "matrix-pass-123456", role: "viewer" })) fd.append(k, v);
-      const r = await this.as("admin", "app/(console)/admin/users/actions.ts", "createUserAction", "/admin/users", [null, fd]);
+      for (const [k, v] of Object.entries({
+        username: u,
+        displayName: "Matrix Spare",
+        password: "matrix-pass-123456",
+        role: "viewer",
+      }))
+        fd.append(k, v);
+      const r = await this.as("admin", "app/(console)/admin/users/actions.ts", "createUserAction", "/admin/users", [
+        null,
+        fd,
+      ]);
       if (!r.text.includes('"ok":true')) throw new Error(`could not create a spare user: ${r.text.slice(0, 200)}`);
       return u;
     });
@@ -422,8 +538,17 @@ interface IncidentJson {
 }
 
 const DOWN_BOTS = ["alpha-bot", "beta-bot"];
-interface BoardFinding { id: string; system: string; state: string; ack?: unknown; confirmable?: string }
-interface BoardJson { findings?: BoardFinding[]; lanes?: Array<{ findings: BoardFinding[] }> }
+interface BoardFinding {
+  id: string;
+  system: string;
+  state: string;
+  ack?: unknown;
+  confirmable?: string;
+}
+interface BoardJson {
+  findings?: BoardFinding[];
+  lanes?: Array<{ findings: BoardFinding[] }>;
+}
 function allFindings(b: BoardJson): BoardFinding[] {
   return [...(b.findings ?? []), ...(b.lanes ?? []).flatMap((l) => l.findings ?? [])];
 }

@@ -12,7 +12,13 @@ const staticChunk = () => `/_next/static/chunks/${readdirSync(".next/static/chun
 
 function csp(r: Reply): Map<string, string[]> {
   const value = r.headers.get("content-security-policy") ?? "";
-  return new Map(value.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...v]) => [name!, v]));
+  return new Map(
+    value
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...v]) => [name!, v]),
+  );
 }
 
 /** Pages run scripts only by the request's nonce; route handlers and files carry no script-src (they are not documents that run scripts). */
@@ -33,12 +39,16 @@ function expectSecurityHeaders(r: Reply, what: string, page: boolean) {
   expect(policy.get("base-uri"), `${what}: base-uri`).toEqual(["'self'"]);
   expect(r.headers.get("x-content-type-options"), `${what}: nosniff`).toBe("nosniff");
   expect(r.headers.get("x-frame-options"), `${what}: X-Frame-Options`).toBe("DENY");
-  expect(["strict-origin-when-cross-origin", "no-referrer"], `${what}: Referrer-Policy`).toContain(r.headers.get("referrer-policy"));
+  expect(["strict-origin-when-cross-origin", "no-referrer"], `${what}: Referrer-Policy`).toContain(
+    r.headers.get("referrer-policy"),
+  );
 }
 
 test.describe("security headers", () => {
   const viewerCookie = () => {
-    const s = JSON.parse(readFileSync(authFile("viewer"), "utf8")) as { cookies: Array<{ name: string; value: string }> };
+    const s = JSON.parse(readFileSync(authFile("viewer"), "utf8")) as {
+      cookies: Array<{ name: string; value: string }>;
+    };
     return s.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
   };
 
@@ -55,7 +65,22 @@ test.describe("security headers", () => {
     ["status view not found", () => send({ method: "GET", path: `/status/${"A".repeat(43)}` }), 404, "page"],
     ["status API not found", () => send({ method: "GET", path: `/api/status/${"A".repeat(43)}` }), 404, "other"],
     // A server action post the server cannot decode: the framework's own error response.
-    ["server error", () => send({ method: "POST", path: "/", headers: { "Next-Action": "0".repeat(42), "Content-Type": "text/plain;charset=UTF-8", Origin: "http://localhost" }, body: "[" }), 500, "page"],
+    [
+      "server error",
+      () =>
+        send({
+          method: "POST",
+          path: "/",
+          headers: {
+            "Next-Action": "0".repeat(42),
+            "Content-Type": "text/plain;charset=UTF-8",
+            Origin: "http://localhost",
+          },
+          body: "[",
+        }),
+      500,
+      "page",
+    ],
   ];
 
   for (const [what, get, status, kind] of kinds) {
@@ -103,7 +128,10 @@ test.describe("security headers", () => {
 test.describe("session cookie and CSP in a real browser", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
-  test("signing in sets an HttpOnly, SameSite=Lax session cookie; the console runs without CSP violations", async ({ page, context }) => {
+  test("signing in sets an HttpOnly, SameSite=Lax session cookie; the console runs without CSP violations", async ({
+    page,
+    context,
+  }) => {
     test.setTimeout(120_000);
     const violations: string[] = [];
     await page.addInitScript(() => {
@@ -111,7 +139,10 @@ test.describe("session cookie and CSP in a real browser", () => {
         (window as unknown as { __csp: string[] }).__csp ??= [];
         // Only the console's own documents and scripts count; tooling that evaluates code in the
         // page reports no source file.
-        if (e.sourceFile.startsWith(location.origin)) (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`);
+        if (e.sourceFile.startsWith(location.origin))
+          (window as unknown as { __csp: string[] }).__csp.push(
+            `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`,
+          );
       });
     });
     const u = LOCAL_USERS.responder;

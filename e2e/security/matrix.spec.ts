@@ -29,8 +29,14 @@ test.afterAll(async () => {
 
 type Input = unknown[] | HttpSample;
 
-async function call(entry: SurfaceEntry, caller: Caller, way: ReturnType<typeof callerWays>[number], input: Input): Promise<Reply> {
-  if (entry.kind === "action") return callActionAs(ctx.actionId(entry.module, entry.name), entry.page, input as unknown[], way);
+async function call(
+  entry: SurfaceEntry,
+  caller: Caller,
+  way: ReturnType<typeof callerWays>[number],
+  input: Input,
+): Promise<Reply> {
+  if (entry.kind === "action")
+    return callActionAs(ctx.actionId(entry.module, entry.name), entry.page, input as unknown[], way);
   const s = input as HttpSample;
   // A share-token caller has only the token: the sample's own credential stays behind.
   const credential = caller === "share-token" ? {} : (s.credential ?? {});
@@ -47,7 +53,8 @@ function expectAllowed(entry: SurfaceEntry, caller: Caller, r: Reply) {
     expect(res, `${entryName(entry)} as ${caller}: ${res.ok ? "" : res.message}`).toMatchObject({ ok: true });
     return;
   }
-  if (entry.succeeded) expect(entry.succeeded(r), `${entryName(entry)} as ${caller}: HTTP ${r.status} ${r.text.slice(0, 200)}`).toBe(true);
+  if (entry.succeeded)
+    expect(entry.succeeded(r), `${entryName(entry)} as ${caller}: HTTP ${r.status} ${r.text.slice(0, 200)}`).toBe(true);
   else expect(r.status, `${entryName(entry)} as ${caller}: ${r.text.slice(0, 200)}`).toBe(entry.okStatus);
   // Readable by the console only: no CORS grant to another site.
   expect(r.headers.get("access-control-allow-origin")).toBeNull();
@@ -104,8 +111,10 @@ for (const entry of SURFACE) {
               if (prior) {
                 const after = await snapshot(entry);
                 // Writes are audited; where the entry has its own probe, that must move too.
-                if (entry.probe) expect(after.state, `${entryName(entry)} as ${caller} changed nothing`).not.toEqual(prior.state);
-                else if (!(entry.kind === "route" && entry.replay)) expect(after.audit, `${entryName(entry)} as ${caller} wrote no audit row`).not.toEqual(prior.audit);
+                if (entry.probe)
+                  expect(after.state, `${entryName(entry)} as ${caller} changed nothing`).not.toEqual(prior.state);
+                else if (!(entry.kind === "route" && entry.replay))
+                  expect(after.audit, `${entryName(entry)} as ${caller} wrote no audit row`).not.toEqual(prior.audit);
               }
               last = null;
               ctx.spend();

@@ -28,7 +28,16 @@ export function exportedNames(src: string): string[] {
   for (const m of s.matchAll(/export\s+(?:async\s+)?function\s*\*?\s*(\w+)/g)) names.add(m[1]!);
   for (const m of s.matchAll(/export\s+(?:const|let|var)\s+(\w+)/g)) names.add(m[1]!);
   for (const m of s.matchAll(/export\s*\{([^}]*)\}/g)) {
-    for (const part of m[1]!.split(",").map((p) => p.trim()).filter(Boolean)) names.add(part.split(/\s+as\s+/).pop()!.trim());
+    for (const part of m[1]!
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean))
+      names.add(
+        part
+          .split(/\s+as\s+/)
+          .pop()!
+          .trim(),
+      );
   }
   if (/export\s+default\b/.test(s)) names.add("default");
   return [...names];
@@ -41,15 +50,21 @@ test.describe("the surface table is complete", () => {
     const fromSource = new Set<string>();
     for (const file of ["app", "lib", "components"].flatMap(walk)) {
       const src = readFileSync(file, "utf8");
-      if (isUseServerModule(src)) for (const n of exportedNames(src)) fromSource.add(`${file.split(path.sep).join("/")}#${n}`);
+      if (isUseServerModule(src))
+        for (const n of exportedNames(src)) fromSource.add(`${file.split(path.sep).join("/")}#${n}`);
     }
-    const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as { node: Record<string, { exportedName?: string; filename?: string }> };
+    const manifest = JSON.parse(readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
+      node: Record<string, { exportedName?: string; filename?: string }>;
+    };
     const fromBuild = new Set(Object.values(manifest.node).map((v) => `${v.filename}#${v.exportedName}`));
     const listed = ACTIONS.map((a) => `${a.module}#${a.name}`).sort();
 
     expect(fromSource.size, "found the server action modules").toBeGreaterThan(0);
-    expect([...fromSource].sort(), "exports of \"use server\" modules vs the surface table").toEqual(listed);
-    expect([...fromBuild].sort(), "server actions in the build vs the surface table (a difference not in the line above is an inline action)").toEqual(listed);
+    expect([...fromSource].sort(), 'exports of "use server" modules vs the surface table').toEqual(listed);
+    expect(
+      [...fromBuild].sort(),
+      "server actions in the build vs the surface table (a difference not in the line above is an inline action)",
+    ).toEqual(listed);
   });
 
   test("every route handler method (source and build) is listed, and nothing else", () => {
@@ -57,10 +72,13 @@ test.describe("the surface table is complete", () => {
     for (const file of walk("app")) {
       const rel = file.split(path.sep).join("/");
       if (!/\/route\.(ts|js)$/.test(rel)) continue;
-      for (const n of exportedNames(readFileSync(file, "utf8"))) if (HTTP_METHODS.includes(n)) fromSource.add(`${rel}#${n}`);
+      for (const n of exportedNames(readFileSync(file, "utf8")))
+        if (HTTP_METHODS.includes(n)) fromSource.add(`${rel}#${n}`);
     }
     // Metadata routes (app/manifest.ts, robots, sitemap, icons…) are GET handlers Next generates.
-    const builtRoutes = Object.values(JSON.parse(readFileSync(".next/server/app-paths-manifest.json", "utf8")) as Record<string, string>).filter((f) => f.endsWith("/route.js"));
+    const builtRoutes = Object.values(
+      JSON.parse(readFileSync(".next/server/app-paths-manifest.json", "utf8")) as Record<string, string>,
+    ).filter((f) => f.endsWith("/route.js"));
     const builtSources = new Set<string>();
     for (const built of builtRoutes) {
       const handler = built.replace(/\.js$/, ".ts");
@@ -76,6 +94,9 @@ test.describe("the surface table is complete", () => {
     }
     const listed = ROUTES.map((r) => `${r.file}#${r.method}`).sort();
     expect([...fromSource].sort(), "route handler methods vs the surface table").toEqual(listed);
-    expect([...new Set(listed.map((l) => l.split("#")[0]))].sort(), "route files in the build vs the surface table").toEqual([...builtSources].sort());
+    expect(
+      [...new Set(listed.map((l) => l.split("#")[0]))].sort(),
+      "route files in the build vs the surface table",
+    ).toEqual([...builtSources].sort());
   });
 });

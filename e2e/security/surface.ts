@@ -7,7 +7,15 @@ import type { Ctx, Reply } from "./harness";
 // handler method this table does not list (or the table lists one that no longer exists).
 
 /** Who calls: nobody, each role's real session, a share token holder, and an admin's browser on another site. */
-export const CALLERS = ["anonymous", "viewer", "responder", "commander", "admin", "share-token", "foreign-origin"] as const;
+export const CALLERS = [
+  "anonymous",
+  "viewer",
+  "responder",
+  "commander",
+  "admin",
+  "share-token",
+  "foreign-origin",
+] as const;
 export type Caller = (typeof CALLERS)[number];
 
 /**
@@ -66,7 +74,8 @@ export interface RouteEntry extends Common {
 
 export type SurfaceEntry = ActionEntry | RouteEntry;
 
-export const entryName = (e: SurfaceEntry) => (e.kind === "action" ? `${e.name} (${e.module})` : `${e.method} ${e.file}`);
+export const entryName = (e: SurfaceEntry) =>
+  e.kind === "action" ? `${e.name} (${e.module})` : `${e.method} ${e.file}`;
 
 const form = (fields: Record<string, string>) => {
   const f = new FormData();
@@ -80,7 +89,12 @@ const CONSOLE = "app/(console)";
 
 // ── Server actions ─────────────────────────────────────────────────────────────────────────────
 
-const incidentAction = (name: string, access: Role, fields: (ctx: Ctx, caller: Caller, id: string) => Promise<Record<string, string>>, opener: (caller: Caller) => Role = () => "admin"): ActionEntry => ({
+const incidentAction = (
+  name: string,
+  access: Role,
+  fields: (ctx: Ctx, caller: Caller, id: string) => Promise<Record<string, string>>,
+  opener: (caller: Caller) => Role = () => "admin",
+): ActionEntry => ({
   kind: "action",
   module: `${CONSOLE}/incidents/actions.ts`,
   name,
@@ -94,7 +108,13 @@ const incidentAction = (name: string, access: Role, fields: (ctx: Ctx, caller: C
   probe: async (ctx) => ctx.incidentState(ctx.lastIncident()),
 });
 
-const controlAction = (name: string, access: Role, changes: boolean, sample: ActionEntry["sample"], probe?: ActionEntry["probe"]): ActionEntry => ({
+const controlAction = (
+  name: string,
+  access: Role,
+  changes: boolean,
+  sample: ActionEntry["sample"],
+  probe?: ActionEntry["probe"],
+): ActionEntry => ({
   kind: "action",
   module: `${CONSOLE}/controls/actions.ts`,
   name,
@@ -105,14 +125,44 @@ const controlAction = (name: string, access: Role, changes: boolean, sample: Act
   probe: async (ctx) => ({ sim: await ctx.simCalls(), requests: await (probe ?? (async () => null))(ctx) }),
 });
 
-const conflation = (ctx: Ctx) => ({ target: "spot-exchange", control: "conflation", "p.on": "on", reason: "matrix: websocket fan-out load, conflating", ticketId: ctx.ticket(), idempotencyKey: ctx.unique("matrix-conflation") });
+const conflation = (ctx: Ctx) => ({
+  target: "spot-exchange",
+  control: "conflation",
+  "p.on": "on",
+  reason: "matrix: websocket fan-out load, conflating",
+  ticketId: ctx.ticket(),
+  idempotencyKey: ctx.unique("matrix-conflation"),
+});
 
 export const ACTIONS: ActionEntry[] = [
   controlAction("executeControlAction", "responder", true, async (ctx) => formArgs(conflation(ctx))),
   controlAction("previewControlAction", "responder", false, async (ctx) => formArgs(conflation(ctx))),
-  controlAction("approveControlAction", "commander", true, async (ctx, caller) => formArgs({ requestId: await ctx.pendingControl(caller === "admin" ? "commander" : "admin") }), async (ctx) => ctx.controlState(ctx.lastControl())),
-  controlAction("rejectControlAction", "commander", true, async (ctx, caller) => formArgs({ requestId: await ctx.pendingControl(caller === "admin" ? "commander" : "admin"), note: "matrix: not now" }), async (ctx) => ctx.controlState(ctx.lastControl())),
-  controlAction("resendControlAction", "responder", true, async (ctx) => formArgs({ requestId: await ctx.unknownControl() }), async (ctx) => ctx.controlState(ctx.lastControl())),
+  controlAction(
+    "approveControlAction",
+    "commander",
+    true,
+    async (ctx, caller) =>
+      formArgs({ requestId: await ctx.pendingControl(caller === "admin" ? "commander" : "admin") }),
+    async (ctx) => ctx.controlState(ctx.lastControl()),
+  ),
+  controlAction(
+    "rejectControlAction",
+    "commander",
+    true,
+    async (ctx, caller) =>
+      formArgs({
+        requestId: await ctx.pendingControl(caller === "admin" ? "commander" : "admin"),
+        note: "matrix: not now",
+      }),
+    async (ctx) => ctx.controlState(ctx.lastControl()),
+  ),
+  controlAction(
+    "resendControlAction",
+    "responder",
+    true,
+    async (ctx) => formArgs({ requestId: await ctx.unknownControl() }),
+    async (ctx) => ctx.controlState(ctx.lastControl()),
+  ),
 
   {
     kind: "action",
@@ -123,17 +173,44 @@ export const ACTIONS: ActionEntry[] = [
     changes: true,
     // Opening writes the incident and its "incident.open" audit row in one transaction: the audit
     // log is the probe (the incidents screen is too slow to read once per cell).
-    sample: async (ctx) => formArgs({ title: `Matrix incident ${ctx.unique("t")}`, severity: "SEV3", runbook: "registry-audit-failure", affected: "kraken-futures" }),
+    sample: async (ctx) =>
+      formArgs({
+        title: `Matrix incident ${ctx.unique("t")}`,
+        severity: "SEV3",
+        runbook: "registry-audit-failure",
+        affected: "kraken-futures",
+      }),
   },
-  incidentAction("setStatusAction", "commander", async (ctx, _c, id) => ({ status: (await ctx.incidentJson(id)).incident.status === "mitigating" ? "monitoring" : "mitigating" })),
-  incidentAction("setSeverityAction", "commander", async (ctx, _c, id) => ({ severity: (await ctx.incidentJson(id)).incident.severity === "SEV1" ? "SEV2" : "SEV1" })),
+  incidentAction("setStatusAction", "commander", async (ctx, _c, id) => ({
+    status: (await ctx.incidentJson(id)).incident.status === "mitigating" ? "monitoring" : "mitigating",
+  })),
+  incidentAction("setSeverityAction", "commander", async (ctx, _c, id) => ({
+    severity: (await ctx.incidentJson(id)).incident.severity === "SEV1" ? "SEV2" : "SEV1",
+  })),
   // Taking command yourself is always valid, so the incident is opened by someone else.
-  incidentAction("setCommanderAction", "commander", async (ctx, caller) => ({ personId: await ctx.userId(caller) }), (caller) => (caller === "admin" ? "commander" : "admin")),
-  incidentAction("checkInAction", "responder", async () => ({}), () => "admin"),
-  incidentAction("addResponderAction", "commander", async (ctx, _c, id) => ({ username: await ctx.notYetResponder(id) })),
+  incidentAction(
+    "setCommanderAction",
+    "commander",
+    async (ctx, caller) => ({ personId: await ctx.userId(caller) }),
+    (caller) => (caller === "admin" ? "commander" : "admin"),
+  ),
+  incidentAction(
+    "checkInAction",
+    "responder",
+    async () => ({}),
+    () => "admin",
+  ),
+  incidentAction("addResponderAction", "commander", async (ctx, _c, id) => ({
+    username: await ctx.notYetResponder(id),
+  })),
   incidentAction("addNoteAction", "responder", async (ctx) => ({ text: `matrix note ${ctx.unique("n")}` })),
-  incidentAction("tickStepAction", "responder", async (ctx, _c, id) => ({ step: await ctx.untickedStep(id), done: "false" })),
-  incidentAction("postCommsAction", "commander", async (ctx) => ({ text: `Matrix update ${ctx.unique("c")}: investigating, next update in 30 minutes.` })),
+  incidentAction("tickStepAction", "responder", async (ctx, _c, id) => ({
+    step: await ctx.untickedStep(id),
+    done: "false",
+  })),
+  incidentAction("postCommsAction", "commander", async (ctx) => ({
+    text: `Matrix update ${ctx.unique("c")}: investigating, next update in 30 minutes.`,
+  })),
 
   {
     kind: "action",
@@ -188,7 +265,13 @@ export const ACTIONS: ActionEntry[] = [
     page: "/admin/users",
     access: "admin",
     changes: true,
-    sample: async (ctx) => formArgs({ username: ctx.unique("matrix-user").toLowerCase(), displayName: "Matrix User", password: "matrix-pass-123456", role: "viewer" }),
+    sample: async (ctx) =>
+      formArgs({
+        username: ctx.unique("matrix-user").toLowerCase(),
+        displayName: "Matrix User",
+        password: "matrix-pass-123456",
+        role: "viewer",
+      }),
     probe: async (ctx) => ctx.users(),
   },
 
@@ -209,7 +292,16 @@ export const ACTIONS: ActionEntry[] = [
     page: "/silences",
     access: "responder",
     changes: true,
-    sample: async (ctx) => formArgs({ intent: "create", kind: "silence", system: "beta-bot", severity: "SEV3", durationHours: "1", ticketId: ctx.ticket(), reason: "matrix: planned restart" }),
+    sample: async (ctx) =>
+      formArgs({
+        intent: "create",
+        kind: "silence",
+        system: "beta-bot",
+        severity: "SEV3",
+        durationHours: "1",
+        ticketId: ctx.ticket(),
+        reason: "matrix: planned restart",
+      }),
     probe: async (ctx) => ctx.silences(),
   },
   {
@@ -256,29 +348,119 @@ export const ACTIONS: ActionEntry[] = [
     page: "/",
     access: "commander",
     changes: true,
-    sample: async (ctx) => [{ findingId: await ctx.confirmableFinding(), reason: "Matrix: double postings reversed by correction entries", ticketId: "MX-7" }],
+    sample: async (ctx) => [
+      {
+        findingId: await ctx.confirmableFinding(),
+        reason: "Matrix: double postings reversed by correction entries",
+        ticketId: "MX-7",
+      },
+    ],
   },
 ];
 
 // ── Route handlers ─────────────────────────────────────────────────────────────────────────────
 
-const reportLine = (id: string) => JSON.stringify({ id, kind: "RECONCILIATION_REPORT", ts: new Date().toISOString(), fields: { orphaned: 0, phantom: 0 } }) + "\n";
+const reportLine = (id: string) =>
+  JSON.stringify({
+    id,
+    kind: "RECONCILIATION_REPORT",
+    ts: new Date().toISOString(),
+    fields: { orphaned: 0, phantom: 0 },
+  }) + "\n";
 
 /** A futures-bot log line as a Python logging bot writes it, unique by its run field. */
-const botLine = (run: string) => `${new Date().toISOString().replace("T", " ").replace("Z", "")} INFO RECONCILIATION_REPORT orphaned=0 phantom=0 run=${run}`;
-const lokiBody = (run: string) => JSON.stringify({ streams: [{ stream: { job: "trading-bot" }, values: [[`${Date.now()}000000`, botLine(run)]] }] });
+const botLine = (run: string) =>
+  `${new Date().toISOString().replace("T", " ").replace("Z", "")} INFO RECONCILIATION_REPORT orphaned=0 phantom=0 run=${run}`;
+const lokiBody = (run: string) =>
+  JSON.stringify({ streams: [{ stream: { job: "trading-bot" }, values: [[`${Date.now()}000000`, botLine(run)]] }] });
 const bulkBody = (run: string) => `{"index":{"_index":"bot"}}\n${JSON.stringify({ message: botLine(run) })}\n`;
 
 export const ROUTES: RouteEntry[] = [
-  { kind: "route", file: "app/manifest.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/manifest.webmanifest" }) },
-  { kind: "route", file: "app/api/health/live/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/health/live" }) },
-  { kind: "route", file: "app/api/health/ready/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/health/ready" }) },
-  { kind: "route", file: "app/api/board/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/board" }) },
-  { kind: "route", file: "app/api/controls/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/controls" }) },
-  { kind: "route", file: "app/api/stream/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, stream: true, sample: async () => ({ method: "GET", path: "/api/stream" }) },
-  { kind: "route", file: "app/api/audit/export/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/audit/export?format=csv&action=user.create" }) },
-  { kind: "route", file: "app/api/incidents/[id]/export/route.ts", method: "GET", access: "viewer", changes: false, okStatus: 200, sample: async (ctx) => ({ method: "GET", path: `/api/incidents/${await ctx.incident("admin")}/export?format=json` }) },
-  { kind: "route", file: "app/api/status/[token]/route.ts", method: "GET", access: "link-holder", changes: false, okStatus: 200, sample: async (ctx) => ({ method: "GET", path: `/api/status/${(await ctx.shareLink()).token}` }) },
+  {
+    kind: "route",
+    file: "app/manifest.ts",
+    method: "GET",
+    access: "public",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/manifest.webmanifest" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/health/live/route.ts",
+    method: "GET",
+    access: "public",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/health/live" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/health/ready/route.ts",
+    method: "GET",
+    access: "public",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/health/ready" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/board/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/board" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/controls/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/controls" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/stream/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    stream: true,
+    sample: async () => ({ method: "GET", path: "/api/stream" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/audit/export/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/audit/export?format=csv&action=user.create" }),
+  },
+  {
+    kind: "route",
+    file: "app/api/incidents/[id]/export/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    sample: async (ctx) => ({
+      method: "GET",
+      path: `/api/incidents/${await ctx.incident("admin")}/export?format=json`,
+    }),
+  },
+  {
+    kind: "route",
+    file: "app/api/status/[token]/route.ts",
+    method: "GET",
+    access: "link-holder",
+    changes: false,
+    okStatus: 200,
+    sample: async (ctx) => ({ method: "GET", path: `/api/status/${(await ctx.shareLink()).token}` }),
+  },
   {
     kind: "route",
     file: "app/api/ingest/route.ts",
@@ -286,7 +468,13 @@ export const ROUTES: RouteEntry[] = [
     access: "ingest-token",
     changes: true,
     okStatus: 200,
-    sample: async (ctx) => ({ method: "POST", path: "/api/ingest", headers: { "Content-Type": "application/x-ndjson" }, body: reportLine(ctx.unique("matrix-report")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
+    sample: async (ctx) => ({
+      method: "POST",
+      path: "/api/ingest",
+      headers: { "Content-Type": "application/x-ndjson" },
+      body: reportLine(ctx.unique("matrix-report")),
+      credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } },
+    }),
     succeeded: (r) => r.status === 200 && (JSON.parse(r.text) as { stored?: number }).stored === 1,
     // Not audited: a refused batch is proven unstored when the same batch, sent properly, is new.
     replay: true,
@@ -298,7 +486,13 @@ export const ROUTES: RouteEntry[] = [
     access: "ingest-token",
     changes: true,
     okStatus: 204,
-    sample: async (ctx) => ({ method: "POST", path: "/loki/api/v1/push", headers: { "Content-Type": "application/json" }, body: lokiBody(ctx.unique("matrix-loki")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
+    sample: async (ctx) => ({
+      method: "POST",
+      path: "/loki/api/v1/push",
+      headers: { "Content-Type": "application/json" },
+      body: lokiBody(ctx.unique("matrix-loki")),
+      credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } },
+    }),
     // Loki answers 204 whether a line was new or not, so the replay shows only that the
     // refused push did not break the receiver; the receivers' integration tests count rows.
     succeeded: (r) => r.status === 204,
@@ -313,7 +507,13 @@ export const ROUTES: RouteEntry[] = [
     access: "ingest-token",
     changes: false,
     okStatus: 200,
-    sample: async (ctx) => ({ method: "GET", path: "/es", credential: { headers: { Authorization: `Basic ${Buffer.from(`elastic:${ctx.secrets.ingestToken}`).toString("base64")}` } } }),
+    sample: async (ctx) => ({
+      method: "GET",
+      path: "/es",
+      credential: {
+        headers: { Authorization: `Basic ${Buffer.from(`elastic:${ctx.secrets.ingestToken}`).toString("base64")}` },
+      },
+    }),
   },
   {
     kind: "route",
@@ -322,11 +522,27 @@ export const ROUTES: RouteEntry[] = [
     access: "ingest-token",
     changes: true,
     okStatus: 200,
-    sample: async (ctx) => ({ method: "POST", path: "/es/_bulk", headers: { "Content-Type": "application/x-ndjson" }, body: bulkBody(ctx.unique("matrix-bulk")), credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } } }),
-    succeeded: (r) => r.status === 200 && (JSON.parse(r.text) as { items?: { index?: { status?: number } }[] }).items?.[0]?.index?.status === 201,
+    sample: async (ctx) => ({
+      method: "POST",
+      path: "/es/_bulk",
+      headers: { "Content-Type": "application/x-ndjson" },
+      body: bulkBody(ctx.unique("matrix-bulk")),
+      credential: { headers: { Authorization: `Bearer ${ctx.secrets.ingestToken}` } },
+    }),
+    succeeded: (r) =>
+      r.status === 200 &&
+      (JSON.parse(r.text) as { items?: { index?: { status?: number } }[] }).items?.[0]?.index?.status === 201,
     replay: true,
   },
-  { kind: "route", file: "app/api/auth/[...nextauth]/route.ts", method: "GET", access: "public", changes: false, okStatus: 200, sample: async () => ({ method: "GET", path: "/api/auth/session" }) },
+  {
+    kind: "route",
+    file: "app/api/auth/[...nextauth]/route.ts",
+    method: "GET",
+    access: "public",
+    changes: false,
+    okStatus: 200,
+    sample: async () => ({ method: "GET", path: "/api/auth/session" }),
+  },
   {
     // Signing in with a valid password is open to anyone holding it; the probe is the audit log.
     kind: "route",
@@ -341,7 +557,13 @@ export const ROUTES: RouteEntry[] = [
         method: "POST",
         path: "/api/auth/callback/credentials",
         headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Auth-Return-Redirect": "1" },
-        body: new URLSearchParams({ username: ctx.signInUser.username, password: ctx.signInUser.password, csrfToken: csrf.token, callbackUrl: "/", json: "true" }).toString(),
+        body: new URLSearchParams({
+          username: ctx.signInUser.username,
+          password: ctx.signInUser.password,
+          csrfToken: csrf.token,
+          callbackUrl: "/",
+          json: "true",
+        }).toString(),
         credential: { cookie: csrf.cookie },
       };
     },

@@ -13,6 +13,10 @@ export async function getAuditView(actor: Actor | null, filter: AuditFilter) {
 }
 
 /** The filtered audit log as an NDJSON or CSV stream (authorised inside exportAudit). */
-export async function exportAuditLog(actor: Actor | null, filter: AuditFilter, format: "ndjson" | "csv"): Promise<ReadableStream<Uint8Array>> {
+export async function exportAuditLog(
+  actor: Actor | null,
+  filter: AuditFilter,
+  format: "ndjson" | "csv",
+): Promise<ReadableStream<Uint8Array>> {
   return exportAudit(await getDb(), actor, filter, format);
 }

@@ -4,15 +4,21 @@ import { canonicalJson, GENESIS_HASH, hashAuditRow, type AuditContent } from "./
 
 describe("canonical JSON", () => {
   it("sorts keys at every depth and keeps array order", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "x" } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "x" } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it("drops undefined members, writes undefined array items and non-finite numbers as null", () => {
-    expect(canonicalJson({ a: undefined, b: null, c: [undefined, NaN, Infinity, 1.5] })).toBe('{"b":null,"c":[null,null,null,1.5]}');
+    expect(canonicalJson({ a: undefined, b: null, c: [undefined, NaN, Infinity, 1.5] })).toBe(
+      '{"b":null,"c":[null,null,null,1.5]}',
+    );
   });
 
   it("writes dates as ISO strings and escapes strings as JSON does", () => {
-    expect(canonicalJson({ at: new Date(Date.UTC(2026, 11, 5, 3, 12, 0, 7)), s: 'say "hi"\n' })).toBe('{"at":"2026-12-05T03:12:00.007Z","s":"say \\"hi\\"\\n"}');
+    expect(canonicalJson({ at: new Date(Date.UTC(2026, 11, 5, 3, 12, 0, 7)), s: 'say "hi"\n' })).toBe(
+      '{"at":"2026-12-05T03:12:00.007Z","s":"say \\"hi\\"\\n"}',
+    );
   });
 
   it("gives the same text for the same content however its keys were inserted", () => {

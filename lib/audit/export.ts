@@ -10,7 +10,12 @@ import type { AuditFilter } from "./log";
 // Audit export: every row matching a filter, oldest first, as NDJSON or CSV, read in batches so
 // a long log never sits in memory. Each row carries its hashes so an export can be re-verified.
 
-const optionalText = z.string().trim().max(200).optional().transform((v) => v || undefined);
+const optionalText = z
+  .string()
+  .trim()
+  .max(200)
+  .optional()
+  .transform((v) => v || undefined);
 const optionalTime = z
   .string()
   .trim()
@@ -45,7 +50,15 @@ export function auditFilterFrom(query: Record<string, string | undefined>): Audi
     throw new Invalid(`${k}: ${m[0]}`, fieldErrors);
   }
   const q = parsed.data;
-  return { actor: q.actor, action: q.action, target: q.target, ticketId: q.ticket, outcome: q.outcome, from: q.from, to: q.to };
+  return {
+    actor: q.actor,
+    action: q.action,
+    target: q.target,
+    ticketId: q.ticket,
+    outcome: q.outcome,
+    from: q.from,
+    to: q.to,
+  };
 }
 
 function whereOf(f: AuditFilter, afterSeq: number): SQL | undefined {
@@ -70,7 +83,24 @@ async function* rowsFor(db: Db, f: AuditFilter, batch = 1000): AsyncGenerator<Au
   }
 }
 
-export const CSV_COLUMNS = ["seq", "at", "actorName", "actorRole", "action", "target", "ticketId", "reason", "outcome", "responseSummary", "idempotencyKey", "params", "approval", "clientAddress", "prevHash", "hash"] as const;
+export const CSV_COLUMNS = [
+  "seq",
+  "at",
+  "actorName",
+  "actorRole",
+  "action",
+  "target",
+  "ticketId",
+  "reason",
+  "outcome",
+  "responseSummary",
+  "idempotencyKey",
+  "params",
+  "approval",
+  "clientAddress",
+  "prevHash",
+  "hash",
+] as const;
 
 function exportObject(r: AuditRow) {
   return {
@@ -112,7 +142,12 @@ export function ndjsonLine(r: AuditRow): string {
 }
 
 /** A byte stream of the export. Viewer or above (the audit log is readable by everyone signed in). */
-export function exportAudit(db: Db, actor: Actor | null, filter: AuditFilter, format: "ndjson" | "csv"): ReadableStream<Uint8Array> {
+export function exportAudit(
+  db: Db,
+  actor: Actor | null,
+  filter: AuditFilter,
+  format: "ndjson" | "csv",
+): ReadableStream<Uint8Array> {
   requireRole(actor, "viewer");
   const enc = new TextEncoder();
   const it = rowsFor(db, filter);

@@ -78,7 +78,14 @@ export async function appendAudit(db: Db, entry: AuditEntry): Promise<AuditRow> 
     const hash = hashAuditRow(prevHash, content);
     const [row] = await tx
       .insert(auditLog)
-      .values({ ...content, at, params: content.params as object | null, approval: content.approval as object | null, prevHash, hash })
+      .values({
+        ...content,
+        at,
+        params: content.params as object | null,
+        approval: content.approval as object | null,
+        prevHash,
+        hash,
+      })
       .returning();
     return row!;
   });
@@ -95,15 +102,32 @@ export async function verifyAuditChain(db: Db, batch = 2000): Promise<ChainVerdi
   let count = 0;
   let lastSeq: number | null = null;
   for (;;) {
-    const rows = await db.select().from(auditLog).where(sql`${auditLog.seq} > ${after}`).orderBy(asc(auditLog.seq)).limit(batch);
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(sql`${auditLog.seq} > ${after}`)
+      .orderBy(asc(auditLog.seq))
+      .limit(batch);
     if (rows.length === 0) break;
     for (const row of rows) {
       if (row.prevHash !== prev) {
-        return { ok: false, rows: count, badSeq: row.seq, problem: `row ${row.seq} does not link to the row before it (a row was removed or reordered)`, verifiedAt: new Date() };
+        return {
+          ok: false,
+          rows: count,
+          badSeq: row.seq,
+          problem: `row ${row.seq} does not link to the row before it (a row was removed or reordered)`,
+          verifiedAt: new Date(),
+        };
       }
       const expected = hashAuditRow(prev, rowContent(row));
       if (expected !== row.hash) {
-        return { ok: false, rows: count, badSeq: row.seq, problem: `row ${row.seq} content does not match its hash (it was altered)`, verifiedAt: new Date() };
+        return {
+          ok: false,
+          rows: count,
+          badSeq: row.seq,
+          problem: `row ${row.seq} content does not match its hash (it was altered)`,
+          verifiedAt: new Date(),
+        };
       }
       prev = row.hash;
       lastSeq = row.seq;

@@ -20,7 +20,8 @@ let userId = "";
 /** Tokens here are the user id in clear; verify() stands in for the JWT decryption. */
 function deps(cache: VerifiedSessionCache, exp?: number): ResolveDeps {
   return {
-    verify: async (t) => (t.startsWith("bad") ? null : { uid: t.split("#")[0], sid: "s-1", exp: exp ?? clock / 1000 + 3600 }),
+    verify: async (t) =>
+      t.startsWith("bad") ? null : { uid: t.split("#")[0], sid: "s-1", exp: exp ?? clock / 1000 + 3600 },
     activeUser: async (id) => {
       reads++;
       return getActiveUserById(h.db, id);
@@ -33,7 +34,10 @@ function deps(cache: VerifiedSessionCache, exp?: number): ResolveDeps {
 beforeAll(async () => {
   h = await openDatabase({ dataDir: "memory://" });
   // Inserted directly: a password (a bcrypt hash) plays no part here.
-  const [u] = await h.db.insert(users).values({ username: "cached-viewer", displayName: "Cached Viewer", role: "viewer" }).returning();
+  const [u] = await h.db
+    .insert(users)
+    .values({ username: "cached-viewer", displayName: "Cached Viewer", role: "viewer" })
+    .returning();
   userId = u!.id;
 }, 300_000); // opening the embedded database can take a minute on a loaded machine
 afterAll(async () => {

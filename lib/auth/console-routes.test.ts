@@ -6,7 +6,10 @@ import { CONSOLE_SECTIONS, isConsolePath, sessionCookieValue } from "./console-r
 describe("console routes", () => {
   it("lists exactly the folders of app/(console), so a new screen is not left out", () => {
     const dir = path.resolve(__dirname, "../../app/(console)");
-    const folders = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const folders = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect([...CONSOLE_SECTIONS].sort()).toEqual(folders);
   });
 
@@ -19,7 +22,8 @@ describe("console routes", () => {
     expect(isConsolePath("/status/abc")).toBe(false);
     expect(isConsolePath("/no-such-screen")).toBe(false);
     // The log-shipper receivers answer shippers, which have no session: never sent to sign-in.
-    for (const p of ["/loki/api/v1/push", "/es", "/es/", "/es/_bulk", "/es/trading-bot/_bulk", "/api/ingest"]) expect(isConsolePath(p), p).toBe(false);
+    for (const p of ["/loki/api/v1/push", "/es", "/es/", "/es/_bulk", "/es/trading-bot/_bulk", "/api/ingest"])
+      expect(isConsolePath(p), p).toBe(false);
     expect(isConsolePath("/controlsx")).toBe(false);
   });
 
@@ -28,7 +32,9 @@ describe("console routes", () => {
     expect(sessionCookieValue(jar({}))).toBeUndefined();
     expect(sessionCookieValue(jar({ "next-auth.session-token": "abc" }))).toBe("abc");
     expect(sessionCookieValue(jar({ "__Secure-next-auth.session-token": "s" }))).toBe("s");
-    expect(sessionCookieValue(jar({ "next-auth.session-token.0": "ab", "next-auth.session-token.1": "cd" }))).toBe("abcd");
-    expect(sessionCookieValue(jar({ "other": "x" }))).toBeUndefined();
+    expect(sessionCookieValue(jar({ "next-auth.session-token.0": "ab", "next-auth.session-token.1": "cd" }))).toBe(
+      "abcd",
+    );
+    expect(sessionCookieValue(jar({ other: "x" }))).toBeUndefined();
   });
 });

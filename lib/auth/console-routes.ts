@@ -4,7 +4,21 @@
 // server error). Other paths (sign-in, the shared status view, unknown addresses) pass through.
 // console-routes.test.ts checks this list against the folders.
 
-export const CONSOLE_SECTIONS = ["admin", "audit", "controls", "deliveries", "exchange", "findings", "incidents", "profiles", "reconciliation", "runbooks", "share", "silences", "sources"] as const;
+export const CONSOLE_SECTIONS = [
+  "admin",
+  "audit",
+  "controls",
+  "deliveries",
+  "exchange",
+  "findings",
+  "incidents",
+  "profiles",
+  "reconciliation",
+  "runbooks",
+  "share",
+  "silences",
+  "sources",
+] as const;
 
 /** Whether a pathname is a console screen: the board at "/" or a path under one of the sections. */
 export function isConsolePath(pathname: string): boolean {

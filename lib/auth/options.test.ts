@@ -6,10 +6,23 @@ import type { AuthOptions } from "next-auth";
 // next-auth's framework-free request handler; the package does not export its path, so it is
 // loaded by file (the App Router wrapper around it needs a Next request scope).
 const nodeRequire = createRequire(import.meta.url);
-const { AuthHandler } = nodeRequire(path.join(path.dirname(nodeRequire.resolve("next-auth")), "core/index.js")) as { AuthHandler: AuthHandlerFn };
+const { AuthHandler } = nodeRequire(path.join(path.dirname(nodeRequire.resolve("next-auth")), "core/index.js")) as {
+  AuthHandler: AuthHandlerFn;
+};
 
-interface InternalRequest { origin: string; action: string; providerId?: string; method: string; headers: Record<string, string>; cookies: Record<string, string>; body?: Record<string, string> }
-type AuthHandlerFn = (p: { req: InternalRequest; options: AuthOptions }) => Promise<{ cookies?: unknown[]; body?: unknown; redirect?: string }>;
+interface InternalRequest {
+  origin: string;
+  action: string;
+  providerId?: string;
+  method: string;
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  body?: Record<string, string>;
+}
+type AuthHandlerFn = (p: {
+  req: InternalRequest;
+  options: AuthOptions;
+}) => Promise<{ cookies?: unknown[]; body?: unknown; redirect?: string }>;
 
 // The session cookie as next-auth sets it from our options, through next-auth's own request
 // handler: a real credentials sign-in (database, audit and password check stubbed), once for a
@@ -19,7 +32,9 @@ vi.mock("../db", () => ({ getDb: async () => ({}) }));
 vi.mock("../audit/log", () => ({ appendAudit: vi.fn(async () => ({})) }));
 vi.mock("../users/service", () => ({
   verifyPassword: vi.fn(async (_db: unknown, username: string, password: string) =>
-    username === "ann" && password === "right-password-123" ? { id: "u-ann", username: "ann", displayName: "Ann", email: null, role: "responder" } : null,
+    username === "ann" && password === "right-password-123"
+      ? { id: "u-ann", username: "ann", displayName: "Ann", email: null, role: "responder" }
+      : null,
   ),
   upsertOidcUser: vi.fn(),
 }));
@@ -38,7 +53,11 @@ async function freshOptions(env: Record<string, string>): Promise<{ options: Aut
   return { options: mod.getAuthOptions(), tooMany: mod.TOO_MANY_ATTEMPTS };
 }
 
-interface Cookie { name: string; value: string; options: { httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string } }
+interface Cookie {
+  name: string;
+  value: string;
+  options: { httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string };
+}
 
 async function signIn(options: AuthOptions, origin: string, username: string, password: string, address = "10.0.0.1") {
   const csrf = await AuthHandler({ req: { origin, action: "csrf", method: "GET", headers: {}, cookies: {} }, options });
@@ -82,8 +101,14 @@ describe("session cookies from a real sign-in", () => {
   });
 
   it("WATCHFLOOR_SECURE_COOKIES overrides the URL either way", async () => {
-    expect((await freshOptions({ NEXTAUTH_URL: "http://localhost:3000", WATCHFLOOR_SECURE_COOKIES: "true" })).options.useSecureCookies).toBe(true);
-    expect((await freshOptions({ NEXTAUTH_URL: "https://watchfloor.example", WATCHFLOOR_SECURE_COOKIES: "false" })).options.useSecureCookies).toBe(false);
+    expect(
+      (await freshOptions({ NEXTAUTH_URL: "http://localhost:3000", WATCHFLOOR_SECURE_COOKIES: "true" })).options
+        .useSecureCookies,
+    ).toBe(true);
+    expect(
+      (await freshOptions({ NEXTAUTH_URL: "https://watchfloor.example", WATCHFLOOR_SECURE_COOKIES: "false" })).options
+        .useSecureCookies,
+    ).toBe(false);
   });
 
   it("a wrong password sets no session cookie", async () => {
@@ -96,7 +121,12 @@ describe("session cookies from a real sign-in", () => {
 describe("sign-in failure limit", () => {
   it("after SIGNIN_MAX_FAILURES wrong passwords even the right one is refused, for that user and address only", async () => {
     const { options } = await freshOptions({ NEXTAUTH_URL: "http://localhost:3000" });
-    for (let i = 0; i < 3; i++) expect((await signIn(options, "http://localhost:3000", "ann", `wrong-${i}`, "10.0.0.9")).cookies.find((c) => c.name.endsWith("session-token"))).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await signIn(options, "http://localhost:3000", "ann", `wrong-${i}`, "10.0.0.9")).cookies.find((c) =>
+          c.name.endsWith("session-token"),
+        ),
+      ).toBeUndefined();
     const blocked = await signIn(options, "http://localhost:3000", "ann", "right-password-123", "10.0.0.9");
     expect(blocked.cookies.find((c) => c.name.endsWith("session-token"))).toBeUndefined();
     expect(decodeURIComponent(blocked.redirect)).toContain("Too many failed sign-in attempts");
@@ -116,20 +146,36 @@ describe("sign-in failure limit", () => {
 
 describe("single sign-on: role from the groups claim", () => {
   beforeEach(() => vi.clearAllMocks());
-  const oidcEnv = { NEXTAUTH_URL: "http://localhost:3000", OIDC_ISSUER: "http://127.0.0.1:9/issuer", OIDC_CLIENT_ID: "wf", OIDC_CLIENT_SECRET: "wf-secret" };
+  const oidcEnv = {
+    NEXTAUTH_URL: "http://localhost:3000",
+    OIDC_ISSUER: "http://127.0.0.1:9/issuer",
+    OIDC_CLIENT_ID: "wf",
+    OIDC_CLIENT_SECRET: "wf-secret",
+  };
 
   async function oidcSignIn(env: Record<string, string>, groups: unknown) {
     const { options } = await freshOptions({ ...oidcEnv, ...env });
     const users = await import("../users/service");
     const audit = await import("../audit/log");
-    vi.mocked(users.upsertOidcUser).mockImplementation(async (_db, u) => ({ id: "u-sso", username: u.username, displayName: u.displayName, email: null, role: u.role }) as never);
+    vi.mocked(users.upsertOidcUser).mockImplementation(
+      async (_db, u) =>
+        ({ id: "u-sso", username: u.username, displayName: u.displayName, email: null, role: u.role }) as never,
+    );
     const user = { id: "provider-id" } as { id: string; role?: string };
-    const result = await options.callbacks!.signIn!({ user, account: { provider: "oidc" } as never, profile: { sub: "s-1", preferred_username: "olga", groups } as never } as never);
+    const result = await options.callbacks!.signIn!({
+      user,
+      account: { provider: "oidc" } as never,
+      profile: { sub: "s-1", preferred_username: "olga", groups } as never,
+    } as never);
     return { result, user, upsert: vi.mocked(users.upsertOidcUser), audit: vi.mocked(audit.appendAudit) };
   }
 
   it("the highest mapped role wins, whatever the order of the groups", async () => {
-    const { result, user, upsert } = await oidcSignIn({}, ["watchfloor-viewers", "watchfloor-commanders", "watchfloor-responders"]);
+    const { result, user, upsert } = await oidcSignIn({}, [
+      "watchfloor-viewers",
+      "watchfloor-commanders",
+      "watchfloor-responders",
+    ]);
     expect(result).toBe(true);
     expect(upsert.mock.calls[0]![1]).toMatchObject({ username: "olga", role: "commander" });
     expect(user.role).toBe("commander");
@@ -153,7 +199,10 @@ describe("single sign-on: role from the groups claim", () => {
   });
 
   it("a custom role map replaces the default one", async () => {
-    const { upsert } = await oidcSignIn({ OIDC_ROLE_MAP: "ops=responder,sre-leads=admin" }, ["watchfloor-commanders", "ops"]);
+    const { upsert } = await oidcSignIn({ OIDC_ROLE_MAP: "ops=responder,sre-leads=admin" }, [
+      "watchfloor-commanders",
+      "ops",
+    ]);
     expect(upsert.mock.calls[0]![1]).toMatchObject({ role: "responder" });
   });
 });

@@ -16,7 +16,8 @@ describe("roles", () => {
       ["admin", "commander", true],
       ["admin", "viewer", true],
     ];
-    for (const [have, need, ok] of expected) expect(roleAtLeast(have as Actor["role"], need as Actor["role"]), `${have} ≥ ${need}`).toBe(ok);
+    for (const [have, need, ok] of expected)
+      expect(roleAtLeast(have as Actor["role"], need as Actor["role"]), `${have} ≥ ${need}`).toBe(ok);
   });
 
   it("knows only the four role names", () => {
@@ -28,7 +29,9 @@ describe("roles", () => {
     expect(() => requireRole(null, "viewer")).toThrow(NotAuthenticated);
     expect(() => requireRole(undefined, "viewer")).toThrow(NotAuthenticated);
     expect(() => requireRole(actor("responder"), "commander")).toThrow(NotAuthorised);
-    expect(() => requireRole(actor("responder"), "commander")).toThrow("This needs the commander role; you are signed in as responder.");
+    expect(() => requireRole(actor("responder"), "commander")).toThrow(
+      "This needs the commander role; you are signed in as responder.",
+    );
     expect(() => requireRole(actor("commander"), "commander")).not.toThrow();
     expect(() => requireRole(actor("admin"), "responder")).not.toThrow();
   });

@@ -7,7 +7,11 @@ describe("isForeignOrigin", () => {
   it("accepts no Origin and the request's own host", () => {
     expect(isForeignOrigin(h({ host: "console.example:3000" }))).toBe(false);
     expect(isForeignOrigin(h({ host: "console.example:3000", origin: "http://console.example:3000" }))).toBe(false);
-    expect(isForeignOrigin(h({ host: "10.0.0.5:3000", "x-forwarded-host": "console.example", origin: "https://console.example" }))).toBe(false);
+    expect(
+      isForeignOrigin(
+        h({ host: "10.0.0.5:3000", "x-forwarded-host": "console.example", origin: "https://console.example" }),
+      ),
+    ).toBe(false);
   });
 
   it("refuses another site, another port, the opaque origin and garbage", () => {

@@ -12,7 +12,12 @@ import { acknowledgeFindingIn } from "./ack";
 // On the embedded PGlite and on a real PostgreSQL 15.
 
 const viewer: Actor = { id: "00000000-0000-0000-0000-0000000000a1", username: "v", displayName: "Vee", role: "viewer" };
-const responder: Actor = { id: "00000000-0000-0000-0000-0000000000a2", username: "r", displayName: "Arr", role: "responder" };
+const responder: Actor = {
+  id: "00000000-0000-0000-0000-0000000000a2",
+  username: "r",
+  displayName: "Arr",
+  role: "responder",
+};
 const FINDING = "capital_invariant|alpha-bot|eth-grid";
 const OTHER = "parity|alpha-bot|sol-breakout";
 
@@ -28,9 +33,29 @@ async function seedFinding(h: DbHandle, id: string) {
   const [ruleId, system, entity] = id.split("|") as [string, string, string];
   const since = new Date("2026-11-21T10:00:00.000Z");
   await h.db.insert(findings).values({
-    id, ruleId, system, entity, state: "critical", severity: "SEV1",
-    finding: { id, ruleId, system, entity, state: "critical", severity: "SEV1", since: since.getTime(), lastEvaluated: since.getTime(), title: "t", summary: "s", evidence: { values: [] }, runbook: "capital-invariant-violation", kind: "trading-bot" },
-    since, updatedAt: since,
+    id,
+    ruleId,
+    system,
+    entity,
+    state: "critical",
+    severity: "SEV1",
+    finding: {
+      id,
+      ruleId,
+      system,
+      entity,
+      state: "critical",
+      severity: "SEV1",
+      since: since.getTime(),
+      lastEvaluated: since.getTime(),
+      title: "t",
+      summary: "s",
+      evidence: { values: [] },
+      runbook: "capital-invariant-violation",
+      kind: "trading-bot",
+    },
+    since,
+    updatedAt: since,
   });
 }
 
@@ -56,7 +81,9 @@ describe.each(bothDatabases(() => pg, "ack"))("acknowledgeFinding on %s", (_name
     await h.exec(`create or replace function wf_test_fail_audit() returns trigger as $$ begin raise exception 'audit storage unavailable (test)'; end; $$ language plpgsql;
       create trigger wf_test_fail_audit before insert on audit_log for each row execute function wf_test_fail_audit();`);
     try {
-      await expect(acknowledgeFindingIn(h.db, responder, OTHER)).rejects.toSatisfy((e: Error) => /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`));
+      await expect(acknowledgeFindingIn(h.db, responder, OTHER)).rejects.toSatisfy((e: Error) =>
+        /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`),
+      );
     } finally {
       await h.exec("drop trigger wf_test_fail_audit on audit_log; drop function wf_test_fail_audit();");
     }

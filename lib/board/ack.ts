@@ -32,10 +32,15 @@ export async function acknowledgeFinding(actor: Actor | null, findingId: unknown
  * The acknowledgement against a given database. The acknowledgement row and its audit record are
  * written in one transaction: if the audit write fails, nothing is acknowledged (fail closed).
  */
-export async function acknowledgeFindingIn(db: Db, actor: Actor | null, findingId: unknown): Promise<{ by: string; at: number }> {
+export async function acknowledgeFindingIn(
+  db: Db,
+  actor: Actor | null,
+  findingId: unknown,
+): Promise<{ by: string; at: number }> {
   requireRole(actor, "responder");
   const parsed = FindingId.safeParse(findingId);
-  if (!parsed.success) throw new Invalid("finding: missing or malformed finding id", { finding: ["missing or malformed finding id"] });
+  if (!parsed.success)
+    throw new Invalid("finding: missing or malformed finding id", { finding: ["missing or malformed finding id"] });
   const f = await currentFinding(db, parsed.data);
   if (!f) throw new NotFound("That finding does not exist (any more).");
   if (f.state === "ok") throw new Conflict("That finding has already cleared; there is nothing to acknowledge.");
@@ -47,7 +52,13 @@ export async function acknowledgeFindingIn(db: Db, actor: Actor | null, findingI
       .onConflictDoNothing()
       .returning();
     if (rows.length === 0) return false;
-    await appendAudit(tx as unknown as Db, { actor, action: "finding.acknowledge", target: f.id, params: { state: f.state, severity: f.severity, since: new Date(f.since).toISOString() }, outcome: "succeeded" });
+    await appendAudit(tx as unknown as Db, {
+      actor,
+      action: "finding.acknowledge",
+      target: f.id,
+      params: { state: f.state, severity: f.severity, since: new Date(f.since).toISOString() },
+      outcome: "succeeded",
+    });
     return true;
   });
   if (!inserted) {

@@ -43,7 +43,8 @@ function parseInput(input: unknown, ticketPattern: string): { findingId: string;
   if (rp) add("reason", rp);
   const ticket = typeof b.ticketId === "string" ? b.ticketId.trim() : "";
   if (!ticket) add("ticketId", "a ticket ID is required");
-  else if (!new RegExp(ticketPattern).test(ticket)) add("ticketId", "must look like ABC-123 (the configured ticket pattern)");
+  else if (!new RegExp(ticketPattern).test(ticket))
+    add("ticketId", "must look like ABC-123 (the configured ticket pattern)");
   const keys = Object.keys(fieldErrors);
   if (keys.length) throw new Invalid(`${keys[0]}: ${fieldErrors[keys[0]!]![0]}`, fieldErrors);
   return { findingId: b.findingId, reason: (b.reason as string).trim(), ticketId: ticket };
@@ -58,7 +59,12 @@ export async function confirmFindingHandled(actor: Actor | null, input: unknown)
   const p = parseInput(input, getFleetConfig().controls.ticketPattern);
   const f = await currentFinding(p.findingId);
   if (!f) throw new NotFound("That finding does not exist (any more).");
-  if (f.state === "ok" || !f.confirmable) throw new Conflict(f.state === "ok" ? "That finding has already cleared; there is nothing to confirm." : "This finding cannot be confirmed as handled: it clears when its signal does.");
+  if (f.state === "ok" || !f.confirmable)
+    throw new Conflict(
+      f.state === "ok"
+        ? "That finding has already cleared; there is nothing to confirm."
+        : "This finding cannot be confirmed as handled: it clears when its signal does.",
+    );
   const db = await getDb();
   const row = await appendAudit(db, {
     actor,
@@ -69,7 +75,13 @@ export async function confirmFindingHandled(actor: Actor | null, input: unknown)
     params: { by: actor.displayName, covers: f.confirmable, state: f.state, severity: f.severity, summary: f.summary },
     outcome: "succeeded",
   });
-  const confirmation: Confirmation = { findingId: f.id, by: actor.displayName, at: row.at.getTime(), reason: p.reason, ticketId: p.ticketId };
+  const confirmation: Confirmation = {
+    findingId: f.id,
+    by: actor.displayName,
+    at: row.at.getTime(),
+    reason: p.reason,
+    ticketId: p.ticketId,
+  };
   const rt = getRuntime();
   rt?.board?.addConfirmation(confirmation);
   rt?.announce({ type: "confirm", confirmation, at: confirmation.at });

@@ -84,14 +84,26 @@ export class BoardEngine {
   async loadConfirmations(): Promise<void> {
     try {
       const rows = await this.o.db
-        .select({ target: auditLog.target, at: auditLog.at, reason: auditLog.reason, ticketId: auditLog.ticketId, params: auditLog.params })
+        .select({
+          target: auditLog.target,
+          at: auditLog.at,
+          reason: auditLog.reason,
+          ticketId: auditLog.ticketId,
+          params: auditLog.params,
+        })
         .from(auditLog)
         .where(and(eqOp(auditLog.action, CONFIRM_ACTION), eqOp(auditLog.outcome, "succeeded")))
         .orderBy(asc(auditLog.seq));
       for (const r of rows) {
         if (!r.target) continue;
         const by = (r.params as { by?: unknown } | null)?.by;
-        this.addConfirmation({ findingId: r.target, by: typeof by === "string" ? by : "unknown", at: r.at.getTime(), reason: r.reason ?? "", ticketId: r.ticketId ?? "" });
+        this.addConfirmation({
+          findingId: r.target,
+          by: typeof by === "string" ? by : "unknown",
+          at: r.at.getTime(),
+          reason: r.reason ?? "",
+          ticketId: r.ticketId ?? "",
+        });
       }
     } catch (err) {
       console.error("[board] reading confirmations failed:", (err as Error).message);
@@ -147,19 +159,28 @@ export class BoardEngine {
       const allTargets = this.o.collector.targetsForRules();
       const targets = only ? allTargets.filter((t) => only.has(t.name)) : allTargets;
       const evaluated = new Set(targets.map((t) => t.name));
-      const current = evaluateRules({
-        now,
-        history: this.o.store,
-        freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
-        droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
-        sourceProblem: (system, endpoint) => this.o.collector.sourceProblem(system, endpoint),
-        targets,
-        watchingSince: this.startedAt,
-        confirmations: this.confirmations,
-        watches: await this.currentWatches(now),
-      }, RULES);
+      const current = evaluateRules(
+        {
+          now,
+          history: this.o.store,
+          freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
+          droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
+          sourceProblem: (system, endpoint) => this.o.collector.sourceProblem(system, endpoint),
+          targets,
+          watchingSince: this.startedAt,
+          confirmations: this.confirmations,
+          watches: await this.currentWatches(now),
+        },
+        RULES,
+      );
       for (const f of current) {
-        if (f.ruleId !== "control_watch" || f.state !== "critical" || !f.control || this.breaches.has(f.control.requestId)) continue;
+        if (
+          f.ruleId !== "control_watch" ||
+          f.state !== "critical" ||
+          !f.control ||
+          this.breaches.has(f.control.requestId)
+        )
+          continue;
         const detail = f.evidence.values.find((v) => v.label === "breach");
         this.breaches.set(f.control.requestId, { at: f.since, detail: String(detail?.value ?? f.summary) });
       }
@@ -167,14 +188,21 @@ export class BoardEngine {
       const { findings: tracked, transitions } = trackFindings(previous, current, now);
       const changed = current.filter((f) => {
         const prev = this.findings.get(f.id);
-        return f.state !== "ok" && (!prev || prev.summary !== f.summary || prev.severity !== f.severity || prev.escalationDueAt !== f.escalationDueAt);
+        return (
+          f.state !== "ok" &&
+          (!prev ||
+            prev.summary !== f.summary ||
+            prev.severity !== f.severity ||
+            prev.escalationDueAt !== f.escalationDueAt)
+        );
       });
       this.findings = mergeBySystem(allTargets, this.findings, tracked, evaluated);
       for (const t of transitions) {
         if (t.to === "ok" && t.from !== null && t.from !== "ok") this.cleared.set(t.findingId, t.at);
         else if (t.to !== "ok") this.cleared.delete(t.findingId);
       }
-      for (const [id, at] of this.cleared) if (now - at > 15 * 60_000 || !this.findings.has(id)) this.cleared.delete(id);
+      for (const [id, at] of this.cleared)
+        if (now - at > 15 * 60_000 || !this.findings.has(id)) this.cleared.delete(id);
       this.lastEvaluatedAt = now;
       this.lastEvaluationMs = performance.now() - started;
       if (transitions.length || changed.length) {
@@ -227,16 +255,41 @@ export class BoardEngine {
       await db.transaction(async (tx) => {
         for (let i = 0; i < rows.length; i += 200) {
           const chunk = rows.slice(i, i + 200).map((f) => ({
-            id: f.id, ruleId: f.ruleId, system: f.system, entity: f.entity, state: f.state, severity: f.severity,
-            finding: f as unknown as object, since: new Date(f.since), updatedAt: new Date(f.lastEvaluated),
+            id: f.id,
+            ruleId: f.ruleId,
+            system: f.system,
+            entity: f.entity,
+            state: f.state,
+            severity: f.severity,
+            finding: f as unknown as object,
+            since: new Date(f.since),
+            updatedAt: new Date(f.lastEvaluated),
           }));
-          await tx.insert(findingsTable).values(chunk).onConflictDoUpdate({
-            target: findingsTable.id,
-            set: { state: sql`excluded.state`, severity: sql`excluded.severity`, finding: sql`excluded.finding`, since: sql`excluded.since`, updatedAt: sql`excluded.updated_at` },
-          });
+          await tx
+            .insert(findingsTable)
+            .values(chunk)
+            .onConflictDoUpdate({
+              target: findingsTable.id,
+              set: {
+                state: sql`excluded.state`,
+                severity: sql`excluded.severity`,
+                finding: sql`excluded.finding`,
+                since: sql`excluded.since`,
+                updatedAt: sql`excluded.updated_at`,
+              },
+            });
         }
         if (transitions.length) {
-          await tx.insert(findingTransitions).values(transitions.map((t) => ({ findingId: t.findingId, fromState: t.from, toState: t.to, severity: t.severity, summary: t.summary, at: new Date(t.at) })));
+          await tx.insert(findingTransitions).values(
+            transitions.map((t) => ({
+              findingId: t.findingId,
+              fromState: t.from,
+              toState: t.to,
+              severity: t.severity,
+              summary: t.summary,
+              at: new Date(t.at),
+            })),
+          );
         }
       });
     } catch (err) {
@@ -249,7 +302,12 @@ export class BoardEngine {
  * The findings after evaluating some targets: the new ones for those targets, the previous ones
  * for the rest, in target order (so the board's order does not depend on which targets changed).
  */
-function mergeBySystem(targets: readonly { name: string }[], previous: ReadonlyMap<string, Finding>, tracked: readonly Finding[], evaluated: ReadonlySet<string>): Map<string, Finding> {
+function mergeBySystem(
+  targets: readonly { name: string }[],
+  previous: ReadonlyMap<string, Finding>,
+  tracked: readonly Finding[],
+  evaluated: ReadonlySet<string>,
+): Map<string, Finding> {
   const bySystem = new Map<string, Finding[]>();
   const add = (f: Finding) => {
     let list = bySystem.get(f.system);

@@ -34,7 +34,12 @@ export async function getFindingDetail(actor: Actor | null, id: string): Promise
   }
   if (!finding) throw new NotFound(`No finding ${id}.`);
   const rule = ruleById(finding.ruleId);
-  const transitions = await db.select().from(findingTransitions).where(eq(findingTransitions.findingId, id)).orderBy(asc(findingTransitions.at)).limit(500);
+  const transitions = await db
+    .select()
+    .from(findingTransitions)
+    .where(eq(findingTransitions.findingId, id))
+    .orderBy(asc(findingTransitions.at))
+    .limit(500);
   const acks = await db.select().from(findingAcks).where(eq(findingAcks.findingId, id));
   const onset = finding.since;
   const current = acks.find((a) => a.onset.getTime() === onset);
@@ -44,8 +49,16 @@ export async function getFindingDetail(actor: Actor | null, id: string): Promise
   return {
     finding,
     systemLabel: target?.label ?? system,
-    rule: rule ? { id: rule.id, title: rule.title, description: rule.description, seed: rule.seed, defaults: rule.defaults } : undefined,
-    transitions: transitions.map((t) => ({ from: t.fromState, to: t.toState, severity: t.severity, summary: t.summary, at: t.at.getTime() })),
+    rule: rule
+      ? { id: rule.id, title: rule.title, description: rule.description, seed: rule.seed, defaults: rule.defaults }
+      : undefined,
+    transitions: transitions.map((t) => ({
+      from: t.fromState,
+      to: t.toState,
+      severity: t.severity,
+      summary: t.summary,
+      at: t.at.getTime(),
+    })),
     acks: acks.map((a) => ({ by: a.userName, at: a.at.getTime(), onset: a.onset.getTime() })),
     ...(current && finding.state !== "ok" ? { currentAck: { by: current.userName, at: current.at.getTime() } } : {}),
     ...(incident ? { incident } : {}),

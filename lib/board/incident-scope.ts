@@ -21,7 +21,14 @@ export interface OpenIncidentScope extends IncidentLink {
 
 export async function listOpenIncidentScopes(db: Db): Promise<OpenIncidentScope[]> {
   const rows = await db
-    .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, affected: incidents.affected, sourceFindingId: incidents.sourceFindingId, openedAt: incidents.openedAt })
+    .select({
+      id: incidents.id,
+      title: incidents.title,
+      severity: incidents.severity,
+      affected: incidents.affected,
+      sourceFindingId: incidents.sourceFindingId,
+      openedAt: incidents.openedAt,
+    })
     .from(incidents)
     .where(ne(incidents.status, "resolved"));
   return rows.map((r) => ({
@@ -39,9 +46,14 @@ export async function listOpenIncidentScopes(db: Db): Promise<OpenIncidentScope[
  * affected systems and entities include it (the same match the incident room uses to list its
  * findings, so the board and the room agree).
  */
-export function incidentFor(f: Pick<Finding, "id" | "system" | "entity">, open: readonly OpenIncidentScope[]): IncidentLink | undefined {
+export function incidentFor(
+  f: Pick<Finding, "id" | "system" | "entity">,
+  open: readonly OpenIncidentScope[],
+): IncidentLink | undefined {
   const own = open.filter((i) => i.sourceFindingId === f.id);
-  const covering = own.length ? own : open.filter((i) => i.affected.some((a) => a.system === f.system && (a.entity === "*" || a.entity === f.entity)));
+  const covering = own.length
+    ? own
+    : open.filter((i) => i.affected.some((a) => a.system === f.system && (a.entity === "*" || a.entity === f.entity)));
   const first = [...covering].sort((a, b) => a.openedAt - b.openedAt)[0];
   return first ? { id: first.id, title: first.title, severity: first.severity } : undefined;
 }

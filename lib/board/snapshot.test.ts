@@ -8,7 +8,14 @@ const last: BoardSnapshot = {
   collector: "leader",
   systems: [
     { name: "alpha-bot", label: "Alpha", kind: "trading-bot", simulated: true, freshness: "ok", lastSuccessAt: 900 },
-    { name: "spot-exchange", label: "Spot", kind: "spot-exchange", simulated: true, freshness: "error", lastError: "timeout: no answer" },
+    {
+      name: "spot-exchange",
+      label: "Spot",
+      kind: "spot-exchange",
+      simulated: true,
+      freshness: "error",
+      lastError: "timeout: no answer",
+    },
     { name: "kraken-futures", label: "Kraken", kind: "futures-bot", simulated: true, freshness: "no_data" },
   ],
   findings: [{ id: "f1" } as BoardSnapshot["findings"][number]],
@@ -17,7 +24,12 @@ const last: BoardSnapshot = {
 
 describe("degradedSnapshot", () => {
   it("keeps the last board but shows no source as fresh, and says since when and why", () => {
-    const d = degradedSnapshot(last, { reason: "the console cannot read its database (connection refused)", since: 5_000, collector: "follower", systems: [] });
+    const d = degradedSnapshot(last, {
+      reason: "the console cannot read its database (connection refused)",
+      since: 5_000,
+      collector: "follower",
+      systems: [],
+    });
     expect(d.degraded).toEqual({ reason: "the console cannot read its database (connection refused)", since: 5_000 });
     expect(d.systems.map((s) => s.freshness)).toEqual(["stale", "error", "no_data"]);
     expect(d.generatedAt).toBe(1_000);
@@ -27,7 +39,12 @@ describe("degradedSnapshot", () => {
   });
 
   it("with no board built yet, lists the configured systems with no data", () => {
-    const d = degradedSnapshot(null, { reason: "r", since: 7, collector: "not running", systems: [{ name: "a", label: "A", kind: "trading-bot", simulated: false }] });
+    const d = degradedSnapshot(null, {
+      reason: "r",
+      since: 7,
+      collector: "not running",
+      systems: [{ name: "a", label: "A", kind: "trading-bot", simulated: false }],
+    });
     expect(d.systems).toEqual([{ name: "a", label: "A", kind: "trading-bot", simulated: false, freshness: "no_data" }]);
     expect(d.findings).toEqual([]);
     expect(d.generatedAt).toBe(7);

@@ -58,7 +58,11 @@ const SEVERITY_ORDER = { SEV1: 0, SEV2: 1, SEV3: 2 } as const;
 function byUrgency(a: Finding, b: Finding) {
   if (a.state === "unknown" && b.state !== "unknown") return 1;
   if (b.state === "unknown" && a.state !== "unknown") return -1;
-  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.state === "critical" ? -1 : 0) - (b.state === "critical" ? -1 : 0) || a.since - b.since;
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    (a.state === "critical" ? -1 : 0) - (b.state === "critical" ? -1 : 0) ||
+    a.since - b.since
+  );
 }
 
 export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapshot> {
@@ -77,7 +81,12 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     const rows = await db
       .select({ finding: findingsTable.finding, state: findingsTable.state })
       .from(findingsTable)
-      .where(or(ne(findingsTable.state, "ok"), and(eq(findingsTable.state, "ok"), gt(findingsTable.since, new Date(now - CLEARED_WINDOW_MS)))));
+      .where(
+        or(
+          ne(findingsTable.state, "ok"),
+          and(eq(findingsTable.state, "ok"), gt(findingsTable.since, new Date(now - CLEARED_WINDOW_MS))),
+        ),
+      );
     open = rows.filter((r) => r.state !== "ok").map((r) => r.finding as Finding);
     cleared = rows.filter((r) => r.state === "ok").map((r) => r.finding as Finding);
   }
@@ -87,9 +96,18 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
     const db = await getDb();
     const scopes = await listOpenIncidentScopes(db);
     covering = (f) => incidentFor(f, scopes);
-    const rows = await db.select().from(findingAcks).where(inArray(findingAcks.findingId, open.map((f) => f.id)));
+    const rows = await db
+      .select()
+      .from(findingAcks)
+      .where(
+        inArray(
+          findingAcks.findingId,
+          open.map((f) => f.id),
+        ),
+      );
     const onset = new Map(open.map((f) => [f.id, f.since]));
-    for (const r of rows) if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
+    for (const r of rows)
+      if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
   }
   // Paging: silences mute notifications only; the board marks the findings they cover, and
   // announces maintenance windows ahead of time.
@@ -107,7 +125,12 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
       lastSuccessAt: s.lastSuccessAt,
       lastError: s.lastError ? `${s.lastError.kind}: ${s.lastError.detail}` : undefined,
     })),
-    findings: open.sort(byUrgency).map((f) => ({ ...f, ack: acks.get(f.id), incident: covering(f), ...(silenced.has(f.id) ? { silenced: silenced.get(f.id) } : {}) })),
+    findings: open.sort(byUrgency).map((f) => ({
+      ...f,
+      ack: acks.get(f.id),
+      incident: covering(f),
+      ...(silenced.has(f.id) ? { silenced: silenced.get(f.id) } : {}),
+    })),
     cleared: cleared.sort((a, b) => b.since - a.since).slice(0, 50),
     ...(upcoming.length ? { maintenance: upcoming } : {}),
   };
@@ -120,7 +143,12 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
  */
 export function degradedSnapshot(
   last: BoardSnapshot | null,
-  input: { reason: string; since: number; collector: string; systems: Array<Pick<SystemTile, "name" | "label" | "kind" | "simulated">> },
+  input: {
+    reason: string;
+    since: number;
+    collector: string;
+    systems: Array<Pick<SystemTile, "name" | "label" | "kind" | "simulated">>;
+  },
 ): BoardSnapshot {
   const systems: SystemTile[] = last
     ? last.systems.map((s) => ({ ...s, freshness: s.freshness === "ok" ? "stale" : s.freshness, partial: undefined }))

@@ -40,10 +40,22 @@ describe("collector", () => {
       },
       "spot-exchange": async (ctx) => {
         calls[ctx.target.name]!++;
-        return { samples: [], reports: [], endpoints: [{ path: "/metrics", ok: false, samples: 0, reports: 0, error: { kind: "http", detail: "HTTP 500" } }] };
+        return {
+          samples: [],
+          reports: [],
+          endpoints: [
+            { path: "/metrics", ok: false, samples: 0, reports: 0, error: { kind: "http", detail: "HTTP 500" } },
+          ],
+        };
       },
     };
-    collector = new Collector({ config, pollerFor: (k) => pollers[k]!, secret: (n) => (n === "GOOD_TOKEN" ? "s3cret" : undefined), freshnessTickMs: 50, random: () => 0.5 });
+    collector = new Collector({
+      config,
+      pollerFor: (k) => pollers[k]!,
+      secret: (n) => (n === "GOOD_TOKEN" ? "s3cret" : undefined),
+      freshnessTickMs: 50,
+      random: () => 0.5,
+    });
     collector.start();
     // No jitter (random 0.5): first poll at half an interval, then one per interval: 125, 375, 625,
     // 875 and 1125 ms.
@@ -78,7 +90,13 @@ describe("collector", () => {
       }
     };
     const one = FleetConfig.parse({ defaults: { pollIntervalMs: 250, timeoutMs: 200 }, targets: [config.targets[0]] });
-    collector = new Collector({ config: one, pollerFor: () => poller, secret: () => "s3cret", freshnessTickMs: 25, random: () => 0.5 });
+    collector = new Collector({
+      config: one,
+      pollerFor: () => poller,
+      secret: () => "s3cret",
+      freshnessTickMs: 25,
+      random: () => 0.5,
+    });
     const events: CollectorEvent[] = [];
     collector.events.on("change", (e: CollectorEvent) => events.push(e));
     collector.start();

@@ -144,7 +144,8 @@ export class Collector {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const rt of this.targets.values()) this.schedule(rt, Math.round(this.random() * Math.min(rt.intervalMs, 1000)));
+    for (const rt of this.targets.values())
+      this.schedule(rt, Math.round(this.random() * Math.min(rt.intervalMs, 1000)));
     this.ticker = setInterval(() => this.checkFreshness(), this.o.freshnessTickMs ?? 500);
     this.ticker.unref?.();
   }
@@ -162,7 +163,9 @@ export class Collector {
   private schedule(rt: TargetRuntime, delay: number) {
     if (!this.running) return;
     rt.timer = setTimeout(() => {
-      void this.pollTarget(rt.target.name).finally(() => this.schedule(rt, nextPollDelay(rt.intervalMs, rt.state.consecutiveFailures, this.random)));
+      void this.pollTarget(rt.target.name).finally(() =>
+        this.schedule(rt, nextPollDelay(rt.intervalMs, rt.state.consecutiveFailures, this.random)),
+      );
     }, delay);
     rt.timer.unref?.();
   }
@@ -178,10 +181,32 @@ export class Collector {
       const token = t.credentials.bearerTokenEnv ? this.o.secret(t.credentials.bearerTokenEnv) : undefined;
       let outcome;
       try {
-        outcome = await rt.poller({ target: t, token, userAgent: this.o.userAgent, timeoutMs: effectiveTimeoutMs(this.o.config, t), maxBytes: this.o.config.defaults.maxResponseBytes, now: at, cursor: rt.cursor, intervalMs: rt.intervalMs, secret: this.o.secret });
+        outcome = await rt.poller({
+          target: t,
+          token,
+          userAgent: this.o.userAgent,
+          timeoutMs: effectiveTimeoutMs(this.o.config, t),
+          maxBytes: this.o.config.defaults.maxResponseBytes,
+          now: at,
+          cursor: rt.cursor,
+          intervalMs: rt.intervalMs,
+          secret: this.o.secret,
+        });
       } catch (err) {
         // Adapters must not throw; if one does, the target is in error, and nothing else stops.
-        outcome = { samples: [], reports: [], endpoints: [{ path: "(adapter)", ok: false, samples: 0, reports: 0, error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` } }] };
+        outcome = {
+          samples: [],
+          reports: [],
+          endpoints: [
+            {
+              path: "(adapter)",
+              ok: false,
+              samples: 0,
+              reports: 0,
+              error: { kind: "parse" as const, detail: `adapter failed: ${(err as Error).message}` },
+            },
+          ],
+        };
       }
       rt.pollCount++;
       rt.cursor = outcome.cursor ?? rt.cursor;
@@ -189,18 +214,36 @@ export class Collector {
       this.recordEndpoints(rt, outcome.endpoints, done);
       const failed = outcome.endpoints.find((e) => !e.ok);
       const latency = Math.max(0, ...outcome.endpoints.map((e) => e.latencyMs ?? 0));
-      rt.state = failed ? recordFailure(rt.state, done, failed.error ?? { kind: "http", detail: "failed" }, latency) : recordSuccess(rt.state, done, latency);
+      rt.state = failed
+        ? recordFailure(rt.state, done, failed.error ?? { kind: "http", detail: "failed" }, latency)
+        : recordSuccess(rt.state, done, latency);
       if (outcome.samples.length) {
         rt.lastSamples = outcome.samples.slice(0, 200);
         const changed = this.store.addSamples(outcome.samples);
         if (this.store.lastResets.length) {
           rt.lastCounterReset = { at: done, series: this.store.lastResets.length };
-          this.events.emit("change", { type: "counter_reset", system: name, series: this.store.lastResets.slice(0, 20), at: done } satisfies CollectorEvent);
+          this.events.emit("change", {
+            type: "counter_reset",
+            system: name,
+            series: this.store.lastResets.slice(0, 20),
+            at: done,
+          } satisfies CollectorEvent);
         }
-        this.events.emit("change", { type: "samples", system: name, changed: changed.length, at: done } satisfies CollectorEvent);
+        this.events.emit("change", {
+          type: "samples",
+          system: name,
+          changed: changed.length,
+          at: done,
+        } satisfies CollectorEvent);
       }
       const fresh = this.store.addReports(outcome.reports);
-      if (fresh.length) this.events.emit("change", { type: "reports", system: name, reports: fresh, at: done } satisfies CollectorEvent);
+      if (fresh.length)
+        this.events.emit("change", {
+          type: "reports",
+          system: name,
+          reports: fresh,
+          at: done,
+        } satisfies CollectorEvent);
       this.pruneStore(done);
       await this.persist(rt, outcome.samples, fresh);
       // Only this target's state changed; the others age with time and the ticker watches them.
@@ -212,9 +255,24 @@ export class Collector {
 
   private recordEndpoints(rt: TargetRuntime, results: EndpointResult[], at: number) {
     for (const r of results) {
-      const prev = rt.endpoints.get(r.path) ?? { ...EMPTY_SOURCE_STATE, path: r.path, freshness: "no_data" as Freshness, samples: 0, reports: 0 };
-      const state = r.ok ? recordSuccess(prev, at, r.latencyMs, r.partial) : recordFailure(prev, at, r.error ?? { kind: "http", detail: "failed" }, r.latencyMs);
-      rt.endpoints.set(r.path, { ...state, path: r.path, freshness: freshnessOf(state, rt.intervalMs, at), samples: r.samples, reports: r.reports, status: r.status });
+      const prev = rt.endpoints.get(r.path) ?? {
+        ...EMPTY_SOURCE_STATE,
+        path: r.path,
+        freshness: "no_data" as Freshness,
+        samples: 0,
+        reports: 0,
+      };
+      const state = r.ok
+        ? recordSuccess(prev, at, r.latencyMs, r.partial)
+        : recordFailure(prev, at, r.error ?? { kind: "http", detail: "failed" }, r.latencyMs);
+      rt.endpoints.set(r.path, {
+        ...state,
+        path: r.path,
+        freshness: freshnessOf(state, rt.intervalMs, at),
+        samples: r.samples,
+        reports: r.reports,
+        status: r.status,
+      });
     }
   }
 
@@ -251,7 +309,13 @@ export class Collector {
     if (f !== rt.lastFreshness) {
       const previous = rt.lastFreshness;
       rt.lastFreshness = f;
-      this.events.emit("change", { type: "freshness", system: rt.target.name, freshness: f, previous, at: now } satisfies CollectorEvent);
+      this.events.emit("change", {
+        type: "freshness",
+        system: rt.target.name,
+        freshness: f,
+        previous,
+        at: now,
+      } satisfies CollectorEvent);
     }
   }
 
@@ -264,7 +328,9 @@ export class Collector {
   private statusOf(rt: TargetRuntime): TargetStatus {
     const now = this.now();
     const t = rt.target;
-    const lastErrEndpoint = [...rt.endpoints.values()].filter((e) => e.lastError).sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))[0];
+    const lastErrEndpoint = [...rt.endpoints.values()]
+      .filter((e) => e.lastError)
+      .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))[0];
     return {
       name: t.name,
       label: t.label ?? t.name,
@@ -336,7 +402,14 @@ export class Collector {
     if (endpoint === undefined) return this.freshnessOfTarget(rt, now);
     const ep = rt.endpoints.get(Object.hasOwn(rt.aliases, endpoint) ? rt.aliases[endpoint]! : endpoint);
     // A poll that has not come back yet still ages the endpoint: take the target's own state into account.
-    return ep ? worstFreshness([freshnessOf(ep, rt.intervalMs, now), freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok"]) : freshnessOf(rt.state, rt.intervalMs, now) === "ok" ? "no_data" : freshnessOf(rt.state, rt.intervalMs, now);
+    return ep
+      ? worstFreshness([
+          freshnessOf(ep, rt.intervalMs, now),
+          freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok",
+        ])
+      : freshnessOf(rt.state, rt.intervalMs, now) === "ok"
+        ? "no_data"
+        : freshnessOf(rt.state, rt.intervalMs, now);
   }
 
   /**
@@ -354,7 +427,19 @@ export class Collector {
     return { source };
   }
 
-  targetsForRules(): Array<{ name: string; kind: SystemKind; intervalMs: number; thresholds: TargetConfig["thresholds"]; sources: Record<string, string> }> {
-    return [...this.targets.values()].map((rt) => ({ name: rt.target.name, kind: rt.target.kind, intervalMs: rt.intervalMs, thresholds: rt.target.thresholds, sources: rt.aliases }));
+  targetsForRules(): Array<{
+    name: string;
+    kind: SystemKind;
+    intervalMs: number;
+    thresholds: TargetConfig["thresholds"];
+    sources: Record<string, string>;
+  }> {
+    return [...this.targets.values()].map((rt) => ({
+      name: rt.target.name,
+      kind: rt.target.kind,
+      intervalMs: rt.intervalMs,
+      thresholds: rt.target.thresholds,
+      sources: rt.aliases,
+    }));
   }
 }

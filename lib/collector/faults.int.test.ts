@@ -19,14 +19,26 @@ beforeAll(async () => {
   fleet = await startTestFleet({ clock: { speed: 1 } });
   const targets = fleet.systems.map((s) => {
     tokens.set(`TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`, s.credential);
-    return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: `TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}` } };
+    return {
+      name: s.name,
+      kind: s.kind,
+      baseUrl: s.url,
+      simulated: true,
+      credentials: { bearerTokenEnv: `TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}` },
+    };
   });
-  const config = FleetConfig.parse({ defaults: { pollIntervalMs: INTERVAL, timeoutMs: 250, maxResponseBytes: 2 * 1024 * 1024 }, targets });
+  const config = FleetConfig.parse({
+    defaults: { pollIntervalMs: INTERVAL, timeoutMs: 250, maxResponseBytes: 2 * 1024 * 1024 },
+    targets,
+  });
   collector = new Collector({ config, pollerFor, secret: (n) => tokens.get(n), freshnessTickMs: 20 });
   collector.start();
   const until = Date.now() + 10_000;
   while (!fleet.systems.every((s) => collector.freshness(s.name) === "ok")) {
-    if (Date.now() > until) throw new Error(`sources not fresh: ${JSON.stringify(collector.status().map((s) => [s.name, s.freshness, s.lastError]))}`);
+    if (Date.now() > until)
+      throw new Error(
+        `sources not fresh: ${JSON.stringify(collector.status().map((s) => [s.name, s.freshness, s.lastError]))}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }, 30_000);
@@ -36,16 +48,32 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-const FAULTS = ["down", "hanging", "slow", "http-500", "html-error", "truncated-json", "malformed-metrics", "oversized-body"] as const;
+const FAULTS = [
+  "down",
+  "hanging",
+  "slow",
+  "http-500",
+  "html-error",
+  "truncated-json",
+  "malformed-metrics",
+  "oversized-body",
+] as const;
 
 describe("collector under every simulator fault", () => {
   for (const fault of FAULTS) {
     it(`${fault}: the source goes stale or error within two intervals, never ok; others keep polling`, async () => {
       // Metrics faults only show on systems that serve /metrics; JSON faults on any.
-      const target = fault === "malformed-metrics" ? fleet.systems.find((s) => s.kind === "spot-exchange")! : fleet.systems.find((s) => s.kind === "trading-bot")!;
+      const target =
+        fault === "malformed-metrics"
+          ? fleet.systems.find((s) => s.kind === "spot-exchange")!
+          : fleet.systems.find((s) => s.kind === "trading-bot")!;
       const others = fleet.systems.filter((s) => s.name !== target.name);
       const pollsBefore = Object.fromEntries(collector.status().map((s) => [s.name, s.pollCount]));
-      await fleet.setFault(target.name, fault, fault === "slow" ? { delayMs: 1500 } : fault === "oversized-body" ? { bytes: 4 * 1024 * 1024 } : {});
+      await fleet.setFault(
+        target.name,
+        fault,
+        fault === "slow" ? { delayMs: 1500 } : fault === "oversized-body" ? { bytes: 4 * 1024 * 1024 } : {},
+      );
       const faultAt = Date.now();
       const seen: Freshness[] = [];
       const successesAfterFault = new Set<number>();
@@ -59,7 +87,11 @@ describe("collector under every simulator fault", () => {
         const f = collector.freshness(target.name);
         seen.push(f);
         if (st.lastSuccessAt !== undefined && st.lastSuccessAt > faultAt) successesAfterFault.add(st.lastSuccessAt);
-        if (f === "ok") expect(observedAt - st.lastSuccessAt!, `${target.name} read ok on an answer older than two intervals`).toBeLessThanOrEqual(2 * INTERVAL + 25);
+        if (f === "ok")
+          expect(
+            observedAt - st.lastSuccessAt!,
+            `${target.name} read ok on an answer older than two intervals`,
+          ).toBeLessThanOrEqual(2 * INTERVAL + 25);
         if (f !== "ok" && !turned) {
           turned = true;
           turnedAt = Date.now();
@@ -69,7 +101,9 @@ describe("collector under every simulator fault", () => {
       }
       expect(turned, `${target.name} never left ok under ${fault}`).toBe(true);
       // At most the poll already in flight when the fault began may still have answered.
-      expect(successesAfterFault.size, `successful polls of ${target.name} after ${fault} began`).toBeLessThanOrEqual(1);
+      expect(successesAfterFault.size, `successful polls of ${target.name} after ${fault} began`).toBeLessThanOrEqual(
+        1,
+      );
       const afterTurn = seen.slice(seen.findIndex((f) => f !== "ok"));
       expect(afterTurn.filter((f) => f === "ok")).toEqual([]);
       // The others keep being polled and read ok (polled: on a loaded machine one of their own polls
@@ -89,7 +123,9 @@ describe("collector under every simulator fault", () => {
     const on = (e: CollectorEvent) => events.push(e);
     collector.events.on("change", on);
     await fleet.setFault(target.name, "counter-reset");
-    await expect.poll(() => events.some((e) => e.type === "counter_reset" && e.system === target.name), { timeout: 3000 }).toBe(true);
+    await expect
+      .poll(() => events.some((e) => e.type === "counter_reset" && e.system === target.name), { timeout: 3000 })
+      .toBe(true);
     // A reset is valid data: the source reads ok (polled, since a loaded machine may time out one poll).
     await expect.poll(() => collector.freshness(target.name), { timeout: 3000 }).toBe("ok");
     expect(collector.status().find((s) => s.name === target.name)!.lastCounterReset).toBeDefined();

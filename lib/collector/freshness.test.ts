@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { freshnessOf, nextPollDelay, recordFailure, recordSuccess, worstFreshness, EMPTY_SOURCE_STATE } from "./freshness";
+import {
+  freshnessOf,
+  nextPollDelay,
+  recordFailure,
+  recordSuccess,
+  worstFreshness,
+  EMPTY_SOURCE_STATE,
+} from "./freshness";
 
 const I = 2000;
 

@@ -26,7 +26,8 @@ export const EMPTY_SOURCE_STATE: SourceState = { consecutiveFailures: 0 };
 export const STALE_AFTER_INTERVALS = 2;
 
 export function freshnessOf(s: SourceState, intervalMs: number, now: number): Freshness {
-  const errorIsLatest = s.lastErrorAt !== undefined && (s.lastSuccessAt === undefined || s.lastErrorAt >= s.lastSuccessAt);
+  const errorIsLatest =
+    s.lastErrorAt !== undefined && (s.lastSuccessAt === undefined || s.lastErrorAt >= s.lastSuccessAt);
   if (errorIsLatest) return "error";
   if (s.lastSuccessAt === undefined) return "no_data";
   if (now - s.lastSuccessAt > STALE_AFTER_INTERVALS * intervalMs) return "stale";
@@ -34,7 +35,13 @@ export function freshnessOf(s: SourceState, intervalMs: number, now: number): Fr
 }
 
 export function recordSuccess(s: SourceState, at: number, latencyMs?: number, partial?: PartialRead): SourceState {
-  const next: SourceState = { ...s, lastAttemptAt: at, lastSuccessAt: at, lastLatencyMs: latencyMs, consecutiveFailures: 0 };
+  const next: SourceState = {
+    ...s,
+    lastAttemptAt: at,
+    lastSuccessAt: at,
+    lastLatencyMs: latencyMs,
+    consecutiveFailures: 0,
+  };
   if (partial) next.lastPartial = { ...partial, at };
   else delete next.lastPartial;
   return next;
@@ -46,7 +53,14 @@ export function partialOf(s: SourceState, intervalMs: number, now: number): (Par
 }
 
 export function recordFailure(s: SourceState, at: number, error: SourceError, latencyMs?: number): SourceState {
-  return { ...s, lastAttemptAt: at, lastErrorAt: at, lastError: error, lastLatencyMs: latencyMs, consecutiveFailures: s.consecutiveFailures + 1 };
+  return {
+    ...s,
+    lastAttemptAt: at,
+    lastErrorAt: at,
+    lastError: error,
+    lastLatencyMs: latencyMs,
+    consecutiveFailures: s.consecutiveFailures + 1,
+  };
 }
 
 const RANK: Record<Freshness, number> = { ok: 0, stale: 2, no_data: 1, error: 3 };
@@ -60,7 +74,11 @@ export function worstFreshness(values: Freshness[]): Freshness {
  * Delay before the next poll: the interval with ±10 % jitter, backing off after failures
  * (×2 per consecutive failure, at most 4 intervals or 30 s, whichever is larger than the interval).
  */
-export function nextPollDelay(intervalMs: number, consecutiveFailures: number, random: () => number = Math.random): number {
+export function nextPollDelay(
+  intervalMs: number,
+  consecutiveFailures: number,
+  random: () => number = Math.random,
+): number {
   const jitter = 1 + (random() * 2 - 1) * 0.1;
   if (consecutiveFailures <= 1) return Math.round(intervalMs * jitter);
   const cap = Math.max(intervalMs, Math.min(4 * intervalMs, 30_000));

@@ -17,8 +17,26 @@ afterAll(async () => {
 });
 
 const T0 = Date.parse("2026-11-20T00:00:00.000Z");
-const sample = (value: number, t: number, system = "alpha-bot") => ({ system, entity: "p1", metric: "allocated", labels: { profile_id: "p1" }, value, observedAt: t });
-const status = (name: string, pollCount: number): TargetStatus => ({ name, label: name, kind: "trading-bot", baseUrl: "http://x", simulated: true, intervalMs: 5000, freshness: "ok", pollCount, endpoints: [], lastSamples: [] });
+const sample = (value: number, t: number, system = "alpha-bot") => ({
+  system,
+  entity: "p1",
+  metric: "allocated",
+  labels: { profile_id: "p1" },
+  value,
+  observedAt: t,
+});
+const status = (name: string, pollCount: number): TargetStatus => ({
+  name,
+  label: name,
+  kind: "trading-bot",
+  baseUrl: "http://x",
+  simulated: true,
+  intervalMs: 5000,
+  freshness: "ok",
+  pollCount,
+  endpoints: [],
+  lastSamples: [],
+});
 
 describe("batched history sink", () => {
   it("stores buffered polls on flush, thinned to the resolution, with the latest status per target", async () => {
@@ -27,14 +45,19 @@ describe("batched history sink", () => {
       await sink.samples([sample(100 + i, T0 + i * 5000), sample(i, T0 + i * 5000, "beta-bot")]);
       await sink.status(status(i % 2 ? "alpha-bot" : "beta-bot", i));
     }
-    await sink.reports([{ system: "kraken-futures", kind: "RECONCILIATION_REPORT", id: "r-1", fields: {}, observedAt: T0 }]);
+    await sink.reports([
+      { system: "kraken-futures", kind: "RECONCILIATION_REPORT", id: "r-1", fields: {}, observedAt: T0 },
+    ]);
     expect(await h.db.select().from(telemetrySamples)).toHaveLength(0);
     await sink.flush();
     const rows = await h.db.select().from(telemetrySamples);
     expect(rows.filter((r) => r.system === "alpha-bot").map((r) => r.value)).toEqual([100, 102, 104, 106, 108, 110]);
     expect(rows.filter((r) => r.system === "beta-bot")).toHaveLength(6);
     const st = await h.db.select().from(sourceStatus);
-    expect(Object.fromEntries(st.map((r) => [r.system, (r.status as TargetStatus).pollCount]))).toEqual({ "alpha-bot": 11, "beta-bot": 10 });
+    expect(Object.fromEntries(st.map((r) => [r.system, (r.status as TargetStatus).pollCount]))).toEqual({
+      "alpha-bot": 11,
+      "beta-bot": 10,
+    });
     expect(await h.db.select().from(reports)).toHaveLength(1);
     await sink.close({ flush: true });
   });

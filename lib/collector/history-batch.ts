@@ -89,7 +89,10 @@ export class BatchedHistorySink implements HistorySink {
         if (statuses.length) await writeStatuses(this.db, statuses);
         if (dropped) console.error(`[collector] history fell behind: ${dropped} samples were not stored`);
       } catch (err) {
-        console.error(`[collector] history write for ${statuses.length || "some"} targets failed:`, (err as Error).message);
+        console.error(
+          `[collector] history write for ${statuses.length || "some"} targets failed:`,
+          (err as Error).message,
+        );
       }
     })().finally(() => {
       this.flushing = null;
@@ -114,9 +117,16 @@ export class BatchedHistorySink implements HistorySink {
 /** The latest status of several targets in one statement (as DbHistorySink.status does for one). */
 async function writeStatuses(db: Db, list: TargetStatus[]): Promise<void> {
   const now = new Date();
-  const rows = list.map((st) => ({ system: st.name, status: { ...st, lastSamples: st.lastSamples.slice(0, 50) }, updatedAt: now }));
+  const rows = list.map((st) => ({
+    system: st.name,
+    status: { ...st, lastSamples: st.lastSamples.slice(0, 50) },
+    updatedAt: now,
+  }));
   await db
     .insert(sourceStatus)
     .values(rows)
-    .onConflictDoUpdate({ target: sourceStatus.system, set: { status: sql`excluded.status`, updatedAt: sql`excluded.updated_at` } });
+    .onConflictDoUpdate({
+      target: sourceStatus.system,
+      set: { status: sql`excluded.status`, updatedAt: sql`excluded.updated_at` },
+    });
 }

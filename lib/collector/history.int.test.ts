@@ -22,7 +22,14 @@ const drivers: Array<[string, () => Promise<DbHandle>]> = [
 ];
 
 const T0 = Date.parse("2026-11-20T00:00:00.000Z");
-const sample = (value: number, t: number, metric = "allocated") => ({ system: "alpha-bot", entity: "p1", metric, labels: { profile_id: "p1" }, value, observedAt: t });
+const sample = (value: number, t: number, metric = "allocated") => ({
+  system: "alpha-bot",
+  entity: "p1",
+  metric,
+  labels: { profile_id: "p1" },
+  value,
+  observedAt: t,
+});
 
 describe.each(drivers)("history on %s", (_n, open) => {
   let h: DbHandle;
@@ -42,18 +49,40 @@ describe.each(drivers)("history on %s", (_n, open) => {
     expect(rows).toHaveLength(12);
     expect(rows.every((r) => r.metric === "allocated" && Number.isFinite(r.value))).toBe(true);
     const first = rows.find((r) => r.observedAt.getTime() === T0)!;
-    expect(first).toMatchObject({ seriesKey: expect.any(String), system: "alpha-bot", entity: "p1", labels: { profile_id: "p1" }, value: 100, rolled: false });
+    expect(first).toMatchObject({
+      seriesKey: expect.any(String),
+      system: "alpha-bot",
+      entity: "p1",
+      labels: { profile_id: "p1" },
+      value: 100,
+      rolled: false,
+    });
   });
 
   it("stores every field exactly, labels with quotes and non-ASCII included, in batches larger than one statement", async () => {
     const sink = new DbHistorySink(h.db, { resolutionMs: 1 });
-    const odd = { system: "beta-bot", entity: 'p "quoted" \\ ü', metric: "odd_metric", labels: { profile_id: 'p "quoted" \\ ü', note: "a,b}{" }, value: -1.5e-7, observedAt: T0 + 123 };
-    const many = Array.from({ length: 6001 }, (_, i) => ({ ...sample(i, T0 + i), system: "gamma-bot", entity: `e${i}`, labels: { profile_id: `e${i}` } }));
+    const odd = {
+      system: "beta-bot",
+      entity: 'p "quoted" \\ ü',
+      metric: "odd_metric",
+      labels: { profile_id: 'p "quoted" \\ ü', note: "a,b}{" },
+      value: -1.5e-7,
+      observedAt: T0 + 123,
+    };
+    const many = Array.from({ length: 6001 }, (_, i) => ({
+      ...sample(i, T0 + i),
+      system: "gamma-bot",
+      entity: `e${i}`,
+      labels: { profile_id: `e${i}` },
+    }));
     await sink.samples([odd, ...many]);
     const [row] = await h.db.select().from(telemetrySamples).where(eq(telemetrySamples.system, "beta-bot"));
     expect(row).toMatchObject({ entity: odd.entity, metric: "odd_metric", labels: odd.labels, value: -1.5e-7 });
     expect(row!.observedAt.getTime()).toBe(T0 + 123);
-    const [counted] = await h.db.select({ n: count() }).from(telemetrySamples).where(eq(telemetrySamples.system, "gamma-bot"));
+    const [counted] = await h.db
+      .select({ n: count() })
+      .from(telemetrySamples)
+      .where(eq(telemetrySamples.system, "gamma-bot"));
     expect(counted?.n).toBe(6001);
     await h.db.delete(telemetrySamples).where(inArray(telemetrySamples.system, ["beta-bot", "gamma-bot"]));
   });
@@ -63,7 +92,10 @@ describe.each(drivers)("history on %s", (_n, open) => {
     const raw = await h.db.select().from(telemetrySamples);
     expect(raw.every((r) => r.observedAt.getTime() >= T0 + 2 * 60_000)).toBe(true);
     const rolled = await h.db.select().from(telemetryRollups);
-    expect(rolled.map((r) => r.bucket.toISOString()).sort()).toEqual(["2026-11-20T00:00:00.000Z", "2026-11-20T00:01:00.000Z"]);
+    expect(rolled.map((r) => r.bucket.toISOString()).sort()).toEqual([
+      "2026-11-20T00:00:00.000Z",
+      "2026-11-20T00:01:00.000Z",
+    ]);
     const first = rolled.find((r) => r.bucket.getTime() === T0)!;
     expect(first).toMatchObject({ n: 6, min: 100, max: 125, last: 125 });
     expect(first.avg).toBeCloseTo((100 + 105 + 110 + 115 + 120 + 125) / 6);
@@ -73,7 +105,13 @@ describe.each(drivers)("history on %s", (_n, open) => {
   });
 
   it("stores each report once per system and id", async () => {
-    const r = { system: "kraken-futures", kind: "RECONCILIATION_REPORT", id: "r-1", fields: { orphaned: 1 }, observedAt: T0 };
+    const r = {
+      system: "kraken-futures",
+      kind: "RECONCILIATION_REPORT",
+      id: "r-1",
+      fields: { orphaned: 1 },
+      observedAt: T0,
+    };
     expect(await storeReports(h.db, [r, { ...r, id: "r-2" }])).toEqual({ stored: 2, duplicates: 0 });
     expect(await storeReports(h.db, [r])).toEqual({ stored: 0, duplicates: 1 });
     expect(await h.db.select().from(reports)).toHaveLength(2);

@@ -44,7 +44,15 @@ export class DbHistorySink implements HistorySink {
       const last = this.lastWritten.get(key);
       if (last !== undefined && s.observedAt - last < this.resolutionMs) continue;
       this.lastWritten.set(key, s.observedAt);
-      rows.push({ k: key, s: s.system, e: s.entity, m: s.metric, l: s.labels, v: s.value, t: new Date(s.observedAt).toISOString() });
+      rows.push({
+        k: key,
+        s: s.system,
+        e: s.entity,
+        m: s.metric,
+        l: s.labels,
+        v: s.value,
+        t: new Date(s.observedAt).toISOString(),
+      });
     }
     // One JSON parameter per statement, unpacked by the database: building a drizzle multi-row
     // insert walked every value of every row in JavaScript, which profiles showed as a tenth of
@@ -77,8 +85,14 @@ export class DbHistorySink implements HistorySink {
 export async function storeReports(db: Db, list: Report[]): Promise<{ stored: number; duplicates: number }> {
   let stored = 0;
   for (let i = 0; i < list.length; i += CHUNK) {
-    const chunk = list.slice(i, i + CHUNK).map((r) => ({ system: r.system, id: r.id, kind: r.kind, fields: r.fields, observedAt: new Date(r.observedAt) }));
-    const inserted = await db.insert(reportsTable).values(chunk).onConflictDoNothing().returning({ id: reportsTable.id });
+    const chunk = list
+      .slice(i, i + CHUNK)
+      .map((r) => ({ system: r.system, id: r.id, kind: r.kind, fields: r.fields, observedAt: new Date(r.observedAt) }));
+    const inserted = await db
+      .insert(reportsTable)
+      .values(chunk)
+      .onConflictDoNothing()
+      .returning({ id: reportsTable.id });
     stored += inserted.length;
   }
   return { stored, duplicates: list.length - stored };
@@ -151,7 +165,9 @@ export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void>
         group by r.series_key, t.b10
         on conflict (series_key, bucket) do update set
           avg = excluded.avg, min = excluded.min, max = excluded.max, last = excluded.last, n = excluded.n`);
-      await tx.execute(sql`update telemetry_samples set rolled = true where not rolled and observed_at <= ${upTo}::timestamptz`);
+      await tx.execute(
+        sql`update telemetry_samples set rolled = true where not rolled and observed_at <= ${upTo}::timestamptz`,
+      );
       await tx.execute(sql`delete from telemetry_samples where observed_at < ${rawCutoff}::timestamptz and rolled`);
       await tx.execute(sql`delete from telemetry_rollups_1m where bucket < ${retentionCutoff}::timestamptz`);
       await tx.execute(sql`delete from telemetry_rollups_10m where bucket < ${coarseCutoff}::timestamptz`);

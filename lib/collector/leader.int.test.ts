@@ -64,19 +64,28 @@ describe("collector leadership across processes", () => {
       env[name] = s.credential;
       return { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: { bearerTokenEnv: name } };
     });
-    writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: 500, timeoutMs: 400 }, targets }));
+    writeFileSync(
+      path.join(dir, "fleet.yaml"),
+      stringify({ defaults: { pollIntervalMs: 500, timeoutMs: 400 }, targets }),
+    );
     env.WATCHFLOOR_FLEET_CONFIG = path.join(dir, "fleet.yaml");
 
     // A listener standing in for a console instance's viewers.
     const { default: postgres } = await import("postgres");
     const listener = postgres(url, { max: 1, onnotice: () => {} });
     const events: Array<{ from: string; at: number }> = [];
-    await listener.listen(CHANGES_CHANNEL, (payload) => events.push({ from: (JSON.parse(payload) as { from: string }).from, at: Date.now() }));
+    await listener.listen(CHANGES_CHANNEL, (payload) =>
+      events.push({ from: (JSON.parse(payload) as { from: string }).from, at: Date.now() }),
+    );
 
     const a = started(env);
     const b = started(env);
     await waitUntil("both collector processes to start", () => Boolean(a.instance && b.instance), 45_000);
-    await waitUntil("a leader to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1500).length === 1), 20_000);
+    await waitUntil(
+      "a leader to poll every target",
+      () => fleet.systems.every((s) => activePollers(s.name, 1500).length === 1),
+      20_000,
+    );
 
     // Over several intervals, every target is polled by exactly one instance: the same one.
     await new Promise((r) => setTimeout(r, 2000));
@@ -89,12 +98,20 @@ describe("collector leadership across processes", () => {
 
     killCollectorProcess(dead); // kill -9 the whole process tree (npx → tsx → node)
     const killedAt = Date.now();
-    await waitUntil("the survivor to poll every target", () => fleet.systems.every((s) => activePollers(s.name, 1000).includes(survivor.instance!)), 15_000);
+    await waitUntil(
+      "the survivor to poll every target",
+      () => fleet.systems.every((s) => activePollers(s.name, 1000).includes(survivor.instance!)),
+      15_000,
+    );
     // How long the handover takes is a figure for the bench, not an assertion here.
     console.log(`handover after kill -9: ${Date.now() - killedAt} ms`);
     await new Promise((r) => setTimeout(r, 1500));
     for (const s of fleet.systems) expect(activePollers(s.name, 1000)).toEqual([survivor.instance]);
-    await waitUntil("change events from the new leader", () => events.some((e) => e.from === survivor.instance && e.at > killedAt), 5000);
+    await waitUntil(
+      "change events from the new leader",
+      () => events.some((e) => e.from === survivor.instance && e.at > killedAt),
+      5000,
+    );
 
     await listener.end();
     await h.close();

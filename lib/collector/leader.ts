@@ -60,7 +60,8 @@ export class PostgresLeaderLock {
             where locktype = 'advisory' and granted and pid = pg_backend_pid() and objsubid = 1
               and classid::bigint * 4294967296 + objid::bigint = ${COLLECTOR_LOCK_KEY}
           ) as held`;
-        if (!row?.held) throw new Error("the session holding it ended (the connection was re-established without the lock)");
+        if (!row?.held)
+          throw new Error("the session holding it ended (the connection was re-established without the lock)");
       }
     } catch (err) {
       if (this.leading) {

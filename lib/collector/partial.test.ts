@@ -42,7 +42,9 @@ describe("collector: partial sources", () => {
       path: "/metrics",
       issueCount: 1,
       droppedFamilies: ["trading_api_requests_total"],
-      issues: [{ rule: "syntax", text: 'trading_api_requests_total{odd="yes"} 1,5', family: "trading_api_requests_total" }],
+      issues: [
+        { rule: "syntax", text: 'trading_api_requests_total{odd="yes"} 1,5', family: "trading_api_requests_total" },
+      ],
     });
     expect(st.endpoints.find((e) => e.path === "/metrics")?.freshness).toBe("ok");
     expect(collector.droppedFamilies(name)).toEqual(["trading_api_requests_total"]);

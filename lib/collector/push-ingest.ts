@@ -22,7 +22,8 @@ export type Receiver = "ingest" | "loki" | "es";
 
 export const WWW_AUTHENTICATE = 'Basic realm="Watchfloor ingest", charset="UTF-8"';
 
-export type IngestAuth = { ok: true; source: string; target: TargetConfig } | { ok: false; status: 401 | 403; error: string };
+export type IngestAuth =
+  { ok: true; source: string; target: TargetConfig } | { ok: false; status: 401 | 403; error: string };
 
 /**
  * The per-source ingest token, as `Authorization: Bearer <token>` or as the password of HTTP basic
@@ -38,11 +39,18 @@ export function authenticateIngest(authorization: string | null): IngestAuth {
     const colon = decoded.indexOf(":");
     token = colon >= 0 ? decoded.slice(colon + 1) : undefined;
   }
-  if (!token) return { ok: false, status: 401, error: "missing ingest token (Authorization: Bearer <ingest token>, or basic auth with the token as the password)" };
+  if (!token)
+    return {
+      ok: false,
+      status: 401,
+      error:
+        "missing ingest token (Authorization: Bearer <ingest token>, or basic auth with the token as the password)",
+    };
   const cfg = getFleetConfig();
   const source = sourceForToken(cfg, token, readNamedSecret);
   const target = source ? cfg.targets.find((t) => t.name === source) : undefined;
-  if (!source || !target) return { ok: false, status: 403, error: "this token is not an ingest token of any configured source" };
+  if (!source || !target)
+    return { ok: false, status: 403, error: "this token is not an ingest token of any configured source" };
   return { ok: true, source, target };
 }
 
@@ -68,7 +76,9 @@ export async function readCappedBody(req: Request): Promise<Buffer | null> {
 }
 
 /** Reads and un-gzips the body; an error answer when it is too large or not decodable. */
-export async function readIngestBody(req: Request): Promise<{ ok: true; raw: Buffer } | { ok: false; status: 400 | 413 | 415; error: string }> {
+export async function readIngestBody(
+  req: Request,
+): Promise<{ ok: true; raw: Buffer } | { ok: false; status: 400 | 413 | 415; error: string }> {
   const raw = await readCappedBody(req);
   if (raw === null) return { ok: false, status: 413, error: `request body exceeds ${MAX_INGEST_BYTES} bytes` };
   return decodeBody(raw, req.headers.get("content-encoding"));
@@ -97,12 +107,19 @@ const lineText = (d: Decoded): string => {
   const v = "entry" in d ? d.entry.record : "envelope" in d ? d.envelope : "";
   if (typeof v === "string") return v.slice(0, 2000);
   const o = v && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  const message = ["message", "msg", "log", "MESSAGE", "event"].map((k) => o[k]).find((x): x is string => typeof x === "string");
+  const message = ["message", "msg", "log", "MESSAGE", "event"]
+    .map((k) => o[k])
+    .find((x): x is string => typeof x === "string");
   return (message ?? JSON.stringify(v) ?? "").slice(0, 2000);
 };
 
 /** Turns decoded records into reports, stores them with the counts, and says what became of each. */
-export async function ingestDecoded(source: string, target: TargetConfig, receiver: Receiver, items: Decoded[]): Promise<{ outcomes: ItemOutcome[]; counts: IngestCounts; reports: Report[] }> {
+export async function ingestDecoded(
+  source: string,
+  target: TargetConfig,
+  receiver: Receiver,
+  items: Decoded[],
+): Promise<{ outcomes: ItemOutcome[]; counts: IngestCounts; reports: Report[] }> {
   const fmt = lineFormatOf(target.logs);
   const outcomes: ItemOutcome[] = [];
   const toStore: { index: number; report: Report }[] = [];
@@ -141,7 +158,12 @@ export async function ingestDecoded(source: string, target: TargetConfig, receiv
   const reports = toStore.map((t) => t.report);
   const inserted = await db.transaction(async (tx) => {
     const ids = await insertReports(tx as unknown as Db, reports);
-    const counts = { stored: ids.size, duplicates: reports.length - ids.size, unparsed: kept.filter((k) => k.outcome === "unparsed").length, rejected: kept.filter((k) => k.outcome === "rejected").length };
+    const counts = {
+      stored: ids.size,
+      duplicates: reports.length - ids.size,
+      unparsed: kept.filter((k) => k.outcome === "unparsed").length,
+      rejected: kept.filter((k) => k.outcome === "rejected").length,
+    };
     await tx
       .insert(ingestStats)
       .values({ system: source, received: items.length, ...counts, lastReceiver: receiver, lastAt: new Date() })
@@ -181,7 +203,17 @@ export async function ingestDecoded(source: string, target: TargetConfig, receiv
   }
   if (reports.length) publishReports(reports);
   const count = (s: ItemOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
-  return { outcomes, reports, counts: { received: items.length, stored: count("stored"), duplicates: count("duplicate"), unparsed: count("unparsed"), rejected: count("rejected") } };
+  return {
+    outcomes,
+    reports,
+    counts: {
+      received: items.length,
+      stored: count("stored"),
+      duplicates: count("duplicate"),
+      unparsed: count("unparsed"),
+      rejected: count("rejected"),
+    },
+  };
 }
 
 /** Rows per insert statement: one JSON parameter each, a batch of 500 1 KB lines in one. */
@@ -196,7 +228,9 @@ const INSERT_CHUNK = 1000;
 async function insertReports(db: Db, list: Report[]): Promise<Set<string>> {
   const ids = new Set<string>();
   for (let i = 0; i < list.length; i += INSERT_CHUNK) {
-    const chunk = list.slice(i, i + INSERT_CHUNK).map((r) => ({ s: r.system, i: r.id, k: r.kind, f: r.fields, t: new Date(r.observedAt).toISOString() }));
+    const chunk = list
+      .slice(i, i + INSERT_CHUNK)
+      .map((r) => ({ s: r.system, i: r.id, k: r.kind, f: r.fields, t: new Date(r.observedAt).toISOString() }));
     const result = await db.execute(sql`
       insert into ${reportsTable} (system, id, kind, fields, observed_at)
       select r.s, r.i, r.k, r.f, r.t

@@ -19,7 +19,10 @@ import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
 // Their own fleet config: the futures bot the shipped lines come from, with its ingest token.
 const fleetDir = mkdtempSync(path.join(tmpdir(), "wf-receivers-"));
-writeFileSync(path.join(fleetDir, "fleet.yaml"), "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n");
+writeFileSync(
+  path.join(fleetDir, "fleet.yaml"),
+  "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n",
+);
 process.env.WATCHFLOOR_FLEET_CONFIG = path.join(fleetDir, "fleet.yaml");
 const TOKEN = "ingest-token-for-receiver-tests";
 process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
@@ -425,9 +428,15 @@ describe.each(bothDatabases(() => pg, "receivers"))("on %s", (_name, open) => {
     });
 
     it("keeps only the newest ten rejected lines per source", async () => {
-      const bad = (n: number) => `2026-12-05 11:00:${String(n).padStart(2, "0")},000 INFO THRESHOLD_MISMATCH note="unclosed ${n}`;
-      for (const batch of [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]) {
-        const res = await routes.ingest.POST(post("/api/ingest", batch.map((n) => JSON.stringify({ message: bad(n) })).join("\n")));
+      const bad = (n: number) =>
+        `2026-12-05 11:00:${String(n).padStart(2, "0")},000 INFO THRESHOLD_MISMATCH note="unclosed ${n}`;
+      for (const batch of [
+        [1, 2, 3, 4, 5, 6],
+        [7, 8, 9, 10, 11, 12],
+      ]) {
+        const res = await routes.ingest.POST(
+          post("/api/ingest", batch.map((n) => JSON.stringify({ message: bad(n) })).join("\n")),
+        );
         expect(res.status).toBe(400);
       }
       const k = (await stats.readIngestStats()).find((s) => s.system === "kraken-futures")!;

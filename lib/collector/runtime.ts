@@ -119,7 +119,12 @@ export class CollectorRuntime {
     });
     const notify = this.o.config.notify;
     const notifier = notify.channels.length
-      ? new Notifier({ db: this.o.db, config: { ...notify, consoleUrl: notify.consoleUrl ?? this.o.consoleUrl }, secret: this.o.secret, instanceId: this.instanceId })
+      ? new Notifier({
+          db: this.o.db,
+          config: { ...notify, consoleUrl: notify.consoleUrl ?? this.o.consoleUrl },
+          secret: this.o.secret,
+          instanceId: this.instanceId,
+        })
       : null;
     const board = new BoardEngine({
       collector,
@@ -143,9 +148,14 @@ export class CollectorRuntime {
     notifier?.start();
     collector.start();
     board.start();
-    this.retention = setInterval(() => {
-      void rollupAndPrune(this.o.db, { now: Date.now() }).catch((err) => console.error("[collector] retention failed:", (err as Error).message));
-    }, this.o.retentionEveryMs ?? 5 * 60_000);
+    this.retention = setInterval(
+      () => {
+        void rollupAndPrune(this.o.db, { now: Date.now() }).catch((err) =>
+          console.error("[collector] retention failed:", (err as Error).message),
+        );
+      },
+      this.o.retentionEveryMs ?? 5 * 60_000,
+    );
     this.retention.unref?.();
     this.publish({ type: "role", role: "leader", at: Date.now() });
   }

@@ -19,7 +19,10 @@ import { RSYSLOG_BIN, SYSLOG_NG_BIN, startRsyslog, startSyslogNg, type Shipper }
 process.env.WATCHFLOOR_DATA_DIR = "memory://";
 // Their own fleet config: the futures bot the shipped lines come from, with its ingest token.
 const fleetDir = mkdtempSync(path.join(tmpdir(), "wf-shippers-"));
-writeFileSync(path.join(fleetDir, "fleet.yaml"), "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n");
+writeFileSync(
+  path.join(fleetDir, "fleet.yaml"),
+  "targets:\n  - name: kraken-futures\n    kind: futures-bot\n    baseUrl: http://127.0.0.1:9\n    credentials: { ingestTokenEnv: INGEST_TOKEN_KRAKEN_FUTURES }\n",
+);
 process.env.WATCHFLOOR_FLEET_CONFIG = path.join(fleetDir, "fleet.yaml");
 const TOKEN = "ingest-token-for-shipper-tests";
 process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
@@ -40,10 +43,15 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
   const method = req.method ?? "GET";
-  const request = new Request(url, { method, headers, ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) }) });
+  const request = new Request(url, {
+    method,
+    headers,
+    ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
+  });
   let answer: Response;
   if (url.pathname === "/api/ingest" && method === "POST") answer = await receivers.receivePlain(request);
-  else if (url.pathname === "/es" || url.pathname.startsWith("/es/")) answer = await receivers.receiveEs(request, url.pathname.slice(4).split("/").filter(Boolean));
+  else if (url.pathname === "/es" || url.pathname.startsWith("/es/"))
+    answer = await receivers.receiveEs(request, url.pathname.slice(4).split("/").filter(Boolean));
   else answer = new Response("not found", { status: 404 });
   requests.push({ path: `${method} ${url.pathname}`, status: answer.status });
   res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
@@ -79,7 +87,9 @@ afterAll(async () => {
 });
 
 async function storedBetween(from: number, to: number) {
-  return (await db.select().from(schema.reports)).filter((r) => r.system === "kraken-futures" && r.observedAt.getTime() >= from && r.observedAt.getTime() < to);
+  return (await db.select().from(schema.reports)).filter(
+    (r) => r.system === "kraken-futures" && r.observedAt.getTime() >= from && r.observedAt.getTime() < to,
+  );
 }
 
 /** Runs the scenario for `minutes` virtual minutes in steps, pausing so the shipper tails along. */
@@ -91,8 +101,18 @@ async function drive(fleet: Fleet, minutes: number) {
 }
 
 const shippers: [name: string, bin: string, start: (file: string) => Promise<Shipper>, day: string][] = [
-  ["syslog-ng (http() to /api/ingest)", SYSLOG_NG_BIN, (file) => startSyslogNg({ file, token: TOKEN, url: `http://127.0.0.1:${port}/api/ingest` }), "2026-12-05"],
-  ["rsyslog (omelasticsearch to /es/)", RSYSLOG_BIN, (file) => startRsyslog({ file, token: TOKEN, esBase: `http://127.0.0.1:${port}/es/` }), "2026-12-06"],
+  [
+    "syslog-ng (http() to /api/ingest)",
+    SYSLOG_NG_BIN,
+    (file) => startSyslogNg({ file, token: TOKEN, url: `http://127.0.0.1:${port}/api/ingest` }),
+    "2026-12-05",
+  ],
+  [
+    "rsyslog (omelasticsearch to /es/)",
+    RSYSLOG_BIN,
+    (file) => startRsyslog({ file, token: TOKEN, esBase: `http://127.0.0.1:${port}/es/` }),
+    "2026-12-06",
+  ],
 ];
 
 describe.each(shippers)("%s", (name, bin, start, day) => {
@@ -101,7 +121,20 @@ describe.each(shippers)("%s", (name, bin, start, day) => {
     const file = path.join(dir, `${name.split(" ")[0]}.log`);
     const from = Date.parse(`${day}T10:00:00.000Z`);
     const fleet = await startFleet({
-      config: { seed: 11, host: "127.0.0.1", adminPort: 0, systems: [{ name: "kraken-futures", kind: "futures-bot", port: 0, credential: "sim-token-kf", logFile: { path: file, format: "text" } }] },
+      config: {
+        seed: 11,
+        host: "127.0.0.1",
+        adminPort: 0,
+        systems: [
+          {
+            name: "kraken-futures",
+            kind: "futures-bot",
+            port: 0,
+            credential: "sim-token-kf",
+            logFile: { path: file, format: "text" },
+          },
+        ],
+      },
       portBase: 0,
       admin: false,
       startTime: from,
@@ -126,11 +159,17 @@ describe.each(shippers)("%s", (name, bin, start, day) => {
       }
       await sleep(1500); // anything sent twice would have arrived by now
       stored = await storedBetween(from, to);
-      expect(stored.length, `${name}: stored reports vs distinct lines written\n${shipper.log().slice(-2000)}`).toBe(lines.size);
+      expect(stored.length, `${name}: stored reports vs distinct lines written\n${shipper.log().slice(-2000)}`).toBe(
+        lines.size,
+      );
       // Each stored report is one written line: same kinds, same count per kind.
       const kindsWritten = new Map<string, number>();
       for (const l of lines) {
-        const kind = l.includes("API circuit breaker OPENED") ? "API_CIRCUIT_BREAKER_OPENED" : l.includes("API circuit breaker CLOSED") ? "API_CIRCUIT_BREAKER_CLOSED" : l.split(" ")[3]!;
+        const kind = l.includes("API circuit breaker OPENED")
+          ? "API_CIRCUIT_BREAKER_OPENED"
+          : l.includes("API circuit breaker CLOSED")
+            ? "API_CIRCUIT_BREAKER_CLOSED"
+            : l.split(" ")[3]!;
         kindsWritten.set(kind, (kindsWritten.get(kind) ?? 0) + 1);
       }
       const kindsStored = new Map<string, number>();
@@ -138,11 +177,22 @@ describe.each(shippers)("%s", (name, bin, start, day) => {
       expect(Object.fromEntries(kindsStored)).toEqual(Object.fromEntries(kindsWritten));
       // The shipper really met the closed door (connection refused) and delivered afterwards.
       expect(shipper.log()).toMatch(/Couldn\\?'t connect to server/);
-      expect(requests.filter((r) => r.status >= 300), "every request the receivers answered was a success").toEqual([]);
+      expect(
+        requests.filter((r) => r.status >= 300),
+        "every request the receivers answered was a success",
+      ).toEqual([]);
 
       // The console's orphan rule over exactly what was stored.
       const h = new RuleHarness("futures-bot", { name: "kraken-futures" });
-      h.store.addReports(stored.map((r) => ({ system: r.system, kind: r.kind, id: r.id, fields: r.fields as Record<string, unknown>, observedAt: r.observedAt.getTime() })));
+      h.store.addReports(
+        stored.map((r) => ({
+          system: r.system,
+          kind: r.kind,
+          id: r.id,
+          fields: r.fields as Record<string, unknown>,
+          observedAt: r.observedAt.getTime(),
+        })),
+      );
       const finding = h.one("recon_orphaned", from + 18 * MIN);
       expect(finding).toMatchObject({ state: "critical", severity: "SEV1" });
     } finally {

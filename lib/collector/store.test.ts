@@ -4,7 +4,14 @@ import { RESTART_EVIDENCE_MS, TelemetryStore, seriesKey } from "./store";
 describe("telemetry store", () => {
   it("keeps points per series, reports changes, ignores out-of-order values and prunes by window", () => {
     const st = new TelemetryStore(1000);
-    const s = (value: number, t: number, entity = "p1") => ({ system: "a", entity, metric: "allocated", labels: { profile_id: entity }, value, observedAt: t });
+    const s = (value: number, t: number, entity = "p1") => ({
+      system: "a",
+      entity,
+      metric: "allocated",
+      labels: { profile_id: entity },
+      value,
+      observedAt: t,
+    });
     expect(st.addSamples([s(1, 100), s(5, 100, "p2")])).toHaveLength(2);
     expect(st.addSamples([s(1, 200)])).toHaveLength(0);
     expect(st.addSamples([s(2, 300)])).toHaveLength(1);
@@ -27,7 +34,13 @@ describe("telemetry store", () => {
 
   it("keeps each system's reports in time order, whatever order they arrive in", () => {
     const st = new TelemetryStore();
-    const r = (system: string, id: string, observedAt: number) => ({ system, kind: "RECONCILIATION_REPORT", id, fields: {}, observedAt });
+    const r = (system: string, id: string, observedAt: number) => ({
+      system,
+      kind: "RECONCILIATION_REPORT",
+      id,
+      fields: {},
+      observedAt,
+    });
     st.addReports([r("f", "a", 10), r("f", "b", 20), r("g", "x", 5)]);
     st.addReports([r("f", "c", 15), r("f", "d", 30)]);
     st.addReports([r("g", "y", 6)]);
@@ -37,15 +50,24 @@ describe("telemetry store", () => {
 
   it("a flood of one kind keeps only the newest of that kind and never pushes out another kind", () => {
     const st = new TelemetryStore(65 * 60_000, 100);
-    const rep = (kind: string, i: number) => ({ system: "f", kind, id: `${kind}-${i}`, fields: { i }, observedAt: 1000 + i });
+    const rep = (kind: string, i: number) => ({
+      system: "f",
+      kind,
+      id: `${kind}-${i}`,
+      fields: { i },
+      observedAt: 1000 + i,
+    });
     st.addReports([rep("KILL_SWITCH_ACTIVATED", 0)]);
-    for (let batch = 0; batch < 50; batch++) st.addReports(Array.from({ length: 40 }, (_, j) => rep("RECONCILIATION_REPORT", batch * 40 + j + 1)));
+    for (let batch = 0; batch < 50; batch++)
+      st.addReports(Array.from({ length: 40 }, (_, j) => rep("RECONCILIATION_REPORT", batch * 40 + j + 1)));
     const recon = st.reportsFor("f", "RECONCILIATION_REPORT");
     expect(recon.length).toBeGreaterThanOrEqual(100);
     expect(recon.length).toBeLessThanOrEqual(125);
     expect(recon.at(-1)!.id).toBe("RECONCILIATION_REPORT-2000");
     // The newest ones, in order, with nothing missing between them.
-    expect(recon.map((r) => r.fields.i)).toEqual(Array.from({ length: recon.length }, (_, k) => 2000 - recon.length + 1 + k));
+    expect(recon.map((r) => r.fields.i)).toEqual(
+      Array.from({ length: recon.length }, (_, k) => 2000 - recon.length + 1 + k),
+    );
     expect(st.reportsFor("f", "KILL_SWITCH_ACTIVATED").map((r) => r.id)).toEqual(["KILL_SWITCH_ACTIVATED-0"]);
   });
 

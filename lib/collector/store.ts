@@ -109,7 +109,8 @@ export class TelemetryStore {
       fresh.push(r);
     }
     for (const list of unsorted) list.sort((a, b) => a.observedAt - b.observedAt);
-    for (const list of touched) if (list.length > this.maxReportsPerKind * 1.25) list.splice(0, list.length - this.maxReportsPerKind);
+    for (const list of touched)
+      if (list.length > this.maxReportsPerKind * 1.25) list.splice(0, list.length - this.maxReportsPerKind);
     return fresh;
   }
 
@@ -137,7 +138,10 @@ export class TelemetryStore {
     const kinds = this.reports.get(system);
     if (!kinds) return [];
     if (kind !== undefined) return (kinds.get(kind) ?? []).filter((r) => r.observedAt >= since);
-    return [...kinds.values()].flat().filter((r) => r.observedAt >= since).sort((a, b) => a.observedAt - b.observedAt);
+    return [...kinds.values()]
+      .flat()
+      .filter((r) => r.observedAt >= since)
+      .sort((a, b) => a.observedAt - b.observedAt);
   }
 
   allSeries(system?: string): Series[] {
@@ -165,14 +169,17 @@ export class TelemetryStore {
     for (const [system, kinds] of this.reports) {
       let held = 0;
       for (const [kind, list] of kinds) {
-        let keep = list.filter((r) => r.observedAt >= cutoff || (r.observedAt >= now - RESTART_EVIDENCE_MS && isRestartEvidence(r)));
+        let keep = list.filter(
+          (r) => r.observedAt >= cutoff || (r.observedAt >= now - RESTART_EVIDENCE_MS && isRestartEvidence(r)),
+        );
         if (!keep.length && KEEP_LATEST_REPORT_KINDS.has(kind) && list.length) keep = [list[list.length - 1]!];
         if (keep.length) kinds.set(kind, keep);
         else kinds.delete(kind);
         held += keep.length;
       }
       const seen = this.seenReportIds.get(system);
-      if (seen && seen.size > 50_000) this.seenReportIds.set(system, new Set([...kinds.values()].flat().map((r) => r.id)));
+      if (seen && seen.size > 50_000)
+        this.seenReportIds.set(system, new Set([...kinds.values()].flat().map((r) => r.id)));
       if (!held) this.reports.delete(system);
     }
   }

@@ -47,7 +47,9 @@ describe("planHistoryRead", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 * D }), fc.integer({ min: 1, max: 30 * D }), (a, b) => {
         const [short, long] = a < b ? [a, b] : [b, a];
-        expect(order.indexOf(planHistoryRead(long, 1000).tier)).toBeGreaterThanOrEqual(order.indexOf(planHistoryRead(short, 1000).tier));
+        expect(order.indexOf(planHistoryRead(long, 1000).tier)).toBeGreaterThanOrEqual(
+          order.indexOf(planHistoryRead(short, 1000).tier),
+        );
       }),
       { numRuns: Number(process.env.FC_NUM_RUNS ?? 200) },
     );

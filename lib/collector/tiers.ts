@@ -45,8 +45,10 @@ export interface ReadPlan {
  * the ten-minute tier (7 days: twenty-minute buckets, 504 points).
  */
 export function planHistoryRead(rangeMs: number, maxPoints: number): ReadPlan {
-  if (!Number.isFinite(rangeMs) || rangeMs <= 0) throw new RangeError(`A history range must be a positive number of milliseconds, got ${rangeMs}.`);
-  if (!Number.isInteger(maxPoints) || maxPoints < 2) throw new RangeError(`A history read must allow at least 2 points a series, got ${maxPoints}.`);
+  if (!Number.isFinite(rangeMs) || rangeMs <= 0)
+    throw new RangeError(`A history range must be a positive number of milliseconds, got ${rangeMs}.`);
+  if (!Number.isInteger(maxPoints) || maxPoints < 2)
+    throw new RangeError(`A history read must allow at least 2 points a series, got ${maxPoints}.`);
   const enough = Math.max(1, Math.floor(maxPoints / 4));
   let tier = RAW_TIER;
   for (const t of HISTORY_TIERS) if (rangeMs / t.stepMs >= enough) tier = t;

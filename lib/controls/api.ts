@@ -59,7 +59,10 @@ export async function startControlRecovery(): Promise<void> {
   const sweep = async (age: number) => {
     try {
       const marked = await svc.recoverInterruptedControls(handle.db, { olderThanMs: age });
-      if (marked.length) console.warn(`[watchfloor] ${marked.length} control request(s) had no outcome after a restart; marked for review on /controls`);
+      if (marked.length)
+        console.warn(
+          `[watchfloor] ${marked.length} control request(s) had no outcome after a restart; marked for review on /controls`,
+        );
     } catch (err) {
       console.error("[watchfloor] control recovery sweep failed:", (err as Error).message);
     }
@@ -89,7 +92,11 @@ export async function getControlsView(actor: Actor | null) {
   const targets: ControlsScreenTarget[] = await Promise.all(
     d.config.targets.map(async (t) => {
       const read = roleAtLeast(actor.role, "responder")
-        ? await readTargetState({ target: t, token: t.credentials.bearerTokenEnv ? d.secret(t.credentials.bearerTokenEnv) : undefined, timeoutMs: 1500 })
+        ? await readTargetState({
+            target: t,
+            token: t.credentials.bearerTokenEnv ? d.secret(t.credentials.bearerTokenEnv) : undefined,
+            timeoutMs: 1500,
+          })
         : null;
       return {
         name: t.name,
@@ -105,7 +112,9 @@ export async function getControlsView(actor: Actor | null) {
     }),
   );
   const [pending, unknown, recent] = await Promise.all([
-    svc.listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 }).then((v) => svc.withRestores(d.db, v)),
+    svc
+      .listControlRequests(d.db, actor, { states: ["pending_approval"], limit: 100 })
+      .then((v) => svc.withRestores(d.db, v)),
     svc.listControlRequests(d.db, actor, { states: ["outcome_unknown"], limit: 100 }),
     svc.listControlRequests(d.db, actor, { limit: 30 }),
   ]);
@@ -114,7 +123,15 @@ export async function getControlsView(actor: Actor | null) {
     pending,
     unknown,
     recent,
-    settings: { ticketPattern: d.config.controls.ticketPattern, ticketUrlTemplate: d.config.controls.ticketUrlTemplate ?? null, approvalTtlMinutes: d.config.controls.approvalTtlMinutes, rateLimitPerMinute: d.config.controls.rateLimitPerMinute, critical: settings.critical, secondPerson: settings.secondPerson, policy: settings.policy },
+    settings: {
+      ticketPattern: d.config.controls.ticketPattern,
+      ticketUrlTemplate: d.config.controls.ticketUrlTemplate ?? null,
+      approvalTtlMinutes: d.config.controls.approvalTtlMinutes,
+      rateLimitPerMinute: d.config.controls.rateLimitPerMinute,
+      critical: settings.critical,
+      secondPerson: settings.secondPerson,
+      policy: settings.policy,
+    },
     policyTable: policyTable(settings),
   };
 }

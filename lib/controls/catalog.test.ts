@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { CONTROLS, DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, minRoleFor, policyFor, policyTable, reasonProblem, ticketHref, validatePolicyKeys } from "./catalog";
+import {
+  CONTROLS,
+  DEFAULT_SETTINGS,
+  coerceParams,
+  describeRequest,
+  findControl,
+  minRoleFor,
+  policyFor,
+  policyTable,
+  reasonProblem,
+  ticketHref,
+  validatePolicyKeys,
+} from "./catalog";
 import type { SpotState, TradingBotState } from "./state";
 
 // The catalog's pure parts: who may run what, what must be typed, and the preview/verify texts.
@@ -20,16 +32,106 @@ describe("control policy", () => {
   // Expected by direction (issue: protect fast, restore carefully): protective = one responder
   // (a commander for a whole system), no approval; restoring = a commander and a second person.
   it.each([
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" }, "protective", "critical", "responder", false, "BTC-USD", 5],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" }, "protective", "elevated", "responder", false, "BTC-USD", 5],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "protective", "elevated", "responder", false, null, 5],
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" }, "restoring", "standard", "commander", true, null, 0],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "protective", "elevated", "commander", false, "spot-exchange", 5],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "CANCEL_ONLY" }, "protective", "elevated", "commander", false, "spot-exchange", 5],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "HARD_HALT" }, "protective", "critical", "commander", false, "spot-exchange", 5],
-    ["spot-exchange", "symbol-mode", { scope: "all", mode: "NORMAL" }, "restoring", "elevated", "commander", true, "spot-exchange", 0],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { symbol: "BTC-USD", mode: "HARD_HALT" },
+      "protective",
+      "critical",
+      "responder",
+      false,
+      "BTC-USD",
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { symbol: "BTC-USD", mode: "SOFT_HALT" },
+      "protective",
+      "elevated",
+      "responder",
+      false,
+      "BTC-USD",
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { symbol: "BTC-USD", mode: "CANCEL_ONLY" },
+      "protective",
+      "elevated",
+      "responder",
+      false,
+      null,
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { symbol: "BTC-USD", mode: "NORMAL" },
+      "restoring",
+      "standard",
+      "commander",
+      true,
+      null,
+      0,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { scope: "all", mode: "SOFT_HALT" },
+      "protective",
+      "elevated",
+      "commander",
+      false,
+      "spot-exchange",
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { scope: "all", mode: "CANCEL_ONLY" },
+      "protective",
+      "elevated",
+      "commander",
+      false,
+      "spot-exchange",
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { scope: "all", mode: "HARD_HALT" },
+      "protective",
+      "critical",
+      "commander",
+      false,
+      "spot-exchange",
+      5,
+    ],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { scope: "all", mode: "NORMAL" },
+      "restoring",
+      "elevated",
+      "commander",
+      true,
+      "spot-exchange",
+      0,
+    ],
     ["spot-exchange", "cancel-all", { symbol: "BTC-USD" }, "protective", "critical", "responder", false, "BTC-USD", 0],
-    ["spot-exchange", "withdrawals-halt", { on: "on" }, "protective", "critical", "commander", false, "spot-exchange", 5],
+    [
+      "spot-exchange",
+      "withdrawals-halt",
+      { on: "on" },
+      "protective",
+      "critical",
+      "commander",
+      false,
+      "spot-exchange",
+      5,
+    ],
     ["spot-exchange", "withdrawals-halt", { on: "off" }, "restoring", "elevated", "commander", true, null, 0],
     ["spot-exchange", "conflation", { on: "on" }, "protective", "standard", "responder", false, null, 0],
     ["spot-exchange", "conflation", { on: "off" }, "restoring", "standard", "commander", true, null, 0],
@@ -39,29 +141,80 @@ describe("control policy", () => {
     ["trading-bot", "trigger-reconciliation", { profileId: "p" }, "neutral", "standard", "responder", false, null, 0],
     ["trading-bot", "quarantine-order", { orderId: "o-1" }, "protective", "elevated", "responder", false, "o-1", 0],
     ["futures-bot", "sync-positions", { execute: "plan" }, "neutral", "standard", "responder", false, null, 0],
-    ["futures-bot", "sync-positions", { execute: "execute", planId: "x" }, "restoring", "elevated", "commander", true, "kraken-futures", 0],
+    [
+      "futures-bot",
+      "sync-positions",
+      { execute: "execute", planId: "x" },
+      "restoring",
+      "elevated",
+      "commander",
+      true,
+      "kraken-futures",
+      0,
+    ],
     ["futures-bot", "recover-sl-order-ids", { execute: "plan" }, "neutral", "standard", "responder", false, null, 0],
-    ["futures-bot", "recover-sl-order-ids", { execute: "execute", planId: "x" }, "protective", "elevated", "responder", false, "kraken-futures", 0],
+    [
+      "futures-bot",
+      "recover-sl-order-ids",
+      { execute: "execute", planId: "x" },
+      "protective",
+      "elevated",
+      "responder",
+      false,
+      "kraken-futures",
+      0,
+    ],
     ["futures-bot", "kill-switch", {}, "protective", "critical", "responder", false, "kraken-futures", 5],
-  ] as const)("%s %s %j → %s, %s, %s, second person %s, confirm %s, watch %s min", (kind, id, raw, direction, tier, role, second, confirm, watch) => {
-    const target = kind === "futures-bot" ? "kraken-futures" : kind === "spot-exchange" ? "spot-exchange" : "alpha-bot";
-    const { def, params } = parse(kind, id, raw);
-    expect(policyFor(def, params, target)).toMatchObject({ direction, tier, role, secondPerson: second, confirm, watchMinutes: watch, source: "default" });
-  });
+  ] as const)(
+    "%s %s %j → %s, %s, %s, second person %s, confirm %s, watch %s min",
+    (kind, id, raw, direction, tier, role, second, confirm, watch) => {
+      const target =
+        kind === "futures-bot" ? "kraken-futures" : kind === "spot-exchange" ? "spot-exchange" : "alpha-bot";
+      const { def, params } = parse(kind, id, raw);
+      expect(policyFor(def, params, target)).toMatchObject({
+        direction,
+        tier,
+        role,
+        secondPerson: second,
+        confirm,
+        watchMinutes: watch,
+        source: "default",
+      });
+    },
+  );
 
   it("takes per-control and per-variant overrides from the fleet config; the variant wins", () => {
     const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" });
-    const settings = { ...DEFAULT_SETTINGS, policy: { "symbol-mode": { role: "commander" as const, watchMinutes: 2 }, "symbol-mode:HARD_HALT": { secondPerson: true } } };
-    expect(policyFor(def, params, "spot-exchange", settings)).toMatchObject({ role: "commander", secondPerson: true, watchMinutes: 2, source: "config" });
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      policy: {
+        "symbol-mode": { role: "commander" as const, watchMinutes: 2 },
+        "symbol-mode:HARD_HALT": { secondPerson: true },
+      },
+    };
+    expect(policyFor(def, params, "spot-exchange", settings)).toMatchObject({
+      role: "commander",
+      secondPerson: true,
+      watchMinutes: 2,
+      source: "config",
+    });
     const normal = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "NORMAL" });
-    expect(policyFor(normal.def, normal.params, "spot-exchange", settings)).toMatchObject({ role: "commander", secondPerson: true, watchMinutes: 0 });
+    expect(policyFor(normal.def, normal.params, "spot-exchange", settings)).toMatchObject({
+      role: "commander",
+      secondPerson: true,
+      watchMinutes: 0,
+    });
     // The master switch turns every approval off.
-    expect(policyFor(normal.def, normal.params, "spot-exchange", { ...DEFAULT_SETTINGS, secondPerson: false })).toMatchObject({ secondPerson: false, role: "commander" });
+    expect(
+      policyFor(normal.def, normal.params, "spot-exchange", { ...DEFAULT_SETTINGS, secondPerson: false }),
+    ).toMatchObject({ secondPerson: false, role: "commander" });
   });
 
   it("keeps the critical list configurable (typed confirmation), and lists the lowest role per control", () => {
     const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "SOFT_HALT" });
-    expect(policyFor(def, params, "spot-exchange", { ...DEFAULT_SETTINGS, critical: ["symbol-mode:SOFT_HALT"] })).toMatchObject({ tier: "critical", confirm: "BTC-USD", secondPerson: false });
+    expect(
+      policyFor(def, params, "spot-exchange", { ...DEFAULT_SETTINGS, critical: ["symbol-mode:SOFT_HALT"] }),
+    ).toMatchObject({ tier: "critical", confirm: "BTC-USD", secondPerson: false });
     expect(minRoleFor(findControl("futures-bot", "kill-switch")!, DEFAULT_SETTINGS)).toBe("responder");
     expect(minRoleFor(findControl("trading-bot", "resume-profile")!, DEFAULT_SETTINGS)).toBe("commander");
     expect(minRoleFor(findControl("spot-exchange", "withdrawals-halt")!, DEFAULT_SETTINGS)).toBe("commander");
@@ -77,16 +230,33 @@ describe("control policy", () => {
 
   it("classes every variant in the policy table", () => {
     const rows = policyTable();
-    expect(rows.find((r) => r.variant === "symbol-mode:HARD_HALT")).toMatchObject({ direction: "protective", role: "responder", secondPerson: false });
-    expect(rows.find((r) => r.variant === "withdrawals-halt:off")).toMatchObject({ direction: "restoring", role: "commander", secondPerson: true });
+    expect(rows.find((r) => r.variant === "symbol-mode:HARD_HALT")).toMatchObject({
+      direction: "protective",
+      role: "responder",
+      secondPerson: false,
+    });
+    expect(rows.find((r) => r.variant === "withdrawals-halt:off")).toMatchObject({
+      direction: "restoring",
+      role: "commander",
+      secondPerson: true,
+    });
     for (const r of rows) expect(["protective", "restoring", "neutral"]).toContain(r.direction);
   });
 
   it("covers every control the simulator accepts", () => {
     expect(CONTROLS.map((c) => `${c.kind}/${c.id}`).sort()).toEqual([
-      "futures-bot/kill-switch", "futures-bot/recover-sl-order-ids", "futures-bot/sync-positions",
-      "spot-exchange/book-depth", "spot-exchange/cancel-all", "spot-exchange/conflation", "spot-exchange/symbol-mode", "spot-exchange/withdrawals-halt",
-      "trading-bot/pause-profile", "trading-bot/quarantine-order", "trading-bot/resume-profile", "trading-bot/trigger-reconciliation",
+      "futures-bot/kill-switch",
+      "futures-bot/recover-sl-order-ids",
+      "futures-bot/sync-positions",
+      "spot-exchange/book-depth",
+      "spot-exchange/cancel-all",
+      "spot-exchange/conflation",
+      "spot-exchange/symbol-mode",
+      "spot-exchange/withdrawals-halt",
+      "trading-bot/pause-profile",
+      "trading-bot/quarantine-order",
+      "trading-bot/resume-profile",
+      "trading-bot/trigger-reconciliation",
     ]);
   });
 });
@@ -103,8 +273,12 @@ describe("inputs", () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.path.join("."))).toEqual(["mode"]);
     const plan = findControl("futures-bot", "sync-positions")!;
-    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.message).toBe("run the dry run first and execute its plan id");
-    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.path).toEqual(["planId"]);
+    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.message).toBe(
+      "run the dry run first and execute its plan id",
+    );
+    expect(plan.schema.safeParse(coerceParams(plan, { execute: "execute" })).error?.issues[0]?.path).toEqual([
+      "planId",
+    ]);
   });
 });
 
@@ -125,15 +299,30 @@ describe("missing fields are named in words, not as schema types", () => {
 
 describe("symbol mode scope", () => {
   it("sends one symbol as { symbol, mode } and the whole exchange as { scope: all, mode }, never both", () => {
-    expect(parse("spot-exchange", "symbol-mode", { symbol: "btc-usd", mode: "cancel_only" }).params).toEqual({ symbol: "BTC-USD", mode: "CANCEL_ONLY" });
-    expect(parse("spot-exchange", "symbol-mode", { scope: "symbol", symbol: "BTC-USD", mode: "NORMAL" }).params).toEqual({ symbol: "BTC-USD", mode: "NORMAL" });
-    expect(parse("spot-exchange", "symbol-mode", { scope: "all", symbol: "BTC-USD", mode: "SOFT_HALT" }).params).toEqual({ scope: "all", mode: "SOFT_HALT" });
+    expect(parse("spot-exchange", "symbol-mode", { symbol: "btc-usd", mode: "cancel_only" }).params).toEqual({
+      symbol: "BTC-USD",
+      mode: "CANCEL_ONLY",
+    });
+    expect(
+      parse("spot-exchange", "symbol-mode", { scope: "symbol", symbol: "BTC-USD", mode: "NORMAL" }).params,
+    ).toEqual({ symbol: "BTC-USD", mode: "NORMAL" });
+    expect(
+      parse("spot-exchange", "symbol-mode", { scope: "all", symbol: "BTC-USD", mode: "SOFT_HALT" }).params,
+    ).toEqual({ scope: "all", mode: "SOFT_HALT" });
   });
   it("previews and verifies every symbol", () => {
-    const two: SpotState = { ...spotState, symbols: [spotState.symbols[0]!, { symbol: "ETH-USD", mode: "CANCEL_ONLY", openOrders: 3, tradesLastSecond: 0 }] };
+    const two: SpotState = {
+      ...spotState,
+      symbols: [spotState.symbols[0]!, { symbol: "ETH-USD", mode: "CANCEL_ONLY", openOrders: 3, tradesLastSecond: 0 }],
+    };
     const { def, params } = parse("spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" });
-    expect(def.preview(two, params, "spot-exchange").change).toBe("all 2 symbols (1 NORMAL, 1 CANCEL_ONLY) → SOFT_HALT; 40 open orders in total");
-    expect(def.verify(two, params, {}, two)).toEqual({ ok: false, message: "BTC-USD NORMAL, ETH-USD CANCEL_ONLY still not SOFT_HALT" });
+    expect(def.preview(two, params, "spot-exchange").change).toBe(
+      "all 2 symbols (1 NORMAL, 1 CANCEL_ONLY) → SOFT_HALT; 40 open orders in total",
+    );
+    expect(def.verify(two, params, {}, two)).toEqual({
+      ok: false,
+      message: "BTC-USD NORMAL, ETH-USD CANCEL_ONLY still not SOFT_HALT",
+    });
     const halted: SpotState = { ...two, symbols: two.symbols.map((s) => ({ ...s, mode: "SOFT_HALT" })) };
     expect(def.verify(halted, params, {}, two)).toEqual({ ok: true, message: "all 2 symbols now SOFT_HALT" });
   });
@@ -142,13 +331,25 @@ describe("symbol mode scope", () => {
 describe("preview and verification", () => {
   it("describes a halt from the current state and verifies the mode afterwards", () => {
     const { def, params } = parse("spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "HARD_HALT" });
-    expect(def.preview(spotState, params, "spot-exchange").change).toBe("BTC-USD: NORMAL → HARD_HALT; 37 open orders stay resting");
+    expect(def.preview(spotState, params, "spot-exchange").change).toBe(
+      "BTC-USD: NORMAL → HARD_HALT; 37 open orders stay resting",
+    );
     expect(def.verify(spotState, params, {}, spotState)).toEqual({ ok: false, message: "target still reports NORMAL" });
     const halted: SpotState = { ...spotState, symbols: [{ ...spotState.symbols[0]!, mode: "HARD_HALT" }] };
     expect(def.verify(halted, params, {}, spotState)).toEqual({ ok: true, message: "symbol mode now HARD_HALT" });
   });
   it("warns before a reconciliation that the held lock will refuse it", () => {
-    const bot: TradingBotState = { kind: "trading-bot", quarantinedOrders: [], profiles: [{ profile_id: "p1", status: "active", reconciliationLock: { held: true, holder: "worker-7", since: "2026-01-01T00:00:00Z" } }] };
+    const bot: TradingBotState = {
+      kind: "trading-bot",
+      quarantinedOrders: [],
+      profiles: [
+        {
+          profile_id: "p1",
+          status: "active",
+          reconciliationLock: { held: true, holder: "worker-7", since: "2026-01-01T00:00:00Z" },
+        },
+      ],
+    };
     const { def, params } = parse("trading-bot", "trigger-reconciliation", { profileId: "p1" });
     expect(def.preview(bot, params, "alpha-bot").notes[0]).toMatch(/held by worker-7 .*will refuse/);
   });
@@ -156,7 +357,12 @@ describe("preview and verification", () => {
 
 describe("requests in words", () => {
   it.each([
-    ["spot-exchange", "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" }, "Set symbol mode: BTC-USD → CANCEL_ONLY"],
+    [
+      "spot-exchange",
+      "symbol-mode",
+      { symbol: "BTC-USD", mode: "CANCEL_ONLY" },
+      "Set symbol mode: BTC-USD → CANCEL_ONLY",
+    ],
     ["spot-exchange", "symbol-mode", { scope: "all", mode: "SOFT_HALT" }, "Set symbol mode: every symbol → SOFT_HALT"],
     ["spot-exchange", "symbol-mode", { mode: "HARD_HALT" }, "Set symbol mode: HARD_HALT"],
     ["spot-exchange", "symbol-mode", {}, "Set symbol mode"],

@@ -167,15 +167,25 @@ const symbol = z
   .min(1, "choose a symbol")
   .max(40, "a symbol is at most 40 characters")
   .regex(/^[A-Z0-9][A-Z0-9._-]*$/, "use the symbol as the exchange lists it, e.g. BTC-USD");
-const profileId = z.string({ error: "choose a profile" }).trim().min(1, "choose a profile").max(80, "a profile id is at most 80 characters");
+const profileId = z
+  .string({ error: "choose a profile" })
+  .trim()
+  .min(1, "choose a profile")
+  .max(80, "a profile id is at most 80 characters");
 const planSchema = z
   .object({
     execute: z.boolean({ error: "choose dry run or execute" }).default(false),
-    planId: z.string({ error: "enter the plan id from the dry run" }).trim().min(1, "enter the plan id from the dry run").max(200, "a plan id is at most 200 characters").optional(),
+    planId: z
+      .string({ error: "enter the plan id from the dry run" })
+      .trim()
+      .min(1, "enter the plan id from the dry run")
+      .max(200, "a plan id is at most 200 characters")
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.execute && !p.planId) ctx.addIssue({ code: "custom", path: ["planId"], message: "run the dry run first and execute its plan id" });
+    if (p.execute && !p.planId)
+      ctx.addIssue({ code: "custom", path: ["planId"], message: "run the dry run first and execute its plan id" });
   });
 type PlanParams = z.infer<typeof planSchema>;
 
@@ -190,7 +200,8 @@ function fut(s: TargetState): FuturesState | null {
 }
 const onOff = (b: boolean | undefined | null) => (b === undefined || b === null ? "unknown" : b ? "on" : "off");
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const fmtUsd = (n: number | undefined) => (n === undefined ? "?" : `$${n.toLocaleString("en-US", { maximumFractionDigits: 2 })}`);
+const fmtUsd = (n: number | undefined) =>
+  n === undefined ? "?" : `$${n.toLocaleString("en-US", { maximumFractionDigits: 2 })}`;
 const answerResult = (answer: unknown): Record<string, unknown> => {
   const r = (answer as { result?: unknown } | null)?.result;
   return r && typeof r === "object" ? (r as Record<string, unknown>) : {};
@@ -198,9 +209,19 @@ const answerResult = (answer: unknown): Record<string, unknown> => {
 
 /** A symbol's blast radius: its open orders and their notional, last-minute trades, resting liquidity. */
 function symbolBlast(x: SpotState["symbols"][number]): BlastFact[] {
-  const out: BlastFact[] = [{ label: "open orders", value: `${x.openOrders.toLocaleString("en-US")}${x.openOrdersNotionalUsd !== undefined ? ` (${fmtUsd(x.openOrdersNotionalUsd)} notional)` : ""}` }];
-  if (x.tradesLastMinute !== undefined) out.push({ label: "trades in the last minute", value: x.tradesLastMinute.toLocaleString("en-US") });
-  if (x.restingBidsUsd !== undefined && x.restingAsksUsd !== undefined) out.push({ label: "resting liquidity", value: `${fmtUsd(x.restingBidsUsd)} bids, ${fmtUsd(x.restingAsksUsd)} asks` });
+  const out: BlastFact[] = [
+    {
+      label: "open orders",
+      value: `${x.openOrders.toLocaleString("en-US")}${x.openOrdersNotionalUsd !== undefined ? ` (${fmtUsd(x.openOrdersNotionalUsd)} notional)` : ""}`,
+    },
+  ];
+  if (x.tradesLastMinute !== undefined)
+    out.push({ label: "trades in the last minute", value: x.tradesLastMinute.toLocaleString("en-US") });
+  if (x.restingBidsUsd !== undefined && x.restingAsksUsd !== undefined)
+    out.push({
+      label: "resting liquidity",
+      value: `${fmtUsd(x.restingBidsUsd)} bids, ${fmtUsd(x.restingAsksUsd)} asks`,
+    });
   return out;
 }
 function sumOf(list: readonly (number | undefined)[]): number | undefined {
@@ -210,7 +231,12 @@ function exchangeBlast(sp: SpotState): BlastFact[] {
   const orders = sp.symbols.reduce((n, s) => n + s.openOrders, 0);
   const notional = sumOf(sp.symbols.map((s) => s.openOrdersNotionalUsd));
   const trades = sumOf(sp.symbols.map((s) => s.tradesLastMinute));
-  const out: BlastFact[] = [{ label: "open orders (every symbol)", value: `${orders.toLocaleString("en-US")}${notional !== undefined ? ` (${fmtUsd(notional)} notional)` : ""}` }];
+  const out: BlastFact[] = [
+    {
+      label: "open orders (every symbol)",
+      value: `${orders.toLocaleString("en-US")}${notional !== undefined ? ` (${fmtUsd(notional)} notional)` : ""}`,
+    },
+  ];
   if (trades !== undefined) out.push({ label: "trades in the last minute", value: trades.toLocaleString("en-US") });
   return out;
 }
@@ -234,7 +260,8 @@ export const CONTROLS: ControlDef[] = [
     id: "symbol-mode",
     kind: "spot-exchange",
     title: "Set symbol mode",
-    summary: "SetSymbolMode: NORMAL trades; CANCEL_ONLY accepts cancels only; SOFT_HALT freezes the book; HARD_HALT stops sequencing.",
+    summary:
+      "SetSymbolMode: NORMAL trades; CANCEL_ONLY accepts cancels only; SOFT_HALT freezes the book; HARD_HALT stops sequencing.",
     source: "Runbooks: Ledger invariant violation, Split-brain suspected, Settlement lag spike, Postgres failover",
     fields: [
       { name: "scope", label: "Scope", type: "scope" },
@@ -245,30 +272,57 @@ export const CONTROLS: ControlDef[] = [
       .object({
         scope: z.enum(SCOPES, { error: "choose one symbol or every symbol" }).default("symbol"),
         symbol: symbol.optional(),
-        mode: z.enum(SYMBOL_MODES, { error: (i) => (i.input === undefined ? "choose a mode" : `must be one of ${SYMBOL_MODES.join(", ")}`) }),
+        mode: z.enum(SYMBOL_MODES, {
+          error: (i) => (i.input === undefined ? "choose a mode" : `must be one of ${SYMBOL_MODES.join(", ")}`),
+        }),
       })
       // Checked even when another field is bad too, so every missing field is named at once.
-      .refine((p) => p.scope === "all" || typeof p.symbol === "string", { path: ["symbol"], message: "choose a symbol (or every symbol)", when: () => true })
+      .refine((p) => p.scope === "all" || typeof p.symbol === "string", {
+        path: ["symbol"],
+        message: "choose a symbol (or every symbol)",
+        when: () => true,
+      })
       // One symbol: { symbol, mode }; the whole exchange: { scope: "all", mode } — one call for every symbol.
-      .transform((p): SymbolModeParams => (p.scope === "all" ? { scope: "all", mode: p.mode } : { symbol: p.symbol!, mode: p.mode })),
+      .transform((p): SymbolModeParams =>
+        p.scope === "all" ? { scope: "all", mode: p.mode } : { symbol: p.symbol!, mode: p.mode },
+      ),
     variant: (p) => `symbol-mode:${p.mode}`,
     elevated: (p) => p.mode !== "NORMAL" || p.scope === "all",
     wide: (p) => p.scope === "all",
     direction: (p) => (p.mode === "NORMAL" ? "restoring" : "protective"),
     subject: (p) => `symbol:${p.scope === "all" ? "*" : p.symbol}`,
-    watch: (p) => (p.mode === "NORMAL" ? null : { kind: "symbol-halted", symbols: p.scope === "all" ? "all" : [p.symbol!], mode: p.mode }),
+    watch: (p) =>
+      p.mode === "NORMAL"
+        ? null
+        : { kind: "symbol-halted", symbols: p.scope === "all" ? "all" : [p.symbol!], mode: p.mode },
     conditions(state, p) {
       if (p.mode !== "NORMAL") return [];
       const label = "Resumed in CANCEL_ONLY first, NORMAL only after validation";
-      const source = "Spot exchange runbooks (split-brain, settlement lag): resume in CANCEL_ONLY first, then NORMAL after validation";
+      const source =
+        "Spot exchange runbooks (split-brain, settlement lag): resume in CANCEL_ONLY first, then NORMAL after validation";
       const sp = state ? spot(state) : null;
-      if (!sp) return [{ id: "cancel-only-first", label, source, ok: null, detail: "could not read the symbols' modes" }];
+      if (!sp)
+        return [{ id: "cancel-only-first", label, source, ok: null, detail: "could not read the symbols' modes" }];
       const list = p.scope === "all" ? sp.symbols : sp.symbols.filter((s) => s.symbol === p.symbol);
-      if (!list.length) return [{ id: "cancel-only-first", label, source, ok: null, detail: `${p.symbol} is not listed by the exchange` }];
+      if (!list.length)
+        return [
+          { id: "cancel-only-first", label, source, ok: null, detail: `${p.symbol} is not listed by the exchange` },
+        ];
       const halted = list.filter((s) => s.mode !== "CANCEL_ONLY" && s.mode !== "NORMAL");
-      return [{ id: "cancel-only-first", label, source, ok: halted.length === 0, detail: halted.length ? `${halted.map((s) => `${s.symbol} is ${s.mode}`).join(", ")}: set CANCEL_ONLY and validate first` : `${list.map((s) => `${s.symbol} ${s.mode}`).join(", ")}` }];
+      return [
+        {
+          id: "cancel-only-first",
+          label,
+          source,
+          ok: halted.length === 0,
+          detail: halted.length
+            ? `${halted.map((s) => `${s.symbol} is ${s.mode}`).join(", ")}: set CANCEL_ONLY and validate first`
+            : `${list.map((s) => `${s.symbol} ${s.mode}`).join(", ")}`,
+        },
+      ];
     },
-    confirmFor: (p, target) => (p.scope === "all" ? target : p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol! : null),
+    confirmFor: (p, target) =>
+      p.scope === "all" ? target : p.mode === "SOFT_HALT" || p.mode === "HARD_HALT" ? p.symbol! : null,
     preview(state, p) {
       if (p.scope === "all") {
         const sp = spot(state);
@@ -276,7 +330,10 @@ export const CONTROLS: ControlDef[] = [
         const counts = new Map<string, number>();
         for (const s of sp.symbols) counts.set(s.mode, (counts.get(s.mode) ?? 0) + 1);
         const now = [...counts].map(([m, n]) => `${n} ${m}`).join(", ");
-        const orders = plural(sp.symbols.reduce((n, s) => n + s.openOrders, 0), "open order");
+        const orders = plural(
+          sp.symbols.reduce((n, s) => n + s.openOrders, 0),
+          "open order",
+        );
         return {
           change: `all ${plural(sp.symbols.length, "symbol")} (${now}) → ${p.mode}; ${orders} in total`,
           notes: [`every symbol in one call: ${sp.symbols.map((s) => s.symbol).join(", ")}`],
@@ -285,13 +342,26 @@ export const CONTROLS: ControlDef[] = [
       }
       const sym = p.symbol!;
       const s = spot(state)?.symbols.find((x) => x.symbol === sym);
-      if (!s) return { change: `${sym}: current mode unknown → ${p.mode}`, notes: [`${sym} is not listed by the exchange right now`] };
+      if (!s)
+        return {
+          change: `${sym}: current mode unknown → ${p.mode}`,
+          notes: [`${sym} is not listed by the exchange right now`],
+        };
       const orders = plural(s.openOrders, "open order");
       const tail =
-        p.mode === "NORMAL" ? `trading resumes; ${orders} on the book` :
-        p.mode === "CANCEL_ONLY" ? `new orders rejected; ${orders} can still be cancelled` :
-        `${orders} stay resting`;
-      return { change: `${sym}: ${s.mode} → ${p.mode}; ${tail}`, notes: s.mode === p.mode ? [`${sym} is already ${p.mode}; the call changes nothing`] : [`${s.tradesLastSecond} trades in the last second`], blast: symbolBlast(s) };
+        p.mode === "NORMAL"
+          ? `trading resumes; ${orders} on the book`
+          : p.mode === "CANCEL_ONLY"
+            ? `new orders rejected; ${orders} can still be cancelled`
+            : `${orders} stay resting`;
+      return {
+        change: `${sym}: ${s.mode} → ${p.mode}; ${tail}`,
+        notes:
+          s.mode === p.mode
+            ? [`${sym} is already ${p.mode}; the call changes nothing`]
+            : [`${s.tradesLastSecond} trades in the last second`],
+        blast: symbolBlast(s),
+      };
     },
     verify(after, p) {
       if (p.scope === "all") {
@@ -304,7 +374,9 @@ export const CONTROLS: ControlDef[] = [
       }
       const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
       if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
-      return s.mode === p.mode ? { ok: true, message: `symbol mode now ${s.mode}` } : { ok: false, message: `target still reports ${s.mode}` };
+      return s.mode === p.mode
+        ? { ok: true, message: `symbol mode now ${s.mode}` }
+        : { ok: false, message: `target still reports ${s.mode}` };
     },
   }),
   define({
@@ -321,16 +393,32 @@ export const CONTROLS: ControlDef[] = [
     confirmFor: (p) => p.symbol,
     preview(state, p) {
       const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
-      if (!s) return { change: `${p.symbol}: cancels every resting order`, notes: [`${p.symbol} is not listed by the exchange right now`] };
-      return { change: `${p.symbol}: cancels ${plural(s.openOrders, "resting order")}; mode stays ${s.mode}`, notes: s.mode === "NORMAL" ? ["the symbol still trades: new orders can arrive after the cancel"] : [], blast: symbolBlast(s) };
+      if (!s)
+        return {
+          change: `${p.symbol}: cancels every resting order`,
+          notes: [`${p.symbol} is not listed by the exchange right now`],
+        };
+      return {
+        change: `${p.symbol}: cancels ${plural(s.openOrders, "resting order")}; mode stays ${s.mode}`,
+        notes: s.mode === "NORMAL" ? ["the symbol still trades: new orders can arrive after the cancel"] : [],
+        blast: symbolBlast(s),
+      };
     },
     verify(after, p, answer, before) {
       const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
       if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
       const was = spot(before ?? after)?.symbols.find((x) => x.symbol === p.symbol)?.openOrders;
       const cancelled = Number(answerResult(answer).cancelled ?? NaN);
-      if (s.openOrders === 0) return { ok: true, message: `no resting orders on ${p.symbol}${Number.isFinite(cancelled) ? ` (${cancelled} cancelled)` : ""}` };
-      if (was !== undefined && s.openOrders < was) return { ok: true, message: `${p.symbol} has ${s.openOrders} resting orders (was ${was}; new orders arrived since)` };
+      if (s.openOrders === 0)
+        return {
+          ok: true,
+          message: `no resting orders on ${p.symbol}${Number.isFinite(cancelled) ? ` (${cancelled} cancelled)` : ""}`,
+        };
+      if (was !== undefined && s.openOrders < was)
+        return {
+          ok: true,
+          message: `${p.symbol} has ${s.openOrders} resting orders (was ${was}; new orders arrived since)`,
+        };
       return { ok: false, message: `target still reports ${s.openOrders} resting orders on ${p.symbol}` };
     },
   }),
@@ -353,16 +441,27 @@ export const CONTROLS: ControlDef[] = [
       const s = spot(state);
       const now = s ? (s.withdrawalsHalted ? "HALTED" : "running") : "unknown";
       const pending = s?.pendingWithdrawals;
-      const blast = pending ? [{ label: "pending withdrawals", value: `${pending.count.toLocaleString("en-US")} (${fmtUsd(pending.amountUsd)})` }] : [];
+      const blast = pending
+        ? [
+            {
+              label: "pending withdrawals",
+              value: `${pending.count.toLocaleString("en-US")} (${fmtUsd(pending.amountUsd)})`,
+            },
+          ]
+        : [];
       const notes = s && s.withdrawalsHalted === p.on ? ["already in that state; the call changes nothing"] : [];
-      if (pending && p.on && pending.count > 0) notes.push(`${plural(pending.count, "pending withdrawal")} will wait until withdrawals are turned back on`);
-      if (pending && !p.on && pending.count > 0) notes.push(`${plural(pending.count, "pending withdrawal")} (${fmtUsd(pending.amountUsd)}) start paying out`);
+      if (pending && p.on && pending.count > 0)
+        notes.push(`${plural(pending.count, "pending withdrawal")} will wait until withdrawals are turned back on`);
+      if (pending && !p.on && pending.count > 0)
+        notes.push(`${plural(pending.count, "pending withdrawal")} (${fmtUsd(pending.amountUsd)}) start paying out`);
       return { change: `withdrawals: ${now} → ${p.on ? "HALTED" : "running"}`, notes, blast };
     },
     verify(after, p) {
       const s = spot(after);
       if (!s) return { ok: null, message: "could not read the exchange state" };
-      return s.withdrawalsHalted === p.on ? { ok: true, message: `withdrawals now ${p.on ? "halted" : "running"}` } : { ok: false, message: `target still reports withdrawals ${s.withdrawalsHalted ? "halted" : "running"}` };
+      return s.withdrawalsHalted === p.on
+        ? { ok: true, message: `withdrawals now ${p.on ? "halted" : "running"}` }
+        : { ok: false, message: `target still reports withdrawals ${s.withdrawalsHalted ? "halted" : "running"}` };
     },
   }),
   define({
@@ -379,12 +478,17 @@ export const CONTROLS: ControlDef[] = [
     confirmFor: () => null,
     preview(state, p) {
       const s = spot(state);
-      return { change: `conflation: ${onOff(s?.conflation)} → ${onOff(p.on)}`, notes: s ? [`${s.websocketClients ?? "?"} websocket clients connected`] : [] };
+      return {
+        change: `conflation: ${onOff(s?.conflation)} → ${onOff(p.on)}`,
+        notes: s ? [`${s.websocketClients ?? "?"} websocket clients connected`] : [],
+      };
     },
     verify(after, p) {
       const s = spot(after);
       if (!s) return { ok: null, message: "could not read the exchange state" };
-      return s.conflation === p.on ? { ok: true, message: `conflation now ${onOff(p.on)}` } : { ok: false, message: `target still reports conflation ${onOff(s.conflation)}` };
+      return s.conflation === p.on
+        ? { ok: true, message: `conflation now ${onOff(p.on)}` }
+        : { ok: false, message: `target still reports conflation ${onOff(s.conflation)}` };
     },
   }),
   define({
@@ -394,7 +498,13 @@ export const CONTROLS: ControlDef[] = [
     summary: "Lower the default order-book depth sent to subscribers (e.g. 20) to shed WS load.",
     source: "Runbook: WS fan-out overload",
     fields: [{ name: "depth", label: "Depth (1–1000)", type: "depth" }],
-    schema: z.object({ depth: z.number({ error: "enter a whole number of levels" }).int("enter a whole number").min(1, "at least 1").max(1000, "at most 1000") }),
+    schema: z.object({
+      depth: z
+        .number({ error: "enter a whole number of levels" })
+        .int("enter a whole number")
+        .min(1, "at least 1")
+        .max(1000, "at most 1000"),
+    }),
     variant: () => "book-depth",
     elevated: () => false,
     direction: () => "neutral",
@@ -406,7 +516,9 @@ export const CONTROLS: ControlDef[] = [
     verify(after, p) {
       const s = spot(after);
       if (!s) return { ok: null, message: "could not read the exchange state" };
-      return s.bookDepthDefault === p.depth ? { ok: true, message: `default book depth now ${p.depth}` } : { ok: false, message: `target still reports depth ${s.bookDepthDefault}` };
+      return s.bookDepthDefault === p.depth
+        ? { ok: true, message: `default book depth now ${p.depth}` }
+        : { ok: false, message: `target still reports depth ${s.bookDepthDefault}` };
     },
   }),
 
@@ -427,13 +539,23 @@ export const CONTROLS: ControlDef[] = [
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
-      if (!pr) return { change: `${p.profileId}: pause new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
-      return { change: `${p.profileId}: ${pr.status} → inactive; open orders and positions are left as they are`, notes: [`available capital ${fmtUsd(pr.available_capital)}`], blast: profileBlast(pr) };
+      if (!pr)
+        return {
+          change: `${p.profileId}: pause new entries`,
+          notes: [`profile ${p.profileId} is not listed by the bot right now`],
+        };
+      return {
+        change: `${p.profileId}: ${pr.status} → inactive; open orders and positions are left as they are`,
+        notes: [`available capital ${fmtUsd(pr.available_capital)}`],
+        blast: profileBlast(pr),
+      };
     },
     verify(after, p) {
       const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
       if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
-      return pr.status === "inactive" ? { ok: true, message: `profile ${p.profileId} now inactive` } : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
+      return pr.status === "inactive"
+        ? { ok: true, message: `profile ${p.profileId} now inactive` }
+        : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
     },
   }),
   define({
@@ -451,33 +573,73 @@ export const CONTROLS: ControlDef[] = [
     conditions(state, p) {
       const source = "Trading-bot incident runbook: re-enable a profile only after parity is confirmed";
       const pr = state ? bot(state)?.profiles.find((x) => x.profile_id === p.profileId) : undefined;
-      if (!pr) return [{ id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: null, detail: `could not read profile ${p.profileId}` }];
+      if (!pr)
+        return [
+          {
+            id: "parity-confirmed",
+            label: "Parity confirmed: bot and exchange agree",
+            source,
+            ok: null,
+            detail: `could not read profile ${p.profileId}`,
+          },
+        ];
       const violations = pr.capitalInvariantViolations ?? 0;
       return [
         pr.parityMismatched === undefined
-          ? { id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: null, detail: "the bot does not report parity" }
-          : { id: "parity-confirmed", label: "Parity confirmed: bot and exchange agree", source, ok: pr.parityMismatched === 0, detail: pr.parityMismatched === 0 ? "no mismatched slices" : `${plural(pr.parityMismatched, "mismatched slice")}` },
-        { id: "capital-invariant", label: "Capital invariant holds", source: "Capital invariant violation runbook", ok: violations === 0, detail: violations === 0 ? "available capital is not negative" : "the capital invariant is violated" },
+          ? {
+              id: "parity-confirmed",
+              label: "Parity confirmed: bot and exchange agree",
+              source,
+              ok: null,
+              detail: "the bot does not report parity",
+            }
+          : {
+              id: "parity-confirmed",
+              label: "Parity confirmed: bot and exchange agree",
+              source,
+              ok: pr.parityMismatched === 0,
+              detail:
+                pr.parityMismatched === 0
+                  ? "no mismatched slices"
+                  : `${plural(pr.parityMismatched, "mismatched slice")}`,
+            },
+        {
+          id: "capital-invariant",
+          label: "Capital invariant holds",
+          source: "Capital invariant violation runbook",
+          ok: violations === 0,
+          detail: violations === 0 ? "available capital is not negative" : "the capital invariant is violated",
+        },
       ];
     },
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
-      if (!pr) return { change: `${p.profileId}: resume new entries`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
-      const notes = (pr.capitalInvariantViolations ?? 0) > 0 ? ["the capital invariant is violated: the watchdog keeps blocking entries until it holds"] : [];
+      if (!pr)
+        return {
+          change: `${p.profileId}: resume new entries`,
+          notes: [`profile ${p.profileId} is not listed by the bot right now`],
+        };
+      const notes =
+        (pr.capitalInvariantViolations ?? 0) > 0
+          ? ["the capital invariant is violated: the watchdog keeps blocking entries until it holds"]
+          : [];
       return { change: `${p.profileId}: ${pr.status} → active`, notes, blast: profileBlast(pr) };
     },
     verify(after, p) {
       const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
       if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
-      return pr.status === "active" ? { ok: true, message: `profile ${p.profileId} now active` } : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
+      return pr.status === "active"
+        ? { ok: true, message: `profile ${p.profileId} now active` }
+        : { ok: false, message: `target still reports ${p.profileId} ${pr.status}` };
     },
   }),
   define({
     id: "trigger-reconciliation",
     kind: "trading-bot",
     title: "Trigger a reconciliation cycle",
-    summary: "Reconcile one profile now and rebuild its reservations from the exchange. Refused while the profile's reconciliation lock is held.",
+    summary:
+      "Reconcile one profile now and rebuild its reservations from the exchange. Refused while the profile's reconciliation lock is held.",
     source: "Runbooks: Capital invariant violation, Ghost position",
     fields: [{ name: "profileId", label: "Profile", type: "profile" }],
     schema: z.object({ profileId }),
@@ -487,12 +649,21 @@ export const CONTROLS: ControlDef[] = [
     confirmFor: () => null,
     preview(state, p) {
       const pr = bot(state)?.profiles.find((x) => x.profile_id === p.profileId);
-      if (!pr) return { change: `${p.profileId}: reconcile now`, notes: [`profile ${p.profileId} is not listed by the bot right now`] };
+      if (!pr)
+        return {
+          change: `${p.profileId}: reconcile now`,
+          notes: [`profile ${p.profileId} is not listed by the bot right now`],
+        };
       const lock = (pr.reconciliationLock ?? null) as { held?: boolean; holder?: string; since?: string } | null;
       const notes = lock?.held
-        ? [`the reconciliation lock is held by ${lock.holder ?? "another worker"}${lock.since ? ` since ${lock.since}` : ""}: the bot will refuse until it is released`]
+        ? [
+            `the reconciliation lock is held by ${lock.holder ?? "another worker"}${lock.since ? ` since ${lock.since}` : ""}: the bot will refuse until it is released`,
+          ]
         : ["the reconciliation lock is free"];
-      return { change: `${p.profileId}: reserved for orders ${fmtUsd(pr.reserved_for_orders)} and positions ${fmtUsd(pr.reserved_for_positions)} are rebuilt from the exchange`, notes };
+      return {
+        change: `${p.profileId}: reserved for orders ${fmtUsd(pr.reserved_for_orders)} and positions ${fmtUsd(pr.reserved_for_positions)} are rebuilt from the exchange`,
+        notes,
+      };
     },
     verify(after, p, answer) {
       const pr = bot(after)?.profiles.find((x) => x.profile_id === p.profileId);
@@ -500,7 +671,9 @@ export const CONTROLS: ControlDef[] = [
       if (!pr) return { ok: null, message: `could not find profile ${p.profileId}` };
       const violations = pr.capitalInvariantViolations ?? 0;
       const rebuilt = r.reservationsAfter !== undefined ? `; reservations ${JSON.stringify(r.reservationsAfter)}` : "";
-      return violations === 0 ? { ok: true, message: `reconciled; capital invariant holds for ${p.profileId}${rebuilt}` } : { ok: false, message: `reconciled, but the capital invariant is still violated for ${p.profileId}` };
+      return violations === 0
+        ? { ok: true, message: `reconciled; capital invariant holds for ${p.profileId}${rebuilt}` }
+        : { ok: false, message: `reconciled, but the capital invariant is still violated for ${p.profileId}` };
     },
   }),
   define({
@@ -510,7 +683,13 @@ export const CONTROLS: ControlDef[] = [
     summary: "Mark an order `unknown` and hold it for manual review (stale pending orders).",
     source: "Runbooks: Stale pending orders, Ghost position",
     fields: [{ name: "orderId", label: "Order ID", type: "order" }],
-    schema: z.object({ orderId: z.string({ error: "enter the order id" }).trim().min(1, "enter the order id").max(120, "an order id is at most 120 characters") }),
+    schema: z.object({
+      orderId: z
+        .string({ error: "enter the order id" })
+        .trim()
+        .min(1, "enter the order id")
+        .max(120, "an order id is at most 120 characters"),
+    }),
     variant: () => "quarantine-order",
     elevated: () => true,
     direction: () => "protective",
@@ -518,13 +697,22 @@ export const CONTROLS: ControlDef[] = [
     preview(state, p) {
       const b = bot(state);
       const q = b?.quarantinedOrders.find((o) => o.orderId === p.orderId);
-      if (q) return { change: `order ${p.orderId} is already quarantined (since ${q.since})`, notes: ["the bot will refuse with 409"] };
-      return { change: `order ${p.orderId}: → unknown (quarantined for manual review)`, notes: b ? [`${plural(b.quarantinedOrders.length, "order")} quarantined now`] : [] };
+      if (q)
+        return {
+          change: `order ${p.orderId} is already quarantined (since ${q.since})`,
+          notes: ["the bot will refuse with 409"],
+        };
+      return {
+        change: `order ${p.orderId}: → unknown (quarantined for manual review)`,
+        notes: b ? [`${plural(b.quarantinedOrders.length, "order")} quarantined now`] : [],
+      };
     },
     verify(after, p) {
       const b = bot(after);
       if (!b) return { ok: null, message: "could not read the bot's health" };
-      return b.quarantinedOrders.some((o) => o.orderId === p.orderId) ? { ok: true, message: `order ${p.orderId} now quarantined` } : { ok: false, message: `target does not list ${p.orderId} as quarantined` };
+      return b.quarantinedOrders.some((o) => o.orderId === p.orderId)
+        ? { ok: true, message: `order ${p.orderId} now quarantined` }
+        : { ok: false, message: `target does not list ${p.orderId} as quarantined` };
     },
   }),
 
@@ -533,7 +721,8 @@ export const CONTROLS: ControlDef[] = [
     id: "sync-positions",
     kind: "futures-bot",
     title: "Position sync",
-    summary: "Dry run first: the bot returns a plan (import untracked positions with a stop, close phantoms, sync quantities). Then execute that plan by its id.",
+    summary:
+      "Dry run first: the bot returns a plan (import untracked positions with a stop, close phantoms, sync quantities). Then execute that plan by its id.",
     source: "Runbooks: Position import, Orphan/phantom spike",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
@@ -549,21 +738,31 @@ export const CONTROLS: ControlDef[] = [
       const f = fut(state);
       const untracked = f?.untracked.length ?? 0;
       const phantoms = f?.positions.filter((x) => x.onExchange === false).length ?? 0;
-      const now = f ? `${plural(untracked, "untracked position")}, ${plural(phantoms, "registry entry", "registry entries")} without an exchange position` : "current positions unknown";
-      return p.execute ? { change: `executes plan ${p.planId}: ${now}`, notes: ["the bot refuses (409 stale_plan) if the registry changed since the dry run"] } : { change: `dry run: ${now}; nothing changes`, notes: [] };
+      const now = f
+        ? `${plural(untracked, "untracked position")}, ${plural(phantoms, "registry entry", "registry entries")} without an exchange position`
+        : "current positions unknown";
+      return p.execute
+        ? {
+            change: `executes plan ${p.planId}: ${now}`,
+            notes: ["the bot refuses (409 stale_plan) if the registry changed since the dry run"],
+          }
+        : { change: `dry run: ${now}; nothing changes`, notes: [] };
     },
     verify(after, p) {
       if (!p.execute) return { ok: null, message: "dry run: nothing to verify" };
       const f = fut(after);
       if (!f) return { ok: null, message: "could not read /positions" };
-      return f.untracked.length === 0 ? { ok: true, message: "no untracked positions remain" } : { ok: false, message: `${plural(f.untracked.length, "untracked position")} remain` };
+      return f.untracked.length === 0
+        ? { ok: true, message: "no untracked positions remain" }
+        : { ok: false, message: `${plural(f.untracked.length, "untracked position")} remain` };
     },
   }),
   define<PlanParams>({
     id: "recover-sl-order-ids",
     kind: "futures-bot",
     title: "Stop-loss order-id recovery",
-    summary: "Dry run first: the bot lists positions whose stop-loss id it can recover from resting exchange stops (or must place). Then execute that plan.",
+    summary:
+      "Dry run first: the bot lists positions whose stop-loss id it can recover from resting exchange stops (or must place). Then execute that plan.",
     source: "Runbook: Missing stop-loss / take-profit orders",
     fields: [
       { name: "execute", label: "Step", type: "planStep" },
@@ -577,14 +776,20 @@ export const CONTROLS: ControlDef[] = [
     confirmFor: (p, target) => (p.execute ? target : null),
     preview(state, p) {
       const f = fut(state);
-      const missing = f ? `${plural(f.stopLossMissing, "position")} without a stop-loss id` : "stop-loss coverage unknown";
-      return p.execute ? { change: `executes plan ${p.planId}: ${missing}`, notes: [] } : { change: `dry run: ${missing}; nothing changes`, notes: [] };
+      const missing = f
+        ? `${plural(f.stopLossMissing, "position")} without a stop-loss id`
+        : "stop-loss coverage unknown";
+      return p.execute
+        ? { change: `executes plan ${p.planId}: ${missing}`, notes: [] }
+        : { change: `dry run: ${missing}; nothing changes`, notes: [] };
     },
     verify(after, p) {
       if (!p.execute) return { ok: null, message: "dry run: nothing to verify" };
       const f = fut(after);
       if (!f) return { ok: null, message: "could not read /positions" };
-      return f.stopLossMissing === 0 ? { ok: true, message: "every position has a stop-loss id" } : { ok: false, message: `${plural(f.stopLossMissing, "position")} still without a stop-loss id` };
+      return f.stopLossMissing === 0
+        ? { ok: true, message: "every position has a stop-loss id" }
+        : { ok: false, message: `${plural(f.stopLossMissing, "position")} still without a stop-loss id` };
     },
   }),
   define({
@@ -604,16 +809,24 @@ export const CONTROLS: ControlDef[] = [
     preview(state, _p, target) {
       const f = fut(state);
       if (!f) return { change: `${target}: → halted (kill switch, reason manual)`, notes: [] };
-      const ks = f.killSwitch.active ? `kill switch already active (${f.killSwitch.reason ?? "?"})` : `${f.status} → halted (kill switch, reason manual)`;
+      const ks = f.killSwitch.active
+        ? `kill switch already active (${f.killSwitch.reason ?? "?"})`
+        : `${f.status} → halted (kill switch, reason manual)`;
       const exposure = sumOf(f.positions.map((x) => x.notionalUsd));
       const blast: BlastFact[] = [{ label: "open positions", value: String(f.positions.length) }];
       if (exposure !== undefined) blast.push({ label: "exposure", value: fmtUsd(exposure) });
-      return { change: `${target}: ${ks}; ${plural(f.positions.length, "position")} stay open`, notes: ["does not auto-clear: a restart is needed to trade again"], blast };
+      return {
+        change: `${target}: ${ks}; ${plural(f.positions.length, "position")} stay open`,
+        notes: ["does not auto-clear: a restart is needed to trade again"],
+        blast,
+      };
     },
     verify(after) {
       const f = fut(after);
       if (!f) return { ok: null, message: "could not read /status" };
-      return f.killSwitch.active ? { ok: true, message: `kill switch active (reason ${f.killSwitch.reason ?? "?"}); status ${f.status}` } : { ok: false, message: `target still reports status ${f.status}, kill switch off` };
+      return f.killSwitch.active
+        ? { ok: true, message: `kill switch active (reason ${f.killSwitch.reason ?? "?"}); status ${f.status}` }
+        : { ok: false, message: `target still reports status ${f.status}, kill switch off` };
     },
   }),
 ];
@@ -627,8 +840,16 @@ export function findControl(kind: string, id: string): ControlDef | undefined {
 }
 
 /** Control settings from the fleet config (`controls.criticalControls`, `secondPerson`, `policy`). */
-export function settingsFromConfig(controls: { criticalControls?: readonly string[]; secondPerson?: boolean; policy?: Readonly<Record<string, PolicyOverride>> }): ControlSettings {
-  return { critical: controls.criticalControls ?? DEFAULT_SETTINGS.critical, secondPerson: controls.secondPerson ?? DEFAULT_SETTINGS.secondPerson, policy: controls.policy ?? {} };
+export function settingsFromConfig(controls: {
+  criticalControls?: readonly string[];
+  secondPerson?: boolean;
+  policy?: Readonly<Record<string, PolicyOverride>>;
+}): ControlSettings {
+  return {
+    critical: controls.criticalControls ?? DEFAULT_SETTINGS.critical,
+    secondPerson: controls.secondPerson ?? DEFAULT_SETTINGS.secondPerson,
+    policy: controls.policy ?? {},
+  };
 }
 
 /** The fleet config's override for this variant: `control:variant` wins over `control`. */
@@ -647,7 +868,12 @@ function overrideFor(settings: ControlSettings, def: ControlDef, variant: string
  * The fleet config's `controls.policy` can change the role, the second person and the watch per
  * control or variant; `secondPerson: false` in the settings turns every approval off.
  */
-export function policyFor(def: ControlDef, params: Record<string, unknown>, target: string, settings: ControlSettings = DEFAULT_SETTINGS): ControlPolicy {
+export function policyFor(
+  def: ControlDef,
+  params: Record<string, unknown>,
+  target: string,
+  settings: ControlSettings = DEFAULT_SETTINGS,
+): ControlPolicy {
   const variant = def.variant(params);
   const critical = settings.critical.includes(variant) || settings.critical.includes(def.id);
   const tier: Tier = critical ? "critical" : def.elevated(params) ? "elevated" : "standard";
@@ -665,14 +891,20 @@ export function policyFor(def: ControlDef, params: Record<string, unknown>, targ
     secondPerson: settings.secondPerson && (o?.secondPerson ?? direction === "restoring"),
     confirm: critical ? subject : def.confirmFor(params, target),
     watchMinutes: watchable ? (o?.watchMinutes ?? DEFAULT_WATCH_MINUTES) : 0,
-    source: o && (o.role !== undefined || o.secondPerson !== undefined || o.watchMinutes !== undefined) ? "config" : "default",
+    source:
+      o && (o.role !== undefined || o.secondPerson !== undefined || o.watchMinutes !== undefined)
+        ? "config"
+        : "default",
   };
 }
 
 /** Every variant a control can take, with example params (for the policy table and minRoleFor). */
 export function variantsOf(def: ControlDef): { variant: string; params: Record<string, unknown> }[] {
   const examples: Record<string, Record<string, unknown>[]> = {
-    "symbol-mode": [...SYMBOL_MODES.map((mode) => ({ symbol: "X", mode })), ...SYMBOL_MODES.map((mode) => ({ scope: "all", mode }))],
+    "symbol-mode": [
+      ...SYMBOL_MODES.map((mode) => ({ symbol: "X", mode })),
+      ...SYMBOL_MODES.map((mode) => ({ scope: "all", mode })),
+    ],
     "withdrawals-halt": [{ on: true }, { on: false }],
     conflation: [{ on: true }, { on: false }],
     "sync-positions": [{ execute: false }, { execute: true, planId: "p" }],
@@ -705,7 +937,17 @@ export function policyTable(settings: ControlSettings = DEFAULT_SETTINGS): Polic
   return CONTROLS.flatMap((def) =>
     variantsOf(def).map(({ variant, params }) => {
       const p = policyFor(def, params, "system", settings);
-      return { kind: def.kind, control: def.id, title: def.title, variant, direction: p.direction, role: p.role, secondPerson: p.secondPerson, watchMinutes: p.watchMinutes, source: p.source };
+      return {
+        kind: def.kind,
+        control: def.id,
+        title: def.title,
+        variant,
+        direction: p.direction,
+        role: p.role,
+        secondPerson: p.secondPerson,
+        watchMinutes: p.watchMinutes,
+        source: p.source,
+      };
     }),
   );
 }
@@ -730,7 +972,9 @@ export function validatePolicyKeys(keys: readonly string[], path = "controls.pol
     known.add(def.id);
     for (const { params } of variantsOf(def)) known.add(def.variant(params));
   }
-  return keys.filter((k) => !known.has(k)).map((k) => `${path}.${k}: unknown control or variant (known: ${[...known].sort().join(", ")})`);
+  return keys
+    .filter((k) => !known.has(k))
+    .map((k) => `${path}.${k}: unknown control or variant (known: ${[...known].sort().join(", ")})`);
 }
 
 /**
@@ -740,17 +984,25 @@ export function validatePolicyKeys(keys: readonly string[], path = "controls.pol
 export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // A field the form hides for these values (the symbol when the scope is every symbol) is not sent.
-  const asText = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v.trim().toLowerCase() : String(v)]));
+  const asText = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v.trim().toLowerCase() : String(v)]),
+  );
   for (const f of def.fields) {
     const v = raw[f.name];
     if (v === undefined || v === null || v === "") continue;
     if (f.showWhen && !f.showWhen(asText)) continue;
     switch (f.type) {
       case "onoff":
-        out[f.name] = v === "on" || v === "true" || v === true ? true : v === "off" || v === "false" || v === false ? false : v;
+        out[f.name] =
+          v === "on" || v === "true" || v === true ? true : v === "off" || v === "false" || v === false ? false : v;
         break;
       case "planStep":
-        out[f.name] = v === "execute" || v === "true" || v === true ? true : v === "plan" || v === "false" || v === false ? false : v;
+        out[f.name] =
+          v === "execute" || v === "true" || v === true
+            ? true
+            : v === "plan" || v === "false" || v === false
+              ? false
+              : v;
         break;
       case "depth":
         out[f.name] = typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
@@ -781,7 +1033,16 @@ export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Rec
 export function describeRequest(kind: string, control: string, params: Record<string, unknown>): string {
   const def = findControl(kind, control);
   const title = def?.title ?? control;
-  const text = (v: unknown) => (v === true ? "on" : v === false ? "off" : typeof v === "string" ? v.trim() : v === undefined || v === null ? "" : JSON.stringify(v));
+  const text = (v: unknown) =>
+    v === true
+      ? "on"
+      : v === false
+        ? "off"
+        : typeof v === "string"
+          ? v.trim()
+          : v === undefined || v === null
+            ? ""
+            : JSON.stringify(v);
   if (control === "symbol-mode") {
     const who = params.scope === "all" ? "every symbol" : text(params.symbol);
     const mode = text(params.mode);
@@ -803,7 +1064,8 @@ export function paramIssues(err: z.ZodError): Record<string, string[]> {
 
 /** Reason rule: at least 10 non-blank characters. */
 export function reasonProblem(reason: unknown): string | null {
-  if (typeof reason !== "string" || reason.replace(/\s/g, "").length < 10) return "give a reason of at least 10 non-blank characters";
+  if (typeof reason !== "string" || reason.replace(/\s/g, "").length < 10)
+    return "give a reason of at least 10 non-blank characters";
   if (reason.length > 2000) return "keep the reason under 2000 characters";
   return null;
 }

@@ -31,7 +31,12 @@ afterAll(async () => {
 });
 
 const ACTORS: Record<Role, Actor> = actorsByRole();
-const commander2: Actor = { id: "00000000-0000-0000-0000-00000000c0c2", username: "commander2", displayName: "Second commander", role: "commander" };
+const commander2: Actor = {
+  id: "00000000-0000-0000-0000-00000000c0c2",
+  username: "commander2",
+  displayName: "Second commander",
+  role: "commander",
+};
 
 let keySeq = 0;
 const key = (tag: string) => `k-${tag}-${process.pid}-${++keySeq}-${Math.random().toString(36).slice(2, 8)}`;
@@ -41,22 +46,82 @@ const key = (tag: string) => `k-${tag}-${process.pid}-${++keySeq}-${Math.random(
  * issue sets for it: protective = one responder (a commander for a whole system), no approval;
  * restoring = a commander and a second person.
  */
-const VARIANTS: Array<{ target: string; control: string; params: Record<string, unknown>; role: Role; approval: boolean }> = [
-  { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, role: "commander", approval: true },
-  ...["CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"].map((mode) => ({ target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode }, role: "responder" as Role, approval: false })),
-  { target: "spot-exchange", control: "symbol-mode", params: { scope: "all", mode: "NORMAL" }, role: "commander", approval: true },
+const VARIANTS: Array<{
+  target: string;
+  control: string;
+  params: Record<string, unknown>;
+  role: Role;
+  approval: boolean;
+}> = [
+  {
+    target: "spot-exchange",
+    control: "symbol-mode",
+    params: { symbol: "XRP-USD", mode: "NORMAL" },
+    role: "commander",
+    approval: true,
+  },
+  ...["CANCEL_ONLY", "SOFT_HALT", "HARD_HALT"].map((mode) => ({
+    target: "spot-exchange",
+    control: "symbol-mode",
+    params: { symbol: "XRP-USD", mode },
+    role: "responder" as Role,
+    approval: false,
+  })),
+  {
+    target: "spot-exchange",
+    control: "symbol-mode",
+    params: { scope: "all", mode: "NORMAL" },
+    role: "commander",
+    approval: true,
+  },
   { target: "spot-exchange", control: "cancel-all", params: { symbol: "XRP-USD" }, role: "responder", approval: false },
   { target: "spot-exchange", control: "withdrawals-halt", params: { on: true }, role: "commander", approval: false },
   { target: "spot-exchange", control: "withdrawals-halt", params: { on: false }, role: "commander", approval: true },
   { target: "spot-exchange", control: "conflation", params: { on: "on" }, role: "responder", approval: false },
   { target: "spot-exchange", control: "conflation", params: { on: "off" }, role: "commander", approval: true },
   { target: "spot-exchange", control: "book-depth", params: { depth: "40" }, role: "responder", approval: false },
-  { target: "alpha-bot", control: "pause-profile", params: { profileId: "sol-breakout" }, role: "responder", approval: false },
-  { target: "alpha-bot", control: "resume-profile", params: { profileId: "sol-breakout" }, role: "commander", approval: true },
-  { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: "sol-breakout" }, role: "responder", approval: false },
-  { target: "alpha-bot", control: "quarantine-order", params: { orderId: "no-such-order" }, role: "responder", approval: false },
-  { target: "kraken-futures", control: "sync-positions", params: { execute: "plan" }, role: "responder", approval: false },
-  { target: "kraken-futures", control: "recover-sl-order-ids", params: { execute: "plan" }, role: "responder", approval: false },
+  {
+    target: "alpha-bot",
+    control: "pause-profile",
+    params: { profileId: "sol-breakout" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "alpha-bot",
+    control: "resume-profile",
+    params: { profileId: "sol-breakout" },
+    role: "commander",
+    approval: true,
+  },
+  {
+    target: "alpha-bot",
+    control: "trigger-reconciliation",
+    params: { profileId: "sol-breakout" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "alpha-bot",
+    control: "quarantine-order",
+    params: { orderId: "no-such-order" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "kraken-futures",
+    control: "sync-positions",
+    params: { execute: "plan" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "kraken-futures",
+    control: "recover-sl-order-ids",
+    params: { execute: "plan" },
+    role: "responder",
+    approval: false,
+  },
   { target: "kraken-futures", control: "kill-switch", params: {}, role: "responder", approval: false },
 ];
 
@@ -68,7 +133,8 @@ function confirmFor(v: (typeof VARIANTS)[number]): string | undefined {
 }
 
 const calls = (target: string) => fleet.controlCalls(target).length;
-const executedWithKey = (target: string, k: string) => fleet.controlCalls(target).filter((c) => c.idempotencyKey === k && c.executed).length;
+const executedWithKey = (target: string, k: string) =>
+  fleet.controlCalls(target).filter((c) => c.idempotencyKey === k && c.executed).length;
 
 // The fleet is shared by both runs: each run halts its own symbol and locks its own profile.
 // Each database halts its own symbol and locks its own profile, since both share the one fleet.
@@ -81,7 +147,10 @@ const drivers: Array<[string, () => Promise<DbHandle>, string, string]> = [
 describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile) => {
   let h: DbHandle;
   let deps: svc.ControlDeps;
-  const request = (v: { target: string; control: string; params: Record<string, unknown> }, extra: Record<string, unknown> = {}) => ({
+  const request = (
+    v: { target: string; control: string; params: Record<string, unknown> },
+    extra: Record<string, unknown> = {},
+  ) => ({
     ...v,
     reason: "integration test of the control executor",
     ticketId: "OPS-42",
@@ -102,7 +171,9 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
   it("role matrix: protective controls run at once for their role, restoring ones wait for a second person; a refusal records and sends nothing", async () => {
     const anonymous = null;
     for (const v of VARIANTS) {
-      for (const [who, actor] of [["anonymous", anonymous], ...Object.entries(ACTORS)] as Array<[string, Actor | null]>) {
+      for (const [who, actor] of [["anonymous", anonymous], ...Object.entries(ACTORS)] as Array<
+        [string, Actor | null]
+      >) {
         const allowed = actor !== null && roleAtLeast(actor.role, v.role);
         const beforeCalls = calls(v.target);
         const beforeAudit = await auditCount();
@@ -110,10 +181,14 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
         const req = request(v, { override: "matrix: restoring without CANCEL_ONLY first" });
         const attempt = svc.executeControl(deps, actor, req);
         if (!allowed) {
-          await expect(attempt, `${who} ${v.control} ${JSON.stringify(v.params)}`).rejects.toThrow(actor ? /needs the (responder|commander) role/ : /Sign in/);
+          await expect(attempt, `${who} ${v.control} ${JSON.stringify(v.params)}`).rejects.toThrow(
+            actor ? /needs the (responder|commander) role/ : /Sign in/,
+          );
           expect(calls(v.target), `${who} ${v.control}: no call`).toBe(beforeCalls);
           expect(await auditCount(), `${who} ${v.control}: no audit`).toBe(beforeAudit);
-          expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey))).toHaveLength(0);
+          expect(
+            await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey)),
+          ).toHaveLength(0);
           continue;
         }
         const view = await attempt;
@@ -122,10 +197,17 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
           expect(calls(v.target), `${who} ${v.control}: waits for approval`).toBe(beforeCalls);
         } else {
           expect(["succeeded", "failed"], `${who} ${v.control}: ${view.resultSummary}`).toContain(view.state);
-          expect(fleet.controlCalls(v.target).filter((c) => c.idempotencyKey === req.idempotencyKey), `${who} ${v.control}: one call`).toHaveLength(1);
+          expect(
+            fleet.controlCalls(v.target).filter((c) => c.idempotencyKey === req.idempotencyKey),
+            `${who} ${v.control}: one call`,
+          ).toHaveLength(1);
           expect(calls(v.target)).toBe(beforeCalls + 1);
         }
-        const rows = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, req.idempotencyKey)).orderBy(auditLog.seq);
+        const rows = await h.db
+          .select()
+          .from(auditLog)
+          .where(eq(auditLog.idempotencyKey, req.idempotencyKey))
+          .orderBy(auditLog.seq);
         expect(rows[0]?.outcome).toBe("requested");
         expect(rows[0]?.actorName).toBe(actor!.username);
       }
@@ -136,17 +218,39 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const before = calls("spot-exchange");
     const beforeAudit = await auditCount();
     const v = { target: "spot-exchange", control: "conflation", params: { on: true } };
-    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { reason: "   short  " }))).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/10 non-blank/)] } });
-    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "" }))).rejects.toMatchObject({ fieldErrors: { ticketId: [expect.stringMatching(/required/)] } });
-    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "ops 42" }))).rejects.toMatchObject({ fieldErrors: { ticketId: [expect.stringMatching(/ABC-123/)] } });
-    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { reason: undefined, ticketId: undefined }))).rejects.toMatchObject({
+    await expect(
+      svc.executeControl(deps, ACTORS.responder, request(v, { reason: "   short  " })),
+    ).rejects.toMatchObject({ fieldErrors: { reason: [expect.stringMatching(/10 non-blank/)] } });
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "" }))).rejects.toMatchObject({
+      fieldErrors: { ticketId: [expect.stringMatching(/required/)] },
+    });
+    await expect(svc.executeControl(deps, ACTORS.responder, request(v, { ticketId: "ops 42" }))).rejects.toMatchObject({
+      fieldErrors: { ticketId: [expect.stringMatching(/ABC-123/)] },
+    });
+    await expect(
+      svc.executeControl(deps, ACTORS.responder, request(v, { reason: undefined, ticketId: undefined })),
+    ).rejects.toMatchObject({
       fieldErrors: { reason: expect.any(Array), ticketId: expect.any(Array) },
     });
-    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "nope", control: "conflation", params: {} }))).rejects.toMatchObject({ fieldErrors: { target: expect.any(Array) } });
-    await expect(svc.executeControl(deps, ACTORS.responder, request({ target: "spot-exchange", control: "book-depth", params: { depth: "5000" } }))).rejects.toMatchObject({
+    await expect(
+      svc.executeControl(deps, ACTORS.responder, request({ target: "nope", control: "conflation", params: {} })),
+    ).rejects.toMatchObject({ fieldErrors: { target: expect.any(Array) } });
+    await expect(
+      svc.executeControl(
+        deps,
+        ACTORS.responder,
+        request({ target: "spot-exchange", control: "book-depth", params: { depth: "5000" } }),
+      ),
+    ).rejects.toMatchObject({
       fieldErrors: { "params.depth": [expect.stringMatching(/at most 1000/)] },
     });
-    await expect(svc.executeControl(deps, ACTORS.commander, request({ target: "spot-exchange", control: "cancel-all", params: { symbol: "BTC-USD" } }, { confirm: "btc" }))).rejects.toMatchObject({
+    await expect(
+      svc.executeControl(
+        deps,
+        ACTORS.commander,
+        request({ target: "spot-exchange", control: "cancel-all", params: { symbol: "BTC-USD" } }, { confirm: "btc" }),
+      ),
+    ).rejects.toMatchObject({
       fieldErrors: { confirm: [expect.stringMatching(/BTC-USD/)] },
     });
     expect(calls("spot-exchange")).toBe(before);
@@ -156,8 +260,16 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
   it("20 concurrent submissions with one key make exactly one call and all get the first result", async () => {
     const k = key("burst");
     const v = { target: "spot-exchange", control: "book-depth", params: { depth: 25 } };
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }))));
-    const views = results.map((r) => (r.status === "fulfilled" ? r.value : (() => { throw r.reason; })()));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }))),
+    );
+    const views = results.map((r) =>
+      r.status === "fulfilled"
+        ? r.value
+        : (() => {
+            throw r.reason;
+          })(),
+    );
     expect(executedWithKey("spot-exchange", k)).toBe(1);
     expect(fleet.controlCalls("spot-exchange").filter((c) => c.idempotencyKey === k)).toHaveLength(1);
     expect(new Set(views.map((x) => x.id)).size).toBe(1);
@@ -168,7 +280,9 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     // A later retry with the same key returns the first result without a call; different params are refused.
     const again = await svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }));
     expect(again.replayed).toBe(true);
-    await expect(svc.executeControl(deps, ACTORS.responder, request({ ...v, params: { depth: 30 } }, { idempotencyKey: k }))).rejects.toMatchObject({ status: 409 });
+    await expect(
+      svc.executeControl(deps, ACTORS.responder, request({ ...v, params: { depth: 30 } }, { idempotencyKey: k })),
+    ).rejects.toMatchObject({ status: 409 });
     expect(fleet.controlCalls("spot-exchange").filter((c) => c.idempotencyKey === k)).toHaveLength(1);
   });
 
@@ -178,54 +292,124 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const before = calls("spot-exchange");
     const req = request({ target: "spot-exchange", control: "conflation", params: { on: true } });
     try {
-      await expect(svc.executeControl(deps, ACTORS.responder, req)).rejects.toSatisfy((e: Error) => /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`));
+      await expect(svc.executeControl(deps, ACTORS.responder, req)).rejects.toSatisfy((e: Error) =>
+        /audit storage unavailable/.test(`${e.message} ${String((e as { cause?: unknown }).cause)}`),
+      );
     } finally {
       await h.exec("drop trigger wf_test_fail_audit on audit_log; drop function wf_test_fail_audit();");
     }
     expect(calls("spot-exchange")).toBe(before);
-    expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey))).toHaveLength(0);
+    expect(
+      await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey)),
+    ).toHaveLength(0);
   });
 
   it("a responder halts a symbol in one step; the preview's open orders are recorded; a commander's NORMAL waits for a second commander and names the halt it lifts", async () => {
     const state = fleet.systems.find((x) => x.name === "spot-exchange")!;
-    const read = async () => (await (await fetch(`${state.url}/admin/state`, { headers: { authorization: `Bearer ${state.credential}` } })).json()) as { symbols: { symbol: string; mode: string; openOrders: number }[] };
-    const halt = request({ target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "HARD_HALT" } }, { reason: `split brain on ${haltSymbol}: halting it now` });
+    const read = async () =>
+      (await (
+        await fetch(`${state.url}/admin/state`, { headers: { authorization: `Bearer ${state.credential}` } })
+      ).json()) as { symbols: { symbol: string; mode: string; openOrders: number }[] };
+    const halt = request(
+      { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "HARD_HALT" } },
+      { reason: `split brain on ${haltSymbol}: halting it now` },
+    );
     const done = await svc.executeControl(deps, ACTORS.responder, halt);
     expect(done.state).toBe("succeeded");
     expect(done.approvalRequired).toBe(false);
     expect(done.verification).toEqual({ ok: true, message: "symbol mode now HARD_HALT" });
     expect(executedWithKey("spot-exchange", halt.idempotencyKey)).toBe(1);
     expect((await read()).symbols.find((x) => x.symbol === haltSymbol)?.mode).toBe("HARD_HALT");
-    const haltAudit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, halt.idempotencyKey)).orderBy(auditLog.seq);
-    expect(haltAudit.map((a) => [a.outcome, a.actorName])).toEqual([["requested", "responder"], ["succeeded", "responder"], ["verified", "system"]]);
+    const haltAudit = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.idempotencyKey, halt.idempotencyKey))
+      .orderBy(auditLog.seq);
+    expect(haltAudit.map((a) => [a.outcome, a.actorName])).toEqual([
+      ["requested", "responder"],
+      ["succeeded", "responder"],
+      ["verified", "system"],
+    ]);
     // The requested row carries the blast radius read from the exchange just before the call.
-    const requested = haltAudit[0]!.params as { direction: string; blastRadius: { label: string; value: string }[]; watchMinutes: number };
+    const requested = haltAudit[0]!.params as {
+      direction: string;
+      blastRadius: { label: string; value: string }[];
+      watchMinutes: number;
+    };
     expect(requested.direction).toBe("protective");
     expect(requested.watchMinutes).toBe(5);
-    expect(requested.blastRadius.map((f) => f.label)).toEqual(["open orders", "trades in the last minute", "resting liquidity"]);
+    expect(requested.blastRadius.map((f) => f.label)).toEqual([
+      "open orders",
+      "trades in the last minute",
+      "resting liquidity",
+    ]);
     expect(requested.blastRadius[0]!.value).toMatch(/^[\d,]+ \(\$[\d,.]+ notional\)$/);
 
     // A commander's NORMAL on the same symbol waits for a second commander, and shows the halt.
     let now = new Date();
     const d: svc.ControlDeps = { ...deps, now: () => now };
-    const restore = request({ target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } });
+    const restore = request({
+      target: "spot-exchange",
+      control: "symbol-mode",
+      params: { symbol: haltSymbol, mode: "NORMAL" },
+    });
     await expect(svc.executeControl(d, ACTORS.responder, restore)).rejects.toThrow(/needs the commander role/);
     // Straight from HARD_HALT to NORMAL: the runbook says CANCEL_ONLY first. Refused, nothing recorded or sent.
     const auditBefore = await auditCount();
-    await expect(svc.executeControl(d, ACTORS.commander, restore)).rejects.toMatchObject({ fieldErrors: { conditions: [expect.stringMatching(new RegExp(`^Resumed in CANCEL_ONLY first, NORMAL only after validation — fails: ${haltSymbol} is HARD_HALT`))] } });
-    expect((await svc.previewControl(d, ACTORS.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } })).conditions).toEqual([expect.objectContaining({ id: "cancel-only-first", ok: false })]);
+    await expect(svc.executeControl(d, ACTORS.commander, restore)).rejects.toMatchObject({
+      fieldErrors: {
+        conditions: [
+          expect.stringMatching(
+            new RegExp(
+              `^Resumed in CANCEL_ONLY first, NORMAL only after validation — fails: ${haltSymbol} is HARD_HALT`,
+            ),
+          ),
+        ],
+      },
+    });
+    expect(
+      (
+        await svc.previewControl(d, ACTORS.commander, {
+          target: "spot-exchange",
+          control: "symbol-mode",
+          params: { symbol: haltSymbol, mode: "NORMAL" },
+        })
+      ).conditions,
+    ).toEqual([expect.objectContaining({ id: "cancel-only-first", ok: false })]);
     expect(await auditCount()).toBe(auditBefore);
-    expect(await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, restore.idempotencyKey))).toHaveLength(0);
+    expect(
+      await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, restore.idempotencyKey)),
+    ).toHaveLength(0);
     // A short override reason is refused too; a commander's override with a reason is recorded as one.
-    await expect(svc.executeControl(d, ACTORS.commander, { ...restore, override: "because" })).rejects.toMatchObject({ fieldErrors: { override: [expect.stringMatching(/10 non-blank/)] } });
+    await expect(svc.executeControl(d, ACTORS.commander, { ...restore, override: "because" })).rejects.toMatchObject({
+      fieldErrors: { override: [expect.stringMatching(/10 non-blank/)] },
+    });
     const overrideReason = `validated ${haltSymbol} by hand on the standby, skipping CANCEL_ONLY`;
     const pending = await svc.executeControl(d, ACTORS.commander, { ...restore, override: overrideReason });
     expect(pending.state).toBe("pending_approval");
-    expect(pending.restores).toMatchObject({ reason: `split brain on ${haltSymbol}: halting it now`, by: "responder", auditSeq: Number(haltAudit[0]!.seq), description: `Set symbol mode: ${haltSymbol} → HARD_HALT` });
+    expect(pending.restores).toMatchObject({
+      reason: `split brain on ${haltSymbol}: halting it now`,
+      by: "responder",
+      auditSeq: Number(haltAudit[0]!.seq),
+      description: `Set symbol mode: ${haltSymbol} → HARD_HALT`,
+    });
     expect((await svc.withRestores(h.db, [pending]))[0]!.restores?.requestId).toBe(done.id);
-    const [restoreAudit, overrideAudit] = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)).orderBy(auditLog.seq);
-    expect(restoreAudit!.params).toMatchObject({ direction: "restoring", restores: { request: done.id, reason: `split brain on ${haltSymbol}: halting it now` }, override: { reason: overrideReason } });
-    expect(overrideAudit).toMatchObject({ outcome: "override", actorName: "commander", reason: overrideReason, params: expect.objectContaining({ override: [expect.objectContaining({ id: "cancel-only-first", ok: false })] }) });
+    const [restoreAudit, overrideAudit] = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.idempotencyKey, restore.idempotencyKey))
+      .orderBy(auditLog.seq);
+    expect(restoreAudit!.params).toMatchObject({
+      direction: "restoring",
+      restores: { request: done.id, reason: `split brain on ${haltSymbol}: halting it now` },
+      override: { reason: overrideReason },
+    });
+    expect(overrideAudit).toMatchObject({
+      outcome: "override",
+      actorName: "commander",
+      reason: overrideReason,
+      params: expect.objectContaining({ override: [expect.objectContaining({ id: "cancel-only-first", ok: false })] }),
+    });
     expect(executedWithKey("spot-exchange", restore.idempotencyKey)).toBe(0);
     await expect(svc.approveControl(d, ACTORS.commander, pending.id)).rejects.toThrow(/second person/);
     await expect(svc.approveControl(d, ACTORS.responder, pending.id)).rejects.toThrow(/needs the commander role/);
@@ -237,7 +421,11 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     expect(approved.approvedBy).toBe("commander2");
     expect(approved.verification).toEqual({ ok: true, message: "symbol mode now NORMAL" });
     expect(executedWithKey("spot-exchange", restore.idempotencyKey)).toBe(1);
-    const trail = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, restore.idempotencyKey)).orderBy(auditLog.seq);
+    const trail = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.idempotencyKey, restore.idempotencyKey))
+      .orderBy(auditLog.seq);
     expect(trail.map((a) => [a.outcome, a.actorName])).toEqual([
       ["requested", "commander"],
       ["override", "commander"],
@@ -246,10 +434,21 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
       ["succeeded", "commander"],
       ["verified", "system"],
     ]);
-    expect(trail[3]!.params).toMatchObject({ previousPreviewAgeSeconds: 31, blastRadius: expect.arrayContaining([expect.objectContaining({ label: "open orders" })]) });
+    expect(trail[3]!.params).toMatchObject({
+      previousPreviewAgeSeconds: 31,
+      blastRadius: expect.arrayContaining([expect.objectContaining({ label: "open orders" })]),
+    });
     expect(trail[2]!.approval).toMatchObject({ requestedBy: "commander", approvedBy: "commander2" });
     // Once restored, there is no halt left to lift.
-    expect((await svc.previewControl(deps, ACTORS.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: haltSymbol, mode: "NORMAL" } })).restores).toBeNull();
+    expect(
+      (
+        await svc.previewControl(deps, ACTORS.commander, {
+          target: "spot-exchange",
+          control: "symbol-mode",
+          params: { symbol: haltSymbol, mode: "NORMAL" },
+        })
+      ).restores,
+    ).toBeNull();
     await expect(svc.approveControl(deps, commander2, pending.id)).rejects.toThrow(/already succeeded/);
   });
 
@@ -268,29 +467,63 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const rejected = await svc.executeControl(d, ACTORS.admin, again);
     const r = await svc.rejectControl(d, ACTORS.commander, rejected.id, "not yet: parity not confirmed");
     expect(r.state).toBe("rejected");
-    expect(fleet.controlCalls("alpha-bot").filter((c) => c.idempotencyKey === again.idempotencyKey || c.idempotencyKey === req.idempotencyKey)).toHaveLength(0);
+    expect(
+      fleet
+        .controlCalls("alpha-bot")
+        .filter((c) => c.idempotencyKey === again.idempotencyKey || c.idempotencyKey === req.idempotencyKey),
+    ).toHaveLength(0);
   });
 
   it("trigger-reconciliation while the lock is held is refused with the bot's message", async () => {
     fleet.tradingBot("alpha-bot").holdLock(lockedProfile, "order-sync-worker (stalled)", 60_000);
-    const preview = await svc.previewControl(deps, ACTORS.responder, { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: lockedProfile } });
+    const preview = await svc.previewControl(deps, ACTORS.responder, {
+      target: "alpha-bot",
+      control: "trigger-reconciliation",
+      params: { profileId: lockedProfile },
+    });
     expect(preview.notes.join(" ")).toMatch(/lock is held by order-sync-worker/);
-    const v = await svc.executeControl(deps, ACTORS.responder, request({ target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: lockedProfile } }));
+    const v = await svc.executeControl(
+      deps,
+      ACTORS.responder,
+      request({ target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: lockedProfile } }),
+    );
     expect(v.state).toBe("failed");
-    expect(v.resultSummary).toMatch(new RegExp(`HTTP 409: reconciliation lock for profile ${lockedProfile} is held by order-sync-worker`));
+    expect(v.resultSummary).toMatch(
+      new RegExp(`HTTP 409: reconciliation lock for profile ${lockedProfile} is held by order-sync-worker`),
+    );
     fleet.tradingBot("alpha-bot").releaseLock(lockedProfile);
   });
 
   it("futures position sync: dry run returns a plan, executing that plan applies it", async () => {
-    const plan = await svc.executeControl(deps, ACTORS.responder, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "plan" } }));
+    const plan = await svc.executeControl(
+      deps,
+      ACTORS.responder,
+      request({ target: "kraken-futures", control: "sync-positions", params: { execute: "plan" } }),
+    );
     expect(plan.state).toBe("succeeded");
     const planId = (plan.answer as { result: { planId: string } }).result.planId;
     expect(planId).toBeTruthy();
-    await expect(svc.executeControl(deps, ACTORS.commander, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute" } }, { confirm: "kraken-futures" }))).rejects.toMatchObject({
+    await expect(
+      svc.executeControl(
+        deps,
+        ACTORS.commander,
+        request(
+          { target: "kraken-futures", control: "sync-positions", params: { execute: "execute" } },
+          { confirm: "kraken-futures" },
+        ),
+      ),
+    ).rejects.toMatchObject({
       fieldErrors: { "params.planId": expect.any(Array) },
     });
     // Executing a sync adopts positions (restoring): a commander asks, a second commander approves.
-    const ask = await svc.executeControl(deps, ACTORS.commander, request({ target: "kraken-futures", control: "sync-positions", params: { execute: "execute", planId } }, { confirm: "kraken-futures" }));
+    const ask = await svc.executeControl(
+      deps,
+      ACTORS.commander,
+      request(
+        { target: "kraken-futures", control: "sync-positions", params: { execute: "execute", planId } },
+        { confirm: "kraken-futures" },
+      ),
+    );
     expect(ask.state).toBe("pending_approval");
     const exec = await svc.approveControl(deps, commander2, ask.id);
     expect(exec.state, exec.resultSummary ?? "").toBe("succeeded");
@@ -298,8 +531,16 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
   });
 
   it("rate-limits each user per minute, auditing the refusal and sending nothing", async () => {
-    const d: svc.ControlDeps = { ...deps, config: { ...config, controls: { ...config.controls, rateLimitPerMinute: 2 } } };
-    const fresh: Actor = { id: "00000000-0000-0000-0000-0000000ra7e1", username: "busy-responder", displayName: "Busy", role: "responder" };
+    const d: svc.ControlDeps = {
+      ...deps,
+      config: { ...config, controls: { ...config.controls, rateLimitPerMinute: 2 } },
+    };
+    const fresh: Actor = {
+      id: "00000000-0000-0000-0000-0000000ra7e1",
+      username: "busy-responder",
+      displayName: "Busy",
+      role: "responder",
+    };
     const v = { target: "spot-exchange", control: "conflation", params: { on: true } };
     await svc.executeControl(d, fresh, request(v));
     await svc.executeControl(d, fresh, request(v));
@@ -331,9 +572,23 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     const old = new Date(Date.now() - 120_000);
     const k = key("crash");
     await h.db.insert(controlRequests).values({
-      idempotencyKey: k, fingerprint: "x", actorId: ACTORS.responder.id, actorName: "responder", actorRole: "responder", target: "spot-exchange", targetKind: "spot-exchange",
-      control: "conflation", params: { on: true }, reason: "crashed mid call for the test", ticketId: "OPS-9", tier: "standard", requiredRole: "responder",
-      state: "executing", createdAt: old, updatedAt: old, startedAt: old,
+      idempotencyKey: k,
+      fingerprint: "x",
+      actorId: ACTORS.responder.id,
+      actorName: "responder",
+      actorRole: "responder",
+      target: "spot-exchange",
+      targetKind: "spot-exchange",
+      control: "conflation",
+      params: { on: true },
+      reason: "crashed mid call for the test",
+      ticketId: "OPS-9",
+      tier: "standard",
+      requiredRole: "responder",
+      state: "executing",
+      createdAt: old,
+      updatedAt: old,
+      startedAt: old,
     });
     const marked = await svc.recoverInterruptedControls(h.db);
     expect(marked.map((m) => [m.idempotencyKey, m.state])).toContainEqual([k, "outcome_unknown"]);

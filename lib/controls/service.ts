@@ -9,7 +9,22 @@ import { canonicalJson } from "../audit/chain";
 import { requireRole, roleAtLeast, type Actor, type Role } from "../auth/roles";
 import { effectiveTimeoutMs, type FleetConfig, type TargetConfig } from "../config/fleet";
 import { Conflict, Invalid, NotFound, RateLimited } from "../errors";
-import { DEFAULT_SETTINGS, coerceParams, describeRequest, findControl, paramIssues, policyFor, reasonProblem, type BlastFact, type Condition, type ControlDef, type ControlPolicy, type ControlSettings, type Preview, type Verification } from "./catalog";
+import {
+  DEFAULT_SETTINGS,
+  coerceParams,
+  describeRequest,
+  findControl,
+  paramIssues,
+  policyFor,
+  reasonProblem,
+  type BlastFact,
+  type Condition,
+  type ControlDef,
+  type ControlPolicy,
+  type ControlSettings,
+  type Preview,
+  type Verification,
+} from "./catalog";
 import { auditLog } from "../db/schema";
 import { callControl, readTargetState, type CallOutcome, type StateRead, type TargetAccess } from "./target-client";
 import type { TargetState } from "./state";
@@ -52,7 +67,12 @@ export const ControlRequestInput = z.object({
   /** A commander's reason to send a restore although a runbook condition fails (audited as an override). */
   override: z.string().max(2000, "keep the override reason under 2000 characters").optional(),
   /** The incident the request was made from (the incident room's control links); empty = none. */
-  incidentId: z.union([z.literal("").transform(() => undefined), z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id")]).optional(),
+  incidentId: z
+    .union([
+      z.literal("").transform(() => undefined),
+      z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id"),
+    ])
+    .optional(),
 });
 export type ControlRequestInput = z.input<typeof ControlRequestInput>;
 
@@ -123,7 +143,11 @@ function timeoutFor(deps: ControlDeps, t: TargetConfig): number {
   return deps.callTimeoutMs ?? callTimeoutFor(deps.config, t);
 }
 function access(deps: ControlDeps, t: TargetConfig, timeoutMs = timeoutFor(deps, t)): TargetAccess {
-  return { target: t, token: t.credentials.bearerTokenEnv ? deps.secret(t.credentials.bearerTokenEnv) : undefined, timeoutMs };
+  return {
+    target: t,
+    token: t.credentials.bearerTokenEnv ? deps.secret(t.credentials.bearerTokenEnv) : undefined,
+    timeoutMs,
+  };
 }
 
 export function toView(row: ControlRequestRow, replayed = false): ControlRequestView {
@@ -190,7 +214,8 @@ function parseRequest(deps: ControlDeps, input: unknown, forPreview = false): Pa
     if (rp) add("reason", rp);
     const ticket = typeof b.ticketId === "string" ? b.ticketId.trim() : "";
     if (!ticket) add("ticketId", "a ticket ID is required");
-    else if (!new RegExp(deps.config.controls.ticketPattern).test(ticket)) add("ticketId", "must look like ABC-123 (the configured ticket pattern)");
+    else if (!new RegExp(deps.config.controls.ticketPattern).test(ticket))
+      add("ticketId", "must look like ABC-123 (the configured ticket pattern)");
   }
   const target = deps.config.targets.find((t) => t.name === b.target);
   if (!target) add("target", `no system named "${b.target}" in the fleet`);
@@ -219,11 +244,22 @@ function parseRequest(deps: ControlDeps, input: unknown, forPreview = false): Pa
 }
 
 function fingerprintOf(actorId: string, p: Parsed): string {
-  return createHash("sha256").update(canonicalJson({ actorId, target: p.target.name, control: p.def.id, params: p.params })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ actorId, target: p.target.name, control: p.def.id, params: p.params }))
+    .digest("hex");
 }
 
-function auditBase(row: ControlRequestRow): Pick<AuditEntry, "action" | "target" | "params" | "reason" | "ticketId" | "idempotencyKey"> {
-  return { action: `control.${row.control}`, target: row.target, params: row.params, reason: row.reason, ticketId: row.ticketId, idempotencyKey: row.idempotencyKey };
+function auditBase(
+  row: ControlRequestRow,
+): Pick<AuditEntry, "action" | "target" | "params" | "reason" | "ticketId" | "idempotencyKey"> {
+  return {
+    action: `control.${row.control}`,
+    target: row.target,
+    params: row.params,
+    reason: row.reason,
+    ticketId: row.ticketId,
+    idempotencyKey: row.idempotencyKey,
+  };
 }
 
 function requesterOf(row: ControlRequestRow): AuditEntry["actor"] {
@@ -241,9 +277,16 @@ async function byId(db: Db, id: string): Promise<ControlRequestRow | undefined> 
 }
 
 /** Same key again: refuse if it was for something else, else wait for the first outcome and return it. */
-async function replay(deps: ControlDeps, row: ControlRequestRow, fingerprint: string, waitMs: number): Promise<ControlRequestView> {
+async function replay(
+  deps: ControlDeps,
+  row: ControlRequestRow,
+  fingerprint: string,
+  waitMs: number,
+): Promise<ControlRequestView> {
   if (row.fingerprint !== fingerprint) {
-    throw new Conflict("This idempotency key was already used for a different request; nothing was sent. Start a new form to make a new request.");
+    throw new Conflict(
+      "This idempotency key was already used for a different request; nothing was sent. Start a new form to make a new request.",
+    );
   }
   const deadline = Date.now() + waitMs;
   let current = row;
@@ -261,7 +304,9 @@ async function rateLimit(deps: ControlDeps, actor: Actor, p: Parsed, now: Date):
   const [row] = await deps.db
     .select({ n: sql<number>`count(*)::int` })
     .from(controlRequests)
-    .where(and(eq(controlRequests.actorId, actor.id), gte(controlRequests.createdAt, new Date(now.getTime() - 60_000))));
+    .where(
+      and(eq(controlRequests.actorId, actor.id), gte(controlRequests.createdAt, new Date(now.getTime() - 60_000))),
+    );
   if (Number(row?.n ?? 0) < limit) return;
   await appendAudit(deps.db, {
     actor,
@@ -274,10 +319,17 @@ async function rateLimit(deps: ControlDeps, actor: Actor, p: Parsed, now: Date):
     outcome: "rate_limited",
     responseSummary: `more than ${limit} control requests in a minute`,
   });
-  throw new RateLimited(`You have made ${limit} control requests in the last minute (the limit). Wait a minute and submit again; nothing was sent.`);
+  throw new RateLimited(
+    `You have made ${limit} control requests in the last minute (the limit). Wait a minute and submit again; nothing was sent.`,
+  );
 }
 
-function previewText(read: StateRead, def: ControlDef, params: Record<string, unknown>, target: string): { text: string; preview: Preview | null } {
+function previewText(
+  read: StateRead,
+  def: ControlDef,
+  params: Record<string, unknown>,
+  target: string,
+): { text: string; preview: Preview | null } {
   if (!read.ok) return { text: `current state unavailable (${read.error})`, preview: null };
   const pv = def.preview(read.state, params, target);
   const blast = (pv.blast ?? []).map((f) => `${f.label}: ${f.value}`);
@@ -289,7 +341,14 @@ function previewText(read: StateRead, def: ControlDef, params: Record<string, un
  * after a HARD_HALT of the symbol or of every symbol, withdrawals on after the halt, a resume after
  * the pause), with its `requested` audit row: why the protection was put on.
  */
-export async function protectionBehind(db: Db, target: string, kind: string, control: string, params: Record<string, unknown>, before: Date): Promise<Protection | null> {
+export async function protectionBehind(
+  db: Db,
+  target: string,
+  kind: string,
+  control: string,
+  params: Record<string, unknown>,
+  before: Date,
+): Promise<Protection | null> {
   const def = findControl(kind, control);
   if (!def?.subject || def.direction(params) !== "restoring") return null;
   const subject = def.subject(params);
@@ -297,10 +356,18 @@ export async function protectionBehind(db: Db, target: string, kind: string, con
   const rows = await db
     .select()
     .from(controlRequests)
-    .where(and(eq(controlRequests.target, target), eq(controlRequests.state, "succeeded"), lt(controlRequests.createdAt, before)))
+    .where(
+      and(
+        eq(controlRequests.target, target),
+        eq(controlRequests.state, "succeeded"),
+        lt(controlRequests.createdAt, before),
+      ),
+    )
     .orderBy(desc(controlRequests.createdAt))
     .limit(200);
-  const covers = (s: string) => s === subject || (subject.startsWith("symbol:") && (s === "symbol:*" || subject === "symbol:*") && s.startsWith("symbol:"));
+  const covers = (s: string) =>
+    s === subject ||
+    (subject.startsWith("symbol:") && (s === "symbol:*" || subject === "symbol:*") && s.startsWith("symbol:"));
   for (const r of rows) {
     const d = findControl(r.targetKind, r.control);
     const p = r.params as Record<string, unknown>;
@@ -337,20 +404,34 @@ const LEDGER_RULES = ["exchange_ledger_invariant", "ledger_seq_mismatch"];
  * invariant runbook: do not reopen withdrawals before the ledger balances). Empty for
  * anything but a restore.
  */
-export async function conditionsFor(db: Db, target: TargetConfig, def: ControlDef, params: Record<string, unknown>, read: StateRead): Promise<Condition[]> {
+export async function conditionsFor(
+  db: Db,
+  target: TargetConfig,
+  def: ControlDef,
+  params: Record<string, unknown>,
+  read: StateRead,
+): Promise<Condition[]> {
   if (def.direction(params) !== "restoring") return [];
   const out = def.conditions?.(read.ok ? read.state : null, params) ?? [];
   if (def.id === "withdrawals-halt") {
     const open = await db
       .select({ ruleId: findingsTable.ruleId, severity: findingsTable.severity, state: findingsTable.state })
       .from(findingsTable)
-      .where(and(eq(findingsTable.system, target.name), inArray(findingsTable.ruleId, LEDGER_RULES), sql`${findingsTable.state} <> 'ok'`));
+      .where(
+        and(
+          eq(findingsTable.system, target.name),
+          inArray(findingsTable.ruleId, LEDGER_RULES),
+          sql`${findingsTable.state} <> 'ok'`,
+        ),
+      );
     out.push({
       id: "ledger-balances",
       label: "The ledger balances: no ledger finding open on this exchange",
       source: "Ledger invariant violation runbook: do not reopen withdrawals before the ledger balances",
       ok: open.length === 0,
-      detail: open.length ? `${open.map((f) => `${f.ruleId} ${f.severity} ${f.state}`).join(", ")}` : "no ledger finding open",
+      detail: open.length
+        ? `${open.map((f) => `${f.ruleId} ${f.severity} ${f.state}`).join(", ")}`
+        : "no ledger finding open",
     });
   }
   return out;
@@ -358,7 +439,12 @@ export async function conditionsFor(db: Db, target: TargetConfig, def: ControlDe
 
 /** Views with `restores` filled for restoring requests. */
 export async function withRestores(db: Db, views: ControlRequestView[]): Promise<ControlRequestView[]> {
-  return Promise.all(views.map(async (v) => ({ ...v, restores: await protectionBehind(db, v.target, v.targetKind, v.control, v.params, new Date(v.createdAt)) })));
+  return Promise.all(
+    views.map(async (v) => ({
+      ...v,
+      restores: await protectionBehind(db, v.target, v.targetKind, v.control, v.params, new Date(v.createdAt)),
+    })),
+  );
 }
 
 export interface ControlPreview {
@@ -401,7 +487,11 @@ export async function previewControl(deps: ControlDeps, actor: Actor | null, inp
   };
 }
 
-export async function executeControl(deps: ControlDeps, actor: Actor | null, input: unknown): Promise<ControlRequestView> {
+export async function executeControl(
+  deps: ControlDeps,
+  actor: Actor | null,
+  input: unknown,
+): Promise<ControlRequestView> {
   // The lowest role any control needs, before anything else: anonymous callers and viewers learn nothing.
   requireRole(actor, "responder");
   const p = parseRequest(deps, input);
@@ -415,7 +505,9 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
   if (existing) return replay(deps, existing, fingerprint, waitMs);
 
   if (p.policy.confirm !== null && (p.confirm ?? "").trim() !== p.policy.confirm) {
-    throw new Invalid(`confirm: type ${p.policy.confirm} to confirm`, { confirm: [`type ${p.policy.confirm} exactly to confirm`] });
+    throw new Invalid(`confirm: type ${p.policy.confirm} to confirm`, {
+      confirm: [`type ${p.policy.confirm} exactly to confirm`],
+    });
   }
   const now = nowOf(deps);
   await rateLimit(deps, actor, p, now);
@@ -425,15 +517,26 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
   // overrides it with a reason: the override is audited with the conditions it overrode.
   const failing = (await conditionsFor(db, p.target, p.def, p.params, before)).filter((c) => c.ok !== true);
   if (failing.length && !p.override) {
-    const msgs = failing.map((c) => `${c.label} — ${c.ok === null ? "cannot be checked" : "fails"}: ${c.detail} (${c.source})`);
+    const msgs = failing.map(
+      (c) => `${c.label} — ${c.ok === null ? "cannot be checked" : "fails"}: ${c.detail} (${c.source})`,
+    );
     throw new Invalid(`conditions: ${msgs[0]}`, { conditions: msgs });
   }
   if (failing.length && p.override) {
-    if (!roleAtLeast(actor.role, "commander")) throw new Invalid("override: only a commander can override a runbook condition", { override: ["only a commander can override a runbook condition"] });
+    if (!roleAtLeast(actor.role, "commander"))
+      throw new Invalid("override: only a commander can override a runbook condition", {
+        override: ["only a commander can override a runbook condition"],
+      });
     const rp = reasonProblem(p.override);
     if (rp) throw new Invalid(`override: ${rp}`, { override: [rp.replace("reason", "reason for the override")] });
   }
-  const overridden = failing.length && p.override ? { reason: p.override, conditions: failing.map((c) => ({ id: c.id, label: c.label, ok: c.ok, detail: c.detail, source: c.source })) } : null;
+  const overridden =
+    failing.length && p.override
+      ? {
+          reason: p.override,
+          conditions: failing.map((c) => ({ id: c.id, label: c.label, ok: c.ok, detail: c.detail, source: c.source })),
+        }
+      : null;
   const { text: preview, preview: pv } = previewText(before, p.def, p.params, p.target.name);
   const ttlMs = deps.config.controls.approvalTtlMinutes * 60_000;
   const restores = await protectionBehind(db, p.target.name, p.target.kind, p.def.id, p.params, now);
@@ -485,11 +588,24 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
         previewReadAt: now.toISOString(),
         ...(before.ok ? {} : { previewError: before.error }),
         ...(overridden ? { override: overridden } : {}),
-        ...(restores ? { restores: { request: restores.requestId, auditSeq: restores.auditSeq, control: restores.description, reason: restores.reason, ticketId: restores.ticketId, by: restores.by } } : {}),
+        ...(restores
+          ? {
+              restores: {
+                request: restores.requestId,
+                auditSeq: restores.auditSeq,
+                control: restores.description,
+                reason: restores.reason,
+                ticketId: restores.ticketId,
+                by: restores.by,
+              },
+            }
+          : {}),
         ...(p.incidentId ? { incident: p.incidentId } : {}),
       },
       outcome: "requested",
-      responseSummary: p.policy.secondPerson ? `waiting for a second ${p.policy.role} (expires ${new Date(now.getTime() + ttlMs).toISOString()})` : null,
+      responseSummary: p.policy.secondPerson
+        ? `waiting for a second ${p.policy.role} (expires ${new Date(now.getTime() + ttlMs).toISOString()})`
+        : null,
       at: now,
     });
     if (overridden) {
@@ -499,7 +615,11 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
         reason: overridden.reason,
         params: { ...p.params, override: overridden.conditions },
         outcome: "override",
-        responseSummary: `sent although the runbook requires: ${overridden.conditions.map((c) => `${c.label} (${c.detail})`).join("; ")}`.slice(0, 1000),
+        responseSummary:
+          `sent although the runbook requires: ${overridden.conditions.map((c) => `${c.label} (${c.detail})`).join("; ")}`.slice(
+            0,
+            1000,
+          ),
         at: now,
       });
     }
@@ -507,7 +627,10 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
   });
   if (!inserted) {
     const first = await byKey(db, key);
-    if (!first) throw new Conflict("A request with this key was being recorded at the same moment and did not complete; nothing was sent. Submit again.");
+    if (!first)
+      throw new Conflict(
+        "A request with this key was being recorded at the same moment and did not complete; nothing was sent. Submit again.",
+      );
     return replay(deps, first, fingerprint, waitMs);
   }
   if (inserted.state === "pending_approval") return { ...toView(inserted), restores };
@@ -515,7 +638,12 @@ export async function executeControl(deps: ControlDeps, actor: Actor | null, inp
 }
 
 /** Calls the target for a row already in `executing`, then records outcome and verification. */
-async function run(deps: ControlDeps, row: ControlRequestRow, target: TargetConfig, before: TargetState | null): Promise<ControlRequestView> {
+async function run(
+  deps: ControlDeps,
+  row: ControlRequestRow,
+  target: TargetConfig,
+  before: TargetState | null,
+): Promise<ControlRequestView> {
   const db = deps.db;
   const def = findControl(row.targetKind, row.control)!;
   const params = row.params as Record<string, unknown>;
@@ -552,7 +680,14 @@ async function run(deps: ControlDeps, row: ControlRequestRow, target: TargetConf
     .set({ state, result: result as object, resultSummary: summary, updatedAt: finished, finishedAt: finished })
     .where(eq(controlRequests.id, row.id))
     .returning();
-  await safeAudit(db, { ...auditBase(row), actor: requesterOf(row), approval: approvalOf(row), outcome: state === "outcome_unknown" ? "outcome_unknown" : state, responseSummary: summary, at: finished });
+  await safeAudit(db, {
+    ...auditBase(row),
+    actor: requesterOf(row),
+    approval: approvalOf(row),
+    outcome: state === "outcome_unknown" ? "outcome_unknown" : state,
+    responseSummary: summary,
+    at: finished,
+  });
   if (state !== "succeeded") return toView(updated!);
 
   const after = await readTargetState(access(deps, target, Math.min(timeoutFor(deps, target), 3000)));
@@ -574,7 +709,9 @@ async function run(deps: ControlDeps, row: ControlRequestRow, target: TargetConf
 }
 
 function approvalOf(row: ControlRequestRow): unknown {
-  return row.approvalRequired ? { requestedBy: row.actorName, approvedBy: row.approverName, decidedAt: row.decidedAt?.toISOString() ?? null } : null;
+  return row.approvalRequired
+    ? { requestedBy: row.actorName, approvedBy: row.approverName, decidedAt: row.decidedAt?.toISOString() ?? null }
+    : null;
 }
 
 /** After the call has been made, an audit failure must not hide the outcome: log it; the request row keeps it. */
@@ -582,7 +719,10 @@ async function safeAudit(db: Db, entry: AuditEntry): Promise<void> {
   try {
     await appendAudit(db, entry);
   } catch (err) {
-    console.error(`[watchfloor] audit write failed after a control call (${entry.action} ${entry.outcome}, key ${entry.idempotencyKey}):`, err);
+    console.error(
+      `[watchfloor] audit write failed after a control call (${entry.action} ${entry.outcome}, key ${entry.idempotencyKey}):`,
+      err,
+    );
   }
 }
 
@@ -590,17 +730,24 @@ async function loadForDecision(deps: ControlDeps, actor: Actor, id: string): Pro
   const row = await byId(deps.db, id);
   if (!row) throw new NotFound("No such control request.");
   requireRole(actor, row.requiredRole as Role);
-  if (row.actorId === actor.id) throw new Conflict("You requested this control; a second person must approve or reject it.");
+  if (row.actorId === actor.id)
+    throw new Conflict("You requested this control; a second person must approve or reject it.");
   if (row.state !== "pending_approval") throw new Conflict(`This request is already ${row.state.replace("_", " ")}.`);
   if (row.approvalExpiresAt && row.approvalExpiresAt.getTime() <= nowOf(deps).getTime()) {
     await expirePendingApprovals(deps);
-    throw new Conflict("This request expired before it was approved; nothing was sent. The requester can submit it again.");
+    throw new Conflict(
+      "This request expired before it was approved; nothing was sent. The requester can submit it again.",
+    );
   }
   return row;
 }
 
 /** A second user with the needed role approves a critical request; the call is then made once. */
-export async function approveControl(deps: ControlDeps, actor: Actor | null, requestId: unknown): Promise<ControlRequestView> {
+export async function approveControl(
+  deps: ControlDeps,
+  actor: Actor | null,
+  requestId: unknown,
+): Promise<ControlRequestView> {
   requireRole(actor, "responder");
   const row = await loadForDecision(deps, actor, String(requestId ?? ""));
   const target = deps.config.targets.find((t) => t.name === row.target);
@@ -613,7 +760,13 @@ export async function approveControl(deps: ControlDeps, actor: Actor | null, req
       .where(and(eq(controlRequests.id, row.id), eq(controlRequests.state, "pending_approval")))
       .returning();
     if (!r) return null;
-    await appendAudit(tx as unknown as Db, { ...auditBase(r), actor, approval: { requestedBy: r.actorName, approvedBy: actor.username, decidedAt: now.toISOString() }, outcome: "approved", at: now });
+    await appendAudit(tx as unknown as Db, {
+      ...auditBase(r),
+      actor,
+      approval: { requestedBy: r.actorName, approvedBy: actor.username, decidedAt: now.toISOString() },
+      outcome: "approved",
+      at: now,
+    });
     return r;
   });
   if (!approved) throw new Conflict("Someone else decided this request a moment ago.");
@@ -627,11 +780,24 @@ export async function approveControl(deps: ControlDeps, actor: Actor | null, req
     await appendAudit(deps.db, {
       ...auditBase(row),
       actorName: "system",
-      params: { ...(row.params as Record<string, unknown>), preview: text, blastRadius: pv?.blast ?? null, previewReadAt: nowOf(deps).toISOString(), previousPreviewAgeSeconds: Math.round(age / 1000) },
+      params: {
+        ...(row.params as Record<string, unknown>),
+        preview: text,
+        blastRadius: pv?.blast ?? null,
+        previewReadAt: nowOf(deps).toISOString(),
+        previousPreviewAgeSeconds: Math.round(age / 1000),
+      },
       outcome: "preview_refreshed",
-      responseSummary: `preview read again before the call (the one shown was ${Math.round(age / 1000)} s old): ${text}`.slice(0, 1000),
+      responseSummary:
+        `preview read again before the call (the one shown was ${Math.round(age / 1000)} s old): ${text}`.slice(
+          0,
+          1000,
+        ),
     });
-    await deps.db.update(controlRequests).set({ preview: text, updatedAt: nowOf(deps) }).where(eq(controlRequests.id, row.id));
+    await deps.db
+      .update(controlRequests)
+      .set({ preview: text, updatedAt: nowOf(deps) })
+      .where(eq(controlRequests.id, row.id));
   }
   const [executing] = await deps.db
     .update(controlRequests)
@@ -642,7 +808,12 @@ export async function approveControl(deps: ControlDeps, actor: Actor | null, req
   return run(deps, executing, target, before.ok ? before.state : null);
 }
 
-export async function rejectControl(deps: ControlDeps, actor: Actor | null, requestId: unknown, note?: unknown): Promise<ControlRequestView> {
+export async function rejectControl(
+  deps: ControlDeps,
+  actor: Actor | null,
+  requestId: unknown,
+  note?: unknown,
+): Promise<ControlRequestView> {
   requireRole(actor, "responder");
   const row = await loadForDecision(deps, actor, String(requestId ?? ""));
   const text = typeof note === "string" && note.trim() ? note.trim().slice(0, 500) : null;
@@ -650,11 +821,25 @@ export async function rejectControl(deps: ControlDeps, actor: Actor | null, requ
   const rejected = await deps.db.transaction(async (tx) => {
     const [r] = await tx
       .update(controlRequests)
-      .set({ state: "rejected", approverId: actor.id, approverName: actor.username, decidedAt: now, decisionNote: text, updatedAt: now, finishedAt: now })
+      .set({
+        state: "rejected",
+        approverId: actor.id,
+        approverName: actor.username,
+        decidedAt: now,
+        decisionNote: text,
+        updatedAt: now,
+        finishedAt: now,
+      })
       .where(and(eq(controlRequests.id, row.id), eq(controlRequests.state, "pending_approval")))
       .returning();
     if (!r) return null;
-    await appendAudit(tx as unknown as Db, { ...auditBase(r), actor, approval: { requestedBy: r.actorName, rejectedBy: actor.username, decidedAt: now.toISOString(), note: text }, outcome: "rejected", at: now });
+    await appendAudit(tx as unknown as Db, {
+      ...auditBase(r),
+      actor,
+      approval: { requestedBy: r.actorName, rejectedBy: actor.username, decidedAt: now.toISOString(), note: text },
+      outcome: "rejected",
+      at: now,
+    });
     return r;
   });
   if (!rejected) throw new Conflict("Someone else decided this request a moment ago.");
@@ -677,7 +862,12 @@ export async function expirePendingApprovals(deps: Pick<ControlDeps, "db" | "now
         .where(and(eq(controlRequests.id, row.id), eq(controlRequests.state, "pending_approval")))
         .returning();
       if (!r) return false;
-      await appendAudit(tx as unknown as Db, { ...auditBase(r), actorName: "system", outcome: "expired", responseSummary: "no second person approved it in time; nothing was sent" });
+      await appendAudit(tx as unknown as Db, {
+        ...auditBase(r),
+        actorName: "system",
+        outcome: "expired",
+        responseSummary: "no second person approved it in time; nothing was sent",
+      });
       return true;
     });
     if (done) n++;
@@ -691,7 +881,10 @@ export async function expirePendingApprovals(deps: Pick<ControlDeps, "db" | "now
  * becomes `failed`, not sent. Only rows untouched for `olderThanMs` are swept, so a call in flight
  * on another console instance is left alone. Returns the rows it marked.
  */
-export async function recoverInterruptedControls(db: Db, opts: { now?: Date; olderThanMs?: number } = {}): Promise<ControlRequestView[]> {
+export async function recoverInterruptedControls(
+  db: Db,
+  opts: { now?: Date; olderThanMs?: number } = {},
+): Promise<ControlRequestView[]> {
   const now = opts.now ?? new Date();
   const cutoff = new Date(now.getTime() - (opts.olderThanMs ?? 30_000));
   const stuck = await db
@@ -711,7 +904,13 @@ export async function recoverInterruptedControls(db: Db, opts: { now?: Date; old
         .where(and(eq(controlRequests.id, row.id), eq(controlRequests.state, row.state)))
         .returning();
       if (!r) return null;
-      await appendAudit(tx as unknown as Db, { ...auditBase(r), actorName: "system", approval: approvalOf(r), outcome: unknown ? "outcome_unknown" : "failed", responseSummary: summary });
+      await appendAudit(tx as unknown as Db, {
+        ...auditBase(r),
+        actorName: "system",
+        approval: approvalOf(r),
+        outcome: unknown ? "outcome_unknown" : "failed",
+        responseSummary: summary,
+      });
       return r;
     });
     if (marked) out.push(toView(marked));
@@ -723,12 +922,19 @@ export async function recoverInterruptedControls(db: Db, opts: { now?: Date; old
  * Re-sends an `outcome_unknown` request with its original idempotency key: the target either
  * replays the answer it gave the first time or runs the control for the first time — never twice.
  */
-export async function resendUnknownControl(deps: ControlDeps, actor: Actor | null, requestId: unknown): Promise<ControlRequestView> {
+export async function resendUnknownControl(
+  deps: ControlDeps,
+  actor: Actor | null,
+  requestId: unknown,
+): Promise<ControlRequestView> {
   requireRole(actor, "responder");
   const row = await byId(deps.db, String(requestId ?? ""));
   if (!row) throw new NotFound("No such control request.");
   requireRole(actor, row.requiredRole as Role);
-  if (row.state !== "outcome_unknown") throw new Conflict(`Only requests with an unknown outcome can be re-sent; this one is ${row.state.replace("_", " ")}.`);
+  if (row.state !== "outcome_unknown")
+    throw new Conflict(
+      `Only requests with an unknown outcome can be re-sent; this one is ${row.state.replace("_", " ")}.`,
+    );
   const target = deps.config.targets.find((t) => t.name === row.target);
   if (!target) throw new NotFound(`System ${row.target} is no longer in the fleet config.`);
   const now = nowOf(deps);
@@ -739,14 +945,25 @@ export async function resendUnknownControl(deps: ControlDeps, actor: Actor | nul
       .where(and(eq(controlRequests.id, row.id), eq(controlRequests.state, "outcome_unknown")))
       .returning();
     if (!r) return null;
-    await appendAudit(tx as unknown as Db, { ...auditBase(r), actor, approval: approvalOf(r), outcome: "resent", responseSummary: "re-sent with the original idempotency key", at: now });
+    await appendAudit(tx as unknown as Db, {
+      ...auditBase(r),
+      actor,
+      approval: approvalOf(r),
+      outcome: "resent",
+      responseSummary: "re-sent with the original idempotency key",
+      at: now,
+    });
     return r;
   });
   if (!claimed) throw new Conflict("Someone else is re-sending this request.");
   return run(deps, claimed, target, null);
 }
 
-export async function listControlRequests(db: Db, actor: Actor | null, opts: { states?: ControlState[]; limit?: number } = {}): Promise<ControlRequestView[]> {
+export async function listControlRequests(
+  db: Db,
+  actor: Actor | null,
+  opts: { states?: ControlState[]; limit?: number } = {},
+): Promise<ControlRequestView[]> {
   requireRole(actor, "viewer");
   const rows = await db
     .select()
@@ -770,7 +987,10 @@ export async function getControlRequest(db: Db, actor: Actor | null, id: unknown
  * role they hold. Empty for anyone who could not approve (viewers, and responders while only
  * commander-level controls need a second person).
  */
-export async function approvalsWaitingFor(deps: Pick<ControlDeps, "db" | "now">, actor: Actor | null): Promise<ControlRequestView[]> {
+export async function approvalsWaitingFor(
+  deps: Pick<ControlDeps, "db" | "now">,
+  actor: Actor | null,
+): Promise<ControlRequestView[]> {
   requireRole(actor, "viewer");
   if (!roleAtLeast(actor.role, "responder")) return [];
   const now = nowOf(deps as ControlDeps);
@@ -785,5 +1005,10 @@ export async function approvalsWaitingFor(deps: Pick<ControlDeps, "db" | "now">,
 
 /** Whether this actor may decide (approve/reject) this request: the UI's hint; the service re-checks. */
 export function canDecide(actor: Actor | null, v: ControlRequestView): boolean {
-  return Boolean(actor && v.state === "pending_approval" && v.requestedById !== actor.id && roleAtLeast(actor.role, v.requiredRole as Role));
+  return Boolean(
+    actor &&
+    v.state === "pending_approval" &&
+    v.requestedById !== actor.id &&
+    roleAtLeast(actor.role, v.requiredRole as Role),
+  );
 }

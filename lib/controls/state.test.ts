@@ -4,7 +4,13 @@ import { parseBotState, parseFuturesState, parseSpotState } from "./state";
 // Control previews read the target documents with the collector's schemas; the fields a control
 // needs and the target did not report are named, and a wrong type anywhere fails with its path.
 
-const spot = { symbols: [{ symbol: "BTC-USD", mode: "NORMAL", openOrders: 3, lastPrice: 1, tradesLastSecond: 2, lastSeq: 9 }], withdrawalsHalted: false, conflation: true, bookDepthDefault: 50, websocket: { clients: 12, backlogPerConnection: 0, loadRatio: 0.1 } };
+const spot = {
+  symbols: [{ symbol: "BTC-USD", mode: "NORMAL", openOrders: 3, lastPrice: 1, tradesLastSecond: 2, lastSeq: 9 }],
+  withdrawalsHalted: false,
+  conflation: true,
+  bookDepthDefault: 50,
+  websocket: { clients: 12, backlogPerConnection: 0, loadRatio: 0.1 },
+};
 
 describe("control state reads", () => {
   it("reads the exchange state a preview needs", () => {
@@ -28,12 +34,26 @@ describe("control state reads", () => {
   it("tells a position without a stop-loss (null) from one whose stop-loss is not reported", () => {
     const f = parseFuturesState(
       { status: "running", killSwitch: { active: false, reason: null } },
-      { positions: [{ positionId: "p1", symbol: "PF_XBTUSD", slOrderId: null, onExchange: true }, { positionId: "p2", symbol: "PF_ETHUSD", slOrderId: "sl-2" }], untracked: [{ symbol: "PF_SOLUSD" }] },
+      {
+        positions: [
+          { positionId: "p1", symbol: "PF_XBTUSD", slOrderId: null, onExchange: true },
+          { positionId: "p2", symbol: "PF_ETHUSD", slOrderId: "sl-2" },
+        ],
+        untracked: [{ symbol: "PF_SOLUSD" }],
+      },
     );
-    expect(f.positions).toEqual([{ symbol: "PF_XBTUSD", slOrderId: null, onExchange: true }, { symbol: "PF_ETHUSD", slOrderId: "sl-2" }]);
+    expect(f.positions).toEqual([
+      { symbol: "PF_XBTUSD", slOrderId: null, onExchange: true },
+      { symbol: "PF_ETHUSD", slOrderId: "sl-2" },
+    ]);
     expect(f.stopLossMissing).toBe(1);
     expect(f.untracked).toEqual([{ symbol: "PF_SOLUSD" }]);
-    expect(parseBotState({ profiles: [{ profile_id: "eth-grid", status: "active", available_capital: 100 }], quarantinedOrders: [{ orderId: "o-1" }] })).toEqual({
+    expect(
+      parseBotState({
+        profiles: [{ profile_id: "eth-grid", status: "active", available_capital: 100 }],
+        quarantinedOrders: [{ orderId: "o-1" }],
+      }),
+    ).toEqual({
       kind: "trading-bot",
       profiles: [{ profile_id: "eth-grid", status: "active", available_capital: 100 }],
       quarantinedOrders: [{ orderId: "o-1" }],

@@ -61,7 +61,8 @@ export interface FuturesState {
 }
 export type TargetState = SpotState | TradingBotState | FuturesState;
 
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
 export function parseSpotState(body: unknown): SpotState {
   const s = SpotAdminState.parse(body);
@@ -107,7 +108,9 @@ export function parseBotState(body: unknown): TradingBotState {
         exposureUsd: p.exposureUsd ?? undefined,
       }),
     ),
-    quarantinedOrders: (h.quarantinedOrders ?? []).map((q, i) => defined({ orderId: need(q.orderId, `quarantinedOrders[${i}].orderId`), since: q.since ?? undefined })),
+    quarantinedOrders: (h.quarantinedOrders ?? []).map((q, i) =>
+      defined({ orderId: need(q.orderId, `quarantinedOrders[${i}].orderId`), since: q.since ?? undefined }),
+    ),
   };
 }
 

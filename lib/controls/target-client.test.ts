@@ -44,7 +44,13 @@ describe("a target behind a path prefix", () => {
         return;
       }
       const up = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: url.slice(PREFIX.length), headers: { ...req.headers, host: upstream.host } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: url.slice(PREFIX.length),
+          headers: { ...req.headers, host: upstream.host },
+        },
         (r) => {
           res.writeHead(r.statusCode ?? 502, r.headers);
           r.pipe(res);
@@ -63,18 +69,42 @@ describe("a target behind a path prefix", () => {
 
   it("is polled and controlled at the prefixed address", async () => {
     const sys = fleet.systems[0] as SimSystemInfo;
-    const target: TargetConfig = { name: sys.name, kind: sys.kind, baseUrl: base, simulated: true, credentials: {}, thresholds: {} };
+    const target: TargetConfig = {
+      name: sys.name,
+      kind: sys.kind,
+      baseUrl: base,
+      simulated: true,
+      credentials: {},
+      thresholds: {},
+    };
     const access = { target, token: sys.credential, timeoutMs: 3000 };
 
-    const polled = await pollerFor("spot-exchange")({ target, token: sys.credential, timeoutMs: 3000, maxBytes: 4 * 1024 * 1024, now: Date.now() });
+    const polled = await pollerFor("spot-exchange")({
+      target,
+      token: sys.credential,
+      timeoutMs: 3000,
+      maxBytes: 4 * 1024 * 1024,
+      now: Date.now(),
+    });
     for (const e of polled.endpoints) expect(e, `${e.path}: ${e.error?.detail}`).toMatchObject({ ok: true });
 
     const before = await readTargetState(access);
     expect(before).toMatchObject({ ok: true, state: { kind: "spot-exchange", conflation: false } });
     const callsBefore = fleet.controlCalls(sys.name).length;
-    const out = await callControl(access, "conflation", { reason: "prefix test", ticketId: "OPS-1", actor: "tester", idempotencyKey: `prefix-${process.pid}`, params: { on: true } });
+    const out = await callControl(access, "conflation", {
+      reason: "prefix test",
+      ticketId: "OPS-1",
+      actor: "tester",
+      idempotencyKey: `prefix-${process.pid}`,
+      params: { on: true },
+    });
     expect(out).toMatchObject({ kind: "answer", status: 200 });
-    expect(fleet.controlCalls(sys.name).slice(callsBefore).map((c) => [c.control, c.executed])).toEqual([["conflation", true]]);
+    expect(
+      fleet
+        .controlCalls(sys.name)
+        .slice(callsBefore)
+        .map((c) => [c.control, c.executed]),
+    ).toEqual([["conflation", true]]);
     expect(await readTargetState(access)).toMatchObject({ ok: true, state: { conflation: true } });
 
     // Every request, polled or controlled, went to the prefixed address; none missed it.

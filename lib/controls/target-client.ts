@@ -17,7 +17,10 @@ export interface TargetAccess {
 
 export type StateRead = { ok: true; state: TargetState } | { ok: false; error: string };
 
-async function getJson(a: TargetAccess, path: string): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
+async function getJson(
+  a: TargetAccess,
+  path: string,
+): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
   const r = await fetchLimited(targetUrl(a.target.baseUrl, path), {
     timeoutMs: a.timeoutMs,
     maxBytes: MAX_BYTES,
@@ -46,7 +49,10 @@ export async function readTargetState(a: TargetAccess): Promise<StateRead> {
     if (!positions.ok) return positions;
     return { ok: true, state: parseFuturesState(status.body, positions.body) };
   } catch (err) {
-    return { ok: false, error: `unexpected state shape: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}` };
+    return {
+      ok: false,
+      error: `unexpected state shape: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`,
+    };
   }
 }
 
@@ -84,7 +90,8 @@ export async function callControl(a: TargetAccess, control: string, body: Contro
   });
   if (!r.ok) {
     if (r.error.kind === "timeout") return { kind: "unknown", detail: r.error.detail };
-    if (r.error.kind === "network" && !r.error.detail.startsWith("connection broke")) return { kind: "not_delivered", detail: r.error.detail };
+    if (r.error.kind === "network" && !r.error.detail.startsWith("connection broke"))
+      return { kind: "not_delivered", detail: r.error.detail };
     return { kind: "unknown", detail: r.error.detail };
   }
   let parsed: unknown = r.value.body;

@@ -18,7 +18,9 @@ export async function loadControlWatches(db: Db, settings: ControlSettings, now:
   const rows = await db
     .select()
     .from(controlRequests)
-    .where(and(eq(controlRequests.state, "succeeded"), gte(controlRequests.finishedAt, new Date(now - WATCH_LOOKBACK_MS))))
+    .where(
+      and(eq(controlRequests.state, "succeeded"), gte(controlRequests.finishedAt, new Date(now - WATCH_LOOKBACK_MS))),
+    )
     .orderBy(asc(controlRequests.finishedAt))
     .limit(2000);
   const bySubject = new Map<string, { target: string; watch: ControlWatch | null }>();
@@ -36,7 +38,8 @@ export async function loadControlWatches(db: Db, settings: ControlSettings, now:
         if (prev.target !== r.target || !prev.watch) continue;
         const s = k.slice(r.target.length + 1);
         if (s === subject || (subject === "symbol:*" && s.startsWith("symbol:"))) prev.watch = null;
-        else if (s === "symbol:*" && subject.startsWith("symbol:")) prev.watch.except = [...(prev.watch.except ?? []), subject.slice("symbol:".length)];
+        else if (s === "symbol:*" && subject.startsWith("symbol:"))
+          prev.watch.except = [...(prev.watch.except ?? []), subject.slice("symbol:".length)];
       }
       bySubject.set(key, { target: r.target, watch: null });
     }
@@ -63,7 +66,11 @@ export async function loadControlWatches(db: Db, settings: ControlSettings, now:
   }
   // A control on the same subject that is being sent right now (approved, executing) replaces
   // the watch already: its effect reaches the target before its record says succeeded.
-  const inFlight = await db.select().from(controlRequests).where(inArray(controlRequests.state, ["approved", "executing"])).limit(200);
+  const inFlight = await db
+    .select()
+    .from(controlRequests)
+    .where(inArray(controlRequests.state, ["approved", "executing"]))
+    .limit(200);
   for (const r of inFlight) {
     const subject = findControl(r.targetKind, r.control)?.subject?.(r.params as Record<string, unknown>);
     if (!subject) continue;
@@ -71,7 +78,8 @@ export async function loadControlWatches(db: Db, settings: ControlSettings, now:
       if (prev.target !== r.target || !prev.watch) continue;
       const s = k.slice(r.target.length + 1);
       if (s === subject || (subject === "symbol:*" && s.startsWith("symbol:"))) prev.watch = null;
-      else if (s === "symbol:*" && subject.startsWith("symbol:")) prev.watch.except = [...(prev.watch.except ?? []), subject.slice("symbol:".length)];
+      else if (s === "symbol:*" && subject.startsWith("symbol:"))
+        prev.watch.except = [...(prev.watch.except ?? []), subject.slice("symbol:".length)];
     }
   }
   const live = watches.filter((w) => [...bySubject.values()].some((v) => v.watch === w));

@@ -167,8 +167,12 @@ export function rowsOf<T>(result: unknown): T[] {
 
 /** True when every migration on disk has been applied. */
 export async function migrationsApplied(handle: DbHandle): Promise<{ ok: boolean; applied: number; expected: number }> {
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as { entries: unknown[] };
-  const list = rowsOf<{ n: number }>(await handle.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as {
+    entries: unknown[];
+  };
+  const list = rowsOf<{ n: number }>(
+    await handle.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+  );
   const applied = Number(list[0]?.n ?? 0);
   return { ok: applied >= journal.entries.length, applied, expected: journal.entries.length };
 }

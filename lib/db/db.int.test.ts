@@ -17,7 +17,12 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const admin: Actor = { id: "00000000-0000-0000-0000-00000000a11a", username: "test-admin", displayName: "Test admin", role: "admin" };
+const admin: Actor = {
+  id: "00000000-0000-0000-0000-00000000a11a",
+  username: "test-admin",
+  displayName: "Test admin",
+  role: "admin",
+};
 const viewer: Actor = { ...admin, id: "00000000-0000-0000-0000-00000000b0b0", username: "test-viewer", role: "viewer" };
 
 const drivers = bothDatabases(() => pg, "test");
@@ -57,35 +62,60 @@ describe.each(drivers)("data layer on %s", (_name, open) => {
     const before = (await listAudit(h.db)).length;
     await expect(setUserRole(h.db, viewer, "erin", "admin")).rejects.toThrow(/needs the admin role/);
     await expect(setUserRole(h.db, null, "erin", "admin")).rejects.toThrow(/Sign in/);
-    await expect(createUser(h.db, viewer, { username: "mallory", password: "long enough password", role: "admin" })).rejects.toThrow();
+    await expect(
+      createUser(h.db, viewer, { username: "mallory", password: "long enough password", role: "admin" }),
+    ).rejects.toThrow();
     expect((await listUsers(h.db, admin)).find((u) => u.username === "erin")?.role).toBe("viewer");
     expect((await listUsers(h.db, admin)).find((u) => u.username === "mallory")).toBeUndefined();
     expect((await listAudit(h.db)).length).toBe(before);
   });
 
   it("rejects invalid user input naming the field", async () => {
-    await expect(createUser(h.db, admin, { username: "Bad Name", password: "short", role: "root" })).rejects.toMatchObject({
+    await expect(
+      createUser(h.db, admin, { username: "Bad Name", password: "short", role: "root" }),
+    ).rejects.toMatchObject({
       fieldErrors: { username: expect.any(Array), password: expect.any(Array), role: expect.any(Array) },
     });
   });
 
   it("maps OIDC users by subject and follows their groups' role", async () => {
-    const a = await upsertOidcUser(h.db, { subject: "iss|sub-1", username: "Olga", displayName: "Olga", role: "responder" });
-    const b = await upsertOidcUser(h.db, { subject: "iss|sub-1", username: "Olga", displayName: "Olga", role: "commander" });
+    const a = await upsertOidcUser(h.db, {
+      subject: "iss|sub-1",
+      username: "Olga",
+      displayName: "Olga",
+      role: "responder",
+    });
+    const b = await upsertOidcUser(h.db, {
+      subject: "iss|sub-1",
+      username: "Olga",
+      displayName: "Olga",
+      role: "commander",
+    });
     expect(b.id).toBe(a.id);
     expect(b.role).toBe("commander");
     expect(b.authSource).toBe("oidc");
   });
 
   it("keeps a verifiable hash chain", async () => {
-    for (let i = 0; i < 5; i++) await appendAudit(h.db, { actorName: "system", action: "test.append", target: `t${i}`, params: { i, nested: { b: 2, a: 1 } }, outcome: "succeeded" });
+    for (let i = 0; i < 5; i++)
+      await appendAudit(h.db, {
+        actorName: "system",
+        action: "test.append",
+        target: `t${i}`,
+        params: { i, nested: { b: 2, a: 1 } },
+        outcome: "succeeded",
+      });
     const v = await verifyAuditChain(h.db);
     expect(v.ok).toBe(true);
     expect(v.rows).toBeGreaterThanOrEqual(5);
   });
 
   it("serialises concurrent appends on the chain head", async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => appendAudit(h.db, { actorName: "system", action: "test.concurrent", target: `c${i}`, outcome: "succeeded" })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        appendAudit(h.db, { actorName: "system", action: "test.concurrent", target: `c${i}`, outcome: "succeeded" }),
+      ),
+    );
     const v = await verifyAuditChain(h.db);
     expect(v.ok).toBe(true);
   });
@@ -98,9 +128,13 @@ describe.each(drivers)("data layer on %s", (_name, open) => {
   });
 
   it("names the altered row when a row's content is changed behind the triggers' back", async () => {
-    const rows = rowsOf<{ seq: number }>(await h.db.execute(sql`select seq from audit_log order by seq limit 1 offset 2`));
+    const rows = rowsOf<{ seq: number }>(
+      await h.db.execute(sql`select seq from audit_log order by seq limit 1 offset 2`),
+    );
     const target = Number(rows[0]!.seq);
-    await h.exec(`alter table audit_log disable trigger audit_log_no_update_delete; update audit_log set target = 'tampered' where seq = ${target}; alter table audit_log enable trigger audit_log_no_update_delete;`);
+    await h.exec(
+      `alter table audit_log disable trigger audit_log_no_update_delete; update audit_log set target = 'tampered' where seq = ${target}; alter table audit_log enable trigger audit_log_no_update_delete;`,
+    );
     const v = await verifyAuditChain(h.db);
     expect(v.ok).toBe(false);
     if (!v.ok) {
@@ -114,17 +148,22 @@ describe.each(bothDatabases(() => pg, "chaingap"))("audit chain verification on 
   let h: DbHandle;
   beforeAll(async () => {
     h = await open();
-    for (let i = 0; i < 6; i++) await appendAudit(h.db, { actorName: "system", action: "test.gap", target: `g${i}`, outcome: "succeeded" });
+    for (let i = 0; i < 6; i++)
+      await appendAudit(h.db, { actorName: "system", action: "test.gap", target: `g${i}`, outcome: "succeeded" });
   });
   afterAll(async () => {
     await h?.close();
   });
 
   it("names the row after a removed row as not linking to the row before it", async () => {
-    const seqs = rowsOf<{ seq: number }>(await h.db.execute(sql`select seq from audit_log order by seq`)).map((r) => Number(r.seq));
+    const seqs = rowsOf<{ seq: number }>(await h.db.execute(sql`select seq from audit_log order by seq`)).map((r) =>
+      Number(r.seq),
+    );
     expect((await verifyAuditChain(h.db)).ok).toBe(true);
     const removed = seqs[2]!;
-    await h.exec(`alter table audit_log disable trigger audit_log_no_update_delete; delete from audit_log where seq = ${removed}; alter table audit_log enable trigger audit_log_no_update_delete;`);
+    await h.exec(
+      `alter table audit_log disable trigger audit_log_no_update_delete; delete from audit_log where seq = ${removed}; alter table audit_log enable trigger audit_log_no_update_delete;`,
+    );
     const v = await verifyAuditChain(h.db);
     expect(v.ok).toBe(false);
     if (!v.ok) {

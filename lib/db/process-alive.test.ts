@@ -11,24 +11,27 @@ describe("processAlive", () => {
     expect(processAlive(2 ** 22 + 12_345)).toBe(false);
   });
 
-  it.runIf(process.platform === "linux")("is false for an exited child its parent has not reaped yet (a zombie)", async () => {
-    // The child is spawned by this process, which does not wait() for it until its exit event is
-    // handled, so for a moment it is a zombie: kill(pid, 0) still succeeds then.
-    const child = spawn("true", [], { stdio: "ignore" });
-    const pid = child.pid!;
-    const deadline = Date.now() + 5000;
-    let sawZombie = false;
-    while (Date.now() < deadline) {
-      const state = processState(pid);
-      if (state === null) break; // reaped already
-      if (state === "Z") {
-        sawZombie = true;
-        expect(processAlive(pid)).toBe(false);
-        break;
+  it.runIf(process.platform === "linux")(
+    "is false for an exited child its parent has not reaped yet (a zombie)",
+    async () => {
+      // The child is spawned by this process, which does not wait() for it until its exit event is
+      // handled, so for a moment it is a zombie: kill(pid, 0) still succeeds then.
+      const child = spawn("true", [], { stdio: "ignore" });
+      const pid = child.pid!;
+      const deadline = Date.now() + 5000;
+      let sawZombie = false;
+      while (Date.now() < deadline) {
+        const state = processState(pid);
+        if (state === null) break; // reaped already
+        if (state === "Z") {
+          sawZombie = true;
+          expect(processAlive(pid)).toBe(false);
+          break;
+        }
       }
-    }
-    // Busy-waiting on the event loop keeps libuv from reaping, so the zombie is always seen.
-    expect(sawZombie).toBe(true);
-    await new Promise((r) => child.once("exit", r));
-  });
+      // Busy-waiting on the event loop keeps libuv from reaping, so the zombie is always seen.
+      expect(sawZombie).toBe(true);
+      await new Promise((r) => child.once("exit", r));
+    },
+  );
 });

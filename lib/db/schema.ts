@@ -1,5 +1,19 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 // Foundation tables. Later features add their own tables in new migrations.
 
@@ -13,8 +27,12 @@ export const users = pgTable(
     /** bcrypt hash; null for users who only sign in through OIDC. */
     passwordHash: text("password_hash"),
     role: text("role", { enum: ["viewer", "responder", "commander", "admin"] }).notNull(),
-    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
-    authSource: text("auth_source", { enum: ["local", "oidc"] }).notNull().default("local"),
+    status: text("status", { enum: ["active", "disabled"] })
+      .notNull()
+      .default("active"),
+    authSource: text("auth_source", { enum: ["local", "oidc"] })
+      .notNull()
+      .default("local"),
     /** The OIDC subject, for users created by single sign-on. */
     oidcSubject: text("oidc_subject").unique(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -89,7 +107,9 @@ export const telemetrySamples = pgTable(
     index("telemetry_samples_series_idx").on(t.seriesKey, t.observedAt),
     index("telemetry_samples_metric_idx").on(t.system, t.metric, t.observedAt),
     // Small: only the samples since the last rollup run (what long-range reads and the run take).
-    index("telemetry_samples_unrolled_idx").on(t.system, t.metric, t.observedAt).where(sql`not ${t.rolled}`),
+    index("telemetry_samples_unrolled_idx")
+      .on(t.system, t.metric, t.observedAt)
+      .where(sql`not ${t.rolled}`),
   ],
 );
 
@@ -109,7 +129,10 @@ export const telemetryRollups = pgTable(
     last: doublePrecision("last").notNull(),
     n: integer("n").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.seriesKey, t.bucket] }), index("telemetry_rollups_metric_idx").on(t.system, t.metric, t.bucket)],
+  (t) => [
+    primaryKey({ columns: [t.seriesKey, t.bucket] }),
+    index("telemetry_rollups_metric_idx").on(t.system, t.metric, t.bucket),
+  ],
 );
 
 /**
@@ -132,7 +155,10 @@ export const telemetryRollups10m = pgTable(
     last: doublePrecision("last").notNull(),
     n: integer("n").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.seriesKey, t.bucket] }), index("telemetry_rollups_10m_metric_idx").on(t.system, t.metric, t.bucket)],
+  (t) => [
+    primaryKey({ columns: [t.seriesKey, t.bucket] }),
+    index("telemetry_rollups_10m_metric_idx").on(t.system, t.metric, t.bucket),
+  ],
 );
 
 /** Structured log reports (pushed to /api/ingest or pulled); one row per (system, id). */
@@ -205,7 +231,16 @@ export const findingAcks = pgTable(
 
 // ── Controls (audited executor) ─────────────────────────────────────────────────────────────
 
-export const CONTROL_STATES = ["pending_approval", "approved", "executing", "succeeded", "failed", "outcome_unknown", "expired", "rejected"] as const;
+export const CONTROL_STATES = [
+  "pending_approval",
+  "approved",
+  "executing",
+  "succeeded",
+  "failed",
+  "outcome_unknown",
+  "expired",
+  "rejected",
+] as const;
 export type ControlState = (typeof CONTROL_STATES)[number];
 
 /**
@@ -252,7 +287,10 @@ export const controlRequests = pgTable(
     incidentId: uuid("incident_id"),
   },
   (t) => [
-    check("control_requests_state_check", sql`${t.state} in ('pending_approval','approved','executing','succeeded','failed','outcome_unknown','expired','rejected')`),
+    check(
+      "control_requests_state_check",
+      sql`${t.state} in ('pending_approval','approved','executing','succeeded','failed','outcome_unknown','expired','rejected')`,
+    ),
     index("control_requests_state_idx").on(t.state),
     index("control_requests_actor_idx").on(t.actorId, t.createdAt),
     index("control_requests_created_idx").on(t.createdAt),
@@ -298,7 +336,20 @@ export const incidents = pgTable(
   ],
 );
 
-export const INCIDENT_EVENT_KINDS = ["opened", "status", "severity", "commander", "responder", "checkin", "note", "step", "unstep", "control", "comms", "finding"] as const;
+export const INCIDENT_EVENT_KINDS = [
+  "opened",
+  "status",
+  "severity",
+  "commander",
+  "responder",
+  "checkin",
+  "note",
+  "step",
+  "unstep",
+  "control",
+  "comms",
+  "finding",
+] as const;
 
 /**
  * The incident's own timeline: every change made in the room, with who, when and how. Finding
@@ -351,7 +402,10 @@ export const shareLinks = pgTable(
     revokedByName: text("revoked_by_name"),
   },
   (t) => [
-    check("share_links_scope_check", sql`${t.scope} in ('board','incident') and (${t.scope} = 'board') = (${t.incidentId} is null)`),
+    check(
+      "share_links_scope_check",
+      sql`${t.scope} in ('board','incident') and (${t.scope} = 'board') = (${t.incidentId} is null)`,
+    ),
     index("share_links_created_idx").on(t.createdAt),
   ],
 );
@@ -377,14 +431,19 @@ export const notifyOutbox = pgTable(
      * Every finding the notification is about: the one finding, or each member of a chat message
      * for a finding group (so the incident room finds a group message by any of its members).
      */
-    findingIds: text("finding_ids").array().notNull().default(sql`'{}'::text[]`),
+    findingIds: text("finding_ids")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** A chat group message's members (finding snapshots), kept to render it when it is sent. */
     members: jsonb("members"),
     event: text("event").notNull(),
     summary: text("summary").notNull(),
     payload: jsonb("payload").notNull(),
     /** `held`: a chat group message still waiting its group wait for more members (not sent yet). */
-    status: text("status", { enum: ["held", "pending", "delivered", "failed"] }).notNull().default("pending"),
+    status: text("status", { enum: ["held", "pending", "delivered", "failed"] })
+      .notNull()
+      .default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
@@ -406,7 +465,9 @@ export const notifyAttempts = pgTable(
   "notify_attempts",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    outboxId: bigint("outbox_id", { mode: "number" }).notNull().references(() => notifyOutbox.id),
+    outboxId: bigint("outbox_id", { mode: "number" })
+      .notNull()
+      .references(() => notifyOutbox.id),
     at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
     durationMs: integer("duration_ms").notNull(),
     httpStatus: integer("http_status"),
@@ -435,7 +496,9 @@ export const silences = pgTable(
   "silences",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    kind: text("kind", { enum: ["silence", "maintenance"] }).notNull().default("silence"),
+    kind: text("kind", { enum: ["silence", "maintenance"] })
+      .notNull()
+      .default("silence"),
     matchers: jsonb("matchers").notNull(),
     startsAt: timestamp("starts_at", { withTimezone: true, precision: 3 }).notNull(),
     endsAt: timestamp("ends_at", { withTimezone: true, precision: 3 }).notNull(),

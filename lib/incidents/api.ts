@@ -68,7 +68,8 @@ export const addNote = async (actor: Actor | null, input: unknown) => svc.addNot
 export const tickStep = async (actor: Actor | null, input: unknown) => svc.tickStep(await deps(), actor, input);
 export const untickStep = async (actor: Actor | null, input: unknown) => svc.untickStep(await deps(), actor, input);
 export const postComms = async (actor: Actor | null, input: unknown) => svc.postComms(await deps(), actor, input);
-export const exportPostmortem = async (actor: Actor | null, id: unknown) => svc.exportPostmortem(await deps(), actor, id);
+export const exportPostmortem = async (actor: Actor | null, id: unknown) =>
+  svc.exportPostmortem(await deps(), actor, id);
 
 /** The finding a `?finding=` link names, for pre-filling the open form (viewer or above). */
 export async function findingForPrefill(actor: Actor | null, id: string): Promise<Finding | undefined> {

@@ -43,7 +43,8 @@ export function describeImpact(affected: AffectedEntity[], openFindings: CommsIn
   if (bySystem.size === 0) return "Under assessment; no affected profiles, symbols or orders identified yet";
   const parts = [...bySystem.entries()].map(([system, g]) => {
     const bits: string[] = [];
-    if (g.profiles.size) bits.push(`${g.profiles.size === 1 ? "profile" : "profiles"} ${[...g.profiles].sort().join(", ")}`);
+    if (g.profiles.size)
+      bits.push(`${g.profiles.size === 1 ? "profile" : "profiles"} ${[...g.profiles].sort().join(", ")}`);
     if (g.symbols.size) bits.push(`${g.symbols.size === 1 ? "symbol" : "symbols"} ${[...g.symbols].sort().join(", ")}`);
     if (!bits.length || g.whole) bits.push("whole system");
     return `${system} ${bits.join(" and ")}`;
@@ -54,10 +55,16 @@ export function describeImpact(affected: AffectedEntity[], openFindings: CommsIn
 
 export function describeMitigation(steps: ChecklistStepRun[], controls: ControlRun[], status: string): string {
   const done = [
-    ...controls.map((c) => ({ at: c.at, text: `${c.label} on ${c.target} ${c.outcome}${c.verification ? ` (${c.verification})` : ""}` })),
-    ...steps.filter((s) => s.done && s.doneAt !== undefined).map((s) => ({ at: s.doneAt!, text: s.text.replace(/\.$/, "") })),
+    ...controls.map((c) => ({
+      at: c.at,
+      text: `${c.label} on ${c.target} ${c.outcome}${c.verification ? ` (${c.verification})` : ""}`,
+    })),
+    ...steps
+      .filter((s) => s.done && s.doneAt !== undefined)
+      .map((s) => ({ at: s.doneAt!, text: s.text.replace(/\.$/, "") })),
   ].sort((a, b) => b.at - a.at);
-  if (done.length === 0) return status === "investigating" ? "Investigating; no mitigation applied yet" : "No mitigation recorded yet";
+  if (done.length === 0)
+    return status === "investigating" ? "Investigating; no mitigation applied yet" : "No mitigation recorded yet";
   const shown = done.slice(0, 3).map((d) => d.text);
   const more = done.length - shown.length;
   return `${shown.join("; ")}${more > 0 ? `; and ${more} earlier action${more === 1 ? "" : "s"}` : ""}`;
@@ -84,7 +91,11 @@ const NEXT_UPDATE = /^Next Update:\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d
  * promised; when it promised none (or none was posted), the severity's cadence after the last
  * update or, before the first, after opening.
  */
-export function nextUpdateDue(input: { severity: string; openedAt: number; posted: Array<{ at: number; text: string }> }): { dueAt: number; basis: "posted" | "first" } {
+export function nextUpdateDue(input: {
+  severity: string;
+  openedAt: number;
+  posted: Array<{ at: number; text: string }>;
+}): { dueAt: number; basis: "posted" | "first" } {
   const last = input.posted[input.posted.length - 1];
   const cadence = (DEFAULT_CADENCE[input.severity] ?? 30) * 60_000;
   if (!last) return { dueAt: input.openedAt + cadence, basis: "first" };

@@ -4,25 +4,82 @@ import { buildPostmortem, type PostmortemInput } from "./export";
 const T = Date.parse("2026-11-21T13:00:00.000Z");
 const input: PostmortemInput = {
   incident: {
-    id: "inc-7", title: "Split brain on spot | exchange", severity: "SEV1", status: "resolved",
-    commander: { id: "c", name: "Cam Commander" }, responders: [{ id: "r", name: "Ray" }],
-    affected: [{ system: "spot-exchange", entity: "BTC-USD" }], runbook: "split-brain",
-    openedAt: T, openedBy: { id: "c", name: "Cam Commander" }, resolvedAt: T + 95 * 60_000,
+    id: "inc-7",
+    title: "Split brain on spot | exchange",
+    severity: "SEV1",
+    status: "resolved",
+    commander: { id: "c", name: "Cam Commander" },
+    responders: [{ id: "r", name: "Ray" }],
+    affected: [{ system: "spot-exchange", entity: "BTC-USD" }],
+    runbook: "split-brain",
+    openedAt: T,
+    openedBy: { id: "c", name: "Cam Commander" },
+    resolvedAt: T + 95 * 60_000,
   },
   timeline: [
-    { at: T + 60_000, kind: "control", actor: "Cam Commander", text: "SetSymbolMode BTC-USD → HARD_HALT succeeded", auditSeq: 41 },
+    {
+      at: T + 60_000,
+      kind: "control",
+      actor: "Cam Commander",
+      text: "SetSymbolMode BTC-USD → HARD_HALT succeeded",
+      auditSeq: 41,
+    },
     { at: T, kind: "opened", actor: "Cam Commander", text: "Opened from finding split_brain|spot-exchange|BTC-USD" },
   ],
   checklist: [
-    { index: 1, text: "Set affected symbols to HARD_HALT", section: "Immediate actions", done: true, doneBy: "Cam Commander", doneAt: T + 60_000 },
-    { index: 2, text: "Confirm one leader holds the lease", section: "Immediate actions", done: true, how: "live check", doneAt: T + 600_000 },
+    {
+      index: 1,
+      text: "Set affected symbols to HARD_HALT",
+      section: "Immediate actions",
+      done: true,
+      doneBy: "Cam Commander",
+      doneAt: T + 60_000,
+    },
+    {
+      index: 2,
+      text: "Confirm one leader holds the lease",
+      section: "Immediate actions",
+      done: true,
+      how: "live check",
+      doneAt: T + 600_000,
+    },
     { index: 3, text: "Preserve evidence", section: "Immediate actions", done: false },
-    { index: 4, text: "Resume in CANCEL_ONLY", section: "Recovery", done: true, how: "control", doneBy: "cam (approved by abe)", doneAt: T + 20 * 60_000 },
+    {
+      index: 4,
+      text: "Resume in CANCEL_ONLY",
+      section: "Recovery",
+      done: true,
+      how: "control",
+      doneBy: "cam (approved by abe)",
+      doneAt: T + 20 * 60_000,
+    },
   ],
   warnings: ["Do not resume in NORMAL before validation"],
   controls: [
-    { label: "symbol-mode", target: "spot-exchange", params: { symbol: "BTC-USD", mode: "HARD_HALT" }, requestedBy: "cam", approvedBy: "abe", decidedAt: T + 50_000, source: "incident", outcome: "succeeded", verification: "symbol mode now HARD_HALT", at: T + 60_000, ticketId: "OPS-12", auditSeq: 41 },
-    { label: "withdrawals-halt", target: "spot-exchange", params: { on: true }, requestedBy: "ray", source: "controls page", outcome: "succeeded", at: T + 120_000, ticketId: "OPS-13" },
+    {
+      label: "symbol-mode",
+      target: "spot-exchange",
+      params: { symbol: "BTC-USD", mode: "HARD_HALT" },
+      requestedBy: "cam",
+      approvedBy: "abe",
+      decidedAt: T + 50_000,
+      source: "incident",
+      outcome: "succeeded",
+      verification: "symbol mode now HARD_HALT",
+      at: T + 60_000,
+      ticketId: "OPS-12",
+      auditSeq: 41,
+    },
+    {
+      label: "withdrawals-halt",
+      target: "spot-exchange",
+      params: { on: true },
+      requestedBy: "ray",
+      source: "controls page",
+      outcome: "succeeded",
+      at: T + 120_000,
+      ticketId: "OPS-13",
+    },
   ],
   evidence: [
     {
@@ -64,11 +121,19 @@ describe("postmortem bundle", () => {
     expect(b.markdown).toContain("[audit #41]");
     expect(b.markdown).toContain("- [x] Set affected symbols to HARD_HALT — by Cam Commander at 2026-11-21T13:01:00Z");
     expect(b.markdown).toContain("- [x] Confirm one leader holds the lease — ticked itself (live check)");
-    expect(b.markdown).toContain("- [x] Resume in CANCEL_ONLY — ticked when its control succeeded (cam (approved by abe)) at 2026-11-21T13:20:00Z");
+    expect(b.markdown).toContain(
+      "- [x] Resume in CANCEL_ONLY — ticked when its control succeeded (cam (approved by abe)) at 2026-11-21T13:20:00Z",
+    );
     expect(b.markdown).toContain("- [ ] Preserve evidence — not done");
-    expect(b.markdown).toContain("| Time | Control | Target | Parameters | Ticket | Requested by | Approved by | Outcome | Verification | Audit |");
-    expect(b.markdown).toContain("| 2026-11-21T13:01:00Z | symbol-mode | spot-exchange | symbol=BTC-USD, mode=HARD_HALT | OPS-12 | cam | abe at 2026-11-21T13:00:50Z | succeeded | symbol mode now HARD_HALT | #41 |");
-    expect(b.markdown).toContain("| 2026-11-21T13:02:00Z | withdrawals-halt (from the Controls page) | spot-exchange | on=true | OPS-13 | ray | not needed | succeeded |  |  |");
+    expect(b.markdown).toContain(
+      "| Time | Control | Target | Parameters | Ticket | Requested by | Approved by | Outcome | Verification | Audit |",
+    );
+    expect(b.markdown).toContain(
+      "| 2026-11-21T13:01:00Z | symbol-mode | spot-exchange | symbol=BTC-USD, mode=HARD_HALT | OPS-12 | cam | abe at 2026-11-21T13:00:50Z | succeeded | symbol mode now HARD_HALT | #41 |",
+    );
+    expect(b.markdown).toContain(
+      "| 2026-11-21T13:02:00Z | withdrawals-halt (from the Controls page) | spot-exchange | on=true | OPS-13 | ray | not needed | succeeded |  |  |",
+    );
   });
 
   it("carries the evidence and communications, escaping table pipes", () => {
@@ -84,10 +149,23 @@ describe("postmortem bundle", () => {
   });
 
   it("has a JSON twin with everything and a dated file name", () => {
-    const parsed = JSON.parse(b.json) as { format: string; controls: unknown[]; checklist: unknown[]; evidence: Array<{ since: string; values: unknown[] }>; incident: Record<string, unknown>; generatedAt: string };
+    const parsed = JSON.parse(b.json) as {
+      format: string;
+      controls: unknown[];
+      checklist: unknown[];
+      evidence: Array<{ since: string; values: unknown[] }>;
+      incident: Record<string, unknown>;
+      generatedAt: string;
+    };
     expect(parsed.format).toBe("watchfloor-postmortem/2");
     expect(parsed.controls).toHaveLength(2);
-    expect(parsed.controls[0]).toMatchObject({ at: "2026-11-21T13:01:00Z", params: { symbol: "BTC-USD", mode: "HARD_HALT" }, requestedBy: "cam", approvedBy: "abe", decidedAt: "2026-11-21T13:00:50Z" });
+    expect(parsed.controls[0]).toMatchObject({
+      at: "2026-11-21T13:01:00Z",
+      params: { symbol: "BTC-USD", mode: "HARD_HALT" },
+      requestedBy: "cam",
+      approvedBy: "abe",
+      decidedAt: "2026-11-21T13:00:50Z",
+    });
     expect(parsed.incident).toMatchObject({ openedAt: "2026-11-21T13:00:00Z", resolvedAt: "2026-11-21T14:35:00Z" });
     expect(parsed.generatedAt).toBe("2026-11-21T14:36:00Z");
     expect(parsed.evidence[0]!.since).toBe("2026-11-21T12:59:30Z");
@@ -106,9 +184,19 @@ describe("postmortem bundle", () => {
   it("says so when parts are empty rather than leaving blanks", () => {
     // With a ticket link template the controls table links each ticket ID.
     const linked = buildPostmortem({ ...input, ticketUrlTemplate: "https://tracker.example/browse/{id}" });
-    for (const c of input.controls.filter((x) => x.ticketId)) expect(linked.markdown).toContain(`[${c.ticketId}](https://tracker.example/browse/${c.ticketId})`);
+    for (const c of input.controls.filter((x) => x.ticketId))
+      expect(linked.markdown).toContain(`[${c.ticketId}](https://tracker.example/browse/${c.ticketId})`);
     expect(input.controls.some((x) => x.ticketId)).toBe(true);
-    const empty = buildPostmortem({ ...input, timeline: [], checklist: [], controls: [], evidence: [], communications: [], warnings: [], audit: { verified: false, upToSeq: null, checkedAt: T } });
+    const empty = buildPostmortem({
+      ...input,
+      timeline: [],
+      checklist: [],
+      controls: [],
+      evidence: [],
+      communications: [],
+      warnings: [],
+      audit: { verified: false, upToSeq: null, checkedAt: T },
+    });
     expect(empty.markdown).toContain("No events recorded.");
     expect(empty.markdown).toContain("No emergency controls were run.");
     expect(empty.markdown).toContain("NOT verified");

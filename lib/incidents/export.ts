@@ -50,24 +50,41 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   lines.push(`| Severity | ${templateSeverity(i.severity)} |`);
   lines.push(`| Status | ${i.status} |`);
   lines.push(`| Opened | ${iso(i.openedAt)} by ${mdEscape(i.openedBy.name)} |`);
-  lines.push(`| ${i.resolvedAt ? "Resolved" : "Still open at export"} | ${iso(end)} (${duration(end - i.openedAt)} after opening) |`);
+  lines.push(
+    `| ${i.resolvedAt ? "Resolved" : "Still open at export"} | ${iso(end)} (${duration(end - i.openedAt)} after opening) |`,
+  );
   lines.push(`| Incident commander | ${i.commander ? mdEscape(i.commander.name) : "not assigned"} |`);
-  lines.push(`| Responders | ${i.responders.length ? i.responders.map((r) => mdEscape(r.name)).join(", ") : "none recorded"} |`);
-  lines.push(`| Affected | ${i.affected.length ? i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : ` · ${a.entity}`}`).join(", ") : "none recorded"} |`);
+  lines.push(
+    `| Responders | ${i.responders.length ? i.responders.map((r) => mdEscape(r.name)).join(", ") : "none recorded"} |`,
+  );
+  lines.push(
+    `| Affected | ${i.affected.length ? i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : ` · ${a.entity}`}`).join(", ") : "none recorded"} |`,
+  );
   lines.push(`| Runbook | ${i.runbook ?? "none"} |`);
   lines.push(`| Checklist | ${done} of ${p.checklist.length} steps done |`);
-  lines.push(`| Audit chain | ${p.audit.verified ? `verified up to row ${p.audit.upToSeq ?? 0} at ${iso(p.audit.checkedAt)}` : "NOT verified — see the audit screen"} |`);
+  lines.push(
+    `| Audit chain | ${p.audit.verified ? `verified up to row ${p.audit.upToSeq ?? 0} at ${iso(p.audit.checkedAt)}` : "NOT verified — see the audit screen"} |`,
+  );
   lines.push("");
   lines.push("## Timeline", "");
   if (p.timeline.length === 0) lines.push("No events recorded.");
   for (const e of [...p.timeline].sort((a, b) => a.at - b.at)) {
-    lines.push(`- **${iso(e.at)}** — ${e.kind}${e.actor ? ` (${mdEscape(e.actor)})` : ""}: ${mdEscape(e.text)}${e.auditSeq !== undefined ? ` [audit #${e.auditSeq}]` : ""}`);
+    lines.push(
+      `- **${iso(e.at)}** — ${e.kind}${e.actor ? ` (${mdEscape(e.actor)})` : ""}: ${mdEscape(e.text)}${e.auditSeq !== undefined ? ` [audit #${e.auditSeq}]` : ""}`,
+    );
   }
   lines.push("", "## Checklist as run", "");
   if (p.checklist.length === 0) lines.push("No checklist was attached.");
   for (const s of p.checklist) {
-    const who = s.how === "live check" ? "ticked itself (live check)" : s.how === "control" ? `ticked when its control succeeded (${mdEscape(s.doneBy ?? "unknown")})` : `by ${mdEscape(s.doneBy ?? "unknown")}`;
-    lines.push(`- [${s.done ? "x" : " "}] ${mdEscape(s.text)}${s.done ? ` — ${who}${s.doneAt ? ` at ${iso(s.doneAt)}` : ""}` : " — not done"}`);
+    const who =
+      s.how === "live check"
+        ? "ticked itself (live check)"
+        : s.how === "control"
+          ? `ticked when its control succeeded (${mdEscape(s.doneBy ?? "unknown")})`
+          : `by ${mdEscape(s.doneBy ?? "unknown")}`;
+    lines.push(
+      `- [${s.done ? "x" : " "}] ${mdEscape(s.text)}${s.done ? ` — ${who}${s.doneAt ? ` at ${iso(s.doneAt)}` : ""}` : " — not done"}`,
+    );
   }
   if (p.warnings.length) {
     lines.push("", "### Standing warnings during the incident", "");
@@ -76,11 +93,20 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   lines.push("", "## Controls", "");
   if (p.controls.length === 0) lines.push("No emergency controls were run.");
   else {
-    lines.push("| Time | Control | Target | Parameters | Ticket | Requested by | Approved by | Outcome | Verification | Audit |", "|---|---|---|---|---|---|---|---|---|---|");
+    lines.push(
+      "| Time | Control | Target | Parameters | Ticket | Requested by | Approved by | Outcome | Verification | Audit |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+    );
     for (const c of p.controls) {
-      const decision = c.approvedBy ? `${mdEscape(c.approvedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : c.rejectedBy ? `rejected by ${mdEscape(c.rejectedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}` : "not needed";
+      const decision = c.approvedBy
+        ? `${mdEscape(c.approvedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}`
+        : c.rejectedBy
+          ? `rejected by ${mdEscape(c.rejectedBy)}${c.decidedAt ? ` at ${iso(c.decidedAt)}` : ""}`
+          : "not needed";
       const from = c.source === "controls page" ? " (from the Controls page)" : "";
-      lines.push(`| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${ticketCell(c.ticketId)} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`);
+      lines.push(
+        `| ${iso(c.at)} | ${mdEscape(c.label)}${from} | ${mdEscape(c.target)} | ${mdEscape(formatParams(c.params ?? {}))} | ${ticketCell(c.ticketId)} | ${mdEscape(c.requestedBy ?? "")} | ${decision} | ${c.outcome} | ${mdEscape(c.verification ?? "")} | ${c.auditSeq !== undefined ? `#${c.auditSeq}` : ""} |`,
+      );
     }
   }
   lines.push("", "## Communication updates", "");
@@ -91,13 +117,24 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   lines.push("", "## Evidence", "");
   if (p.evidence.length === 0) lines.push("No findings were linked.");
   for (const f of p.evidence) {
-    lines.push(`### ${mdEscape(f.title)} (${f.severity}, ${f.state})`, "", `${mdEscape(f.summary)} Since ${iso(f.since)}.`, "");
-    for (const v of f.values) lines.push(`- ${mdEscape(v.label)}: \`${formatValue(v.value)}\`${v.at ? ` at ${iso(v.at)}` : ""}`);
+    lines.push(
+      `### ${mdEscape(f.title)} (${f.severity}, ${f.state})`,
+      "",
+      `${mdEscape(f.summary)} Since ${iso(f.since)}.`,
+      "",
+    );
+    for (const v of f.values)
+      lines.push(`- ${mdEscape(v.label)}: \`${formatValue(v.value)}\`${v.at ? ` at ${iso(v.at)}` : ""}`);
     lines.push("");
   }
   const markdown = lines.join("\n").replace(/\n{3,}/g, "\n\n") + "\n";
   const json = JSON.stringify(jsonBundle(p), null, 2);
-  const slug = i.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 50) || "incident";
+  const slug =
+    i.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 50) || "incident";
   return { markdown, json, filename: `postmortem-${new Date(i.openedAt).toISOString().slice(0, 10)}-${slug}` };
 }
 
@@ -125,8 +162,18 @@ function jsonBundle(p: PostmortemInput): unknown {
     timeline: [...p.timeline].sort((a, b) => a.at - b.at).map((e) => ({ ...e, at: iso(e.at), text: tidyText(e.text) })),
     checklist: p.checklist.map((s) => ({ ...s, doneAt: isoOpt(s.doneAt) })),
     warnings: p.warnings,
-    controls: p.controls.map((c) => ({ ...c, at: iso(c.at), decidedAt: isoOpt(c.decidedAt), params: jsonParams(c.params) })),
-    evidence: p.evidence.map((f) => ({ ...f, summary: tidyText(f.summary), since: iso(f.since), values: f.values.map((v) => ({ label: v.label, value: jsonValue(v.value), at: isoOpt(v.at) })) })),
+    controls: p.controls.map((c) => ({
+      ...c,
+      at: iso(c.at),
+      decidedAt: isoOpt(c.decidedAt),
+      params: jsonParams(c.params),
+    })),
+    evidence: p.evidence.map((f) => ({
+      ...f,
+      summary: tidyText(f.summary),
+      since: iso(f.since),
+      values: f.values.map((v) => ({ label: v.label, value: jsonValue(v.value), at: isoOpt(v.at) })),
+    })),
     communications: p.communications.map((c) => ({ ...c, at: iso(c.at) })),
     audit: { ...p.audit, checkedAt: iso(p.audit.checkedAt) },
     generatedAt: iso(p.generatedAt),

@@ -50,5 +50,7 @@ export function formatParams(params: Record<string, unknown>): string {
  * long floats rounded, epoch milliseconds written as UTC times. Other text is left alone.
  */
 export function tidyText(text: string): string {
-  return text.replace(/(?<![\w.])-?\d+\.\d{5,}(?![\w.])/g, (m) => formatValue(Number(m))).replace(/(?<![\w.])1\d{12}(?![\w.])/g, (m) => isoSeconds(Number(m)));
+  return text
+    .replace(/(?<![\w.])-?\d+\.\d{5,}(?![\w.])/g, (m) => formatValue(Number(m)))
+    .replace(/(?<![\w.])1\d{12}(?![\w.])/g, (m) => isoSeconds(Number(m)));
 }

@@ -56,11 +56,36 @@ describe("notifications in the incident room (PGlite)", () => {
       lookup: () => () => undefined,
       systemKind: (name) => (name === "alpha-bot" || name === "beta-bot" ? "trading-bot" : undefined),
     };
-    deliveries = { db: h.db, config: NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" }], routes: [{ channels: ["chat"] }] }), ticketPattern: "^[A-Z]+-\\d+$", now: () => clock };
-    const row = (findingId: string | null, event: string, key: string) => ({ dedupKey: `chat|${key}`, channel: "chat", channelType: "slack", findingId, event, summary: `${event} ${findingId ?? "test"}`, payload: { text: event } });
+    deliveries = {
+      db: h.db,
+      config: NotifyConfig.parse({
+        channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" }],
+        routes: [{ channels: ["chat"] }],
+      }),
+      ticketPattern: "^[A-Z]+-\\d+$",
+      now: () => clock,
+    };
+    const row = (findingId: string | null, event: string, key: string) => ({
+      dedupKey: `chat|${key}`,
+      channel: "chat",
+      channelType: "slack",
+      findingId,
+      event,
+      summary: `${event} ${findingId ?? "test"}`,
+      payload: { text: event },
+    });
     // Three hours before: an earlier occurrence of the same finding, outside the room's window.
     await enqueue(h.db, [row(inScope.id, "firing", "old-firing")], T0 - 3 * 60 * MIN);
-    await enqueue(h.db, [row(inScope.id, "firing", "firing"), row(otherEntity.id, "firing", "other-entity"), row(otherSystem.id, "firing", "other-system"), row(null, "test", "test-send")], T0 - MIN);
+    await enqueue(
+      h.db,
+      [
+        row(inScope.id, "firing", "firing"),
+        row(otherEntity.id, "firing", "other-entity"),
+        row(otherSystem.id, "firing", "other-system"),
+        row(null, "test", "test-send"),
+      ],
+      T0 - MIN,
+    );
     await enqueue(h.db, [row(inScope.id, "resolve", "resolve")], T0 + 5 * MIN);
   });
   afterAll(async () => {
@@ -72,33 +97,56 @@ describe("notifications in the incident room (PGlite)", () => {
     clock = T0 + 10 * MIN;
     const room = await svc.getIncidentRoom(incidents, A.responder, id);
     expect(room.findingIds).toEqual([inScope.id]);
-    const listed = await notify.listDeliveries(deliveries, A.responder, { findingIds: room.findingIds, since: room.historySince });
+    const listed = await notify.listDeliveries(deliveries, A.responder, {
+      findingIds: room.findingIds,
+      since: room.historySince,
+    });
     expect(listed.map((d) => d.dedupKey)).toEqual(["chat|resolve", "chat|firing"]);
     expect(listed.every((d) => d.findingId === inScope.id)).toBe(true);
   });
 
   it("lists every finding on a whole-system incident, and nothing for an incident with no findings", async () => {
-    const { id } = await svc.openIncident(incidents, A.commander, { title: "alpha-bot misbehaving", severity: "SEV2", affected: "alpha-bot/*" });
+    const { id } = await svc.openIncident(incidents, A.commander, {
+      title: "alpha-bot misbehaving",
+      severity: "SEV2",
+      affected: "alpha-bot/*",
+    });
     const room = await svc.getIncidentRoom(incidents, A.responder, id);
-    const listed = await notify.listDeliveries(deliveries, A.responder, { findingIds: room.findingIds, since: room.historySince });
+    const listed = await notify.listDeliveries(deliveries, A.responder, {
+      findingIds: room.findingIds,
+      since: room.historySince,
+    });
     expect(listed.map((d) => d.dedupKey).sort()).toEqual(["chat|firing", "chat|other-entity", "chat|resolve"]);
-    expect(await notify.listDeliveries(deliveries, A.responder, { findingIds: [], since: room.historySince })).toEqual([]);
+    expect(await notify.listDeliveries(deliveries, A.responder, { findingIds: [], since: room.historySince })).toEqual(
+      [],
+    );
   });
 
   it("lists a chat group message for any of its member findings, with every member", async () => {
     const since = clock;
     const group = (key: string, members: Finding[]) => ({
-      dedupKey: `chat|${key}`, channel: "chat", channelType: "slack", findingId: null, findingIds: members.map((f) => f.id), members: members.map((finding) => ({ finding })),
-      event: "firing", summary: `SEV2 Capital invariant violation — ${members[0]!.system}: ${members.length} findings`, payload: { text: key },
+      dedupKey: `chat|${key}`,
+      channel: "chat",
+      channelType: "slack",
+      findingId: null,
+      findingIds: members.map((f) => f.id),
+      members: members.map((finding) => ({ finding })),
+      event: "firing",
+      summary: `SEV2 Capital invariant violation — ${members[0]!.system}: ${members.length} findings`,
+      payload: { text: key },
     });
     await enqueue(h.db, [group("group-alpha", [inScope, otherEntity]), group("group-beta", [otherSystem])], clock);
     const forOther = await notify.listDeliveries(deliveries, A.responder, { findingIds: [otherEntity.id], since });
-    expect(forOther.map((d) => [d.dedupKey, d.memberList.map((m) => m.entity)])).toEqual([["chat|group-alpha", ["eth-grid", "btc-dca"]]]);
+    expect(forOther.map((d) => [d.dedupKey, d.memberList.map((m) => m.entity)])).toEqual([
+      ["chat|group-alpha", ["eth-grid", "btc-dca"]],
+    ]);
     const forInScope = await notify.listDeliveries(deliveries, A.responder, { findingIds: [inScope.id], since });
     expect(forInScope.map((d) => d.dedupKey)).toEqual(["chat|group-alpha"]);
   });
 
   it("is for responders and above", async () => {
-    await expect(notify.listDeliveries(deliveries, A.viewer, { findingIds: [inScope.id] })).rejects.toThrow(/needs the responder role/);
+    await expect(notify.listDeliveries(deliveries, A.viewer, { findingIds: [inScope.id] })).rejects.toThrow(
+      /needs the responder role/,
+    );
   });
 });

@@ -14,9 +14,22 @@ const PROFILE_RE = /^[a-z0-9]+(-[a-z0-9]+)+$/;
  * names or `{ kind, id }`, or as `{ symbols, profiles }`) and its own entity when that names a
  * profile or a symbol. A flag, a reason or the system itself ("*") is no entity to act on.
  */
-export function findingEntities(f: Pick<Finding, "system" | "kind" | "entity">): Array<{ entity: string; kind: "profile" | "symbol" }> {
+export function findingEntities(
+  f: Pick<Finding, "system" | "kind" | "entity">,
+): Array<{ entity: string; kind: "profile" | "symbol" }> {
   const out = new Map<string, "profile" | "symbol">();
-  const guess = (e: string): "profile" | "symbol" | undefined => (f.kind === "spot-exchange" ? (SYMBOL_RE.test(e) ? "symbol" : undefined) : f.kind === "trading-bot" ? (PROFILE_RE.test(e) ? "profile" : undefined) : SYMBOL_RE.test(e) ? "symbol" : undefined);
+  const guess = (e: string): "profile" | "symbol" | undefined =>
+    f.kind === "spot-exchange"
+      ? SYMBOL_RE.test(e)
+        ? "symbol"
+        : undefined
+      : f.kind === "trading-bot"
+        ? PROFILE_RE.test(e)
+          ? "profile"
+          : undefined
+        : SYMBOL_RE.test(e)
+          ? "symbol"
+          : undefined;
   const add = (e: unknown, kind?: unknown) => {
     if (typeof e !== "string" || !e.trim() || e === "*") return;
     const k = kind === "symbol" || kind === "profile" ? kind : guess(e.trim());
@@ -32,7 +45,10 @@ export function findingEntities(f: Pick<Finding, "system" | "kind" | "entity">):
       if (typeof c === "string") add(c);
       else if (c && typeof c === "object") {
         const o = c as Record<string, unknown>;
-        add(o.id ?? o.entity ?? o.name ?? o.symbol ?? o.profile ?? o.profileId, o.kind ?? (o.symbol ? "symbol" : o.profile || o.profileId ? "profile" : undefined));
+        add(
+          o.id ?? o.entity ?? o.name ?? o.symbol ?? o.profile ?? o.profileId,
+          o.kind ?? (o.symbol ? "symbol" : o.profile || o.profileId ? "profile" : undefined),
+        );
       }
     }
   } else if (carried && typeof carried === "object") {
@@ -73,12 +89,20 @@ function runbookFallback(text: string): string | undefined {
  * `symbol=$symbol`. When the incident names no such entity, one link without it and a note — with
  * the runbook's own fallback (a global SOFT_HALT) where the step states one.
  */
-export function controlLinks(step: { text: string; binding?: Pick<StepBinding, "control" | "params"> }, scope: AffectedEntity[], incidentId: string): { links: RoomControlLink[]; scopeNote?: string } {
+export function controlLinks(
+  step: { text: string; binding?: Pick<StepBinding, "control" | "params"> },
+  scope: AffectedEntity[],
+  incidentId: string,
+): { links: RoomControlLink[]; scopeNote?: string } {
   const b = step.binding;
   if (!b?.control) return { links: [] };
   const system = scope[0]?.system;
   const params = Object.entries(b.params ?? {});
-  const needs = new Set(params.flatMap(([, v]) => (typeof v === "string" ? [...v.matchAll(/\$(profile|symbol)\b/g)].map((m) => m[1] as "profile" | "symbol") : [])));
+  const needs = new Set(
+    params.flatMap(([, v]) =>
+      typeof v === "string" ? [...v.matchAll(/\$(profile|symbol)\b/g)].map((m) => m[1] as "profile" | "symbol") : [],
+    ),
+  );
   const link = (vars: Vars, extra: Record<string, string> = {}): RoomControlLink => {
     const q = new URLSearchParams();
     if (vars.system) {
@@ -94,10 +118,11 @@ export function controlLinks(step: { text: string; binding?: Pick<StepBinding, "
       q.set(k, final);
       shown.push(`${k}=${final}`);
     }
-    for (const [k, v] of Object.entries(extra)) if (!q.has(k)) {
-      q.set(k, v);
-      shown.push(`${k}=${v}`);
-    }
+    for (const [k, v] of Object.entries(extra))
+      if (!q.has(k)) {
+        q.set(k, v);
+        shown.push(`${k}=${v}`);
+      }
     q.set("incident", incidentId);
     return { name: b.control!, href: `/controls?${q.toString()}`, params: shown.join(", ") };
   };
@@ -106,12 +131,24 @@ export function controlLinks(step: { text: string; binding?: Pick<StepBinding, "
   const entities = scope.filter((a) => a.kind === kind && a.entity !== "*");
   if (entities.length) return { links: entities.slice(0, 8).map((a) => link({ system: a.system, [kind]: a.entity })) };
   const fallback = kind === "symbol" ? runbookFallback(step.text) : undefined;
-  if (fallback) return { links: [link({ ...(system ? { system } : {}) }, { mode: fallback, scope: "all" })], scopeNote: `scope unknown — runbook fallback: global ${fallback}` };
-  return { links: [link({ ...(system ? { system } : {}) })], scopeNote: `scope unknown — no ${kind} is named yet; choose the ${kind} on the control form` };
+  if (fallback)
+    return {
+      links: [link({ ...(system ? { system } : {}) }, { mode: fallback, scope: "all" })],
+      scopeNote: `scope unknown — runbook fallback: global ${fallback}`,
+    };
+  return {
+    links: [link({ ...(system ? { system } : {}) })],
+    scopeNote: `scope unknown — no ${kind} is named yet; choose the ${kind} on the control form`,
+  };
 }
 
 /** Does a control request carry out this step's binding? Placeholders the incident cannot fill match any value. */
-export function requestMatches(b: Pick<StepBinding, "control" | "params">, vars: Vars, r: { control: string; params: unknown }, stepText?: string): boolean {
+export function requestMatches(
+  b: Pick<StepBinding, "control" | "params">,
+  vars: Vars,
+  r: { control: string; params: unknown },
+  stepText?: string,
+): boolean {
   if (b.control !== r.control) return false;
   const got = (r.params ?? {}) as Record<string, unknown>;
   // The runbook's exchange-wide fallback ("if you cannot tell which symbols, use a global
@@ -132,17 +169,30 @@ function shorten(text: string, max: number): string {
 }
 
 /** What resolving would leave behind: open checklist steps and findings that still fire. */
-export function resolveBlockersOf(steps: Array<Pick<ChecklistStepRun, "index" | "text" | "done">>, open: Array<Pick<Finding, "title" | "system" | "entity" | "state" | "severity">>): string[] {
+export function resolveBlockersOf(
+  steps: Array<Pick<ChecklistStepRun, "index" | "text" | "done">>,
+  open: Array<Pick<Finding, "title" | "system" | "entity" | "state" | "severity">>,
+): string[] {
   const out: string[] = [];
   const left = steps.filter((s) => !s.done);
   if (left.length) {
-    const names = left.slice(0, 6).map((s) => `${s.index}. ${shorten(s.text.replace(/\s+/g, " ").replace(/\.$/, ""), 80)}`);
-    out.push(`${left.length} of ${steps.length} checklist step${steps.length === 1 ? "" : "s"} ${left.length === 1 ? "is" : "are"} not done: ${names.join("; ")}${left.length > names.length ? `; and ${left.length - names.length} more` : ""}`);
+    const names = left
+      .slice(0, 6)
+      .map((s) => `${s.index}. ${shorten(s.text.replace(/\s+/g, " ").replace(/\.$/, ""), 80)}`);
+    out.push(
+      `${left.length} of ${steps.length} checklist step${steps.length === 1 ? "" : "s"} ${left.length === 1 ? "is" : "are"} not done: ${names.join("; ")}${left.length > names.length ? `; and ${left.length - names.length} more` : ""}`,
+    );
   }
-  const firing = open.filter((f) => f.state === "critical" || f.state === "warning").sort((a, b) => a.severity.localeCompare(b.severity));
+  const firing = open
+    .filter((f) => f.state === "critical" || f.state === "warning")
+    .sort((a, b) => a.severity.localeCompare(b.severity));
   if (firing.length) {
-    const names = firing.slice(0, 4).map((f) => `${f.severity} ${f.title} on ${f.system}${f.entity === "*" ? "" : ` ${f.entity}`}`);
-    out.push(`${firing.length} finding${firing.length === 1 ? "" : "s"} on the affected entities still fire${firing.length === 1 ? "s" : ""}: ${names.join("; ")}${firing.length > names.length ? `; and ${firing.length - names.length} more` : ""}`);
+    const names = firing
+      .slice(0, 4)
+      .map((f) => `${f.severity} ${f.title} on ${f.system}${f.entity === "*" ? "" : ` ${f.entity}`}`);
+    out.push(
+      `${firing.length} finding${firing.length === 1 ? "" : "s"} on the affected entities still fire${firing.length === 1 ? "s" : ""}: ${names.join("; ")}${firing.length > names.length ? `; and ${firing.length - names.length} more` : ""}`,
+    );
   }
   return out;
 }
@@ -154,7 +204,8 @@ export function groupOkFindings(findings: Finding[]): OkFindingGroup[] {
     if (f.state !== "ok") continue;
     const key = `${f.ruleId}|${f.system}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { ruleId: f.ruleId, title: f.title, severity: f.severity, entities: [], findingIds: [] }));
+    if (!g)
+      groups.set(key, (g = { ruleId: f.ruleId, title: f.title, severity: f.severity, entities: [], findingIds: [] }));
     if (!g.findingIds.includes(f.id)) {
       g.findingIds.push(f.id);
       g.entities.push(f.entity === "*" ? f.system : `${f.system} ${f.entity}`);

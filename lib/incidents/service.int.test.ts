@@ -93,36 +93,63 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     findings = [finding()];
     for (const who of [null, A.viewer, A.responder]) {
       const [a, e, n] = [await auditCount(), await eventCount(), await incidentCount()];
-      await expect(svc.openIncident(deps, who, { findingId: findings[0]!.id })).rejects.toThrow(who ? /needs the commander role/ : /Sign in/);
+      await expect(svc.openIncident(deps, who, { findingId: findings[0]!.id })).rejects.toThrow(
+        who ? /needs the commander role/ : /Sign in/,
+      );
       expect([await auditCount(), await eventCount(), await incidentCount()]).toEqual([a, e, n]);
     }
     const { id } = await svc.openIncident(deps, A.commander, { findingId: findings[0]!.id });
     const room = await svc.getIncidentRoom(deps, A.viewer, id);
-    expect(room.incident).toMatchObject({ title: "Capital invariant violation: alpha-bot eth-grid", severity: "SEV2", status: "investigating", commander: { name: "The commander" }, affected: [{ system: "alpha-bot", entity: "eth-grid", kind: "profile" }], runbook: "capital-invariant-violation" });
+    expect(room.incident).toMatchObject({
+      title: "Capital invariant violation: alpha-bot eth-grid",
+      severity: "SEV2",
+      status: "investigating",
+      commander: { name: "The commander" },
+      affected: [{ system: "alpha-bot", entity: "eth-grid", kind: "profile" }],
+      runbook: "capital-invariant-violation",
+    });
     expect(room.steps.length).toBeGreaterThan(3);
     expect(room.warnings.length).toBeGreaterThan(0);
     expect(room.findings.map((f) => f.id)).toEqual([findings[0]!.id]);
     const reconcile = room.steps.find((s) => s.id === "reconcile")!;
-    expect(reconcile.controls.map((c) => c.href)).toEqual([`/controls?target=alpha-bot&system=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`]);
+    expect(reconcile.controls.map((c) => c.href)).toEqual([
+      `/controls?target=alpha-bot&system=alpha-bot&control=trigger-reconciliation&profileId=eth-grid&incident=${id}`,
+    ]);
     const [audit] = await h.db.select().from(auditLog).where(eq(auditLog.action, "incident.open"));
     expect(audit).toMatchObject({ actorName: "commander", target: `incident:${id}`, outcome: "succeeded" });
     expect(room.timeline.find((t) => t.kind === "opened")?.auditSeq).toBe(audit!.seq);
   });
 
   it("opening by hand validates every field and names them", async () => {
-    await expect(svc.openIncident(deps, A.commander, { title: "x", severity: "SEV9", affected: "nowhere/x", runbook: "no-such" })).rejects.toMatchObject({
+    await expect(
+      svc.openIncident(deps, A.commander, { title: "x", severity: "SEV9", affected: "nowhere/x", runbook: "no-such" }),
+    ).rejects.toMatchObject({
       fieldErrors: { title: [expect.stringMatching(/3 characters/)], severity: [expect.any(String)] },
     });
-    await expect(svc.openIncident(deps, A.commander, { title: "Manual incident", severity: "SEV3", affected: "nowhere/x" })).rejects.toMatchObject({ fieldErrors: { affected: [expect.stringMatching(/no system named "nowhere"/)] } });
-    await expect(svc.openIncident(deps, A.commander, { title: "Manual incident", severity: "SEV3", runbook: "no-such" })).rejects.toMatchObject({ fieldErrors: { runbook: [expect.any(String)] } });
-    const { id } = await svc.openIncident(deps, A.admin, { title: "Settlement lag on XRP", severity: "SEV2", affected: "spot-exchange/XRP-USD", runbook: "settlement-lag-spike" });
+    await expect(
+      svc.openIncident(deps, A.commander, { title: "Manual incident", severity: "SEV3", affected: "nowhere/x" }),
+    ).rejects.toMatchObject({ fieldErrors: { affected: [expect.stringMatching(/no system named "nowhere"/)] } });
+    await expect(
+      svc.openIncident(deps, A.commander, { title: "Manual incident", severity: "SEV3", runbook: "no-such" }),
+    ).rejects.toMatchObject({ fieldErrors: { runbook: [expect.any(String)] } });
+    const { id } = await svc.openIncident(deps, A.admin, {
+      title: "Settlement lag on XRP",
+      severity: "SEV2",
+      affected: "spot-exchange/XRP-USD",
+      runbook: "settlement-lag-spike",
+    });
     const room = await svc.getIncidentRoom(deps, A.viewer, id);
     expect(room.incident.affected).toEqual([{ system: "spot-exchange", entity: "XRP-USD", kind: "symbol" }]);
     expect(room.runbook?.slug).toBe("settlement-lag-spike");
   });
 
   it("roles: responders check in, note and tick; only commanders change status, severity and command; each change is audited once", async () => {
-    const { id } = await svc.openIncident(deps, A.commander, { title: "Role drill", severity: "SEV2", affected: "alpha-bot/eth-grid", runbook: "capital-invariant-violation" });
+    const { id } = await svc.openIncident(deps, A.commander, {
+      title: "Role drill",
+      severity: "SEV2",
+      affected: "alpha-bot/eth-grid",
+      runbook: "capital-invariant-violation",
+    });
     const refusals: Array<[Actor | null, () => Promise<unknown>]> = [
       [A.viewer, () => svc.checkIn(deps, A.viewer, { id })],
       [A.viewer, () => svc.addNote(deps, A.viewer, { id, text: "viewer note" })],
@@ -145,7 +172,9 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     await svc.addNote(deps, A.responder, { id, text: "Ledger row for eth-grid shows reserved_for_orders twice" });
     clock += 1000;
     await svc.tickStep(deps, A.responder, { id, step: "step-1" });
-    await expect(svc.tickStep(deps, A.responder, { id, step: "step-1" })).rejects.toThrow(/already ticked by The responder/);
+    await expect(svc.tickStep(deps, A.responder, { id, step: "step-1" })).rejects.toThrow(
+      /already ticked by The responder/,
+    );
     await expect(svc.tickStep(deps, A.responder, { id, step: "nope" })).rejects.toThrow(/no step "nope"/);
     clock += 1000;
     await svc.untickStep(deps, A.responder, { id, step: "step-1" });
@@ -155,8 +184,20 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     await svc.setCommander(deps, A.commander, { id, personId: A.responder.id });
     clock += 1000;
     await svc.postComms(deps, A.commander, { id, text: "Incident: Role drill\nSeverity: SEV-1" });
-    const rows = await h.db.select().from(auditLog).where(eq(auditLog.target, `incident:${id}`));
-    expect(rows.map((r) => r.action)).toEqual(["incident.open", "incident.checkin", "incident.note", "incident.step.tick", "incident.step.untick", "incident.severity", "incident.commander", "incident.comms"]);
+    const rows = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, `incident:${id}`));
+    expect(rows.map((r) => r.action)).toEqual([
+      "incident.open",
+      "incident.checkin",
+      "incident.note",
+      "incident.step.tick",
+      "incident.step.untick",
+      "incident.severity",
+      "incident.commander",
+      "incident.comms",
+    ]);
     expect(await auditCount()).toBe(before + 7);
     const room = await svc.getIncidentRoom(deps, A.viewer, id);
     expect(room.incident.severity).toBe("SEV1");
@@ -164,25 +205,49 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     expect(room.incident.responders.map((r) => r.name)).toEqual(["The commander", "The responder"]);
     expect(room.steps.find((s) => s.id === "step-1")?.done).toBe(false);
     const own = room.timeline.filter((t) => t.auditSeq !== undefined);
-    expect(own.map((t) => t.kind)).toEqual(["opened", "checkin", "note", "step", "step", "severity", "status", "comms"]);
+    expect(own.map((t) => t.kind)).toEqual([
+      "opened",
+      "checkin",
+      "note",
+      "step",
+      "step",
+      "severity",
+      "status",
+      "comms",
+    ]);
     expect(own.map((t) => t.at)).toEqual([...own.map((t) => t.at)].sort((a, b) => a - b));
     expect(own.map((t) => t.auditSeq)).toEqual(rows.map((r) => r.seq));
     expect((await verifyAuditChain(h.db)).ok).toBe(true);
   });
 
   it("status moves follow the table; resolving stamps the time and closes the checklist; reopening clears it", async () => {
-    const { id } = await svc.openIncident(deps, A.commander, { title: "Status drill", severity: "SEV3", affected: "alpha-bot", runbook: "capital-invariant-violation" });
-    await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(/already investigating/);
-    await expect(svc.setStatus(deps, A.commander, { id, status: "closed" })).rejects.toMatchObject({ fieldErrors: { status: [expect.any(String)] } });
+    const { id } = await svc.openIncident(deps, A.commander, {
+      title: "Status drill",
+      severity: "SEV3",
+      affected: "alpha-bot",
+      runbook: "capital-invariant-violation",
+    });
+    await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(
+      /already investigating/,
+    );
+    await expect(svc.setStatus(deps, A.commander, { id, status: "closed" })).rejects.toMatchObject({
+      fieldErrors: { status: [expect.any(String)] },
+    });
     for (const s of ["mitigating", "monitoring"] as const) {
       clock += 1000;
       await svc.setStatus(deps, A.commander, { id, status: s });
     }
-    await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(/cannot go from monitoring to investigating/);
+    await expect(svc.setStatus(deps, A.commander, { id, status: "investigating" })).rejects.toThrow(
+      /cannot go from monitoring to investigating/,
+    );
     clock += 1000;
     // Steps are open: resolving asks for a confirmation that names them, and changes nothing until given.
     const before = await auditCount();
-    await expect(svc.setStatus(deps, A.commander, { id, status: "resolved" })).rejects.toMatchObject({ fieldErrors: { confirm: [expect.stringMatching(/^Resolve anyway\? \d+ of \d+ checklist steps are not done: 1\. /)] } });
+    await expect(svc.setStatus(deps, A.commander, { id, status: "resolved" })).rejects.toMatchObject({
+      fieldErrors: {
+        confirm: [expect.stringMatching(/^Resolve anyway\? \d+ of \d+ checklist steps are not done: 1\. /)],
+      },
+    });
     expect(await auditCount()).toBe(before);
     const resolved = await svc.setStatus(deps, A.commander, { id, status: "resolved", confirm: "resolve" });
     expect(resolved.resolvedAt).toBe(clock);
@@ -196,8 +261,17 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     clock += 1000;
     const reopened = await svc.setStatus(deps, A.admin, { id, status: "investigating" });
     expect(reopened.resolvedAt).toBeUndefined();
-    const statuses = (await svc.getIncidentRoom(deps, A.viewer, id)).timeline.filter((t) => t.kind === "status").map((t) => t.text);
-    expect(statuses).toEqual(["Status investigating → mitigating", "Status mitigating → monitoring", expect.stringMatching(/^Status monitoring → resolved — resolved although \d+ of \d+ checklist steps are not done/), "Status resolved → investigating"]);
+    const statuses = (await svc.getIncidentRoom(deps, A.viewer, id)).timeline
+      .filter((t) => t.kind === "status")
+      .map((t) => t.text);
+    expect(statuses).toEqual([
+      "Status investigating → mitigating",
+      "Status mitigating → monitoring",
+      expect.stringMatching(
+        /^Status monitoring → resolved — resolved although \d+ of \d+ checklist steps are not done/,
+      ),
+      "Status resolved → investigating",
+    ]);
   });
 
   it("a live check ticks its step once when it holds, as the console, and a person can still untick it", async () => {
@@ -214,10 +288,27 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const a = await auditCount();
     room = await svc.getIncidentRoom(deps, A.viewer, id);
     await svc.getIncidentRoom(deps, A.viewer, id);
-    expect(cleared()).toMatchObject({ done: true, how: "live check", doneBy: "live check", check: { result: { holds: true, value: 0 } } });
+    expect(cleared()).toMatchObject({
+      done: true,
+      how: "live check",
+      doneBy: "live check",
+      check: { result: { holds: true, value: 0 } },
+    });
     expect(await auditCount()).toBe(a + 1);
-    const [row] = await h.db.select().from(auditLog).where(eq(auditLog.seq, (await auditCount()) > 0 ? (await h.db.select({ s: sql<number>`max(seq)::int` }).from(auditLog))[0]!.s : 0));
-    expect(row).toMatchObject({ action: "incident.step.tick", actorName: "system", params: expect.objectContaining({ how: "live check", step: "cleared" }) });
+    const [row] = await h.db
+      .select()
+      .from(auditLog)
+      .where(
+        eq(
+          auditLog.seq,
+          (await auditCount()) > 0 ? (await h.db.select({ s: sql<number>`max(seq)::int` }).from(auditLog))[0]!.s : 0,
+        ),
+      );
+    expect(row).toMatchObject({
+      action: "incident.step.tick",
+      actorName: "system",
+      params: expect.objectContaining({ how: "live check", step: "cleared" }),
+    });
     expect(room.escalation.find((e) => e.state)!.state?.state).toBe("clear");
     await svc.untickStep(deps, A.responder, { id, step: "cleared" });
     room = await svc.getIncidentRoom(deps, A.viewer, id);
@@ -226,12 +317,34 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
   });
 
   it("timeline merges finding transitions, acknowledgements and controls run from the room, in time order", async () => {
-    findings = [finding({ id: "ghost_position|alpha-bot|sol-breakout", ruleId: "ghost_position", entity: "sol-breakout", severity: "SEV1", title: "Ghost position", runbook: "ghost-position" })];
+    findings = [
+      finding({
+        id: "ghost_position|alpha-bot|sol-breakout",
+        ruleId: "ghost_position",
+        entity: "sol-breakout",
+        severity: "SEV1",
+        title: "Ghost position",
+        runbook: "ghost-position",
+      }),
+    ];
     const fid = findings[0]!.id;
-    await h.db.insert(findingTransitions).values({ findingId: fid, fromState: "ok", toState: "critical", severity: "SEV1", summary: "ghost position on sol-breakout", at: new Date(clock - 30_000) });
+    await h.db.insert(findingTransitions).values({
+      findingId: fid,
+      fromState: "ok",
+      toState: "critical",
+      severity: "SEV1",
+      summary: "ghost position on sol-breakout",
+      at: new Date(clock - 30_000),
+    });
     clock += 1000;
     const { id } = await svc.openIncident(deps, A.commander, { findingId: fid });
-    await h.db.insert(findingAcks).values({ findingId: fid, onset: new Date(clock - 30_000), userId: A.responder.id, userName: "The responder", at: new Date(clock + 500) });
+    await h.db.insert(findingAcks).values({
+      findingId: fid,
+      onset: new Date(clock - 30_000),
+      userId: A.responder.id,
+      userName: "The responder",
+      at: new Date(clock + 500),
+    });
     const ctl: controls.ControlDeps = { db: h.db, config, secret: (n) => secrets[n] };
     const view = await controls.executeControl(ctl, A.responder, {
       target: "alpha-bot",
@@ -242,32 +355,64 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
       incidentId: id,
     });
     expect(view.state).toBe("succeeded");
-    await expect(controls.executeControl(ctl, A.responder, { target: "alpha-bot", control: "trigger-reconciliation", params: { profileId: "sol-breakout" }, reason: "incident drill: bad incident id", ticketId: "OPS-77", incidentId: "nope" })).rejects.toMatchObject({ fieldErrors: { incidentId: [expect.any(String)] } });
+    await expect(
+      controls.executeControl(ctl, A.responder, {
+        target: "alpha-bot",
+        control: "trigger-reconciliation",
+        params: { profileId: "sol-breakout" },
+        reason: "incident drill: bad incident id",
+        ticketId: "OPS-77",
+        incidentId: "nope",
+      }),
+    ).rejects.toMatchObject({ fieldErrors: { incidentId: [expect.any(String)] } });
     clock = Date.now() + 1000;
     const room = await svc.getIncidentRoom(deps, A.viewer, id);
     const kinds = room.timeline.map((t) => t.kind);
     expect(kinds[0]).toBe("finding");
     expect(kinds).toContain("ack");
-    expect(room.timeline.filter((t) => t.kind === "control").map((t) => t.text)).toEqual([expect.stringMatching(/trigger-reconciliation on alpha-bot requested .*OPS-77/), expect.stringMatching(/trigger-reconciliation on alpha-bot: succeeded/)]);
+    expect(room.timeline.filter((t) => t.kind === "control").map((t) => t.text)).toEqual([
+      expect.stringMatching(/trigger-reconciliation on alpha-bot requested .*OPS-77/),
+      expect.stringMatching(/trigger-reconciliation on alpha-bot: succeeded/),
+    ]);
     expect(room.timeline.map((t) => t.at)).toEqual([...room.timeline.map((t) => t.at)].sort((a, b) => a - b));
     expect(room.controls).toHaveLength(1);
     const [requested] = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, view.idempotencyKey));
     expect(requested!.params).toMatchObject({ incident: id });
     expect(room.controls[0]!.auditSeq).toBe(requested!.seq);
-    expect(room.comms).toMatch(/^Incident: Ghost position: alpha-bot sol-breakout\nSeverity: SEV-1\nImpact: alpha-bot profile sol-breakout/);
+    expect(room.comms).toMatch(
+      /^Incident: Ghost position: alpha-bot sol-breakout\nSeverity: SEV-1\nImpact: alpha-bot profile sol-breakout/,
+    );
     expect(room.comms).toMatch(/Mitigation: trigger-reconciliation on alpha-bot succeeded/);
 
     const bundle = await svc.exportPostmortem(deps, A.viewer, id);
     expect(bundle.markdown).toMatch(/# Postmortem bundle: Ghost position: alpha-bot sol-breakout/);
     expect(bundle.markdown).toMatch(/Audit chain \| verified up to row \d+/);
-    expect(bundle.markdown).toContain("| trigger-reconciliation | alpha-bot | profileId=sol-breakout | OPS-77 | responder | not needed | succeeded |");
-    expect(JSON.parse(bundle.json)).toMatchObject({ format: "watchfloor-postmortem/2", incident: { id }, audit: { verified: true } });
+    expect(bundle.markdown).toContain(
+      "| trigger-reconciliation | alpha-bot | profileId=sol-breakout | OPS-77 | responder | not needed | succeeded |",
+    );
+    expect(JSON.parse(bundle.json)).toMatchObject({
+      format: "watchfloor-postmortem/2",
+      incident: { id },
+      audit: { verified: true },
+    });
     await expect(svc.exportPostmortem(deps, null, id)).rejects.toThrow(/Sign in/);
   });
 
   it("a control run from the room ticks its step once approved and run; the approver and Controls-page runs are on the timeline and in the postmortem", async () => {
     // A system-wide split-brain finding that names the symbol it is about.
-    findings = [finding({ id: "split_brain|spot-exchange|*", ruleId: "split_brain", system: "spot-exchange", kind: "spot-exchange", entity: "*", severity: "SEV1", title: "Split-brain suspected", runbook: "split-brain", entities: ["XRP-USD"] } as Partial<Finding>)];
+    findings = [
+      finding({
+        id: "split_brain|spot-exchange|*",
+        ruleId: "split_brain",
+        system: "spot-exchange",
+        kind: "spot-exchange",
+        entity: "*",
+        severity: "SEV1",
+        title: "Split-brain suspected",
+        runbook: "split-brain",
+        entities: ["XRP-USD"],
+      } as Partial<Finding>),
+    ];
     clock = Date.now();
     const { id } = await svc.openIncident(deps, A.commander, { findingId: findings[0]!.id });
     let room = await svc.getIncidentRoom(deps, A.viewer, id);
@@ -277,8 +422,21 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     expect(halt.done).toBe(false);
 
     // A fleet config that wants a second person on HARD_HALT (controls.policy), so the room shows the wait.
-    const ctl: controls.ControlDeps = { db: h.db, config, secret: (n) => secrets[n], settings: { policy: { "symbol-mode:HARD_HALT": { role: "commander", secondPerson: true } } } };
-    const asked = await controls.executeControl(ctl, A.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "HARD_HALT" }, reason: "split-brain drill: stop the symbol", ticketId: "OPS-91", confirm: "XRP-USD", incidentId: id });
+    const ctl: controls.ControlDeps = {
+      db: h.db,
+      config,
+      secret: (n) => secrets[n],
+      settings: { policy: { "symbol-mode:HARD_HALT": { role: "commander", secondPerson: true } } },
+    };
+    const asked = await controls.executeControl(ctl, A.commander, {
+      target: "spot-exchange",
+      control: "symbol-mode",
+      params: { symbol: "XRP-USD", mode: "HARD_HALT" },
+      reason: "split-brain drill: stop the symbol",
+      ticketId: "OPS-91",
+      confirm: "XRP-USD",
+      incidentId: id,
+    });
     expect(asked.state).toBe("pending_approval");
     clock = Date.now();
     room = await svc.getIncidentRoom(deps, A.viewer, id);
@@ -288,7 +446,13 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     const ran = await controls.approveControl(ctl, A.admin, asked.id);
     expect(ran.state).toBe("succeeded");
     // The same system from the Controls page, not linked to the incident.
-    const aside = await controls.executeControl(ctl, A.responder, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "CANCEL_ONLY" }, reason: "split-brain drill: from the controls page", ticketId: "OPS-92" });
+    const aside = await controls.executeControl(ctl, A.responder, {
+      target: "spot-exchange",
+      control: "symbol-mode",
+      params: { symbol: "XRP-USD", mode: "CANCEL_ONLY" },
+      reason: "split-brain drill: from the controls page",
+      ticketId: "OPS-92",
+    });
     expect(aside.state).toBe("succeeded");
     clock = Date.now() + 1000;
     const a = await auditCount();
@@ -297,7 +461,11 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
     // One tick, one audit row, whoever looks and however often.
     expect(await auditCount()).toBe(a + 1);
     const ticked = room.steps.find((s) => s.id === "halt")!;
-    expect(ticked).toMatchObject({ done: true, how: "control", tickedByControl: { requestId: asked.id, requestedBy: "commander", approvedBy: "admin" } });
+    expect(ticked).toMatchObject({
+      done: true,
+      how: "control",
+      tickedByControl: { requestId: asked.id, requestedBy: "commander", approvedBy: "admin" },
+    });
     // The Controls-page run is no request from the incident: it ticks nothing.
     expect(room.steps.find((s) => s.id === "resume-cancel-only")!.done).toBe(false);
     expect(room.awaitingApproval).toEqual([]);
@@ -306,33 +474,81 @@ describe.each(drivers)("incidents on %s", (_name, open) => {
       ["controls page", { symbol: "XRP-USD", mode: "CANCEL_ONLY" }, null],
     ]);
     const texts = room.timeline.map((t) => t.text);
-    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin$/));
-    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange: succeeded; approved by admin at \d\d:\d\d:\d\d UTC/));
-    expect(texts).toContainEqual(expect.stringMatching(/^Control symbol-mode on spot-exchange requested from the Controls page \(symbol=XRP-USD, mode=CANCEL_ONLY; ticket OPS-92\)/));
-    expect(texts).toContainEqual(expect.stringMatching(/^Step 1 ticked: control symbol-mode \(symbol=XRP-USD, mode=HARD_HALT\) on spot-exchange succeeded — requested by commander, approved by admin$/));
-    const [tickAudit] = await h.db.select().from(auditLog).where(eq(auditLog.action, "incident.step.tick")).orderBy(sql`seq desc`).limit(1);
-    expect(tickAudit).toMatchObject({ actorName: "system", target: `incident:${id}`, params: expect.objectContaining({ step: "halt", how: "control", controlRequest: asked.id, approvedBy: "admin" }) });
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        /^Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin$/,
+      ),
+    );
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        /^Control symbol-mode on spot-exchange: succeeded; approved by admin at \d\d:\d\d:\d\d UTC/,
+      ),
+    );
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        /^Control symbol-mode on spot-exchange requested from the Controls page \(symbol=XRP-USD, mode=CANCEL_ONLY; ticket OPS-92\)/,
+      ),
+    );
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        /^Step 1 ticked: control symbol-mode \(symbol=XRP-USD, mode=HARD_HALT\) on spot-exchange succeeded — requested by commander, approved by admin$/,
+      ),
+    );
+    const [tickAudit] = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, "incident.step.tick"))
+      .orderBy(sql`seq desc`)
+      .limit(1);
+    expect(tickAudit).toMatchObject({
+      actorName: "system",
+      target: `incident:${id}`,
+      params: expect.objectContaining({ step: "halt", how: "control", controlRequest: asked.id, approvedBy: "admin" }),
+    });
 
     const bundle = await svc.exportPostmortem(deps, A.viewer, id);
-    expect(bundle.markdown).toMatch(/\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=HARD_HALT \| OPS-91 \| commander \| admin at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \| succeeded \|/);
-    expect(bundle.markdown).toContain("| symbol-mode (from the Controls page) | spot-exchange | symbol=XRP-USD, mode=CANCEL_ONLY | OPS-92 | responder | not needed | succeeded |");
-    expect(bundle.markdown).toMatch(/- \*\*[0-9T:-]+Z\*\* — control \(admin\): Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin/);
-    expect(bundle.markdown).toMatch(/- \[x\] Set the affected symbols to `HARD_HALT`\. — ticked when its control succeeded \(commander \(approved by admin\)\)/);
+    expect(bundle.markdown).toMatch(
+      /\| symbol-mode \| spot-exchange \| symbol=XRP-USD, mode=HARD_HALT \| OPS-91 \| commander \| admin at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \| succeeded \|/,
+    );
+    expect(bundle.markdown).toContain(
+      "| symbol-mode (from the Controls page) | spot-exchange | symbol=XRP-USD, mode=CANCEL_ONLY | OPS-92 | responder | not needed | succeeded |",
+    );
+    expect(bundle.markdown).toMatch(
+      /- \*\*[0-9T:-]+Z\*\* — control \(admin\): Control symbol-mode on spot-exchange \(symbol=XRP-USD, mode=HARD_HALT\) approved by admin/,
+    );
+    expect(bundle.markdown).toMatch(
+      /- \[x\] Set the affected symbols to `HARD_HALT`\. — ticked when its control succeeded \(commander \(approved by admin\)\)/,
+    );
     const json = JSON.parse(bundle.json) as { controls: Array<{ approvedBy?: string; at: unknown }> };
-    expect(json.controls[0]).toMatchObject({ approvedBy: "admin", at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    expect(json.controls[0]).toMatchObject({
+      approvedBy: "admin",
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
     // Undo on the simulator for the tests after this one.
-    await controls.executeControl({ ...ctl, settings: { secondPerson: false } }, A.commander, { target: "spot-exchange", control: "symbol-mode", params: { symbol: "XRP-USD", mode: "NORMAL" }, reason: "split-brain drill: put it back", ticketId: "OPS-93" });
+    await controls.executeControl({ ...ctl, settings: { secondPerson: false } }, A.commander, {
+      target: "spot-exchange",
+      control: "symbol-mode",
+      params: { symbol: "XRP-USD", mode: "NORMAL" },
+      reason: "split-brain drill: put it back",
+      ticketId: "OPS-93",
+    });
   });
 
   it("commanders add responders by username; unknown incidents are not found", async () => {
     const { id } = await svc.openIncident(deps, A.commander, { title: "Responder drill", severity: "SEV3" });
     await h.db.insert(users).values({ username: "dana", displayName: "Dana", role: "responder" });
     await expect(svc.addResponder(deps, A.responder, { id, username: "dana" })).rejects.toThrow(/commander role/);
-    await expect(svc.addResponder(deps, A.commander, { id, username: "nobody" })).rejects.toMatchObject({ fieldErrors: { username: [expect.any(String)] } });
+    await expect(svc.addResponder(deps, A.commander, { id, username: "nobody" })).rejects.toMatchObject({
+      fieldErrors: { username: [expect.any(String)] },
+    });
     const s = await svc.addResponder(deps, A.commander, { id, username: "dana" });
     expect(s.responders.map((r) => r.name)).toContain("Dana");
     await expect(svc.addResponder(deps, A.commander, { id, username: "dana" })).rejects.toThrow(/already a responder/);
-    await expect(svc.getIncidentRoom(deps, A.viewer, "00000000-0000-0000-0000-000000000999")).rejects.toThrow(/No such incident/);
-    await expect(svc.getIncidentRoom(deps, A.viewer, "not-a-uuid")).rejects.toMatchObject({ fieldErrors: expect.any(Object) });
+    await expect(svc.getIncidentRoom(deps, A.viewer, "00000000-0000-0000-0000-000000000999")).rejects.toThrow(
+      /No such incident/,
+    );
+    await expect(svc.getIncidentRoom(deps, A.viewer, "not-a-uuid")).rejects.toMatchObject({
+      fieldErrors: expect.any(Object),
+    });
   });
 });

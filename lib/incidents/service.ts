@@ -2,19 +2,61 @@ import "server-only";
 import { and, asc, desc, eq, gte, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { auditLog, controlRequests, findingAcks, findingTransitions, incidentEvents, incidents, users, type IncidentEventRow, type IncidentRow } from "../db/schema";
+import {
+  auditLog,
+  controlRequests,
+  findingAcks,
+  findingTransitions,
+  incidentEvents,
+  incidents,
+  users,
+  type IncidentEventRow,
+  type IncidentRow,
+} from "../db/schema";
 import { appendAudit, verifyAuditChain } from "../audit/log";
 import { requireRole, type Actor } from "../auth/roles";
 import { Conflict, Invalid, NotFound } from "../errors";
 import type { Finding } from "../rules/types";
 import type { SystemKind } from "../telemetry/model";
-import { describeCheck, describeEscalation, describeWait, evaluateCheck, evaluateEscalation, evaluateWait, resolveCheck, type CheckResult, type EscalationState, type Lookup, type Vars, type WaitState } from "../runbooks/checks";
+import {
+  describeCheck,
+  describeEscalation,
+  describeWait,
+  evaluateCheck,
+  evaluateEscalation,
+  evaluateWait,
+  resolveCheck,
+  type CheckResult,
+  type EscalationState,
+  type Lookup,
+  type Vars,
+  type WaitState,
+} from "../runbooks/checks";
 import type { Runbook } from "../runbooks/parse";
 import { communicationUpdate, nextUpdateDue } from "./comms";
 import { formatParams, formatValue } from "./format";
-import { controlLinks, findingEntities, groupOkFindings, requestMatches, resolveBlockersOf, type OkFindingGroup, type RoomControlLink } from "./room";
+import {
+  controlLinks,
+  findingEntities,
+  groupOkFindings,
+  requestMatches,
+  resolveBlockersOf,
+  type OkFindingGroup,
+  type RoomControlLink,
+} from "./room";
 import { buildPostmortem, type PostmortemBundle } from "./export";
-import { INCIDENT_STATUSES, type AffectedEntity, type ChecklistStepRun, type ControlRun, type EvidenceItem, type IncidentSeverity, type IncidentStatus, type IncidentSummary, type Person, type TimelineEntry } from "./types";
+import {
+  INCIDENT_STATUSES,
+  type AffectedEntity,
+  type ChecklistStepRun,
+  type ControlRun,
+  type EvidenceItem,
+  type IncidentSeverity,
+  type IncidentStatus,
+  type IncidentSummary,
+  type Person,
+  type TimelineEntry,
+} from "./types";
 import { utcClock } from "../core/time";
 
 // Incidents: open from a finding or by hand, run the runbook's checklist, keep the timeline.
@@ -39,7 +81,9 @@ export interface IncidentDeps {
 }
 
 const SEVERITIES = ["SEV1", "SEV2", "SEV3"] as const;
-const IncidentId = z.string({ error: "missing incident id" }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id");
+const IncidentId = z
+  .string({ error: "missing incident id" })
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "not an incident id");
 
 /** Status moves a commander may make. Resolved can be reopened (the problem came back). */
 export const STATUS_MOVES: Record<IncidentStatus, IncidentStatus[]> = {
@@ -82,22 +126,49 @@ export function parseAffected(text: string): Array<{ system: string; entity: str
     .filter(Boolean)
     .map((s) => {
       const m = /^([A-Za-z0-9._-]+)\s*(?:[/·:]\s*([A-Za-z0-9._*-]+))?$/.exec(s);
-      if (!m) throw new Invalid(`affected: "${s}" is not system or system/entity`, { affected: [`"${s}" is not system or system/entity (e.g. alpha-bot/eth-grid)`] });
+      if (!m)
+        throw new Invalid(`affected: "${s}" is not system or system/entity`, {
+          affected: [`"${s}" is not system or system/entity (e.g. alpha-bot/eth-grid)`],
+        });
       return { system: m[1]!, entity: m[2] ?? "*" };
     });
 }
 
 // ── Inputs ───────────────────────────────────────────────────────────────────────────────────
 
-const Title = z.string({ error: "a title is required" }).trim().min(3, "a title needs at least 3 characters").max(200, "at most 200 characters");
+const Title = z
+  .string({ error: "a title is required" })
+  .trim()
+  .min(3, "a title needs at least 3 characters")
+  .max(200, "at most 200 characters");
 
 export const OpenIncidentInput = z
   .object({
-    findingId: z.string().trim().max(400).optional().transform((v) => v || undefined),
-    title: z.string().trim().max(200).optional().transform((v) => v || undefined),
-    severity: z.string().trim().max(10).optional().transform((v) => v || undefined),
+    findingId: z
+      .string()
+      .trim()
+      .max(400)
+      .optional()
+      .transform((v) => v || undefined),
+    title: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => v || undefined),
+    severity: z
+      .string()
+      .trim()
+      .max(10)
+      .optional()
+      .transform((v) => v || undefined),
     affected: z.string().max(2000).optional(),
-    runbook: z.string().trim().max(200).optional().transform((v) => v || undefined),
+    runbook: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => v || undefined),
   })
   .strict();
 export type OpenIncidentInput = z.input<typeof OpenIncidentInput>;
@@ -109,12 +180,35 @@ const StatusInput = z.object({
   /** "resolve" (or "yes"): resolve although steps are open or findings still fire. */
   confirm: z.string().trim().max(20).optional(),
 });
-const SeverityInput = z.object({ id: IncidentId, severity: z.enum(SEVERITIES, { error: "choose SEV1, SEV2 or SEV3" }), note: z.string().trim().max(2000).optional() });
-const CommanderInput = z.object({ id: IncidentId, personId: z.string({ error: "choose a person" }).trim().min(1, "choose a person").max(200) });
-const ResponderInput = z.object({ id: IncidentId, username: z.string({ error: "a username is required" }).trim().min(1, "a username is required").max(200) });
-const NoteInput = z.object({ id: IncidentId, text: z.string({ error: "write a note" }).trim().min(1, "write a note").max(4000, "at most 4000 characters") });
-const StepInput = z.object({ id: IncidentId, step: z.string({ error: "missing step" }).trim().min(1, "missing step").max(200) });
-const CommsInput = z.object({ id: IncidentId, text: z.string({ error: "the update is empty" }).trim().min(10, "the update is too short").max(4000, "at most 4000 characters") });
+const SeverityInput = z.object({
+  id: IncidentId,
+  severity: z.enum(SEVERITIES, { error: "choose SEV1, SEV2 or SEV3" }),
+  note: z.string().trim().max(2000).optional(),
+});
+const CommanderInput = z.object({
+  id: IncidentId,
+  personId: z.string({ error: "choose a person" }).trim().min(1, "choose a person").max(200),
+});
+const ResponderInput = z.object({
+  id: IncidentId,
+  username: z.string({ error: "a username is required" }).trim().min(1, "a username is required").max(200),
+});
+const NoteInput = z.object({
+  id: IncidentId,
+  text: z.string({ error: "write a note" }).trim().min(1, "write a note").max(4000, "at most 4000 characters"),
+});
+const StepInput = z.object({
+  id: IncidentId,
+  step: z.string({ error: "missing step" }).trim().min(1, "missing step").max(200),
+});
+const CommsInput = z.object({
+  id: IncidentId,
+  text: z
+    .string({ error: "the update is empty" })
+    .trim()
+    .min(10, "the update is too short")
+    .max(4000, "at most 4000 characters"),
+});
 
 // ── Reading helpers ──────────────────────────────────────────────────────────────────────────
 
@@ -178,7 +272,13 @@ interface EventSpec {
 }
 
 /** Applies `change` and records its event and audit row in one transaction. */
-async function record(deps: IncidentDeps, incidentId: string, at: Date, spec: EventSpec, change?: (tx: Db) => Promise<void>): Promise<IncidentEventRow> {
+async function record(
+  deps: IncidentDeps,
+  incidentId: string,
+  at: Date,
+  spec: EventSpec,
+  change?: (tx: Db) => Promise<void>,
+): Promise<IncidentEventRow> {
   return deps.db.transaction(async (t) => {
     const tx = t as unknown as Db;
     if (change) await change(tx);
@@ -224,22 +324,31 @@ export async function openIncident(deps: IncidentDeps, actor: Actor | null, inpu
   let finding: Finding | undefined;
   if (p.findingId) {
     finding = (await deps.findings()).find((f) => f.id === p.findingId);
-    if (!finding) throw new Invalid("finding: that finding is not on the board (any more)", { findingId: ["that finding is not on the board (any more); open the incident by hand"] });
+    if (!finding)
+      throw new Invalid("finding: that finding is not on the board (any more)", {
+        findingId: ["that finding is not on the board (any more); open the incident by hand"],
+      });
     title ??= `${finding.title}: ${finding.system}${finding.entity === "*" ? "" : ` ${finding.entity}`}`;
     severity ??= finding.severity;
     // The entities the finding is about, when it names them; the system as a whole only when it does not.
     const named = findingEntities(finding).map((e) => ({ system: finding!.system, entity: e.entity }));
     const fromFinding = named.length ? named : [{ system: finding.system, entity: finding.entity }];
-    affected = [...fromFinding.filter((n) => !affected.some((a) => a.system === n.system && a.entity === n.entity)), ...affected];
+    affected = [
+      ...fromFinding.filter((n) => !affected.some((a) => a.system === n.system && a.entity === n.entity)),
+      ...affected,
+    ];
     runbook ??= finding.runbook;
   }
   const fieldErrors: Record<string, string[]> = {};
   const t = Title.safeParse(title ?? "");
   if (!t.success) fieldErrors.title = [t.error.issues[0]!.message];
-  if (!severity || !(SEVERITIES as readonly string[]).includes(severity)) fieldErrors.severity = ["choose SEV1, SEV2 or SEV3"];
-  for (const a of affected) if (!deps.systemKind(a.system)) (fieldErrors.affected ??= []).push(`no system named "${a.system}" in the fleet`);
+  if (!severity || !(SEVERITIES as readonly string[]).includes(severity))
+    fieldErrors.severity = ["choose SEV1, SEV2 or SEV3"];
+  for (const a of affected)
+    if (!deps.systemKind(a.system)) (fieldErrors.affected ??= []).push(`no system named "${a.system}" in the fleet`);
   if (runbook && !runbooks.some((r) => r.slug === runbook)) {
-    if (finding && !p.runbook) runbook = undefined; // the rule's runbook file is missing: open without a checklist
+    if (finding && !p.runbook)
+      runbook = undefined; // the rule's runbook file is missing: open without a checklist
     else fieldErrors.runbook = [`no runbook named "${runbook}"`];
   }
   const keys = Object.keys(fieldErrors);
@@ -272,7 +381,12 @@ export async function openIncident(deps: IncidentDeps, actor: Actor | null, inpu
       kind: "opened",
       text: `Opened ${severity} "${t.data}"${finding ? ` from finding ${finding.id}` : " by hand"}${rb ? ` with runbook ${rb.slug}` : ""}; commander ${actor.displayName}`,
       ref: finding?.id ?? null,
-      data: { baselines, finding: finding ? { id: finding.id, state: finding.state, severity: finding.severity, summary: finding.summary } : null },
+      data: {
+        baselines,
+        finding: finding
+          ? { id: finding.id, state: finding.state, severity: finding.severity, summary: finding.summary }
+          : null,
+      },
       actor,
       action: "incident.open",
       params: { title: t.data, severity, affected: aff, runbook: rb?.slug ?? null, findingId: finding?.id ?? null },
@@ -305,7 +419,8 @@ export async function setStatus(deps: IncidentDeps, actor: Actor | null, input: 
   const row = await loadIncident(deps.db, p.id);
   const from = row.status as IncidentStatus;
   if (from === p.status) throw new Conflict(`The incident is already ${from}.`);
-  if (!STATUS_MOVES[from].includes(p.status)) throw new Conflict(`An incident cannot go from ${from} to ${p.status}; allowed: ${STATUS_MOVES[from].join(", ")}.`);
+  if (!STATUS_MOVES[from].includes(p.status))
+    throw new Conflict(`An incident cannot go from ${from} to ${p.status}; allowed: ${STATUS_MOVES[from].join(", ")}.`);
   // Resolving with steps open or findings still firing needs a confirmation that names them.
   let left: string[] = [];
   if (p.status === "resolved") {
@@ -316,12 +431,21 @@ export async function setStatus(deps: IncidentDeps, actor: Actor | null, input: 
     }
   }
   const at = nowOf(deps);
-  const still = left.length ? ` — resolved although ${left.map((l) => l.charAt(0).toLowerCase() + l.slice(1)).join("; ")}` : "";
+  const still = left.length
+    ? ` — resolved although ${left.map((l) => l.charAt(0).toLowerCase() + l.slice(1)).join("; ")}`
+    : "";
   await record(
     deps,
     row.id,
     at,
-    { kind: "status", text: `Status ${from} → ${p.status}${p.note ? `: ${p.note}` : ""}${still}`, data: { from, to: p.status, ...(left.length ? { leftOpen: left } : {}) }, actor, action: "incident.status", params: { from, to: p.status, note: p.note ?? null, ...(left.length ? { leftOpen: left } : {}) } },
+    {
+      kind: "status",
+      text: `Status ${from} → ${p.status}${p.note ? `: ${p.note}` : ""}${still}`,
+      data: { from, to: p.status, ...(left.length ? { leftOpen: left } : {}) },
+      actor,
+      action: "incident.status",
+      params: { from, to: p.status, note: p.note ?? null, ...(left.length ? { leftOpen: left } : {}) },
+    },
     async (tx) => {
       const done = await tx
         .update(incidents)
@@ -344,7 +468,14 @@ export async function setSeverity(deps: IncidentDeps, actor: Actor | null, input
     deps,
     row.id,
     at,
-    { kind: "severity", text: `Severity ${row.severity} → ${p.severity}${p.note ? `: ${p.note}` : ""}`, data: { from: row.severity, to: p.severity }, actor, action: "incident.severity", params: { from: row.severity, to: p.severity, note: p.note ?? null } },
+    {
+      kind: "severity",
+      text: `Severity ${row.severity} → ${p.severity}${p.note ? `: ${p.note}` : ""}`,
+      data: { from: row.severity, to: p.severity },
+      actor,
+      action: "incident.severity",
+      params: { from: row.severity, to: p.severity, note: p.note ?? null },
+    },
     async (tx) => {
       await tx.update(incidents).set({ severity: p.severity, updatedAt: at }).where(eq(incidents.id, row.id));
     },
@@ -358,35 +489,74 @@ export async function setCommander(deps: IncidentDeps, actor: Actor | null, inpu
   const p = parse(CommanderInput, input);
   const row = await loadIncident(deps.db, p.id);
   const responders = (row.responders as Responder[]) ?? [];
-  const person = p.personId === actor.id ? { id: actor.id, name: actor.displayName } : responders.find((r) => r.id === p.personId);
-  if (!person) throw new Invalid("personId: only yourself or someone who checked in can take command", { personId: ["only yourself or someone who checked in can take command"] });
+  const person =
+    p.personId === actor.id ? { id: actor.id, name: actor.displayName } : responders.find((r) => r.id === p.personId);
+  if (!person)
+    throw new Invalid("personId: only yourself or someone who checked in can take command", {
+      personId: ["only yourself or someone who checked in can take command"],
+    });
   if (row.commanderId === person.id) throw new Conflict(`${person.name} is already the incident commander.`);
   const at = nowOf(deps);
   await record(
     deps,
     row.id,
     at,
-    { kind: "commander", text: `Incident commander ${row.commanderName ?? "none"} → ${person.name}`, ref: person.id, actor, action: "incident.commander", params: { from: row.commanderId, to: person.id, name: person.name } },
+    {
+      kind: "commander",
+      text: `Incident commander ${row.commanderName ?? "none"} → ${person.name}`,
+      ref: person.id,
+      actor,
+      action: "incident.commander",
+      params: { from: row.commanderId, to: person.id, name: person.name },
+    },
     async (tx) => {
-      await tx.update(incidents).set({ commanderId: person.id, commanderName: person.name, updatedAt: at }).where(eq(incidents.id, row.id));
+      await tx
+        .update(incidents)
+        .set({ commanderId: person.id, commanderName: person.name, updatedAt: at })
+        .where(eq(incidents.id, row.id));
     },
   );
   return summaryOf(await loadIncident(deps.db, row.id));
 }
 
-async function addPerson(deps: IncidentDeps, actor: Actor, row: IncidentRow, person: Person, kind: "checkin" | "responder"): Promise<IncidentSummary> {
+async function addPerson(
+  deps: IncidentDeps,
+  actor: Actor,
+  row: IncidentRow,
+  person: Person,
+  kind: "checkin" | "responder",
+): Promise<IncidentSummary> {
   const at = nowOf(deps);
   const responders = (row.responders as Responder[]) ?? [];
   const present = responders.some((r) => r.id === person.id);
-  const text = kind === "checkin" ? `${person.name} checked in: on it` : `${actor.displayName} added ${person.name} as a responder`;
-  await record(deps, row.id, at, { kind, text, ref: person.id, actor, action: kind === "checkin" ? "incident.checkin" : "incident.responder", params: { person } }, async (tx) => {
-    if (!present) {
-      await tx
-        .update(incidents)
-        .set({ responders: sql`${incidents.responders} || ${JSON.stringify([{ ...person, at: at.getTime() }])}::jsonb`, updatedAt: at })
-        .where(eq(incidents.id, row.id));
-    }
-  });
+  const text =
+    kind === "checkin"
+      ? `${person.name} checked in: on it`
+      : `${actor.displayName} added ${person.name} as a responder`;
+  await record(
+    deps,
+    row.id,
+    at,
+    {
+      kind,
+      text,
+      ref: person.id,
+      actor,
+      action: kind === "checkin" ? "incident.checkin" : "incident.responder",
+      params: { person },
+    },
+    async (tx) => {
+      if (!present) {
+        await tx
+          .update(incidents)
+          .set({
+            responders: sql`${incidents.responders} || ${JSON.stringify([{ ...person, at: at.getTime() }])}::jsonb`,
+            updatedAt: at,
+          })
+          .where(eq(incidents.id, row.id));
+      }
+    },
+  );
   return summaryOf(await loadIncident(deps.db, row.id));
 }
 
@@ -404,9 +574,14 @@ export async function addResponder(deps: IncidentDeps, actor: Actor | null, inpu
   requireRole(actor, "commander");
   const p = parse(ResponderInput, input);
   const row = await loadIncident(deps.db, p.id);
-  const [user] = await deps.db.select().from(users).where(and(eq(users.username, p.username), eq(users.status, "active")));
-  if (!user) throw new Invalid(`username: no active user "${p.username}"`, { username: [`no active user "${p.username}"`] });
-  if (((row.responders as Responder[]) ?? []).some((r) => r.id === user.id)) throw new Conflict(`${user.displayName} is already a responder.`);
+  const [user] = await deps.db
+    .select()
+    .from(users)
+    .where(and(eq(users.username, p.username), eq(users.status, "active")));
+  if (!user)
+    throw new Invalid(`username: no active user "${p.username}"`, { username: [`no active user "${p.username}"`] });
+  if (((row.responders as Responder[]) ?? []).some((r) => r.id === user.id))
+    throw new Conflict(`${user.displayName} is already a responder.`);
   return addPerson(deps, actor, row, { id: user.id, name: user.displayName }, "responder");
 }
 
@@ -414,7 +589,13 @@ export async function addNote(deps: IncidentDeps, actor: Actor | null, input: un
   requireRole(actor, "responder");
   const p = parse(NoteInput, input);
   const row = await loadIncident(deps.db, p.id);
-  const ev = await record(deps, row.id, nowOf(deps), { kind: "note", text: p.text, actor, action: "incident.note", params: { text: p.text } });
+  const ev = await record(deps, row.id, nowOf(deps), {
+    kind: "note",
+    text: p.text,
+    actor,
+    action: "incident.note",
+    params: { text: p.text },
+  });
   return { seq: ev.seq };
 }
 
@@ -424,7 +605,11 @@ async function runbookOf(deps: IncidentDeps, row: IncidentRow): Promise<Runbook 
 }
 
 async function events(db: Db, id: string): Promise<IncidentEventRow[]> {
-  return db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.seq));
+  return db
+    .select()
+    .from(incidentEvents)
+    .where(eq(incidentEvents.incidentId, id))
+    .orderBy(asc(incidentEvents.at), asc(incidentEvents.seq));
 }
 
 interface Tick {
@@ -450,27 +635,61 @@ function tickState(evs: IncidentEventRow[]): Map<string, Tick> {
     if (!e.ref) continue;
     const d = (e.data as TickData | null) ?? {};
     if (e.kind === "step") {
-      const control = d.how === "control" && d.controlRequest ? { requestId: d.controlRequest, requestedBy: d.requestedBy ?? e.actorName ?? "unknown", ...(d.approvedBy ? { approvedBy: d.approvedBy } : {}) } : undefined;
-      const by = control ? `${control.requestedBy}${control.approvedBy ? ` (approved by ${control.approvedBy})` : ""}` : (e.actorName ?? undefined);
-      m.set(e.ref, { done: true, by, at: d.doneAt ?? e.at.getTime(), how: d.how ?? "manual", ...(control ? { control } : {}) });
+      const control =
+        d.how === "control" && d.controlRequest
+          ? {
+              requestId: d.controlRequest,
+              requestedBy: d.requestedBy ?? e.actorName ?? "unknown",
+              ...(d.approvedBy ? { approvedBy: d.approvedBy } : {}),
+            }
+          : undefined;
+      const by = control
+        ? `${control.requestedBy}${control.approvedBy ? ` (approved by ${control.approvedBy})` : ""}`
+        : (e.actorName ?? undefined);
+      m.set(e.ref, {
+        done: true,
+        by,
+        at: d.doneAt ?? e.at.getTime(),
+        how: d.how ?? "manual",
+        ...(control ? { control } : {}),
+      });
     }
     if (e.kind === "unstep") m.set(e.ref, { done: false, by: e.actorName ?? undefined, at: e.at.getTime() });
   }
   return m;
 }
 
-async function changeStep(deps: IncidentDeps, actor: Actor | null, input: unknown, done: boolean): Promise<{ step: string; done: boolean }> {
+async function changeStep(
+  deps: IncidentDeps,
+  actor: Actor | null,
+  input: unknown,
+  done: boolean,
+): Promise<{ step: string; done: boolean }> {
   requireRole(actor, "responder");
   const p = parse(StepInput, input);
   const row = await loadIncident(deps.db, p.id);
-  if (row.status === "resolved") throw new Conflict("The incident is resolved; its checklist is closed. Reopen it to change steps.");
+  if (row.status === "resolved")
+    throw new Conflict("The incident is resolved; its checklist is closed. Reopen it to change steps.");
   const rb = await runbookOf(deps, row);
   const step = rb?.steps.find((s) => s.id === p.step);
   if (!step) throw new NotFound(`The checklist has no step "${p.step}".`);
   const current = tickState(await events(deps.db, row.id)).get(step.id);
-  if (Boolean(current?.done) === done) throw new Conflict(done ? `Step ${step.index} is already ticked${current?.by ? ` by ${current.by}` : ""}.` : `Step ${step.index} is not ticked.`);
+  if (Boolean(current?.done) === done)
+    throw new Conflict(
+      done
+        ? `Step ${step.index} is already ticked${current?.by ? ` by ${current.by}` : ""}.`
+        : `Step ${step.index} is not ticked.`,
+    );
   const text = `${done ? "Ticked" : "Unticked"} step ${step.index}: ${step.text.replace(/\s+/g, " ").slice(0, 200)}`;
-  await record(deps, row.id, nowOf(deps), { kind: done ? "step" : "unstep", text, ref: step.id, data: { how: "manual", index: step.index }, actor, action: done ? "incident.step.tick" : "incident.step.untick", params: { step: step.id, index: step.index, how: "manual" } });
+  await record(deps, row.id, nowOf(deps), {
+    kind: done ? "step" : "unstep",
+    text,
+    ref: step.id,
+    data: { how: "manual", index: step.index },
+    actor,
+    action: done ? "incident.step.tick" : "incident.step.untick",
+    params: { step: step.id, index: step.index, how: "manual" },
+  });
   return { step: step.id, done };
 }
 
@@ -486,7 +705,13 @@ export async function postComms(deps: IncidentDeps, actor: Actor | null, input: 
   requireRole(actor, "commander");
   const p = parse(CommsInput, input);
   const row = await loadIncident(deps.db, p.id);
-  const ev = await record(deps, row.id, nowOf(deps), { kind: "comms", text: p.text, actor, action: "incident.comms", params: { text: p.text } });
+  const ev = await record(deps, row.id, nowOf(deps), {
+    kind: "comms",
+    text: p.text,
+    actor,
+    action: "incident.comms",
+    params: { text: p.text },
+  });
   return { seq: ev.seq };
 }
 
@@ -496,10 +721,24 @@ export interface IncidentListItem extends IncidentSummary {
   openFindings: number;
 }
 
-export async function listIncidents(deps: IncidentDeps, actor: Actor | null, opts: { resolvedLimit?: number } = {}): Promise<{ open: IncidentListItem[]; resolved: IncidentSummary[]; now: number }> {
+export async function listIncidents(
+  deps: IncidentDeps,
+  actor: Actor | null,
+  opts: { resolvedLimit?: number } = {},
+): Promise<{ open: IncidentListItem[]; resolved: IncidentSummary[]; now: number }> {
   requireRole(actor, "viewer");
-  const open = await deps.db.select().from(incidents).where(ne(incidents.status, "resolved")).orderBy(asc(incidents.severity), desc(incidents.openedAt)).limit(200);
-  const resolved = await deps.db.select().from(incidents).where(eq(incidents.status, "resolved")).orderBy(desc(incidents.resolvedAt)).limit(opts.resolvedLimit ?? 20);
+  const open = await deps.db
+    .select()
+    .from(incidents)
+    .where(ne(incidents.status, "resolved"))
+    .orderBy(asc(incidents.severity), desc(incidents.openedAt))
+    .limit(200);
+  const resolved = await deps.db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.status, "resolved"))
+    .orderBy(desc(incidents.resolvedAt))
+    .limit(opts.resolvedLimit ?? 20);
   const live = (await deps.findings()).filter((f) => f.state !== "ok");
   return {
     open: open.map((r) => {
@@ -597,7 +836,12 @@ const TIMELINE_KIND: Record<IncidentEventRow["kind"], TimelineEntry["kind"]> = {
   finding: "finding",
 };
 
-function approvalText(r: { approvalRequired: boolean; approverName: string | null; decidedAt: Date | null; state: string }): string {
+function approvalText(r: {
+  approvalRequired: boolean;
+  approverName: string | null;
+  decidedAt: Date | null;
+  state: string;
+}): string {
   if (!r.approvalRequired) return "";
   if (!r.approverName) return r.state === "expired" ? "; no second person approved it in time" : "";
   return `; ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decidedAt ? ` at ${utcClock(r.decidedAt.getTime())}` : ""}`;
@@ -633,7 +877,8 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
   const vars = varsFor(scope);
   const look: Lookup = vars.system ? deps.lookup(vars.system) : () => undefined;
   let evs = await events(deps.db, row.id);
-  const baselines = ((evs.find((e) => e.kind === "opened")?.data as { baselines?: Record<string, number> } | null)?.baselines ?? {}) as Record<string, number>;
+  const baselines = ((evs.find((e) => e.kind === "opened")?.data as { baselines?: Record<string, number> } | null)
+    ?.baselines ?? {}) as Record<string, number>;
 
   // Control requests: those made from the room, and those made on the Controls page for an
   // affected system while the incident was open.
@@ -644,7 +889,15 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     .from(controlRequests)
     .where(
       systems.length
-        ? or(eq(controlRequests.incidentId, row.id), and(isNull(controlRequests.incidentId), inArray(controlRequests.target, systems), gte(controlRequests.createdAt, row.openedAt), lte(controlRequests.createdAt, until)))
+        ? or(
+            eq(controlRequests.incidentId, row.id),
+            and(
+              isNull(controlRequests.incidentId),
+              inArray(controlRequests.target, systems),
+              gte(controlRequests.createdAt, row.openedAt),
+              lte(controlRequests.createdAt, until),
+            ),
+          )
         : eq(controlRequests.incidentId, row.id),
     )
     .orderBy(asc(controlRequests.createdAt))
@@ -653,8 +906,20 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
   // Live checks and succeeded controls tick their steps while the incident is open.
   if (rb && row.status !== "resolved") {
     const ticks = tickState(evs);
-    const used = new Set(evs.flatMap((e) => ((e.data as { controlRequest?: string } | null)?.controlRequest ? [(e.data as { controlRequest: string }).controlRequest] : [])));
-    const pending: Array<{ step: Runbook["steps"][number]; text: string; audit: Record<string, unknown>; data: Record<string, unknown>; actorName: string }> = [];
+    const used = new Set(
+      evs.flatMap((e) =>
+        (e.data as { controlRequest?: string } | null)?.controlRequest
+          ? [(e.data as { controlRequest: string }).controlRequest]
+          : [],
+      ),
+    );
+    const pending: Array<{
+      step: Runbook["steps"][number];
+      text: string;
+      audit: Record<string, unknown>;
+      data: Record<string, unknown>;
+      actorName: string;
+    }> = [];
     for (const s of rb.steps) {
       const c = s.binding?.check;
       // A step a person unticked stays unticked: neither a check nor a control overrides them.
@@ -662,17 +927,35 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       const r = evaluateCheck(resolveCheck(c, vars), look, now);
       if (r.holds !== true) continue;
       const text = `Step ${s.index} ticked itself: ${describeCheck(resolveCheck(c, vars))} (value ${formatValue(r.value)})`;
-      pending.push({ step: s, text, actorName: "live check", audit: { how: "live check", value: r.value ?? null }, data: { how: "live check", value: r.value ?? null } });
+      pending.push({
+        step: s,
+        text,
+        actorName: "live check",
+        audit: { how: "live check", value: r.value ?? null },
+        data: { how: "live check", value: r.value ?? null },
+      });
     }
     const claimed = new Set(pending.map((p) => p.step.id));
     for (const r of reqs) {
       if (r.incidentId !== row.id || r.state !== "succeeded" || used.has(r.id)) continue;
-      const s = rb.steps.find((st) => st.binding?.control && !ticks.has(st.id) && !claimed.has(st.id) && requestMatches(st.binding, vars, r, st.text));
+      const s = rb.steps.find(
+        (st) =>
+          st.binding?.control &&
+          !ticks.has(st.id) &&
+          !claimed.has(st.id) &&
+          requestMatches(st.binding, vars, r, st.text),
+      );
       if (!s) continue;
       claimed.add(s.id);
       const who = `${r.actorName}${r.approverName ? `, approved by ${r.approverName}` : ""}`;
       const text = `Step ${s.index} ticked: control ${r.control} (${formatParams(r.params as Record<string, unknown>)}) on ${r.target} succeeded — requested by ${who}`;
-      const data = { how: "control", controlRequest: r.id, requestedBy: r.actorName, approvedBy: r.approverName ?? null, doneAt: (r.finishedAt ?? r.createdAt).getTime() };
+      const data = {
+        how: "control",
+        controlRequest: r.id,
+        requestedBy: r.actorName,
+        approvedBy: r.approverName ?? null,
+        doneAt: (r.finishedAt ?? r.createdAt).getTime(),
+      };
       pending.push({ step: s, text, actorName: r.actorName, audit: data, data });
     }
     for (const p of pending) {
@@ -682,8 +965,26 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
         await tx.execute(sql`select pg_advisory_xact_lock(7243005, hashtext(${row.id}))`);
         if (tickState(await events(tx, row.id)).get(p.step.id)) return;
         const at = new Date(now);
-        const audit = await appendAudit(tx, { actorName: "system", action: "incident.step.tick", target: `incident:${row.id}`, params: { step: p.step.id, index: p.step.index, ...p.audit }, outcome: "succeeded", responseSummary: p.text, at });
-        await tx.insert(incidentEvents).values({ incidentId: row.id, at, kind: "step", actorId: null, actorName: p.actorName, text: p.text, ref: p.step.id, data: { ...p.data, index: p.step.index }, auditSeq: audit.seq });
+        const audit = await appendAudit(tx, {
+          actorName: "system",
+          action: "incident.step.tick",
+          target: `incident:${row.id}`,
+          params: { step: p.step.id, index: p.step.index, ...p.audit },
+          outcome: "succeeded",
+          responseSummary: p.text,
+          at,
+        });
+        await tx.insert(incidentEvents).values({
+          incidentId: row.id,
+          at,
+          kind: "step",
+          actorId: null,
+          actorName: p.actorName,
+          text: p.text,
+          ref: p.step.id,
+          data: { ...p.data, index: p.step.index },
+          auditSeq: audit.seq,
+        });
       });
     }
     if (pending.length) evs = await events(deps.db, row.id);
@@ -711,29 +1012,81 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
       controls: links,
       ...(scopeNote ? { scopeNote } : {}),
       ...(check ? { check: { label: describeCheck(check), result: evaluateCheck(check, look, now) } } : {}),
-      ...(b?.wait ? { wait: { label: describeWait(b.wait), state: evaluateWait(b.wait, { startedAt: row.openedAt.getTime(), baseline: "cycles" in b.wait ? baselines[b.wait.counter] : undefined, entity: primaryEntity(vars) }, look, now) } } : {}),
+      ...(b?.wait
+        ? {
+            wait: {
+              label: describeWait(b.wait),
+              state: evaluateWait(
+                b.wait,
+                {
+                  startedAt: row.openedAt.getTime(),
+                  baseline: "cycles" in b.wait ? baselines[b.wait.counter] : undefined,
+                  entity: primaryEntity(vars),
+                },
+                look,
+                now,
+              ),
+            },
+          }
+        : {}),
     };
   });
 
   const escalation: RoomEscalation[] = (rb?.escalation ?? []).map((e) => {
     if (!e.binding) return { id: e.id, text: e.text };
     const b = { ...e.binding, ...(e.binding.when ? { when: resolveCheck(e.binding.when, vars) } : {}) };
-    return { id: e.id, text: e.text, label: describeEscalation(b), state: evaluateEscalation(b, { startedAt: row.openedAt.getTime(), baseline: baselines[b.counter], entity: primaryEntity(vars) }, look, now) };
+    return {
+      id: e.id,
+      text: e.text,
+      label: describeEscalation(b),
+      state: evaluateEscalation(
+        b,
+        { startedAt: row.openedAt.getTime(), baseline: baselines[b.counter], entity: primaryEntity(vars) },
+        look,
+        now,
+      ),
+    };
   });
 
   const relatedIds = [...new Set([...related.map((f) => f.id), ...(row.sourceFindingId ? [row.sourceFindingId] : [])])];
   // Finding history from a little before the incident opened: the onset belongs on the timeline.
   const since = new Date(row.openedAt.getTime() - 60 * 60_000);
   const transitions = relatedIds.length
-    ? await deps.db.select().from(findingTransitions).where(and(inArray(findingTransitions.findingId, relatedIds), gte(findingTransitions.at, since))).orderBy(asc(findingTransitions.at)).limit(500)
+    ? await deps.db
+        .select()
+        .from(findingTransitions)
+        .where(and(inArray(findingTransitions.findingId, relatedIds), gte(findingTransitions.at, since)))
+        .orderBy(asc(findingTransitions.at))
+        .limit(500)
     : [];
-  const acks = relatedIds.length ? await deps.db.select().from(findingAcks).where(and(inArray(findingAcks.findingId, relatedIds), gte(findingAcks.at, since))) : [];
-  const auditRows = reqs.length ? await deps.db.select({ seq: auditLog.seq, key: auditLog.idempotencyKey, outcome: auditLog.outcome }).from(auditLog).where(inArray(auditLog.idempotencyKey, reqs.map((r) => r.idempotencyKey))).orderBy(asc(auditLog.seq)) : [];
+  const acks = relatedIds.length
+    ? await deps.db
+        .select()
+        .from(findingAcks)
+        .where(and(inArray(findingAcks.findingId, relatedIds), gte(findingAcks.at, since)))
+    : [];
+  const auditRows = reqs.length
+    ? await deps.db
+        .select({ seq: auditLog.seq, key: auditLog.idempotencyKey, outcome: auditLog.outcome })
+        .from(auditLog)
+        .where(
+          inArray(
+            auditLog.idempotencyKey,
+            reqs.map((r) => r.idempotencyKey),
+          ),
+        )
+        .orderBy(asc(auditLog.seq))
+    : [];
 
   const controls: RoomControl[] = reqs.map((r) => {
     const rows = auditRows.filter((a) => a.key === r.idempotencyKey);
     const verification = r.verification as { ok: boolean | null; message: string } | null;
-    const decided = r.approvalRequired && r.approverName ? (r.state === "rejected" ? { rejectedBy: r.approverName } : { approvedBy: r.approverName }) : {};
+    const decided =
+      r.approvalRequired && r.approverName
+        ? r.state === "rejected"
+          ? { rejectedBy: r.approverName }
+          : { approvedBy: r.approverName }
+        : {};
     return {
       id: r.id,
       label: r.control,
@@ -757,34 +1110,91 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
   });
 
   const timeline: TimelineEntry[] = [
-    ...evs.map((e) => ({ at: e.at.getTime(), kind: TIMELINE_KIND[e.kind], ...(e.actorName ? { actor: e.actorName } : {}), text: e.kind === "comms" ? `Communication update posted — ${e.text.replace(/\n+/g, " · ")}` : e.text, ...(e.auditSeq !== null ? { auditSeq: e.auditSeq } : {}), ...(e.ref ? { ref: e.ref } : {}) })),
-    ...transitions.map((t) => ({ at: t.at.getTime(), kind: "finding" as const, text: `${t.findingId}: ${t.fromState ?? "new"} → ${t.toState} (${t.severity}) — ${t.summary}`, ref: t.findingId })),
-    ...acks.map((a) => ({ at: a.at.getTime(), kind: "ack" as const, actor: a.userName, text: `Acknowledged ${a.findingId}`, ref: a.findingId })),
+    ...evs.map((e) => ({
+      at: e.at.getTime(),
+      kind: TIMELINE_KIND[e.kind],
+      ...(e.actorName ? { actor: e.actorName } : {}),
+      text: e.kind === "comms" ? `Communication update posted — ${e.text.replace(/\n+/g, " · ")}` : e.text,
+      ...(e.auditSeq !== null ? { auditSeq: e.auditSeq } : {}),
+      ...(e.ref ? { ref: e.ref } : {}),
+    })),
+    ...transitions.map((t) => ({
+      at: t.at.getTime(),
+      kind: "finding" as const,
+      text: `${t.findingId}: ${t.fromState ?? "new"} → ${t.toState} (${t.severity}) — ${t.summary}`,
+      ref: t.findingId,
+    })),
+    ...acks.map((a) => ({
+      at: a.at.getTime(),
+      kind: "ack" as const,
+      actor: a.userName,
+      text: `Acknowledged ${a.findingId}`,
+      ref: a.findingId,
+    })),
     ...reqs.flatMap((r) => {
       const rows = auditRows.filter((a) => a.key === r.idempotencyKey);
       const from = r.incidentId === row.id ? "" : " from the Controls page";
       const params = formatParams(r.params as Record<string, unknown>);
       const what = `Control ${r.control} on ${r.target} (${params})`;
       const out: TimelineEntry[] = [
-        { at: r.createdAt.getTime(), kind: "control", actor: r.actorName, text: `Control ${r.control} on ${r.target} requested${from} (${params}; ticket ${r.ticketId})${r.approvalRequired ? "; needs a second person to approve" : ""}`, ref: r.id, ...(rows[0] ? { auditSeq: rows[0].seq } : {}) },
+        {
+          at: r.createdAt.getTime(),
+          kind: "control",
+          actor: r.actorName,
+          text: `Control ${r.control} on ${r.target} requested${from} (${params}; ticket ${r.ticketId})${r.approvalRequired ? "; needs a second person to approve" : ""}`,
+          ref: r.id,
+          ...(rows[0] ? { auditSeq: rows[0].seq } : {}),
+        },
       ];
       if (r.approvalRequired && r.approverName && r.decidedAt) {
         const decision = rows.find((a) => a.outcome === "approved" || a.outcome === "rejected");
-        out.push({ at: r.decidedAt.getTime(), kind: "control", actor: r.approverName, text: `${what} ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decisionNote ? `: ${r.decisionNote}` : ""}`, ref: r.id, ...(decision ? { auditSeq: decision.seq } : {}) });
+        out.push({
+          at: r.decidedAt.getTime(),
+          kind: "control",
+          actor: r.approverName,
+          text: `${what} ${r.state === "rejected" ? "rejected" : "approved"} by ${r.approverName}${r.decisionNote ? `: ${r.decisionNote}` : ""}`,
+          ref: r.id,
+          ...(decision ? { auditSeq: decision.seq } : {}),
+        });
       }
       if (!r.finishedAt || r.state === "rejected") return out;
       const last = rows.findLast((a) => a.outcome !== "requested" && a.outcome !== "approved");
       const v = r.verification as { message?: string } | null;
-      out.push({ at: r.finishedAt.getTime(), kind: "control", text: `Control ${r.control} on ${r.target}: ${r.state.replace(/_/g, " ")}${approvalText(r)}${r.resultSummary ? ` — ${r.resultSummary}` : ""}${v?.message ? `; verification: ${v.message}` : ""}`, ref: r.id, ...(last ? { auditSeq: last.seq } : {}) });
+      out.push({
+        at: r.finishedAt.getTime(),
+        kind: "control",
+        text: `Control ${r.control} on ${r.target}: ${r.state.replace(/_/g, " ")}${approvalText(r)}${r.resultSummary ? ` — ${r.resultSummary}` : ""}${v?.message ? `; verification: ${v.message}` : ""}`,
+        ref: r.id,
+        ...(last ? { auditSeq: last.seq } : {}),
+      });
       return out;
     }),
   ].sort((a, b) => a.at - b.at);
 
-  const runs: ChecklistStepRun[] = steps.map((s) => ({ index: s.index, text: s.text, section: s.section, done: s.done, ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}) }));
-  const comms = communicationUpdate({ incident: { ...summary, affected: scope }, openFindings: openRelated.map((f) => ({ system: f.system, entity: f.entity, severity: f.severity })), steps: runs, controls: controls.filter((c) => c.state === "succeeded"), now });
-  const posted = evs.filter((e) => e.kind === "comms").map((e) => ({ at: e.at.getTime(), ...(e.actorName ? { by: e.actorName } : {}), text: e.text }));
-  const due = summary.status === "resolved" ? null : nextUpdateDue({ severity: summary.severity, openedAt: summary.openedAt, posted });
-  const sorted = related.sort((a, b) => Number(a.state === "ok") - Number(b.state === "ok") || a.severity.localeCompare(b.severity));
+  const runs: ChecklistStepRun[] = steps.map((s) => ({
+    index: s.index,
+    text: s.text,
+    section: s.section,
+    done: s.done,
+    ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}),
+  }));
+  const comms = communicationUpdate({
+    incident: { ...summary, affected: scope },
+    openFindings: openRelated.map((f) => ({ system: f.system, entity: f.entity, severity: f.severity })),
+    steps: runs,
+    controls: controls.filter((c) => c.state === "succeeded"),
+    now,
+  });
+  const posted = evs
+    .filter((e) => e.kind === "comms")
+    .map((e) => ({ at: e.at.getTime(), ...(e.actorName ? { by: e.actorName } : {}), text: e.text }));
+  const due =
+    summary.status === "resolved"
+      ? null
+      : nextUpdateDue({ severity: summary.severity, openedAt: summary.openedAt, posted });
+  const sorted = related.sort(
+    (a, b) => Number(a.state === "ok") - Number(b.state === "ok") || a.severity.localeCompare(b.severity),
+  );
   return {
     incident: summary,
     commanderId: row.commanderId,
@@ -813,34 +1223,72 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
 }
 
 /** The postmortem bundle (viewer or above): timeline, checklist as run, controls, evidence, audit verification. */
-export async function exportPostmortem(deps: IncidentDeps, actor: Actor | null, id: unknown): Promise<PostmortemBundle> {
+export async function exportPostmortem(
+  deps: IncidentDeps,
+  actor: Actor | null,
+  id: unknown,
+): Promise<PostmortemBundle> {
   requireRole(actor, "viewer");
   const room = await getIncidentRoom(deps, actor, id);
   const verdict = await verifyAuditChain(deps.db);
-  const evidence: EvidenceItem[] = room.findings.map((f) => ({ findingId: f.id, title: f.title, severity: f.severity, state: f.state, summary: f.summary, since: f.since, values: f.evidence.values.map((v) => ({ label: v.label, value: v.value, ...(v.at ? { at: v.at } : {}) })) }));
+  const evidence: EvidenceItem[] = room.findings.map((f) => ({
+    findingId: f.id,
+    title: f.title,
+    severity: f.severity,
+    state: f.state,
+    summary: f.summary,
+    since: f.since,
+    values: f.evidence.values.map((v) => ({ label: v.label, value: v.value, ...(v.at ? { at: v.at } : {}) })),
+  }));
   return buildPostmortem({
     incident: room.incident,
     timeline: room.timeline,
-    checklist: room.steps.map((s) => ({ index: s.index, text: s.text, section: s.section, done: s.done, ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}) })),
-    warnings: room.warnings.map((w) => w.text),
-    controls: room.controls.map(({ label, target, outcome, verification, at, ticketId, auditSeq, params, requestedBy, approvedBy, rejectedBy, decidedAt, source }) => ({
-      label,
-      target,
-      outcome,
-      at,
-      params,
-      requestedBy,
-      source,
-      ...(verification ? { verification } : {}),
-      ...(ticketId ? { ticketId } : {}),
-      ...(auditSeq !== undefined ? { auditSeq } : {}),
-      ...(approvedBy ? { approvedBy } : {}),
-      ...(rejectedBy ? { rejectedBy } : {}),
-      ...(decidedAt !== undefined ? { decidedAt } : {}),
+    checklist: room.steps.map((s) => ({
+      index: s.index,
+      text: s.text,
+      section: s.section,
+      done: s.done,
+      ...(s.done ? { doneBy: s.doneBy, doneAt: s.doneAt, how: s.how } : {}),
     })),
+    warnings: room.warnings.map((w) => w.text),
+    controls: room.controls.map(
+      ({
+        label,
+        target,
+        outcome,
+        verification,
+        at,
+        ticketId,
+        auditSeq,
+        params,
+        requestedBy,
+        approvedBy,
+        rejectedBy,
+        decidedAt,
+        source,
+      }) => ({
+        label,
+        target,
+        outcome,
+        at,
+        params,
+        requestedBy,
+        source,
+        ...(verification ? { verification } : {}),
+        ...(ticketId ? { ticketId } : {}),
+        ...(auditSeq !== undefined ? { auditSeq } : {}),
+        ...(approvedBy ? { approvedBy } : {}),
+        ...(rejectedBy ? { rejectedBy } : {}),
+        ...(decidedAt !== undefined ? { decidedAt } : {}),
+      }),
+    ),
     evidence,
     communications: room.posted,
-    audit: { verified: verdict.ok, upToSeq: verdict.ok ? verdict.lastSeq : verdict.badSeq, checkedAt: verdict.verifiedAt.getTime() },
+    audit: {
+      verified: verdict.ok,
+      upToSeq: verdict.ok ? verdict.lastSeq : verdict.badSeq,
+      checkedAt: verdict.verifiedAt.getTime(),
+    },
     generatedAt: room.now,
     ticketUrlTemplate: deps.ticketUrlTemplate ?? null,
   });

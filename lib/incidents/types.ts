@@ -33,7 +33,8 @@ export interface IncidentSummary {
   resolvedAt?: number;
 }
 
-export type TimelineKind = "opened" | "finding" | "ack" | "step" | "control" | "note" | "checkin" | "status" | "severity" | "comms" | "resolved";
+export type TimelineKind =
+  "opened" | "finding" | "ack" | "step" | "control" | "note" | "checkin" | "status" | "severity" | "comms" | "resolved";
 
 export interface TimelineEntry {
   at: number;

@@ -43,7 +43,14 @@ export class BoardFeed {
     if (!rt) return;
     this.attached = true;
     rt.events.on("change", (e: RuntimeEvent) => {
-      if (e.type === "board" || e.type === "freshness" || e.type === "role" || e.type === "ack" || e.type === "incident") this.schedule(25);
+      if (
+        e.type === "board" ||
+        e.type === "freshness" ||
+        e.type === "role" ||
+        e.type === "ack" ||
+        e.type === "incident"
+      )
+        this.schedule(25);
     });
     const tick = setInterval(() => this.schedule(0), env().WATCHFLOOR_BOARD_REFRESH_MS);
     tick.unref?.();
@@ -84,7 +91,12 @@ export class BoardFeed {
             reason: `the console cannot read its database (${message.slice(0, 200)})`,
             since: this.failingSince,
             collector: getRuntime()?.role ?? "not running",
-            systems: getFleetConfig().targets.map((t) => ({ name: t.name, label: t.label ?? t.name, kind: t.kind, simulated: t.simulated })),
+            systems: getFleetConfig().targets.map((t) => ({
+              name: t.name,
+              label: t.label ?? t.name,
+              kind: t.kind,
+              simulated: t.simulated,
+            })),
           }),
         );
       }

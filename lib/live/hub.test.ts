@@ -48,7 +48,13 @@ describe("LiveHub", () => {
     const fine = recorder();
     let thrower = 0;
     hub.add(slow.make);
-    hub.add((id) => ({ id, write: () => { throw new Error("socket gone"); }, close: () => void thrower++ }));
+    hub.add((id) => ({
+      id,
+      write: () => {
+        throw new Error("socket gone");
+      },
+      close: () => void thrower++,
+    }));
     hub.add(fine.make);
     hub.broadcast("one");
     expect(hub.size).toBe(2);

@@ -25,7 +25,10 @@ async function deps(): Promise<svc.NotifyDeps> {
   };
 }
 
-export async function listDeliveries(actor: Actor | null, o: { limit?: number; findingIds?: string[]; since?: number } = {}) {
+export async function listDeliveries(
+  actor: Actor | null,
+  o: { limit?: number; findingIds?: string[]; since?: number } = {},
+) {
   return svc.listDeliveries(await deps(), actor, o);
 }
 export async function listChannels(actor: Actor | null) {
@@ -55,4 +58,3 @@ export function silenceLimits() {
   const cfg = getFleetConfig();
   return { ...cfg.notify.silences, ticketPattern: cfg.controls.ticketPattern, systems: cfg.targets.map((t) => t.name) };
 }
-

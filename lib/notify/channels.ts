@@ -41,7 +41,11 @@ function incidentLink(f: Finding, ctx: RenderContext): string {
   return inc ? ` · <${incidentUrl(ctx.consoleUrl, inc.id)}|Incident: ${mrkdwnEscape(inc.title)}>` : "";
 }
 
-export const PD_SEVERITY: Record<Severity, "critical" | "error" | "warning"> = { SEV1: "critical", SEV2: "error", SEV3: "warning" };
+export const PD_SEVERITY: Record<Severity, "critical" | "error" | "warning"> = {
+  SEV1: "critical",
+  SEV2: "error",
+  SEV3: "warning",
+};
 
 export function findingUrl(consoleUrl: string, id: string): string {
   return `${consoleUrl.replace(/\/$/, "")}/findings/${encodeURIComponent(id)}`;
@@ -95,7 +99,15 @@ export function renderSlack(event: NotifyEvent, f: Finding, ctx: RenderContext):
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
       { type: "section", fields: fields.map((t) => ({ type: "mrkdwn", text: t })) },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding>${incidentLink(f, ctx)} · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: `<${findingUrl(ctx.consoleUrl, f.id)}|Open the finding>${incidentLink(f, ctx)} · <${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>`,
+          },
+        ],
+      },
     ],
   };
 }
@@ -103,7 +115,16 @@ export function renderSlack(event: NotifyEvent, f: Finding, ctx: RenderContext):
 export interface PagerDutyBody {
   event_action: "trigger" | "acknowledge" | "resolve";
   dedup_key: string;
-  payload?: { summary: string; source: string; severity: string; component: string; group: string; class: string; timestamp: string; custom_details: Record<string, unknown> };
+  payload?: {
+    summary: string;
+    source: string;
+    severity: string;
+    component: string;
+    group: string;
+    class: string;
+    timestamp: string;
+    custom_details: Record<string, unknown>;
+  };
   links?: { href: string; text: string }[];
   client?: string;
   client_url?: string;
@@ -129,7 +150,11 @@ export function renderPagerDuty(event: NotifyEvent, f: Finding, ctx: RenderConte
       custom_details: {
         state: f.state,
         summary: f.summary,
-        evidence: f.evidence.values.map((v) => ({ label: v.label, value: v.value, ...(v.at ? { at: new Date(v.at).toISOString() } : {}) })),
+        evidence: f.evidence.values.map((v) => ({
+          label: v.label,
+          value: v.value,
+          ...(v.at ? { at: new Date(v.at).toISOString() } : {}),
+        })),
         ...(f.evidence.thresholds ? { thresholds: f.evidence.thresholds } : {}),
         ...(f.escalation ? { escalation: f.escalation } : {}),
       },
@@ -152,9 +177,21 @@ export interface AlertmanagerAlert {
 }
 
 /** One Alertmanager alert for a finding; `endsAt` is now on resolve, else now + ttl. */
-export function renderAlertmanagerAlert(f: Finding, resolved: boolean, ctx: Pick<RenderContext, "now" | "consoleUrl">, ttlSeconds: number): AlertmanagerAlert {
+export function renderAlertmanagerAlert(
+  f: Finding,
+  resolved: boolean,
+  ctx: Pick<RenderContext, "now" | "consoleUrl">,
+  ttlSeconds: number,
+): AlertmanagerAlert {
   return {
-    labels: { alertname: f.ruleId, severity: f.severity, system: f.system, entity: f.entity, watchfloor_finding: f.id, ...(f.state === "unknown" ? { watchfloor_state: "unknown" } : {}) },
+    labels: {
+      alertname: f.ruleId,
+      severity: f.severity,
+      system: f.system,
+      entity: f.entity,
+      watchfloor_finding: f.id,
+      ...(f.state === "unknown" ? { watchfloor_state: "unknown" } : {}),
+    },
     annotations: {
       summary: f.state === "unknown" ? headline("unknown", f) : f.summary,
       runbook_url: runbookUrl(ctx.consoleUrl, f.runbook),
@@ -209,7 +246,11 @@ export function renderWebhook(event: NotifyEvent, f: Finding, ctx: RenderContext
       summary: f.summary,
       since: new Date(f.since).toISOString(),
       dataAgeSeconds: dataAgeSeconds(f, ctx.now),
-      evidence: f.evidence.values.map((v) => ({ label: v.label, value: v.value, ...(v.at ? { at: new Date(v.at).toISOString() } : {}) })),
+      evidence: f.evidence.values.map((v) => ({
+        label: v.label,
+        value: v.value,
+        ...(v.at ? { at: new Date(v.at).toISOString() } : {}),
+      })),
       url: findingUrl(ctx.consoleUrl, f.id),
       runbookUrl: runbookUrl(ctx.consoleUrl, f.runbook),
     },
@@ -249,7 +290,13 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
  * What a receiver does: checks the signature and that the timestamp is within `toleranceSeconds`
  * of its clock (a replayed old request fails). Returns null when valid, else the reason.
  */
-export function verifyWebhookSignature(secret: string, body: string, header: string | null | undefined, nowSeconds: number, toleranceSeconds = 300): string | null {
+export function verifyWebhookSignature(
+  secret: string,
+  body: string,
+  header: string | null | undefined,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): string | null {
   if (!header) return "missing X-Watchfloor-Signature";
   const parts = Object.fromEntries(header.split(",").map((p) => p.trim().split("=", 2) as [string, string]));
   const t = Number(parts.t);
@@ -311,8 +358,13 @@ export function groupHeadline(event: NotifyEvent, members: readonly GroupMemberV
  * several get a headline naming them, the common fields, and one section per finding (entity,
  * severity, state, summary, data age, link), at most GROUP_MEMBERS_LISTED, the rest counted.
  */
-export function renderSlackGroup(event: NotifyEvent, members: readonly GroupMemberView[], ctx: RenderContext): { text: string; blocks: unknown[] } {
-  if (members.length === 1) return renderSlack(event, members[0]!.finding, { ...ctx, acknowledgedBy: members[0]!.acknowledgedBy });
+export function renderSlackGroup(
+  event: NotifyEvent,
+  members: readonly GroupMemberView[],
+  ctx: RenderContext,
+): { text: string; blocks: unknown[] } {
+  if (members.length === 1)
+    return renderSlack(event, members[0]!.finding, { ...ctx, acknowledgedBy: members[0]!.acknowledgedBy });
   const text = groupHeadline(event, members);
   const f = members[0]!.finding;
   const sev = members.map((m) => m.finding.severity).sort()[0]!;
@@ -323,10 +375,19 @@ export function renderSlackGroup(event: NotifyEvent, members: readonly GroupMemb
     text,
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${text}*` } },
-      { type: "section", fields: [`*Severity:* ${sev}`, `*System:* ${f.system}`, `*Rule:* ${f.title}`, `*Findings:* ${members.length}`].map((t) => ({ type: "mrkdwn", text: t })) },
+      {
+        type: "section",
+        fields: [
+          `*Severity:* ${sev}`,
+          `*System:* ${f.system}`,
+          `*Rule:* ${f.title}`,
+          `*Findings:* ${members.length}`,
+        ].map((t) => ({ type: "mrkdwn", text: t })),
+      },
       ...listed.map((m) => {
         const age = dataAgeSeconds(m.finding, ctx.now);
-        const by = event === "acknowledge" && ackBy.size > 1 && m.acknowledgedBy ? ` · acknowledged by ${m.acknowledgedBy}` : "";
+        const by =
+          event === "acknowledge" && ackBy.size > 1 && m.acknowledgedBy ? ` · acknowledged by ${m.acknowledgedBy}` : "";
         return {
           type: "section",
           text: {
@@ -335,7 +396,19 @@ export function renderSlackGroup(event: NotifyEvent, members: readonly GroupMemb
           },
         };
       }),
-      ...(more > 0 ? [{ type: "context", elements: [{ type: "mrkdwn", text: `…and ${more} more: <${ctx.consoleUrl.replace(/\/$/, "")}/?system=${encodeURIComponent(f.system)}|see them on the board>` }] }] : []),
+      ...(more > 0
+        ? [
+            {
+              type: "context",
+              elements: [
+                {
+                  type: "mrkdwn",
+                  text: `…and ${more} more: <${ctx.consoleUrl.replace(/\/$/, "")}/?system=${encodeURIComponent(f.system)}|see them on the board>`,
+                },
+              ],
+            },
+          ]
+        : []),
       { type: "context", elements: [{ type: "mrkdwn", text: `<${runbookUrl(ctx.consoleUrl, f.runbook)}|Runbook>` }] },
     ],
   };

@@ -82,7 +82,9 @@ export function groupChatNotifications(input: GroupInput): GroupOutput {
     const same = mine.find((g) => g.event === it.event);
     if (same) {
       // Already waiting to say this (a new severity or summary meanwhile): say the latest.
-      same.members = same.members.map((m) => (m.finding.id === f.id ? { finding: f, acknowledgedBy: it.acknowledgedBy ?? m.acknowledgedBy } : m));
+      same.members = same.members.map((m) =>
+        m.finding.id === f.id ? { finding: f, acknowledgedBy: it.acknowledgedBy ?? m.acknowledgedBy } : m,
+      );
       changed.add(same.dedupKey);
       continue;
     }
@@ -99,9 +101,20 @@ export function groupChatNotifications(input: GroupInput): GroupOutput {
       continue;
     }
     for (const g of mine) flush(g);
-    let g = open.find((x) => x.channel === it.channel && x.event === it.event && x.system === f.system && x.rule === f.ruleId);
+    let g = open.find(
+      (x) => x.channel === it.channel && x.event === it.event && x.system === f.system && x.rule === f.ruleId,
+    );
     if (!g) {
-      g = { dedupKey: `${it.channel}|${it.key}`, channel: it.channel, event: it.event, system: f.system, rule: f.ruleId, openedAt: now, dueAt: now + it.waitMs, members: [] };
+      g = {
+        dedupKey: `${it.channel}|${it.key}`,
+        channel: it.channel,
+        event: it.event,
+        system: f.system,
+        rule: f.ruleId,
+        openedAt: now,
+        dueAt: now + it.waitMs,
+        members: [],
+      };
       open.push(g);
     }
     g.members.push({ finding: f, ...(it.acknowledgedBy ? { acknowledgedBy: it.acknowledgedBy } : {}) });
@@ -115,9 +128,17 @@ export function groupChatNotifications(input: GroupInput): GroupOutput {
  * The group wait for a finding on a chat channel: the first matching route that takes the channel
  * (as a channel or an escalation channel) and sets `groupWaitSeconds`, else the channel's own.
  */
-export function groupWaitMs(routes: readonly RouteConfig[], channel: Extract<ChannelConfig, { type: "slack" }>, f: Finding): number {
+export function groupWaitMs(
+  routes: readonly RouteConfig[],
+  channel: Extract<ChannelConfig, { type: "slack" }>,
+  f: Finding,
+): number {
   for (const r of matchRoutes(routes, f)) {
-    if (r.groupWaitSeconds !== undefined && (r.channels.includes(channel.name) || r.escalationChannels.includes(channel.name))) return r.groupWaitSeconds * 1000;
+    if (
+      r.groupWaitSeconds !== undefined &&
+      (r.channels.includes(channel.name) || r.escalationChannels.includes(channel.name))
+    )
+      return r.groupWaitSeconds * 1000;
   }
   return channel.groupWaitSeconds * 1000;
 }

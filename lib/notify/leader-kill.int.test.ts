@@ -32,10 +32,16 @@ const started = (env: NodeJS.ProcessEnv) => {
   return p;
 };
 
-async function waitUntil(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, detail?: () => unknown) {
+async function waitUntil(
+  what: string,
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  detail?: () => unknown,
+) {
   const until = Date.now() + timeoutMs;
   while (!(await fn())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${detail ? `: ${JSON.stringify(detail())}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -72,31 +78,55 @@ describe("paging across a leader killed mid-send", () => {
       channels: [{ name: "hook", type: "webhook", url: `${receiver.url}/webhook`, secretEnv: "HOOK_SECRET" }],
       routes: [{ match: { rule: "capital_invariant", system: bot.name }, channels: ["hook"], repeatMinutes: 0 }],
     };
-    writeFileSync(path.join(dir, "fleet.yaml"), stringify({ defaults: { pollIntervalMs: 500, timeoutMs: 400 }, notify, targets }));
+    writeFileSync(
+      path.join(dir, "fleet.yaml"),
+      stringify({ defaults: { pollIntervalMs: 500, timeoutMs: 400 }, notify, targets }),
+    );
     env.WATCHFLOOR_FLEET_CONFIG = path.join(dir, "fleet.yaml");
 
     // The first page is held unanswered far longer than the test runs to its kill.
     receiver.hold("webhook", 1, 12_000);
     const a = started(env);
     const b = started(env);
-    await waitUntil("both collector processes to start", () => Boolean(a.instance && b.instance), 45_000, () => procs.map((p) => p.out.slice(-400)));
+    await waitUntil(
+      "both collector processes to start",
+      () => Boolean(a.instance && b.instance),
+      45_000,
+      () => procs.map((p) => p.out.slice(-400)),
+    );
     // A leader polls; after its quiet period (nothing is paged for 15 s after taking the lead) the
     // invariant breaks on one profile.
-    await waitUntil("a leader to poll the bot", () => Object.keys(fleet.requestStats(bot.name).byAgent).some((k) => k.startsWith("Watchfloor-collector/")), 20_000);
-    const leader = Object.keys(fleet.requestStats(bot.name).byAgent).find((k) => k.startsWith("Watchfloor-collector/"))!.replace("Watchfloor-collector/", "");
+    await waitUntil(
+      "a leader to poll the bot",
+      () => Object.keys(fleet.requestStats(bot.name).byAgent).some((k) => k.startsWith("Watchfloor-collector/")),
+      20_000,
+    );
+    const leader = Object.keys(fleet.requestStats(bot.name).byAgent)
+      .find((k) => k.startsWith("Watchfloor-collector/"))!
+      .replace("Watchfloor-collector/", "");
     const [dead, survivor] = leader === a.instance ? [a, b] : [b, a];
     await new Promise((r) => setTimeout(r, 16_000));
     const profileId = "sol-breakout";
     fleet.startScenario("capital-invariant-persistent", bot.name, { profileId });
 
-    await waitUntil("the leader's page to reach the receiver and be held", () => receiver.heldNow === 1, 30_000, () => dead.out.slice(-600));
+    await waitUntil(
+      "the leader's page to reach the receiver and be held",
+      () => receiver.heldNow === 1,
+      30_000,
+      () => dead.out.slice(-600),
+    );
     const [row] = await h.db.select().from(notifyOutbox);
     expect(row, "the page is in the outbox").toBeDefined();
     expect(row!.status).toBe("pending");
     killCollectorProcess(dead);
 
     // The survivor leads, and its sender finds the pending page and sends it again.
-    await waitUntil("the page delivered by the new leader", async () => (await h!.db.select().from(notifyOutbox))[0]?.status === "delivered", 40_000, () => survivor.out.slice(-600));
+    await waitUntil(
+      "the page delivered by the new leader",
+      async () => (await h!.db.select().from(notifyOutbox))[0]?.status === "delivered",
+      40_000,
+      () => survivor.out.slice(-600),
+    );
     const attempts = await h.db.select().from(notifyAttempts).orderBy(asc(notifyAttempts.id));
     expect(attempts.map((x) => [x.outcome, x.instance])).toEqual([["delivered", survivor.instance]]);
     const outbox = await h.db.select().from(notifyOutbox);
@@ -110,6 +140,11 @@ describe("paging across a leader killed mid-send", () => {
     expect(ids[0]).toBe(outbox[0]!.dedupKey);
     expect(receiver.duplicateDeliveries).toEqual([ids[0]]);
     const bodies = got.map((r) => r.body as { finding?: { entity?: string; rule?: string }; event?: string });
-    for (const body of bodies) expect([body.finding?.rule, body.finding?.entity, body.event]).toEqual(["capital_invariant", profileId, "firing"]);
+    for (const body of bodies)
+      expect([body.finding?.rule, body.finding?.entity, body.event]).toEqual([
+        "capital_invariant",
+        profileId,
+        "firing",
+      ]);
   }, 150_000);
 });

@@ -29,10 +29,25 @@ export interface UpcomingMaintenance {
  * For the board: which of these findings a running silence or maintenance window mutes, and until
  * when, by whom, under which ticket. Also the maintenance windows scheduled ahead, per system.
  */
-export async function silenceMarks(findings: readonly Finding[], now = Date.now(), database?: Db): Promise<{ marks: Map<string, SilenceMark>; upcoming: UpcomingMaintenance[] }> {
+export async function silenceMarks(
+  findings: readonly Finding[],
+  now = Date.now(),
+  database?: Db,
+): Promise<{ marks: Map<string, SilenceMark>; upcoming: UpcomingMaintenance[] }> {
   const db = database ?? (await getDb());
-  const rows = await db.select().from(silences).where(and(isNull(silences.endedAt), gt(silences.endsAt, new Date(now))));
-  const active: ActiveSilence[] = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
+  const rows = await db
+    .select()
+    .from(silences)
+    .where(and(isNull(silences.endedAt), gt(silences.endsAt, new Date(now))));
+  const active: ActiveSilence[] = rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    matchers: r.matchers as SilenceMatchers,
+    startsAt: r.startsAt.getTime(),
+    endsAt: r.endsAt.getTime(),
+    ticketId: r.ticketId,
+    createdByName: r.createdByName,
+  }));
   const marks = new Map<string, SilenceMark>();
   for (const f of findings) {
     const s = silenceFor(active, f, now);
@@ -41,6 +56,12 @@ export async function silenceMarks(findings: readonly Finding[], now = Date.now(
   const upcoming = active
     .filter((s) => s.kind === "maintenance" && s.startsAt > now)
     .sort((a, b) => a.startsAt - b.startsAt)
-    .map((s) => ({ systems: s.matchers.system ?? [], startsAt: s.startsAt, endsAt: s.endsAt, ticketId: s.ticketId, by: s.createdByName }));
+    .map((s) => ({
+      systems: s.matchers.system ?? [],
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      ticketId: s.ticketId,
+      by: s.createdByName,
+    }));
   return { marks, upcoming };
 }

@@ -16,8 +16,19 @@ let h: DbHandle;
 let clock = T0;
 
 const f: Finding = {
-  id: "split_brain|spot-exchange|BTC-USDT", ruleId: "split_brain", system: "spot-exchange", kind: "spot-exchange", entity: "BTC-USDT", state: "critical", severity: "SEV1",
-  title: "Split brain", summary: "two engines claim the lease", since: T0, lastEvaluated: T0, evidence: { values: [] }, runbook: "split-brain",
+  id: "split_brain|spot-exchange|BTC-USDT",
+  ruleId: "split_brain",
+  system: "spot-exchange",
+  kind: "spot-exchange",
+  entity: "BTC-USDT",
+  state: "critical",
+  severity: "SEV1",
+  title: "Split brain",
+  summary: "two engines claim the lease",
+  since: T0,
+  lastEvaluated: T0,
+  evidence: { values: [] },
+  runbook: "split-brain",
 };
 
 beforeAll(async () => {
@@ -27,12 +38,28 @@ afterAll(async () => {
   await h?.close();
 });
 
-const rows = async () => (await h.db.select().from(notifyOutbox).orderBy(asc(notifyOutbox.id))).map((r) => ({ event: r.event, payload: r.payload as AlertmanagerAlert[] }));
+const rows = async () =>
+  (await h.db.select().from(notifyOutbox).orderBy(asc(notifyOutbox.id))).map((r) => ({
+    event: r.event,
+    payload: r.payload as AlertmanagerAlert[],
+  }));
 
 describe("notifier on a virtual clock", () => {
   it("plans nothing during the quiet period after taking the lead, then re-posts firing alerts before they expire", async () => {
-    const config = NotifyConfig.parse({ consoleUrl: "https://wf.example", channels: [{ name: "am", type: "alertmanager", url: "http://127.0.0.1:10", alertTtlSeconds: 30 }], routes: [{ channels: ["am"] }] });
-    const n = new Notifier({ db: h.db, config, secret: () => undefined, instanceId: "t", now: () => clock, quietAfterLeadMs: 15_000, refreshMs: 0 });
+    const config = NotifyConfig.parse({
+      consoleUrl: "https://wf.example",
+      channels: [{ name: "am", type: "alertmanager", url: "http://127.0.0.1:10", alertTtlSeconds: 30 }],
+      routes: [{ channels: ["am"] }],
+    });
+    const n = new Notifier({
+      db: h.db,
+      config,
+      secret: () => undefined,
+      instanceId: "t",
+      now: () => clock,
+      quietAfterLeadMs: 15_000,
+      refreshMs: 0,
+    });
     // Not started: only the planning side runs (start() would also start the sender); the quiet
     // period counts from construction.
     await n.onEvaluation([f]);

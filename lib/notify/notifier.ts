@@ -3,7 +3,14 @@ import type { Db } from "../db/client";
 import { findingAcks, notifyOutbox, notifyState, silences as silencesTable } from "../db/schema";
 import type { Finding } from "../rules/types";
 import type { ChannelConfig, NotifyConfig } from "./config";
-import { channelTakes, groupHeadline, headline, renderAlertmanagerAlert, renderFor, renderSlackGroup } from "./channels";
+import {
+  channelTakes,
+  groupHeadline,
+  headline,
+  renderAlertmanagerAlert,
+  renderFor,
+  renderSlackGroup,
+} from "./channels";
 import { incidentFor, listOpenIncidentScopes, type OpenIncidentScope } from "../board/incident-scope";
 import { groupChatNotifications, groupWaitMs, type ChatGroup, type ChatItem, type ChatMember } from "./group";
 import { enqueue, failOrphans, OutboxSender, type OutboxInsert, type SenderOptions } from "./outbox";
@@ -61,7 +68,14 @@ export class Notifier {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
     this.channels = new Map(o.config.channels.map((c) => [c.name, c]));
-    this.sender = new OutboxSender({ db: o.db, channels: o.config.channels, secret: o.secret, instanceId: o.instanceId, now: this.now, ...o.sender });
+    this.sender = new OutboxSender({
+      db: o.db,
+      channels: o.config.channels,
+      secret: o.secret,
+      instanceId: o.instanceId,
+      now: this.now,
+      ...o.sender,
+    });
   }
 
   get consoleUrl(): string {
@@ -110,13 +124,28 @@ export class Notifier {
     if (!this.loaded) {
       const rows = await db.select().from(notifyState);
       this.states = new Map(rows.map((r) => [r.findingId, r.state as FindingNotifyState]));
-      const held = await db.select().from(notifyOutbox).where(eq(notifyOutbox.status, "held")).orderBy(asc(notifyOutbox.id));
+      const held = await db
+        .select()
+        .from(notifyOutbox)
+        .where(eq(notifyOutbox.status, "held"))
+        .orderBy(asc(notifyOutbox.id));
       this.held = held
         // (Rows of a channel no longer configured were failed at start: failOrphans.)
-        .filter((r) => this.channels.has(r.channel) && Array.isArray(r.members) && (r.members as ChatMember[]).length > 0)
+        .filter(
+          (r) => this.channels.has(r.channel) && Array.isArray(r.members) && (r.members as ChatMember[]).length > 0,
+        )
         .map((r) => {
           const members = r.members as ChatMember[];
-          return { dedupKey: r.dedupKey, channel: r.channel, event: r.event as ChatGroup["event"], system: members[0]!.finding.system, rule: members[0]!.finding.ruleId, openedAt: r.createdAt.getTime(), dueAt: r.nextAttemptAt.getTime(), members };
+          return {
+            dedupKey: r.dedupKey,
+            channel: r.channel,
+            event: r.event as ChatGroup["event"],
+            system: members[0]!.finding.system,
+            rule: members[0]!.finding.ruleId,
+            openedAt: r.createdAt.getTime(),
+            dueAt: r.nextAttemptAt.getTime(),
+            members,
+          };
         });
       this.loaded = true;
     }
@@ -124,14 +153,29 @@ export class Notifier {
     if (!this.dirty && now - this.loadedAt < (this.o.refreshMs ?? 5000)) return;
     this.dirty = false;
     this.loadedAt = now;
-    const rows = await db.select().from(silencesTable).where(and(isNull(silencesTable.endedAt), gt(silencesTable.endsAt, new Date(now))));
+    const rows = await db
+      .select()
+      .from(silencesTable)
+      .where(and(isNull(silencesTable.endedAt), gt(silencesTable.endsAt, new Date(now))));
     this.incidents = await listOpenIncidentScopes(db);
-    this.silences = rows.map((r) => ({ id: r.id, kind: r.kind, matchers: r.matchers as SilenceMatchers, startsAt: r.startsAt.getTime(), endsAt: r.endsAt.getTime(), ticketId: r.ticketId, createdByName: r.createdByName }));
+    this.silences = rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      matchers: r.matchers as SilenceMatchers,
+      startsAt: r.startsAt.getTime(),
+      endsAt: r.endsAt.getTime(),
+      ticketId: r.ticketId,
+      createdByName: r.createdByName,
+    }));
     const ids = [...this.states.keys()];
     this.acks.clear();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      for (const a of await db.select().from(findingAcks).where(inArray(findingAcks.findingId, chunk)).orderBy(findingAcks.at)) {
+      for (const a of await db
+        .select()
+        .from(findingAcks)
+        .where(inArray(findingAcks.findingId, chunk))
+        .orderBy(findingAcks.at)) {
         this.acks.set(a.findingId, { by: a.userName, at: a.at.getTime(), onset: a.onset.getTime() });
       }
     }
@@ -150,7 +194,12 @@ export class Notifier {
       if (st && (a.onset >= st.onset || a.at >= st.onset)) acks.set(id, a);
     }
     const plan = planNotifications({
-      now, findings, previous: this.states, routes: this.o.config.routes, acks, silences: this.silences,
+      now,
+      findings,
+      previous: this.states,
+      routes: this.o.config.routes,
+      acks,
+      silences: this.silences,
       unknownAfterMs: this.o.unknownAfterMs ?? 10_000,
       resolveMissing: now - this.startedAt >= (this.o.settleMs ?? 60_000),
     });
@@ -162,7 +211,14 @@ export class Notifier {
         if (!ch || !channelTakes(ch.type, n.event)) continue;
         if (ch.type === "slack") {
           // Chat: one message per finding group (lib/notify/group.ts).
-          chat.push({ channel: name, event: n.event, finding: n.finding, key: n.key, acknowledgedBy: n.acknowledgedBy, waitMs: groupWaitMs(this.o.config.routes, ch, n.finding) });
+          chat.push({
+            channel: name,
+            event: n.event,
+            finding: n.finding,
+            key: n.key,
+            acknowledgedBy: n.acknowledgedBy,
+            waitMs: groupWaitMs(this.o.config.routes, ch, n.finding),
+          });
           continue;
         }
         rows.push({
@@ -172,7 +228,12 @@ export class Notifier {
           findingId: n.findingId,
           event: n.event,
           summary: headline(n.event, n.finding, n.acknowledgedBy),
-          payload: renderFor(ch, n.event, n.finding, { now, consoleUrl: this.consoleUrl, acknowledgedBy: n.acknowledgedBy, key: `${name}|${n.key}` }),
+          payload: renderFor(ch, n.event, n.finding, {
+            now,
+            consoleUrl: this.consoleUrl,
+            acknowledgedBy: n.acknowledgedBy,
+            key: `${name}|${n.key}`,
+          }),
         });
       }
     }
@@ -187,7 +248,12 @@ export class Notifier {
       members: g.members,
       event: g.event,
       summary: groupHeadline(g.event, g.members),
-      payload: renderSlackGroup(g.event, g.members, { now, consoleUrl: this.consoleUrl, key: g.dedupKey, incidentFor: (f) => incidentFor(f, this.incidents) }),
+      payload: renderSlackGroup(g.event, g.members, {
+        now,
+        consoleUrl: this.consoleUrl,
+        key: g.dedupKey,
+        incidentFor: (f) => incidentFor(f, this.incidents),
+      }),
       createdAt: g.openedAt,
     });
     rows.push(...grouped.send.map(chatRow));
@@ -204,16 +270,45 @@ export class Notifier {
     await this.o.db.transaction(async (tx) => {
       for (const [id, st] of plan.changed) {
         if (st === null) await tx.delete(notifyState).where(eq(notifyState.findingId, id));
-        else await tx.insert(notifyState).values({ findingId: id, state: st as unknown as object, updatedAt: at }).onConflictDoUpdate({ target: notifyState.findingId, set: { state: st as unknown as object, updatedAt: at } });
+        else
+          await tx
+            .insert(notifyState)
+            .values({ findingId: id, state: st as unknown as object, updatedAt: at })
+            .onConflictDoUpdate({
+              target: notifyState.findingId,
+              set: { state: st as unknown as object, updatedAt: at },
+            });
       }
-      if (unheld.length) await tx.delete(notifyOutbox).where(and(eq(notifyOutbox.status, "held"), inArray(notifyOutbox.dedupKey, unheld)));
+      if (unheld.length)
+        await tx
+          .delete(notifyOutbox)
+          .where(and(eq(notifyOutbox.status, "held"), inArray(notifyOutbox.dedupKey, unheld)));
       for (const g of heldNow) {
         const r = chatRow(g);
-        const values = { findingId: r.findingId, findingIds: r.findingIds!, members: r.members as object, summary: r.summary, payload: r.payload as object };
+        const values = {
+          findingId: r.findingId,
+          findingIds: r.findingIds!,
+          members: r.members as object,
+          summary: r.summary,
+          payload: r.payload as object,
+        };
         await tx
           .insert(notifyOutbox)
-          .values({ ...values, dedupKey: r.dedupKey, channel: r.channel, channelType: r.channelType, event: r.event, status: "held", nextAttemptAt: new Date(g.dueAt), createdAt: new Date(g.openedAt) })
-          .onConflictDoUpdate({ target: notifyOutbox.dedupKey, set: values, setWhere: eq(notifyOutbox.status, "held") });
+          .values({
+            ...values,
+            dedupKey: r.dedupKey,
+            channel: r.channel,
+            channelType: r.channelType,
+            event: r.event,
+            status: "held",
+            nextAttemptAt: new Date(g.dueAt),
+            createdAt: new Date(g.openedAt),
+          })
+          .onConflictDoUpdate({
+            target: notifyOutbox.dedupKey,
+            set: values,
+            setWhere: eq(notifyOutbox.status, "held"),
+          });
       }
       await enqueue(tx, rows, now);
     });
@@ -232,10 +327,13 @@ export class Notifier {
     this.heldTimer = undefined;
     if (this.stopped || this.held.length === 0) return;
     const due = Math.min(...this.held.map((g) => g.dueAt));
-    this.heldTimer = setTimeout(() => {
-      this.heldTimer = undefined;
-      void this.onEvaluation(this.lastFindings);
-    }, Math.max(0, due - this.now()) + 20);
+    this.heldTimer = setTimeout(
+      () => {
+        this.heldTimer = undefined;
+        void this.onEvaluation(this.lastFindings);
+      },
+      Math.max(0, due - this.now()) + 20,
+    );
     this.heldTimer.unref?.();
   }
 
@@ -256,9 +354,21 @@ export class Notifier {
       const alerts = [];
       for (const [id, st] of this.states) {
         if (changed.get(id) === null) continue;
-        if (st.announced && st.channels.includes(ch.name)) alerts.push(renderAlertmanagerAlert(st.last, false, { now, consoleUrl: this.consoleUrl }, ch.alertTtlSeconds));
+        if (st.announced && st.channels.includes(ch.name))
+          alerts.push(
+            renderAlertmanagerAlert(st.last, false, { now, consoleUrl: this.consoleUrl }, ch.alertTtlSeconds),
+          );
       }
-      if (alerts.length) out.push({ dedupKey: `${ch.name}|refresh|${bucket}`, channel: ch.name, channelType: ch.type, findingId: null, event: "refresh", summary: `Re-posted ${alerts.length} firing alert${alerts.length === 1 ? "" : "s"} before they expire`, payload: alerts });
+      if (alerts.length)
+        out.push({
+          dedupKey: `${ch.name}|refresh|${bucket}`,
+          channel: ch.name,
+          channelType: ch.type,
+          findingId: null,
+          event: "refresh",
+          summary: `Re-posted ${alerts.length} firing alert${alerts.length === 1 ? "" : "s"} before they expire`,
+          payload: alerts,
+        });
     }
     return out;
   }

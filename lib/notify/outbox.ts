@@ -111,7 +111,12 @@ export class OutboxSender {
   /** Sends this channel's due rows oldest first, stopping at the first one that must wait. */
   private async drain(ch: ChannelConfig) {
     while (this.running) {
-      const [row] = await this.o.db.select().from(notifyOutbox).where(and(eq(notifyOutbox.status, "pending"), eq(notifyOutbox.channel, ch.name))).orderBy(asc(notifyOutbox.id)).limit(1);
+      const [row] = await this.o.db
+        .select()
+        .from(notifyOutbox)
+        .where(and(eq(notifyOutbox.status, "pending"), eq(notifyOutbox.channel, ch.name)))
+        .orderBy(asc(notifyOutbox.id))
+        .limit(1);
       if (!row || row.nextAttemptAt.getTime() > this.now()) return;
       await this.attempt(ch, row);
     }
@@ -119,7 +124,11 @@ export class OutboxSender {
 
   private async attempt(ch: ChannelConfig, row: NotifyOutboxRow) {
     const at = this.now();
-    const result = await deliver(ch, row.payload, row.dedupKey, { secret: this.o.secret, timeoutMs: this.o.timeoutMs, now: this.now });
+    const result = await deliver(ch, row.payload, row.dedupKey, {
+      secret: this.o.secret,
+      timeoutMs: this.o.timeoutMs,
+      now: this.now,
+    });
     const attempts = row.attempts + 1;
     let outcome = result.outcome;
     let response = result.response;
@@ -127,9 +136,26 @@ export class OutboxSender {
       outcome = "failed";
       response = `gave up after ${attempts} attempts; last answer: ${response}`;
     }
-    const next = outcome === "retry" ? at + backoffMs(attempts, { baseMs: this.o.baseMs ?? 1000, capMs: this.o.capMs ?? 5 * 60_000, retryAfterMs: result.retryAfterMs, random: this.o.random }) : at;
+    const next =
+      outcome === "retry"
+        ? at +
+          backoffMs(attempts, {
+            baseMs: this.o.baseMs ?? 1000,
+            capMs: this.o.capMs ?? 5 * 60_000,
+            retryAfterMs: result.retryAfterMs,
+            random: this.o.random,
+          })
+        : at;
     await this.o.db.transaction(async (tx) => {
-      await tx.insert(notifyAttempts).values({ outboxId: row.id, at: new Date(at), durationMs: result.durationMs, httpStatus: result.httpStatus, outcome, response, instance: this.o.instanceId });
+      await tx.insert(notifyAttempts).values({
+        outboxId: row.id,
+        at: new Date(at),
+        durationMs: result.durationMs,
+        httpStatus: result.httpStatus,
+        outcome,
+        response,
+        instance: this.o.instanceId,
+      });
       await tx
         .update(notifyOutbox)
         .set({
@@ -148,6 +174,13 @@ export class OutboxSender {
 
 /** Rows of channels no longer configured would wait forever: mark them failed, saying why. */
 export async function failOrphans(db: Db, channels: readonly string[]): Promise<void> {
-  const list = channels.length ? sql`and channel not in (${sql.join(channels.map((c) => sql`${c}`), sql`, `)})` : sql``;
-  await db.execute(sql`update notify_outbox set status = 'failed', last_response = 'the channel is no longer configured' where status in ('pending', 'held') ${list}`);
+  const list = channels.length
+    ? sql`and channel not in (${sql.join(
+        channels.map((c) => sql`${c}`),
+        sql`, `,
+      )})`
+    : sql``;
+  await db.execute(
+    sql`update notify_outbox set status = 'failed', last_response = 'the channel is no longer configured' where status in ('pending', 'held') ${list}`,
+  );
 }

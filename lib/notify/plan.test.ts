@@ -11,9 +11,20 @@ const MIN = 60_000;
 
 function finding(over: Partial<Finding> = {}): Finding {
   return {
-    id: "capital_invariant|alpha-bot|eth-grid", ruleId: "capital_invariant", system: "alpha-bot", kind: "trading-bot", entity: "eth-grid",
-    state: "critical", severity: "SEV1", title: "Capital invariant", summary: "eth-grid ledger is off by 12.5 USDT", since: T0, lastEvaluated: T0,
-    evidence: { values: [] }, runbook: "capital-invariant-violation", ...over,
+    id: "capital_invariant|alpha-bot|eth-grid",
+    ruleId: "capital_invariant",
+    system: "alpha-bot",
+    kind: "trading-bot",
+    entity: "eth-grid",
+    state: "critical",
+    severity: "SEV1",
+    title: "Capital invariant",
+    summary: "eth-grid ledger is off by 12.5 USDT",
+    since: T0,
+    lastEvaluated: T0,
+    evidence: { values: [] },
+    runbook: "capital-invariant-violation",
+    ...over,
   };
 }
 
@@ -26,7 +37,13 @@ const cfg = NotifyConfig.parse({
   ],
   routes: [
     { match: { system: "spot-exchange" }, channels: ["exchange-team"], continue: true, repeatMinutes: 0 },
-    { match: { severity: "SEV1" }, channels: ["pager", "chat"], repeatMinutes: 30, escalateAfterMinutes: 15, escalationChannels: ["boss"] },
+    {
+      match: { severity: "SEV1" },
+      channels: ["pager", "chat"],
+      repeatMinutes: 30,
+      escalateAfterMinutes: 15,
+      escalationChannels: ["boss"],
+    },
     { match: { severity: ["SEV2", "SEV3"] }, channels: ["chat"], repeatMinutes: 0 },
   ],
 });
@@ -37,7 +54,14 @@ class Clock {
   silences: ActiveSilence[] = [];
   routes = cfg.routes;
   step(at: number, findings: Finding[]) {
-    const out = planNotifications({ now: at, findings, previous: this.state, routes: this.routes, acks: this.acks, silences: this.silences });
+    const out = planNotifications({
+      now: at,
+      findings,
+      previous: this.state,
+      routes: this.routes,
+      acks: this.acks,
+      silences: this.silences,
+    });
     for (const [id, st] of out.changed) {
       if (st) this.state.set(id, st);
       else this.state.delete(id);
@@ -49,7 +73,11 @@ class Clock {
 describe("routing", () => {
   it("takes the first matching route, and later ones after a route that continues", () => {
     expect(matchRoutes(cfg.routes, finding()).map((r) => r.channels)).toEqual([["pager", "chat"]]);
-    expect(matchRoutes(cfg.routes, finding({ system: "spot-exchange", kind: "spot-exchange", severity: "SEV2" })).map((r) => r.channels)).toEqual([["exchange-team"], ["chat"]]);
+    expect(
+      matchRoutes(cfg.routes, finding({ system: "spot-exchange", kind: "spot-exchange", severity: "SEV2" })).map(
+        (r) => r.channels,
+      ),
+    ).toEqual([["exchange-team"], ["chat"]]);
     expect(matchRoutes(cfg.routes.slice(2), finding())).toEqual([]);
   });
 });
@@ -72,15 +100,32 @@ describe("planNotifications on a virtual clock", () => {
 
   it("gives every notification of an occurrence its own stable idempotency key", () => {
     const c = new Clock();
-    const first = planNotifications({ now: T0, findings: [finding()], previous: c.state, routes: c.routes, acks: c.acks, silences: [] });
-    const again = planNotifications({ now: T0, findings: [finding()], previous: c.state, routes: c.routes, acks: c.acks, silences: [] });
+    const first = planNotifications({
+      now: T0,
+      findings: [finding()],
+      previous: c.state,
+      routes: c.routes,
+      acks: c.acks,
+      silences: [],
+    });
+    const again = planNotifications({
+      now: T0,
+      findings: [finding()],
+      previous: c.state,
+      routes: c.routes,
+      acks: c.acks,
+      silences: [],
+    });
     expect(first.notifications[0]!.key).toBe(`capital_invariant|alpha-bot|eth-grid|${T0}|1|firing`);
     expect(again.notifications[0]!.key).toBe(first.notifications[0]!.key);
   });
 
   it("escalates an unacknowledged SEV1 at the rule's escalation time when the route names no delay", () => {
     const c = new Clock();
-    c.routes = NotifyConfig.parse({ ...cfg, routes: [{ match: { severity: "SEV1" }, channels: ["pager"], repeatMinutes: 0, escalationChannels: ["boss"] }] }).routes;
+    c.routes = NotifyConfig.parse({
+      ...cfg,
+      routes: [{ match: { severity: "SEV1" }, channels: ["pager"], repeatMinutes: 0, escalationChannels: ["boss"] }],
+    }).routes;
     const f = finding({ escalationDueAt: T0 + 5 * MIN, escalation: "not self-repaired within 5 minutes" });
     expect(c.step(T0, [f])).toEqual(["firing→pager"]);
     expect(c.step(T0 + 4 * MIN, [f])).toEqual([]);
@@ -106,7 +151,17 @@ describe("planNotifications on a virtual clock", () => {
 
   it("a silence mutes notifications only; when it ends the still-firing finding is sent", () => {
     const c = new Clock();
-    c.silences = [{ id: "s1", kind: "silence", matchers: { system: ["alpha-bot"] }, startsAt: T0 - MIN, endsAt: T0 + 60 * MIN, ticketId: "OPS-1", createdByName: "j.doe" }];
+    c.silences = [
+      {
+        id: "s1",
+        kind: "silence",
+        matchers: { system: ["alpha-bot"] },
+        startsAt: T0 - MIN,
+        endsAt: T0 + 60 * MIN,
+        ticketId: "OPS-1",
+        createdByName: "j.doe",
+      },
+    ];
     expect(c.step(T0, [finding()])).toEqual([]);
     expect(c.step(T0 + 59 * MIN, [finding()])).toEqual([]);
     expect(c.state.get(finding().id)?.announced).toBeNull();
@@ -116,7 +171,17 @@ describe("planNotifications on a virtual clock", () => {
 
   it("a silenced finding that clears without ever being sent sends nothing", () => {
     const c = new Clock();
-    c.silences = [{ id: "s1", kind: "maintenance", matchers: { system: ["alpha-bot"] }, startsAt: T0 - MIN, endsAt: T0 + 60 * MIN, ticketId: "OPS-1", createdByName: "j.doe" }];
+    c.silences = [
+      {
+        id: "s1",
+        kind: "maintenance",
+        matchers: { system: ["alpha-bot"] },
+        startsAt: T0 - MIN,
+        endsAt: T0 + 60 * MIN,
+        ticketId: "OPS-1",
+        createdByName: "j.doe",
+      },
+    ];
     c.step(T0, [finding()]);
     expect(c.step(T0 + MIN, [finding({ state: "ok" })])).toEqual([]);
     expect(c.state.size).toBe(0);
@@ -125,9 +190,33 @@ describe("planNotifications on a virtual clock", () => {
   it("a silence matching other systems or severities mutes nothing here", () => {
     const c = new Clock();
     c.silences = [
-      { id: "s1", kind: "silence", matchers: { system: ["beta-bot"] }, startsAt: T0 - MIN, endsAt: T0 + 60 * MIN, ticketId: "OPS-1", createdByName: "a" },
-      { id: "s2", kind: "silence", matchers: { severity: ["SEV3"] }, startsAt: T0 - MIN, endsAt: T0 + 60 * MIN, ticketId: "OPS-2", createdByName: "a" },
-      { id: "s3", kind: "silence", matchers: { system: ["alpha-bot"] }, startsAt: T0 + MIN, endsAt: T0 + 60 * MIN, ticketId: "OPS-3", createdByName: "a" },
+      {
+        id: "s1",
+        kind: "silence",
+        matchers: { system: ["beta-bot"] },
+        startsAt: T0 - MIN,
+        endsAt: T0 + 60 * MIN,
+        ticketId: "OPS-1",
+        createdByName: "a",
+      },
+      {
+        id: "s2",
+        kind: "silence",
+        matchers: { severity: ["SEV3"] },
+        startsAt: T0 - MIN,
+        endsAt: T0 + 60 * MIN,
+        ticketId: "OPS-2",
+        createdByName: "a",
+      },
+      {
+        id: "s3",
+        kind: "silence",
+        matchers: { system: ["alpha-bot"] },
+        startsAt: T0 + MIN,
+        endsAt: T0 + 60 * MIN,
+        ticketId: "OPS-3",
+        createdByName: "a",
+      },
     ];
     expect(c.step(T0, [finding()])).toEqual(["firing→pager,chat"]);
   });
@@ -150,7 +239,16 @@ describe("start-up and short blips", () => {
   it("sends 'we cannot see' only once a finding has been Unknown for the grace period", () => {
     const c = new Clock();
     const unknown = finding({ state: "unknown", since: T0 });
-    const step = (at: number) => planNotifications({ now: at, findings: [unknown], previous: c.state, routes: c.routes, acks: c.acks, silences: [], unknownAfterMs: 10_000 });
+    const step = (at: number) =>
+      planNotifications({
+        now: at,
+        findings: [unknown],
+        previous: c.state,
+        routes: c.routes,
+        acks: c.acks,
+        silences: [],
+        unknownAfterMs: 10_000,
+      });
     expect(step(T0 + 9_999).notifications).toEqual([]);
     expect(step(T0 + 10_000).notifications.map((n) => n.event)).toEqual(["unknown"]);
   });
@@ -158,7 +256,15 @@ describe("start-up and short blips", () => {
   it("does not resolve findings missing from the first evaluations after taking the lead", () => {
     const c = new Clock();
     c.step(T0, [finding()]);
-    const early = planNotifications({ now: T0 + 1000, findings: [], previous: c.state, routes: c.routes, acks: c.acks, silences: [], resolveMissing: false });
+    const early = planNotifications({
+      now: T0 + 1000,
+      findings: [],
+      previous: c.state,
+      routes: c.routes,
+      acks: c.acks,
+      silences: [],
+      resolveMissing: false,
+    });
     expect(early.notifications).toEqual([]);
     expect(early.changed.size).toBe(0);
   });

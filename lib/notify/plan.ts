@@ -86,8 +86,17 @@ function matchesList(list: readonly string[] | undefined, value: string): boolea
   return !list || list.length === 0 || list.includes(value);
 }
 
-export function routeMatches(m: RouteMatch, f: Pick<Finding, "severity" | "system" | "kind" | "ruleId" | "entity">): boolean {
-  return matchesList(m.severity, f.severity) && matchesList(m.system, f.system) && matchesList(m.kind, f.kind) && matchesList(m.rule, f.ruleId) && matchesList(m.entity, f.entity);
+export function routeMatches(
+  m: RouteMatch,
+  f: Pick<Finding, "severity" | "system" | "kind" | "ruleId" | "entity">,
+): boolean {
+  return (
+    matchesList(m.severity, f.severity) &&
+    matchesList(m.system, f.system) &&
+    matchesList(m.kind, f.kind) &&
+    matchesList(m.rule, f.ruleId) &&
+    matchesList(m.entity, f.entity)
+  );
 }
 
 /** The routes a finding takes: the first match, and more after it while a match says `continue`. */
@@ -101,15 +110,24 @@ export function matchRoutes(routes: readonly RouteConfig[], f: Finding): RouteCo
   return out;
 }
 
-export function silenceMatches(m: SilenceMatchers, f: Pick<Finding, "system" | "entity" | "ruleId" | "severity">): boolean {
-  return matchesList(m.system, f.system) && matchesList(m.entity, f.entity) && matchesList(m.rule, f.ruleId) && matchesList(m.severity, f.severity);
+export function silenceMatches(
+  m: SilenceMatchers,
+  f: Pick<Finding, "system" | "entity" | "ruleId" | "severity">,
+): boolean {
+  return (
+    matchesList(m.system, f.system) &&
+    matchesList(m.entity, f.entity) &&
+    matchesList(m.rule, f.ruleId) &&
+    matchesList(m.severity, f.severity)
+  );
 }
 
 /** The silence (or maintenance window) muting a finding now, if any; the one ending last wins. */
 export function silenceFor(silences: readonly ActiveSilence[], f: Finding, now: number): ActiveSilence | undefined {
   let best: ActiveSilence | undefined;
   for (const s of silences) {
-    if (s.startsAt <= now && now < s.endsAt && silenceMatches(s.matchers, f) && (!best || s.endsAt > best.endsAt)) best = s;
+    if (s.startsAt <= now && now < s.endsAt && silenceMatches(s.matchers, f) && (!best || s.endsAt > best.endsAt))
+      best = s;
   }
   return best;
 }
@@ -124,10 +142,23 @@ export function planNotifications(input: PlanInput): PlanOutput {
   const notifications: PlannedNotification[] = [];
   const seen = new Set<string>();
 
-  const send = (st: FindingNotifyState, event: NotifyEvent, channels: string[], f: Finding, extra: Partial<PlannedNotification> = {}) => {
+  const send = (
+    st: FindingNotifyState,
+    event: NotifyEvent,
+    channels: string[],
+    f: Finding,
+    extra: Partial<PlannedNotification> = {},
+  ) => {
     if (channels.length === 0) return;
     st.sent += 1;
-    notifications.push({ findingId: f.id, event, channels, finding: f, key: `${f.id}|${st.onset}|${st.sent}|${event}`, ...extra });
+    notifications.push({
+      findingId: f.id,
+      event,
+      channels,
+      finding: f,
+      key: `${f.id}|${st.onset}|${st.sent}|${event}`,
+      ...extra,
+    });
   };
   const resolve = (prev: FindingNotifyState, f: Finding) => {
     if (prev.announced) {
@@ -147,13 +178,27 @@ export function planNotifications(input: PlanInput): PlanOutput {
     if (!NOTIFYING.has(f.state)) continue;
     if (f.state === "unknown" && now - f.since < (input.unknownAfterMs ?? 0)) continue;
     const matched = matchRoutes(routes, f);
-    const channels = union([], matched.flatMap((r) => r.channels));
+    const channels = union(
+      [],
+      matched.flatMap((r) => r.channels),
+    );
     const desired = f.state === "unknown" ? "unknown" : "firing";
     const muted = silenceFor(silences, f, now) !== undefined;
     const ack = acks.get(f.id);
     const st: FindingNotifyState = prev
       ? { ...prev, last: f }
-      : { findingId: f.id, onset: f.since, announced: null, severity: f.severity, channels: [], lastSentAt: 0, escalated: false, acknowledged: false, sent: 0, last: f };
+      : {
+          findingId: f.id,
+          onset: f.since,
+          announced: null,
+          severity: f.severity,
+          channels: [],
+          lastSentAt: 0,
+          escalated: false,
+          acknowledged: false,
+          sent: 0,
+          last: f,
+        };
     const before = JSON.stringify({ ...st, last: undefined });
 
     if (!muted) {
@@ -183,7 +228,10 @@ export function planNotifications(input: PlanInput): PlanOutput {
     if (!muted && !st.escalated && !st.acknowledged && f.severity === "SEV1") {
       for (const r of matched) {
         if (r.escalationChannels.length === 0) continue;
-        const due = r.escalateAfterMinutes !== undefined ? st.onset + r.escalateAfterMinutes * 60_000 <= now : f.escalationDueAt !== undefined && f.escalationDueAt <= now;
+        const due =
+          r.escalateAfterMinutes !== undefined
+            ? st.onset + r.escalateAfterMinutes * 60_000 <= now
+            : f.escalationDueAt !== undefined && f.escalationDueAt <= now;
         if (!due) continue;
         st.escalated = true;
         send(st, "escalate", r.escalationChannels, f);
@@ -199,7 +247,12 @@ export function planNotifications(input: PlanInput): PlanOutput {
   // A finding no longer evaluated at all (its system left the config): resolve what was told.
   for (const [id, prev] of previous) {
     if (seen.has(id) || input.resolveMissing === false) continue;
-    resolve(prev, { ...prev.last, state: "ok", summary: `No longer evaluated (was: ${prev.last.summary})`, lastEvaluated: now });
+    resolve(prev, {
+      ...prev.last,
+      state: "ok",
+      summary: `No longer evaluated (was: ${prev.last.summary})`,
+      lastEvaluated: now,
+    });
   }
   return { changed, notifications };
 }

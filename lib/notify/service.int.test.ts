@@ -24,22 +24,64 @@ afterAll(async () => {
 const A = actorsByRole((r) => `${r[0]!.toUpperCase()}${r.slice(1)} User`);
 const T0 = Date.parse("2026-12-01T10:00:00Z");
 const H = 3_600_000;
-const config = NotifyConfig.parse({ channels: [{ name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" }, { name: "pager", type: "pagerduty", url: "http://127.0.0.1:10/pd", routingKeyEnv: "PD" }], routes: [{ channels: ["chat"] }] });
+const config = NotifyConfig.parse({
+  channels: [
+    { name: "chat", type: "slack", url: "http://127.0.0.1:10/slack" },
+    { name: "pager", type: "pagerduty", url: "http://127.0.0.1:10/pd", routingKeyEnv: "PD" },
+  ],
+  routes: [{ channels: ["chat"] }],
+});
 
 const current: Finding[] = [
-  { id: "settlement_lag|spot-exchange|*", ruleId: "settlement_lag", system: "spot-exchange", kind: "spot-exchange", entity: "*", state: "critical", severity: "SEV1", title: "Settlement lag", summary: "settlement is 40 s behind", since: T0, lastEvaluated: T0, evidence: { values: [] }, runbook: "x" },
-  { id: "parity|alpha-bot|eth-grid", ruleId: "parity", system: "alpha-bot", kind: "trading-bot", entity: "eth-grid", state: "warning", severity: "SEV2", title: "Parity", summary: "parity drift", since: T0, lastEvaluated: T0, evidence: { values: [] }, runbook: "x" },
+  {
+    id: "settlement_lag|spot-exchange|*",
+    ruleId: "settlement_lag",
+    system: "spot-exchange",
+    kind: "spot-exchange",
+    entity: "*",
+    state: "critical",
+    severity: "SEV1",
+    title: "Settlement lag",
+    summary: "settlement is 40 s behind",
+    since: T0,
+    lastEvaluated: T0,
+    evidence: { values: [] },
+    runbook: "x",
+  },
+  {
+    id: "parity|alpha-bot|eth-grid",
+    ruleId: "parity",
+    system: "alpha-bot",
+    kind: "trading-bot",
+    entity: "eth-grid",
+    state: "warning",
+    severity: "SEV2",
+    title: "Parity",
+    summary: "parity drift",
+    since: T0,
+    lastEvaluated: T0,
+    evidence: { values: [] },
+    runbook: "x",
+  },
 ];
 
 describe.each(bothDatabases(() => pg, "silences"))("silences on %s", (_name, open) => {
   let h: DbHandle;
   let d: svc.NotifyDeps;
   let changed = 0;
-  const audits = async () => (await h.db.select().from(auditLog).orderBy(auditLog.seq)).map((r) => [r.action, r.actorName, r.ticketId]);
+  const audits = async () =>
+    (await h.db.select().from(auditLog).orderBy(auditLog.seq)).map((r) => [r.action, r.actorName, r.ticketId]);
 
   beforeAll(async () => {
     h = await open();
-    d = { db: h.db, config, ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$", now: () => T0, findings: async () => current, onSilencesChanged: () => changed++ };
+    d = {
+      db: h.db,
+      config,
+      ticketPattern: "^[A-Z][A-Z0-9]+-\\d+$",
+      now: () => T0,
+      findings: async () => current,
+      onSilencesChanged: () => changed++,
+    };
   });
   afterAll(async () => {
     await h?.close();
@@ -56,7 +98,12 @@ describe.each(bothDatabases(() => pg, "silences"))("silences on %s", (_name, ope
   });
 
   it("refuses viewers and bad input with field errors, storing and auditing nothing", async () => {
-    const good = { matchers: { system: ["alpha-bot"], severity: ["SEV2"] }, endsAt: T0 + H, reason: "replacing the disk", ticketId: "OPS-12" };
+    const good = {
+      matchers: { system: ["alpha-bot"], severity: ["SEV2"] },
+      endsAt: T0 + H,
+      reason: "replacing the disk",
+      ticketId: "OPS-12",
+    };
     await expect(svc.createSilence(d, A.viewer, good)).rejects.toThrow(/needs the responder role/);
     const invalid = async (input: unknown) => {
       try {
@@ -66,26 +113,54 @@ describe.each(bothDatabases(() => pg, "silences"))("silences on %s", (_name, ope
       }
       throw new Error("accepted");
     };
-    expect(await invalid({ ...good, reason: "", ticketId: "" })).toEqual({ reason: ["give a reason (at least 3 characters)"], ticketId: ["a ticket ID is required"] });
+    expect(await invalid({ ...good, reason: "", ticketId: "" })).toEqual({
+      reason: ["give a reason (at least 3 characters)"],
+      ticketId: ["a ticket ID is required"],
+    });
     expect((await invalid({ ...good, ticketId: "see slack" })).ticketId![0]).toMatch(/must look like a ticket ID/);
-    expect((await invalid({ ...good, startsAt: T0 + 2 * H, endsAt: T0 + H })).endsAt).toEqual(["must be after the start"]);
+    expect((await invalid({ ...good, startsAt: T0 + 2 * H, endsAt: T0 + H })).endsAt).toEqual([
+      "must be after the start",
+    ]);
     expect((await invalid({ ...good, endsAt: T0 + 200 * H })).endsAt).toEqual(["a silence may last at most 168 h"]);
-    expect((await invalid({ ...good, kind: "maintenance", matchers: {} }))["matchers.system"]).toEqual(["a maintenance window names the system(s) it covers"]);
-    expect((await invalid({ ...good, matchers: { severity: ["SEV4"] } }))["matchers.severity"]).toEqual(["must be SEV1, SEV2 or SEV3"]);
+    expect((await invalid({ ...good, kind: "maintenance", matchers: {} }))["matchers.system"]).toEqual([
+      "a maintenance window names the system(s) it covers",
+    ]);
+    expect((await invalid({ ...good, matchers: { severity: ["SEV4"] } }))["matchers.severity"]).toEqual([
+      "must be SEV1, SEV2 or SEV3",
+    ]);
     expect(await h.db.select().from(silences)).toEqual([]);
     expect(await audits()).toEqual([]);
   });
 
   it("a SEV1 silence longer than the limit needs a commander; a responder may set a shorter one", async () => {
-    const long = { matchers: { system: ["spot-exchange"] }, endsAt: T0 + 5 * H, reason: "exchange upgrade", ticketId: "OPS-20" };
+    const long = {
+      matchers: { system: ["spot-exchange"] },
+      endsAt: T0 + 5 * H,
+      reason: "exchange upgrade",
+      ticketId: "OPS-20",
+    };
     await expect(svc.createSilence(d, A.responder, long)).rejects.toThrow(/longer than 4 h needs a commander/);
     const { silence, warnings } = await svc.createSilence(d, A.commander, long);
     expect(warnings).toEqual([]);
-    expect(silence).toMatchObject({ kind: "silence", ticketId: "OPS-20", createdByName: "Commander User", matchers: { system: ["spot-exchange"] } });
+    expect(silence).toMatchObject({
+      kind: "silence",
+      ticketId: "OPS-20",
+      createdByName: "Commander User",
+      matchers: { system: ["spot-exchange"] },
+    });
     const short = await svc.createSilence(d, A.responder, { ...long, endsAt: T0 + 2 * H, ticketId: "OPS-21" });
     // Excluding SEV1 lifts the limit for a responder.
-    await svc.createSilence(d, A.responder, { matchers: { severity: ["SEV2", "SEV3"] }, endsAt: T0 + 24 * H, reason: "noisy week", ticketId: "OPS-22" });
-    expect(await audits()).toEqual([["silence.create", "commander", "OPS-20"], ["silence.create", "responder", "OPS-21"], ["silence.create", "responder", "OPS-22"]]);
+    await svc.createSilence(d, A.responder, {
+      matchers: { severity: ["SEV2", "SEV3"] },
+      endsAt: T0 + 24 * H,
+      reason: "noisy week",
+      ticketId: "OPS-22",
+    });
+    expect(await audits()).toEqual([
+      ["silence.create", "commander", "OPS-20"],
+      ["silence.create", "responder", "OPS-21"],
+      ["silence.create", "responder", "OPS-22"],
+    ]);
     expect(changed).toBe(3);
 
     // Extend only: an earlier end is refused; a responder may not take SEV1 past the limit.
@@ -97,7 +172,10 @@ describe.each(bothDatabases(() => pg, "silences"))("silences on %s", (_name, ope
     expect(ended).toMatchObject({ endedByName: "Responder User" });
     await expect(svc.endSilence(d, A.responder, short.silence.id)).rejects.toThrow(/already ended/);
     expect((await svc.listSilences(d, A.viewer)).map((s) => s.ticketId).sort()).toEqual(["OPS-20", "OPS-22"]);
-    expect((await audits()).slice(3)).toEqual([["silence.extend", "responder", "OPS-21"], ["silence.end", "responder", "OPS-21"]]);
+    expect((await audits()).slice(3)).toEqual([
+      ["silence.extend", "responder", "OPS-21"],
+      ["silence.end", "responder", "OPS-21"],
+    ]);
     expect((await verifyAuditChain(h.db)).ok).toBe(true);
   });
 
@@ -108,12 +186,21 @@ describe.each(bothDatabases(() => pg, "silences"))("silences on %s", (_name, ope
     await svc.sendTestNotification(d, A.admin, "chat");
     await svc.sendTestNotification(d, A.admin, "pager");
     const rows = await h.db.select().from(notifyOutbox).orderBy(notifyOutbox.id);
-    expect(rows.map((r) => [r.channel, r.event, r.status])).toEqual([["chat", "test", "pending"], ["pager", "test", "pending"], ["pager", "resolve", "pending"]]);
+    expect(rows.map((r) => [r.channel, r.event, r.status])).toEqual([
+      ["chat", "test", "pending"],
+      ["pager", "test", "pending"],
+      ["pager", "resolve", "pending"],
+    ]);
     expect((rows[1]!.payload as { event_action: string }).event_action).toBe("trigger");
     expect((rows[2]!.payload as { event_action: string }).event_action).toBe("resolve");
     const after = await h.db.select().from(auditLog).orderBy(auditLog.seq);
-    expect(after.slice(before).map((r) => [r.action, r.target, r.actorName])).toEqual([["notify.test", "chat", "admin"], ["notify.test", "pager", "admin"]]);
-    expect(await svc.listDeliveries(d, A.viewer).catch((e) => (e as Error).message)).toMatch(/needs the responder role/);
+    expect(after.slice(before).map((r) => [r.action, r.target, r.actorName])).toEqual([
+      ["notify.test", "chat", "admin"],
+      ["notify.test", "pager", "admin"],
+    ]);
+    expect(await svc.listDeliveries(d, A.viewer).catch((e) => (e as Error).message)).toMatch(
+      /needs the responder role/,
+    );
     expect((await svc.listDeliveries(d, A.responder)).map((r) => r.channel)).toEqual(["pager", "pager", "chat"]);
   });
 });

@@ -19,7 +19,15 @@ describe("bucketPoints", () => {
   });
 
   it("leaves out values that cannot be drawn and keeps the newest value as last whatever the order", () => {
-    const got = bucketPoints([{ t: 2_000, v: 5 }, { t: 1_000, v: Number.NaN }, { t: 1_500, v: 2 }, { t: 3_000, v: Number.POSITIVE_INFINITY }], M);
+    const got = bucketPoints(
+      [
+        { t: 2_000, v: 5 },
+        { t: 1_000, v: Number.NaN },
+        { t: 1_500, v: 2 },
+        { t: 3_000, v: Number.POSITIVE_INFINITY },
+      ],
+      M,
+    );
     expect(got).toEqual([{ b: 0, at: 2_000, min: 2, max: 5, avg: 3.5, last: 5, n: 2 }]);
     expect(bucketPoints([], M)).toEqual([]);
   });
@@ -42,7 +50,15 @@ describe("mergeBuckets", () => {
   const raw: Bucket = { b: 0, at: 15 * M, min: 1, max: 4, avg: 2, last: 3, n: 30 };
 
   it("combines parts of one bucket as if they had been one: weighted average, newer last", () => {
-    expect(mergeBuckets(rolled, raw)).toEqual({ b: 0, at: 15 * M, min: 1, max: 8, avg: (5 * 60 + 2 * 30) / 90, last: 3, n: 90 });
+    expect(mergeBuckets(rolled, raw)).toEqual({
+      b: 0,
+      at: 15 * M,
+      min: 1,
+      max: 8,
+      avg: (5 * 60 + 2 * 30) / 90,
+      last: 3,
+      n: 90,
+    });
   });
 
   it("keeps the last value of whichever part is newer, whatever order they come in", () => {

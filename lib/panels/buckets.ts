@@ -42,7 +42,8 @@ export function mergeBuckets(earlier: Bucket, later: Bucket): Bucket {
 
 /** Points into buckets of `widthMs`, oldest bucket first; non-finite values are left out. */
 export function bucketPoints(points: readonly Pt[], widthMs: number): Bucket[] {
-  if (!(widthMs > 0) || !Number.isFinite(widthMs)) throw new RangeError(`A bucket width must be a positive number of milliseconds, got ${widthMs}.`);
+  if (!(widthMs > 0) || !Number.isFinite(widthMs))
+    throw new RangeError(`A bucket width must be a positive number of milliseconds, got ${widthMs}.`);
   const byStart = new Map<number, Bucket>();
   for (const p of points) {
     if (!Number.isFinite(p.v) || !Number.isFinite(p.t)) continue;

@@ -6,7 +6,12 @@ describe("parseSeriesKey", () => {
   it("round-trips the store's series keys", () => {
     const cases: { system: string; entity: string; metric: string; labels: Record<string, string> }[] = [
       { system: "spot-exchange", entity: "BTC-USD", metric: "engine_trades_total", labels: { symbol: "BTC-USD" } },
-      { system: "alpha-bot", entity: "eth-grid", metric: "parity.slice.confirmations", labels: { sliceId: "slice-1", state: "confirming", symbol: "ETH-USD", attributed: "true" } },
+      {
+        system: "alpha-bot",
+        entity: "eth-grid",
+        metric: "parity.slice.confirmations",
+        labels: { sliceId: "slice-1", state: "confirming", symbol: "ETH-USD", attributed: "true" },
+      },
       { system: "spot-exchange", entity: "*", metric: "trading_api_request_duration_seconds:p99_window", labels: {} },
     ];
     for (const s of cases) {

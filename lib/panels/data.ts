@@ -65,7 +65,9 @@ function parseLabels(x: unknown): Record<string, string> {
  * bulk reads need not carry every row's labels. Label values with "," or "=" cannot be split
  * back reliably; such keys give their labels as one `_` entry rather than wrong ones.
  */
-export function parseSeriesKey(key: string): { system: string; entity: string; metric: string; labels: Record<string, string> } | null {
+export function parseSeriesKey(
+  key: string,
+): { system: string; entity: string; metric: string; labels: Record<string, string> } | null {
   const a = key.indexOf("|");
   const b = key.indexOf("|", a + 1);
   const c = key.lastIndexOf("|");
@@ -74,10 +76,11 @@ export function parseSeriesKey(key: string): { system: string; entity: string; m
   const labels: Record<string, string> = {};
   if (labelsKey) {
     const parts = labelsKey.split(",");
-    if (parts.every((p) => p.split("=").length === 2)) for (const p of parts) {
-      const [k, v] = p.split("=") as [string, string];
-      labels[k] = v;
-    }
+    if (parts.every((p) => p.split("=").length === 2))
+      for (const p of parts) {
+        const [k, v] = p.split("=") as [string, string];
+        labels[k] = v;
+      }
     else labels._ = labelsKey;
   }
   return { system: key.slice(0, a), entity: key.slice(a + 1, b), metric: key.slice(b + 1, c), labels };
@@ -137,11 +140,20 @@ export class TelemetryReader {
     }
     const db = await getDb();
     const rows = await db
-      .selectDistinctOn([telemetrySamples.seriesKey], { metric: telemetrySamples.metric, entity: telemetrySamples.entity, labels: telemetrySamples.labels, value: telemetrySamples.value, at: telemetrySamples.observedAt })
+      .selectDistinctOn([telemetrySamples.seriesKey], {
+        metric: telemetrySamples.metric,
+        entity: telemetrySamples.entity,
+        labels: telemetrySamples.labels,
+        value: telemetrySamples.value,
+        at: telemetrySamples.observedAt,
+      })
       .from(telemetrySamples)
-      .where(and(eq(telemetrySamples.system, system), gte(telemetrySamples.observedAt, new Date(this.now - 6 * 3_600_000))))
+      .where(
+        and(eq(telemetrySamples.system, system), gte(telemetrySamples.observedAt, new Date(this.now - 6 * 3_600_000))),
+      )
       .orderBy(telemetrySamples.seriesKey, sql`${telemetrySamples.observedAt} desc`);
-    for (const r of rows) add(r.metric, { entity: r.entity, labels: parseLabels(r.labels), t: r.at.getTime(), v: r.value });
+    for (const r of rows)
+      add(r.metric, { entity: r.entity, labels: parseLabels(r.labels), t: r.at.getTime(), v: r.value });
     return out;
   }
 
@@ -152,12 +164,25 @@ export class TelemetryReader {
    * a chart draws (see planHistoryRead), except exact short ranges of a source polled faster than
    * the history resolution.
    */
-  async history(system: string, metrics: readonly string[], from: number, to: number, aggOf: (metric: string) => Agg): Promise<Map<string, RawSeries[]>> {
-    if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) throw new RangeError(`A history range must run forwards between two finite times, got ${from} to ${to}.`);
+  async history(
+    system: string,
+    metrics: readonly string[],
+    from: number,
+    to: number,
+    aggOf: (metric: string) => Agg,
+  ): Promise<Map<string, RawSeries[]>> {
+    if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from)
+      throw new RangeError(`A history range must run forwards between two finite times, got ${from} to ${to}.`);
     const plan = planHistoryRead(to - from, MAX_POINTS);
     // The store covers from its oldest point onwards; before that, the database.
     let storeFrom = Infinity;
-    const fromStore: { metric: string; key: string; entity: string; labels: Record<string, string>; points: readonly Pt[] }[] = [];
+    const fromStore: {
+      metric: string;
+      key: string;
+      entity: string;
+      labels: Record<string, string>;
+      points: readonly Pt[];
+    }[] = [];
     if (this.store) {
       for (const metric of metrics) {
         for (const s of this.store.seriesFor(system, metric)) {
@@ -170,7 +195,10 @@ export class TelemetryReader {
     const storeIn = (p: Pt) => p.t >= Math.max(from, storeFrom) && p.t <= to;
     if (plan.bucketMs === 0) return this.exactHistory(system, metrics, from, to, dbTo, fromStore, storeIn, aggOf);
 
-    const out = new Map<string, Map<string, { entity: string; labels: Record<string, string>; buckets: Map<number, Bucket> }>>();
+    const out = new Map<
+      string,
+      Map<string, { entity: string; labels: Record<string, string>; buckets: Map<number, Bucket> }>
+    >();
     const add = (metric: string, key: string, entity: string, labels: Record<string, string>, x: Bucket) => {
       let m = out.get(metric);
       if (!m) out.set(metric, (m = new Map()));
@@ -184,7 +212,13 @@ export class TelemetryReader {
       // With a live store the database part changes slowly (the newest hour comes from the
       // store), so one read serves every refresh for a minute instead of reading it again.
       if (this.store) {
-        const cacheKey = JSON.stringify([system, [...metrics].sort().map((m) => [m, aggOf(m)]), plan.bucketMs, plan.rollup, Math.floor(from / 60_000)]);
+        const cacheKey = JSON.stringify([
+          system,
+          [...metrics].sort().map((m) => [m, aggOf(m)]),
+          plan.bucketMs,
+          plan.rollup,
+          Math.floor(from / 60_000),
+        ]);
         let hit = DB_CACHE.get(cacheKey);
         if (!hit || this.now - hit.at > DB_CACHE_MS) {
           hit = { at: this.now, rows: await this.bucketsFromDb(system, metrics, from, dbTo, plan, aggOf) };
@@ -195,7 +229,9 @@ export class TelemetryReader {
       } else rows = await this.bucketsFromDb(system, metrics, from, dbTo, plan, aggOf);
       for (const r of rows) if (r.bucket.b < dbTo) add(r.metric, r.key, r.entity, r.labels, r.bucket);
     }
-    for (const s of fromStore) for (const x of bucketPoints(s.points.filter(storeIn), plan.bucketMs)) add(s.metric, s.key, s.entity, s.labels, x);
+    for (const s of fromStore)
+      for (const x of bucketPoints(s.points.filter(storeIn), plan.bucketMs))
+        add(s.metric, s.key, s.entity, s.labels, x);
     const result = new Map<string, RawSeries[]>();
     for (const [metric, m] of out) {
       const agg = aggOf(metric);
@@ -210,7 +246,16 @@ export class TelemetryReader {
   }
 
   /** Short ranges: exact points — raw samples and, before a series' first raw sample, one-minute rollups. */
-  private async exactHistory(system: string, metrics: readonly string[], from: number, to: number, dbTo: number, fromStore: { metric: string; key: string; entity: string; labels: Record<string, string>; points: readonly Pt[] }[], storeIn: (p: Pt) => boolean, aggOf: (metric: string) => Agg): Promise<Map<string, RawSeries[]>> {
+  private async exactHistory(
+    system: string,
+    metrics: readonly string[],
+    from: number,
+    to: number,
+    dbTo: number,
+    fromStore: { metric: string; key: string; entity: string; labels: Record<string, string>; points: readonly Pt[] }[],
+    storeIn: (p: Pt) => boolean,
+    aggOf: (metric: string) => Agg,
+  ): Promise<Map<string, RawSeries[]>> {
     const out = new Map<string, Map<string, RawSeries>>();
     const get = (metric: string, key: string, entity: string, labels: Record<string, string>) => {
       let m = out.get(metric);
@@ -239,7 +284,11 @@ export class TelemetryReader {
         const first = firstRaw.get(key);
         if (first !== undefined && t + TIER_1M.stepMs > first) continue;
         const k = parseSeriesKey(key);
-        if (k) get(k.metric, key, k.entity, k.labels).points.push({ t, v: Number(pick({ max, min, avg, last }, aggOf(k.metric))) });
+        if (k)
+          get(k.metric, key, k.entity, k.labels).points.push({
+            t,
+            v: Number(pick({ max, min, avg, last }, aggOf(k.metric))),
+          });
       }
       for (const [key, t, value] of raw) {
         const k = parseSeriesKey(key);
@@ -251,7 +300,11 @@ export class TelemetryReader {
       for (const p of s.points) if (storeIn(p)) target.points.push({ t: p.t, v: p.v });
     }
     const result = new Map<string, RawSeries[]>();
-    for (const [metric, m] of out) result.set(metric, [...m.values()].filter((s) => s.points.length > 0));
+    for (const [metric, m] of out)
+      result.set(
+        metric,
+        [...m.values()].filter((s) => s.points.length > 0),
+      );
     return result;
   }
 
@@ -264,7 +317,14 @@ export class TelemetryReader {
    * handing over thousands of rows one by one, or grouping them in SQL, costs several times more
    * than parsing one document (see scripts/measure-7d-db.ts).
    */
-  private async bucketsFromDb(system: string, metrics: readonly string[], from: number, to: number, plan: ReadPlan, aggOf: (metric: string) => Agg): Promise<KeyedBucket[]> {
+  private async bucketsFromDb(
+    system: string,
+    metrics: readonly string[],
+    from: number,
+    to: number,
+    plan: ReadPlan,
+    aggOf: (metric: string) => Agg,
+  ): Promise<KeyedBucket[]> {
     const list = [...metrics];
     const w = plan.bucketMs;
     const T = telemetrySamples;
@@ -323,10 +383,29 @@ export class TelemetryReader {
     const rows = await db
       .select({ id: reportsTable.id, fields: reportsTable.fields, at: reportsTable.observedAt })
       .from(reportsTable)
-      .where(and(eq(reportsTable.system, system), eq(reportsTable.kind, kind), gte(reportsTable.observedAt, new Date(from)), lt(reportsTable.observedAt, new Date(to + 1))))
+      .where(
+        and(
+          eq(reportsTable.system, system),
+          eq(reportsTable.kind, kind),
+          gte(reportsTable.observedAt, new Date(from)),
+          lt(reportsTable.observedAt, new Date(to + 1)),
+        ),
+      )
       .orderBy(asc(reportsTable.observedAt));
-    const byId = new Map<string, Report>(rows.map((r) => [r.id, { system, kind, id: r.id, fields: (typeof r.fields === "string" ? JSON.parse(r.fields) : r.fields) as Record<string, unknown>, observedAt: r.at.getTime() }]));
-    for (const r of this.store?.reportsFor(system, kind, from) ?? []) if (r.observedAt <= to && !byId.has(r.id)) byId.set(r.id, r);
+    const byId = new Map<string, Report>(
+      rows.map((r) => [
+        r.id,
+        {
+          system,
+          kind,
+          id: r.id,
+          fields: (typeof r.fields === "string" ? JSON.parse(r.fields) : r.fields) as Record<string, unknown>,
+          observedAt: r.at.getTime(),
+        },
+      ]),
+    );
+    for (const r of this.store?.reportsFor(system, kind, from) ?? [])
+      if (r.observedAt <= to && !byId.has(r.id)) byId.set(r.id, r);
     return [...byId.values()].sort((a, b) => a.observedAt - b.observedAt);
   }
 }

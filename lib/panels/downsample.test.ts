@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { alignRows, counterIncrease, counterRate, lttb, ratioByTime, sumByTime, type Pt } from "./downsample";
 
-const line = (n: number, f: (i: number) => number, step = 10_000): Pt[] => Array.from({ length: n }, (_, i) => ({ t: i * step, v: f(i) }));
+const line = (n: number, f: (i: number) => number, step = 10_000): Pt[] =>
+  Array.from({ length: n }, (_, i) => ({ t: i * step, v: f(i) }));
 
 describe("lttb", () => {
   it("returns the input when it is already small enough", () => {
@@ -32,9 +33,22 @@ describe("lttb", () => {
   });
 
   it("drops non-finite values and handles tiny thresholds", () => {
-    const pts: Pt[] = [{ t: 0, v: 1 }, { t: 1, v: NaN }, { t: 2, v: 3 }, { t: 3, v: Infinity }, { t: 4, v: 5 }];
-    expect(lttb(pts, 10)).toEqual([{ t: 0, v: 1 }, { t: 2, v: 3 }, { t: 4, v: 5 }]);
-    expect(lttb(pts, 2)).toEqual([{ t: 0, v: 1 }, { t: 4, v: 5 }]);
+    const pts: Pt[] = [
+      { t: 0, v: 1 },
+      { t: 1, v: NaN },
+      { t: 2, v: 3 },
+      { t: 3, v: Infinity },
+      { t: 4, v: 5 },
+    ];
+    expect(lttb(pts, 10)).toEqual([
+      { t: 0, v: 1 },
+      { t: 2, v: 3 },
+      { t: 4, v: 5 },
+    ]);
+    expect(lttb(pts, 2)).toEqual([
+      { t: 0, v: 1 },
+      { t: 4, v: 5 },
+    ]);
     expect(lttb(pts, 1)).toEqual([{ t: 4, v: 5 }]);
     expect(lttb([], 100)).toEqual([]);
   });
@@ -48,11 +62,21 @@ describe("lttb", () => {
 
 describe("alignRows", () => {
   it("keeps exact rows when the times fit, with null where a series has no point", () => {
-    const a = [{ t: 0, v: 1 }, { t: 10, v: 2 }];
-    const b = [{ t: 10, v: 5 }, { t: 20, v: 6 }];
+    const a = [
+      { t: 0, v: 1 },
+      { t: 10, v: 2 },
+    ];
+    const b = [
+      { t: 10, v: 5 },
+      { t: 20, v: 6 },
+    ];
     const { rows, bucketed } = alignRows([a, b], 100);
     expect(bucketed).toBe(false);
-    expect(rows).toEqual([{ t: 0, v: [1, null] }, { t: 10, v: [2, 5] }, { t: 20, v: [null, 6] }]);
+    expect(rows).toEqual([
+      { t: 0, v: [1, null] },
+      { t: 10, v: [2, 5] },
+      { t: 20, v: [null, 6] },
+    ]);
   });
 
   it("buckets to at most maxRows, keeping each series' maximum (a spike survives)", () => {
@@ -77,21 +101,47 @@ describe("alignRows", () => {
 
 describe("counters", () => {
   it("rate from consecutive points, per second", () => {
-    expect(counterRate([{ t: 0, v: 10 }, { t: 10_000, v: 30 }, { t: 20_000, v: 30 }])).toEqual([{ t: 10_000, v: 2 }, { t: 20_000, v: 0 }]);
+    expect(
+      counterRate([
+        { t: 0, v: 10 },
+        { t: 10_000, v: 30 },
+        { t: 20_000, v: 30 },
+      ]),
+    ).toEqual([
+      { t: 10_000, v: 2 },
+      { t: 20_000, v: 0 },
+    ]);
   });
 
   it("treats a drop as a reset (the new value is the increase), never a negative rate", () => {
-    const r = counterRate([{ t: 0, v: 1000 }, { t: 10_000, v: 1100 }, { t: 20_000, v: 40 }, { t: 30_000, v: 90 }]);
+    const r = counterRate([
+      { t: 0, v: 1000 },
+      { t: 10_000, v: 1100 },
+      { t: 20_000, v: 40 },
+      { t: 30_000, v: 90 },
+    ]);
     expect(r.map((p) => p.v)).toEqual([10, 4, 5]);
     expect(r.every((p) => p.v >= 0)).toBe(true);
   });
 
   it("skips duplicate times and non-finite values", () => {
-    expect(counterRate([{ t: 0, v: 1 }, { t: 0, v: 2 }, { t: 1000, v: NaN }, { t: 2000, v: 4 }])).toEqual([]);
+    expect(
+      counterRate([
+        { t: 0, v: 1 },
+        { t: 0, v: 2 },
+        { t: 1000, v: NaN },
+        { t: 2000, v: 4 },
+      ]),
+    ).toEqual([]);
   });
 
   it("increase over a window counts a reset as a restart from zero", () => {
-    const pts = [{ t: 0, v: 5 }, { t: 10, v: 8 }, { t: 20, v: 2 }, { t: 30, v: 6 }];
+    const pts = [
+      { t: 0, v: 5 },
+      { t: 10, v: 8 },
+      { t: 20, v: 2 },
+      { t: 30, v: 6 },
+    ];
     expect(counterIncrease(pts, 0, 30)).toBe(3 + 2 + 4);
     expect(counterIncrease(pts, 10, 30)).toBe(6);
   });
@@ -99,9 +149,36 @@ describe("counters", () => {
 
 describe("sumByTime / ratioByTime", () => {
   it("sums series that share times and keeps the rest", () => {
-    expect(sumByTime([[{ t: 1, v: 1 }, { t: 2, v: 2 }], [{ t: 2, v: 3 }, { t: 3, v: 4 }]])).toEqual([{ t: 1, v: 1 }, { t: 2, v: 5 }, { t: 3, v: 4 }]);
+    expect(
+      sumByTime([
+        [
+          { t: 1, v: 1 },
+          { t: 2, v: 2 },
+        ],
+        [
+          { t: 2, v: 3 },
+          { t: 3, v: 4 },
+        ],
+      ]),
+    ).toEqual([
+      { t: 1, v: 1 },
+      { t: 2, v: 5 },
+      { t: 3, v: 4 },
+    ]);
   });
   it("divides at equal times and skips a zero denominator", () => {
-    expect(ratioByTime([{ t: 1, v: 1 }, { t: 2, v: 2 }, { t: 3, v: 3 }], [{ t: 1, v: 4 }, { t: 2, v: 0 }])).toEqual([{ t: 1, v: 0.25 }]);
+    expect(
+      ratioByTime(
+        [
+          { t: 1, v: 1 },
+          { t: 2, v: 2 },
+          { t: 3, v: 3 },
+        ],
+        [
+          { t: 1, v: 4 },
+          { t: 2, v: 0 },
+        ],
+      ),
+    ).toEqual([{ t: 1, v: 0.25 }]);
   });
 });

@@ -76,7 +76,11 @@ export interface Row {
  * averaged away, `min` for "low is bad" ones such as available capital. A bucket's row is placed
  * at the time of its last point, so the newest value stays at the newest time.
  */
-export function alignRows(series: readonly (readonly Pt[])[], maxRows: number, agg: Agg | readonly Agg[] = "max"): { rows: Row[]; bucketed: boolean } {
+export function alignRows(
+  series: readonly (readonly Pt[])[],
+  maxRows: number,
+  agg: Agg | readonly Agg[] = "max",
+): { rows: Row[]; bucketed: boolean } {
   const aggs = series.map((_, i) => (typeof agg === "string" ? agg : (agg[i] ?? "max")));
   const times = new Set<number>();
   for (const s of series) for (const p of s) if (Number.isFinite(p.v)) times.add(p.t);

@@ -54,7 +54,10 @@ function num(p: Record<string, unknown>, k: string, d: number): number {
   return typeof v === "number" ? v : d;
 }
 
-export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: string; title: string; rules: string[]; charts: ChartSpec[] }[] {
+export function exchangeSpecs(
+  ctx: PanelContext,
+  target: TargetConfig,
+): { id: string; title: string; rules: string[]; charts: ChartSpec[] }[] {
   const lat = ctx.params("api_latency", target);
   const err = ctx.params("api_error_rate", target);
   const st = ctx.params("settlement_lag", target);
@@ -83,18 +86,43 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
             { label: "p50", metric: "trading_api_request_duration_seconds:p50_window", scale: ms },
             { label: "p99", metric: "trading_api_request_duration_seconds:p99_window", scale: ms },
           ],
-          thresholds: [{ value: num(lat, "p99Seconds", 0.25) * ms, label: `p99 warning ${num(lat, "p99Seconds", 0.25) * ms} ms`, kind: "warning", appliesTo: 1 }],
-          notes: [`Warning when p99 stays above ${num(lat, "p99Seconds", 0.25) * ms} ms for more than ${num(lat, "forMinutes", 5)} minutes.`],
+          thresholds: [
+            {
+              value: num(lat, "p99Seconds", 0.25) * ms,
+              label: `p99 warning ${num(lat, "p99Seconds", 0.25) * ms} ms`,
+              kind: "warning",
+              appliesTo: 1,
+            },
+          ],
+          notes: [
+            `Warning when p99 stays above ${num(lat, "p99Seconds", 0.25) * ms} ms for more than ${num(lat, "forMinutes", 5)} minutes.`,
+          ],
         },
         {
           id: "api-errors",
           title: "Trading API error rate",
           unit: "%",
           digits: 2,
-          series: [{ label: "errors ÷ requests", metric: "trading_api_errors_total", counter: true, per: { metric: "trading_api_requests_total", counter: true }, scale: 100 }],
+          series: [
+            {
+              label: "errors ÷ requests",
+              metric: "trading_api_errors_total",
+              counter: true,
+              per: { metric: "trading_api_requests_total", counter: true },
+              scale: 100,
+            },
+          ],
           thresholds: [
-            { value: num(err, "warnRatio", 0.01) * 100, label: `warning ${num(err, "warnRatio", 0.01) * 100} %`, kind: "warning" },
-            { value: num(err, "criticalRatio", 0.05) * 100, label: `critical ${num(err, "criticalRatio", 0.05) * 100} %`, kind: "critical" },
+            {
+              value: num(err, "warnRatio", 0.01) * 100,
+              label: `warning ${num(err, "warnRatio", 0.01) * 100} %`,
+              kind: "warning",
+            },
+            {
+              value: num(err, "criticalRatio", 0.05) * 100,
+              label: `critical ${num(err, "criticalRatio", 0.05) * 100} %`,
+              kind: "critical",
+            },
           ],
         },
       ],
@@ -104,12 +132,50 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
       title: "Matching engine",
       rules: [],
       charts: [
-        { id: "engine-queue", title: "Engine queue depth", unit: "events", digits: 0, series: [{ label: "queue depth", metric: "engine_queue_depth" }] },
-        { id: "engine-loop", title: "Engine loop p99", unit: "ms", digits: 2, series: [{ label: "loop p99", metric: "engine_loop_duration_p99_seconds", scale: ms }] },
-        { id: "engine-wal", title: "WAL fsync p99", unit: "ms", digits: 2, series: [{ label: "WAL fsync p99", metric: "engine_wal_fsync_duration_p99_seconds", scale: ms }] },
-        { id: "engine-cpu", title: "Engine CPU", unit: "%", digits: 1, series: [{ label: "CPU", metric: "engine_cpu_usage_ratio", scale: 100 }], thresholds: [{ value: 100, label: "100 %", kind: "limit" }], notes: ["GC/alloc: not applicable (the engine is Rust)."] },
-        { id: "engine-tps", title: "Trades per second by symbol", unit: "trades/s", digits: 2, series: [{ label: "{}", metric: "engine_trades_total", counter: true, splitBy: "entity" }] },
-        { id: "engine-seq", title: "Sequenced events per second by symbol", unit: "events/s", digits: 2, series: [{ label: "{}", metric: "engine_sequenced_events_total", counter: true, splitBy: "entity" }] },
+        {
+          id: "engine-queue",
+          title: "Engine queue depth",
+          unit: "events",
+          digits: 0,
+          series: [{ label: "queue depth", metric: "engine_queue_depth" }],
+        },
+        {
+          id: "engine-loop",
+          title: "Engine loop p99",
+          unit: "ms",
+          digits: 2,
+          series: [{ label: "loop p99", metric: "engine_loop_duration_p99_seconds", scale: ms }],
+        },
+        {
+          id: "engine-wal",
+          title: "WAL fsync p99",
+          unit: "ms",
+          digits: 2,
+          series: [{ label: "WAL fsync p99", metric: "engine_wal_fsync_duration_p99_seconds", scale: ms }],
+        },
+        {
+          id: "engine-cpu",
+          title: "Engine CPU",
+          unit: "%",
+          digits: 1,
+          series: [{ label: "CPU", metric: "engine_cpu_usage_ratio", scale: 100 }],
+          thresholds: [{ value: 100, label: "100 %", kind: "limit" }],
+          notes: ["GC/alloc: not applicable (the engine is Rust)."],
+        },
+        {
+          id: "engine-tps",
+          title: "Trades per second by symbol",
+          unit: "trades/s",
+          digits: 2,
+          series: [{ label: "{}", metric: "engine_trades_total", counter: true, splitBy: "entity" }],
+        },
+        {
+          id: "engine-seq",
+          title: "Sequenced events per second by symbol",
+          unit: "events/s",
+          digits: 2,
+          series: [{ label: "{}", metric: "engine_sequenced_events_total", counter: true, splitBy: "entity" }],
+        },
       ],
     },
     {
@@ -117,17 +183,43 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
       title: "Kafka",
       rules: ["kafka_outage"],
       charts: [
-        { id: "kafka-produce", title: "Produce lag (outbox pending)", unit: "messages", digits: 0, series: [{ label: "pending", metric: "kafka_producer_pending_messages" }] },
+        {
+          id: "kafka-produce",
+          title: "Produce lag (outbox pending)",
+          unit: "messages",
+          digits: 0,
+          series: [{ label: "pending", metric: "kafka_producer_pending_messages" }],
+        },
         {
           id: "kafka-consume",
           title: "Consumer lag by group",
           unit: "messages",
           digits: 0,
           series: [{ label: "{}", metric: "kafka_consumer_lag_messages", splitBy: { label: "group" } }],
-          thresholds: [{ value: num(kafka, "consumerLagMessages", 50_000), label: `ledger consumer lag warning ${num(kafka, "consumerLagMessages", 50_000).toLocaleString("en-US")}`, kind: "warning" }],
+          thresholds: [
+            {
+              value: num(kafka, "consumerLagMessages", 50_000),
+              label: `ledger consumer lag warning ${num(kafka, "consumerLagMessages", 50_000).toLocaleString("en-US")}`,
+              kind: "warning",
+            },
+          ],
         },
-        { id: "kafka-brokers", title: "Brokers up", unit: "brokers", digits: 0, series: [{ label: "brokers up", metric: "kafka_brokers_up" }], agg: "min", thresholds: [{ value: 0, label: "0 = outage", kind: "critical" }] },
-        { id: "kafka-errors", title: "Producer errors", unit: "/min", digits: 1, series: [{ label: "producer errors", metric: "kafka_producer_errors_total", counter: true, scale: perMin }] },
+        {
+          id: "kafka-brokers",
+          title: "Brokers up",
+          unit: "brokers",
+          digits: 0,
+          series: [{ label: "brokers up", metric: "kafka_brokers_up" }],
+          agg: "min",
+          thresholds: [{ value: 0, label: "0 = outage", kind: "critical" }],
+        },
+        {
+          id: "kafka-errors",
+          title: "Producer errors",
+          unit: "/min",
+          digits: 1,
+          series: [{ label: "producer errors", metric: "kafka_producer_errors_total", counter: true, scale: perMin }],
+        },
       ],
     },
     {
@@ -146,10 +238,37 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
             { value: t3, label: `T3 ${t3} s — SOFT_HALT`, kind: "critical" },
           ],
           bands: [{ from: t2, to: t3, label: "throttle", kind: "warning" }],
-          notes: [`Over T2 (${t2} s): throttle new orders. Over T3 (${t3} s): SOFT_HALT; over T3 for more than ${num(st, "prolongedMinutes", 10)} minutes is SEV1.`],
+          notes: [
+            `Over T2 (${t2} s): throttle new orders. Over T3 (${t3} s): SOFT_HALT; over T3 for more than ${num(st, "prolongedMinutes", 10)} minutes is SEV1.`,
+          ],
         },
-        { id: "ledger-consumer", title: "Ledger consumer lag", unit: "messages", digits: 0, series: [{ label: "ledger-settlement", metric: "kafka_consumer_lag_messages", labels: { group: "ledger-settlement" } }] },
-        { id: "ledger-db-errors", title: "Ledger DB transaction errors", unit: "/min", digits: 1, series: [{ label: "DB errors", metric: "ledger_db_transaction_errors_total", counter: true, scale: perMin }], thresholds: [{ value: num(pg, "errorsPerMinute", 10), label: `warning ${num(pg, "errorsPerMinute", 10)}/min`, kind: "warning" }] },
+        {
+          id: "ledger-consumer",
+          title: "Ledger consumer lag",
+          unit: "messages",
+          digits: 0,
+          series: [
+            {
+              label: "ledger-settlement",
+              metric: "kafka_consumer_lag_messages",
+              labels: { group: "ledger-settlement" },
+            },
+          ],
+        },
+        {
+          id: "ledger-db-errors",
+          title: "Ledger DB transaction errors",
+          unit: "/min",
+          digits: 1,
+          series: [{ label: "DB errors", metric: "ledger_db_transaction_errors_total", counter: true, scale: perMin }],
+          thresholds: [
+            {
+              value: num(pg, "errorsPerMinute", 10),
+              label: `warning ${num(pg, "errorsPerMinute", 10)}/min`,
+              kind: "warning",
+            },
+          ],
+        },
         {
           id: "ledger-invariants",
           title: "Invariant checks and violations",
@@ -159,13 +278,32 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
           // would draw a spike at each step and read 0 between them (a legend of "0 /min" during a
           // SEV1). Averaged over a minute, line and legend show the same, real rate.
           series: [
-            { label: "checks (1-min rate)", metric: "invariant_checks_total", counter: true, rateWindowMs: 60_000, scale: perMin },
-            { label: "violations (1-min rate)", metric: "invariant_violation_total", counter: true, rateWindowMs: 60_000, scale: perMin },
+            {
+              label: "checks (1-min rate)",
+              metric: "invariant_checks_total",
+              counter: true,
+              rateWindowMs: 60_000,
+              scale: perMin,
+            },
+            {
+              label: "violations (1-min rate)",
+              metric: "invariant_violation_total",
+              counter: true,
+              rateWindowMs: 60_000,
+              scale: perMin,
+            },
           ],
           thresholds: [{ value: 0, label: "violations target 0", kind: "target", appliesTo: 1 }],
           notes: ["Any violation is SEV1: halt withdrawals, CANCEL_ONLY the affected symbols."],
         },
-        { id: "ledger-seq", title: "Engine vs ledger sequence mismatch", unit: "trades", digits: 0, series: [{ label: "ledger_seq_mismatch", metric: "ledger_seq_mismatch" }], thresholds: [{ value: 0, label: "target 0", kind: "target" }] },
+        {
+          id: "ledger-seq",
+          title: "Engine vs ledger sequence mismatch",
+          unit: "trades",
+          digits: 0,
+          series: [{ label: "ledger_seq_mismatch", metric: "ledger_seq_mismatch" }],
+          thresholds: [{ value: 0, label: "target 0", kind: "target" }],
+        },
       ],
     },
     {
@@ -173,18 +311,64 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
       title: "WebSocket edge",
       rules: ["ws_slow_consumer"],
       charts: [
-        { id: "ws-clients", title: "Connected clients", unit: "clients", digits: 0, series: [{ label: "clients", metric: "ws_connected_clients" }] },
-        { id: "ws-out", title: "Outbound messages", unit: "msgs/s", digits: 0, series: [{ label: "sent", metric: "ws_messages_sent_total", counter: true }] },
+        {
+          id: "ws-clients",
+          title: "Connected clients",
+          unit: "clients",
+          digits: 0,
+          series: [{ label: "clients", metric: "ws_connected_clients" }],
+        },
+        {
+          id: "ws-out",
+          title: "Outbound messages",
+          unit: "msgs/s",
+          digits: 0,
+          series: [{ label: "sent", metric: "ws_messages_sent_total", counter: true }],
+        },
         {
           id: "ws-closes",
           title: "Closes by reason",
           unit: "/min",
           digits: 1,
-          series: [{ label: "{}", metric: "ws_close_total", counter: true, splitBy: { label: "reason" }, scale: perMin }],
-          thresholds: [{ value: num(ws, "minCloses", 10) / wsWin, label: `SLOW_CONSUMER warning ${num(ws, "minCloses", 10)} per ${wsWin} min`, kind: "warning" }],
+          series: [
+            { label: "{}", metric: "ws_close_total", counter: true, splitBy: { label: "reason" }, scale: perMin },
+          ],
+          thresholds: [
+            {
+              value: num(ws, "minCloses", 10) / wsWin,
+              label: `SLOW_CONSUMER warning ${num(ws, "minCloses", 10)} per ${wsWin} min`,
+              kind: "warning",
+            },
+          ],
         },
-        { id: "ws-backlog", title: "Backlog per connection", unit: "messages", digits: 0, series: [{ label: "backlog", metric: "ws_connection_backlog_messages" }], thresholds: [{ value: num(ws, "backlogMessages", 100), label: `strained ${num(ws, "backlogMessages", 100)}`, kind: "critical" }] },
-        { id: "ws-cpu", title: "Edge CPU", unit: "%", digits: 1, series: [{ label: "edge CPU", metric: "edge_cpu_usage_ratio", scale: 100 }], thresholds: [{ value: num(ws, "edgeCpuRatio", 0.85) * 100, label: `high ${num(ws, "edgeCpuRatio", 0.85) * 100} %`, kind: "critical" }] },
+        {
+          id: "ws-backlog",
+          title: "Backlog per connection",
+          unit: "messages",
+          digits: 0,
+          series: [{ label: "backlog", metric: "ws_connection_backlog_messages" }],
+          thresholds: [
+            {
+              value: num(ws, "backlogMessages", 100),
+              label: `strained ${num(ws, "backlogMessages", 100)}`,
+              kind: "critical",
+            },
+          ],
+        },
+        {
+          id: "ws-cpu",
+          title: "Edge CPU",
+          unit: "%",
+          digits: 1,
+          series: [{ label: "edge CPU", metric: "edge_cpu_usage_ratio", scale: 100 }],
+          thresholds: [
+            {
+              value: num(ws, "edgeCpuRatio", 0.85) * 100,
+              label: `high ${num(ws, "edgeCpuRatio", 0.85) * 100} %`,
+              kind: "critical",
+            },
+          ],
+        },
       ],
     },
     {
@@ -192,9 +376,43 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
       title: "Edge auth",
       rules: ["edge_auth_failures", "replay_detect"],
       charts: [
-        { id: "auth-fail", title: "Auth failures by reason", unit: "/min", digits: 1, series: [{ label: "{}", metric: "auth_fail_total", counter: true, splitBy: { label: "reason" }, scale: perMin }], thresholds: [{ value: num(auth, "maxPerWindow", 300) / authWin, label: `warning ${num(auth, "maxPerWindow", 300)} per ${authWin} min`, kind: "warning" }] },
-        { id: "auth-replay", title: "Replay detects", unit: "/min", digits: 2, series: [{ label: "replays", metric: "replay_detect_total", counter: true, scale: perMin }], thresholds: [{ value: num(replay, "maxPerWindow", 10) / replayWin, label: `warning ${num(replay, "maxPerWindow", 10)} per ${replayWin} min`, kind: "warning" }] },
-        { id: "auth-ratelimit", title: "Rate-limit drops (all keys)", unit: "/min", digits: 1, series: [{ label: "drops", metric: "rate_limit_drops_total", counter: true, scale: perMin }] },
+        {
+          id: "auth-fail",
+          title: "Auth failures by reason",
+          unit: "/min",
+          digits: 1,
+          series: [
+            { label: "{}", metric: "auth_fail_total", counter: true, splitBy: { label: "reason" }, scale: perMin },
+          ],
+          thresholds: [
+            {
+              value: num(auth, "maxPerWindow", 300) / authWin,
+              label: `warning ${num(auth, "maxPerWindow", 300)} per ${authWin} min`,
+              kind: "warning",
+            },
+          ],
+        },
+        {
+          id: "auth-replay",
+          title: "Replay detects",
+          unit: "/min",
+          digits: 2,
+          series: [{ label: "replays", metric: "replay_detect_total", counter: true, scale: perMin }],
+          thresholds: [
+            {
+              value: num(replay, "maxPerWindow", 10) / replayWin,
+              label: `warning ${num(replay, "maxPerWindow", 10)} per ${replayWin} min`,
+              kind: "warning",
+            },
+          ],
+        },
+        {
+          id: "auth-ratelimit",
+          title: "Rate-limit drops (all keys)",
+          unit: "/min",
+          digits: 1,
+          series: [{ label: "drops", metric: "rate_limit_drops_total", counter: true, scale: perMin }],
+        },
       ],
     },
     {
@@ -202,14 +420,26 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
       title: "Leadership",
       rules: ["split_brain"],
       charts: [
-        { id: "leader-token", title: "Fencing token by node", unit: "", digits: 0, series: [{ label: "{}", metric: "leader_fencing_token", splitBy: { label: "node" } }], floor: undefined },
+        {
+          id: "leader-token",
+          title: "Fencing token by node",
+          unit: "",
+          digits: 0,
+          series: [{ label: "{}", metric: "leader_fencing_token", splitBy: { label: "node" } }],
+          floor: undefined,
+        },
         {
           id: "leader-anomalies",
           title: "Fencing rejections, duplicate seq, hash divergence",
           unit: "/min",
           digits: 1,
           series: [
-            { label: "FENCING_TOKEN rejections", metric: "fencing_token_rejections_total", counter: true, scale: perMin },
+            {
+              label: "FENCING_TOKEN rejections",
+              metric: "fencing_token_rejections_total",
+              counter: true,
+              scale: perMin,
+            },
             { label: "duplicate seq", metric: "duplicate_seq_total", counter: true, scale: perMin },
             { label: "state hash divergence", metric: "state_hash_divergence_total", counter: true, scale: perMin },
           ],
@@ -220,7 +450,11 @@ export function exchangeSpecs(ctx: PanelContext, target: TargetConfig): { id: st
   ];
 }
 
-function latestOf(all: Map<string, LatestValue[]>, metric: string, pred: (v: LatestValue) => boolean = () => true): LatestValue | undefined {
+function latestOf(
+  all: Map<string, LatestValue[]>,
+  metric: string,
+  pred: (v: LatestValue) => boolean = () => true,
+): LatestValue | undefined {
   let best: LatestValue | undefined;
   for (const v of all.get(metric) ?? []) if (pred(v) && (!best || v.t > best.t)) best = v;
   return best;
@@ -233,7 +467,11 @@ function currentOf(all: Map<string, LatestValue[]>, metric: string): LatestValue
   return list.filter((v) => v.t >= newest - 1);
 }
 
-export async function getExchange(actor: Actor | null, range: RangeKey, now = Date.now()): Promise<{ views: ExchangeView[]; now: number }> {
+export async function getExchange(
+  actor: Actor | null,
+  range: RangeKey,
+  now = Date.now(),
+): Promise<{ views: ExchangeView[]; now: number }> {
   const ctx = await panelContext(actor, now);
   const window: RangeWindow = { range, from: now - RANGES[range], to: now };
   const out: ExchangeView[] = [];
@@ -242,9 +480,21 @@ export async function getExchange(actor: Actor | null, range: RangeKey, now = Da
     const groups = exchangeSpecs(ctx, target);
     const specs = groups.flatMap((g) => g.charts);
     const st = ctx.params("settlement_lag", target);
-    const base: ExchangeView = { system, window, sections: [], symbols: [], leaders: [], brokers: [], settlement: { t2: num(st, "t2Seconds", 5), t3: num(st, "t3Seconds", 30), p99: null, policy: null }, facts: [] };
+    const base: ExchangeView = {
+      system,
+      window,
+      sections: [],
+      symbols: [],
+      leaders: [],
+      brokers: [],
+      settlement: { t2: num(st, "t2Seconds", 5), t3: num(st, "t3Seconds", 30), p99: null, policy: null },
+      facts: [],
+    };
     try {
-      const [history, latest] = await Promise.all([ctx.reader.history(target.name, metricsOf(specs), window.from, window.to, rollupAggFor(specs)), ctx.reader.latestAll(target.name)]);
+      const [history, latest] = await Promise.all([
+        ctx.reader.history(target.name, metricsOf(specs), window.from, window.to, rollupAggFor(specs)),
+        ctx.reader.latestAll(target.name),
+      ]);
       const charts = new Map(specs.map((s) => [s.id, buildChart(s, history, window.from, window.to)]));
       base.sections = groups.map((g) => ({
         id: g.id,
@@ -258,7 +508,12 @@ export async function getExchange(actor: Actor | null, range: RangeKey, now = Da
         const i = c.series.findIndex((s) => s.label === label);
         return i < 0 ? null : c.latest[i]!;
       };
-      const symbols = new Set([...(latest.get("symbol_mode") ?? []).map((v) => v.entity), ...(latest.get("engine_trades_total") ?? []).map((v) => v.entity)].filter((e) => e !== SYSTEM_ENTITY));
+      const symbols = new Set(
+        [
+          ...(latest.get("symbol_mode") ?? []).map((v) => v.entity),
+          ...(latest.get("engine_trades_total") ?? []).map((v) => v.entity),
+        ].filter((e) => e !== SYSTEM_ENTITY),
+      );
       base.symbols = [...symbols].sort().map((symbol) => {
         const mode = latestOf(latest, "symbol_mode", (v) => v.entity === symbol);
         return {
@@ -266,7 +521,10 @@ export async function getExchange(actor: Actor | null, range: RangeKey, now = Da
           mode: mode ? (mode.labels.mode ?? SYMBOL_MODES[mode.v] ?? null) : null,
           tps: lastOfSeries(tps, symbol),
           seqRate: lastOfSeries(seq, symbol),
-          openOrders: latestOf(latest, "engine_open_orders", (v) => v.entity === symbol)?.v ?? latestOf(latest, "openOrders", (v) => v.entity === symbol)?.v ?? null,
+          openOrders:
+            latestOf(latest, "engine_open_orders", (v) => v.entity === symbol)?.v ??
+            latestOf(latest, "openOrders", (v) => v.entity === symbol)?.v ??
+            null,
           ...(mode ? { at: mode.t } : {}),
         };
       });
@@ -275,23 +533,63 @@ export async function getExchange(actor: Actor | null, range: RangeKey, now = Da
       const nodes = new Set([...holders, ...tokens].map((v) => v.labels.node ?? "?"));
       base.leaders = [...nodes].sort().map((node) => ({
         node,
-        holdsLease: holders.find((v) => v.labels.node === node) ? holders.find((v) => v.labels.node === node)!.v === 1 : null,
+        holdsLease: holders.find((v) => v.labels.node === node)
+          ? holders.find((v) => v.labels.node === node)!.v === 1
+          : null,
         fencingToken: tokens.find((v) => v.labels.node === node)?.v ?? null,
       }));
-      base.brokers = currentOf(latest, "kafka_broker_up").map((v) => ({ broker: v.labels.broker ?? "?", up: v.v === 1 })).sort((a, b) => a.broker.localeCompare(b.broker));
+      base.brokers = currentOf(latest, "kafka_broker_up")
+        .map((v) => ({ broker: v.labels.broker ?? "?", up: v.v === 1 }))
+        .sort((a, b) => a.broker.localeCompare(b.broker));
       base.settlement.p99 = latestOf(latest, "ledger_settlement_lag_p99_seconds")?.v ?? null;
       const policy = latestOf(latest, "settlement.policy")?.v;
       base.settlement.policy = policy === undefined ? null : (["normal", "throttle", "halt"][policy] ?? String(policy));
-      const fact = (label: string, metric: string, fmt: (v: number) => string, bad?: (v: number) => boolean, pred?: (v: LatestValue) => boolean) => {
+      const fact = (
+        label: string,
+        metric: string,
+        fmt: (v: number) => string,
+        bad?: (v: number) => boolean,
+        pred?: (v: LatestValue) => boolean,
+      ) => {
         const v = latestOf(latest, metric, pred);
-        base.facts.push({ label, value: v ? fmt(v.v) : "no data", ...(v && bad ? { tone: bad(v.v) ? ("bad" as const) : ("ok" as const) } : {}) });
+        base.facts.push({
+          label,
+          value: v ? fmt(v.v) : "no data",
+          ...(v && bad ? { tone: bad(v.v) ? ("bad" as const) : ("ok" as const) } : {}),
+        });
       };
-      fact("Withdrawals", "withdrawals_halted", (v) => (v === 1 ? "HALTED" : "open"), (v) => v === 1);
-      fact("Invariant violations (total)", "invariant_violation_total", (v) => v.toLocaleString("en-US"), (v) => v > 0);
+      fact(
+        "Withdrawals",
+        "withdrawals_halted",
+        (v) => (v === 1 ? "HALTED" : "open"),
+        (v) => v === 1,
+      );
+      fact(
+        "Invariant violations (total)",
+        "invariant_violation_total",
+        (v) => v.toLocaleString("en-US"),
+        (v) => v > 0,
+      );
       fact("Invariant checks (total)", "invariant_checks_total", (v) => v.toLocaleString("en-US"));
-      fact("Kafka brokers up", "kafka_brokers_up", (v) => String(v), (v) => v === 0);
-      fact("Postgres primary", "postgres_primary", () => currentOf(latest, "postgres_primary").find((x) => x.v === 1)?.labels.node ?? "none", undefined, (v) => v.v === 1);
-      fact("WS degraded", "ws_degraded", (v) => (v === 1 ? "yes" : "no"), (v) => v === 1);
+      fact(
+        "Kafka brokers up",
+        "kafka_brokers_up",
+        (v) => String(v),
+        (v) => v === 0,
+      );
+      fact(
+        "Postgres primary",
+        "postgres_primary",
+        () => currentOf(latest, "postgres_primary").find((x) => x.v === 1)?.labels.node ?? "none",
+        undefined,
+        (v) => v.v === 1,
+      );
+      fact(
+        "WS degraded",
+        "ws_degraded",
+        (v) => (v === 1 ? "yes" : "no"),
+        (v) => v === 1,
+      );
       fact("Conflation", "ws_conflation_enabled", (v) => (v === 1 ? "on" : "off"));
       fact("Book depth default", "ws_book_depth_default", (v) => String(v));
     } catch (err) {

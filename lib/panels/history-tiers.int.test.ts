@@ -53,7 +53,14 @@ for (let i = 0; T0 + i * STEP < END; i++) {
   truth.push({ metric: GAUGE, t: T0 + i * STEP, v: gauge(i) });
   truth.push({ metric: COUNTER, t: T0 + i * STEP, v: counter(i) });
 }
-const asSample = (x: { metric: string; t: number; v: number }): Sample => ({ system: SYSTEM, entity: "*", metric: x.metric, labels: {}, value: x.v, observedAt: x.t });
+const asSample = (x: { metric: string; t: number; v: number }): Sample => ({
+  system: SYSTEM,
+  entity: "*",
+  metric: x.metric,
+  labels: {},
+  value: x.v,
+  observedAt: x.t,
+});
 
 interface Agg4 {
   min: number;
@@ -64,7 +71,13 @@ interface Agg4 {
 }
 function aggregate(xs: { t: number; v: number }[]): Agg4 {
   const sorted = [...xs].sort((a, b) => a.t - b.t);
-  return { min: Math.min(...sorted.map((x) => x.v)), max: Math.max(...sorted.map((x) => x.v)), avg: sorted.reduce((a, x) => a + x.v, 0) / sorted.length, last: sorted[sorted.length - 1]!.v, n: sorted.length };
+  return {
+    min: Math.min(...sorted.map((x) => x.v)),
+    max: Math.max(...sorted.map((x) => x.v)),
+    avg: sorted.reduce((a, x) => a + x.v, 0) / sorted.length,
+    last: sorted[sorted.length - 1]!.v,
+    n: sorted.length,
+  };
 }
 /** The samples of each metric by minute, for looking buckets up without scanning the week. */
 const byMinute = new Map<string, { t: number; v: number }[]>();
@@ -77,7 +90,8 @@ function truthBuckets(metric: string, w: number, from: number, to: number): Agg4
   const out: Agg4[] = [];
   for (let b = Math.floor(from / w) * w; b < to; b += w) {
     const xs: { t: number; v: number }[] = [];
-    for (let m = b; m < b + w; m += MIN) for (const x of byMinute.get(`${metric}|${m}`) ?? []) if (x.t >= from && x.t < to) xs.push(x);
+    for (let m = b; m < b + w; m += MIN)
+      for (const x of byMinute.get(`${metric}|${m}`) ?? []) if (x.t >= from && x.t < to) xs.push(x);
     if (xs.length) out.push(aggregate(xs));
   }
   return out;
@@ -123,14 +137,30 @@ describe.each(drivers)("rollup tiers on %s", (_n, open) => {
     expect(minutes.size).toBe(coarse.length);
     let checked = 0;
     for (const c of coarse) {
-      const under = (minutes.get(`${c.metric}|${c.bucket.getTime()}`) ?? []).sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
+      const under = (minutes.get(`${c.metric}|${c.bucket.getTime()}`) ?? []).sort(
+        (a, b) => a.bucket.getTime() - b.bucket.getTime(),
+      );
       expect(under.length).toBeGreaterThan(0);
       const n = under.reduce((a, r) => a + r.n, 0);
-      const want = { min: Math.min(...under.map((r) => r.min)), max: Math.max(...under.map((r) => r.max)), avg: under.reduce((a, r) => a + r.avg * r.n, 0) / n, last: under[under.length - 1]!.last, n };
+      const want = {
+        min: Math.min(...under.map((r) => r.min)),
+        max: Math.max(...under.map((r) => r.max)),
+        avg: under.reduce((a, r) => a + r.avg * r.n, 0) / n,
+        last: under[under.length - 1]!.last,
+        n,
+      };
       const got = { min: c.min, max: c.max, avg: c.avg, last: c.last, n: c.n };
-      const fromSamples = truthBuckets(c.metric, 10 * MIN, c.bucket.getTime(), Math.min(c.bucket.getTime() + 10 * MIN, LAST_RUN))[0]!;
+      const fromSamples = truthBuckets(
+        c.metric,
+        10 * MIN,
+        c.bucket.getTime(),
+        Math.min(c.bucket.getTime() + 10 * MIN, LAST_RUN),
+      )[0]!;
       for (const k of ["min", "max", "avg", "last", "n"] as const) {
-        if (!close(got[k], want[k]) || !close(got[k], fromSamples[k])) throw new Error(`${c.metric} ${c.bucket.toISOString()} ${k}: 10m ${got[k]}, from 1m ${want[k]}, from samples ${fromSamples[k]}`);
+        if (!close(got[k], want[k]) || !close(got[k], fromSamples[k]))
+          throw new Error(
+            `${c.metric} ${c.bucket.toISOString()} ${k}: 10m ${got[k]}, from 1m ${want[k]}, from samples ${fromSamples[k]}`,
+          );
       }
       checked++;
     }
@@ -144,7 +174,9 @@ describe.each(drivers)("rollup tiers on %s", (_n, open) => {
   });
 
   it("keeps raw samples for the raw window only, and those since the last run not rolled", async () => {
-    const raw = await h.db.select({ t: telemetrySamples.observedAt, rolled: telemetrySamples.rolled }).from(telemetrySamples);
+    const raw = await h.db
+      .select({ t: telemetrySamples.observedAt, rolled: telemetrySamples.rolled })
+      .from(telemetrySamples);
     expect(Math.min(...raw.map((r) => r.t.getTime()))).toBeGreaterThanOrEqual(LAST_RUN - 6 * H);
     const unrolled = raw.filter((r) => !r.rolled);
     expect(unrolled.every((r) => r.t.getTime() >= LAST_RUN)).toBe(true);
@@ -174,22 +206,38 @@ describe.each(drivers)("rollup tiers on %s", (_n, open) => {
     for (const metric of [GAUGE, COUNTER]) {
       const [s] = hist.get(metric)!;
       expect(s!.bucketMs).toBeUndefined();
-      expect(s!.points).toEqual(truth.filter((x) => x.metric === metric && x.t >= END - H).map((x) => ({ t: x.t, v: x.v })));
+      expect(s!.points).toEqual(
+        truth.filter((x) => x.metric === metric && x.t >= END - H).map((x) => ({ t: x.t, v: x.v })),
+      );
     }
   });
 
   it("fills the ten-minute tier again from the one-minute tier when it is missing (at migration and at rollup time)", async () => {
-    const before = (await h.db.select().from(telemetryRollups10m)).map((r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`).sort();
+    const before = (await h.db.select().from(telemetryRollups10m))
+      .map(
+        (r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`,
+      )
+      .sort();
     // The migration's backfill statement, as shipped.
-    const migration = readFileSync(path.join(MIGRATIONS_DIR, "0007_rollups_10m.sql"), "utf8").split("--> statement-breakpoint");
+    const migration = readFileSync(path.join(MIGRATIONS_DIR, "0007_rollups_10m.sql"), "utf8").split(
+      "--> statement-breakpoint",
+    );
     const backfill = migration.find((s) => s.includes('INSERT INTO "telemetry_rollups_10m"'))!;
     await h.exec(`delete from telemetry_rollups_10m; ${backfill}`);
-    const afterMigration = (await h.db.select().from(telemetryRollups10m)).map((r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`).sort();
+    const afterMigration = (await h.db.select().from(telemetryRollups10m))
+      .map(
+        (r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`,
+      )
+      .sort();
     expect(afterMigration).toEqual(before);
     // A rollup run with the tier empty fills it too (just before the samples not rolled yet).
     await h.exec("delete from telemetry_rollups_10m");
     await rollupAndPrune(h.db, { now: LAST_RUN - 1 });
-    const afterRun = (await h.db.select().from(telemetryRollups10m)).map((r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`).sort();
+    const afterRun = (await h.db.select().from(telemetryRollups10m))
+      .map(
+        (r) => `${r.seriesKey}|${r.bucket.toISOString()}|${r.min}|${r.max}|${r.avg.toPrecision(12)}|${r.last}|${r.n}`,
+      )
+      .sort();
     expect(afterRun).toEqual(before);
   });
 });

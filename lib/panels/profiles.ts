@@ -10,7 +10,14 @@ import { SYSTEM_ENTITY } from "../telemetry/model";
 import { readSources } from "../sources";
 import type { PartStatus } from "../collector/collector";
 import { buildChart, metricsOf, rollupAggFor, type ChartSpec } from "./charts";
-import { findingHref, panelContext, type PanelContext, type PanelFinding, type PanelSystem, type RangeWindow } from "./context";
+import {
+  findingHref,
+  panelContext,
+  type PanelContext,
+  type PanelFinding,
+  type PanelSystem,
+  type RangeWindow,
+} from "./context";
 import type { LatestValue } from "./data";
 import { episodes, RANGES, type Episode, type RangeKey, type ShapedChart } from "./shape";
 
@@ -69,7 +76,10 @@ export interface WatchdogView {
 }
 
 /** Where a bot's ledger is read from (its health document or Supabase) and how fresh that read is. */
-export type LedgerSourceView = Pick<PartStatus, "adapter" | "adapterLabel" | "address" | "endpoint" | "freshness" | "lastSuccessAt" | "lastError">;
+export type LedgerSourceView = Pick<
+  PartStatus,
+  "adapter" | "adapterLabel" | "address" | "endpoint" | "freshness" | "lastSuccessAt" | "lastError"
+>;
 
 /** The ledger part of every trading bot, from the collector's status (freshness recomputed now). */
 async function ledgerSources(): Promise<Map<string, LedgerSourceView>> {
@@ -77,7 +87,13 @@ async function ledgerSources(): Promise<Map<string, LedgerSourceView>> {
   for (const s of (await readSources()).sources) {
     const p = s.parts?.find((x) => x.part === "ledger");
     if (!p) continue;
-    const view: LedgerSourceView = { adapter: p.adapter, adapterLabel: p.adapterLabel, address: p.address, endpoint: p.endpoint, freshness: p.freshness };
+    const view: LedgerSourceView = {
+      adapter: p.adapter,
+      adapterLabel: p.adapterLabel,
+      address: p.address,
+      endpoint: p.endpoint,
+      freshness: p.freshness,
+    };
     if (p.lastSuccessAt !== undefined) view.lastSuccessAt = p.lastSuccessAt;
     if (p.lastError) view.lastError = p.lastError;
     out.set(s.name, view);
@@ -115,7 +131,8 @@ function bool(all: Latest, metric: string, entity?: string): boolean | null {
 
 function profilesOf(all: Latest): string[] {
   const set = new Set<string>();
-  for (const m of ["allocated", "available_capital", "capitalInvariantViolations"]) for (const v of all.get(m) ?? []) if (v.entity !== SYSTEM_ENTITY) set.add(v.entity);
+  for (const m of ["allocated", "available_capital", "capitalInvariantViolations"])
+    for (const v of all.get(m) ?? []) if (v.entity !== SYSTEM_ENTITY) set.add(v.entity);
   return [...set].sort();
 }
 
@@ -157,11 +174,25 @@ function flagsOf(ctx: PanelContext, target: TargetConfig, all: Latest): FlagRow[
     const want = typeof expected === "boolean" ? (expected ? 1 : 0) : expected;
     const drift = cur !== undefined && Math.abs(cur.v - want) >= 1e-9;
     const finding = ctx.finding("feature_flag_drift", target.name, name);
-    return { name, effective, seedDefault: expected, safety: d.safety, drift, ...(finding ? { finding } : {}), ...(cur ? { at: cur.t } : {}) };
+    return {
+      name,
+      effective,
+      seedDefault: expected,
+      safety: d.safety,
+      drift,
+      ...(finding ? { finding } : {}),
+      ...(cur ? { at: cur.t } : {}),
+    };
   });
 }
 
-function rowsOf(ctx: PanelContext, target: TargetConfig, system: PanelSystem, all: Latest, ledger?: LedgerSourceView): ProfileRow[] {
+function rowsOf(
+  ctx: PanelContext,
+  target: TargetConfig,
+  system: PanelSystem,
+  all: Latest,
+  ledger?: LedgerSourceView,
+): ProfileRow[] {
   // The ledger's own source must be fresh too (a failing Supabase read cannot show a holding invariant).
   const fresh = system.freshness === "ok" && (ledger === undefined || ledger.freshness === "ok");
   const paused = bool(all, "watchdog.paused");
@@ -192,10 +223,26 @@ function rowsOf(ctx: PanelContext, target: TargetConfig, system: PanelSystem, al
   });
 }
 
-const EMPTY_WATCHDOG: WatchdogView = { triggered: null, paused: null, since: null, sourceParity: null, cleanCycleStreak: null, lastResumeAt: null, autoResumeEnabled: true, minPauseMs: 900_000, cleanCycles: 2, cooldownMs: 1_800_000, minPauseEndsAt: null, cooldownEndsAt: null };
+const EMPTY_WATCHDOG: WatchdogView = {
+  triggered: null,
+  paused: null,
+  since: null,
+  sourceParity: null,
+  cleanCycleStreak: null,
+  lastResumeAt: null,
+  autoResumeEnabled: true,
+  minPauseMs: 900_000,
+  cleanCycles: 2,
+  cooldownMs: 1_800_000,
+  minPauseEndsAt: null,
+  cooldownEndsAt: null,
+};
 
 /** Every profile of every trading bot, with its bot's watchdog and flags. */
-export async function listProfiles(actor: Actor | null, now = Date.now()): Promise<{ bots: BotProfiles[]; now: number }> {
+export async function listProfiles(
+  actor: Actor | null,
+  now = Date.now(),
+): Promise<{ bots: BotProfiles[]; now: number }> {
   const ctx = await panelContext(actor, now);
   const bots: BotProfiles[] = [];
   const ledgers = await ledgerSources();
@@ -205,9 +252,24 @@ export async function listProfiles(actor: Actor | null, now = Date.now()): Promi
     const ledger = ledgers.get(target.name);
     try {
       const all = await ctx.reader.latestAll(target.name);
-      bots.push({ system, ...(ledger ? { ledger } : {}), profiles: rowsOf(ctx, target, system, all, ledger), flags: flagsOf(ctx, target, all), watchdog: watchdogOf(all), findings });
+      bots.push({
+        system,
+        ...(ledger ? { ledger } : {}),
+        profiles: rowsOf(ctx, target, system, all, ledger),
+        flags: flagsOf(ctx, target, all),
+        watchdog: watchdogOf(all),
+        findings,
+      });
     } catch (err) {
-      bots.push({ system, ...(ledger ? { ledger } : {}), profiles: [], flags: [], watchdog: EMPTY_WATCHDOG, findings, error: (err as Error).message });
+      bots.push({
+        system,
+        ...(ledger ? { ledger } : {}),
+        profiles: [],
+        flags: [],
+        watchdog: EMPTY_WATCHDOG,
+        findings,
+        error: (err as Error).message,
+      });
     }
   }
   return { bots, now };
@@ -272,7 +334,13 @@ export interface ProfileDetail {
   ledger?: LedgerSourceView;
   row: ProfileRow;
   window: RangeWindow;
-  charts: { ledger: ShapedChart; available: ShapedChart; parity: ShapedChart; parityCounts: ShapedChart; lock: ShapedChart };
+  charts: {
+    ledger: ShapedChart;
+    available: ShapedChart;
+    parity: ShapedChart;
+    parityCounts: ShapedChart;
+    lock: ShapedChart;
+  };
   invariant: InvariantView;
   parity: ParityView;
   watchdog: WatchdogView;
@@ -281,7 +349,11 @@ export interface ProfileDetail {
   now: number;
 }
 
-function detailSpecs(profile: string, thresholdUsd: number | null, pct: number): Record<keyof ProfileDetail["charts"], ChartSpec> {
+function detailSpecs(
+  profile: string,
+  thresholdUsd: number | null,
+  pct: number,
+): Record<keyof ProfileDetail["charts"], ChartSpec> {
   const e = profile;
   return {
     ledger: {
@@ -318,7 +390,16 @@ function detailSpecs(profile: string, thresholdUsd: number | null, pct: number):
         { label: "bot max mismatch", metric: "reconciliationParityMaxMismatchNotionalUsd" },
         { label: "bot total mismatch", metric: "reconciliationParityTotalMismatchNotionalUsd" },
       ],
-      thresholds: thresholdUsd !== null ? [{ value: thresholdUsd, label: `watchdog ${pct} × allocated = ${Math.round(thresholdUsd).toLocaleString("en-US")} USD`, kind: "critical" }] : [],
+      thresholds:
+        thresholdUsd !== null
+          ? [
+              {
+                value: thresholdUsd,
+                label: `watchdog ${pct} × allocated = ${Math.round(thresholdUsd).toLocaleString("en-US")} USD`,
+                kind: "critical",
+              },
+            ]
+          : [],
     },
     parityCounts: {
       id: "parity-counts",
@@ -339,14 +420,26 @@ function detailSpecs(profile: string, thresholdUsd: number | null, pct: number):
       unit: "",
       digits: 2,
       series: [
-        { label: "skipped reconciliations per minute (lock contended)", metric: "reconciliation_lock_contention_total", entity: e, counter: true, scale: 60 },
+        {
+          label: "skipped reconciliations per minute (lock contended)",
+          metric: "reconciliation_lock_contention_total",
+          entity: e,
+          counter: true,
+          scale: 60,
+        },
         { label: "lock held by another worker (1 = yes)", metric: "reconciliationLock.held", entity: e },
       ],
     },
   };
 }
 
-export async function getProfileDetail(actor: Actor | null, systemName: string, profile: string, range: RangeKey, now = Date.now()): Promise<ProfileDetail> {
+export async function getProfileDetail(
+  actor: Actor | null,
+  systemName: string,
+  profile: string,
+  range: RangeKey,
+  now = Date.now(),
+): Promise<ProfileDetail> {
   const ctx = await panelContext(actor, now);
   const target = ctx.target(systemName);
   if (!target || target.kind !== "trading-bot") throw new NotFound(`No trading bot named ${systemName}.`);
@@ -357,19 +450,27 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
   if (!row) throw new NotFound(`Trading bot ${systemName} reports no profile ${profile}.`);
   const window: RangeWindow = { range, from: now - RANGES[range], to: now };
 
-  const pct = flagValue(all, "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT") ?? FLAG_DEFAULTS.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT.value;
+  const pct =
+    flagValue(all, "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT") ??
+    FLAG_DEFAULTS.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT.value;
   const thresholdUsd = row.allocated !== null ? pct * row.allocated : null;
   const specs = detailSpecs(profile, thresholdUsd, pct);
   const list = Object.values(specs);
   const history = await ctx.reader.history(target.name, metricsOf(list), window.from, window.to, rollupAggFor(list));
-  const charts = Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, buildChart(s, history, window.from, window.to)])) as ProfileDetail["charts"];
+  const charts = Object.fromEntries(
+    Object.entries(specs).map(([k, s]) => [k, buildChart(s, history, window.from, window.to)]),
+  ) as ProfileDetail["charts"];
 
   // Invariant: the capital_invariant finding carries the escalation time (3 cycles or 15 minutes).
   const inv = ctx.finding("capital_invariant", target.name, profile);
   const invParams = ctx.params("capital_invariant", target);
   const boardFinding = ctx.board.findings.find((f) => f.id === inv?.id);
-  const cyclesEv = boardFinding?.evidence.values.find((v) => v.label === "reconciliation cycles since violation")?.value;
-  const availPts = (history.get("available_capital") ?? []).filter((s) => s.entity === profile).flatMap((s) => s.points);
+  const cyclesEv = boardFinding?.evidence.values.find(
+    (v) => v.label === "reconciliation cycles since violation",
+  )?.value;
+  const availPts = (history.get("available_capital") ?? [])
+    .filter((s) => s.entity === profile)
+    .flatMap((s) => s.points);
   const db = await getDb();
   const transitions = await db
     .select()
@@ -386,7 +487,13 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
     maxMinutes: Number(invParams.maxMinutes ?? 15),
     violationsTotal: val(all, "capitalInvariantViolationsTotal", profile),
     episodes: episodes(availPts, (v) => v < 0, "min", 5 * 60_000).reverse(),
-    transitions: transitions.map((t) => ({ from: t.fromState, to: t.toState, severity: t.severity, at: t.at.getTime(), summary: t.summary })),
+    transitions: transitions.map((t) => ({
+      from: t.fromState,
+      to: t.toState,
+      severity: t.severity,
+      at: t.at.getTime(),
+      summary: t.summary,
+    })),
   };
 
   const sliceRows: SliceRow[] = [];
@@ -395,9 +502,17 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
   const notionals = (all.get("parity.slice.mismatchNotionalUsd") ?? []).filter((v) => v.entity === profile);
   for (const c of confs.filter((v) => v.t >= newest - 1)) {
     const n = notionals.find((x) => x.labels.sliceId === c.labels.sliceId && x.t === c.t);
-    sliceRows.push({ sliceId: c.labels.sliceId ?? "?", symbol: c.labels.symbol ?? "?", state: c.labels.state ?? "?", attributed: c.labels.attributed === undefined ? null : c.labels.attributed === "true", confirmations: c.v, notionalUsd: n?.v ?? null });
+    sliceRows.push({
+      sliceId: c.labels.sliceId ?? "?",
+      symbol: c.labels.symbol ?? "?",
+      state: c.labels.state ?? "?",
+      attributed: c.labels.attributed === undefined ? null : c.labels.attributed === "true",
+      confirmations: c.v,
+      notionalUsd: n?.v ?? null,
+    });
   }
-  const required = val(all, "parity.requiredConfirmations", profile) ?? flagValue(all, "RECON_POSITION_PARITY_CONFIRMATIONS") ?? 3;
+  const required =
+    val(all, "parity.requiredConfirmations", profile) ?? flagValue(all, "RECON_POSITION_PARITY_CONFIRMATIONS") ?? 3;
   const parity: ParityView = {
     mismatchedSlices: val(all, "parity.mismatchedSlices", profile),
     quarantinedSlices: val(all, "parity.quarantinedSlices", profile),
@@ -410,21 +525,44 @@ export async function getProfileDetail(actor: Actor | null, systemName: string, 
     dryRunWouldClose: val(all, "reconciliationParityDryRunWouldClose"),
     maxNotionalUsd: val(all, "reconciliationParityMaxMismatchNotionalUsd"),
     totalNotionalUsd: val(all, "reconciliationParityTotalMismatchNotionalUsd"),
-    profileNotionalUsd: sliceRows.length ? sliceRows.reduce((a, s) => a + (s.notionalUsd ?? 0), 0) : charts.parity.latest[0] ?? null,
+    profileNotionalUsd: sliceRows.length
+      ? sliceRows.reduce((a, s) => a + (s.notionalUsd ?? 0), 0)
+      : (charts.parity.latest[0] ?? null),
     maxNotionalPct: pct,
     thresholdUsd,
     requireAttribution: (flagValue(all, "RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION") ?? 1) === 1,
     dryRun: (flagValue(all, "RECON_POSITION_PARITY_DRY_RUN") ?? 0) === 1,
     heartbeatEnabled: (flagValue(all, "ENABLE_RECON_POSITION_PARITY_HEARTBEAT") ?? 1) === 1,
-    findings: ctx.findings((f) => f.system === target.name && ((["parity_mismatch", "parity_quarantined"].includes(f.ruleId) && f.entity === profile) || ["integrity_watchdog", "auto_resume_blocked"].includes(f.ruleId))),
+    findings: ctx.findings(
+      (f) =>
+        f.system === target.name &&
+        ((["parity_mismatch", "parity_quarantined"].includes(f.ruleId) && f.entity === profile) ||
+          ["integrity_watchdog", "auto_resume_blocked"].includes(f.ruleId)),
+    ),
   };
   const lock: LockView = {
     held: bool(all, "reconciliationLock.held", profile),
     since: bool(all, "reconciliationLock.held", profile) ? val(all, "reconciliationLock.since", profile) : null,
     contentionCount: val(all, "lockContentionCount"),
-    findings: ctx.findings((f) => f.system === target.name && (f.ruleId === "lock_contention" ? f.entity === profile : f.ruleId === "reconciliation_loop")),
+    findings: ctx.findings(
+      (f) =>
+        f.system === target.name &&
+        (f.ruleId === "lock_contention" ? f.entity === profile : f.ruleId === "reconciliation_loop"),
+    ),
   };
-  return { system, ...(ledger ? { ledger } : {}), row, window, charts, invariant, parity, watchdog: watchdogOf(all), lock, flags: flagsOf(ctx, target, all), now };
+  return {
+    system,
+    ...(ledger ? { ledger } : {}),
+    row,
+    window,
+    charts,
+    invariant,
+    parity,
+    watchdog: watchdogOf(all),
+    lock,
+    flags: flagsOf(ctx, target, all),
+    now,
+  };
 }
 
 export { findingHref };

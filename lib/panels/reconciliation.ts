@@ -52,10 +52,30 @@ export interface ReconciliationView {
 
 /** Seed 003's registry audit table: every field is expected to be 0. */
 export const AUDIT_FIELDS: readonly Omit<AuditRow, "value">[] = [
-  { field: "violations_total", expected: 0, critical: true, action: "Critical. Startup should fail fast — keep the service stopped and do not override." },
-  { field: "duplicate_active_symbol_keys", expected: 0, critical: false, action: "Investigate duplicate lifecycle rows by symbol key; run the sync tools only once the root cause is known." },
-  { field: "non_terminal_in_closed_history", expected: 0, critical: false, action: "Lifecycle corruption: review the recent takeover, import and reconcile logs." },
-  { field: "remaining_qty_violations", expected: 0, critical: false, action: "Possible fill-ledger corruption: inspect fill IDs and position snapshots before a restart." },
+  {
+    field: "violations_total",
+    expected: 0,
+    critical: true,
+    action: "Critical. Startup should fail fast — keep the service stopped and do not override.",
+  },
+  {
+    field: "duplicate_active_symbol_keys",
+    expected: 0,
+    critical: false,
+    action: "Investigate duplicate lifecycle rows by symbol key; run the sync tools only once the root cause is known.",
+  },
+  {
+    field: "non_terminal_in_closed_history",
+    expected: 0,
+    critical: false,
+    action: "Lifecycle corruption: review the recent takeover, import and reconcile logs.",
+  },
+  {
+    field: "remaining_qty_violations",
+    expected: 0,
+    critical: false,
+    action: "Possible fill-ledger corruption: inspect fill IDs and position snapshots before a restart.",
+  },
 ];
 
 function num(x: unknown): number {
@@ -65,7 +85,11 @@ function num(x: unknown): number {
 function issueSymbols(r: Report, type: string): string[] {
   const issues = r.fields.issues;
   if (!Array.isArray(issues)) return [];
-  return issues.filter((i): i is Record<string, unknown> => !!i && typeof i === "object" && (i as Record<string, unknown>).type === type).map((i) => String(i.symbol));
+  return issues
+    .filter(
+      (i): i is Record<string, unknown> => !!i && typeof i === "object" && (i as Record<string, unknown>).type === type,
+    )
+    .map((i) => String(i.symbol));
 }
 
 function p(params: Record<string, unknown>, k: string, d: number): number {
@@ -73,19 +97,31 @@ function p(params: Record<string, unknown>, k: string, d: number): number {
 }
 
 /** The RECONCILIATION_REPORT charts, from the reports in the window (pure apart from its inputs). */
-export function reconciliationCharts(reports: readonly Report[], window: { from: number; to: number }, params: Record<string, Record<string, unknown>>, now: number): ShapedChart[] {
+export function reconciliationCharts(
+  reports: readonly Report[],
+  window: { from: number; to: number },
+  params: Record<string, Record<string, unknown>>,
+  now: number,
+): ShapedChart[] {
   const series = (f: string): Pt[] => reports.map((r) => ({ t: r.observedAt, v: num(r.fields[f]) }));
   const lastReport = reports[reports.length - 1];
   const latest = (f: string) => (lastReport ? num(lastReport.fields[f]) : null);
   const shown = (v: number | null) => (v === null ? "no report" : String(v));
   const charts: ShapedChart[] = [];
 
-  for (const [field, issueType, rule] of [["orphaned", "ORPHANED", "recon_orphaned"], ["phantom", "PHANTOM", "recon_phantom"]] as const) {
+  for (const [field, issueType, rule] of [
+    ["orphaned", "ORPHANED", "recon_orphaned"],
+    ["phantom", "PHANTOM", "recon_phantom"],
+  ] as const) {
     const q = params[rule] ?? {};
     const critical = p(q, "critical", 3);
     const windowMin = p(q, "windowMinutes", 15);
     const warn = p(q, "warnPerCycle", 1);
-    const cycles = reports.map((r) => ({ t: r.observedAt, count: num(r.fields[field]), keys: issueSymbols(r, issueType) }));
+    const cycles = reports.map((r) => ({
+      t: r.observedAt,
+      count: num(r.fields[field]),
+      keys: issueSymbols(r, issueType),
+    }));
     const trailing = trailingDistinct(cycles, windowMin * MIN);
     const recent = cycles.filter((c) => c.t > now - windowMin * MIN);
     const inWindow = trailingDistinct(recent, windowMin * MIN).at(-1)?.v ?? 0;
@@ -105,7 +141,10 @@ export function reconciliationCharts(reports: readonly Report[], window: { from:
           { value: warn, label: `warning ≥ ${warn} in a cycle`, kind: "warning", appliesTo: 0 },
           { value: critical, label: `critical ≥ ${critical} in ${windowMin} min`, kind: "critical", appliesTo: 1 },
         ],
-        notes: [`Warning — ≥ ${warn} in a cycle: ${shown(latest(field))} in the latest cycle`, `Critical — ≥ ${critical} in the last ${windowMin} minutes: ${inWindow}`],
+        notes: [
+          `Warning — ≥ ${warn} in a cycle: ${shown(latest(field))} in the latest cycle`,
+          `Critical — ≥ ${critical} in the last ${windowMin} minutes: ${inWindow}`,
+        ],
       }),
     );
   }
@@ -130,7 +169,10 @@ export function reconciliationCharts(reports: readonly Report[], window: { from:
           { value: 1, label: "warning ≥ 1 in a cycle", kind: "warning", appliesTo: 0 },
           { value: persist, label: `critical: ${persist}+ consecutive cycles`, kind: "critical", appliesTo: 1 },
         ],
-        notes: [`Warning — ≥ 1 in a cycle: ${shown(latest("qty_mismatch"))} in the latest cycle`, `Critical — persistent for ${persist}+ cycles: ${runs.at(-1)?.v ?? 0} consecutive so far`],
+        notes: [
+          `Warning — ≥ 1 in a cycle: ${shown(latest("qty_mismatch"))} in the latest cycle`,
+          `Critical — persistent for ${persist}+ cycles: ${runs.at(-1)?.v ?? 0} consecutive so far`,
+        ],
       }),
     );
   }
@@ -168,7 +210,10 @@ export function reconciliationCharts(reports: readonly Report[], window: { from:
         ...window,
         series: [{ key: "pending_adopted", label: "pending_adopted per cycle", points: series("pending_adopted") }],
         thresholds: [{ value: 1, label: "warning ≥ 1 in a cycle", kind: "warning" }],
-        notes: [`Target — rare. Warning — ≥ 1 in a cycle: ${shown(latest("pending_adopted"))} in the latest cycle; ${adopted} cycle(s) with adoptions in this range`, "Critical — repeated after every restart (see the finding below when it fires)"],
+        notes: [
+          `Target — rare. Warning — ≥ 1 in a cycle: ${shown(latest("pending_adopted"))} in the latest cycle; ${adopted} cycle(s) with adoptions in this range`,
+          "Critical — repeated after every restart (see the finding below when it fires)",
+        ],
       }),
     );
   }
@@ -192,7 +237,11 @@ export function reconciliationCharts(reports: readonly Report[], window: { from:
         series: [
           { key: "deduped", label: "deduped per cycle", points: ded },
           { key: "logged", label: "logged per cycle", points: logged },
-          { key: "dominance", label: `${ratio} × logged (deduped above it dominates)`, points: logged.map((x) => ({ t: x.t, v: x.v * ratio })) },
+          {
+            key: "dominance",
+            label: `${ratio} × logged (deduped above it dominates)`,
+            points: logged.map((x) => ({ t: x.t, v: x.v * ratio })),
+          },
         ],
         thresholds: [{ value: minDeduped, label: `deduped counts from ${minDeduped}`, kind: "warning", appliesTo: 0 }],
         notes: [
@@ -207,7 +256,9 @@ export function reconciliationCharts(reports: readonly Report[], window: { from:
 
 async function futuresOf(ctx: PanelContext, target: TargetConfig, window: RangeWindow): Promise<FuturesReconciliation> {
   const system = ctx.system(target);
-  const findings = ctx.findings((f) => f.system === target.name && (f.ruleId.startsWith("recon_") || f.ruleId.startsWith("registry_audit")));
+  const findings = ctx.findings(
+    (f) => f.system === target.name && (f.ruleId.startsWith("recon_") || f.ruleId.startsWith("registry_audit")),
+  );
   try {
     // The windowed conditions need 30 minutes of history even when the range is shorter.
     const from = Math.min(window.from, ctx.now - 35 * MIN);
@@ -215,7 +266,12 @@ async function futuresOf(ctx: PanelContext, target: TargetConfig, window: RangeW
       ctx.reader.reports(target.name, "RECONCILIATION_REPORT", from, window.to),
       ctx.reader.reports(target.name, "REGISTRY_AUDIT_REPORT", ctx.now - RANGES["7d"], window.to),
     ]);
-    const params = Object.fromEntries(["recon_orphaned", "recon_phantom", "recon_qty_mismatch", "recon_qty_synced", "recon_dedupe"].map((id) => [id, ctx.params(id, target)]));
+    const params = Object.fromEntries(
+      ["recon_orphaned", "recon_phantom", "recon_qty_mismatch", "recon_qty_synced", "recon_dedupe"].map((id) => [
+        id,
+        ctx.params(id, target),
+      ]),
+    );
     const charts = reconciliationCharts(reports, window, params, ctx.now);
     const last = audits.at(-1);
     return {
@@ -227,7 +283,10 @@ async function futuresOf(ctx: PanelContext, target: TargetConfig, window: RangeW
         ? {
             at: last.observedAt,
             trigger: typeof last.fields.trigger === "string" ? last.fields.trigger : null,
-            rows: AUDIT_FIELDS.map((a) => ({ ...a, value: typeof last.fields[a.field] === "number" ? (last.fields[a.field] as number) : null })),
+            rows: AUDIT_FIELDS.map((a) => ({
+              ...a,
+              value: typeof last.fields[a.field] === "number" ? (last.fields[a.field] as number) : null,
+            })),
           }
         : null,
       findings,
@@ -253,19 +312,44 @@ const BOT_SPEC: ChartSpec = {
 
 async function botOf(ctx: PanelContext, target: TargetConfig, window: RangeWindow): Promise<BotReconciliation> {
   const system = ctx.system(target);
-  const findings = ctx.findings((f) => f.system === target.name && (f.ruleId.startsWith("reconciliation_") || f.ruleId === "lock_contention"));
+  const findings = ctx.findings(
+    (f) => f.system === target.name && (f.ruleId.startsWith("reconciliation_") || f.ruleId === "lock_contention"),
+  );
   const empty = buildChart(BOT_SPEC, new Map(), window.from, window.to);
   try {
-    const [history, latest] = await Promise.all([ctx.reader.history(target.name, metricsOf([BOT_SPEC]), window.from, window.to, rollupAggFor([BOT_SPEC])), ctx.reader.latestAll(target.name)]);
-    const one = (m: string) => (latest.get(m) ?? []).filter((v) => v.entity === "*").sort((a, b) => b.t - a.t)[0]?.v ?? null;
+    const [history, latest] = await Promise.all([
+      ctx.reader.history(target.name, metricsOf([BOT_SPEC]), window.from, window.to, rollupAggFor([BOT_SPEC])),
+      ctx.reader.latestAll(target.name),
+    ]);
+    const one = (m: string) =>
+      (latest.get(m) ?? []).filter((v) => v.entity === "*").sort((a, b) => b.t - a.t)[0]?.v ?? null;
     const healthy = one("reconciliationLoopHealthy");
-    return { system, chart: buildChart(BOT_SPEC, history, window.from, window.to), lastRun: one("reconciliationLastRun"), loopHealthy: healthy === null ? null : healthy === 1, lockContention: one("lockContentionCount"), findings };
+    return {
+      system,
+      chart: buildChart(BOT_SPEC, history, window.from, window.to),
+      lastRun: one("reconciliationLastRun"),
+      loopHealthy: healthy === null ? null : healthy === 1,
+      lockContention: one("lockContentionCount"),
+      findings,
+    };
   } catch (err) {
-    return { system, chart: empty, lastRun: null, loopHealthy: null, lockContention: null, findings, error: (err as Error).message };
+    return {
+      system,
+      chart: empty,
+      lastRun: null,
+      loopHealthy: null,
+      lockContention: null,
+      findings,
+      error: (err as Error).message,
+    };
   }
 }
 
-export async function getReconciliation(actor: Actor | null, range: RangeKey, now = Date.now()): Promise<ReconciliationView> {
+export async function getReconciliation(
+  actor: Actor | null,
+  range: RangeKey,
+  now = Date.now(),
+): Promise<ReconciliationView> {
   const ctx = await panelContext(actor, now);
   const window: RangeWindow = { range, from: now - RANGES[range], to: now };
   const futures = await Promise.all(ctx.targetsOf("futures-bot").map((t) => futuresOf(ctx, t, window)));

@@ -25,7 +25,21 @@ describe("shapeChart", () => {
   });
 
   it("drops points outside the range and says empty when nothing is left", () => {
-    const c = shapeChart({ ...base, from: 100, to: 200, series: [{ key: "a", label: "A", points: [{ t: 50, v: 1 }, { t: 300, v: 2 }] }] });
+    const c = shapeChart({
+      ...base,
+      from: 100,
+      to: 200,
+      series: [
+        {
+          key: "a",
+          label: "A",
+          points: [
+            { t: 50, v: 1 },
+            { t: 300, v: 2 },
+          ],
+        },
+      ],
+    });
     expect(c.state).toBe("empty");
     expect(c.rows).toEqual([]);
     expect(c.lastAt).toBeUndefined();
@@ -34,7 +48,15 @@ describe("shapeChart", () => {
 
   it("keeps thresholds inside the y-domain even when the data never reaches them", () => {
     const points = Array.from({ length: 100 }, (_, i) => ({ t: i * 1000, v: 0 }));
-    const c = shapeChart({ ...base, series: [{ key: "a", label: "A", points }], thresholds: [{ value: 0, label: "target", kind: "target" }, { value: 1, label: "warning", kind: "warning" }, { value: 3, label: "critical", kind: "critical" }] });
+    const c = shapeChart({
+      ...base,
+      series: [{ key: "a", label: "A", points }],
+      thresholds: [
+        { value: 0, label: "target", kind: "target" },
+        { value: 1, label: "warning", kind: "warning" },
+        { value: 3, label: "critical", kind: "critical" },
+      ],
+    });
     expect(c.domain[0]).toBeLessThanOrEqual(0);
     expect(c.domain[1]).toBeGreaterThan(3);
   });
@@ -60,17 +82,32 @@ describe("yDomain", () => {
 describe("episodes", () => {
   const pts = [0, 1, -2, -5, 3, 4, -1].map((v, i) => ({ t: i * 1000, v }));
   it("finds each run below zero with its worst value, the last one still open", () => {
-    expect(episodes(pts, (v) => v < 0)).toEqual([{ from: 2000, to: 4000, worst: -5 }, { from: 6000, worst: -1 }]);
+    expect(episodes(pts, (v) => v < 0)).toEqual([
+      { from: 2000, to: 4000, worst: -5 },
+      { from: 6000, worst: -1 },
+    ]);
   });
   it("ends a run at a gap in the data", () => {
-    const gapped = [{ t: 0, v: -1 }, { t: 1000, v: -2 }, { t: 100_000, v: -3 }];
-    expect(episodes(gapped, (v) => v < 0, "min", 5000)).toEqual([{ from: 0, to: 1000, worst: -2 }, { from: 100_000, worst: -3 }]);
+    const gapped = [
+      { t: 0, v: -1 },
+      { t: 1000, v: -2 },
+      { t: 100_000, v: -3 },
+    ];
+    expect(episodes(gapped, (v) => v < 0, "min", 5000)).toEqual([
+      { from: 0, to: 1000, worst: -2 },
+      { from: 100_000, worst: -3 },
+    ]);
   });
 });
 
 describe("runLengths and trailingDistinct", () => {
   it("counts consecutive cycles that hold", () => {
-    expect(runLengths([1, 1, 0, 2, 3, 1].map((v, i) => ({ t: i, v })), (v) => v >= 1).map((p) => p.v)).toEqual([1, 2, 0, 1, 2, 3]);
+    expect(
+      runLengths(
+        [1, 1, 0, 2, 3, 1].map((v, i) => ({ t: i, v })),
+        (v) => v >= 1,
+      ).map((p) => p.v),
+    ).toEqual([1, 2, 0, 1, 2, 3]);
   });
   it("counts distinct positions in the trailing 15 minutes, not cycles", () => {
     const cycles = [
@@ -83,7 +120,15 @@ describe("runLengths and trailingDistinct", () => {
     expect(trailingDistinct(cycles, 15 * MIN).map((p) => p.v)).toEqual([1, 1, 2, 3, 0]);
   });
   it("falls back to the largest per-cycle count without issue lists", () => {
-    expect(trailingDistinct([{ t: 0, count: 2, keys: [] }, { t: MIN, count: 1, keys: [] }], 15 * MIN).map((p) => p.v)).toEqual([2, 2]);
+    expect(
+      trailingDistinct(
+        [
+          { t: 0, count: 2, keys: [] },
+          { t: MIN, count: 1, keys: [] },
+        ],
+        15 * MIN,
+      ).map((p) => p.v),
+    ).toEqual([2, 2]);
   });
 });
 

@@ -90,8 +90,17 @@ export interface ShapeInput {
  * The y-domain covers the data and every threshold and band, with a little headroom, so a
  * warning or critical line stays visible even when the data never comes near it.
  */
-export function yDomain(values: readonly number[], thresholds: readonly Threshold[], bands: readonly Band[], floor?: number): [number, number] {
-  const all = [...values.filter(Number.isFinite), ...thresholds.map((t) => t.value), ...bands.flatMap((b) => [b.from, Number.isFinite(b.to) ? b.to : b.from])];
+export function yDomain(
+  values: readonly number[],
+  thresholds: readonly Threshold[],
+  bands: readonly Band[],
+  floor?: number,
+): [number, number] {
+  const all = [
+    ...values.filter(Number.isFinite),
+    ...thresholds.map((t) => t.value),
+    ...bands.flatMap((b) => [b.from, Number.isFinite(b.to) ? b.to : b.from]),
+  ];
   if (all.length === 0) return [0, 1];
   let lo = Math.min(...all);
   let hi = Math.max(...all);
@@ -104,7 +113,9 @@ export function yDomain(values: readonly number[], thresholds: readonly Threshol
 
 /** The points within [from, to] (finite values only); the input itself when nothing is dropped. */
 function inRange(points: readonly Pt[], from: number, to: number): readonly Pt[] {
-  for (const p of points) if (p.t < from || p.t > to || !Number.isFinite(p.v)) return points.filter((q) => q.t >= from && q.t <= to && Number.isFinite(q.v));
+  for (const p of points)
+    if (p.t < from || p.t > to || !Number.isFinite(p.v))
+      return points.filter((q) => q.t >= from && q.t <= to && Number.isFinite(q.v));
   return points;
 }
 
@@ -126,12 +137,16 @@ export function shapeChart(input: ShapeInput): ShapedChart {
     bucketed ||= r.bucketed;
   }
   const scales = input.series.map((s) => s.scale ?? 1);
-  if (scales.some((k) => k !== 1)) rows = rows.map((r) => ({ t: r.t, v: r.v.map((v, i) => (v === null ? null : v * scales[i]!)) }));
+  if (scales.some((k) => k !== 1))
+    rows = rows.map((r) => ({ t: r.t, v: r.v.map((v, i) => (v === null ? null : v * scales[i]!)) }));
   const thresholds = input.thresholds ?? [];
   const bands = input.bands ?? [];
   const values: number[] = [];
   for (const r of rows) for (const v of r.v) if (v !== null) values.push(v);
-  const lastAt = clipped.reduce<number | undefined>((a, s) => (s.length && (a === undefined || s[s.length - 1]!.t > a) ? s[s.length - 1]!.t : a), undefined);
+  const lastAt = clipped.reduce<number | undefined>(
+    (a, s) => (s.length && (a === undefined || s[s.length - 1]!.t > a) ? s[s.length - 1]!.t : a),
+    undefined,
+  );
   return {
     id: input.id,
     title: input.title,
@@ -163,7 +178,12 @@ export interface Episode {
   worst: number;
 }
 
-export function episodes(points: readonly Pt[], pred: (v: number) => boolean, worst: "min" | "max" = "min", maxGapMs = Infinity): Episode[] {
+export function episodes(
+  points: readonly Pt[],
+  pred: (v: number) => boolean,
+  worst: "min" | "max" = "min",
+  maxGapMs = Infinity,
+): Episode[] {
   const out: Episode[] = [];
   let cur: Episode | null = null;
   let prevT: number | undefined;
@@ -203,7 +223,10 @@ export function runLengths(points: readonly Pt[], pred: (v: number) => boolean):
  * per-cycle count when the reports carry no issue list. A position that stays orphaned for five
  * cycles is one position, not five.
  */
-export function trailingDistinct(cycles: readonly { t: number; count: number; keys: readonly string[] }[], windowMs: number): Pt[] {
+export function trailingDistinct(
+  cycles: readonly { t: number; count: number; keys: readonly string[] }[],
+  windowMs: number,
+): Pt[] {
   const out: Pt[] = [];
   let start = 0;
   for (let i = 0; i < cycles.length; i++) {
@@ -219,4 +242,3 @@ export function trailingDistinct(cycles: readonly { t: number; count: number; ke
   }
   return out;
 }
-

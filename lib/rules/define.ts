@@ -38,7 +38,12 @@ const FRESHNESS_WORDS: Record<Exclude<Freshness, "ok">, string> = {
  * last read failed, the error's kind (e.g. "the ledger (Supabase /rest/v1/capital_ledger) is failing
  * — http: HTTP 401: Invalid API key"). Falls back to the plain freshness words.
  */
-function freshnessWords(ctx: RuleContext, target: RuleTarget, sources: readonly string[] | undefined, fresh: Exclude<Freshness, "ok">): string {
+function freshnessWords(
+  ctx: RuleContext,
+  target: RuleTarget,
+  sources: readonly string[] | undefined,
+  fresh: Exclude<Freshness, "ok">,
+): string {
   if (!ctx.sourceProblem || !sources?.length) return FRESHNESS_WORDS[fresh];
   for (const s of sources) {
     const p = ctx.sourceProblem(target.name, resolveRuleSource(target, s));
@@ -54,7 +59,9 @@ function freshnessWords(ctx: RuleContext, target: RuleTarget, sources: readonly 
  * unless the target says otherwise (RuleTarget.sources): a trading bot's ledger is in its health
  * document by default.
  */
-const DEFAULT_SOURCES: Partial<Record<SystemKind, Readonly<Record<string, string>>>> = { "trading-bot": { ledger: "/internal/health" } };
+const DEFAULT_SOURCES: Partial<Record<SystemKind, Readonly<Record<string, string>>>> = {
+  "trading-bot": { ledger: "/internal/health" },
+};
 
 /** The endpoint a rule's source name stands for on this target. */
 export function resolveRuleSource(target: RuleTarget, source: string): string {
@@ -65,9 +72,15 @@ export function resolveRuleSource(target: RuleTarget, source: string): string {
 }
 
 /** Freshness of the sources a rule depends on, for one target. */
-export function sourceFreshness(ctx: RuleContext, target: RuleTarget, sources: readonly string[] | undefined): Freshness {
+export function sourceFreshness(
+  ctx: RuleContext,
+  target: RuleTarget,
+  sources: readonly string[] | undefined,
+): Freshness {
   if (!sources || sources.length === 0) return ctx.freshness(target.name);
-  return worstFreshness([...new Set(sources.map((s) => resolveRuleSource(target, s)))].map((s) => ctx.freshness(target.name, s)));
+  return worstFreshness(
+    [...new Set(sources.map((s) => resolveRuleSource(target, s)))].map((s) => ctx.freshness(target.name, s)),
+  );
 }
 
 /**
@@ -75,7 +88,9 @@ export function sourceFreshness(ctx: RuleContext, target: RuleTarget, sources: r
  * take (the stale budget of two poll intervals plus half an interval of jitter).
  */
 export function inStartGrace(ctx: RuleContext, target: RuleTarget): boolean {
-  return ctx.watchingSince !== undefined && ctx.now - ctx.watchingSince <= (STALE_AFTER_INTERVALS + 0.5) * target.intervalMs;
+  return (
+    ctx.watchingSince !== undefined && ctx.now - ctx.watchingSince <= (STALE_AFTER_INTERVALS + 0.5) * target.intervalMs
+  );
 }
 
 const FAMILY_SUFFIX = /^(?:_bucket|_sum|_count|_total|_created|_gsum|_gcount|_info|:.+)?$/;
@@ -89,7 +104,12 @@ export function metricOfFamily(metric: string, family: string): boolean {
  * The history a rule reads, watching for metrics of families the last scrape left out; the first
  * one read is passed to `hit`.
  */
-function watchedHistory(history: TelemetryHistory, system: string, dropped: readonly string[], hit: (family: string) => void): TelemetryHistory {
+function watchedHistory(
+  history: TelemetryHistory,
+  system: string,
+  dropped: readonly string[],
+  hit: (family: string) => void,
+): TelemetryHistory {
   const check = (sys: string, metric: string) => {
     if (sys !== system) return;
     const family = dropped.find((f) => metricOfFamily(metric, f));
@@ -122,7 +142,9 @@ export function defineRule<P extends RuleParams>(spec: RuleSpec<P>): Rule<P> {
       if (fresh === "no_data" && inStartGrace(ctx, target)) return [];
       const dropped = spec.ignoreFreshness ? [] : (ctx.droppedFamilies?.(target.name) ?? []);
       let unreadFamily: string | undefined;
-      const readCtx = dropped.length ? { ...ctx, history: watchedHistory(ctx.history, target.name, dropped, (f) => (unreadFamily ??= f)) } : ctx;
+      const readCtx = dropped.length
+        ? { ...ctx, history: watchedHistory(ctx.history, target.name, dropped, (f) => (unreadFamily ??= f)) }
+        : ctx;
       return spec.check(readCtx, target, params).map((v): Finding => {
         const unread = fresh === "ok" && unreadFamily !== undefined && v.state !== "unknown";
         const stale = fresh !== "ok" && v.state !== "unknown";

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { RULES, RUNBOOKS, evaluateRules, resolveParams, ruleById, trackFindings, validateThresholds, type Finding } from "./index";
+import {
+  RULES,
+  RUNBOOKS,
+  evaluateRules,
+  resolveParams,
+  ruleById,
+  trackFindings,
+  validateThresholds,
+  type Finding,
+} from "./index";
 import { RuleHarness, T0 } from "./testing";
 
 describe("catalog", () => {
@@ -33,7 +42,11 @@ describe("thresholds", () => {
   });
   it("resolveParams keeps the valid overrides and drops the bad ones", () => {
     const rule = ruleById("settlement_lag")!;
-    expect(resolveParams(rule, { thresholds: { settlement_lag: { t2Seconds: 10, t3Seconds: "x" } } })).toEqual({ t2Seconds: 10, t3Seconds: 30, prolongedMinutes: 10 });
+    expect(resolveParams(rule, { thresholds: { settlement_lag: { t2Seconds: 10, t3Seconds: "x" } } })).toEqual({
+      t2Seconds: 10,
+      t3Seconds: 30,
+      prolongedMinutes: 10,
+    });
     expect(resolveParams(rule, { thresholds: {} })).toEqual(rule.defaults);
   });
 });
@@ -46,7 +59,12 @@ describe("evaluateRules", () => {
     expect(all.find((f) => f.ruleId === "settlement_lag")?.state).toBe("ok");
   });
   it("a rule that throws yields one unknown finding instead of failing", () => {
-    const bad = { ...ruleById("settlement_lag")!, evaluate: () => { throw new Error("boom"); } };
+    const bad = {
+      ...ruleById("settlement_lag")!,
+      evaluate: () => {
+        throw new Error("boom");
+      },
+    };
     const f = evaluateRules(new RuleHarness("spot-exchange").ctx(T0), [bad]);
     expect(f).toMatchObject([{ state: "unknown", summary: "Rule could not be evaluated: boom" }]);
   });
@@ -54,12 +72,27 @@ describe("evaluateRules", () => {
 
 describe("trackFindings", () => {
   const base = (state: Finding["state"], now: number, extra: Partial<Finding> = {}): Finding => ({
-    id: "r|s|e", ruleId: "r", system: "s", kind: "spot-exchange", entity: "e", state, severity: "SEV2", title: "t", summary: `is ${state}`, since: now, lastEvaluated: now, evidence: { values: [] }, runbook: "split-brain", ...extra,
+    id: "r|s|e",
+    ruleId: "r",
+    system: "s",
+    kind: "spot-exchange",
+    entity: "e",
+    state,
+    severity: "SEV2",
+    title: "t",
+    summary: `is ${state}`,
+    since: now,
+    lastEvaluated: now,
+    evidence: { values: [] },
+    runbook: "split-brain",
+    ...extra,
   });
   it("keeps since while the state holds and records transitions and escalations", () => {
     let prev = new Map<string, Finding>();
     let r = trackFindings(prev, [base("warning", 100)], 100);
-    expect(r.transitions).toEqual([{ findingId: "r|s|e", from: null, to: "warning", severity: "SEV2", at: 100, summary: "is warning" }]);
+    expect(r.transitions).toEqual([
+      { findingId: "r|s|e", from: null, to: "warning", severity: "SEV2", at: 100, summary: "is warning" },
+    ]);
     prev = new Map(r.findings.map((f) => [f.id, f]));
     r = trackFindings(prev, [base("warning", 200)], 200);
     expect(r.findings[0]!.since).toBe(100);

@@ -17,7 +17,13 @@ export { RUNBOOKS, type RunbookSlug } from "./runbooks";
 export { FLAG_DEFAULTS } from "./catalog/trading-bot";
 export { PRIMARY_ENDPOINTS } from "./catalog/console";
 
-export const RULES: readonly AnyRule[] = [...TRADING_BOT_RULES, ...FUTURES_BOT_RULES, ...SPOT_EXCHANGE_RULES, ...CONSOLE_RULES, ...CONTROL_RULES];
+export const RULES: readonly AnyRule[] = [
+  ...TRADING_BOT_RULES,
+  ...FUTURES_BOT_RULES,
+  ...SPOT_EXCHANGE_RULES,
+  ...CONSOLE_RULES,
+  ...CONTROL_RULES,
+];
 
 export function ruleById(id: string, rules: readonly AnyRule[] = RULES): AnyRule | undefined {
   return rules.find((r) => r.id === id);
@@ -50,7 +56,11 @@ function resolveParamsNow(rule: AnyRule, target: Pick<RuleTarget, "thresholds">)
     if (r.success) return r.data;
     let dropped = false;
     for (const issue of r.error.issues) {
-      const keys = issue.path.length ? [String(issue.path[0])] : "keys" in issue && Array.isArray(issue.keys) ? issue.keys.map(String) : [];
+      const keys = issue.path.length
+        ? [String(issue.path[0])]
+        : "keys" in issue && Array.isArray(issue.keys)
+          ? issue.keys.map(String)
+          : [];
       for (const k of keys) if (k in overrides) dropped = delete overrides[k] || dropped;
     }
     if (!dropped) break;
@@ -62,7 +72,10 @@ function resolveParamsNow(rule: AnyRule, target: Pick<RuleTarget, "thresholds">)
  * Problems with per-target threshold overrides, each naming its path:
  * `targets[2].thresholds.settlement_lag.t2Seconds: Invalid input: expected number, received string`.
  */
-export function validateThresholds(targets: readonly Pick<RuleTarget, "kind" | "thresholds">[], rules: readonly AnyRule[] = RULES): string[] {
+export function validateThresholds(
+  targets: readonly Pick<RuleTarget, "kind" | "thresholds">[],
+  rules: readonly AnyRule[] = RULES,
+): string[] {
   const problems: string[] = [];
   targets.forEach((t, i) => {
     for (const [ruleId, overrides] of Object.entries(t.thresholds ?? {})) {
@@ -80,8 +93,14 @@ export function validateThresholds(targets: readonly Pick<RuleTarget, "kind" | "
       if (r.success) continue;
       for (const issue of r.error.issues) {
         if (issue.code === "unrecognized_keys") {
-          for (const k of issue.keys) problems.push(`${formatPath([...base, k])}: unknown parameter (known: ${Object.keys(rule.defaults).join(", ") || "none"})`);
-        } else problems.push(`${formatPath([...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))])}: ${issue.message}`);
+          for (const k of issue.keys)
+            problems.push(
+              `${formatPath([...base, k])}: unknown parameter (known: ${Object.keys(rule.defaults).join(", ") || "none"})`,
+            );
+        } else
+          problems.push(
+            `${formatPath([...base, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))])}: ${issue.message}`,
+          );
       }
     }
   });
@@ -127,7 +146,12 @@ const SEVERITY_RANK = { SEV1: 0, SEV2: 1, SEV3: 2 } as const;
 
 /** Board order: critical before warning before unknown before ok; SEV1 first; then oldest first. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return STATE_RANK[b.state] - STATE_RANK[a.state] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.since - b.since || a.id.localeCompare(b.id);
+  return (
+    STATE_RANK[b.state] - STATE_RANK[a.state] ||
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    a.since - b.since ||
+    a.id.localeCompare(b.id)
+  );
 }
 
 /**
@@ -137,7 +161,11 @@ export function compareFindings(a: Finding, b: Finding): number {
  * ok and is no longer produced (its entity is gone: a position closed, a record aged out) turns
  * ok once, so the board shows the recovery; an ok finding that is no longer produced is dropped.
  */
-export function trackFindings(previous: ReadonlyMap<string, Finding>, current: readonly Finding[], now: number): { findings: Finding[]; transitions: Transition[] } {
+export function trackFindings(
+  previous: ReadonlyMap<string, Finding>,
+  current: readonly Finding[],
+  now: number,
+): { findings: Finding[]; transitions: Transition[] } {
   const findings: Finding[] = [];
   const transitions: Transition[] = [];
   const seen = new Set<string>();
@@ -146,20 +174,49 @@ export function trackFindings(previous: ReadonlyMap<string, Finding>, current: r
     const prev = previous.get(f.id);
     if (prev && prev.state === f.state) {
       findings.push({ ...f, since: Math.min(prev.since, f.since) });
-      if (prev.severity !== f.severity) transitions.push({ findingId: f.id, from: prev.state, to: f.state, severity: f.severity, at: now, summary: f.summary });
+      if (prev.severity !== f.severity)
+        transitions.push({
+          findingId: f.id,
+          from: prev.state,
+          to: f.state,
+          severity: f.severity,
+          at: now,
+          summary: f.summary,
+        });
       continue;
     }
     const since = prev ? Math.max(f.since, Math.min(prev.lastEvaluated, now)) : f.since;
     findings.push({ ...f, since: prev ? since : f.since });
-    if (prev || f.state !== "ok") transitions.push({ findingId: f.id, from: prev?.state ?? null, to: f.state, severity: f.severity, at: now, summary: f.summary });
+    if (prev || f.state !== "ok")
+      transitions.push({
+        findingId: f.id,
+        from: prev?.state ?? null,
+        to: f.state,
+        severity: f.severity,
+        at: now,
+        summary: f.summary,
+      });
   }
   for (const [id, prev] of previous) {
     if (seen.has(id) || prev.state === "ok") continue;
-    const cleared: Finding = { ...prev, state: "ok", since: now, lastEvaluated: now, summary: `Cleared — no longer reported (was: ${prev.summary})` };
+    const cleared: Finding = {
+      ...prev,
+      state: "ok",
+      since: now,
+      lastEvaluated: now,
+      summary: `Cleared — no longer reported (was: ${prev.summary})`,
+    };
     delete cleared.escalationDueAt;
     delete cleared.escalation;
     findings.push(cleared);
-    transitions.push({ findingId: id, from: prev.state, to: "ok", severity: prev.severity, at: now, summary: cleared.summary });
+    transitions.push({
+      findingId: id,
+      from: prev.state,
+      to: "ok",
+      severity: prev.severity,
+      at: now,
+      summary: cleared.summary,
+    });
   }
   return { findings, transitions };
 }

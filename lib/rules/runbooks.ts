@@ -23,7 +23,10 @@ export const RUNBOOKS = {
   "ws-fanout-overload": { title: "WS fan-out overload", seed: "004" },
   "kafka-outage": { title: "Kafka/Redpanda outage", seed: "004" },
   "postgres-failover": { title: "Postgres failover / corruption", seed: "004" },
-  "trading-api-degradation": { title: "Trading API latency and errors (spot exchange dashboards; no playbook)", seed: "004" },
+  "trading-api-degradation": {
+    title: "Trading API latency and errors (spot exchange dashboards; no playbook)",
+    seed: "004",
+  },
   "edge-auth-anomaly": { title: "Edge auth failures and replays (spot exchange dashboards; no playbook)", seed: "004" },
   "telemetry-dark": { title: "Telemetry dark: exposure unknown", seed: "console" },
 } as const satisfies Record<string, { title: string; seed: string }>;

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { freshnessOf, recordFailure, recordSuccess, worstFreshness, EMPTY_SOURCE_STATE, type SourceState } from "@/lib/collector/freshness";
+import {
+  freshnessOf,
+  recordFailure,
+  recordSuccess,
+  worstFreshness,
+  EMPTY_SOURCE_STATE,
+  type SourceState,
+} from "@/lib/collector/freshness";
 import { TelemetryStore } from "@/lib/collector/store";
 import type { TargetConfig } from "@/lib/config/fleet";
 import { startFleet, type Fleet } from "@/lib/sim";
@@ -41,7 +48,14 @@ async function world(kind: SystemKind, o: { healthFields?: "full" | "runbook" } 
   const fleet = await startFleet({ config, seed: 7, clock: "manual", portBase: 0, admin: false });
   fleets.push(fleet);
   const sys = fleet.systems[0]!;
-  const target: TargetConfig = { name: sys.name, kind, baseUrl: sys.url, simulated: true, credentials: {}, thresholds: {} };
+  const target: TargetConfig = {
+    name: sys.name,
+    kind,
+    baseUrl: sys.url,
+    simulated: true,
+    credentials: {},
+    thresholds: {},
+  };
   const poller = pollerFor(kind);
   const store = new TelemetryStore();
   const endpoints = new Map<string, SourceState>();
@@ -57,13 +71,33 @@ async function world(kind: SystemKind, o: { healthFields?: "full" | "runbook" } 
 
   async function step() {
     const now = fleet.now();
-    const out = await poller({ target, token: sys.credential, timeoutMs: 5000, maxBytes: 50 * 1024 * 1024, now, cursor });
+    const out = await poller({
+      target,
+      token: sys.credential,
+      timeoutMs: 5000,
+      maxBytes: 50 * 1024 * 1024,
+      now,
+      cursor,
+    });
     cursor = out.cursor ?? cursor;
-    for (const e of out.endpoints) endpoints.set(e.path, e.ok ? recordSuccess(endpoints.get(e.path) ?? EMPTY_SOURCE_STATE, now) : recordFailure(endpoints.get(e.path) ?? EMPTY_SOURCE_STATE, now, e.error ?? { kind: "http", detail: "failed" }));
+    for (const e of out.endpoints)
+      endpoints.set(
+        e.path,
+        e.ok
+          ? recordSuccess(endpoints.get(e.path) ?? EMPTY_SOURCE_STATE, now)
+          : recordFailure(
+              endpoints.get(e.path) ?? EMPTY_SOURCE_STATE,
+              now,
+              e.error ?? { kind: "http", detail: "failed" },
+            ),
+      );
     store.addSamples(out.samples);
     store.addReports(out.reports);
     store.prune(now);
-    const current = evaluateRules({ now, history: store, freshness, targets: [{ name: sys.name, kind, intervalMs: POLL, thresholds: {} }] }, RULES);
+    const current = evaluateRules(
+      { now, history: store, freshness, targets: [{ name: sys.name, kind, intervalMs: POLL, thresholds: {} }] },
+      RULES,
+    );
     const r = trackFindings(tracked, current, now);
     tracked = new Map(r.findings.map((f) => [f.id, f]));
     for (const f of r.findings) {
@@ -96,7 +130,12 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
   it("trading-bot: quiet world, then capital-invariant-self-repair fires and clears", async () => {
     const w = await world("trading-bot");
     await w.run(90 * S);
-    expect(w.open().filter((f) => !NOISE.has(f.ruleId)).map((f) => `${f.ruleId}:${f.entity}:${f.summary}`)).toEqual([]);
+    expect(
+      w
+        .open()
+        .filter((f) => !NOISE.has(f.ruleId))
+        .map((f) => `${f.ruleId}:${f.entity}:${f.summary}`),
+    ).toEqual([]);
     w.fleet.startScenario("capital-invariant-self-repair", "alpha-bot", { profileId: "btc-momentum" });
     await w.run(20 * S);
     expect(w.finding("capital_invariant", "btc-momentum")).toMatchObject({ state: "critical", severity: "SEV2" });
@@ -148,7 +187,12 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
   it("futures-bot: orphan-phantom-spike reaches critical, kill-switch-invariant is SEV1", async () => {
     const w = await world("futures-bot");
     await w.run(3 * M);
-    expect(w.open().filter((f) => !NOISE.has(f.ruleId)).map((f) => `${f.ruleId}:${f.entity}:${f.summary}`)).toEqual([]);
+    expect(
+      w
+        .open()
+        .filter((f) => !NOISE.has(f.ruleId))
+        .map((f) => `${f.ruleId}:${f.entity}:${f.summary}`),
+    ).toEqual([]);
     w.fleet.startScenario("orphan-phantom-spike", "kraken-futures");
     await w.run(4 * M);
     expect(w.finding("recon_orphaned")).toMatchObject({ state: "critical", severity: "SEV1" });
@@ -162,7 +206,12 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
   it("spot-exchange: quiet world, settlement-lag passes T2 then T3 and recovers", async () => {
     const w = await world("spot-exchange");
     await w.run(90 * S);
-    expect(w.open().filter((f) => !NOISE.has(f.ruleId)).map((f) => `${f.ruleId}:${f.entity}:${f.summary}`)).toEqual([]);
+    expect(
+      w
+        .open()
+        .filter((f) => !NOISE.has(f.ruleId))
+        .map((f) => `${f.ruleId}:${f.entity}:${f.summary}`),
+    ).toEqual([]);
     w.fleet.startScenario("settlement-lag", "spot-exchange");
     await w.run(6 * M);
     expect(w.history("settlement_lag")).toEqual(expect.arrayContaining(["warning/SEV2", "critical/SEV2"]));

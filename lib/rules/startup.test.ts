@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { freshnessOf, recordFailure, recordSuccess, worstFreshness, EMPTY_SOURCE_STATE, type SourceState } from "@/lib/collector/freshness";
+import {
+  freshnessOf,
+  recordFailure,
+  recordSuccess,
+  worstFreshness,
+  EMPTY_SOURCE_STATE,
+  type SourceState,
+} from "@/lib/collector/freshness";
 import { TelemetryStore } from "@/lib/collector/store";
 import type { TargetConfig } from "@/lib/config/fleet";
 import { loadSimFleetConfig, startFleet, type Fleet } from "@/lib/sim";
@@ -22,40 +29,79 @@ afterEach(async () => {
 });
 
 async function watchFromStart(ms: number): Promise<{ opened: string[]; open: Finding[] }> {
-  fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 42, clock: "manual", portBase: 0, admin: false });
+  fleet = await startFleet({
+    config: loadSimFleetConfig("config/sim-fleet.yaml"),
+    seed: 42,
+    clock: "manual",
+    portBase: 0,
+    admin: false,
+  });
   const f = fleet;
   const systems = f.systems.map((sys) => {
-    const target: TargetConfig = { name: sys.name, kind: sys.kind, baseUrl: sys.url, simulated: true, credentials: {}, thresholds: {} };
+    const target: TargetConfig = {
+      name: sys.name,
+      kind: sys.kind,
+      baseUrl: sys.url,
+      simulated: true,
+      credentials: {},
+      thresholds: {},
+    };
     return { sys, target, poller: pollerFor(sys.kind), cursor: undefined as string | undefined };
   });
-  const ruleTargets: RuleTarget[] = systems.map(({ sys }) => ({ name: sys.name, kind: sys.kind, intervalMs: POLL, thresholds: sys.kind === "spot-exchange" ? { settlement_lag: { t2Seconds: 5, t3Seconds: 30 } } : ({} as RuleTarget["thresholds"]) }));
+  const ruleTargets: RuleTarget[] = systems.map(({ sys }) => ({
+    name: sys.name,
+    kind: sys.kind,
+    intervalMs: POLL,
+    thresholds:
+      sys.kind === "spot-exchange"
+        ? { settlement_lag: { t2Seconds: 5, t3Seconds: 30 } }
+        : ({} as RuleTarget["thresholds"]),
+  }));
   const store = new TelemetryStore();
   const endpoints = new Map<string, SourceState>();
   const key = (system: string, path: string) => `${system} ${path}`;
   const freshness = (system: string, endpoint?: string) => {
     const now = f.now();
-    if (endpoint !== undefined) return freshnessOf(endpoints.get(key(system, endpoint)) ?? EMPTY_SOURCE_STATE, POLL, now);
-    return worstFreshness([...endpoints.entries()].filter(([k]) => k.startsWith(`${system} `)).map(([, s]) => freshnessOf(s, POLL, now)));
+    if (endpoint !== undefined)
+      return freshnessOf(endpoints.get(key(system, endpoint)) ?? EMPTY_SOURCE_STATE, POLL, now);
+    return worstFreshness(
+      [...endpoints.entries()].filter(([k]) => k.startsWith(`${system} `)).map(([, s]) => freshnessOf(s, POLL, now)),
+    );
   };
   let tracked = new Map<string, Finding>();
   const opened: string[] = [];
   const start = f.now();
   const evaluate = (now: number) => {
-    const r = trackFindings(tracked, evaluateRules({ now, history: store, freshness, targets: ruleTargets, watchingSince: start }, RULES), now);
+    const r = trackFindings(
+      tracked,
+      evaluateRules({ now, history: store, freshness, targets: ruleTargets, watchingSince: start }, RULES),
+      now,
+    );
     tracked = new Map(r.findings.map((x) => [x.id, x]));
-    for (const tr of r.transitions) if (tr.to !== "ok") opened.push(`+${(now - start) / S}s ${tr.findingId} ${tr.to}/${tr.severity}: ${tr.summary}`);
+    for (const tr of r.transitions)
+      if (tr.to !== "ok") opened.push(`+${(now - start) / S}s ${tr.findingId} ${tr.to}/${tr.severity}: ${tr.summary}`);
   };
   // The board evaluates as soon as it starts, before the first poll has answered.
   evaluate(start);
   for (let t = 0; t <= ms; t += POLL) {
     const now = f.now();
     for (const s of systems) {
-      const out = await s.poller({ target: s.target, token: s.sys.credential, timeoutMs: 5000, maxBytes: 50 * 1024 * 1024, now, cursor: s.cursor });
+      const out = await s.poller({
+        target: s.target,
+        token: s.sys.credential,
+        timeoutMs: 5000,
+        maxBytes: 50 * 1024 * 1024,
+        now,
+        cursor: s.cursor,
+      });
       s.cursor = out.cursor ?? s.cursor;
       for (const e of out.endpoints) {
         const k = key(s.sys.name, e.path);
         const prev = endpoints.get(k) ?? EMPTY_SOURCE_STATE;
-        endpoints.set(k, e.ok ? recordSuccess(prev, now) : recordFailure(prev, now, e.error ?? { kind: "http", detail: "failed" }));
+        endpoints.set(
+          k,
+          e.ok ? recordSuccess(prev, now) : recordFailure(prev, now, e.error ?? { kind: "http", detail: "failed" }),
+        );
       }
       store.addSamples(out.samples);
       store.addReports(out.reports);

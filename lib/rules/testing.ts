@@ -4,7 +4,15 @@ import { SYSTEM_ENTITY, type SystemKind } from "../telemetry/model";
 import { isRunbookSample } from "./catalog/runbook-fields";
 import { RULES, evaluateRules, resolveParams, ruleById } from "./index";
 import { resolveRuleSource } from "./define";
-import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, TelemetryHistory, ThresholdValue } from "./types";
+import type {
+  Confirmation,
+  ControlWatch,
+  Finding,
+  RuleContext,
+  RuleTarget,
+  TelemetryHistory,
+  ThresholdValue,
+} from "./types";
 
 // Test helper: a hand-built history on a virtual clock. Values are added with explicit timestamps;
 // freshness is whatever the test says (default ok), per target or per endpoint.
@@ -32,22 +40,58 @@ export class RuleHarness {
   /** Post-control watches the rules see. */
   watches: ControlWatch[] = [];
 
-  constructor(kind: SystemKind, o: { name?: string; intervalMs?: number; thresholds?: Record<string, Record<string, ThresholdValue>>; fields?: FieldMode } = {}) {
-    this.target = { name: o.name ?? `test-${kind}`, kind, intervalMs: o.intervalMs ?? 2000, thresholds: o.thresholds ?? {} };
+  constructor(
+    kind: SystemKind,
+    o: {
+      name?: string;
+      intervalMs?: number;
+      thresholds?: Record<string, Record<string, ThresholdValue>>;
+      fields?: FieldMode;
+    } = {},
+  ) {
+    this.target = {
+      name: o.name ?? `test-${kind}`,
+      kind,
+      intervalMs: o.intervalMs ?? 2000,
+      thresholds: o.thresholds ?? {},
+    };
     this.fields = o.fields ?? "full";
   }
 
   /** One value at time t (dropped in runbook mode when the runbooks do not name it). */
-  at(t: number, metric: string, value: number | boolean, entity: string = SYSTEM_ENTITY, labels: Record<string, string> = {}): this {
-    if (this.fields === "runbook" && this.target.kind === "trading-bot" && !isRunbookSample(metric, entity)) return this;
-    this.store.addSamples([{ system: this.target.name, entity, metric, labels, value: typeof value === "boolean" ? (value ? 1 : 0) : value, observedAt: t }]);
+  at(
+    t: number,
+    metric: string,
+    value: number | boolean,
+    entity: string = SYSTEM_ENTITY,
+    labels: Record<string, string> = {},
+  ): this {
+    if (this.fields === "runbook" && this.target.kind === "trading-bot" && !isRunbookSample(metric, entity))
+      return this;
+    this.store.addSamples([
+      {
+        system: this.target.name,
+        entity,
+        metric,
+        labels,
+        value: typeof value === "boolean" ? (value ? 1 : 0) : value,
+        observedAt: t,
+      },
+    ]);
     return this;
   }
 
   /** The same value polled every `step` ms over [from, to]. */
-  hold(from: number, to: number, metric: string, value: number | boolean | ((t: number) => number), o: { entity?: string; labels?: Record<string, string>; step?: number } = {}): this {
+  hold(
+    from: number,
+    to: number,
+    metric: string,
+    value: number | boolean | ((t: number) => number),
+    o: { entity?: string; labels?: Record<string, string>; step?: number } = {},
+  ): this {
     const step = o.step ?? this.target.intervalMs;
-    for (let t = from; t <= to; t += step) this.at(t, metric, typeof value === "function" ? value(t) : value, o.entity, o.labels);
+    for (let t = from; t <= to; t += step)
+      this.at(t, metric, typeof value === "function" ? value(t) : value, o.entity, o.labels);
     return this;
   }
 
@@ -59,7 +103,13 @@ export class RuleHarness {
   /** A commander confirms the finding of `ruleId` for `entity` handled at `at`. */
   confirm(ruleId: string, at: number, entity: string = SYSTEM_ENTITY, by = "Casey Commander"): this {
     const id = `${ruleId}|${this.target.name}|${entity}`;
-    this.confirmations.set(id, { findingId: id, by, at, reason: "Double postings reversed, ledger balanced", ticketId: "OPS-42" });
+    this.confirmations.set(id, {
+      findingId: id,
+      by,
+      at,
+      reason: "Double postings reversed, ledger balanced",
+      ticketId: "OPS-42",
+    });
     return this;
   }
 
@@ -77,7 +127,11 @@ export class RuleHarness {
     const clip = (s: Series): Series => ({ ...s, points: s.points.filter((p) => p.t <= now) });
     const store = this.store;
     return {
-      seriesFor: (system, metric, entity) => store.seriesFor(system, metric, entity).map(clip).filter((s) => s.points.length > 0),
+      seriesFor: (system, metric, entity) =>
+        store
+          .seriesFor(system, metric, entity)
+          .map(clip)
+          .filter((s) => s.points.length > 0),
       latest: (system, metric, entity) => {
         let best: (Point & { series: Series }) | undefined;
         for (const s of store.seriesFor(system, metric, entity).map(clip)) {
@@ -87,7 +141,11 @@ export class RuleHarness {
         return best;
       },
       reportsFor: (system, kind, since) => store.reportsFor(system, kind, since).filter((r) => r.observedAt <= now),
-      allSeries: (system) => store.allSeries(system).map(clip).filter((s) => s.points.length > 0),
+      allSeries: (system) =>
+        store
+          .allSeries(system)
+          .map(clip)
+          .filter((s) => s.points.length > 0),
     };
   }
 
@@ -95,7 +153,8 @@ export class RuleHarness {
     return {
       now,
       history: this.historyAt(now),
-      freshness: (_system, endpoint) => (endpoint !== undefined ? this.fresh.get(endpoint) : undefined) ?? this.fresh.get("*") ?? "ok",
+      freshness: (_system, endpoint) =>
+        (endpoint !== undefined ? this.fresh.get(endpoint) : undefined) ?? this.fresh.get("*") ?? "ok",
       droppedFamilies: () => this.dropped,
       targets: [this.target],
       confirmations: this.confirmations,
@@ -114,7 +173,10 @@ export class RuleHarness {
   /** The finding of one rule for one entity (throws when absent, so a test cannot pass vacuously). */
   one(ruleId: string, now: number, entity: string = SYSTEM_ENTITY): Finding {
     const f = this.run(ruleId, now).find((x) => x.entity === entity);
-    if (!f) throw new Error(`no ${ruleId} finding for ${entity} at +${(now - T0) / 1000}s; got ${JSON.stringify(this.run(ruleId, now).map((x) => [x.entity, x.state]))}`);
+    if (!f)
+      throw new Error(
+        `no ${ruleId} finding for ${entity} at +${(now - T0) / 1000}s; got ${JSON.stringify(this.run(ruleId, now).map((x) => [x.entity, x.state]))}`,
+      );
     return f;
   }
 

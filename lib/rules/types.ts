@@ -1,5 +1,15 @@
 import type { z } from "zod";
-import type { Evidence, Finding, FindingState, Freshness, Point, Report, Series, Severity, SystemKind } from "../core/vocabulary";
+import type {
+  Evidence,
+  Finding,
+  FindingState,
+  Freshness,
+  Point,
+  Report,
+  Series,
+  Severity,
+  SystemKind,
+} from "../core/vocabulary";
 
 // The vocabulary of the rules: findings, the context a rule reads, and the rule itself.
 // Severities are the seeds' own (002 and 004): SEV1 money or exposure at risk, SEV2 trading

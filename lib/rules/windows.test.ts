@@ -22,8 +22,21 @@ const pts = (...pairs: [number, number][]) => pairs.map(([t, v]) => ({ t, v }));
 
 describe("cyclesWithGaps (per cycle; a cycle that failed to report is not clean)", () => {
   it("keeps reported cycles and inserts the missing ones between them", () => {
-    const c = cyclesWithGaps([{ t: 0, value: 1 }, { t: 60 * S, value: 2 }, { t: 180 * S, value: 3 }], 60 * S, 180 * S);
-    expect(c.map((x) => [x.t / S, x.value])).toEqual([[0, 1], [60, 2], [120, null], [180, 3]]);
+    const c = cyclesWithGaps(
+      [
+        { t: 0, value: 1 },
+        { t: 60 * S, value: 2 },
+        { t: 180 * S, value: 3 },
+      ],
+      60 * S,
+      180 * S,
+    );
+    expect(c.map((x) => [x.t / S, x.value])).toEqual([
+      [0, 1],
+      [60, 2],
+      [120, null],
+      [180, 3],
+    ]);
   });
   it("adds cycles that are overdue at now, but not one that is merely due", () => {
     const reported = [{ t: 0, value: 0 }];
@@ -32,7 +45,12 @@ describe("cyclesWithGaps (per cycle; a cycle that failed to report is not clean)
     expect(cyclesWithGaps(reported, 60 * S, 200 * S).map((x) => x.value)).toEqual([0, null, null]);
   });
   it("latestReported skips missing cycles", () => {
-    expect(latestReported([{ t: 1, value: 5 }, { t: 2, value: null }])).toEqual({ t: 1, value: 5 });
+    expect(
+      latestReported([
+        { t: 1, value: 5 },
+        { t: 2, value: null },
+      ]),
+    ).toEqual({ t: 1, value: 5 });
     expect(latestReported([])).toBeUndefined();
   });
 });
@@ -61,8 +79,30 @@ describe("count within a window (>= 3 in 15 minutes)", () => {
     expect(countInWindow(ev, 15 * M, 15 * M)).toBe(2);
   });
   it("weights and distinct keys", () => {
-    expect(countInWindow([{ t: 1, n: 2 }, { t: 2, n: 3 }], 2, 10, (e) => e.n)).toBe(5);
-    expect(distinctInWindow([{ t: 1, k: "a" }, { t: 2, k: "a" }, { t: 3, k: "b" }, { t: -100, k: "c" }], 3, 10, (e) => e.k).sort()).toEqual(["a", "b"]);
+    expect(
+      countInWindow(
+        [
+          { t: 1, n: 2 },
+          { t: 2, n: 3 },
+        ],
+        2,
+        10,
+        (e) => e.n,
+      ),
+    ).toBe(5);
+    expect(
+      distinctInWindow(
+        [
+          { t: 1, k: "a" },
+          { t: 2, k: "a" },
+          { t: 3, k: "b" },
+          { t: -100, k: "c" },
+        ],
+        3,
+        10,
+        (e) => e.k,
+      ).sort(),
+    ).toEqual(["a", "b"]);
   });
 });
 
@@ -73,7 +113,12 @@ describe("heldFor (> 20 for > 15 minutes)", () => {
     expect(h).toEqual({ holding: true, since: 1 * M, durationMs: 15 * M });
     // Exactly 15 minutes is not "more than 15 minutes".
     expect(heldLongerThan(h, 15 * M)).toBe(false);
-    expect(heldLongerThan(heldFor(series, (v) => v > 20, 16 * M + 1, 2 * M), 15 * M)).toBe(true);
+    expect(
+      heldLongerThan(
+        heldFor(series, (v) => v > 20, 16 * M + 1, 2 * M),
+        15 * M,
+      ),
+    ).toBe(true);
   });
   it("breaks on a gap and needs a recent latest point", () => {
     const gappy = pts([0, 30], [M, 30], [10 * M, 30], [11 * M, 30]);

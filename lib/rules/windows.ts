@@ -17,7 +17,12 @@ export interface Cycle<T> {
  * run in between are inserted with `value: null`. A cycle that failed to report is not a clean
  * cycle, so callers can tell "reported zero" from "did not report".
  */
-export function cyclesWithGaps<T>(reported: readonly { t: number; value: T }[], expectedIntervalMs: number, now: number, tolerance = 1.5): Cycle<T>[] {
+export function cyclesWithGaps<T>(
+  reported: readonly { t: number; value: T }[],
+  expectedIntervalMs: number,
+  now: number,
+  tolerance = 1.5,
+): Cycle<T>[] {
   const out: Cycle<T>[] = [];
   const fill = (from: number, to: number) => {
     const gap = to - from;
@@ -52,7 +57,10 @@ export function latestReported<T>(cycles: readonly Cycle<T>[]): { t: number; val
  * holds. Cycles that did not report are skipped — they neither prove the problem gone nor count
  * towards N. `since` is the time of the first cycle of the run.
  */
-export function persistentCycles<T>(cycles: readonly Cycle<T>[], bad: (v: T) => boolean): { count: number; since?: number } {
+export function persistentCycles<T>(
+  cycles: readonly Cycle<T>[],
+  bad: (v: T) => boolean,
+): { count: number; since?: number } {
   let count = 0;
   let since: number | undefined;
   for (let i = cycles.length - 1; i >= 0; i--) {
@@ -84,14 +92,24 @@ export function inWindow(t: number, now: number, windowMs: number): boolean {
 }
 
 /** Sum of `weight` (default 1 per event) over events in the window: ">= 3 in 15 minutes". */
-export function countInWindow<E extends { t: number }>(events: readonly E[], now: number, windowMs: number, weight: (e: E) => number = () => 1): number {
+export function countInWindow<E extends { t: number }>(
+  events: readonly E[],
+  now: number,
+  windowMs: number,
+  weight: (e: E) => number = () => 1,
+): number {
   let n = 0;
   for (const e of events) if (inWindow(e.t, now, windowMs)) n += weight(e);
   return n;
 }
 
 /** Distinct keys among events in the window: "different profiles within an hour". */
-export function distinctInWindow<E extends { t: number }>(events: readonly E[], now: number, windowMs: number, key: (e: E) => string): string[] {
+export function distinctInWindow<E extends { t: number }>(
+  events: readonly E[],
+  now: number,
+  windowMs: number,
+  key: (e: E) => string,
+): string[] {
   const seen = new Set<string>();
   for (const e of events) if (inWindow(e.t, now, windowMs)) seen.add(key(e));
   return [...seen];
@@ -166,7 +184,12 @@ export function coversWindow(points: readonly Point[], now: number, windowMs: nu
  * "Sustained increase over 30 minutes": the window is cut into `buckets` equal slices; every slice
  * needs at least one point and each slice's mean must be above the previous one.
  */
-export function sustainedIncrease(points: readonly Point[], now: number, windowMs: number, buckets = 3): { increasing: boolean; means: number[] } {
+export function sustainedIncrease(
+  points: readonly Point[],
+  now: number,
+  windowMs: number,
+  buckets = 3,
+): { increasing: boolean; means: number[] } {
   const width = windowMs / buckets;
   const sums = new Array<number>(buckets).fill(0);
   const counts = new Array<number>(buckets).fill(0);
@@ -185,7 +208,12 @@ export function sustainedIncrease(points: readonly Point[], now: number, windowM
  * "`a` dominates `b` for > 30 minutes": pairs each point of `a` with the latest point of `b` at or
  * before it; a point dominates when a >= minA and a > ratio × b. Returns the trailing run.
  */
-export function dominatesFor(a: readonly Point[], b: readonly Point[], now: number, o: { ratio: number; minA: number; maxGapMs: number }): Held {
+export function dominatesFor(
+  a: readonly Point[],
+  b: readonly Point[],
+  now: number,
+  o: { ratio: number; minA: number; maxGapMs: number },
+): Held {
   const flags: Point[] = [];
   let j = 0;
   let bv: number | undefined;
@@ -215,7 +243,12 @@ export function risingEdges(points: readonly Point[], pred: (v: number) => boole
  * one event before the next restart (or now). The latest restart is skipped while it is younger
  * than `graceMs` and has no event yet — the first cycle after it may simply not have run.
  */
-export function repeatedAcrossRestarts(restarts: readonly number[], events: readonly number[], now: number, graceMs = 0): number {
+export function repeatedAcrossRestarts(
+  restarts: readonly number[],
+  events: readonly number[],
+  now: number,
+  graceMs = 0,
+): number {
   const sorted = [...restarts].sort((x, y) => x - y);
   let n = 0;
   for (let i = sorted.length - 1; i >= 0; i--) {

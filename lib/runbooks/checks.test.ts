@@ -1,26 +1,51 @@
 import { describe, expect, it } from "vitest";
-import { Check, EscalationBinding, Wait, controlHref, describeCheck, evaluateCheck, evaluateEscalation, evaluateWait, formatCountdown, parseDuration, type Lookup } from "./checks";
+import {
+  Check,
+  EscalationBinding,
+  Wait,
+  controlHref,
+  describeCheck,
+  evaluateCheck,
+  evaluateEscalation,
+  evaluateWait,
+  formatCountdown,
+  parseDuration,
+  type Lookup,
+} from "./checks";
 
 const NOW = 1_700_000_000_000;
-const table = (rows: Record<string, { value: number; at: number }>): Lookup => (metric, entity) => rows[`${metric}|${entity}`];
+const table =
+  (rows: Record<string, { value: number; at: number }>): Lookup =>
+  (metric, entity) =>
+    rows[`${metric}|${entity}`];
 const check = (o: Record<string, unknown>) => Check.parse(o);
 
 describe("evaluateCheck", () => {
   const c = check({ metric: "capitalInvariantViolations", entity: "eth-grid", op: "==", value: 0 });
 
   it("holds when the fresh value satisfies the condition, and reports the value and its time", () => {
-    expect(evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: NOW - 5_000 } }), NOW)).toEqual({ holds: true, value: 0, at: NOW - 5_000 });
+    expect(
+      evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: NOW - 5_000 } }), NOW),
+    ).toEqual({ holds: true, value: 0, at: NOW - 5_000 });
   });
 
   it("does not hold when the fresh value fails the condition", () => {
-    expect(evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 2, at: NOW } }), NOW)).toMatchObject({ holds: false, value: 2 });
+    expect(
+      evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 2, at: NOW } }), NOW),
+    ).toMatchObject({ holds: false, value: 2 });
   });
 
   it("is unknown — never satisfied — when the value is missing, stale or NaN", () => {
     expect(evaluateCheck(c, table({}), NOW)).toMatchObject({ holds: "unknown", reason: "missing" });
-    expect(evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: NOW - 61_000 } }), NOW)).toMatchObject({ holds: "unknown", value: 0, reason: "stale" });
-    expect(evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: Number.NaN, at: NOW } }), NOW)).toMatchObject({ holds: "unknown", reason: "nan" });
-    expect(evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: Number.NaN } }), NOW)).toMatchObject({ holds: "unknown", reason: "stale" });
+    expect(
+      evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: NOW - 61_000 } }), NOW),
+    ).toMatchObject({ holds: "unknown", value: 0, reason: "stale" });
+    expect(
+      evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: Number.NaN, at: NOW } }), NOW),
+    ).toMatchObject({ holds: "unknown", reason: "nan" });
+    expect(
+      evaluateCheck(c, table({ "capitalInvariantViolations|eth-grid": { value: 0, at: Number.NaN } }), NOW),
+    ).toMatchObject({ holds: "unknown", reason: "stale" });
   });
 
   it("honours a check's own maxAge", () => {
@@ -31,7 +56,11 @@ describe("evaluateCheck", () => {
 
   it("is unknown while the entity is still a placeholder, without asking the lookup", () => {
     let asked = 0;
-    const r = evaluateCheck(check({ metric: "m", entity: "$profile", op: "==", value: 0 }), () => (asked++, { value: 0, at: NOW }), NOW);
+    const r = evaluateCheck(
+      check({ metric: "m", entity: "$profile", op: "==", value: 0 }),
+      () => (asked++, { value: 0, at: NOW }),
+      NOW,
+    );
     expect(r).toMatchObject({ holds: "unknown", reason: "unresolved" });
     expect(asked).toBe(0);
   });
@@ -40,16 +69,29 @@ describe("evaluateCheck", () => {
     const at = NOW;
     const v = (value: number) => () => ({ value, at });
     const cases: [string, number | boolean, number, boolean][] = [
-      ["==", 3, 3, true], ["!=", 3, 3, false], ["<", 3, 2, true], ["<=", 3, 3, true], [">", 3, 3, false], [">=", 3, 4, true], ["==", true, 1, true], ["==", false, 1, false],
+      ["==", 3, 3, true],
+      ["!=", 3, 3, false],
+      ["<", 3, 2, true],
+      ["<=", 3, 3, true],
+      [">", 3, 3, false],
+      [">=", 3, 4, true],
+      ["==", true, 1, true],
+      ["==", false, 1, false],
     ];
-    for (const [op, value, actual, holds] of cases) expect(evaluateCheck(check({ metric: "m", op, value }), v(actual), NOW).holds, `${actual} ${op} ${value}`).toBe(holds);
+    for (const [op, value, actual, holds] of cases)
+      expect(evaluateCheck(check({ metric: "m", op, value }), v(actual), NOW).holds, `${actual} ${op} ${value}`).toBe(
+        holds,
+      );
   });
 });
 
 describe("waits and escalation", () => {
   it("counts a duration down", () => {
     const w = Wait.parse({ duration: "15m" });
-    expect(evaluateWait(w, { startedAt: NOW - 60_000 }, table({}), NOW)).toEqual({ done: false, remainingMs: 14 * 60_000 });
+    expect(evaluateWait(w, { startedAt: NOW - 60_000 }, table({}), NOW)).toEqual({
+      done: false,
+      remainingMs: 14 * 60_000,
+    });
     expect(evaluateWait(w, { startedAt: NOW - 16 * 60_000 }, table({}), NOW)).toEqual({ done: true, remainingMs: 0 });
   });
 
@@ -62,10 +104,17 @@ describe("waits and escalation", () => {
     expect(evaluateWait(w, { startedAt: NOW, baseline: 10 }, table({}), NOW)).toEqual({ done: "unknown" });
   });
 
-  const esc = EscalationBinding.parse({ when: { metric: "capitalInvariantViolations", entity: "eth-grid", op: ">", value: 0 }, after: "15m", afterCycles: 3 });
+  const esc = EscalationBinding.parse({
+    when: { metric: "capitalInvariantViolations", entity: "eth-grid", op: ">", value: 0 },
+    after: "15m",
+    afterCycles: 3,
+  });
   const start = { startedAt: NOW - 200_000, baseline: 100 };
   const world = (violations: number | undefined, cycles: number) =>
-    table({ ...(violations === undefined ? {} : { "capitalInvariantViolations|eth-grid": { value: violations, at: NOW } }), "reconciliation_cycles_total|*": { value: cycles, at: NOW } });
+    table({
+      ...(violations === undefined ? {} : { "capitalInvariantViolations|eth-grid": { value: violations, at: NOW } }),
+      "reconciliation_cycles_total|*": { value: cycles, at: NOW },
+    });
 
   it("is pending with a countdown while the condition holds and time is left", () => {
     const s = evaluateEscalation(esc, start, world(1, 101), NOW);
@@ -81,7 +130,9 @@ describe("waits and escalation", () => {
   it("stands down when the condition no longer holds, but not on unreadable data", () => {
     expect(evaluateEscalation(esc, { ...start, startedAt: NOW - 2_000_000 }, world(0, 110), NOW).state).toBe("clear");
     expect(evaluateEscalation(esc, start, world(undefined, 101), NOW).state).toBe("unknown");
-    expect(evaluateEscalation(esc, { ...start, startedAt: NOW - 2_000_000 }, world(undefined, 101), NOW).state).toBe("due");
+    expect(evaluateEscalation(esc, { ...start, startedAt: NOW - 2_000_000 }, world(undefined, 101), NOW).state).toBe(
+      "due",
+    );
   });
 
   it("rejects a binding with no limit and a bad duration, naming the field", () => {
@@ -103,12 +154,21 @@ describe("helpers", () => {
   });
 
   it("pre-fills the controls screen and leaves unknown placeholders to the responder", () => {
-    expect(controlHref({ control: "symbol-mode", params: { symbol: "$symbol", mode: "HARD_HALT" } }, { system: "spot-exchange", symbol: "BTC-USD" })).toBe("/controls?target=spot-exchange&control=symbol-mode&symbol=BTC-USD&mode=HARD_HALT");
-    expect(controlHref({ control: "symbol-mode", params: { symbol: "$symbol", mode: "HARD_HALT" } })).toBe("/controls?control=symbol-mode&mode=HARD_HALT");
+    expect(
+      controlHref(
+        { control: "symbol-mode", params: { symbol: "$symbol", mode: "HARD_HALT" } },
+        { system: "spot-exchange", symbol: "BTC-USD" },
+      ),
+    ).toBe("/controls?target=spot-exchange&control=symbol-mode&symbol=BTC-USD&mode=HARD_HALT");
+    expect(controlHref({ control: "symbol-mode", params: { symbol: "$symbol", mode: "HARD_HALT" } })).toBe(
+      "/controls?control=symbol-mode&mode=HARD_HALT",
+    );
     expect(controlHref({})).toBeUndefined();
   });
 
   it("describes checks in words", () => {
-    expect(describeCheck(check({ metric: "capitalInvariantViolations", entity: "$profile", op: "==", value: 0 }))).toBe("capitalInvariantViolations for this profile == 0");
+    expect(describeCheck(check({ metric: "capitalInvariantViolations", entity: "$profile", op: "==", value: 0 }))).toBe(
+      "capitalInvariantViolations for this profile == 0",
+    );
   });
 });

@@ -7,7 +7,8 @@ import { z } from "zod";
 export const CHECK_OPS = ["==", "!=", "<", "<=", ">", ">="] as const;
 export type CheckOp = (typeof CHECK_OPS)[number];
 
-const DURATION = /^\s*(?:(\d+)\s*h(?:ours?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?\s*(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$/i;
+const DURATION =
+  /^\s*(?:(\d+)\s*h(?:ours?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?\s*(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$/i;
 
 /** "15m", "90s", "1h30m", "15 minutes" → milliseconds; undefined when it is none of those. */
 export function parseDuration(s: string): number | undefined {
@@ -77,7 +78,9 @@ export const EscalationBinding = z
     counter: Name.default("reconciliation_cycles_total"),
   })
   .strict()
-  .refine((b) => b.after !== undefined || b.afterCycles !== undefined, { message: "an escalation binding needs after (a duration) or afterCycles" });
+  .refine((b) => b.after !== undefined || b.afterCycles !== undefined, {
+    message: "an escalation binding needs after (a duration) or afterCycles",
+  });
 export type EscalationBinding = z.infer<typeof EscalationBinding>;
 
 /** The latest value of a metric for an entity; `at` in ms since the epoch. */
@@ -112,12 +115,17 @@ function compare(a: number, op: CheckOp, b: number): boolean {
 }
 
 /** Does the condition hold now? Missing, stale, NaN or unresolved placeholders are "unknown". */
-export function evaluateCheck(check: Pick<Check, "metric" | "entity" | "op" | "value" | "maxAge">, lookup: Lookup, now: number): CheckResult {
+export function evaluateCheck(
+  check: Pick<Check, "metric" | "entity" | "op" | "value" | "maxAge">,
+  lookup: Lookup,
+  now: number,
+): CheckResult {
   if (check.entity.startsWith("$")) return { holds: "unknown", value: undefined, at: undefined, reason: "unresolved" };
   const got = lookup(check.metric, check.entity);
   if (!got) return { holds: "unknown", value: undefined, at: undefined, reason: "missing" };
   const { value, at } = got;
-  if (!Number.isFinite(at) || now - at > (check.maxAge ?? DEFAULT_MAX_AGE_MS)) return { holds: "unknown", value, at, reason: "stale" };
+  if (!Number.isFinite(at) || now - at > (check.maxAge ?? DEFAULT_MAX_AGE_MS))
+    return { holds: "unknown", value, at, reason: "stale" };
   if (Number.isNaN(value)) return { holds: "unknown", value, at, reason: "nan" };
   return { holds: compare(value, check.op, check.value), value, at };
 }
@@ -135,7 +143,12 @@ export interface WaitState {
  * `baseline` (its value at the start); a counter that went down was reset, so its value counts
  * from zero.
  */
-export function evaluateWait(wait: Wait, start: { startedAt: number; baseline?: number; entity?: string }, lookup: Lookup, now: number): WaitState {
+export function evaluateWait(
+  wait: Wait,
+  start: { startedAt: number; baseline?: number; entity?: string },
+  lookup: Lookup,
+  now: number,
+): WaitState {
   if ("duration" in wait) {
     const remainingMs = Math.max(0, start.startedAt + wait.duration - now);
     return { done: remainingMs === 0, remainingMs };
@@ -161,14 +174,26 @@ export interface EscalationState {
  * when its condition still holds (or cannot be read) once the time or the cycles have run out —
  * data that cannot be read never stands an escalation down.
  */
-export function evaluateEscalation(b: EscalationBinding, start: { startedAt: number; baseline?: number; entity?: string }, lookup: Lookup, now: number): EscalationState {
+export function evaluateEscalation(
+  b: EscalationBinding,
+  start: { startedAt: number; baseline?: number; entity?: string },
+  lookup: Lookup,
+  now: number,
+): EscalationState {
   const check = b.when ? evaluateCheck(b.when, lookup, now) : undefined;
   if (check?.holds === false) return { state: "clear", check };
   const dueAt = b.after !== undefined ? start.startedAt + b.after : undefined;
-  const cycles = b.afterCycles !== undefined ? evaluateWait({ cycles: b.afterCycles, counter: b.counter }, start, lookup, now) : undefined;
+  const cycles =
+    b.afterCycles !== undefined
+      ? evaluateWait({ cycles: b.afterCycles, counter: b.counter }, start, lookup, now)
+      : undefined;
   const timeUp = dueAt !== undefined && now >= dueAt;
   const cyclesUp = cycles?.done === true;
-  const base = { ...(dueAt !== undefined ? { dueAt, remainingMs: Math.max(0, dueAt - now) } : {}), ...(cycles?.cyclesLeft !== undefined ? { cyclesLeft: cycles.cyclesLeft } : {}), ...(check ? { check } : {}) };
+  const base = {
+    ...(dueAt !== undefined ? { dueAt, remainingMs: Math.max(0, dueAt - now) } : {}),
+    ...(cycles?.cyclesLeft !== undefined ? { cyclesLeft: cycles.cyclesLeft } : {}),
+    ...(check ? { check } : {}),
+  };
   if (timeUp || cyclesUp) return { state: "due", ...base };
   return { state: check?.holds === "unknown" ? "unknown" : "pending", ...base };
 }
@@ -192,7 +217,12 @@ export function formatDuration(ms: number): string {
   return h ? `${h} h${m ? ` ${m} min` : ""}` : `${m} min`;
 }
 
-const ENTITY_WORDS: Record<string, string> = { "*": "the system", $profile: "this profile", $symbol: "this symbol", $system: "this system" };
+const ENTITY_WORDS: Record<string, string> = {
+  "*": "the system",
+  $profile: "this profile",
+  $symbol: "this symbol",
+  $system: "this system",
+};
 
 /** "capitalInvariantViolations for this profile == 0". */
 export function describeCheck(c: Pick<Check, "metric" | "entity" | "op" | "value" | "label">): string {
@@ -202,11 +232,18 @@ export function describeCheck(c: Pick<Check, "metric" | "entity" | "op" | "value
 }
 
 export function describeWait(w: Wait): string {
-  return "duration" in w ? `Wait ${formatDuration(w.duration)}` : `Wait ${w.cycles} cycle${w.cycles === 1 ? "" : "s"} (${w.counter})`;
+  return "duration" in w
+    ? `Wait ${formatDuration(w.duration)}`
+    : `Wait ${w.cycles} cycle${w.cycles === 1 ? "" : "s"} (${w.counter})`;
 }
 
 export function describeEscalation(b: EscalationBinding): string {
-  const limits = [b.after !== undefined ? formatDuration(b.after) : "", b.afterCycles !== undefined ? `${b.afterCycles} cycles` : ""].filter(Boolean).join(" or ");
+  const limits = [
+    b.after !== undefined ? formatDuration(b.after) : "",
+    b.afterCycles !== undefined ? `${b.afterCycles} cycles` : "",
+  ]
+    .filter(Boolean)
+    .join(" or ");
   return b.when ? `Escalate after ${limits} if ${describeCheck(b.when)} still holds` : `Escalate after ${limits}`;
 }
 

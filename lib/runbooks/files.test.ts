@@ -12,7 +12,14 @@ const DIR = path.join(__dirname, "..", "..", "runbooks");
 // Playbooks whose seed states no escalation criteria or what-not-to-do are still written with them
 // where the seed's facts support it; these are the ones the seeds require.
 const SEED_HAS_DONTS = ["capital-invariant-violation", "reconciliation-divergence", "registry-audit-failure"];
-const SEED_HAS_ESCALATION = ["capital-invariant-violation", "reconciliation-divergence", "stale-pending-orders", "registry-audit-failure", "orphan-phantom-spike", "persistent-qty-mismatch"];
+const SEED_HAS_ESCALATION = [
+  "capital-invariant-violation",
+  "reconciliation-divergence",
+  "stale-pending-orders",
+  "registry-audit-failure",
+  "orphan-phantom-spike",
+  "persistent-qty-mismatch",
+];
 
 describe("runbooks/ files", () => {
   for (const slug of Object.keys(RUNBOOKS)) {
@@ -34,14 +41,27 @@ describe("runbooks/ files", () => {
     const { runbooks, missing, errors } = await loadRunbooks(DIR);
     expect(missing).toEqual([]);
     expect(errors).toEqual([]);
-    const lacking = runbooks.filter((r) => !r.warnings.length || (!r.escalation.length && r.slug !== "ghost-position")).map((r) => r.slug);
+    const lacking = runbooks
+      .filter((r) => !r.warnings.length || (!r.escalation.length && r.slug !== "ghost-position"))
+      .map((r) => r.slug);
     expect(lacking).toEqual([]);
   });
 
   it("binds the capital invariant runbook to its control, live checks and escalation countdown", () => {
-    const r = parseRunbook(readFileSync(path.join(DIR, "capital-invariant-violation.md"), "utf8"), "capital-invariant-violation");
-    expect(r.steps.find((s) => s.id === "reconcile")?.binding).toEqual({ control: "trigger-reconciliation", params: { profileId: "$profile" } });
-    expect(r.steps.find((s) => s.id === "cleared")?.binding?.check).toMatchObject({ metric: "capitalInvariantViolations", entity: "$profile", op: "==", value: 0 });
+    const r = parseRunbook(
+      readFileSync(path.join(DIR, "capital-invariant-violation.md"), "utf8"),
+      "capital-invariant-violation",
+    );
+    expect(r.steps.find((s) => s.id === "reconcile")?.binding).toEqual({
+      control: "trigger-reconciliation",
+      params: { profileId: "$profile" },
+    });
+    expect(r.steps.find((s) => s.id === "cleared")?.binding?.check).toMatchObject({
+      metric: "capitalInvariantViolations",
+      entity: "$profile",
+      op: "==",
+      value: 0,
+    });
     expect(r.escalation.find((e) => e.id === "persists")?.binding).toMatchObject({ after: 900_000, afterCycles: 3 });
   });
 

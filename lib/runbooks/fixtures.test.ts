@@ -35,7 +35,12 @@ function stepOf(s: ChecklistItem): ExpectedStep {
 }
 
 function checklist(r: Runbook, want: Expected): Expected {
-  const got: Expected = { title: r.title, steps: r.steps.map(stepOf), warnings: r.warnings.map((w) => w.text), escalation: r.escalation.map((e) => e.text) };
+  const got: Expected = {
+    title: r.title,
+    steps: r.steps.map(stepOf),
+    warnings: r.warnings.map((w) => w.text),
+    escalation: r.escalation.map((e) => e.text),
+  };
   if (want.summary !== undefined) got.summary = r.summary;
   if (want.severity !== undefined) got.severity = r.severity ?? undefined;
   if (want.inferred !== undefined) got.inferred = r.inferred;
@@ -43,7 +48,9 @@ function checklist(r: Runbook, want: Expected): Expected {
   return got;
 }
 
-const names = readdirSync(DIR).filter((n) => n.endsWith(".md")).sort();
+const names = readdirSync(DIR)
+  .filter((n) => n.endsWith(".md"))
+  .sort();
 
 describe("runbooks in other teams' house styles", () => {
   it("has at least five house styles, each with its expected checklist", () => {

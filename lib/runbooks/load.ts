@@ -28,9 +28,15 @@ function displayName(dir: string, name: string): string {
 export async function loadRunbooks(dir: string = DEFAULT_RUNBOOK_DIR): Promise<LoadedRunbooks> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith(".md") && n.toLowerCase() !== "readme.md" && SLUG.test(n.slice(0, -3)));
+    names = (await readdir(dir)).filter(
+      (n) => n.toLowerCase().endsWith(".md") && n.toLowerCase() !== "readme.md" && SLUG.test(n.slice(0, -3)),
+    );
   } catch (err) {
-    return { runbooks: [], missing: Object.keys(RUNBOOKS) as RunbookSlug[], errors: [{ file: dir, message: `cannot read the runbook directory: ${(err as Error).message}` }] };
+    return {
+      runbooks: [],
+      missing: Object.keys(RUNBOOKS) as RunbookSlug[],
+      errors: [{ file: dir, message: `cannot read the runbook directory: ${(err as Error).message}` }],
+    };
   }
   const runbooks: Runbook[] = [];
   const errors: LoadedRunbooks["errors"] = [];

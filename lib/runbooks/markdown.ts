@@ -34,7 +34,10 @@ export type Inline =
 
 /** CRLF and lone CR become LF; a byte-order mark goes; tabs become four spaces. */
 export function normaliseNewlines(src: string): string {
-  return src.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").replace(/\t/g, "    ");
+  return src
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(/\t/g, "    ");
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
@@ -50,7 +53,8 @@ const MKDOCS_ADMONITION = /^ {0,3}(?:!!!|\?\?\?\+?)\s*([A-Za-z]+)(?:\s+"([^"]*)"
 /** Docusaurus / VuePress `:::danger Title`, closed by `:::`. */
 const COLON_FENCE = /^ {0,3}:::\s*([A-Za-z]+)\s*(.*)$/;
 /** The first line of a quote that makes it a call-out: `**Warning**`, `**Danger:**`, `[!WARNING]`, `⚠️ Warning:`. */
-const QUOTE_CALLOUT = /^\s*(?:\[!([A-Za-z]+)\]|(?:⚠️?\s*)?(?:\*\*|__)?(warning|danger|caution|important|note|tip|attention)(?:\*\*|__)?\s*(?:[:!.—-]|(?:\*\*|__))?)\s*(.*)$/i;
+const QUOTE_CALLOUT =
+  /^\s*(?:\[!([A-Za-z]+)\]|(?:⚠️?\s*)?(?:\*\*|__)?(warning|danger|caution|important|note|tip|attention)(?:\*\*|__)?\s*(?:[:!.—-]|(?:\*\*|__))?)\s*(.*)$/i;
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isBlank = (line: string | undefined) => line === undefined || line.trim() === "";
@@ -81,7 +85,14 @@ function splitRow(line: string): string[] {
 
 /** A line that starts a block other than a paragraph (so it interrupts a paragraph). */
 function startsBlock(line: string, next: string | undefined): boolean {
-  return FENCE.test(line) || ATX.test(line) || HR.test(line) || QUOTE.test(line) || LIST_ITEM.test(line) && !isBlank(line.replace(LIST_ITEM, "$4")) || (line.includes("|") && next !== undefined && TABLE_DELIM.test(next) && next.includes("-"));
+  return (
+    FENCE.test(line) ||
+    ATX.test(line) ||
+    HR.test(line) ||
+    QUOTE.test(line) ||
+    (LIST_ITEM.test(line) && !isBlank(line.replace(LIST_ITEM, "$4"))) ||
+    (line.includes("|") && next !== undefined && TABLE_DELIM.test(next) && next.includes("-"))
+  );
 }
 
 /** Block structure of a Markdown document (front matter already removed). */
@@ -108,11 +119,17 @@ function blocksOf(lines: string[]): Block[] {
       const body: string[] = [];
       i++;
       while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i]!) >= 4)) {
-        if (isBlank(lines[i]) && (i + 1 >= lines.length || (!isBlank(lines[i + 1]) && indentOf(lines[i + 1]!) < 4))) break;
+        if (isBlank(lines[i]) && (i + 1 >= lines.length || (!isBlank(lines[i + 1]) && indentOf(lines[i + 1]!) < 4)))
+          break;
         body.push(lines[i]!.slice(Math.min(4, indentOf(lines[i]!))));
         i++;
       }
-      out.push({ type: "admonition", kind: mk[1]!.toLowerCase(), ...(mk[2] ? { title: mk[2] } : {}), blocks: blocksOf(body) });
+      out.push({
+        type: "admonition",
+        kind: mk[1]!.toLowerCase(),
+        ...(mk[2] ? { title: mk[2] } : {}),
+        blocks: blocksOf(body),
+      });
       continue;
     }
     const colon = COLON_FENCE.exec(line);
@@ -122,7 +139,12 @@ function blocksOf(lines: string[]): Block[] {
       while (i < lines.length && !/^ {0,3}:::\s*$/.test(lines[i]!)) body.push(lines[i++]!);
       i++;
       const title = colon[2]!.trim();
-      out.push({ type: "admonition", kind: colon[1].toLowerCase(), ...(title ? { title } : {}), blocks: blocksOf(body) });
+      out.push({
+        type: "admonition",
+        kind: colon[1].toLowerCase(),
+        ...(title ? { title } : {}),
+        blocks: blocksOf(body),
+      });
       continue;
     }
     const fence = FENCE.exec(line);
@@ -154,7 +176,10 @@ function blocksOf(lines: string[]): Block[] {
     }
     if (indentOf(line) >= 4) {
       const body: string[] = [];
-      while (i < lines.length && (indentOf(lines[i]!) >= 4 || (isBlank(lines[i]) && i + 1 < lines.length && indentOf(lines[i + 1]!) >= 4))) {
+      while (
+        i < lines.length &&
+        (indentOf(lines[i]!) >= 4 || (isBlank(lines[i]) && i + 1 < lines.length && indentOf(lines[i + 1]!) >= 4))
+      ) {
         body.push(lines[i]!.slice(4));
         i++;
       }
@@ -163,7 +188,11 @@ function blocksOf(lines: string[]): Block[] {
     }
     if (QUOTE.test(line)) {
       const inner: string[] = [];
-      while (i < lines.length && !isBlank(lines[i]) && (QUOTE.test(lines[i]!) || !startsBlock(lines[i]!, lines[i + 1]))) {
+      while (
+        i < lines.length &&
+        !isBlank(lines[i]) &&
+        (QUOTE.test(lines[i]!) || !startsBlock(lines[i]!, lines[i + 1]))
+      ) {
         const m = QUOTE.exec(lines[i]!);
         inner.push(m ? m[1]! : lines[i]!);
         i++;
@@ -188,7 +217,7 @@ function blocksOf(lines: string[]): Block[] {
       continue;
     }
     const item = LIST_ITEM.exec(line);
-    if (item && (item[4] ?? "").trim() !== "" || item && !isBlank(next) && indentOf(next!) > indentOf(line)) {
+    if ((item && (item[4] ?? "").trim() !== "") || (item && !isBlank(next) && indentOf(next!) > indentOf(line))) {
       i = readList(lines, i, out);
       continue;
     }
@@ -226,7 +255,10 @@ function paragraphOrPseudoHeading(lines: string[]): Block[] {
   const text = bold?.[1] ?? label?.[1];
   if (text && !text.includes("**")) {
     const rest = lines.slice(1);
-    return [{ type: "heading", level: 0, text: text.trim(), pseudo: true }, ...(rest.length ? [{ type: "paragraph" as const, text: rest.join(" ") }] : [])];
+    return [
+      { type: "heading", level: 0, text: text.trim(), pseudo: true },
+      ...(rest.length ? [{ type: "paragraph" as const, text: rest.join(" ") }] : []),
+    ];
   }
   return [{ type: "paragraph", text: lines.join(" ") }];
 }
@@ -250,7 +282,13 @@ function readList(lines: string[], start: number, out: Block[]): number {
     i++;
     // Continuation of the item's text: the lines right under it that start nothing new (lazy or indented).
     const rel = (l: string) => l.slice(Math.min(indentOf(l), contentIndent));
-    while (i < lines.length && !isBlank(lines[i]) && (indentOf(lines[i]!) >= contentIndent ? !startsBlock(rel(lines[i]!), lines[i + 1] && rel(lines[i + 1]!)) && indentOf(lines[i]!) < contentIndent + 4 : !startsBlock(lines[i]!, lines[i + 1]))) {
+    while (
+      i < lines.length &&
+      !isBlank(lines[i]) &&
+      (indentOf(lines[i]!) >= contentIndent
+        ? !startsBlock(rel(lines[i]!), lines[i + 1] && rel(lines[i + 1]!)) && indentOf(lines[i]!) < contentIndent + 4
+        : !startsBlock(lines[i]!, lines[i + 1]))
+    ) {
       own.push(lines[i]!.trim());
       i++;
     }
@@ -266,7 +304,7 @@ function readList(lines: string[], start: number, out: Block[]): number {
         }
         break;
       }
-      if (indentOf(l) > baseIndent && (indentOf(l) >= Math.min(contentIndent, baseIndent + 2))) {
+      if (indentOf(l) > baseIndent && indentOf(l) >= Math.min(contentIndent, baseIndent + 2)) {
         body.push(l.slice(Math.min(indentOf(l), contentIndent)));
         i++;
         continue;
@@ -331,7 +369,12 @@ export function parseInline(src: string): Inline[] {
         continue;
       }
     }
-    if ((ch === "*" || ch === "_") && src[i + 1] !== ch && src[i + 1] !== " " && (ch === "*" || i === 0 || /\W/.test(src[i - 1]!))) {
+    if (
+      (ch === "*" || ch === "_") &&
+      src[i + 1] !== ch &&
+      src[i + 1] !== " " &&
+      (ch === "*" || i === 0 || /\W/.test(src[i - 1]!))
+    ) {
       const rest = src.slice(i + 1);
       const m = ch === "*" ? /^([^*]+?)\*(?!\*)/.exec(rest) : /^([^_]+?)_(?![A-Za-z0-9])/.exec(rest);
       if (m && !m[1]!.endsWith(" ")) {
@@ -368,7 +411,8 @@ export function parseInline(src: string): Inline[] {
 
 /** Inline Markdown → plain text (for search, titles and matching). */
 export function plainText(src: string): string {
-  const walk = (nodes: Inline[]): string => nodes.map((n) => (n.t === "text" || n.t === "code" ? n.v : walk(n.c))).join("");
+  const walk = (nodes: Inline[]): string =>
+    nodes.map((n) => (n.t === "text" || n.t === "code" ? n.v : walk(n.c))).join("");
   return walk(parseInline(src)).replace(/\s+/g, " ").trim();
 }
 

@@ -44,9 +44,17 @@ describe("runbooks in different styles", () => {
     expect(r.problems).toEqual([]);
     expect(r.title).toBe("Split-brain suspected");
     expect(r).toMatchObject({ severity: "SEV1", seed: "004", rules: ["split_brain"], hasFrontMatter: true });
-    expect(r.steps.map((s) => [s.id, s.text])).toEqual([["halt", "Set the symbols to `HARD_HALT`."], ["step-2", "Confirm one leader."]]);
+    expect(r.steps.map((s) => [s.id, s.text])).toEqual([
+      ["halt", "Set the symbols to `HARD_HALT`."],
+      ["step-2", "Confirm one leader."],
+    ]);
     expect(r.steps[0]!.binding).toEqual({ control: "symbol-mode", params: { symbol: "$symbol", mode: "HARD_HALT" } });
-    expect(r.steps[1]!.binding?.check).toMatchObject({ metric: "leader_lease_holder", op: "==", value: 1, entity: "*" });
+    expect(r.steps[1]!.binding?.check).toMatchObject({
+      metric: "leader_lease_holder",
+      op: "==",
+      value: 1,
+      entity: "*",
+    });
     expect(r.escalation[0]).toMatchObject({ id: "always", text: "Always.", binding: { after: 0 } });
     expect(texts(r.warnings)).toEqual(["Do not resume straight to NORMAL."]);
     expect(r.sections.find((s) => s.title === "Signal")?.kind).toBe("context");
@@ -87,8 +95,14 @@ describe("runbooks in different styles", () => {
       ["Bot Recovery", "Allow `OrderStatusSyncService` to run:"],
       ["Bot Recovery", "Review quarantined orders."],
     ]);
-    expect(r.steps[2]!.detail[0]).toMatchObject({ type: "list", items: [{ text: "orders older than 24h become `unknown`." }] });
-    expect(texts(r.escalation)).toEqual(["Backlog > 20 for > 15 minutes.", "Repeated stale growth across multiple profiles."]);
+    expect(r.steps[2]!.detail[0]).toMatchObject({
+      type: "list",
+      items: [{ text: "orders older than 24h become `unknown`." }],
+    });
+    expect(texts(r.escalation)).toEqual([
+      "Backlog > 20 for > 15 minutes.",
+      "Repeated stale growth across multiple profiles.",
+    ]);
     expect(r.sections.find((s) => s.title === "Trigger")).toMatchObject({ kind: "context", level: 3 });
   });
 
@@ -116,7 +130,13 @@ describe("runbooks in different styles", () => {
     const r = parseRunbook(src, "ledger");
     expect(r.title).toBe("RUNBOOK");
     expect(r.severity).toBe("SEV1");
-    expect(texts(r.steps)).toEqual(["**HALT withdrawals** (mandatory)", "Set affected symbols to `CANCEL_ONLY`", "Create forensic bundle:", "If safe: replay settlement", "Postmortem required"]);
+    expect(texts(r.steps)).toEqual([
+      "**HALT withdrawals** (mandatory)",
+      "Set affected symbols to `CANCEL_ONLY`",
+      "Create forensic bundle:",
+      "If safe: replay settlement",
+      "Postmortem required",
+    ]);
     expect(r.steps[1]!.code).toEqual([{ lang: "sh", code: "curl -X POST /control/symbol-mode" }]);
     expect(r.sections.map((s) => [s.title, s.level, s.kind])).toEqual([
       ["3.1 Ledger invariant violation (SEV1)", 3, "other"],
@@ -195,29 +215,55 @@ describe("runbooks in different styles", () => {
     );
     expect(r.title).toBe("Margin prose");
     expect(r.inferred).toBe("prose");
-    expect(texts(r.steps)).toEqual(["When the margin alarm fires, look at the positions and check which one is over-leveraged. Reduce it.", "Wait for the system to recover by itself."]);
+    expect(texts(r.steps)).toEqual([
+      "When the margin alarm fires, look at the positions and check which one is over-leveraged. Reduce it.",
+      "Wait for the system to recover by itself.",
+    ]);
     expect(texts(r.warnings)).toEqual(["Do not restart the service while margin is high."]);
     expect(texts(r.escalation)).toEqual(["If it has not recovered in ten minutes, escalate to the desk lead."]);
   });
 
   it("7. headings that say nothing: numbered lists anywhere become the steps", () => {
-    const r = parseRunbook(["# Thing", "## Part A", "- a note", "1. do one", "2. do two", "## Part B", "- another note"].join("\n"), "thing");
+    const r = parseRunbook(
+      ["# Thing", "## Part A", "- a note", "1. do one", "2. do two", "## Part B", "- another note"].join("\n"),
+      "thing",
+    );
     expect(r.inferred).toBe("lists");
     expect(texts(r.steps)).toEqual(["do one", "do two"]);
   });
 
   it("8. `Step N:` headings, trailing #s, lazy continuation lines and emphasis", () => {
-    const r = parseRunbook(["# Restore ##", "## Step 1: Verify backups", "1. Check PITR is ready", "and the last base backup is recent.", "## Step 2: Restore", "- Restore from _backup_"].join("\n"), "restore");
+    const r = parseRunbook(
+      [
+        "# Restore ##",
+        "## Step 1: Verify backups",
+        "1. Check PITR is ready",
+        "and the last base backup is recent.",
+        "## Step 2: Restore",
+        "- Restore from _backup_",
+      ].join("\n"),
+      "restore",
+    );
     expect(r.title).toBe("Restore");
-    expect(texts(r.steps)).toEqual(["Check PITR is ready and the last base backup is recent.", "Restore from _backup_"]);
-    expect(parseInline("Restore from _backup_")).toEqual([{ t: "text", v: "Restore from " }, { t: "em", c: [{ t: "text", v: "backup" }] }]);
+    expect(texts(r.steps)).toEqual([
+      "Check PITR is ready and the last base backup is recent.",
+      "Restore from _backup_",
+    ]);
+    expect(parseInline("Restore from _backup_")).toEqual([
+      { t: "text", v: "Restore from " },
+      { t: "em", c: [{ t: "text", v: "backup" }] },
+    ]);
   });
 });
 
 describe("front matter problems", () => {
   const body = "# T\n## Steps\n1. One {#one}\n## When to escalate\n- Late\n";
   it("names the file and the field, and still renders the Markdown as a plain checklist", () => {
-    const r = parseRunbook(`---\nseverity: SEV9\nrules: [split_brain, no_such_rule]\nsteps:\n  one: { control: launch-rockets }\n  nine: { wait: { duration: 5m } }\nbogus: 1\n---\n${body}`, "bad", "runbooks/bad.md");
+    const r = parseRunbook(
+      `---\nseverity: SEV9\nrules: [split_brain, no_such_rule]\nsteps:\n  one: { control: launch-rockets }\n  nine: { wait: { duration: 5m } }\nbogus: 1\n---\n${body}`,
+      "bad",
+      "runbooks/bad.md",
+    );
     const named = r.problems.map((p) => `${p.file}: ${p.field ?? ""}: ${p.message}`);
     expect(named).toEqual(expect.arrayContaining([expect.stringMatching(/^runbooks\/bad\.md: severity: /)]));
     // Keys the console does not use are kept and ignored, never a problem.
@@ -228,10 +274,22 @@ describe("front matter problems", () => {
   });
 
   it("reports unknown rules, unknown controls and bindings to steps that do not exist", () => {
-    const r = parseRunbook(`---\nrules: [split_brain, no_such_rule]\nsteps:\n  one: { control: launch-rockets }\n---\n${body}`, "bad");
+    const r = parseRunbook(
+      `---\nrules: [split_brain, no_such_rule]\nsteps:\n  one: { control: launch-rockets }\n---\n${body}`,
+      "bad",
+    );
     expect(r.problems.map((p) => p.field)).toEqual(["rules[1]", "steps.one.control"]);
-    const r2 = parseRunbook(`---\nsteps:\n  nine: { wait: { duration: 5m } }\nescalation:\n  1: { after: 15m }\n---\n${body}`, "bad2");
-    expect(r2.problems).toEqual([{ file: "runbooks/bad2.md", field: "steps.nine", message: "no step with {#nine} or number nine (the runbook has 1 step)" }]);
+    const r2 = parseRunbook(
+      `---\nsteps:\n  nine: { wait: { duration: 5m } }\nescalation:\n  1: { after: 15m }\n---\n${body}`,
+      "bad2",
+    );
+    expect(r2.problems).toEqual([
+      {
+        file: "runbooks/bad2.md",
+        field: "steps.nine",
+        message: "no step with {#nine} or number nine (the runbook has 1 step)",
+      },
+    ]);
     expect(r2.escalation[0]!.binding?.after).toBe(900_000);
   });
 
@@ -259,11 +317,38 @@ describe("markdown details", () => {
   });
 
   it("treats an unclosed fence as code to the end and keeps its content verbatim", () => {
-    expect(parseBlocks("```\n# not a heading\n- not a list")).toEqual([{ type: "code", lang: "", code: "# not a heading\n- not a list" }]);
+    expect(parseBlocks("```\n# not a heading\n- not a list")).toEqual([
+      { type: "code", lang: "", code: "# not a heading\n- not a list" },
+    ]);
   });
 
   it("property: never throws and always gives a title, on any input", () => {
-    const md = fc.array(fc.constantFrom("# H", "## Steps", "**Signal**", "Label:", "- item", "1) one", "  - nested", "```", "~~~", "| a | b |", "|---|---|", "> q", "---", "===", "", "text {#x}", "    code", "\r", "\t- tab"), { maxLength: 40 }).map((ls) => ls.join("\n"));
+    const md = fc
+      .array(
+        fc.constantFrom(
+          "# H",
+          "## Steps",
+          "**Signal**",
+          "Label:",
+          "- item",
+          "1) one",
+          "  - nested",
+          "```",
+          "~~~",
+          "| a | b |",
+          "|---|---|",
+          "> q",
+          "---",
+          "===",
+          "",
+          "text {#x}",
+          "    code",
+          "\r",
+          "\t- tab",
+        ),
+        { maxLength: 40 },
+      )
+      .map((ls) => ls.join("\n"));
     fc.assert(
       fc.property(fc.oneof(md, fc.string()), (src) => {
         const r = parseRunbook(src, "p");

@@ -52,7 +52,11 @@ export const FrontMatter = z
     for (const [key, b] of Object.entries(fm.steps)) {
       if (b.control && !kinds.some((k) => KNOWN_CONTROLS[k].includes(b.control!))) {
         const known = kinds.flatMap((k) => KNOWN_CONTROLS[k]).join(", ");
-        ctx.addIssue({ code: "custom", path: ["steps", key, "control"], message: `unknown control "${b.control}" (known: ${known})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", key, "control"],
+          message: `unknown control "${b.control}" (known: ${known})`,
+        });
       }
     }
   });
@@ -170,12 +174,32 @@ function headingWords(title: string): string {
 /** A section's role, from its title. Order matters: "Expected self-recovery" is not a recovery. */
 export function classifyHeading(title: string): SectionKind {
   const w = headingWords(title);
-  if (/escalat|when to page|paging|on-?call\b|who to (?:call|contact|page|notify)|^contacts?\b|points? of contact/.test(w)) return "escalation";
-  if (/\bnot to do\b|\bdon'?t\b|\bdo not\b|\bnever\b|\bavoid\b|pitfall|anti-?pattern|caution|warning|forbidden/.test(w)) return "warnings";
-  if (/expected|self[- ]?(?:recovery|repair|heal)|auto[- ]?recover|what happens next|outcome/.test(w)) return "expectation";
-  if (/symptom|metrics?\b|signal|trigger|detect|alert|indicator|dashboard|descri|overview|impact|background|context|summary|about|severity|what it means|log patterns?|observ|evidence|cause/.test(w)) return "context";
-  if (/immediate|mitigat|recover|diagnos|\bsteps?\b|procedure|actions?\b|respon|remedia|resol|\bfix|triage|investigat|checklist|what to do|how to|verif|validat|roll ?back|restor|resum|contain|post[- ]?incident|follow[- ]?up|runbook|playbook|handling|workaround|clean ?up/.test(w)) return "steps";
-  if (/\bcheck|\bscal(?:e|ing)\b|increas|decreas|restart|\bdrain|cordon|fail ?over|\brotat|\bpurg|alternativ|\boptions?\b|approach|choose one|pick one/.test(w)) return "steps";
+  if (
+    /escalat|when to page|paging|on-?call\b|who to (?:call|contact|page|notify)|^contacts?\b|points? of contact/.test(w)
+  )
+    return "escalation";
+  if (/\bnot to do\b|\bdon'?t\b|\bdo not\b|\bnever\b|\bavoid\b|pitfall|anti-?pattern|caution|warning|forbidden/.test(w))
+    return "warnings";
+  if (/expected|self[- ]?(?:recovery|repair|heal)|auto[- ]?recover|what happens next|outcome/.test(w))
+    return "expectation";
+  if (
+    /symptom|metrics?\b|signal|trigger|detect|alert|indicator|dashboard|descri|overview|impact|background|context|summary|about|severity|what it means|log patterns?|observ|evidence|cause/.test(
+      w,
+    )
+  )
+    return "context";
+  if (
+    /immediate|mitigat|recover|diagnos|\bsteps?\b|procedure|actions?\b|respon|remedia|resol|\bfix|triage|investigat|checklist|what to do|how to|verif|validat|roll ?back|restor|resum|contain|post[- ]?incident|follow[- ]?up|runbook|playbook|handling|workaround|clean ?up/.test(
+      w,
+    )
+  )
+    return "steps";
+  if (
+    /\bcheck|\bscal(?:e|ing)\b|increas|decreas|restart|\bdrain|cordon|fail ?over|\brotat|\bpurg|alternativ|\boptions?\b|approach|choose one|pick one/.test(
+      w,
+    )
+  )
+    return "steps";
   return "other";
 }
 
@@ -184,21 +208,26 @@ function splitFrontMatter(src: string): { yaml?: string; body: string; bodyLine:
   if (lines[0]?.trim() !== "---") return { body: src, bodyLine: 1 };
   for (let i = 1; i < lines.length; i++) {
     const l = lines[i]!.trim();
-    if (l === "---" || l === "...") return { yaml: lines.slice(1, i).join("\n"), body: lines.slice(i + 1).join("\n"), bodyLine: i + 2 };
+    if (l === "---" || l === "...")
+      return { yaml: lines.slice(1, i).join("\n"), body: lines.slice(i + 1).join("\n"), bodyLine: i + 2 };
   }
   return { body: src, bodyLine: 1 };
 }
 
-const formatPath = (path: readonly PropertyKey[]) => path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
+const formatPath = (path: readonly PropertyKey[]) =>
+  path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("");
 
 function parseFrontMatter(yamlText: string, file: string): { fm?: FrontMatter; problems: RunbookProblem[] } {
   let raw: unknown;
   try {
     raw = parseYaml(yamlText) ?? {};
   } catch (err) {
-    return { problems: [{ file, message: `front matter is not valid YAML: ${(err as Error).message.split("\n")[0]}` }] };
+    return {
+      problems: [{ file, message: `front matter is not valid YAML: ${(err as Error).message.split("\n")[0]}` }],
+    };
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { problems: [{ file, message: "front matter must be a YAML mapping (key: value lines)" }] };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    return { problems: [{ file, message: "front matter must be a YAML mapping (key: value lines)" }] };
   const r = FrontMatter.safeParse(raw);
   if (r.success) return { fm: r.data, problems: [] };
   // A field we cannot use is reported, but the title and summary the author wrote are still used.
@@ -213,12 +242,28 @@ function parseFrontMatter(yamlText: string, file: string): { fm?: FrontMatter; p
     problems: r.error.issues.map((iss) => {
       const keys = iss.code === "unrecognized_keys" ? ` ${iss.keys.map((k) => `"${k}"`).join(", ")}` : "";
       const field = formatPath([...iss.path]) || undefined;
-      return { file, ...(field ? { field } : {}), message: iss.code === "unrecognized_keys" ? `unknown field${iss.keys.length > 1 ? "s" : ""}${keys}` : iss.message };
+      return {
+        file,
+        ...(field ? { field } : {}),
+        message:
+          iss.code === "unrecognized_keys" ? `unknown field${iss.keys.length > 1 ? "s" : ""}${keys}` : iss.message,
+      };
     }),
   };
 }
 
-const KNOWN_KEYS = new Set(["title", "severity", "severityNote", "seed", "summary", "rules", "systems", "steps", "escalation", "description"]);
+const KNOWN_KEYS = new Set([
+  "title",
+  "severity",
+  "severityNote",
+  "seed",
+  "summary",
+  "rules",
+  "systems",
+  "steps",
+  "escalation",
+  "description",
+]);
 
 function extraKeys(fm: FrontMatter | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -238,7 +283,8 @@ function humanise(slug: string): string {
 
 const NEGATIVE = /^\s*(?:do not|don['’]t|never|avoid)\b/i;
 /** An item or paragraph that is a caution: "**WARNING**: this deletes …", "Danger: …", "⚠️ Caution — …". */
-const CAUTION_TEXT = /^\s*(?:⚠️?\s*)?(?:\*\*|__)?(?:warning|danger|caution|attention)(?:\*\*|__)?\s*(?:[:!—–-]|(?:\*\*|__))\s*/i;
+const CAUTION_TEXT =
+  /^\s*(?:⚠️?\s*)?(?:\*\*|__)?(?:warning|danger|caution|attention)(?:\*\*|__)?\s*(?:[:!—–-]|(?:\*\*|__))\s*/i;
 const CAUTION_KINDS = /warn|danger|caution|attention|important|error/;
 /** "Option A: …", "Alternative 2 —", "Approach B" (as a heading or a list item). */
 const ALT_LABEL = /^\s*(?:\*\*|__)?(?:option|alternative|approach|plan)\s+(?:[A-Z]|\d{1,2})\b/i;
@@ -281,19 +327,27 @@ export function sentencesOf(text: string): string[] {
 export function resolveShortcodesAndLinks(body: string): string {
   let out = body.replace(/\{\{[<%]\s*(?:rel)?ref\s+"([^"]+)"\s*[>%]\}\}/g, "$1");
   // Call-out shortcodes become ::: blocks, which the Markdown reader knows.
-  out = out.replace(/\{\{[<%]\s*(notice|alert|callout|warning|danger|caution|note|tip|info)\b([^}]*?)[%>]\}\}([\s\S]*?)\{\{[<%]\s*\/\1\s*[%>]\}\}/g, (_m, name: string, args: string, inner: string) => {
-    const generic = name === "notice" || name === "alert" || name === "callout";
-    const kind = generic ? (/\b(warning|danger|caution|note|info|tip|primary|secondary|success)\b/i.exec(args)?.[1] ?? "note") : name;
-    const title = /title="([^"]*)"/.exec(args)?.[1];
-    return `\n:::${kind.toLowerCase()}${title ? ` ${title}` : ""}\n${inner.trim()}\n:::\n`;
-  });
+  out = out.replace(
+    /\{\{[<%]\s*(notice|alert|callout|warning|danger|caution|note|tip|info)\b([^}]*?)[%>]\}\}([\s\S]*?)\{\{[<%]\s*\/\1\s*[%>]\}\}/g,
+    (_m, name: string, args: string, inner: string) => {
+      const generic = name === "notice" || name === "alert" || name === "callout";
+      const kind = generic
+        ? (/\b(warning|danger|caution|note|info|tip|primary|secondary|success)\b/i.exec(args)?.[1] ?? "note")
+        : name;
+      const title = /title="([^"]*)"/.exec(args)?.[1];
+      return `\n:::${kind.toLowerCase()}${title ? ` ${title}` : ""}\n${inner.trim()}\n:::\n`;
+    },
+  );
   // Any other shortcode: the tags go, what they wrap stays.
   out = out.replace(/\{\{[<%]\s*\/?[\w.-]+[^}]*?[%>]\}\}/g, "");
   const defs = new Map<string, string>();
-  out = out.replace(/^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/gm, (_m, id: string, url: string) => {
-    defs.set(id.toLowerCase(), url);
-    return "";
-  });
+  out = out.replace(
+    /^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$/gm,
+    (_m, id: string, url: string) => {
+      defs.set(id.toLowerCase(), url);
+      return "";
+    },
+  );
   if (defs.size) {
     out = out.replace(/\[([^\]]+)\]\[([^\]]*)\]/g, (m, text: string, ref: string) => {
       const url = defs.get((ref || text).toLowerCase());
@@ -315,7 +369,9 @@ function inlineOf(blocks: readonly Block[]): string {
 }
 
 function isCaution(b: Block): boolean {
-  return (b.type === "admonition" && CAUTION_KINDS.test(b.kind)) || (b.type === "paragraph" && CAUTION_TEXT.test(b.text));
+  return (
+    (b.type === "admonition" && CAUTION_KINDS.test(b.kind)) || (b.type === "paragraph" && CAUTION_TEXT.test(b.text))
+  );
 }
 
 function cautionText(b: Block): string {
@@ -353,7 +409,9 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
   const minLevel = Math.min(...real.map((b) => b.level));
   const tops = real.filter((b) => b.level === minLevel);
   const titleBlock = tops.length === 1 && tops[0] === real[0] ? tops[0] : undefined;
-  const title = [fm?.title, titleBlock ? takeMarker(titleBlock.text).text : undefined].find((t) => t && plainText(t)) ?? humanise(slug);
+  const title =
+    [fm?.title, titleBlock ? takeMarker(titleBlock.text).text : undefined].find((t) => t && plainText(t)) ??
+    humanise(slug);
 
   // Sections, with pseudo-headings placed one level under the enclosing real heading.
   const sections: Section[] = [];
@@ -395,12 +453,31 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
   const steps: Step[] = [];
   const warnings: ChecklistItem[] = [];
   const escalation: EscalationCriterion[] = [];
-  const push = (into: ChecklistItem[], prefix: string, s: Section, rawText: string, detail: Block[], extra: Partial<ChecklistItem> = {}): ChecklistItem => {
+  const push = (
+    into: ChecklistItem[],
+    prefix: string,
+    s: Section,
+    rawText: string,
+    detail: Block[],
+    extra: Partial<ChecklistItem> = {},
+  ): ChecklistItem => {
     const { text, id } = takeMarker(rawText);
-    const code = detail.filter((d): d is Extract<Block, { type: "code" }> => d.type === "code").map((d) => ({ lang: d.lang, code: d.code }));
+    const code = detail
+      .filter((d): d is Extract<Block, { type: "code" }> => d.type === "code")
+      .map((d) => ({ lang: d.lang, code: d.code }));
     const cautions = detail.filter(isCaution).map(cautionText).filter(Boolean);
     const index = into.length + 1;
-    const item: ChecklistItem = { index, id: id ?? `${prefix}-${index}`, text, section: s.title, sectionId: s.id, detail: detail.filter((d) => d.type !== "code" && !isCaution(d)), code, cautions, ...extra };
+    const item: ChecklistItem = {
+      index,
+      id: id ?? `${prefix}-${index}`,
+      text,
+      section: s.title,
+      sectionId: s.id,
+      detail: detail.filter((d) => d.type !== "code" && !isCaution(d)),
+      code,
+      cautions,
+      ...extra,
+    };
     const either = item.alternatives ? undefined : eitherOr(text);
     if (either) item.alternatives = either.map((label) => ({ label, steps: [], detail: [], code: [] }));
     into.push(item);
@@ -412,11 +489,20 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
       label,
       steps: list ? list.items.map((it) => it.text) : [],
       detail: children.filter((c) => c.type !== "code" && c !== list),
-      code: children.filter((c): c is Extract<Block, { type: "code" }> => c.type === "code").map((c) => ({ lang: c.lang, code: c.code })),
+      code: children
+        .filter((c): c is Extract<Block, { type: "code" }> => c.type === "code")
+        .map((c) => ({ lang: c.lang, code: c.code })),
     };
   };
-  const collect = (s: Section, into: ChecklistItem[], prefix: string, opts: { lists: "all" | "ordered"; listsOnly?: boolean } = { lists: "all" }) => {
-    const hasList = s.blocks.some((b) => b.type === "list" || b.type === "table" || (b.type === "quote" && b.blocks.some((q) => q.type === "list")));
+  const collect = (
+    s: Section,
+    into: ChecklistItem[],
+    prefix: string,
+    opts: { lists: "all" | "ordered"; listsOnly?: boolean } = { lists: "all" },
+  ) => {
+    const hasList = s.blocks.some(
+      (b) => b.type === "list" || b.type === "table" || (b.type === "quote" && b.blocks.some((q) => q.type === "list")),
+    );
     const cautionsFor = into === warnings ? undefined : ([] as string[]);
     const before = into.length;
     const lead = s.blocks.find((b) => b.type === "paragraph");
@@ -434,7 +520,11 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
           if (opts.lists === "ordered" && !b.ordered) continue;
           const alts = b.items.filter((it) => ALT_LABEL.test(it.text)).length;
           if (into === steps && (alts >= 2 || ALT_HEADING.test(s.title))) {
-            added(push(into, prefix, s, lead && lead.type === "paragraph" ? lead.text : s.title, [], { alternatives: b.items.map((it) => alternativeOf(it.text, it.children)) }));
+            added(
+              push(into, prefix, s, lead && lead.type === "paragraph" ? lead.text : s.title, [], {
+                alternatives: b.items.map((it) => alternativeOf(it.text, it.children)),
+              }),
+            );
             continue;
           }
           for (const it of b.items) {
@@ -448,7 +538,8 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
             added(push(into, prefix, s, it.text, it.children));
           }
         } else if (b.type === "table") {
-          if (!opts.listsOnly) for (const row of b.rows) added(push(into, prefix, s, row.filter(Boolean).join(" — "), []));
+          if (!opts.listsOnly)
+            for (const row of b.rows) added(push(into, prefix, s, row.filter(Boolean).join(" — "), []));
         } else if (isCaution(b)) {
           place(cautionText(b));
         } else if (b.type === "paragraph" && !hasList && opts.lists === "all" && !opts.listsOnly) {
@@ -472,7 +563,12 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
   const consumed = new Set<Section>();
   for (let i = 0; i < sections.length; i++) {
     const run: Section[] = [];
-    for (let j = i; j < sections.length && ALT_LABEL.test(plainText(sections[j]!.title)) && sections[j]!.level === sections[i]!.level; j++) run.push(sections[j]!);
+    for (
+      let j = i;
+      j < sections.length && ALT_LABEL.test(plainText(sections[j]!.title)) && sections[j]!.level === sections[i]!.level;
+      j++
+    )
+      run.push(sections[j]!);
     if (run.length < 2) continue;
     const parent = [...sections.slice(0, i)].reverse().find((p) => p.level < run[0]!.level);
     const anchor = parent && parent.kind === "steps" ? parent : run[0]!;
@@ -481,7 +577,10 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
     i += run.length - 1;
   }
   const alternativesStep = (anchor: Section, run: Section[]) => {
-    const lead = anchor === run[0] ? undefined : anchor.blocks.find((b): b is Extract<Block, { type: "paragraph" }> => b.type === "paragraph");
+    const lead =
+      anchor === run[0]
+        ? undefined
+        : anchor.blocks.find((b): b is Extract<Block, { type: "paragraph" }> => b.type === "paragraph");
     return push(steps, "step", anchor, lead ? lead.text : anchor === run[0] ? "Choose one" : anchor.title, [], {
       alternatives: run.map((r) => {
         const list = r.blocks.find((b): b is Extract<Block, { type: "list" }> => b.type === "list");
@@ -490,7 +589,9 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
           label: r.title,
           steps: list ? list.items.map((it) => it.text) : [],
           detail: para ? [para] : [],
-          code: r.blocks.filter((b): b is Extract<Block, { type: "code" }> => b.type === "code").map((b) => ({ lang: b.lang, code: b.code })),
+          code: r.blocks
+            .filter((b): b is Extract<Block, { type: "code" }> => b.type === "code")
+            .map((b) => ({ lang: b.lang, code: b.code })),
         };
       }),
     });
@@ -511,7 +612,8 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
     else if (s.kind === "other" && anySteps) collect(s, steps, "step", { lists: "all", listsOnly: true });
     // A call-out in a context section is a standing warning, not lost with the context.
     if (s.kind === "context" || s.kind === "expectation" || (s.kind === "other" && anySteps)) {
-      for (const b of s.blocks) if (b.type === "admonition" && CAUTION_KINDS.test(b.kind)) push(warnings, "warning", s, cautionText(b), []);
+      for (const b of s.blocks)
+        if (b.type === "admonition" && CAUTION_KINDS.test(b.kind)) push(warnings, "warning", s, cautionText(b), []);
     }
     if (alt) alternativesStep(s, alt.run);
   }
@@ -555,24 +657,52 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
   }
 
   // Bind front matter to steps and escalation criteria by `{#id}` or by number.
-  const bind = <T extends ChecklistItem>(items: T[], bindings: Record<string, unknown>, field: string, noun: string, set: (item: T, b: never) => void) => {
+  const bind = <T extends ChecklistItem>(
+    items: T[],
+    bindings: Record<string, unknown>,
+    field: string,
+    noun: string,
+    set: (item: T, b: never) => void,
+  ) => {
     for (const [key, b] of Object.entries(bindings)) {
       const item = items.find((it) => it.id === key || String(it.index) === key);
       if (item) set(item, b as never);
-      else problems.push({ file, field: `${field}.${key}`, message: `no ${noun} with {#${key}} or number ${key} (the runbook has ${items.length} ${noun}${items.length === 1 ? "" : "s"})` });
+      else
+        problems.push({
+          file,
+          field: `${field}.${key}`,
+          message: `no ${noun} with {#${key}} or number ${key} (the runbook has ${items.length} ${noun}${items.length === 1 ? "" : "s"})`,
+        });
     }
   };
   if (fm) {
     bind(steps, fm.steps, "steps", "step", (it: Step, b: StepBinding) => (it.binding = b));
-    bind(escalation, fm.escalation, "escalation", "escalation criterion", (it: EscalationCriterion, b: EscalationBinding) => (it.binding = b));
+    bind(
+      escalation,
+      fm.escalation,
+      "escalation",
+      "escalation criterion",
+      (it: EscalationCriterion, b: EscalationBinding) => (it.binding = b),
+    );
   }
 
   const severitySection = sections.find((s) => /^(?:severity|priority)\b|\bseverity$/.test(headingWords(s.title)));
   const severityText = severitySection ? blocksText(severitySection.blocks) : undefined;
-  const severity = fm?.severity ?? (severityText ? severityIn(severityText) : null) ?? severityIn(title) ?? severityIn(sections.map((s) => s.title).join(" "));
+  const severity =
+    fm?.severity ??
+    (severityText ? severityIn(severityText) : null) ??
+    severityIn(title) ??
+    severityIn(sections.map((s) => s.title).join(" "));
   const firstPara = sections[0]?.blocks.find((b) => b.type === "paragraph");
-  const summary = fm?.summary ?? fm?.description ?? (firstPara && sections[0]!.kind !== "steps" ? plainText(firstPara.text) : undefined);
-  const severityNote = fm?.severityNote ?? (severityText && severityText.replace(/\s+/g, " ").trim() !== severity ? severityText.replace(/\s+/g, " ").trim() : undefined);
+  const summary =
+    fm?.summary ??
+    fm?.description ??
+    (firstPara && sections[0]!.kind !== "steps" ? plainText(firstPara.text) : undefined);
+  const severityNote =
+    fm?.severityNote ??
+    (severityText && severityText.replace(/\s+/g, " ").trim() !== severity
+      ? severityText.replace(/\s+/g, " ").trim()
+      : undefined);
 
   return {
     slug,
@@ -592,7 +722,11 @@ export function parseRunbook(source: string, slug: string, file = `runbooks/${sl
     escalation,
     ...(inferred ? { inferred } : {}),
     problems,
-    text: [plainText(title), summary ?? "", ...sections.map((s) => `${plainText(s.title)}\n${blocksText(s.blocks)}`)].join("\n"),
+    text: [
+      plainText(title),
+      summary ?? "",
+      ...sections.map((s) => `${plainText(s.title)}\n${blocksText(s.blocks)}`),
+    ].join("\n"),
   };
 }
 

@@ -57,11 +57,19 @@ export async function listRunbooks(actor: Actor | null, opts: { q?: string; dir?
   const runbooks = loaded.runbooks
     .filter((r) => matchesQuery(r, query))
     .map(summarise)
-    .sort((a, b) => (a.severity ? SEV_ORDER[a.severity] : 3) - (b.severity ? SEV_ORDER[b.severity] : 3) || a.title.localeCompare(b.title));
+    .sort(
+      (a, b) =>
+        (a.severity ? SEV_ORDER[a.severity] : 3) - (b.severity ? SEV_ORDER[b.severity] : 3) ||
+        a.title.localeCompare(b.title),
+    );
   return { runbooks, total: loaded.runbooks.length, query, missing: loaded.missing, errors: loaded.errors };
 }
 
-export async function getRunbook(actor: Actor | null, slug: string, opts: { dir?: string } = {}): Promise<{ runbook: Runbook; rules: string[]; seed?: string }> {
+export async function getRunbook(
+  actor: Actor | null,
+  slug: string,
+  opts: { dir?: string } = {},
+): Promise<{ runbook: Runbook; rules: string[]; seed?: string }> {
   requireRole(actor, "viewer");
   const loaded = await loadRunbooks(opts.dir ?? runbookDir());
   const runbook = loaded.runbooks.find((r) => r.slug === slug);

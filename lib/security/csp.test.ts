@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BASE_DIRECTIVES, newNonce, pagePolicy } from "./csp";
 
-const directives = (p: string) => new Map(p.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+const directives = (p: string) =>
+  new Map(
+    p
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
 
 describe("page CSP", () => {
   it("allows scripts only by this request's nonce, never inline or eval", () => {

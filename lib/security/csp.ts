@@ -5,10 +5,16 @@
 // Responses the proxy does not see (route handlers, built files) carry the base policy from
 // next.config.js, which has the same non-script directives.
 
-export const BASE_DIRECTIVES = ["frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"] as const;
+export const BASE_DIRECTIVES = [
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "object-src 'none'",
+] as const;
 
 export function pagePolicy(nonce: string): string {
-  if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce)) throw new Error("CSP nonce must be base64 of at least 12 random bytes");
+  if (!/^[A-Za-z0-9+/]{16,}={0,2}$/.test(nonce))
+    throw new Error("CSP nonce must be base64 of at least 12 random bytes");
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,

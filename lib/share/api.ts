@@ -40,12 +40,23 @@ export async function listShareableIncidents(actor: Actor | null) {
 async function controlsInProgress(): Promise<ControlForStatus[]> {
   const db = await getDb();
   const rows = await db
-    .select({ control: controlRequests.control, targetKind: controlRequests.targetKind, target: controlRequests.target, state: controlRequests.state, updatedAt: controlRequests.updatedAt })
+    .select({
+      control: controlRequests.control,
+      targetKind: controlRequests.targetKind,
+      target: controlRequests.target,
+      state: controlRequests.state,
+      updatedAt: controlRequests.updatedAt,
+    })
     .from(controlRequests)
     .where(inArray(controlRequests.state, ["pending_approval", "approved", "executing", "outcome_unknown"]))
     .orderBy(desc(controlRequests.updatedAt))
     .limit(20);
-  return rows.map((r) => ({ title: findControl(r.targetKind, r.control)?.title ?? r.control, target: r.target, state: r.state, updatedAt: r.updatedAt.getTime() }));
+  return rows.map((r) => ({
+    title: findControl(r.targetKind, r.control)?.title ?? r.control,
+    target: r.target,
+    state: r.state,
+    updatedAt: r.updatedAt.getTime(),
+  }));
 }
 
 export type StatusResult = { ok: true; snapshot: StatusSnapshot } | { ok: false; status: 404 | 410; reason: string };
@@ -61,6 +72,12 @@ export async function getStatusForToken(token: unknown, now = Date.now()): Promi
   if (link.scope === "incident" && incidents.length === 0) return { ok: false, status: 410, reason: "incident gone" };
   return {
     ok: true,
-    snapshot: buildStatusSnapshot({ board, link: { scope: link.scope, label: link.label, expiresAt: link.expiresAt }, incidents, controls: await controlsInProgress(), now }),
+    snapshot: buildStatusSnapshot({
+      board,
+      link: { scope: link.scope, label: link.label, expiresAt: link.expiresAt },
+      incidents,
+      controls: await controlsInProgress(),
+      now,
+    }),
   };
 }

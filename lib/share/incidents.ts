@@ -33,14 +33,32 @@ export async function incidentsForStatus(db: Db, incidentId: string | null, now:
   const rows = await db
     .select()
     .from(incidents)
-    .where(incidentId ? eq(incidents.id, incidentId) : or(ne(incidents.status, "resolved"), gt(incidents.resolvedAt, new Date(now - RESOLVED_SHOWN_MS))))
+    .where(
+      incidentId
+        ? eq(incidents.id, incidentId)
+        : or(ne(incidents.status, "resolved"), gt(incidents.resolvedAt, new Date(now - RESOLVED_SHOWN_MS))),
+    )
     .orderBy(asc(incidents.severity), desc(incidents.openedAt))
     .limit(incidentId ? 1 : 20);
   if (!rows.length) return [];
   const events = await db
-    .select({ incidentId: incidentEvents.incidentId, kind: incidentEvents.kind, ref: incidentEvents.ref, text: incidentEvents.text, at: incidentEvents.at })
+    .select({
+      incidentId: incidentEvents.incidentId,
+      kind: incidentEvents.kind,
+      ref: incidentEvents.ref,
+      text: incidentEvents.text,
+      at: incidentEvents.at,
+    })
     .from(incidentEvents)
-    .where(and(inArray(incidentEvents.incidentId, rows.map((r) => r.id)), inArray(incidentEvents.kind, ["step", "unstep", "comms"])))
+    .where(
+      and(
+        inArray(
+          incidentEvents.incidentId,
+          rows.map((r) => r.id),
+        ),
+        inArray(incidentEvents.kind, ["step", "unstep", "comms"]),
+      ),
+    )
     .orderBy(asc(incidentEvents.seq));
   const counts = await runbookStepCounts(now);
   return rows.map((r) => {
@@ -60,7 +78,9 @@ export async function incidentsForStatus(db: Db, incidentId: string | null, now:
       status: r.status,
       openedAt: r.openedAt.getTime(),
       ...(r.resolvedAt ? { resolvedAt: r.resolvedAt.getTime() } : {}),
-      affected: affected.filter((a) => typeof a.system === "string").map((a) => ({ system: a.system as string, entity: typeof a.entity === "string" ? a.entity : "*" })),
+      affected: affected
+        .filter((a) => typeof a.system === "string")
+        .map((a) => ({ system: a.system as string, entity: typeof a.entity === "string" ? a.entity : "*" })),
       checklist: { done: Math.min(ticked.size, total || ticked.size), total: total || ticked.size },
       ...(lastUpdate ? { lastUpdate } : {}),
     };
@@ -68,7 +88,9 @@ export async function incidentsForStatus(db: Db, incidentId: string | null, now:
 }
 
 /** Incidents a commander may share: open ones first, then the most recent. */
-export async function incidentChoices(db: Db): Promise<Array<{ id: string; title: string; severity: string; status: string }>> {
+export async function incidentChoices(
+  db: Db,
+): Promise<Array<{ id: string; title: string; severity: string; status: string }>> {
   const rows = await db
     .select({ id: incidents.id, title: incidents.title, severity: incidents.severity, status: incidents.status })
     .from(incidents)

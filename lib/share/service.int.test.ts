@@ -46,7 +46,9 @@ describe.each(drivers)("share links on %s", (_name, open) => {
   it("only commanders and admins create, list and revoke; a refusal stores and audits nothing", async () => {
     for (const actor of [null, ACTORS.viewer, ACTORS.responder]) {
       const before = await counts();
-      await expect(svc.createShareLink(deps, actor, { scope: "board" })).rejects.toThrow(actor ? /needs the commander role/ : /Sign in/);
+      await expect(svc.createShareLink(deps, actor, { scope: "board" })).rejects.toThrow(
+        actor ? /needs the commander role/ : /Sign in/,
+      );
       await expect(svc.listShareLinks(deps, actor)).rejects.toThrow();
       expect(await counts()).toEqual(before);
     }
@@ -84,7 +86,10 @@ describe.each(drivers)("share links on %s", (_name, open) => {
 
   it("resolves tokens on every request: malformed and unknown 404, expired and revoked 410", async () => {
     const { link, token } = await svc.createShareLink(deps, ACTORS.commander, { scope: "board", hours: 1 });
-    expect(await svc.resolveShareToken(deps, token)).toMatchObject({ ok: true, link: { id: link.id, state: "active" } });
+    expect(await svc.resolveShareToken(deps, token)).toMatchObject({
+      ok: true,
+      link: { id: link.id, state: "active" },
+    });
     expect(await svc.resolveShareToken(deps, "not-a-token")).toEqual({ ok: false, status: 404, reason: "malformed" });
     expect(await svc.resolveShareToken(deps, undefined)).toEqual({ ok: false, status: 404, reason: "malformed" });
     // Same shape, wrong content: a forged token finds nothing.
@@ -102,17 +107,40 @@ describe.each(drivers)("share links on %s", (_name, open) => {
 
   it("validates the form and names the field; incident links need an incident that exists", async () => {
     const before = await counts();
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "everything" })).rejects.toMatchObject({ fieldErrors: { scope: [expect.any(String)] } });
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "board", hours: 73 })).rejects.toMatchObject({ fieldErrors: { hours: [expect.stringMatching(/at most 72/)] } });
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "board", hours: 0 })).rejects.toMatchObject({ fieldErrors: { hours: [expect.any(String)] } });
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "board", label: "x".repeat(81) })).rejects.toMatchObject({ fieldErrors: { label: [expect.any(String)] } });
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "incident" })).rejects.toMatchObject({ fieldErrors: { incidentId: ["choose an incident"] } });
-    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "incident", incidentId: "00000000-0000-0000-0000-000000000000" })).rejects.toMatchObject({ fieldErrors: { incidentId: ["no such incident"] } });
+    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "everything" })).rejects.toMatchObject({
+      fieldErrors: { scope: [expect.any(String)] },
+    });
+    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "board", hours: 73 })).rejects.toMatchObject({
+      fieldErrors: { hours: [expect.stringMatching(/at most 72/)] },
+    });
+    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "board", hours: 0 })).rejects.toMatchObject({
+      fieldErrors: { hours: [expect.any(String)] },
+    });
+    await expect(
+      svc.createShareLink(deps, ACTORS.commander, { scope: "board", label: "x".repeat(81) }),
+    ).rejects.toMatchObject({ fieldErrors: { label: [expect.any(String)] } });
+    await expect(svc.createShareLink(deps, ACTORS.commander, { scope: "incident" })).rejects.toMatchObject({
+      fieldErrors: { incidentId: ["choose an incident"] },
+    });
+    await expect(
+      svc.createShareLink(deps, ACTORS.commander, {
+        scope: "incident",
+        incidentId: "00000000-0000-0000-0000-000000000000",
+      }),
+    ).rejects.toMatchObject({ fieldErrors: { incidentId: ["no such incident"] } });
     expect(await counts()).toEqual(before);
     const at = new Date(clock);
     const [inc] = await h.db
       .insert(incidents)
-      .values({ title: "Ghost position", severity: "SEV1", status: "investigating", openedById: ACTORS.commander.id, openedByName: ACTORS.commander.username, openedAt: at, updatedAt: at })
+      .values({
+        title: "Ghost position",
+        severity: "SEV1",
+        status: "investigating",
+        openedById: ACTORS.commander.id,
+        openedByName: ACTORS.commander.username,
+        openedAt: at,
+        updatedAt: at,
+      })
       .returning();
     const exists = async (id: string) => (await h.db.select().from(incidents).where(eq(incidents.id, id))).length > 0;
     const made = await svc.createShareLink(deps, ACTORS.commander, { scope: "incident", incidentId: inc!.id }, exists);

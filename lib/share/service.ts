@@ -22,7 +22,12 @@ export interface ShareDeps {
 
 export const CreateShareLinkInput = z.object({
   scope: z.enum(["board", "incident"], { error: "choose the whole board or one incident" }),
-  incidentId: z.string().trim().uuid("choose an incident").optional().or(z.literal("").transform(() => undefined)),
+  incidentId: z
+    .string()
+    .trim()
+    .uuid("choose an incident")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   label: z
     .string()
     .trim()
@@ -85,12 +90,14 @@ export async function createShareLink(
   const parsed = CreateShareLinkInput.safeParse(input ?? {});
   const max = deps.config.share.maxHours;
   const fieldErrors: Record<string, string[]> = {};
-  if (!parsed.success) for (const i of parsed.error.issues) (fieldErrors[i.path.join(".") || "form"] ??= []).push(i.message);
+  if (!parsed.success)
+    for (const i of parsed.error.issues) (fieldErrors[i.path.join(".") || "form"] ??= []).push(i.message);
   const data = parsed.success ? parsed.data : null;
   if (data) {
     if ((data.hours ?? 0) > max) (fieldErrors.hours ??= []).push(`at most ${max} hours (the configured maximum)`);
     if (data.scope === "incident" && !data.incidentId) (fieldErrors.incidentId ??= []).push("choose an incident");
-    if (data.scope === "incident" && data.incidentId && !(await incidentExists(data.incidentId))) (fieldErrors.incidentId ??= []).push("no such incident");
+    if (data.scope === "incident" && data.incidentId && !(await incidentExists(data.incidentId)))
+      (fieldErrors.incidentId ??= []).push("no such incident");
   }
   const keys = Object.keys(fieldErrors);
   if (!data || keys.length) throw new Invalid(`${keys[0]}: ${fieldErrors[keys[0]!]![0]}`, fieldErrors);
@@ -125,14 +132,26 @@ export async function createShareLink(
   return { link: toShareView(row, now), token };
 }
 
-export async function listShareLinks(deps: Pick<ShareDeps, "db" | "now">, actor: Actor | null, opts: { limit?: number } = {}): Promise<ShareLinkView[]> {
+export async function listShareLinks(
+  deps: Pick<ShareDeps, "db" | "now">,
+  actor: Actor | null,
+  opts: { limit?: number } = {},
+): Promise<ShareLinkView[]> {
   requireRole(actor, "commander");
   const now = nowOf(deps);
-  const rows = await deps.db.select().from(shareLinks).orderBy(desc(shareLinks.createdAt)).limit(Math.min(opts.limit ?? 100, 500));
+  const rows = await deps.db
+    .select()
+    .from(shareLinks)
+    .orderBy(desc(shareLinks.createdAt))
+    .limit(Math.min(opts.limit ?? 100, 500));
   return rows.map((r) => toShareView(r, now));
 }
 
-export async function revokeShareLink(deps: Pick<ShareDeps, "db" | "now">, actor: Actor | null, id: unknown): Promise<ShareLinkView> {
+export async function revokeShareLink(
+  deps: Pick<ShareDeps, "db" | "now">,
+  actor: Actor | null,
+  id: unknown,
+): Promise<ShareLinkView> {
   requireRole(actor, "commander");
   const linkId = typeof id === "string" ? id.trim() : "";
   if (!/^[0-9a-f-]{36}$/i.test(linkId)) throw new NotFound("No such share link.");

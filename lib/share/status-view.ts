@@ -147,13 +147,23 @@ export function buildStatusSnapshot(input: {
     generatedAt: input.now,
     systems: board.systems
       .filter((s) => !systemNames || systemNames.has(s.name))
-      .map((s) => ({ label: s.label, kind: s.kind, simulated: s.simulated, freshness: s.freshness, ...(s.lastSuccessAt !== undefined ? { lastSuccessAt: s.lastSuccessAt } : {}) })),
+      .map((s) => ({
+        label: s.label,
+        kind: s.kind,
+        simulated: s.simulated,
+        freshness: s.freshness,
+        ...(s.lastSuccessAt !== undefined ? { lastSuccessAt: s.lastSuccessAt } : {}),
+      })),
     lanes,
     incidents: incidents.map((i) => {
       // A resolved incident beside findings that still show on its entities must say so, not
       // contradict them; an update posted before resolving is marked as such.
       const resolved = i.status === "resolved";
-      const stillShowing = resolved ? board.findings.filter((f) => f.state !== "ok" && inScope(f.system, f.entity) && affects(i.affected, f.system, f.entity)).length : 0;
+      const stillShowing = resolved
+        ? board.findings.filter(
+            (f) => f.state !== "ok" && inScope(f.system, f.entity) && affects(i.affected, f.system, f.entity),
+          ).length
+        : 0;
       const before = resolved && i.lastUpdate && i.resolvedAt !== undefined && i.lastUpdate.at < i.resolvedAt;
       return {
         title: i.title,
@@ -163,7 +173,15 @@ export function buildStatusSnapshot(input: {
         ...(i.resolvedAt !== undefined ? { resolvedAt: i.resolvedAt } : {}),
         affected: i.affected.map((a) => (a.entity === "*" ? label(a.system) : `${label(a.system)} · ${a.entity}`)),
         checklist: { done: i.checklist.done, total: i.checklist.total },
-        ...(i.lastUpdate ? { lastUpdate: { at: i.lastUpdate.at, text: i.lastUpdate.text, ...(before ? { beforeResolution: true } : {}) } } : {}),
+        ...(i.lastUpdate
+          ? {
+              lastUpdate: {
+                at: i.lastUpdate.at,
+                text: i.lastUpdate.text,
+                ...(before ? { beforeResolution: true } : {}),
+              },
+            }
+          : {}),
         ...(stillShowing ? { stillShowing } : {}),
       };
     }),
@@ -174,6 +192,10 @@ export function buildStatusSnapshot(input: {
     maintenance: (board.maintenance ?? [])
       .filter((m) => m.startsAt > input.now)
       .filter((m) => !systemNames || m.systems.some((s) => systemNames.has(s)))
-      .map((m) => ({ systems: m.systems.filter((s) => !systemNames || systemNames.has(s)).map(label), startsAt: m.startsAt, endsAt: m.endsAt })),
+      .map((m) => ({
+        systems: m.systems.filter((s) => !systemNames || systemNames.has(s)).map(label),
+        startsAt: m.startsAt,
+        endsAt: m.endsAt,
+      })),
   };
 }

@@ -11,7 +11,17 @@ describe("share tokens", () => {
 
   it("refuses malformed tokens before any lookup", () => {
     const good = generateShareToken();
-    for (const bad of ["", "abc", good.slice(1), `${good}x`, good.replace(/^./, "!"), "../../etc/passwd", null, 42, undefined]) {
+    for (const bad of [
+      "",
+      "abc",
+      good.slice(1),
+      `${good}x`,
+      good.replace(/^./, "!"),
+      "../../etc/passwd",
+      null,
+      42,
+      undefined,
+    ]) {
       expect(isWellFormedToken(bad)).toBe(false);
     }
   });

@@ -44,7 +44,14 @@ systems:
     }
     expect(err).toBeInstanceOf(SimConfigError);
     const paths = (err as SimConfigError).issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(["systems.0.port", "systems.0.profiles.0.allocated", "systems.1.credential", "systems.1.symbols.0"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "systems.0.port",
+        "systems.0.profiles.0.allocated",
+        "systems.1.credential",
+        "systems.1.symbols.0",
+      ]),
+    );
     expect((err as Error).message).toContain("systems.0.port");
   });
 

@@ -89,7 +89,10 @@ export const FuturesBotConfig = z
     logRetention: z.number().int().min(100).default(20_000),
     ingestBatchSize: z.number().int().min(1).max(5000).default(200),
     /** Also append every record to this file, as a Python bot's logging would (lib/sim/log-file.ts). */
-    logFile: z.object({ path: z.string().min(1), format: z.enum(LOG_FILE_FORMATS).default("text") }).strict().optional(),
+    logFile: z
+      .object({ path: z.string().min(1), format: z.enum(LOG_FILE_FORMATS).default("text") })
+      .strict()
+      .optional(),
   })
   .strict();
 export type FuturesBotConfig = z.infer<typeof FuturesBotConfig>;
@@ -128,16 +131,23 @@ export const SimFleetConfig = z
     const names = new Map<string, number>();
     const ports = new Map<number, number>();
     cfg.systems.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: "custom", path: ["systems", i, "name"], message: `duplicate system name "${s.name}"` });
+      if (names.has(s.name))
+        ctx.addIssue({ code: "custom", path: ["systems", i, "name"], message: `duplicate system name "${s.name}"` });
       names.set(s.name, i);
       if (s.port !== 0) {
-        if (ports.has(s.port) || s.port === cfg.adminPort) ctx.addIssue({ code: "custom", path: ["systems", i, "port"], message: `port ${s.port} is already used` });
+        if (ports.has(s.port) || s.port === cfg.adminPort)
+          ctx.addIssue({ code: "custom", path: ["systems", i, "port"], message: `port ${s.port} is already used` });
         ports.set(s.port, i);
       }
       if (s.kind === "trading-bot") {
         const ids = new Set<string>();
         s.profiles.forEach((p, j) => {
-          if (ids.has(p.id)) ctx.addIssue({ code: "custom", path: ["systems", i, "profiles", j, "id"], message: `duplicate profile id "${p.id}"` });
+          if (ids.has(p.id))
+            ctx.addIssue({
+              code: "custom",
+              path: ["systems", i, "profiles", j, "id"],
+              message: `duplicate profile id "${p.id}"`,
+            });
           ids.add(p.id);
         });
       }
@@ -151,7 +161,9 @@ export class SimConfigError extends Error {
     readonly source: string,
     readonly issues: { path: string; message: string }[],
   ) {
-    super(`invalid simulator config ${source}:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`);
+    super(
+      `invalid simulator config ${source}:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`,
+    );
     this.name = "SimConfigError";
   }
 }
@@ -173,7 +185,9 @@ export function parseSimFleetYaml(text: string, source = "(yaml)"): SimFleetConf
   try {
     value = parseYaml(text);
   } catch (err) {
-    throw new SimConfigError(source, [{ path: "", message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` }]);
+    throw new SimConfigError(source, [
+      { path: "", message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` },
+    ]);
   }
   return parseSimFleetConfig(value, source);
 }

@@ -28,8 +28,10 @@ describe("determinism", () => {
       const out: string[] = [];
       for (const s of f.systems) {
         if (s.kind === "trading-bot") out.push((await http(s.url + "/internal/health")).text, await getMetrics(s));
-        if (s.kind === "spot-exchange") out.push(await getMetrics(s), (await http(s.url + "/admin/state", { token: s.credential })).text);
-        if (s.kind === "futures-bot") out.push((await http(s.url + "/logs?limit=5000")).text, (await http(s.url + "/status")).text);
+        if (s.kind === "spot-exchange")
+          out.push(await getMetrics(s), (await http(s.url + "/admin/state", { token: s.credential })).text);
+        if (s.kind === "futures-bot")
+          out.push((await http(s.url + "/logs?limit=5000")).text, (await http(s.url + "/status")).text);
       }
       return out;
     };
@@ -59,32 +61,57 @@ describe("fleet", () => {
   it("admin API: fleet, scenarios, start/stop, faults, clock", async () => {
     const f = await track(startTestFleet());
     const admin = f.adminUrl!;
-    const fleet = await http<{ systems: { name: string; kind: string; port: number; scenarios: unknown[]; fault: unknown }[] }>(admin + "/fleet");
+    const fleet = await http<{
+      systems: { name: string; kind: string; port: number; scenarios: unknown[]; fault: unknown }[];
+    }>(admin + "/fleet");
     expect(fleet.body.systems.map((s) => s.name)).toEqual(["alpha-bot", "kraken-futures", "spot-exchange"]);
-    const list = await http<{ scenarios: { name: string; kind: string; timeline: { at: string; label: string }[] }[] }>(admin + "/scenarios");
+    const list = await http<{ scenarios: { name: string; kind: string; timeline: { at: string; label: string }[] }[] }>(
+      admin + "/scenarios",
+    );
     expect(list.body.scenarios).toHaveLength(SCENARIOS.length);
     for (const s of list.body.scenarios) expect(s.timeline.length).toBeGreaterThan(0);
-    const post = (path: string, body: unknown) => http(admin + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    expect((await post("/scenarios/split-brain/start", {})).body).toMatchObject({ name: "split-brain", target: "spot-exchange" });
+    const post = (path: string, body: unknown) =>
+      http(admin + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await post("/scenarios/split-brain/start", {})).body).toMatchObject({
+      name: "split-brain",
+      target: "spot-exchange",
+    });
     expect((await post("/scenarios/nope/start", {})).status).toBe(404);
     expect((await post("/scenarios/split-brain/start", { target: "alpha-bot" })).status).toBe(400);
-    expect((await post("/scenarios/ghost-position/start", { target: "alpha-bot", options: { profileId: "eth-momentum" } })).status).toBe(200);
+    expect(
+      (await post("/scenarios/ghost-position/start", { target: "alpha-bot", options: { profileId: "eth-momentum" } }))
+        .status,
+    ).toBe(200);
     let desc = await http<{ systems: { name: string; scenarios: { name: string }[] }[] }>(admin + "/fleet");
-    expect(desc.body.systems.find((s) => s.name === "spot-exchange")!.scenarios.map((s) => s.name)).toEqual(["split-brain"]);
-    expect((await post("/scenarios/stop", { target: "spot-exchange" })).body).toMatchObject({ stopped: ["split-brain"] });
+    expect(desc.body.systems.find((s) => s.name === "spot-exchange")!.scenarios.map((s) => s.name)).toEqual([
+      "split-brain",
+    ]);
+    expect((await post("/scenarios/stop", { target: "spot-exchange" })).body).toMatchObject({
+      stopped: ["split-brain"],
+    });
     expect(f.spotExchange().splitBrain).toBeNull();
     expect((await post("/faults", { target: "alpha-bot", fault: "http-500" })).status).toBe(200);
     expect((await post("/faults", { target: "alpha-bot", fault: "explode" })).status).toBe(400);
     expect((await http(f.info("alpha-bot").url + "/internal/health")).status).toBe(500);
     desc = await http(admin + "/fleet");
-    expect((desc.body.systems.find((s) => s.name === "alpha-bot") as unknown as { fault: { fault: string } }).fault.fault).toBe("http-500");
+    expect(
+      (desc.body.systems.find((s) => s.name === "alpha-bot") as unknown as { fault: { fault: string } }).fault.fault,
+    ).toBe("http-500");
     expect((await http(admin + "/faults/alpha-bot", { method: "DELETE" })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect((await http(f.info("alpha-bot").url + "/internal/health")).status).toBe(200);
     const t0 = f.now();
     expect((await post("/clock/advance", { ms: 60_000 })).status).toBe(200);
     expect(f.now()).toBe(t0 + 60_000);
-    const calls = await getJson<{ calls: unknown[] }>(f.info("alpha-bot"), "/admin/control-calls", "sim-token-alpha-bot");
+    const calls = await getJson<{ calls: unknown[] }>(
+      f.info("alpha-bot"),
+      "/admin/control-calls",
+      "sim-token-alpha-bot",
+    );
     expect(calls.calls).toEqual([]);
   });
 
@@ -106,7 +133,9 @@ describe("scenario library", () => {
       expect(s.steps[0]?.at).toBe(0);
       expect(doc, `docs/simulator.md should document ${s.name}`).toContain(`\`${s.name}\``);
     }
-    const tests = ["trading-bot", "futures-bot", "spot-exchange"].map((k) => readFileSync(`lib/sim/systems/${k}.test.ts`, "utf8")).join("\n");
+    const tests = ["trading-bot", "futures-bot", "spot-exchange"]
+      .map((k) => readFileSync(`lib/sim/systems/${k}.test.ts`, "utf8"))
+      .join("\n");
     for (const s of SCENARIOS) expect(tests, `a test should run ${s.name}`).toContain(`"${s.name}"`);
   });
 });

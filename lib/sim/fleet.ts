@@ -5,7 +5,17 @@ import type { SystemKind } from "@/lib/telemetry/model";
 import { parseSimFleetConfig, type SimFleetConfig, type SimFleetConfigInput } from "./config";
 import { SimClock, startRealtimeDriver } from "./core/clock";
 import type { ControlCallRecord } from "./core/control";
-import { FAULT_KINDS, SimServer, isFaultKind, json, type ActiveFault, type FaultKind, type FaultOptions, type SimRequest, type SimResponse } from "./core/http";
+import {
+  FAULT_KINDS,
+  SimServer,
+  isFaultKind,
+  json,
+  type ActiveFault,
+  type FaultKind,
+  type FaultOptions,
+  type SimRequest,
+  type SimResponse,
+} from "./core/http";
 import { Rng } from "./core/rng";
 import { LOG_FILE_FORMATS, type LogFileFormat } from "./log-file";
 import type { SimSystem } from "./core/system";
@@ -111,15 +121,31 @@ export class Fleet {
       i++;
       const sys = this.byName.get(sc.name)!;
       const port = opts.portBase === undefined ? sc.port : opts.portBase === 0 ? 0 : opts.portBase + i;
-      const server = new SimServer(host, port, (req) => sys.handle(req), () => this.clock.iso());
+      const server = new SimServer(
+        host,
+        port,
+        (req) => sys.handle(req),
+        () => this.clock.iso(),
+      );
       const bound = await server.listen();
       this.servers.set(sc.name, server);
-      this.systems.push({ name: sc.name, kind: sys.kind, url: `http://${host}:${bound}`, port: bound, credential: sc.credential });
+      this.systems.push({
+        name: sc.name,
+        kind: sys.kind,
+        url: `http://${host}:${bound}`,
+        port: bound,
+        credential: sc.credential,
+      });
     }
     for (const sys of this.byName.values()) sys.start();
     if (opts.admin ?? true) {
       const port = opts.portBase === undefined ? this.config.adminPort : opts.portBase;
-      this.admin = new SimServer(host, port, (req) => this.handleAdmin(req), () => this.clock.iso());
+      this.admin = new SimServer(
+        host,
+        port,
+        (req) => this.handleAdmin(req),
+        () => this.clock.iso(),
+      );
       const bound = await this.admin.listen();
       this.adminUrl = `http://${host}:${bound}`;
     }
@@ -181,12 +207,16 @@ export class Fleet {
     if (!def) throw new FleetError(404, `no scenario "${name}"; see GET /scenarios`);
     const sys = target ? this.system(target) : [...this.byName.values()].find((s) => s.kind === def.kind);
     if (!sys) throw new FleetError(404, `no ${def.kind} in the fleet for scenario "${name}"`);
-    if (sys.kind !== def.kind) throw new FleetError(400, `scenario "${name}" applies to ${def.kind}, but ${sys.name} is a ${sys.kind}`);
+    if (sys.kind !== def.kind)
+      throw new FleetError(400, `scenario "${name}" applies to ${def.kind}, but ${sys.name} is a ${sys.kind}`);
     try {
       const active = sys.startScenario(def, options);
       return { name, target: sys.name, startedAt: active.startedAt };
     } catch (err) {
-      throw new FleetError(400, `scenario "${name}" could not start on ${sys.name}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new FleetError(
+        400,
+        `scenario "${name}" could not start on ${sys.name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -202,7 +232,11 @@ export class Fleet {
       return;
     }
     const halts = haltable(sys);
-    if (fault === "ignores-halt" && !halts) throw new FleetError(400, `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`);
+    if (fault === "ignores-halt" && !halts)
+      throw new FleetError(
+        400,
+        `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`,
+      );
     // One fault at a time: any other fault (or none) honours halts again.
     if (halts) halts.ignoresHalt = fault === "ignores-halt";
     await this.servers.get(target)!.setFault(fault, options);
@@ -236,7 +270,11 @@ export class Fleet {
     return {
       simulated: true,
       seed: this.seed,
-      clock: { mode: this.clockMode === "manual" ? "manual" : "realtime", speed: this.clockMode === "manual" ? null : this.clockMode.speed, now: this.clock.iso() },
+      clock: {
+        mode: this.clockMode === "manual" ? "manual" : "realtime",
+        speed: this.clockMode === "manual" ? null : this.clockMode.speed,
+        now: this.clock.iso(),
+      },
       adminUrl: this.adminUrl,
       systems: this.systems.map((i) => {
         const sys = this.byName.get(i.name)!;
@@ -254,10 +292,16 @@ export class Fleet {
   }
 
   /** Requests a system has received (by path and by user agent); for counting pollers in tests. */
-  requestStats(target: string): { byPath: Record<string, number>; byAgent: Record<string, { count: number; lastAt: number }> } {
+  requestStats(target: string): {
+    byPath: Record<string, number>;
+    byAgent: Record<string, { count: number; lastAt: number }>;
+  } {
     const server = this.servers.get(target);
     if (!server) throw new FleetError(404, `unknown system "${target}"`);
-    return { byPath: Object.fromEntries(server.requestStats.byPath), byAgent: Object.fromEntries(server.requestStats.byAgent) };
+    return {
+      byPath: Object.fromEntries(server.requestStats.byPath),
+      byAgent: Object.fromEntries(server.requestStats.byAgent),
+    };
   }
 
   async stop(): Promise<void> {
@@ -322,7 +366,11 @@ export class Fleet {
       const fault = str(b.fault, "fault", true)!;
       if (!isFaultKind(fault)) throw new FleetError(400, `unknown fault "${fault}"; known: ${FAULT_KINDS.join(", ")}`);
       const sys = this.system(target);
-      if (fault === "ignores-halt" && !haltable(sys)) throw new FleetError(400, `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`);
+      if (fault === "ignores-halt" && !haltable(sys))
+        throw new FleetError(
+          400,
+          `fault "ignores-halt" applies to a spot exchange or a trading bot, not ${sys.name} (${sys.kind})`,
+        );
       const options = (b.options && typeof b.options === "object" ? b.options : {}) as FaultOptions;
       void this.setFault(target, fault, options);
       return json(200, { target, fault, options });
@@ -334,7 +382,8 @@ export class Fleet {
       void this.clearFault(target);
       return json(200, { target, cleared: previous?.fault ?? null });
     }
-    if (method === "GET" && path === "/clock") return json(200, { now: this.clock.iso(), mode: this.clockMode === "manual" ? "manual" : "realtime" });
+    if (method === "GET" && path === "/clock")
+      return json(200, { now: this.clock.iso(), mode: this.clockMode === "manual" ? "manual" : "realtime" });
     if (method === "POST" && path === "/clock/advance") {
       const ms = Number(body().ms);
       if (!Number.isFinite(ms) || ms < 0) throw new FleetError(400, "ms must be a non-negative number");
@@ -344,12 +393,14 @@ export class Fleet {
     const logFile = /^\/systems\/([^/]+)\/log-file$/.exec(path);
     if (logFile && (method === "POST" || method === "DELETE" || method === "GET")) {
       const bot = this.system(decodeURIComponent(logFile[1]!));
-      if (!(bot instanceof FuturesBot)) throw new FleetError(400, `${bot.name} is not a futures bot; only futures bots write a log file`);
+      if (!(bot instanceof FuturesBot))
+        throw new FleetError(400, `${bot.name} is not a futures bot; only futures bots write a log file`);
       if (method === "POST") {
         const b = body();
         const file = str(b.path, "path", true)!;
         const format = str(b.format, "format") ?? "text";
-        if (!(LOG_FILE_FORMATS as readonly string[]).includes(format)) throw new FleetError(400, `format must be one of ${LOG_FILE_FORMATS.join(", ")}`);
+        if (!(LOG_FILE_FORMATS as readonly string[]).includes(format))
+          throw new FleetError(400, `format must be one of ${LOG_FILE_FORMATS.join(", ")}`);
         bot.writeLogFile({ path: file, format: format as LogFileFormat });
       } else if (method === "DELETE") bot.writeLogFile(null);
       return json(200, { target: bot.name, logFile: bot.logFileInfo });

@@ -28,7 +28,14 @@ export class IngestPusher {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
-  readonly stats: IngestStats = { outbox: 0, delivered: 0, batchesSent: 0, failures: 0, lastError: null, lastStatus: null };
+  readonly stats: IngestStats = {
+    outbox: 0,
+    delivered: 0,
+    batchesSent: 0,
+    failures: 0,
+    lastError: null,
+    lastStatus: null,
+  };
 
   constructor(private readonly opts: IngestPusherOptions) {}
 
@@ -48,7 +55,10 @@ export class IngestPusher {
   async flush(timeoutMs = 10_000): Promise<void> {
     if (this.outbox.length === 0 && !this.running) return;
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`ingest outbox still holds ${this.outbox.length} records`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`ingest outbox still holds ${this.outbox.length} records`)),
+        timeoutMs,
+      );
       this.idleWaiters.push(() => {
         clearTimeout(t);
         resolve();

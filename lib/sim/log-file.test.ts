@@ -19,10 +19,33 @@ afterAll(async () => {
 
 describe("log line formats", () => {
   it("writes Python logging's text line: asctime, level, the runbook's pattern, key=value with json.dumps for nested fields", () => {
-    const rec = { kind: "RECONCILIATION_REPORT", ts: "2026-12-05T10:15:02.118Z", fields: { orphaned: 0, phantom: 1, ok: false, note: "two words", issues: [{ type: "PHANTOM", symbol: "PF_XBTUSD", registry_qty: 0.5 }] } };
-    expect(formatLogLine(rec, "text")).toBe('2026-12-05 10:15:02,118 INFO RECONCILIATION_REPORT orphaned=0 phantom=1 ok=False note="two words" issues=[{"type": "PHANTOM", "symbol": "PF_XBTUSD", "registry_qty": 0.5}]');
-    expect(formatLogLine({ kind: "API_CIRCUIT_BREAKER_OPENED", ts: rec.ts, fields: { message: "API circuit breaker OPENED", consecutive_failures: 3 } }, "text")).toBe("2026-12-05 10:15:02,118 ERROR API circuit breaker OPENED consecutive_failures=3");
-    expect(formatLogLine(rec, "structlog")).toBe('{"event": "RECONCILIATION_REPORT", "orphaned": 0, "phantom": 1, "ok": false, "note": "two words", "issues": [{"type": "PHANTOM", "symbol": "PF_XBTUSD", "registry_qty": 0.5}], "level": "info", "timestamp": "2026-12-05T10:15:02.118Z"}');
+    const rec = {
+      kind: "RECONCILIATION_REPORT",
+      ts: "2026-12-05T10:15:02.118Z",
+      fields: {
+        orphaned: 0,
+        phantom: 1,
+        ok: false,
+        note: "two words",
+        issues: [{ type: "PHANTOM", symbol: "PF_XBTUSD", registry_qty: 0.5 }],
+      },
+    };
+    expect(formatLogLine(rec, "text")).toBe(
+      '2026-12-05 10:15:02,118 INFO RECONCILIATION_REPORT orphaned=0 phantom=1 ok=False note="two words" issues=[{"type": "PHANTOM", "symbol": "PF_XBTUSD", "registry_qty": 0.5}]',
+    );
+    expect(
+      formatLogLine(
+        {
+          kind: "API_CIRCUIT_BREAKER_OPENED",
+          ts: rec.ts,
+          fields: { message: "API circuit breaker OPENED", consecutive_failures: 3 },
+        },
+        "text",
+      ),
+    ).toBe("2026-12-05 10:15:02,118 ERROR API circuit breaker OPENED consecutive_failures=3");
+    expect(formatLogLine(rec, "structlog")).toBe(
+      '{"event": "RECONCILIATION_REPORT", "orphaned": 0, "phantom": 1, "ok": false, "note": "two words", "issues": [{"type": "PHANTOM", "symbol": "PF_XBTUSD", "registry_qty": 0.5}], "level": "info", "timestamp": "2026-12-05T10:15:02.118Z"}',
+    );
     expect(asctime("2026-12-05T10:15:02.118Z")).toBe("2026-12-05 10:15:02,118");
   });
 });
@@ -31,7 +54,20 @@ describe.each(["text", "structlog"] as const)("the simulated futures bot writing
   it("every line parses back to the record the bot logged", async () => {
     const file = path.join(dir, `bot-${format}.log`);
     const fleet = await startFleet({
-      config: { seed: 7, host: "127.0.0.1", adminPort: 0, systems: [{ name: "kraken-futures", kind: "futures-bot", port: 0, credential: "sim-token-kf", logFile: { path: file, format } }] },
+      config: {
+        seed: 7,
+        host: "127.0.0.1",
+        adminPort: 0,
+        systems: [
+          {
+            name: "kraken-futures",
+            kind: "futures-bot",
+            port: 0,
+            credential: "sim-token-kf",
+            logFile: { path: file, format },
+          },
+        ],
+      },
       portBase: 0,
       admin: false,
       startTime: "2026-12-05T10:00:00.000Z",

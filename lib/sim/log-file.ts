@@ -19,7 +19,10 @@ export interface LogFileRecord {
 }
 
 /** The runbook's wording for the circuit breaker lines; every other kind is logged as its name. */
-const PHRASES: Record<string, string> = { API_CIRCUIT_BREAKER_OPENED: "API circuit breaker OPENED", API_CIRCUIT_BREAKER_CLOSED: "API circuit breaker CLOSED" };
+const PHRASES: Record<string, string> = {
+  API_CIRCUIT_BREAKER_OPENED: "API circuit breaker OPENED",
+  API_CIRCUIT_BREAKER_CLOSED: "API circuit breaker CLOSED",
+};
 const LEVELS: Record<string, string> = {
   KILL_SWITCH_ACTIVATED: "CRITICAL",
   INVARIANT_VIOLATION: "CRITICAL",
@@ -33,7 +36,10 @@ const LEVELS: Record<string, string> = {
 /** json.dumps with its default separators (", " and ": "). */
 export function pyJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyJson).join(", ")}]`;
-  if (v && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(", ")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`)
+      .join(", ")}}`;
   return JSON.stringify(v) ?? "null";
 }
 
@@ -42,7 +48,10 @@ function pyValue(v: unknown): string {
   if (v === false) return "False";
   if (v === null || v === undefined) return "None";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "None";
-  if (typeof v === "string") return /^[^\s"=\\{[]+$/.test(v) && !/^(True|False|None|true|false|null|-?\d[\d.eE+-]*)$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === "string")
+    return /^[^\s"=\\{[]+$/.test(v) && !/^(True|False|None|true|false|null|-?\d[\d.eE+-]*)$/.test(v)
+      ? v
+      : JSON.stringify(v);
   return pyJson(v);
 }
 
@@ -50,7 +59,13 @@ function pyValue(v: unknown): string {
 export const asctime = (iso: string) => iso.slice(0, 23).replace("T", " ").replace(".", ",");
 
 export function formatLogLine(rec: LogFileRecord, format: LogFileFormat): string {
-  if (format === "structlog") return pyJson({ event: rec.kind, ...rec.fields, level: (LEVELS[rec.kind] ?? "INFO").toLowerCase(), timestamp: rec.ts });
+  if (format === "structlog")
+    return pyJson({
+      event: rec.kind,
+      ...rec.fields,
+      level: (LEVELS[rec.kind] ?? "INFO").toLowerCase(),
+      timestamp: rec.ts,
+    });
   const phrase = PHRASES[rec.kind] ?? rec.kind;
   const fields = Object.entries(rec.fields)
     .filter(([k, v]) => !(k === "message" && v === phrase))

@@ -16,7 +16,9 @@ function promtoolPath(): string {
   const which = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
   const found = which.stdout.trim();
   if (which.status === 0 && found) return found;
-  throw new Error("promtool not found: install the Debian package `prometheus` (apt-get install prometheus), which provides /usr/bin/promtool");
+  throw new Error(
+    "promtool not found: install the Debian package `prometheus` (apt-get install prometheus), which provides /usr/bin/promtool",
+  );
 }
 
 function check(text: string): { code: number; findings: { metric: string; message: string }[]; output: string } {
@@ -36,7 +38,12 @@ function check(text: string): { code: number; findings: { metric: string; messag
 
 let fleet: Fleet;
 beforeAll(async () => {
-  fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 42, clock: "manual", portBase: 0 });
+  fleet = await startFleet({
+    config: loadSimFleetConfig("config/sim-fleet.yaml"),
+    seed: 42,
+    clock: "manual",
+    portBase: 0,
+  });
   fleet.advance(5 * 60_000);
   // Exercise rarely-touched series too.
   fleet.startScenario("auth-failure-spike", "alpha-bot");

@@ -34,7 +34,10 @@ export const TEST_FLEET_CONFIG: SimFleetConfigInput = {
 };
 
 /** The test config restricted to systems of the given kinds. */
-export function testConfig(kinds?: SystemKind[], patch: (cfg: SimFleetConfigInput) => void = () => {}): SimFleetConfigInput {
+export function testConfig(
+  kinds?: SystemKind[],
+  patch: (cfg: SimFleetConfigInput) => void = () => {},
+): SimFleetConfigInput {
   const cfg = structuredClone(TEST_FLEET_CONFIG);
   if (kinds) cfg.systems = cfg.systems.filter((s) => kinds.includes(s.kind));
   patch(cfg);
@@ -53,7 +56,10 @@ export interface HttpResult<T = unknown> {
   text: string;
 }
 
-export async function http<T = unknown>(url: string, init: RequestInit & { token?: string } = {}): Promise<HttpResult<T>> {
+export async function http<T = unknown>(
+  url: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<HttpResult<T>> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   const res = await fetch(url, { ...init, headers });
@@ -63,7 +69,11 @@ export async function http<T = unknown>(url: string, init: RequestInit & { token
   return { status: res.status, headers: res.headers, body: body as T, text };
 }
 
-export async function getJson<T = Record<string, unknown>>(sys: SimSystemInfo, path: string, token?: string): Promise<T> {
+export async function getJson<T = Record<string, unknown>>(
+  sys: SimSystemInfo,
+  path: string,
+  token?: string,
+): Promise<T> {
   const r = await http<T>(sys.url + path, { token });
   if (r.status >= 400 && r.status !== 503) throw new Error(`GET ${path} → ${r.status}: ${r.text.slice(0, 200)}`);
   return r.body;
@@ -135,7 +145,14 @@ export async function control<T = Record<string, unknown>>(
   });
 }
 
-export async function readLogs(sys: SimSystemInfo, after?: string, limit = 5000): Promise<{ records: { id: string; kind: string; ts: string; fields: Record<string, unknown> }[]; next: string | null }> {
+export async function readLogs(
+  sys: SimSystemInfo,
+  after?: string,
+  limit = 5000,
+): Promise<{
+  records: { id: string; kind: string; ts: string; fields: Record<string, unknown> }[];
+  next: string | null;
+}> {
   const qs = new URLSearchParams({ limit: String(limit) });
   if (after) qs.set("after", after);
   const r = await http<string>(`${sys.url}/logs?${qs}`);

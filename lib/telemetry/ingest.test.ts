@@ -36,14 +36,35 @@ function parseIngestLines(text: string, source: string) {
   return { reports, rejected };
 }
 
-const line = (o: Record<string, unknown>) => JSON.stringify({ id: "r1", kind: "RECONCILIATION_REPORT", ts: "2026-11-21T10:00:00.000Z", fields: { orphaned: 0 }, ...o });
+const line = (o: Record<string, unknown>) =>
+  JSON.stringify({
+    id: "r1",
+    kind: "RECONCILIATION_REPORT",
+    ts: "2026-11-21T10:00:00.000Z",
+    fields: { orphaned: 0 },
+    ...o,
+  });
 
 describe("ingest parsing", () => {
   it("accepts valid lines and names every rejected line by number and reason", () => {
-    const text = [line({ id: "a" }), "not json", line({ id: "" }), "", line({ id: "b", kind: "lower" }), line({ id: "c", ts: "yesterday" }), line({ id: "d", system: "other-bot" }), line({ id: "e" })].join("\n");
+    const text = [
+      line({ id: "a" }),
+      "not json",
+      line({ id: "" }),
+      "",
+      line({ id: "b", kind: "lower" }),
+      line({ id: "c", ts: "yesterday" }),
+      line({ id: "d", system: "other-bot" }),
+      line({ id: "e" }),
+    ].join("\n");
     const { reports, rejected } = parseIngestLines(text, "kraken-futures");
     expect(reports.map((r) => r.id)).toEqual(["a", "e"]);
-    expect(reports[0]).toMatchObject({ system: "kraken-futures", kind: "RECONCILIATION_REPORT", observedAt: Date.parse("2026-11-21T10:00:00.000Z"), fields: { orphaned: 0 } });
+    expect(reports[0]).toMatchObject({
+      system: "kraken-futures",
+      kind: "RECONCILIATION_REPORT",
+      observedAt: Date.parse("2026-11-21T10:00:00.000Z"),
+      fields: { orphaned: 0 },
+    });
     expect(rejected).toEqual([
       { line: 2, error: "not valid JSON" },
       { line: 3, error: expect.stringMatching(/^id:/) },
@@ -54,13 +75,22 @@ describe("ingest parsing", () => {
   });
 
   it("keeps the log message with the fields", () => {
-    const { reports } = parseIngestLines(line({ kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED" }), "f");
+    const { reports } = parseIngestLines(
+      line({ kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED" }),
+      "f",
+    );
     expect(reports[0]?.fields.message).toBe("API circuit breaker OPENED");
   });
 
   it("files a record the same way whether it is pushed or pulled from the log endpoint", () => {
     const records = [
-      line({ id: "kf-00000007", system: "kraken-futures", kind: "API_CIRCUIT_BREAKER_OPENED", message: "API circuit breaker OPENED", fields: { failures: 5 } }),
+      line({
+        id: "kf-00000007",
+        system: "kraken-futures",
+        kind: "API_CIRCUIT_BREAKER_OPENED",
+        message: "API circuit breaker OPENED",
+        fields: { failures: 5 },
+      }),
       line({ id: "kf-00000008", kind: "CYCLE_SUMMARY", fields: {} }),
       line({ id: "kf-00000009", kind: "not upper" }),
     ].join("\n");
@@ -78,7 +108,10 @@ describe("ingest parsing", () => {
     expect(decodeBody(Buffer.from(text), null)).toEqual({ ok: true, raw: Buffer.from(text) });
     expect(decodeBody(Buffer.from(text), "br")).toMatchObject({ ok: false, status: 415 });
     expect(decodeBody(Buffer.from("nope"), "gzip")).toMatchObject({ ok: false, status: 400 });
-    expect(decodeBody(gzipSync(Buffer.alloc(MAX_INGEST_BYTES + 10, 32)), "gzip")).toMatchObject({ ok: false, status: 413 });
+    expect(decodeBody(gzipSync(Buffer.alloc(MAX_INGEST_BYTES + 10, 32)), "gzip")).toMatchObject({
+      ok: false,
+      status: 413,
+    });
   });
 
   it("maps a token to its source and rejects unknown and empty tokens", () => {
@@ -100,7 +133,12 @@ describe("ingest parsing", () => {
 
   it("compares the same way whichever source matches, and whatever the given token's length", () => {
     const cfg = FleetConfig.parse({
-      targets: ["a", "b", "c"].map((n, i) => ({ name: n, kind: "futures-bot", baseUrl: `http://127.0.0.1:${i + 1}`, credentials: { ingestTokenEnv: `TOKEN_${n.toUpperCase()}` } })),
+      targets: ["a", "b", "c"].map((n, i) => ({
+        name: n,
+        kind: "futures-bot",
+        baseUrl: `http://127.0.0.1:${i + 1}`,
+        credentials: { ingestTokenEnv: `TOKEN_${n.toUpperCase()}` },
+      })),
     });
     const env: Record<string, string> = { TOKEN_A: "alpha-token", TOKEN_B: "bravo-token-longer", TOKEN_C: "c" };
     const compare = vi.mocked(crypto.timingSafeEqual);

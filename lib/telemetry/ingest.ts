@@ -22,7 +22,11 @@ function tokenMatches(given: Buffer, expected: string): boolean {
 }
 
 /** Which configured source a bearer token belongs to, or null. */
-export function sourceForToken(cfg: FleetConfig, token: string, secret: (name: string) => string | undefined): string | null {
+export function sourceForToken(
+  cfg: FleetConfig,
+  token: string,
+  secret: (name: string) => string | undefined,
+): string | null {
   const given = digest(token);
   let found: string | null = null;
   for (const t of cfg.targets) {
@@ -34,22 +38,33 @@ export function sourceForToken(cfg: FleetConfig, token: string, secret: (name: s
 }
 
 /** Un-gzips a body under the cap; other encodings are refused (415). */
-export function decodeBody(raw: Buffer, contentEncoding: string | null): { ok: true; raw: Buffer } | { ok: false; status: 413 | 415 | 400; error: string } {
+export function decodeBody(
+  raw: Buffer,
+  contentEncoding: string | null,
+): { ok: true; raw: Buffer } | { ok: false; status: 413 | 415 | 400; error: string } {
   const enc = (contentEncoding ?? "identity").trim().toLowerCase();
   if (enc === "identity" || enc === "") return { ok: true, raw };
-  if (enc !== "gzip") return { ok: false, status: 415, error: `Content-Encoding "${enc}" is not supported (use gzip or none)` };
+  if (enc !== "gzip")
+    return { ok: false, status: 415, error: `Content-Encoding "${enc}" is not supported (use gzip or none)` };
   try {
     return { ok: true, raw: gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES }) };
   } catch (e) {
-    const tooBig = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || /maxOutputLength|buffer/i.test(String(e));
-    return tooBig ? { ok: false, status: 413, error: `decompressed body exceeds ${MAX_INGEST_BYTES} bytes` } : { ok: false, status: 400, error: "body is not valid gzip" };
+    const tooBig =
+      (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || /maxOutputLength|buffer/i.test(String(e));
+    return tooBig
+      ? { ok: false, status: 413, error: `decompressed body exceeds ${MAX_INGEST_BYTES} bytes` }
+      : { ok: false, status: 400, error: "body is not valid gzip" };
   }
 }
 
 /** One record in our report envelope → the report for `source`, or what is wrong with it. */
-export function envelopeReport(value: unknown, source: string): { ok: true; report: Report } | { ok: false; error: string } {
+export function envelopeReport(
+  value: unknown,
+  source: string,
+): { ok: true; report: Report } | { ok: false; error: string } {
   const parsed = ReportRecord.safeParse(value);
   if (!parsed.success) return { ok: false, error: recordProblem(parsed.error) };
-  if (parsed.data.system && parsed.data.system !== source) return { ok: false, error: `system "${parsed.data.system}" does not match this token's source "${source}"` };
+  if (parsed.data.system && parsed.data.system !== source)
+    return { ok: false, error: `system "${parsed.data.system}" does not match this token's source "${source}"` };
   return { ok: true, report: reportOf(parsed.data, source) };
 }

@@ -33,7 +33,9 @@ export interface TestAlertmanager {
 
 export async function startTestAlertmanager(opts: StartTestAlertmanagerOptions): Promise<TestAlertmanager> {
   if (!existsSync(ALERTMANAGER_BIN)) {
-    throw new Error(`Alertmanager binary not found at ${ALERTMANAGER_BIN}: install the Debian package "prometheus-alertmanager", or set ALERTMANAGER_BIN.`);
+    throw new Error(
+      `Alertmanager binary not found at ${ALERTMANAGER_BIN}: install the Debian package "prometheus-alertmanager", or set ALERTMANAGER_BIN.`,
+    );
   }
   const dir = mkdtempSync(path.join(tmpdir(), "watchfloor-am-"));
   const configPath = path.join(dir, "alertmanager.yml");
@@ -51,13 +53,21 @@ export async function startTestAlertmanager(opts: StartTestAlertmanagerOptions):
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logPath = path.join(dir, "alertmanager.log");
-  const { log, stop } = await startDaemon({ name: "alertmanager", bin: ALERTMANAGER_BIN, args: [
-        `--config.file=${configPath}`,
-        `--storage.path=${path.join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        // An empty cluster address turns gossip off: one instance, no port 9094.
-        "--cluster.listen-address=",
-        "--log.level=warn",
-      ], logPath, dir, url, readyTimeoutMs: opts.readyTimeoutMs ?? 20_000 });
+  const { log, stop } = await startDaemon({
+    name: "alertmanager",
+    bin: ALERTMANAGER_BIN,
+    args: [
+      `--config.file=${configPath}`,
+      `--storage.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // An empty cluster address turns gossip off: one instance, no port 9094.
+      "--cluster.listen-address=",
+      "--log.level=warn",
+    ],
+    logPath,
+    dir,
+    url,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+  });
   return { url, port, dir, configPath, checkOutput, log, stop };
 }

@@ -12,7 +12,14 @@ export interface CollectorProcess {
 }
 
 export function startCollectorProcess(env: NodeJS.ProcessEnv): CollectorProcess {
-  const entry: CollectorProcess = { proc: spawn("npx", ["tsx", "--conditions=react-server", "scripts/collector.ts"], { env, stdio: "pipe", detached: true }), out: "" };
+  const entry: CollectorProcess = {
+    proc: spawn("npx", ["tsx", "--conditions=react-server", "scripts/collector.ts"], {
+      env,
+      stdio: "pipe",
+      detached: true,
+    }),
+    out: "",
+  };
   const onData = (b: Buffer) => {
     entry.out += b.toString();
     const m = entry.out.match(/instance (watchfloor-[0-9a-f]+) started/);

@@ -10,7 +10,15 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(o: { name: string; bin: string; args: string[]; logPath: string; dir: string; url: string; readyTimeoutMs: number }): Promise<Daemon> {
+export async function startDaemon(o: {
+  name: string;
+  bin: string;
+  args: string[];
+  logPath: string;
+  dir: string;
+  url: string;
+  readyTimeoutMs: number;
+}): Promise<Daemon> {
   const logFd = openSync(o.logPath, "a");
   let child: ChildProcess;
   try {

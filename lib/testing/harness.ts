@@ -18,14 +18,21 @@ let databases = 0;
 export function bothDatabases(server: () => TestPostgres, prefix: string): [pglite: Driver, postgres: Driver] {
   return [
     ["PGlite", () => openDatabase({ dataDir: "memory://" })],
-    ["PostgreSQL 15", async () => openDatabase({ url: await createDatabase(server().url, `wf_${prefix}_${process.pid}_${++databases}`) })],
+    [
+      "PostgreSQL 15",
+      async () =>
+        openDatabase({ url: await createDatabase(server().url, `wf_${prefix}_${process.pid}_${++databases}`) }),
+    ],
   ];
 }
 
 /** One actor per role, with stable ids (`…000001` viewer to `…000004` admin). */
 export function actorsByRole(displayName: (role: Role) => string = (role) => role): Record<Role, Actor> {
   return Object.fromEntries(
-    ROLES.map((role, i) => [role, { id: `00000000-0000-0000-0000-00000000000${i + 1}`, username: role, displayName: displayName(role), role }]),
+    ROLES.map((role, i) => [
+      role,
+      { id: `00000000-0000-0000-0000-00000000000${i + 1}`, username: role, displayName: displayName(role), role },
+    ]),
   ) as Record<Role, Actor>;
 }
 
@@ -33,7 +40,10 @@ export function actorsByRole(displayName: (role: Role) => string = (role) => rol
  * A fleet config for every system of a running test fleet, with the credentials under env-var
  * names returned in `secrets` (pass them where the service resolves credentials).
  */
-export function fleetConfigFor(fleet: Fleet, extra: Record<string, unknown> = {}): { config: FleetConfig; secrets: Record<string, string> } {
+export function fleetConfigFor(
+  fleet: Fleet,
+  extra: Record<string, unknown> = {},
+): { config: FleetConfig; secrets: Record<string, string> } {
   const secrets: Record<string, string> = {};
   const targets = fleet.systems.map((s) => {
     const env = `TEST_TOKEN_${s.name.toUpperCase().replace(/-/g, "_")}`;

@@ -45,24 +45,35 @@ export function pagerDutyErrors(body: unknown, routingKey?: string): string[] {
   const errors: string[] = [];
   if (!body || typeof body !== "object" || Array.isArray(body)) return ["Event object is invalid"];
   const b = body as Record<string, unknown>;
-  if (typeof b.routing_key !== "string" || (routingKey ? b.routing_key !== routingKey : b.routing_key.length !== 32)) errors.push("'routing_key' is invalid");
-  if (typeof b.event_action !== "string" || !PD_ACTIONS.has(b.event_action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
-  if (b.dedup_key !== undefined && (typeof b.dedup_key !== "string" || b.dedup_key.length > 255)) errors.push("'dedup_key' must be a string of at most 255 characters");
-  if ((b.event_action === "acknowledge" || b.event_action === "resolve") && typeof b.dedup_key !== "string") errors.push("'dedup_key' is required for acknowledge and resolve");
+  if (typeof b.routing_key !== "string" || (routingKey ? b.routing_key !== routingKey : b.routing_key.length !== 32))
+    errors.push("'routing_key' is invalid");
+  if (typeof b.event_action !== "string" || !PD_ACTIONS.has(b.event_action))
+    errors.push("'event_action' must be one of trigger, acknowledge, resolve");
+  if (b.dedup_key !== undefined && (typeof b.dedup_key !== "string" || b.dedup_key.length > 255))
+    errors.push("'dedup_key' must be a string of at most 255 characters");
+  if ((b.event_action === "acknowledge" || b.event_action === "resolve") && typeof b.dedup_key !== "string")
+    errors.push("'dedup_key' is required for acknowledge and resolve");
   if (b.event_action === "trigger") {
     const p = b.payload as Record<string, unknown> | undefined;
     if (!p || typeof p !== "object") errors.push("'payload' is required for trigger");
     else {
-      if (typeof p.summary !== "string" || p.summary.length === 0 || p.summary.length > 1024) errors.push("'payload.summary' must be 1 to 1024 characters");
+      if (typeof p.summary !== "string" || p.summary.length === 0 || p.summary.length > 1024)
+        errors.push("'payload.summary' must be 1 to 1024 characters");
       if (typeof p.source !== "string" || p.source.length === 0) errors.push("'payload.source' is required");
-      if (typeof p.severity !== "string" || !PD_SEVERITIES.has(p.severity)) errors.push("'payload.severity' must be one of critical, error, warning, info");
+      if (typeof p.severity !== "string" || !PD_SEVERITIES.has(p.severity))
+        errors.push("'payload.severity' must be one of critical, error, warning, info");
     }
   }
-  if (b.links !== undefined && (!Array.isArray(b.links) || b.links.some((l) => !l || typeof (l as { href?: unknown }).href !== "string"))) errors.push("'links' must be a list of {href, text}");
+  if (
+    b.links !== undefined &&
+    (!Array.isArray(b.links) || b.links.some((l) => !l || typeof (l as { href?: unknown }).href !== "string"))
+  )
+    errors.push("'links' must be a list of {href, text}");
   return errors;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export class NotifyReceiver {
   readonly received: Received[] = [];
@@ -147,14 +158,32 @@ export class NotifyReceiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://receiver");
-    const send = (status: number, body: string, type = "text/plain; charset=utf-8", extra: Record<string, string> = {}) => {
+    const send = (
+      status: number,
+      body: string,
+      type = "text/plain; charset=utf-8",
+      extra: Record<string, string> = {},
+    ) => {
       res.writeHead(status, { "content-type": type, ...extra });
       res.end(body);
     };
     if (req.method === "GET" && url.pathname === "/") return send(200, this.page(), "text/html; charset=utf-8");
-    if (req.method === "GET" && url.pathname === "/api/received") return send(200, JSON.stringify({ received: this.received, pagerduty: [...this.pagerduty.values()] }), "application/json");
+    if (req.method === "GET" && url.pathname === "/api/received")
+      return send(
+        200,
+        JSON.stringify({ received: this.received, pagerduty: [...this.pagerduty.values()] }),
+        "application/json",
+      );
     const kind: ReceiverKind | null =
-      url.pathname === "/slack" || url.pathname.startsWith("/slack/") ? "slack" : url.pathname === "/pagerduty/v2/enqueue" ? "pagerduty" : url.pathname === "/webhook" ? "webhook" : url.pathname === "/alertmanager" ? "alertmanager" : null;
+      url.pathname === "/slack" || url.pathname.startsWith("/slack/")
+        ? "slack"
+        : url.pathname === "/pagerduty/v2/enqueue"
+          ? "pagerduty"
+          : url.pathname === "/webhook"
+            ? "webhook"
+            : url.pathname === "/alertmanager"
+              ? "alertmanager"
+              : null;
     if (!kind || req.method !== "POST") return send(404, "no_service");
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -172,20 +201,39 @@ export class NotifyReceiver {
     if (limit && limit.remaining > 0) {
       limit.remaining--;
       this.record(kind, req, 429, null, "rate limited");
-      return send(429, kind === "pagerduty" ? JSON.stringify({ status: "throttled", message: "Requests for this service are arriving too quickly." }) : "rate_limited", kind === "pagerduty" ? "application/json" : "text/plain", { "retry-after": limit.retryAfter });
+      return send(
+        429,
+        kind === "pagerduty"
+          ? JSON.stringify({ status: "throttled", message: "Requests for this service are arriving too quickly." })
+          : "rate_limited",
+        kind === "pagerduty" ? "application/json" : "text/plain",
+        { "retry-after": limit.retryAfter },
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       this.record(kind, req, 400, raw, "not JSON");
-      return kind === "pagerduty" ? send(400, JSON.stringify({ status: "invalid event", message: "Event object is invalid", errors: ["Request body is not valid JSON"] }), "application/json") : send(400, "invalid_payload");
+      return kind === "pagerduty"
+        ? send(
+            400,
+            JSON.stringify({
+              status: "invalid event",
+              message: "Event object is invalid",
+              errors: ["Request body is not valid JSON"],
+            }),
+            "application/json",
+          )
+        : send(400, "invalid_payload");
     }
     switch (kind) {
       case "slack": {
         const b = body as { text?: unknown; blocks?: unknown };
-        if (!b || typeof b !== "object" || Array.isArray(b)) return this.refuse(kind, req, res, body, 400, "invalid_payload");
-        if ((typeof b.text !== "string" || b.text.trim() === "") && !(Array.isArray(b.blocks) && b.blocks.length)) return this.refuse(kind, req, res, body, 400, "no_text");
+        if (!b || typeof b !== "object" || Array.isArray(b))
+          return this.refuse(kind, req, res, body, 400, "invalid_payload");
+        if ((typeof b.text !== "string" || b.text.trim() === "") && !(Array.isArray(b.blocks) && b.blocks.length))
+          return this.refuse(kind, req, res, body, 400, "no_text");
         this.record(kind, req, 200, body);
         return send(200, "ok");
       }
@@ -193,7 +241,11 @@ export class NotifyReceiver {
         const errors = pagerDutyErrors(body, this.o.pagerdutyRoutingKey);
         if (errors.length) {
           this.record(kind, req, 400, body, errors.join("; "));
-          return send(400, JSON.stringify({ status: "invalid event", message: "Event object is invalid", errors }), "application/json");
+          return send(
+            400,
+            JSON.stringify({ status: "invalid event", message: "Event object is invalid", errors }),
+            "application/json",
+          );
         }
         const b = body as { event_action: string; dedup_key?: string; payload?: { summary: string; severity: string } };
         const key = b.dedup_key ?? `generated-${this.seq + 1}`;
@@ -204,20 +256,37 @@ export class NotifyReceiver {
             alert.triggers++;
             alert.summary = b.payload!.summary;
             alert.severity = b.payload!.severity;
-          } else this.pagerduty.set(key, { dedupKey: key, status: "triggered", summary: b.payload!.summary, severity: b.payload!.severity, triggers: 1 });
+          } else
+            this.pagerduty.set(key, {
+              dedupKey: key,
+              status: "triggered",
+              summary: b.payload!.summary,
+              severity: b.payload!.severity,
+              triggers: 1,
+            });
         } else if (alert && alert.status !== "resolved") {
           alert.status = b.event_action === "acknowledge" ? "acknowledged" : "resolved";
         }
         this.record(kind, req, 202, body);
-        return send(202, JSON.stringify({ status: "success", message: "Event processed", dedup_key: key }), "application/json");
+        return send(
+          202,
+          JSON.stringify({ status: "success", message: "Event processed", dedup_key: key }),
+          "application/json",
+        );
       }
       case "webhook": {
         if (this.o.webhookSecret) {
-          const problem = verifyWebhookSignature(this.o.webhookSecret, raw, req.headers["x-watchfloor-signature"] as string | undefined, Math.floor(Date.now() / 1000));
+          const problem = verifyWebhookSignature(
+            this.o.webhookSecret,
+            raw,
+            req.headers["x-watchfloor-signature"] as string | undefined,
+            Math.floor(Date.now() / 1000),
+          );
           if (problem) return this.refuse(kind, req, res, body, 401, problem);
         }
         const id = req.headers["x-watchfloor-delivery"];
-        if (typeof id !== "string" || !id) return this.refuse(kind, req, res, body, 400, "missing X-Watchfloor-Delivery");
+        if (typeof id !== "string" || !id)
+          return this.refuse(kind, req, res, body, 400, "missing X-Watchfloor-Delivery");
         if (this.deliveries.has(id)) this.duplicateDeliveries.push(id);
         this.deliveries.add(id);
         this.record(kind, req, 200, body);
@@ -230,7 +299,14 @@ export class NotifyReceiver {
     }
   }
 
-  private refuse(kind: ReceiverKind, req: IncomingMessage, res: ServerResponse, body: unknown, status: number, error: string) {
+  private refuse(
+    kind: ReceiverKind,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    status: number,
+    error: string,
+  ) {
     this.record(kind, req, status, body, error);
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
     res.end(error);
@@ -243,7 +319,13 @@ export class NotifyReceiver {
       .map((r) => {
         const b = r.body as Record<string, unknown> | null;
         const text =
-          r.kind === "slack" ? String(b?.text ?? "") : r.kind === "pagerduty" ? `${b?.event_action} ${b?.dedup_key}${(b?.payload as { summary?: string })?.summary ? ` — ${(b?.payload as { summary: string }).summary}` : ""}` : r.kind === "webhook" ? `${b?.event} ${(b?.finding as { id?: string })?.id ?? ""}` : JSON.stringify(b).slice(0, 300);
+          r.kind === "slack"
+            ? String(b?.text ?? "")
+            : r.kind === "pagerduty"
+              ? `${b?.event_action} ${b?.dedup_key}${(b?.payload as { summary?: string })?.summary ? ` — ${(b?.payload as { summary: string }).summary}` : ""}`
+              : r.kind === "webhook"
+                ? `${b?.event} ${(b?.finding as { id?: string })?.id ?? ""}`
+                : JSON.stringify(b).slice(0, 300);
         return `<tr><td>${new Date(r.at).toISOString().slice(11, 19)}</td><td>${r.kind}</td><td>${r.status}</td><td>${escapeHtml(text)}${r.error ? ` <em>(${escapeHtml(r.error)})</em>` : ""}</td></tr>`;
       })
       .join("");

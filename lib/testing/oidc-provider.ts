@@ -53,7 +53,9 @@ function loginPage(uid: string, error?: string) {
 <button type="submit">Continue</button></form></main></body></html>`;
 }
 
-export async function startOidcProvider(o: OidcTestProviderOptions): Promise<{ issuer: string; stop(): Promise<void> }> {
+export async function startOidcProvider(
+  o: OidcTestProviderOptions,
+): Promise<{ issuer: string; stop(): Promise<void> }> {
   const issuer = `http://127.0.0.1:${o.port}`;
   const byName = new Map(o.accounts.map((a) => [a.username, a]));
   const provider = new Provider(issuer, {
@@ -92,10 +94,17 @@ export async function startOidcProvider(o: OidcTestProviderOptions): Promise<{ i
       const form = await readForm(req);
       const a = byName.get(form.get("username") ?? "");
       if (!a || !same(a.password, form.get("password") ?? "")) {
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(loginPage(uid, "Wrong username or password."));
+        res
+          .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+          .end(loginPage(uid, "Wrong username or password."));
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: a.username } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: a.username } },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     if (prompt.name === "login") {

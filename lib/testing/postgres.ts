@@ -42,7 +42,9 @@ function pgUserIds(): { uid: number; gid: number } | null {
 
 export async function startTestPostgres(): Promise<TestPostgres> {
   if (!existsSync(path.join(PG_BIN, "pg_ctl"))) {
-    throw new Error(`PostgreSQL 15 server binaries not found in ${PG_BIN}: install the Debian package "postgresql" (npm test installs it when run as root).`);
+    throw new Error(
+      `PostgreSQL 15 server binaries not found in ${PG_BIN}: install the Debian package "postgresql" (npm test installs it when run as root).`,
+    );
   }
   const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const dir = mkdtempSync(path.join(tmpdir(), "watchfloor-pg-"));
@@ -51,14 +53,25 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   if (ids) chownSync(dir, ids.uid, ids.gid);
   const run = (bin: string, args: string[]) => {
     const full = path.join(PG_BIN, bin);
-    const r = asRoot ? spawnSync("runuser", ["-u", "postgres", "--", full, ...args], { encoding: "utf8" }) : spawnSync(full, args, { encoding: "utf8" });
+    const r = asRoot
+      ? spawnSync("runuser", ["-u", "postgres", "--", full, ...args], { encoding: "utf8" })
+      : spawnSync(full, args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`${bin} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
   };
   const data = path.join(dir, "data");
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const start = () =>
-    run("pg_ctl", ["-D", data, "-l", path.join(dir, "log"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, "-w", "start"]);
+    run("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      path.join(dir, "log"),
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      "-w",
+      "start",
+    ]);
   const stopServer = () => {
     try {
       run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);

@@ -66,7 +66,10 @@ export interface TestPrometheus {
 }
 
 /** The prometheus.yml the harness writes. JSON is valid YAML, which spares us quoting rules. */
-export function buildPrometheusConfig(opts: StartTestPrometheusOptions, ruleFilePaths: string[] = []): Record<string, unknown> {
+export function buildPrometheusConfig(
+  opts: StartTestPrometheusOptions,
+  ruleFilePaths: string[] = [],
+): Record<string, unknown> {
   const evaluation = opts.evaluationIntervalSeconds ?? 1;
   const config: Record<string, unknown> = {
     global: { scrape_interval: "15s", evaluation_interval: `${evaluation}s` },
@@ -101,7 +104,10 @@ export function buildPrometheusConfig(opts: StartTestPrometheusOptions, ruleFile
 
 /** `promtool check config` on a prometheus.yml (which also checks the rule files it names). */
 export function checkPrometheusConfig(configPath: string): { ok: boolean; output: string } {
-  if (!existsSync(PROMTOOL_BIN)) throw new Error(`promtool not found at ${PROMTOOL_BIN}: install the Debian package "prometheus", or set PROMTOOL_BIN.`);
+  if (!existsSync(PROMTOOL_BIN))
+    throw new Error(
+      `promtool not found at ${PROMTOOL_BIN}: install the Debian package "prometheus", or set PROMTOOL_BIN.`,
+    );
   const r = spawnSync(PROMTOOL_BIN, ["check", "config", configPath], { encoding: "utf8", timeout: 30_000 });
   if (r.error) throw r.error;
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
@@ -136,14 +142,22 @@ export async function startTestPrometheus(opts: StartTestPrometheusOptions): Pro
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logPath = path.join(dir, "prometheus.log");
-  const { log, stop } = await startDaemon({ name: "prometheus", bin: PROMETHEUS_BIN, args: [
-        `--config.file=${configPath}`,
-        `--storage.tsdb.path=${path.join(dir, "data")}`,
-        `--storage.tsdb.retention.time=${opts.retention ?? "1h"}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--web.enable-lifecycle",
-        "--log.level=warn",
-      ], logPath, dir, url, readyTimeoutMs: opts.readyTimeoutMs ?? 20_000 });
+  const { log, stop } = await startDaemon({
+    name: "prometheus",
+    bin: PROMETHEUS_BIN,
+    args: [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--storage.tsdb.retention.time=${opts.retention ?? "1h"}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--web.enable-lifecycle",
+      "--log.level=warn",
+    ],
+    logPath,
+    dir,
+    url,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+  });
 
   return {
     url,
@@ -164,7 +178,9 @@ export async function startTestPrometheus(opts: StartTestPrometheusOptions): Pro
       for (;;) {
         try {
           const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(1_000) });
-          const body = (await res.json()) as { data?: { activeTargets?: { health: string; scrapeUrl: string; lastError: string }[] } };
+          const body = (await res.json()) as {
+            data?: { activeTargets?: { health: string; scrapeUrl: string; lastError: string }[] };
+          };
           const targets = body.data?.activeTargets ?? [];
           last = targets.map((t) => `${t.scrapeUrl}: ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`).join("; ");
           if (targets.length > 0 && targets.every((t) => t.health === "up")) return;

@@ -23,7 +23,14 @@ export interface Shipper {
   stop(): Promise<void>;
 }
 
-async function run(name: string, bin: string, args: string[], dir: string, ready: () => boolean, env: NodeJS.ProcessEnv = process.env): Promise<Shipper> {
+async function run(
+  name: string,
+  bin: string,
+  args: string[],
+  dir: string,
+  ready: () => boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Shipper> {
   const logPath = path.join(dir, `${name}.out`);
   const fd = openSync(logPath, "a");
   let child: ChildProcess;
@@ -96,7 +103,19 @@ export async function startSyslogNg(o: ShipperOptions & { url: string }): Promis
   return run(
     "syslog-ng",
     SYSLOG_NG_BIN,
-    ["-F", "--no-caps", "-f", conf, "-R", path.join(dir, "syslog-ng.persist"), "-p", path.join(dir, "syslog-ng.pid"), "-c", ctl, "--stderr"],
+    [
+      "-F",
+      "--no-caps",
+      "-f",
+      conf,
+      "-R",
+      path.join(dir, "syslog-ng.persist"),
+      "-p",
+      path.join(dir, "syslog-ng.pid"),
+      "-c",
+      ctl,
+      "--stderr",
+    ],
     dir,
     () => existsSync(ctl),
   );

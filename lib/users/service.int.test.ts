@@ -25,7 +25,13 @@ const failsOnAudit = (e: Error) => auditFailure.test(`${e.message} ${String((e a
 describe.each(bothDatabases(() => pg, "users"))("user changes on %s", (_name, open) => {
   let h: DbHandle;
   const userRow = async (username: string) => (await h.db.select().from(users).where(eq(users.username, username)))[0];
-  const auditFor = async (username: string) => (await h.db.select().from(auditLog).where(eq(auditLog.target, `user:${username}`))).map((a) => a.action);
+  const auditFor = async (username: string) =>
+    (
+      await h.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.target, `user:${username}`))
+    ).map((a) => a.action);
   const breakAudit = () =>
     h.exec(`create or replace function wf_test_fail_audit() returns trigger as $$ begin raise exception 'audit storage unavailable (test)'; end; $$ language plpgsql;
       create trigger wf_test_fail_audit before insert on audit_log for each row execute function wf_test_fail_audit();`);
@@ -51,10 +57,14 @@ describe.each(bothDatabases(() => pg, "users"))("user changes on %s", (_name, op
     const before = await userRow("olive");
     await breakAudit();
     try {
-      await expect(createUser(h.db, admin, { username: "pavel", password: "a long enough password", role: "commander" })).rejects.toSatisfy(failsOnAudit);
+      await expect(
+        createUser(h.db, admin, { username: "pavel", password: "a long enough password", role: "commander" }),
+      ).rejects.toSatisfy(failsOnAudit);
       await expect(setUserRole(h.db, admin, "olive", "commander")).rejects.toSatisfy(failsOnAudit);
       await expect(setUserStatus(h.db, admin, "olive", "disabled")).rejects.toSatisfy(failsOnAudit);
-      await expect(upsertOidcUser(h.db, { subject: "sub-quinn", username: "quinn", displayName: "Quinn", role: "viewer" })).rejects.toSatisfy(failsOnAudit);
+      await expect(
+        upsertOidcUser(h.db, { subject: "sub-quinn", username: "quinn", displayName: "Quinn", role: "viewer" }),
+      ).rejects.toSatisfy(failsOnAudit);
     } finally {
       await repairAudit();
     }
@@ -71,7 +81,9 @@ describe.each(bothDatabases(() => pg, "users"))("user changes on %s", (_name, op
     await upsertOidcUser(h.db, { subject: "sub-rhea", username: "rhea", displayName: "Rhea", role: "viewer" });
     await breakAudit();
     try {
-      await expect(upsertOidcUser(h.db, { subject: "sub-rhea", username: "rhea", displayName: "Rhea", role: "admin" })).rejects.toSatisfy(failsOnAudit);
+      await expect(
+        upsertOidcUser(h.db, { subject: "sub-rhea", username: "rhea", displayName: "Rhea", role: "admin" }),
+      ).rejects.toSatisfy(failsOnAudit);
     } finally {
       await repairAudit();
     }

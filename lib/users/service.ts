@@ -59,7 +59,13 @@ export async function createUser(db: Db, actor: Actor | null, input: unknown): P
       .insert(users)
       .values({ username, displayName: parsed.data.displayName ?? username, email, passwordHash, role })
       .returning();
-    await appendAudit(tx as unknown as Db, { actor, action: "user.create", target: `user:${username}`, params: { role }, outcome: "succeeded" });
+    await appendAudit(tx as unknown as Db, {
+      actor,
+      action: "user.create",
+      target: `user:${username}`,
+      params: { role },
+      outcome: "succeeded",
+    });
     return created!;
   });
   return publicUser(row);
@@ -68,14 +74,19 @@ export async function createUser(db: Db, actor: Actor | null, input: unknown): P
 export async function setUserRole(db: Db, actor: Actor | null, username: string, role: unknown): Promise<PublicUser> {
   requireRole(actor, "admin");
   const parsedRole = RoleInput.safeParse(role);
-  if (!parsedRole.success) throw new Invalid(`role: ${parsedRole.error.issues[0]?.message}`, { role: [parsedRole.error.issues[0]!.message] });
+  if (!parsedRole.success)
+    throw new Invalid(`role: ${parsedRole.error.issues[0]?.message}`, { role: [parsedRole.error.issues[0]!.message] });
   const [before] = await db.select().from(users).where(eq(users.username, username));
   if (!before) throw new NotFound(`No user named "${username}".`);
   if (before.id === actor.id && parsedRole.data !== "admin") {
     throw new Conflict("You cannot remove your own admin role; ask another admin.");
   }
   const row = await db.transaction(async (tx) => {
-    const [updated] = await tx.update(users).set({ role: parsedRole.data, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
+    const [updated] = await tx
+      .update(users)
+      .set({ role: parsedRole.data, updatedAt: new Date() })
+      .where(eq(users.id, before.id))
+      .returning();
     await appendAudit(tx as unknown as Db, {
       actor,
       action: "user.set_role",
@@ -89,14 +100,28 @@ export async function setUserRole(db: Db, actor: Actor | null, username: string,
   return publicUser(row);
 }
 
-export async function setUserStatus(db: Db, actor: Actor | null, username: string, status: "active" | "disabled"): Promise<PublicUser> {
+export async function setUserStatus(
+  db: Db,
+  actor: Actor | null,
+  username: string,
+  status: "active" | "disabled",
+): Promise<PublicUser> {
   requireRole(actor, "admin");
   const [before] = await db.select().from(users).where(eq(users.username, username));
   if (!before) throw new NotFound(`No user named "${username}".`);
   if (before.id === actor.id && status === "disabled") throw new Conflict("You cannot disable yourself.");
   const row = await db.transaction(async (tx) => {
-    const [updated] = await tx.update(users).set({ status, updatedAt: new Date() }).where(eq(users.id, before.id)).returning();
-    await appendAudit(tx as unknown as Db, { actor, action: status === "disabled" ? "user.disable" : "user.enable", target: `user:${username}`, outcome: "succeeded" });
+    const [updated] = await tx
+      .update(users)
+      .set({ status, updatedAt: new Date() })
+      .where(eq(users.id, before.id))
+      .returning();
+    await appendAudit(tx as unknown as Db, {
+      actor,
+      action: status === "disabled" ? "user.disable" : "user.enable",
+      target: `user:${username}`,
+      outcome: "succeeded",
+    });
     return updated!;
   });
   forgetCachedUser(before.id);
@@ -149,11 +174,23 @@ export async function upsertOidcUser(
     const row = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(users)
-        .set({ role: p.role, displayName: p.displayName, email: p.email, lastSignInAt: new Date(), updatedAt: new Date() })
+        .set({
+          role: p.role,
+          displayName: p.displayName,
+          email: p.email,
+          lastSignInAt: new Date(),
+          updatedAt: new Date(),
+        })
         .where(eq(users.id, bySubject.id))
         .returning();
       if (bySubject.role !== p.role) {
-        await appendAudit(tx as unknown as Db, { actorName: "oidc", action: "user.set_role", target: `user:${bySubject.username}`, params: { from: bySubject.role, to: p.role, via: "groups claim" }, outcome: "succeeded" });
+        await appendAudit(tx as unknown as Db, {
+          actorName: "oidc",
+          action: "user.set_role",
+          target: `user:${bySubject.username}`,
+          params: { from: bySubject.role, to: p.role, via: "groups claim" },
+          outcome: "succeeded",
+        });
       }
       return updated!;
     });
@@ -161,15 +198,33 @@ export async function upsertOidcUser(
     return row;
   }
   // Avoid taking over a local account with the same name.
-  let username = p.username.toLowerCase().replace(/[^a-z0-9._-]/g, "-").slice(0, 60) || "oidc-user";
+  let username =
+    p.username
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, "-")
+      .slice(0, 60) || "oidc-user";
   const [clash] = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
   if (clash) username = `${username}-sso`;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(users)
-      .values({ username, displayName: p.displayName, email: p.email, role: p.role, authSource: "oidc", oidcSubject: p.subject, lastSignInAt: new Date() })
+      .values({
+        username,
+        displayName: p.displayName,
+        email: p.email,
+        role: p.role,
+        authSource: "oidc",
+        oidcSubject: p.subject,
+        lastSignInAt: new Date(),
+      })
       .returning();
-    await appendAudit(tx as unknown as Db, { actorName: "oidc", action: "user.create", target: `user:${username}`, params: { role: p.role, via: "oidc" }, outcome: "succeeded" });
+    await appendAudit(tx as unknown as Db, {
+      actorName: "oidc",
+      action: "user.create",
+      target: `user:${username}`,
+      params: { role: p.role, via: "oidc" },
+      outcome: "succeeded",
+    });
     return row!;
   });
 }

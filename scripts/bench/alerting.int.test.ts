@@ -12,7 +12,14 @@ import { ALERT_NAME, measureAlerting, watchdogRule } from "./alerting";
 
 let fleet: Fleet;
 beforeAll(async () => {
-  fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 7, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1", admin: false });
+  fleet = await startFleet({
+    config: loadSimFleetConfig("config/sim-fleet.yaml"),
+    seed: 7,
+    clock: { speed: 1 },
+    portBase: 0,
+    host: "127.0.0.1",
+    admin: false,
+  });
 });
 afterAll(async () => {
   await fleet?.stop();
@@ -26,7 +33,9 @@ describe("alerting comparison", () => {
       writeFileSync(file, watchdogRule("alpha-bot", 2));
       const r = spawnSync(PROMTOOL_BIN, ["check", "rules", file], { encoding: "utf8" });
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-      expect(watchdogRule("alpha-bot", 2)).toContain('reconciliation_integrity_watchdog_triggered{job="alpha-bot"} == 1');
+      expect(watchdogRule("alpha-bot", 2)).toContain(
+        'reconciliation_integrity_watchdog_triggered{job="alpha-bot"} == 1',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -36,7 +45,14 @@ describe("alerting comparison", () => {
     const r = await measureAlerting({
       fleet,
       bot: "alpha-bot",
-      settings: { name: "test", scrapeSeconds: 1, evaluationSeconds: 1, groupWaitSeconds: 0, groupIntervalSeconds: 1, repeatIntervalSeconds: 3600 },
+      settings: {
+        name: "test",
+        scrapeSeconds: 1,
+        evaluationSeconds: 1,
+        groupWaitSeconds: 0,
+        groupIntervalSeconds: 1,
+        repeatIntervalSeconds: 3600,
+      },
       changes: 2,
       ports: { from: 19090, to: 19099, taken: new Set() },
       deadline: Date.now() + 55_000,

@@ -77,8 +77,15 @@ async function startReceiver(port: number) {
     req.on("end", () => {
       res.writeHead(200).end();
       try {
-        const j = JSON.parse(body) as { status?: string; alerts?: { status?: string; labels?: Record<string, string> }[] };
-        const n: Notification = { at, status: j.status ?? "", alerts: (j.alerts ?? []).map((a) => ({ status: a.status ?? "", labels: a.labels ?? {} })) };
+        const j = JSON.parse(body) as {
+          status?: string;
+          alerts?: { status?: string; labels?: Record<string, string> }[];
+        };
+        const n: Notification = {
+          at,
+          status: j.status ?? "",
+          alerts: (j.alerts ?? []).map((a) => ({ status: a.status ?? "", labels: a.labels ?? {} })),
+        };
         received.push(n);
         for (let i = waiters.length - 1; i >= 0; i--) {
           if (waiters[i]!.pred(n)) {
@@ -177,7 +184,10 @@ export async function measureAlerting(o: {
     setWatchdog(o.fleet, false, o.bot);
     am = await startTestAlertmanager({
       port: await freePortInRange(o.ports.from, o.ports.to, o.ports.taken),
-      config: { route, receivers: [{ name: "bench-webhook", webhook_configs: [{ url: receiver.url, send_resolved: true }] }] },
+      config: {
+        route,
+        receivers: [{ name: "bench-webhook", webhook_configs: [{ url: receiver.url, send_resolved: true }] }],
+      },
     });
     prom = await startTestPrometheus({
       port: await freePortInRange(o.ports.from, o.ports.to, o.ports.taken),
@@ -198,7 +208,9 @@ export async function measureAlerting(o: {
     for (let i = 0; i < o.changes; i++) {
       const timeoutMs = pathMs + (i === 0 ? 0 : s.groupIntervalSeconds * 1000);
       if (Date.now() + timeoutMs > o.deadline) {
-        o.progress?.(`  ${s.name}: stopped after ${i} change(s): the next could take ${Math.round(timeoutMs / 1000)} s, past the deadline`);
+        o.progress?.(
+          `  ${s.name}: stopped after ${i} change(s): the next could take ${Math.round(timeoutMs / 1000)} s, past the deadline`,
+        );
         break;
       }
       const paused = i % 2 === 0;
@@ -207,10 +219,16 @@ export async function measureAlerting(o: {
       setWatchdog(o.fleet, paused, o.bot);
       attempted++;
       const want = paused ? "firing" : "resolved";
-      const n = await receiver.waitFor(at, (x) => x.alerts.some((a) => a.labels.alertname === ALERT_NAME && a.labels.job === o.bot && a.status === want), timeoutMs);
+      const n = await receiver.waitFor(
+        at,
+        (x) => x.alerts.some((a) => a.labels.alertname === ALERT_NAME && a.labels.job === o.bot && a.status === want),
+        timeoutMs,
+      );
       if (n) samples.push({ kind: paused ? "onset" : "resolution", ms: n.at - at });
       else timeouts++;
-      o.progress?.(`  ${s.name}: change ${i + 1}/${o.changes} (${paused ? "onset" : "resolution"}) → ${n ? `${n.at - at} ms` : "no notification"}`);
+      o.progress?.(
+        `  ${s.name}: change ${i + 1}/${o.changes} (${paused ? "onset" : "resolution"}) → ${n ? `${n.at - at} ms` : "no notification"}`,
+      );
     }
   } finally {
     setWatchdog(o.fleet, false, o.bot);

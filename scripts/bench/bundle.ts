@@ -15,8 +15,13 @@ export interface RouteJs {
 
 export function firstLoadJs(root: string): RouteJs[] {
   const next = path.join(root, ".next");
-  const build = JSON.parse(readFileSync(path.join(next, "build-manifest.json"), "utf8")) as { rootMainFiles: string[]; pagesChunkGroupBootstrapParams?: Record<string, unknown> };
-  const routes = Object.keys(build.pagesChunkGroupBootstrapParams ?? {}).filter((r) => r.endsWith("/page") && !r.startsWith("/_"));
+  const build = JSON.parse(readFileSync(path.join(next, "build-manifest.json"), "utf8")) as {
+    rootMainFiles: string[];
+    pagesChunkGroupBootstrapParams?: Record<string, unknown>;
+  };
+  const routes = Object.keys(build.pagesChunkGroupBootstrapParams ?? {}).filter(
+    (r) => r.endsWith("/page") && !r.startsWith("/_"),
+  );
   const sizes = new Map<string, { raw: number; gz: number }>();
   const size = (file: string) => {
     let s = sizes.get(file);
@@ -33,7 +38,10 @@ export function firstLoadJs(root: string): RouteJs[] {
     if (!existsSync(file)) continue;
     const sandbox = { globalThis: {} as Record<string, unknown> };
     vm.runInNewContext(readFileSync(file, "utf8"), sandbox);
-    const manifests = (sandbox.globalThis.__RSC_MANIFEST ?? {}) as Record<string, { entryJSFiles?: Record<string, string[]> }>;
+    const manifests = (sandbox.globalThis.__RSC_MANIFEST ?? {}) as Record<
+      string,
+      { entryJSFiles?: Record<string, string[]> }
+    >;
     const m = manifests[route];
     if (!m) continue;
     const files = new Set(build.rootMainFiles);
@@ -46,7 +54,12 @@ export function firstLoadJs(root: string): RouteJs[] {
       gz += s.gz;
     }
     const url = route.replace(/\/page$/, "").replace(/\/\([^)]+\)/g, "") || "/";
-    out.push({ route: url, chunks: files.size, rawKiB: Math.round((raw / 1024) * 10) / 10, gzipKiB: Math.round((gz / 1024) * 10) / 10 });
+    out.push({
+      route: url,
+      chunks: files.size,
+      rawKiB: Math.round((raw / 1024) * 10) / 10,
+      gzipKiB: Math.round((gz / 1024) * 10) / 10,
+    });
   }
   return out.sort((a, b) => a.route.localeCompare(b.route));
 }

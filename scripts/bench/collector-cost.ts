@@ -30,9 +30,20 @@ async function main() {
     const s = input.systems[i % input.systems.length]!;
     const env = `BENCH_TOKEN_${i}`;
     secrets.set(env, s.credential);
-    return { name: `${s.name}-${String(i).padStart(3, "0")}`, kind: s.kind, label: `${s.name} #${i}`, baseUrl: s.url, simulated: true, pollIntervalMs: input.intervalMs, credentials: { bearerTokenEnv: env } };
+    return {
+      name: `${s.name}-${String(i).padStart(3, "0")}`,
+      kind: s.kind,
+      label: `${s.name} #${i}`,
+      baseUrl: s.url,
+      simulated: true,
+      pollIntervalMs: input.intervalMs,
+      credentials: { bearerTokenEnv: env },
+    };
   });
-  const config = parseFleetConfig(stringify({ defaults: { pollIntervalMs: input.intervalMs, timeoutMs: 4000 }, targets }), "bench fleet");
+  const config = parseFleetConfig(
+    stringify({ defaults: { pollIntervalMs: input.intervalMs, timeoutMs: 4000 }, targets }),
+    "bench fleet",
+  );
 
   // 1. Polling and parsing alone: the collector with no history sink and no rule evaluation.
   const bare = new Collector({ config, pollerFor, secret: (n) => secrets.get(n), userAgent: "Watchfloor-bench" });
@@ -62,7 +73,13 @@ async function main() {
   // 2. The runtime the server runs.
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-collector-"));
   const h = await openDatabase({ dataDir });
-  const rt = new CollectorRuntime({ config, db: h.db, pollerFor, secret: (n) => secrets.get(n), instanceId: "bench-collector" });
+  const rt = new CollectorRuntime({
+    config,
+    db: h.db,
+    pollerFor,
+    secret: (n) => secrets.get(n),
+    instanceId: "bench-collector",
+  });
   let polls = 0;
   rt.events.on("change", (e: { type: string }) => {
     if (e.type === "samples") polls++;
@@ -93,7 +110,12 @@ async function main() {
       picked.push(t);
       series += rt.store.allSeries(t.name).length;
     }
-    const ctx = { now: Date.now(), history: rt.store, freshness: (system: string, endpoint?: string) => collector.freshness(system, endpoint), targets: picked };
+    const ctx = {
+      now: Date.now(),
+      history: rt.store,
+      freshness: (system: string, endpoint?: string) => collector.freshness(system, endpoint),
+      targets: picked,
+    };
     let findings = evaluateRules(ctx).length;
     const runs: number[] = [];
     for (let i = 0; i < 15; i++) {
@@ -116,7 +138,14 @@ async function main() {
       cpuMsPerPoll: pollsInWindow ? Math.round((cpuMs / pollsInWindow) * 100) / 100 : null,
       rssMiB: Math.round(rss),
       totalSeries: rt.store.allSeries().length,
-      rules: { series, targets: picked.length, findings, runs: runs.length, p50Ms: Math.round(runs[Math.floor(runs.length / 2)]! * 10) / 10, maxMs: Math.round(runs[runs.length - 1]! * 10) / 10 },
+      rules: {
+        series,
+        targets: picked.length,
+        findings,
+        runs: runs.length,
+        p50Ms: Math.round(runs[Math.floor(runs.length / 2)]! * 10) / 10,
+        maxMs: Math.round(runs[runs.length - 1]! * 10) / 10,
+      },
     });
   } finally {
     await rt.stop().catch(() => {});

@@ -5,7 +5,17 @@ import type { TargetConfig } from "../../lib/config/fleet";
 import { startTestFleet } from "../../lib/sim/testing";
 import { pollerFor } from "../../lib/telemetry/sources/pollers";
 
-export const FAULTS_MEASURED = ["down", "hanging", "slow", "http-500", "html-error", "truncated-json", "malformed-metrics", "odd-metrics-line", "oversized-body"] as const;
+export const FAULTS_MEASURED = [
+  "down",
+  "hanging",
+  "slow",
+  "http-500",
+  "html-error",
+  "truncated-json",
+  "malformed-metrics",
+  "odd-metrics-line",
+  "oversized-body",
+] as const;
 
 export interface FaultPollResult {
   timeoutMs: number;
@@ -24,8 +34,19 @@ export async function measureFaultPolls(timeoutMs = 300): Promise<FaultPollResul
     for (const fault of FAULTS_MEASURED) {
       let worst = 0;
       for (const s of fleet.systems) {
-        await fleet.setFault(s.name, fault, fault === "slow" ? { delayMs: 1500 } : fault === "oversized-body" ? { bytes: 8 * 1024 * 1024 } : {});
-        const target: TargetConfig = { name: s.name, kind: s.kind, baseUrl: s.url, simulated: true, credentials: {}, thresholds: {} };
+        await fleet.setFault(
+          s.name,
+          fault,
+          fault === "slow" ? { delayMs: 1500 } : fault === "oversized-body" ? { bytes: 8 * 1024 * 1024 } : {},
+        );
+        const target: TargetConfig = {
+          name: s.name,
+          kind: s.kind,
+          baseUrl: s.url,
+          simulated: true,
+          credentials: {},
+          thresholds: {},
+        };
         const t0 = performance.now();
         await pollerFor(s.kind)({ target, token: s.credential, timeoutMs, maxBytes: 2 * 1024 * 1024, now: Date.now() });
         worst = Math.max(worst, performance.now() - t0);

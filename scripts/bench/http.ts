@@ -16,9 +16,22 @@ export interface CannonFigures {
   bytesPerRequest: number;
 }
 
-function run(root: string, url: string, o: { connections: number; seconds: number; cookie?: string }): Promise<CannonFigures> {
+function run(
+  root: string,
+  url: string,
+  o: { connections: number; seconds: number; cookie?: string },
+): Promise<CannonFigures> {
   const bin = path.join(root, "node_modules/autocannon/autocannon.js");
-  const args = [bin, "-j", "-c", String(o.connections), "-d", String(o.seconds), ...(o.cookie ? ["-H", `Cookie=${o.cookie}`] : []), url];
+  const args = [
+    bin,
+    "-j",
+    "-c",
+    String(o.connections),
+    "-d",
+    String(o.seconds),
+    ...(o.cookie ? ["-H", `Cookie=${o.cookie}`] : []),
+    url,
+  ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 64 * 2 ** 20, timeout: (o.seconds + 30) * 1000 }, (err, stdout) => {
       if (err) return reject(err);
@@ -45,9 +58,26 @@ function run(root: string, url: string, o: { connections: number; seconds: numbe
   });
 }
 
-export async function measureBoardApi(o: { root: string; baseUrl: string; cookie: string; connections: number; seconds: number }) {
+export async function measureBoardApi(o: {
+  root: string;
+  baseUrl: string;
+  cookie: string;
+  connections: number;
+  seconds: number;
+}) {
   const staticFile = await run(o.root, `${o.baseUrl}/icon.svg`, { connections: o.connections, seconds: o.seconds });
-  const board = await run(o.root, `${o.baseUrl}/api/board`, { connections: o.connections, seconds: o.seconds, cookie: o.cookie });
+  const board = await run(o.root, `${o.baseUrl}/api/board`, {
+    connections: o.connections,
+    seconds: o.seconds,
+    cookie: o.cookie,
+  });
   const health = await run(o.root, `${o.baseUrl}/api/health/live`, { connections: o.connections, seconds: o.seconds });
-  return { staticFile, board, health, ratio: staticFile.requestsPerSecond ? Math.round((board.requestsPerSecond / staticFile.requestsPerSecond) * 1000) / 1000 : NaN };
+  return {
+    staticFile,
+    board,
+    health,
+    ratio: staticFile.requestsPerSecond
+      ? Math.round((board.requestsPerSecond / staticFile.requestsPerSecond) * 1000) / 1000
+      : NaN,
+  };
 }

@@ -51,7 +51,10 @@ let seq = 0;
 function line(t: number): string {
   seq++;
   const asctime = new Date(t).toISOString().replace("T", " ").replace(".", ",").replace("Z", "");
-  const issues = Array.from({ length: 6 }, (_, i) => `{"type": "QTY_SYNCED", "symbol": "PF_SYM${i}USD", "registry_qty": ${i}.25, "exchange_qty": ${i}.5}`).join(", ");
+  const issues = Array.from(
+    { length: 6 },
+    (_, i) => `{"type": "QTY_SYNCED", "symbol": "PF_SYM${i}USD", "registry_qty": ${i}.25, "exchange_qty": ${i}.5}`,
+  ).join(", ");
   const base = `${asctime} INFO RECONCILIATION_REPORT orphaned=0 phantom=0 qty_mismatch=6 qty_synced=6 pending_adopted=0 state_adjustments_deduped=0 state_adjustments_logged=6 seq=${seq} issues=[${issues}]`;
   return base + " pad=" + "x".repeat(Math.max(1, 1024 - base.length - 5));
 }
@@ -61,7 +64,16 @@ async function main() {
   process.env.WATCHFLOOR_DATA_DIR = dataDir;
   process.env.WATCHFLOOR_FLEET_CONFIG = "config/fleet.yaml";
   process.env.INGEST_TOKEN_KRAKEN_FUTURES = TOKEN;
-  for (const v of ["SIM_TOKEN_ALPHA_BOT", "SIM_TOKEN_BETA_BOT", "SIM_TOKEN_KRAKEN_FUTURES", "SIM_TOKEN_SPOT_EXCHANGE", "DEMO_PAGERDUTY_ROUTING_KEY", "DEMO_WEBHOOK_SECRET", "SIM_SUPABASE_KEY_BETA_BOT"]) process.env[v] ??= "bench";
+  for (const v of [
+    "SIM_TOKEN_ALPHA_BOT",
+    "SIM_TOKEN_BETA_BOT",
+    "SIM_TOKEN_KRAKEN_FUTURES",
+    "SIM_TOKEN_SPOT_EXCHANGE",
+    "DEMO_PAGERDUTY_ROUTING_KEY",
+    "DEMO_WEBHOOK_SECRET",
+    "SIM_SUPABASE_KEY_BETA_BOT",
+  ])
+    process.env[v] ??= "bench";
   process.env.SIM_SUPABASE_URL_BETA_BOT ??= "http://127.0.0.1:9";
   const r = await import("../../lib/collector/receivers");
   const Push = protobuf.parse(PUSH_PROTO).root.lookupType("logproto.PushRequest");
@@ -72,7 +84,9 @@ async function main() {
   const bodies: Record<string, () => { send: () => Promise<Response> }> = {
     "POST /api/ingest (JSON lines)": () => {
       const body = Array.from({ length: BATCH }, () => JSON.stringify({ message: line(next()) })).join("\n");
-      return { send: () => r.receivePlain(new Request("http://bench/api/ingest", { method: "POST", body, headers: auth })) };
+      return {
+        send: () => r.receivePlain(new Request("http://bench/api/ingest", { method: "POST", body, headers: auth })),
+      };
     },
     "Loki push (JSON)": () => {
       const values = Array.from({ length: BATCH }, () => {
@@ -80,19 +94,44 @@ async function main() {
         return [`${ts}000000`, line(ts)];
       });
       const body = JSON.stringify({ streams: [{ stream: { job: "trading-bot" }, values }] });
-      return { send: () => r.receiveLoki(new Request("http://bench/loki/api/v1/push", { method: "POST", body, headers: { ...auth, "Content-Type": "application/json" } })) };
+      return {
+        send: () =>
+          r.receiveLoki(
+            new Request("http://bench/loki/api/v1/push", {
+              method: "POST",
+              body,
+              headers: { ...auth, "Content-Type": "application/json" },
+            }),
+          ),
+      };
     },
     "Loki push (protobuf + snappy)": () => {
       const entries = Array.from({ length: BATCH }, () => {
         const ts = next();
         return { timestamp: { seconds: Math.floor(ts / 1000), nanos: (ts % 1000) * 1e6 }, line: line(ts) };
       });
-      const body = compressSync(Buffer.from(Push.encode(Push.fromObject({ streams: [{ labels: '{job="trading-bot"}', entries }] })).finish()));
-      return { send: () => r.receiveLoki(new Request("http://bench/loki/api/v1/push", { method: "POST", body: body as unknown as BodyInit, headers: { ...auth, "Content-Type": "application/x-protobuf" } })) };
+      const body = compressSync(
+        Buffer.from(Push.encode(Push.fromObject({ streams: [{ labels: '{job="trading-bot"}', entries }] })).finish()),
+      );
+      return {
+        send: () =>
+          r.receiveLoki(
+            new Request("http://bench/loki/api/v1/push", {
+              method: "POST",
+              body: body as unknown as BodyInit,
+              headers: { ...auth, "Content-Type": "application/x-protobuf" },
+            }),
+          ),
+      };
     },
     "Elasticsearch bulk": () => {
-      const body = Array.from({ length: BATCH }, () => `{"index":{}}\n${JSON.stringify({ message: line(next()) })}`).join("\n") + "\n";
-      return { send: () => r.receiveEs(new Request("http://bench/es/_bulk", { method: "POST", body, headers: auth }), ["_bulk"]) };
+      const body =
+        Array.from({ length: BATCH }, () => `{"index":{}}\n${JSON.stringify({ message: line(next()) })}`).join("\n") +
+        "\n";
+      return {
+        send: () =>
+          r.receiveEs(new Request("http://bench/es/_bulk", { method: "POST", body, headers: auth }), ["_bulk"]),
+      };
     },
   };
 
@@ -115,9 +154,21 @@ async function main() {
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     times.sort((a, b) => a - b);
-    out.push({ receiver, batches: prepared.length, lines: prepared.length * BATCH, linesPerSecond: Math.round((prepared.length * BATCH) / seconds), linesPerCpuSecond: Math.round((prepared.length * BATCH) / cpuSeconds), medianBatchMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10 });
+    out.push({
+      receiver,
+      batches: prepared.length,
+      lines: prepared.length * BATCH,
+      linesPerSecond: Math.round((prepared.length * BATCH) / seconds),
+      linesPerCpuSecond: Math.round((prepared.length * BATCH) / cpuSeconds),
+      medianBatchMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10,
+    });
   }
-  const result: IngestResult = { database: dataDir.startsWith("memory://") ? "embedded, in memory" : "embedded, data directory on disk", lineBytes: Buffer.byteLength(line(next())), batchLines: BATCH, receivers: out };
+  const result: IngestResult = {
+    database: dataDir.startsWith("memory://") ? "embedded, in memory" : "embedded, data directory on disk",
+    lineBytes: Buffer.byteLength(line(next())),
+    batchLines: BATCH,
+    receivers: out,
+  };
   if (process.send) process.send(result);
   else console.log(JSON.stringify(result, null, 2));
   const db = await import("../../lib/db");

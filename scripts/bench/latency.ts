@@ -6,7 +6,14 @@ import { chromium, type Browser } from "@playwright/test";
 import type { Fleet } from "../../lib/sim";
 import { percentile } from "./proc";
 
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || process.env.BENCH_CHROMIUM || "/usr/bin/chromium";
 
 /** The finding the change produces, in the lane it belongs to. */
@@ -42,7 +49,14 @@ function summary(v: number[]) {
   return { n: v.length, p50: percentile(v, 50), p95: percentile(v, 95), max: percentile(v, 100) };
 }
 
-export async function measureSourceToScreen(o: { baseUrl: string; cookie: string; fleet: Fleet; pollIntervalMs: number; changes: number; deadline: number }): Promise<LatencyResult> {
+export async function measureSourceToScreen(o: {
+  baseUrl: string;
+  cookie: string;
+  fleet: Fleet;
+  pollIntervalMs: number;
+  changes: number;
+  deadline: number;
+}): Promise<LatencyResult> {
   let browser: Browser | undefined;
   const samples: { kind: "onset" | "recovery"; ms: number }[] = [];
   let timeouts = 0;
@@ -73,13 +87,23 @@ export async function measureSourceToScreen(o: { baseUrl: string; cookie: string
       const t0 = Date.now();
       setWatchdog(o.fleet, paused);
       try {
-        await page.waitForFunction((want) => (window as unknown as { __wf: { present: boolean } }).__wf.present === want, paused, { timeout: 15_000, polling: 50 });
+        await page.waitForFunction(
+          (want) => (window as unknown as { __wf: { present: boolean } }).__wf.present === want,
+          paused,
+          { timeout: 15_000, polling: 50 },
+        );
         const at = await page.evaluate(() => (window as unknown as { __wf: { changedAt: number } }).__wf.changedAt);
         samples.push({ kind: paused ? "onset" : "recovery", ms: at - t0 });
       } catch {
         timeouts++;
         // Resynchronise: wait for the board to reach the state, then carry on.
-        await page.waitForFunction((want) => (window as unknown as { __wf: { present: boolean } }).__wf.present === want, paused, { timeout: 30_000, polling: 200 }).catch(() => {});
+        await page
+          .waitForFunction(
+            (want) => (window as unknown as { __wf: { present: boolean } }).__wf.present === want,
+            paused,
+            { timeout: 30_000, polling: 200 },
+          )
+          .catch(() => {});
       }
       if ((i + 1) % 10 === 0) process.stdout.write(`  source→screen: ${i + 1}/${o.changes} changes\n`);
     }

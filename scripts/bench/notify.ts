@@ -70,16 +70,31 @@ export interface NotifyRig {
  * config can name them. Only the bench bot's watchdog finding is routed to them: the rest of the
  * simulated fleet's findings page no one.
  */
-export async function startNotifyRig(o: { bot: string; ports: { from: number; to: number; taken: Set<number> }; progress?: (line: string) => void }): Promise<NotifyRig> {
+export async function startNotifyRig(o: {
+  bot: string;
+  ports: { from: number; to: number; taken: Set<number> };
+  progress?: (line: string) => void;
+}): Promise<NotifyRig> {
   const secret = randomBytes(24).toString("base64url");
   const receiver = await new NotifyReceiver({ webhookSecret: secret }).start(0);
-  const route = { receiver: "bench-webhook", group_by: ["alertname", "system", "entity"], group_wait: "0s", group_interval: "1s", repeat_interval: "1h" };
+  const route = {
+    receiver: "bench-webhook",
+    group_by: ["alertname", "system", "entity"],
+    group_wait: "0s",
+    group_interval: "1s",
+    repeat_interval: "1h",
+  };
   let alertmanager: TestAlertmanager | null = null;
   let alertmanagerProblem: string | undefined;
   try {
     alertmanager = await startTestAlertmanager({
       port: await freePortInRange(o.ports.from, o.ports.to, o.ports.taken),
-      config: { route, receivers: [{ name: "bench-webhook", webhook_configs: [{ url: `${receiver.url}/alertmanager`, send_resolved: true }] }] },
+      config: {
+        route,
+        receivers: [
+          { name: "bench-webhook", webhook_configs: [{ url: `${receiver.url}/alertmanager`, send_resolved: true }] },
+        ],
+      },
     });
   } catch (err) {
     alertmanagerProblem = (err as Error).message.split("\n")[0];
@@ -122,12 +137,26 @@ function matcher(kind: ReceiverKind, bot: string, paused: boolean): (r: Received
     case "webhook":
       return (r) => {
         const b = r.body as { event?: string; finding?: { system?: string; rule?: string } } | null;
-        return ok(r) && b?.finding?.system === bot && b.finding.rule === NOTIFY_RULE && b.event === (paused ? "firing" : "resolve");
+        return (
+          ok(r) &&
+          b?.finding?.system === bot &&
+          b.finding.rule === NOTIFY_RULE &&
+          b.event === (paused ? "firing" : "resolve")
+        );
       };
     case "alertmanager":
       return (r) => {
-        const alerts = (r.body as { alerts?: { status?: string; labels?: Record<string, string> }[] } | null)?.alerts ?? [];
-        return ok(r) && alerts.some((a) => a.labels?.alertname === NOTIFY_RULE && a.labels.system === bot && a.status === (paused ? "firing" : "resolved"));
+        const alerts =
+          (r.body as { alerts?: { status?: string; labels?: Record<string, string> }[] } | null)?.alerts ?? [];
+        return (
+          ok(r) &&
+          alerts.some(
+            (a) =>
+              a.labels?.alertname === NOTIFY_RULE &&
+              a.labels.system === bot &&
+              a.status === (paused ? "firing" : "resolved"),
+          )
+        );
       };
     default:
       return () => false;
@@ -137,7 +166,12 @@ function matcher(kind: ReceiverKind, bot: string, paused: boolean): (r: Received
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The first request after `since` that matches, or null at the timeout (checked every 20 ms; the receiver's own timestamp is the figure). */
-async function arrival(receiver: NotifyReceiver, since: number, match: (r: Received) => boolean, until: number): Promise<Received | null> {
+async function arrival(
+  receiver: NotifyReceiver,
+  since: number,
+  match: (r: Received) => boolean,
+  until: number,
+): Promise<Received | null> {
   for (;;) {
     const hit = receiver.received.find((r) => r.at >= since && match(r));
     if (hit) return hit;
@@ -171,7 +205,13 @@ export async function measureNotify(o: {
     { channel: "bench-chat", kind: "slack", path: "Watchfloor → Slack-compatible webhook", direct: true },
     { channel: "bench-webhook", kind: "webhook", path: "Watchfloor → signed generic webhook", direct: true },
   ];
-  if (o.rig.alertmanager) paths.push({ channel: "bench-alertmanager", kind: "alertmanager", path: "Watchfloor → Alertmanager → webhook", direct: false });
+  if (o.rig.alertmanager)
+    paths.push({
+      channel: "bench-alertmanager",
+      kind: "alertmanager",
+      path: "Watchfloor → Alertmanager → webhook",
+      direct: false,
+    });
   const samples = new Map(paths.map((p) => [p.channel, [] as { kind: "onset" | "resolution"; ms: number }[]]));
   const missed = new Map(paths.map((p) => [p.channel, 0]));
   // A change is noticed at the next poll (up to one interval), evaluated and sent: two intervals
@@ -194,19 +234,25 @@ export async function measureNotify(o: {
       setWatchdog(o.fleet, paused, o.bot);
       made++;
       const kind = paused ? "onset" : "resolution";
-      const got = await Promise.all(paths.map((p) => arrival(o.rig.receiver, at, matcher(p.kind, o.bot, paused), at + timeoutMs)));
+      const got = await Promise.all(
+        paths.map((p) => arrival(o.rig.receiver, at, matcher(p.kind, o.bot, paused), at + timeoutMs)),
+      );
       paths.forEach((p, j) => {
         const r = got[j];
         if (r) samples.get(p.channel)!.push({ kind, ms: r.at - at });
         else missed.set(p.channel, missed.get(p.channel)! + 1);
       });
-      if ((i + 1) % 10 === 0 || got.some((r) => !r)) o.progress?.(`  notify: ${i + 1}/${o.changes} changes (last: ${kind}: ${paths.map((p, j) => `${p.kind} ${got[j] ? `${got[j]!.at - at} ms` : "none"}`).join(", ")})`);
+      if ((i + 1) % 10 === 0 || got.some((r) => !r))
+        o.progress?.(
+          `  notify: ${i + 1}/${o.changes} changes (last: ${kind}: ${paths.map((p, j) => `${p.kind} ${got[j] ? `${got[j]!.at - at} ms` : "none"}`).join(", ")})`,
+        );
     }
   } finally {
     setWatchdog(o.fleet, false, o.bot);
   }
   const received: Partial<Record<ReceiverKind, number>> = {};
-  for (const r of o.rig.receiver.received.slice(firstSeq)) if (r.status >= 200 && r.status < 300) received[r.kind] = (received[r.kind] ?? 0) + 1;
+  for (const r of o.rig.receiver.received.slice(firstSeq))
+    if (r.status >= 200 && r.status < 300) received[r.kind] = (received[r.kind] ?? 0) + 1;
   return {
     pollIntervalMs: o.pollIntervalMs,
     bot: o.bot,
@@ -214,7 +260,9 @@ export async function measureNotify(o: {
     changes: made,
     timeoutMs,
     notifyConfig: o.rig.notify,
-    alertmanager: o.rig.alertmanager ? { route: o.rig.alertmanagerRoute, amtool: o.rig.alertmanager.checkOutput } : { notMeasured: o.rig.alertmanagerProblem ?? "not started" },
+    alertmanager: o.rig.alertmanager
+      ? { route: o.rig.alertmanagerRoute, amtool: o.rig.alertmanager.checkOutput }
+      : { notMeasured: o.rig.alertmanagerProblem ?? "not started" },
     channels: paths.map((p) => {
       const s = samples.get(p.channel)!;
       return {

@@ -35,7 +35,9 @@ export function benchExposition(lines: number, format: "prometheus" | "openmetri
     out.push(om ? `# TYPE ${name} gauge` : `# TYPE ${name} gauge`);
     for (let i = 0; i < 10 && out.length < budget; i++) {
       const ts = om ? "1712345678.123" : "1712345678123";
-      out.push(`${name}{profile_id="profile-${i}",symbol="SYM${f % 50}USDT",venue="binance"} ${(f * 1.5 + i).toFixed(3)} ${ts}`);
+      out.push(
+        `${name}{profile_id="profile-${i}",symbol="SYM${f % 50}USDT",venue="binance"} ${(f * 1.5 + i).toFixed(3)} ${ts}`,
+      );
     }
     f++;
   }
@@ -58,7 +60,10 @@ export function measureParser(o: { lines?: number; runs?: number } = {}): Parser
     // Warm up the JIT; check the input parses whole (a failed parse would be a meaningless figure).
     for (let i = 0; i < 3; i++) {
       const r = parsePrometheusText(text, { format: mode });
-      if (!r.ok || r.issues) throw new Error(`bench exposition does not parse in ${mode} mode: ${r.ok ? r.issues?.[0]?.message : r.error.message}`);
+      if (!r.ok || r.issues)
+        throw new Error(
+          `bench exposition does not parse in ${mode} mode: ${r.ok ? r.issues?.[0]?.message : r.error.message}`,
+        );
     }
     // CPU time of this process, not wall time: on a shared machine the wall clock also counts
     // the time other processes held the CPU, which says nothing about the parser.
@@ -87,5 +92,8 @@ export function measureParser(o: { lines?: number; runs?: number } = {}): Parser
 // `npx tsx scripts/bench/parser.ts` runs this phase alone.
 if (process.argv[1]?.endsWith("parser.ts")) {
   const r = measureParser();
-  for (const m of r.modes) console.log(`${m.mode.padEnd(12)} ${m.lines} lines, ${(m.bytes / 1e6).toFixed(2)} MB: ${m.mbPerSecond} MB/s median (best ${m.bestMbPerSecond}), ${m.medianMs} ms`);
+  for (const m of r.modes)
+    console.log(
+      `${m.mode.padEnd(12)} ${m.lines} lines, ${(m.bytes / 1e6).toFixed(2)} MB: ${m.mbPerSecond} MB/s median (best ${m.bestMbPerSecond}), ${m.medianMs} ms`,
+    );
 }

@@ -23,7 +23,8 @@ function newestMtime(dir: string): number {
     if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (/\.(tsx?|css|js|mjs|json)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(tsx?|css|js|mjs|json)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -34,13 +35,22 @@ export function buildIfNeeded(root: string, force: boolean): { built: boolean; s
   const stale =
     force ||
     !existsSync(id) ||
-    Math.max(...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))), statSync(path.join(root, "next.config.js")).mtimeMs) > statSync(id).mtimeMs;
+    Math.max(
+      ...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))),
+      statSync(path.join(root, "next.config.js")).mtimeMs,
+    ) > statSync(id).mtimeMs;
   if (!stale) return { built: false, seconds: 0 };
-  const busy = spawnSync("pgrep", ["-af", "next build"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(root));
+  const busy = spawnSync("pgrep", ["-af", "next build"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l.includes(root));
   if (busy.length) throw new Error(`another "next build" is running in ${root}; wait for it to finish`);
   console.log("Building the production server (next build)…");
   const t0 = Date.now();
-  const r = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const r = spawnSync("npx", ["next", "build"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
   return { built: true, seconds: (Date.now() - t0) / 1000 };
 }
@@ -136,23 +146,58 @@ export async function startBenchServer(o: {
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
   const h = await openDatabase({ dataDir });
   const system: Actor = { id: "system", username: "system:bench", displayName: "bench", role: "admin" };
-  await createUser(h.db, system, { username: BENCH_USER.username, displayName: "Bench Viewer", password: BENCH_USER.password, role: "viewer" });
+  await createUser(h.db, system, {
+    username: BENCH_USER.username,
+    displayName: "Bench Viewer",
+    password: BENCH_USER.password,
+    role: "viewer",
+  });
   // The status view needs a share link, which only a commander may create: through the service,
   // as the share page would, before the server opens the database.
-  const commander = await createUser(h.db, system, { username: BENCH_COMMANDER.username, displayName: "Bench Commander", password: BENCH_COMMANDER.password, role: "commander" });
-  const share = await createShareLink({ db: h.db, config: { share: { defaultHours: 24, maxHours: 24 * 7 } } }, { id: commander.id, username: commander.username, displayName: commander.displayName, role: "commander" }, { scope: "board", label: "bench status view", hours: 24 });
+  const commander = await createUser(h.db, system, {
+    username: BENCH_COMMANDER.username,
+    displayName: "Bench Commander",
+    password: BENCH_COMMANDER.password,
+    role: "commander",
+  });
+  const share = await createShareLink(
+    { db: h.db, config: { share: { defaultHours: 24, maxHours: 24 * 7 } } },
+    { id: commander.id, username: commander.username, displayName: commander.displayName, role: "commander" },
+    { scope: "board", label: "bench status view", hours: 24 },
+  );
   await h.close();
 
-  const fleet = await startFleet({ config: loadSimFleetConfig(path.join(o.root, "config/sim-fleet.yaml")), seed: o.seed, clock: { speed: 1 }, portBase: 0, host: "127.0.0.1" });
+  const fleet = await startFleet({
+    config: loadSimFleetConfig(path.join(o.root, "config/sim-fleet.yaml")),
+    seed: o.seed,
+    clock: { speed: 1 },
+    portBase: 0,
+    host: "127.0.0.1",
+  });
   const fleetEnv: Record<string, string> = {};
   const targets = fleet.systems.map((s) => {
     const tokenEnv = `SIM_TOKEN_${s.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     fleetEnv[tokenEnv] = s.credential;
     const ingest = o.ingestToken && s.kind === "futures-bot" ? { ingestTokenEnv: "BENCH_INGEST_TOKEN" } : {};
-    return { name: s.name, kind: s.kind, label: s.name, baseUrl: s.url, simulated: true, pollIntervalMs: o.pollIntervalMs, credentials: { bearerTokenEnv: tokenEnv, ...ingest } };
+    return {
+      name: s.name,
+      kind: s.kind,
+      label: s.name,
+      baseUrl: s.url,
+      simulated: true,
+      pollIntervalMs: o.pollIntervalMs,
+      credentials: { bearerTokenEnv: tokenEnv, ...ingest },
+    };
   });
   const fleetFile = path.join(dataDir, "fleet.yaml");
-  writeFileSync(fleetFile, stringify({ defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) }, targets, ...(o.notify ? { notify: o.notify } : {}) }));
+  writeFileSync(
+    fleetFile,
+    stringify({
+      defaults: { pollIntervalMs: o.pollIntervalMs, timeoutMs: Math.min(1500, o.pollIntervalMs) },
+      targets,
+      ...(o.notify ? { notify: o.notify } : {}),
+    }),
+  );
 
   const baseUrl = `http://127.0.0.1:${o.port}`;
   const env: NodeJS.ProcessEnv = {
@@ -173,7 +218,11 @@ export async function startBenchServer(o: {
   delete env.OIDC_CLIENT_ID;
   delete env.OIDC_CLIENT_SECRET;
   const nextBin = path.join(o.root, "node_modules/next/dist/bin/next");
-  const server: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"], { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [...serverNodeArgs(), nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"],
+    { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false },
+  );
   const log: string[] = [];
   const keepLog = (b: Buffer) => {
     log.push(b.toString());
@@ -206,7 +255,18 @@ export async function startBenchServer(o: {
   try {
     await waitReady(`${baseUrl}/api/health/ready`, 60_000);
     const cookie = await signIn(baseUrl, BENCH_USER.username, BENCH_USER.password);
-    return { baseUrl, port: o.port, fleet, serverPid: () => (server.pid ? descendants(server.pid) : []), pollIntervalMs: o.pollIntervalMs, cookie, statusPath: `/status/${share.token}`, dataDir, stopServer, stop };
+    return {
+      baseUrl,
+      port: o.port,
+      fleet,
+      serverPid: () => (server.pid ? descendants(server.pid) : []),
+      pollIntervalMs: o.pollIntervalMs,
+      cookie,
+      statusPath: `/status/${share.token}`,
+      dataDir,
+      stopServer,
+      stop,
+    };
   } catch (err) {
     console.error(log.join("").slice(-4000));
     await stop();

@@ -123,8 +123,15 @@ async function main() {
         closedEarly,
         errors,
         fanout,
-        loopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e5) / 10, max: Math.round(loopDelay.max / 1e5) / 10 },
-        groups: [...groups.values()].map((g) => ({ generatedAt: g.generatedAt, present: g.present, receipts: g.receipts })),
+        loopDelayMs: {
+          p99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+          max: Math.round(loopDelay.max / 1e5) / 10,
+        },
+        groups: [...groups.values()].map((g) => ({
+          generatedAt: g.generatedAt,
+          present: g.present,
+          receipts: g.receipts,
+        })),
       });
     } else if (msg.type === "stop") {
       stopping = true;

@@ -38,7 +38,12 @@ function snapshotStats(fleet: Fleet): Map<string, Record<string, number>> {
   return new Map(fleet.systems.map((s) => [s.name, { ...fleet.requestStats(s.name).byPath }]));
 }
 
-function pollRate(fleet: Fleet, before: Map<string, Record<string, number>>, seconds: number, intervalMs: number): PollRate {
+function pollRate(
+  fleet: Fleet,
+  before: Map<string, Record<string, number>>,
+  seconds: number,
+  intervalMs: number,
+): PollRate {
   const intervals = (seconds * 1000) / intervalMs;
   const perTarget: Record<string, number> = {};
   for (const s of fleet.systems) {
@@ -69,14 +74,30 @@ interface Report {
   groups: { generatedAt: number; present: boolean; receipts: number[] }[];
 }
 
-export async function measureViewers(o: { baseUrl: string; cookie: string; fleet: Fleet; serverPids: () => number[]; pollIntervalMs: number; viewers: number; changes: number; baseline: PollRate; marker: string }): Promise<ViewerResult> {
+export async function measureViewers(o: {
+  baseUrl: string;
+  cookie: string;
+  fleet: Fleet;
+  serverPids: () => number[];
+  pollIntervalMs: number;
+  viewers: number;
+  changes: number;
+  baseline: PollRate;
+  marker: string;
+}): Promise<ViewerResult> {
   const script = path.join(__dirname, "sse-clients.ts");
-  const child = fork(script, [`${o.baseUrl}/api/stream`, o.cookie, String(o.viewers), o.marker], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(script, [`${o.baseUrl}/api/stream`, o.cookie, String(o.viewers), o.marker], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const messages: ((m: unknown) => void)[] = [];
   child.on("message", (m) => messages.shift()?.(m));
   const next = <T>(timeoutMs: number) =>
     new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`SSE client process did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`SSE client process did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       messages.push((m) => {
         clearTimeout(t);
         resolve(m as T);
@@ -85,7 +106,9 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
   try {
     setWatchdog(o.fleet, false);
     // Connecting goes in batches of 50; allow for the count.
-    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(60_000 + o.viewers * 30);
+    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(
+      60_000 + o.viewers * 30,
+    );
     // Settle: every client has its first snapshot and the server is past the connection burst.
     await new Promise((r) => setTimeout(r, 3000));
     const pids = o.serverPids();
@@ -128,7 +151,9 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
       for (const r of g.receipts) toClient.push(r - c.at);
     }
     const inWindow = rep.fanout.filter(([at]) => at >= t0).map(([, d]) => d);
-    const errorCount = Object.values(rep.errors).reduce((a, b) => a + b, 0) + (o.viewers - rep.connected > 0 && Object.keys(rep.errors).length === 0 ? o.viewers - rep.connected : 0);
+    const errorCount =
+      Object.values(rep.errors).reduce((a, b) => a + b, 0) +
+      (o.viewers - rep.connected > 0 && Object.keys(rep.errors).length === 0 ? o.viewers - rep.connected : 0);
     return {
       viewers: o.viewers,
       connected: rep.connected,
@@ -137,7 +162,13 @@ export async function measureViewers(o: { baseUrl: string; cookie: string; fleet
       errorCount,
       boardEvents: inWindow.length,
       deliveryMs: { p50: percentile(inWindow, 50), p99: percentile(inWindow, 99), max: percentile(inWindow, 100) },
-      changeToClientMs: { changes: changes.length, missed, p50: percentile(toClient, 50), p99: percentile(toClient, 99), max: percentile(toClient, 100) },
+      changeToClientMs: {
+        changes: changes.length,
+        missed,
+        p50: percentile(toClient, 50),
+        p99: percentile(toClient, 99),
+        max: percentile(toClient, 100),
+      },
       serverCpuPercentOfOneCore: Math.round((cpu / seconds) * 1000) / 10,
       clientCpuPercentOfOneCore: Math.round((clientCpu / seconds) * 1000) / 10,
       clientLoopDelayMs: rep.loopDelayMs,

@@ -8,7 +8,8 @@ import { SignInForm } from "./signin-form";
 export const metadata: Metadata = { title: "Sign in" };
 
 const ERRORS: Record<string, string> = {
-  NoRole: "Your single sign-on account is in no group that maps to a Watchfloor role. Ask an admin to add you to a Watchfloor group.",
+  NoRole:
+    "Your single sign-on account is in no group that maps to a Watchfloor role. Ask an admin to add you to a Watchfloor group.",
   AccessDenied: "Access denied.",
   OAuthSignin: "Could not reach the single sign-on provider. Try again, or sign in with a username and password.",
   OAuthCallback: "The single sign-on provider's answer could not be verified. Try again.",
@@ -20,7 +21,11 @@ function safeCallback(v: string | undefined): string {
   return v && v.startsWith("/") && !v.startsWith("//") ? v : "/";
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
   const sp = await searchParams;
   const callbackUrl = safeCallback(sp.callbackUrl);
   if (await getActor()) redirect(callbackUrl);
@@ -36,7 +41,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             <p className="text-sm text-muted">Operations console for the trading fleet</p>
           </div>
         </div>
-        <SignInForm callbackUrl={callbackUrl} initialError={error} oidcName={oidcEnabled(e) ? e.OIDC_NAME : undefined} />
+        <SignInForm
+          callbackUrl={callbackUrl}
+          initialError={error}
+          oidcName={oidcEnabled(e) ? e.OIDC_NAME : undefined}
+        />
       </div>
     </main>
   );

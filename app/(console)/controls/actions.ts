@@ -2,7 +2,15 @@
 
 import { revalidatePath } from "next/cache";
 import { getActor } from "@/lib/auth/session";
-import { approveControl, executeControl, previewControl, rejectControl, resendUnknownControl, type ControlPreview, type ControlRequestView } from "@/lib/controls/api";
+import {
+  approveControl,
+  executeControl,
+  previewControl,
+  rejectControl,
+  resendUnknownControl,
+  type ControlPreview,
+  type ControlRequestView,
+} from "@/lib/controls/api";
 import { toActionError, type ActionResult } from "@/lib/errors";
 
 // Thin actions: parse the form, call one lib/controls service (which authorises), revalidate.
@@ -27,7 +35,10 @@ function requestFromForm(form: FormData) {
   };
 }
 
-export async function executeControlAction(_prev: ActionResult<ControlRequestView> | null, form: FormData): Promise<ActionResult<ControlRequestView>> {
+export async function executeControlAction(
+  _prev: ActionResult<ControlRequestView> | null,
+  form: FormData,
+): Promise<ActionResult<ControlRequestView>> {
   try {
     const data = await executeControl(await getActor(), requestFromForm(form));
     revalidatePath("/controls");
@@ -37,7 +48,10 @@ export async function executeControlAction(_prev: ActionResult<ControlRequestVie
   }
 }
 
-export async function previewControlAction(_prev: ActionResult<ControlPreview> | null, form: FormData): Promise<ActionResult<ControlPreview>> {
+export async function previewControlAction(
+  _prev: ActionResult<ControlPreview> | null,
+  form: FormData,
+): Promise<ActionResult<ControlPreview>> {
   try {
     return { ok: true, data: await previewControl(await getActor(), requestFromForm(form)) };
   } catch (err) {
@@ -45,7 +59,10 @@ export async function previewControlAction(_prev: ActionResult<ControlPreview> |
   }
 }
 
-export async function approveControlAction(_prev: ActionResult<ControlRequestView> | null, form: FormData): Promise<ActionResult<ControlRequestView>> {
+export async function approveControlAction(
+  _prev: ActionResult<ControlRequestView> | null,
+  form: FormData,
+): Promise<ActionResult<ControlRequestView>> {
   try {
     const data = await approveControl(await getActor(), form.get("requestId"));
     revalidatePath("/controls");
@@ -55,7 +72,10 @@ export async function approveControlAction(_prev: ActionResult<ControlRequestVie
   }
 }
 
-export async function rejectControlAction(_prev: ActionResult<ControlRequestView> | null, form: FormData): Promise<ActionResult<ControlRequestView>> {
+export async function rejectControlAction(
+  _prev: ActionResult<ControlRequestView> | null,
+  form: FormData,
+): Promise<ActionResult<ControlRequestView>> {
   try {
     const data = await rejectControl(await getActor(), form.get("requestId"), form.get("note"));
     revalidatePath("/controls");
@@ -65,7 +85,10 @@ export async function rejectControlAction(_prev: ActionResult<ControlRequestView
   }
 }
 
-export async function resendControlAction(_prev: ActionResult<ControlRequestView> | null, form: FormData): Promise<ActionResult<ControlRequestView>> {
+export async function resendControlAction(
+  _prev: ActionResult<ControlRequestView> | null,
+  form: FormData,
+): Promise<ActionResult<ControlRequestView>> {
   try {
     const data = await resendUnknownControl(await getActor(), form.get("requestId"));
     revalidatePath("/controls");

@@ -5,7 +5,10 @@ import { getActor } from "@/lib/auth/session";
 import { sendTestNotification } from "@/lib/notify/api";
 import { toActionError, type ActionResult } from "@/lib/errors";
 
-export async function sendTestNotificationAction(_prev: unknown, form: FormData): Promise<ActionResult<{ channel: string }>> {
+export async function sendTestNotificationAction(
+  _prev: unknown,
+  form: FormData,
+): Promise<ActionResult<{ channel: string }>> {
   try {
     const channel = String(form.get("channel") ?? "");
     await sendTestNotification(await getActor(), channel);

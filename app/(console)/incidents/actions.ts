@@ -27,8 +27,19 @@ async function run<T>(form: FormData, call: (input: Record<string, string>) => P
   }
 }
 
-export async function openIncidentAction(_prev: ActionResult<{ id: string }> | null, form: FormData): Promise<ActionResult<{ id: string }>> {
-  const result = await run(form, async (input) => incidents.openIncident(await getActor(), { findingId: input.findingId, title: input.title, severity: input.severity, affected: input.affected, runbook: input.runbook }));
+export async function openIncidentAction(
+  _prev: ActionResult<{ id: string }> | null,
+  form: FormData,
+): Promise<ActionResult<{ id: string }>> {
+  const result = await run(form, async (input) =>
+    incidents.openIncident(await getActor(), {
+      findingId: input.findingId,
+      title: input.title,
+      severity: input.severity,
+      affected: input.affected,
+      runbook: input.runbook,
+    }),
+  );
   if (result.ok) redirect(`/incidents/${result.data.id}`);
   return result;
 }
@@ -53,7 +64,9 @@ export async function addNoteAction(_p: Result | null, form: FormData): Promise<
   return run(form, async (i) => incidents.addNote(await getActor(), i));
 }
 export async function tickStepAction(_p: Result | null, form: FormData): Promise<Result> {
-  return run(form, async (i) => (i.done === "true" ? incidents.untickStep(await getActor(), i) : incidents.tickStep(await getActor(), i)));
+  return run(form, async (i) =>
+    i.done === "true" ? incidents.untickStep(await getActor(), i) : incidents.tickStep(await getActor(), i),
+  );
 }
 export async function postCommsAction(_p: Result | null, form: FormData): Promise<Result> {
   return run(form, async (i) => incidents.postComms(await getActor(), i));

@@ -9,13 +9,21 @@ import { toActionError, type ActionResult } from "@/lib/errors";
 
 // Thin actions: parse the form, call one lib/share service (which authorises), revalidate.
 
-export async function createShareLinkAction(_prev: ActionResult<{ link: ShareLinkView; url: string }> | null, form: FormData): Promise<ActionResult<{ link: ShareLinkView; url: string }>> {
+export async function createShareLinkAction(
+  _prev: ActionResult<{ link: ShareLinkView; url: string }> | null,
+  form: FormData,
+): Promise<ActionResult<{ link: ShareLinkView; url: string }>> {
   try {
     const str = (k: string) => {
       const v = form.get(k);
       return typeof v === "string" ? v : undefined;
     };
-    const { link, token } = await createShareLink(await getActor(), { scope: str("scope"), incidentId: str("incidentId"), label: str("label"), hours: str("hours") || undefined });
+    const { link, token } = await createShareLink(await getActor(), {
+      scope: str("scope"),
+      incidentId: str("incidentId"),
+      label: str("label"),
+      hours: str("hours") || undefined,
+    });
     const h = await headers();
     const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
     revalidatePath("/share");
@@ -25,7 +33,10 @@ export async function createShareLinkAction(_prev: ActionResult<{ link: ShareLin
   }
 }
 
-export async function revokeShareLinkAction(_prev: ActionResult<ShareLinkView> | null, form: FormData): Promise<ActionResult<ShareLinkView>> {
+export async function revokeShareLinkAction(
+  _prev: ActionResult<ShareLinkView> | null,
+  form: FormData,
+): Promise<ActionResult<ShareLinkView>> {
   try {
     const data = await revokeShareLink(await getActor(), form.get("linkId"));
     revalidatePath("/share");

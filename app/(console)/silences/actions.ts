@@ -27,11 +27,15 @@ function utcInput(v: FormDataEntryValue | null): number | undefined {
 
 function hours(v: FormDataEntryValue | null, field: string): number {
   const h = Number(String(v ?? "").trim());
-  if (!String(v ?? "").trim() || !Number.isFinite(h) || h <= 0) throw new Invalid(`${field}: give a number of hours above 0`, { [field]: ["give a number of hours above 0"] });
+  if (!String(v ?? "").trim() || !Number.isFinite(h) || h <= 0)
+    throw new Invalid(`${field}: give a number of hours above 0`, { [field]: ["give a number of hours above 0"] });
   return h;
 }
 
-export type PreviewState = (ActionResult<SilencePreview> & { intent: "preview" }) | (ActionResult<{ id: string; warnings: string[] }> & { intent: "create" }) | null;
+export type PreviewState =
+  | (ActionResult<SilencePreview> & { intent: "preview" })
+  | (ActionResult<{ id: string; warnings: string[] }> & { intent: "create" })
+  | null;
 
 export async function silenceFormAction(_prev: PreviewState, form: FormData): Promise<PreviewState> {
   const intent = form.get("intent") === "preview" ? "preview" : "create";
@@ -55,7 +59,8 @@ export async function silenceFormAction(_prev: PreviewState, form: FormData): Pr
   } catch (err) {
     const e = toActionError(err);
     // The service speaks of the end; the form asks for a duration.
-    if (e.fieldErrors?.endsAt) e.fieldErrors.durationHours = [...(e.fieldErrors.durationHours ?? []), ...e.fieldErrors.endsAt];
+    if (e.fieldErrors?.endsAt)
+      e.fieldErrors.durationHours = [...(e.fieldErrors.durationHours ?? []), ...e.fieldErrors.endsAt];
     return { intent, ...e };
   }
 }
@@ -63,7 +68,11 @@ export async function silenceFormAction(_prev: PreviewState, form: FormData): Pr
 export async function extendSilenceAction(_prev: unknown, form: FormData): Promise<ActionResult> {
   try {
     const currentEnd = Number(form.get("currentEnd"));
-    await extendSilence(await getActor(), String(form.get("id") ?? ""), currentEnd + hours(form.get("hours"), "hours") * 3_600_000);
+    await extendSilence(
+      await getActor(),
+      String(form.get("id") ?? ""),
+      currentEnd + hours(form.get("hours"), "hours") * 3_600_000,
+    );
     revalidatePath("/silences");
     return { ok: true, data: undefined };
   } catch (err) {

@@ -14,7 +14,12 @@ export const metadata: Metadata = { title: "Silences" };
 export const dynamic = "force-dynamic";
 
 function describe(m: SilenceMatchers): string {
-  const parts = [m.system && `system ${m.system.join(" | ")}`, m.severity && `severity ${m.severity.join(" | ")}`, m.entity && `entity ${m.entity.join(" | ")}`, m.rule && `rule ${m.rule.join(" | ")}`].filter(Boolean);
+  const parts = [
+    m.system && `system ${m.system.join(" | ")}`,
+    m.severity && `severity ${m.severity.join(" | ")}`,
+    m.entity && `entity ${m.entity.join(" | ")}`,
+    m.rule && `rule ${m.rule.join(" | ")}`,
+  ].filter(Boolean);
   return parts.length ? parts.join(", ") : "every finding";
 }
 
@@ -37,19 +42,37 @@ export default async function SilencesPage() {
           <table className="w-full min-w-[52rem] text-sm">
             <caption className="sr-only">Silences and maintenance windows that have not ended</caption>
             <thead className="border-b border-line text-left text-muted">
-              <tr>{["Kind", "Matches", "From", "Until", "Ticket", "Reason", "By", ""].map((h, i) => <th key={h || i} scope="col" className="px-3 py-2 font-medium">{h || <span className="sr-only">Actions</span>}</th>)}</tr>
+              <tr>
+                {["Kind", "Matches", "From", "Until", "Ticket", "Reason", "By", ""].map((h, i) => (
+                  <th key={h || i} scope="col" className="px-3 py-2 font-medium">
+                    {h || <span className="sr-only">Actions</span>}
+                  </th>
+                ))}
+              </tr>
             </thead>
             <tbody>
               {rows.map((s) => (
-                <tr key={s.id} className="border-b border-line align-top last:border-0" data-silence={s.id} data-ends={s.endsAt.getTime()}>
-                  <td className="px-3 py-2"><Badge tone={s.scheduled ? "neutral" : "sev2"}>{s.kind === "maintenance" ? "maintenance" : "silence"}{s.scheduled ? " · scheduled" : ""}</Badge></td>
+                <tr
+                  key={s.id}
+                  className="border-b border-line align-top last:border-0"
+                  data-silence={s.id}
+                  data-ends={s.endsAt.getTime()}
+                >
+                  <td className="px-3 py-2">
+                    <Badge tone={s.scheduled ? "neutral" : "sev2"}>
+                      {s.kind === "maintenance" ? "maintenance" : "silence"}
+                      {s.scheduled ? " · scheduled" : ""}
+                    </Badge>
+                  </td>
                   <td className="px-3 py-2">{describe(s.matchers as SilenceMatchers)}</td>
                   <td className="px-3 py-2 font-mono text-xs">{utcMinute(s.startsAt.getTime())}</td>
                   <td className="px-3 py-2 font-mono text-xs">{utcMinute(s.endsAt.getTime())}</td>
                   <td className="px-3 py-2 font-mono">{s.ticketId}</td>
                   <td className="px-3 py-2">{s.reason}</td>
                   <td className="px-3 py-2">{s.createdByName}</td>
-                  <td className="px-3 py-2">{responder ? <SilenceControls id={s.id} endsAt={s.endsAt.getTime()} /> : null}</td>
+                  <td className="px-3 py-2">
+                    {responder ? <SilenceControls id={s.id} endsAt={s.endsAt.getTime()} /> : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -58,8 +81,15 @@ export default async function SilencesPage() {
       )}
       {responder ? (
         <section aria-labelledby="new-silence-h">
-          <h2 id="new-silence-h" className="mb-2 text-lg font-semibold">New silence</h2>
-          <SilenceForm systems={limits.systems} ticketPattern={limits.ticketPattern} maxHours={limits.maxHours} sev1CommanderHours={limits.sev1CommanderHours} />
+          <h2 id="new-silence-h" className="mb-2 text-lg font-semibold">
+            New silence
+          </h2>
+          <SilenceForm
+            systems={limits.systems}
+            ticketPattern={limits.ticketPattern}
+            maxHours={limits.maxHours}
+            sev1CommanderHours={limits.sev1CommanderHours}
+          />
         </section>
       ) : (
         <p className="text-sm text-muted">Creating a silence needs the responder role.</p>

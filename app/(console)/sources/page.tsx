@@ -28,7 +28,9 @@ export default async function SourcesPage() {
           <thead className="border-b border-line text-left text-muted">
             <tr>
               {["System", "Kind", "Freshness", "Last success", "Last error", "Latency", "Polls"].map((h) => (
-                <th key={h} scope="col" className="px-3 py-2 font-medium">{h}</th>
+                <th key={h} scope="col" className="px-3 py-2 font-medium">
+                  {h}
+                </th>
               ))}
             </tr>
           </thead>
@@ -46,19 +48,27 @@ export default async function SourcesPage() {
                     {s.partial ? <PartialBadge families={s.partial.droppedFamilies} /> : null}
                   </span>
                 </td>
-                <td className="px-3 py-2"><Ago at={s.lastSuccessAt} now={now} withUtc /></td>
+                <td className="px-3 py-2">
+                  <Ago at={s.lastSuccessAt} now={now} withUtc />
+                </td>
                 <td className="px-3 py-2">
                   {s.lastError ? (
                     <span>
                       <span className="font-mono">{s.lastError.kind}</span>
-                      {s.lastError.path ? <span className="font-mono text-muted"> {s.lastError.path}</span> : null}: {s.lastError.detail}
-                      <div className="text-xs"><Ago at={s.lastError.at} now={now} withUtc /></div>
+                      {s.lastError.path ? (
+                        <span className="font-mono text-muted"> {s.lastError.path}</span>
+                      ) : null}: {s.lastError.detail}
+                      <div className="text-xs">
+                        <Ago at={s.lastError.at} now={now} withUtc />
+                      </div>
                     </span>
                   ) : (
                     <span className="text-muted">none</span>
                   )}
                 </td>
-                <td className="px-3 py-2 font-mono">{s.lastLatencyMs !== undefined ? `${Math.round(s.lastLatencyMs)} ms` : "—"}</td>
+                <td className="px-3 py-2 font-mono">
+                  {s.lastLatencyMs !== undefined ? `${Math.round(s.lastLatencyMs)} ms` : "—"}
+                </td>
                 <td className="px-3 py-2 font-mono">{s.pollCount}</td>
               </tr>
             ))}
@@ -68,34 +78,49 @@ export default async function SourcesPage() {
       <SourceParts sources={sources} now={now} />
       {sources.some((s) => s.partial) ? (
         <section aria-labelledby="partial-h" className="mt-8">
-          <h2 id="partial-h" className="mb-3 text-lg font-semibold">Partial sources</h2>
+          <h2 id="partial-h" className="mb-3 text-lg font-semibold">
+            Partial sources
+          </h2>
           <p className="mb-3 text-sm text-muted">
-            These sources answered, but some lines could not be read. The families those lines belong to are left out; every other family is current. Findings that read a left-out family show Unknown.
+            These sources answered, but some lines could not be read. The families those lines belong to are left out;
+            every other family is current. Findings that read a left-out family show Unknown.
           </p>
           <div className="space-y-3">
-            {sources.filter((s) => s.partial).map((s) => (
-              <div key={s.name} className="rounded-xl border border-line bg-surface p-3" data-partial-source={s.name}>
-                <h3 className="font-medium">
-                  {s.label} <span className="font-mono text-sm text-muted">{s.partial!.path}</span>
-                </h3>
-                <p className="text-sm">
-                  Left out: <span className="font-mono">{s.partial!.droppedFamilies.join(", ") || "—"}</span>
-                  {" · "}{s.partial!.issueCount} unreadable {s.partial!.issueCount === 1 ? "line" : "lines"} · <Ago at={s.partial!.at} now={now} withUtc />
-                </p>
-                <ul className="mt-2 space-y-2 text-sm">
-                  {s.partial!.issues.map((i, n) => (
-                    <li key={n}>
-                      <div>
-                        {i.line !== undefined ? <span className="font-mono">line {i.line}</span> : null} <Badge title="The rule the line broke">rule: {i.rule}</Badge> {i.message.replace(/^line \d+: /, "")}
-                      </div>
-                      {i.text !== undefined ? (
-                        <pre className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs" tabIndex={0} aria-label={`Offending line${i.line !== undefined ? ` ${i.line}` : ""}`}>{i.text}</pre>
-                      ) : null}
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            ))}
+            {sources
+              .filter((s) => s.partial)
+              .map((s) => (
+                <div key={s.name} className="rounded-xl border border-line bg-surface p-3" data-partial-source={s.name}>
+                  <h3 className="font-medium">
+                    {s.label} <span className="font-mono text-sm text-muted">{s.partial!.path}</span>
+                  </h3>
+                  <p className="text-sm">
+                    Left out: <span className="font-mono">{s.partial!.droppedFamilies.join(", ") || "—"}</span>
+                    {" · "}
+                    {s.partial!.issueCount} unreadable {s.partial!.issueCount === 1 ? "line" : "lines"} ·{" "}
+                    <Ago at={s.partial!.at} now={now} withUtc />
+                  </p>
+                  <ul className="mt-2 space-y-2 text-sm">
+                    {s.partial!.issues.map((i, n) => (
+                      <li key={n}>
+                        <div>
+                          {i.line !== undefined ? <span className="font-mono">line {i.line}</span> : null}{" "}
+                          <Badge title="The rule the line broke">rule: {i.rule}</Badge>{" "}
+                          {i.message.replace(/^line \d+: /, "")}
+                        </div>
+                        {i.text !== undefined ? (
+                          <pre
+                            className="mt-1 overflow-x-auto rounded-md bg-bg p-2 font-mono text-xs"
+                            tabIndex={0}
+                            aria-label={`Offending line${i.line !== undefined ? ` ${i.line}` : ""}`}
+                          >
+                            {i.text}
+                          </pre>
+                        ) : null}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ))}
           </div>
         </section>
       ) : null}
@@ -104,19 +129,35 @@ export default async function SourcesPage() {
       <div className="space-y-3">
         {sources.map((s) => (
           <details key={s.name} className="rounded-xl border border-line bg-surface p-3">
-            <summary className="cursor-pointer font-medium">{s.label} — {s.endpoints.length} endpoints{s.lastSamples.length ? `, first ${Math.min(50, s.lastSamples.length)} samples of the last poll` : ""}</summary>
+            <summary className="cursor-pointer font-medium">
+              {s.label} — {s.endpoints.length} endpoints
+              {s.lastSamples.length ? `, first ${Math.min(50, s.lastSamples.length)} samples of the last poll` : ""}
+            </summary>
             <ul className="mt-3 space-y-1 text-sm">
               {s.endpoints.map((e) => (
                 <li key={e.path} className="flex flex-wrap items-center gap-2">
                   <FreshnessBadge freshness={e.freshness} /> <span className="font-mono">{e.path}</span>
-                  <span className="text-muted">{e.samples} samples{e.reports ? `, ${e.reports} reports` : ""}{e.status ? `, HTTP ${e.status}` : ""}</span>
-                  {e.lastError ? <span className="text-sev1">{e.lastError.kind}: {e.lastError.detail}</span> : null}
+                  <span className="text-muted">
+                    {e.samples} samples{e.reports ? `, ${e.reports} reports` : ""}
+                    {e.status ? `, HTTP ${e.status}` : ""}
+                  </span>
+                  {e.lastError ? (
+                    <span className="text-sev1">
+                      {e.lastError.kind}: {e.lastError.detail}
+                    </span>
+                  ) : null}
                 </li>
               ))}
             </ul>
             {s.lastSamples.length ? (
               <pre className="mt-3 max-h-80 overflow-auto rounded-md bg-bg p-3 font-mono text-xs" tabIndex={0}>
-                {s.lastSamples.slice(0, 50).map((x) => `${x.entity === "*" ? "" : `${x.entity} `}${x.metric}${Object.keys(x.labels).length ? JSON.stringify(x.labels) : ""} = ${x.value}`).join("\n")}
+                {s.lastSamples
+                  .slice(0, 50)
+                  .map(
+                    (x) =>
+                      `${x.entity === "*" ? "" : `${x.entity} `}${x.metric}${Object.keys(x.labels).length ? JSON.stringify(x.labels) : ""} = ${x.value}`,
+                  )
+                  .join("\n")}
               </pre>
             ) : null}
           </details>

@@ -13,7 +13,14 @@ export async function GET(req: Request) {
   try {
     const { json, etag } = await getBoardJsonWithTag(await getActor());
     const headers = { "Cache-Control": "no-store", ...(etag ? { ETag: etag } : {}) };
-    if (etag && req.headers.get("if-none-match")?.split(",").some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+    if (
+      etag &&
+      req.headers
+        .get("if-none-match")
+        ?.split(",")
+        .some((t) => t.trim() === etag)
+    )
+      return new Response(null, { status: 304, headers });
     return new Response(json, { headers: { ...headers, "Content-Type": "application/json" } });
   } catch (err) {
     return Response.json({ error: (err as Error).message }, { status: httpStatusOf(err) });

@@ -13,8 +13,14 @@ export async function GET(req: Request) {
   try {
     const actor = await getActor();
     const id = new URL(req.url).searchParams.get("request");
-    const [waiting, request] = await Promise.all([approvalsWaitingFor(actor), id ? getControlRequest(actor, id) : Promise.resolve(undefined)]);
-    return Response.json({ waiting: { count: waiting.length }, ...(request ? { request } : {}) }, { headers: { "Cache-Control": "no-store" } });
+    const [waiting, request] = await Promise.all([
+      approvalsWaitingFor(actor),
+      id ? getControlRequest(actor, id) : Promise.resolve(undefined),
+    ]);
+    return Response.json(
+      { waiting: { count: waiting.length }, ...(request ? { request } : {}) },
+      { headers: { "Cache-Control": "no-store" } },
+    );
   } catch (err) {
     return Response.json({ error: (err as Error).message }, { status: httpStatusOf(err) });
   }

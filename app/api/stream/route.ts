@@ -57,10 +57,13 @@ export async function GET(req: Request) {
         heartbeat = setInterval(() => {
           if (!client?.write(sseEvent("ping", String(Date.now())))) client?.close();
         }, HEARTBEAT_MS);
-        expiry = setTimeout(() => {
-          client?.write(sseEvent("expired", JSON.stringify({ reason: "session expired" })));
-          client?.close();
-        }, Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
+        expiry = setTimeout(
+          () => {
+            client?.write(sseEvent("expired", JSON.stringify({ reason: "session expired" })));
+            client?.close();
+          },
+          Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)),
+        );
         req.signal.addEventListener("abort", () => client?.close());
       },
       cancel() {

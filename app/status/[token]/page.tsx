@@ -15,7 +15,13 @@ export const metadata: Metadata = {
  * The shared read-only status view. No sign-in: the token in the address is checked here and on
  * every poll; an unknown, malformed, expired or revoked token gets the not-found page, with no data.
  */
-export default async function Page({ params, searchParams }: { params: Promise<{ token: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function Page({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ token: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const [{ token }, sp] = await Promise.all([params, searchParams]);
   const r = await getStatusForToken(token);
   if (!r.ok) notFound();

@@ -27,7 +27,13 @@ function sameLabels(s: Series, labels: Record<string, string>): boolean {
 }
 
 /** Points of every series of a metric (optionally one entity, labels subset) merged in time order; equal times summed. */
-export function points(ctx: RuleContext, target: RuleTarget, metric: string, entity?: string, labels: Record<string, string> = {}): Point[] {
+export function points(
+  ctx: RuleContext,
+  target: RuleTarget,
+  metric: string,
+  entity?: string,
+  labels: Record<string, string> = {},
+): Point[] {
   const series = ctx.history.seriesFor(target.name, metric, entity).filter((s) => sameLabels(s, labels));
   if (series.length === 1) return series[0]!.points;
   const byT = new Map<number, number>();
@@ -36,7 +42,13 @@ export function points(ctx: RuleContext, target: RuleTarget, metric: string, ent
 }
 
 /** Latest point of a metric (entity "*" unless given), across its series. */
-export function latest(ctx: RuleContext, target: RuleTarget, metric: string, entity: string = SYSTEM_ENTITY, labels: Record<string, string> = {}): Point | undefined {
+export function latest(
+  ctx: RuleContext,
+  target: RuleTarget,
+  metric: string,
+  entity: string = SYSTEM_ENTITY,
+  labels: Record<string, string> = {},
+): Point | undefined {
   let best: Point | undefined;
   for (const s of ctx.history.seriesFor(target.name, metric, entity)) {
     if (!sameLabels(s, labels)) continue;
@@ -47,7 +59,13 @@ export function latest(ctx: RuleContext, target: RuleTarget, metric: string, ent
 }
 
 /** The latest point if it is recent enough to describe "now". */
-export function current(ctx: RuleContext, target: RuleTarget, metric: string, entity: string = SYSTEM_ENTITY, labels: Record<string, string> = {}): Point | undefined {
+export function current(
+  ctx: RuleContext,
+  target: RuleTarget,
+  metric: string,
+  entity: string = SYSTEM_ENTITY,
+  labels: Record<string, string> = {},
+): Point | undefined {
   const p = latest(ctx, target, metric, entity, labels);
   return p && ctx.now - p.t <= maxGapMs(target) ? p : undefined;
 }
@@ -67,7 +85,10 @@ export function currentEntities(ctx: RuleContext, target: RuleTarget, metric: st
     latestT.set(s.entity, Math.max(latestT.get(s.entity) ?? -Infinity, p.t));
   }
   if (ctx.now - newest > maxGapMs(target)) return [];
-  return [...latestT.entries()].filter(([, t]) => t >= newest).map(([e]) => e).sort();
+  return [...latestT.entries()]
+    .filter(([, t]) => t >= newest)
+    .map(([e]) => e)
+    .sort();
 }
 
 /** Series of a metric for the latest poll, e.g. one per label value. */
@@ -135,7 +156,11 @@ export function ev(label: string, value: EvidenceValue["value"], at?: number): E
   return at === undefined ? { label, value } : { label, value, at };
 }
 
-export function windowOf(now: number, ms: number, description = dur(ms)): { from: number; to: number; description: string } {
+export function windowOf(
+  now: number,
+  ms: number,
+  description = dur(ms),
+): { from: number; to: number; description: string } {
   return { from: now - ms, to: now, description };
 }
 
@@ -143,6 +168,11 @@ export function entityLabel(entity: string, noun: string): string {
   return entity === SYSTEM_ENTITY ? "System" : `${noun} ${entity}`;
 }
 
-export function okVerdict(entity: string, summary: string, severity: Verdict["severity"], evidence: Verdict["evidence"]): Verdict {
+export function okVerdict(
+  entity: string,
+  summary: string,
+  severity: Verdict["severity"],
+  evidence: Verdict["evidence"],
+): Verdict {
   return { entity, state: "ok", severity, summary, evidence };
 }

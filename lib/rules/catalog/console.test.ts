@@ -8,9 +8,17 @@ describe("telemetry_dark", () => {
   it("a system whose data endpoints are all not fresh is dark: SEV2, SEV1 after 5 minutes", () => {
     const h = new RuleHarness("trading-bot").hold(T0, T0 + M, "tradingLoopHealthy", 1).freshness("stale");
     const f = h.one("telemetry_dark", T0 + 2 * M);
-    expect(f).toMatchObject({ state: "critical", severity: "SEV2", runbook: "telemetry-dark", since: T0 + M + 5 * S, escalationDueAt: T0 + 6 * M + 5 * S });
+    expect(f).toMatchObject({
+      state: "critical",
+      severity: "SEV2",
+      runbook: "telemetry-dark",
+      since: T0 + M + 5 * S,
+      escalationDueAt: T0 + 6 * M + 5 * S,
+    });
     expect(h.one("telemetry_dark", T0 + 6 * M + 5 * S).severity).toBe("SEV1");
-    expect(new RuleHarness("spot-exchange").freshness("no_data").one("telemetry_dark", T0).summary).toMatch(/No telemetry received/);
+    expect(new RuleHarness("spot-exchange").freshness("no_data").one("telemetry_dark", T0).summary).toMatch(
+      /No telemetry received/,
+    );
   });
   it("one failing endpoint is partial telemetry, not dark; all fresh is ok", () => {
     const h = new RuleHarness("trading-bot").freshness("error", "/metrics");
@@ -51,7 +59,9 @@ describe("health_probes", () => {
     expect(f).toMatchObject({ state: "warning", severity: "SEV2", runbook: "auth-failures" });
     expect(f.summary).toContain("degraded: supabase");
     expect(h.one("health_probes", T0 + M, "/health/live").state).toBe("ok");
-    const spot = new RuleHarness("spot-exchange").hold(T0, T0 + M, "http_status", 503, { labels: { path: "/health/live" } });
+    const spot = new RuleHarness("spot-exchange").hold(T0, T0 + M, "http_status", 503, {
+      labels: { path: "/health/live" },
+    });
     expect(spot.one("health_probes", T0 + M, "/health/live").state).toBe("critical");
   });
 });

@@ -32,17 +32,43 @@ const telemetryDark = defineRule({
       const t = s.points[s.points.length - 1]?.t;
       if (t !== undefined && (lastData === undefined || t > lastData)) lastData = t;
     }
-    for (const r of ctx.history.reportsFor(target.name)) if (lastData === undefined || r.observedAt > lastData) lastData = r.observedAt;
-    const evidence = { values: [...states.map((s) => ev(s.path, s.f)), ev("last data (UTC)", lastData !== undefined ? new Date(lastData).toISOString().replace("T", " ").slice(0, 19) : null, lastData)], thresholds: { sev1AfterMinutes: p.sev1AfterMinutes } };
+    for (const r of ctx.history.reportsFor(target.name))
+      if (lastData === undefined || r.observedAt > lastData) lastData = r.observedAt;
+    const evidence = {
+      values: [
+        ...states.map((s) => ev(s.path, s.f)),
+        ev(
+          "last data (UTC)",
+          lastData !== undefined ? new Date(lastData).toISOString().replace("T", " ").slice(0, 19) : null,
+          lastData,
+        ),
+      ],
+      thresholds: { sev1AfterMinutes: p.sev1AfterMinutes },
+    };
     const whole = ctx.freshness(target.name);
     const dark = states.every((s) => s.f !== "ok");
     // Pending: the console has just started and no endpoint has had time to answer yet.
-    if (dark && lastData === undefined && states.every((s) => s.f === "no_data") && inStartGrace(ctx, target)) return [];
+    if (dark && lastData === undefined && states.every((s) => s.f === "no_data") && inStartGrace(ctx, target))
+      return [];
     if (!dark) {
       const out: Verdict[] = [okVerdict(SYSTEM_ENTITY, "Telemetry flowing", "SEV2", evidence)];
       const failing = states.filter((s) => s.f !== "ok");
-      if (failing.length) out[0] = { entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: `Partial telemetry: ${failing.map((s) => `${s.path} ${s.f}`).join(", ")}`, evidence };
-      else if (whole !== "ok") out[0] = { entity: SYSTEM_ENTITY, state: "warning", severity: "SEV3", summary: `Some endpoints are ${whole}; data endpoints are fresh`, evidence };
+      if (failing.length)
+        out[0] = {
+          entity: SYSTEM_ENTITY,
+          state: "warning",
+          severity: "SEV3",
+          summary: `Partial telemetry: ${failing.map((s) => `${s.path} ${s.f}`).join(", ")}`,
+          evidence,
+        };
+      else if (whole !== "ok")
+        out[0] = {
+          entity: SYSTEM_ENTITY,
+          state: "warning",
+          severity: "SEV3",
+          summary: `Some endpoints are ${whole}; data endpoints are fresh`,
+          evidence,
+        };
       return out;
     }
     const since = lastData !== undefined ? lastData + maxGapMs(target) : ctx.now;
@@ -54,7 +80,10 @@ const telemetryDark = defineRule({
         state: "critical",
         severity: ctx.now >= dueAt ? "SEV1" : "SEV2",
         since: Math.min(since, ctx.now),
-        summary: lastData === undefined ? `No telemetry received (${desc}) — exposure unknown` : `No fresh telemetry for ${dur(ctx.now - lastData)} (${desc}) — exposure unknown`,
+        summary:
+          lastData === undefined
+            ? `No telemetry received (${desc}) — exposure unknown`
+            : `No fresh telemetry for ${dur(ctx.now - lastData)} (${desc}) — exposure unknown`,
         evidence,
         escalationDueAt: dueAt,
         escalation: `Telemetry dark for more than ${p.sev1AfterMinutes} minutes: exposure uncertain`,
@@ -63,7 +92,11 @@ const telemetryDark = defineRule({
   },
 });
 
-const PROBE_RUNBOOK = { "trading-bot": "auth-failures", "futures-bot": "kill-switch-recovery", "spot-exchange": "postgres-failover" } as const;
+const PROBE_RUNBOOK = {
+  "trading-bot": "auth-failures",
+  "futures-bot": "kill-switch-recovery",
+  "spot-exchange": "postgres-failover",
+} as const;
 
 const healthProbes = defineRule({
   id: "health_probes",
@@ -71,25 +104,53 @@ const healthProbes = defineRule({
   title: "/health/live or /health/ready not 200",
   seed: "002",
   runbook: "auth-failures",
-  sources: { "trading-bot": ["/health/live", "/health/ready"], "futures-bot": ["/health/live"], "spot-exchange": ["/health/live", "/health/ready"] },
-  description: "The trading-bot incident runbook's recovery check: /health/live and /health/ready must return 200. Live failing for longer than `forSeconds` (10, a console default) is critical; ready degraded that long is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
+  sources: {
+    "trading-bot": ["/health/live", "/health/ready"],
+    "futures-bot": ["/health/live"],
+    "spot-exchange": ["/health/live", "/health/ready"],
+  },
+  description:
+    "The trading-bot incident runbook's recovery check: /health/live and /health/ready must return 200. Live failing for longer than `forSeconds` (10, a console default) is critical; ready degraded that long is a warning naming the degraded checks. A probe that does not answer at all shows as telemetry-dark instead.",
   params: z.object({ forSeconds: num(10, { min: 0 }) }).strict(),
   check(ctx, target, p) {
     const out: Verdict[] = [];
     for (const path of ["/health/live", "/health/ready"] as const) {
       const cur = current(ctx, target, "http_status", SYSTEM_ENTITY, { path });
       if (!cur) continue;
-      const run = heldFor(points(ctx, target, "http_status", SYSTEM_ENTITY, { path }), (v) => v !== 200, ctx.now, maxGapMs(target));
-      const degraded = path === "/health/ready" ? currentSeries(ctx, target, "ready.degraded.check").map((s) => s.labels.check ?? "?") : [];
-      const evidence = { values: [ev(path, cur.v, cur.t), ...(degraded.length ? [ev("degraded", degraded.join(", "))] : [])], thresholds: { forSeconds: p.forSeconds } };
+      const run = heldFor(
+        points(ctx, target, "http_status", SYSTEM_ENTITY, { path }),
+        (v) => v !== 200,
+        ctx.now,
+        maxGapMs(target),
+      );
+      const degraded =
+        path === "/health/ready"
+          ? currentSeries(ctx, target, "ready.degraded.check").map((s) => s.labels.check ?? "?")
+          : [];
+      const evidence = {
+        values: [ev(path, cur.v, cur.t), ...(degraded.length ? [ev("degraded", degraded.join(", "))] : [])],
+        thresholds: { forSeconds: p.forSeconds },
+      };
       let runbook: string = PROBE_RUNBOOK[target.kind];
-      if (target.kind === "spot-exchange" && degraded.includes("kafka") && !degraded.includes("postgres")) runbook = "kafka-outage";
+      if (target.kind === "spot-exchange" && degraded.includes("kafka") && !degraded.includes("postgres"))
+        runbook = "kafka-outage";
       if (cur.v === 200 || run.durationMs <= p.forSeconds * 1000) {
-        out.push({ ...okVerdict(path, `${path} answers ${cur.v}`, path === "/health/live" ? "SEV2" : "SEV3", evidence), runbook });
+        out.push({
+          ...okVerdict(path, `${path} answers ${cur.v}`, path === "/health/live" ? "SEV2" : "SEV3", evidence),
+          runbook,
+        });
         continue;
       }
       const live = path === "/health/live";
-      out.push({ entity: path, state: live ? "critical" : "warning", severity: "SEV2", since: run.since!, runbook, summary: `${path} answers ${cur.v} for ${dur(run.durationMs)}${degraded.length ? ` (degraded: ${degraded.join(", ")})` : ""}`, evidence });
+      out.push({
+        entity: path,
+        state: live ? "critical" : "warning",
+        severity: "SEV2",
+        since: run.since!,
+        runbook,
+        summary: `${path} answers ${cur.v} for ${dur(run.durationMs)}${degraded.length ? ` (degraded: ${degraded.join(", ")})` : ""}`,
+        evidence,
+      });
     }
     return out;
   },

@@ -28,15 +28,23 @@ interface Breach {
 }
 
 /** Points of `metric` for `entity` after `from` (and their series' labels). */
-function after(ctx: RuleContext, target: RuleTarget, metric: string, entity: string, from: number): { t: number; v: number; labels: Record<string, string> }[] {
+function after(
+  ctx: RuleContext,
+  target: RuleTarget,
+  metric: string,
+  entity: string,
+  from: number,
+): { t: number; v: number; labels: Record<string, string> }[] {
   const out: { t: number; v: number; labels: Record<string, string> }[] = [];
-  for (const s of ctx.history.seriesFor(target.name, metric, entity)) for (const p of s.points) if (p.t > from) out.push({ t: p.t, v: p.v, labels: s.labels });
+  for (const s of ctx.history.seriesFor(target.name, metric, entity))
+    for (const p of s.points) if (p.t > from) out.push({ t: p.t, v: p.v, labels: s.labels });
   return out.sort((a, b) => a.t - b.t);
 }
 
 /** The first time a counter grew after `from` (comparing points after `from` only), or null. */
 function firstGrowth(points: { t: number; v: number }[]): { at: number; by: number } | null {
-  for (let i = 1; i < points.length; i++) if (points[i]!.v > points[i - 1]!.v) return { at: points[i]!.t, by: points[i]!.v - points[0]!.v };
+  for (let i = 1; i < points.length; i++)
+    if (points[i]!.v > points[i - 1]!.v) return { at: points[i]!.t, by: points[i]!.v - points[0]!.v };
   return null;
 }
 
@@ -45,7 +53,11 @@ function earliest(list: (Breach | null)[]): Breach | null {
 }
 
 /** Symbols a symbol-halt watch covers now (every symbol the exchange lists, for scope "all"). */
-function watchedSymbols(ctx: RuleContext, target: RuleTarget, w: ControlWatch & { spec: { kind: "symbol-halted" } }): string[] {
+function watchedSymbols(
+  ctx: RuleContext,
+  target: RuleTarget,
+  w: ControlWatch & { spec: { kind: "symbol-halted" } },
+): string[] {
   if (w.spec.symbols !== "all") return w.spec.symbols;
   const seen = new Set<string>();
   for (const s of ctx.history.seriesFor(target.name, "symbol_mode")) if (s.entity !== SYSTEM_ENTITY) seen.add(s.entity);
@@ -61,50 +73,100 @@ const LAST_SECOND_MS = 2000;
 function symbolBreach(ctx: RuleContext, target: RuleTarget, symbol: string, mode: string, from: number): Breach | null {
   const trades = after(ctx, target, "tradesLastSecond", symbol, from + LAST_SECOND_MS).find((p) => p.v > 0);
   const fills = firstGrowth(after(ctx, target, "engine_trades_total", symbol, from));
-  const other = after(ctx, target, "symbol_mode", symbol, from).find((p) => p.labels.mode !== undefined && p.labels.mode !== mode);
+  const other = after(ctx, target, "symbol_mode", symbol, from).find(
+    (p) => p.labels.mode !== undefined && p.labels.mode !== mode,
+  );
   return earliest([
-    trades ? { at: trades.t, detail: `${symbol} traded again: ${trades.v} trade${trades.v === 1 ? "" : "s"} in the second before ${clock(trades.t)}` } : null,
-    fills ? { at: fills.at, detail: `${symbol} traded again: ${fills.by} trade${fills.by === 1 ? "" : "s"} since the control (${clock(fills.at)})` } : null,
-    other ? { at: other.t, detail: `${symbol} reports ${other.labels.mode} again at ${clock(other.t)}, not ${mode}` } : null,
+    trades
+      ? {
+          at: trades.t,
+          detail: `${symbol} traded again: ${trades.v} trade${trades.v === 1 ? "" : "s"} in the second before ${clock(trades.t)}`,
+        }
+      : null,
+    fills
+      ? {
+          at: fills.at,
+          detail: `${symbol} traded again: ${fills.by} trade${fills.by === 1 ? "" : "s"} since the control (${clock(fills.at)})`,
+        }
+      : null,
+    other
+      ? { at: other.t, detail: `${symbol} reports ${other.labels.mode} again at ${clock(other.t)}, not ${mode}` }
+      : null,
   ]);
 }
 
-function breachOf(ctx: RuleContext, target: RuleTarget, w: ControlWatch): { entity: string; breach: Breach | null; subject: string; watchedFrom: string[] }[] {
+function breachOf(
+  ctx: RuleContext,
+  target: RuleTarget,
+  w: ControlWatch,
+): { entity: string; breach: Breach | null; subject: string; watchedFrom: string[] }[] {
   const spec = w.spec;
   if (spec.kind === "symbol-halted") {
     const symbols = watchedSymbols(ctx, target, w as ControlWatch & { spec: typeof spec });
     const entity = spec.symbols === "all" ? SYSTEM_ENTITY : spec.symbols[0]!;
     const breach = earliest(symbols.map((s) => symbolBreach(ctx, target, s, spec.mode, w.from)));
-    return [{ entity, breach, subject: spec.symbols === "all" ? "every symbol" : entity, watchedFrom: ["tradesLastSecond", "engine_trades_total", "symbol_mode"] }];
+    return [
+      {
+        entity,
+        breach,
+        subject: spec.symbols === "all" ? "every symbol" : entity,
+        watchedFrom: ["tradesLastSecond", "engine_trades_total", "symbol_mode"],
+      },
+    ];
   }
   if (spec.kind === "withdrawals-halted") {
     const off = after(ctx, target, "withdrawalsHalted", SYSTEM_ENTITY, w.from).find((p) => p.v === 0);
     const paid = firstGrowth(after(ctx, target, "withdrawalsPaidTotal", SYSTEM_ENTITY, w.from));
-    return [{
-      entity: "withdrawals",
-      subject: "withdrawals",
-      watchedFrom: ["withdrawalsHalted", "withdrawalsPaidTotal"],
-      breach: earliest([
-        off ? { at: off.t, detail: `withdrawals reported running again at ${clock(off.t)}` } : null,
-        paid ? { at: paid.at, detail: `${paid.by} withdrawal${paid.by === 1 ? "" : "s"} paid out while halted (${clock(paid.at)})` } : null,
-      ]),
-    }];
+    return [
+      {
+        entity: "withdrawals",
+        subject: "withdrawals",
+        watchedFrom: ["withdrawalsHalted", "withdrawalsPaidTotal"],
+        breach: earliest([
+          off ? { at: off.t, detail: `withdrawals reported running again at ${clock(off.t)}` } : null,
+          paid
+            ? {
+                at: paid.at,
+                detail: `${paid.by} withdrawal${paid.by === 1 ? "" : "s"} paid out while halted (${clock(paid.at)})`,
+              }
+            : null,
+        ]),
+      },
+    ];
   }
   if (spec.kind === "profile-paused") {
     const active = after(ctx, target, "status_active", spec.profileId, w.from).find((p) => p.v === 1);
-    const entries = firstGrowth(after(ctx, target, "orders_placed_total", spec.profileId, w.from).filter((p) => p.labels.intent === "entry"));
-    return [{
-      entity: spec.profileId,
-      subject: `profile ${spec.profileId}`,
-      watchedFrom: ["status_active", "orders_placed_total{intent=entry}"],
-      breach: earliest([
-        active ? { at: active.t, detail: `profile ${spec.profileId} reported active again at ${clock(active.t)}` } : null,
-        entries ? { at: entries.at, detail: `profile ${spec.profileId} placed ${entries.by} new ENTRY order${entries.by === 1 ? "" : "s"} while paused (${clock(entries.at)})` } : null,
-      ]),
-    }];
+    const entries = firstGrowth(
+      after(ctx, target, "orders_placed_total", spec.profileId, w.from).filter((p) => p.labels.intent === "entry"),
+    );
+    return [
+      {
+        entity: spec.profileId,
+        subject: `profile ${spec.profileId}`,
+        watchedFrom: ["status_active", "orders_placed_total{intent=entry}"],
+        breach: earliest([
+          active
+            ? { at: active.t, detail: `profile ${spec.profileId} reported active again at ${clock(active.t)}` }
+            : null,
+          entries
+            ? {
+                at: entries.at,
+                detail: `profile ${spec.profileId} placed ${entries.by} new ENTRY order${entries.by === 1 ? "" : "s"} while paused (${clock(entries.at)})`,
+              }
+            : null,
+        ]),
+      },
+    ];
   }
   const cleared = after(ctx, target, "killSwitch.active", SYSTEM_ENTITY, w.from).find((p) => p.v === 0);
-  return [{ entity: SYSTEM_ENTITY, subject: target.name, watchedFrom: ["killSwitch.active"], breach: cleared ? { at: cleared.t, detail: `kill switch reported inactive at ${clock(cleared.t)}` } : null }];
+  return [
+    {
+      entity: SYSTEM_ENTITY,
+      subject: target.name,
+      watchedFrom: ["killSwitch.active"],
+      breach: cleared ? { at: cleared.t, detail: `kill switch reported inactive at ${clock(cleared.t)}` } : null,
+    },
+  ];
 }
 
 const TITLE: Record<ControlWatch["spec"]["kind"], (subject: string) => string> = {
@@ -113,7 +175,12 @@ const TITLE: Record<ControlWatch["spec"]["kind"], (subject: string) => string> =
   "profile-paused": (s) => `pause did not hold on ${s}`,
   "kill-switch": (s) => `kill switch did not hold on ${s}`,
 };
-const RUNBOOK = { "symbol-halted": "split-brain", "withdrawals-halted": "ledger-invariant-violation", "profile-paused": "capital-invariant-violation", "kill-switch": "kill-switch-recovery" } as const;
+const RUNBOOK = {
+  "symbol-halted": "split-brain",
+  "withdrawals-halted": "ledger-invariant-violation",
+  "profile-paused": "capital-invariant-violation",
+  "kill-switch": "kill-switch-recovery",
+} as const;
 
 export const controlWatch = defineRule({
   id: "control_watch",
@@ -142,13 +209,22 @@ export const controlWatch = defineRule({
             ev("watched until (UTC)", clock(w.until), w.until),
             ev("signals", r.watchedFrom.join(", ")),
           ],
-          window: { from: w.from, to: w.until, description: `${Math.round((w.until - w.from) / 60_000)} minutes after the control` },
+          window: {
+            from: w.from,
+            to: w.until,
+            description: `${Math.round((w.until - w.from) / 60_000)} minutes after the control`,
+          },
         };
         const base = { entity: r.entity, severity: "SEV1" as const, evidence, runbook: RUNBOOK[w.spec.kind], control };
         if (breach) {
           const confirmed = ctx.confirmations?.get(`control_watch|${target.name}|${r.entity}`);
           if (confirmed && confirmed.at >= breach.at) {
-            out.push({ ...base, state: "ok", summary: `${TITLE[w.spec.kind](r.subject)} — confirmed handled by ${confirmed.by}`, confirmed: { by: confirmed.by, at: confirmed.at, reason: confirmed.reason, ticketId: confirmed.ticketId } });
+            out.push({
+              ...base,
+              state: "ok",
+              summary: `${TITLE[w.spec.kind](r.subject)} — confirmed handled by ${confirmed.by}`,
+              confirmed: { by: confirmed.by, at: confirmed.at, reason: confirmed.reason, ticketId: confirmed.ticketId },
+            });
             continue;
           }
           out.push({
@@ -164,7 +240,11 @@ export const controlWatch = defineRule({
         }
         if (ctx.now >= w.until) continue;
         // While the watched source is stale or failing, the rule definition turns this Unknown.
-        out.push({ ...base, state: "ok", summary: `Holding: “${w.description}” — no breach since ${clock(w.from)} (watched until ${clock(w.until)})` });
+        out.push({
+          ...base,
+          state: "ok",
+          summary: `Holding: “${w.description}” — no breach since ${clock(w.from)} (watched until ${clock(w.until)})`,
+        });
       }
     }
     return out;

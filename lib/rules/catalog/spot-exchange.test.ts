@@ -10,7 +10,12 @@ describe("ledger (seed 004 §3.1)", () => {
   // +2 min, then stays at 6; the exchange keeps running its checks every 10 s throughout.
   const violations = (t: number) => (t < T0 + M ? 0 : t < T0 + 2 * M ? 1 + Math.floor((t - T0 - M) / 10_000) : 6);
   const drill = (h = spot(), o: { checks?: boolean; counter?: (t: number) => number } = {}) => {
-    h.hold(T0, T0 + 40 * M, "invariant_violation_total", o.counter ?? violations).hold(T0, T0 + 40 * M, "withdrawals_halted", 0);
+    h.hold(T0, T0 + 40 * M, "invariant_violation_total", o.counter ?? violations).hold(
+      T0,
+      T0 + 40 * M,
+      "withdrawals_halted",
+      0,
+    );
     if (o.checks !== false) h.hold(T0, T0 + 40 * M, "invariant_checks_total", (t) => Math.floor((t - T0) / 10_000));
     return h;
   };
@@ -20,7 +25,12 @@ describe("ledger (seed 004 §3.1)", () => {
     const h = drill();
     expect(h.one(LEDGER, T0 + 50 * S).state).toBe("ok");
     const f = h.one(LEDGER, T0 + 90 * S);
-    expect(f).toMatchObject({ state: "critical", severity: "SEV1", runbook: "ledger-invariant-violation", escalationDueAt: T0 + M });
+    expect(f).toMatchObject({
+      state: "critical",
+      severity: "SEV1",
+      runbook: "ledger-invariant-violation",
+      escalationDueAt: T0 + M,
+    });
     expect(f.summary).toMatch(/withdrawals NOT halted/);
     expect(f.summary).toMatch(/scope unknown/);
     expect(f.confirmable).toMatch(/4 invariant violations/);
@@ -44,7 +54,12 @@ describe("ledger (seed 004 §3.1)", () => {
   it("without any invariant check since the last violation it does not clear by itself", () => {
     const h = drill(spot(), { checks: false });
     // Checks ran until the violations, then stopped being counted.
-    h.hold(T0, T0 + 2 * M - 10 * S, "invariant_checks_total", (t) => Math.floor((t - T0) / 10_000)).hold(T0 + 2 * M, T0 + 40 * M, "invariant_checks_total", 11);
+    h.hold(T0, T0 + 2 * M - 10 * S, "invariant_checks_total", (t) => Math.floor((t - T0) / 10_000)).hold(
+      T0 + 2 * M,
+      T0 + 40 * M,
+      "invariant_checks_total",
+      11,
+    );
     const f = h.one(LEDGER, T0 + 25 * M);
     expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(f.summary).toMatch(/no invariant check has run since the last violation/);
@@ -57,7 +72,9 @@ describe("ledger (seed 004 §3.1)", () => {
   });
 
   it("a total already above zero when first seen is SEV1 critical, not a warning", () => {
-    const h = spot().hold(T0, T0 + 40 * M, "invariant_violation_total", 3).hold(T0, T0 + 40 * M, "invariant_checks_total", (t) => 100 + Math.floor((t - T0) / 10_000));
+    const h = spot()
+      .hold(T0, T0 + 40 * M, "invariant_violation_total", 3)
+      .hold(T0, T0 + 40 * M, "invariant_checks_total", (t) => 100 + Math.floor((t - T0) / 10_000));
     const f = h.one(LEDGER, T0 + 30 * S);
     expect(f).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(f.summary).toMatch(/already above zero when first seen/);
@@ -88,7 +105,10 @@ describe("ledger (seed 004 §3.1)", () => {
 
   it("one finding per symbol when the exchange labels the counter by symbol", () => {
     const h = spot()
-      .hold(T0, T0 + 5 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : 2), { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
+      .hold(T0, T0 + 5 * M, "invariant_violation_total", (t) => (t < T0 + M ? 0 : 2), {
+        entity: "ETH-USD",
+        labels: { symbol: "ETH-USD" },
+      })
       .hold(T0, T0 + 5 * M, "invariant_violation_total", 0, { entity: "BTC-USD", labels: { symbol: "BTC-USD" } });
     expect(h.one(LEDGER, T0 + 2 * M, "ETH-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one(LEDGER, T0 + 2 * M, "ETH-USD").summary).not.toMatch(/scope unknown/);
@@ -108,20 +128,40 @@ describe("ledger (seed 004 §3.1)", () => {
 });
 
 describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
-  const lag = (h: RuleHarness) => h.hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", (t) => (t < T0 + M ? 1 : t < T0 + 2 * M ? 5 + (t - T0 - M) / 10_000 : 45));
+  const lag = (h: RuleHarness) =>
+    h.hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", (t) =>
+      t < T0 + M ? 1 : t < T0 + 2 * M ? 5 + (t - T0 - M) / 10_000 : 45,
+    );
   it("T2 throttle warning, T3 critical, SEV1 when over T2 for longer than 10 minutes; exactly T2 does not fire", () => {
     const h = lag(spot());
     expect(h.one("settlement_lag", T0 + M).state).toBe("ok"); // 5 s = T2, not above it
-    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
-    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 11 * M + 2 * S });
+    expect(h.one("settlement_lag", T0 + 90 * S)).toMatchObject({
+      state: "warning",
+      severity: "SEV2",
+      escalationDueAt: T0 + 11 * M + 2 * S,
+    });
+    expect(h.one("settlement_lag", T0 + 3 * M)).toMatchObject({
+      state: "critical",
+      severity: "SEV2",
+      escalationDueAt: T0 + 11 * M + 2 * S,
+    });
     expect(h.one("settlement_lag", T0 + 11 * M + 2 * S).severity).toBe("SEV2");
     expect(h.one("settlement_lag", T0 + 11 * M + 4 * S).severity).toBe("SEV1");
   });
   it("lag between T2 and T3 that lasts becomes SEV1 too", () => {
     const h = spot().hold(T0, T0 + 20 * M, "ledger_settlement_lag_p99_seconds", 12);
-    expect(h.one("settlement_lag", T0 + 10 * M)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 10 * M });
+    expect(h.one("settlement_lag", T0 + 10 * M)).toMatchObject({
+      state: "warning",
+      severity: "SEV2",
+      escalationDueAt: T0 + 10 * M,
+    });
     expect(h.one("settlement_lag", T0 + 10 * M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
-    const shorter = spot({ settlement_lag: { prolongedMinutes: 3 } }).hold(T0, T0 + 5 * M, "ledger_settlement_lag_p99_seconds", 12);
+    const shorter = spot({ settlement_lag: { prolongedMinutes: 3 } }).hold(
+      T0,
+      T0 + 5 * M,
+      "ledger_settlement_lag_p99_seconds",
+      12,
+    );
     expect(shorter.one("settlement_lag", T0 + 3 * M + 2 * S).severity).toBe("SEV1");
   });
   it("T2/T3 are per-target policy", () => {
@@ -136,17 +176,26 @@ describe("settlement_lag (seed 004 §3.2: T2/T3 policy)", () => {
     const f = h.one("settlement_lag", T0 + 5 * M);
     expect(f.state).toBe("ok");
     expect(f.summary).toMatch(/T2 20 s, the exchange's policy/);
-    h.hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "ledger_settlement_lag_p99_seconds", 25).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t2Seconds", 20).hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t3Seconds", 60);
+    h.hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "ledger_settlement_lag_p99_seconds", 25)
+      .hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t2Seconds", 20)
+      .hold(T0 + 5 * M + 2 * S, T0 + 6 * M, "settlement.t3Seconds", 60);
     expect(h.one("settlement_lag", T0 + 6 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
-    const fallback = spot().hold(T0, T0 + M, "ledger_settlement_lag_p99_seconds", 12).hold(T0, T0 + M, "settlement.t2Seconds", 20);
-    expect(fallback.one("settlement_lag", T0 + M).evidence.values.find((v) => v.label === "T2 / T3 (s)")?.value).toMatch(/console config/);
+    const fallback = spot()
+      .hold(T0, T0 + M, "ledger_settlement_lag_p99_seconds", 12)
+      .hold(T0, T0 + M, "settlement.t2Seconds", 20);
+    expect(
+      fallback.one("settlement_lag", T0 + M).evidence.values.find((v) => v.label === "T2 / T3 (s)")?.value,
+    ).toMatch(/console config/);
   });
 });
 
 describe("split_brain (seed 004 §3.3)", () => {
   it("duplicate seq per symbol, two lease holders and fencing-token anomalies are all SEV1", () => {
     const h = spot()
-      .hold(T0, T0 + M, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : 4), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
+      .hold(T0, T0 + M, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : 4), {
+        entity: "BTC-USD",
+        labels: { symbol: "BTC-USD" },
+      })
       .hold(T0, T0 + M, "duplicate_seq_total", 0, { entity: "ETH-USD", labels: { symbol: "ETH-USD" } })
       .hold(T0, T0 + M, "leader_lease_holder", 1, { labels: { node: "engine-a" } })
       .hold(T0, T0 + M, "leader_lease_holder", (t) => (t < T0 + 30 * S ? 0 : 1), { labels: { node: "engine-b" } })
@@ -154,7 +203,12 @@ describe("split_brain (seed 004 §3.3)", () => {
       .hold(T0, T0 + M, "fencing_token_rejections_total", (t) => (t < T0 + 10 * S ? 0 : 5));
     expect(h.one("split_brain", T0 + 20 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + 20 * S).summary).toMatch(/FENCING_TOKEN/);
-    expect(h.one("split_brain", T0 + M)).toMatchObject({ state: "critical", severity: "SEV1", runbook: "split-brain", affected: ["BTC-USD"] });
+    expect(h.one("split_brain", T0 + M)).toMatchObject({
+      state: "critical",
+      severity: "SEV1",
+      runbook: "split-brain",
+      affected: ["BTC-USD"],
+    });
     expect(h.one("split_brain", T0 + M, "BTC-USD")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(h.one("split_brain", T0 + M, "ETH-USD").state).toBe("ok");
   });
@@ -167,14 +221,21 @@ describe("split_brain (seed 004 §3.3)", () => {
   function episode(resume: boolean, keeper: "engine-a" | "engine-b" = "engine-b", until = T0 + 20 * M) {
     const gives = keeper === "engine-b" ? "engine-a" : "engine-b";
     const h = spot()
-      .hold(T0, until, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : t < T0 + M ? 4 : 9), { entity: "BTC-USD", labels: { symbol: "BTC-USD" } })
+      .hold(T0, until, "duplicate_seq_total", (t) => (t < T0 + 30 * S ? 0 : t < T0 + M ? 4 : 9), {
+        entity: "BTC-USD",
+        labels: { symbol: "BTC-USD" },
+      })
       .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 2 * M ? 1 : 0), { labels: { node: gives } })
-      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 30 * S && keeper === "engine-b" ? 0 : 1), { labels: { node: keeper } })
+      .hold(T0, until, "leader_lease_holder", (t) => (t < T0 + 30 * S && keeper === "engine-b" ? 0 : 1), {
+        labels: { node: keeper },
+      })
       .hold(T0, until, "leader_fencing_token", 7, { labels: { node: "engine-a" } })
       .hold(T0, until, "leader_fencing_token", 8, { labels: { node: "engine-b" } })
       .hold(T0, until, "state_hash_divergence_total", 0)
       .hold(T0, until, "fencing_token_rejections_total", 0);
-    h.hold(T0, until, "symbol_mode", (t) => (!resume || t < T0 + M ? 0 : t < T0 + 3 * M ? 3 : t < T0 + 4 * M ? 1 : 0), { entity: "BTC-USD" });
+    h.hold(T0, until, "symbol_mode", (t) => (!resume || t < T0 + M ? 0 : t < T0 + 3 * M ? 3 : t < T0 + 4 * M ? 1 : 0), {
+      entity: "BTC-USD",
+    });
     return h;
   }
   it("holds past the 5-minute window while the symbol was never resumed in CANCEL_ONLY, then NORMAL", () => {
@@ -203,12 +264,17 @@ describe("split_brain (seed 004 §3.3)", () => {
 describe("replay_detect (seed 004: SEV1 signing compromise)", () => {
   it("a replay burst warns; a flood, or replays that do not stop, are a suspected signing compromise (SEV1)", () => {
     // 12 replays per 5 minutes (2.4 a minute) from T0+1 min: warning, and SEV1 after 15 minutes of it.
-    const steady = spot().hold(T0, T0 + 30 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : Math.floor(((t - T0 - M) / M) * 2.4)));
+    const steady = spot().hold(T0, T0 + 30 * M, "replay_detect_total", (t) =>
+      t < T0 + M ? 0 : Math.floor(((t - T0 - M) / M) * 2.4),
+    );
     expect(steady.one("replay_detect", T0 + 4 * M).state).toBe("ok");
     const warn = steady.one("replay_detect", T0 + 7 * M);
     expect(warn).toMatchObject({ state: "warning", severity: "SEV2" });
     expect(steady.one("replay_detect", warn.since + 15 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
-    expect(steady.one("replay_detect", warn.since + 15 * M + 10 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+    expect(steady.one("replay_detect", warn.since + 15 * M + 10 * S)).toMatchObject({
+      state: "critical",
+      severity: "SEV1",
+    });
     const flood = spot().hold(T0, T0 + 3 * M, "replay_detect_total", (t) => (t < T0 + M ? 0 : 150));
     expect(flood.one("replay_detect", T0 + 2 * M)).toMatchObject({ state: "critical", severity: "SEV1" });
   });
@@ -216,13 +282,19 @@ describe("replay_detect (seed 004: SEV1 signing compromise)", () => {
 
 describe("ws, kafka, postgres, api, edge", () => {
   it("SLOW_CONSUMER growth: warning, critical with edge strain", () => {
-    const h = spot().hold(T0, T0 + 6 * M, "ws_close_total", (t) => Math.floor((t - T0) / 20_000), { labels: { reason: "SLOW_CONSUMER" } }).hold(T0, T0 + 6 * M, "edge_cpu_usage_ratio", (t) => (t < T0 + 5 * M ? 0.5 : 0.9));
+    const h = spot()
+      .hold(T0, T0 + 6 * M, "ws_close_total", (t) => Math.floor((t - T0) / 20_000), {
+        labels: { reason: "SLOW_CONSUMER" },
+      })
+      .hold(T0, T0 + 6 * M, "edge_cpu_usage_ratio", (t) => (t < T0 + 5 * M ? 0.5 : 0.9));
     expect(h.one("ws_slow_consumer", T0 + 2 * M).state).toBe("ok"); // 6 closes
     expect(h.one("ws_slow_consumer", T0 + 4 * M)).toMatchObject({ state: "warning", severity: "SEV3" });
     expect(h.one("ws_slow_consumer", T0 + 6 * M)).toMatchObject({ state: "critical", severity: "SEV2" });
   });
   it("Kafka: all brokers down is a SEV2 outage", () => {
-    const h = spot().hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 0)).hold(T0, T0 + M, "kafka_producer_errors_total", 0);
+    const h = spot()
+      .hold(T0, T0 + M, "kafka_brokers_up", (t) => (t < T0 + 30 * S ? 3 : 0))
+      .hold(T0, T0 + M, "kafka_producer_errors_total", 0);
     expect(h.one("kafka_outage", T0 + 20 * S).state).toBe("ok");
     expect(h.one("kafka_outage", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", since: T0 + 30 * S });
   });
@@ -233,7 +305,10 @@ describe("ws, kafka, postgres, api, edge", () => {
       .hold(T0, T0 + M, "kafka_broker_up", 1, { labels: { broker: "0" } })
       .hold(T0, T0 + M, "kafka_broker_up", 0, { labels: { broker: "1" } });
     expect(broker.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
-    const lag = spot().hold(T0, T0 + M, "kafka_brokers_up", 3).hold(T0, T0 + M, "kafka_producer_errors_total", 0).hold(T0, T0 + M, "kafka_consumer_lag_messages", 2_000_000, { labels: { group: "ledger-settlement" } });
+    const lag = spot()
+      .hold(T0, T0 + M, "kafka_brokers_up", 3)
+      .hold(T0, T0 + M, "kafka_producer_errors_total", 0)
+      .hold(T0, T0 + M, "kafka_consumer_lag_messages", 2_000_000, { labels: { group: "ledger-settlement" } });
     expect(lag.one("kafka_outage", T0 + M)).toMatchObject({ state: "warning", severity: "SEV2" });
     expect(lag.one("kafka_outage", T0 + M).summary).toMatch(/2,000,000/);
   });
@@ -243,12 +318,25 @@ describe("ws, kafka, postgres, api, edge", () => {
       .hold(T0, T0 + 6 * M, "postgres_up", 1, { labels: { node: "pg-b" } })
       .hold(T0, T0 + 6 * M, "postgres_primary", 1, { labels: { node: "pg-a" } })
       .hold(T0, T0 + 6 * M, "postgres_primary", 0, { labels: { node: "pg-b" } });
-    expect(h.one("postgres_health", T0 + M)).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 5 * M + 10 * S });
+    expect(h.one("postgres_health", T0 + M)).toMatchObject({
+      state: "critical",
+      severity: "SEV2",
+      escalationDueAt: T0 + 5 * M + 10 * S,
+    });
     expect(h.one("postgres_health", T0 + 6 * M).severity).toBe("SEV1");
   });
   it("Postgres corruption signals are SEV1 at once: checksum failures, replication errors, ledger invariant failures around a node outage", () => {
-    const healthy = (h: RuleHarness) => h.hold(T0, T0 + 2 * M, "postgres_up", 1, { labels: { node: "pg-a" } }).hold(T0, T0 + 2 * M, "postgres_primary", 1, { labels: { node: "pg-a" } });
-    const checksum = healthy(spot()).hold(T0, T0 + 2 * M, "pg_stat_database_checksum_failures", (t) => (t < T0 + M ? 0 : 2), { labels: { datname: "ledger" } });
+    const healthy = (h: RuleHarness) =>
+      h
+        .hold(T0, T0 + 2 * M, "postgres_up", 1, { labels: { node: "pg-a" } })
+        .hold(T0, T0 + 2 * M, "postgres_primary", 1, { labels: { node: "pg-a" } });
+    const checksum = healthy(spot()).hold(
+      T0,
+      T0 + 2 * M,
+      "pg_stat_database_checksum_failures",
+      (t) => (t < T0 + M ? 0 : 2),
+      { labels: { datname: "ledger" } },
+    );
     expect(checksum.one("postgres_health", T0 + M - 2 * S).state).toBe("ok");
     expect(checksum.one("postgres_health", T0 + M + 2 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(checksum.one("postgres_health", T0 + M + 2 * S).summary).toMatch(/2 checksum failures/);
@@ -269,14 +357,26 @@ describe("ws, kafka, postgres, api, edge", () => {
     const lat = spot().hold(T0, T0 + 6 * M, "trading_api_request_duration_seconds:p99_window", 0.4);
     expect(lat.one("api_latency", T0 + 5 * M).state).toBe("ok");
     expect(lat.one("api_latency", T0 + 5 * M + 2 * S)).toMatchObject({ state: "warning", severity: "SEV3" });
-    const err = (rate: number) => spot().hold(T0, T0 + 5 * M, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } }).hold(T0, T0 + 5 * M, "trading_api_errors_total", (t) => ((t - T0) / 10) * rate, { labels: { reason: "internal" } }).one("api_error_rate", T0 + 5 * M);
+    const err = (rate: number) =>
+      spot()
+        .hold(T0, T0 + 5 * M, "trading_api_requests_total", (t) => (t - T0) / 10, { labels: { outcome: "ok" } })
+        .hold(T0, T0 + 5 * M, "trading_api_errors_total", (t) => ((t - T0) / 10) * rate, {
+          labels: { reason: "internal" },
+        })
+        .one("api_error_rate", T0 + 5 * M);
     expect(err(0.005).state).toBe("ok");
     expect(err(0.02)).toMatchObject({ state: "warning", severity: "SEV3" });
     expect(err(0.1)).toMatchObject({ state: "critical", severity: "SEV2" });
   });
   it("edge auth failures per reason and replay detects", () => {
-    const h = spot().hold(T0, T0 + 5 * M, "auth_fail_total", (t) => (t - T0) / 500, { labels: { reason: "bad_signature" } }).hold(T0, T0 + 5 * M, "auth_fail_total", 1, { labels: { reason: "unknown_key" } }).hold(T0, T0 + 5 * M, "replay_detect_total", (t) => Math.floor((t - T0) / 20_000));
-    expect(h.one("edge_auth_failures", T0 + 5 * M, "bad_signature")).toMatchObject({ state: "warning", severity: "SEV3" });
+    const h = spot()
+      .hold(T0, T0 + 5 * M, "auth_fail_total", (t) => (t - T0) / 500, { labels: { reason: "bad_signature" } })
+      .hold(T0, T0 + 5 * M, "auth_fail_total", 1, { labels: { reason: "unknown_key" } })
+      .hold(T0, T0 + 5 * M, "replay_detect_total", (t) => Math.floor((t - T0) / 20_000));
+    expect(h.one("edge_auth_failures", T0 + 5 * M, "bad_signature")).toMatchObject({
+      state: "warning",
+      severity: "SEV3",
+    });
     expect(h.one("edge_auth_failures", T0 + 5 * M, "unknown_key").state).toBe("ok");
     expect(h.one("replay_detect", T0 + 5 * M)).toMatchObject({ state: "warning", severity: "SEV2" });
   });

@@ -244,11 +244,17 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
     });
     it("still elevated one run later is not yet the criterion (two runs after the one that found it)", () => {
       const { h, end } = mism([0, 1, 1]);
-      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({ state: "warning", escalationDueAt: T0 + 90 * S });
+      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({
+        state: "warning",
+        escalationDueAt: T0 + 90 * S,
+      });
     });
     it("elevated two runs after the one that found it escalates; a clean run clears", () => {
       const { h, end } = mism([0, 1, 1, 1]);
-      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({ state: "critical", escalationDueAt: T0 + 90 * S });
+      expect(h.one("reconciliation_missing_in_db", end)).toMatchObject({
+        state: "critical",
+        escalationDueAt: T0 + 90 * S,
+      });
       expect(mism([1, 1, 1, 0]).h.one("reconciliation_missing_in_db", mism([1, 1, 1, 0]).end).state).toBe("ok");
     });
     it("unknown on stale data", () => {
@@ -350,7 +356,10 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
         severity: "SEV2",
       });
       // Dry-run on is healing off: it weakens the heartbeat.
-      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_DRY_RUN")).toMatchObject({ state: "critical", severity: "SEV2" });
+      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_DRY_RUN")).toMatchObject({
+        state: "critical",
+        severity: "SEV2",
+      });
       expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_CONFIRMATIONS").state).toBe("ok");
       expect(h.one("feature_flag_drift", T0, "RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES").state).toBe("ok");
     });
@@ -362,11 +371,22 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
         .at(T0, "flag.RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES", 60)
         .at(T0, "flag.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT", 0.2)
         .at(T0, "flag.RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES", 5);
-      for (const name of ["RECON_POSITION_PARITY_DRY_RUN", "RECON_POSITION_PARITY_CONFIRMATIONS", "RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS", "RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES"]) {
+      for (const name of [
+        "RECON_POSITION_PARITY_DRY_RUN",
+        "RECON_POSITION_PARITY_CONFIRMATIONS",
+        "RECON_WATCHDOG_AUTO_RESUME_COOLDOWN_MS",
+        "RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES",
+      ]) {
         expect(h.one("feature_flag_drift", T0, name), name).toMatchObject({ state: "critical", severity: "SEV2" });
       }
-      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT")).toMatchObject({ state: "warning", severity: "SEV3" });
-      expect(h.one("feature_flag_drift", T0, "RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES")).toMatchObject({ state: "warning", severity: "SEV3" });
+      expect(h.one("feature_flag_drift", T0, "RECON_POSITION_PARITY_MAX_NOTIONAL_PCT")).toMatchObject({
+        state: "warning",
+        severity: "SEV3",
+      });
+      expect(h.one("feature_flag_drift", T0, "RECON_WATCHDOG_AUTO_RESUME_CLEAN_CYCLES")).toMatchObject({
+        state: "warning",
+        severity: "SEV3",
+      });
     });
     it.runIf(mode === "runbook")("a bot that does not report its flags gives no finding (not an ok one)", () => {
       expect(bot().at(T0, "flag.ENABLE_RECON_POSITION_PARITY_HEARTBEAT", 0).run("feature_flag_drift", T0)).toEqual([]);
@@ -474,12 +494,22 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
     it.runIf(full)("NO_GO rows kept for operator review are listed", () => {
       const h = bot()
         .hold(T0, T0 + M, "reconciliationNoGo", 2)
-        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, { entity: "p", labels: { sliceId: "s-1", symbol: "BTC-USD", reason: "no attributable fill" } })
-        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, { entity: "q", labels: { sliceId: "s-2", symbol: "ETH-USD", reason: "heuristic match disabled" } });
+        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, {
+          entity: "p",
+          labels: { sliceId: "s-1", symbol: "BTC-USD", reason: "no attributable fill" },
+        })
+        .hold(T0, T0 + M, "reconciliationNoGo.entry", 1, {
+          entity: "q",
+          labels: { sliceId: "s-2", symbol: "ETH-USD", reason: "heuristic match disabled" },
+        });
       const f = h.one("reconciliation_no_go", T0 + M);
       expect(f).toMatchObject({ state: "warning", severity: "SEV3", affected: ["p", "q"] });
       expect(f.summary).toMatch(/s-1 \(p BTC-USD no attributable fill\), s-2 \(q ETH-USD heuristic match disabled\)/);
-      expect(bot().hold(T0, T0 + M, "reconciliationNoGo", 0).one("reconciliation_no_go", T0 + M).state).toBe("ok");
+      expect(
+        bot()
+          .hold(T0, T0 + M, "reconciliationNoGo", 0)
+          .one("reconciliation_no_go", T0 + M).state,
+      ).toBe("ok");
     });
 
     it("auth failure spike and control endpoints failing", () => {
@@ -518,9 +548,20 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
     /** The console's /api/status answer from T0+20 s on, and the bot's own responses to everyone. */
     function control(answer: number, others: { ok: number; refused: number }) {
       return bot()
-        .hold(T0, T0 + 6 * M, "http_status", (t) => (t < T0 + 20 * S ? 200 : answer), { labels: { path: "/api/status" } })
-        .hold(T0, T0 + 6 * M, "http_responses_total", (t) => ((t - T0) / 1000) * others.ok, { labels: { code: "200" }, step: 5 * S })
-        .hold(T0, T0 + 6 * M, "http_responses_total", (t) => (t < T0 + 20 * S ? 0 : ((t - T0 - 20 * S) / 1000) * others.refused), { labels: { code: "401" }, step: 5 * S });
+        .hold(T0, T0 + 6 * M, "http_status", (t) => (t < T0 + 20 * S ? 200 : answer), {
+          labels: { path: "/api/status" },
+        })
+        .hold(T0, T0 + 6 * M, "http_responses_total", (t) => ((t - T0) / 1000) * others.ok, {
+          labels: { code: "200" },
+          step: 5 * S,
+        })
+        .hold(
+          T0,
+          T0 + 6 * M,
+          "http_responses_total",
+          (t) => (t < T0 + 20 * S ? 0 : ((t - T0 - 20 * S) / 1000) * others.refused),
+          { labels: { code: "401" }, step: 5 * S },
+        );
     }
     it("the console's own credential refused while the bot serves other clients is a SEV2 warning, never the SEV1", () => {
       // The console's polls are its only refusals (0.5/s) against 2.4 2xx/s to other clients.
@@ -531,11 +572,18 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
     });
     it("refusals for everyone (the bot's auth is down) are the SEV1", () => {
       const h = control(401, { ok: 0, refused: 12 });
-      expect(h.one("control_endpoints_failing", T0 + 50 * S)).toMatchObject({ state: "warning", severity: "SEV2", escalationDueAt: T0 + 50 * S });
+      expect(h.one("control_endpoints_failing", T0 + 50 * S)).toMatchObject({
+        state: "warning",
+        severity: "SEV2",
+        escalationDueAt: T0 + 50 * S,
+      });
       expect(h.one("control_endpoints_failing", T0 + 52 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
     });
     it("5xx and no answer at all count as failing endpoints, even while other clients get 2xx", () => {
-      expect(control(503, { ok: 2.4, refused: 0 }).one("control_endpoints_failing", T0 + 52 * S)).toMatchObject({ state: "critical", severity: "SEV1" });
+      expect(control(503, { ok: 2.4, refused: 0 }).one("control_endpoints_failing", T0 + 52 * S)).toMatchObject({
+        state: "critical",
+        severity: "SEV1",
+      });
       const silent = control(0, { ok: 2.4, refused: 0 }).one("control_endpoints_failing", T0 + 52 * S);
       expect(silent).toMatchObject({ state: "critical", severity: "SEV1" });
       expect(silent.summary).toMatch(/no answer/);

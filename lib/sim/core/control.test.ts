@@ -32,13 +32,25 @@ describe("control contract", () => {
     const r = await http(`${exchange().url}/control/conflation`, {
       method: "POST",
       token: exchange().credential,
-      headers: { "x-reason": "ws overload", "x-ticket-id": "OPS-77", "x-actor": "alice", "idempotency-key": "hdr-1", "content-type": "application/json" },
+      headers: {
+        "x-reason": "ws overload",
+        "x-ticket-id": "OPS-77",
+        "x-actor": "alice",
+        "idempotency-key": "hdr-1",
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ params: { on: true } }),
     });
     expect(r.status).toBe(200);
     expect(fleet.spotExchange().conflation).toBe(true);
     const call = fleet.controlCalls("spot-exchange").find((c) => c.idempotencyKey === "hdr-1");
-    expect(call).toMatchObject({ reason: "ws overload", ticketId: "OPS-77", actor: "alice", executed: true, status: 200 });
+    expect(call).toMatchObject({
+      reason: "ws overload",
+      ticketId: "OPS-77",
+      actor: "alice",
+      executed: true,
+      status: 200,
+    });
   });
 
   it("rejects a malformed ticket id", async () => {
@@ -68,9 +80,21 @@ describe("control contract", () => {
   });
 
   it("returns 401 without a credential and 403 with a wrong one, and records both", async () => {
-    const missing = await control(bot(), "pause-profile", { profileId: "eth-momentum" }, { idempotencyKey: "auth-1" }, null);
+    const missing = await control(
+      bot(),
+      "pause-profile",
+      { profileId: "eth-momentum" },
+      { idempotencyKey: "auth-1" },
+      null,
+    );
     expect(missing.status).toBe(401);
-    const wrong = await control(bot(), "pause-profile", { profileId: "eth-momentum" }, { idempotencyKey: "auth-2" }, "sim-token-beta-bot");
+    const wrong = await control(
+      bot(),
+      "pause-profile",
+      { profileId: "eth-momentum" },
+      { idempotencyKey: "auth-2" },
+      "sim-token-beta-bot",
+    );
     expect(wrong.status).toBe(403);
     expect(fleet.tradingBot().profile("eth-momentum").status).toBe("active");
     const calls = fleet.controlCalls("alpha-bot").filter((c) => c.idempotencyKey?.startsWith("auth-"));

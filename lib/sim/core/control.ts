@@ -63,18 +63,31 @@ function header(req: SimRequest, name: string): string | undefined {
 }
 
 /** Checks the bearer credential: 401 when missing or malformed, 403 when wrong. */
-export function checkBearer(req: SimRequest, credential: string, gate?: AuthGate): { result: AuthResult; response?: SimResponse } {
+export function checkBearer(
+  req: SimRequest,
+  credential: string,
+  gate?: AuthGate,
+): { result: AuthResult; response?: SimResponse } {
   const auth = header(req, "authorization");
   const m = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
   if (!m) {
     return {
       result: "missing",
-      response: json(401, { error: "unauthorized", message: "missing bearer credential (Authorization: Bearer <token>)" }, { "www-authenticate": 'Bearer realm="sim"' }),
+      response: json(
+        401,
+        { error: "unauthorized", message: "missing bearer credential (Authorization: Bearer <token>)" },
+        { "www-authenticate": 'Bearer realm="sim"' },
+      ),
     };
   }
-  if (m[1] !== credential) return { result: "invalid", response: json(403, { error: "forbidden", message: "credential not accepted by this system" }) };
+  if (m[1] !== credential)
+    return {
+      result: "invalid",
+      response: json(403, { error: "forbidden", message: "credential not accepted by this system" }),
+    };
   const gated = gate?.();
-  if (gated) return { result: "unavailable", response: json(gated.status, { error: "unauthorized", message: gated.message }) };
+  if (gated)
+    return { result: "unavailable", response: json(gated.status, { error: "unauthorized", message: gated.message }) };
   return { result: "ok" };
 }
 
@@ -152,7 +165,8 @@ export class ControlEndpoint {
     record.idempotencyKey = meta.idempotencyKey ?? null;
     record.params = body.params ?? {};
 
-    if (req.method !== "POST") return finish({ status: 405, body: { error: "method_not_allowed", message: "controls take POST" } });
+    if (req.method !== "POST")
+      return finish({ status: 405, body: { error: "method_not_allowed", message: "controls take POST" } });
 
     const auth = checkBearer(req, this.credential, this.gate);
     record.auth = auth.result;
@@ -165,7 +179,10 @@ export class ControlEndpoint {
 
     const def = this.defs.get(name);
     if (!def) {
-      return finish({ status: 404, body: { error: "unknown_control", message: `no control named "${name}"; known: ${this.names().join(", ")}` } });
+      return finish({
+        status: 404,
+        body: { error: "unknown_control", message: `no control named "${name}"; known: ${this.names().join(", ")}` },
+      });
     }
     if (bodyError) return finish({ status: 400, body: { error: "invalid_body", message: bodyError } });
 
@@ -183,7 +200,14 @@ export class ControlEndpoint {
       });
     }
     if (!TICKET_ID_RE.test(meta.ticketId!)) {
-      return finish({ status: 400, body: { error: "invalid_field", field: "ticketId", message: `ticketId "${meta.ticketId}" must look like ABC-123` } });
+      return finish({
+        status: 400,
+        body: {
+          error: "invalid_field",
+          field: "ticketId",
+          message: `ticketId "${meta.ticketId}" must look like ABC-123`,
+        },
+      });
     }
 
     const key = meta.idempotencyKey!;
@@ -198,7 +222,10 @@ export class ControlEndpoint {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = ["params", ...(issue?.path ?? []).map(String)].join(".");
-      outcome = { status: 400, body: { error: "invalid_params", field: path, message: `${path}: ${issue?.message ?? "invalid"}` } };
+      outcome = {
+        status: 400,
+        body: { error: "invalid_params", field: path, message: `${path}: ${issue?.message ?? "invalid"}` },
+      };
     } else {
       outcome = def.run(parsed.data, {
         reason: meta.reason!,
@@ -218,6 +245,11 @@ export function accepted(control: string, at: string, result: Record<string, unk
   return { status: 200, body: { ok: true, control, appliedAt: at, result } };
 }
 
-export function rejected(status: number, error: string, message: string, extra: Record<string, unknown> = {}): ControlOutcome {
+export function rejected(
+  status: number,
+  error: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ControlOutcome {
   return { status, body: { ok: false, error, message, ...extra } };
 }

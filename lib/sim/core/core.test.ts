@@ -77,7 +77,9 @@ describe("metrics registry", () => {
     expect(text).toContain("# HELP request_duration_seconds Latency.");
     expect(text).toContain("# TYPE things_total counter");
     const samples = parseExposition(text);
-    const buckets = samples.filter((s) => s.name === "request_duration_seconds_bucket").map((s) => [s.labels.le, s.value]);
+    const buckets = samples
+      .filter((s) => s.name === "request_duration_seconds_bucket")
+      .map((s) => [s.labels.le, s.value]);
     expect(buckets).toEqual([
       ["0.1", 1],
       ["0.5", 4],

@@ -68,12 +68,14 @@ describe("faults", () => {
 
   it("counter reset restarts counters from zero and keeps gauges", async () => {
     const before = await getMetrics(bot());
-    
+
     await fleet.setFault("alpha-bot", "counter-reset");
     const after = await getMetrics(bot());
     expect(metric(before, "reconciliation_cycles_total")).toBe(4);
     expect(metric(after, "reconciliation_cycles_total")).toBe(0);
-    expect(metric(after, "http_responses_total", { code: "200" })).toBeLessThan(metric(before, "http_responses_total", { code: "200" }));
+    expect(metric(after, "http_responses_total", { code: "200" })).toBeLessThan(
+      metric(before, "http_responses_total", { code: "200" }),
+    );
     expect(metric(after, "ledger_allocated_usd", { profile_id: "btc-momentum" })).toBe(25000);
     fleet.advance(30_000);
     expect(metric(await getMetrics(bot()), "reconciliation_cycles_total")).toBe(1);

@@ -107,7 +107,10 @@ export class SimServer {
   private boundPort = 0;
   fault: ActiveFault | null = null;
   /** Every request received, counted by "METHOD path" and by user agent, so tests can count pollers. */
-  readonly requestStats = { byPath: new Map<string, number>(), byAgent: new Map<string, { count: number; lastAt: number }>() };
+  readonly requestStats = {
+    byPath: new Map<string, number>(),
+    byAgent: new Map<string, { count: number; lastAt: number }>(),
+  };
 
   constructor(
     private readonly host: string,
@@ -188,7 +191,8 @@ export class SimServer {
       else chunks.push(c);
     });
     req.on("end", () => {
-      if (tooLarge) return this.write(res, json(413, { error: "payload_too_large", message: "request body over 1 MiB" }));
+      if (tooLarge)
+        return this.write(res, json(413, { error: "payload_too_large", message: "request body over 1 MiB" }));
       const url = new URL(req.url ?? "/", "http://sim.local");
       const simReq: SimRequest = {
         method: (req.method ?? "GET").toUpperCase(),
@@ -242,7 +246,8 @@ export class SimServer {
       }
       case "odd-metrics-line": {
         const r = this.safeHandle(req);
-        if (req.path === "/metrics" && r.status === 200) return this.write(res, { ...r, body: withOddLine(r.body, fault.options.line) });
+        if (req.path === "/metrics" && r.status === 200)
+          return this.write(res, { ...r, body: withOddLine(r.body, fault.options.line) });
         return this.write(res, r);
       }
       case "oversized-body":
@@ -268,7 +273,11 @@ export class SimServer {
   private write(res: http.ServerResponse, r: SimResponse): void {
     if (res.destroyed || res.writableEnded) return;
     const body = Buffer.from(r.body, "utf8");
-    res.writeHead(r.status, { "content-type": r.contentType, "content-length": String(body.length), ...(r.headers ?? {}) });
+    res.writeHead(r.status, {
+      "content-type": r.contentType,
+      "content-length": String(body.length),
+      ...(r.headers ?? {}),
+    });
     res.end(body);
   }
 
@@ -278,7 +287,10 @@ export class SimServer {
     const tail = isJson ? `","body":${r.body}}` : "\n";
     const fillChar = isJson ? "x" : "#";
     const padding = Math.max(0, bytes - head.length - tail.length);
-    res.writeHead(r.status, { "content-type": r.contentType, "content-length": String(head.length + padding + tail.length) });
+    res.writeHead(r.status, {
+      "content-type": r.contentType,
+      "content-length": String(head.length + padding + tail.length),
+    });
     res.write(head);
     const chunk = Buffer.alloc(64 * 1024, isJson ? fillChar : "# padding line\n");
     let left = padding;

@@ -49,7 +49,9 @@ abstract class Family {
       return v;
     });
     if (Object.keys(labels).length !== this.labelNames.length) {
-      throw new Error(`metric ${this.name} takes labels [${this.labelNames.join(", ")}], got [${Object.keys(labels).join(", ")}]`);
+      throw new Error(
+        `metric ${this.name} takes labels [${this.labelNames.join(", ")}], got [${Object.keys(labels).join(", ")}]`,
+      );
     }
     return values;
   }
@@ -89,7 +91,9 @@ class ScalarFamily extends Family {
   }
 
   renderSamples(): string[] {
-    return [...this.series.values()].map((e) => `${this.name}${labelText(this.labelNames, e.values)} ${formatValue(e.value)}`);
+    return [...this.series.values()].map(
+      (e) => `${this.name}${labelText(this.labelNames, e.values)} ${formatValue(e.value)}`,
+    );
   }
 
   reset(): void {
@@ -243,7 +247,8 @@ export function parseExposition(text: string): { name: string; labels: Labels; v
     if (body) {
       const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
       let lm: RegExpExecArray | null;
-      while ((lm = re.exec(body))) labels[lm[1] as string] = (lm[2] as string).replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+      while ((lm = re.exec(body)))
+        labels[lm[1] as string] = (lm[2] as string).replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
     }
     const raw = m[4] as string;
     const value = raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : Number(raw);

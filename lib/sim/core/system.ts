@@ -85,7 +85,11 @@ export abstract class SimSystem {
     this.credential = ctx.credential;
     this.clock = ctx.clock;
     this.rng = ctx.rng;
-    this.controls = new ControlEndpoint(ctx.credential, () => this.clock.iso(), () => this.authGate());
+    this.controls = new ControlEndpoint(
+      ctx.credential,
+      () => this.clock.iso(),
+      () => this.authGate(),
+    );
   }
 
   /** Schedules the system's loops on the clock. Called once by the fleet. */
@@ -122,7 +126,8 @@ export abstract class SimSystem {
   }
 
   private dispatch(req: SimRequest): SimResponse {
-    if (req.path.startsWith("/control/")) return this.controls.handle(decodeURIComponent(req.path.slice("/control/".length)), req);
+    if (req.path.startsWith("/control/"))
+      return this.controls.handle(decodeURIComponent(req.path.slice("/control/".length)), req);
     if (req.path === "/admin/control-calls") {
       const auth = checkBearer(req, this.credential);
       if (auth.response) return auth.response;
@@ -152,7 +157,12 @@ export abstract class SimSystem {
     }
     const startedAt = this.clock.now();
     this.scenarioCount++;
-    const ctx: ScenarioRunContext = { options, rng: this.rng.fork(`scenario/${def.name}/${this.scenarioCount}`), startedAt, state: {} };
+    const ctx: ScenarioRunContext = {
+      options,
+      rng: this.rng.fork(`scenario/${def.name}/${this.scenarioCount}`),
+      startedAt,
+      state: {},
+    };
     const active: ActiveScenario = { name: def.name, startedAt: this.iso(startedAt), options, def, ctx, timers: [] };
     this.scenarios.push(active);
     for (const step of def.steps) {

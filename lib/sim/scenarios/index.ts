@@ -6,7 +6,11 @@ import { futuresBotScenarios } from "./futures-bot";
 import { spotExchangeScenarios } from "./spot-exchange";
 import { tradingBotScenarios } from "./trading-bot";
 
-export const SCENARIOS: readonly ScenarioDef<SimSystem>[] = [...tradingBotScenarios, ...futuresBotScenarios, ...spotExchangeScenarios];
+export const SCENARIOS: readonly ScenarioDef<SimSystem>[] = [
+  ...tradingBotScenarios,
+  ...futuresBotScenarios,
+  ...spotExchangeScenarios,
+];
 
 export interface ScenarioDescription {
   name: string;

@@ -19,7 +19,8 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "000",
     playbook: "Capital invariant violation",
-    description: "Stale reservations push a profile's available capital below zero; the next reconciliation cycle rebuilds reservations from the exchange and the invariant self-repairs.",
+    description:
+      "Stale reservations push a profile's available capital below zero; the next reconciliation cycle rebuilds reservations from the exchange and the invariant self-repairs.",
     recovery: "self",
     recoveryNote: "Reconciliation recomputes reservations; trigger-reconciliation repairs it at once.",
     steps: [
@@ -32,8 +33,16 @@ export const tradingBotScenarios = [
           sys.injectStaleReservation(p);
         },
       },
-      { at: 5 * SECOND, label: "Capital watchdog flags the violation: capital_invariant_violations_total{profile_id} +1, tradingLoopHealthy false for the profile, critical log with the negative delta." },
-      { at: 30 * SECOND, label: "Next reconciliation cycle rebuilds reservations from exchange orders/positions; invariant restored, capitalInvariantViolations back to 0." },
+      {
+        at: 5 * SECOND,
+        label:
+          "Capital watchdog flags the violation: capital_invariant_violations_total{profile_id} +1, tradingLoopHealthy false for the profile, critical log with the negative delta.",
+      },
+      {
+        at: 30 * SECOND,
+        label:
+          "Next reconciliation cycle rebuilds reservations from exchange orders/positions; invariant restored, capitalInvariantViolations back to 0.",
+      },
     ],
   }),
   defineScenario<TradingBot>({
@@ -41,9 +50,11 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "000",
     playbook: "Capital invariant violation (escalation)",
-    description: "Real orders on the exchange over-commit the profile; reconciliation recomputes the same reservations, so the violation survives three cycles and 15 minutes.",
+    description:
+      "Real orders on the exchange over-commit the profile; reconciliation recomputes the same reservations, so the violation survives three cycles and 15 minutes.",
     recovery: "none",
-    recoveryNote: "Escalate. pause-profile keeps new entries off the profile; stopping the scenario cancels the orders.",
+    recoveryNote:
+      "Escalate. pause-profile keeps new entries off the profile; stopping the scenario cancels the orders.",
     steps: [
       {
         at: 0,
@@ -55,7 +66,10 @@ export const tradingBotScenarios = [
         },
       },
       { at: 5 * SECOND, label: "Capital watchdog flags the violation; the profile's trading loop stops entries." },
-      { at: 90 * SECOND, label: "Three reconciliation cycles have run; the metric stays non-zero (escalation criterion)." },
+      {
+        at: 90 * SECOND,
+        label: "Three reconciliation cycles have run; the metric stays non-zero (escalation criterion).",
+      },
       { at: 15 * MINUTE, label: "Still violated after 15 minutes (escalation criterion)." },
     ],
     stop: (sys, ctx) => {
@@ -70,13 +84,26 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "000",
     playbook: "Capital invariant violation (repeated across profiles)",
-    description: "The capital watchdog logs violations on three different profiles within one hour; each self-repairs, but the pattern is an escalation criterion.",
+    description:
+      "The capital watchdog logs violations on three different profiles within one hour; each self-repairs, but the pattern is an escalation criterion.",
     recovery: "self",
     recoveryNote: "Each violation self-repairs at the next reconciliation; the repetition needs escalation.",
     steps: [
-      { at: 0, label: "Stale reservations on the first profile.", run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(0)) },
-      { at: 20 * MINUTE, label: "Stale reservations on the second profile.", run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(1)) },
-      { at: 40 * MINUTE, label: "Stale reservations on the third profile: three profiles violated within an hour.", run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(2)) },
+      {
+        at: 0,
+        label: "Stale reservations on the first profile.",
+        run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(0)),
+      },
+      {
+        at: 20 * MINUTE,
+        label: "Stale reservations on the second profile.",
+        run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(1)),
+      },
+      {
+        at: 40 * MINUTE,
+        label: "Stale reservations on the third profile: three profiles violated within an hour.",
+        run: (sys) => void sys.injectStaleReservation(sys.firstProfileId(2)),
+      },
     ],
   }),
   defineScenario<TradingBot>({
@@ -84,16 +111,22 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "001",
     playbook: "Reconciliation divergence",
-    description: "The database drifts from the exchange: two orders the exchange does not have, one exchange order the database lacks, one fill the database missed. Lifecycle-safe handlers correct them in the next cycle.",
+    description:
+      "The database drifts from the exchange: two orders the exchange does not have, one exchange order the database lacks, one fill the database missed. Lifecycle-safe handlers correct them in the next cycle.",
     recovery: "self",
-    recoveryNote: "The next reconciliation cycle routes mismatches to reconcileEntryFill / reconcileCancel; the following cycle reports zero.",
+    recoveryNote:
+      "The next reconciliation cycle routes mismatches to reconcileEntryFill / reconcileCancel; the following cycle reports zero.",
     steps: [
       {
         at: 0,
         label: "Database and exchange diverge for the profile.",
         run: (sys, ctx) => sys.injectDivergence(profileOf(sys, ctx)),
       },
-      { at: 30 * SECOND, label: "Reconciliation cycle: reconciliationMismatchCount 4 (missing from exchange 2, missing in DB 1, status 1); *_total counters rise." },
+      {
+        at: 30 * SECOND,
+        label:
+          "Reconciliation cycle: reconciliationMismatchCount 4 (missing from exchange 2, missing in DB 1, status 1); *_total counters rise.",
+      },
       { at: 60 * SECOND, label: "Following cycle: reconciliationMismatchCount back to 0." },
     ],
   }),
@@ -102,13 +135,15 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "001",
     playbook: "Reconciliation lock contention",
-    description: "A stuck worker holds a profile's reconciliation lock for 10 minutes while its reservations are stale; reconciliation skips the profile each cycle and trigger-reconciliation answers 409.",
+    description:
+      "A stuck worker holds a profile's reconciliation lock for 10 minutes while its reservations are stale; reconciliation skips the profile each cycle and trigger-reconciliation answers 409.",
     recovery: "self",
     recoveryNote: "The lock expires after 10 minutes; the next cycle repairs the profile.",
     steps: [
       {
         at: 0,
-        label: "order-sync-worker takes the profile's reconciliation lock and stalls; stale reservations violate the capital invariant.",
+        label:
+          "order-sync-worker takes the profile's reconciliation lock and stalls; stale reservations violate the capital invariant.",
         run: (sys, ctx) => {
           const p = profileOf(sys, ctx);
           ctx.state.profileId = p;
@@ -130,7 +165,8 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "001",
     playbook: "Parity heartbeat: ghost slice self-healing",
-    description: "A lifecycle slice stays open in the bot while the exchange position is zero. The parity heartbeat confirms it on RECON_POSITION_PARITY_CONFIRMATIONS consecutive cycles, then applies a synthetic EXIT (or only observes in dry-run).",
+    description:
+      "A lifecycle slice stays open in the bot while the exchange position is zero. The parity heartbeat confirms it on RECON_POSITION_PARITY_CONFIRMATIONS consecutive cycles, then applies a synthetic EXIT (or only observes in dry-run).",
     recovery: "self",
     recoveryNote: "Synthetic EXIT after the confirmations (not in dry-run mode).",
     steps: [
@@ -143,7 +179,10 @@ export const tradingBotScenarios = [
       },
       { at: 30 * SECOND, label: "Confirmation 1: reconciliationParityMismatchTrades 1, mismatch notional reported." },
       { at: 60 * SECOND, label: "Confirmation 2." },
-      { at: 90 * SECOND, label: "Confirmation 3: synthetic EXIT, reconciliationParityAutoClosedTrades +1, mismatch back to 0." },
+      {
+        at: 90 * SECOND,
+        label: "Confirmation 3: synthetic EXIT, reconciliationParityAutoClosedTrades +1, mismatch back to 0.",
+      },
     ],
     stop: (sys, ctx) => void sys.slices.delete(ctx.state.sliceId as string),
   }),
@@ -152,7 +191,8 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "001",
     playbook: "Parity heartbeat: unattributed slice quarantined",
-    description: "A ghost slice without sub-tag attribution: with RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION it is quarantined, never synthetically closed.",
+    description:
+      "A ghost slice without sub-tag attribution: with RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION it is quarantined, never synthetically closed.",
     recovery: "none",
     recoveryNote: "Operator review of the quarantined slice; stopping the scenario removes it.",
     steps: [
@@ -164,7 +204,10 @@ export const tradingBotScenarios = [
         },
       },
       { at: 30 * SECOND, label: "First parity check quarantines it: reconciliationParityQuarantinedTrades 1." },
-      { at: 5 * MINUTE, label: "Still quarantined, never auto-closed (reconciliationParityAutoClosedTrades unchanged)." },
+      {
+        at: 5 * MINUTE,
+        label: "Still quarantined, never auto-closed (reconciliationParityAutoClosedTrades unchanged).",
+      },
     ],
     stop: (sys, ctx) => void sys.slices.delete(ctx.state.sliceId as string),
   }),
@@ -173,9 +216,11 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "001",
     playbook: "Parity integrity watchdog: pause and auto-resume",
-    description: "Ghost slices worth 60% of a profile's allocation exceed RECON_POSITION_PARITY_MAX_NOTIONAL_PCT; the integrity watchdog pauses trading. After synthetic exits, clean cycles and the minimum pause, trading auto-resumes.",
+    description:
+      "Ghost slices worth 60% of a profile's allocation exceed RECON_POSITION_PARITY_MAX_NOTIONAL_PCT; the integrity watchdog pauses trading. After synthetic exits, clean cycles and the minimum pause, trading auto-resumes.",
     recovery: "self",
-    recoveryNote: "Auto-resume: pause source parity watchdog, RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS elapsed, CLEAN_CYCLES clean cycles, outside the cooldown.",
+    recoveryNote:
+      "Auto-resume: pause source parity watchdog, RECON_WATCHDOG_AUTO_RESUME_MIN_PAUSE_MS elapsed, CLEAN_CYCLES clean cycles, outside the cooldown.",
     steps: [
       {
         at: 0,
@@ -188,9 +233,19 @@ export const tradingBotScenarios = [
           ];
         },
       },
-      { at: 30 * SECOND, label: "Watchdog trips: reconciliationIntegrityWatchdogTriggered true, watchdog.paused, source parity_watchdog; no new entries." },
-      { at: 90 * SECOND, label: "Third confirmation: synthetic exits; following cycles are clean (cleanCycleStreak counts up)." },
-      { at: 15 * MINUTE + 30 * SECOND, label: "Minimum pause elapsed with a clean streak: trading auto-resumes, watchdog.lastResumeAt set." },
+      {
+        at: 30 * SECOND,
+        label:
+          "Watchdog trips: reconciliationIntegrityWatchdogTriggered true, watchdog.paused, source parity_watchdog; no new entries.",
+      },
+      {
+        at: 90 * SECOND,
+        label: "Third confirmation: synthetic exits; following cycles are clean (cleanCycleStreak counts up).",
+      },
+      {
+        at: 15 * MINUTE + 30 * SECOND,
+        label: "Minimum pause elapsed with a clean streak: trading auto-resumes, watchdog.lastResumeAt set.",
+      },
     ],
     stop: (sys, ctx) => {
       for (const id of (ctx.state.slices as string[] | undefined) ?? []) sys.slices.delete(id);
@@ -201,13 +256,16 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "002",
     playbook: "Ghost position (exchange open, bot closed)",
-    description: "An exit order is rejected by the venue but the bot marks the trade closed; the exchange still holds the position. Reconciliation reports it every cycle and refuses to adopt it (NO_GO).",
+    description:
+      "An exit order is rejected by the venue but the bot marks the trade closed; the exchange still holds the position. Reconciliation reports it every cycle and refuses to adopt it (NO_GO).",
     recovery: "control",
-    recoveryNote: "pause-profile (stop entries), quarantine-order for the stuck exit; the operator closes the position on the exchange (stopping the scenario).",
+    recoveryNote:
+      "pause-profile (stop entries), quarantine-order for the stuck exit; the operator closes the position on the exchange (stopping the scenario).",
     steps: [
       {
         at: 0,
-        label: "Exchange position open for the profile; the bot shows no open position; the exit order stays pending_new.",
+        label:
+          "Exchange position open for the profile; the bot shows no open position; the exit order stays pending_new.",
         run: (sys, ctx) => {
           const p = profileOf(sys, ctx);
           ctx.state.profileId = p;
@@ -216,8 +274,15 @@ export const tradingBotScenarios = [
           if (o) o.createdAt = o.updatedAt = sys.clock.now() - MINUTE;
         },
       },
-      { at: 30 * SECOND, label: "Reconciliation: reconciliationMissingInDb 1 and a NO_GO entry every cycle; positions.exchange has an entry with trackedByBot false." },
-      { at: 5 * MINUTE, label: "Order sync marks the exit order rejected; the position is still unmatched (quarantine the order)." },
+      {
+        at: 30 * SECOND,
+        label:
+          "Reconciliation: reconciliationMissingInDb 1 and a NO_GO entry every cycle; positions.exchange has an entry with trackedByBot false.",
+      },
+      {
+        at: 5 * MINUTE,
+        label: "Order sync marks the exit order rejected; the position is still unmatched (quarantine the order).",
+      },
     ],
     stop: (sys, ctx) => sys.removeExchangePosition(ctx.state.sliceId as string),
   }),
@@ -226,9 +291,11 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "002",
     playbook: "Stale pending orders",
-    description: "The venue stops acknowledging orders for two profiles: pending_new orders pile up past the SLA (backlog over 20 for more than 15 minutes, across profiles); three orders over 24 h old and missing on the exchange are turned unknown (quarantined).",
+    description:
+      "The venue stops acknowledging orders for two profiles: pending_new orders pile up past the SLA (backlog over 20 for more than 15 minutes, across profiles); three orders over 24 h old and missing on the exchange are turned unknown (quarantined).",
     recovery: "self",
-    recoveryNote: "The venue recovers after 25 minutes and rejects the stuck orders; order sync clears the backlog. quarantine-order quarantines one order by hand.",
+    recoveryNote:
+      "The venue recovers after 25 minutes and rejects the stuck orders; order sync clears the backlog. quarantine-order quarantines one order by hand.",
     steps: [
       {
         at: 0,
@@ -265,13 +332,27 @@ export const tradingBotScenarios = [
     kind: "trading-bot",
     seed: "002",
     playbook: "Auth failures (API/WebSocket)",
-    description: "Supabase auth becomes unreachable: 401/403 responses and websocket auth rejections spike, /health/ready answers 503 with degraded fields, and every control endpoint fails even with the right credential.",
+    description:
+      "Supabase auth becomes unreachable: 401/403 responses and websocket auth rejections spike, /health/ready answers 503 with degraded fields, and every control endpoint fails even with the right credential.",
     recovery: "self",
-    recoveryNote: "After 10 minutes credentials/config are fixed and the service restarted: /health/ready 200 and controls accept again.",
+    recoveryNote:
+      "After 10 minutes credentials/config are fixed and the service restarted: /health/ready 200 and controls accept again.",
     steps: [
-      { at: 0, label: "Supabase auth unreachable; JWT verification fails.", run: (sys) => void (sys.supabaseDown = true) },
-      { at: 10 * SECOND, label: "http_responses_total{code=\"401\"|\"403\"} and websocket_auth_rejections_total climbing; /api/status and /control/* answer 401." },
-      { at: 10 * MINUTE, label: "Auth restored: /health/live 200, /health/ready 200, authenticated /api/status 200.", run: (sys) => void (sys.supabaseDown = false) },
+      {
+        at: 0,
+        label: "Supabase auth unreachable; JWT verification fails.",
+        run: (sys) => void (sys.supabaseDown = true),
+      },
+      {
+        at: 10 * SECOND,
+        label:
+          'http_responses_total{code="401"|"403"} and websocket_auth_rejections_total climbing; /api/status and /control/* answer 401.',
+      },
+      {
+        at: 10 * MINUTE,
+        label: "Auth restored: /health/live 200, /health/ready 200, authenticated /api/status 200.",
+        run: (sys) => void (sys.supabaseDown = false),
+      },
     ],
     stop: (sys) => void (sys.supabaseDown = false),
   }),

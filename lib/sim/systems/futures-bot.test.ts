@@ -46,11 +46,22 @@ describe("futures-bot endpoints and log records", () => {
       expect((r as unknown as { system: string }).system).toBe("kraken-futures");
     }
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
-    expect(records[0]).toMatchObject({ kind: "REGISTRY_AUDIT_REPORT", fields: { trigger: "startup", violations_total: 0 } });
+    expect(records[0]).toMatchObject({
+      kind: "REGISTRY_AUDIT_REPORT",
+      fields: { trigger: "startup", violations_total: 0 },
+    });
     expect(of(records, "RECONCILIATION_REPORT")).toHaveLength(11);
     expect(of(records, "CYCLE_SUMMARY")).toHaveLength(22);
     expect(of(records, "RECONCILIATION_REPORT")[0]!.fields).toEqual(
-      expect.objectContaining({ orphaned: 0, phantom: 0, qty_mismatch: expect.any(Number), qty_synced: expect.any(Number), pending_adopted: expect.any(Number), state_adjustments_deduped: expect.any(Number), state_adjustments_logged: expect.any(Number) }),
+      expect.objectContaining({
+        orphaned: 0,
+        phantom: 0,
+        qty_mismatch: expect.any(Number),
+        qty_synced: expect.any(Number),
+        pending_adopted: expect.any(Number),
+        state_adjustments_deduped: expect.any(Number),
+        state_adjustments_logged: expect.any(Number),
+      }),
     );
     const s = await status();
     expect(s).toMatchObject({ status: "running", killSwitch: { active: false }, circuitBreaker: { state: "closed" } });
@@ -174,8 +185,14 @@ describe("futures-bot scenarios", () => {
     fleet.startScenario("registry-audit-failure");
     fleet.advance(10 * MIN);
     const recs = await logsSince(t0);
-    const startup = recs.filter((r) => ["RECOVERY_MERGE_COLLISION", "CORRUPTED_POSITION", "REGISTRY_AUDIT_REPORT"].includes(r.kind));
-    expect(startup.map((r) => r.kind)).toEqual(["RECOVERY_MERGE_COLLISION", "CORRUPTED_POSITION", "REGISTRY_AUDIT_REPORT"]);
+    const startup = recs.filter((r) =>
+      ["RECOVERY_MERGE_COLLISION", "CORRUPTED_POSITION", "REGISTRY_AUDIT_REPORT"].includes(r.kind),
+    );
+    expect(startup.map((r) => r.kind)).toEqual([
+      "RECOVERY_MERGE_COLLISION",
+      "CORRUPTED_POSITION",
+      "REGISTRY_AUDIT_REPORT",
+    ]);
     expect(Number(of(recs, "REGISTRY_AUDIT_REPORT")[0]?.fields.violations_total)).toBeGreaterThan(0);
     expect(of(recs, "CYCLE_SUMMARY").filter((r) => Date.parse(r.ts) > t0)).toHaveLength(0);
     expect(of(recs, "RECONCILIATION_REPORT").filter((r) => Date.parse(r.ts) > t0)).toHaveLength(0);
@@ -195,7 +212,11 @@ describe("futures-bot scenarios", () => {
     let reports = of(await logsSince(t0), "RECONCILIATION_REPORT");
     expect(reports.at(-1)!.fields).toMatchObject({ orphaned: 3, phantom: 2 });
     expect(reports.reduce((a, r) => a + Number(r.fields.orphaned), 0)).toBeGreaterThanOrEqual(3);
-    const dry = await control<{ result: { planId: string; dryRun: boolean; actions: { action: string }[] } }>(fb(), "sync-positions", {});
+    const dry = await control<{ result: { planId: string; dryRun: boolean; actions: { action: string }[] } }>(
+      fb(),
+      "sync-positions",
+      {},
+    );
     expect(dry.status).toBe(200);
     expect(dry.body.result.dryRun).toBe(true);
     expect(dry.body.result.actions.filter((a) => a.action === "import_position")).toHaveLength(3);
@@ -203,7 +224,10 @@ describe("futures-bot scenarios", () => {
     expect(of(await logsSince(t0), "RECONCILIATION_REPORT").at(-1)!.fields.orphaned).toBe(3);
     expect((await control(fb(), "sync-positions", { execute: true })).status).toBe(400);
     expect((await control(fb(), "sync-positions", { execute: true, planId: "plan-0000" })).status).toBe(409);
-    const exec = await control<{ result: { executed: boolean; applied: number } }>(fb(), "sync-positions", { execute: true, planId: dry.body.result.planId });
+    const exec = await control<{ result: { executed: boolean; applied: number } }>(fb(), "sync-positions", {
+      execute: true,
+      planId: dry.body.result.planId,
+    });
     expect(exec.status).toBe(200);
     expect(exec.body.result.applied).toBe(5);
     const t1 = fleet.now();
@@ -217,13 +241,17 @@ describe("futures-bot scenarios", () => {
   it("timeScale runs a scenario's timeline faster while the bot's own cycles keep their pace", async () => {
     await start();
     const t0 = fleet.now();
-    expect(() => fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: 0.5 })).toThrow(/timeScale must be a number from 1 to 60/);
+    expect(() => fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: 0.5 })).toThrow(
+      /timeScale must be a number from 1 to 60/,
+    );
     expect(() => fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: "4" })).toThrow(/timeScale/);
     fleet.startScenario("orphan-phantom-spike", undefined, { timeScale: 4 });
     // The timeline's last step (second phantom at 150 s) comes at 37.5 s; the next reconciliation
     // cycle still comes at the configured 60 s interval and reports everything.
     fleet.advance(40 * SEC);
-    expect(of(await logsSince(t0), "RECONCILIATION_REPORT").filter((r) => Number(r.fields.orphaned) > 0)).toHaveLength(0);
+    expect(of(await logsSince(t0), "RECONCILIATION_REPORT").filter((r) => Number(r.fields.orphaned) > 0)).toHaveLength(
+      0,
+    );
     fleet.advance(30 * SEC);
     expect(of(await logsSince(t0), "RECONCILIATION_REPORT").at(-1)!.fields).toMatchObject({ orphaned: 3, phantom: 2 });
   });
@@ -249,11 +277,15 @@ describe("futures-bot scenarios", () => {
     fleet.advance(35 * MIN);
     const during = of(await logsSince(t0 + 1), "RECONCILIATION_REPORT");
     expect(during.length).toBeGreaterThanOrEqual(30);
-    for (const r of during) expect(Number(r.fields.state_adjustments_deduped)).toBeGreaterThan(Number(r.fields.state_adjustments_logged) * 10);
+    for (const r of during)
+      expect(Number(r.fields.state_adjustments_deduped)).toBeGreaterThan(
+        Number(r.fields.state_adjustments_logged) * 10,
+      );
     fleet.advance(10 * MIN);
     const t1 = fleet.now();
     fleet.advance(5 * MIN);
-    for (const r of of(await logsSince(t1 + 1), "RECONCILIATION_REPORT")) expect(Number(r.fields.state_adjustments_deduped)).toBeLessThan(5);
+    for (const r of of(await logsSince(t1 + 1), "RECONCILIATION_REPORT"))
+      expect(Number(r.fields.state_adjustments_deduped)).toBeLessThan(5);
   });
 
   it("untracked-position: orphaned 1 each cycle until sync-positions executes", async () => {
@@ -282,7 +314,11 @@ describe("futures-bot scenarios", () => {
     let p = await positions();
     expect(p.coverage.stopLoss.missing).toBe(2);
     expect(p.coverage.takeProfit.missing).toBeGreaterThanOrEqual(1);
-    const dry = await control<{ result: { planId: string; actions: { action: string }[] } }>(fb(), "recover-sl-order-ids", {});
+    const dry = await control<{ result: { planId: string; actions: { action: string }[] } }>(
+      fb(),
+      "recover-sl-order-ids",
+      {},
+    );
     expect(dry.body.result.actions.map((a) => a.action)).toEqual(["recover_sl_order_id", "recover_sl_order_id"]);
     expect((await positions()).coverage.stopLoss.missing).toBe(2);
     const exec = await control(fb(), "recover-sl-order-ids", { execute: true, planId: dry.body.result.planId });

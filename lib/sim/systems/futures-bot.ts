@@ -84,8 +84,17 @@ export class FuturesBot extends SimSystem {
   readonly exchangeOrders = new Map<string, ExchangeOrder>();
   readonly prices: PriceBook;
   status: "running" | "stopped" = "running";
-  killSwitch: { active: boolean; reason: string | null; since: number | null } = { active: false, reason: null, since: null };
-  circuit: { state: "closed" | "open" | "half_open"; openedAt: number | null; nextProbeAt: number | null; consecutiveFailures: number } = {
+  killSwitch: { active: boolean; reason: string | null; since: number | null } = {
+    active: false,
+    reason: null,
+    since: null,
+  };
+  circuit: {
+    state: "closed" | "open" | "half_open";
+    openedAt: number | null;
+    nextProbeAt: number | null;
+    consecutiveFailures: number;
+  } = {
     state: "closed",
     openedAt: null,
     nextProbeAt: null,
@@ -126,7 +135,9 @@ export class FuturesBot extends SimSystem {
   }
 
   get logFileInfo(): { path: string; format: LogFileFormat; written: number } | null {
-    return this.logFile ? { path: this.logFile.path, format: this.logFile.format, written: this.logFile.written } : null;
+    return this.logFile
+      ? { path: this.logFile.path, format: this.logFile.format, written: this.logFile.written }
+      : null;
   }
 
   start(): void {
@@ -163,9 +174,16 @@ export class FuturesBot extends SimSystem {
 
   emit(kind: FuturesLogKind, fields: Record<string, unknown>): LogRecord {
     this.seq++;
-    const rec: LogRecord = { id: `${this.name}-${this.seq.toString().padStart(8, "0")}`, system: this.name, kind, ts: this.iso(), fields };
+    const rec: LogRecord = {
+      id: `${this.name}-${this.seq.toString().padStart(8, "0")}`,
+      system: this.name,
+      kind,
+      ts: this.iso(),
+      fields,
+    };
     this.records.push(rec);
-    if (this.records.length > this.cfg.logRetention) this.records.splice(0, this.records.length - this.cfg.logRetention);
+    if (this.records.length > this.cfg.logRetention)
+      this.records.splice(0, this.records.length - this.cfg.logRetention);
     this.pusher?.enqueue([JSON.stringify(rec)]);
     this.logFile?.write(rec);
     return rec;
@@ -202,12 +220,25 @@ export class FuturesBot extends SimSystem {
     this.cycle++;
     this.prices.step();
     const equity = this.equityUsd();
-    this.marginUtilPct = round2(Math.max(0, (this.exposureUsd() / (equity * LEVERAGE)) * 100 + this.marginExtraPct + this.rng.normal(0, 0.8)));
+    this.marginUtilPct = round2(
+      Math.max(0, (this.exposureUsd() / (equity * LEVERAGE)) * 100 + this.marginExtraPct + this.rng.normal(0, 0.8)),
+    );
     const limit = this.cfg.maxMarginUtilizationPct;
     if (!this.killSwitch.active && this.marginUtilPct > limit) {
-      this.activateKill("margin_critical", { auction_max_margin_util: this.marginUtilPct, max_margin_utilization_pct: limit });
-    } else if (this.killSwitch.active && this.killSwitch.reason === "margin_critical" && this.marginUtilPct < limit - 5) {
-      this.emit("KILL_SWITCH_CLEARED", { reason: "margin_critical", auction_max_margin_util: this.marginUtilPct, max_margin_utilization_pct: limit });
+      this.activateKill("margin_critical", {
+        auction_max_margin_util: this.marginUtilPct,
+        max_margin_utilization_pct: limit,
+      });
+    } else if (
+      this.killSwitch.active &&
+      this.killSwitch.reason === "margin_critical" &&
+      this.marginUtilPct < limit - 5
+    ) {
+      this.emit("KILL_SWITCH_CLEARED", {
+        reason: "margin_critical",
+        auction_max_margin_util: this.marginUtilPct,
+        max_margin_utilization_pct: limit,
+      });
       this.killSwitch = { active: false, reason: null, since: null };
     }
     const trading = !this.killSwitch.active && this.circuit.state === "closed";
@@ -215,14 +246,22 @@ export class FuturesBot extends SimSystem {
       const score = round4(this.rng.normal(0, 1));
       const held = this.registry.get(coin);
       let action = "hold";
-      if (trading && !held && !this.exchangePositions.has(coin) && score > 1.6 && this.registry.size < 4) action = "open";
-      else if (trading && held && !held.pinned && this.exchangePositions.has(coin) && Math.abs(score) > 1.9) action = "close";
+      if (trading && !held && !this.exchangePositions.has(coin) && score > 1.6 && this.registry.size < 4)
+        action = "open";
+      else if (trading && held && !held.pinned && this.exchangePositions.has(coin) && Math.abs(score) > 1.9)
+        action = "close";
       this.emit("DECISION_TRACE", {
         symbol: coin,
         signal: score > 0.5 ? "long" : score < -0.5 ? "short" : "flat",
         score,
         action,
-        reason: !trading ? (this.killSwitch.active ? "kill_switch_active" : "circuit_breaker_open") : action === "hold" ? "below_threshold" : "signal",
+        reason: !trading
+          ? this.killSwitch.active
+            ? "kill_switch_active"
+            : "circuit_breaker_open"
+          : action === "hold"
+            ? "below_threshold"
+            : "signal",
       });
       if (action === "open") this.open(coin, score > 0 ? "long" : "short");
       if (action === "close" && held) this.close(held);
@@ -239,10 +278,19 @@ export class FuturesBot extends SimSystem {
     });
   }
 
-  open(symbol: string, side: "long" | "short", opts: { qty?: number; pinned?: boolean; withStops?: boolean } = {}): RegistryPosition | null {
+  open(
+    symbol: string,
+    side: "long" | "short",
+    opts: { qty?: number; pinned?: boolean; withStops?: boolean } = {},
+  ): RegistryPosition | null {
     const price = this.prices.get(symbol);
     if (!opts.pinned && this.rng.chance(0.04)) {
-      this.emit("ORDER_REJECTED_BY_VENUE", { symbol, side, reason: this.rng.pick(["insufficientAvailableFunds", "postWouldExecute", "marketSuspended"]), venue: "kraken-futures" });
+      this.emit("ORDER_REJECTED_BY_VENUE", {
+        symbol,
+        side,
+        reason: this.rng.pick(["insufficientAvailableFunds", "postWouldExecute", "marketSuspended"]),
+        venue: "kraken-futures",
+      });
       return null;
     }
     const qty = opts.qty ?? round6((this.equityUsd() * this.rng.float(0.15, 0.35)) / price);
@@ -279,7 +327,8 @@ export class FuturesBot extends SimSystem {
       this.realizedPnl += (x.side === "long" ? d : -d) * x.qty - x.qty * x.entryPrice * 0.0005;
       this.exchangePositions.delete(pos.symbol);
     }
-    for (const o of [...this.exchangeOrders.values()]) if (o.symbol === pos.symbol) this.exchangeOrders.delete(o.orderId);
+    for (const o of [...this.exchangeOrders.values()])
+      if (o.symbol === pos.symbol) this.exchangeOrders.delete(o.orderId);
     this.registry.delete(pos.symbol);
   }
 
@@ -306,7 +355,10 @@ export class FuturesBot extends SimSystem {
         c.consecutiveFailures++;
         this.openCircuit(true);
       } else {
-        this.emit("API_CIRCUIT_BREAKER_CLOSED", { message: "API circuit breaker CLOSED", open_for_s: Math.round((now - (c.openedAt ?? now)) / 1000) });
+        this.emit("API_CIRCUIT_BREAKER_CLOSED", {
+          message: "API circuit breaker CLOSED",
+          open_for_s: Math.round((now - (c.openedAt ?? now)) / 1000),
+        });
         this.circuit = { state: "closed", openedAt: null, nextProbeAt: null, consecutiveFailures: 0 };
       }
     }
@@ -355,7 +407,16 @@ export class FuturesBot extends SimSystem {
         qtyMismatch++;
         qtySynced++;
         adjustments.push(`qty:${p.symbol}`);
-        issues.push({ type: "QTY_SYNCED", symbol: p.symbol, registry_qty: p.qty, exchange_qty: x.qty, exchange_symbol: p.symbol.replace(/^PF_XBT/, "BTC/").replace(/^PF_/, "").replace(/USD$/, "/USD:USD") });
+        issues.push({
+          type: "QTY_SYNCED",
+          symbol: p.symbol,
+          registry_qty: p.qty,
+          exchange_qty: x.qty,
+          exchange_symbol: p.symbol
+            .replace(/^PF_XBT/, "BTC/")
+            .replace(/^PF_/, "")
+            .replace(/USD$/, "/USD:USD"),
+        });
         continue;
       }
       if (Math.abs(p.qty - x.qty) > 1e-9) {
@@ -415,19 +476,37 @@ export class FuturesBot extends SimSystem {
   // ---------------------------------------------------------------- plans (dry-run first, execute second)
 
   private planId(tool: string, actions: PlanAction[]): string {
-    return `plan-${createHash("sha256").update(`${this.name}/${tool}/${JSON.stringify(actions)}`).digest("hex").slice(0, 16)}`;
+    return `plan-${createHash("sha256")
+      .update(`${this.name}/${tool}/${JSON.stringify(actions)}`)
+      .digest("hex")
+      .slice(0, 16)}`;
   }
 
   syncPlan(): PlanAction[] {
     const actions: PlanAction[] = [];
     for (const x of this.exchangePositions.values()) {
-      if (!this.registry.has(x.symbol)) actions.push({ action: "import_position", symbol: x.symbol, side: x.side, qty: x.qty, entryPrice: round2(x.entryPrice), placeStopLoss: true });
+      if (!this.registry.has(x.symbol))
+        actions.push({
+          action: "import_position",
+          symbol: x.symbol,
+          side: x.side,
+          qty: x.qty,
+          entryPrice: round2(x.entryPrice),
+          placeStopLoss: true,
+        });
     }
     for (const p of this.registry.values()) {
       const x = this.exchangePositions.get(p.symbol);
       if (!x) actions.push({ action: "close_registry_entry", symbol: p.symbol, positionId: p.positionId });
-      else if (this.qtyDrift.has(p.symbol)) actions.push({ action: "manual_review", symbol: p.symbol, positionId: p.positionId, note: "symbol format drift between registry and exchange; not changed" });
-      else if (Math.abs(p.qty - x.qty) > 1e-9) actions.push({ action: "sync_qty", symbol: p.symbol, positionId: p.positionId, from: p.qty, to: x.qty });
+      else if (this.qtyDrift.has(p.symbol))
+        actions.push({
+          action: "manual_review",
+          symbol: p.symbol,
+          positionId: p.positionId,
+          note: "symbol format drift between registry and exchange; not changed",
+        });
+      else if (Math.abs(p.qty - x.qty) > 1e-9)
+        actions.push({ action: "sync_qty", symbol: p.symbol, positionId: p.positionId, from: p.qty, to: x.qty });
     }
     return actions;
   }
@@ -437,17 +516,35 @@ export class FuturesBot extends SimSystem {
     for (const p of this.registry.values()) {
       if (p.slOrderId && this.exchangeOrders.has(p.slOrderId)) continue;
       const found = [...this.exchangeOrders.values()].find((o) => o.symbol === p.symbol && o.type === "stop_loss");
-      if (found) actions.push({ action: "recover_sl_order_id", symbol: p.symbol, positionId: p.positionId, slOrderId: found.orderId });
+      if (found)
+        actions.push({
+          action: "recover_sl_order_id",
+          symbol: p.symbol,
+          positionId: p.positionId,
+          slOrderId: found.orderId,
+        });
       else actions.push({ action: "place_stop_loss", symbol: p.symbol, positionId: p.positionId });
     }
     return actions;
   }
 
-  private runPlan(tool: string, actions: PlanAction[], params: { execute: boolean; planId?: string }, apply: () => number): ControlOutcome {
+  private runPlan(
+    tool: string,
+    actions: PlanAction[],
+    params: { execute: boolean; planId?: string },
+    apply: () => number,
+  ): ControlOutcome {
     const id = this.planId(tool, actions);
     if (!params.execute) return accepted(tool, this.iso(), { dryRun: true, planId: id, actions });
-    if (!params.planId) return rejected(400, "missing_field", "params.planId is required with execute: true (run a dry-run first)", { field: "params.planId" });
-    if (params.planId !== id) return rejected(409, "stale_plan", `plan ${params.planId} no longer matches the registry; dry-run again`, { currentPlanId: id, actions });
+    if (!params.planId)
+      return rejected(400, "missing_field", "params.planId is required with execute: true (run a dry-run first)", {
+        field: "params.planId",
+      });
+    if (params.planId !== id)
+      return rejected(409, "stale_plan", `plan ${params.planId} no longer matches the registry; dry-run again`, {
+        currentPlanId: id,
+        actions,
+      });
     const applied = apply();
     return accepted(tool, this.iso(), { dryRun: false, executed: true, planId: id, applied, actions });
   }
@@ -467,8 +564,16 @@ export class FuturesBot extends SimSystem {
       positions: this.registry.size,
       equityUsd: round2(this.equityUsd()),
       realizedPnlUsd: round2(this.realizedPnl),
-      marginUtilization: { auction_max_margin_util: this.marginUtilPct, max_margin_utilization_pct: limit, breached: this.marginUtilPct > limit },
-      killSwitch: { active: this.killSwitch.active, reason: this.killSwitch.reason, since: this.killSwitch.since === null ? null : this.iso(this.killSwitch.since) },
+      marginUtilization: {
+        auction_max_margin_util: this.marginUtilPct,
+        max_margin_utilization_pct: limit,
+        breached: this.marginUtilPct > limit,
+      },
+      killSwitch: {
+        active: this.killSwitch.active,
+        reason: this.killSwitch.reason,
+        since: this.killSwitch.since === null ? null : this.iso(this.killSwitch.since),
+      },
       circuitBreaker: {
         state: this.circuit.state,
         openedAt: this.circuit.openedAt === null ? null : this.iso(this.circuit.openedAt),
@@ -525,7 +630,7 @@ export class FuturesBot extends SimSystem {
     const firstSeq = this.records[0] ? seqOf(this.records[0]) : this.seq + 1;
     const out = this.records.filter((r) => seqOf(r) > afterSeq).slice(0, limit);
     const last = out[out.length - 1];
-    const next = last ? last.id : after ?? `${this.name}-${this.seq.toString().padStart(8, "0")}`;
+    const next = last ? last.id : (after ?? `${this.name}-${this.seq.toString().padStart(8, "0")}`);
     return {
       status: 200,
       contentType: NDJSON_TYPE,
@@ -565,7 +670,11 @@ export class FuturesBot extends SimSystem {
                 side: x.side,
                 qty: x.qty,
                 entryPrice: x.entryPrice,
-                slOrderId: this.placeStop(x.symbol, "stop_loss", x.side === "long" ? x.entryPrice * 0.95 : x.entryPrice * 1.05),
+                slOrderId: this.placeStop(
+                  x.symbol,
+                  "stop_loss",
+                  x.side === "long" ? x.entryPrice * 0.95 : x.entryPrice * 1.05,
+                ),
                 tpOrderId: null,
                 openedAt: this.clock.now(),
                 pinned: x.pinned,
@@ -573,7 +682,8 @@ export class FuturesBot extends SimSystem {
               n++;
             } else if (a.action === "close_registry_entry") {
               this.registry.delete(a.symbol);
-              for (const o of [...this.exchangeOrders.values()]) if (o.symbol === a.symbol) this.exchangeOrders.delete(o.orderId);
+              for (const o of [...this.exchangeOrders.values()])
+                if (o.symbol === a.symbol) this.exchangeOrders.delete(o.orderId);
               n++;
             } else if (a.action === "sync_qty") {
               const p = this.registry.get(a.symbol);
@@ -596,7 +706,12 @@ export class FuturesBot extends SimSystem {
             const p = this.registry.get(a.symbol);
             if (!p) continue;
             if (a.action === "recover_sl_order_id") p.slOrderId = a.slOrderId as string;
-            else p.slOrderId = this.placeStop(p.symbol, "stop_loss", p.side === "long" ? p.entryPrice * 0.95 : p.entryPrice * 1.05);
+            else
+              p.slOrderId = this.placeStop(
+                p.symbol,
+                "stop_loss",
+                p.side === "long" ? p.entryPrice * 0.95 : p.entryPrice * 1.05,
+              );
           }
           return actions.length;
         });
@@ -607,7 +722,8 @@ export class FuturesBot extends SimSystem {
       description: "Activate the kill switch: halt all trading.",
       params: z.object({}).passthrough(),
       run: (_params, ctx) => {
-        if (this.killSwitch.active) return accepted("kill-switch", this.iso(), { active: true, reason: this.killSwitch.reason, changed: false });
+        if (this.killSwitch.active)
+          return accepted("kill-switch", this.iso(), { active: true, reason: this.killSwitch.reason, changed: false });
         this.activateKill("manual", { actor: ctx.actor, ticket_id: ctx.ticketId, note: ctx.reason });
         return accepted("kill-switch", this.iso(), { active: true, reason: "manual", changed: true });
       },

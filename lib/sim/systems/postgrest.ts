@@ -55,8 +55,16 @@ function header(req: SimRequest, name: string): string | undefined {
 /** Keys compared without leaking their length through timing does not matter here: a simulator. */
 function authError(req: SimRequest, key: string): SimResponse | undefined {
   const given = header(req, "apikey") ?? req.query.get("apikey") ?? undefined;
-  if (!given) return json(401, { message: "No API key found in request", hint: "No `apikey` request header or url param was found." });
-  if (given !== key) return json(401, { message: "Invalid API key", hint: "Double check your Supabase `anon` or `service_role` API key." });
+  if (!given)
+    return json(401, {
+      message: "No API key found in request",
+      hint: "No `apikey` request header or url param was found.",
+    });
+  if (given !== key)
+    return json(401, {
+      message: "Invalid API key",
+      hint: "Double check your Supabase `anon` or `service_role` API key.",
+    });
   const auth = header(req, "authorization");
   if (auth !== undefined) {
     const m = /^Bearer\s+(.+)$/i.exec(auth);
@@ -85,14 +93,17 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
   if (!req.path.startsWith(POSTGREST_PREFIX)) return undefined;
   const denied = authError(req, o.apiKey);
   if (denied) return denied;
-  if (o.unavailable?.()) return pgError(503, { code: "PGRST002", message: "Could not query the database for the schema cache. Retrying." });
+  if (o.unavailable?.())
+    return pgError(503, { code: "PGRST002", message: "Could not query the database for the schema cache. Retrying." });
   const schema = o.schema ?? "public";
   const profile = header(req, req.method === "GET" || req.method === "HEAD" ? "accept-profile" : "content-profile");
-  if (profile !== undefined && profile !== schema) return pgError(406, { code: "PGRST106", message: `The schema must be one of the following: ${schema}` });
+  if (profile !== undefined && profile !== schema)
+    return pgError(406, { code: "PGRST106", message: `The schema must be one of the following: ${schema}` });
   const name = decodeURIComponent(req.path.slice(POSTGREST_PREFIX.length));
   const table = o.tables.find((t) => t.name === name);
   if (!table) return pgError(404, { code: "42P01", message: `relation "${schema}.${name}" does not exist` });
-  if (req.method !== "GET" && req.method !== "HEAD") return pgError(403, { code: "42501", message: `permission denied for table ${table.name}` });
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return pgError(403, { code: "42501", message: `permission denied for table ${table.name}` });
 
   // select
   const selectText = req.query.get("select") ?? "*";
@@ -100,7 +111,12 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
   for (const raw of selectText.split(",")) {
     const c = raw.trim();
     if (c === "*") columns.push(...table.columns);
-    else if (!IDENT.test(c)) return pgError(400, { code: "PGRST100", details: `unexpected "${c.slice(0, 20)}"`, message: `"failed to parse select parameter (${selectText})"` });
+    else if (!IDENT.test(c))
+      return pgError(400, {
+        code: "PGRST100",
+        details: `unexpected "${c.slice(0, 20)}"`,
+        message: `"failed to parse select parameter (${selectText})"`,
+      });
     else if (!table.columns.includes(c)) return missingColumn(table.name, c);
     else columns.push(c);
   }
@@ -116,7 +132,12 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
     else if (inList) {
       const set = new Set(inList[1]!.split(",").map((x) => x.trim().replace(/^"(.*)"$/, "$1")));
       rows = rows.filter((r) => set.has(String(r[param])));
-    } else return pgError(400, { code: "PGRST100", details: `unexpected "${value.slice(0, 20)}" expecting an operator`, message: `"failed to parse filter (${value})" (line 1, column 1)` });
+    } else
+      return pgError(400, {
+        code: "PGRST100",
+        details: `unexpected "${value.slice(0, 20)}" expecting an operator`,
+        message: `"failed to parse filter (${value})" (line 1, column 1)`,
+      });
   }
 
   // order
@@ -126,7 +147,11 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
     for (const term of order.split(",")) {
       const [col, ...mods] = term.trim().split(".");
       if (!col || !IDENT.test(col) || mods.some((m) => !["asc", "desc", "nullsfirst", "nullslast"].includes(m))) {
-        return pgError(400, { code: "PGRST100", details: `unexpected "${term.slice(0, 20)}"`, message: `"failed to parse order (${order})" (line 1, column 1)` });
+        return pgError(400, {
+          code: "PGRST100",
+          details: `unexpected "${term.slice(0, 20)}"`,
+          message: `"failed to parse order (${order})" (line 1, column 1)`,
+        });
       }
       if (!table.columns.includes(col)) return missingColumn(table.name, col);
       const desc = mods.includes("desc");
@@ -151,7 +176,12 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
   const intParam = (p: string): number | undefined | SimResponse => {
     const v = req.query.get(p);
     if (v === null) return undefined;
-    if (!/^\d+$/.test(v)) return pgError(400, { code: "PGRST100", details: `unexpected "${v.slice(0, 20)}" expecting digit`, message: `"failed to parse ${p} parameter (${v})" (line 1, column 1)` });
+    if (!/^\d+$/.test(v))
+      return pgError(400, {
+        code: "PGRST100",
+        details: `unexpected "${v.slice(0, 20)}" expecting digit`,
+        message: `"failed to parse ${p} parameter (${v})" (line 1, column 1)`,
+      });
     return Number(v);
   };
   const limit = intParam("limit");
@@ -172,7 +202,15 @@ export function handlePostgrest(req: SimRequest, o: PostgrestOptions): SimRespon
 }
 
 /** The columns of the trading bot's ledger table (seed 000's fields, a status and an update time). */
-export const CAPITAL_LEDGER_COLUMNS = ["profile_id", "allocated", "reserved_for_orders", "reserved_for_positions", "realized_pnl", "status", "updated_at"] as const;
+export const CAPITAL_LEDGER_COLUMNS = [
+  "profile_id",
+  "allocated",
+  "reserved_for_orders",
+  "reserved_for_positions",
+  "realized_pnl",
+  "status",
+  "updated_at",
+] as const;
 
 interface LedgerProfile {
   id: string;

@@ -30,7 +30,9 @@ describe("spot-exchange endpoints", () => {
     fleet.advance(5 * MIN);
     const text = await m();
     const samples = parseExposition(text);
-    const histos = new Set(samples.filter((s) => s.name.endsWith("_bucket")).map((s) => s.name.slice(0, -"_bucket".length)));
+    const histos = new Set(
+      samples.filter((s) => s.name.endsWith("_bucket")).map((s) => s.name.slice(0, -"_bucket".length)),
+    );
     expect(histos).toEqual(new Set(["trading_api_request_duration_seconds", "ledger_settlement_lag_seconds"]));
     for (const h of histos) {
       const buckets = samples.filter((s) => s.name === `${h}_bucket`);
@@ -40,8 +42,27 @@ describe("spot-exchange endpoints", () => {
       expect(buckets.at(-1)!.value).toBe(metric(text, `${h}_count`));
       expect(metric(text, `${h}_count`)).toBeGreaterThan(0);
     }
-    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) expect(metric(text, "engine_trades_total", { symbol: s })).toBeGreaterThan(0);
-    for (const fam of ["engine_queue_depth", "engine_loop_duration_p99_seconds", "engine_wal_fsync_duration_p99_seconds", "engine_cpu_usage_ratio", "kafka_producer_pending_messages", "ledger_settlement_lag_p99_seconds", "ledger_db_transaction_errors_total", "invariant_violation_total", "engine_trade_seq", "ledger_trade_seq", "ws_connected_clients", "ws_messages_sent_total", "ws_connection_backlog_messages", "replay_detect_total", "leader_fencing_token", "duplicate_seq_total", "state_hash_divergence_total"]) {
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"])
+      expect(metric(text, "engine_trades_total", { symbol: s })).toBeGreaterThan(0);
+    for (const fam of [
+      "engine_queue_depth",
+      "engine_loop_duration_p99_seconds",
+      "engine_wal_fsync_duration_p99_seconds",
+      "engine_cpu_usage_ratio",
+      "kafka_producer_pending_messages",
+      "ledger_settlement_lag_p99_seconds",
+      "ledger_db_transaction_errors_total",
+      "invariant_violation_total",
+      "engine_trade_seq",
+      "ledger_trade_seq",
+      "ws_connected_clients",
+      "ws_messages_sent_total",
+      "ws_connection_backlog_messages",
+      "replay_detect_total",
+      "leader_fencing_token",
+      "duplicate_seq_total",
+      "state_hash_divergence_total",
+    ]) {
       expect(() => metric(text, fam)).not.toThrow();
     }
     expect(metric(text, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBe(0);
@@ -50,7 +71,12 @@ describe("spot-exchange endpoints", () => {
     expect((await http(x().url + "/admin/state")).status).toBe(401);
     const st = await state();
     expect(st.symbols.map((s) => s.mode)).toEqual(["NORMAL", "NORMAL", "NORMAL", "NORMAL"]);
-    expect(st).toMatchObject({ withdrawalsHalted: false, conflation: false, bookDepthDefault: 50, leader: { node: "engine-a", contender: null } });
+    expect(st).toMatchObject({
+      withdrawalsHalted: false,
+      conflation: false,
+      bookDepthDefault: 50,
+      leader: { node: "engine-a", contender: null },
+    });
   });
 
   it("symbol modes really change trading: HARD_HALT stops the symbol, CANCEL_ONLY only cancels", async () => {
@@ -79,7 +105,9 @@ describe("spot-exchange endpoints", () => {
   it("symbol-mode with scope all sets every symbol in one call, and refuses a symbol and a scope together", async () => {
     await start();
     await control(x(), "symbol-mode", { symbol: "ETH-USD", mode: "CANCEL_ONLY" });
-    const r = await control<{ result: { scope: string; mode: string; symbols: { symbol: string; previousMode: string }[] } }>(x(), "symbol-mode", { scope: "all", mode: "SOFT_HALT" });
+    const r = await control<{
+      result: { scope: string; mode: string; symbols: { symbol: string; previousMode: string }[] };
+    }>(x(), "symbol-mode", { scope: "all", mode: "SOFT_HALT" });
     expect(r.status).toBe(200);
     expect(r.body.result.symbols).toEqual([
       { symbol: "BTC-USD", previousMode: "NORMAL" },
@@ -91,8 +119,13 @@ describe("spot-exchange endpoints", () => {
     const a = await m();
     fleet.advance(MIN);
     const b = await m();
-    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) expect(metric(b, "engine_trades_total", { symbol: s })).toBe(metric(a, "engine_trades_total", { symbol: s }));
-    const both = await control<{ field: string }>(x(), "symbol-mode", { scope: "all", symbol: "BTC-USD", mode: "NORMAL" });
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"])
+      expect(metric(b, "engine_trades_total", { symbol: s })).toBe(metric(a, "engine_trades_total", { symbol: s }));
+    const both = await control<{ field: string }>(x(), "symbol-mode", {
+      scope: "all",
+      symbol: "BTC-USD",
+      mode: "NORMAL",
+    });
     expect(both.status).toBe(400);
     expect(both.body.field).toBe("params.scope");
     expect((await control<{ field: string }>(x(), "symbol-mode", { mode: "NORMAL" })).body.field).toBe("params.symbol");
@@ -114,7 +147,9 @@ describe("spot-exchange scenarios", () => {
     fleet.advance(MIN);
     const c = await m();
     expect(metric(c, "withdrawals_halted")).toBe(1);
-    expect(metric(c, "engine_trades_total", { symbol: "BTC-USD" })).toBe(metric(b, "engine_trades_total", { symbol: "BTC-USD" }));
+    expect(metric(c, "engine_trades_total", { symbol: "BTC-USD" })).toBe(
+      metric(b, "engine_trades_total", { symbol: "BTC-USD" }),
+    );
     expect(metric(c, "ledger_seq_mismatch")).toBe(3);
     expect((await state()).withdrawalsHalted).toBe(true);
     fleet.stopScenario("spot-exchange");
@@ -137,11 +172,15 @@ describe("spot-exchange scenarios", () => {
     expect(p99).toBeGreaterThan(30);
     expect((await state()).settlement.policy).toBe("halt");
     const text = await m();
-    expect(metric(text, "ledger_settlement_lag_seconds_bucket", { le: "30" })).toBeLessThan(metric(text, "ledger_settlement_lag_seconds_count"));
-    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol: s, mode: "SOFT_HALT" });
+    expect(metric(text, "ledger_settlement_lag_seconds_bucket", { le: "30" })).toBeLessThan(
+      metric(text, "ledger_settlement_lag_seconds_count"),
+    );
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"])
+      await control(x(), "symbol-mode", { symbol: s, mode: "SOFT_HALT" });
     fleet.advance(2 * MIN);
     expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
-    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol: s, mode: "NORMAL" });
+    for (const s of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"])
+      await control(x(), "symbol-mode", { symbol: s, mode: "NORMAL" });
     fleet.advance(5.5 * MIN);
     expect(metric(await m(), "ledger_settlement_lag_p99_seconds")).toBeGreaterThan(5);
     fleet.advance(2 * MIN);
@@ -154,7 +193,9 @@ describe("spot-exchange scenarios", () => {
     fleet.advance(MIN);
     const a = await m();
     expect(metric(a, "leader_lease_holder")).toBe(2);
-    expect(metric(a, "leader_fencing_token", { node: "engine-b" })).toBeGreaterThan(metric(a, "leader_fencing_token", { node: "engine-a" }));
+    expect(metric(a, "leader_fencing_token", { node: "engine-b" })).toBeGreaterThan(
+      metric(a, "leader_fencing_token", { node: "engine-a" }),
+    );
     expect(metric(a, "duplicate_seq_total", { symbol: "ETH-USD" })).toBeGreaterThan(0);
     expect(metric(a, "duplicate_seq_total", { symbol: "BTC-USD" })).toBe(0);
     expect(metric(a, "state_hash_divergence_total")).toBeGreaterThan(0);
@@ -163,8 +204,12 @@ describe("spot-exchange scenarios", () => {
     await control(x(), "symbol-mode", { symbol: "ETH-USD", mode: "HARD_HALT" });
     fleet.advance(MIN);
     const b = await m();
-    expect(metric(b, "duplicate_seq_total", { symbol: "ETH-USD" })).toBe(metric(a, "duplicate_seq_total", { symbol: "ETH-USD" }));
-    expect(metric(b, "engine_trades_total", { symbol: "ETH-USD" })).toBe(metric(a, "engine_trades_total", { symbol: "ETH-USD" }));
+    expect(metric(b, "duplicate_seq_total", { symbol: "ETH-USD" })).toBe(
+      metric(a, "duplicate_seq_total", { symbol: "ETH-USD" }),
+    );
+    expect(metric(b, "engine_trades_total", { symbol: "ETH-USD" })).toBe(
+      metric(a, "engine_trades_total", { symbol: "ETH-USD" }),
+    );
   });
 
   it("ws-fanout-overload: SLOW_CONSUMER closes and backlog rise; conflation brings load under capacity", async () => {
@@ -174,7 +219,10 @@ describe("spot-exchange scenarios", () => {
     const a = await m();
     fleet.advance(MIN);
     const b = await m();
-    expect(metric(b, "ws_close_total", { reason: "SLOW_CONSUMER" }) - metric(a, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBeGreaterThan(0);
+    expect(
+      metric(b, "ws_close_total", { reason: "SLOW_CONSUMER" }) -
+        metric(a, "ws_close_total", { reason: "SLOW_CONSUMER" }),
+    ).toBeGreaterThan(0);
     expect(metric(b, "ws_connected_clients")).toBeGreaterThan(4000);
     expect(metric(b, "ws_connection_backlog_messages")).toBeGreaterThan(100);
     expect(metric(b, "edge_cpu_usage_ratio")).toBeGreaterThan(0.7);
@@ -184,7 +232,9 @@ describe("spot-exchange scenarios", () => {
     const c = await m();
     fleet.advance(MIN);
     const d = await m();
-    expect(metric(d, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBe(metric(c, "ws_close_total", { reason: "SLOW_CONSUMER" }));
+    expect(metric(d, "ws_close_total", { reason: "SLOW_CONSUMER" })).toBe(
+      metric(c, "ws_close_total", { reason: "SLOW_CONSUMER" }),
+    );
     expect(metric(d, "ws_connection_backlog_messages")).toBeLessThan(10);
     expect(metric(d, "ws_conflation_enabled")).toBe(1);
     expect(metric(d, "ws_book_depth_default")).toBe(20);
@@ -229,7 +279,9 @@ describe("spot-exchange scenarios", () => {
     fleet.advance(MIN);
     const c = await m();
     expect(metric(c, "ledger_settlement_lag_p99_seconds")).toBeLessThan(5);
-    expect(metric(c, "ledger_db_transaction_errors_total") - metric(b, "ledger_db_transaction_errors_total")).toBeLessThan(5);
+    expect(
+      metric(c, "ledger_db_transaction_errors_total") - metric(b, "ledger_db_transaction_errors_total"),
+    ).toBeLessThan(5);
   });
 
   it("postgres-failover with the seed's immediate actions: withdrawals frozen, CANCEL_ONLY / SOFT_HALT stop new trades so the unsettled backlog stops growing; the freeze outlasts the failover", async () => {
@@ -241,16 +293,27 @@ describe("spot-exchange scenarios", () => {
     // Primary down, trading still NORMAL: trades keep arriving and pile up unsettled.
     expect(metric(s1, "postgres_up", { node: "pg-a" })).toBe(0);
     expect(metric(s1, "engine_trades_total")).toBeGreaterThan(metric(s0, "engine_trades_total"));
-    expect(metric(s1, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeGreaterThan(metric(s0, "kafka_consumer_lag_messages", { group: "ledger-settlement" }));
+    expect(metric(s1, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeGreaterThan(
+      metric(s0, "kafka_consumer_lag_messages", { group: "ledger-settlement" }),
+    );
 
     // Seed 004 §3.6: 1) freeze withdrawals, 2) CANCEL_ONLY or SOFT_HALT depending on impact — through the control contract.
-    const freeze = await control<{ ok: boolean; result: { withdrawalsHalted: boolean; previous: boolean } }>(x(), "withdrawals-halt", { on: true }, { reason: "postgres primary down", ticketId: "OPS-604" });
+    const freeze = await control<{ ok: boolean; result: { withdrawalsHalted: boolean; previous: boolean } }>(
+      x(),
+      "withdrawals-halt",
+      { on: true },
+      { reason: "postgres primary down", ticketId: "OPS-604" },
+    );
     expect(freeze.status).toBe(200);
     expect(freeze.body).toMatchObject({ ok: true, result: { withdrawalsHalted: true, previous: false } });
-    const cancelOnly = await control<{ result: { mode: string; previousMode: string } }>(x(), "symbol-mode", { symbol: "BTC-USD", mode: "CANCEL_ONLY" });
+    const cancelOnly = await control<{ result: { mode: string; previousMode: string } }>(x(), "symbol-mode", {
+      symbol: "BTC-USD",
+      mode: "CANCEL_ONLY",
+    });
     expect(cancelOnly.status).toBe(200);
     expect(cancelOnly.body.result).toMatchObject({ mode: "CANCEL_ONLY", previousMode: "NORMAL" });
-    for (const symbol of ["ETH-USD", "SOL-USD", "XRP-USD"]) expect((await control(x(), "symbol-mode", { symbol, mode: "SOFT_HALT" })).status).toBe(200);
+    for (const symbol of ["ETH-USD", "SOL-USD", "XRP-USD"])
+      expect((await control(x(), "symbol-mode", { symbol, mode: "SOFT_HALT" })).status).toBe(200);
     const btcOpen0 = (await state()).symbols.find((s) => s.symbol === "BTC-USD")!.openOrders;
 
     const a = await m();
@@ -261,15 +324,21 @@ describe("spot-exchange scenarios", () => {
     expect(metric(b, "withdrawals_halted")).toBe(1);
     // No new trades on any symbol, so nothing new waits for the ledger while Postgres is down.
     expect(metric(b, "engine_trades_total")).toBe(metric(a, "engine_trades_total"));
-    expect(metric(b, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBe(metric(a, "kafka_consumer_lag_messages", { group: "ledger-settlement" }));
+    expect(metric(b, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBe(
+      metric(a, "kafka_consumer_lag_messages", { group: "ledger-settlement" }),
+    );
     expect(metric(b, "kafka_consumer_lag_messages", { group: "ledger-settlement" })).toBeGreaterThan(0);
     // CANCEL_ONLY still lets clients cancel (the book shrinks); SOFT_HALT rejects new orders.
     expect(metric(b, "trading_api_rejections_total", { symbol: "BTC-USD", reason: "cancel_only" })).toBeGreaterThan(0);
-    expect(metric(b, "engine_sequenced_events_total", { symbol: "BTC-USD" })).toBeGreaterThan(metric(a, "engine_sequenced_events_total", { symbol: "BTC-USD" }));
+    expect(metric(b, "engine_sequenced_events_total", { symbol: "BTC-USD" })).toBeGreaterThan(
+      metric(a, "engine_sequenced_events_total", { symbol: "BTC-USD" }),
+    );
     expect((await state()).symbols.find((s) => s.symbol === "BTC-USD")!.openOrders).toBeLessThan(btcOpen0);
     for (const symbol of ["ETH-USD", "SOL-USD", "XRP-USD"]) {
       expect(metric(b, "trading_api_rejections_total", { symbol, reason: "soft_halt" })).toBeGreaterThan(0);
-      expect(metric(b, "engine_sequenced_events_total", { symbol })).toBe(metric(a, "engine_sequenced_events_total", { symbol }));
+      expect(metric(b, "engine_sequenced_events_total", { symbol })).toBe(
+        metric(a, "engine_sequenced_events_total", { symbol }),
+      );
       expect(metric(b, "engine_symbol_mode", { symbol, mode: "SOFT_HALT" })).toBe(1);
     }
     const st = await state();
@@ -286,7 +355,8 @@ describe("spot-exchange scenarios", () => {
     expect(metric(c, "engine_trades_total")).toBe(metric(a, "engine_trades_total"));
 
     expect((await control(x(), "withdrawals-halt", { on: false })).status).toBe(200);
-    for (const symbol of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"]) await control(x(), "symbol-mode", { symbol, mode: "NORMAL" });
+    for (const symbol of ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD"])
+      await control(x(), "symbol-mode", { symbol, mode: "NORMAL" });
     fleet.advance(MIN);
     const d = await m();
     expect(metric(d, "withdrawals_halted")).toBe(0);
@@ -297,7 +367,12 @@ describe("spot-exchange scenarios", () => {
     await start();
     fleet.startScenario("postgres-failover");
     fleet.advance(10_000);
-    const r = await control<{ error: string; field: string }>(x(), "withdrawals-halt", { on: true }, { ticketId: null });
+    const r = await control<{ error: string; field: string }>(
+      x(),
+      "withdrawals-halt",
+      { on: true },
+      { ticketId: null },
+    );
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ error: "missing_field", field: "ticketId" });
     expect(metric(await m(), "withdrawals_halted")).toBe(0);
@@ -307,7 +382,15 @@ describe("spot-exchange scenarios", () => {
 
 describe("spot-exchange blast radius and the ignores-halt fault", () => {
   type Blast = {
-    symbols: { symbol: string; mode: string; openOrders: number; openOrdersNotionalUsd: number; tradesLastSecond: number; tradesLastMinute: number; restingLiquidityUsd: { bids: number; asks: number } }[];
+    symbols: {
+      symbol: string;
+      mode: string;
+      openOrders: number;
+      openOrdersNotionalUsd: number;
+      tradesLastSecond: number;
+      tradesLastMinute: number;
+      restingLiquidityUsd: { bids: number; asks: number };
+    }[];
     pendingWithdrawals: { count: number; amountUsd: number };
     withdrawalsPaidTotal: number;
   };
@@ -355,6 +438,8 @@ describe("spot-exchange blast radius and the ignores-halt fault", () => {
 
   it("ignores-halt is refused for a system that has no halt it could ignore", async () => {
     fleet = await startTestFleet({ kinds: ["futures-bot"] });
-    await expect(fleet.setFault(fleet.systems[0]!.name, "ignores-halt")).rejects.toThrow(/applies to a spot exchange or a trading bot/);
+    await expect(fleet.setFault(fleet.systems[0]!.name, "ignores-halt")).rejects.toThrow(
+      /applies to a spot exchange or a trading bot/,
+    );
   });
 });

@@ -123,13 +123,27 @@ export class SpotExchange extends SimSystem {
     this.wsClients = cfg.wsClients;
     this.wsClientTarget = cfg.wsClients;
     cfg.symbols.forEach((symbol, i) => {
-      this.symbols.set(symbol, { symbol, mode: "NORMAL", baseTps: Math.max(3, Math.round(40 / (1 + i * 0.6))), openOrders: 2000 + i * 150, seq: 1_000_000 * (i + 1), trades: 0, lastTps: 0, avgOrderUsd: Math.round(2500 / (1 + i * 0.4)), recentTrades: [] });
+      this.symbols.set(symbol, {
+        symbol,
+        mode: "NORMAL",
+        baseTps: Math.max(3, Math.round(40 / (1 + i * 0.6))),
+        openOrders: 2000 + i * 150,
+        seq: 1_000_000 * (i + 1),
+        trades: 0,
+        lastTps: 0,
+        avgOrderUsd: Math.round(2500 / (1 + i * 0.4)),
+        recentTrades: [],
+      });
       this.prices.get(symbol);
     });
     const r = this.metrics;
     const sym = ["symbol"];
     this.m = {
-      apiLatency: r.histogram("trading_api_request_duration_seconds", "Trading API request latency.", [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
+      apiLatency: r.histogram(
+        "trading_api_request_duration_seconds",
+        "Trading API request latency.",
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ),
       apiRequests: r.counter("trading_api_requests_total", "Trading API requests by outcome.", ["outcome"]),
       apiErrors: r.counter("trading_api_errors_total", "Trading API errors by reason.", ["reason"]),
       queueDepth: r.gauge("engine_queue_depth", "Commands waiting in the matching engine input queue.", []),
@@ -144,19 +158,39 @@ export class SpotExchange extends SimSystem {
       rejections: r.counter("trading_api_rejections_total", "Orders rejected by symbol mode.", ["symbol", "reason"]),
       kafkaProduced: r.counter("kafka_produced_messages_total", "Messages published from the outbox to Kafka.", []),
       kafkaProducerErrors: r.counter("kafka_producer_errors_total", "Kafka produce errors.", []),
-      kafkaPending: r.gauge("kafka_producer_pending_messages", "Messages waiting in the outbox for Kafka (produce lag).", []),
-      kafkaConsumerLag: r.gauge("kafka_consumer_lag_messages", "Messages published but not yet consumed, by consumer group.", ["group"]),
+      kafkaPending: r.gauge(
+        "kafka_producer_pending_messages",
+        "Messages waiting in the outbox for Kafka (produce lag).",
+        [],
+      ),
+      kafkaConsumerLag: r.gauge(
+        "kafka_consumer_lag_messages",
+        "Messages published but not yet consumed, by consumer group.",
+        ["group"],
+      ),
       kafkaBrokersUp: r.gauge("kafka_brokers_up", "Kafka brokers answering.", []),
       kafkaBrokerUp: r.gauge("kafka_broker_up", "1 when the broker answers.", ["broker"]),
-      settlementLag: r.histogram("ledger_settlement_lag_seconds", "Time from trade to ledger settlement.", [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]),
-      settlementP99: r.gauge("ledger_settlement_lag_p99_seconds", "99th percentile of settlement lag over the last 30 seconds (includes the oldest unsettled trade).", []),
+      settlementLag: r.histogram(
+        "ledger_settlement_lag_seconds",
+        "Time from trade to ledger settlement.",
+        [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      ),
+      settlementP99: r.gauge(
+        "ledger_settlement_lag_p99_seconds",
+        "99th percentile of settlement lag over the last 30 seconds (includes the oldest unsettled trade).",
+        [],
+      ),
       settled: r.counter("ledger_settled_trades_total", "Trades settled into the ledger.", []),
       dbTxErrors: r.counter("ledger_db_transaction_errors_total", "Ledger database transaction errors.", []),
       invariantChecks: r.counter("invariant_checks_total", "Ledger invariant checks run.", []),
       invariantViolations: r.counter("invariant_violation_total", "Ledger invariant checks that failed.", []),
       engineSeq: r.gauge("engine_trade_seq", "Trades sequenced by the engine (engine_seq).", []),
       ledgerSeq: r.gauge("ledger_trade_seq", "Trades applied by the ledger (ledger_seq).", []),
-      seqMismatch: r.gauge("ledger_seq_mismatch", "engine_seq vs ledger_seq difference not explained by in-flight trades.", []),
+      seqMismatch: r.gauge(
+        "ledger_seq_mismatch",
+        "engine_seq vs ledger_seq difference not explained by in-flight trades.",
+        [],
+      ),
       withdrawalsHalted: r.gauge("withdrawals_halted", "1 while withdrawals are halted.", []),
       pgUp: r.gauge("postgres_up", "1 when the Postgres node answers.", ["node"]),
       pgPrimary: r.gauge("postgres_primary", "1 for the current Postgres primary.", ["node"]),
@@ -165,8 +199,16 @@ export class SpotExchange extends SimSystem {
       wsClose: r.counter("ws_close_total", "Websocket connections closed, by reason.", ["reason"]),
       wsBacklog: r.gauge("ws_connection_backlog_messages", "Average outbound backlog per websocket connection.", []),
       wsPublishLag: r.gauge("ws_publish_lag_seconds", "Delay between an event and its websocket publish.", []),
-      wsDegraded: r.gauge("ws_degraded", "1 while market data is degraded (clients told to resync from snapshots).", []),
-      wsConflation: r.gauge("ws_conflation_enabled", "1 when aggressive conflation of book and candle updates is on.", []),
+      wsDegraded: r.gauge(
+        "ws_degraded",
+        "1 while market data is degraded (clients told to resync from snapshots).",
+        [],
+      ),
+      wsConflation: r.gauge(
+        "ws_conflation_enabled",
+        "1 when aggressive conflation of book and candle updates is on.",
+        [],
+      ),
       wsBookDepth: r.gauge("ws_book_depth_default", "Default order book depth sent to subscribers.", []),
       edgeCpu: r.gauge("edge_cpu_usage_ratio", "Edge gateway CPU usage (0-1).", []),
       authFail: r.counter("auth_fail_total", "Edge authentication failures, by reason.", ["reason"]),
@@ -174,7 +216,11 @@ export class SpotExchange extends SimSystem {
       rateLimit: r.counter("rate_limit_drops_total", "Requests dropped by per-key rate limits.", ["api_key"]),
       leaseHolder: r.gauge("leader_lease_holder", "1 when the node believes it holds the leader lease.", ["node"]),
       fencing: r.gauge("leader_fencing_token", "Fencing token the node writes with.", ["node"]),
-      fencingRejects: r.counter("fencing_token_rejections_total", "Writes rejected for a stale fencing token (FENCING_TOKEN).", []),
+      fencingRejects: r.counter(
+        "fencing_token_rejections_total",
+        "Writes rejected for a stale fencing token (FENCING_TOKEN).",
+        [],
+      ),
       dupSeq: r.counter("duplicate_seq_total", "Duplicate sequence numbers detected, by symbol.", sym),
       hashDivergence: r.counter("state_hash_divergence_total", "State hash mismatches between leader and standby.", []),
     };
@@ -242,7 +288,10 @@ export class SpotExchange extends SimSystem {
         cancels = Math.min(s.openOrders, rng.poisson(Math.max(1, s.openOrders * 0.02)));
         this.m.rejections.inc(attempts, { symbol: s.symbol, reason: "cancel_only" });
       } else {
-        this.m.rejections.inc(attempts, { symbol: s.symbol, reason: s.mode === "SOFT_HALT" ? "soft_halt" : "hard_halt" });
+        this.m.rejections.inc(attempts, {
+          symbol: s.symbol,
+          reason: s.mode === "SOFT_HALT" ? "soft_halt" : "hard_halt",
+        });
       }
       s.openOrders = Math.max(0, s.openOrders + newOrders - cancels - Math.round(trades * 0.6));
       const events = newOrders + cancels + trades;
@@ -255,7 +304,8 @@ export class SpotExchange extends SimSystem {
       requests += attempts + cancels;
       this.m.trades.inc(trades, { symbol: s.symbol });
       this.m.seqEvents.inc(events, { symbol: s.symbol });
-      if (this.splitBrain?.symbols.includes(s.symbol) && events > 0 && rng.chance(0.5)) this.m.dupSeq.inc(rng.int(1, 3), { symbol: s.symbol });
+      if (this.splitBrain?.symbols.includes(s.symbol) && events > 0 && rng.chance(0.5))
+        this.m.dupSeq.inc(rng.int(1, 3), { symbol: s.symbol });
     }
     this.engineTradeSeq += tradesTotal;
     this.outbox.push(now, tradesTotal);
@@ -265,7 +315,8 @@ export class SpotExchange extends SimSystem {
     const queueDepth = Math.max(0, Math.round(12 + 10 * load + rng.normal(0, 3) + (this.splitBrain ? 40 : 0)));
     const median = 0.003 * (1 + queueDepth / 150);
     const chunks = 6;
-    for (let i = 0; i < chunks; i++) this.m.apiLatency.observe(rng.logNormal(median, 0.7), {}, Math.round(requests / chunks));
+    for (let i = 0; i < chunks; i++)
+      this.m.apiLatency.observe(rng.logNormal(median, 0.7), {}, Math.round(requests / chunks));
     this.m.apiRequests.inc(requests, { outcome: "ok" });
     const errors = rng.poisson(requests * 0.0005);
     this.m.apiErrors.inc(errors, { reason: "internal" });
@@ -306,7 +357,8 @@ export class SpotExchange extends SimSystem {
   /** Withdrawals arrive about every 4 s and are paid out after review, unless withdrawals are halted. */
   private withdrawalsTick(now: number): void {
     const r = this.withdrawalRng;
-    for (let n = r.poisson(0.25); n > 0; n--) this.pendingWithdrawals.push({ at: now, amountUsd: Math.round(r.logNormal(1800, 0.9) * 100) / 100 });
+    for (let n = r.poisson(0.25); n > 0; n--)
+      this.pendingWithdrawals.push({ at: now, amountUsd: Math.round(r.logNormal(1800, 0.9) * 100) / 100 });
     if (this.withdrawalsHalted && !this.ignoresHalt) return;
     while (this.pendingWithdrawals.length && now - this.pendingWithdrawals[0]!.at >= WITHDRAWAL_REVIEW_MS) {
       this.pendingWithdrawals.shift();
@@ -319,10 +371,17 @@ export class SpotExchange extends SimSystem {
 
   private wsTick(trades: number): void {
     const rng = this.rng;
-    const step = Math.sign(this.wsClientTarget - this.wsClients) * Math.min(Math.abs(this.wsClientTarget - this.wsClients), Math.max(20, Math.abs(this.wsClientTarget - this.wsClients) * 0.1));
+    const step =
+      Math.sign(this.wsClientTarget - this.wsClients) *
+      Math.min(
+        Math.abs(this.wsClientTarget - this.wsClients),
+        Math.max(20, Math.abs(this.wsClientTarget - this.wsClients) * 0.1),
+      );
     this.wsClients = Math.max(0, Math.round(this.wsClients + step + rng.normal(0, 3)));
     const clients = Math.max(1, this.wsClients);
-    const perClient = (this.brokersUp > 0 ? 10 * Math.min(2, trades / Math.max(1, this.nominalTradeRate())) : 0.5) + this.bookDepthDefault * 0.8 * (this.conflation ? 0.25 : 1);
+    const perClient =
+      (this.brokersUp > 0 ? 10 * Math.min(2, trades / Math.max(1, this.nominalTradeRate())) : 0.5) +
+      this.bookDepthDefault * 0.8 * (this.conflation ? 0.25 : 1);
     const load = clients * perClient;
     this.wsLoadRatio = load / WS_CAPACITY_MSGS_PER_S;
     const sent = Math.min(load, WS_CAPACITY_MSGS_PER_S);
@@ -332,7 +391,10 @@ export class SpotExchange extends SimSystem {
       const closes = rng.poisson(clients * 0.002 * (this.wsLoadRatio - 1) * 10);
       this.m.wsClose.inc(closes, { reason: "SLOW_CONSUMER" });
     } else {
-      this.wsBacklogPerConn = Math.max(1 + rng.next() * 2, this.wsBacklogPerConn * 0.85 - (WS_CAPACITY_MSGS_PER_S - load) / clients);
+      this.wsBacklogPerConn = Math.max(
+        1 + rng.next() * 2,
+        this.wsBacklogPerConn * 0.85 - (WS_CAPACITY_MSGS_PER_S - load) / clients,
+      );
     }
     this.m.wsClose.inc(rng.poisson(0.4), { reason: "NORMAL" });
     this.m.wsClose.inc(rng.poisson(0.1), { reason: "GOING_AWAY" });
@@ -401,7 +463,14 @@ export class SpotExchange extends SimSystem {
     for (const n of NODES) {
       const holds = n === this.leader.node || n === this.splitBrain?.node;
       this.m.leaseHolder.set(holds ? 1 : 0, { node: n });
-      this.m.fencing.set(n === this.splitBrain?.node ? this.splitBrain.fencingToken : n === this.leader.node ? this.leader.fencingToken : 0, { node: n });
+      this.m.fencing.set(
+        n === this.splitBrain?.node
+          ? this.splitBrain.fencingToken
+          : n === this.leader.node
+            ? this.leader.fencingToken
+            : 0,
+        { node: n },
+      );
     }
     this.m.wsDegraded.set(this.brokersUp === 0 ? 1 : 0);
     this.m.wsConflation.set(this.conflation ? 1 : 0);
@@ -431,44 +500,80 @@ export class SpotExchange extends SimSystem {
           lastPrice: round4(this.prices.get(s.symbol)),
           tradesLastSecond: s.lastTps,
           tradesLastMinute: s.recentTrades.reduce((a, b) => a + b, 0),
-          restingLiquidityUsd: { bids: Math.round(bids * s.avgOrderUsd), asks: Math.round((s.openOrders - bids) * s.avgOrderUsd) },
+          restingLiquidityUsd: {
+            bids: Math.round(bids * s.avgOrderUsd),
+            asks: Math.round((s.openOrders - bids) * s.avgOrderUsd),
+          },
           lastSeq: s.seq,
         };
       }),
       withdrawalsHalted: this.withdrawalsHalted,
-      pendingWithdrawals: { count: this.pendingWithdrawals.length, amountUsd: Math.round(this.pendingWithdrawals.reduce((a, w) => a + w.amountUsd, 0) * 100) / 100 },
+      pendingWithdrawals: {
+        count: this.pendingWithdrawals.length,
+        amountUsd: Math.round(this.pendingWithdrawals.reduce((a, w) => a + w.amountUsd, 0) * 100) / 100,
+      },
       withdrawalsPaidTotal: this.withdrawalsPaid,
       conflation: this.conflation,
       bookDepthDefault: this.bookDepthDefault,
-      leader: { node: this.leader.node, fencingToken: this.leader.fencingToken, contender: this.splitBrain ? { node: this.splitBrain.node, fencingToken: this.splitBrain.fencingToken } : null },
+      leader: {
+        node: this.leader.node,
+        fencingToken: this.leader.fencingToken,
+        contender: this.splitBrain ? { node: this.splitBrain.node, fencingToken: this.splitBrain.fencingToken } : null,
+      },
       postgres: { primary: this.pgPrimary, up: this.pgUp },
-      kafka: { brokersUp: this.brokersUp, brokersTotal: 3, outboxPending: this.outbox.total, ledgerConsumerLag: this.ledgerQueue.total },
-      settlement: { lagP99Seconds: p99, t2Seconds: t.t2Seconds, t3Seconds: t.t3Seconds, policy: p99 > t.t3Seconds ? "halt" : p99 > t.t2Seconds ? "throttle" : "normal" },
-      websocket: { clients: this.wsClients, backlogPerConnection: round4(this.wsBacklogPerConn), loadRatio: round4(this.wsLoadRatio) },
+      kafka: {
+        brokersUp: this.brokersUp,
+        brokersTotal: 3,
+        outboxPending: this.outbox.total,
+        ledgerConsumerLag: this.ledgerQueue.total,
+      },
+      settlement: {
+        lagP99Seconds: p99,
+        t2Seconds: t.t2Seconds,
+        t3Seconds: t.t3Seconds,
+        policy: p99 > t.t3Seconds ? "halt" : p99 > t.t2Seconds ? "throttle" : "normal",
+      },
+      websocket: {
+        clients: this.wsClients,
+        backlogPerConnection: round4(this.wsBacklogPerConn),
+        loadRatio: round4(this.wsLoadRatio),
+      },
     };
   }
 
   private registerRoutes(): void {
-    this.route("GET", "/metrics", () => ({ status: 200, body: this.metricsText(), contentType: PROMETHEUS_CONTENT_TYPE }));
+    this.route("GET", "/metrics", () => ({
+      status: 200,
+      body: this.metricsText(),
+      contentType: PROMETHEUS_CONTENT_TYPE,
+    }));
     this.route("GET", "/admin/state", () => json(200, this.adminState()), { auth: true });
     this.route("GET", "/health/live", () => json(200, { status: "live", time: this.iso() }));
     this.route("GET", "/health/ready", () => {
       const degraded = [...(this.pgUp ? [] : ["postgres"]), ...(this.brokersUp > 0 ? [] : ["kafka"])];
-      return json(degraded.length ? 503 : 200, { status: degraded.length ? "degraded" : "ready", degraded, time: this.iso() });
+      return json(degraded.length ? 503 : 200, {
+        status: degraded.length ? "degraded" : "ready",
+        degraded,
+        time: this.iso(),
+      });
     });
   }
 
   private registerControls(): void {
     const Symbol = z.string().min(1);
-    const unknown = (s: string) => rejected(404, "unknown_symbol", `no symbol "${s}"; known: ${[...this.symbols.keys()].join(", ")}`);
+    const unknown = (s: string) =>
+      rejected(404, "unknown_symbol", `no symbol "${s}"; known: ${[...this.symbols.keys()].join(", ")}`);
     this.controls.register({
       name: "symbol-mode",
-      description: "SetSymbolMode(symbol, NORMAL|CANCEL_ONLY|SOFT_HALT|HARD_HALT); scope \"all\" sets every symbol in one call.",
+      description:
+        'SetSymbolMode(symbol, NORMAL|CANCEL_ONLY|SOFT_HALT|HARD_HALT); scope "all" sets every symbol in one call.',
       params: z
         .object({ symbol: Symbol.optional(), scope: z.literal("all").optional(), mode: z.enum(SYMBOL_MODES) })
         .superRefine((p, ctx) => {
-          if (p.scope && p.symbol !== undefined) ctx.addIssue({ code: "custom", path: ["scope"], message: "give either a symbol or scope \"all\", not both" });
-          if (!p.scope && p.symbol === undefined) ctx.addIssue({ code: "custom", path: ["symbol"], message: "required (or scope \"all\")" });
+          if (p.scope && p.symbol !== undefined)
+            ctx.addIssue({ code: "custom", path: ["scope"], message: 'give either a symbol or scope "all", not both' });
+          if (!p.scope && p.symbol === undefined)
+            ctx.addIssue({ code: "custom", path: ["symbol"], message: 'required (or scope "all")' });
         }),
       run: (p) => {
         const mode = p.mode;

@@ -23,7 +23,13 @@ type Health = {
   reconciliationParityTotalMismatchNotionalUsd: number;
   reconciliationParityMaxMismatchNotionalUsd: number;
   reconciliationIntegrityWatchdogTriggered: boolean;
-  watchdog: { paused: boolean; since: string | null; source: string | null; cleanCycleStreak: number; lastResumeAt: string | null };
+  watchdog: {
+    paused: boolean;
+    since: string | null;
+    source: string | null;
+    cleanCycleStreak: number;
+    lastResumeAt: string | null;
+  };
   flags: Record<string, unknown>;
   profiles: {
     profile_id: string;
@@ -35,7 +41,12 @@ type Health = {
     status: string;
     tradingLoopHealthy: boolean;
     capitalInvariantViolations: number;
-    parity: { mismatchedSlices: number; quarantinedSlices: number; maxConfirmations: number; slices: { sliceId: string; confirmations: number; state: string; subTag: string | null }[] };
+    parity: {
+      mismatchedSlices: number;
+      quarantinedSlices: number;
+      maxConfirmations: number;
+      slices: { sliceId: string; confirmations: number; state: string; subTag: string | null }[];
+    };
   }[];
   staleOrders: { backlog: number; oldestAgeSeconds: number; byProfile: Record<string, number> };
   quarantinedOrders: { orderId: string; profileId: string; symbol: string; since: string }[];
@@ -60,11 +71,18 @@ describe("trading-bot endpoints", () => {
     fleet.advance(10 * MIN);
     const h = await health();
     expect(h.tradingLoopHealthy).toBe(true);
-    expect(h.flags).toMatchObject({ ENABLE_RECON_POSITION_PARITY_HEARTBEAT: true, RECON_POSITION_PARITY_CONFIRMATIONS: 3, RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: false });
+    expect(h.flags).toMatchObject({
+      ENABLE_RECON_POSITION_PARITY_HEARTBEAT: true,
+      RECON_POSITION_PARITY_CONFIRMATIONS: 3,
+      RECON_EXIT_BACKFILL_ALLOW_HEURISTIC_MATCH: false,
+    });
     expect(h.profiles).toHaveLength(3);
     expect(Date.parse(h.reconciliationLastRun)).toBe(fleet.now());
     const p = prof(h, "btc-momentum");
-    expect(p.available_capital).toBeCloseTo(p.allocated - p.reserved_for_orders - p.reserved_for_positions + p.realized_pnl, 1);
+    expect(p.available_capital).toBeCloseTo(
+      p.allocated - p.reserved_for_orders - p.reserved_for_positions + p.realized_pnl,
+      1,
+    );
     // Values move: some profile has reservations or realized PnL after 10 minutes.
     expect(h.profiles.some((x) => x.reserved_for_positions > 0 || x.realized_pnl !== 0)).toBe(true);
     const m = await getMetrics(bot());
@@ -109,10 +127,18 @@ describe("trading-bot scenarios", () => {
     fleet.startScenario("capital-invariant-self-repair", "alpha-bot", { profileId: "btc-momentum" });
     fleet.advance(5_000);
     expect((await health()).capitalInvariantViolations).toBe(1);
-    const r = await control<{ result: { invariantHolds: boolean; reservationsBefore: { reserved_for_orders: number }; reservationsAfter: { reserved_for_orders: number } } }>(bot(), "trigger-reconciliation", { profileId: "btc-momentum" });
+    const r = await control<{
+      result: {
+        invariantHolds: boolean;
+        reservationsBefore: { reserved_for_orders: number };
+        reservationsAfter: { reserved_for_orders: number };
+      };
+    }>(bot(), "trigger-reconciliation", { profileId: "btc-momentum" });
     expect(r.status).toBe(200);
     expect(r.body.result.invariantHolds).toBe(true);
-    expect(r.body.result.reservationsAfter.reserved_for_orders).toBeLessThan(r.body.result.reservationsBefore.reserved_for_orders);
+    expect(r.body.result.reservationsAfter.reserved_for_orders).toBeLessThan(
+      r.body.result.reservationsBefore.reserved_for_orders,
+    );
     expect((await health()).capitalInvariantViolations).toBe(0);
   });
 
@@ -124,7 +150,9 @@ describe("trading-bot scenarios", () => {
     expect(h.capitalInvariantViolations).toBe(1);
     expect(prof(h, "sol-breakout").tradingLoopHealthy).toBe(false);
     expect(prof(h, "btc-momentum").tradingLoopHealthy).toBe(true);
-    const r = await control<{ result: { invariantHolds: boolean } }>(bot(), "trigger-reconciliation", { profileId: "sol-breakout" });
+    const r = await control<{ result: { invariantHolds: boolean } }>(bot(), "trigger-reconciliation", {
+      profileId: "sol-breakout",
+    });
     expect(r.body.result.invariantHolds).toBe(false);
     fleet.stopScenario("alpha-bot");
     h = await health();
@@ -138,8 +166,11 @@ describe("trading-bot scenarios", () => {
     const h = await health();
     expect(h.capitalInvariantViolations).toBe(0);
     const m = await getMetrics(bot());
-    for (const id of ["btc-momentum", "eth-momentum", "sol-breakout"]) expect(metric(m, "capital_invariant_violations_total", { profile_id: id })).toBe(1);
-    const profiles = new Set(h.events.filter((e) => e.level === "critical" && e.source === "capital_watchdog").map((e) => e.profile_id));
+    for (const id of ["btc-momentum", "eth-momentum", "sol-breakout"])
+      expect(metric(m, "capital_invariant_violations_total", { profile_id: id })).toBe(1);
+    const profiles = new Set(
+      h.events.filter((e) => e.level === "critical" && e.source === "capital_watchdog").map((e) => e.profile_id),
+    );
     expect(profiles.size).toBe(3);
   });
 
@@ -154,8 +185,13 @@ describe("trading-bot scenarios", () => {
     expect(h.reconciliationMissingInDb).toBe(1);
     const after = await getMetrics(bot());
     expect(metric(after, "reconciliation_mismatch_total") - metric(before, "reconciliation_mismatch_total")).toBe(4);
-    expect(metric(after, "reconciliation_missing_from_exchange_total") - metric(before, "reconciliation_missing_from_exchange_total")).toBe(2);
-    expect(metric(after, "reconciliation_missing_in_db_total") - metric(before, "reconciliation_missing_in_db_total")).toBe(1);
+    expect(
+      metric(after, "reconciliation_missing_from_exchange_total") -
+        metric(before, "reconciliation_missing_from_exchange_total"),
+    ).toBe(2);
+    expect(
+      metric(after, "reconciliation_missing_in_db_total") - metric(before, "reconciliation_missing_in_db_total"),
+    ).toBe(1);
     expect(metric(after, "reconciliation_mismatch_count")).toBe(4);
     fleet.advance(30_000);
     h = await health();
@@ -170,20 +206,47 @@ describe("trading-bot scenarios", () => {
     fleet.advance(5_000); // diverged; the next scheduled cycle is 25 s away
     const diverged = prof(await health(), "btc-momentum");
     // Seed 001: confirm the lock is available (the control is refused with 409 otherwise), then let reconciliation run now.
-    const r = await control<{ ok: boolean; result: { profileId: string; mismatches: number; missingFromExchange: number; missingInDb: number; reservationsBefore: { reserved_for_orders: number }; reservationsAfter: { reserved_for_orders: number }; invariantHolds: boolean } }>(
+    const r = await control<{
+      ok: boolean;
+      result: {
+        profileId: string;
+        mismatches: number;
+        missingFromExchange: number;
+        missingInDb: number;
+        reservationsBefore: { reserved_for_orders: number };
+        reservationsAfter: { reserved_for_orders: number };
+        invariantHolds: boolean;
+      };
+    }>(
       bot(),
       "trigger-reconciliation",
       { profileId: "btc-momentum" },
       { reason: "database drifted from the exchange", ticketId: "OPS-101" },
     );
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ ok: true, result: { profileId: "btc-momentum", mismatches: 4, missingFromExchange: 2, missingInDb: 1, invariantHolds: true } });
+    expect(r.body).toMatchObject({
+      ok: true,
+      result: {
+        profileId: "btc-momentum",
+        mismatches: 4,
+        missingFromExchange: 2,
+        missingInDb: 1,
+        invariantHolds: true,
+      },
+    });
     // Reservations are rebuilt from exchange truth: the two orders the exchange does not have no longer reserve capital.
     expect(r.body.result.reservationsBefore.reserved_for_orders).toBeCloseTo(diverged.reserved_for_orders, 1);
-    expect(r.body.result.reservationsAfter.reserved_for_orders).toBeLessThan(r.body.result.reservationsBefore.reserved_for_orders);
+    expect(r.body.result.reservationsAfter.reserved_for_orders).toBeLessThan(
+      r.body.result.reservationsBefore.reserved_for_orders,
+    );
     let h = await health();
-    expect(prof(h, "btc-momentum").reserved_for_orders).toBeCloseTo(r.body.result.reservationsAfter.reserved_for_orders, 1);
-    const handlers = h.events.filter((e) => e.source === "reconciliation" && e.profile_id === "btc-momentum").map((e) => e.message);
+    expect(prof(h, "btc-momentum").reserved_for_orders).toBeCloseTo(
+      r.body.result.reservationsAfter.reserved_for_orders,
+      1,
+    );
+    const handlers = h.events
+      .filter((e) => e.source === "reconciliation" && e.profile_id === "btc-momentum")
+      .map((e) => e.message);
     expect(handlers.filter((msg) => msg.startsWith("reconcileCancel:"))).toHaveLength(2);
     // The fill the database missed and the exchange order it lacked.
     expect(handlers.filter((msg) => msg.startsWith("reconcileEntryFill:"))).toHaveLength(2);
@@ -200,7 +263,9 @@ describe("trading-bot scenarios", () => {
     expect(metric(after, "reconciliation_mismatch_count")).toBe(0);
     expect(metric(after, "reconciliation_mismatch_total")).toBe(metric(mid, "reconciliation_mismatch_total"));
     // A second trigger finds nothing left to correct.
-    const again = await control<{ result: { mismatches: number } }>(bot(), "trigger-reconciliation", { profileId: "btc-momentum" });
+    const again = await control<{ result: { mismatches: number } }>(bot(), "trigger-reconciliation", {
+      profileId: "btc-momentum",
+    });
     expect(again.body.result.mismatches).toBe(0);
   });
 
@@ -215,7 +280,9 @@ describe("trading-bot scenarios", () => {
     h = await health();
     expect(h.lockContentionCount).toBe(2);
     expect(h.reconciliationLoopHealthy).toBe(false);
-    expect(metric(await getMetrics(bot()), "reconciliation_lock_contention_total", { profile_id: "eth-momentum" })).toBe(2);
+    expect(
+      metric(await getMetrics(bot()), "reconciliation_lock_contention_total", { profile_id: "eth-momentum" }),
+    ).toBe(2);
     const r = await control<{ message: string }>(bot(), "trigger-reconciliation", { profileId: "eth-momentum" });
     expect(r.status).toBe(409);
     expect(r.body.message).toMatch(/lock for profile eth-momentum is held by order-sync-worker/);
@@ -250,7 +317,8 @@ describe("trading-bot scenarios", () => {
   it("parity-ghost-slice in dry-run mode observes only; confirmations follow the per-instance flag", async () => {
     await start((cfg) => {
       const s = cfg.systems[0]!;
-      if (s.kind === "trading-bot") s.flags = { RECON_POSITION_PARITY_DRY_RUN: true, RECON_POSITION_PARITY_CONFIRMATIONS: 5 };
+      if (s.kind === "trading-bot")
+        s.flags = { RECON_POSITION_PARITY_DRY_RUN: true, RECON_POSITION_PARITY_CONFIRMATIONS: 5 };
     });
     fleet.startScenario("parity-ghost-slice");
     fleet.advance(4 * 30_000);
@@ -287,7 +355,10 @@ describe("trading-bot scenarios", () => {
     expect(h.watchdog).toMatchObject({ paused: true, source: "parity_watchdog" });
     const entries = async () => {
       const m = await getMetrics(bot());
-      return ["btc-momentum", "eth-momentum", "sol-breakout"].reduce((acc, id) => acc + counterOrZero(m, "orders_placed_total", { profile_id: id, intent: "entry" }), 0);
+      return ["btc-momentum", "eth-momentum", "sol-breakout"].reduce(
+        (acc, id) => acc + counterOrZero(m, "orders_placed_total", { profile_id: id, intent: "entry" }),
+        0,
+      );
     };
     const e0 = await entries();
     fleet.advance(10 * MIN);
@@ -373,7 +444,9 @@ describe("trading-bot scenarios", () => {
     expect(h.staleOrders.byProfile["eth-momentum"]).toBeGreaterThan(0);
     expect(h.staleOrders.oldestAgeSeconds).toBeGreaterThan(15 * 60);
     expect(metric(await getMetrics(bot()), "stale_pending_orders")).toBe(h.staleOrders.backlog);
-    const stuck = [...fleet.tradingBot().orders.values()].find((o) => o.status === "pending_new" && o.profileId === "eth-momentum")!;
+    const stuck = [...fleet.tradingBot().orders.values()].find(
+      (o) => o.status === "pending_new" && o.profileId === "eth-momentum",
+    )!;
     expect((await control(bot(), "quarantine-order", { orderId: stuck.orderId })).status).toBe(200);
     h = await health();
     expect(h.quarantinedOrders.map((o) => o.orderId)).toContain(stuck.orderId);
@@ -388,9 +461,15 @@ describe("trading-bot scenarios", () => {
     fleet.startScenario("auth-failure-spike");
     fleet.advance(MIN);
     const m1 = await getMetrics(bot());
-    expect(metric(m1, "http_responses_total", { code: "401" }) - metric(m0, "http_responses_total", { code: "401" })).toBeGreaterThan(50);
-    expect(metric(m1, "http_responses_total", { code: "403" }) - metric(m0, "http_responses_total", { code: "403" })).toBeGreaterThan(10);
-    expect(metric(m1, "websocket_auth_rejections_total") - metric(m0, "websocket_auth_rejections_total")).toBeGreaterThan(10);
+    expect(
+      metric(m1, "http_responses_total", { code: "401" }) - metric(m0, "http_responses_total", { code: "401" }),
+    ).toBeGreaterThan(50);
+    expect(
+      metric(m1, "http_responses_total", { code: "403" }) - metric(m0, "http_responses_total", { code: "403" }),
+    ).toBeGreaterThan(10);
+    expect(
+      metric(m1, "websocket_auth_rejections_total") - metric(m0, "websocket_auth_rejections_total"),
+    ).toBeGreaterThan(10);
     const ready = await http<{ status: string; degraded: string[] }>(bot().url + "/health/ready");
     expect(ready.status).toBe(503);
     expect(ready.body.degraded).toEqual(expect.arrayContaining(["supabase", "jwt"]));

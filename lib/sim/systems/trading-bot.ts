@@ -163,8 +163,16 @@ export class TradingBot extends SimSystem {
   readonly exchangeFills = new Map<string, { orderId: string; at: number }>();
   readonly exchangePositions = new Map<string, ExchangePosition>();
   readonly locks = new Map<string, LockState>();
-  readonly quarantinedOrders: { orderId: string; profileId: string; symbol: string; since: string; reason: string }[] = [];
-  readonly watchdog: WatchdogState = { paused: false, since: null, source: null, cleanCycleStreak: 0, lastResumeAt: null, trips: 0 };
+  readonly quarantinedOrders: { orderId: string; profileId: string; symbol: string; since: string; reason: string }[] =
+    [];
+  readonly watchdog: WatchdogState = {
+    paused: false,
+    since: null,
+    source: null,
+    cleanCycleStreak: 0,
+    lastResumeAt: null,
+    trips: 0,
+  };
   readonly events = new EventLog(200);
   readonly prices: PriceBook;
   /** Profiles whose orders the venue stops acknowledging (stale pending orders scenario). */
@@ -211,42 +219,132 @@ export class TradingBot extends SimSystem {
     }
     const r = this.metrics;
     this.m = {
-      violations: r.counter("capital_invariant_violations_total", "Capital invariant violations detected by the capital watchdog (allocated - reserved_for_orders - reserved_for_positions + realized_pnl < 0).", ["profile_id"]),
-      violationActive: r.gauge("capital_invariant_violation_active", "1 while the capital invariant of the profile is violated.", ["profile_id"]),
-      available: r.gauge("available_capital_gauge", "Available capital of the profile in USD (allocated - reserved_for_orders - reserved_for_positions + realized_pnl).", ["profile_id"]),
+      violations: r.counter(
+        "capital_invariant_violations_total",
+        "Capital invariant violations detected by the capital watchdog (allocated - reserved_for_orders - reserved_for_positions + realized_pnl < 0).",
+        ["profile_id"],
+      ),
+      violationActive: r.gauge(
+        "capital_invariant_violation_active",
+        "1 while the capital invariant of the profile is violated.",
+        ["profile_id"],
+      ),
+      available: r.gauge(
+        "available_capital_gauge",
+        "Available capital of the profile in USD (allocated - reserved_for_orders - reserved_for_positions + realized_pnl).",
+        ["profile_id"],
+      ),
       allocated: r.gauge("ledger_allocated_usd", "Capital allocated to the profile in USD.", ["profile_id"]),
-      reservedOrders: r.gauge("ledger_reserved_for_orders_usd", "Capital reserved for open orders in USD.", ["profile_id"]),
-      reservedPositions: r.gauge("ledger_reserved_for_positions_usd", "Capital reserved for open positions in USD.", ["profile_id"]),
+      reservedOrders: r.gauge("ledger_reserved_for_orders_usd", "Capital reserved for open orders in USD.", [
+        "profile_id",
+      ]),
+      reservedPositions: r.gauge("ledger_reserved_for_positions_usd", "Capital reserved for open positions in USD.", [
+        "profile_id",
+      ]),
       realized: r.gauge("ledger_realized_pnl_usd", "Realized profit and loss of the profile in USD.", ["profile_id"]),
-      loopHealthy: r.gauge("trading_loop_healthy", "1 when the trading loop of the profile may place entries.", ["profile_id"]),
+      loopHealthy: r.gauge("trading_loop_healthy", "1 when the trading loop of the profile may place entries.", [
+        "profile_id",
+      ]),
       profileActive: r.gauge("profile_active", "1 when the profile status is active.", ["profile_id"]),
-      mismatchCount: r.gauge("reconciliation_mismatch_count", "Mismatches found by the latest reconciliation cycle.", []),
-      mismatchTotal: r.counter("reconciliation_mismatch_total", "Mismatches between database and exchange found by reconciliation.", []),
-      missingFromExchange: r.counter("reconciliation_missing_from_exchange_total", "Database orders that the exchange does not have.", []),
-      missingInDb: r.counter("reconciliation_missing_in_db_total", "Exchange orders or positions that the database does not have.", []),
+      mismatchCount: r.gauge(
+        "reconciliation_mismatch_count",
+        "Mismatches found by the latest reconciliation cycle.",
+        [],
+      ),
+      mismatchTotal: r.counter(
+        "reconciliation_mismatch_total",
+        "Mismatches between database and exchange found by reconciliation.",
+        [],
+      ),
+      missingFromExchange: r.counter(
+        "reconciliation_missing_from_exchange_total",
+        "Database orders that the exchange does not have.",
+        [],
+      ),
+      missingInDb: r.counter(
+        "reconciliation_missing_in_db_total",
+        "Exchange orders or positions that the database does not have.",
+        [],
+      ),
       cycles: r.counter("reconciliation_cycles_total", "Reconciliation cycles run.", []),
-      cycleDuration: r.histogram("reconciliation_cycle_duration_seconds", "Duration of a reconciliation cycle.", [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
+      cycleDuration: r.histogram(
+        "reconciliation_cycle_duration_seconds",
+        "Duration of a reconciliation cycle.",
+        [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ),
       lastRun: r.gauge("reconciliation_last_run_timestamp_seconds", "Unix time of the last reconciliation cycle.", []),
-      loopHealthyRecon: r.gauge("reconciliation_loop_healthy", "1 when the reconciliation loop runs for every profile.", []),
-      lockContention: r.counter("reconciliation_lock_contention_total", "Reconciliation attempts that found the profile lock held.", ["profile_id"]),
-      lockHeld: r.gauge("reconciliation_lock_held", "1 while the reconciliation lock of the profile is held by another worker.", ["profile_id"]),
-      parityMismatch: r.gauge("reconciliation_parity_mismatch_trades", "Lifecycle slices whose open quantity differs from the exchange position.", []),
-      parityQuarantined: r.gauge("reconciliation_parity_quarantined_trades", "Slices quarantined because they lack sub-tag attribution.", []),
-      parityAutoClosed: r.counter("reconciliation_parity_auto_closed_trades_total", "Ghost slices closed by a synthetic EXIT.", []),
-      parityMax: r.gauge("reconciliation_parity_max_mismatch_notional_usd", "Largest slice mismatch notional in the latest parity check (USD).", []),
-      parityTotal: r.gauge("reconciliation_parity_total_mismatch_notional_usd", "Cumulative mismatch notional in the latest parity check (USD).", []),
-      watchdogTriggered: r.gauge("reconciliation_integrity_watchdog_triggered", "1 while the integrity watchdog holds trading paused.", []),
+      loopHealthyRecon: r.gauge(
+        "reconciliation_loop_healthy",
+        "1 when the reconciliation loop runs for every profile.",
+        [],
+      ),
+      lockContention: r.counter(
+        "reconciliation_lock_contention_total",
+        "Reconciliation attempts that found the profile lock held.",
+        ["profile_id"],
+      ),
+      lockHeld: r.gauge(
+        "reconciliation_lock_held",
+        "1 while the reconciliation lock of the profile is held by another worker.",
+        ["profile_id"],
+      ),
+      parityMismatch: r.gauge(
+        "reconciliation_parity_mismatch_trades",
+        "Lifecycle slices whose open quantity differs from the exchange position.",
+        [],
+      ),
+      parityQuarantined: r.gauge(
+        "reconciliation_parity_quarantined_trades",
+        "Slices quarantined because they lack sub-tag attribution.",
+        [],
+      ),
+      parityAutoClosed: r.counter(
+        "reconciliation_parity_auto_closed_trades_total",
+        "Ghost slices closed by a synthetic EXIT.",
+        [],
+      ),
+      parityMax: r.gauge(
+        "reconciliation_parity_max_mismatch_notional_usd",
+        "Largest slice mismatch notional in the latest parity check (USD).",
+        [],
+      ),
+      parityTotal: r.gauge(
+        "reconciliation_parity_total_mismatch_notional_usd",
+        "Cumulative mismatch notional in the latest parity check (USD).",
+        [],
+      ),
+      watchdogTriggered: r.gauge(
+        "reconciliation_integrity_watchdog_triggered",
+        "1 while the integrity watchdog holds trading paused.",
+        [],
+      ),
       watchdogTrips: r.counter("reconciliation_integrity_watchdog_trips_total", "Integrity watchdog trips.", []),
       tradingPaused: r.gauge("trading_paused", "1 while new entries are paused bot-wide.", []),
-      httpResponses: r.counter("http_responses_total", "HTTP responses served by the bot API, by status code.", ["code"]),
-      wsRejections: r.counter("websocket_auth_rejections_total", "Websocket connections rejected at authentication.", []),
-      stale: r.gauge("stale_pending_orders", "Non-terminal orders older than the order SLA, by profile.", ["profile_id"]),
-      staleOldest: r.gauge("stale_pending_orders_oldest_age_seconds", "Age of the oldest stale non-terminal order.", []),
+      httpResponses: r.counter("http_responses_total", "HTTP responses served by the bot API, by status code.", [
+        "code",
+      ]),
+      wsRejections: r.counter(
+        "websocket_auth_rejections_total",
+        "Websocket connections rejected at authentication.",
+        [],
+      ),
+      stale: r.gauge("stale_pending_orders", "Non-terminal orders older than the order SLA, by profile.", [
+        "profile_id",
+      ]),
+      staleOldest: r.gauge(
+        "stale_pending_orders_oldest_age_seconds",
+        "Age of the oldest stale non-terminal order.",
+        [],
+      ),
       quarantined: r.gauge("quarantined_orders", "Orders quarantined with status unknown awaiting manual review.", []),
       ordersPlaced: r.counter("orders_placed_total", "Orders sent to the exchange.", ["profile_id", "intent"]),
       fills: r.counter("order_fills_total", "Order fills received from the exchange.", ["profile_id", "intent"]),
       openPositions: r.gauge("open_positions", "Open lifecycle slices held by the bot.", ["profile_id"]),
-      exchangeLatency: r.histogram("exchange_request_duration_seconds", "Latency of requests to the exchange API.", [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]),
+      exchangeLatency: r.histogram(
+        "exchange_request_duration_seconds",
+        "Latency of requests to the exchange API.",
+        [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ),
       supabaseUp: r.gauge("supabase_up", "1 when the Supabase API answers.", []),
     };
     for (const code of ["200", "401", "403"]) this.m.httpResponses.touch({ code });
@@ -271,11 +369,14 @@ export class TradingBot extends SimSystem {
   }
 
   protected override authGate(): { status: number; message: string } | null {
-    return this.supabaseDown ? { status: 401, message: "token verification failed: Supabase auth unreachable (JWT issuance failing)" } : null;
+    return this.supabaseDown
+      ? { status: 401, message: "token verification failed: Supabase auth unreachable (JWT issuance failing)" }
+      : null;
   }
 
   protected override afterResponse(req: SimRequest, res: SimResponse): void {
-    if (req.path.startsWith("/api/") || req.path.startsWith("/control/")) this.m.httpResponses.inc(1, { code: String(res.status) });
+    if (req.path.startsWith("/api/") || req.path.startsWith("/control/"))
+      this.m.httpResponses.inc(1, { code: String(res.status) });
   }
 
   protected override onRestart(): void {
@@ -330,7 +431,9 @@ export class TradingBot extends SimSystem {
       // Fault ignores-halt: a paused (inactive) profile keeps placing entries.
       const canEnter = (p.status === "active" || this.ignoresHalt) && !p.violation.active && !this.watchdog.paused;
       const openSlices = [...this.slices.values()].filter((s) => s.profileId === p.id);
-      const pendingEntries = [...this.exchangeOrders.values()].filter((o) => o.profileId === p.id && o.intent === "entry").length;
+      const pendingEntries = [...this.exchangeOrders.values()].filter(
+        (o) => o.profileId === p.id && o.intent === "entry",
+      ).length;
       if (canEnter && this.ackOutage.has(p.id)) {
         // The strategy keeps retrying entries the venue never acknowledges (small clips).
         if (this.rng.chance(0.3)) this.placeEntry(p, p.allocated * 0.004);
@@ -338,7 +441,8 @@ export class TradingBot extends SimSystem {
         this.placeEntry(p, p.allocated * this.rng.float(0.04, 0.1));
       }
       for (const s of openSlices) {
-        if (!s.exiting && s.parity.state === "ok" && now - s.openedAt > MINUTE && this.rng.chance(0.012)) this.placeExit(s);
+        if (!s.exiting && s.parity.state === "ok" && now - s.openedAt > MINUTE && this.rng.chance(0.012))
+          this.placeExit(s);
       }
     }
     this.capitalWatchdog();
@@ -472,7 +576,15 @@ export class TradingBot extends SimSystem {
         exiting: false,
         parity: { confirmations: 0, state: "ok", mismatchNotionalUsd: 0, exchangeQty: xo.qty },
       });
-      this.exchangePositions.set(sliceId, { sliceId, profileId: p.id, symbol: xo.symbol, qty: xo.qty, entryPrice: price, notional, subTag: p.id });
+      this.exchangePositions.set(sliceId, {
+        sliceId,
+        profileId: p.id,
+        symbol: xo.symbol,
+        qty: xo.qty,
+        entryPrice: price,
+        notional,
+        subTag: p.id,
+      });
       if (o) o.sliceId = sliceId;
     } else if (xo.sliceId) {
       const s = this.slices.get(xo.sliceId);
@@ -493,15 +605,23 @@ export class TradingBot extends SimSystem {
         if (!p.violation.active) {
           p.violation = { active: true, since: this.clock.now(), delta: avail };
           this.m.violations.inc(1, { profile_id: p.id });
-          this.log("critical", "capital_watchdog", `capital invariant violated for profile ${p.id}: available ${round2(avail)} USD`, {
-            profile_id: p.id,
-            delta: round2(avail),
-          });
+          this.log(
+            "critical",
+            "capital_watchdog",
+            `capital invariant violated for profile ${p.id}: available ${round2(avail)} USD`,
+            {
+              profile_id: p.id,
+              delta: round2(avail),
+            },
+          );
         } else {
           p.violation.delta = avail;
         }
       } else if (p.violation.active) {
-        this.log("info", "capital_watchdog", `capital invariant restored for profile ${p.id}`, { profile_id: p.id, available: round2(avail) });
+        this.log("info", "capital_watchdog", `capital invariant restored for profile ${p.id}`, {
+          profile_id: p.id,
+          available: round2(avail),
+        });
         p.violation = { active: false, since: null, delta: 0 };
       }
     }
@@ -530,7 +650,14 @@ export class TradingBot extends SimSystem {
 
   private reconciliationCycle(): void {
     const started = this.clock.now();
-    const cycle = { mismatch: 0, missingFromExchange: 0, missingInDb: 0, parityMismatchTrades: 0, parityMaxNotional: 0, parityTotalNotional: 0 };
+    const cycle = {
+      mismatch: 0,
+      missingFromExchange: 0,
+      missingInDb: 0,
+      parityMismatchTrades: 0,
+      parityMaxNotional: 0,
+      parityTotalNotional: 0,
+    };
     const noGo: typeof this.lastCycle.noGo = [];
     const profileMismatchNotional = new Map<string, number>();
     let reconciledAny = false;
@@ -540,7 +667,12 @@ export class TradingBot extends SimSystem {
         this.m.lockContention.inc(1, { profile_id: p.id });
         p.lockSkipStreak++;
         if (p.lockSkipStreak === 2) {
-          this.log("error", "reconciliation", `reconciliation for profile ${p.id} blocked by lock contention for 2 cycles`, { profile_id: p.id });
+          this.log(
+            "error",
+            "reconciliation",
+            `reconciliation for profile ${p.id} blocked by lock contention for 2 cycles`,
+            { profile_id: p.id },
+          );
         }
         continue;
       }
@@ -560,12 +692,22 @@ export class TradingBot extends SimSystem {
     this.m.cycles.inc();
     this.m.cycleDuration.observe(this.rng.logNormal(0.18, 0.5));
     this.lastCycle = { at: reconciledAny ? started : this.lastCycle.at, ...cycle, noGo };
-    if (this.flags.ENABLE_RECON_POSITION_PARITY_HEARTBEAT) this.integrityWatchdog(profileMismatchNotional, cycle.parityMismatchTrades);
+    if (this.flags.ENABLE_RECON_POSITION_PARITY_HEARTBEAT)
+      this.integrityWatchdog(profileMismatchNotional, cycle.parityMismatchTrades);
     this.capitalWatchdog();
   }
 
   /** One profile's reconciliation: compare, route through lifecycle-safe handlers, rebuild reservations. */
-  reconcileProfile(p: ProfileState, noGo: typeof this.lastCycle.noGo = []): { mismatch: number; missingFromExchange: number; missingInDb: number; reservationsBefore: Record<string, number>; reservationsAfter: Record<string, number> } {
+  reconcileProfile(
+    p: ProfileState,
+    noGo: typeof this.lastCycle.noGo = [],
+  ): {
+    mismatch: number;
+    missingFromExchange: number;
+    missingInDb: number;
+    reservationsBefore: Record<string, number>;
+    reservationsAfter: Record<string, number>;
+  } {
     const now = this.clock.now();
     let missingFromExchange = 0;
     let missingInDb = 0;
@@ -584,7 +726,10 @@ export class TradingBot extends SimSystem {
             const s = this.slices.get(o.sliceId);
             if (s) s.exiting = false;
           }
-          this.log("info", "reconciliation", `reconcileCancel: order ${o.orderId} not on exchange, cancelled`, { profile_id: p.id, order_id: o.orderId });
+          this.log("info", "reconciliation", `reconcileCancel: order ${o.orderId} not on exchange, cancelled`, {
+            profile_id: p.id,
+            order_id: o.orderId,
+          });
         }
       }
     }
@@ -606,19 +751,31 @@ export class TradingBot extends SimSystem {
           updatedAt: now,
           sliceId: xo.sliceId,
         });
-        this.log("info", "reconciliation", `reconcileEntryFill: adopted exchange order ${xo.orderId}`, { profile_id: p.id, order_id: xo.orderId });
+        this.log("info", "reconciliation", `reconcileEntryFill: adopted exchange order ${xo.orderId}`, {
+          profile_id: p.id,
+          order_id: xo.orderId,
+        });
       }
     }
     for (const xp of this.exchangePositions.values()) {
       if (xp.profileId !== p.id || this.slices.has(xp.sliceId)) continue;
       // An exchange position the bot believes closed: never adopted automatically (NO_GO).
       missingInDb++;
-      noGo.push({ sliceId: xp.sliceId, profileId: p.id, symbol: xp.symbol, reason: "exchange_position_without_open_trade" });
+      noGo.push({
+        sliceId: xp.sliceId,
+        profileId: p.id,
+        symbol: xp.symbol,
+        reason: "exchange_position_without_open_trade",
+      });
     }
-    const before = { reserved_for_orders: round2(p.reservedForOrders), reserved_for_positions: round2(p.reservedForPositions) };
+    const before = {
+      reserved_for_orders: round2(p.reservedForOrders),
+      reserved_for_positions: round2(p.reservedForPositions),
+    };
     // Rebuild reservations from exchange truth (seed 000: stale reservations self-repair here).
     let rfo = 0;
-    for (const xo of this.exchangeOrders.values()) if (xo.profileId === p.id && xo.intent === "entry") rfo += xo.notional;
+    for (const xo of this.exchangeOrders.values())
+      if (xo.profileId === p.id && xo.intent === "entry") rfo += xo.notional;
     let rfp = 0;
     for (const xp of this.exchangePositions.values()) if (xp.profileId === p.id) rfp += xp.notional;
     p.reservedForOrders = rfo;
@@ -628,12 +785,17 @@ export class TradingBot extends SimSystem {
       this.m.mismatchTotal.inc(mismatch);
       this.m.missingFromExchange.inc(missingFromExchange);
       this.m.missingInDb.inc(missingInDb);
-      this.log(fix ? "warn" : "error", "reconciliation", `profile ${p.id}: ${mismatch} mismatches${fix ? " routed to lifecycle-safe handlers" : "; handlers could not correct them"}`, {
-        profile_id: p.id,
-        missing_from_exchange: missingFromExchange,
-        missing_in_db: missingInDb,
-        status_mismatch: statusMismatch,
-      });
+      this.log(
+        fix ? "warn" : "error",
+        "reconciliation",
+        `profile ${p.id}: ${mismatch} mismatches${fix ? " routed to lifecycle-safe handlers" : "; handlers could not correct them"}`,
+        {
+          profile_id: p.id,
+          missing_from_exchange: missingFromExchange,
+          missing_in_db: missingInDb,
+          status_mismatch: statusMismatch,
+        },
+      );
     }
     p.lastReconciledAt = now;
     p.lockSkipStreak = 0;
@@ -671,7 +833,10 @@ export class TradingBot extends SimSystem {
       }
       o.sliceId = sliceId;
     }
-    this.log("info", "reconciliation", `reconcileEntryFill: order ${o.orderId} filled on exchange`, { profile_id: p.id, order_id: o.orderId });
+    this.log("info", "reconciliation", `reconcileEntryFill: order ${o.orderId} filled on exchange`, {
+      profile_id: p.id,
+      order_id: o.orderId,
+    });
   }
 
   // ---------------------------------------------------------------- parity heartbeat (seed 001)
@@ -699,13 +864,19 @@ export class TradingBot extends SimSystem {
       if (f.RECON_POSITION_PARITY_REQUIRE_SUBTAG_ATTRIBUTION && !s.subTag) {
         if (s.parity.state !== "quarantined") {
           s.parity.state = "quarantined";
-          this.log("warn", "parity", `slice ${s.sliceId} has no sub-tag attribution; quarantined instead of closed`, { profile_id: p.id, slice_id: s.sliceId });
+          this.log("warn", "parity", `slice ${s.sliceId} has no sub-tag attribution; quarantined instead of closed`, {
+            profile_id: p.id,
+            slice_id: s.sliceId,
+          });
         }
       } else if (diff > 0 && confirmations >= f.RECON_POSITION_PARITY_CONFIRMATIONS) {
         if (f.RECON_POSITION_PARITY_DRY_RUN) {
           if (s.parity.state !== "would_close") {
             this.parityDryRunWouldClose++;
-            this.log("info", "parity", `dry-run: would apply synthetic EXIT to ghost slice ${s.sliceId}`, { profile_id: p.id, slice_id: s.sliceId });
+            this.log("info", "parity", `dry-run: would apply synthetic EXIT to ghost slice ${s.sliceId}`, {
+              profile_id: p.id,
+              slice_id: s.sliceId,
+            });
           }
           s.parity.state = "would_close";
         } else {
@@ -739,17 +910,24 @@ export class TradingBot extends SimSystem {
     this.slices.delete(s.sliceId);
     this.parityAutoClosed++;
     this.m.parityAutoClosed.inc();
-    this.log("warn", "parity", `synthetic EXIT applied to ghost slice ${s.sliceId} after ${s.parity.confirmations} confirmations`, {
-      profile_id: s.profileId,
-      slice_id: s.sliceId,
-      notional_usd: s.parity.mismatchNotionalUsd,
-    });
+    this.log(
+      "warn",
+      "parity",
+      `synthetic EXIT applied to ghost slice ${s.sliceId} after ${s.parity.confirmations} confirmations`,
+      {
+        profile_id: s.profileId,
+        slice_id: s.sliceId,
+        notional_usd: s.parity.mismatchNotionalUsd,
+      },
+    );
   }
 
   private integrityWatchdog(byProfile: Map<string, number>, mismatchTrades: number): void {
     const f = this.flags;
     const now = this.clock.now();
-    const breach = [...byProfile].find(([id, total]) => total > f.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT * this.profile(id).allocated);
+    const breach = [...byProfile].find(
+      ([id, total]) => total > f.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT * this.profile(id).allocated,
+    );
     const w = this.watchdog;
     if (breach && !w.paused) {
       w.paused = true;
@@ -758,10 +936,15 @@ export class TradingBot extends SimSystem {
       w.cleanCycleStreak = 0;
       w.trips++;
       this.m.watchdogTrips.inc();
-      this.log("critical", "integrity_watchdog", `parity mismatch notional ${breach[1]} USD on profile ${breach[0]} exceeds ${f.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT} of allocated capital; trading paused`, {
-        profile_id: breach[0],
-        mismatch_notional_usd: breach[1],
-      });
+      this.log(
+        "critical",
+        "integrity_watchdog",
+        `parity mismatch notional ${breach[1]} USD on profile ${breach[0]} exceeds ${f.RECON_POSITION_PARITY_MAX_NOTIONAL_PCT} of allocated capital; trading paused`,
+        {
+          profile_id: breach[0],
+          mismatch_notional_usd: breach[1],
+        },
+      );
       return;
     }
     if (!w.paused) return;
@@ -780,7 +963,12 @@ export class TradingBot extends SimSystem {
       w.source = null;
       w.lastResumeAt = now;
       w.cleanCycleStreak = 0;
-      this.log("info", "integrity_watchdog", `trading auto-resumed after ${w.cleanCycleStreak} clean reconciliation cycles`, {});
+      this.log(
+        "info",
+        "integrity_watchdog",
+        `trading auto-resumed after ${w.cleanCycleStreak} clean reconciliation cycles`,
+        {},
+      );
     }
   }
 
@@ -804,18 +992,31 @@ export class TradingBot extends SimSystem {
           const s = this.slices.get(o.sliceId);
           if (s) s.exiting = false;
         }
-        this.log("info", "order_sync", `[OrderSync] order ${o.orderId} not found on exchange; marked rejected`, { profile_id: o.profileId, order_id: o.orderId });
+        this.log("info", "order_sync", `[OrderSync] order ${o.orderId} not found on exchange; marked rejected`, {
+          profile_id: o.profileId,
+          order_id: o.orderId,
+        });
       }
     }
     // Forget terminal history after two hours; fills older than a day.
-    for (const [id, o] of this.orders) if (!NON_TERMINAL.has(o.status) && o.status !== "unknown" && now - o.updatedAt > 2 * HOUR) this.orders.delete(id);
+    for (const [id, o] of this.orders)
+      if (!NON_TERMINAL.has(o.status) && o.status !== "unknown" && now - o.updatedAt > 2 * HOUR) this.orders.delete(id);
     for (const [id, f] of this.exchangeFills) if (now - f.at > 24 * HOUR) this.exchangeFills.delete(id);
   }
 
   quarantine(o: BotOrder, reason: string): void {
     this.setOrderStatus(o, "unknown");
-    this.quarantinedOrders.push({ orderId: o.orderId, profileId: o.profileId, symbol: o.symbol, since: this.iso(), reason });
-    this.log("warn", "quarantine", `[QUARANTINE] order ${o.orderId} marked unknown (${reason})`, { profile_id: o.profileId, order_id: o.orderId });
+    this.quarantinedOrders.push({
+      orderId: o.orderId,
+      profileId: o.profileId,
+      symbol: o.symbol,
+      since: this.iso(),
+      reason,
+    });
+    this.log("warn", "quarantine", `[QUARANTINE] order ${o.orderId} marked unknown (${reason})`, {
+      profile_id: o.profileId,
+      order_id: o.orderId,
+    });
   }
 
   staleOrders(): { backlog: number; oldestAgeSeconds: number; byProfile: Record<string, number> } {
@@ -990,18 +1191,31 @@ export class TradingBot extends SimSystem {
       supabase: this.supabaseDown ? { ok: false, detail: "Supabase API unreachable" } : { ok: true },
       jwt: this.supabaseDown ? { ok: false, detail: "JWT issuance failing; token refresh rejected" } : { ok: true },
       exchange: { ok: true },
-      tradingLoop: { ok: !this.watchdog.paused, detail: this.watchdog.paused ? "paused by integrity watchdog" : undefined },
+      tradingLoop: {
+        ok: !this.watchdog.paused,
+        detail: this.watchdog.paused ? "paused by integrity watchdog" : undefined,
+      },
     };
     const degraded = Object.entries(checks)
       .filter(([k, v]) => !v.ok && k !== "tradingLoop")
       .map(([k]) => k);
-    return json(degraded.length ? 503 : 200, { status: degraded.length ? "degraded" : "ready", degraded, checks, time: this.iso() });
+    return json(degraded.length ? 503 : 200, {
+      status: degraded.length ? "degraded" : "ready",
+      degraded,
+      checks,
+      time: this.iso(),
+    });
   }
 
   /** The bot's Supabase project: its capital ledger served the way PostgREST does under /rest/v1 (postgrest.ts). */
   private readonly ledgerApi: PostgrestOptions = {
     apiKey: simSupabaseKey(this.credential),
-    tables: [capitalLedgerTable(() => this.profiles.values(), () => this.iso())],
+    tables: [
+      capitalLedgerTable(
+        () => this.profiles.values(),
+        () => this.iso(),
+      ),
+    ],
     unavailable: () => this.supabaseDown,
   };
 
@@ -1011,8 +1225,19 @@ export class TradingBot extends SimSystem {
 
   private registerRoutes(): void {
     this.route("GET", "/internal/health", () => json(200, this.health()));
-    this.route("GET", "/health", () => json(200, { status: "ok", staleOrders: this.staleOrders(), quarantinedOrders: this.quarantinedOrders.map((q) => ({ ...q })), time: this.iso() }));
-    this.route("GET", "/metrics", () => ({ status: 200, body: this.metricsText(), contentType: PROMETHEUS_CONTENT_TYPE }));
+    this.route("GET", "/health", () =>
+      json(200, {
+        status: "ok",
+        staleOrders: this.staleOrders(),
+        quarantinedOrders: this.quarantinedOrders.map((q) => ({ ...q })),
+        time: this.iso(),
+      }),
+    );
+    this.route("GET", "/metrics", () => ({
+      status: 200,
+      body: this.metricsText(),
+      contentType: PROMETHEUS_CONTENT_TYPE,
+    }));
     this.route("GET", "/health/live", () => json(200, { status: "live", time: this.iso() }));
     this.route("GET", "/health/ready", () => this.ready());
     this.route(
@@ -1022,7 +1247,11 @@ export class TradingBot extends SimSystem {
         json(200, {
           system: this.name,
           status: this.watchdog.paused ? "paused" : "running",
-          profiles: [...this.profiles.values()].map((p) => ({ profile_id: p.id, status: p.status, tradingLoopHealthy: !p.violation.active })),
+          profiles: [...this.profiles.values()].map((p) => ({
+            profile_id: p.id,
+            status: p.status,
+            tradingLoopHealthy: !p.violation.active,
+          })),
           time: this.iso(),
         }),
       { auth: true },
@@ -1036,7 +1265,8 @@ export class TradingBot extends SimSystem {
 
   private registerControls(): void {
     const ProfileParams = z.object({ profileId: z.string().min(1) });
-    const unknownProfile = (id: string) => rejected(404, "unknown_profile", `no profile "${id}"; known: ${[...this.profiles.keys()].join(", ")}`);
+    const unknownProfile = (id: string) =>
+      rejected(404, "unknown_profile", `no profile "${id}"; known: ${[...this.profiles.keys()].join(", ")}`);
     this.controls.register({
       name: "pause-profile",
       description: "Set the profile inactive: no new ENTRY orders.",
@@ -1046,7 +1276,9 @@ export class TradingBot extends SimSystem {
         if (!p) return unknownProfile(profileId);
         const changed = p.status !== "inactive";
         p.status = "inactive";
-        this.log("warn", "control", `profile ${profileId} paused by ${ctx.actor} (${ctx.ticketId}): ${ctx.reason}`, { profile_id: profileId });
+        this.log("warn", "control", `profile ${profileId} paused by ${ctx.actor} (${ctx.ticketId}): ${ctx.reason}`, {
+          profile_id: profileId,
+        });
         return accepted("pause-profile", this.iso(), { profileId, status: p.status, changed });
       },
     });
@@ -1059,7 +1291,9 @@ export class TradingBot extends SimSystem {
         if (!p) return unknownProfile(profileId);
         const changed = p.status !== "active";
         p.status = "active";
-        this.log("info", "control", `profile ${profileId} resumed by ${ctx.actor} (${ctx.ticketId}): ${ctx.reason}`, { profile_id: profileId });
+        this.log("info", "control", `profile ${profileId} resumed by ${ctx.actor} (${ctx.ticketId}): ${ctx.reason}`, {
+          profile_id: profileId,
+        });
         return accepted("resume-profile", this.iso(), { profileId, status: p.status, changed });
       },
     });
@@ -1072,10 +1306,15 @@ export class TradingBot extends SimSystem {
         if (!p) return unknownProfile(profileId);
         const lock = this.lockHeld(profileId);
         if (lock) {
-          return rejected(409, "lock_held", `reconciliation lock for profile ${profileId} is held by ${lock.holder} since ${this.iso(lock.since)}; retry once it is released`, {
-            holder: lock.holder,
-            since: this.iso(lock.since),
-          });
+          return rejected(
+            409,
+            "lock_held",
+            `reconciliation lock for profile ${profileId} is held by ${lock.holder} since ${this.iso(lock.since)}; retry once it is released`,
+            {
+              holder: lock.holder,
+              since: this.iso(lock.since),
+            },
+          );
         }
         const r = this.reconcileProfile(p);
         this.capitalWatchdog();
@@ -1098,7 +1337,8 @@ export class TradingBot extends SimSystem {
       run: ({ orderId }, ctx) => {
         const o = this.orders.get(orderId);
         if (!o) return rejected(404, "unknown_order", `no order "${orderId}"`);
-        if (o.status === "unknown") return rejected(409, "already_quarantined", `order ${orderId} is already quarantined`);
+        if (o.status === "unknown")
+          return rejected(409, "already_quarantined", `order ${orderId} is already quarantined`);
         const previous = o.status;
         this.quarantine(o, `manual: ${ctx.reason} (${ctx.ticketId})`);
         return accepted("quarantine-order", this.iso(), { orderId, previousStatus: previous, status: "unknown" });
@@ -1146,7 +1386,20 @@ export class TradingBot extends SimSystem {
     const mk = (status: OrderStatus): BotOrder => {
       const orderId = this.nextId("ord");
       const qty = round6((p.allocated * 0.01) / price);
-      return { orderId, clientOrderId: `${p.id}:${orderId}`, profileId: p.id, symbol, intent: "entry", qty, price, notional: round2(qty * price), status, createdAt: now - MINUTE, updatedAt: now - MINUTE, sliceId: null };
+      return {
+        orderId,
+        clientOrderId: `${p.id}:${orderId}`,
+        profileId: p.id,
+        symbol,
+        intent: "entry",
+        qty,
+        price,
+        notional: round2(qty * price),
+        status,
+        createdAt: now - MINUTE,
+        updatedAt: now - MINUTE,
+        sliceId: null,
+      };
     };
     for (let i = 0; i < 2; i++) {
       const o = mk("new");
@@ -1154,17 +1407,40 @@ export class TradingBot extends SimSystem {
       p.reservedForOrders += o.notional;
     }
     const x = mk("new");
-    this.exchangeOrders.set(x.orderId, { orderId: x.orderId, profileId: p.id, symbol, intent: "entry", qty: x.qty, price, notional: x.notional, acked: true, fillAt: now + 10 * MINUTE, sliceId: null, stuck: false });
+    this.exchangeOrders.set(x.orderId, {
+      orderId: x.orderId,
+      profileId: p.id,
+      symbol,
+      intent: "entry",
+      qty: x.qty,
+      price,
+      notional: x.notional,
+      acked: true,
+      fillAt: now + 10 * MINUTE,
+      sliceId: null,
+      stuck: false,
+    });
     const filled = mk("new");
     const sliceKey = this.nextId("xpos");
     filled.sliceId = sliceKey;
     this.orders.set(filled.orderId, filled);
     this.exchangeFills.set(filled.orderId, { orderId: filled.orderId, at: now - 30 * SECOND });
-    this.exchangePositions.set(sliceKey, { sliceId: sliceKey, profileId: p.id, symbol, qty: filled.qty, entryPrice: price, notional: filled.notional, subTag: p.id });
+    this.exchangePositions.set(sliceKey, {
+      sliceId: sliceKey,
+      profileId: p.id,
+      symbol,
+      qty: filled.qty,
+      entryPrice: price,
+      notional: filled.notional,
+      subTag: p.id,
+    });
   }
 
   /** A lifecycle slice the bot holds open while the exchange position is gone. */
-  injectGhostSlice(profileId: string, opts: { attributed: boolean; notionalFraction: number; symbol?: string }): string {
+  injectGhostSlice(
+    profileId: string,
+    opts: { attributed: boolean; notionalFraction: number; symbol?: string },
+  ): string {
     const p = this.profile(profileId);
     const symbol = opts.symbol ?? (p.symbols[0] as string);
     const price = this.prices.get(symbol);
@@ -1193,7 +1469,15 @@ export class TradingBot extends SimSystem {
     const qty = round6((p.allocated * 0.08) / price);
     const sliceId = this.nextId("slice");
     const now = this.clock.now();
-    this.exchangePositions.set(sliceId, { sliceId, profileId: p.id, symbol, qty, entryPrice: price, notional: round2(qty * price), subTag: p.id });
+    this.exchangePositions.set(sliceId, {
+      sliceId,
+      profileId: p.id,
+      symbol,
+      qty,
+      entryPrice: price,
+      notional: round2(qty * price),
+      subTag: p.id,
+    });
     const exitOrderId = this.nextId("ord");
     this.orders.set(exitOrderId, {
       orderId: exitOrderId,
@@ -1209,7 +1493,10 @@ export class TradingBot extends SimSystem {
       updatedAt: now - 30 * HOUR,
       sliceId,
     });
-    this.log("error", "order_sync", `exit order ${exitOrderId} rejected by venue; trade marked closed locally`, { profile_id: p.id, order_id: exitOrderId });
+    this.log("error", "order_sync", `exit order ${exitOrderId} rejected by venue; trade marked closed locally`, {
+      profile_id: p.id,
+      order_id: exitOrderId,
+    });
     return { sliceId, exitOrderId };
   }
 
@@ -1245,7 +1532,8 @@ export class TradingBot extends SimSystem {
   /** The venue stops acknowledging: drop every unacknowledged order of these profiles. */
   venueRejectUnacked(profileIds: Iterable<string>): void {
     const set = new Set(profileIds);
-    for (const xo of [...this.exchangeOrders.values()]) if (set.has(xo.profileId) && !xo.acked) this.exchangeOrders.delete(xo.orderId);
+    for (const xo of [...this.exchangeOrders.values()])
+      if (set.has(xo.profileId) && !xo.acked) this.exchangeOrders.delete(xo.orderId);
   }
 
   removeExchangePosition(sliceId: string): void {

@@ -49,7 +49,12 @@ describe("histogramQuantile", () => {
     expect(histogramQuantile(0.5, latency.slice(0, 4))).toBeNaN();
     expect(histogramQuantile(0.5, [{ le: Infinity, count: 10 }])).toBeNaN();
     expect(histogramQuantile(0.5, [])).toBeNaN();
-    expect(histogramQuantile(0.5, latency.map((b) => ({ ...b, count: 0 })))).toBeNaN();
+    expect(
+      histogramQuantile(
+        0.5,
+        latency.map((b) => ({ ...b, count: 0 })),
+      ),
+    ).toBeNaN();
   });
 
   it("returns the first bound when it is not above zero", () => {
@@ -107,7 +112,13 @@ describe("histogramSeries", () => {
     );
     const series = histogramSeries(families[0] as MetricFamily);
     expect(series).toEqual([
-      { labels: { a: "1" }, buckets: [{ le: 1, count: 3 }, { le: Infinity, count: 4 }] },
+      {
+        labels: { a: "1" },
+        buckets: [
+          { le: 1, count: 3 },
+          { le: Infinity, count: 4 },
+        ],
+      },
       { labels: { a: "2" }, buckets: [{ le: Infinity, count: 9 }], count: 9 },
       { labels: { a: "1" }, timestamp: 1000, buckets: [{ le: Infinity, count: 5 }] },
     ]);
@@ -130,8 +141,13 @@ describe("validateHistograms", () => {
   });
 
   it("reports an le that is not a number", () => {
-    const issues = validateHistograms(histogram(['h_bucket{le="fast"} 1', 'h_bucket{le="NaN"} 1', 'h_bucket{le="+Inf"} 1']));
-    expect(issues.map((i) => i.message)).toEqual(['bucket le="fast" is not a number', 'bucket le="NaN" is not a number']);
+    const issues = validateHistograms(
+      histogram(['h_bucket{le="fast"} 1', 'h_bucket{le="NaN"} 1', 'h_bucket{le="+Inf"} 1']),
+    );
+    expect(issues.map((i) => i.message)).toEqual([
+      'bucket le="fast" is not a number',
+      'bucket le="NaN" is not a number',
+    ]);
   });
 
   it("reports buckets that are not cumulative", () => {
@@ -163,7 +179,9 @@ describe("validateHistograms", () => {
     const issues = validateHistograms(
       histogram(['h_bucket{a="x",le="+Inf"} 7', 'h_count{a="x"} 8', 'h_bucket{a="y",le="+Inf"} 7']),
     );
-    expect(issues).toEqual([{ family: "h", labels: { a: "x" }, message: 'le="+Inf" bucket (7) differs from h count (8)' }]);
+    expect(issues).toEqual([
+      { family: "h", labels: { a: "x" }, message: 'le="+Inf" bucket (7) differs from h count (8)' },
+    ]);
   });
 
   it("checks gauge histograms against _gcount and ignores other types", () => {
@@ -178,9 +196,18 @@ describe("validateHistograms", () => {
           { name: "g_gcount", labels: {}, value: 4 },
         ],
       },
-      { name: "s", type: "summary", samples: [{ name: "s", labels: { quantile: "0.5" }, value: 1 }, { name: "s_count", labels: {}, value: 9 }] },
+      {
+        name: "s",
+        type: "summary",
+        samples: [
+          { name: "s", labels: { quantile: "0.5" }, value: 1 },
+          { name: "s_count", labels: {}, value: 9 },
+        ],
+      },
     ];
-    expect(validateHistograms(families)).toEqual([{ family: "g", labels: {}, message: 'le="+Inf" bucket (3) differs from g count (4)' }]);
+    expect(validateHistograms(families)).toEqual([
+      { family: "g", labels: {}, message: 'le="+Inf" bucket (3) differs from g count (4)' },
+    ]);
     const om = parsePrometheusText('# TYPE g gaugehistogram\ng_bucket{le="+Inf"} 3\ng_gcount 4\n# EOF\n');
     expect(!om.ok && om.error.rule).toBe("histogram-count");
   });

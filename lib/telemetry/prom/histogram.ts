@@ -122,7 +122,8 @@ export function validateHistograms(families: readonly MetricFamily[]): Histogram
       const valid: Bucket[] = [];
       for (const b of raw.buckets) {
         if (b.leText === undefined) issue(`a bucket of ${family.name} has no "le" label`);
-        else if (b.le === undefined || Number.isNaN(b.le)) issue(`bucket le=${JSON.stringify(b.leText)} is not a number`);
+        else if (b.le === undefined || Number.isNaN(b.le))
+          issue(`bucket le=${JSON.stringify(b.leText)} is not a number`);
         else valid.push({ le: b.le, count: b.count });
       }
       for (let i = 1; i < valid.length; i++) {
@@ -130,7 +131,9 @@ export function validateHistograms(families: readonly MetricFamily[]): Histogram
         const cur = valid[i] as Bucket;
         if (cur.le === prev.le) issue(`bucket le="${leLabel(cur.le)}" appears more than once`);
         else if (cur.le < prev.le) {
-          issue(`bucket le="${leLabel(cur.le)}" comes after le="${leLabel(prev.le)}"; buckets must be in increasing order of le`);
+          issue(
+            `bucket le="${leLabel(cur.le)}" comes after le="${leLabel(prev.le)}"; buckets must be in increasing order of le`,
+          );
         }
       }
       const sorted = [...valid].sort((a, b) => a.le - b.le);

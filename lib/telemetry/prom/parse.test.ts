@@ -120,7 +120,11 @@ describe("parsePrometheusText: realistic expositions", () => {
       exemplar: { labels: { trace_id: "4bf92f3577b34da6" }, value: 0.0071, timestamp: 1712345678123 },
     });
     expect(h.samples[3]?.exemplar).toEqual({ labels: { trace_id: "00f067aa0ba902b7" }, value: 0.31 });
-    expect(h.samples[6]).toEqual({ name: "order_submit_seconds_created", labels: { profile_id: "p1" }, value: 1712340000.5 });
+    expect(h.samples[6]).toEqual({
+      name: "order_submit_seconds_created",
+      labels: { profile_id: "p1" },
+      value: 1712340000.5,
+    });
     const fills = family(list, "fills");
     expect(fills.samples.map((s) => s.name)).toEqual(["fills_total", "fills_created"]);
     expect(fills.samples[0]?.value).toBe(1027);
@@ -177,7 +181,7 @@ describe("parsePrometheusText: metadata lines", () => {
     expect(f?.help).toBe("first line\nsecond \\ end");
   });
 
-  it("unescapes \\\" in OpenMetrics HELP and keeps unknown escapes as written", () => {
+  it('unescapes \\" in OpenMetrics HELP and keeps unknown escapes as written', () => {
     const [f] = families('# HELP a say \\"hi\\" \\\\ \\q\\n\na 1\n# EOF\n');
     expect(f?.help).toBe('say "hi" \\ \\q\n');
   });
@@ -227,7 +231,7 @@ describe("parsePrometheusText: samples", () => {
     expect(families("a{} 2\n# EOF\n")[0]?.samples[0]).toEqual({ name: "a", labels: {}, value: 2 });
   });
 
-  it("unescapes \\\\, \\\" and \\n in label values and keeps other characters verbatim", () => {
+  it('unescapes \\\\, \\" and \\n in label values and keeps other characters verbatim', () => {
     const [f] = families('a{v="x\\\\y\\"z\\nw",u="ünï {},= #"} 1\n');
     expect(f?.samples[0]?.labels).toEqual({ v: 'x\\y"z\nw', u: "ünï {},= #" });
   });
@@ -279,12 +283,14 @@ describe("parsePrometheusText: samples", () => {
   });
 
   it("converts OpenMetrics float-second timestamps to milliseconds exactly", () => {
-    const [f] = families('a{i="1"} 1 1520879607.789\na{i="2"} 2 123\na{i="3"} 3 -1.5\na{i="4"} 4 1.6e9\na{i="5"} 5 0.0005\n# EOF\n');
+    const [f] = families(
+      'a{i="1"} 1 1520879607.789\na{i="2"} 2 123\na{i="3"} 3 -1.5\na{i="4"} 4 1.6e9\na{i="5"} 5 0.0005\n# EOF\n',
+    );
     expect(f?.samples.map((s) => s.timestamp)).toEqual([1520879607789, 123000, -1500, 1.6e12, 0.5]);
   });
 
   it("tolerates interleaved families in 0.0.4 by grouping their samples", () => {
-    const list = families("# TYPE a gauge\na 1\nb 2\na 3\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nb 4\nh_count 1\n");
+    const list = families('# TYPE a gauge\na 1\nb 2\na 3\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nb 4\nh_count 1\n');
     expect(list.map((f) => [f.name, f.samples.map((s) => s.value)])).toEqual([
       ["a", [1, 3]],
       ["b", [2, 4]],
@@ -357,7 +363,8 @@ describe("parsePrometheusText: large input", () => {
     const lines: string[] = [];
     for (let f = 0; f < 1000; f++) {
       lines.push(`# HELP bot_metric_${f} Metric number ${f} of the trading bot.`, `# TYPE bot_metric_${f} gauge`);
-      for (let i = 0; i < 10; i++) lines.push(`bot_metric_${f}{profile_id="p${i}",symbol="SYM${f % 50}USDT"} ${f * 1.5 + i} 1712345678000`);
+      for (let i = 0; i < 10; i++)
+        lines.push(`bot_metric_${f}{profile_id="p${i}",symbol="SYM${f % 50}USDT"} ${f * 1.5 + i} 1712345678000`);
     }
     const result = parsePrometheusText(`${lines.join("\n")}\n`);
     expect(result.ok && result.families.length).toBe(1000);

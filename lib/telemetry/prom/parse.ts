@@ -14,12 +14,7 @@
 //               timestamps, exemplars, UNIT, `# EOF` last, families must not be interleaved, and the
 //               spec's semantic rules (RULES below); any violation refuses the exposition whole.
 
-import {
-  isRealNumberText,
-  parseSampleValue,
-  parseOmTimestampMs,
-  parsePromTimestamp,
-} from "./numbers";
+import { isRealNumberText, parseSampleValue, parseOmTimestampMs, parsePromTimestamp } from "./numbers";
 import type {
   Exemplar,
   ExpositionFormat,
@@ -453,7 +448,10 @@ class Parser {
         this.failAt(nameStart, `duplicate TYPE line for ${quote(name)} (first on line ${st.typeLine})`);
       }
       if (st.firstSampleLine !== undefined) {
-        this.failAt(nameStart, `TYPE line for ${quote(name)} comes after its samples (first on line ${st.firstSampleLine})`);
+        this.failAt(
+          nameStart,
+          `TYPE line for ${quote(name)} comes after its samples (first on line ${st.firstSampleLine})`,
+        );
       }
       if ((type === "info" || type === "stateset") && family.unit !== undefined) {
         this.failAt(nameStart, `${type} family ${quote(name)} must not have a unit`);
@@ -493,12 +491,14 @@ class Parser {
     for (const suffix of PROM_SUFFIXES[type]) {
       if (suffix === "") continue;
       const earlier = this.byName.get(st.family.name + suffix);
-      if (!earlier || earlier.typeLine !== undefined || earlier.helpLine !== undefined || this.merged.has(earlier)) continue;
+      if (!earlier || earlier.typeLine !== undefined || earlier.helpLine !== undefined || this.merged.has(earlier))
+        continue;
       for (let i = 0; i < earlier.family.samples.length; i++) {
         st.family.samples.push(earlier.family.samples[i] as MetricSample);
         st.lines.push(earlier.lines[i] as number);
       }
-      if (st.firstSampleLine === undefined || (earlier.firstSampleLine ?? Infinity) < st.firstSampleLine) st.firstSampleLine = earlier.firstSampleLine;
+      if (st.firstSampleLine === undefined || (earlier.firstSampleLine ?? Infinity) < st.firstSampleLine)
+        st.firstSampleLine = earlier.firstSampleLine;
       this.merged.add(earlier);
       this.byName.delete(earlier.family.name);
       if (this.current === earlier) this.current = st;
@@ -572,7 +572,8 @@ class Parser {
           if (p < e) p = this.separator(p, "an exemplar");
         }
         if (p < e) {
-          if (text.charCodeAt(p) !== HASH) this.failAt(p, `unexpected text after the timestamp: ${quote(this.word(p))}`);
+          if (text.charCodeAt(p) !== HASH)
+            this.failAt(p, `unexpected text after the timestamp: ${quote(this.word(p))}`);
           exemplar = this.exemplar(p);
         }
       }
@@ -755,7 +756,8 @@ class Parser {
       p++;
       if (!om) p = this.skipBlanks(p);
       if (this.cc(p) === CLOSE_BRACE) {
-        if (om) this.failAt(p - 1, `trailing comma in label set of ${ownerOf(sampleName)} is not allowed in OpenMetrics`);
+        if (om)
+          this.failAt(p - 1, `trailing comma in label set of ${ownerOf(sampleName)} is not allowed in OpenMetrics`);
         return p + 1;
       }
     }
@@ -849,7 +851,8 @@ class Parser {
   private checkSemantics(): void {
     let worst: LineError | undefined;
     const report = (line: number, rule: SemanticRule, what: string) => {
-      if (!worst || line < worst.line) worst = new LineError(line, undefined, `${what} (rule ${rule}: ${RULES[rule]})`, rule);
+      if (!worst || line < worst.line)
+        worst = new LineError(line, undefined, `${what} (rule ${rule}: ${RULES[rule]})`, rule);
     };
     for (const st of this.states) checkFamily(st.family, st.lines, report);
     if (worst) throw worst;
@@ -949,7 +952,11 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
     const key = metricKey(s.labels, drop);
     if (key !== currentMetric) {
       if (seenMetrics.has(key)) {
-        report(line, "metric-together", `${s.name}${describe(s.labels)} comes back after other label sets of ${quote(name)}`);
+        report(
+          line,
+          "metric-together",
+          `${s.name}${describe(s.labels)} comes back after other label sets of ${quote(name)}`,
+        );
       }
       if (currentMetric !== undefined) seenMetrics.add(currentMetric);
       currentMetric = key;
@@ -958,9 +965,17 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
     const prev = seriesTs.get(seriesId);
     if (prev) {
       if ((prev.ts === undefined) !== (s.timestamp === undefined)) {
-        report(line, "timestamp-mixed", `${s.name}${describe(s.labels)} has ${s.timestamp === undefined ? "no timestamp" : "a timestamp"} while line ${prev.line} ${prev.ts === undefined ? "has none" : "has one"}`);
+        report(
+          line,
+          "timestamp-mixed",
+          `${s.name}${describe(s.labels)} has ${s.timestamp === undefined ? "no timestamp" : "a timestamp"} while line ${prev.line} ${prev.ts === undefined ? "has none" : "has one"}`,
+        );
       } else if (prev.ts !== undefined && s.timestamp !== undefined && s.timestamp < prev.ts) {
-        report(line, "timestamp-order", `${s.name}${describe(s.labels)} has a timestamp before the one on line ${prev.line}`);
+        report(
+          line,
+          "timestamp-order",
+          `${s.name}${describe(s.labels)} has a timestamp before the one on line ${prev.line}`,
+        );
       }
     }
     seriesTs.set(seriesId, { ts: s.timestamp, line });
@@ -981,7 +996,8 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
         if (!point) points.set(pointKey, (point = { buckets: [], firstLine: line }));
         if (suffix === "_bucket") {
           if (bad) report(line, "histogram-value", `bucket ${s.name}${describe(s.labels)} is ${v}`);
-          else if (!Number.isInteger(v) && Number.isFinite(v)) report(line, "histogram-integer", `bucket ${s.name}${describe(s.labels)} is ${v}`);
+          else if (!Number.isInteger(v) && Number.isFinite(v))
+            report(line, "histogram-integer", `bucket ${s.name}${describe(s.labels)} is ${v}`);
           const le = Object.hasOwn(s.labels, "le") ? (s.labels.le as string) : undefined;
           if (le === undefined) {
             report(line, "histogram-le-missing", `bucket ${s.name}${describe(s.labels)} has no le label`);
@@ -996,14 +1012,23 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
           if (bound < 0) negativeBucket = true;
           const last = point.buckets[point.buckets.length - 1];
           if (last && bound <= last.le) {
-            report(line, "histogram-le-order", `bucket le=${JSON.stringify(le)} comes after le="${leText(last.le)}" (line ${last.line})`);
+            report(
+              line,
+              "histogram-le-order",
+              `bucket le=${JSON.stringify(le)} comes after le="${leText(last.le)}" (line ${last.line})`,
+            );
           } else if (last && v < last.count) {
-            report(line, "histogram-cumulative", `bucket le=${JSON.stringify(le)} is ${v}, less than ${last.count} in le="${leText(last.le)}" (line ${last.line})`);
+            report(
+              line,
+              "histogram-cumulative",
+              `bucket le=${JSON.stringify(le)} is ${v}, less than ${last.count} in le="${leText(last.le)}" (line ${last.line})`,
+            );
           }
           point.buckets.push({ le: bound, count: v, line });
         } else if (suffix === "_count" || suffix === "_gcount") {
           if (bad) report(line, "histogram-value", `${s.name}${describe(s.labels)} is ${v}`);
-          else if (!Number.isInteger(v) && Number.isFinite(v)) report(line, "histogram-integer", `${s.name}${describe(s.labels)} is ${v}`);
+          else if (!Number.isInteger(v) && Number.isFinite(v))
+            report(line, "histogram-integer", `${s.name}${describe(s.labels)} is ${v}`);
           point.count = { value: v, line };
         } else if (suffix === "_sum") {
           if (bad) report(line, "histogram-value", `${s.name}${describe(s.labels)} is ${v}`);
@@ -1017,10 +1042,12 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
       case "summary":
         if (suffix === "") {
           const q = Object.hasOwn(s.labels, "quantile") ? (s.labels.quantile as string) : undefined;
-          if (q === undefined) report(line, "summary-quantile-missing", `${s.name}${describe(s.labels)} has no quantile label`);
+          if (q === undefined)
+            report(line, "summary-quantile-missing", `${s.name}${describe(s.labels)} has no quantile label`);
           else {
             const qv = parseSampleValue(q);
-            if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) report(line, "summary-quantile-range", `${s.name} has quantile=${JSON.stringify(q)}`);
+            if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1)
+              report(line, "summary-quantile-range", `${s.name} has quantile=${JSON.stringify(q)}`);
           }
           if (v < 0) report(line, "summary-value", `quantile value ${s.name}${describe(s.labels)} is ${v}`);
         } else if ((suffix === "_count" || suffix === "_sum") && bad) {
@@ -1029,7 +1056,8 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
         break;
       case "stateset":
         if (v !== 0 && v !== 1) report(line, "stateset-value", `${s.name}${describe(s.labels)} is ${v}`);
-        if (!Object.hasOwn(s.labels, name)) report(line, "stateset-label", `${s.name}${describe(s.labels)} has no label ${quote(name)}`);
+        if (!Object.hasOwn(s.labels, name))
+          report(line, "stateset-label", `${s.name}${describe(s.labels)} has no label ${quote(name)}`);
         break;
       case "info":
         if (v !== 1) report(line, "info-value", `${s.name}${describe(s.labels)} is ${v}`);
@@ -1046,9 +1074,18 @@ function checkFamily(family: MetricFamily, lines: readonly number[], report: Rep
     if (point.buckets.length === 0) continue; // a lone _sum/_count with no buckets: reported nowhere else
     const top = point.buckets[point.buckets.length - 1] as { le: number; count: number; line: number };
     const inf = point.buckets.find((b) => b.le === Infinity);
-    if (!inf) report(top.line, "histogram-inf-bucket", `histogram ${quote(name)} ends at le="${leText(top.le)}" with no +Inf bucket`);
+    if (!inf)
+      report(
+        top.line,
+        "histogram-inf-bucket",
+        `histogram ${quote(name)} ends at le="${leText(top.le)}" with no +Inf bucket`,
+      );
     else if (point.count && !Object.is(point.count.value, inf.count)) {
-      report(point.count.line, "histogram-count", `${name}${type === "gaugehistogram" ? "_gcount" : "_count"} is ${point.count.value} but the +Inf bucket (line ${inf.line}) is ${inf.count}`);
+      report(
+        point.count.line,
+        "histogram-count",
+        `${name}${type === "gaugehistogram" ? "_gcount" : "_count"} is ${point.count.value} but the +Inf bucket (line ${inf.line}) is ${inf.count}`,
+      );
     }
   }
 }
@@ -1078,13 +1115,23 @@ function limit(value: number | undefined, fallback: number): number {
 }
 
 function toError(err: LineError, text?: string): PromParseError {
-  const error: PromParseError = { kind: "parse", rule: err.rule, line: err.line, message: `line ${err.line}: ${err.what}` };
+  const error: PromParseError = {
+    kind: "parse",
+    rule: err.rule,
+    line: err.line,
+    message: `line ${err.line}: ${err.what}`,
+  };
   if (err.column !== undefined) error.column = err.column;
   if (text !== undefined) error.text = text;
   return error;
 }
 
-function failure(line: number, column: number | undefined, what: string, rule = "syntax"): { ok: false; error: PromParseError } {
+function failure(
+  line: number,
+  column: number | undefined,
+  what: string,
+  rule = "syntax",
+): { ok: false; error: PromParseError } {
   return { ok: false, error: toError(new LineError(line, column, what, rule)) };
 }
 

@@ -36,8 +36,16 @@ function checkInvariants(text: string, result: ParseResult): void {
     // A partial read names every unreadable line, within the input, with its rule.
     const lines = text.split("\n").length;
     for (const issue of result.issues ?? []) {
-      check(issue.line >= 1 && issue.line <= lines && issue.message.startsWith(`line ${issue.line}: `) && issue.rule !== "", `bad issue ${JSON.stringify(issue)}`, text);
-      check(!result.families.some((f) => f.name === issue.family), `family ${issue.family} kept despite its issue`, text);
+      check(
+        issue.line >= 1 && issue.line <= lines && issue.message.startsWith(`line ${issue.line}: `) && issue.rule !== "",
+        `bad issue ${JSON.stringify(issue)}`,
+        text,
+      );
+      check(
+        !result.families.some((f) => f.name === issue.family),
+        `family ${issue.family} kept despite its issue`,
+        text,
+      );
     }
     return;
   }
@@ -46,10 +54,18 @@ function checkInvariants(text: string, result: ParseResult): void {
   check(typeof error.rule === "string" && error.rule !== "", `no rule named: ${JSON.stringify(error)}`, text);
   const where = JSON.stringify(error);
   check(error.kind === "parse", `kind ${where}`, text);
-  check(Number.isInteger(error.line) && error.line >= 1 && error.line <= lineCount, `line out of 1..${lineCount}: ${where}`, text);
+  check(
+    Number.isInteger(error.line) && error.line >= 1 && error.line <= lineCount,
+    `line out of 1..${lineCount}: ${where}`,
+    text,
+  );
   check(error.message.startsWith(`line ${error.line}: `), `message does not name the line: ${where}`, text);
   check(!error.message.includes("internal parser error"), `internal error: ${where}`, text);
-  check(error.column === undefined || (Number.isInteger(error.column) && error.column >= 1), `bad column: ${where}`, text);
+  check(
+    error.column === undefined || (Number.isInteger(error.column) && error.column >= 1),
+    `bad column: ${where}`,
+    text,
+  );
 }
 
 function parseAllWays(text: string): void {
@@ -94,7 +110,10 @@ const OM_SUFFIXES: Partial<Record<MetricType, string[]>> = {
 };
 
 function allowsExemplar(type: MetricType, suffix: string): boolean {
-  return (type === "counter" && suffix === "_total") || ((type === "histogram" || type === "gaugehistogram") && suffix === "_bucket");
+  return (
+    (type === "counter" && suffix === "_total") ||
+    ((type === "histogram" || type === "gaugehistogram") && suffix === "_bucket")
+  );
 }
 
 const exemplarArb: fc.Arbitrary<Exemplar> = fc
@@ -152,21 +171,31 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
 // OpenMetrics families that also keep the spec's semantic rules: one point per label set, values
 // in range for their type, histogram buckets sorted, cumulative and ending at +Inf.
 const omLabels = (reserved: string) =>
-  fc
-    .uniqueArray(labelSet.filter((l) => !("le" in l) && !("quantile" in l) && !(reserved in l)), {
+  fc.uniqueArray(
+    labelSet.filter((l) => !("le" in l) && !("quantile" in l) && !(reserved in l)),
+    {
       selector: (l) => JSON.stringify(Object.entries(l).sort()),
       minLength: 1,
       maxLength: 3,
-    });
+    },
+  );
 const counterValue = fc.double({ min: 0, noNaN: true });
 const countValue = fc.nat({ max: 1_000_000 });
 
 function omPoints(name: string, type: MetricType, labels: Record<string, string>): fc.Arbitrary<MetricSample[]> {
-  const at = (n: string, v: number, extra: Record<string, string> = {}): MetricSample => ({ name: n, labels: { ...labels, ...extra }, value: v });
+  const at = (n: string, v: number, extra: Record<string, string> = {}): MetricSample => ({
+    name: n,
+    labels: { ...labels, ...extra },
+    value: v,
+  });
   switch (type) {
     case "counter":
       return fc
-        .tuple(counterValue, fc.option(fc.double({ noNaN: true }), { nil: undefined }), fc.option(exemplarArb, { nil: undefined }))
+        .tuple(
+          counterValue,
+          fc.option(fc.double({ noNaN: true }), { nil: undefined }),
+          fc.option(exemplarArb, { nil: undefined }),
+        )
         .map(([total, created, exemplar]) => {
           const t = at(`${name}_total`, total);
           if (exemplar) t.exemplar = exemplar;
@@ -174,14 +203,24 @@ function omPoints(name: string, type: MetricType, labels: Record<string, string>
         });
     case "stateset":
       return fc
-        .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,4}$/), fc.constantFrom(0, 1)), { selector: ([st]) => st, minLength: 1, maxLength: 3 })
+        .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,4}$/), fc.constantFrom(0, 1)), {
+          selector: ([st]) => st,
+          minLength: 1,
+          maxLength: 3,
+        })
         .map((states) => states.map(([st, v]) => at(name, v, { [name]: st })));
     case "info":
       return fc.constant([at(`${name}_info`, 1)]);
     case "summary":
       return fc
         .tuple(
-          fc.uniqueArray(fc.tuple(fc.constantFrom("0", "0.25", "0.5", "0.9", "0.99", "1"), fc.oneof(fc.double({ min: 0, noNaN: true }), fc.constant(NaN))), { selector: ([q]) => q, maxLength: 3 }),
+          fc.uniqueArray(
+            fc.tuple(
+              fc.constantFrom("0", "0.25", "0.5", "0.9", "0.99", "1"),
+              fc.oneof(fc.double({ min: 0, noNaN: true }), fc.constant(NaN)),
+            ),
+            { selector: ([q]) => q, maxLength: 3 },
+          ),
           fc.option(counterValue, { nil: undefined }),
           fc.option(countValue, { nil: undefined }),
         )
@@ -194,7 +233,10 @@ function omPoints(name: string, type: MetricType, labels: Record<string, string>
     case "gaugehistogram":
       return fc
         .tuple(
-          fc.uniqueArray(fc.double({ min: 0, max: 1e6, noNaN: true }).filter((x) => !Object.is(x, -0)), { maxLength: 4 }),
+          fc.uniqueArray(
+            fc.double({ min: 0, max: 1e6, noNaN: true }).filter((x) => !Object.is(x, -0)),
+            { maxLength: 4 },
+          ),
           fc.array(fc.nat({ max: 1000 }), { minLength: 5, maxLength: 5 }),
           fc.boolean(),
           fc.option(counterValue, { nil: undefined }),
@@ -226,7 +268,10 @@ function omFamilyArb(index: number): fc.Arbitrary<MetricFamily> {
       type: fc.constantFrom(...(Object.keys(OM_SUFFIXES) as MetricType[]).filter((t) => t !== "untyped")),
       stem: fc.stringMatching(/^[a-zA-Z0-9_]{0,6}$/),
       unit: fc.option(fc.stringMatching(/^[a-zA-Z0-9_:]{1,6}$/), { nil: undefined }),
-      help: fc.option(helpText.filter((h) => h !== ""), { nil: undefined }),
+      help: fc.option(
+        helpText.filter((h) => h !== ""),
+        { nil: undefined },
+      ),
       timestamp: omTimestamp,
     })
     .chain(({ type, stem, unit, help, timestamp }) => {
@@ -274,7 +319,9 @@ function comparable(families: MetricFamily[], format: ExpositionFormat) {
       value: num(s.value),
       timestamp: ts(s.timestamp),
       exemplar:
-        om && s.exemplar ? { labels: s.exemplar.labels, value: num(s.exemplar.value), timestamp: ts(s.exemplar.timestamp) } : undefined,
+        om && s.exemplar
+          ? { labels: s.exemplar.labels, value: num(s.exemplar.value), timestamp: ts(s.exemplar.timestamp) }
+          : undefined,
     })),
   }));
 }
@@ -288,10 +335,60 @@ function expectSameModel(actual: MetricFamily[], expected: MetricFamily[], forma
 
 // Token soup: much more likely than uniform strings to get deep into the grammar.
 const TOKENS = [
-  "# TYPE ", "# HELP ", "# UNIT ", "# EOF", "#", "\n", "\n", " ", "  ", "\t", "\r", "{", "}", "=", ",", '"', "\\", "\\n", '\\"',
-  "a", "b_c", "f:g", "_bucket", "_total", "_count", "_sum", "_created", "_info", "_gsum", "le", "quantile", '"+Inf"', "1",
-  "-2.5e3", ".5", "1e999", "NaN", "+Inf", "-Inf", "0x10", "1712345678.5", "counter", "histogram", "gauge", "summary",
-  "info", "stateset", "unknown", "untyped", "gaugehistogram", "é", "\u0000", "__x", "9",
+  "# TYPE ",
+  "# HELP ",
+  "# UNIT ",
+  "# EOF",
+  "#",
+  "\n",
+  "\n",
+  " ",
+  "  ",
+  "\t",
+  "\r",
+  "{",
+  "}",
+  "=",
+  ",",
+  '"',
+  "\\",
+  "\\n",
+  '\\"',
+  "a",
+  "b_c",
+  "f:g",
+  "_bucket",
+  "_total",
+  "_count",
+  "_sum",
+  "_created",
+  "_info",
+  "_gsum",
+  "le",
+  "quantile",
+  '"+Inf"',
+  "1",
+  "-2.5e3",
+  ".5",
+  "1e999",
+  "NaN",
+  "+Inf",
+  "-Inf",
+  "0x10",
+  "1712345678.5",
+  "counter",
+  "histogram",
+  "gauge",
+  "summary",
+  "info",
+  "stateset",
+  "unknown",
+  "untyped",
+  "gaugehistogram",
+  "é",
+  "\u0000",
+  "__x",
+  "9",
 ];
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((parts) => parts.join(""));
 
@@ -303,7 +400,11 @@ type Mutation =
   | { kind: "truncate"; at: number };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: "binary", maxLength: 3 })) }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: "binary", maxLength: 3 })),
+  }),
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant("duplicate-line" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("swap-lines" as const), at: fc.nat() }),
@@ -338,54 +439,76 @@ const validExposition = fc.oneof(
 // ------------------------------------------------------------------ properties
 
 describe("prom parser property: never throws, errors are typed and located", () => {
-  it("property: arbitrary unicode strings", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), parseAllWays), { numRuns });
-  }, timeout);
+  it(
+    "property: arbitrary unicode strings",
+    () => {
+      fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), parseAllWays), { numRuns });
+    },
+    timeout,
+  );
 
-  it("property: token soup built from the grammar's own pieces", () => {
-    fc.assert(fc.property(tokenSoup, parseAllWays), { numRuns });
-  }, timeout);
+  it(
+    "property: token soup built from the grammar's own pieces",
+    () => {
+      fc.assert(fc.property(tokenSoup, parseAllWays), { numRuns });
+    },
+    timeout,
+  );
 
-  it("property: mutations of valid expositions", () => {
-    fc.assert(
-      fc.property(validExposition, fc.array(mutationArb, { minLength: 1, maxLength: 5 }), (text, mutations) => {
-        parseAllWays(mutate(text, mutations));
-      }),
-      { numRuns },
-    );
-  }, timeout);
+  it(
+    "property: mutations of valid expositions",
+    () => {
+      fc.assert(
+        fc.property(validExposition, fc.array(mutationArb, { minLength: 1, maxLength: 5 }), (text, mutations) => {
+          parseAllWays(mutate(text, mutations));
+        }),
+        { numRuns },
+      );
+    },
+    timeout,
+  );
 
-  it("property: whatever parses renders back to the same model (parse → render → parse)", () => {
-    fc.assert(
-      fc.property(validExposition, fc.array(mutationArb, { maxLength: 3 }), (text, mutations) => {
-        const input = mutate(text, mutations);
-        const first = parsePrometheusText(input);
-        if (!first.ok) return;
-        const again = parsePrometheusText(renderPrometheusText(first.families, first.format), { format: first.format });
-        expect(again.ok).toBe(true);
-        if (again.ok) expectSameModel(again.families, first.families, first.format);
-      }),
-      { numRuns },
-    );
-  }, timeout);
+  it(
+    "property: whatever parses renders back to the same model (parse → render → parse)",
+    () => {
+      fc.assert(
+        fc.property(validExposition, fc.array(mutationArb, { maxLength: 3 }), (text, mutations) => {
+          const input = mutate(text, mutations);
+          const first = parsePrometheusText(input);
+          if (!first.ok) return;
+          const again = parsePrometheusText(renderPrometheusText(first.families, first.format), {
+            format: first.format,
+          });
+          expect(again.ok).toBe(true);
+          if (again.ok) expectSameModel(again.families, first.families, first.format);
+        }),
+        { numRuns },
+      );
+    },
+    timeout,
+  );
 });
 
 describe("prom renderer property: render → parse round trips", () => {
   for (const format of ["prometheus", "openmetrics"] as const) {
-    it(`property: arbitrary ${format} families survive a round trip`, () => {
-      fc.assert(
-        fc.property(familiesArb(format), (families) => {
-          const text = renderPrometheusText(families, format);
-          const result = parsePrometheusText(text, { format });
-          if (!result.ok) throw new Error(`${result.error.message}\n${text}`);
-          expect(result.format).toBe(format);
-          expectSameModel(result.families, families, format);
-          // Auto-detection agrees with the format the text was written in.
-          const detected = parsePrometheusText(text);
-          expect(detected.ok && detected.format).toBe(format);
-        }),
-        { numRuns },
-      );
-    }, timeout);
+    it(
+      `property: arbitrary ${format} families survive a round trip`,
+      () => {
+        fc.assert(
+          fc.property(familiesArb(format), (families) => {
+            const text = renderPrometheusText(families, format);
+            const result = parsePrometheusText(text, { format });
+            if (!result.ok) throw new Error(`${result.error.message}\n${text}`);
+            expect(result.format).toBe(format);
+            expectSameModel(result.families, families, format);
+            // Auto-detection agrees with the format the text was written in.
+            const detected = parsePrometheusText(text);
+            expect(detected.ok && detected.format).toBe(format);
+          }),
+          { numRuns },
+        );
+      },
+      timeout,
+    );
   }
 });

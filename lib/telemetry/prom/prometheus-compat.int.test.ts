@@ -18,7 +18,7 @@ const LENIENT = [
   '# HELP lenient_b ends \\\\\\"',
   "lenient_b 2",
   "# TYPE lenient_b gauge",
-  "lenient_c\t{ k = \"v\" , }   3",
+  'lenient_c\t{ k = "v" , }   3',
   "",
 ].join("\n");
 const ODD = ["# TYPE odd_a gauge", "odd_a 1", "# TYPE odd_b gauge", 'odd_b{x="1"} 1,5', ""].join("\n");
@@ -47,8 +47,12 @@ describe("0.0.4 leniency against a real Prometheus 2.42", () => {
 
   async function targets(): Promise<Record<string, { health: string; lastError: string }>> {
     const res = await fetch(`${prom.url}/api/v1/targets`);
-    const body = (await res.json()) as { data: { activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> } };
-    return Object.fromEntries(body.data.activeTargets.map((t) => [t.labels.job, { health: t.health, lastError: t.lastError }]));
+    const body = (await res.json()) as {
+      data: { activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> };
+    };
+    return Object.fromEntries(
+      body.data.activeTargets.map((t) => [t.labels.job, { health: t.health, lastError: t.lastError }]),
+    );
   }
 
   it("Prometheus scrapes the lenient exposition, and our parser reads it whole", async () => {

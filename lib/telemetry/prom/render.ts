@@ -51,7 +51,8 @@ export function renderPrometheusText(
     if (om) {
       lines.push(`# TYPE ${name} ${family.type === "untyped" ? "unknown" : family.type}`);
       if (family.unit !== undefined && family.unit !== "") lines.push(`# UNIT ${name} ${family.unit}`);
-      if (family.help !== undefined && family.help !== "") lines.push(`# HELP ${name} ${escapeHelp(family.help, format)}`);
+      if (family.help !== undefined && family.help !== "")
+        lines.push(`# HELP ${name} ${escapeHelp(family.help, format)}`);
     } else {
       if (family.help !== undefined) lines.push(`# HELP ${name} ${escapeHelp(family.help, format)}`);
       lines.push(`# TYPE ${name} ${PROM_TYPE[family.type]}`);

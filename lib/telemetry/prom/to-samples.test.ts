@@ -44,7 +44,9 @@ describe("toSamples", () => {
   });
 
   it("takes the entity from the first entity label present, skipping empty values", () => {
-    const families = parsed('m{symbol="BTCUSDT",profile_id="p9"} 1\nm{symbol="ETHUSDT",profile_id=""} 2\nm{venue="x"} 3\n');
+    const families = parsed(
+      'm{symbol="BTCUSDT",profile_id="p9"} 1\nm{symbol="ETHUSDT",profile_id=""} 2\nm{venue="x"} 3\n',
+    );
     const opts = { system: "s", observedAt, entityLabel: ["profile_id", "symbol"] };
     expect(toSamples(families, opts).map((s) => s.entity)).toEqual(["p9", "ETHUSDT", "*"]);
     expect(toSamples(families, { system: "s", observedAt }).map((s) => s.entity)).toEqual(["*", "*", "*"]);

@@ -14,7 +14,8 @@ import type { ShippedEntry } from "./line";
 //   Alloy send it). Decoded with the snappy and protobufjs libraries, never by hand.
 // - Elasticsearch bulk API: NDJSON action/document pairs.
 
-export type Decoded = { ref: string; envelope: unknown } | { ref: string; entry: ShippedEntry } | { ref: string; error: string };
+export type Decoded =
+  { ref: string; envelope: unknown } | { ref: string; entry: ShippedEntry } | { ref: string; error: string };
 
 export type BodyResult = { ok: true; items: Decoded[] } | { ok: false; status: 400 | 413 | 415; error: string };
 
@@ -25,14 +26,23 @@ export const isEnvelope = (v: unknown): boolean => isObject(v) && "id" in v && "
 
 function plainItem(ref: string, v: unknown): Decoded {
   if (isEnvelope(v)) return { ref, envelope: v };
-  if (!isObject(v)) return { ref, error: `expected a JSON object, got ${Array.isArray(v) ? "an array" : v === null ? "null" : typeof v}` };
+  if (!isObject(v))
+    return {
+      ref,
+      error: `expected a JSON object, got ${Array.isArray(v) ? "an array" : v === null ? "null" : typeof v}`,
+    };
   return { ref, entry: { record: v } };
 }
 
 /** A plain JSON body: one object, an array of objects, or JSON lines. */
 export function decodePlainJson(text: string): BodyResult {
   const trimmed = text.trim();
-  if (!trimmed) return { ok: false, status: 400, error: "empty body: send a JSON object, an array of objects, or one JSON object per line" };
+  if (!trimmed)
+    return {
+      ok: false,
+      status: 400,
+      error: "empty body: send a JSON object, an array of objects, or one JSON object per line",
+    };
   let whole: unknown;
   let parsedWhole = false;
   try {
@@ -92,7 +102,8 @@ function nsToMs(v: unknown): number | null {
   return v.length > 6 ? Number(v.slice(0, -6)) : 0;
 }
 
-const stringRecord = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === "string");
+const stringRecord = (v: unknown): v is Record<string, string> =>
+  isObject(v) && Object.values(v).every((x) => typeof x === "string");
 
 /** Loki push API, JSON flavour. */
 export function decodeLokiJson(text: string): BodyResult {
@@ -100,9 +111,14 @@ export function decodeLokiJson(text: string): BodyResult {
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, status: 400, error: "the body is not valid JSON (Loki push: {\"streams\":[{\"stream\":{…},\"values\":[[\"<ns>\",\"<line>\"]]}]})" };
+    return {
+      ok: false,
+      status: 400,
+      error: 'the body is not valid JSON (Loki push: {"streams":[{"stream":{…},"values":[["<ns>","<line>"]]}]})',
+    };
   }
-  if (!isObject(body) || !Array.isArray(body.streams)) return { ok: false, status: 400, error: 'expected {"streams": [...]} (Loki push API)' };
+  if (!isObject(body) || !Array.isArray(body.streams))
+    return { ok: false, status: 400, error: 'expected {"streams": [...]} (Loki push API)' };
   const items: Decoded[] = [];
   body.streams.forEach((s: unknown, si) => {
     const ref = `streams[${si}]`;
@@ -118,19 +134,32 @@ export function decodeLokiJson(text: string): BodyResult {
     s.values.forEach((v: unknown, vi) => {
       const vref = `${ref}.values[${vi}]`;
       if (!Array.isArray(v) || v.length < 2 || v.length > 3 || typeof v[1] !== "string") {
-        items.push({ ref: vref, error: 'an entry is ["<unix epoch in nanoseconds>", "<log line>"] with optional structured metadata' });
+        items.push({
+          ref: vref,
+          error: 'an entry is ["<unix epoch in nanoseconds>", "<log line>"] with optional structured metadata',
+        });
         return;
       }
       const ms = nsToMs(v[0]);
       if (ms === null) {
-        items.push({ ref: vref, error: `timestamp ${JSON.stringify(v[0]).slice(0, 40)} is not nanoseconds since the epoch as a string` });
+        items.push({
+          ref: vref,
+          error: `timestamp ${JSON.stringify(v[0]).slice(0, 40)} is not nanoseconds since the epoch as a string`,
+        });
         return;
       }
       if (v[2] !== undefined && !stringRecord(v[2])) {
         items.push({ ref: vref, error: "structured metadata must be an object of strings" });
         return;
       }
-      items.push({ ref: vref, entry: { record: v[1], shipperTime: ms, labels: { ...labels, ...((v[2] as Record<string, string> | undefined) ?? {}) } } });
+      items.push({
+        ref: vref,
+        entry: {
+          record: v[1],
+          shipperTime: ms,
+          labels: { ...labels, ...((v[2] as Record<string, string> | undefined) ?? {}) },
+        },
+      });
     });
   });
   return { ok: true, items };
@@ -145,8 +174,20 @@ export const LOKI_PUSH_DESCRIPTOR = {
     logproto: {
       nested: {
         PushRequest: { fields: { streams: { rule: "repeated", type: "StreamAdapter", id: 1 } } },
-        StreamAdapter: { fields: { labels: { type: "string", id: 1 }, entries: { rule: "repeated", type: "EntryAdapter", id: 2 }, hash: { type: "uint64", id: 3 } } },
-        EntryAdapter: { fields: { timestamp: { type: "Timestamp", id: 1 }, line: { type: "string", id: 2 }, structuredMetadata: { rule: "repeated", type: "LabelPairAdapter", id: 3 } } },
+        StreamAdapter: {
+          fields: {
+            labels: { type: "string", id: 1 },
+            entries: { rule: "repeated", type: "EntryAdapter", id: 2 },
+            hash: { type: "uint64", id: 3 },
+          },
+        },
+        EntryAdapter: {
+          fields: {
+            timestamp: { type: "Timestamp", id: 1 },
+            line: { type: "string", id: 2 },
+            structuredMetadata: { rule: "repeated", type: "LabelPairAdapter", id: 3 },
+          },
+        },
         LabelPairAdapter: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
         // google.protobuf.Timestamp, same wire shape.
         Timestamp: { fields: { seconds: { type: "int64", id: 1 }, nanos: { type: "int32", id: 2 } } },
@@ -158,7 +199,14 @@ export const LOKI_PUSH_DESCRIPTOR = {
 export const PushRequest = protobuf.Root.fromJSON(LOKI_PUSH_DESCRIPTOR).lookupType("logproto.PushRequest");
 
 interface PushRequestShape {
-  streams?: { labels?: string; entries?: { timestamp?: { seconds?: number | { toNumber(): number }; nanos?: number }; line?: string; structuredMetadata?: { name?: string; value?: string }[] }[] }[];
+  streams?: {
+    labels?: string;
+    entries?: {
+      timestamp?: { seconds?: number | { toNumber(): number }; nanos?: number };
+      line?: string;
+      structuredMetadata?: { name?: string; value?: string }[];
+    }[];
+  }[];
 }
 
 /** The uncompressed length a snappy block announces in its varint preamble. */
@@ -177,8 +225,18 @@ function snappyLength(buf: Buffer): number | null {
 /** Loki push API, protobuf flavour: a snappy block holding a logproto.PushRequest. */
 export function decodeLokiProtobuf(raw: Buffer, maxBytes: number): BodyResult {
   const announced = snappyLength(raw);
-  if (announced === null) return { ok: false, status: 400, error: "the body is not snappy-compressed (Loki push protobuf bodies are snappy blocks)" };
-  if (announced > maxBytes) return { ok: false, status: 413, error: `the uncompressed body would be ${announced} bytes, over the ${maxBytes}-byte cap` };
+  if (announced === null)
+    return {
+      ok: false,
+      status: 400,
+      error: "the body is not snappy-compressed (Loki push protobuf bodies are snappy blocks)",
+    };
+  if (announced > maxBytes)
+    return {
+      ok: false,
+      status: 413,
+      error: `the uncompressed body would be ${announced} bytes, over the ${maxBytes}-byte cap`,
+    };
   let plain: Buffer;
   try {
     plain = uncompressSync(raw, { asBuffer: true }) as Buffer;
@@ -195,12 +253,16 @@ export function decodeLokiProtobuf(raw: Buffer, maxBytes: number): BodyResult {
   (msg.streams ?? []).forEach((s, si) => {
     const labels = parseLokiLabels(s.labels ?? "{}");
     if (labels === null) {
-      items.push({ ref: `streams[${si}].labels`, error: `labels ${JSON.stringify(s.labels).slice(0, 80)} are not in {name="value", …} form` });
+      items.push({
+        ref: `streams[${si}].labels`,
+        error: `labels ${JSON.stringify(s.labels).slice(0, 80)} are not in {name="value", …} form`,
+      });
       return;
     }
     (s.entries ?? []).forEach((e, ei) => {
       const ref = `streams[${si}].entries[${ei}]`;
-      const sec = typeof e.timestamp?.seconds === "object" ? e.timestamp.seconds.toNumber() : (e.timestamp?.seconds ?? 0);
+      const sec =
+        typeof e.timestamp?.seconds === "object" ? e.timestamp.seconds.toNumber() : (e.timestamp?.seconds ?? 0);
       const ms = sec * 1000 + Math.floor((e.timestamp?.nanos ?? 0) / 1e6);
       if (!e.timestamp || ms <= 0) {
         items.push({ ref, error: "entry has no timestamp" });
@@ -225,7 +287,10 @@ export interface BulkAction {
 export type BulkItem = { ref: string; action: BulkAction; decoded: Decoded };
 
 /** Elasticsearch bulk body: NDJSON, an action line and (except for delete) a document line. */
-export function decodeEsBulk(text: string, defaultIndex: string): { ok: true; items: BulkItem[] } | { ok: false; status: 400; error: string } {
+export function decodeEsBulk(
+  text: string,
+  defaultIndex: string,
+): { ok: true; items: BulkItem[] } | { ok: false; status: 400; error: string } {
   const lines = text.split("\n");
   const items: BulkItem[] = [];
   let i = 0;
@@ -239,19 +304,32 @@ export function decodeEsBulk(text: string, defaultIndex: string): { ok: true; it
       action = JSON.parse(raw);
     } catch {
       // ES refuses the whole request when an action line is not JSON: the pairing is lost.
-      return { ok: false, status: 400, error: `line ${n}: the action line is not valid JSON (a bulk body is an action line, then a document line)` };
+      return {
+        ok: false,
+        status: 400,
+        error: `line ${n}: the action line is not valid JSON (a bulk body is an action line, then a document line)`,
+      };
     }
     const op = isObject(action) ? Object.keys(action)[0] : undefined;
     if (!op || !isObject(action) || Object.keys(action).length !== 1 || !isObject(action[op])) {
       return { ok: false, status: 400, error: `line ${n}: an action line is {"index": {…}} or {"create": {…}}` };
     }
     const meta = action[op] as Record<string, unknown>;
-    const act: BulkAction = { op, index: typeof meta._index === "string" ? meta._index : defaultIndex, ...(typeof meta._id === "string" ? { id: meta._id } : {}) };
+    const act: BulkAction = {
+      op,
+      index: typeof meta._index === "string" ? meta._index : defaultIndex,
+      ...(typeof meta._id === "string" ? { id: meta._id } : {}),
+    };
     if (op === "delete") {
-      items.push({ ref: `item ${items.length + 1} (line ${n})`, action: act, decoded: { ref: `line ${n}`, error: "delete is not supported: reports are never deleted" } });
+      items.push({
+        ref: `item ${items.length + 1} (line ${n})`,
+        action: act,
+        decoded: { ref: `line ${n}`, error: "delete is not supported: reports are never deleted" },
+      });
       continue;
     }
-    if (i >= lines.length || !lines[i]!.trim()) return { ok: false, status: 400, error: `line ${n}: the ${op} action has no document line after it` };
+    if (i >= lines.length || !lines[i]!.trim())
+      return { ok: false, status: 400, error: `line ${n}: the ${op} action has no document line after it` };
     const docLine = lines[i]!.trim();
     const dn = i + 1;
     i++;

@@ -67,11 +67,15 @@ export interface ShippedEntry {
   labels?: Record<string, string>;
 }
 
-export type LineOutcome = { status: "report"; report: Report } | { status: "unparsed"; line: string; reason: string } | { status: "rejected"; error: string };
+export type LineOutcome =
+  | { status: "report"; report: Report }
+  | { status: "unparsed"; line: string; reason: string }
+  | { status: "rejected"; error: string };
 
 // ------------------------------------------------------------------------------------------ time
 
-const TIME_PREFIX = /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?\]?/;
+const TIME_PREFIX =
+  /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}:?\d{2}|UTC)?\]?/;
 const MIN_TIME = Date.UTC(2000, 0, 1);
 const MAX_TIME = Date.UTC(2200, 0, 1);
 
@@ -83,7 +87,14 @@ export function timePrefix(line: string): { ms: number; length: number } | null 
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const check = new Date(t);
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
+  if (
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 60
+  )
+    return null;
   if (zone && zone !== "Z" && zone !== "UTC") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
@@ -126,7 +137,10 @@ export function timeValue(v: unknown): number | null {
 const WORD = /[A-Za-z0-9_]/;
 
 /** The earliest configured pattern in the line, whole-word. */
-export function findPattern(line: string, patterns: readonly LogPattern[]): { pattern: LogPattern; index: number } | null {
+export function findPattern(
+  line: string,
+  patterns: readonly LogPattern[],
+): { pattern: LogPattern; index: number } | null {
   let best: { pattern: LogPattern; index: number } | null = null;
   for (const p of patterns) {
     if (!p.match) continue;
@@ -137,7 +151,8 @@ export function findPattern(line: string, patterns: readonly LogPattern[]): { pa
       const before = i > 0 ? line[i - 1]! : " ";
       const after = line[i + p.match.length] ?? " ";
       if (!WORD.test(before) && !WORD.test(after)) {
-        if (!best || i < best.index || (i === best.index && p.match.length > best.pattern.match.length)) best = { pattern: p, index: i };
+        if (!best || i < best.index || (i === best.index && p.match.length > best.pattern.match.length))
+          best = { pattern: p, index: i };
         break;
       }
       from = i + 1;
@@ -176,16 +191,30 @@ function parseText(line: string, fmt: LineFormat): Step {
   let fields: Record<string, unknown>;
   if (fmt.format === "regex" && fmt.fieldsRegex) {
     const m = fmt.fieldsRegex.exec(rest);
-    if (!m) return { ok: false, status: "rejected", reason: `${found.pattern.kind}: the fields do not match the configured fieldsRegex` };
-    fields = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, coerceGroup(v!)]));
+    if (!m)
+      return {
+        ok: false,
+        status: "rejected",
+        reason: `${found.pattern.kind}: the fields do not match the configured fieldsRegex`,
+      };
+    fields = Object.fromEntries(
+      Object.entries(m.groups ?? {})
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, coerceGroup(v!)]),
+    );
   } else if (rest.startsWith("{")) {
     let value: unknown;
     try {
       value = JSON.parse(rest);
     } catch (e) {
-      return { ok: false, status: "rejected", reason: `${found.pattern.kind}: the embedded JSON is not valid (${(e as Error).message})` };
+      return {
+        ok: false,
+        status: "rejected",
+        reason: `${found.pattern.kind}: the embedded JSON is not valid (${(e as Error).message})`,
+      };
     }
-    if (!isObject(value)) return { ok: false, status: "rejected", reason: `${found.pattern.kind}: the embedded JSON is not an object` };
+    if (!isObject(value))
+      return { ok: false, status: "rejected", reason: `${found.pattern.kind}: the embedded JSON is not an object` };
     fields = value;
   } else {
     const kv = parseLogfmt(rest);
@@ -201,13 +230,17 @@ const TIME_KEYS = ["timestamp", "@timestamp", "time", "ts", "date", "asctime"];
 const MESSAGE_KEYS = ["message", "msg", "log", "MESSAGE", "line"];
 
 function isJournald(o: Record<string, unknown>): boolean {
-  return "MESSAGE" in o && ("__REALTIME_TIMESTAMP" in o || "_SYSTEMD_UNIT" in o || "SYSLOG_IDENTIFIER" in o || "__CURSOR" in o);
+  return (
+    "MESSAGE" in o &&
+    ("__REALTIME_TIMESTAMP" in o || "_SYSTEMD_UNIT" in o || "SYSLOG_IDENTIFIER" in o || "__CURSOR" in o)
+  );
 }
 
 /** journald exports a non-UTF-8 or binary MESSAGE as an array of byte values. */
 function journalText(v: unknown): string | null {
   if (typeof v === "string") return v;
-  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255)) return Buffer.from(v as number[]).toString("utf8");
+  if (Array.isArray(v) && v.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255))
+    return Buffer.from(v as number[]).toString("utf8");
   return null;
 }
 
@@ -243,7 +276,14 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
     if (typeof o.SYSLOG_IDENTIFIER === "string") meta.syslog_identifier = o.SYSLOG_IDENTIFIER;
     if (typeof o._HOSTNAME === "string") meta.hostname = o._HOSTNAME;
     const time = inner.value.time ?? t.ms;
-    return { ok: true, value: { kind: inner.value.kind, fields: { ...meta, ...inner.value.fields }, ...(time !== undefined ? { time } : {}) } };
+    return {
+      ok: true,
+      value: {
+        kind: inner.value.kind,
+        fields: { ...meta, ...inner.value.fields },
+        ...(time !== undefined ? { time } : {}),
+      },
+    };
   }
   if ((fmt.format === "structlog" || fmt.format === "auto") && typeof o.event === "string") {
     const found = findPattern(o.event, fmt.patterns);
@@ -256,19 +296,35 @@ function parseStructured(o: Record<string, unknown>, fmt: LineFormat, depth: num
     if (rest) fields.message = fields.message ?? rest;
     return { ok: true, value: { kind: found.pattern.kind, fields, ...(t.ms !== undefined ? { time: t.ms } : {}) } };
   }
-  if (fmt.format === "structlog") return { ok: false, status: "unparsed", reason: "not a structlog record (no event field)" };
-  if (fmt.format === "journald") return { ok: false, status: "unparsed", reason: "not a journald record (no MESSAGE and __REALTIME_TIMESTAMP)" };
+  if (fmt.format === "structlog")
+    return { ok: false, status: "unparsed", reason: "not a structlog record (no event field)" };
+  if (fmt.format === "journald")
+    return { ok: false, status: "unparsed", reason: "not a journald record (no MESSAGE and __REALTIME_TIMESTAMP)" };
   const key = MESSAGE_KEYS.find((k) => typeof o[k] === "string");
-  if (!key) return { ok: false, status: "rejected", reason: `record has no message field (one of ${[...MESSAGE_KEYS, "event"].join(", ")})` };
+  if (!key)
+    return {
+      ok: false,
+      status: "rejected",
+      reason: `record has no message field (one of ${[...MESSAGE_KEYS, "event"].join(", ")})`,
+    };
   const t = recordTime(o, TIME_KEYS);
   if (t.bad) return { ok: false, status: "rejected", reason: t.bad };
   const inner = parseMessage(o[key] as string, fmt, depth + 1);
   if (!inner.ok) return inner;
   // A shipper's other scalar fields (host, program …) ride along, below the line's own fields.
   const meta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (k !== key && k !== t.key && (typeof v === "string" || typeof v === "number" || typeof v === "boolean")) meta[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (k !== key && k !== t.key && (typeof v === "string" || typeof v === "number" || typeof v === "boolean"))
+      meta[k] = v;
   const time = inner.value.time ?? t.ms;
-  return { ok: true, value: { kind: inner.value.kind, fields: { ...meta, ...inner.value.fields }, ...(time !== undefined ? { time } : {}) } };
+  return {
+    ok: true,
+    value: {
+      kind: inner.value.kind,
+      fields: { ...meta, ...inner.value.fields },
+      ...(time !== undefined ? { time } : {}),
+    },
+  };
 }
 
 function parseMessage(line: string, fmt: LineFormat, depth: number): Step {
@@ -282,7 +338,8 @@ function parseMessage(line: string, fmt: LineFormat, depth: number): Step {
     }
     if (isObject(value)) return parseStructured(value, fmt, depth);
   }
-  if (fmt.format === "structlog" || fmt.format === "journald") return { ok: false, status: "unparsed", reason: `not a ${fmt.format} JSON record` };
+  if (fmt.format === "structlog" || fmt.format === "journald")
+    return { ok: false, status: "unparsed", reason: `not a ${fmt.format} JSON record` };
   return parseText(trimmed, fmt);
 }
 
@@ -299,20 +356,35 @@ export function parseShippedEntry(entry: ShippedEntry, source: string, fmt: Line
     let step: Step;
     if (typeof rec === "string") {
       line = rec.replace(/\r?\n$/, "");
-      if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES) return { status: "rejected", error: `line is longer than ${MAX_LINE_BYTES / 1024} KiB` };
+      if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES)
+        return { status: "rejected", error: `line is longer than ${MAX_LINE_BYTES / 1024} KiB` };
       step = parseMessage(line, fmt, 0);
     } else if (isObject(rec)) {
       line = JSON.stringify(rec);
-      if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES) return { status: "rejected", error: `record is longer than ${MAX_LINE_BYTES / 1024} KiB` };
+      if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES)
+        return { status: "rejected", error: `record is longer than ${MAX_LINE_BYTES / 1024} KiB` };
       step = parseStructured(rec, fmt, 0);
     } else {
-      return { status: "rejected", error: `a record must be a JSON object or a string, not ${Array.isArray(rec) ? "an array" : rec === null ? "null" : typeof rec}` };
+      return {
+        status: "rejected",
+        error: `a record must be a JSON object or a string, not ${Array.isArray(rec) ? "an array" : rec === null ? "null" : typeof rec}`,
+      };
     }
-    if (!step.ok) return step.status === "unparsed" ? { status: "unparsed", line: (step.line ?? line).slice(0, 2000), reason: step.reason } : { status: "rejected", error: step.reason };
+    if (!step.ok)
+      return step.status === "unparsed"
+        ? { status: "unparsed", line: (step.line ?? line).slice(0, 2000), reason: step.reason }
+        : { status: "rejected", error: step.reason };
     const time = step.value.time ?? entry.shipperTime;
-    if (time === undefined || !Number.isFinite(time)) return { status: "rejected", error: `${step.value.kind}: the record carries no time (no timestamp prefix, time field or shipper timestamp)` };
+    if (time === undefined || !Number.isFinite(time))
+      return {
+        status: "rejected",
+        error: `${step.value.kind}: the record carries no time (no timestamp prefix, time field or shipper timestamp)`,
+      };
     const fields = { ...(entry.labels ?? {}), ...step.value.fields };
-    return { status: "report", report: { system: source, kind: step.value.kind, id: shippedId(source, time, line), fields, observedAt: time } };
+    return {
+      status: "report",
+      report: { system: source, kind: step.value.kind, id: shippedId(source, time, line), fields, observedAt: time },
+    };
   } catch (e) {
     // Total by construction; this only guards against a case the parser did not foresee.
     return { status: "rejected", error: `record could not be read (${(e as Error).message})` };
@@ -320,8 +392,16 @@ export function parseShippedEntry(entry: ShippedEntry, source: string, fmt: Line
 }
 
 /** A target's `logs` config → the format the parser uses (the runbook's patterns unless it names its own). */
-export function lineFormatOf(logs: { format: LogFormatName; patterns?: (string | LogPattern)[]; fieldsRegex?: string } | undefined): LineFormat {
+export function lineFormatOf(
+  logs: { format: LogFormatName; patterns?: (string | LogPattern)[]; fieldsRegex?: string } | undefined,
+): LineFormat {
   if (!logs) return AUTO_FORMAT;
-  const patterns = logs.patterns ? logs.patterns.map((p) => (typeof p === "string" ? { match: p, kind: p } : p)) : DEFAULT_LOG_PATTERNS;
-  return { format: logs.format, patterns, ...(logs.fieldsRegex !== undefined ? { fieldsRegex: new RegExp(logs.fieldsRegex) } : {}) };
+  const patterns = logs.patterns
+    ? logs.patterns.map((p) => (typeof p === "string" ? { match: p, kind: p } : p))
+    : DEFAULT_LOG_PATTERNS;
+  return {
+    format: logs.format,
+    patterns,
+    ...(logs.fieldsRegex !== undefined ? { fieldsRegex: new RegExp(logs.fieldsRegex) } : {}),
+  };
 }

@@ -9,7 +9,8 @@ export type LogfmtResult = { ok: true; fields: Record<string, unknown>; text: st
 const KEY = /[A-Za-z_][A-Za-z0-9_.-]*/y;
 const SPACES = /\s*/y;
 const WORD = /\S*/y;
-const isSpace = (c: string | undefined) => c !== undefined && (c === " " || c === "\t" || c === "\n" || c === "\r" || /\s/.test(c));
+const isSpace = (c: string | undefined) =>
+  c !== undefined && (c === " " || c === "\t" || c === "\n" || c === "\r" || /\s/.test(c));
 
 /** Index of the first whitespace at or after `from` (or the end). */
 function wordEnd(s: string, from: number): number {
@@ -103,7 +104,8 @@ export function parseLogfmt(input: string): LogfmtResult {
         fields[key] = bareValue(s.slice(j, end));
         j = end;
       }
-      if (j < s.length && !isSpace(s[j])) return { ok: false, error: `value of "${key}" runs into "${s.slice(j, j + 20)}" without a space` };
+      if (j < s.length && !isSpace(s[j]))
+        return { ok: false, error: `value of "${key}" runs into "${s.slice(j, j + 20)}" without a space` };
       i = j;
       continue;
     }

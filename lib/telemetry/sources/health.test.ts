@@ -61,7 +61,13 @@ describe("trading-bot /internal/health mapping", () => {
       reconciliationLastRun: "2026-01-05T00:00:30.000Z",
       reconciliationParityMaxMismatchNotionalUsd: 12.5,
       reconciliationIntegrityWatchdogTriggered: true,
-      watchdog: { paused: true, since: "2026-01-05T00:01:00.000Z", source: "parity_watchdog", cleanCycleStreak: 1, lastResumeAt: null },
+      watchdog: {
+        paused: true,
+        since: "2026-01-05T00:01:00.000Z",
+        source: "parity_watchdog",
+        cleanCycleStreak: 1,
+        lastResumeAt: null,
+      },
     });
     expect(value(s, "tradingLoopHealthy")).toBe(1);
     expect(value(s, "reconciliationLoopHealthy")).toBe(0);
@@ -109,7 +115,11 @@ describe("trading-bot /internal/health mapping", () => {
   });
 
   it("keeps float noise out of the derived invariant (an exact zero stays zero)", () => {
-    const s = tradingBot({ profiles: [{ profile_id: "p", allocated: 0.3, reserved_for_orders: 0.1, reserved_for_positions: 0.2, realized_pnl: 0 }] });
+    const s = tradingBot({
+      profiles: [
+        { profile_id: "p", allocated: 0.3, reserved_for_orders: 0.1, reserved_for_positions: 0.2, realized_pnl: 0 },
+      ],
+    });
     expect(value(s, "available_capital", "p")).toBe(0);
   });
 
@@ -120,7 +130,15 @@ describe("trading-bot /internal/health mapping", () => {
 
   it("maps flags as flag.<NAME>: booleans 1/0, numbers, boolean and numeric strings; other strings give nothing", () => {
     const s = tradingBot({
-      flags: { ENABLE_RECON_POSITION_PARITY_HEARTBEAT: true, RECON_POSITION_PARITY_DRY_RUN: false, RECON_POSITION_PARITY_CONFIRMATIONS: 3, A: "true", B: "0.5", C: "fast", D: null },
+      flags: {
+        ENABLE_RECON_POSITION_PARITY_HEARTBEAT: true,
+        RECON_POSITION_PARITY_DRY_RUN: false,
+        RECON_POSITION_PARITY_CONFIRMATIONS: 3,
+        A: "true",
+        B: "0.5",
+        C: "fast",
+        D: null,
+      },
     });
     expect(value(s, "flag.ENABLE_RECON_POSITION_PARITY_HEARTBEAT")).toBe(1);
     expect(value(s, "flag.RECON_POSITION_PARITY_DRY_RUN")).toBe(0);
@@ -134,14 +152,29 @@ describe("trading-bot /internal/health mapping", () => {
   it("maps stale backlog, quarantined orders with their info as labels, and NO_GO entries", () => {
     const s = tradingBot({
       staleOrders: { backlog: 23, oldestAgeSeconds: 900, byProfile: { p1: 20, p2: 3 } },
-      quarantinedOrders: [{ orderId: "o-1", profileId: "p1", symbol: "BTC-USD", since: "2026-01-05T00:02:00.000Z", reason: "missing_on_exchange_over_24h" }],
-      reconciliationNoGo: [{ sliceId: "s-9", profileId: "p1", symbol: "BTC-USD", reason: "exchange_position_without_open_trade" }],
+      quarantinedOrders: [
+        {
+          orderId: "o-1",
+          profileId: "p1",
+          symbol: "BTC-USD",
+          since: "2026-01-05T00:02:00.000Z",
+          reason: "missing_on_exchange_over_24h",
+        },
+      ],
+      reconciliationNoGo: [
+        { sliceId: "s-9", profileId: "p1", symbol: "BTC-USD", reason: "exchange_position_without_open_trade" },
+      ],
     });
     expect(value(s, "staleOrders.backlog")).toBe(23);
     expect(value(s, "staleOrders.oldestAgeSeconds")).toBe(900);
     expect(value(s, "staleOrders.byProfile", "p1")).toBe(20);
     expect(value(s, "quarantinedOrders")).toBe(1);
-    expect(find(s, "quarantinedOrder", "p1")[0]?.labels).toEqual({ orderId: "o-1", symbol: "BTC-USD", reason: "missing_on_exchange_over_24h", since: "2026-01-05T00:02:00.000Z" });
+    expect(find(s, "quarantinedOrder", "p1")[0]?.labels).toEqual({
+      orderId: "o-1",
+      symbol: "BTC-USD",
+      reason: "missing_on_exchange_over_24h",
+      since: "2026-01-05T00:02:00.000Z",
+    });
     expect(value(s, "reconciliationNoGo")).toBe(1);
     expect(find(s, "reconciliationNoGo.entry", "p1")[0]?.labels.sliceId).toBe("s-9");
   });
@@ -168,11 +201,19 @@ describe("trading-bot /internal/health mapping", () => {
     expect(value(s, "positions.ghost")).toBe(2);
     expect(value(s, "positions.ghost", "p1")).toBe(2);
     expect(value(s, "positions.ghost", "p2")).toBe(0);
-    expect(find(s, "ghostPosition.qty", "p1").map((x) => x.labels.sliceId).sort()).toEqual(["g", "h"]);
+    expect(
+      find(s, "ghostPosition.qty", "p1")
+        .map((x) => x.labels.sliceId)
+        .sort(),
+    ).toEqual(["g", "h"]);
   });
 
   it("ignores unknown fields", () => {
-    const s = tradingBot({ tradingLoopHealthy: true, somethingNew: { deep: [1, 2] }, profiles: [{ profile_id: "p", extra: "x", allocated: 5 }] });
+    const s = tradingBot({
+      tradingLoopHealthy: true,
+      somethingNew: { deep: [1, 2] },
+      profiles: [{ profile_id: "p", extra: "x", allocated: 5 }],
+    });
     expect(s.map((x) => x.metric).sort()).toEqual(["allocated", "tradingLoopHealthy"]);
   });
 
@@ -180,14 +221,24 @@ describe("trading-bot /internal/health mapping", () => {
     const doc = { tradingLoopHealthy: true, profiles: [profile, profile, { ...profile, allocated: "1000" }] };
     const detail = schemaError(readTradingBotHealth(JSON.stringify(doc)));
     expect(detail).toContain("profiles[2].allocated: expected number");
-    expect(schemaError(readTradingBotHealth(JSON.stringify({ tradingLoopHealthy: "yes" })))).toContain("tradingLoopHealthy: expected boolean");
-    expect(schemaError(readTradingBotHealth(JSON.stringify({ watchdog: { cleanCycleStreak: true } })))).toContain("watchdog.cleanCycleStreak: expected number");
-    expect(schemaError(readTradingBotHealth(JSON.stringify({ reconciliationLastRun: "yesterday" })))).toContain("reconciliationLastRun: expected an ISO-8601 timestamp");
-    expect(schemaError(readTradingBotHealth(JSON.stringify({ staleOrders: { byProfile: { p1: "3" } } })))).toContain("staleOrders.byProfile.p1: expected number");
+    expect(schemaError(readTradingBotHealth(JSON.stringify({ tradingLoopHealthy: "yes" })))).toContain(
+      "tradingLoopHealthy: expected boolean",
+    );
+    expect(schemaError(readTradingBotHealth(JSON.stringify({ watchdog: { cleanCycleStreak: true } })))).toContain(
+      "watchdog.cleanCycleStreak: expected number",
+    );
+    expect(schemaError(readTradingBotHealth(JSON.stringify({ reconciliationLastRun: "yesterday" })))).toContain(
+      "reconciliationLastRun: expected an ISO-8601 timestamp",
+    );
+    expect(schemaError(readTradingBotHealth(JSON.stringify({ staleOrders: { byProfile: { p1: "3" } } })))).toContain(
+      "staleOrders.byProfile.p1: expected number",
+    );
   });
 
   it("requires the identity of a ledger row", () => {
-    expect(schemaError(readTradingBotHealth(JSON.stringify({ profiles: [{ allocated: 1 }] })))).toContain("profiles[0].profile_id: required");
+    expect(schemaError(readTradingBotHealth(JSON.stringify({ profiles: [{ allocated: 1 }] })))).toContain(
+      "profiles[0].profile_id: required",
+    );
   });
 
   it("reports invalid JSON as a parse error and a non-object document as a schema error", () => {
@@ -200,7 +251,12 @@ describe("trading-bot /internal/health mapping", () => {
 
 describe("trading-bot /api/status mapping", () => {
   it("maps bot and profile state under api.*", () => {
-    const r = readTradingBotApiStatus(JSON.stringify({ status: "paused", profiles: [{ profile_id: "p", status: "inactive", tradingLoopHealthy: true }] }));
+    const r = readTradingBotApiStatus(
+      JSON.stringify({
+        status: "paused",
+        profiles: [{ profile_id: "p", status: "inactive", tradingLoopHealthy: true }],
+      }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const s = mapTradingBotApiStatus(r.value, M);
@@ -212,7 +268,13 @@ describe("trading-bot /api/status mapping", () => {
 
 describe("readiness body mapping", () => {
   it("maps degraded fields and checks", () => {
-    const r = readReadyBody(JSON.stringify({ status: "degraded", degraded: ["supabase", "jwt"], checks: { supabase: { ok: false, detail: "down" }, exchange: { ok: true } } }));
+    const r = readReadyBody(
+      JSON.stringify({
+        status: "degraded",
+        degraded: ["supabase", "jwt"],
+        checks: { supabase: { ok: false, detail: "down" }, exchange: { ok: true } },
+      }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const s = mapReadyBody(r.value, M);
@@ -225,7 +287,9 @@ describe("readiness body mapping", () => {
   });
 
   it("names a wrong type in the degraded list", () => {
-    expect(schemaError(readReadyBody(JSON.stringify({ degraded: ["a", 3] })))).toContain("degraded[1]: expected string");
+    expect(schemaError(readReadyBody(JSON.stringify({ degraded: ["a", 3] })))).toContain(
+      "degraded[1]: expected string",
+    );
   });
 });
 
@@ -237,7 +301,12 @@ describe("futures-bot /status and /positions mapping", () => {
         equityUsd: 48000.5,
         marginUtilization: { auction_max_margin_util: 91.2, max_margin_utilization_pct: 85, breached: true },
         killSwitch: { active: true, reason: "margin_critical", since: "2026-01-05T00:01:00.000Z" },
-        circuitBreaker: { state: "open", openedAt: "2026-01-05T00:00:30.000Z", nextProbeAt: null, consecutiveFailures: 3 },
+        circuitBreaker: {
+          state: "open",
+          openedAt: "2026-01-05T00:00:30.000Z",
+          nextProbeAt: null,
+          consecutiveFailures: 3,
+        },
         ingest: null,
       }),
     );
@@ -295,9 +364,13 @@ describe("futures-bot /status and /positions mapping", () => {
   });
 
   it("names the path of a wrong type in a position", () => {
-    const detail = schemaError(readFuturesPositions(JSON.stringify({ positions: [{ symbol: "A" }, { symbol: "B", slOrderId: 42 }] })));
+    const detail = schemaError(
+      readFuturesPositions(JSON.stringify({ positions: [{ symbol: "A" }, { symbol: "B", slOrderId: 42 }] })),
+    );
     expect(detail).toContain("positions[1].slOrderId: expected string");
-    expect(schemaError(readFuturesPositions(JSON.stringify({ untracked: [{ qty: 1 }] })))).toContain("untracked[0].symbol: required");
+    expect(schemaError(readFuturesPositions(JSON.stringify({ untracked: [{ qty: 1 }] })))).toContain(
+      "untracked[0].symbol: required",
+    );
   });
 });
 
@@ -342,7 +415,11 @@ describe("spot-exchange /admin/state mapping", () => {
   });
 
   it("names the path of a wrong type", () => {
-    expect(schemaError(readSpotAdminState(JSON.stringify({ symbols: [{ symbol: "BTC-USD", mode: 3 }] })))).toContain("symbols[0].mode: expected string");
-    expect(schemaError(readSpotAdminState(JSON.stringify({ withdrawalsHalted: "false" })))).toContain("withdrawalsHalted: expected boolean");
+    expect(schemaError(readSpotAdminState(JSON.stringify({ symbols: [{ symbol: "BTC-USD", mode: 3 }] })))).toContain(
+      "symbols[0].mode: expected string",
+    );
+    expect(schemaError(readSpotAdminState(JSON.stringify({ withdrawalsHalted: "false" })))).toContain(
+      "withdrawalsHalted: expected boolean",
+    );
   });
 });

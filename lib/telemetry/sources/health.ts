@@ -50,8 +50,7 @@ export function failedPoll(path: string, error: SourceError, extra: Partial<Endp
 }
 
 export type FetchOutcome =
-  | { ok: true; value: FetchedBody }
-  | { ok: false; error: SourceError; latencyMs: number; status?: number };
+  { ok: true; value: FetchedBody } | { ok: false; error: SourceError; latencyMs: number; status?: number };
 
 export interface FetchEndpointOptions {
   accept?: string;
@@ -64,21 +63,34 @@ export interface FetchEndpointOptions {
  * GET one endpoint of the target through fetchLimited (timeout over the whole exchange, size cap),
  * with the bearer token when one is configured. Never throws: a bad base URL is a network error.
  */
-export async function fetchEndpoint(ctx: PollContext, path: string, o: FetchEndpointOptions = {}): Promise<FetchOutcome> {
+export async function fetchEndpoint(
+  ctx: PollContext,
+  path: string,
+  o: FetchEndpointOptions = {},
+): Promise<FetchOutcome> {
   const started = performance.now();
   let url: string;
   try {
     url = targetUrl(ctx.target.baseUrl, path);
     if (o.query && [...o.query].length) url += `?${o.query.toString()}`;
   } catch (e) {
-    return { ok: false, error: { kind: "network", detail: `cannot build the URL: ${(e as Error).message}` }, latencyMs: 0 };
+    return {
+      ok: false,
+      error: { kind: "network", detail: `cannot build the URL: ${(e as Error).message}` },
+      latencyMs: 0,
+    };
   }
   const headers: Record<string, string> = { accept: o.accept ?? "application/json" };
   if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
   if (ctx.userAgent) headers["user-agent"] = ctx.userAgent;
   let r: SourceResult<FetchedBody>;
   try {
-    r = await fetchLimited(url, { timeoutMs: ctx.timeoutMs, maxBytes: ctx.maxBytes, headers, acceptStatus: o.acceptStatus });
+    r = await fetchLimited(url, {
+      timeoutMs: ctx.timeoutMs,
+      maxBytes: ctx.maxBytes,
+      headers,
+      acceptStatus: o.acceptStatus,
+    });
   } catch (e) {
     // fetchLimited promises not to throw; this keeps the promise of this module if it ever does.
     r = { ok: false, error: { kind: "network", detail: (e as Error).message } };
@@ -87,7 +99,8 @@ export async function fetchEndpoint(ctx: PollContext, path: string, o: FetchEndp
   const latencyMs = performance.now() - started;
   const status = /^HTTP (\d{3})\b/.exec(r.error.detail)?.[1];
   let error = r.error;
-  if (!ctx.token && (status === "401" || status === "403")) error = { ...error, detail: `${error.detail} (no bearer token configured for ${ctx.target.name})` };
+  if (!ctx.token && (status === "401" || status === "403"))
+    error = { ...error, detail: `${error.detail} (no bearer token configured for ${ctx.target.name})` };
   return { ok: false, error, latencyMs, ...(status ? { status: Number(status) } : {}) };
 }
 
@@ -148,7 +161,13 @@ class SampleSet {
   }
 
   /** A string field mapped through a fixed code table; unknown strings give no sample. */
-  code(metric: string, s: string | null | undefined, table: readonly string[], entity: string = SYSTEM_ENTITY, labels: Labels = {}): void {
+  code(
+    metric: string,
+    s: string | null | undefined,
+    table: readonly string[],
+    entity: string = SYSTEM_ENTITY,
+    labels: Labels = {},
+  ): void {
     if (s === undefined || s === null) return;
     const i = table.indexOf(s);
     if (i >= 0) this.add(metric, i, entity, labels);
@@ -220,8 +239,17 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
     s.add("reserved_for_positions", p.reserved_for_positions, e);
     s.add("realized_pnl", p.realized_pnl, e);
     // Seed 000's invariant, computed here rather than trusted from the document.
-    if (p.allocated != null && p.reserved_for_orders != null && p.reserved_for_positions != null && p.realized_pnl != null) {
-      s.add("available_capital", roundMicro(p.allocated - p.reserved_for_orders - p.reserved_for_positions + p.realized_pnl), e);
+    if (
+      p.allocated != null &&
+      p.reserved_for_orders != null &&
+      p.reserved_for_positions != null &&
+      p.realized_pnl != null
+    ) {
+      s.add(
+        "available_capital",
+        roundMicro(p.allocated - p.reserved_for_orders - p.reserved_for_positions + p.realized_pnl),
+        e,
+      );
     }
     s.add("available_capital_reported", p.available_capital, e);
     if (p.status != null) s.add("status_active", p.status === "active", e);
@@ -240,7 +268,12 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
       s.add("parity.maxConfirmations", parity.maxConfirmations, e);
       s.add("parity.requiredConfirmations", parity.requiredConfirmations, e);
       for (const sl of parity.slices ?? []) {
-        const labels = { sliceId: sl.sliceId, symbol: sl.symbol, state: sl.state, attributed: sl.subTag === undefined ? undefined : String(sl.subTag !== null) };
+        const labels = {
+          sliceId: sl.sliceId,
+          symbol: sl.symbol,
+          state: sl.state,
+          attributed: sl.subTag === undefined ? undefined : String(sl.subTag !== null),
+        };
         s.add("parity.slice.confirmations", sl.confirmations, e, labels);
         s.add("parity.slice.mismatchNotionalUsd", sl.mismatchNotionalUsd, e, labels);
       }
@@ -252,7 +285,11 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
   if (doc.reconciliationNoGo) {
     s.add("reconciliationNoGo", doc.reconciliationNoGo.length);
     for (const n of doc.reconciliationNoGo) {
-      s.add("reconciliationNoGo.entry", 1, n.profileId ?? SYSTEM_ENTITY, { sliceId: n.sliceId, symbol: n.symbol, reason: n.reason });
+      s.add("reconciliationNoGo.entry", 1, n.profileId ?? SYSTEM_ENTITY, {
+        sliceId: n.sliceId,
+        symbol: n.symbol,
+        reason: n.reason,
+      });
     }
   }
 
@@ -271,13 +308,24 @@ function mapStaleAndQuarantined(s: SampleSet, doc: TradingBotPlainHealth): void 
   if (doc.quarantinedOrders) {
     s.add("quarantinedOrders", doc.quarantinedOrders.length);
     for (const q of doc.quarantinedOrders) {
-      s.add("quarantinedOrder", 1, q.profileId ?? SYSTEM_ENTITY, { orderId: q.orderId, symbol: q.symbol, reason: q.reason, since: q.since });
+      s.add("quarantinedOrder", 1, q.profileId ?? SYSTEM_ENTITY, {
+        orderId: q.orderId,
+        symbol: q.symbol,
+        reason: q.reason,
+        since: q.since,
+      });
     }
   }
 }
 
 /** Metrics the plain /health check carries; where it answered, /internal/health's copies are dropped. */
-export const PLAIN_HEALTH_METRICS: ReadonlySet<string> = new Set(["staleOrders.backlog", "staleOrders.oldestAgeSeconds", "staleOrders.byProfile", "quarantinedOrders", "quarantinedOrder"]);
+export const PLAIN_HEALTH_METRICS: ReadonlySet<string> = new Set([
+  "staleOrders.backlog",
+  "staleOrders.oldestAgeSeconds",
+  "staleOrders.byProfile",
+  "quarantinedOrders",
+  "quarantinedOrder",
+]);
 
 export function readTradingBotPlainHealth(body: string): SourceResult<TradingBotPlainHealth> {
   return parseJsonDocument(body, TradingBotPlainHealth);
@@ -307,7 +355,9 @@ function mapGhostPositions(s: SampleSet, doc: TradingBotHealth): void {
   s.add("positions.exchange", pos.exchange.length);
   const botSlices = new Set((pos.bot ?? []).map((b) => b.sliceId).filter((x): x is string => typeof x === "string"));
   const ghosts = pos.exchange.filter(
-    (x) => x.trackedByBot === false || (x.trackedByBot == null && pos.bot != null && x.sliceId != null && !botSlices.has(x.sliceId)),
+    (x) =>
+      x.trackedByBot === false ||
+      (x.trackedByBot == null && pos.bot != null && x.sliceId != null && !botSlices.has(x.sliceId)),
   );
   s.add("positions.ghost", ghosts.length);
   const perProfile = new Map<string, number>();
@@ -348,7 +398,8 @@ export async function pollTradingBotApiStatus(ctx: PollContext): Promise<Endpoin
   const path = "/api/status";
   const p = await pollJson(ctx, path, readTradingBotApiStatus, mapTradingBotApiStatus);
   const s = new SampleSet({ system: ctx.target.name, observedAt: ctx.now });
-  if (p.ok || p.status === 401 || p.status === 403 || (p.status !== undefined && p.status >= 500)) s.add("http_status", p.status, SYSTEM_ENTITY, { path });
+  if (p.ok || p.status === 401 || p.status === 403 || (p.status !== undefined && p.status >= 500))
+    s.add("http_status", p.status, SYSTEM_ENTITY, { path });
   // No HTTP answer at all (timeout, connection refused): 0, so a failing control endpoint is seen too.
   else if (p.error?.kind === "timeout" || p.error?.kind === "network") s.add("http_status", 0, SYSTEM_ENTITY, { path });
   return { ...p, samples: [...p.samples, ...s.samples] };
@@ -367,7 +418,8 @@ export function mapReadyBody(doc: ReadyBody, m: MapContext, path = "/health/read
     s.add("ready.degraded", doc.degraded.length, SYSTEM_ENTITY, { path });
     for (const name of doc.degraded) s.add("ready.degraded.check", 1, SYSTEM_ENTITY, { path, check: name });
   }
-  for (const [name, c] of Object.entries(doc.checks ?? {})) s.add("ready.check.ok", c?.ok, SYSTEM_ENTITY, { path, check: name });
+  for (const [name, c] of Object.entries(doc.checks ?? {}))
+    s.add("ready.check.ok", c?.ok, SYSTEM_ENTITY, { path, check: name });
   return s.samples;
 }
 
@@ -399,17 +451,27 @@ export function judgeProbe(path: string, status: number, contentType: string, bo
   const snippet = body.replace(/\s+/g, " ").slice(0, 80);
   if (looksHtml(contentType, body)) {
     const kind = status === 503 ? "http" : "schema";
-    return { ok: false, error: { kind, detail: `HTTP ${status} with an HTML page (${where}), not a health answer: ${snippet}` } };
+    return {
+      ok: false,
+      error: { kind, detail: `HTTP ${status} with an HTML page (${where}), not a health answer: ${snippet}` },
+    };
   }
   const looksJson = isJsonContentType(contentType) || /^\s*[{[]/.test(body);
   if (!looksJson) {
-    if (status === 503) return { ok: false, error: { kind: "http", detail: `HTTP 503 with a non-JSON body (${where}): ${snippet}` } };
+    if (status === 503)
+      return { ok: false, error: { kind: "http", detail: `HTTP 503 with a non-JSON body (${where}): ${snippet}` } };
     return { ok: true, shape: "text", documented: PLAIN_PROBE_BODIES.has(body.trim().toLowerCase()) };
   }
   const doc = path === "/health/ready" ? parseJsonDocument(body, ReadyBody) : parseJsonDocument(body, LiveBody);
   if (!doc.ok) return doc;
   if (typeof doc.value.status !== "string") {
-    return { ok: false, error: { kind: "schema", detail: `${path} answered JSON without a "status" string, not a health answer: ${snippet}` } };
+    return {
+      ok: false,
+      error: {
+        kind: "schema",
+        detail: `${path} answered JSON without a "status" string, not a health answer: ${snippet}`,
+      },
+    };
   }
   return { ok: true, shape: "json", doc: doc.value };
 }
@@ -420,7 +482,10 @@ export function judgeProbe(path: string, status: number, contentType: string, bo
  * (judgeProbe): an HTML page on every path is an error, never healthy.
  */
 export async function pollProbe(ctx: PollContext, path: "/health/live" | "/health/ready"): Promise<EndpointPoll> {
-  const f = await fetchEndpoint(ctx, path, { acceptStatus: [503], accept: "application/json, text/plain;q=0.9, */*;q=0.1" });
+  const f = await fetchEndpoint(ctx, path, {
+    acceptStatus: [503],
+    accept: "application/json, text/plain;q=0.9, */*;q=0.1",
+  });
   if (!f.ok) return failedPoll(path, f.error, { latencyMs: f.latencyMs, status: f.status });
   const { status, body, contentType, latencyMs } = f.value;
   const base = { path, status, latencyMs, reports: [] as Report[] };
@@ -553,7 +618,8 @@ export function mapSpotAdminState(doc: SpotAdminState, m: MapContext): Sample[] 
   if (l) {
     s.add("leader.fencingToken", l.fencingToken);
     if (l.contender !== undefined) s.add("leader.contended", l.contender !== null);
-    if (l.contender && typeof l.contender === "object" && l.contender.fencingToken !== undefined) s.add("leader.contenderFencingToken", l.contender.fencingToken);
+    if (l.contender && typeof l.contender === "object" && l.contender.fencingToken !== undefined)
+      s.add("leader.contenderFencingToken", l.contender.fencingToken);
   }
   s.add("postgres.up", doc.postgres?.up);
   const k = doc.kafka;

@@ -46,7 +46,14 @@ export async function fetchLimited(url: string, o: FetchLimitedOptions): Promise
   const signal = AbortSignal.timeout(o.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { method: o.method ?? "GET", headers: o.headers, body: o.body, signal, redirect: "manual", cache: "no-store" });
+    res = await fetch(url, {
+      method: o.method ?? "GET",
+      headers: o.headers,
+      body: o.body,
+      signal,
+      redirect: "manual",
+      cache: "no-store",
+    });
   } catch (e) {
     if (signal.aborted) return err("timeout", `no response within ${o.timeoutMs} ms`);
     return err("network", describeNetworkError(e));

@@ -12,7 +12,13 @@ import type { PollContext } from "./types";
 // whichever source feeds it.
 
 /** Health-document metrics that belong to the ledger: left out of /internal/health when the ledger comes from Supabase. */
-export const LEDGER_HEALTH_METRICS: ReadonlySet<string> = new Set(["allocated", "reserved_for_orders", "reserved_for_positions", "realized_pnl", "available_capital"]);
+export const LEDGER_HEALTH_METRICS: ReadonlySet<string> = new Set([
+  "allocated",
+  "reserved_for_orders",
+  "reserved_for_positions",
+  "realized_pnl",
+  "available_capital",
+]);
 
 /** One client per target (and settings), reused from poll to poll. */
 export type LedgerClients = Map<string, { settings: string; source: SupabaseLedgerSource }>;
@@ -33,13 +39,34 @@ function asHealthSamples(samples: Sample[]): Sample[] {
 
 export async function pollSupabaseLedger(ctx: PollContext, clients: LedgerClients): Promise<EndpointPoll> {
   const sb = supabaseLedgerOf(ctx.target);
-  if (!sb) return failedPoll("ledger", { kind: "schema", detail: "this target's ledger is not configured to come from Supabase" });
+  if (!sb)
+    return failedPoll("ledger", {
+      kind: "schema",
+      detail: "this target's ledger is not configured to come from Supabase",
+    });
   const path = supabaseLedgerPath(sb.table);
   const url = ctx.secret?.(sb.urlEnv);
   const key = ctx.secret?.(sb.keyEnv);
-  if (!url) return failedPoll(path, { kind: "network", detail: `environment variable ${sb.urlEnv} (the Supabase project URL) is not set` });
-  if (!key) return failedPoll(path, { kind: "http", detail: `environment variable ${sb.keyEnv} (the Supabase API key) is not set` });
-  const settings = JSON.stringify([url, key, sb.table, sb.schema, sb.statusColumn, sb.maxRows, ctx.timeoutMs, ctx.maxBytes]);
+  if (!url)
+    return failedPoll(path, {
+      kind: "network",
+      detail: `environment variable ${sb.urlEnv} (the Supabase project URL) is not set`,
+    });
+  if (!key)
+    return failedPoll(path, {
+      kind: "http",
+      detail: `environment variable ${sb.keyEnv} (the Supabase API key) is not set`,
+    });
+  const settings = JSON.stringify([
+    url,
+    key,
+    sb.table,
+    sb.schema,
+    sb.statusColumn,
+    sb.maxRows,
+    ctx.timeoutMs,
+    ctx.maxBytes,
+  ]);
   let entry = clients.get(ctx.target.name);
   if (!entry || entry.settings !== settings) {
     entry = {
@@ -63,11 +90,23 @@ export async function pollSupabaseLedger(ctx: PollContext, clients: LedgerClient
     const status = /^HTTP (\d{3})\b/.exec(r.error.detail)?.[1];
     return failedPoll(path, r.error, status ? { status: Number(status) } : {});
   }
-  const poll: EndpointPoll = { path, ok: true, status: 200, latencyMs: r.value.latencyMs, samples: asHealthSamples(r.value.samples), reports: [] };
+  const poll: EndpointPoll = {
+    path,
+    ok: true,
+    status: 200,
+    latencyMs: r.value.latencyMs,
+    samples: asHealthSamples(r.value.samples),
+    reports: [],
+  };
   if (r.value.truncated) {
     // Profiles past the row cap are missing: say so rather than show a complete-looking ledger.
     poll.partial = {
-      issues: [{ rule: "row-cap", message: `the ledger returned ${sb.maxRows} rows, the configured cap (ledger.maxRows): profiles past it are not read` }],
+      issues: [
+        {
+          rule: "row-cap",
+          message: `the ledger returned ${sb.maxRows} rows, the configured cap (ledger.maxRows): profiles past it are not read`,
+        },
+      ],
       issueCount: 1,
       droppedFamilies: [],
     };

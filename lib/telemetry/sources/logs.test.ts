@@ -5,7 +5,14 @@ import { readLogLines } from "./logs";
 // a cut-off last line marks where the cursor must stop.
 
 const rec = (n: number, kind = "CYCLE_SUMMARY", extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: `fb-${String(n).padStart(8, "0")}`, system: "fb", kind, ts: `2026-01-05T00:00:${String(n).padStart(2, "0")}.000Z`, fields: { n }, ...extra });
+  JSON.stringify({
+    id: `fb-${String(n).padStart(8, "0")}`,
+    system: "fb",
+    kind,
+    ts: `2026-01-05T00:00:${String(n).padStart(2, "0")}.000Z`,
+    fields: { n },
+    ...extra,
+  });
 
 describe("readLogLines", () => {
   it("turns each record into a report with the target as system and ts as observedAt", () => {
@@ -13,16 +20,39 @@ describe("readLogLines", () => {
     expect(r.bad).toEqual([]);
     expect(r.lastId).toBe("fb-00000002");
     expect(r.reports).toEqual([
-      { system: "kraken-futures", kind: "CYCLE_SUMMARY", id: "fb-00000001", fields: { n: 1 }, observedAt: Date.parse("2026-01-05T00:00:01.000Z") },
-      { system: "kraken-futures", kind: "KILL_SWITCH_ACTIVATED", id: "fb-00000002", fields: { n: 2 }, observedAt: Date.parse("2026-01-05T00:00:02.000Z") },
+      {
+        system: "kraken-futures",
+        kind: "CYCLE_SUMMARY",
+        id: "fb-00000001",
+        fields: { n: 1 },
+        observedAt: Date.parse("2026-01-05T00:00:01.000Z"),
+      },
+      {
+        system: "kraken-futures",
+        kind: "KILL_SWITCH_ACTIVATED",
+        id: "fb-00000002",
+        fields: { n: 2 },
+        observedAt: Date.parse("2026-01-05T00:00:02.000Z"),
+      },
     ]);
   });
 
   it("skips malformed lines, names them by line number, keeps the valid ones", () => {
-    const body = [rec(1), "not json", JSON.stringify({ id: "x", system: "fb", kind: "K", ts: "soon", fields: {} }), JSON.stringify({ id: "y", system: "fb", ts: "2026-01-05T00:00:00Z", fields: {} }), rec(5), ""].join("\n");
+    const body = [
+      rec(1),
+      "not json",
+      JSON.stringify({ id: "x", system: "fb", kind: "K", ts: "soon", fields: {} }),
+      JSON.stringify({ id: "y", system: "fb", ts: "2026-01-05T00:00:00Z", fields: {} }),
+      rec(5),
+      "",
+    ].join("\n");
     const r = readLogLines(body, "fb");
     expect(r.reports.map((x) => x.id)).toEqual(["fb-00000001", "fb-00000005"]);
-    expect(r.bad).toEqual(["line 2: not valid JSON", "line 3: ts: expected an ISO-8601 timestamp", "line 4: kind: expected string, received undefined"]);
+    expect(r.bad).toEqual([
+      "line 2: not valid JSON",
+      "line 3: ts: expected an ISO-8601 timestamp",
+      "line 4: kind: expected string, received undefined",
+    ]);
     expect(r.lastId).toBe("fb-00000005");
   });
 

@@ -82,7 +82,19 @@ export async function pollLogs(ctx: PollContext, o: LogPullOptions = {}): Promis
   if (read.bad.length) {
     const named = read.bad.slice(0, NAMED_BAD_LINES).join("; ");
     const more = read.bad.length > NAMED_BAD_LINES ? ` (and ${read.bad.length - NAMED_BAD_LINES} more)` : "";
-    error = { kind: "parse", detail: `${read.bad.length} malformed line(s) skipped, ${read.reports.length} kept: ${named}${more}` };
+    error = {
+      kind: "parse",
+      detail: `${read.bad.length} malformed line(s) skipped, ${read.reports.length} kept: ${named}${more}`,
+    };
   }
-  return { path, ok: !error, status, latencyMs, ...(error ? { error } : {}), samples: [], reports: read.reports, ...(cursor !== undefined ? { cursor } : {}) };
+  return {
+    path,
+    ok: !error,
+    status,
+    latencyMs,
+    ...(error ? { error } : {}),
+    samples: [],
+    reports: read.reports,
+    ...(cursor !== undefined ? { cursor } : {}),
+  };
 }

@@ -38,7 +38,12 @@ describe("readMetrics", () => {
   it("maps samples with profile_id / symbol as the entity", () => {
     const { samples, partial } = ok(latency([10, 90, 99, 100]));
     expect(partial).toBeUndefined();
-    expect(pick(samples, "engine_trades_total")[0]).toMatchObject({ system: "spot", entity: "BTC-USD", value: 1500, observedAt: O.observedAt });
+    expect(pick(samples, "engine_trades_total")[0]).toMatchObject({
+      system: "spot",
+      entity: "BTC-USD",
+      value: 1500,
+      observedAt: O.observedAt,
+    });
     expect(pick(samples, "available_capital_gauge")[0]).toMatchObject({ entity: "p1", value: -20.5 });
     expect(pick(samples, "trading_api_request_duration_seconds_bucket")).toHaveLength(4);
   });
@@ -84,7 +89,15 @@ describe("readMetrics", () => {
     if (!r.ok) return;
     expect(pick(r.value.samples, "a").map((x) => x.value)).toEqual([1]);
     expect(r.value.partial).toEqual({
-      issues: [{ line: 3, rule: "syntax", message: 'line 3: the value of label "x" is missing its closing double quote', text: 'b{x="1} 2', family: "b" }],
+      issues: [
+        {
+          line: 3,
+          rule: "syntax",
+          message: 'line 3: the value of label "x" is missing its closing double quote',
+          text: 'b{x="1} 2',
+          family: "b",
+        },
+      ],
       issueCount: 1,
       droppedFamilies: ["b"],
     });
@@ -120,7 +133,10 @@ settle_seconds_count 60
   });
 
   it("flags a +Inf bucket that disagrees with _count", () => {
-    const text = latency([10, 90, 99, 100]).replace("trading_api_request_duration_seconds_count 100", "trading_api_request_duration_seconds_count 140");
+    const text = latency([10, 90, 99, 100]).replace(
+      "trading_api_request_duration_seconds_count 100",
+      "trading_api_request_duration_seconds_count 140",
+    );
     const { samples, partial } = ok(text);
     expect(partial?.issues[0]?.message).toContain("+Inf");
     expect(pick(samples, "trading_api_request_duration_seconds:p99")).toEqual([]);

@@ -1,5 +1,13 @@
 import { SYSTEM_ENTITY, type Sample, type SourceResult } from "../model";
-import { histogramQuantile, histogramSeries, parsePrometheusText, toSamples, validateHistograms, type Bucket, type MetricFamily } from "../prom";
+import {
+  histogramQuantile,
+  histogramSeries,
+  parsePrometheusText,
+  toSamples,
+  validateHistograms,
+  type Bucket,
+  type MetricFamily,
+} from "../prom";
 import { failedPoll, fetchEndpoint, type EndpointPoll } from "./health";
 import type { PartialIssue, PartialRead, PollContext } from "./types";
 
@@ -55,7 +63,12 @@ function entityOf(labels: Record<string, string>): string {
 }
 
 function seriesId(family: string, labels: Record<string, string>): string {
-  return JSON.stringify([family, Object.keys(labels).sort().map((k) => [k, labels[k]])]);
+  return JSON.stringify([
+    family,
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  ]);
 }
 
 /** Per-bucket increase since the previous scrape; null when any bucket went down (a reset). */
@@ -75,18 +88,25 @@ function quantileSamples(families: readonly MetricFamily[], o: MetricsMapOptions
   const out: Sample[] = [];
   const seen = new Set<string>();
   const push = (metric: string, value: number, labels: Record<string, string>, at: number) => {
-    if (Number.isFinite(value)) out.push({ system: o.system, entity: entityOf(labels), metric, labels: { ...labels }, value, observedAt: at });
+    if (Number.isFinite(value))
+      out.push({ system: o.system, entity: entityOf(labels), metric, labels: { ...labels }, value, observedAt: at });
   };
   for (const family of families) {
     for (const series of histogramSeries(family)) {
       const at = series.timestamp ?? o.observedAt;
-      for (const { q, suffix } of QUANTILES) push(`${family.name}:${suffix}`, histogramQuantile(q, series.buckets), series.labels, at);
+      for (const { q, suffix } of QUANTILES)
+        push(`${family.name}:${suffix}`, histogramQuantile(q, series.buckets), series.labels, at);
       if (!o.memory) continue;
       const key = seriesId(family.name, series.labels);
       seen.add(key);
       const delta = bucketDelta(series.buckets, o.memory.get(key));
-      o.memory.set(key, series.buckets.map((b) => ({ ...b })));
-      if (delta) for (const { q, suffix } of QUANTILES) push(`${family.name}:${suffix}_window`, histogramQuantile(q, delta), series.labels, at);
+      o.memory.set(
+        key,
+        series.buckets.map((b) => ({ ...b })),
+      );
+      if (delta)
+        for (const { q, suffix } of QUANTILES)
+          push(`${family.name}:${suffix}_window`, histogramQuantile(q, delta), series.labels, at);
     }
   }
   // Forget series that are gone so the memory does not grow without bound.
@@ -107,7 +127,10 @@ export function readMetrics(text: string, contentType: string, o: MetricsMapOpti
   const parsed = parsePrometheusText(text, { contentType });
   if (!parsed.ok) {
     const e = parsed.error;
-    return { ok: false, error: { kind: "parse", detail: `${e.message}${e.text !== undefined ? ` — ${JSON.stringify(e.text)}` : ""}` } };
+    return {
+      ok: false,
+      error: { kind: "parse", detail: `${e.message}${e.text !== undefined ? ` — ${JSON.stringify(e.text)}` : ""}` },
+    };
   }
   const lineIssues: PartialIssue[] = (parsed.issues ?? []).map((i) => ({
     line: i.line,
@@ -124,18 +147,36 @@ export function readMetrics(text: string, contentType: string, o: MetricsMapOpti
  * by the direct scrape and the Prometheus-backed path, so both give the same samples for the same
  * exposition.
  */
-export function readFamilies(families: readonly MetricFamily[], o: MetricsMapOptions, lineIssues: PartialIssue[] = [], droppedFamilies: readonly string[] = []): SourceResult<MetricsReading> {
+export function readFamilies(
+  families: readonly MetricFamily[],
+  o: MetricsMapOptions,
+  lineIssues: PartialIssue[] = [],
+  droppedFamilies: readonly string[] = [],
+): SourceResult<MetricsReading> {
   const histIssues = validateHistograms(families);
   const broken = new Set(histIssues.map((i) => i.family));
   const good = families.filter((f) => !broken.has(f.name));
-  const samples = [...toSamples(good, { system: o.system, entityLabel: ENTITY_LABELS, observedAt: o.observedAt }), ...quantileSamples(good, o)];
+  const samples = [
+    ...toSamples(good, { system: o.system, entityLabel: ENTITY_LABELS, observedAt: o.observedAt }),
+    ...quantileSamples(good, o),
+  ];
   const issues = [
     ...lineIssues,
-    ...histIssues.map((i): PartialIssue => ({ rule: "histogram", message: `histogram ${i.family}${describeLabels(i.labels)}: ${i.message}`, family: i.family })),
+    ...histIssues.map((i): PartialIssue => ({
+      rule: "histogram",
+      message: `histogram ${i.family}${describeLabels(i.labels)}: ${i.message}`,
+      family: i.family,
+    })),
   ];
   if (!issues.length) return { ok: true, value: { samples } };
   const dropped = [...new Set([...droppedFamilies, ...broken])];
-  return { ok: true, value: { samples, partial: { issues: issues.slice(0, MAX_ISSUES), issueCount: issues.length, droppedFamilies: dropped } } };
+  return {
+    ok: true,
+    value: {
+      samples,
+      partial: { issues: issues.slice(0, MAX_ISSUES), issueCount: issues.length, droppedFamilies: dropped },
+    },
+  };
 }
 
 /** One line for logs and the endpoint list: what was left out and why. */
@@ -148,7 +189,9 @@ export function describePartial(p: PartialRead): string {
 
 export async function pollMetrics(ctx: PollContext, memory?: HistogramMemory): Promise<EndpointPoll> {
   const path = "/metrics";
-  const f = await fetchEndpoint(ctx, path, { accept: "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1" });
+  const f = await fetchEndpoint(ctx, path, {
+    accept: "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1",
+  });
   if (!f.ok) return failedPoll(path, f.error, { latencyMs: f.latencyMs, status: f.status });
   const base = { path, status: f.value.status, latencyMs: f.value.latencyMs, reports: [] };
   const r = readMetrics(f.value.body, f.value.contentType, { system: ctx.target.name, observedAt: ctx.now, memory });

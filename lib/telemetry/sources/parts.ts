@@ -49,34 +49,84 @@ export function partSources(t: TargetConfig): PartSource[] {
   const metrics = (): PartSource => {
     const prom = prometheusMetricsOf(t);
     return prom
-      ? { part: "metrics", adapter: "prometheus", adapterLabel: "Prometheus HTTP API", endpoint: PROMETHEUS_QUERY_PATH, address: `${prom.url} ${prom.selector}` }
-      : { part: "metrics", adapter: "scrape", adapterLabel: "direct scrape", endpoint: METRICS_PATH, address: join(t.baseUrl, METRICS_PATH) };
+      ? {
+          part: "metrics",
+          adapter: "prometheus",
+          adapterLabel: "Prometheus HTTP API",
+          endpoint: PROMETHEUS_QUERY_PATH,
+          address: `${prom.url} ${prom.selector}`,
+        }
+      : {
+          part: "metrics",
+          adapter: "scrape",
+          adapterLabel: "direct scrape",
+          endpoint: METRICS_PATH,
+          address: join(t.baseUrl, METRICS_PATH),
+        };
   };
   const pushed = (): PartSource | undefined =>
-    t.credentials.ingestTokenEnv ? { part: "logs", adapter: "push-ingest", adapterLabel: "pushed to /api/ingest", address: "POST /api/ingest" } : undefined;
+    t.credentials.ingestTokenEnv
+      ? { part: "logs", adapter: "push-ingest", adapterLabel: "pushed to /api/ingest", address: "POST /api/ingest" }
+      : undefined;
   switch (t.kind) {
     case "trading-bot": {
-      out.push({ part: "health", adapter: "health-json", adapterLabel: "health JSON", endpoint: "/internal/health", address: join(t.baseUrl, "/internal/health") });
+      out.push({
+        part: "health",
+        adapter: "health-json",
+        adapterLabel: "health JSON",
+        endpoint: "/internal/health",
+        address: join(t.baseUrl, "/internal/health"),
+      });
       out.push(metrics());
       const sb = supabaseLedgerOf(t);
       out.push(
         sb
-          ? { part: "ledger", adapter: "supabase", adapterLabel: "Supabase (supabase-js)", endpoint: supabaseLedgerPath(sb.table), address: `${sb.schema}.${sb.table} at $${sb.urlEnv}` }
-          : { part: "ledger", adapter: "health-json", adapterLabel: "health JSON", endpoint: "/internal/health", address: join(t.baseUrl, "/internal/health") },
+          ? {
+              part: "ledger",
+              adapter: "supabase",
+              adapterLabel: "Supabase (supabase-js)",
+              endpoint: supabaseLedgerPath(sb.table),
+              address: `${sb.schema}.${sb.table} at $${sb.urlEnv}`,
+            }
+          : {
+              part: "ledger",
+              adapter: "health-json",
+              adapterLabel: "health JSON",
+              endpoint: "/internal/health",
+              address: join(t.baseUrl, "/internal/health"),
+            },
       );
       const logs = pushed();
       if (logs) out.push(logs);
       break;
     }
     case "futures-bot": {
-      out.push({ part: "health", adapter: "health-json", adapterLabel: "health JSON", endpoint: "/status", address: join(t.baseUrl, "/status") });
-      out.push({ part: "logs", adapter: "log-pull", adapterLabel: "log pull", endpoint: "/logs", address: join(t.baseUrl, "/logs") });
+      out.push({
+        part: "health",
+        adapter: "health-json",
+        adapterLabel: "health JSON",
+        endpoint: "/status",
+        address: join(t.baseUrl, "/status"),
+      });
+      out.push({
+        part: "logs",
+        adapter: "log-pull",
+        adapterLabel: "log pull",
+        endpoint: "/logs",
+        address: join(t.baseUrl, "/logs"),
+      });
       const logs = pushed();
       if (logs) out.push(logs);
       break;
     }
     case "spot-exchange": {
-      out.push({ part: "health", adapter: "health-json", adapterLabel: "health JSON", endpoint: "/admin/state", address: join(t.baseUrl, "/admin/state") });
+      out.push({
+        part: "health",
+        adapter: "health-json",
+        adapterLabel: "health JSON",
+        endpoint: "/admin/state",
+        address: join(t.baseUrl, "/admin/state"),
+      });
       out.push(metrics());
       const logs = pushed();
       if (logs) out.push(logs);

@@ -20,12 +20,24 @@ function context(sys: SimSystemInfo, o: Partial<PollContext> = {}): PollContext 
   return { target: target(sys), token: sys.credential, timeoutMs: 3000, maxBytes: MAX_BYTES, now: Date.now(), ...o };
 }
 
-function sample(out: PollOutcome, metric: string, entity = "*", labels: Record<string, string> = {}): Sample | undefined {
-  const hits = out.samples.filter((s) => s.metric === metric && s.entity === entity && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+function sample(
+  out: PollOutcome,
+  metric: string,
+  entity = "*",
+  labels: Record<string, string> = {},
+): Sample | undefined {
+  const hits = out.samples.filter(
+    (s) => s.metric === metric && s.entity === entity && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   expect(hits.length, `${metric}@${entity} appears at most once`).toBeLessThanOrEqual(1);
   return hits[0];
 }
-function value(out: PollOutcome, metric: string, entity = "*", labels: Record<string, string> = {}): number | undefined {
+function value(
+  out: PollOutcome,
+  metric: string,
+  entity = "*",
+  labels: Record<string, string> = {},
+): number | undefined {
   return sample(out, metric, entity, labels)?.value;
 }
 function endpoint(out: PollOutcome, path: string) {
@@ -260,7 +272,19 @@ function expected(kind: SystemKind, fault: string, path: string): Expect {
   }
 }
 
-const FAULTS: Array<{ fault: "down" | "hanging" | "slow" | "http-500" | "html-error" | "truncated-json" | "malformed-metrics" | "odd-metrics-line" | "oversized-body"; options?: Record<string, number> }> = [
+const FAULTS: Array<{
+  fault:
+    | "down"
+    | "hanging"
+    | "slow"
+    | "http-500"
+    | "html-error"
+    | "truncated-json"
+    | "malformed-metrics"
+    | "odd-metrics-line"
+    | "oversized-body";
+  options?: Record<string, number>;
+}> = [
   { fault: "down" },
   { fault: "hanging" },
   { fault: "slow", options: { delayMs: 1500 } },
@@ -306,13 +330,17 @@ describe("pollers under every simulator fault", () => {
           if (fault === "odd-metrics-line" && e.path === "/metrics") {
             // One odd line: every other family is read, the odd line's family is left out and named.
             expect(e.partial?.issueCount).toBe(1);
-            expect(e.partial?.issues[0]).toMatchObject({ rule: "syntax", text: expect.stringMatching(/\{odd="yes"\} 1,5$/) });
+            expect(e.partial?.issues[0]).toMatchObject({
+              rule: "syntax",
+              text: expect.stringMatching(/\{odd="yes"\} 1,5$/),
+            });
             expect(e.partial?.droppedFamilies).toHaveLength(1);
             expect(e.samples).toBeGreaterThan(50);
           } else expect(e.partial).toBeUndefined();
         }
         // A failed JSON endpoint contributes nothing: no sample from a document we could not trust.
-        for (const e of out.endpoints) if (!e.ok && e.path !== "/logs" && e.path !== "/api/status") expect(e.samples).toBe(0);
+        for (const e of out.endpoints)
+          if (!e.ok && e.path !== "/logs" && e.path !== "/api/status") expect(e.samples).toBe(0);
         if (kind === "futures-bot" && fault === "truncated-json") {
           const logs = endpoint(out, "/logs");
           expect(logs.error?.detail).toContain("cut off");
@@ -359,7 +387,9 @@ describe("pollers under every simulator fault", () => {
     expect(value(await poller(context(bot)), "reconciliation_runs_seen", "*")).toBe(2);
     const fut = fleet.systems.find((x) => x.kind === "futures-bot") as SimSystemInfo;
     const out = await pollerFor("futures-bot")(context(fut));
-    expect(value(out, "reconciliation_runs_seen", "*")).toBe(out.reports.filter((r) => r.kind === "RECONCILIATION_REPORT").length);
+    expect(value(out, "reconciliation_runs_seen", "*")).toBe(
+      out.reports.filter((r) => r.kind === "RECONCILIATION_REPORT").length,
+    );
     expect(value(out, "reconciliation_runs_seen", "*")).toBeGreaterThan(0);
   });
 

@@ -49,15 +49,29 @@ function endpointsFor(kind: SystemKind, metrics: EndpointPoller): EndpointPoller
 }
 
 /** Runs endpoint pollers concurrently and combines what they found. */
-export async function combine(ctx: PollContext, pollers: readonly EndpointPoller[], paths: readonly string[]): Promise<PollOutcome> {
+export async function combine(
+  ctx: PollContext,
+  pollers: readonly EndpointPoller[],
+  paths: readonly string[],
+): Promise<PollOutcome> {
   const settled = await Promise.allSettled(pollers.map((p) => Promise.resolve().then(() => p(ctx))));
   let polls: EndpointPoll[] = settled.map((s, i) =>
     s.status === "fulfilled"
       ? s.value
-      : { path: paths[i] ?? `(endpoint ${i})`, ok: false, error: { kind: "parse", detail: `adapter failed: ${(s.reason as Error)?.message ?? String(s.reason)}` }, samples: [], reports: [] },
+      : {
+          path: paths[i] ?? `(endpoint ${i})`,
+          ok: false,
+          error: { kind: "parse", detail: `adapter failed: ${(s.reason as Error)?.message ?? String(s.reason)}` },
+          samples: [],
+          reports: [],
+        },
   );
   if (polls.some((p) => p.path === "/health" && p.ok)) {
-    polls = polls.map((p) => (p.path === "/internal/health" ? { ...p, samples: p.samples.filter((x) => !PLAIN_HEALTH_METRICS.has(x.metric)) } : p));
+    polls = polls.map((p) =>
+      p.path === "/internal/health"
+        ? { ...p, samples: p.samples.filter((x) => !PLAIN_HEALTH_METRICS.has(x.metric)) }
+        : p,
+    );
   }
   const outcome: PollOutcome = {
     samples: polls.flatMap((p) => p.samples),
@@ -93,7 +107,9 @@ export function pollerFor(kind: SystemKind): Poller {
   const read = async (ctx: PollContext): Promise<PollOutcome> => {
     if (kind !== "trading-bot" || !supabaseLedgerOf(ctx.target)) return combine(ctx, pollers, paths);
     const [outcome, ledger] = await Promise.all([combine(ctx, pollers, paths), pollSupabaseLedger(ctx, ledgers)]);
-    const fromHealth = (s: { metric: string; entity: string }) => LEDGER_HEALTH_METRICS.has(s.metric) || (s.metric === "status_active" && supabaseLedgerOf(ctx.target)?.statusColumn !== undefined);
+    const fromHealth = (s: { metric: string; entity: string }) =>
+      LEDGER_HEALTH_METRICS.has(s.metric) ||
+      (s.metric === "status_active" && supabaseLedgerOf(ctx.target)?.statusColumn !== undefined);
     return {
       ...outcome,
       samples: [...outcome.samples.filter((s) => !fromHealth(s)), ...ledger.samples],
@@ -133,5 +149,12 @@ function countRuns(kind: SystemKind, outcome: PollOutcome, count: RunCount, ctx:
   } else if (kind === "futures-bot") {
     count.n += outcome.reports.filter((r) => r.kind === "RECONCILIATION_REPORT").length;
   } else return undefined;
-  return { system: ctx.target.name, entity: SYSTEM_ENTITY, metric: RUNS_SEEN, labels: {}, value: count.n, observedAt: ctx.now };
+  return {
+    system: ctx.target.name,
+    entity: SYSTEM_ENTITY,
+    metric: RUNS_SEEN,
+    labels: {},
+    value: count.n,
+    observedAt: ctx.now,
+  };
 }

@@ -10,9 +10,17 @@ import type { PollContext } from "./types";
 const LANDING = "<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>It works!</body></html>";
 
 describe("judgeProbe", () => {
-  const cases: Array<[what: string, status: number, contentType: string, body: string, expected: "json" | "text" | string]> = [
+  const cases: Array<
+    [what: string, status: number, contentType: string, body: string, expected: "json" | "text" | string]
+  > = [
     ["documented JSON liveness", 200, "application/json", '{"status":"live","time":"2026-01-05T00:00:00Z"}', "json"],
-    ["JSON readiness with degraded checks", 503, "application/json; charset=utf-8", '{"status":"degraded","degraded":["postgres"]}', "json"],
+    [
+      "JSON readiness with degraded checks",
+      503,
+      "application/json; charset=utf-8",
+      '{"status":"degraded","degraded":["postgres"]}',
+      "json",
+    ],
     ["JSON body without a content type", 200, "", '{"status":"ok"}', "json"],
     ["documented plain OK", 200, "text/plain", "OK\n", "text"],
     ["other plain text that is not HTML", 200, "text/plain", "all systems nominal", "text"],
@@ -34,7 +42,11 @@ describe("judgeProbe", () => {
 
   it("tells the documented plain bodies from other text", () => {
     expect(judgeProbe("/health/live", 200, "text/plain", "ok")).toEqual({ ok: true, shape: "text", documented: true });
-    expect(judgeProbe("/health/live", 200, "text/plain", "whatever")).toEqual({ ok: true, shape: "text", documented: false });
+    expect(judgeProbe("/health/live", 200, "text/plain", "whatever")).toEqual({
+      ok: true,
+      shape: "text",
+      documented: false,
+    });
   });
 });
 
@@ -54,7 +66,14 @@ describe("pollProbe against a real HTTP server", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const ctx = (): PollContext => ({
-    target: { name: "landing", kind: "spot-exchange", baseUrl: base, simulated: false, credentials: {}, thresholds: {} },
+    target: {
+      name: "landing",
+      kind: "spot-exchange",
+      baseUrl: base,
+      simulated: false,
+      credentials: {},
+      thresholds: {},
+    },
     timeoutMs: 2000,
     maxBytes: 1024 * 1024,
     now: Date.now(),
@@ -72,7 +91,11 @@ describe("pollProbe against a real HTTP server", () => {
 
   it("a documented answer is healthy and reports its status", async () => {
     answers["/health/live"] = { status: 200, type: "text/plain", body: "OK" };
-    answers["/health/ready"] = { status: 503, type: "application/json", body: '{"status":"degraded","degraded":["kafka"]}' };
+    answers["/health/ready"] = {
+      status: 503,
+      type: "application/json",
+      body: '{"status":"degraded","degraded":["kafka"]}',
+    };
     const live = await pollProbe(ctx(), "/health/live");
     expect(live).toMatchObject({ ok: true, status: 200 });
     expect(live.samples.map((s) => [s.metric, s.value])).toEqual([["http_status", 200]]);

@@ -29,7 +29,9 @@ let exchange: MetricFamily[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function direct(families: MetricFamily[], name: string): { labels: Record<string, string>; value: number }[] {
-  return families.flatMap((f) => f.samples.filter((s) => s.name === name).map((s) => ({ labels: s.labels, value: s.value })));
+  return families.flatMap((f) =>
+    f.samples.filter((s) => s.name === name).map((s) => ({ labels: s.labels, value: s.value })),
+  );
 }
 
 async function parseDirect(system: string): Promise<MetricFamily[]> {
@@ -47,12 +49,20 @@ const bySystem: PromRequestOptions = { ...LIMITS, system: (l) => l.job };
 // Outside the suite below, so a missing binary shows as a failed test with the fix, not only as a
 // failed hook.
 it("uses the prometheus binary from the Debian package", () => {
-  expect(existsSync(PROMETHEUS_BIN), `install the Debian package "prometheus" (apt-get install prometheus) for ${PROMETHEUS_BIN}`).toBe(true);
+  expect(
+    existsSync(PROMETHEUS_BIN),
+    `install the Debian package "prometheus" (apt-get install prometheus) for ${PROMETHEUS_BIN}`,
+  ).toBe(true);
 });
 
 describe("Prometheus API adapter against a real Prometheus", () => {
   beforeAll(async () => {
-    fleet = await startFleet({ config: loadSimFleetConfig("config/sim-fleet.yaml"), seed: 42, clock: "manual", portBase: 0 });
+    fleet = await startFleet({
+      config: loadSimFleetConfig("config/sim-fleet.yaml"),
+      seed: 42,
+      clock: "manual",
+      portBase: 0,
+    });
     fleet.advance(60_000);
     // Stale reservations on btc-momentum: the watchdog counts a violation at T+5 s (virtual), while
     // Prometheus is already scraping, so the counter's history shows the step from 0 to 1.
@@ -98,7 +108,10 @@ describe("Prometheus API adapter against a real Prometheus", () => {
   });
 
   it("reads available_capital_gauge per profile exactly as the bot serves it", async () => {
-    const r = await queryInstant(prom.url, 'available_capital_gauge{job="alpha-bot"}', { ...LIMITS, system: "alpha-bot" });
+    const r = await queryInstant(prom.url, 'available_capital_gauge{job="alpha-bot"}', {
+      ...LIMITS,
+      system: "alpha-bot",
+    });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     if (!r.ok) return;
     const served = new Map(direct(bot, "available_capital_gauge").map((s) => [s.labels.profile_id ?? "", s.value]));
@@ -108,21 +121,31 @@ describe("Prometheus API adapter against a real Prometheus", () => {
     expect(served.get(VIOLATING_PROFILE)).toBeLessThan(0);
     const sample = r.value.samples.find((s) => s.entity === VIOLATING_PROFILE)!;
     expect(sample).toMatchObject({ system: "alpha-bot", metric: "available_capital_gauge" });
-    expect(sample.labels).toMatchObject({ profile_id: VIOLATING_PROFILE, job: "alpha-bot", instance: `127.0.0.1:${fleet.info("alpha-bot").port}` });
+    expect(sample.labels).toMatchObject({
+      profile_id: VIOLATING_PROFILE,
+      job: "alpha-bot",
+      instance: `127.0.0.1:${fleet.info("alpha-bot").port}`,
+    });
   });
 
   it("reads capital_invariant_violations_total, including the scenario's violation", async () => {
     const r = await queryInstant(prom.url, "capital_invariant_violations_total", bySystem);
     expect(r.ok, JSON.stringify(r)).toBe(true);
     if (!r.ok) return;
-    const served = new Map(direct(bot, "capital_invariant_violations_total").map((s) => [s.labels.profile_id ?? "", s.value]));
+    const served = new Map(
+      direct(bot, "capital_invariant_violations_total").map((s) => [s.labels.profile_id ?? "", s.value]),
+    );
     expect(byEntity(r.value.samples)).toEqual(served);
     expect(served.get(VIOLATING_PROFILE)).toBeGreaterThanOrEqual(1);
     expect(r.value.samples.every((s) => s.system === "alpha-bot")).toBe(true);
   });
 
   it("computes the same cumulative p99 as lib/telemetry/prom over the served buckets", async () => {
-    const r = await queryInstant(prom.url, `histogram_quantile(0.99, sum by (le) (${HISTOGRAM}_bucket))`, { ...LIMITS, system: "spot-exchange", metric: "trading_api_p99_seconds" });
+    const r = await queryInstant(prom.url, `histogram_quantile(0.99, sum by (le) (${HISTOGRAM}_bucket))`, {
+      ...LIMITS,
+      system: "spot-exchange",
+      metric: "trading_api_p99_seconds",
+    });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     if (!r.ok) return;
     const family = exchange.find((f) => f.name === HISTOGRAM);
@@ -145,7 +168,9 @@ describe("Prometheus API adapter against a real Prometheus", () => {
     const [p99] = r.value.samples;
     // Without an alias the expression names the sample.
     expect(p99!.metric).toBe(promql);
-    const bounds = histogramSeries(exchange.find((f) => f.name === HISTOGRAM)!)[0]!.buckets.map((b) => b.le).filter(Number.isFinite);
+    const bounds = histogramSeries(exchange.find((f) => f.name === HISTOGRAM)!)[0]!
+      .buckets.map((b) => b.le)
+      .filter(Number.isFinite);
     expect(Number.isFinite(p99!.value)).toBe(true);
     expect(p99!.value).toBeGreaterThan(0);
     expect(p99!.value).toBeLessThanOrEqual(Math.max(...bounds));
@@ -154,18 +179,30 @@ describe("Prometheus API adapter against a real Prometheus", () => {
   it("returns one Sample per point for a range query, showing the counter step", async () => {
     const end = Date.now();
     const start = pumpStartedAt - 1_000;
-    const r = await queryRange(prom.url, `capital_invariant_violations_total{profile_id="${VIOLATING_PROFILE}"}`, { ...bySystem, start, end, stepSeconds: 1 });
+    const r = await queryRange(prom.url, `capital_invariant_violations_total{profile_id="${VIOLATING_PROFILE}"}`, {
+      ...bySystem,
+      start,
+      end,
+      stepSeconds: 1,
+    });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     if (!r.ok) return;
     expect(r.value.resultType).toBe("matrix");
     const points = r.value.samples;
     expect(points.length).toBeGreaterThanOrEqual(8);
-    for (const p of points) expect(p).toMatchObject({ system: "alpha-bot", entity: VIOLATING_PROFILE, metric: "capital_invariant_violations_total" });
+    for (const p of points)
+      expect(p).toMatchObject({
+        system: "alpha-bot",
+        entity: VIOLATING_PROFILE,
+        metric: "capital_invariant_violations_total",
+      });
     const times = points.map((p) => p.observedAt);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(1_000);
     const values = points.map((p) => p.value);
     expect(values[0]).toBe(0);
-    expect(values.at(-1)).toBe(direct(bot, "capital_invariant_violations_total").find((s) => s.labels.profile_id === VIOLATING_PROFILE)!.value);
+    expect(values.at(-1)).toBe(
+      direct(bot, "capital_invariant_violations_total").find((s) => s.labels.profile_id === VIOLATING_PROFILE)!.value,
+    );
   });
 
   it("sends a long query as a POST form and gets the same answer", async () => {

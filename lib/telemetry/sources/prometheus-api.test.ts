@@ -34,7 +34,13 @@ beforeAll(async () => {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://x");
-      const s: Seen = { method: req.method ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const s: Seen = {
+        method: req.method ?? "",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       seen.push(s);
       handler(s, res);
     });
@@ -58,8 +64,19 @@ const VECTOR = {
   data: {
     resultType: "vector",
     result: [
-      { metric: { __name__: "available_capital_gauge", job: "alpha-bot", instance: "127.0.0.1:4101", profile_id: "eth-grid" }, value: [1767571200.5, "9876.25"] },
-      { metric: { __name__: "engine_open_orders", job: "spot-exchange", symbol: "BTC-USD" }, value: [1767571200.5, "42"] },
+      {
+        metric: {
+          __name__: "available_capital_gauge",
+          job: "alpha-bot",
+          instance: "127.0.0.1:4101",
+          profile_id: "eth-grid",
+        },
+        value: [1767571200.5, "9876.25"],
+      },
+      {
+        metric: { __name__: "engine_open_orders", job: "spot-exchange", symbol: "BTC-USD" },
+        value: [1767571200.5, "42"],
+      },
       { metric: { __name__: "trading_paused", job: "alpha-bot" }, value: [1767571200.5, "0"] },
       { metric: { __name__: "odd", profile_id: "", symbol: "ETH-USD" }, value: [1767571200.5, "1"] },
     ],
@@ -83,10 +100,31 @@ describe("queryInstant", () => {
         value: 9876.25,
         observedAt: 1767571200500,
       },
-      { system: "alpha-bot", entity: "BTC-USD", metric: "engine_open_orders", labels: { job: "spot-exchange", symbol: "BTC-USD" }, value: 42, observedAt: 1767571200500 },
-      { system: "alpha-bot", entity: "*", metric: "trading_paused", labels: { job: "alpha-bot" }, value: 0, observedAt: 1767571200500 },
+      {
+        system: "alpha-bot",
+        entity: "BTC-USD",
+        metric: "engine_open_orders",
+        labels: { job: "spot-exchange", symbol: "BTC-USD" },
+        value: 42,
+        observedAt: 1767571200500,
+      },
+      {
+        system: "alpha-bot",
+        entity: "*",
+        metric: "trading_paused",
+        labels: { job: "alpha-bot" },
+        value: 0,
+        observedAt: 1767571200500,
+      },
       // An empty label counts as absent, as in Prometheus.
-      { system: "alpha-bot", entity: "ETH-USD", metric: "odd", labels: { profile_id: "", symbol: "ETH-USD" }, value: 1, observedAt: 1767571200500 },
+      {
+        system: "alpha-bot",
+        entity: "ETH-USD",
+        metric: "odd",
+        labels: { profile_id: "", symbol: "ETH-USD" },
+        value: 1,
+        observedAt: 1767571200500,
+      },
     ]);
   });
 
@@ -104,11 +142,15 @@ describe("queryInstant", () => {
 
   it("sends GET /api/v1/query with query, time, server timeout and the caller's headers", async () => {
     handler = reply(200, { status: "success", data: { resultType: "vector", result: [] } });
-    const r = await queryInstant(`${base}/prom/`, 'sum by (profile_id) (rate(orders_placed_total{intent="entry"}[5m]))', {
-      ...OPTS,
-      time: new Date("2026-01-05T00:00:01.250Z"),
-      headers: { authorization: "Bearer t0ken" },
-    });
+    const r = await queryInstant(
+      `${base}/prom/`,
+      'sum by (profile_id) (rate(orders_placed_total{intent="entry"}[5m]))',
+      {
+        ...OPTS,
+        time: new Date("2026-01-05T00:00:01.250Z"),
+        headers: { authorization: "Bearer t0ken" },
+      },
+    );
     expect(r).toMatchObject({ ok: true, value: { samples: [] } });
     expect(seen).toHaveLength(1);
     const req = seen[0]!;
@@ -148,7 +190,19 @@ describe("queryInstant", () => {
     const unnamed = await queryInstant(base, "scalar(sum(up))", OPTS);
     expect(named).toMatchObject({
       ok: true,
-      value: { resultType: "scalar", samples: [{ system: "alpha-bot", entity: "*", metric: "targets_up_ratio", labels: {}, value: 0.25, observedAt: 1767571200000 }] },
+      value: {
+        resultType: "scalar",
+        samples: [
+          {
+            system: "alpha-bot",
+            entity: "*",
+            metric: "targets_up_ratio",
+            labels: {},
+            value: 0.25,
+            observedAt: 1767571200000,
+          },
+        ],
+      },
     });
     expect(unnamed).toMatchObject({ ok: true, value: { samples: [{ metric: "scalar(sum(up))" }] } });
   });
@@ -173,7 +227,11 @@ describe("queryInstant", () => {
     const r = await queryInstant(base, '"hello"', OPTS);
     expect(r).toEqual({
       ok: true,
-      value: expect.objectContaining({ resultType: "string", samples: [], stringValue: { value: "hello", observedAt: 1767571200001 } }),
+      value: expect.objectContaining({
+        resultType: "string",
+        samples: [],
+        stringValue: { value: "hello", observedAt: 1767571200001 },
+      }),
     });
   });
 
@@ -182,7 +240,10 @@ describe("queryInstant", () => {
       status: "success",
       data: {
         resultType: "vector",
-        result: ["NaN", "+Inf", "-Inf", "1e-05", "-0.5"].map((v, i) => ({ metric: { __name__: "q", i: String(i) }, value: [1, v] })),
+        result: ["NaN", "+Inf", "-Inf", "1e-05", "-0.5"].map((v, i) => ({
+          metric: { __name__: "q", i: String(i) },
+          value: [1, v],
+        })),
       },
     });
     const r = await queryInstant(base, "q", OPTS);
@@ -206,7 +267,10 @@ describe("queryInstant", () => {
       },
     });
     const r = await queryInstant(base, "q", OPTS);
-    expect(r).toMatchObject({ ok: true, value: { warnings: ["PromQL info: metric might not be a counter"], skippedNativeHistograms: 1 } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: { warnings: ["PromQL info: metric might not be a counter"], skippedNativeHistograms: 1 },
+    });
     expect(r.ok && r.value.samples.map((s) => s.metric)).toEqual(["up"]);
   });
 });
@@ -218,15 +282,32 @@ describe("queryRange", () => {
       data: {
         resultType: "matrix",
         result: [
-          { metric: { __name__: "available_capital_gauge", profile_id: "sol-grid" }, values: [[1767571200, "9000"], [1767571215, "8750.5"], [1767571230, "NaN"]] },
+          {
+            metric: { __name__: "available_capital_gauge", profile_id: "sol-grid" },
+            values: [
+              [1767571200, "9000"],
+              [1767571215, "8750.5"],
+              [1767571230, "NaN"],
+            ],
+          },
           { metric: { __name__: "available_capital_gauge", profile_id: "eth-trend" }, values: [[1767571230, "18000"]] },
         ],
       },
     });
-    const r = await queryRange(base, "available_capital_gauge", { ...OPTS, start: 1767571200000, end: new Date(1767571230000), stepSeconds: 15 });
+    const r = await queryRange(base, "available_capital_gauge", {
+      ...OPTS,
+      start: 1767571200000,
+      end: new Date(1767571230000),
+      stepSeconds: 15,
+    });
     const req = seen[0]!;
     expect(req.path).toBe("/api/v1/query_range");
-    expect(Object.fromEntries(req.query)).toMatchObject({ query: "available_capital_gauge", start: "1767571200.000", end: "1767571230.000", step: "15" });
+    expect(Object.fromEntries(req.query)).toMatchObject({
+      query: "available_capital_gauge",
+      start: "1767571200.000",
+      end: "1767571230.000",
+      step: "15",
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.resultType).toBe("matrix");
@@ -243,39 +324,78 @@ describe("queryRange", () => {
 
 describe("errors", () => {
   it("turns a Prometheus error envelope into an http error with errorType and message", async () => {
-    handler = reply(400, { status: "error", errorType: "bad_data", error: 'invalid parameter "query": 1:10: parse error: unclosed left parenthesis' });
+    handler = reply(400, {
+      status: "error",
+      errorType: "bad_data",
+      error: 'invalid parameter "query": 1:10: parse error: unclosed left parenthesis',
+    });
     expect(await queryInstant(base, "sum(rate(x", OPTS)).toEqual({
       ok: false,
-      error: { kind: "http", detail: 'HTTP 400: Prometheus bad_data error: invalid parameter "query": 1:10: parse error: unclosed left parenthesis' },
+      error: {
+        kind: "http",
+        detail:
+          'HTTP 400: Prometheus bad_data error: invalid parameter "query": 1:10: parse error: unclosed left parenthesis',
+      },
     });
-    handler = reply(422, { status: "error", errorType: "execution", error: "query processing would load too many samples into memory in query execution" });
-    expect(await queryRange(base, "x", { ...OPTS, start: 0, end: 1e9, stepSeconds: 1 })).toMatchObject({ ok: false, error: { kind: "http", detail: expect.stringMatching(/^HTTP 422: Prometheus execution error: query processing/) } });
+    handler = reply(422, {
+      status: "error",
+      errorType: "execution",
+      error: "query processing would load too many samples into memory in query execution",
+    });
+    expect(await queryRange(base, "x", { ...OPTS, start: 0, end: 1e9, stepSeconds: 1 })).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: expect.stringMatching(/^HTTP 422: Prometheus execution error: query processing/) },
+    });
     handler = reply(503, { status: "error", errorType: "timeout", error: "query timed out in expression evaluation" });
-    expect(await queryInstant(base, "x", OPTS)).toMatchObject({ ok: false, error: { kind: "http", detail: "HTTP 503: Prometheus timeout error: query timed out in expression evaluation" } });
+    expect(await queryInstant(base, "x", OPTS)).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: "HTTP 503: Prometheus timeout error: query timed out in expression evaluation" },
+    });
   });
 
   it("treats an error envelope on 200 as an http error too", async () => {
     handler = reply(200, { status: "error", errorType: "internal", error: "boom" });
-    expect(await queryInstant(base, "x", OPTS)).toMatchObject({ ok: false, error: { kind: "http", detail: "HTTP 200: Prometheus internal error: boom" } });
+    expect(await queryInstant(base, "x", OPTS)).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: "HTTP 200: Prometheus internal error: boom" },
+    });
   });
 
   it("reports a non-JSON error page as http with the status and a snippet", async () => {
     handler = reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
     const r = await queryInstant(base, "x", OPTS);
-    expect(r).toMatchObject({ ok: false, error: { kind: "http", detail: expect.stringMatching(/^HTTP 502: <html>.*Bad Gateway/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: expect.stringMatching(/^HTTP 502: <html>.*Bad Gateway/) },
+    });
   });
 
   it("reports malformed JSON on 200 as parse", async () => {
     handler = reply(200, '{"status":"success","data":{"resultType":"vector","result":[{"metric":');
-    expect(await queryInstant(base, "x", OPTS)).toMatchObject({ ok: false, error: { kind: "parse", detail: expect.stringContaining("not JSON") } });
+    expect(await queryInstant(base, "x", OPTS)).toMatchObject({
+      ok: false,
+      error: { kind: "parse", detail: expect.stringContaining("not JSON") },
+    });
   });
 
   it.each([
     ["no status", { data: { resultType: "vector", result: [] } }, /at status/],
     ["unknown resultType", { status: "success", data: { resultType: "histogram", result: [] } }, /at data\.resultType/],
-    ["value not a number string", { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "twelve"] }] } }, /at data\.result\.0\.value\.1: not a sample value: "twelve"/],
-    ["value as a JSON number", { status: "success", data: { resultType: "matrix", result: [{ metric: {}, values: [[1, 2]] }] } }, /at data\.result\.0\.values\.0\.1/],
-    ["label value not a string", { status: "success", data: { resultType: "vector", result: [{ metric: { le: 1 }, value: [1, "1"] }] } }, /at data\.result\.0\.metric\.le/],
+    [
+      "value not a number string",
+      { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, "twelve"] }] } },
+      /at data\.result\.0\.value\.1: not a sample value: "twelve"/,
+    ],
+    [
+      "value as a JSON number",
+      { status: "success", data: { resultType: "matrix", result: [{ metric: {}, values: [[1, 2]] }] } },
+      /at data\.result\.0\.values\.0\.1/,
+    ],
+    [
+      "label value not a string",
+      { status: "success", data: { resultType: "vector", result: [{ metric: { le: 1 }, value: [1, "1"] }] } },
+      /at data\.result\.0\.metric\.le/,
+    ],
     ["error envelope without errorType", { status: "error", error: "x" }, /at errorType/],
   ])("reports an envelope that does not validate as schema: %s", async (_name, body, detail) => {
     handler = reply(200, body);
@@ -302,9 +422,18 @@ describe("errors", () => {
   });
 
   it("refuses a body over the size cap", async () => {
-    const big = { status: "success", data: { resultType: "vector", result: Array.from({ length: 2_000 }, (_, i) => ({ metric: { __name__: "m", i: String(i) }, value: [1, "1"] })) } };
+    const big = {
+      status: "success",
+      data: {
+        resultType: "vector",
+        result: Array.from({ length: 2_000 }, (_, i) => ({ metric: { __name__: "m", i: String(i) }, value: [1, "1"] })),
+      },
+    };
     handler = reply(200, big);
-    expect(await queryInstant(base, "x", { ...OPTS, maxBytes: 1_024 })).toMatchObject({ ok: false, error: { kind: "http", detail: expect.stringContaining("1024-byte cap") } });
+    expect(await queryInstant(base, "x", { ...OPTS, maxBytes: 1_024 })).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: expect.stringContaining("1024-byte cap") },
+    });
   });
 
   it("reports a refused connection as network", async () => {
@@ -312,7 +441,10 @@ describe("errors", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    expect(await queryInstant(`http://127.0.0.1:${port}`, "x", OPTS)).toMatchObject({ ok: false, error: { kind: "network", detail: "ECONNREFUSED" } });
+    expect(await queryInstant(`http://127.0.0.1:${port}`, "x", OPTS)).toMatchObject({
+      ok: false,
+      error: { kind: "network", detail: "ECONNREFUSED" },
+    });
   });
 
   it("does not throw when the system function does", async () => {
@@ -329,7 +461,10 @@ describe("errors", () => {
 
 describe("parsePromApiBody", () => {
   it("validates a body fetched by other means", () => {
-    expect(parsePromApiBody(JSON.stringify(VECTOR), 200)).toMatchObject({ ok: true, value: { status: "success", data: { resultType: "vector" } } });
+    expect(parsePromApiBody(JSON.stringify(VECTOR), 200)).toMatchObject({
+      ok: true,
+      value: { status: "success", data: { resultType: "vector" } },
+    });
     expect(parsePromApiBody("{}", 500)).toMatchObject({ ok: false, error: { kind: "http", detail: "HTTP 500: {}" } });
     expect(parsePromApiBody("", 200)).toMatchObject({ ok: false, error: { kind: "parse" } });
   });

@@ -86,7 +86,11 @@ const PromPoint = z.tuple([z.number(), PromNumber]);
 const NativeHistogramPoint = z.tuple([z.number(), z.unknown()]);
 const SeriesLabels = z.record(z.string(), z.string());
 
-const VectorSeries = z.object({ metric: SeriesLabels, value: PromPoint.optional(), histogram: NativeHistogramPoint.optional() });
+const VectorSeries = z.object({
+  metric: SeriesLabels,
+  value: PromPoint.optional(),
+  histogram: NativeHistogramPoint.optional(),
+});
 const MatrixSeries = z.object({
   metric: SeriesLabels,
   values: z.array(PromPoint).optional(),
@@ -120,14 +124,22 @@ export type PromEnvelope = z.infer<typeof PromEnvelope>;
 // --- public API -----------------------------------------------------------------------------
 
 /** `GET|POST <baseUrl>/api/v1/query` — the value of every series at one instant. */
-export function queryInstant(baseUrl: string, promql: string, opts: InstantQueryOptions): Promise<SourceResult<PromQueryResult>> {
+export function queryInstant(
+  baseUrl: string,
+  promql: string,
+  opts: InstantQueryOptions,
+): Promise<SourceResult<PromQueryResult>> {
   const params = new URLSearchParams({ query: promql });
   if (opts.time !== undefined) params.set("time", formatTime(opts.time));
   return run(baseUrl, "/api/v1/query", params, promql, opts);
 }
 
 /** `GET|POST <baseUrl>/api/v1/query_range` — every series evaluated at start, start+step, …, end. */
-export function queryRange(baseUrl: string, promql: string, opts: RangeQueryOptions): Promise<SourceResult<PromQueryResult>> {
+export function queryRange(
+  baseUrl: string,
+  promql: string,
+  opts: RangeQueryOptions,
+): Promise<SourceResult<PromQueryResult>> {
   const params = new URLSearchParams({
     query: promql,
     start: formatTime(opts.start),
@@ -148,7 +160,10 @@ export function parsePromApiBody(body: string, status: number): SourceResult<Pro
   } catch (e) {
     const snippet = body.replace(/\s+/g, " ").slice(0, 120);
     if (status >= 400) return fail("http", `HTTP ${status}${snippet ? `: ${snippet}` : ""}`);
-    return fail("parse", `response is not JSON (${e instanceof Error ? e.message : String(e)})${snippet ? `: ${snippet}` : ""}`);
+    return fail(
+      "parse",
+      `response is not JSON (${e instanceof Error ? e.message : String(e)})${snippet ? `: ${snippet}` : ""}`,
+    );
   }
   const parsed = PromEnvelope.safeParse(json);
   if (!parsed.success) {
@@ -191,7 +206,12 @@ async function run(
   try {
     if (opts.serverTimeout ?? true) params.set("timeout", `${Math.max(1, Math.round(opts.timeoutMs))}ms`);
     const form = params.toString();
-    const method = opts.method === "GET" || opts.method === "POST" ? opts.method : form.length > AUTO_POST_THRESHOLD ? "POST" : "GET";
+    const method =
+      opts.method === "GET" || opts.method === "POST"
+        ? opts.method
+        : form.length > AUTO_POST_THRESHOLD
+          ? "POST"
+          : "GET";
     const url = baseUrl.replace(/\/+$/, "") + path + (method === "GET" ? `?${form}` : "");
     const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
     if (method === "POST") headers["content-type"] = "application/x-www-form-urlencoded";
@@ -260,7 +280,8 @@ function toSamples(
         skippedNativeHistograms += series.histograms?.length ?? 0;
         const b = base(series.metric);
         if (!b) continue;
-        for (const [t, v] of series.values ?? []) samples.push({ ...b, labels: { ...b.labels }, value: v, observedAt: toMs(t) });
+        for (const [t, v] of series.values ?? [])
+          samples.push({ ...b, labels: { ...b.labels }, value: v, observedAt: toMs(t) });
       }
       return { resultType: "matrix", samples, skippedNativeHistograms };
     case "scalar": {

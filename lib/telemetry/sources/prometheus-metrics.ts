@@ -56,9 +56,12 @@ function fail(path: string, error: SourceError, latencyMs?: number): EndpointPol
  * an `le` label make X a histogram together with `X_sum` and `X_count`; every other series name is
  * a family of its own, which maps to the same samples as its typed family would.
  */
-export function seriesToFamilies(series: readonly { name: string; labels: Record<string, string>; value: number }[]): MetricFamily[] {
+export function seriesToFamilies(
+  series: readonly { name: string; labels: Record<string, string>; value: number }[],
+): MetricFamily[] {
   const histograms = new Set<string>();
-  for (const s of series) if (s.name.endsWith("_bucket") && Object.hasOwn(s.labels, "le")) histograms.add(s.name.slice(0, -"_bucket".length));
+  for (const s of series)
+    if (s.name.endsWith("_bucket") && Object.hasOwn(s.labels, "le")) histograms.add(s.name.slice(0, -"_bucket".length));
   const families = new Map<string, MetricFamily>();
   const familyOf = (name: string): string => {
     for (const suffix of ["_bucket", "_sum", "_count"]) {
@@ -78,9 +81,17 @@ export function seriesToFamilies(series: readonly { name: string; labels: Record
   }
   for (const f of families.values()) {
     if (f.type !== "histogram") continue;
-    const le = (x: MetricSample) => (x.name.endsWith("_bucket") ? Number(x.labels.le === "+Inf" ? Infinity : x.labels.le) : Infinity);
-    const key = (x: MetricSample) => JSON.stringify(Object.entries(x.labels).filter(([k]) => k !== "le").sort());
-    f.samples.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || le(a) - le(b) || (a.name < b.name ? -1 : 1));
+    const le = (x: MetricSample) =>
+      x.name.endsWith("_bucket") ? Number(x.labels.le === "+Inf" ? Infinity : x.labels.le) : Infinity;
+    const key = (x: MetricSample) =>
+      JSON.stringify(
+        Object.entries(x.labels)
+          .filter(([k]) => k !== "le")
+          .sort(),
+      );
+    f.samples.sort(
+      (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || le(a) - le(b) || (a.name < b.name ? -1 : 1),
+    );
   }
   return [...families.values()];
 }
@@ -91,44 +102,114 @@ function stripTargetLabels(labels: Readonly<Record<string, string>>): Record<str
   return out;
 }
 
-export async function pollPrometheusMetrics(ctx: PollContext, memory: HistogramMemory, scrapes: PrometheusScrapeMemory): Promise<EndpointPoll> {
+export async function pollPrometheusMetrics(
+  ctx: PollContext,
+  memory: HistogramMemory,
+  scrapes: PrometheusScrapeMemory,
+): Promise<EndpointPoll> {
   const path = PROMETHEUS_QUERY_PATH;
   const prom = prometheusMetricsOf(ctx.target);
-  if (!prom) return fail(path, { kind: "schema", detail: "this target's metrics are not configured to come from Prometheus" });
+  if (!prom)
+    return fail(path, { kind: "schema", detail: "this target's metrics are not configured to come from Prometheus" });
   const headers: Record<string, string> = {};
   if (prom.bearerTokenEnv) {
     const token = ctx.secret?.(prom.bearerTokenEnv);
-    if (!token) return fail(path, { kind: "http", detail: `environment variable ${prom.bearerTokenEnv} (the Prometheus bearer token) is not set` });
+    if (!token)
+      return fail(path, {
+        kind: "http",
+        detail: `environment variable ${prom.bearerTokenEnv} (the Prometheus bearer token) is not set`,
+      });
     headers.authorization = `Bearer ${token}`;
   }
   if (ctx.userAgent) headers["user-agent"] = ctx.userAgent;
-  const opts: PromRequestOptions = { timeoutMs: ctx.timeoutMs, maxBytes: ctx.maxBytes, headers, system: ctx.target.name, entityLabels: [] };
-  const [series, stamp] = await Promise.all([queryInstant(prom.url, prom.selector, opts), queryInstant(prom.url, `timestamp(up${prom.selector})`, { ...opts, metric: "scrape_timestamp" })]);
+  const opts: PromRequestOptions = {
+    timeoutMs: ctx.timeoutMs,
+    maxBytes: ctx.maxBytes,
+    headers,
+    system: ctx.target.name,
+    entityLabels: [],
+  };
+  const [series, stamp] = await Promise.all([
+    queryInstant(prom.url, prom.selector, opts),
+    queryInstant(prom.url, `timestamp(up${prom.selector})`, { ...opts, metric: "scrape_timestamp" }),
+  ]);
   const latencyMs = Math.max(series.ok ? series.value.latencyMs : 0, stamp.ok ? stamp.value.latencyMs : 0);
-  if (!series.ok) return fail(path, { ...series.error, detail: `${series.error.detail} (query ${prom.selector})` }, latencyMs);
-  if (!stamp.ok) return fail(path, { ...stamp.error, detail: `${stamp.error.detail} (query timestamp(up${prom.selector}))` }, latencyMs);
+  if (!series.ok)
+    return fail(path, { ...series.error, detail: `${series.error.detail} (query ${prom.selector})` }, latencyMs);
+  if (!stamp.ok)
+    return fail(
+      path,
+      { ...stamp.error, detail: `${stamp.error.detail} (query timestamp(up${prom.selector}))` },
+      latencyMs,
+    );
   const warnings = [...series.value.warnings, ...stamp.value.warnings];
   if (warnings.length) {
-    return fail(path, { kind: "http", detail: `Prometheus answered with ${warnings.length === 1 ? "a warning" : `${warnings.length} warnings`}, so the data may be partial: ${warnings[0]}` }, latencyMs);
+    return fail(
+      path,
+      {
+        kind: "http",
+        detail: `Prometheus answered with ${warnings.length === 1 ? "a warning" : `${warnings.length} warnings`}, so the data may be partial: ${warnings[0]}`,
+      },
+      latencyMs,
+    );
   }
-  if (series.value.resultType !== "vector") return fail(path, { kind: "schema", detail: `the selector ${prom.selector} gave a ${series.value.resultType}, not an instant vector` }, latencyMs);
+  if (series.value.resultType !== "vector")
+    return fail(
+      path,
+      {
+        kind: "schema",
+        detail: `the selector ${prom.selector} gave a ${series.value.resultType}, not an instant vector`,
+      },
+      latencyMs,
+    );
 
   const ups = series.value.samples.filter((s) => s.metric === "up");
-  if (ups.length === 0) return fail(path, { kind: "schema", detail: `no scrape target in Prometheus matches ${prom.selector} (no "up" series)` }, latencyMs);
+  if (ups.length === 0)
+    return fail(
+      path,
+      { kind: "schema", detail: `no scrape target in Prometheus matches ${prom.selector} (no "up" series)` },
+      latencyMs,
+    );
   if (ups.length > 1) {
-    const instances = ups.map((u) => u.labels.instance ?? "?").sort().join(", ");
-    return fail(path, { kind: "schema", detail: `${prom.selector} matches ${ups.length} scrape targets (${instances}); it must match exactly one` }, latencyMs);
+    const instances = ups
+      .map((u) => u.labels.instance ?? "?")
+      .sort()
+      .join(", ");
+    return fail(
+      path,
+      {
+        kind: "schema",
+        detail: `${prom.selector} matches ${ups.length} scrape targets (${instances}); it must match exactly one`,
+      },
+      latencyMs,
+    );
   }
   const up = ups[0]!;
-  if (up.value !== 1) return fail(path, { kind: "network", detail: `Prometheus could not scrape the target (up = ${up.value}); see its targets page for the reason` }, latencyMs);
+  if (up.value !== 1)
+    return fail(
+      path,
+      {
+        kind: "network",
+        detail: `Prometheus could not scrape the target (up = ${up.value}); see its targets page for the reason`,
+      },
+      latencyMs,
+    );
   const scrape = stamp.value.samples[0];
-  if (!scrape) return fail(path, { kind: "schema", detail: `Prometheus gave no scrape time for ${prom.selector}` }, latencyMs);
+  if (!scrape)
+    return fail(path, { kind: "schema", detail: `Prometheus gave no scrape time for ${prom.selector}` }, latencyMs);
   // timestamp() answers with [evaluation time, scrape time in seconds]: both on Prometheus' clock.
   const scrapeAtMs = Math.round(scrape.value * 1000);
   const ageMs = Math.max(0, scrape.observedAt - scrapeAtMs);
   const interval = ctx.intervalMs;
   if (interval !== undefined && ageMs > STALE_AFTER_INTERVALS * interval) {
-    return fail(path, { kind: "timeout", detail: `Prometheus' last scrape of the target is ${(ageMs / 1000).toFixed(1)} s old, more than ${STALE_AFTER_INTERVALS} poll intervals (${interval} ms)` }, latencyMs);
+    return fail(
+      path,
+      {
+        kind: "timeout",
+        detail: `Prometheus' last scrape of the target is ${(ageMs / 1000).toFixed(1)} s old, more than ${STALE_AFTER_INTERVALS} poll intervals (${interval} ms)`,
+      },
+      latencyMs,
+    );
   }
 
   const raw = series.value.samples
@@ -140,8 +221,13 @@ export async function pollPrometheusMetrics(ctx: PollContext, memory: HistogramM
   // Dated by the poll that would have seen this scrape had it read /metrics itself: a scrape newer
   // than one poll interval is as current as a direct read now, one older than that is dated whole
   // intervals back. Direct and Prometheus-backed targets then age, hold and rate alike.
-  const observedAt = interval !== undefined && interval > 0 ? ctx.now - Math.floor(ageMs / interval) * interval : ctx.now - ageMs;
-  const r = readFamilies(seriesToFamilies(raw), { system: ctx.target.name, observedAt, memory: newScrape ? memory : undefined });
+  const observedAt =
+    interval !== undefined && interval > 0 ? ctx.now - Math.floor(ageMs / interval) * interval : ctx.now - ageMs;
+  const r = readFamilies(seriesToFamilies(raw), {
+    system: ctx.target.name,
+    observedAt,
+    memory: newScrape ? memory : undefined,
+  });
   if (!r.ok) return fail(path, r.error, latencyMs);
   const samples: Sample[] = r.value.samples;
   const poll: EndpointPoll = { path, ok: true, status: 200, latencyMs, samples, reports: [] };

@@ -32,16 +32,27 @@ let prom: TestPrometheus;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it("uses the prometheus binary from the Debian package", () => {
-  expect(existsSync(PROMETHEUS_BIN), `install the Debian package "prometheus" (apt-get install prometheus) for ${PROMETHEUS_BIN}`).toBe(true);
+  expect(
+    existsSync(PROMETHEUS_BIN),
+    `install the Debian package "prometheus" (apt-get install prometheus) for ${PROMETHEUS_BIN}`,
+  ).toBe(true);
 });
 
 /** Waits until Prometheus' last scrape of every job happened after `afterMs` (wall clock). */
 async function scrapedAfter(jobs: string[], afterMs: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const r = await queryInstant(prom.url, `timestamp(up{job=~"${jobs.join("|")}"})`, { timeoutMs: 2_000, maxBytes: 1 << 20, system: (l) => l.job });
-    if (r.ok && r.value.samples.length === jobs.length && r.value.samples.every((s) => s.value * 1000 > afterMs)) return;
-    if (Date.now() > deadline) throw new Error(`Prometheus did not scrape ${jobs.join(", ")} within 15 s: ${JSON.stringify(r).slice(0, 300)}\n${prom.log().slice(-2000)}`);
+    const r = await queryInstant(prom.url, `timestamp(up{job=~"${jobs.join("|")}"})`, {
+      timeoutMs: 2_000,
+      maxBytes: 1 << 20,
+      system: (l) => l.job,
+    });
+    if (r.ok && r.value.samples.length === jobs.length && r.value.samples.every((s) => s.value * 1000 > afterMs))
+      return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Prometheus did not scrape ${jobs.join(", ")} within 15 s: ${JSON.stringify(r).slice(0, 300)}\n${prom.log().slice(-2000)}`,
+      );
     await sleep(100);
   }
 }
@@ -71,7 +82,8 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
           ...(viaPrometheus ? { metrics: { from: "prometheus", url: prom.url, selector: `{job="${s.name}"}` } } : {}),
         };
       });
-    const config = (viaPrometheus: boolean) => FleetConfig.parse({ defaults: { pollIntervalMs: STEP, timeoutMs: 3_000 }, targets: targets(viaPrometheus) });
+    const config = (viaPrometheus: boolean) =>
+      FleetConfig.parse({ defaults: { pollIntervalMs: STEP, timeoutMs: 3_000 }, targets: targets(viaPrometheus) });
     const opts = { pollerFor, secret: (n: string) => tokens.get(n), now: () => fleet.now() };
     direct = new Collector({ config: config(false), ...opts });
     viaProm = new Collector({ config: config(true), ...opts });
@@ -93,7 +105,14 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
     const evaluate = (c: Collector, previous: Map<string, Finding>) => {
       const now = fleet.now();
       const current = evaluateRules(
-        { now, history: c.store, freshness: (s, e) => c.freshness(s, e), sourceProblem: (s, e) => c.sourceProblem(s, e), droppedFamilies: (s) => c.droppedFamilies(s), targets: c.targetsForRules() },
+        {
+          now,
+          history: c.store,
+          freshness: (s, e) => c.freshness(s, e),
+          sourceProblem: (s, e) => c.sourceProblem(s, e),
+          droppedFamilies: (s) => c.droppedFamilies(s),
+          targets: c.targetsForRules(),
+        },
         RULES,
       );
       return new Map(trackFindings(previous, current, now).findings.map((f) => [f.id, f]));
@@ -110,7 +129,10 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
       for (const id of new Set([...trackedA.keys(), ...trackedB.keys()])) {
         const a = trackedA.get(id);
         const b = trackedB.get(id);
-        if (label(a) !== label(b)) mismatches.push(`step ${step}: ${id} scraped ${label(a)} (${a?.summary ?? ""}) vs Prometheus ${label(b)} (${b?.summary ?? ""})`);
+        if (label(a) !== label(b))
+          mismatches.push(
+            `step ${step}: ${id} scraped ${label(a)} (${a?.summary ?? ""}) vs Prometheus ${label(b)} (${b?.summary ?? ""})`,
+          );
         if (a && a.state !== "ok") seenOpen.add(`${a.ruleId}:${a.state}/${a.severity}`);
       }
     }
@@ -118,7 +140,10 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
     expect(mismatches).toEqual([]);
     // The scenarios did drive the rules over metrics, so the comparison covered them.
     expect(seenOpen).toContain("auth_failure_spike:critical/SEV2");
-    expect([...seenOpen].some((s) => s.startsWith("exchange_ledger_invariant:critical/SEV1")), [...seenOpen].join(", ")).toBe(true);
+    expect(
+      [...seenOpen].some((s) => s.startsWith("exchange_ledger_invariant:critical/SEV1")),
+      [...seenOpen].join(", "),
+    ).toBe(true);
     // …and the second collector really read them from Prometheus.
     for (const n of names) {
       const st = viaProm.status().find((s) => s.name === n)!;
@@ -135,9 +160,21 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
         defaults: { pollIntervalMs: STEP, timeoutMs: 3_000 },
         targets: [
           // A selector Prometheus refuses (bad regular expression): an error answer.
-          { name: "alpha-bot", kind: "trading-bot", baseUrl: fleet.info("alpha-bot").url, credentials: { bearerTokenEnv: "TOKEN_ALPHA_BOT" }, metrics: { from: "prometheus", url: prom.url, selector: '{job=~"alpha-bot("}' } },
+          {
+            name: "alpha-bot",
+            kind: "trading-bot",
+            baseUrl: fleet.info("alpha-bot").url,
+            credentials: { bearerTokenEnv: "TOKEN_ALPHA_BOT" },
+            metrics: { from: "prometheus", url: prom.url, selector: '{job=~"alpha-bot("}' },
+          },
           // A job Prometheus does not scrape: no up series.
-          { name: "spot-exchange", kind: "spot-exchange", baseUrl: fleet.info("spot-exchange").url, credentials: { bearerTokenEnv: "TOKEN_SPOT_EXCHANGE" }, metrics: { from: "prometheus", url: prom.url, selector: '{job="no-such-job"}' } },
+          {
+            name: "spot-exchange",
+            kind: "spot-exchange",
+            baseUrl: fleet.info("spot-exchange").url,
+            credentials: { bearerTokenEnv: "TOKEN_SPOT_EXCHANGE" },
+            metrics: { from: "prometheus", url: prom.url, selector: '{job="no-such-job"}' },
+          },
         ],
       }),
       pollerFor,
@@ -146,11 +183,17 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
     });
     await bad.pollTarget("alpha-bot");
     await bad.pollTarget("spot-exchange");
-    const part = (n: string) => bad.status().find((s) => s.name === n)!.parts!.find((p) => p.part === "metrics")!;
+    const part = (n: string) =>
+      bad
+        .status()
+        .find((s) => s.name === n)!
+        .parts!.find((p) => p.part === "metrics")!;
     expect(part("alpha-bot")).toMatchObject({ adapter: "prometheus", freshness: "error", lastError: { kind: "http" } });
     expect(part("alpha-bot").lastError!.detail).toMatch(/^HTTP 400: Prometheus bad_data error/);
     expect(part("spot-exchange")).toMatchObject({ freshness: "error", lastError: { kind: "schema" } });
-    expect(part("spot-exchange").lastError!.detail).toContain('no scrape target in Prometheus matches {job="no-such-job"}');
+    expect(part("spot-exchange").lastError!.detail).toContain(
+      'no scrape target in Prometheus matches {job="no-such-job"}',
+    );
   });
 
   it("when Prometheus stops answering, the findings over metrics turn Unknown with the error kind; the others are judged as usual", async () => {
@@ -158,15 +201,29 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
     fleet.advance(STEP);
     for (const s of fleet.systems) await viaProm.pollTarget(s.name);
     const findings = evaluateRules(
-      { now: fleet.now(), history: viaProm.store, freshness: (s, e) => viaProm.freshness(s, e), sourceProblem: (s, e) => viaProm.sourceProblem(s, e), targets: viaProm.targetsForRules() },
+      {
+        now: fleet.now(),
+        history: viaProm.store,
+        freshness: (s, e) => viaProm.freshness(s, e),
+        sourceProblem: (s, e) => viaProm.sourceProblem(s, e),
+        targets: viaProm.targetsForRules(),
+      },
       RULES,
     );
     for (const rule of ["auth_failure_spike", "exchange_ledger_invariant"]) {
       const f = findings.find((x) => x.ruleId === rule);
       expect(f?.state, rule).toBe("unknown");
-      expect(f?.summary).toMatch(new RegExp(`^Unknown — the metrics \\(Prometheus ${prom.url.replace(/[.]/g, "\\.")} \\{job="[a-z-]+"\\}\\) is failing — network: `));
+      expect(f?.summary).toMatch(
+        new RegExp(
+          `^Unknown — the metrics \\(Prometheus ${prom.url.replace(/[.]/g, "\\.")} \\{job="[a-z-]+"\\}\\) is failing — network: `,
+        ),
+      );
     }
     // Rules over the health documents still judge: not everything is Unknown.
-    for (const s of fleet.systems) expect(findings.some((f) => f.system === s.name && f.state !== "unknown"), s.name).toBe(true);
+    for (const s of fleet.systems)
+      expect(
+        findings.some((f) => f.system === s.name && f.state !== "unknown"),
+        s.name,
+      ).toBe(true);
   });
 });

@@ -76,12 +76,25 @@ describe("reading the ledger", () => {
     if (!r.ok) return;
     const { samples } = r.value;
     expect(r.value.truncated).toBe(false);
-    expect(r.value.rows.map((row) => row.profileId)).toEqual(["avax-breakout", "btc-trend", "eth-trend", "link-meanrev", "sol-grid"]);
+    expect(r.value.rows.map((row) => row.profileId)).toEqual([
+      "avax-breakout",
+      "btc-trend",
+      "eth-trend",
+      "link-meanrev",
+      "sol-grid",
+    ]);
     for (const s of samples) {
       expect(s.system).toBe("beta-bot");
       expect(s.observedAt).toBe(NOW);
     }
-    expect(find(samples, "avax-breakout", "allocated")).toEqual({ system: "beta-bot", entity: "avax-breakout", metric: "allocated", labels: {}, value: 7000, observedAt: NOW });
+    expect(find(samples, "avax-breakout", "allocated")).toEqual({
+      system: "beta-bot",
+      entity: "avax-breakout",
+      metric: "allocated",
+      labels: {},
+      value: 7000,
+      observedAt: NOW,
+    });
     expect(find(samples, "avax-breakout", "realized_pnl")?.value).toBe(-12.25);
     expect(find(samples, "avax-breakout", "available_capital")?.value).toBe(7000 - 350.5 - 1400 - 12.25);
     // btc-trend's numeric columns came as strings.
@@ -105,14 +118,19 @@ describe("reading the ledger", () => {
       ["reserved_for_orders", 450],
       ["reserved_for_positions", 900],
     ]);
-    expect(r.value.rows.find((row) => row.profileId === "sol-grid")).toMatchObject({ realized_pnl: null, status: null });
+    expect(r.value.rows.find((row) => row.profileId === "sol-grid")).toMatchObject({
+      realized_pnl: null,
+      status: null,
+    });
   });
 
   it("reads the status column as profile_active, case-insensitively", async () => {
     const { fetch } = recorded("capital-ledger-ok");
     const r = await readSupabaseLedger(options({ fetch, statusColumn: "status" }), NOW);
     if (!r.ok) throw new Error(JSON.stringify(r.error));
-    const active = r.value.samples.filter((s) => s.metric === "profile_active").map((s) => [s.entity, s.value, s.labels.status]);
+    const active = r.value.samples
+      .filter((s) => s.metric === "profile_active")
+      .map((s) => [s.entity, s.value, s.labels.status]);
     expect(active).toEqual([
       ["avax-breakout", 1, "active"],
       ["btc-trend", 1, "active"],
@@ -158,7 +176,13 @@ describe("errors", () => {
   it("reports the gateway's invalid-key answer with its hint, and never echoes the key", async () => {
     const { fetch } = recorded("capital-ledger-invalid-api-key");
     const r = await readSupabaseLedger(options({ fetch }), NOW);
-    expect(r).toEqual({ ok: false, error: { kind: "http", detail: "HTTP 401: Invalid API key (hint: Double check your Supabase `anon` or `service_role` API key.)" } });
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        kind: "http",
+        detail: "HTTP 401: Invalid API key (hint: Double check your Supabase `anon` or `service_role` API key.)",
+      },
+    });
     expect(JSON.stringify(r)).not.toContain(KEY);
   });
 
@@ -176,7 +200,11 @@ describe("errors", () => {
     expectRecordedRequest(calls, fixture);
     expect(r).toEqual({
       ok: false,
-      error: { kind: "http", detail: 'HTTP 400 42703: column capital_ledger.status does not exist (hint: Perhaps you meant to reference the column "capital_ledger.state".)' },
+      error: {
+        kind: "http",
+        detail:
+          'HTTP 400 42703: column capital_ledger.status does not exist (hint: Perhaps you meant to reference the column "capital_ledger.state".)',
+      },
     });
   });
 
@@ -184,27 +212,42 @@ describe("errors", () => {
     const { fetch, calls } = recorded("capital-ledger-schema-cache-503");
     const r = await readSupabaseLedger(options({ fetch }), NOW);
     expect(calls).toHaveLength(1);
-    expect(r).toMatchObject({ ok: false, error: { kind: "http", detail: "HTTP 503 PGRST002: Could not query the database for the schema cache. Retrying." } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        kind: "http",
+        detail: "HTTP 503 PGRST002: Could not query the database for the schema cache. Retrying.",
+      },
+    });
   });
 
   it("reports an HTML error page from the gateway as http", async () => {
     const { fetch } = recorded("capital-ledger-gateway-html");
     const r = await readSupabaseLedger(options({ fetch }), NOW);
-    expect(r).toMatchObject({ ok: false, error: { kind: "http", detail: expect.stringMatching(/^HTTP 502: <html> <head><title>502 Bad Gateway/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: "http", detail: expect.stringMatching(/^HTTP 502: <html> <head><title>502 Bad Gateway/) },
+    });
   });
 
   it("names the row and field of a value that is not a number", async () => {
     const { fetch } = recorded("capital-ledger-bad-row");
     expect(await readSupabaseLedger(options({ fetch }), NOW)).toEqual({
       ok: false,
-      error: { kind: "schema", detail: 'row 1 (profile_id "eth-trend"), field reserved_for_orders: not a number: "n/a"' },
+      error: {
+        kind: "schema",
+        detail: 'row 1 (profile_id "eth-trend"), field reserved_for_orders: not a number: "n/a"',
+      },
     });
   });
 
   it("reports a truncated body as parse", async () => {
     const { fetch } = recorded("capital-ledger-malformed");
     const r = await readSupabaseLedger(options({ fetch }), NOW);
-    expect(r).toMatchObject({ ok: false, error: { kind: "parse", detail: expect.stringContaining('response is not JSON: [{"profile_id":"btc-trend"') } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { kind: "parse", detail: expect.stringContaining('response is not JSON: [{"profile_id":"btc-trend"') },
+    });
   });
 
   it("refuses a body over the size cap", async () => {
@@ -214,8 +257,15 @@ describe("errors", () => {
   });
 
   it("refuses a declared content-length over the cap without reading", async () => {
-    const big: typeof fetch = async () => new Response("[]", { status: 200, headers: { "content-type": "application/json", "content-length": "99999999" } });
-    expect(await readSupabaseLedger(options({ fetch: big }), NOW)).toEqual({ ok: false, error: { kind: "http", detail: "response of 99999999 bytes exceeds the 262144-byte cap" } });
+    const big: typeof fetch = async () =>
+      new Response("[]", {
+        status: 200,
+        headers: { "content-type": "application/json", "content-length": "99999999" },
+      });
+    expect(await readSupabaseLedger(options({ fetch: big }), NOW)).toEqual({
+      ok: false,
+      error: { kind: "http", detail: "response of 99999999 bytes exceeds the 262144-byte cap" },
+    });
   });
 
   it("times out when no answer comes", async () => {
@@ -240,12 +290,17 @@ describe("errors", () => {
       });
       return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
     };
-    expect(await readSupabaseLedger(options({ fetch: stalling, timeoutMs: 150 }), NOW)).toMatchObject({ ok: false, error: { kind: "timeout" } });
+    expect(await readSupabaseLedger(options({ fetch: stalling, timeoutMs: 150 }), NOW)).toMatchObject({
+      ok: false,
+      error: { kind: "timeout" },
+    });
   });
 
   it("reports a refused connection as network, with the cause's code", async () => {
     const refused: typeof fetch = async () => {
-      throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54321"), { code: "ECONNREFUSED" }) });
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54321"), { code: "ECONNREFUSED" }),
+      });
     };
     const r = await readSupabaseLedger(options({ fetch: refused }), NOW);
     expect(r).toEqual({ ok: false, error: { kind: "network", detail: "ECONNREFUSED: TypeError: fetch failed" } });
@@ -261,11 +316,23 @@ describe("parseLedgerRows", () => {
   const row = { profile_id: "p", allocated: 1, reserved_for_orders: 0, reserved_for_positions: 0, realized_pnl: 0 };
 
   it("accepts NaN and infinities spelled as PostgreSQL does", () => {
-    const r = parseLedgerRows([{ ...row, allocated: "NaN", reserved_for_orders: "Infinity", reserved_for_positions: "-Infinity", realized_pnl: " 1e3 " }]);
+    const r = parseLedgerRows([
+      {
+        ...row,
+        allocated: "NaN",
+        reserved_for_orders: "Infinity",
+        reserved_for_positions: "-Infinity",
+        realized_pnl: " 1e3 ",
+      },
+    ]);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value[0]!.allocated).toBeNaN();
-    expect(r.value[0]).toMatchObject({ reserved_for_orders: Infinity, reserved_for_positions: -Infinity, realized_pnl: 1000 });
+    expect(r.value[0]).toMatchObject({
+      reserved_for_orders: Infinity,
+      reserved_for_positions: -Infinity,
+      realized_pnl: 1000,
+    });
   });
 
   it("accepts an integer profile id", () => {
@@ -275,13 +342,29 @@ describe("parseLedgerRows", () => {
   it.each([
     ["not an array", { rows: [] }, "expected an array of ledger rows, got object"],
     ["a row that is not an object", [row, 7], "row 1: expected an object"],
-    ["a missing column", [row, { profile_id: "q", allocated: 1, reserved_for_orders: 0, realized_pnl: 0 }], 'row 1 (profile_id "q"), field reserved_for_positions: missing'],
+    [
+      "a missing column",
+      [row, { profile_id: "q", allocated: 1, reserved_for_orders: 0, realized_pnl: 0 }],
+      'row 1 (profile_id "q"), field reserved_for_positions: missing',
+    ],
     ["a missing profile id", [{ ...row, profile_id: undefined }], "row 0, field profile_id: missing"],
     ["an empty profile id", [{ ...row, profile_id: "" }], 'row 0 (profile_id ""), field profile_id: empty profile_id'],
     ["a duplicate profile", [row, { ...row }], 'row 1: duplicate profile_id "p" (first at row 0)'],
-    ["a boolean amount", [{ ...row, realized_pnl: true }], 'row 0 (profile_id "p"), field realized_pnl: expected a number, a numeric string or null, got boolean'],
-    ["a fractional profile id", [{ ...row, profile_id: 1.5 }], "row 0, field profile_id: expected a non-empty string or an integer, got number"],
-    ["an empty string amount", [{ ...row, allocated: "" }], 'row 0 (profile_id "p"), field allocated: not a number: ""'],
+    [
+      "a boolean amount",
+      [{ ...row, realized_pnl: true }],
+      'row 0 (profile_id "p"), field realized_pnl: expected a number, a numeric string or null, got boolean',
+    ],
+    [
+      "a fractional profile id",
+      [{ ...row, profile_id: 1.5 }],
+      "row 0, field profile_id: expected a non-empty string or an integer, got number",
+    ],
+    [
+      "an empty string amount",
+      [{ ...row, allocated: "" }],
+      'row 0 (profile_id "p"), field allocated: not a number: ""',
+    ],
   ])("rejects %s", (_name, data, detail) => {
     const r = parseLedgerRows(JSON.parse(JSON.stringify(data)));
     expect(r).toMatchObject({ ok: false, error: { kind: "schema" } });

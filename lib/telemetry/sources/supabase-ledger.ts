@@ -87,7 +87,12 @@ export interface SupabaseLedgerSource {
 // PostgREST renders `numeric` as JSON numbers, but string forms turn up too (numeric cast to
 // text in a view, proxies that stringify big values, NaN/Infinity which JSON cannot carry).
 const NUMERIC_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-const SPECIAL_NUMERIC: Readonly<Record<string, number>> = { nan: NaN, infinity: Infinity, "+infinity": Infinity, "-infinity": -Infinity };
+const SPECIAL_NUMERIC: Readonly<Record<string, number>> = {
+  nan: NaN,
+  infinity: Infinity,
+  "+infinity": Infinity,
+  "-infinity": -Infinity,
+};
 
 const NumericCell = z.union([
   z.number(),
@@ -108,7 +113,9 @@ function describeCellIssue(error: z.ZodError, value: unknown, expected: string):
   // A union reports one issue per branch. A branch of the right type that still failed (numeric
   // grammar, empty id) says the useful thing; otherwise the value had the wrong type altogether.
   const specific = error.issues
-    .flatMap((i) => (i.code === "invalid_union" ? (i as { errors?: z.core.$ZodIssue[][] }).errors?.flat() ?? [] : [i]))
+    .flatMap((i) =>
+      i.code === "invalid_union" ? ((i as { errors?: z.core.$ZodIssue[][] }).errors?.flat() ?? []) : [i],
+    )
     .find((i) => i.code !== "invalid_type" && i.code !== "invalid_union");
   if (specific) return specific.message;
   const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
@@ -117,28 +124,46 @@ function describeCellIssue(error: z.ZodError, value: unknown, expected: string):
 
 /** Validates PostgREST's `data` into ledger rows; errors name the row index and the field. */
 export function parseLedgerRows(data: unknown, opts: { statusColumn?: string } = {}): SourceResult<LedgerRow[]> {
-  if (!Array.isArray(data)) return fail("schema", `expected an array of ledger rows, got ${data === null ? "null" : typeof data}`);
+  if (!Array.isArray(data))
+    return fail("schema", `expected an array of ledger rows, got ${data === null ? "null" : typeof data}`);
   const rows: LedgerRow[] = [];
   const seen = new Map<string, number>();
   for (let i = 0; i < data.length; i++) {
     const raw: unknown = data[i];
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return fail("schema", `row ${i}: expected an object`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      return fail("schema", `row ${i}: expected an object`);
     const cells = raw as Record<string, unknown>;
-    const where = (field: string) => `row ${i}${typeof cells.profile_id === "string" ? ` (profile_id ${JSON.stringify(cells.profile_id)})` : ""}, field ${field}`;
+    const where = (field: string) =>
+      `row ${i}${typeof cells.profile_id === "string" ? ` (profile_id ${JSON.stringify(cells.profile_id)})` : ""}, field ${field}`;
 
     if (!Object.hasOwn(cells, "profile_id")) return fail("schema", `${where("profile_id")}: missing`);
     const id = ProfileIdCell.safeParse(cells.profile_id);
-    if (!id.success) return fail("schema", `${where("profile_id")}: ${describeCellIssue(id.error, cells.profile_id, "a non-empty string or an integer")}`);
+    if (!id.success)
+      return fail(
+        "schema",
+        `${where("profile_id")}: ${describeCellIssue(id.error, cells.profile_id, "a non-empty string or an integer")}`,
+      );
     const first = seen.get(id.data);
-    if (first !== undefined) return fail("schema", `row ${i}: duplicate profile_id ${JSON.stringify(id.data)} (first at row ${first})`);
+    if (first !== undefined)
+      return fail("schema", `row ${i}: duplicate profile_id ${JSON.stringify(id.data)} (first at row ${first})`);
     seen.set(id.data, i);
 
-    const row: LedgerRow = { profileId: id.data, allocated: null, reserved_for_orders: null, reserved_for_positions: null, realized_pnl: null };
+    const row: LedgerRow = {
+      profileId: id.data,
+      allocated: null,
+      reserved_for_orders: null,
+      reserved_for_positions: null,
+      realized_pnl: null,
+    };
     for (const field of LEDGER_FIELDS) {
       // A column we selected but the row lacks means the response is not what we asked for.
       if (!Object.hasOwn(cells, field)) return fail("schema", `${where(field)}: missing`);
       const cell = NumericCell.safeParse(cells[field]);
-      if (!cell.success) return fail("schema", `${where(field)}: ${describeCellIssue(cell.error, cells[field], "a number, a numeric string or null")}`);
+      if (!cell.success)
+        return fail(
+          "schema",
+          `${where(field)}: ${describeCellIssue(cell.error, cells[field], "a number, a numeric string or null")}`,
+        );
       row[field] = cell.data;
     }
     if (opts.statusColumn) {
@@ -171,8 +196,17 @@ export function ledgerRowsToSamples(
       if (v !== null) push(row.profileId, LEDGER_METRICS[field], v);
     }
     const { allocated, reserved_for_orders, reserved_for_positions, realized_pnl } = row;
-    if (allocated !== null && reserved_for_orders !== null && reserved_for_positions !== null && realized_pnl !== null) {
-      push(row.profileId, LEDGER_METRICS.available_capital, allocated - reserved_for_orders - reserved_for_positions + realized_pnl);
+    if (
+      allocated !== null &&
+      reserved_for_orders !== null &&
+      reserved_for_positions !== null &&
+      realized_pnl !== null
+    ) {
+      push(
+        row.profileId,
+        LEDGER_METRICS.available_capital,
+        allocated - reserved_for_orders - reserved_for_positions + realized_pnl,
+      );
     }
     if (row.status !== undefined && row.status !== null) {
       const on = typeof row.status === "boolean" ? row.status : active.has(row.status.toLowerCase());
@@ -215,7 +249,8 @@ function limitedFetch(inner: typeof fetch, maxBytes: number, oversized: WeakMap<
       throw new BodyTooLarge(detail);
     };
     const declared = Number(res.headers.get("content-length") ?? "NaN");
-    if (Number.isFinite(declared) && declared > maxBytes) return refuse(`response of ${declared} bytes exceeds the ${maxBytes}-byte cap`);
+    if (Number.isFinite(declared) && declared > maxBytes)
+      return refuse(`response of ${declared} bytes exceeds the ${maxBytes}-byte cap`);
     const chunks: Uint8Array[] = [];
     let size = 0;
     const reader = res.body?.getReader();
@@ -232,7 +267,11 @@ function limitedFetch(inner: typeof fetch, maxBytes: number, oversized: WeakMap<
       }
     }
     const nullBody = [101, 204, 205, 304].includes(res.status);
-    return new Response(nullBody ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new Response(nullBody ? null : Buffer.concat(chunks), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   };
 }
 
@@ -288,12 +327,18 @@ export function createSupabaseLedgerSource(opts: SupabaseLedgerOptions): Supabas
             if (signal.aborted) return fail("timeout", `no complete answer within ${opts.timeoutMs} ms`);
             return fail("network", describeNetworkFailure(res.error));
           }
-          if (res.status >= 200 && res.status < 300) return fail("parse", `response is not JSON: ${(res.error.message ?? "").replace(/\s+/g, " ").slice(0, 120)}`);
+          if (res.status >= 200 && res.status < 300)
+            return fail(
+              "parse",
+              `response is not JSON: ${(res.error.message ?? "").replace(/\s+/g, " ").slice(0, 120)}`,
+            );
           return fail("http", describePostgrestError(res.status, res.error));
         }
         const rows = parseLedgerRows(res.data, { statusColumn: opts.statusColumn });
         if (!rows.ok) return rows;
-        const samples = ledgerRowsToSamples(rows.value, opts.system, now ?? Date.now(), { activeStatuses: opts.activeStatuses });
+        const samples = ledgerRowsToSamples(rows.value, opts.system, now ?? Date.now(), {
+          activeStatuses: opts.activeStatuses,
+        });
         return { ok: true, value: { samples, rows: rows.value, truncated: rows.value.length >= maxRows, latencyMs } };
       } catch (e) {
         // supabase-js reports failures as values; this is for the unexpected (e.g. an invalid URL).

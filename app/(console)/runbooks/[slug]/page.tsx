@@ -16,7 +16,11 @@ export default async function RunbookPage({ params }: { params: Promise<{ slug: 
   const r = d.runbook;
   return (
     <>
-      <p className="mb-2 text-sm"><Link href="/runbooks" className="text-accent hover:underline">← All runbooks</Link></p>
+      <p className="mb-2 text-sm">
+        <Link href="/runbooks" className="text-accent hover:underline">
+          ← All runbooks
+        </Link>
+      </p>
       <PageHeader
         title={r.title}
         description={r.summary}

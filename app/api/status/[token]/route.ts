@@ -13,7 +13,17 @@ export async function GET(_req: Request, ctx: { params: Promise<{ token: string 
   const { token } = await ctx.params;
   try {
     const r = await getStatusForToken(token);
-    if (!r.ok) return Response.json({ error: r.status === 410 ? `This status link has ${r.reason === "revoked" ? "been revoked" : "expired"}.` : "No such status link.", reason: r.reason }, { status: r.status, headers: HEADERS });
+    if (!r.ok)
+      return Response.json(
+        {
+          error:
+            r.status === 410
+              ? `This status link has ${r.reason === "revoked" ? "been revoked" : "expired"}.`
+              : "No such status link.",
+          reason: r.reason,
+        },
+        { status: r.status, headers: HEADERS },
+      );
     return Response.json(r.snapshot, { headers: HEADERS });
   } catch (err) {
     console.error("[watchfloor] status view failed:", err);

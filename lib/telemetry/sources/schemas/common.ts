@@ -19,7 +19,9 @@ export const isoTime = z
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: "expected an ISO-8601 timestamp" })
   .nullish();
 /** An id that names the entity of a row; required. */
-export const id = z.string({ error: (iss) => (iss.input === undefined ? "required" : "expected string") }).min(1, "must not be empty");
+export const id = z
+  .string({ error: (iss) => (iss.input === undefined ? "required" : "expected string") })
+  .min(1, "must not be empty");
 
 /** `["profiles", 2, "allocated"]` → `profiles[2].allocated` */
 export function issuePath(path: ReadonlyArray<PropertyKey>): string {
@@ -43,7 +45,10 @@ export function parseJsonDocument<S extends z.ZodType>(body: string, schema: S):
     raw = JSON.parse(body);
   } catch (e) {
     const snippet = body.replace(/\s+/g, " ").slice(0, 60);
-    return { ok: false, error: { kind: "parse", detail: `invalid JSON (${(e as Error).message})${snippet ? `: ${snippet}` : ""}` } };
+    return {
+      ok: false,
+      error: { kind: "parse", detail: `invalid JSON (${(e as Error).message})${snippet ? `: ${snippet}` : ""}` },
+    };
   }
   const result = schema.safeParse(raw);
   if (!result.success) {

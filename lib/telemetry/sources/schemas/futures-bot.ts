@@ -10,10 +10,14 @@ export const FuturesStatus = z.object({
   positions: num,
   equityUsd: num,
   realizedPnlUsd: num,
-  marginUtilization: z.object({ auction_max_margin_util: num, max_margin_utilization_pct: num, breached: bool }).nullish(),
+  marginUtilization: z
+    .object({ auction_max_margin_util: num, max_margin_utilization_pct: num, breached: bool })
+    .nullish(),
   killSwitch: z.object({ active: bool, reason: str, since: isoTime }).nullish(),
   circuitBreaker: z.object({ state: str, openedAt: isoTime, nextProbeAt: isoTime, consecutiveFailures: num }).nullish(),
-  ingest: z.object({ outbox: num, delivered: num, batchesSent: num, failures: num, lastStatus: num, lastError: str }).nullish(),
+  ingest: z
+    .object({ outbox: num, delivered: num, batchesSent: num, failures: num, lastStatus: num, lastError: str })
+    .nullish(),
 });
 export type FuturesStatus = z.infer<typeof FuturesStatus>;
 

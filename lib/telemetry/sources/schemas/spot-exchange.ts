@@ -34,7 +34,16 @@ export const SpotAdminState = z.object({
   bookDepthDefault: num,
   // contender: null means "nobody contests the lease" (0), absent means "not reported".
   // The contender may be named (a string) or described with its own fencing token (an object).
-  leader: z.object({ node: str, fencingToken: num, contender: z.union([z.string(), z.object({ node: str, fencingToken: num })]).nullable().optional() }).nullish(),
+  leader: z
+    .object({
+      node: str,
+      fencingToken: num,
+      contender: z
+        .union([z.string(), z.object({ node: str, fencingToken: num })])
+        .nullable()
+        .optional(),
+    })
+    .nullish(),
   postgres: z.object({ primary: str, up: bool }).nullish(),
   kafka: z.object({ brokersUp: num, brokersTotal: num, outboxPending: num, ledgerConsumerLag: num }).nullish(),
   settlement: z.object({ lagP99Seconds: num, t2Seconds: num, t3Seconds: num, policy: str }).nullish(),
