@@ -222,7 +222,8 @@ export const controlWatch = defineRule({
             out.push({
               ...base,
               state: "ok",
-              summary: `${TITLE[w.spec.kind](r.subject)} — confirmed handled by ${confirmed.by}`,
+              // Who confirmed it is on the card (`confirmed`), not in the summary the status view shows.
+              summary: `${TITLE[w.spec.kind](r.subject)} — confirmed handled`,
               confirmed: { by: confirmed.by, at: confirmed.at, reason: confirmed.reason, ticketId: confirmed.ticketId },
             });
             continue;
@@ -231,8 +232,9 @@ export const controlWatch = defineRule({
             ...base,
             state: "critical",
             since: breach.at,
-            // No person in the summary: the shared status view shows summaries and names nobody.
-            summary: `${TITLE[w.spec.kind](r.subject)}: ${breach.detail} — after “${w.description}” (ticket ${w.ticketId}${w.auditSeq !== null ? `, audit row ${w.auditSeq}` : ""})`,
+            // No person, ticket or control parameter in the summary: the shared status view shows
+            // summaries and names none of them. The card links the control and its audit row.
+            summary: `${TITLE[w.spec.kind](r.subject)}: ${breach.detail}`,
             evidence: { ...evidence, values: [ev("breach", breach.detail, breach.at), ...evidence.values] },
             confirmable: "the breach of this control's effect",
           });
@@ -243,7 +245,7 @@ export const controlWatch = defineRule({
         out.push({
           ...base,
           state: "ok",
-          summary: `Holding: “${w.description}” — no breach since ${clock(w.from)} (watched until ${clock(w.until)})`,
+          summary: `Holding: no breach since ${clock(w.from)} (watched until ${clock(w.until)})`,
         });
       }
     }

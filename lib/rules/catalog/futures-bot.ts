@@ -112,7 +112,8 @@ function auditRule(o: { id: string; fieldName: string; title: string; critical: 
           {
             ...okVerdict(
               SYSTEM_ENTITY,
-              `Registry audit reported ${o.fieldName} = ${v}; confirmed handled by ${confirmation.by} at ${when} UTC (${confirmation.ticketId}); no audit report since`,
+              // Who and which ticket are on the card (`confirmed`), not in the summary the status view shows.
+              `Registry audit reported ${o.fieldName} = ${v}; confirmed handled at ${when} UTC; no audit report since`,
               severity,
               evidence,
             ),

@@ -113,7 +113,8 @@ const ledgerInvariant = defineRule({
         out.push({
           ...okVerdict(
             entity,
-            `${who}invariant_violation_total ${fmt(cur.v, 0)}: earlier violations ${confirmedWords}; no new violation since`,
+            // Who and which ticket are on the card (`confirmed`), not in the summary the status view shows.
+            `${who}invariant_violation_total ${fmt(cur.v, 0)}: earlier violations confirmed handled at ${new Date(confirmation.at).toISOString().slice(11, 16)} UTC; no new violation since`,
             "SEV1",
             evidence,
           ),
