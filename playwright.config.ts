@@ -29,7 +29,8 @@ const FLEET_SPECS =
   /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
 // phone width by shell.spec; HTTP-level, security and multi-server specs run once.
-const PHONE_SKIPS = /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss|shippers)\.spec\.ts|security\/.*)$/;
+const PHONE_SKIPS =
+  /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss|shippers|paging-board)\.spec\.ts|security\/.*)$/;
 const desktop = { viewport: { width: 1280, height: 800 } };
 const phone = {
   viewport: { width: 375, height: 740 },
