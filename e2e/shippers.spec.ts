@@ -121,8 +121,13 @@ for (const [name, bin, start] of SHIPPERS) {
 
       // The console goes away mid-stream and comes back on the same port and data directory.
       killGroup(inst, "SIGTERM");
-      // Every process of its group gone (npx exits before next-server lets go of the database).
-      await waitUntil("the console to stop", () => groupGone(inst!.proc.pid!), 30_000);
+      // Every process of its group gone (npx exits before next-server lets go of the database). A
+      // server still draining the shipper's open connections after 15 s is killed: a harder stop,
+      // and the same promise holds ("2xx means stored").
+      await waitUntil("the console to stop", () => groupGone(inst!.proc.pid!), 15_000).catch(() =>
+        killGroup(inst, "SIGKILL"),
+      );
+      await waitUntil("the console to stop", () => groupGone(inst!.proc.pid!), 15_000);
       const writtenWhileDown = lines().size;
       await waitUntil("the bot to write while the console is down", () => lines().size > writtenWhileDown + 3, 60_000);
       inst = startInstance("console after restart", port, env);
