@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures";
+import { OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures/expositions";
 import { histogramQuantile, histogramSeries, validateHistograms, type Bucket } from "./histogram";
 import { parsePrometheusText } from "./parse";
 import type { MetricFamily } from "./types";

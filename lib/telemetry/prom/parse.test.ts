@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectExpositionFormat, parsePrometheusText } from "./parse";
-import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures";
+import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures/expositions";
 import type { MetricFamily, ParseOptions } from "./types";
 
 function families(text: string, opts?: ParseOptions): MetricFamily[] {

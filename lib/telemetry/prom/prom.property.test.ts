@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures";
+import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures/expositions";
 import { parsePrometheusText } from "./parse";
 import { renderPrometheusText } from "./render";
 import type { Exemplar, ExpositionFormat, MetricFamily, MetricSample, MetricType, ParseResult } from "./types";

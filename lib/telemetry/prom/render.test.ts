@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures";
+import { NODE_EXPORTER_SNIPPET, OPENMETRICS_EXAMPLE, TRADING_BOT_PROMETHEUS } from "./fixtures/expositions";
 import { formatOmTimestamp, formatPromTimestamp, formatSampleValue, parseOmTimestampMs } from "./numbers";
 import { parsePrometheusText } from "./parse";
 import { renderPrometheusText } from "./render";

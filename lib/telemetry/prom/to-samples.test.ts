@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SYSTEM_ENTITY } from "@/lib/telemetry/model";
-import { TRADING_BOT_PROMETHEUS } from "./fixtures";
+import { TRADING_BOT_PROMETHEUS } from "./fixtures/expositions";
 import { parsePrometheusText } from "./parse";
 import { toSamples } from "./to-samples";
 import type { MetricFamily } from "./types";
