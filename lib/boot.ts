@@ -4,9 +4,9 @@ import { ConfigError } from "./config/fleet";
 import { loadStartupConfig } from "./config/current";
 
 // Server start-up and the start-up error text shared with the CLI scripts: a bad environment
-// variable or fleet config stops the process with a message that names the field. This is the
-// composition root that starts the services; nothing in lib imports it (services read the config
-// through config/current.ts).
+// variable or fleet config stops the process with a message that names the field. It starts the
+// services (the live pipeline is wired in pipeline.ts); nothing in lib imports it (services read
+// the config through config/current.ts).
 
 /** Formats a start-up failure for a human, or rethrows what is not a known start-up problem. */
 export function describeStartupError(err: unknown): string {
@@ -24,10 +24,10 @@ export async function bootOrExit(): Promise<void> {
     // Before anything else can start a call: requests a previous process left mid-call.
     const { startControlRecovery } = await import("./controls/api");
     await startControlRecovery();
-    if (env().WATCHFLOOR_COLLECTOR !== "off") {
-      const { startCollector } = await import("./collector/start");
-      await startCollector();
-    }
+    // Every instance runs the live pipeline's bus and board feed; with the collector off it never
+    // polls or evaluates, and serves what the leader stores.
+    const { startPipeline } = await import("./pipeline");
+    await startPipeline({ collect: env().WATCHFLOOR_COLLECTOR !== "off" });
   } catch (err) {
     console.error(`\n[watchfloor] ${describeStartupError(err)}\n`);
     process.exit(1);

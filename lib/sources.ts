@@ -5,7 +5,8 @@ import { effectivePollIntervalMs } from "./config/fleet";
 import { getDb } from "./db";
 import { sourceStatus } from "./db/schema";
 import { freshnessOf, worstFreshness, type Freshness } from "./collector/freshness";
-import { getRuntime } from "./collector/runtime";
+import { getLocalCollector } from "./collector/runtime";
+import { getInstanceRole, type InstanceRole } from "./collector/leader";
 import type { PartStatus, TargetStatus } from "./collector/collector";
 import { partSources } from "./telemetry/sources/parts";
 import type { TargetConfig } from "./config/fleet";
@@ -18,7 +19,7 @@ export interface SourceView extends Omit<TargetStatus, "freshness"> {
 
 export interface SourcesView {
   sources: SourceView[];
-  collector: { role: "leader" | "follower" | "not running"; instanceId?: string };
+  collector: { role: InstanceRole; instanceId?: string };
   now: number;
 }
 
@@ -35,8 +36,7 @@ export async function listSources(actor: Actor | null): Promise<SourcesView> {
 export async function readSources(): Promise<SourcesView> {
   const cfg = getFleetConfig();
   const now = Date.now();
-  const rt = getRuntime();
-  const live = new Map((rt?.collector?.status() ?? []).map((s) => [s.name, s]));
+  const live = new Map((getLocalCollector()?.collector.status() ?? []).map((s) => [s.name, s]));
   const stored = new Map<string, { status: TargetStatus; updatedAt: Date }>();
   if (live.size === 0) {
     for (const row of await (await getDb()).select().from(sourceStatus))
@@ -86,7 +86,7 @@ export async function readSources(): Promise<SourcesView> {
       updatedAt: stored.get(t.name)?.updatedAt.getTime(),
     };
   });
-  return { sources, collector: rt ? { role: rt.role, instanceId: rt.instanceId } : { role: "not running" }, now };
+  return { sources, collector: getInstanceRole(), now };
 }
 
 /**

@@ -13,13 +13,12 @@ async function main() {
     process.exit(1);
   }
   loadStartupConfig();
-  const { startCollector } = await import("../lib/collector/start");
-  const rt = await startCollector();
+  const { startPipeline } = await import("../lib/pipeline");
+  const rt = await startPipeline({ collect: true });
   console.log(`[collector] instance ${rt.instanceId} started; waiting for the collector lock`);
-  rt.events.on("change", (ev: { type: string; role?: string; reason?: string }) => {
-    if (ev.type === "role")
-      console.log(`[collector] ${rt.instanceId} is now ${ev.role}${ev.reason ? ` (${ev.reason})` : ""}`);
-  });
+  rt.onRole((role, reason) =>
+    console.log(`[collector] ${rt.instanceId} is now ${role}${reason ? ` (${reason})` : ""}`),
+  );
   const stop = async () => {
     await rt.stop();
     process.exit(0);

@@ -3,21 +3,14 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db";
 import type { Db } from "../db/client";
-import { findingAcks, findings as findingsTable } from "../db/schema";
+import { findingAcks } from "../db/schema";
 import { appendAudit } from "../audit/log";
 import { requireRole, type Actor } from "../auth/roles";
-import { getRuntime } from "../collector/runtime";
+import { announce } from "../collector/changes";
+import { currentFinding } from "./current";
 import { Invalid, NotFound, Conflict } from "../errors";
-import type { Finding } from "../rules/types";
 
 const FindingId = z.string().min(3).max(400);
-
-async function currentFinding(db: Db, id: string): Promise<Finding | undefined> {
-  const live = getRuntime()?.board?.findings.get(id);
-  if (live) return live;
-  const [row] = await db.select().from(findingsTable).where(eq(findingsTable.id, id));
-  return row?.finding as Finding | undefined;
-}
 
 /**
  * Acknowledges the current occurrence of a finding (responder or above). Everyone sees who
@@ -41,7 +34,7 @@ export async function acknowledgeFindingIn(
   const parsed = FindingId.safeParse(findingId);
   if (!parsed.success)
     throw new Invalid("finding: missing or malformed finding id", { finding: ["missing or malformed finding id"] });
-  const f = await currentFinding(db, parsed.data);
+  const f = await currentFinding(parsed.data, db);
   if (!f) throw new NotFound("That finding does not exist (any more).");
   if (f.state === "ok") throw new Conflict("That finding has already cleared; there is nothing to acknowledge.");
   const at = new Date();
@@ -65,6 +58,6 @@ export async function acknowledgeFindingIn(
     const [existing] = await db.select().from(findingAcks).where(eq(findingAcks.findingId, f.id));
     return { by: existing?.userName ?? "someone", at: existing?.at.getTime() ?? at.getTime() };
   }
-  getRuntime()?.announce({ type: "ack", findingId: f.id, at: at.getTime() });
+  announce({ type: "ack", findingId: f.id });
   return { by: actor.displayName, at: at.getTime() };
 }

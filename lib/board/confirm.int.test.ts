@@ -143,16 +143,16 @@ describe("confirmFindingHandled", () => {
         },
       ]);
     }
-    const collector = {
-      targetsForRules: () => [
-        { name: "spot-exchange", kind: "spot-exchange" as const, intervalMs: 2000, thresholds: {} },
-      ],
-      freshness: () => "ok" as const,
-      droppedFamilies: () => [],
-    };
     const engine = new BoardEngine({
-      collector: collector as never,
-      store,
+      inputs: {
+        history: store,
+        targetsForRules: () => [
+          { name: "spot-exchange", kind: "spot-exchange" as const, intervalMs: 2000, thresholds: {} },
+        ],
+        freshness: () => "ok" as const,
+        droppedFamilies: () => [],
+        sourceProblem: () => undefined,
+      },
       db,
       onChange: () => {},
       now: () => c.at + 10_000,

@@ -1,15 +1,14 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getFleetConfig } from "../config/current";
 import { getDb } from "../db";
-import { findings as findingsTable } from "../db/schema";
 import { appendAudit } from "../audit/log";
 import { requireRole, type Actor } from "../auth/roles";
-import { getRuntime } from "../collector/runtime";
+import { announce } from "../collector/changes";
+import { currentFinding } from "./current";
 import { reasonProblem } from "../controls/catalog";
 import { Conflict, Invalid, NotFound } from "../errors";
-import type { Confirmation, Finding } from "../rules/types";
+import type { Confirmation } from "../rules/types";
 import { CONFIRM_ACTION } from "./engine";
 
 // A commander's confirmation that the violations a counter-based finding has counted so far were
@@ -24,13 +23,6 @@ export const ConfirmHandledInput = z.object({
   ticketId: z.unknown(),
 });
 export type ConfirmHandledInput = z.infer<typeof ConfirmHandledInput>;
-
-async function currentFinding(id: string): Promise<Finding | undefined> {
-  const live = getRuntime()?.board?.findings.get(id);
-  if (live) return live;
-  const [row] = await (await getDb()).select().from(findingsTable).where(eq(findingsTable.id, id));
-  return row?.finding as Finding | undefined;
-}
 
 /** Validates the form and names each bad field (reason, ticketId, findingId). */
 function parseInput(input: unknown, ticketPattern: string): { findingId: string; reason: string; ticketId: string } {
@@ -82,8 +74,7 @@ export async function confirmFindingHandled(actor: Actor | null, input: unknown)
     reason: p.reason,
     ticketId: p.ticketId,
   };
-  const rt = getRuntime();
-  rt?.board?.addConfirmation(confirmation);
-  rt?.announce({ type: "confirm", confirmation, at: confirmation.at });
+  // The evaluator (on this instance or the leader) re-reads confirmations from the audit log.
+  announce({ type: "confirm", findingId: f.id });
   return confirmation;
 }

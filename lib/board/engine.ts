@@ -3,25 +3,36 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { and, asc, eq as eqOp } from "drizzle-orm";
 import { auditLog, findingTransitions, findings as findingsTable } from "../db/schema";
-import type { Collector } from "../collector/collector";
-import type { TelemetryStore } from "../collector/store";
 import { RULES, evaluateRules, trackFindings } from "../rules";
-import type { Confirmation, ControlWatch, Finding, Transition } from "../rules/types";
+import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, Transition } from "../rules/types";
 
 /** The audit action that records a commander's confirmation (see confirm.ts). */
 export const CONFIRM_ACTION = "finding.confirm-handled";
 
-// Runs on the collector leader: evaluates the rule catalog over the recent window after every
-// change (debounced) and at least once a second (windows and escalation clocks move with time),
-// keeps `since` across evaluations, and persists what changed so every instance can serve it.
+// The evaluator stage of the live pipeline (lib/pipeline.ts), on the collector leader: evaluates
+// the rule catalog over the recent window after every change (debounced) and at least once a
+// second (windows and escalation clocks move with time), keeps `since` across evaluations, and
+// persists what changed so every instance can serve it. It sees the collector only through the
+// read-only view below, passed in: it never reaches back into the stage before it.
+
+/** What the evaluator reads of the collector stage: the targets, their freshness and history. */
+export interface EvaluatorInputs {
+  history: RuleContext["history"];
+  targetsForRules(): RuleTarget[];
+  freshness: RuleContext["freshness"];
+  droppedFamilies(system: string): readonly string[];
+  sourceProblem: NonNullable<RuleContext["sourceProblem"]>;
+}
 
 export interface BoardEngineOptions {
-  collector: Collector;
-  store: TelemetryStore;
+  inputs: EvaluatorInputs;
   db: Db;
+  /** After an evaluation that changed findings, once they are stored. */
   onChange: (version: number) => void;
   /** Paging hook (lib/notify): the whole finding set after every evaluation, on the leader. */
   onEvaluated?: (findings: ReadonlyMap<string, Finding>) => void;
+  /** Called on every tick before the evaluation it schedules (the leader reads stored reports). */
+  onTick?: () => void;
   debounceMs?: number;
   tickMs?: number;
   now?: () => number;
@@ -69,7 +80,10 @@ export class BoardEngine {
   start() {
     this.running = true;
     this.confirmationsLoaded = this.loadConfirmations();
-    this.ticker = setInterval(() => this.schedule(), this.o.tickMs ?? 1000);
+    this.ticker = setInterval(() => {
+      this.o.onTick?.();
+      this.schedule();
+    }, this.o.tickMs ?? 1000);
     this.ticker.unref?.();
     this.schedule();
   }
@@ -156,16 +170,17 @@ export class BoardEngine {
       await this.confirmationsLoaded;
       const now = this.now();
       const started = performance.now();
-      const allTargets = this.o.collector.targetsForRules();
+      const inputs = this.o.inputs;
+      const allTargets = inputs.targetsForRules();
       const targets = only ? allTargets.filter((t) => only.has(t.name)) : allTargets;
       const evaluated = new Set(targets.map((t) => t.name));
       const current = evaluateRules(
         {
           now,
-          history: this.o.store,
-          freshness: (system, endpoint) => this.o.collector.freshness(system, endpoint),
-          droppedFamilies: (system) => this.o.collector.droppedFamilies(system),
-          sourceProblem: (system, endpoint) => this.o.collector.sourceProblem(system, endpoint),
+          history: inputs.history,
+          freshness: (system, endpoint) => inputs.freshness(system, endpoint),
+          droppedFamilies: (system) => inputs.droppedFamilies(system),
+          sourceProblem: (system, endpoint) => inputs.sourceProblem(system, endpoint),
           targets,
           watchingSince: this.startedAt,
           confirmations: this.confirmations,

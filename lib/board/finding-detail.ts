@@ -1,9 +1,9 @@
 import "server-only";
 import { asc, eq } from "drizzle-orm";
 import { getDb } from "../db";
-import { findingAcks, findingTransitions, findings as findingsTable } from "../db/schema";
+import { findingAcks, findingTransitions } from "../db/schema";
 import { requireRole, type Actor } from "../auth/roles";
-import { getRuntime } from "../collector/runtime";
+import { currentFinding } from "./current";
 import { NotFound } from "../errors";
 import { ruleById } from "../rules";
 import { getFleetConfig } from "../config/current";
@@ -27,11 +27,7 @@ export interface FindingDetail {
 export async function getFindingDetail(actor: Actor | null, id: string): Promise<FindingDetail> {
   requireRole(actor, "viewer");
   const db = await getDb();
-  let finding = getRuntime()?.board?.findings.get(id);
-  if (!finding) {
-    const [row] = await db.select().from(findingsTable).where(eq(findingsTable.id, id));
-    finding = row?.finding as Finding | undefined;
-  }
+  const finding = await currentFinding(id, db);
   if (!finding) throw new NotFound(`No finding ${id}.`);
   const rule = ruleById(finding.ruleId);
   const transitions = await db

@@ -1,8 +1,8 @@
 import "server-only";
-import { and, gt, inArray, ne, or, eq } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { getDb } from "../db";
-import { findingAcks, findings as findingsTable } from "../db/schema";
-import { getRuntime } from "../collector/runtime";
+import { findingAcks } from "../db/schema";
+import { openAndCleared } from "./current";
 import { readSources } from "../sources";
 import type { Freshness } from "../collector/freshness";
 import type { Finding } from "../rules/types";
@@ -13,7 +13,7 @@ import { silenceMarks, type SilenceMark, type UpcomingMaintenance } from "../not
 // findings with their acknowledgement, and findings that cleared recently. Built once per change
 // and shared by every viewer.
 
-export const CLEARED_WINDOW_MS = 15 * 60_000;
+export { CLEARED_WINDOW_MS } from "./current";
 
 export interface SystemTile {
   name: string;
@@ -67,29 +67,7 @@ function byUrgency(a: Finding, b: Finding) {
 
 export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapshot> {
   const sources = await readSources();
-  const rt = getRuntime();
-  let open: Finding[];
-  let cleared: Finding[];
-  if (rt?.board) {
-    const all = [...rt.board.findings.values()];
-    open = all.filter((f) => f.state !== "ok");
-    const board = rt.board;
-    cleared = all.filter((f) => f.state === "ok" && board.cleared.has(f.id));
-  } else {
-    const db = await getDb();
-    // The leader stores a finding only once it has been non-ok, so an ok row is one that cleared.
-    const rows = await db
-      .select({ finding: findingsTable.finding, state: findingsTable.state })
-      .from(findingsTable)
-      .where(
-        or(
-          ne(findingsTable.state, "ok"),
-          and(eq(findingsTable.state, "ok"), gt(findingsTable.since, new Date(now - CLEARED_WINDOW_MS))),
-        ),
-      );
-    open = rows.filter((r) => r.state !== "ok").map((r) => r.finding as Finding);
-    cleared = rows.filter((r) => r.state === "ok").map((r) => r.finding as Finding);
-  }
+  const { open, cleared } = await openAndCleared(now);
   const acks = new Map<string, { by: string; at: number }>();
   let covering: (f: Finding) => IncidentLink | undefined = () => undefined;
   if (open.length) {

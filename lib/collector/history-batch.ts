@@ -19,6 +19,8 @@ export interface BatchedHistoryOptions extends HistoryOptions {
   flushMs?: number;
   /** Samples kept waiting at most; beyond it the oldest are dropped (and counted in the log). */
   maxPendingSamples?: number;
+  /** After statuses reached the database, with the targets they were for (other instances read them there). */
+  onFlushed?: (statusSystems: string[]) => void;
 }
 
 export class BatchedHistorySink implements HistorySink {
@@ -31,11 +33,13 @@ export class BatchedHistorySink implements HistorySink {
   private dropped = 0;
   private readonly flushMs: number;
   private readonly maxPending: number;
+  private readonly onFlushed?: (statusSystems: string[]) => void;
 
   constructor(
     private readonly db: Db,
     o: BatchedHistoryOptions = {},
   ) {
+    this.onFlushed = o.onFlushed;
     this.inner = new DbHistorySink(db, o);
     this.flushMs = o.flushMs ?? 1000;
     this.maxPending = o.maxPendingSamples ?? 200_000;
@@ -86,7 +90,10 @@ export class BatchedHistorySink implements HistorySink {
       try {
         if (samples.length) await this.inner.samples(samples);
         if (reports.length) await this.inner.reports(reports);
-        if (statuses.length) await writeStatuses(this.db, statuses);
+        if (statuses.length) {
+          await writeStatuses(this.db, statuses);
+          this.onFlushed?.(statuses.map((st) => st.name));
+        }
         if (dropped) console.error(`[collector] history fell behind: ${dropped} samples were not stored`);
       } catch (err) {
         console.error(

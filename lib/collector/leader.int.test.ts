@@ -8,7 +8,7 @@ import { killCollectorProcess, startCollectorProcess, type CollectorProcess } fr
 import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { startTestFleet } from "../sim/testing";
 import type { Fleet } from "../sim";
-import { CHANGES_CHANNEL } from "./leader";
+import { CHANGES_CHANNEL } from "./changes";
 
 // Two collector processes (`npm run collector`) on one real PostgreSQL: exactly one polls the
 // targets; when it is killed (-9) the other takes over; the leader's change notifications reach a

@@ -5,7 +5,6 @@ import "server-only";
 // the moment that instance dies or loses its connection, and another takes over on its next try.
 
 export const COLLECTOR_LOCK_KEY = 7_243_100;
-export const CHANGES_CHANNEL = "watchfloor_changes";
 
 export interface LeaderCallbacks {
   onLead(): void;
@@ -88,24 +87,23 @@ export class PostgresLeaderLock {
   }
 }
 
-/** LISTEN/NOTIFY fan-out of change events between console instances. */
-export class PostgresChangeBus {
-  private sql: import("postgres").Sql | null = null;
+// ---------------------------------------------------------------- this instance's part
 
-  constructor(private readonly url: string) {}
+/**
+ * What this instance does in the live pipeline: `leader` polls and evaluates, `follower` is ready
+ * to take over, `serve-only` (WATCHFLOOR_COLLECTOR=off) only serves what the leader stores, and
+ * `not running` means no pipeline (a CLI script).
+ */
+export type InstanceRole = "leader" | "follower" | "serve-only" | "not running";
 
-  async start(onMessage: (payload: string) => void): Promise<void> {
-    const { default: postgres } = await import("postgres");
-    this.sql = postgres(this.url, { max: 2, onnotice: () => {}, connect_timeout: 5 });
-    await this.sql.listen(CHANGES_CHANNEL, onMessage);
-  }
+const ROLE_KEY = Symbol.for("watchfloor.instance-role");
+type RoleHolder = { [ROLE_KEY]?: { role: InstanceRole; instanceId: string } };
 
-  async publish(payload: string): Promise<void> {
-    await this.sql?.notify(CHANGES_CHANNEL, payload.slice(0, 7900));
-  }
+/** Set by the composition root (lib/pipeline.ts). */
+export function setInstanceRole(r: { role: InstanceRole; instanceId: string } | undefined) {
+  (globalThis as RoleHolder)[ROLE_KEY] = r;
+}
 
-  async stop(): Promise<void> {
-    await this.sql?.end({ timeout: 2 }).catch(() => {});
-    this.sql = null;
-  }
+export function getInstanceRole(): { role: InstanceRole; instanceId?: string } {
+  return (globalThis as RoleHolder)[ROLE_KEY] ?? { role: "not running" };
 }

@@ -10,7 +10,7 @@ import { decodeBody, envelopeReport, MAX_INGEST_BYTES, sourceForToken } from "..
 import type { Report } from "../telemetry/model";
 import type { Decoded } from "../telemetry/shipped/bodies";
 import { lineFormatOf, parseShippedEntry } from "../telemetry/shipped/line";
-import { publishReports } from "./runtime";
+import { announce } from "./changes";
 
 // Push ingest enters the collector here, whichever receiver took the request (POST /api/ingest,
 // the Loki push API, the Elasticsearch bulk API): one token check, one body cap, one way from a
@@ -157,7 +157,7 @@ export async function ingestDecoded(
   const db = await getDb();
   const reports = toStore.map((t) => t.report);
   const inserted = await db.transaction(async (tx) => {
-    const ids = await insertReports(tx as unknown as Db, reports);
+    const { ids, maxSeq } = await insertReports(tx as unknown as Db, reports);
     const counts = {
       stored: ids.size,
       duplicates: reports.length - ids.size,
@@ -190,7 +190,7 @@ export async function ingestDecoded(
             from ${ingestLines} where ${ingestLines.system} = ${source}
           ) ranked where n > ${KEEP_LINES})`);
     }
-    return ids;
+    return { ids, maxSeq };
   });
 
   // Per record: the first copy of a newly inserted id is stored, any other copy a duplicate.
@@ -198,10 +198,12 @@ export async function ingestDecoded(
   for (const t of toStore) {
     const o = outcomes[t.index]!;
     o.id = t.report.id;
-    if (inserted.has(t.report.id) && !firstSeen.has(t.report.id)) firstSeen.add(t.report.id);
+    if (inserted.ids.has(t.report.id) && !firstSeen.has(t.report.id)) firstSeen.add(t.report.id);
     else o.status = "duplicate";
   }
-  if (reports.length) publishReports(reports);
+  // Stored: the leader's rules read them from the database, whichever instance leads. This only
+  // wakes its reader; a lost message delays them by one evaluator tick.
+  if (inserted.maxSeq) announce({ type: "reports", upTo: inserted.maxSeq, systems: [source] });
   const count = (s: ItemOutcome["status"]) => outcomes.filter((o) => o.status === s).length;
   return {
     outcomes,
@@ -225,8 +227,9 @@ const INSERT_CHUNK = 1000;
  * multi-row insert builds and binds six parameters per row in JavaScript, which profiles showed
  * as most of an ingest batch's time outside the database.
  */
-async function insertReports(db: Db, list: Report[]): Promise<Set<string>> {
+async function insertReports(db: Db, list: Report[]): Promise<{ ids: Set<string>; maxSeq: number }> {
   const ids = new Set<string>();
+  let maxSeq = 0;
   for (let i = 0; i < list.length; i += INSERT_CHUNK) {
     const chunk = list
       .slice(i, i + INSERT_CHUNK)
@@ -236,8 +239,11 @@ async function insertReports(db: Db, list: Report[]): Promise<Set<string>> {
       select r.s, r.i, r.k, r.f, r.t
       from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(s text, i text, k text, f jsonb, t timestamptz)
       on conflict do nothing
-      returning id`);
-    for (const r of rowsOf<{ id: string }>(result)) ids.add(r.id);
+      returning id, seq`);
+    for (const r of rowsOf<{ id: string; seq: string | number }>(result)) {
+      ids.add(r.id);
+      maxSeq = Math.max(maxSeq, Number(r.seq));
+    }
   }
-  return ids;
+  return { ids, maxSeq };
 }

@@ -1,153 +1,81 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { FleetConfig } from "../config/fleet";
 import type { Db } from "../db/client";
-import type { Report, SystemKind } from "../telemetry/model";
-import type { Confirmation } from "../rules/types";
+import type { SystemKind } from "../telemetry/model";
 import type { Poller } from "../telemetry/sources/types";
 import { Collector, type CollectorEvent } from "./collector";
 import { rollupAndPrune } from "./history";
 import { BatchedHistorySink } from "./history-batch";
-import { PostgresChangeBus, PostgresLeaderLock } from "./leader";
+import { ReportReader } from "./report-reader";
 import { TelemetryStore } from "./store";
-import { BoardEngine } from "../board/engine";
-import { Notifier } from "../notify/notifier";
-import { loadControlWatches } from "../controls/watch";
-import { settingsFromConfig } from "../controls/catalog";
 
-// One collector runtime per process. With the embedded database this process always leads; with
-// PostgreSQL the instance holding the advisory lock leads and the others follow, receiving change
-// events over LISTEN/NOTIFY. Viewers never cause polls: only the leader's collector polls.
+// The collector stage of the live pipeline, while this instance leads: polls the targets into the
+// recent window and the database, reads reports stored by any instance into the window, and runs
+// history retention. It knows nothing of the stages after it; lib/pipeline.ts listens to `events`.
 
-export type RuntimeEvent =
+export type CollectorRuntimeEvent =
   | CollectorEvent
-  | { type: "role"; role: "leader" | "follower"; at: number; reason?: string }
-  | { type: "board"; version: number; at: number }
-  | { type: "ack"; findingId: string; at: number }
-  | { type: "confirm"; confirmation: Confirmation; at: number }
-  | { type: "incident"; incidentId: string; at: number };
+  /** Reports new to the window came from the database (stored by push ingest on some instance). */
+  | { type: "stored_reports"; systems: string[]; at: number }
+  /** Source statuses reached the database (other instances read them there). */
+  | { type: "statuses_stored"; systems: string[]; at: number };
 
-export interface RuntimeOptions {
+export interface CollectorRuntimeOptions {
   config: FleetConfig;
   db: Db;
-  /** PostgreSQL URL; absent = embedded database, always leader. */
-  databaseUrl?: string;
   pollerFor: (kind: SystemKind) => Poller;
   secret: (name: string) => string | undefined;
-  /** User agent the pollers send (identifies this instance to targets). */
-  instanceId?: string;
+  /** Sent as User-Agent on every poll, so targets can tell which console instance polls them. */
+  userAgent: string;
   historyResolutionMs?: number;
   retentionEveryMs?: number;
-  /** The console's origin, for links in notifications (the fleet config's notify.consoleUrl wins). */
-  consoleUrl?: string;
 }
 
 export class CollectorRuntime {
-  readonly instanceId: string;
   readonly events = new EventEmitter();
   readonly store = new TelemetryStore();
-  collector: Collector | null = null;
-  board: BoardEngine | null = null;
-  /** Paging (lib/notify): runs on the leader only, so followers never send. */
-  notifier: Notifier | null = null;
-  role: "leader" | "follower" = "follower";
-  private lock?: PostgresLeaderLock;
-  private bus?: PostgresChangeBus;
+  readonly collector: Collector;
+  readonly reports: ReportReader;
+  private readonly sink: BatchedHistorySink;
   private retention?: NodeJS.Timeout;
-  private sink?: BatchedHistorySink;
 
-  constructor(private readonly o: RuntimeOptions) {
-    this.instanceId = o.instanceId ?? `watchfloor-${randomUUID().slice(0, 8)}`;
+  constructor(private readonly o: CollectorRuntimeOptions) {
     this.events.setMaxListeners(0);
-    this.events.on("change", this.onAckEvent);
+    this.sink = new BatchedHistorySink(o.db, {
+      resolutionMs: o.historyResolutionMs,
+      onFlushed: (systems) => {
+        if (systems.length) this.emit({ type: "statuses_stored", systems, at: Date.now() });
+      },
+    });
+    this.collector = new Collector({
+      config: o.config,
+      pollerFor: o.pollerFor,
+      secret: o.secret,
+      store: this.store,
+      sink: this.sink,
+      userAgent: o.userAgent,
+    });
+    this.collector.events.on("change", (e: CollectorEvent) => this.emit(e));
+    this.reports = new ReportReader({
+      db: o.db,
+      store: this.store,
+      onReports: (systems) => this.emit({ type: "stored_reports", systems: [...systems], at: Date.now() }),
+    });
   }
 
+  private emit(e: CollectorRuntimeEvent) {
+    this.events.emit("change", e);
+  }
+
+  /** Starts polling; first loads the reports of the rules' window from the database. */
   async start(): Promise<void> {
-    if (!this.o.databaseUrl) {
-      this.lead();
-      return;
-    }
-    this.bus = new PostgresChangeBus(this.o.databaseUrl);
-    await this.bus.start((payload) => this.onRemote(payload));
-    this.lock = new PostgresLeaderLock(this.o.databaseUrl, {
-      onLead: () => this.lead(),
-      onLose: (reason) => this.follow(reason),
-    });
-    this.lock.start();
-  }
-
-  /** An acknowledgement (here or on another instance) changes what the leader's notifier sends. */
-  private readonly onAckEvent = (e: RuntimeEvent) => {
-    if (e.type === "ack") this.notifier?.invalidate();
-  };
-
-  private onRemote(payload: string) {
     try {
-      const msg = JSON.parse(payload) as { from: string; event: RuntimeEvent };
-      if (msg.from === this.instanceId) return;
-      if (msg.event.type === "reports") this.store.addReports(msg.event.reports);
-      // A confirmation made on another instance: the leader's rules must honour it.
-      if (msg.event.type === "confirm") this.board?.addConfirmation(msg.event.confirmation);
-      this.events.emit("change", msg.event);
-    } catch {
-      /* not ours */
+      await this.reports.warmUp();
+    } catch (err) {
+      console.error("[collector] loading recent reports failed:", (err as Error).message);
     }
-  }
-
-  private publish(event: RuntimeEvent) {
-    this.events.emit("change", event);
-    if (this.bus) {
-      // Reports can be large; followers read them from the database, so send only their ids.
-      const slim = event.type === "reports" ? { ...event, reports: event.reports.slice(0, 20) } : event;
-      void this.bus.publish(JSON.stringify({ from: this.instanceId, event: slim })).catch(() => {});
-    }
-  }
-
-  private lead() {
-    if (this.collector) return;
-    this.role = "leader";
-    const sink = new BatchedHistorySink(this.o.db, { resolutionMs: this.o.historyResolutionMs });
-    this.sink = sink;
-    const collector = new Collector({
-      config: this.o.config,
-      pollerFor: this.o.pollerFor,
-      secret: this.o.secret,
-      store: this.store,
-      sink,
-      userAgent: `Watchfloor-collector/${this.instanceId}`,
-    });
-    const notify = this.o.config.notify;
-    const notifier = notify.channels.length
-      ? new Notifier({
-          db: this.o.db,
-          config: { ...notify, consoleUrl: notify.consoleUrl ?? this.o.consoleUrl },
-          secret: this.o.secret,
-          instanceId: this.instanceId,
-        })
-      : null;
-    const board = new BoardEngine({
-      collector,
-      store: this.store,
-      db: this.o.db,
-      onChange: (version) => this.publish({ type: "board", version, at: Date.now() }),
-      onEvaluated: notifier ? (findings) => void notifier.onEvaluation(findings.values()) : undefined,
-      loadWatches: (now) => loadControlWatches(this.o.db, settingsFromConfig(this.o.config.controls), now),
-    });
-    collector.events.on("change", (e: CollectorEvent) => {
-      // Only the target the event is about needs its rules evaluated now; the board's own tick
-      // evaluates every target each second.
-      board.schedule(e.system);
-      // Sample ticks are frequent and only matter locally (the board engine); share the rest.
-      if (e.type === "samples") this.events.emit("change", e);
-      else this.publish(e);
-    });
-    this.collector = collector;
-    this.board = board;
-    this.notifier = notifier;
-    notifier?.start();
-    collector.start();
-    board.start();
+    this.collector.start();
     this.retention = setInterval(
       () => {
         void rollupAndPrune(this.o.db, { now: Date.now() }).catch((err) =>
@@ -157,65 +85,36 @@ export class CollectorRuntime {
       this.o.retentionEveryMs ?? 5 * 60_000,
     );
     this.retention.unref?.();
-    this.publish({ type: "role", role: "leader", at: Date.now() });
   }
 
-  private follow(reason: string) {
-    this.collector?.stop();
-    this.collector = null;
-    // The new leader writes from now on; statuses buffered here would only overwrite its newer ones.
-    void this.sink?.close({ flush: false });
-    this.sink = undefined;
-    this.board?.stop();
-    this.board = null;
-    void this.notifier?.stop();
-    this.notifier = null;
+  /** Reads reports stored since the last read (on a change message, and on the evaluator's tick). */
+  readReports(): void {
+    void this.reports.read().catch((err: Error) => console.error("[collector] reading reports failed:", err.message));
+  }
+
+  /**
+   * Stops polling. `flush: false` when leadership was lost: the new leader writes from now on, and
+   * statuses buffered here would only overwrite its newer ones.
+   */
+  async stop(o: { flush: boolean }): Promise<void> {
+    this.collector.stop();
     if (this.retention) clearInterval(this.retention);
-    this.role = "follower";
-    this.events.emit("change", { type: "role", role: "follower", at: Date.now(), reason } satisfies RuntimeEvent);
-  }
-
-  /** Reports that arrived through ingest: into the recent window, and to every instance. */
-  addReports(reports: Report[]) {
-    const fresh = this.store.addReports(reports);
-    const bySystem = new Map<string, Report[]>();
-    for (const r of fresh) bySystem.set(r.system, [...(bySystem.get(r.system) ?? []), r]);
-    for (const [system, list] of bySystem) this.publish({ type: "reports", system, reports: list, at: Date.now() });
-    if (bySystem.size) this.board?.schedule(bySystem.keys());
-  }
-
-  /** Tells every instance that something viewers see changed (e.g. an acknowledgement). */
-  announce(event: RuntimeEvent) {
-    this.publish(event);
-  }
-
-  async stop(): Promise<void> {
-    this.collector?.stop();
-    this.collector = null;
-    await this.sink?.close({ flush: true }).catch(() => {});
-    this.sink = undefined;
-    this.board?.stop();
-    this.board = null;
-    await this.notifier?.stop();
-    this.notifier = null;
-    if (this.retention) clearInterval(this.retention);
-    await this.lock?.stop();
-    await this.bus?.stop();
+    await this.sink.close(o).catch(() => {});
+    this.events.removeAllListeners();
   }
 }
+
+// ---------------------------------------------------------------- this process's collector, while it leads
 
 const KEY = Symbol.for("watchfloor.collector-runtime");
 type Holder = { [KEY]?: CollectorRuntime };
 
-export function setRuntime(rt: CollectorRuntime | undefined) {
+/** Set by the composition root (lib/pipeline.ts) when this instance starts or stops leading. */
+export function setLocalCollector(rt: CollectorRuntime | undefined) {
   (globalThis as Holder)[KEY] = rt;
 }
 
-export function getRuntime(): CollectorRuntime | undefined {
+/** The collector running in this process, if this instance leads (readers fall back to the database). */
+export function getLocalCollector(): CollectorRuntime | undefined {
   return (globalThis as Holder)[KEY];
-}
-
-/** Hands reports received by ingest to this process's runtime, if it runs one. */
-export function publishReports(reports: Report[]) {
-  getRuntime()?.addReports(reports);
 }

@@ -12,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -171,8 +172,14 @@ export const reports = pgTable(
     fields: jsonb("fields").notNull(),
     observedAt: timestamp("observed_at", { withTimezone: true, precision: 3 }).notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** Order of storing, on any instance: the leader's rules read new reports after the last seq they saw. */
+    seq: bigserial("seq", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.system, t.id] }), index("reports_kind_idx").on(t.system, t.kind, t.observedAt)],
+  (t) => [
+    primaryKey({ columns: [t.system, t.id] }),
+    index("reports_kind_idx").on(t.system, t.kind, t.observedAt),
+    uniqueIndex("reports_seq_idx").on(t.seq),
+  ],
 );
 
 /** The collector leader's latest view of each source, so every console instance can show it. */

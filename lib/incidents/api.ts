@@ -1,10 +1,11 @@
 import "server-only";
 import path from "node:path";
 import { getDb } from "../db";
-import { findings as findingsTable } from "../db/schema";
 import { getFleetConfig } from "../config/current";
 import { env } from "../env";
-import { getRuntime } from "../collector/runtime";
+import { announce } from "../collector/changes";
+import { getLocalCollector } from "../collector/runtime";
+import { allFindings, currentFinding } from "../board/current";
 import { loadRunbooks } from "../runbooks/load";
 import { requireRole, type Actor } from "../auth/roles";
 import type { Finding } from "../rules/types";
@@ -14,17 +15,8 @@ import * as svc from "./service";
 // Entry points for pages, route handlers and server actions: the process database, the runbook
 // directory, the live board and telemetry, then the service, which authorises the actor itself.
 
-async function currentFindings(): Promise<Finding[]> {
-  const live = getRuntime()?.board?.findings;
-  const rows = await (await getDb()).select().from(findingsTable);
-  const byId = new Map<string, Finding>(rows.map((r) => [r.id, r.finding as Finding]));
-  // The leader's in-memory board is newer than the table; followers read the table.
-  if (live) for (const [id, f] of live) byId.set(id, f);
-  return [...byId.values()];
-}
-
 function lookupFor(system: string): Lookup {
-  const store = getRuntime()?.store;
+  const store = getLocalCollector()?.store;
   return (metric, entity) => {
     const p = store?.latest(system, metric, entity);
     return p ? { value: p.v, at: p.t } : undefined;
@@ -36,7 +28,7 @@ async function deps(): Promise<svc.IncidentDeps> {
   return {
     db: await getDb(),
     runbooks: async () => (await loadRunbooks(path.resolve(env().WATCHFLOOR_RUNBOOKS_DIR))).runbooks,
-    findings: currentFindings,
+    findings: allFindings,
     lookup: lookupFor,
     systemKind: (name) => config.targets.find((t) => t.name === name)?.kind,
     ticketUrlTemplate: config.controls.ticketUrlTemplate ?? null,
@@ -47,7 +39,7 @@ export const listIncidents = async (actor: Actor | null) => svc.listIncidents(aw
 export const getIncidentRoom = async (actor: Actor | null, id: unknown) => svc.getIncidentRoom(await deps(), actor, id);
 /** Tells the board that the set of open incidents changed: its cards link to the incident covering them. */
 function announceIncident(incidentId: string) {
-  getRuntime()?.announce({ type: "incident", incidentId, at: Date.now() });
+  announce({ type: "incident", incidentId });
 }
 
 export const openIncident = async (actor: Actor | null, input: unknown) => {
@@ -74,7 +66,7 @@ export const exportPostmortem = async (actor: Actor | null, id: unknown) =>
 /** The finding a `?finding=` link names, for pre-filling the open form (viewer or above). */
 export async function findingForPrefill(actor: Actor | null, id: string): Promise<Finding | undefined> {
   requireRole(actor, "viewer");
-  return (await currentFindings()).find((f) => f.id === id);
+  return currentFinding(id);
 }
 
 export { STATUS_MOVES, type IncidentRoom as IncidentRoomView, type IncidentListItem } from "./service";

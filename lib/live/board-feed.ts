@@ -1,14 +1,33 @@
 import "server-only";
 import { getFleetConfig } from "../config/current";
 import { createHash } from "node:crypto";
-import { getRuntime, type RuntimeEvent } from "../collector/runtime";
+import type { ChangeBus, ChangeEvent } from "../collector/changes";
+import { getInstanceRole } from "../collector/leader";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
 import { env } from "../env";
 
-// One board snapshot per change, serialised once and pushed to every open stream. Rebuilt when
-// findings, freshness, leadership, acknowledgements or open incidents change, and every few seconds
-// (WATCHFLOOR_BOARD_REFRESH_MS) so data ages stay current.
+// The board feed stage of the live pipeline, on every instance: one board snapshot per change,
+// built from the one source of current findings (lib/board/current.ts) and the sources' status,
+// serialised once and pushed to every open stream. Rebuilt when a change message says findings,
+// freshness, leadership, acknowledgements, silences or open incidents changed (from this instance
+// or, over PostgreSQL, from any other), and every few seconds (WATCHFLOOR_BOARD_REFRESH_MS) so
+// data ages stay current.
+//
+// The leader says it is alive after its evaluations (a `leader` message at most once a second).
+// An instance that hears nothing from a leader for two poll intervals (at least three seconds)
+// serves its board marked "not current": it cannot know whether what it shows is still true.
+
+/** Change messages after which the board is built again. */
+const REBUILD_ON: ReadonlySet<ChangeEvent["type"]> = new Set([
+  "board",
+  "freshness",
+  "role",
+  "ack",
+  "confirm",
+  "incident",
+  "silences",
+]);
 
 /** A build that takes longer than this (a database that hangs rather than refuses) counts as failed. */
 const BUILD_TIMEOUT_MS = 4000;
@@ -31,29 +50,50 @@ export class BoardFeed {
   private building: Promise<string> | null = null;
   private again = false;
   private timer?: NodeJS.Timeout;
-  private attached = false;
+  private ticking = false;
+  private unsubscribe?: () => void;
   /** The last snapshot built from current data, and since when building one has failed. */
   private lastGood: BoardSnapshot | null = null;
   private failingSince: number | null = null;
+  /** When a leader last said it was alive (or this feed started: a grace before the first word). */
+  private leaderHeardAt = Date.now();
+  private leaderWasCurrent = true;
   broadcasts = 0;
 
-  private attach() {
-    if (this.attached) return;
-    const rt = getRuntime();
-    if (!rt) return;
-    this.attached = true;
-    rt.events.on("change", (e: RuntimeEvent) => {
-      if (
-        e.type === "board" ||
-        e.type === "freshness" ||
-        e.type === "role" ||
-        e.type === "ack" ||
-        e.type === "incident"
-      )
-        this.schedule(25);
-    });
+  /** Starts the periodic rebuild and the leader watch (once; every instance needs both). */
+  private startTicking() {
+    if (this.ticking) return;
+    this.ticking = true;
     const tick = setInterval(() => this.schedule(0), env().WATCHFLOOR_BOARD_REFRESH_MS);
     tick.unref?.();
+    const watch = setInterval(() => {
+      const current = this.leaderIsCurrent();
+      if (current !== this.leaderWasCurrent) this.schedule(0);
+    }, 500);
+    watch.unref?.();
+  }
+
+  /** Subscribes to the change bus (the composition root calls this once per process). */
+  connect(bus: ChangeBus) {
+    this.unsubscribe?.();
+    this.unsubscribe = bus.subscribe((e) => {
+      if (e.type === "leader" || e.type === "board" || (e.type === "role" && e.role === "leader")) {
+        const wasCurrent = this.leaderIsCurrent();
+        this.leaderHeardAt = Date.now();
+        if (!wasCurrent) this.schedule(0);
+      }
+      if (REBUILD_ON.has(e.type)) this.schedule(25);
+    });
+    this.startTicking();
+  }
+
+  /** How long without word from a leader makes the board "not current". */
+  silenceLimitMs(): number {
+    return Math.max(3000, 2 * getFleetConfig().defaults.pollIntervalMs);
+  }
+
+  private leaderIsCurrent(now = Date.now()): boolean {
+    return now - this.leaderHeardAt <= this.silenceLimitMs();
   }
 
   private schedule(delay: number) {
@@ -74,12 +114,37 @@ export class BoardFeed {
     }
     this.building = (async () => {
       let json: string;
+      const systems = () =>
+        getFleetConfig().targets.map((t) => ({
+          name: t.name,
+          label: t.label ?? t.name,
+          kind: t.kind,
+          simulated: t.simulated,
+        }));
       try {
         const snap = await withTimeout(buildBoardSnapshot(), BUILD_TIMEOUT_MS);
         this.lastGood = snap;
         if (this.failingSince !== null) console.warn("[board-feed] the board is current again");
         this.failingSince = null;
-        json = JSON.stringify(snap);
+        const now = Date.now();
+        const current = this.leaderIsCurrent(now);
+        if (current !== this.leaderWasCurrent)
+          console.warn(
+            current
+              ? "[board-feed] a collector leader is evaluating again"
+              : `[board-feed] no word from a collector leader for ${Math.round((now - this.leaderHeardAt) / 1000)} s`,
+          );
+        this.leaderWasCurrent = current;
+        json = JSON.stringify(
+          current
+            ? snap
+            : degradedSnapshot(snap, {
+                reason: noLeaderReason(getInstanceRole().role, now - this.leaderHeardAt),
+                since: this.leaderHeardAt,
+                collector: snap.collector,
+                systems: systems(),
+              }),
+        );
       } catch (err) {
         // Viewers must learn that what they see is no longer current (a stream that keeps pinging
         // with the last good board would read as live and healthy): send a degraded board instead.
@@ -90,13 +155,8 @@ export class BoardFeed {
           degradedSnapshot(this.lastGood, {
             reason: `the console cannot read its database (${message.slice(0, 200)})`,
             since: this.failingSince,
-            collector: getRuntime()?.role ?? "not running",
-            systems: getFleetConfig().targets.map((t) => ({
-              name: t.name,
-              label: t.label ?? t.name,
-              kind: t.kind,
-              simulated: t.simulated,
-            })),
+            collector: getInstanceRole().role,
+            systems: systems(),
           }),
         );
       }
@@ -121,7 +181,7 @@ export class BoardFeed {
 
   /** The latest snapshot as JSON (built now if there is none yet). */
   async current(): Promise<string> {
-    this.attach();
+    this.startTicking();
     return this.json || (await this.rebuild());
   }
 
@@ -130,6 +190,14 @@ export class BoardFeed {
     const json = await this.current();
     return { json, etag: this.etag };
   }
+}
+
+/** Why the board is not current when no leader speaks, in the words of this instance's part. */
+function noLeaderReason(role: string, silentMs: number): string {
+  const secs = Math.round(silentMs / 1000);
+  if (role === "not running")
+    return "no collector runs for this console (the collector is off here and no other instance leads)";
+  return `no collector leader has evaluated for ${secs} s — findings and freshness may be out of date`;
 }
 
 const KEY = Symbol.for("watchfloor.board-feed");

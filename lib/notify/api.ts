@@ -1,9 +1,9 @@
 import "server-only";
 import { getDb } from "../db";
 import { getFleetConfig } from "../config/current";
-import { getRuntime } from "../collector/runtime";
+import { announce } from "../collector/changes";
+import { openFindings } from "../board/current";
 import type { Actor } from "../auth/roles";
-import { buildBoardSnapshot } from "../board/snapshot";
 import * as svc from "./service";
 
 // Entry points for pages and server actions: the process database and fleet config, then the
@@ -15,13 +15,9 @@ async function deps(): Promise<svc.NotifyDeps> {
     db: await getDb(),
     config: cfg.notify,
     ticketPattern: cfg.controls.ticketPattern,
-    findings: async () => {
-      const live = getRuntime()?.board?.findings;
-      if (live) return [...live.values()];
-      return (await buildBoardSnapshot()).findings;
-    },
-    // The leader re-reads silences at once (other instances' leaders within a few seconds).
-    onSilencesChanged: () => getRuntime()?.notifier?.invalidate(),
+    findings: openFindings,
+    // The leader's notifier re-reads silences at once, on whichever instance it runs.
+    onSilencesChanged: () => announce({ type: "silences" }),
   };
 }
 
@@ -36,7 +32,7 @@ export async function listChannels(actor: Actor | null) {
 }
 export async function sendTestNotification(actor: Actor | null, channel: unknown) {
   const r = await svc.sendTestNotification(await deps(), actor, channel);
-  getRuntime()?.notifier?.sender.pump();
+  announce({ type: "outbox" });
   return r;
 }
 export async function previewSilence(actor: Actor | null, matchers: unknown) {

@@ -3,7 +3,7 @@ import { and, asc, eq, gte, inArray, lt, sql, type SQL, type SQLWrapper } from "
 import { getDb } from "../db";
 import { rowsOf } from "../db/client";
 import { reports as reportsTable, telemetryRollups, telemetryRollups10m, telemetrySamples } from "../db/schema";
-import { getRuntime } from "../collector/runtime";
+import { getLocalCollector } from "../collector/runtime";
 import type { TelemetryStore } from "../collector/store";
 import { planHistoryRead, TIER_10M, TIER_1M, type ReadPlan } from "../collector/tiers";
 import type { Report } from "../telemetry/model";
@@ -105,7 +105,7 @@ export class TelemetryReader {
 
   constructor(
     readonly now: number,
-    private readonly store: TelemetryStore | undefined = getRuntime()?.store,
+    private readonly store: TelemetryStore | undefined = getLocalCollector()?.store,
   ) {}
 
   /** Whether the recent window comes from this process's collector (else from the database). */

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { parseFleetConfig } from "../../lib/config/fleet";
 import { openDatabase } from "../../lib/db/client";
-import { CollectorRuntime } from "../../lib/collector/runtime";
+import { Pipeline } from "../../lib/pipeline";
 import { Collector } from "../../lib/collector/collector";
 import { pollerFor } from "../../lib/telemetry/sources/pollers";
 import { evaluateRules } from "../../lib/rules";
@@ -73,19 +73,23 @@ async function main() {
   // 2. The runtime the server runs.
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-collector-"));
   const h = await openDatabase({ dataDir });
-  const rt = new CollectorRuntime({
+  // The whole leader: collector, evaluator and their wiring, without a board feed (no viewers).
+  const pipeline = new Pipeline({
     config,
     db: h.db,
+    collect: true,
     pollerFor,
     secret: (n) => secrets.get(n),
     instanceId: "bench-collector",
+    feed: null,
   });
   let polls = 0;
-  rt.events.on("change", (e: { type: string }) => {
-    if (e.type === "samples") polls++;
-  });
   try {
-    await rt.start();
+    await pipeline.start();
+    const rt = pipeline.collector!;
+    rt.events.on("change", (e: { type: string }) => {
+      if (e.type === "samples") polls++;
+    });
     await new Promise((r) => setTimeout(r, input.warmupMs));
     const cpu0 = process.cpuUsage();
     const polls0 = polls;
@@ -97,7 +101,8 @@ async function main() {
     const cycles = wall / input.intervalMs;
     const pollsInWindow = polls - polls0;
     const rss = process.memoryUsage().rss / 2 ** 20;
-    rt.collector?.stop();
+    rt.collector.stop();
+    pipeline.engine?.stop();
 
     // Rule evaluation over the collected telemetry: the first targets whose series add up to the
     // requested count, all rules, timed over repeated runs.
@@ -148,7 +153,7 @@ async function main() {
       },
     });
   } finally {
-    await rt.stop().catch(() => {});
+    await pipeline.stop().catch(() => {});
     await h.close().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
