@@ -90,11 +90,24 @@ function useStatusPoll(token: string, initial: StatusSnapshot) {
 }
 
 /** How current the data is: updated, not current, or offline — never "current" when it is old. */
-function Updated({ generatedAt, offlineSince }: { generatedAt: number; offlineSince: number | null }) {
+function Updated({
+  generatedAt,
+  offlineSince,
+  notCurrentSince,
+}: {
+  generatedAt: number;
+  offlineSince: number | null;
+  notCurrentSince?: number;
+}) {
   const dataAge = useClock() - generatedAt;
   return (
     <p className="text-sm" aria-live="polite" data-updated>
-      {offlineSince !== null ? (
+      {notCurrentSince !== undefined && offlineSince === null ? (
+        <span className="font-semibold text-sev1" data-not-current>
+          Not current since {utcClock(notCurrentSince)} — the console is not receiving live data; what is shown may be
+          out of date
+        </span>
+      ) : offlineSince !== null ? (
         <span className="font-semibold text-sev1">
           Offline since {utcClock(offlineSince)} — retrying every {POLL_MS / 1000} s; data below is {age(dataAge)} old
         </span>
@@ -180,10 +193,10 @@ function StatusView({
             Read-only status shared by the incident commander · link expires {utcMinute(s.expiresAt)}
           </p>
         </div>
-        <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} />
+        <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} notCurrentSince={s.notCurrentSince} />
       </header>
 
-      <Dimmed generatedAt={s.generatedAt} offline={offlineSince !== null}>
+      <Dimmed generatedAt={s.generatedAt} offline={offlineSince !== null || s.notCurrentSince !== undefined}>
         <section aria-labelledby="st-systems" className="mt-4">
           <h2 id="st-systems" className="sr-only">
             Systems

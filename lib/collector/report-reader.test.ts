@@ -1,49 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { advanceFloor, type FloorState } from "./report-reader";
+import { trackHoles, type ReadState } from "./report-reader";
 
-const start = (floor: number): FloorState => ({ floor, holes: new Map() });
+const start = (cursor: number): ReadState => ({ cursor, holes: new Map() });
 
-describe("advanceFloor: the leader's reader moves over every stored report exactly once", () => {
-  it("moves over a contiguous run", () => {
-    expect(advanceFloor(start(10), [11, 12, 13], 0, 10_000)).toEqual({ floor: 13, holes: new Map() });
+describe("trackHoles: the leader's reader reads every stored report, however the inserts interleave", () => {
+  it("moves the cursor over a contiguous run, with no holes", () => {
+    expect(trackHoles(start(10), [11, 12, 13], 0, 10_000)).toEqual({ cursor: 13, holes: new Map() });
   });
 
-  it("stops below a hole (an insert not yet committed) and remembers when it was seen", () => {
-    const s = advanceFloor(start(10), [11, 13, 14], 1_000, 10_000);
-    expect(s.floor).toBe(11);
+  it("moves past a skipped number and remembers it as a hole, with when it was first seen", () => {
+    const s = trackHoles(start(10), [11, 13, 14], 1_000, 10_000);
+    expect(s.cursor).toBe(14);
     expect([...s.holes]).toEqual([[12, 1_000]]);
   });
 
-  it("moves on once the hole is filled, however late", () => {
-    const a = advanceFloor(start(10), [11, 13, 14], 1_000, 10_000);
-    // The next pass re-reads everything above the floor: 12 has committed since.
-    const b = advanceFloor(a, [12, 13, 14, 15], 5_000, 10_000);
-    expect(b).toEqual({ floor: 15, holes: new Map() });
+  it("drops a hole once it is read (an insert that committed late)", () => {
+    const a = trackHoles(start(10), [11, 13, 14], 1_000, 10_000);
+    const b = trackHoles(a, [12], 5_000, 10_000);
+    expect(b).toEqual({ cursor: 14, holes: new Map() });
   });
 
-  it("passes a hole that stays empty for the grace period (a rolled-back insert)", () => {
-    const a = advanceFloor(start(10), [11, 13], 1_000, 10_000);
-    const b = advanceFloor(a, [13], 9_000, 10_000);
-    expect(b.floor).toBe(11);
-    const c = advanceFloor(b, [13, 14], 11_000, 10_000);
-    expect(c).toEqual({ floor: 14, holes: new Map() });
+  it("forgets a hole that stays empty for the grace period (a duplicate or a rolled-back insert)", () => {
+    const a = trackHoles(start(10), [11, 13], 1_000, 10_000);
+    expect(trackHoles(a, [], 10_999, 10_000).holes.has(12)).toBe(true);
+    expect(trackHoles(a, [], 11_000, 10_000).holes.has(12)).toBe(false);
   });
 
-  it("times each hole from when it was first seen, not from the first hole", () => {
-    const a = advanceFloor(start(0), [1, 3, 5], 0, 10_000);
-    expect([...a.holes]).toEqual([
+  it("times each hole from when it was first seen", () => {
+    const a = trackHoles(start(0), [1, 3], 0, 10_000);
+    const b = trackHoles(a, [5], 4_000, 10_000);
+    expect([...b.holes].sort()).toEqual([
       [2, 0],
-      [4, 0],
+      [4, 4_000],
     ]);
-    // 2 fills at 4 s; 4 is still open, first seen at 0, so it is passed at 10 s, not before.
-    const b = advanceFloor(a, [2, 3, 5], 4_000, 10_000);
-    expect(b.floor).toBe(3);
-    expect(advanceFloor(b, [5], 9_999, 10_000).floor).toBe(3);
-    expect(advanceFloor(b, [5], 10_000, 10_000).floor).toBe(5);
+    const c = trackHoles(b, [], 10_000, 10_000);
+    expect([...c.holes]).toEqual([[4, 4_000]]);
+  });
+
+  it("a hole read in the same pass as newer numbers is not kept", () => {
+    const a = trackHoles(start(10), [11, 13], 0, 10_000);
+    expect(trackHoles(a, [12, 14, 15], 1, 10_000)).toEqual({ cursor: 15, holes: new Map() });
   });
 
   it("stays put when nothing new was read", () => {
-    const s = advanceFloor(start(7), [], 0, 10_000);
-    expect(s).toEqual({ floor: 7, holes: new Map() });
+    expect(trackHoles(start(7), [], 0, 10_000)).toEqual({ cursor: 7, holes: new Map() });
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, gt, sql } from "drizzle-orm";
+import { asc, gt, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { reports as reportsTable } from "../db/schema";
 import type { Report } from "../telemetry/model";
@@ -11,44 +11,35 @@ import type { TelemetryStore } from "./store";
 // ("reports up to N") only wakes the reader early; the reader also runs on the evaluator's tick, so
 // a lost message delays a report by a second at most and loses nothing.
 //
-// Sequence numbers are taken when a transaction inserts, so a later number can become visible
-// before an earlier one (two ingest requests at once), and a rolled-back insert leaves a hole for
-// good. The reader therefore only moves its floor over numbers it has seen; a hole is waited for
-// (re-read on each pass) for `gapGraceMs`, then passed.
+// Sequence numbers are taken when an insert runs, so a later number can become visible before an
+// earlier one (two ingest requests at once), and an insert that stores nothing (a duplicate, a
+// rolled-back transaction) leaves a hole for good. The reader keeps a cursor (the highest number
+// read) and the holes below it; each pass it asks for the holes again, until each has been open
+// for `gapGraceMs`, then forgets it.
 
-export interface FloorState {
-  /** Every seq ≤ floor has been read (or given up on). */
-  floor: number;
-  /** Holes above the floor, with when each was first noticed. */
+export interface ReadState {
+  /** The highest seq read. */
+  cursor: number;
+  /** Numbers below the cursor not read yet, with when each was first noticed. */
   holes: Map<number, number>;
 }
 
 /**
- * Moves the floor over the seqs just read (ascending, all > floor): up to the first hole younger
- * than `graceMs`. Returns the new state; holes below the new floor are forgotten.
+ * The state after a pass that read `seqs` (any order): the cursor moves to the highest, numbers
+ * skipped over become holes, holes that were read or have waited `graceMs` are dropped.
  */
-export function advanceFloor(state: FloorState, seqs: readonly number[], now: number, graceMs: number): FloorState {
-  const seen = new Set(seqs);
+export function trackHoles(state: ReadState, seqs: readonly number[], now: number, graceMs: number): ReadState {
   const holes = new Map(state.holes);
-  let floor = state.floor;
-  const top = seqs.length ? seqs[seqs.length - 1]! : floor;
-  while (floor < top) {
-    const next = floor + 1;
-    if (seen.has(next)) {
-      holes.delete(next);
-      floor = next;
-      continue;
-    }
-    const since = holes.get(next) ?? now;
-    holes.set(next, since);
-    if (now - since < graceMs) break;
-    holes.delete(next);
-    floor = next;
+  for (const s of seqs) holes.delete(s);
+  let cursor = state.cursor;
+  const above = [...seqs].filter((s) => s > cursor).sort((x, y) => x - y);
+  const seen = new Set(above);
+  for (const top of above.slice(-1)) {
+    for (let s = cursor + 1; s < top; s++) if (!seen.has(s)) holes.set(s, now);
+    cursor = top;
   }
-  // Holes above where the floor stopped are remembered from this pass too, so their grace runs.
-  for (let s = floor + 1; s < top; s++) if (!seen.has(s) && !holes.has(s)) holes.set(s, now);
-  for (const s of holes.keys()) if (s <= floor || s > top) holes.delete(s);
-  return { floor, holes };
+  for (const [s, since] of holes) if (now - since >= graceMs) holes.delete(s);
+  return { cursor, holes };
 }
 
 export interface ReportReaderOptions {
@@ -64,7 +55,7 @@ export interface ReportReaderOptions {
 }
 
 export class ReportReader {
-  private state: FloorState = { floor: 0, holes: new Map() };
+  private state: ReadState = { cursor: 0, holes: new Map() };
   private reading: Promise<void> | null = null;
   private again = false;
   private readonly now: () => number;
@@ -75,13 +66,18 @@ export class ReportReader {
     this.now = o.now ?? Date.now;
   }
 
-  get floor(): number {
-    return this.state.floor;
+  get cursor(): number {
+    return this.state.cursor;
+  }
+
+  /** Numbers below the cursor still waited for. */
+  get waitingFor(): number {
+    return this.state.holes.size;
   }
 
   /**
-   * On becoming leader: the reports of the rules' window, whoever stored them. The floor starts
-   * below everything received in the last grace period, so inserts still in flight are read next.
+   * On becoming leader: the reports of the rules' window, whoever stored them. Everything received
+   * in the last grace period counts as a hole, so inserts still in flight are read next.
    */
   async warmUp(): Promise<void> {
     const now = this.now();
@@ -92,19 +88,23 @@ export class ReportReader {
       .where(gt(reportsTable.observedAt, new Date(now - this.o.store.windowMs)))
       .orderBy(asc(reportsTable.seq));
     this.take(rows);
-    const [{ max, recent } = { max: null, recent: null }] = await this.o.db
+    const [row] = await this.o.db
       .select({
         max: sql<string | null>`max(${reportsTable.seq})`,
         recent: sql<
           string | null
-        >`min(${reportsTable.seq}) filter (where ${reportsTable.receivedAt} > ${new Date(now - grace)})`,
+        >`min(${reportsTable.seq}) filter (where ${reportsTable.receivedAt} > ${new Date(now - grace).toISOString()}::timestamptz)`,
       })
       .from(reportsTable);
-    const floor = recent !== null ? Number(recent) - 1 : max !== null ? Number(max) : 0;
-    this.state = { floor, holes: new Map() };
+    const max = row?.max != null ? Number(row.max) : 0;
+    const from = row?.recent != null ? Number(row.recent) : max + 1;
+    const read = new Set(rows.map((r) => r.seq));
+    const holes = new Map<number, number>();
+    for (let s = from; s <= max; s++) if (!read.has(s)) holes.set(s, now);
+    this.state = { cursor: max, holes };
   }
 
-  /** Reads everything stored after the floor. Concurrent calls share one pass (and ask for another). */
+  /** Reads everything stored after the cursor, and the holes. Concurrent calls share one pass (and ask for another). */
   read(): Promise<void> {
     if (this.reading) {
       this.again = true;
@@ -113,23 +113,33 @@ export class ReportReader {
     this.reading = (async () => {
       try {
         const batch = this.o.batch ?? 2000;
+        const grace = this.o.gapGraceMs ?? 10_000;
+        if (this.state.holes.size) {
+          const wanted = [...this.state.holes.keys()];
+          const rows = await this.o.db.select().from(reportsTable).where(inArray(reportsTable.seq, wanted));
+          this.take(rows);
+          this.state = trackHoles(
+            this.state,
+            rows.map((r) => r.seq),
+            this.now(),
+            grace,
+          );
+        }
         for (;;) {
           const rows = await this.o.db
             .select()
             .from(reportsTable)
-            .where(and(gt(reportsTable.seq, this.state.floor)))
+            .where(gt(reportsTable.seq, this.state.cursor))
             .orderBy(asc(reportsTable.seq))
             .limit(batch);
           this.take(rows);
-          const before = this.state.floor;
-          this.state = advanceFloor(
+          this.state = trackHoles(
             this.state,
             rows.map((r) => r.seq),
             this.now(),
-            this.o.gapGraceMs ?? 10_000,
+            grace,
           );
-          // A full batch that moved the floor: there is more. Otherwise the rest waits for a hole.
-          if (rows.length < batch || this.state.floor === before) break;
+          if (rows.length < batch) break;
         }
       } finally {
         this.reading = null;
@@ -141,7 +151,6 @@ export class ReportReader {
     })();
     return this.reading;
   }
-
   private take(rows: (typeof reportsTable.$inferSelect)[]) {
     if (!rows.length) return;
     const list: Report[] = rows.map((r) => ({

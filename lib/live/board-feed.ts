@@ -3,7 +3,7 @@ import { getFleetConfig } from "../config/current";
 import { createHash } from "node:crypto";
 import type { ChangeBus, ChangeEvent } from "../collector/changes";
 import { getInstanceRole } from "../collector/leader";
-import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot } from "../board/snapshot";
+import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot, type SystemTile } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
 import { env } from "../env";
 
@@ -43,6 +43,17 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** What the feed reads; the defaults are the process's (tests pass their own). */
+export interface BoardFeedOptions {
+  build?: () => Promise<BoardSnapshot>;
+  /** The configured systems, for a board built while nothing can be read. */
+  systems?: () => Array<Pick<SystemTile, "name" | "label" | "kind" | "simulated">>;
+  /** The poll interval the leader is expected to keep (two of them without word = not current). */
+  pollIntervalMs?: () => number;
+  refreshMs?: () => number;
+  role?: () => string;
+}
+
 export class BoardFeed {
   readonly hub = new LiveHub();
   private json = "";
@@ -60,11 +71,13 @@ export class BoardFeed {
   private leaderWasCurrent = true;
   broadcasts = 0;
 
+  constructor(private readonly o: BoardFeedOptions = {}) {}
+
   /** Starts the periodic rebuild and the leader watch (once; every instance needs both). */
   private startTicking() {
     if (this.ticking) return;
     this.ticking = true;
-    const tick = setInterval(() => this.schedule(0), env().WATCHFLOOR_BOARD_REFRESH_MS);
+    const tick = setInterval(() => this.schedule(0), this.o.refreshMs?.() ?? env().WATCHFLOOR_BOARD_REFRESH_MS);
     tick.unref?.();
     const watch = setInterval(() => {
       const current = this.leaderIsCurrent();
@@ -89,7 +102,7 @@ export class BoardFeed {
 
   /** How long without word from a leader makes the board "not current". */
   silenceLimitMs(): number {
-    return Math.max(3000, 2 * getFleetConfig().defaults.pollIntervalMs);
+    return Math.max(3000, 2 * (this.o.pollIntervalMs?.() ?? getFleetConfig().defaults.pollIntervalMs));
   }
 
   private leaderIsCurrent(now = Date.now()): boolean {
@@ -114,7 +127,9 @@ export class BoardFeed {
     }
     this.building = (async () => {
       let json: string;
+      const role = () => this.o.role?.() ?? getInstanceRole().role;
       const systems = () =>
+        this.o.systems?.() ??
         getFleetConfig().targets.map((t) => ({
           name: t.name,
           label: t.label ?? t.name,
@@ -122,7 +137,7 @@ export class BoardFeed {
           simulated: t.simulated,
         }));
       try {
-        const snap = await withTimeout(buildBoardSnapshot(), BUILD_TIMEOUT_MS);
+        const snap = await withTimeout((this.o.build ?? buildBoardSnapshot)(), BUILD_TIMEOUT_MS);
         this.lastGood = snap;
         if (this.failingSince !== null) console.warn("[board-feed] the board is current again");
         this.failingSince = null;
@@ -139,7 +154,7 @@ export class BoardFeed {
           current
             ? snap
             : degradedSnapshot(snap, {
-                reason: noLeaderReason(getInstanceRole().role, now - this.leaderHeardAt),
+                reason: noLeaderReason(role(), now - this.leaderHeardAt),
                 since: this.leaderHeardAt,
                 collector: snap.collector,
                 systems: systems(),
@@ -155,7 +170,7 @@ export class BoardFeed {
           degradedSnapshot(this.lastGood, {
             reason: `the console cannot read its database (${message.slice(0, 200)})`,
             since: this.failingSince,
-            collector: getInstanceRole().role,
+            collector: role(),
             systems: systems(),
           }),
         );

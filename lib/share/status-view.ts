@@ -73,6 +73,12 @@ export interface StatusSnapshot {
   incidents: StatusIncident[];
   controls: StatusControl[];
   maintenance: StatusMaintenance[];
+  /**
+   * Set while the console cannot vouch for what it shows (no collector leader speaks, or its
+   * database cannot be read): since when. The reason stays inside the console; readers are told
+   * only that the data is not current.
+   */
+  notCurrentSince?: number;
 }
 
 /** The parts of an incident the status view may show, from whatever the incident service holds. */
@@ -144,7 +150,9 @@ export function buildStatusSnapshot(input: {
     scope: link.scope,
     label: link.label,
     expiresAt: link.expiresAt,
-    generatedAt: input.now,
+    // When the board was built, not when this view was asked for: an old board must read as old.
+    generatedAt: Math.min(board.generatedAt, input.now),
+    ...(board.degraded ? { notCurrentSince: board.degraded.since } : {}),
     systems: board.systems
       .filter((s) => !systemNames || systemNames.has(s.name))
       .map((s) => ({

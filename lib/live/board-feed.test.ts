@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LocalChangeBus } from "../collector/changes";
+import type { BoardSnapshot } from "../board/snapshot";
+import { BoardFeed } from "./board-feed";
+
+// The board feed on a virtual clock, with a stand-in builder: what it sends to viewers and when,
+// for change messages, leader silence and a database that cannot be read.
+
+const POLL_MS = 2000;
+/** Two poll intervals, but at least three seconds (board-feed.ts). */
+const SILENCE_LIMIT_MS = 4000;
+
+function board(now: number, findings: string[]): BoardSnapshot {
+  return {
+    generatedAt: now,
+    collector: "follower",
+    systems: [{ name: "alpha-bot", label: "Alpha", kind: "trading-bot", simulated: true, freshness: "ok" }],
+    findings: findings.map(
+      (id) => ({ id, ruleId: "capital_invariant", system: "alpha-bot", entity: id, state: "critical" }) as never,
+    ),
+    cleared: [],
+  };
+}
+
+describe("board feed", () => {
+  let findings: string[];
+  let failing: Error | null;
+  let builds: number;
+  let sent: BoardSnapshot[];
+  let feed: BoardFeed;
+  let bus: LocalChangeBus;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.parse("2026-12-06T03:00:00Z"));
+    findings = [];
+    failing = null;
+    builds = 0;
+    sent = [];
+    feed = new BoardFeed({
+      build: async () => {
+        builds++;
+        if (failing) throw failing;
+        return board(Date.now(), findings);
+      },
+      systems: () => [{ name: "alpha-bot", label: "Alpha", kind: "trading-bot", simulated: true }],
+      pollIntervalMs: () => POLL_MS,
+      refreshMs: () => 600_000,
+      role: () => "follower",
+    });
+    feed.hub.add((id) => ({
+      id,
+      write(chunk: string) {
+        const data = chunk
+          .split("\n")
+          .filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6))
+          .join("\n");
+        sent.push(JSON.parse(data) as BoardSnapshot);
+        return true;
+      },
+      close() {},
+    }));
+    bus = new LocalChangeBus("test");
+    feed.connect(bus);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Lets debounce timers fire and the build settle. */
+  const settle = async (ms = 100) => {
+    await vi.advanceTimersByTimeAsync(ms);
+  };
+
+  it("rebuilds on a board change message and sends the new board to viewers", async () => {
+    expect(JSON.parse(await feed.current()).findings).toEqual([]);
+    findings = ["sol"];
+    bus.publish({ type: "board", version: 1 });
+    await settle();
+    expect(sent.at(-1)?.findings.map((f) => f.id)).toEqual(["sol"]);
+    expect(sent.at(-1)?.degraded).toBeUndefined();
+  });
+
+  it("does not rebuild for messages that change nothing on the board", async () => {
+    await feed.current();
+    const before = builds;
+    bus.publish({ type: "outbox" });
+    bus.publish({ type: "reports", upTo: 10, systems: ["alpha-bot"] });
+    await settle();
+    expect(builds).toBe(before);
+  });
+
+  it("marks the board not current after two poll intervals without word from a leader, and current again when one speaks", async () => {
+    findings = ["sol"];
+    await feed.current();
+    // The leader keeps speaking: still current after several limits.
+    for (let i = 0; i < 10; i++) {
+      bus.publish({ type: "leader", intervalMs: POLL_MS });
+      await settle(1000);
+    }
+    expect(JSON.parse(await feed.current()).degraded).toBeUndefined();
+    const silentFrom = Date.now();
+    // Silence: within the limit (plus the half-second watch) the viewers get a degraded board.
+    await settle(SILENCE_LIMIT_MS + 600);
+    const notCurrent = sent.at(-1)!;
+    expect(notCurrent.degraded?.reason).toMatch(/no collector leader has evaluated for \d+ s/);
+    expect(notCurrent.degraded!.since).toBeLessThanOrEqual(silentFrom);
+    // What was known stays visible, and nothing reads as fresh.
+    expect(notCurrent.findings.map((f) => f.id)).toEqual(["sol"]);
+    expect(notCurrent.systems.map((s) => s.freshness)).toEqual(["stale"]);
+    // The leader speaks again: rebuilt at once, current.
+    const n = sent.length;
+    bus.publish({ type: "leader", intervalMs: POLL_MS });
+    await settle();
+    expect(sent.length).toBeGreaterThan(n);
+    expect(sent.at(-1)!.degraded).toBeUndefined();
+    expect(sent.at(-1)!.systems.map((s) => s.freshness)).toEqual(["ok"]);
+  });
+
+  it("sends a degraded board with the last known findings when the database cannot be read", async () => {
+    findings = ["sol"];
+    bus.publish({ type: "leader", intervalMs: POLL_MS });
+    await feed.current();
+    failing = new Error("connection refused");
+    bus.publish({ type: "board", version: 2 });
+    await settle();
+    const last = sent.at(-1)!;
+    expect(last.degraded?.reason).toMatch(/cannot read its database \(connection refused\)/);
+    expect(last.findings.map((f) => f.id)).toEqual(["sol"]);
+    expect(last.systems.map((s) => s.freshness)).toEqual(["stale"]);
+  });
+
+  it("sends nothing when a rebuild gives the same board", async () => {
+    await feed.current();
+    const n = sent.length;
+    // Same time, same findings: byte-identical JSON.
+    bus.publish({ type: "ack", findingId: "x" });
+    bus.publish({ type: "ack", findingId: "x" });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.length - n).toBeLessThanOrEqual(1);
+  });
+});
