@@ -150,8 +150,10 @@ export function buildStatusSnapshot(input: {
     scope: link.scope,
     label: link.label,
     expiresAt: link.expiresAt,
-    // When the board was built, not when this view was asked for: an old board must read as old.
-    generatedAt: Math.min(board.generatedAt, input.now),
+    // The board feed vouches for a board it does not mark degraded (it watches the leader and
+    // rebuilds every few seconds), so that board is current as of now; a degraded one is as old as
+    // it was built.
+    generatedAt: board.degraded ? Math.min(board.generatedAt, input.now) : input.now,
     ...(board.degraded ? { notCurrentSince: board.degraded.since } : {}),
     systems: board.systems
       .filter((s) => !systemNames || systemNames.has(s.name))
