@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asc, eq } from "drizzle-orm";
+import { openDatabase, type DbHandle } from "../db/client";
+import { findingTransitions, findings as findingsTable } from "../db/schema";
+import { RuleHarness, T0 } from "../rules/testing";
+import type { Freshness } from "../collector/freshness";
+import { BoardEngine } from "./engine";
+
+// The evaluator stage on a virtual clock over the embedded database: it evaluates the rules over
+// the view it is handed, tells the pipeline only when findings changed, and stores each finding
+// and each transition once. The expectations are the runbook's (a negative available capital is a
+// capital-invariant violation; a source that is not fresh makes its findings Unknown), not the
+// engine's own output.
+
+const S = 1000;
+const ID = "capital_invariant|alpha-bot|eth-grid";
+
+let h: DbHandle;
+beforeAll(async () => {
+  h = await openDatabase({ dataDir: "memory://" });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("board engine", () => {
+  const bot = new RuleHarness("trading-bot", { name: "alpha-bot" });
+  let clock = T0;
+  let fresh: Freshness = "ok";
+  const versions: number[] = [];
+  let evaluations = 0;
+  let engine: BoardEngine;
+
+  /** Capital per profile as the bot reports it, every poll from `from` to `to`. */
+  function capital(from: number, to: number, ethGrid: number) {
+    for (const metric of ["available_capital", "available_capital_gauge"]) {
+      bot.hold(from, to, metric, 5000, { entity: "btc-grid" });
+      bot.hold(from, to, metric, ethGrid, { entity: "eth-grid" });
+    }
+    const violations = ethGrid < 0 ? 1 : 0;
+    bot.hold(from, to, "capitalInvariantViolations", 0, { entity: "btc-grid" });
+    bot.hold(from, to, "capitalInvariantViolations", violations, { entity: "eth-grid" });
+    bot.hold(from, to, "capitalInvariantViolations", violations);
+    bot.hold(from, to, "lastReconciledAt", (t) => t, { entity: "eth-grid" });
+    bot.hold(from, to, "reconciliationLastRun", (t) => t);
+  }
+
+  const rows = async () =>
+    (await h.db.select().from(findingsTable).where(eq(findingsTable.id, ID))).map((r) => r.state);
+  const transitions = async () =>
+    (
+      await h.db
+        .select()
+        .from(findingTransitions)
+        .where(eq(findingTransitions.findingId, ID))
+        .orderBy(asc(findingTransitions.at))
+    ).map((t) => `${t.fromState ?? "-"}→${t.toState}`);
+
+  beforeAll(() => {
+    engine = new BoardEngine({
+      inputs: {
+        history: bot.store,
+        targetsForRules: () => [bot.target],
+        freshness: () => fresh,
+        droppedFamilies: () => [],
+        sourceProblem: () => (fresh === "ok" ? undefined : { source: "/internal/health", kind: "timeout" }),
+      },
+      db: h.db,
+      onChange: (v) => versions.push(v),
+      onEvaluated: () => evaluations++,
+      now: () => clock,
+    });
+  });
+
+  it("stores nothing and tells nobody while every profile is healthy", async () => {
+    capital(T0, T0 + 20 * S, 800);
+    clock = T0 + 20 * S;
+    await engine.evaluate();
+    expect(evaluations).toBe(1);
+    expect(versions).toEqual([]);
+    expect(await rows()).toEqual([]);
+  });
+
+  it("a violation: one change, the finding and its transition stored, the healthy profile untouched", async () => {
+    capital(T0 + 22 * S, T0 + 40 * S, -1240);
+    clock = T0 + 40 * S;
+    await engine.evaluate();
+    expect(versions).toEqual([1]);
+    expect(engine.findings.get(ID)).toMatchObject({ state: "critical", entity: "eth-grid" });
+    expect(engine.findings.get("capital_invariant|alpha-bot|btc-grid")?.state ?? "ok").toBe("ok");
+    expect(await rows()).toEqual(["critical"]);
+    expect(await transitions()).toEqual(["ok→critical"]);
+  });
+
+  it("the same evidence evaluated again changes nothing", async () => {
+    await engine.evaluate();
+    expect(versions).toEqual([1]);
+    expect(await transitions()).toEqual(["ok→critical"]);
+  });
+
+  it("a source that is not fresh turns the finding Unknown, never ok", async () => {
+    fresh = "stale";
+    clock = T0 + 42 * S;
+    await engine.evaluate();
+    expect(engine.findings.get(ID)?.state).toBe("unknown");
+    expect(versions).toEqual([1, 2]);
+    expect(await rows()).toEqual(["unknown"]);
+    expect(await transitions()).toEqual(["ok→critical", "critical→unknown"]);
+  });
+
+  it("recovery: stored as ok, kept on the board as cleared", async () => {
+    fresh = "ok";
+    capital(T0 + 48 * S, T0 + 60 * S, 900);
+    clock = T0 + 60 * S;
+    await engine.evaluate();
+    expect(engine.findings.get(ID)?.state).toBe("ok");
+    expect(engine.cleared.has(ID)).toBe(true);
+    expect(await rows()).toEqual(["ok"]);
+    expect((await transitions()).at(-1)).toBe("unknown→ok");
+  });
+});
