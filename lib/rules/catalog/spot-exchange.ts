@@ -144,7 +144,11 @@ const ledgerInvariant = defineRule({
         firstRiseAfter(pts, ctx.now - windowMs) ??
         quietSince;
       const again =
-        confirmation && (sinceConfirm ?? 0) > 0 ? ` — new since the confirmation by ${confirmation.by}` : "";
+        // The summary reaches the shared status view, which names no one: the time, not the person
+        // (the finding's `confirmed` field and the audit log say who).
+        confirmation && (sinceConfirm ?? 0) > 0
+          ? ` — new since it was confirmed handled at ${new Date(confirmation.at).toISOString().slice(11, 16)} UTC`
+          : "";
       const notHalted = halted === 1 ? "" : " — withdrawals NOT halted";
       const clears = !checkPassed
         ? `no invariant check has run since the last violation, so it will not clear by itself`
