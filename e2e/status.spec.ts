@@ -229,6 +229,43 @@ test.describe("the board on a flaky connection", () => {
     await expect(page.getByRole("alert").filter({ hasText: "not updating" })).toHaveCount(0);
   });
 
+  test("the board, a panel and the status view lose the connection and come back the same way (one live client)", async ({
+    browser,
+    page,
+    context,
+    baseURL,
+  }) => {
+    test.setTimeout(120_000);
+    const { url: statusUrl, page: commander } = await createLink(browser, "one live client", baseURL!);
+    await commander.context().close();
+    await page.goto("/");
+    const panel = await context.newPage();
+    await panel.goto("/profiles");
+    const status = await context.newPage();
+    await status.goto(statusUrl);
+    await expect(page.getByTitle("Receiving live updates")).toBeVisible();
+    await expect(panel.locator("[data-live]")).toHaveAttribute("data-live", "live");
+    await expect(status.locator("[data-updated]")).toContainText(/Updated/);
+
+    await context.setOffline(true);
+    // Each says it is not receiving, in its own words.
+    await expect(page.getByTitle("No connection to the console")).toContainText(/offline since \d\d:\d\d:\d\d UTC/, {
+      timeout: 45_000,
+    });
+    await expect(panel.locator("[data-live]")).toHaveAttribute("data-live", "reconnecting", { timeout: 45_000 });
+    await expect(status.locator("[data-updated]")).toContainText(/Offline since \d\d:\d\d:\d\d UTC/, {
+      timeout: 45_000,
+    });
+
+    await context.setOffline(false);
+    // And each comes back without a reload: the board and the panel on the stream, the status view by polling.
+    await expect(page.getByTitle("Receiving live updates")).toBeVisible({ timeout: 45_000 });
+    await expect(panel.locator("[data-live]")).toHaveAttribute("data-live", "live", { timeout: 45_000 });
+    await expect(status.locator("[data-updated]")).toContainText(/Updated/, { timeout: 45_000 });
+    await panel.close();
+    await status.close();
+  });
+
   test("the console can be added to a home screen", async ({ request }) => {
     const res = await request.get("/manifest.webmanifest");
     expect(res.status()).toBe(200);

@@ -121,7 +121,8 @@ function Board({
   acknowledge?: AcknowledgeAction | undefined;
   confirm?: ConfirmHandledAction | undefined;
 }) {
-  const { board, status } = useLiveBoard(initial);
+  const { board: latest, status } = useLiveBoard(initial);
+  const board = latest ?? initial;
   const canNotify = useCanNotify();
   const params = useSearchParams();
   const router = useRouter();

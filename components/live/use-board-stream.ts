@@ -21,7 +21,8 @@ export const WATCHDOG_MS = 12_000;
 /** After this many failed attempts in a row the status says offline rather than reconnecting. */
 const OFFLINE_AFTER_ATTEMPTS = 4;
 
-export function useBoardStream(onBoard: (data: string) => void): LiveStatus {
+/** `enabled: false` (a page with no session, like the shared status view) opens no stream. */
+export function useBoardStream(onBoard: (data: string) => void, enabled = true): LiveStatus {
   const router = useRouter();
   const [status, setStatus] = useState<LiveStatus>({ state: "reconnecting", attempt: 0 });
   const handler = useRef(onBoard);
@@ -30,6 +31,7 @@ export function useBoardStream(onBoard: (data: string) => void): LiveStatus {
   }, [onBoard]);
 
   useEffect(() => {
+    if (!enabled) return;
     let es: EventSource | null = null;
     let attempt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -93,7 +95,7 @@ export function useBoardStream(onBoard: (data: string) => void): LiveStatus {
       window.removeEventListener("online", onOnline);
       es?.close();
     };
-  }, [router]);
+  }, [router, enabled]);
 
   return status;
 }

@@ -4,23 +4,15 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useTransition } from "react";
 import { Badge } from "../ui/badge";
 import { useClock } from "../ui/clock";
-import { useBoardStream } from "../live/use-board-stream";
+import { useLiveBoard } from "../board/use-live-board";
 import { duration } from "@/lib/core/time";
 
 /**
- * Keeps a server-rendered panel page current: re-renders it when the board stream reports a
- * change (at most every `minMs`), and on a light interval while the stream is down. Only while
- * the tab is visible. Says honestly whether it is live and how old the page is.
+ * Keeps a server-rendered panel page current: re-renders it when a new board arrives through the
+ * one live client (pushed by the stream, or polled while the stream is down), at most every
+ * `minMs`, only while the tab is visible. Says honestly whether it is live and how old the page is.
  */
-export function LiveRefresh({
-  renderedAt,
-  minMs = 4000,
-  fallbackMs = 10_000,
-}: {
-  renderedAt: number;
-  minMs?: number;
-  fallbackMs?: number;
-}) {
+export function LiveRefresh({ renderedAt, minMs = 4000 }: { renderedAt: number; minMs?: number }) {
   const router = useRouter();
   const [, startTransition] = useTransition();
   const last = useRef(0);
@@ -33,17 +25,18 @@ export function LiveRefresh({
     last.current = t;
     startTransition(() => router.refresh());
   }, [router, minMs]);
-  // The same stream logic as the board (reconnect, half-open watchdog, offline); a board message
-  // re-renders the page.
-  const status = useBoardStream(refresh);
+  // The same live client as the board (stream, reconnect, half-open watchdog, polling while the
+  // stream is down); each new board re-renders the page.
+  const { board, status } = useLiveBoard();
   const live = status.state === "live" ? "live" : "reconnecting";
-
-  // While the stream is down, re-render on a light interval instead; and on becoming visible.
+  const generatedAt = board?.generatedAt;
+  const firstBoard = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (live === "live") return;
-    const poll = setInterval(refresh, fallbackMs);
-    return () => clearInterval(poll);
-  }, [live, refresh, fallbackMs]);
+    if (generatedAt === undefined) return;
+    // The first board only says where the page started; each later one is a change.
+    if (firstBoard.current === undefined) firstBoard.current = generatedAt;
+    else refresh();
+  }, [generatedAt, refresh]);
   useEffect(() => {
     const onVisible = () => document.visibilityState === "visible" && refresh();
     document.addEventListener("visibilitychange", onVisible);

@@ -1,6 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { Providers } from "../providers";
+import { SnapshotGone, useLiveSnapshot } from "../live/use-live-snapshot";
 import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "@/lib/share/status-view";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
@@ -28,65 +30,29 @@ const LANES: Array<{ lane: StatusLane; title: string; tone: "sev1" | "sev2" | "s
 
 const TONE_TEXT = { sev1: "text-sev1", sev2: "text-sev2", sev3: "text-sev3", unknown: "text-unknown" } as const;
 
+/** The 404/410 answer of a link that stopped working: why, in the reader's words. */
+async function checkStatusAnswer(res: Response): Promise<void> {
+  if (res.status !== 404 && res.status !== 410) return;
+  const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
+  throw new SnapshotGone(body.reason ?? String(res.status), body.error ?? "This status link no longer works.");
+}
+
 /**
- * Polls the token's JSON every POLL_MS (also in a background tab) until the link is gone. A plain
- * interval rather than a query library: this page has one request and nothing to cache, and the
- * library would be most of its script. A poll that is still in flight is not started twice.
+ * The token's status through the one live client (components/live/use-live-snapshot.ts): no
+ * session, so no stream; it polls every POLL_MS (also in a background tab) until the link is gone,
+ * and then drops every piece of data it held.
  */
 function useStatusPoll(token: string, initial: StatusSnapshot) {
-  const [snapshot, setSnapshot] = useState(initial);
-  const [offlineSince, setOfflineSince] = useState<number | null>(null);
-  const [gone, setGone] = useState<Gone | null>(null);
-  useEffect(() => {
-    if (gone) return;
-    let busy = false;
-    let stopped = false;
-    const poll = async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        let res: Response;
-        try {
-          res = await fetch(`/api/status/${encodeURIComponent(token)}`, { cache: "no-store" });
-        } catch {
-          if (!stopped) setOfflineSince((t) => t ?? Date.now());
-          return;
-        }
-        if (stopped) return;
-        if (res.status === 404 || res.status === 410) {
-          const body = (await res.json().catch(() => ({}))) as { error?: string; reason?: string };
-          if (!stopped)
-            setGone({
-              reason: body.reason ?? String(res.status),
-              message: body.error ?? "This status link no longer works.",
-            });
-          return;
-        }
-        if (!res.ok) {
-          setOfflineSince((t) => t ?? Date.now());
-          return;
-        }
-        let next: StatusSnapshot;
-        try {
-          next = (await res.json()) as StatusSnapshot;
-        } catch {
-          if (!stopped) setOfflineSince((t) => t ?? Date.now());
-          return;
-        }
-        if (stopped) return;
-        setOfflineSince(null);
-        setSnapshot(next);
-      } finally {
-        busy = false;
-      }
-    };
-    const id = setInterval(() => void poll(), POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(id);
-    };
-  }, [token, gone]);
-  return { snapshot, offlineSince, gone };
+  const live = useLiveSnapshot<StatusSnapshot>({
+    key: ["status", token],
+    url: `/api/status/${encodeURIComponent(token)}`,
+    initial,
+    pollMs: POLL_MS,
+    stream: false,
+    check: checkStatusAnswer,
+  });
+  const gone: Gone | null = live.gone ? { reason: live.gone.reason, message: live.gone.message } : null;
+  return { snapshot: live.data ?? initial, offlineSince: live.offlineSince, gone };
 }
 
 /** How current the data is: updated, not current, or offline — never "current" when it is old. */
@@ -147,9 +113,11 @@ export function StatusClient({
   view: "wall" | "compact" | "auto";
 }) {
   return (
-    <ClockProvider base={initial.generatedAt}>
-      <StatusView token={token} initial={initial} view={view} />
-    </ClockProvider>
+    <Providers>
+      <ClockProvider base={initial.generatedAt}>
+        <StatusView token={token} initial={initial} view={view} />
+      </ClockProvider>
+    </Providers>
   );
 }
 
