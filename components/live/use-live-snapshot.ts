@@ -91,6 +91,10 @@ export function useLiveSnapshot<T extends { generatedAt: number }>(o: LiveSnapsh
     refetchOnWindowFocus: false,
     refetchOnReconnect: false,
     retry: false,
+    // Poll even when the browser says it is offline: a failed poll is how a page without a stream
+    // learns it is offline (and the browser's own flag is often wrong), where react-query would
+    // otherwise pause the query silently.
+    networkMode: "always",
   });
   const status: LiveStatus = o.stream
     ? streamStatus
