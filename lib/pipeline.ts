@@ -45,7 +45,7 @@ export interface PipelineOptions {
 }
 
 /** How long the leader waits before telling other instances of a freshness change (its status write comes first). */
-const FRESHNESS_NOTICE_MS = 1100;
+const FRESHNESS_NOTICE_MS = 2000;
 
 export class Pipeline {
   readonly instanceId: string;
@@ -59,6 +59,14 @@ export class Pipeline {
   private lastBeat = 0;
   private freshnessQ = new Set<string>();
   private freshnessTimer?: NodeJS.Timeout;
+  /**
+   * Leading, following and stopping run one after another on this chain, and each change of
+   * leadership bumps the generation: a lead() still starting when the lock is lost sees it and
+   * stops what it built instead of running beside the new leader.
+   */
+  private transitions: Promise<void> = Promise.resolve();
+  private generation = 0;
+  private stopped = false;
   private readonly roleListeners = new Set<(role: InstanceRole, reason?: string) => void>();
 
   constructor(private readonly o: PipelineOptions) {
@@ -77,14 +85,22 @@ export class Pipeline {
     if (this.o.feed !== null) (this.o.feed ?? getBoardFeed()).connect(this.bus);
     if (!this.o.collect) return;
     if (!this.o.databaseUrl) {
-      await this.lead();
+      await this.serially(() => this.lead());
       return;
     }
     this.lock = new PostgresLeaderLock(this.o.databaseUrl, {
-      onLead: () => void this.lead(),
-      onLose: (reason) => void this.follow(reason),
+      onLead: () => this.serially(() => this.lead()),
+      onLose: (reason) => this.serially(() => this.follow(reason)),
     });
     this.lock.start();
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    this.generation++;
+    this.transitions = this.transitions
+      .then(step)
+      .catch((err: Error) => console.error("[pipeline] changing leadership failed:", err.message));
+    return this.transitions;
   }
 
   /** Called with the new role whenever it changes (the collector CLI logs it). */
@@ -125,7 +141,8 @@ export class Pipeline {
   }
 
   private async lead() {
-    if (this.collector) return;
+    if (this.collector || this.stopped) return;
+    const generation = this.generation;
     const config = this.o.config;
     const collector = new CollectorRuntime({
       config,
@@ -157,6 +174,9 @@ export class Pipeline {
       db: this.o.db,
       onChange: (version) => this.bus.publish({ type: "board", version }),
       onEvaluated: (findings) => {
+        // Readers switch from the table to the evaluator's own set once it has evaluated (until
+        // then it is empty, and the table still holds what the previous leader stored).
+        setLocalFindings(engine);
         if (notifier) void notifier.onEvaluation(findings.values());
         this.heartbeat();
       },
@@ -168,10 +188,14 @@ export class Pipeline {
     this.engine = engine;
     this.notifier = notifier;
     setLocalCollector(collector);
-    setLocalFindings(engine);
     this.setRole("leader");
-    notifier?.start();
     await collector.start();
+    if (generation !== this.generation || this.stopped) {
+      // Leadership changed (or the process is stopping) while the collector started: undo.
+      await this.stopStages({ flush: false });
+      return;
+    }
+    notifier?.start();
     engine.start();
     this.bus.publish({ type: "role", role: "leader" });
   }
@@ -190,17 +214,24 @@ export class Pipeline {
         break;
       case "freshness":
         engine.schedule(e.system);
+        // Other instances read the status from the database: tell them once it is stored (or,
+        // if no status write comes — a target that hangs is marked stale without a poll ending —
+        // after FRESHNESS_NOTICE_MS).
         this.freshnessQ.add(e.system);
-        this.freshnessTimer ??= setTimeout(() => {
-          this.freshnessTimer = undefined;
-          const systems = [...this.freshnessQ];
-          this.freshnessQ.clear();
-          this.bus.publish({ type: "freshness", systems });
-        }, FRESHNESS_NOTICE_MS);
+        this.freshnessTimer ??= setTimeout(() => this.noticeFreshness(), FRESHNESS_NOTICE_MS);
         break;
       case "statuses_stored":
+        if (this.freshnessQ.size) this.noticeFreshness();
         break;
     }
+  }
+
+  private noticeFreshness() {
+    if (this.freshnessTimer) clearTimeout(this.freshnessTimer);
+    this.freshnessTimer = undefined;
+    const systems = [...this.freshnessQ];
+    this.freshnessQ.clear();
+    if (systems.length) this.bus.publish({ type: "freshness", systems });
   }
 
   /** The leader is alive: at most once a second, after an evaluation. */
@@ -226,14 +257,19 @@ export class Pipeline {
   }
 
   private async follow(reason: string) {
-    await this.stopStages({ flush: false });
+    // Losing the lock: the new leader writes from now on. Stopping: write what is buffered.
+    await this.stopStages({ flush: this.stopped });
     this.setRole("follower", reason);
     this.bus.publish({ type: "role", role: "follower", reason });
   }
 
   async stop(): Promise<void> {
-    await this.stopStages({ flush: true });
+    // The lock first, so no new leadership starts while the stages stop.
+    this.stopped = true;
+    this.generation++;
     await this.lock?.stop();
+    await this.transitions;
+    await this.stopStages({ flush: true });
     this.unsubscribe?.();
     await this.bus.stop();
     setChangeBus(undefined);

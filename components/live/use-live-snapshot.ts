@@ -71,7 +71,11 @@ export function useLiveSnapshot<T extends { generatedAt: number }>(o: LiveSnapsh
         const res = await fetch(url, { cache: "no-store", signal });
         await check?.(res);
         if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-        const next = newest((await res.json()) as T, queryClient.getQueryData<T>(key));
+        const body = (await res.json()) as T;
+        // With a stream, a poll answer can be overtaken by a pushed snapshot: keep the newer one.
+        // Without, every answer is the server's latest word (a "not current" one included, whatever
+        // its build time).
+        const next = o.stream ? newest(body, queryClient.getQueryData<T>(key)) : body;
         setOfflineSince(null);
         return next;
       } catch (err) {

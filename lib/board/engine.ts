@@ -71,6 +71,10 @@ export class BoardEngine {
   private dirty = new Set<string>();
   private dirtyAll = false;
   private readonly now: () => number;
+  /** When confirmations were last read from the audit log (re-read every CONFIRMATIONS_EVERY_MS). */
+  private confirmationsReadAt = 0;
+  /** Whether the findings a previous leader left open have been checked against this engine's. */
+  private swept = false;
 
   constructor(private readonly o: BoardEngineOptions) {
     this.now = o.now ?? Date.now;
@@ -82,6 +86,9 @@ export class BoardEngine {
     this.confirmationsLoaded = this.loadConfirmations();
     this.ticker = setInterval(() => {
       this.o.onTick?.();
+      // A confirmation made on another instance arrives as a change message; if that message was
+      // lost, this re-read still brings it within CONFIRMATIONS_EVERY_MS.
+      if (this.now() - this.confirmationsReadAt >= CONFIRMATIONS_EVERY_MS) void this.loadConfirmations();
       this.schedule();
     }, this.o.tickMs ?? 1000);
     this.ticker.unref?.();
@@ -96,6 +103,7 @@ export class BoardEngine {
 
   /** Reads every confirmation from the audit log (the latest per finding wins), then re-evaluates. */
   async loadConfirmations(): Promise<void> {
+    this.confirmationsReadAt = this.now();
     try {
       const rows = await this.o.db
         .select({
@@ -225,6 +233,10 @@ export class BoardEngine {
         await this.persist(tracked, transitions);
         this.o.onChange(this.version);
       }
+      if (!this.swept && now - this.startedAt >= sweepAfterMs(allTargets)) {
+        this.swept = true;
+        await this.sweepLeftOpen(now);
+      }
       this.o.onEvaluated?.(this.findings);
       return transitions;
     } catch (err) {
@@ -259,6 +271,48 @@ export class BoardEngine {
     return this.watches
       .filter((w) => w.until > now || this.breaches.has(w.id))
       .map((w) => (this.breaches.has(w.id) ? { ...w, broken: this.breaches.get(w.id)! } : w));
+  }
+
+  /**
+   * Findings a previous leader (or this process before a restart) stored as open that this engine,
+   * once past its start-up grace, does not hold open: they are closed in the table with a
+   * transition, or every other instance would show them open for good.
+   */
+  private async sweepLeftOpen(now: number) {
+    try {
+      const rows = await this.o.db
+        .select({ id: findingsTable.id, finding: findingsTable.finding })
+        .from(findingsTable)
+        .where(sql`${findingsTable.state} <> 'ok'`);
+      const closed: Finding[] = [];
+      for (const r of rows) {
+        if ((this.findings.get(r.id)?.state ?? "ok") !== "ok") continue;
+        const prev = r.finding as Finding;
+        const f: Finding = {
+          ...prev,
+          state: "ok",
+          since: now,
+          lastEvaluated: now,
+          summary: `Cleared — not reported since the collector leader started (was: ${prev.summary})`,
+        };
+        delete f.escalationDueAt;
+        closed.push(f);
+      }
+      if (!closed.length) return;
+      const transitions: Transition[] = closed.map((f) => ({
+        findingId: f.id,
+        from: (rows.find((r) => r.id === f.id)!.finding as Finding).state,
+        to: "ok",
+        severity: f.severity,
+        at: now,
+        summary: f.summary,
+      }));
+      await this.persist(closed, transitions);
+      this.version++;
+      this.o.onChange(this.version);
+    } catch (err) {
+      console.error("[board] closing findings left open by a previous leader failed:", (err as Error).message);
+    }
   }
 
   /** Stores the findings just evaluated that are not ok or changed state, and the transitions. */
@@ -311,6 +365,14 @@ export class BoardEngine {
       console.error("[board] persisting findings failed:", (err as Error).message);
     }
   }
+}
+
+/** How often confirmations are re-read from the audit log. */
+const CONFIRMATIONS_EVERY_MS = 10_000;
+
+/** The start-up grace (rules pending for two poll intervals) plus one more interval. */
+function sweepAfterMs(targets: readonly { intervalMs: number }[]): number {
+  return Math.max(10_000, 3 * Math.max(0, ...targets.map((t) => t.intervalMs)));
 }
 
 /**

@@ -39,8 +39,19 @@ export function trackHoles(state: ReadState, seqs: readonly number[], now: numbe
     cursor = top;
   }
   for (const [s, since] of holes) if (now - since >= graceMs) holes.delete(s);
+  // A flood of duplicates (each burns a number) must not grow this without bound: past the cap the
+  // oldest holes are given up first.
+  if (holes.size > MAX_HOLES) {
+    const drop = [...holes].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, holes.size - MAX_HOLES);
+    for (const [s] of drop) holes.delete(s);
+  }
   return { cursor, holes };
 }
+
+/** Holes waited for at most (see trackHoles). */
+export const MAX_HOLES = 50_000;
+/** Numbers per hole query (well under PostgreSQL's 65,535 parameters). */
+const HOLE_QUERY_CHUNK = 5_000;
 
 export interface ReportReaderOptions {
   db: Db;
@@ -61,6 +72,8 @@ export class ReportReader {
   private readonly now: () => number;
   /** Reports added to the window by this reader (a figure for the sources screen and tests). */
   added = 0;
+  /** False until warmUp has succeeded: read() warms up first (a failed warm-up is retried). */
+  private warm = false;
 
   constructor(private readonly o: ReportReaderOptions) {
     this.now = o.now ?? Date.now;
@@ -102,6 +115,7 @@ export class ReportReader {
     const holes = new Map<number, number>();
     for (let s = from; s <= max; s++) if (!read.has(s)) holes.set(s, now);
     this.state = { cursor: max, holes };
+    this.warm = true;
   }
 
   /** Reads everything stored after the cursor, and the holes. Concurrent calls share one pass (and ask for another). */
@@ -112,18 +126,29 @@ export class ReportReader {
     }
     this.reading = (async () => {
       try {
+        // Never read from the start of time: without a warm-up the cursor is 0.
+        if (!this.warm) await this.warmUp();
         const batch = this.o.batch ?? 2000;
         const grace = this.o.gapGraceMs ?? 10_000;
-        if (this.state.holes.size) {
-          const wanted = [...this.state.holes.keys()];
-          const rows = await this.o.db.select().from(reportsTable).where(inArray(reportsTable.seq, wanted));
-          this.take(rows);
-          this.state = trackHoles(
-            this.state,
-            rows.map((r) => r.seq),
-            this.now(),
-            grace,
-          );
+        const wanted = [...this.state.holes.keys()];
+        for (let i = 0; i < wanted.length; i += HOLE_QUERY_CHUNK) {
+          try {
+            const rows = await this.o.db
+              .select()
+              .from(reportsTable)
+              .where(inArray(reportsTable.seq, wanted.slice(i, i + HOLE_QUERY_CHUNK)));
+            this.take(rows);
+            this.state = trackHoles(
+              this.state,
+              rows.map((r) => r.seq),
+              this.now(),
+              grace,
+            );
+          } catch (err) {
+            // The holes are asked for again next pass; new reports must not wait for them.
+            console.error("[collector] reading late reports failed:", (err as Error).message);
+            break;
+          }
         }
         for (;;) {
           const rows = await this.o.db

@@ -73,7 +73,8 @@ export class CollectorRuntime {
     try {
       await this.reports.warmUp();
     } catch (err) {
-      console.error("[collector] loading recent reports failed:", (err as Error).message);
+      // The reader warms up again before its next read (on the evaluator's next tick).
+      console.error("[collector] loading recent reports failed (retried on the next read):", (err as Error).message);
     }
     this.collector.start();
     this.retention = setInterval(

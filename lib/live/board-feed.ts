@@ -90,7 +90,8 @@ export class BoardFeed {
   connect(bus: ChangeBus) {
     this.unsubscribe?.();
     this.unsubscribe = bus.subscribe((e) => {
-      if (e.type === "leader" || e.type === "board" || (e.type === "role" && e.role === "leader")) {
+      // Word from an evaluating leader (a leader that only announced itself has not evaluated yet).
+      if (e.type === "leader" || e.type === "board") {
         const wasCurrent = this.leaderIsCurrent();
         this.leaderHeardAt = Date.now();
         if (!wasCurrent) this.schedule(0);
@@ -164,6 +165,8 @@ export class BoardFeed {
         // Viewers must learn that what they see is no longer current (a stream that keeps pinging
         // with the last good board would read as live and healthy): send a degraded board instead.
         const message = (err as Error).message;
+        // Noted here too, or the leader watch would start a build every half second while they fail.
+        this.leaderWasCurrent = this.leaderIsCurrent();
         if (this.failingSince === null) console.error("[board-feed] snapshot failed:", message);
         this.failingSince ??= Date.now();
         json = JSON.stringify(
