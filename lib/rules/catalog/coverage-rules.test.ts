@@ -1094,6 +1094,37 @@ const COVERAGE: Record<string, Case> = {
     spikeCase("recon_orphaned", "orphaned", "ORPHANED"),
     spikeCase("recon_phantom", "phantom", "PHANTOM"),
   ]),
+  recon_trend_down: {
+    kinds: ["futures-bot"],
+    criterion: "seed 003: after an orphan/phantom spike, verify the next 3 RECONCILIATION_REPORT cycles trend down",
+    fires: {
+      name: "a spike of 5, one cycle after it so far",
+      build: recon(2, (i) => ({ orphaned: [5, 3][i] })),
+      at: T0 + M + S,
+      state: "warning",
+      severity: "SEV2",
+      evidence: ["orphaned + phantom (latest cycle)", 3],
+    },
+    boundary: [
+      {
+        name: "5 → 3 → 1 → 0: trended down over three cycles",
+        build: recon(4, (i) => ({ orphaned: [5, 3, 1, 0][i] })),
+        at: T0 + 3 * M + S,
+      },
+    ],
+    escalation: {
+      steps: [
+        {
+          name: "the third cycle after the spike is not below it",
+          build: recon(4, () => ({ orphaned: 2 })),
+          at: T0 + 3 * M,
+          before: { state: "warning", severity: "SEV2" },
+          after: { state: "critical", severity: "SEV2" },
+          dueAt: T0 + 3 * M,
+        },
+      ],
+    },
+  },
   recon_qty_mismatch: {
     kinds: ["futures-bot"],
     criterion: "seed 003: qty_mismatch warning >= 1 in a cycle; critical when it persists for 3+ consecutive cycles",
