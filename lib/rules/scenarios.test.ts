@@ -203,6 +203,20 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
     expect(w.history("invariant_violation_report", "max_position_notional")).toContain("critical/SEV1");
   });
 
+  it("trading-bot: stale and unknown fills after reconciliation escalate at once, and clear when resolved", async () => {
+    const w = await world("trading-bot");
+    await w.run(M);
+    w.fleet.startScenario("stale-unknown-fills", "alpha-bot");
+    await w.run(2 * M);
+    const f = w.finding("reconciliation_unknown_fills");
+    expect(f).toMatchObject({ state: "critical", severity: "SEV2", affected: ["eth-momentum"] });
+    expect(f?.summary).toMatch(/1 stale fill and 1 unknown fill after reconciliation/);
+    expect(f?.escalationDueAt).toBeLessThanOrEqual(w.fleet.now());
+    w.fleet.stopScenario("alpha-bot", "stale-unknown-fills");
+    await w.run(M);
+    expect(w.finding("reconciliation_unknown_fills")?.state).toBe("ok");
+  });
+
   it("futures-bot: after an orphan/phantom spike the counts must trend down; the position sync makes them", async () => {
     const w = await world("futures-bot");
     await w.run(2 * M);

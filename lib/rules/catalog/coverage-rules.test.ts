@@ -1007,6 +1007,43 @@ const COVERAGE: Record<string, Case> = {
       from: T0 + M,
     },
   },
+  reconciliation_unknown_fills: {
+    criterion:
+      "seed 001: exchanges report stale or unknown fills after reconciliation — escalate to the engineering lead",
+    fires: {
+      name: "one unknown fill reported after a run",
+      build: (h) => withCycles(h, T0 + M).hold(T0, T0 + M, "reconciliationUnknownFills", 1),
+      at: T0 + M,
+      state: "critical",
+      severity: "SEV2",
+      evidence: ["unknown fills", 1],
+    },
+    boundary: [
+      {
+        name: "none stale, none unknown",
+        build: (h) =>
+          withCycles(h, T0 + M)
+            .hold(T0, T0 + M, "reconciliationUnknownFills", 0)
+            .hold(T0, T0 + M, "reconciliationStaleFills", 0),
+        at: T0 + M,
+      },
+    ],
+    escalation: {
+      steps: [
+        {
+          name: "a stale fill after the run at +60 s: escalate at once",
+          build: (h) =>
+            withCycles(h, T0 + 2 * M).hold(T0, T0 + 2 * M, "reconciliationStaleFills", (t) =>
+              t >= T0 + 60 * S ? 1 : 0,
+            ),
+          at: T0 + 60 * S,
+          before: { state: "ok", severity: "SEV2" },
+          after: { state: "critical", severity: "SEV2" },
+          dueAt: T0 + 60 * S,
+        },
+      ],
+    },
+  },
   auth_failure_spike: (() => {
     const burst =
       (n: number, at: number): Build =>
