@@ -548,7 +548,7 @@ const dedupe = defineRule({
   runbook: "high-dedupe",
   sources: LOGS,
   description:
-    "state_adjustments_deduped should be low. A rising trend is a warning; deduped dominating state_adjustments_logged (more than `ratio` times, at least `minDeduped`) for more than 30 minutes is critical — usually benign after a restart/replay (SEV3), but review whether a stale snapshot or event-feed lag repeats the same issue.",
+    'state_adjustments_deduped should be low. A rising trend is a warning; deduped dominating state_adjustments_logged (more than `ratio` times, at least `minDeduped`: 2 and 5, console defaults — the runbook says "dominates" without a figure; the rising trend is judged over `trendMinutes`, 10, also a console default) for more than 30 minutes (the runbook\'s) is critical — usually benign after a restart/replay (SEV3), but review whether a stale snapshot or event-feed lag repeats the same issue.',
   params: z
     .object({
       dominateMinutes: num(30),
@@ -872,7 +872,7 @@ function reportWindowRule(o: {
     seed: "003",
     runbook: o.runbook,
     sources: LOGS,
-    description: o.description,
+    description: `${o.description} The window, \`windowMinutes\` (60), is a console default: the runbook gives none.`,
     params: z.object({ windowMinutes: num(60) }).strict(),
     check(ctx, target, p) {
       const windowMs = p.windowMinutes * MIN;
@@ -1022,7 +1022,7 @@ const margin = defineRule({
   runbook: "margin-critical",
   sources: STATUS,
   description:
-    "auction_max_margin_util against max_margin_utilization_pct: within `warnPoints` of the limit is a warning; over it, the kill switch trips with margin_critical (critical).",
+    "auction_max_margin_util against max_margin_utilization_pct: within `warnPoints` (5, a console default: the runbook gives no early-warning margin) of the limit is a warning; over it, the kill switch trips with margin_critical (critical).",
   params: z.object({ warnPoints: num(5, { min: 0 }) }).strict(),
   check(ctx, target, p) {
     const u = current(ctx, target, "marginUtilization.auction_max_margin_util");

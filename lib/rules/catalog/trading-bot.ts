@@ -656,7 +656,7 @@ const parityMismatch = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console allowance) did not self-heal.",
+    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console default, not a runbook figure) did not self-heal.",
   params: z.object({ confirmations: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const flag = current(ctx, target, "flag.RECON_POSITION_PARITY_CONFIRMATIONS")?.v;
@@ -891,7 +891,7 @@ const autoResume = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles is a console allowance.",
+    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles (`graceCycles`) is a console default, not a runbook figure.",
   params: z
     .object({
       minPauseMs: num(900_000),
