@@ -33,6 +33,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/audit", label: "Audit", icon: "audit" },
   { href: "/deliveries", label: "Deliveries", icon: "share", minRole: "responder" },
   { href: "/silences", label: "Silences", icon: "controls" },
+  { href: "/routine", label: "Routine checks", icon: "runbooks" },
   { href: "/share", label: "Share links", icon: "share", minRole: "commander" },
   { href: "/admin/users", label: "Users", icon: "users", minRole: "admin" },
 ];

@@ -481,6 +481,14 @@ export class Ctx {
     return Number(found.split(":")[1]);
   }
 
+  // Routine checks: each row's last recording (its audit row), as the screen shows them.
+  async routineChecks(): Promise<string[]> {
+    const html = (await this.get("admin", "/routine")).text;
+    return [...html.matchAll(/data-routine="([^"]+)" data-state="[^"]*" data-last-seq="(\d*)"/g)].map(
+      (m) => `${m[1]}:${m[2]}`,
+    );
+  }
+
   // Users
   async spareUser(): Promise<{ username: string; role: string; status: string }> {
     const username = await this.fixture("spare-user", async () => {

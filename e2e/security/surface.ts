@@ -328,6 +328,19 @@ export const ACTIONS: ActionEntry[] = [
     probe: async (ctx) => ctx.silences(),
   },
 
+  // Routine checks: a completion is one audit row; the screen shows who recorded it last.
+  {
+    kind: "action",
+    module: `${CONSOLE}/routine/actions.ts`,
+    name: "markRoutineCheckDoneAction",
+    page: "/routine",
+    access: "responder",
+    changes: true,
+    sample: async () =>
+      formArgs({ system: "spot-exchange", check: "invariants-check", note: "matrix: invariants pass" }),
+    probe: async (ctx) => ctx.routineChecks(),
+  },
+
   // Last among the actions: the matrix takes two bots offline at its start, so by now the board
   // has findings to acknowledge.
   {

@@ -14,6 +14,7 @@ export const CONSOLE_SECTIONS = [
   "incidents",
   "profiles",
   "reconciliation",
+  "routine",
   "runbooks",
   "share",
   "silences",

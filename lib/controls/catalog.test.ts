@@ -136,6 +136,32 @@ describe("control policy", () => {
     ["spot-exchange", "conflation", { on: "on" }, "protective", "standard", "responder", false, null, 0],
     ["spot-exchange", "conflation", { on: "off" }, "restoring", "standard", "commander", true, null, 0],
     ["spot-exchange", "book-depth", { depth: "20" }, "neutral", "standard", "responder", false, null, 0],
+    // Settlement lag over T2: capping new orders is protective; lifting the cap lets the inflow back.
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      { symbol: "BTC-USD", on: "on", ordersPerSecond: "5" },
+      "protective",
+      "elevated",
+      "responder",
+      false,
+      null,
+      0,
+    ],
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      { symbol: "BTC-USD", on: "off" },
+      "restoring",
+      "elevated",
+      "commander",
+      true,
+      null,
+      0,
+    ],
+    // "(protect server)": a tighter subscription limit protects the edge; the normal limit is the restore.
+    ["spot-exchange", "subscription-rate-limit", { on: "on" }, "protective", "standard", "responder", false, null, 0],
+    ["spot-exchange", "subscription-rate-limit", { on: "off" }, "restoring", "standard", "commander", true, null, 0],
     ["trading-bot", "pause-profile", { profileId: "p" }, "protective", "elevated", "responder", false, null, 5],
     ["trading-bot", "resume-profile", { profileId: "p" }, "restoring", "standard", "commander", true, null, 0],
     ["trading-bot", "trigger-reconciliation", { profileId: "p" }, "neutral", "standard", "responder", false, null, 0],
@@ -251,7 +277,9 @@ describe("control policy", () => {
       "spot-exchange/book-depth",
       "spot-exchange/cancel-all",
       "spot-exchange/conflation",
+      "spot-exchange/subscription-rate-limit",
       "spot-exchange/symbol-mode",
+      "spot-exchange/symbol-throttle",
       "spot-exchange/withdrawals-halt",
       "trading-bot/pause-profile",
       "trading-bot/quarantine-order",
@@ -288,6 +316,25 @@ describe("missing fields are named in words, not as schema types", () => {
     ["spot-exchange", "cancel-all", {}, { symbol: "choose a symbol" }],
     ["spot-exchange", "withdrawals-halt", {}, { on: "choose on or off" }],
     ["spot-exchange", "book-depth", { depth: "many" }, { depth: "enter a whole number of levels" }],
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      {},
+      { symbol: "choose a symbol", on: "choose on (throttle) or off (lift it)" },
+    ],
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      { symbol: "BTC-USD", on: "on" },
+      { ordersPerSecond: "enter the new orders per second the symbol may take" },
+    ],
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      { symbol: "BTC-USD", on: "on", ordersPerSecond: "0" },
+      { ordersPerSecond: "at least 1" },
+    ],
+    ["spot-exchange", "subscription-rate-limit", {}, { on: "choose on (tighten) or off (normal limit)" }],
     ["trading-bot", "pause-profile", {}, { profileId: "choose a profile" }],
     ["trading-bot", "quarantine-order", {}, { orderId: "enter the order id" }],
   ] as const)("%s %s %j", (kind, id, raw, expected) => {
@@ -325,6 +372,80 @@ describe("symbol mode scope", () => {
     });
     const halted: SpotState = { ...two, symbols: two.symbols.map((s) => ({ ...s, mode: "SOFT_HALT" })) };
     expect(def.verify(halted, params, {}, two)).toEqual({ ok: true, message: "all 2 symbols now SOFT_HALT" });
+  });
+});
+
+describe("throttle and subscription limit", () => {
+  const throttled = (throttle: number | null): SpotState => ({
+    ...spotState,
+    symbols: [{ ...spotState.symbols[0]!, throttle, newOrdersLastSecond: 30 }],
+    settlement: { lagP99Seconds: 12, t2Seconds: 5 },
+    subscriptionLimit: { perMinute: 60, normalPerMinute: 60 },
+    websocketClients: 4800,
+  });
+  it("sends { symbol, ordersPerSecond } or { symbol, off: true }; the rate means nothing when lifting", () => {
+    expect(
+      parse("spot-exchange", "symbol-throttle", { symbol: "btc-usd", on: "on", ordersPerSecond: "5" }).params,
+    ).toEqual({
+      symbol: "BTC-USD",
+      ordersPerSecond: 5,
+    });
+    expect(
+      parse("spot-exchange", "symbol-throttle", { symbol: "BTC-USD", on: "off", ordersPerSecond: "5" }).params,
+    ).toEqual({
+      symbol: "BTC-USD",
+      off: true,
+    });
+  });
+  it("previews the cap against the symbol's current new-order rate and verifies the exchange's throttle", () => {
+    const { def, params } = parse("spot-exchange", "symbol-throttle", {
+      symbol: "BTC-USD",
+      on: "on",
+      ordersPerSecond: "5",
+    });
+    const p = def.preview(throttled(null), params, "spot-exchange");
+    expect(p.change).toBe("BTC-USD: no throttle → at most 5 new orders a second; cancels still pass");
+    expect(p.notes).toContain("about 25 new orders a second would be rejected");
+    expect(def.verify(throttled(null), params, {}, null)).toEqual({
+      ok: false,
+      message: "target still reports no throttle on BTC-USD",
+    });
+    expect(def.verify(throttled(5), params, {}, null)).toEqual({
+      ok: true,
+      message: "BTC-USD throttled to 5 new orders a second",
+    });
+    expect(def.verify(spotState, params, {}, null)).toEqual({
+      ok: null,
+      message: "the exchange does not report its throttles",
+    });
+  });
+  it("lifting the throttle requires the lag back under T2 (unknown when the exchange does not say)", () => {
+    const { def, params } = parse("spot-exchange", "symbol-throttle", { symbol: "BTC-USD", on: "off" });
+    expect(def.conditions!(throttled(5), params)).toEqual([
+      expect.objectContaining({ id: "lag-under-t2", ok: false, detail: "p99 12 s, T2 5 s" }),
+    ]);
+    expect(def.conditions!({ ...throttled(5), settlement: { lagP99Seconds: 1, t2Seconds: 5 } }, params)[0]!.ok).toBe(
+      true,
+    );
+    expect(def.conditions!(spotState, params)[0]!.ok).toBeNull();
+    expect(def.conditions!(null, params)[0]!.ok).toBeNull();
+  });
+  it("the subscription limit: tightening protects the server; a value not below the normal limit is flagged", () => {
+    const { def, params } = parse("spot-exchange", "subscription-rate-limit", { on: "on", perMinute: "6" });
+    expect(def.preview(throttled(null), params, "spot-exchange").change).toBe(
+      "subscription operations per connection: 60 a minute → 6 a minute",
+    );
+    const loose = parse("spot-exchange", "subscription-rate-limit", { on: "on", perMinute: "90" });
+    expect(loose.def.preview(throttled(null), loose.params, "spot-exchange").notes).toContain(
+      "90 is not below the normal 60 a minute: that would not protect the server; the exchange refuses it",
+    );
+    expect(
+      def.verify({ ...throttled(null), subscriptionLimit: { perMinute: 6, normalPerMinute: 60 } }, params, {}, null),
+    ).toEqual({
+      ok: true,
+      message: "subscription operations limited to 6 a minute per connection",
+    });
+    expect(def.verify(throttled(null), params, {}, null).ok).toBe(false);
   });
 });
 
@@ -367,6 +488,20 @@ describe("requests in words", () => {
     ["spot-exchange", "symbol-mode", { mode: "HARD_HALT" }, "Set symbol mode: HARD_HALT"],
     ["spot-exchange", "symbol-mode", {}, "Set symbol mode"],
     ["spot-exchange", "withdrawals-halt", { on: true }, "Halt withdrawals: on"],
+    [
+      "spot-exchange",
+      "symbol-throttle",
+      { symbol: "BTC-USD", ordersPerSecond: 5 },
+      "Throttle new orders: BTC-USD → 5 new orders a second",
+    ],
+    ["spot-exchange", "symbol-throttle", { symbol: "BTC-USD", off: true }, "Throttle new orders: BTC-USD → off"],
+    [
+      "spot-exchange",
+      "subscription-rate-limit",
+      { on: true, perMinute: 6 },
+      "Subscription rate limit: on (6 a minute per connection)",
+    ],
+    ["spot-exchange", "subscription-rate-limit", { on: false }, "Subscription rate limit: off"],
     ["spot-exchange", "cancel-all", { symbol: "" }, "Cancel all orders"],
     ["futures-bot", "sync-positions", { execute: true, planId: "p-1" }, "Position sync: execute plan p-1"],
     ["futures-bot", "kill-switch", {}, "Activate the kill switch"],

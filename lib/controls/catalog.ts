@@ -70,7 +70,8 @@ export interface ControlPolicy {
   source: "default" | "config";
 }
 
-export type FieldType = "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "planStep" | "planId" | "scope";
+export type FieldType =
+  "symbol" | "profile" | "order" | "mode" | "onoff" | "depth" | "rate" | "planStep" | "planId" | "scope";
 export interface FieldSpec {
   name: string;
   label: string;
@@ -251,6 +252,20 @@ function define<P>(d: ControlDef<P>): ControlDef<Record<string, unknown>> {
   return d as unknown as ControlDef<Record<string, unknown>>;
 }
 
+/** A rate field matters only while the control is being turned on (form value "on", JSON true). */
+const turningOn = (raw: Record<string, string>) => raw.on === "on" || raw.on === "true";
+const rate = (what: string) =>
+  z
+    .number({ error: `enter ${what} as a whole number` })
+    .int("enter a whole number")
+    .min(1, "at least 1")
+    .max(100_000, "at most 100000");
+
+type ThrottleParams = { symbol: string; ordersPerSecond?: number; off?: true };
+/** Lifting a throttle (parsed { off: true } or the form's on = off). */
+const liftsThrottle = (p: Record<string, unknown>) => p.off === true || p.on === false;
+type SubscriptionParams = { on: boolean; perMinute?: number };
+
 /** The plan id matters only when executing a plan (form value "execute", JSON true). */
 const notPlan = (raw: Record<string, string>) => raw.execute === "execute" || raw.execute === "true";
 
@@ -377,6 +392,90 @@ export const CONTROLS: ControlDef[] = [
       return s.mode === p.mode
         ? { ok: true, message: `symbol mode now ${s.mode}` }
         : { ok: false, message: `target still reports ${s.mode}` };
+    },
+  }),
+  define<ThrottleParams>({
+    id: "symbol-throttle",
+    kind: "spot-exchange",
+    title: "Throttle new orders",
+    summary:
+      "Cap the new orders one symbol accepts a second; the rest are rejected, cancels always pass. Off lifts the cap.",
+    source: "Runbook: Settlement lag spike (over T2: throttle new orders for the affected symbols)",
+    fields: [
+      { name: "symbol", label: "Symbol", type: "symbol" },
+      { name: "on", label: "Throttle", type: "onoff" },
+      { name: "ordersPerSecond", label: "New orders per second", type: "rate", showWhen: turningOn },
+    ],
+    schema: z
+      .object({
+        symbol,
+        on: z.boolean({ error: "choose on (throttle) or off (lift it)" }),
+        ordersPerSecond: rate("the new orders per second").optional(),
+      })
+      .refine((p) => !p.on || p.ordersPerSecond !== undefined, {
+        path: ["ordersPerSecond"],
+        message: "enter the new orders per second the symbol may take",
+      })
+      // To the exchange: { symbol, ordersPerSecond } throttles, { symbol, off: true } lifts it.
+      .transform((p): ThrottleParams =>
+        p.on ? { symbol: p.symbol, ordersPerSecond: p.ordersPerSecond! } : { symbol: p.symbol, off: true },
+      ),
+    variant: (p) => `symbol-throttle:${liftsThrottle(p) ? "off" : "on"}`,
+    elevated: () => true,
+    // A cap on new orders reduces the inflow that is piling up unsettled; lifting it lets it back in.
+    direction: (p) => (liftsThrottle(p) ? "restoring" : "protective"),
+    subject: (p) => `throttle:${p.symbol}`,
+    conditions(state) {
+      const label = "Settlement lag p99 back under T2";
+      const source = "Spot exchange runbook, settlement lag spike: throttle while the lag is over T2";
+      const st = state ? spot(state)?.settlement : undefined;
+      if (!st || st.t2Seconds === undefined)
+        return [{ id: "lag-under-t2", label, source, ok: null, detail: "the exchange does not report its lag and T2" }];
+      return [
+        {
+          id: "lag-under-t2",
+          label,
+          source,
+          ok: st.lagP99Seconds <= st.t2Seconds,
+          detail: `p99 ${st.lagP99Seconds} s, T2 ${st.t2Seconds} s`,
+        },
+      ];
+    },
+    confirmFor: () => null,
+    preview(state, p) {
+      const s = spot(state)?.symbols.find((x) => x.symbol === p.symbol);
+      const to = p.off ? "no throttle" : `at most ${p.ordersPerSecond} new orders a second`;
+      if (!s) return { change: `${p.symbol}: → ${to}`, notes: [`${p.symbol} is not listed by the exchange right now`] };
+      const now =
+        s.throttle === undefined
+          ? "throttle not reported"
+          : s.throttle === null
+            ? "no throttle"
+            : `at most ${s.throttle} new orders a second`;
+      const notes: string[] = [];
+      if (s.newOrdersLastSecond !== undefined) {
+        notes.push(`${plural(s.newOrdersLastSecond, "new order")} accepted in the last second`);
+        if (!p.off && s.newOrdersLastSecond > p.ordersPerSecond!)
+          notes.push(`about ${s.newOrdersLastSecond - p.ordersPerSecond!} new orders a second would be rejected`);
+      }
+      if (s.mode !== "NORMAL") notes.push(`${p.symbol} is ${s.mode}: it takes no new orders until NORMAL`);
+      return { change: `${p.symbol}: ${now} → ${to}; cancels still pass`, notes, blast: symbolBlast(s) };
+    },
+    verify(after, p) {
+      const s = spot(after)?.symbols.find((x) => x.symbol === p.symbol);
+      if (!s) return { ok: null, message: `could not find ${p.symbol} in the exchange state` };
+      if (s.throttle === undefined) return { ok: null, message: "the exchange does not report its throttles" };
+      const want = p.off ? null : p.ordersPerSecond!;
+      if (s.throttle === want)
+        return {
+          ok: true,
+          message:
+            want === null ? `${p.symbol} no longer throttled` : `${p.symbol} throttled to ${want} new orders a second`,
+        };
+      return {
+        ok: false,
+        message: `target still reports ${s.throttle === null ? "no throttle" : `a throttle of ${s.throttle}`} on ${p.symbol}`,
+      };
     },
   }),
   define({
@@ -519,6 +618,73 @@ export const CONTROLS: ControlDef[] = [
       return s.bookDepthDefault === p.depth
         ? { ok: true, message: `default book depth now ${p.depth}` }
         : { ok: false, message: `target still reports depth ${s.bookDepthDefault}` };
+    },
+  }),
+
+  define<SubscriptionParams>({
+    id: "subscription-rate-limit",
+    kind: "spot-exchange",
+    title: "Subscription rate limit",
+    summary:
+      "Tighten the per-connection limit on subscribe/unsubscribe operations (each subscribe costs the edge a book snapshot): on sheds a re-subscribe surge; off restores the normal limit.",
+    source:
+      'Runbook: WS fan-out overload ("increase rate limits for subscription operations (protect server)": more limiting, fewer operations per connection)',
+    fields: [
+      { name: "on", label: "Protective limit", type: "onoff" },
+      {
+        name: "perMinute",
+        label: "Operations per connection per minute (blank: the exchange's protective default)",
+        type: "rate",
+        showWhen: turningOn,
+      },
+    ],
+    schema: z
+      .object({
+        on: z.boolean({ error: "choose on (tighten) or off (normal limit)" }),
+        perMinute: rate("the operations per minute").optional(),
+      })
+      .transform((p): SubscriptionParams =>
+        p.on ? { on: true, ...(p.perMinute ? { perMinute: p.perMinute } : {}) } : { on: false },
+      ),
+    variant: (p) => `subscription-rate-limit:${p.on === false ? "off" : "on"}`,
+    elevated: () => false,
+    // The runbook's "(protect server)": tightening protects the edge; relaxing puts the load back.
+    direction: (p) => (p.on === false ? "restoring" : "protective"),
+    subject: () => "subscription-limit",
+    confirmFor: () => null,
+    preview(state, p) {
+      const s = spot(state);
+      const lim = s?.subscriptionLimit;
+      const now = lim ? `${lim.perMinute} a minute` : "unknown";
+      const to = p.on
+        ? p.perMinute
+          ? `${p.perMinute} a minute`
+          : "the exchange's protective default"
+        : lim?.normalPerMinute
+          ? `the normal ${lim.normalPerMinute} a minute`
+          : "the normal limit";
+      const notes: string[] = [];
+      if (s?.websocketClients !== undefined) notes.push(`${s.websocketClients} websocket clients connected`);
+      if (p.on && p.perMinute && lim?.normalPerMinute && p.perMinute >= lim.normalPerMinute)
+        notes.push(
+          `${p.perMinute} is not below the normal ${lim.normalPerMinute} a minute: that would not protect the server; the exchange refuses it`,
+        );
+      return { change: `subscription operations per connection: ${now} → ${to}`, notes };
+    },
+    verify(after, p, answer) {
+      const lim = spot(after)?.subscriptionLimit;
+      if (!lim) return { ok: null, message: "the exchange does not report its subscription limit" };
+      const said = Number(answerResult(answer).subscriptionLimitPerMinute ?? NaN);
+      if (p.on) {
+        const want = p.perMinute ?? (Number.isFinite(said) ? said : undefined);
+        const tighter = lim.normalPerMinute === undefined || lim.perMinute < lim.normalPerMinute;
+        return tighter && (want === undefined || lim.perMinute === want)
+          ? { ok: true, message: `subscription operations limited to ${lim.perMinute} a minute per connection` }
+          : { ok: false, message: `target still reports ${lim.perMinute} a minute per connection` };
+      }
+      return lim.normalPerMinute === undefined || lim.perMinute === lim.normalPerMinute
+        ? { ok: true, message: `subscription limit back to ${lim.perMinute} a minute per connection` }
+        : { ok: false, message: `target still reports ${lim.perMinute} a minute per connection` };
     },
   }),
 
@@ -906,6 +1072,11 @@ export function variantsOf(def: ControlDef): { variant: string; params: Record<s
       ...SYMBOL_MODES.map((mode) => ({ scope: "all", mode })),
     ],
     "withdrawals-halt": [{ on: true }, { on: false }],
+    "symbol-throttle": [
+      { symbol: "X", ordersPerSecond: 10 },
+      { symbol: "X", off: true },
+    ],
+    "subscription-rate-limit": [{ on: true }, { on: false }],
     conflation: [{ on: true }, { on: false }],
     "sync-positions": [{ execute: false }, { execute: true, planId: "p" }],
     "recover-sl-order-ids": [{ execute: false }, { execute: true, planId: "p" }],
@@ -1005,6 +1176,7 @@ export function coerceParams(def: ControlDef, raw: Record<string, unknown>): Rec
               : v;
         break;
       case "depth":
+      case "rate":
         out[f.name] = typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
         break;
       case "planId":
@@ -1047,6 +1219,24 @@ export function describeRequest(kind: string, control: string, params: Record<st
     const who = params.scope === "all" ? "every symbol" : text(params.symbol);
     const mode = text(params.mode);
     return [title, [who, mode].filter(Boolean).join(" → ")].filter(Boolean).join(": ");
+  }
+  if (control === "symbol-throttle") {
+    const to =
+      params.off === true || params.on === false
+        ? "off"
+        : params.ordersPerSecond !== undefined
+          ? `${text(params.ordersPerSecond)} new orders a second`
+          : "";
+    return [title, [text(params.symbol), to].filter(Boolean).join(" → ")].filter(Boolean).join(": ");
+  }
+  if (control === "subscription-rate-limit") {
+    const to =
+      params.on === false
+        ? "off"
+        : params.on === true
+          ? `on${params.perMinute !== undefined ? ` (${text(params.perMinute)} a minute per connection)` : ""}`
+          : "";
+    return to ? `${title}: ${to}` : title;
   }
   if (control === "sync-positions" || control === "recover-sl-order-ids") {
     return `${title}: ${params.execute === true ? `execute plan ${text(params.planId) || "(no plan id)"}` : "dry run"}`;

@@ -81,6 +81,34 @@ const VARIANTS: Array<{
   { target: "spot-exchange", control: "conflation", params: { on: "off" }, role: "commander", approval: true },
   { target: "spot-exchange", control: "book-depth", params: { depth: "40" }, role: "responder", approval: false },
   {
+    target: "spot-exchange",
+    control: "symbol-throttle",
+    params: { symbol: "XRP-USD", on: "on", ordersPerSecond: "50" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "spot-exchange",
+    control: "symbol-throttle",
+    params: { symbol: "XRP-USD", on: "off" },
+    role: "commander",
+    approval: true,
+  },
+  {
+    target: "spot-exchange",
+    control: "subscription-rate-limit",
+    params: { on: "on" },
+    role: "responder",
+    approval: false,
+  },
+  {
+    target: "spot-exchange",
+    control: "subscription-rate-limit",
+    params: { on: "off" },
+    role: "commander",
+    approval: true,
+  },
+  {
     target: "alpha-bot",
     control: "pause-profile",
     params: { profileId: "sol-breakout" },
@@ -302,6 +330,83 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     expect(
       await h.db.select().from(controlRequests).where(eq(controlRequests.idempotencyKey, req.idempotencyKey)),
     ).toHaveLength(0);
+  });
+
+  it("settlement lag policy: a responder throttles a symbol's new orders at once (audited, verified, the exchange rejects the excess); lifting it is a commander's restore that a second person approves", async () => {
+    const sys = fleet.systems.find((x) => x.name === "spot-exchange")!;
+    const rejected = async () => {
+      const text = await (await fetch(`${sys.url}/metrics`)).text();
+      const m = new RegExp(`trading_api_rejections_total\\{symbol="BTC-USD",reason="throttled"\\} (\\d+)`).exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    const throttle = request(
+      {
+        target: "spot-exchange",
+        control: "symbol-throttle",
+        params: { symbol: "BTC-USD", on: "on", ordersPerSecond: "5" },
+      },
+      { reason: "settlement lag over T2: throttle BTC-USD" },
+    );
+    const done = await svc.executeControl(deps, ACTORS.responder, throttle);
+    expect(done).toMatchObject({ state: "succeeded", approvalRequired: false });
+    expect(done.verification).toEqual({ ok: true, message: "BTC-USD throttled to 5 new orders a second" });
+    const call = fleet.controlCalls("spot-exchange").find((c) => c.idempotencyKey === throttle.idempotencyKey);
+    expect(call?.params).toEqual({ symbol: "BTC-USD", ordersPerSecond: 5 });
+    const audit = await h.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.idempotencyKey, throttle.idempotencyKey))
+      .orderBy(auditLog.seq);
+    expect(audit.map((a) => a.outcome)).toEqual(["requested", "succeeded", "verified"]);
+    expect((audit[0]!.params as { direction: string }).direction).toBe("protective");
+    // On the exchange's clock: BTC-USD wants about 120 new orders a second; the excess is rejected.
+    const before = await rejected();
+    fleet.advance(10_000);
+    expect(await rejected()).toBeGreaterThan(before + 500);
+
+    const lift = request({
+      target: "spot-exchange",
+      control: "symbol-throttle",
+      params: { symbol: "BTC-USD", on: "off" },
+    });
+    await expect(svc.executeControl(deps, ACTORS.responder, lift)).rejects.toThrow(/needs the commander role/);
+    const pending = await svc.executeControl(deps, ACTORS.commander, lift);
+    expect(pending.state).toBe("pending_approval");
+    expect(pending.restores).toMatchObject({ description: "Throttle new orders: BTC-USD → 5 new orders a second" });
+    const approved = await svc.approveControl(deps, commander2, pending.id);
+    expect(approved.state).toBe("succeeded");
+    expect(approved.verification).toEqual({ ok: true, message: "BTC-USD no longer throttled" });
+  });
+
+  it("WS fan-out overload: a responder tightens the subscription limit (protects the server); a looser 'protective' limit is refused by the exchange and recorded as failed", async () => {
+    const on = request(
+      { target: "spot-exchange", control: "subscription-rate-limit", params: { on: "on", perMinute: "4" } },
+      { reason: "slow consumers climbing: shed re-subscribe churn" },
+    );
+    const done = await svc.executeControl(deps, ACTORS.responder, on);
+    expect(done).toMatchObject({ state: "succeeded", approvalRequired: false });
+    expect(done.verification).toEqual({
+      ok: true,
+      message: "subscription operations limited to 4 a minute per connection",
+    });
+    const loose = request({
+      target: "spot-exchange",
+      control: "subscription-rate-limit",
+      params: { on: "on", perMinute: "600" },
+    });
+    const refused = await svc.executeControl(deps, ACTORS.responder, loose);
+    expect(refused.state).toBe("failed");
+    expect(refused.resultSummary).toMatch(/not below the normal limit/);
+    const off = await svc.executeControl(
+      deps,
+      ACTORS.commander,
+      request({ target: "spot-exchange", control: "subscription-rate-limit", params: { on: "off" } }),
+    );
+    expect(off.state).toBe("pending_approval");
+    expect((await svc.approveControl(deps, commander2, off.id)).verification).toEqual({
+      ok: true,
+      message: "subscription limit back to 60 a minute per connection",
+    });
   });
 
   it("a responder halts a symbol in one step; the preview's open orders are recorded; a commander's NORMAL waits for a second commander and names the halt it lifts", async () => {

@@ -24,6 +24,23 @@ describe("control state reads", () => {
     });
   });
 
+  it("tells a symbol without a throttle (null) from one whose throttle is not reported, and reads the subscription limit and T2", () => {
+    const st = parseSpotState({
+      ...spot,
+      symbols: [
+        { ...spot.symbols[0], throttleOrdersPerSecond: null },
+        { symbol: "ETH-USD", mode: "NORMAL", openOrders: 1, throttleOrdersPerSecond: 5, newOrdersLastSecond: 5 },
+        { symbol: "SOL-USD", mode: "NORMAL", openOrders: 1 },
+      ],
+      websocket: { ...spot.websocket, subscriptionLimitPerMinute: 6, subscriptionLimitNormalPerMinute: 60 },
+      settlement: { lagP99Seconds: 7.5, t2Seconds: 5, t3Seconds: 30, policy: "throttle" },
+    });
+    expect(st.symbols.map((x) => x.throttle)).toEqual([null, 5, undefined]);
+    expect("throttle" in st.symbols[2]!).toBe(false);
+    expect(st.subscriptionLimit).toEqual({ perMinute: 6, normalPerMinute: 60 });
+    expect(st.settlement).toEqual({ lagP99Seconds: 7.5, t2Seconds: 5 });
+  });
+
   it("names a field the control needs that the target did not report, and a field of the wrong type", () => {
     const { conflation: _c, ...noConflation } = spot;
     expect(() => parseSpotState(noConflation)).toThrow("conflation: not reported");

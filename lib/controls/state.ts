@@ -27,12 +27,19 @@ export interface SpotState {
     tradesLastMinute?: number;
     restingBidsUsd?: number;
     restingAsksUsd?: number;
+    /** New orders a second the symbol accepts: a number while throttled, null when not; absent: not reported. */
+    throttle?: number | null;
+    newOrdersLastSecond?: number;
   }[];
   withdrawalsHalted: boolean;
   pendingWithdrawals?: { count: number; amountUsd: number };
   conflation: boolean;
   bookDepthDefault: number;
   websocketClients?: number;
+  /** Per-connection subscription operations a minute: now and the exchange's normal limit (absent: not reported). */
+  subscriptionLimit?: { perMinute: number; normalPerMinute?: number };
+  /** Settlement lag p99 and the exchange's T2 (absent: not reported). */
+  settlement?: { lagP99Seconds: number; t2Seconds?: number };
 }
 export interface TradingBotState {
   kind: "trading-bot";
@@ -78,7 +85,10 @@ export function parseSpotState(body: unknown): SpotState {
         tradesLastMinute: x.tradesLastMinute ?? undefined,
         restingBidsUsd: x.restingLiquidityUsd?.bids ?? undefined,
         restingAsksUsd: x.restingLiquidityUsd?.asks ?? undefined,
+        newOrdersLastSecond: x.newOrdersLastSecond ?? undefined,
       }),
+      // null is "not throttled"; absent is "not reported".
+      ...(x.throttleOrdersPerSecond !== undefined ? { throttle: x.throttleOrdersPerSecond } : {}),
     })),
     withdrawalsHalted: need(s.withdrawalsHalted, "withdrawalsHalted"),
     ...(s.pendingWithdrawals && s.pendingWithdrawals.count != null && s.pendingWithdrawals.amountUsd != null
@@ -87,6 +97,24 @@ export function parseSpotState(body: unknown): SpotState {
     conflation: need(s.conflation, "conflation"),
     bookDepthDefault: need(s.bookDepthDefault, "bookDepthDefault"),
     websocketClients: s.websocket?.clients ?? undefined,
+    ...(s.websocket?.subscriptionLimitPerMinute != null
+      ? {
+          subscriptionLimit: {
+            perMinute: s.websocket.subscriptionLimitPerMinute,
+            ...(s.websocket.subscriptionLimitNormalPerMinute != null
+              ? { normalPerMinute: s.websocket.subscriptionLimitNormalPerMinute }
+              : {}),
+          },
+        }
+      : {}),
+    ...(s.settlement?.lagP99Seconds != null
+      ? {
+          settlement: {
+            lagP99Seconds: s.settlement.lagP99Seconds,
+            ...(s.settlement.t2Seconds != null ? { t2Seconds: s.settlement.t2Seconds } : {}),
+          },
+        }
+      : {}),
   };
 }
 

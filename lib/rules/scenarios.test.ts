@@ -10,7 +10,7 @@ import {
 import { TelemetryStore } from "@/lib/collector/store";
 import type { TargetConfig } from "@/lib/config/fleet";
 import { startFleet, type Fleet } from "@/lib/sim";
-import { testConfig } from "@/lib/sim/testing";
+import { control, testConfig } from "@/lib/sim/testing";
 import type { SystemKind } from "@/lib/telemetry/model";
 import { pollerFor } from "@/lib/telemetry/sources/pollers";
 import { RULES, evaluateRules, trackFindings, type Finding } from "./index";
@@ -202,6 +202,35 @@ describe("rules against the simulated fleet (seed playbooks)", () => {
     expect(w.finding("kill_switch")).toMatchObject({ state: "critical", severity: "SEV1" });
     expect(w.history("invariant_violation_report", "max_position_notional")).toContain("critical/SEV1");
   });
+
+  it("trading-bot: stale and unknown fills after reconciliation escalate at once, and clear when resolved", async () => {
+    const w = await world("trading-bot");
+    await w.run(M);
+    w.fleet.startScenario("stale-unknown-fills", "alpha-bot");
+    await w.run(2 * M);
+    const f = w.finding("reconciliation_unknown_fills");
+    expect(f).toMatchObject({ state: "critical", severity: "SEV2", affected: ["eth-momentum"] });
+    expect(f?.summary).toMatch(/1 stale fill and 1 unknown fill after reconciliation/);
+    expect(f?.escalationDueAt).toBeLessThanOrEqual(w.fleet.now());
+    w.fleet.stopScenario("alpha-bot", "stale-unknown-fills");
+    await w.run(M);
+    expect(w.finding("reconciliation_unknown_fills")?.state).toBe("ok");
+  });
+
+  it("futures-bot: after an orphan/phantom spike the counts must trend down; the position sync makes them", async () => {
+    const w = await world("futures-bot");
+    await w.run(2 * M);
+    w.fleet.startScenario("orphan-phantom-spike", "kraken-futures");
+    await w.run(6 * M);
+    // Nothing done: the counts stay where the spike left them.
+    expect(w.finding("recon_trend_down")).toMatchObject({ state: "critical", severity: "SEV2" });
+    const sys = w.fleet.systems[0]!;
+    const dry = await control<{ result: { planId: string } }>(sys, "sync-positions", {});
+    expect((await control(sys, "sync-positions", { execute: true, planId: dry.body.result.planId })).status).toBe(200);
+    await w.run(2 * M);
+    expect(w.finding("recon_trend_down")).toMatchObject({ state: "ok" });
+    expect(w.finding("recon_trend_down")?.summary).toMatch(/trended down over 3 cycles \(5 → (5 → )*0/);
+  }, 60_000);
 
   it("spot-exchange: quiet world, settlement-lag passes T2 then T3 and recovers", async () => {
     const w = await world("spot-exchange");

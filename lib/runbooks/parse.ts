@@ -17,7 +17,15 @@ import { blocksText, normaliseNewlines, parseBlocks, plainText, type Block, type
 export const KNOWN_CONTROLS: Record<SystemKind, readonly string[]> = {
   "trading-bot": ["pause-profile", "resume-profile", "trigger-reconciliation", "quarantine-order"],
   "futures-bot": ["sync-positions", "recover-sl-order-ids", "kill-switch"],
-  "spot-exchange": ["symbol-mode", "cancel-all", "withdrawals-halt", "conflation", "book-depth"],
+  "spot-exchange": [
+    "symbol-mode",
+    "symbol-throttle",
+    "cancel-all",
+    "withdrawals-halt",
+    "conflation",
+    "book-depth",
+    "subscription-rate-limit",
+  ],
 };
 
 export const SECTION_KINDS = ["steps", "warnings", "escalation", "context", "expectation", "other"] as const;

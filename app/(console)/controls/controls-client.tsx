@@ -335,7 +335,7 @@ export function ControlForm({
               ) : (
                 <input
                   id={id}
-                  type={f.type === "depth" ? "number" : "text"}
+                  type={f.type === "depth" || f.type === "rate" ? "number" : "text"}
                   value={raw[f.name]}
                   data-needs-value={!raw[f.name]}
                   list={list.length ? `${id}-list` : undefined}

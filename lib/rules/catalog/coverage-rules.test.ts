@@ -1007,6 +1007,43 @@ const COVERAGE: Record<string, Case> = {
       from: T0 + M,
     },
   },
+  reconciliation_unknown_fills: {
+    criterion:
+      "seed 001: exchanges report stale or unknown fills after reconciliation — escalate to the engineering lead",
+    fires: {
+      name: "one unknown fill reported after a run",
+      build: (h) => withCycles(h, T0 + M).hold(T0, T0 + M, "reconciliationUnknownFills", 1),
+      at: T0 + M,
+      state: "critical",
+      severity: "SEV2",
+      evidence: ["unknown fills", 1],
+    },
+    boundary: [
+      {
+        name: "none stale, none unknown",
+        build: (h) =>
+          withCycles(h, T0 + M)
+            .hold(T0, T0 + M, "reconciliationUnknownFills", 0)
+            .hold(T0, T0 + M, "reconciliationStaleFills", 0),
+        at: T0 + M,
+      },
+    ],
+    escalation: {
+      steps: [
+        {
+          name: "a stale fill after the run at +60 s: escalate at once",
+          build: (h) =>
+            withCycles(h, T0 + 2 * M).hold(T0, T0 + 2 * M, "reconciliationStaleFills", (t) =>
+              t >= T0 + 60 * S ? 1 : 0,
+            ),
+          at: T0 + 60 * S,
+          before: { state: "ok", severity: "SEV2" },
+          after: { state: "critical", severity: "SEV2" },
+          dueAt: T0 + 60 * S,
+        },
+      ],
+    },
+  },
   auth_failure_spike: (() => {
     const burst =
       (n: number, at: number): Build =>
@@ -1094,6 +1131,37 @@ const COVERAGE: Record<string, Case> = {
     spikeCase("recon_orphaned", "orphaned", "ORPHANED"),
     spikeCase("recon_phantom", "phantom", "PHANTOM"),
   ]),
+  recon_trend_down: {
+    kinds: ["futures-bot"],
+    criterion: "seed 003: after an orphan/phantom spike, verify the next 3 RECONCILIATION_REPORT cycles trend down",
+    fires: {
+      name: "a spike of 5, one cycle after it so far",
+      build: recon(2, (i) => ({ orphaned: [5, 3][i] })),
+      at: T0 + M + S,
+      state: "warning",
+      severity: "SEV2",
+      evidence: ["orphaned + phantom (latest cycle)", 3],
+    },
+    boundary: [
+      {
+        name: "5 → 3 → 1 → 0: trended down over three cycles",
+        build: recon(4, (i) => ({ orphaned: [5, 3, 1, 0][i] })),
+        at: T0 + 3 * M + S,
+      },
+    ],
+    escalation: {
+      steps: [
+        {
+          name: "the third cycle after the spike is not below it",
+          build: recon(4, () => ({ orphaned: 2 })),
+          at: T0 + 3 * M,
+          before: { state: "warning", severity: "SEV2" },
+          after: { state: "critical", severity: "SEV2" },
+          dueAt: T0 + 3 * M,
+        },
+      ],
+    },
+  },
   recon_qty_mismatch: {
     kinds: ["futures-bot"],
     criterion: "seed 003: qty_mismatch warning >= 1 in a cycle; critical when it persists for 3+ consecutive cycles",

@@ -137,6 +137,48 @@ describe("RECONCILIATION_REPORT orphaned/phantom (seed 003: critical >= 3 in 15 
   });
 });
 
+describe('orphan/phantom playbook: "Verify next 3 RECONCILIATION_REPORT cycles trend down"', () => {
+  // Counts per cycle (orphaned + phantom); reports every 60 s from T0.
+  const series = (counts: number[]) =>
+    recon(fut(), counts.length, (i) => ({ orphaned: Math.ceil(counts[i]! / 2), phantom: Math.floor(counts[i]! / 2) }));
+  it("counts that come down over the next three cycles are ok; while fewer have reported they are watched", () => {
+    const h = series([0, 5, 3, 1, 0]);
+    expect(h.one("recon_trend_down", T0 + 2 * M + S)).toMatchObject({ state: "warning", severity: "SEV2" });
+    expect(h.one("recon_trend_down", T0 + 2 * M + S).summary).toMatch(/1 of 3 cycles since 5 were counted/);
+    expect(h.one("recon_trend_down", T0 + 4 * M + S).state).toBe("ok");
+    expect(h.one("recon_trend_down", T0 + 4 * M + S).summary).toContain("5 → 3 → 1 → 0");
+  });
+  it("counts that stay put are critical at the third cycle, and for as long as they stay", () => {
+    const h = series([2, 2, 2, 2, 2, 2]);
+    expect(h.one("recon_trend_down", T0 + 2 * M + S).state).toBe("warning");
+    const f = h.one("recon_trend_down", T0 + 5 * M + S);
+    expect(f).toMatchObject({ state: "critical", severity: "SEV2", escalationDueAt: T0 + 3 * M, since: T0 + 3 * M });
+  });
+  it("a count that rises again is critical at once", () => {
+    const f = series([6, 2, 4]).one("recon_trend_down", T0 + 2 * M + S);
+    expect(f).toMatchObject({ state: "critical", since: T0 + 2 * M });
+    expect(f.summary).toContain("rose again");
+  });
+  it("down but ending below where it started is a trend down (6 → 6 → 6 → 5); 1 → 1 → 1 → 1 is not", () => {
+    expect(series([6, 6, 6, 5]).one("recon_trend_down", T0 + 3 * M + S).state).toBe("ok");
+    expect(series([1, 1, 1, 1]).one("recon_trend_down", T0 + 3 * M + S).state).toBe("critical");
+  });
+  it("stuck counts that finally fall after a sync clear once the latest cycles trend down", () => {
+    const h = series([5, 5, 5, 5, 5, 0]);
+    expect(h.one("recon_trend_down", T0 + 4 * M + S).state).toBe("critical");
+    expect(h.one("recon_trend_down", T0 + 5 * M + S).state).toBe("ok");
+  });
+  it("no orphans or phantoms is ok; no reports is no finding; stale logs are unknown", () => {
+    expect(series([0, 0, 0]).one("recon_trend_down", T0 + 2 * M + S).state).toBe("ok");
+    expect(fut().run("recon_trend_down", T0)).toEqual([]);
+    expect(
+      series([3, 2])
+        .freshness("stale", "/logs")
+        .one("recon_trend_down", T0 + M + S).state,
+    ).toBe("unknown");
+  });
+});
+
 describe("qty_mismatch, qty_synced, pending_adopted, dedupe", () => {
   it("qty_mismatch: warning per cycle, critical when persistent for 3 cycles", () => {
     const h = recon(fut(), 4, (i) => ({ qty_mismatch: i >= 1 ? 1 : 0 }));

@@ -242,6 +242,110 @@ function spikeRule(id: string, fieldName: "orphaned" | "phantom", issueType: str
   });
 }
 
+/**
+ * The orphan/phantom playbook's check after the sync: "Verify next 3 RECONCILIATION_REPORT cycles
+ * trend down." Over the latest `cycles` + 1 reports, from the first that counts any orphaned or
+ * phantom position: each later report counts no more than the one before, and once `cycles`
+ * reports follow it, the last counts less than it.
+ */
+type TrendState = "clear" | "watching" | "down" | "rose" | "flat";
+function trendOf(counts: readonly number[], cycles: number): { state: TrendState; from: number } {
+  const from = counts.findIndex((n) => n > 0);
+  if (from < 0) return { state: "clear", from: 0 };
+  for (let i = from + 1; i < counts.length; i++) if (counts[i]! > counts[i - 1]!) return { state: "rose", from };
+  const after = counts.length - 1 - from;
+  if (after < cycles) return { state: "watching", from };
+  return { state: counts[counts.length - 1]! < counts[from]! ? "down" : "flat", from };
+}
+
+const trendDown = defineRule({
+  id: "recon_trend_down",
+  kinds: KIND,
+  title: "Reconciliation: orphan/phantom counts trend down",
+  seed: "003",
+  runbook: "orphan-phantom-spike",
+  sources: LOGS,
+  description:
+    'Orphan/phantom spike playbook: "Verify next 3 RECONCILIATION_REPORT cycles trend down." The console reads the latest `cycles` + 1 reports (`cycles` 3, the runbook\'s) from the first of them that counts any orphaned or phantom position: every report after it must count no more than the one before, and once three follow it the last must count less than it (zero is down). Fewer than three so far, none higher than the one before: a warning (watching). A count that rises again, or three cycles that end no lower than they started, is critical SEV2: the counts are not converging (the sync did not take, or the order stream still lags) — check connectivity and order-stream lag, rerun the sync, escalate. A cycle that did not report is skipped: it is not a cycle that trended down.',
+  params: z.object({ cycles: num(3, { int: true }) }).strict(),
+  check(ctx, target, p) {
+    const reps = reports(ctx, target, "RECONCILIATION_REPORT", ctx.now - REPORT_LOOKBACK);
+    if (reps.length === 0) return [];
+    const all = reps.map((r) => ({ t: r.observedAt, n: field(r, "orphaned") + field(r, "phantom") }));
+    /** The trend over the `cycles` + 1 reports ending at index `end`. */
+    const judge = (end: number) => {
+      const slice = all.slice(Math.max(0, end - p.cycles), end + 1);
+      return {
+        ...trendOf(
+          slice.map((c) => c.n),
+          p.cycles,
+        ),
+        slice,
+      };
+    };
+    const last = all.length - 1;
+    const now = judge(last);
+    const seq = now.slice.map((c) => fmt(c.n, 0)).join(" → ");
+    const evidence = {
+      values: [
+        ev("orphaned + phantom (latest cycle)", all[last]!.n, all[last]!.t),
+        ev(`the last ${plural(now.slice.length, "cycle")}`, seq),
+      ],
+      thresholds: { cycles: p.cycles },
+    };
+    if (now.state === "clear")
+      return [
+        okVerdict(
+          SYSTEM_ENTITY,
+          `No orphaned or phantom positions in the last ${plural(now.slice.length, "cycle")}`,
+          "SEV2",
+          evidence,
+        ),
+      ];
+    if (now.state === "down")
+      return [
+        okVerdict(
+          SYSTEM_ENTITY,
+          `Orphan/phantom counts trended down over ${p.cycles} cycles (${seq})`,
+          "SEV2",
+          evidence,
+        ),
+      ];
+    if (now.state === "watching")
+      return [
+        {
+          entity: SYSTEM_ENTITY,
+          state: "warning",
+          severity: "SEV2",
+          since: now.slice[now.from]!.t,
+          summary: `Watching orphan/phantom counts: ${now.slice.length - 1 - now.from} of ${p.cycles} cycles since ${fmt(now.slice[now.from]!.n, 0)} were counted (${seq})`,
+          evidence,
+        },
+      ];
+    // Critical since the first report of the trailing run of cycles that were not trending down.
+    let firstBad = last;
+    for (let i = last - 1; i >= 0; i--) {
+      const s = judge(i).state;
+      if (s !== "rose" && s !== "flat") break;
+      firstBad = i;
+    }
+    const at = all[firstBad]!.t;
+    const what = now.state === "rose" ? `rose again (${seq})` : `did not trend down over ${p.cycles} cycles (${seq})`;
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV2",
+        since: at,
+        summary: `Orphan/phantom counts ${what}: not converging — check connectivity and order-stream lag, rerun the position sync, escalate`,
+        evidence,
+        escalationDueAt: at,
+        escalation: `orphaned + phantom did not trend down over ${p.cycles} reconciliation cycles`,
+      },
+    ];
+  },
+});
+
 const qtyMismatch = defineRule({
   id: "recon_qty_mismatch",
   kinds: KIND,
@@ -444,7 +548,7 @@ const dedupe = defineRule({
   runbook: "high-dedupe",
   sources: LOGS,
   description:
-    "state_adjustments_deduped should be low. A rising trend is a warning; deduped dominating state_adjustments_logged (more than `ratio` times, at least `minDeduped`) for more than 30 minutes is critical — usually benign after a restart/replay (SEV3), but review whether a stale snapshot or event-feed lag repeats the same issue.",
+    'state_adjustments_deduped should be low. A rising trend is a warning; deduped dominating state_adjustments_logged (more than `ratio` times, at least `minDeduped`: 2 and 5, console defaults — the runbook says "dominates" without a figure; the rising trend is judged over `trendMinutes`, 10, also a console default) for more than 30 minutes (the runbook\'s) is critical — usually benign after a restart/replay (SEV3), but review whether a stale snapshot or event-feed lag repeats the same issue.',
   params: z
     .object({
       dominateMinutes: num(30),
@@ -768,7 +872,7 @@ function reportWindowRule(o: {
     seed: "003",
     runbook: o.runbook,
     sources: LOGS,
-    description: o.description,
+    description: `${o.description} The window, \`windowMinutes\` (60), is a console default: the runbook gives none.`,
     params: z.object({ windowMinutes: num(60) }).strict(),
     check(ctx, target, p) {
       const windowMs = p.windowMinutes * MIN;
@@ -918,7 +1022,7 @@ const margin = defineRule({
   runbook: "margin-critical",
   sources: STATUS,
   description:
-    "auction_max_margin_util against max_margin_utilization_pct: within `warnPoints` of the limit is a warning; over it, the kill switch trips with margin_critical (critical).",
+    "auction_max_margin_util against max_margin_utilization_pct: within `warnPoints` (5, a console default: the runbook gives no early-warning margin) of the limit is a warning; over it, the kill switch trips with margin_critical (critical).",
   params: z.object({ warnPoints: num(5, { min: 0 }) }).strict(),
   check(ctx, target, p) {
     const u = current(ctx, target, "marginUtilization.auction_max_margin_util");
@@ -1065,6 +1169,7 @@ export const FUTURES_BOT_RULES: AnyRule[] = [
   }),
   spikeRule("recon_orphaned", "orphaned", "ORPHANED", "orphaned positions"),
   spikeRule("recon_phantom", "phantom", "PHANTOM", "phantom positions"),
+  trendDown,
   qtyMismatch,
   qtySynced,
   pendingAdopted,

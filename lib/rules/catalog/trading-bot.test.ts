@@ -512,6 +512,38 @@ describe.each(FIELD_MODES)("%s fields", (mode: FieldMode) => {
       ).toBe("ok");
     });
 
+    it('reconciliation runbook: "Exchanges report stale or unknown fills after reconciliation" escalates at once (no runbook field: a bot that reports none gives no finding)', () => {
+      const h = withCycles(bot(), T0 + 3 * M);
+      h.hold(T0, T0 + 3 * M, "reconciliationStaleFills", (t) => (t >= T0 + 60 * S ? 1 : 0));
+      h.hold(T0, T0 + 3 * M, "reconciliationUnknownFills", (t) => (t >= T0 + 90 * S ? 1 : 0));
+      h.hold(T0 + 60 * S, T0 + 3 * M, "reconciliationUnattributedFill", 1, {
+        entity: "eth-grid",
+        labels: { fillId: "f-9", symbol: "ETH-USD", reason: "stale_fill" },
+      });
+      if (!full) {
+        // A bot that exports only what the runbooks name says nothing about its fills.
+        expect(h.run("reconciliation_unknown_fills", T0 + 2 * M)).toEqual([]);
+        return;
+      }
+      expect(h.one("reconciliation_unknown_fills", T0 + 58 * S).state).toBe("ok");
+      const f = h.one("reconciliation_unknown_fills", T0 + 2 * M);
+      expect(f).toMatchObject({
+        state: "critical",
+        severity: "SEV2",
+        since: T0 + 60 * S,
+        escalationDueAt: T0 + 60 * S,
+        affected: ["eth-grid"],
+        runbook: "reconciliation-divergence",
+      });
+      expect(f.summary).toMatch(
+        /1 stale fill and 1 unknown fill after reconciliation \(f-9: eth-grid ETH-USD stale fill\)/,
+      );
+      expect(f.escalation).toMatch(/trading engineering lead/);
+      expect(h.freshness("stale", "/internal/health").one("reconciliation_unknown_fills", T0 + 2 * M).state).toBe(
+        "unknown",
+      );
+    });
+
     it("auth failure spike and control endpoints failing", () => {
       const h = bot();
       h.hold(T0, T0 + 10 * M, "http_responses_total", (t) => ((t - T0) / 1000) * 2.4, {

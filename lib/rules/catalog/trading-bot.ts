@@ -656,7 +656,7 @@ const parityMismatch = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console allowance) did not self-heal.",
+    "Lifecycle slices open in the bot while the exchange position is effectively zero: the runbook's `reconciliationParityMismatchTrades` less `reconciliationParityQuarantinedTrades` (bot-wide), or per profile where the bot reports parity per profile. The parity heartbeat confirms them on RECON_POSITION_PARITY_CONFIRMATIONS consecutive checks and closes them; a mismatch that outlives the confirmations plus two cycles (a console default, not a runbook figure) did not self-heal.",
   params: z.object({ confirmations: num(3, { int: true }), reconciliationIntervalSeconds: intervalParam }).strict(),
   check(ctx, target, p) {
     const flag = current(ctx, target, "flag.RECON_POSITION_PARITY_CONFIRMATIONS")?.v;
@@ -891,7 +891,7 @@ const autoResume = defineRule({
   runbook: "reconciliation-divergence",
   sources: HEALTH,
   description:
-    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles is a console allowance.",
+    "Trading auto-resumes only when the pause source is the parity watchdog, ENABLE_RECON_WATCHDOG_AUTO_RESUME is on, the minimum pause has passed, reconciliation stayed clean for the required consecutive cycles, and the cooldown since the last auto-resume is over. A pause that cannot or did not auto-resume needs a person. From the runbook's fields: the pause is `reconciliationIntegrityWatchdogTriggered`, clean cycles are reconciliation runs (`reconciliationLastRun`) with `reconciliationParityMismatchTrades` 0, the last auto-resume is when the trigger last cleared, and the flags are the runbook's defaults unless overridden. A watchdog state object and reported flags, where served, refine these. The grace of two cycles (`graceCycles`) is a console default, not a runbook figure.",
   params: z
     .object({
       minPauseMs: num(900_000),
@@ -1361,6 +1361,94 @@ const reconciliationNoGo = defineRule({
   },
 });
 
+const unknownFills = defineRule({
+  id: "reconciliation_unknown_fills",
+  kinds: KIND,
+  title: "Stale or unknown fills after reconciliation",
+  seed: "001",
+  runbook: "reconciliation-divergence",
+  sources: HEALTH,
+  description:
+    'Reconciliation runbook, when to escalate: "Exchanges report stale or unknown fills after reconciliation. Escalate to the trading engineering lead and reference docs/runbooks/reconciliation.md and docs/runbooks/lifecycle-incident.md for follow-up." The runbook names no field for them; the console reads the counts a bot reports for its latest run beside the runbook\'s reconciliation fields — `reconciliationStaleFills` (fill evidence the RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES gate rejected as older than its trade) and `reconciliationUnknownFills` (fills with no attribution: no sub_tag, deterministic client order id or trade id) — with the fills themselves (`reconciliationUnattributedFills`) as evidence. Any such fill after a reconciliation run is critical SEV2 with the escalation due at once. A bot that reports neither count gives no finding.',
+  params: z.object({}).strict(),
+  check(ctx, target) {
+    const stale = current(ctx, target, "reconciliationStaleFills");
+    const unknown = current(ctx, target, "reconciliationUnknownFills");
+    if (!stale && !unknown) return [];
+    const n = (stale?.v ?? 0) + (unknown?.v ?? 0);
+    const lastRun = current(ctx, target, "reconciliationLastRun");
+    const fills = currentSeries(ctx, target, "reconciliationUnattributedFill");
+    const listed = fills.map((f) =>
+      ev(
+        f.labels.fillId || "fill",
+        `${f.entity === SYSTEM_ENTITY ? "no profile" : f.entity} ${f.labels.symbol ?? ""} ${(f.labels.reason ?? "").replace(/_/g, " ")}`
+          .replace(/\s+/g, " ")
+          .trim(),
+      ),
+    );
+    const evidence = {
+      values: [
+        ev("stale fills", stale?.v ?? null, stale?.t),
+        ev("unknown fills", unknown?.v ?? null, unknown?.t),
+        ev(
+          "reconciliation run (UTC)",
+          lastRun ? new Date(lastRun.v).toISOString().replace("T", " ").slice(0, 19) : null,
+          lastRun?.t,
+        ),
+        ...listed.slice(0, 20),
+      ],
+    };
+    if (n <= 0)
+      return [
+        okVerdict(
+          SYSTEM_ENTITY,
+          "The exchange reports no stale or unknown fill after reconciliation",
+          "SEV2",
+          evidence,
+        ),
+      ];
+    const total = (t: number) =>
+      (latestAt(points(ctx, target, "reconciliationStaleFills"), t) ?? 0) +
+      (latestAt(points(ctx, target, "reconciliationUnknownFills"), t) ?? 0);
+    const times = [
+      ...new Set([
+        ...points(ctx, target, "reconciliationStaleFills").map((x) => x.t),
+        ...points(ctx, target, "reconciliationUnknownFills").map((x) => x.t),
+      ]),
+    ].sort((a, b) => a - b);
+    let since = Math.max(stale?.t ?? 0, unknown?.t ?? 0);
+    for (let i = times.length - 1; i >= 0 && total(times[i]!) > 0; i--) since = times[i]!;
+    const words = [
+      stale && stale.v > 0 ? plural(stale.v, "stale fill") : "",
+      unknown && unknown.v > 0 ? plural(unknown.v, "unknown fill") : "",
+    ]
+      .filter(Boolean)
+      .join(" and ");
+    const profilesHit = [...new Set(fills.map((f) => f.entity).filter((e) => e !== SYSTEM_ENTITY))].sort();
+    return [
+      {
+        entity: SYSTEM_ENTITY,
+        state: "critical",
+        severity: "SEV2",
+        since,
+        summary: `The exchange reports ${words} after reconciliation${
+          listed.length
+            ? ` (${listed
+                .slice(0, 3)
+                .map((l) => `${l.label}: ${String(l.value)}`)
+                .join("; ")}${listed.length > 3 ? "; …" : ""})`
+            : ""
+        } — escalate to the trading engineering lead`,
+        evidence,
+        escalationDueAt: since,
+        escalation:
+          "Exchanges report stale or unknown fills after reconciliation: escalate to the trading engineering lead (reconciliation and lifecycle-incident runbooks)",
+        ...(profilesHit.length ? { affected: profilesHit } : {}),
+      },
+    ];
+  },
+});
+
 const authSpike = defineRule({
   id: "auth_failure_spike",
   kinds: KIND,
@@ -1543,6 +1631,7 @@ export const TRADING_BOT_RULES: AnyRule[] = [
   quarantinedOrders,
   oldOrdersNotQuarantined,
   reconciliationNoGo,
+  unknownFills,
   authSpike,
   controlEndpoints,
 ];

@@ -102,12 +102,16 @@ export const spotExchangeScenarios = [
       'Websocket clients quadruple; outbound load exceeds edge capacity: backlog per connection grows, ws_close_total{reason="SLOW_CONSUMER"} rises, edge CPU high, publish lag up.',
     recovery: "control",
     recoveryNote:
-      "conflation on and/or book-depth 20 bring load under capacity; the surge itself ends after 30 minutes.",
+      "conflation on and/or book-depth 20 bring load under capacity; subscription-rate-limit on sheds the re-subscribe churn; the surge itself ends after 30 minutes.",
     steps: [
       {
         at: 0,
-        label: "Client surge: connected clients ramp to 4x.",
-        run: (sys) => void (sys.wsClientTarget = sys.cfg.wsClients * 4),
+        label:
+          "Client surge: connected clients ramp to 4x and re-subscribe (30 subscription operations a minute each).",
+        run: (sys) => {
+          sys.wsClientTarget = sys.cfg.wsClients * 4;
+          sys.subscriptionDemandPerMinute = 30;
+        },
       },
       {
         at: MINUTE,
@@ -116,10 +120,16 @@ export const spotExchangeScenarios = [
       {
         at: 30 * MINUTE,
         label: "Surge over; clients back to normal.",
-        run: (sys) => void (sys.wsClientTarget = sys.cfg.wsClients),
+        run: (sys) => {
+          sys.wsClientTarget = sys.cfg.wsClients;
+          sys.subscriptionDemandPerMinute = 6;
+        },
       },
     ],
-    stop: (sys) => void (sys.wsClientTarget = sys.cfg.wsClients),
+    stop: (sys) => {
+      sys.wsClientTarget = sys.cfg.wsClients;
+      sys.subscriptionDemandPerMinute = 6;
+    },
   }),
   defineScenario<SpotExchange>({
     name: "kafka-outage",

@@ -356,4 +356,46 @@ export const tradingBotScenarios = [
     ],
     stop: (sys) => void (sys.supabaseDown = false),
   }),
+  defineScenario<TradingBot>({
+    name: "stale-unknown-fills",
+    kind: "trading-bot",
+    seed: "001",
+    playbook: "Reconciliation divergence",
+    description:
+      "After reconciliation the exchange still reports fills the bot cannot attach: one with no attribution (no sub_tag, client order id or trade id: unknown) and one that predates its lifecycle slice beyond the 5-minute fill grace (stale). With heuristic matching off they are left for the operator; reconciliationStaleFills / reconciliationUnknownFills and reconciliationUnattributedFills on /internal/health show them after each run.",
+    recovery: "control",
+    recoveryNote:
+      "Escalate to the trading engineering lead (reconciliation and lifecycle-incident runbooks); stopping the scenario stands for the fills being resolved by hand.",
+    steps: [
+      {
+        at: 0,
+        label: "An exchange fill without attribution (unknown fill).",
+        run: (sys) => {
+          const p = [...sys.profiles.values()][0]!;
+          sys.strayFills.push({
+            fillId: "fill-unknown-1",
+            profileId: null,
+            symbol: p.symbols[0]!,
+            at: sys.clock.now(),
+            reason: "unknown_fill",
+          });
+        },
+      },
+      {
+        at: 30 * SECOND,
+        label: "A fill 40 minutes older than its lifecycle slice (stale fill).",
+        run: (sys) => {
+          const p = [...sys.profiles.values()][1] ?? [...sys.profiles.values()][0]!;
+          sys.strayFills.push({
+            fillId: "fill-stale-1",
+            profileId: p.id,
+            symbol: p.symbols[0]!,
+            at: sys.clock.now() - 40 * MINUTE,
+            reason: "stale_fill",
+          });
+        },
+      },
+    ],
+    stop: (sys) => void sys.strayFills.splice(0),
+  }),
 ];

@@ -240,6 +240,62 @@ describe("spot-exchange scenarios", () => {
     expect(metric(d, "ws_book_depth_default")).toBe(20);
   });
 
+  it("ws-fanout-overload: the protective subscription limit refuses the re-subscribe churn and cuts the edge's load", async () => {
+    await start();
+    fleet.startScenario("ws-fanout-overload");
+    fleet.advance(2 * MIN);
+    const load = async () =>
+      (await getJson<{ websocket: { loadRatio: number } }>(x(), "/admin/state", x().credential)).websocket.loadRatio;
+    const before = await load();
+    const a = await m();
+    expect(metric(a, "ws_subscription_rate_limit_per_minute")).toBe(60);
+    expect((await control(x(), "subscription-rate-limit", { on: true, perMinute: 60 })).status).toBe(400);
+    expect((await control(x(), "subscription-rate-limit", { on: true })).status).toBe(200);
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "ws_subscription_rate_limit_per_minute")).toBe(6);
+    // 4,800 connections want 30 a minute each; 6 pass: about 1,900 a second refused.
+    expect(
+      metric(b, "ws_subscription_rate_limited_total") - metric(a, "ws_subscription_rate_limited_total"),
+    ).toBeGreaterThan(60 * 1500);
+    expect(await load()).toBeLessThan(before - 0.1);
+    expect((await control(x(), "subscription-rate-limit", { on: false })).status).toBe(200);
+    expect(
+      (await getJson<{ websocket: { subscriptionLimitPerMinute: number } }>(x(), "/admin/state", x().credential))
+        .websocket.subscriptionLimitPerMinute,
+    ).toBe(60);
+  });
+
+  it("settlement lag over T2: a throttled symbol rejects new orders beyond the cap, trades slower, and the cap lifts", async () => {
+    await start();
+    const a = await m();
+    expect((await control(x(), "symbol-throttle", { symbol: "BTC-USD", ordersPerSecond: 5 })).status).toBe(200);
+    expect((await control(x(), "symbol-throttle", { symbol: "BTC-USD" })).status).toBe(400);
+    fleet.advance(MIN);
+    const b = await m();
+    expect(metric(b, "engine_symbol_throttle_orders_per_second", { symbol: "BTC-USD" })).toBe(5);
+    const rejected = metric(b, "trading_api_rejections_total", { symbol: "BTC-USD", reason: "throttled" });
+    expect(rejected).toBeGreaterThan(60 * 100);
+    const tradesBtc =
+      metric(b, "engine_trades_total", { symbol: "BTC-USD" }) - metric(a, "engine_trades_total", { symbol: "BTC-USD" });
+    // BTC-USD trades about 40 a second unthrottled; 5 new orders a second allow about 5/120 of that.
+    expect(tradesBtc).toBeLessThan(60 * 10);
+    const st = await getJson<{ symbols: { symbol: string; throttleOrdersPerSecond: number | null }[] }>(
+      x(),
+      "/admin/state",
+      x().credential,
+    );
+    expect(st.symbols.find((s) => s.symbol === "BTC-USD")?.throttleOrdersPerSecond).toBe(5);
+    expect(st.symbols.find((s) => s.symbol === "ETH-USD")?.throttleOrdersPerSecond).toBeNull();
+    expect((await control(x(), "symbol-throttle", { symbol: "BTC-USD", off: true })).status).toBe(200);
+    fleet.advance(MIN);
+    const c = await m();
+    expect(metric(c, "trading_api_rejections_total", { symbol: "BTC-USD", reason: "throttled" })).toBe(rejected);
+    expect(
+      metric(c, "engine_trades_total", { symbol: "BTC-USD" }) - metric(b, "engine_trades_total", { symbol: "BTC-USD" }),
+    ).toBeGreaterThan(60 * 20);
+  });
+
   it("kafka-outage: producer errors, outbox and consumer lag grow, WS degraded; catches up after recovery", async () => {
     await start();
     fleet.startScenario("kafka-outage");

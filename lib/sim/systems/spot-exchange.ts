@@ -26,6 +26,10 @@ export interface SymbolState {
   avgOrderUsd: number;
   /** Trades per tick over the last minute (oldest first), for the blast-radius preview. */
   recentTrades: number[];
+  /** New orders per second the symbol accepts (settlement-lag policy over T2); null: no throttle. */
+  throttle: number | null;
+  /** New orders accepted in the last tick. */
+  lastNewOrders: number;
 }
 
 /** A withdrawal waiting to be paid out (processed after a short review unless withdrawals are halted). */
@@ -75,6 +79,11 @@ const API_KEYS = ["key-mm-01", "key-mm-02", "key-retail-01", "key-arb-01"];
 const WS_CAPACITY_MSGS_PER_S = 150_000;
 const PRODUCE_RATE = 50_000;
 const LEDGER_CAPACITY = 3_000;
+/** Subscription operations per connection per minute the edge allows normally, and under protection. */
+const SUBSCRIPTION_LIMIT_NORMAL = 60;
+const SUBSCRIPTION_LIMIT_PROTECTIVE = 6;
+/** Messages one subscribe costs the edge per level of book depth (the snapshot it sends). */
+const SUBSCRIBE_COST_PER_LEVEL = 0.25;
 
 export class SpotExchange extends SimSystem {
   readonly kind: SystemKind = "spot-exchange";
@@ -95,6 +104,10 @@ export class SpotExchange extends SimSystem {
   wsClientTarget: number;
   wsBacklogPerConn = 2;
   wsLoadRatio = 0;
+  /** Subscription operations each connection attempts per minute (a client surge re-subscribes a lot). */
+  subscriptionDemandPerMinute = 6;
+  /** Per-connection limit on subscription operations per minute, and whether the protective one is on. */
+  subscriptionLimitPerMinute = SUBSCRIPTION_LIMIT_NORMAL;
   brokersUp = 3;
   pgPrimary: (typeof PG_NODES)[number] = "pg-a";
   readonly pgDown = new Set<string>();
@@ -133,6 +146,8 @@ export class SpotExchange extends SimSystem {
         lastTps: 0,
         avgOrderUsd: Math.round(2500 / (1 + i * 0.4)),
         recentTrades: [],
+        throttle: null,
+        lastNewOrders: 0,
       });
       this.prices.get(symbol);
     });
@@ -155,6 +170,11 @@ export class SpotExchange extends SimSystem {
       lastSeq: r.gauge("engine_last_seq", "Last sequence number assigned, by symbol.", sym),
       symbolMode: r.gauge("engine_symbol_mode", "1 for the current mode of the symbol.", ["symbol", "mode"]),
       openOrders: r.gauge("engine_open_orders", "Resting orders in the book, by symbol.", sym),
+      throttle: r.gauge(
+        "engine_symbol_throttle_orders_per_second",
+        "New orders per second the symbol accepts while throttled (0: not throttled).",
+        sym,
+      ),
       rejections: r.counter("trading_api_rejections_total", "Orders rejected by symbol mode.", ["symbol", "reason"]),
       kafkaProduced: r.counter("kafka_produced_messages_total", "Messages published from the outbox to Kafka.", []),
       kafkaProducerErrors: r.counter("kafka_producer_errors_total", "Kafka produce errors.", []),
@@ -210,6 +230,17 @@ export class SpotExchange extends SimSystem {
         [],
       ),
       wsBookDepth: r.gauge("ws_book_depth_default", "Default order book depth sent to subscribers.", []),
+      wsSubOps: r.counter("ws_subscription_ops_total", "Subscribe/unsubscribe operations served.", []),
+      wsSubLimited: r.counter(
+        "ws_subscription_rate_limited_total",
+        "Subscribe/unsubscribe operations refused by the per-connection rate limit.",
+        [],
+      ),
+      wsSubLimit: r.gauge(
+        "ws_subscription_rate_limit_per_minute",
+        "Subscription operations one connection may make per minute.",
+        [],
+      ),
       edgeCpu: r.gauge("edge_cpu_usage_ratio", "Edge gateway CPU usage (0-1).", []),
       authFail: r.counter("auth_fail_total", "Edge authentication failures, by reason.", ["reason"]),
       replay: r.counter("replay_detect_total", "Replayed signed requests detected at the edge.", []),
@@ -234,6 +265,8 @@ export class SpotExchange extends SimSystem {
     this.m.fencingRejects.touch();
     this.m.dbTxErrors.touch();
     this.m.kafkaProducerErrors.touch();
+    this.m.wsSubOps.touch();
+    this.m.wsSubLimited.touch();
     this.registerRoutes();
     this.registerControls();
   }
@@ -281,8 +314,12 @@ export class SpotExchange extends SimSystem {
       let trades = 0;
       const attempts = rng.poisson(s.baseTps * 3);
       if (s.mode === "NORMAL" || this.ignoresHalt) {
-        newOrders = attempts;
-        trades = rng.poisson(s.baseTps);
+        // A throttled symbol accepts at most `throttle` new orders a second; trading slows with them.
+        const accept = s.throttle === null || this.ignoresHalt ? attempts : Math.min(attempts, s.throttle);
+        if (accept < attempts) this.m.rejections.inc(attempts - accept, { symbol: s.symbol, reason: "throttled" });
+        newOrders = accept;
+        const share = s.throttle === null || this.ignoresHalt ? 1 : Math.min(1, s.throttle / (s.baseTps * 3));
+        trades = rng.poisson(s.baseTps * share);
         cancels = rng.poisson(s.openOrders * 0.01);
       } else if (s.mode === "CANCEL_ONLY") {
         cancels = Math.min(s.openOrders, rng.poisson(Math.max(1, s.openOrders * 0.02)));
@@ -298,6 +335,7 @@ export class SpotExchange extends SimSystem {
       s.seq += events;
       s.trades += trades;
       s.lastTps = trades;
+      s.lastNewOrders = newOrders;
       s.recentTrades.push(trades);
       if (s.recentTrades.length > 60) s.recentTrades.shift();
       tradesTotal += trades;
@@ -382,7 +420,12 @@ export class SpotExchange extends SimSystem {
     const perClient =
       (this.brokersUp > 0 ? 10 * Math.min(2, trades / Math.max(1, this.nominalTradeRate())) : 0.5) +
       this.bookDepthDefault * 0.8 * (this.conflation ? 0.25 : 1);
-    const load = clients * perClient;
+    // Subscription churn: each subscribe sends a book snapshot; the per-connection limit refuses the rest.
+    const wanted = (clients * this.subscriptionDemandPerMinute) / 60;
+    const served = (clients * Math.min(this.subscriptionDemandPerMinute, this.subscriptionLimitPerMinute)) / 60;
+    this.m.wsSubOps.inc(Math.round(served));
+    this.m.wsSubLimited.inc(Math.round(wanted - served));
+    const load = clients * perClient + served * this.bookDepthDefault * SUBSCRIBE_COST_PER_LEVEL;
     this.wsLoadRatio = load / WS_CAPACITY_MSGS_PER_S;
     const sent = Math.min(load, WS_CAPACITY_MSGS_PER_S);
     this.m.wsSent.inc(Math.round(sent));
@@ -475,6 +518,8 @@ export class SpotExchange extends SimSystem {
     this.m.wsDegraded.set(this.brokersUp === 0 ? 1 : 0);
     this.m.wsConflation.set(this.conflation ? 1 : 0);
     this.m.wsBookDepth.set(this.bookDepthDefault);
+    this.m.wsSubLimit.set(this.subscriptionLimitPerMinute);
+    for (const s of this.symbols.values()) this.m.throttle.set(s.throttle ?? 0, { symbol: s.symbol });
   }
 
   metricsText(): string {
@@ -499,6 +544,8 @@ export class SpotExchange extends SimSystem {
           openOrdersNotionalUsd: Math.round(s.openOrders * s.avgOrderUsd),
           lastPrice: round4(this.prices.get(s.symbol)),
           tradesLastSecond: s.lastTps,
+          newOrdersLastSecond: s.lastNewOrders,
+          throttleOrdersPerSecond: s.throttle,
           tradesLastMinute: s.recentTrades.reduce((a, b) => a + b, 0),
           restingLiquidityUsd: {
             bids: Math.round(bids * s.avgOrderUsd),
@@ -537,6 +584,8 @@ export class SpotExchange extends SimSystem {
         clients: this.wsClients,
         backlogPerConnection: round4(this.wsBacklogPerConn),
         loadRatio: round4(this.wsLoadRatio),
+        subscriptionLimitPerMinute: this.subscriptionLimitPerMinute,
+        subscriptionLimitNormalPerMinute: SUBSCRIPTION_LIMIT_NORMAL,
       },
     };
   }
@@ -626,6 +675,57 @@ export class SpotExchange extends SimSystem {
         const previous = this.conflation;
         this.conflation = on;
         return accepted("conflation", this.iso(), { conflation: on, previous });
+      },
+    });
+    this.controls.register({
+      name: "symbol-throttle",
+      description:
+        "Throttle new orders for a symbol (settlement lag over T2): { symbol, ordersPerSecond } caps new orders a second; { symbol, off: true } lifts it. Cancels always pass.",
+      params: z
+        .object({
+          symbol: Symbol,
+          ordersPerSecond: z.number().int().min(1).max(100_000).optional(),
+          off: z.literal(true).optional(),
+        })
+        .refine((p) => (p.ordersPerSecond === undefined) !== (p.off === undefined), {
+          message: "give either ordersPerSecond or off: true",
+        }),
+      run: (p) => {
+        const s = this.symbols.get(p.symbol);
+        if (!s) return unknown(p.symbol);
+        const previous = s.throttle;
+        s.throttle = p.off ? null : p.ordersPerSecond!;
+        return accepted("symbol-throttle", this.iso(), {
+          symbol: p.symbol,
+          throttleOrdersPerSecond: s.throttle,
+          previous,
+        });
+      },
+    });
+    this.controls.register({
+      name: "subscription-rate-limit",
+      description: `Protective per-connection limit on subscription operations (WS fan-out overload; protects the server): { on: true, perMinute? } sets it (default ${SUBSCRIPTION_LIMIT_PROTECTIVE}, below the normal ${SUBSCRIPTION_LIMIT_NORMAL}); { on: false } restores the normal limit.`,
+      params: z.object({
+        on: z.boolean(),
+        perMinute: z.number().int().min(1).max(100_000).optional(),
+      }),
+      run: (p) => {
+        if (p.on && p.perMinute !== undefined && p.perMinute >= SUBSCRIPTION_LIMIT_NORMAL)
+          return rejected(
+            400,
+            "not_protective",
+            `perMinute ${p.perMinute} is not below the normal limit of ${SUBSCRIPTION_LIMIT_NORMAL}: the protective limit must be tighter`,
+          );
+        if (!p.on && p.perMinute !== undefined)
+          return rejected(400, "invalid_params", "perMinute goes with on: true; off restores the normal limit");
+        const previous = this.subscriptionLimitPerMinute;
+        this.subscriptionLimitPerMinute = p.on
+          ? (p.perMinute ?? SUBSCRIPTION_LIMIT_PROTECTIVE)
+          : SUBSCRIPTION_LIMIT_NORMAL;
+        return accepted("subscription-rate-limit", this.iso(), {
+          subscriptionLimitPerMinute: this.subscriptionLimitPerMinute,
+          previous,
+        });
       },
     });
     this.controls.register({

@@ -97,6 +97,29 @@ describe("trading-bot endpoints", () => {
 });
 
 describe("trading-bot scenarios", () => {
+  it("stale-unknown-fills: the fills reconciliation cannot attach are reported after each run, until resolved", async () => {
+    await start();
+    type Fills = {
+      reconciliationStaleFills: number;
+      reconciliationUnknownFills: number;
+      reconciliationUnattributedFills: { fillId: string; profileId: string | null; reason: string }[];
+    };
+    const fills = () => getJson<Fills>(bot(), "/internal/health");
+    expect(await fills()).toMatchObject({ reconciliationStaleFills: 0, reconciliationUnknownFills: 0 });
+    fleet.startScenario("stale-unknown-fills", "alpha-bot");
+    fleet.advance(MIN);
+    const h = await fills();
+    expect(h).toMatchObject({ reconciliationStaleFills: 1, reconciliationUnknownFills: 1 });
+    expect(h.reconciliationUnattributedFills.map((f) => [f.fillId, f.profileId === null, f.reason])).toEqual([
+      ["fill-unknown-1", true, "unknown_fill"],
+      ["fill-stale-1", false, "stale_fill"],
+    ]);
+    fleet.stopScenario("alpha-bot", "stale-unknown-fills");
+    // Reported per run: still there until the next reconciliation cycle, gone after it.
+    fleet.advance(MIN);
+    expect(await fills()).toMatchObject({ reconciliationStaleFills: 0, reconciliationUnknownFills: 0 });
+  });
+
   it("capital-invariant-self-repair: violation flagged, then repaired by the next reconciliation cycle", async () => {
     await start();
     fleet.startScenario("capital-invariant-self-repair", "alpha-bot", { profileId: "eth-momentum" });

@@ -151,6 +151,8 @@ export const RUNBOOK_METRIC_FAMILIES: ReadonlySet<string> = new Set([
   "websocket_auth_rejections_total",
 ]);
 
+export type StrayFillReason = "stale_fill" | "unknown_fill";
+
 export class TradingBot extends SimSystem {
   readonly kind: SystemKind = "trading-bot";
   readonly flags: TradingBotFlags;
@@ -161,6 +163,18 @@ export class TradingBot extends SimSystem {
   readonly slices = new Map<string, Slice>();
   readonly exchangeOrders = new Map<string, ExchangeOrder>();
   readonly exchangeFills = new Map<string, { orderId: string; at: number }>();
+  /**
+   * Exchange fills reconciliation cannot attach to a trade: `stale_fill` predates its lifecycle
+   * slice beyond RECON_EXIT_BACKFILL_FILL_AFTER_TRADE_GRACE_MINUTES; `unknown_fill` carries no
+   * attribution (sub_tag, deterministic client order id, trade id). They stay for the operator.
+   */
+  readonly strayFills: {
+    fillId: string;
+    profileId: string | null;
+    symbol: string;
+    at: number;
+    reason: StrayFillReason;
+  }[] = [];
   readonly exchangePositions = new Map<string, ExchangePosition>();
   readonly locks = new Map<string, LockState>();
   readonly quarantinedOrders: { orderId: string; profileId: string; symbol: string; since: string; reason: string }[] =
@@ -189,6 +203,13 @@ export class TradingBot extends SimSystem {
     parityMaxNotional: 0,
     parityTotalNotional: 0,
     noGo: [] as { sliceId: string; profileId: string; symbol: string; reason: string }[],
+    strayFills: [] as {
+      fillId: string;
+      profileId: string | null;
+      symbol: string;
+      at: number;
+      reason: StrayFillReason;
+    }[],
   };
   parityAutoClosed = 0;
   parityDryRunWouldClose = 0;
@@ -691,7 +712,9 @@ export class TradingBot extends SimSystem {
     }
     this.m.cycles.inc();
     this.m.cycleDuration.observe(this.rng.logNormal(0.18, 0.5));
-    this.lastCycle = { at: reconciledAny ? started : this.lastCycle.at, ...cycle, noGo };
+    // Fills the cycle saw but could not attach: what the exchange reports after this reconciliation.
+    const strayFills = reconciledAny ? this.strayFills.map((f) => ({ ...f })) : this.lastCycle.strayFills;
+    this.lastCycle = { at: reconciledAny ? started : this.lastCycle.at, ...cycle, noGo, strayFills };
     if (this.flags.ENABLE_RECON_POSITION_PARITY_HEARTBEAT)
       this.integrityWatchdog(profileMismatchNotional, cycle.parityMismatchTrades);
     this.capitalWatchdog();
@@ -1163,6 +1186,9 @@ export class TradingBot extends SimSystem {
       staleOrders: stale,
       quarantinedOrders: this.quarantinedOrders.map((q) => ({ ...q })),
       reconciliationNoGo: this.lastCycle.noGo,
+      reconciliationStaleFills: this.lastCycle.strayFills.filter((f) => f.reason === "stale_fill").length,
+      reconciliationUnknownFills: this.lastCycle.strayFills.filter((f) => f.reason === "unknown_fill").length,
+      reconciliationUnattributedFills: this.lastCycle.strayFills.map((f) => ({ ...f, at: this.iso(f.at) })),
       positions: {
         bot: [...this.slices.values()].map((s) => ({
           sliceId: s.sliceId,

@@ -179,6 +179,26 @@ describe("trading-bot /internal/health mapping", () => {
     expect(find(s, "reconciliationNoGo.entry", "p1")[0]?.labels.sliceId).toBe("s-9");
   });
 
+  it("maps the fills reconciliation could not attach: the two counts and each fill, unattributed ones on the bot", () => {
+    const s = tradingBot({
+      reconciliationStaleFills: 1,
+      reconciliationUnknownFills: 1,
+      reconciliationUnattributedFills: [
+        { fillId: "f-1", profileId: null, symbol: "BTC-USD", at: "2026-01-05T00:00:00.000Z", reason: "unknown_fill" },
+        { fillId: "f-2", profileId: "p1", symbol: "ETH-USD", at: "2026-01-04T23:20:00.000Z", reason: "stale_fill" },
+      ],
+    });
+    expect(value(s, "reconciliationStaleFills")).toBe(1);
+    expect(value(s, "reconciliationUnknownFills")).toBe(1);
+    expect(find(s, "reconciliationUnattributedFill", "*")[0]?.labels).toEqual({
+      fillId: "f-1",
+      symbol: "BTC-USD",
+      reason: "unknown_fill",
+    });
+    expect(find(s, "reconciliationUnattributedFill", "p1")[0]?.labels.reason).toBe("stale_fill");
+    expect(find(tradingBot({}), "reconciliationStaleFills")).toEqual([]);
+  });
+
   it("an empty quarantine list is a real zero, an absent one is no sample", () => {
     expect(value(tradingBot({ quarantinedOrders: [] }), "quarantinedOrders")).toBe(0);
     expect(find(tradingBot({}), "quarantinedOrders")).toEqual([]);

@@ -293,6 +293,15 @@ export function mapTradingBotHealth(doc: TradingBotHealth, m: MapContext): Sampl
     }
   }
 
+  s.add("reconciliationStaleFills", doc.reconciliationStaleFills);
+  s.add("reconciliationUnknownFills", doc.reconciliationUnknownFills);
+  for (const f of doc.reconciliationUnattributedFills ?? [])
+    s.add("reconciliationUnattributedFill", 1, f.profileId ?? SYSTEM_ENTITY, {
+      fillId: f.fillId ?? "",
+      symbol: f.symbol ?? "",
+      reason: f.reason ?? "",
+    });
+
   mapGhostPositions(s, doc);
   return s.samples;
 }

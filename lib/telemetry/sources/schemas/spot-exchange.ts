@@ -21,6 +21,9 @@ export const SpotAdminState = z.object({
         lastPrice: num,
         tradesLastSecond: num,
         tradesLastMinute: num,
+        newOrdersLastSecond: num,
+        /** New orders a second the symbol accepts while throttled; null: not throttled. */
+        throttleOrdersPerSecond: num,
         restingLiquidityUsd: z.object({ bids: num, asks: num }).nullish(),
         lastSeq: num,
       }),
@@ -47,6 +50,15 @@ export const SpotAdminState = z.object({
   postgres: z.object({ primary: str, up: bool }).nullish(),
   kafka: z.object({ brokersUp: num, brokersTotal: num, outboxPending: num, ledgerConsumerLag: num }).nullish(),
   settlement: z.object({ lagP99Seconds: num, t2Seconds: num, t3Seconds: num, policy: str }).nullish(),
-  websocket: z.object({ clients: num, backlogPerConnection: num, loadRatio: num }).nullish(),
+  websocket: z
+    .object({
+      clients: num,
+      backlogPerConnection: num,
+      loadRatio: num,
+      /** Subscription operations a connection may make a minute now, and normally. */
+      subscriptionLimitPerMinute: num,
+      subscriptionLimitNormalPerMinute: num,
+    })
+    .nullish(),
 });
 export type SpotAdminState = z.infer<typeof SpotAdminState>;

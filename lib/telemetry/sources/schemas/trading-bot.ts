@@ -55,6 +55,8 @@ export const StaleOrders = z.object({
 export const QuarantinedOrder = z.object({ orderId: str, profileId: str, symbol: str, since: isoTime, reason: str });
 
 const NoGoEntry = z.object({ sliceId: str, profileId: str, symbol: str, reason: str });
+/** An exchange fill reconciliation could not attach to a trade (stale or unattributed). */
+const UnattributedFill = z.object({ fillId: str, profileId: str, symbol: str, at: isoTime, reason: str });
 
 const BotPosition = z.object({ sliceId: str, profileId: str, symbol: str, qty: num, entryPrice: num, subTag: str });
 const ExchangePosition = BotPosition.extend({ trackedByBot: bool });
@@ -86,6 +88,9 @@ export const TradingBotHealth = z.object({
   staleOrders: StaleOrders.nullish(),
   quarantinedOrders: z.array(QuarantinedOrder).nullish(),
   reconciliationNoGo: z.array(NoGoEntry).nullish(),
+  reconciliationStaleFills: num,
+  reconciliationUnknownFills: num,
+  reconciliationUnattributedFills: z.array(UnattributedFill).nullish(),
   positions: z.object({ bot: z.array(BotPosition).nullish(), exchange: z.array(ExchangePosition).nullish() }).nullish(),
 });
 export type TradingBotHealth = z.infer<typeof TradingBotHealth>;
