@@ -18,6 +18,9 @@ export const KNOWN_CONTROLS: Record<SystemKind, readonly string[]> = {
   "trading-bot": ["pause-profile", "resume-profile", "trigger-reconciliation", "quarantine-order"],
   "futures-bot": ["sync-positions", "recover-sl-order-ids", "kill-switch"],
   "spot-exchange": ["symbol-mode", "cancel-all", "withdrawals-halt", "conflation", "book-depth"],
+  // Generic exporters are watched, never controlled.
+  prometheus: [],
+  "http-json": [],
 };
 
 export const SECTION_KINDS = ["steps", "warnings", "escalation", "context", "expectation", "other"] as const;
