@@ -6,6 +6,7 @@ import { auditLog, findingTransitions, findings as findingsTable } from "../db/s
 import type { Collector } from "../collector/collector";
 import type { TelemetryStore } from "../collector/store";
 import { RULES, evaluateRules, trackFindings } from "../rules";
+import { userRules } from "../rules/user";
 import type { Confirmation, ControlWatch, Finding, Transition } from "../rules/types";
 
 /** The audit action that records a commander's confirmation (see confirm.ts). */
@@ -171,7 +172,7 @@ export class BoardEngine {
           confirmations: this.confirmations,
           watches: await this.currentWatches(now),
         },
-        RULES,
+        [...RULES, ...userRules()],
       );
       for (const f of current) {
         if (
