@@ -304,7 +304,7 @@ export function parseRulesFile(text: string, file: string, reservedIds: Readonly
   if (doc.errors.length)
     throw new RulesFileError(
       file,
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split("\n")[0]! })),
+      doc.errors.map((e) => ({ file, line: lc.linePos(e.pos[0]).line, message: e.message.split("\n")[0]! })),
     );
   const raw = doc.toJS() as unknown;
   if (raw === null || raw === undefined) return [];
