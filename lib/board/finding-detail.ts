@@ -1,4 +1,5 @@
 import "server-only";
+import { userRules } from "../rules/user";
 import { asc, eq } from "drizzle-orm";
 import { getDb } from "../db";
 import { findingAcks, findingTransitions, findings as findingsTable } from "../db/schema";
@@ -33,7 +34,8 @@ export async function getFindingDetail(actor: Actor | null, id: string): Promise
     finding = row?.finding as Finding | undefined;
   }
   if (!finding) throw new NotFound(`No finding ${id}.`);
-  const rule = ruleById(finding.ruleId);
+  // A built-in rule, or one of the operator's own (the rules file in force).
+  const rule = ruleById(finding.ruleId) ?? ruleById(finding.ruleId, userRules());
   const transitions = await db
     .select()
     .from(findingTransitions)

@@ -13,7 +13,7 @@ import { parseFleetConfig } from "@/lib/config/fleet";
 import { evaluateRules } from "@/lib/rules";
 import { loadRulesFile } from "@/lib/rules/user";
 import { NODE_EXPORTER_BIN, nodeExporterInstalled, startNodeExporter, type TestNodeExporter } from "@/lib/testing/node-exporter";
-import type { Finding } from "../model";
+import type { Finding } from "@/lib/core/vocabulary";
 import { pollerFor } from "./pollers";
 
 const EXAMPLE_RULES = path.resolve(__dirname, "../../../config/rules.example.yaml");
