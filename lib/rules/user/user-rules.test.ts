@@ -204,3 +204,13 @@ tests:
     for (const id of ids) expect(RULES.some((r) => r.id === id)).toBe(false);
   });
 });
+
+describe("the shipped rules file", () => {
+  it("holds the example host rules as tested in config/rules.example.test.yaml", () => {
+    const read = (f: string) => parseRulesFile(readFileSync(path.resolve(__dirname, "../../..", f), "utf8"), f);
+    const shipped = read("config/rules.yaml");
+    const examples = new Map(read("config/rules.example.yaml").map((r) => [r.id, r]));
+    expect(shipped.map((r) => r.id)).toEqual(["host_filesystem_filling", "host_memory_low", "host_down", "host_clock_skew"]);
+    for (const r of shipped) expect(r).toEqual(examples.get(r.id));
+  });
+});
