@@ -17,6 +17,7 @@ import { Collector } from "../../lib/collector/collector";
 import { pollerFor } from "../../lib/telemetry/sources/pollers";
 import { RULES, evaluateRules } from "../../lib/rules";
 import { loadRulesFile } from "../../lib/rules/user";
+import type { ExportersResult } from "./exporters-types";
 
 export interface ExportersInput {
   /** Generic exporter targets and their interval. */
@@ -31,16 +32,7 @@ export interface ExportersInput {
   userRules: number;
 }
 
-export interface ExportersResult {
-  targets: number;
-  intervalMs: number;
-  seriesPerTarget: number;
-  simulatedTargets: number;
-  simulatedIntervalMs: number;
-  pollingOnly: { windowSeconds: number; polls: number; expectedPolls: number; cpuPercentOfOneCore: number };
-  runtime: { windowSeconds: number; polls: number; expectedPolls: number; cpuPercentOfOneCore: number; rssMiB: number; totalSeries: number };
-  rules: { userRules: number; catalogRules: number; targets: number; series: number; findings: number; runs: number; p50Ms: number; maxMs: number };
-}
+export type { ExportersResult };
 
 const DEFAULT_INPUT: ExportersInput = {
   targets: 200,
@@ -53,12 +45,17 @@ const DEFAULT_INPUT: ExportersInput = {
   userRules: 500,
 };
 
-/** M rules of every type over node_exporter metrics, ids bench_rule_NNN. */
-export function generatedRules(m: number): string {
+/**
+ * M rules of every type over node_exporter metrics, ids bench_rule_NNN. As in a fleet where teams
+ * own groups of hosts, each rule applies to one group of ten targets (host-00*, host-01*, …), so
+ * each host is judged by about M / (targets / 10) of them.
+ */
+export function generatedRules(m: number, targets: number): string {
   const rules: object[] = [];
+  const groups = Math.max(1, Math.ceil(targets / 10));
   const base = (i: number) => ({
     id: `bench_rule_${String(i).padStart(3, "0")}`,
-    targets: { kinds: ["prometheus"] },
+    targets: { kinds: ["prometheus"], names: [`host-${String(i % groups).padStart(2, "0")}*`] },
     severity: (["SEV1", "SEV2", "SEV3"] as const)[i % 3],
     summary: "{{target}} {{entity}}: {{value}} ({{threshold}})",
     runbook: "https://wiki.example/bench",
@@ -121,7 +118,7 @@ export async function runExporters(input: ExportersInput): Promise<ExportersResu
     "bench fleet",
   );
   const rulesFile = path.join(dir, "rules.yaml");
-  writeFileSync(rulesFile, generatedRules(input.userRules));
+  writeFileSync(rulesFile, generatedRules(input.userRules, input.targets));
   // The runtime's board engine reads the rules file the environment names.
   process.env.WATCHFLOOR_RULES_FILE = rulesFile;
   const { rules: userRules } = loadRulesFile(rulesFile);
@@ -208,6 +205,7 @@ export async function runExporters(input: ExportersInput): Promise<ExportersResu
         runtime,
         rules: {
           userRules: userRules.length,
+          userRulesPerTarget: Math.round(userRules.length / Math.max(1, Math.ceil(input.targets / 10))),
           catalogRules: RULES.length,
           targets: generic.length,
           series: generic.reduce((n, t) => n + rt.store.allSeries(t.name).length, 0),

@@ -37,19 +37,35 @@ export function ruleMetrics(spec: UserRuleSpec): string[] {
   return out;
 }
 
+type Matcher = (labels: Record<string, string>) => boolean;
+
+/** Label matchers compiled once per rule (regexes anchored, as in PromQL). */
+export function compileMatchers(matchers: Record<string, string> | undefined): Matcher {
+  if (!matchers || !Object.keys(matchers).length) return () => true;
+  const tests = Object.entries(matchers).map(([k, m]): Matcher => {
+    if (m.startsWith("=~")) {
+      const re = new RegExp(`^(?:${m.slice(2)})$`);
+      return (l) => re.test(l[k] ?? "");
+    }
+    if (m.startsWith("!~")) {
+      const re = new RegExp(`^(?:${m.slice(2)})$`);
+      return (l) => !re.test(l[k] ?? "");
+    }
+    if (m.startsWith("!=")) {
+      const v = m.slice(2);
+      return (l) => (l[k] ?? "") !== v;
+    }
+    return (l) => (l[k] ?? "") === m;
+  });
+  return (l) => tests.every((t) => t(l));
+}
+
+const matcherCache = new WeakMap<object, Matcher>();
 function labelMatches(labels: Record<string, string>, matchers: Record<string, string> | undefined): boolean {
   if (!matchers) return true;
-  for (const [k, m] of Object.entries(matchers)) {
-    const v = labels[k] ?? "";
-    if (m.startsWith("=~")) {
-      if (!new RegExp(`^(?:${m.slice(2)})$`).test(v)) return false;
-    } else if (m.startsWith("!~")) {
-      if (new RegExp(`^(?:${m.slice(2)})$`).test(v)) return false;
-    } else if (m.startsWith("!=")) {
-      if (v === m.slice(2)) return false;
-    } else if (v !== m) return false;
-  }
-  return true;
+  let m = matcherCache.get(matchers);
+  if (!m) matcherCache.set(matchers, (m = compileMatchers(matchers)));
+  return m(labels);
 }
 
 function labelKey(labels: Record<string, string>): string {
@@ -183,7 +199,7 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
     spec.description ??
     `Your rule (${spec.type}) from the rules file: ${describe(spec)}. ${spec.severity}; ${spec.escalation ? `escalates to ${spec.escalation.severity} after ${formatDuration(spec.escalation.after)}` : "no escalation"}.`;
 
-  return defineRule({
+  const rule = defineRule({
     id: spec.id,
     kinds,
     title,
@@ -194,7 +210,6 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
     ignoreFreshness: spec.type === "absent",
     params,
     check(ctx, target, p) {
-      if (names && !names.test(target.name)) return [];
       const base = { target: target.name, kind: target.kind, rule: spec.id };
       const fire = (
         entity: string,
@@ -367,6 +382,19 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
       return out;
     },
   });
+  if (!names) return rule;
+  // A rule for some targets by name skips the others before any freshness is looked up: with
+  // hundreds of rules each owned by a group of hosts, most rule × target pairs are not its own.
+  const mine = new Map<string, boolean>();
+  const evaluate = rule.evaluate;
+  return {
+    ...rule,
+    evaluate(ctx, target, params) {
+      let own = mine.get(target.name);
+      if (own === undefined) mine.set(target.name, (own = names.test(target.name)));
+      return own ? evaluate(ctx, target, params) : [];
+    },
+  };
 }
 
 function describe(spec: UserRuleSpec): string {
