@@ -117,7 +117,10 @@ test("the node_exporter target and its rules on the sources screen; a rule added
 
   // A bad edit: refused with file:line, rule and field; the last good rules stay in force.
   const good = readFileSync(rulesFile, "utf8");
-  writeFileSync(rulesFile, good.replace(/(id: host_memory_forced[\s\S]*?)severity: SEV2/, "$1severity: SEV2\n    for: soon"));
+  writeFileSync(
+    rulesFile,
+    good.replace(/(id: host_memory_forced[\s\S]*?)severity: SEV2/, "$1severity: SEV2\n    for: soon"),
+  );
   await page.goto(`${inst.base}/sources`);
   const refused = page.locator("[data-rules-rejected]");
   await expect(refused).toBeVisible({ timeout: 15_000 });

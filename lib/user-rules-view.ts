@@ -42,7 +42,9 @@ export async function listUserRules(actor: Actor | null): Promise<UserRulesView>
     rules: specs.map((s) => ({
       id: s.id,
       type: s.type,
-      severity: s.escalation ? `${s.severity} → ${s.escalation.severity} after ${formatDuration(s.escalation.after)}` : s.severity,
+      severity: s.escalation
+        ? `${s.severity} → ${s.escalation.severity} after ${formatDuration(s.escalation.after)}`
+        : s.severity,
       applies: [
         ...(s.targets?.kinds || !s.targets?.names ? [ruleKinds(s).join(", ")] : []),
         ...(s.targets?.names ? [`named ${s.targets.names.join(", ")}`] : []),

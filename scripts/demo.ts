@@ -114,7 +114,9 @@ async function main() {
         console.warn(`[demo] node_exporter did not start (${err.message.split("\n")[0]}); host-node will show as down`);
         return undefined;
       })
-    : (console.warn("[demo] prometheus-node-exporter is not installed: host-node will show as down (npm run deps:system)"),
+    : (console.warn(
+        "[demo] prometheus-node-exporter is not installed: host-node will show as down (npm run deps:system)",
+      ),
       undefined);
   if (host) console.log(`  node_exporter (host-node)  ${host.url}/metrics`);
   const fleet = sim

@@ -35,7 +35,8 @@ export async function RulesSection({ now }: { now: number }) {
       {status.rejected ? (
         <div role="alert" className="mb-3 rounded-xl border border-sev1 bg-surface p-3 text-sm" data-rules-rejected>
           <p className="font-medium">
-            The last edit was refused; the last good rules stay in force (<Ago at={status.rejected.at} now={now} withUtc />
+            The last edit was refused; the last good rules stay in force (
+            <Ago at={status.rejected.at} now={now} withUtc />
             ).
           </p>
           <ul className="mt-2 list-disc space-y-1 pl-5 font-mono text-xs">

@@ -23,7 +23,9 @@ export interface TestNodeExporter {
 
 export async function startNodeExporter(o: { port?: number; readyTimeoutMs?: number } = {}): Promise<TestNodeExporter> {
   if (!nodeExporterInstalled())
-    throw new Error(`node_exporter not found at ${NODE_EXPORTER_BIN}: install prometheus-node-exporter (npm run deps:system)`);
+    throw new Error(
+      `node_exporter not found at ${NODE_EXPORTER_BIN}: install prometheus-node-exporter (npm run deps:system)`,
+    );
   const port = o.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), "watchfloor-node-exporter-"));
   const url = `http://127.0.0.1:${port}`;

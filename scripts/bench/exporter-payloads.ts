@@ -16,26 +16,86 @@ function families(): { header: string; lines: Line[] }[] {
     });
   const cpus = Array.from({ length: 16 }, (_, i) => String(i));
   const modes = ["idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"];
-  fam("node_cpu_seconds_total", "counter", cpus.flatMap((c) => modes.map((m) => `{cpu="${c}",mode="${m}"}`)));
+  fam(
+    "node_cpu_seconds_total",
+    "counter",
+    cpus.flatMap((c) => modes.map((m) => `{cpu="${c}",mode="${m}"}`)),
+  );
   const nics = ["eth0", "eth1", "lo", "docker0", "veth1", "veth2", "veth3", "veth4"];
   for (const d of ["receive", "transmit"])
     for (const m of ["bytes", "packets", "errs", "drop"])
-      fam(`node_network_${d}_${m}_total`, "counter", nics.map((n) => `{device="${n}"}`));
+      fam(
+        `node_network_${d}_${m}_total`,
+        "counter",
+        nics.map((n) => `{device="${n}"}`),
+      );
   const disks = ["sda", "sdb", "nvme0n1", "nvme1n1", "dm-0", "dm-1"];
-  for (const m of ["reads_completed", "writes_completed", "read_bytes", "written_bytes", "io_time_seconds", "read_time_seconds", "write_time_seconds", "reads_merged", "writes_merged", "discards_completed"])
-    fam(`node_disk_${m}_total`, "counter", disks.map((d) => `{device="${d}"}`));
+  for (const m of [
+    "reads_completed",
+    "writes_completed",
+    "read_bytes",
+    "written_bytes",
+    "io_time_seconds",
+    "read_time_seconds",
+    "write_time_seconds",
+    "reads_merged",
+    "writes_merged",
+    "discards_completed",
+  ])
+    fam(
+      `node_disk_${m}_total`,
+      "counter",
+      disks.map((d) => `{device="${d}"}`),
+    );
   const mounts = ["/", "/boot", "/var", "/var/log", "/home", "/srv", "/data", "/tmp", "/run", "/opt"];
-  const fsl = mounts.map((m, i) => `{device="/dev/vd${String.fromCharCode(97 + i)}",fstype="${m === "/run" || m === "/tmp" ? "tmpfs" : "ext4"}",mountpoint="${m}"}`);
-  for (const m of ["avail_bytes", "size_bytes", "free_bytes", "files", "files_free", "readonly"]) fam(`node_filesystem_${m}`, "gauge", fsl);
-  for (let i = 0; i < 50; i++) fam(i === 0 ? "node_memory_MemAvailable_bytes" : i === 1 ? "node_memory_MemTotal_bytes" : `node_memory_Field${i}_bytes`, "gauge", [""]);
-  for (const m of ["node_load1", "node_load5", "node_load15", "node_time_seconds", "node_boot_time_seconds", "node_timex_offset_seconds"]) fam(m, "gauge", [""]);
+  const fsl = mounts.map(
+    (m, i) =>
+      `{device="/dev/vd${String.fromCharCode(97 + i)}",fstype="${m === "/run" || m === "/tmp" ? "tmpfs" : "ext4"}",mountpoint="${m}"}`,
+  );
+  for (const m of ["avail_bytes", "size_bytes", "free_bytes", "files", "files_free", "readonly"])
+    fam(`node_filesystem_${m}`, "gauge", fsl);
+  for (let i = 0; i < 50; i++)
+    fam(
+      i === 0
+        ? "node_memory_MemAvailable_bytes"
+        : i === 1
+          ? "node_memory_MemTotal_bytes"
+          : `node_memory_Field${i}_bytes`,
+      "gauge",
+      [""],
+    );
+  for (const m of [
+    "node_load1",
+    "node_load5",
+    "node_load15",
+    "node_time_seconds",
+    "node_boot_time_seconds",
+    "node_timex_offset_seconds",
+  ])
+    fam(m, "gauge", [""]);
   const collectors = Array.from({ length: 40 }, (_, i) => `c${i}`);
-  fam("node_scrape_collector_duration_seconds", "gauge", collectors.map((c) => `{collector="${c}"}`));
-  fam("node_scrape_collector_success", "gauge", collectors.map((c) => `{collector="${c}"}`));
+  fam(
+    "node_scrape_collector_duration_seconds",
+    "gauge",
+    collectors.map((c) => `{collector="${c}"}`),
+  );
+  fam(
+    "node_scrape_collector_success",
+    "gauge",
+    collectors.map((c) => `{collector="${c}"}`),
+  );
   for (let i = 0; i < 40; i++) fam(`go_runtime_stat_${i}`, "gauge", [""]);
   for (const m of ["processed", "dropped", "times_squeezed", "received_rps", "flow_limit_count"])
-    fam(`node_softnet_${m}_total`, "counter", cpus.map((c) => `{cpu="${c}"}`));
-  fam("node_interrupts_total", "counter", cpus.flatMap((c) => Array.from({ length: 25 }, (_, d) => `{cpu="${c}",devices="irq${d}",type="IR-PCI-MSI"}`)));
+    fam(
+      `node_softnet_${m}_total`,
+      "counter",
+      cpus.map((c) => `{cpu="${c}"}`),
+    );
+  fam(
+    "node_interrupts_total",
+    "counter",
+    cpus.flatMap((c) => Array.from({ length: 25 }, (_, d) => `{cpu="${c}",devices="irq${d}",type="IR-PCI-MSI"}`)),
+  );
   return out;
 }
 

@@ -63,10 +63,28 @@ export function generatedRules(m: number, targets: number): string {
   for (let i = 0; i < m; i++) {
     switch (i % 5) {
       case 0:
-        rules.push({ ...base(i), type: "threshold", metric: "node_filesystem_avail_bytes", divideBy: "node_filesystem_size_bytes", labels: { fstype: "!~tmpfs" }, entityLabel: "mountpoint", op: "<", value: 0.05 + (i % 10) / 100, for: "5m" });
+        rules.push({
+          ...base(i),
+          type: "threshold",
+          metric: "node_filesystem_avail_bytes",
+          divideBy: "node_filesystem_size_bytes",
+          labels: { fstype: "!~tmpfs" },
+          entityLabel: "mountpoint",
+          op: "<",
+          value: 0.05 + (i % 10) / 100,
+          for: "5m",
+        });
         break;
       case 1:
-        rules.push({ ...base(i), type: "rate", metric: "node_cpu_seconds_total", labels: { mode: "=~user|system" }, window: "5m", op: ">", value: 50 + i });
+        rules.push({
+          ...base(i),
+          type: "rate",
+          metric: "node_cpu_seconds_total",
+          labels: { mode: "=~user|system" },
+          window: "5m",
+          op: ">",
+          value: 50 + i,
+        });
         break;
       case 2:
         rules.push({ ...base(i), type: "consecutive", metric: "node_load1", op: ">", value: 90 + (i % 10), cycles: 3 });
@@ -75,7 +93,15 @@ export function generatedRules(m: number, targets: number): string {
         rules.push({ ...base(i), type: "absent", metric: "node_time_seconds", for: "2m" });
         break;
       default:
-        rules.push({ ...base(i), type: "count", metric: "node_scrape_collector_success", when: { op: "==", value: 0 }, window: "10m", op: ">=", value: 3 });
+        rules.push({
+          ...base(i),
+          type: "count",
+          metric: "node_scrape_collector_success",
+          when: { op: "==", value: 0 },
+          window: "10m",
+          op: ">=",
+          value: 3,
+        });
     }
   }
   return stringify({ rules });
@@ -114,7 +140,10 @@ export async function runExporters(input: ExportersInput): Promise<ExportersResu
     });
   }
   const config = parseFleetConfig(
-    stringify({ defaults: { pollIntervalMs: input.intervalMs, timeoutMs: 4000, maxResponseBytes: 16 * 1024 * 1024 }, targets }),
+    stringify({
+      defaults: { pollIntervalMs: input.intervalMs, timeoutMs: 4000, maxResponseBytes: 16 * 1024 * 1024 },
+      targets,
+    }),
     "bench fleet",
   );
   const rulesFile = path.join(dir, "rules.yaml");
@@ -123,7 +152,8 @@ export async function runExporters(input: ExportersInput): Promise<ExportersResu
   process.env.WATCHFLOOR_RULES_FILE = rulesFile;
   const { rules: userRules } = loadRulesFile(rulesFile);
   const cycles = (wall: number) =>
-    (input.targets * wall) / input.intervalMs + (input.systems.length ? (input.simulatedTargets * wall) / input.simulatedIntervalMs : 0);
+    (input.targets * wall) / input.intervalMs +
+    (input.systems.length ? (input.simulatedTargets * wall) / input.simulatedIntervalMs : 0);
 
   try {
     // 1. Polling and parsing alone.
@@ -152,7 +182,13 @@ export async function runExporters(input: ExportersInput): Promise<ExportersResu
     // 2. The runtime the server runs: history into the embedded database, rules (catalog and the
     // generated rules file), findings.
     const h = await openDatabase({ dataDir: path.join(dir, "data") });
-    const rt = new CollectorRuntime({ config, db: h.db, pollerFor, secret: (n) => secrets.get(n), instanceId: "bench-exporters" });
+    const rt = new CollectorRuntime({
+      config,
+      db: h.db,
+      pollerFor,
+      secret: (n) => secrets.get(n),
+      instanceId: "bench-exporters",
+    });
     let polls = 0;
     rt.events.on("change", (e: { type: string }) => {
       if (e.type === "samples") polls++;

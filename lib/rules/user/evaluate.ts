@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { GENERIC_KINDS, SYSTEM_ENTITY, SYSTEM_KINDS, type Point, type Series, type SystemKind } from "../../core/vocabulary";
+import {
+  GENERIC_KINDS,
+  SYSTEM_ENTITY,
+  SYSTEM_KINDS,
+  type Point,
+  type Series,
+  type SystemKind,
+} from "../../core/vocabulary";
 import { defineRule, inStartGrace, sourceFreshness } from "../define";
 import type { RunbookSlug } from "../runbooks";
 import type { AnyRule, EvidenceValue, RuleContext, RuleTarget, Severity, Verdict } from "../types";
@@ -86,8 +93,7 @@ function select(ctx: RuleContext, target: RuleTarget, spec: UserRuleSpec & { met
   const series = ctx.history.seriesFor(target.name, spec.metric).filter((s) => labelMatches(s.labels, spec.labels));
   const divideBy = "divideBy" in spec ? spec.divideBy : undefined;
   let divisors: Map<string, Series> | undefined;
-  if (divideBy)
-    divisors = new Map(ctx.history.seriesFor(target.name, divideBy).map((s) => [labelKey(s.labels), s]));
+  if (divideBy) divisors = new Map(ctx.history.seriesFor(target.name, divideBy).map((s) => [labelKey(s.labels), s]));
   const out: Selected[] = [];
   const used = new Set<string>();
   for (const s of series) {
@@ -184,7 +190,16 @@ const ev = (label: string, value: EvidenceValue["value"], at?: number): Evidence
 
 /** Target names with `*` globs as one anchored pattern. */
 export function namePattern(names: readonly string[]): RegExp {
-  return new RegExp(`^(?:${names.map((n) => n.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")).join("|")})$`);
+  return new RegExp(
+    `^(?:${names
+      .map((n) =>
+        n
+          .split("*")
+          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*"),
+      )
+      .join("|")})$`,
+  );
 }
 
 /** Compiles a user rule into a catalog rule. */
@@ -192,7 +207,9 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
   const kinds = ruleKinds(spec);
   const names = spec.targets?.names ? namePattern(spec.targets.names) : undefined;
   const title = spec.title ?? spec.id.replace(/[_.-]+/g, " ");
-  const params = z.object({ value: z.number().default(spec.type === "absent" ? spec.for / 1000 : spec.value) }).strict();
+  const params = z
+    .object({ value: z.number().default(spec.type === "absent" ? spec.for / 1000 : spec.value) })
+    .strict();
   const sources: Partial<Record<SystemKind, readonly string[]>> = {};
   for (const k of kinds) if (SOURCES[k]) sources[k] = SOURCES[k];
   const description =
@@ -253,7 +270,13 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
           for (const s of select(ctx, target, spec)) {
             const last = s.points[s.points.length - 1];
             if (!last || ctx.now - last.t > gap) continue; // gone from the exposition: nothing to judge
-            const vals: TemplateValues = { value: last.v, threshold: p.value, op: spec.op, metric: spec.metric, labels: s.labels };
+            const vals: TemplateValues = {
+              value: last.v,
+              threshold: p.value,
+              op: spec.op,
+              metric: spec.metric,
+              labels: s.labels,
+            };
             const evidence = [ev(spec.metric + (spec.divideBy ? ` / ${spec.divideBy}` : ""), last.v, last.t)];
             if (spec.type === "threshold") {
               const held = heldFor(s.points, pred, ctx.now, gap);
@@ -272,7 +295,14 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
               vals.count = run;
               const since = firing ? s.points[s.points.length - run]?.t : undefined;
               out.push(
-                fire(s.entity, vals, evidence, firing, `${run} of ${spec.cycles} consecutive values ${spec.op} ${p.value}`, since),
+                fire(
+                  s.entity,
+                  vals,
+                  evidence,
+                  firing,
+                  `${run} of ${spec.cycles} consecutive values ${spec.op} ${p.value}`,
+                  since,
+                ),
               );
             }
           }
@@ -290,12 +320,25 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
             if (span <= 0) continue;
             const rate = increase(s.points, from, ctx.now) / span;
             const firing = compare(rate, spec.op, p.value);
-            const vals: TemplateValues = { value: rate, threshold: p.value, op: spec.op, metric: spec.metric, window: formatDuration(spec.window), labels: s.labels };
+            const vals: TemplateValues = {
+              value: rate,
+              threshold: p.value,
+              op: spec.op,
+              metric: spec.metric,
+              window: formatDuration(spec.window),
+              labels: s.labels,
+            };
             out.push(
               fire(
                 s.entity,
                 vals,
-                [ev(`rate(${spec.metric}) per second over ${formatDuration(spec.window)}`, Math.round(rate * 1e6) / 1e6, last.t)],
+                [
+                  ev(
+                    `rate(${spec.metric}) per second over ${formatDuration(spec.window)}`,
+                    Math.round(rate * 1e6) / 1e6,
+                    last.t,
+                  ),
+                ],
                 firing,
                 `rate ${fmtNumber(rate)}/s: not ${spec.op} ${p.value}`,
                 firing ? from : undefined,
@@ -330,7 +373,14 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
           out.push(
             fire(
               SYSTEM_ENTITY,
-              { value: count, count, threshold: p.value, op: spec.op, metric: what, window: formatDuration(spec.window) },
+              {
+                value: count,
+                count,
+                threshold: p.value,
+                op: spec.op,
+                metric: what,
+                window: formatDuration(spec.window),
+              },
               [ev(`${what} in the last ${formatDuration(spec.window)}`, count)],
               firing,
               `${count} × ${what} in ${formatDuration(spec.window)}: not ${spec.op} ${p.value}`,
@@ -343,7 +393,9 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
           const forMs = p.value * 1000;
           const series = select(ctx, target, spec);
           const problem = ctx.sourceProblem?.(target.name, SOURCES[target.kind]?.[0] ?? "/metrics");
-          const why = problem ? ` — ${problem.source}${problem.kind ? ` is failing (${problem.kind}: ${(problem.detail ?? "").slice(0, 120)})` : " is not answering"}` : "";
+          const why = problem
+            ? ` — ${problem.source}${problem.kind ? ` is failing (${problem.kind}: ${(problem.detail ?? "").slice(0, 120)})` : " is not answering"}`
+            : "";
           if (!series.length) {
             if (inStartGrace(ctx, target)) return [];
             // Never seen in the recent window: absent for at least as long as the console has looked.
@@ -367,7 +419,13 @@ export function compileUserRule(spec: UserRuleSpec): AnyRule {
             const firing = age > forMs;
             const v = fire(
               s.entity,
-              { metric: spec.metric, for: formatDuration(forMs), age: formatDuration(Math.round(age / 1000) * 1000), value: last.v, labels: s.labels },
+              {
+                metric: spec.metric,
+                for: formatDuration(forMs),
+                age: formatDuration(Math.round(age / 1000) * 1000),
+                value: last.v,
+                labels: s.labels,
+              },
               [ev(`${spec.metric} last seen`, new Date(last.t).toISOString(), last.t)],
               firing,
               `${spec.metric} seen ${formatDuration(Math.round(age / 1000) * 1000)} ago`,

@@ -38,7 +38,9 @@ export function loadRulesFile(file: string): { specs: UserRuleSpec[]; rules: Any
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new RulesFileError(file, [{ file, message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    throw new RulesFileError(file, [
+      { file, message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+    ]);
   }
   const specs = parseRulesFile(text, file, builtInRuleIds());
   return { specs, rules: specs.map(compileUserRule) };
@@ -118,7 +120,9 @@ export class UserRuleSet {
       this.stamp = stamp; // do not re-read the same bad content every second
       const problems = err instanceof RulesFileError ? err.problems.map(formatProblem) : [(err as Error).message];
       this.rejected = { at: now, problems };
-      console.error(`[rules] ${this.file} has problems; the last good rules stay in force:\n  ${problems.join("\n  ")}`);
+      console.error(
+        `[rules] ${this.file} has problems; the last good rules stay in force:\n  ${problems.join("\n  ")}`,
+      );
     }
     return this.rules;
   }
@@ -128,7 +132,12 @@ export class UserRuleSet {
   }
 
   status(): UserRulesStatus {
-    const s: UserRulesStatus = { file: this.file, present: this.present, count: this.rules.length, ids: this.rules.map((r) => r.id) };
+    const s: UserRulesStatus = {
+      file: this.file,
+      present: this.present,
+      count: this.rules.length,
+      ids: this.rules.map((r) => r.id),
+    };
     if (this.loadedAt !== undefined) s.loadedAt = this.loadedAt;
     if (this.rejected) s.rejected = this.rejected;
     return s;
@@ -176,7 +185,9 @@ export function unexportedMetricWarnings(
   for (const spec of specs) {
     const kinds = spec.targets?.kinds ?? (spec.targets?.names ? undefined : ["prometheus", "http-json"]);
     const names = spec.targets?.names ? namePattern(spec.targets.names) : undefined;
-    const applies = targets.filter((t) => (!kinds || kinds.includes(t.kind as never)) && (!names || names.test(t.name)));
+    const applies = targets.filter(
+      (t) => (!kinds || kinds.includes(t.kind as never)) && (!names || names.test(t.name)),
+    );
     const polled = applies.filter((t) => t.metrics !== undefined);
     if (!polled.length) continue;
     for (const m of ruleMetrics(spec))

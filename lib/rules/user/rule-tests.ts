@@ -3,7 +3,15 @@ import path from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { TelemetryStore } from "../../collector/store";
-import { FINDING_STATES, SEVERITIES, SYSTEM_ENTITY, SYSTEM_KINDS, type Finding, type Freshness, type Sample } from "../../core/vocabulary";
+import {
+  FINDING_STATES,
+  SEVERITIES,
+  SYSTEM_ENTITY,
+  SYSTEM_KINDS,
+  type Finding,
+  type Freshness,
+  type Sample,
+} from "../../core/vocabulary";
 import { evaluateRules } from "../index";
 import type { AnyRule, RuleContext, RuleTarget } from "../types";
 import { loadRulesFile } from "./index";
@@ -47,13 +55,19 @@ const RuleTestCase = z
         kind: z.enum(SYSTEM_KINDS).default("prometheus"),
         /** The label naming a series' entity, as the target's scrape.entityLabel. */
         entityLabel: z.string().optional(),
-        thresholds: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.boolean(), z.string()]))).default({}),
+        thresholds: z
+          .record(z.string(), z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])))
+          .default({}),
       })
       .strict()
       .default({ name: "test-target", kind: "prometheus", thresholds: {} }),
-    input_series: z.array(z.object({ series: z.string(), values: z.union([z.string(), z.number()]) }).strict()).default([]),
+    input_series: z
+      .array(z.object({ series: z.string(), values: z.union([z.string(), z.number()]) }).strict())
+      .default([]),
     input_reports: z
-      .array(z.object({ kind: z.string(), at: duration, fields: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .array(
+        z.object({ kind: z.string(), at: duration, fields: z.record(z.string(), z.unknown()).default({}) }).strict(),
+      )
       .default([]),
     /** The target's source failing over a span: its findings turn Unknown with the error's kind. */
     source_failures: z
@@ -98,7 +112,8 @@ export function expandValues(text: string | number): Array<number | undefined> {
       continue;
     }
     const n = Number(tok.replace("Inf", "Infinity"));
-    if (tok === "stale" || (Number.isNaN(n) && tok !== "NaN")) throw new Error(`"${tok}" is not a value (use numbers, _ or a+bxn)`);
+    if (tok === "stale" || (Number.isNaN(n) && tok !== "NaN"))
+      throw new Error(`"${tok}" is not a value (use numbers, _ or a+bxn)`);
     out.push(n);
   }
   return out;
@@ -121,7 +136,14 @@ export interface RuleTestResult {
   failures: string[];
 }
 
-function describe(f: { rule?: string; ruleId?: string; entity: string; state?: string; severity?: string; summary?: string }): string {
+function describe(f: {
+  rule?: string;
+  ruleId?: string;
+  entity: string;
+  state?: string;
+  severity?: string;
+  summary?: string;
+}): string {
   return `${f.rule ?? f.ruleId} entity=${f.entity}${f.state ? ` state=${f.state}` : ""}${f.severity ? ` severity=${f.severity}` : ""}${f.summary !== undefined ? ` summary=${JSON.stringify(f.summary)}` : ""}`;
 }
 
@@ -141,7 +163,8 @@ export function runRuleTest(tc: z.infer<typeof RuleTestCase>, rules: readonly An
     const entityLabel = tc.target.entityLabel;
     const entity = entityLabel && labels[entityLabel] ? labels[entityLabel]! : SYSTEM_ENTITY;
     expandValues(s.values).forEach((v, i) => {
-      if (v !== undefined) samples.push({ system: target.name, entity, metric, labels, value: v, observedAt: T0 + i * tc.interval });
+      if (v !== undefined)
+        samples.push({ system: target.name, entity, metric, labels, value: v, observedAt: T0 + i * tc.interval });
     });
   }
   const failures: string[] = [];
@@ -153,7 +176,13 @@ export function runRuleTest(tc: z.infer<typeof RuleTestCase>, rules: readonly An
     store.addReports(
       tc.input_reports
         .filter((r) => T0 + r.at <= now)
-        .map((r, i) => ({ system: target.name, kind: r.kind, id: `test-${i}`, fields: r.fields, observedAt: T0 + r.at })),
+        .map((r, i) => ({
+          system: target.name,
+          kind: r.kind,
+          id: `test-${i}`,
+          fields: r.fields,
+          observedAt: T0 + r.at,
+        })),
     );
     const failure = tc.source_failures.find((f) => step.at >= f.from && (f.to === undefined || step.at < f.to));
     const fresh: Freshness = failure ? "error" : "ok";

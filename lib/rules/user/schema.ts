@@ -114,15 +114,23 @@ export function templateProblems(template: string): string[] {
 }
 
 const common = {
-  id: z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, "must be lower-case letters, digits, _ . or - (starting with a letter)"),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.-]{0,62}$/, "must be lower-case letters, digits, _ . or - (starting with a letter)"),
   title: z.string().trim().min(1).max(120).optional(),
   description: z.string().max(2000).optional(),
   /** Which targets the rule judges: by kind and/or by name (default: every prometheus and http-json target). */
   targets: z
     .object({
-      kinds: z.array(z.enum(SYSTEM_KINDS, { error: `must be one of ${SYSTEM_KINDS.join(", ")}` })).min(1).optional(),
+      kinds: z
+        .array(z.enum(SYSTEM_KINDS, { error: `must be one of ${SYSTEM_KINDS.join(", ")}` }))
+        .min(1)
+        .optional(),
       /** Target names; `*` matches any run of characters (`host-*`). */
-      names: z.array(z.string().regex(/^[a-z0-9*][a-z0-9*-]*$/, "must be a target name, * for any characters")).min(1).optional(),
+      names: z
+        .array(z.string().regex(/^[a-z0-9*][a-z0-9*-]*$/, "must be a target name, * for any characters"))
+        .min(1)
+        .optional(),
     })
     .strict()
     .optional(),
@@ -131,7 +139,9 @@ const common = {
   state: z.enum(["warning", "critical"], { error: "must be warning or critical" }).optional(),
   summary: z.string().min(1).max(400),
   /** A console runbook slug or an http(s) link to your own runbook. */
-  runbook: z.string().refine((r) => /^https?:\/\/\S+$/.test(r) || /^[a-z0-9-]+$/.test(r), "must be an http(s) URL or a runbook slug"),
+  runbook: z
+    .string()
+    .refine((r) => /^https?:\/\/\S+$/.test(r) || /^[a-z0-9-]+$/.test(r), "must be an http(s) URL or a runbook slug"),
   escalation: z
     .object({
       /** How long the finding must hold before it escalates. */
@@ -143,7 +153,10 @@ const common = {
     .strict()
     .optional(),
   /** Label naming the entity of a series (e.g. mountpoint); default: the sample's entity, else its labels. */
-  entityLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name").optional(),
+  entityLabel: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name")
+    .optional(),
 };
 
 const seriesSelector = {
@@ -184,7 +197,10 @@ export const CountRule = z
     ...common,
     type: z.literal("count"),
     /** Count reports of this kind (a log report such as ORDER_REJECTED_BY_VENUE) … */
-    report: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case report kind").optional(),
+    report: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case report kind")
+      .optional(),
     /** … whose fields equal these values; */
     where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     /** or count polled values of a metric that meet `when` (e.g. { op: ">", value: 0 }). */
@@ -199,11 +215,29 @@ export const CountRule = z
   .strict()
   .superRefine((r, ctx) => {
     if (!r.report === !r.metric)
-      ctx.addIssue({ code: "custom", path: ["report"], message: "name either report (a report kind) or metric (with when)" });
-    if (r.metric && !r.when) ctx.addIssue({ code: "custom", path: ["when"], message: "required with metric: the condition a value must meet to count" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["report"],
+        message: "name either report (a report kind) or metric (with when)",
+      });
+    if (r.metric && !r.when)
+      ctx.addIssue({
+        code: "custom",
+        path: ["when"],
+        message: "required with metric: the condition a value must meet to count",
+      });
     if (r.report && (r.when || r.labels))
-      ctx.addIssue({ code: "custom", path: [r.when ? "when" : "labels"], message: "is for metric counts; reports are filtered with where" });
-    if (r.metric && r.where) ctx.addIssue({ code: "custom", path: ["where"], message: "is for report counts; metrics are filtered with labels" });
+      ctx.addIssue({
+        code: "custom",
+        path: [r.when ? "when" : "labels"],
+        message: "is for metric counts; reports are filtered with where",
+      });
+    if (r.metric && r.where)
+      ctx.addIssue({
+        code: "custom",
+        path: ["where"],
+        message: "is for report counts; metrics are filtered with labels",
+      });
   });
 
 export const RateRule = z
@@ -232,9 +266,13 @@ export const AbsentRule = z
 
 const RULE_TYPES = ["threshold", "consecutive", "count", "rate", "absent"] as const;
 
-export const UserRuleSpec = z.discriminatedUnion("type", [ThresholdRule, ConsecutiveRule, CountRule, RateRule, AbsentRule], {
-  error: `type must be one of ${RULE_TYPES.join(", ")}`,
-});
+export const UserRuleSpec = z.discriminatedUnion(
+  "type",
+  [ThresholdRule, ConsecutiveRule, CountRule, RateRule, AbsentRule],
+  {
+    error: `type must be one of ${RULE_TYPES.join(", ")}`,
+  },
+);
 export type UserRuleSpec = z.infer<typeof UserRuleSpec>;
 
 export const RulesFile = z
@@ -279,7 +317,8 @@ function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): n
 
 /** The line of a key in a map (where the key is written), for unknown-key messages. */
 function lineOfKey(doc: Document, lc: LineCounter, path: readonly PropertyKey[], key: string): number | undefined {
-  const map = doc.getIn(path as unknown[], true) as { items?: Array<{ key?: { value?: unknown; range?: number[] } }> } | undefined;
+  const map = doc.getIn(path as unknown[], true) as
+    { items?: Array<{ key?: { value?: unknown; range?: number[] } }> } | undefined;
   const pair = map?.items?.find((i) => i.key?.value === key);
   if (pair?.key?.range) return lc.linePos(pair.key.range[0]!).line;
   return lineOf(doc, lc, path);
@@ -298,7 +337,11 @@ function fieldPath(path: readonly PropertyKey[]): string {
  * Parses and validates a rules file. Throws RulesFileError naming file:line, rule and field for
  * every problem (YAML syntax, unknown fields, bad durations, duplicate ids, bad templates).
  */
-export function parseRulesFile(text: string, file: string, reservedIds: ReadonlySet<string> = new Set()): UserRuleSpec[] {
+export function parseRulesFile(
+  text: string,
+  file: string,
+  reservedIds: ReadonlySet<string> = new Set(),
+): UserRuleSpec[] {
   const lc = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lc });
   if (doc.errors.length)
@@ -359,7 +402,13 @@ export function parseRulesFile(text: string, file: string, reservedIds: Readonly
       try {
         new RegExp(re[2]!);
       } catch {
-        problems.push({ file, line: lineOf(doc, lc, ["rules", i, "labels", k]), rule: r.id, field: `labels.${k}`, message: "is not a valid regular expression" });
+        problems.push({
+          file,
+          line: lineOf(doc, lc, ["rules", i, "labels", k]),
+          rule: r.id,
+          field: `labels.${k}`,
+          message: "is not a valid regular expression",
+        });
       }
     }
   });

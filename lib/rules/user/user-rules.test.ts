@@ -62,8 +62,12 @@ describe("rules file validation", () => {
     expect(problems(GOOD.replace("{{value | bytes}}", "{{valu}}"))).toEqual([
       "rules.yaml:9: rule disk_low: summary: unknown placeholder {{valu}} (known: target, kind, entity, metric, value, threshold, op, for, window, count, cycles, age, rule, labels.<name>)",
     ]);
-    expect(problems(GOOD.replace("SEV2", "SEV9"))[0]).toBe("rules.yaml:8: rule disk_low: severity: must be one of SEV1, SEV2, SEV3");
-    expect(problems(GOOD.replace("type: threshold", "type: thresold"))[0]).toMatch(/^rules.yaml:3: rule disk_low: type: type must be one of threshold/);
+    expect(problems(GOOD.replace("SEV2", "SEV9"))[0]).toBe(
+      "rules.yaml:8: rule disk_low: severity: must be one of SEV1, SEV2, SEV3",
+    );
+    expect(problems(GOOD.replace("type: threshold", "type: thresold"))[0]).toMatch(
+      /^rules.yaml:3: rule disk_low: type: type must be one of threshold/,
+    );
   });
 
   it("reports YAML syntax errors with their line", () => {
@@ -114,8 +118,10 @@ describe("the rules file in force", () => {
   it("refuses a bad file at start-up", () => {
     dir = mkdtempSync(path.join(tmpdir(), "wf-rules-"));
     const file = path.join(dir, "rules.yaml");
-    writeFileSync(file, GOOD.replace("op: \"<\"", "op: \"<<\""));
-    expect(() => new UserRuleSet(file).loadOrThrow()).toThrow(/rules.yaml:5: rule disk_low: op: must be one of > >= < <= == !=/);
+    writeFileSync(file, GOOD.replace('op: "<"', 'op: "<<"'));
+    expect(() => new UserRuleSet(file).loadOrThrow()).toThrow(
+      /rules.yaml:5: rule disk_low: op: must be one of > >= < <= == !=/,
+    );
   });
 
   it("warns about a metric no target it applies to exports", () => {
@@ -125,7 +131,11 @@ describe("the rules file in force", () => {
       { name: "bot", kind: "trading-bot", metrics: new Set(["node_filesystem_avail_bytes"]) },
     ]);
     expect(w).toEqual(["rule disk_low: no target it applies to (host-a) exports node_filesystem_avail_bytes"]);
-    expect(unexportedMetricWarnings(specs, [{ name: "host-a", kind: "prometheus", metrics: new Set(["node_filesystem_avail_bytes"]) }])).toEqual([]);
+    expect(
+      unexportedMetricWarnings(specs, [
+        { name: "host-a", kind: "prometheus", metrics: new Set(["node_filesystem_avail_bytes"]) },
+      ]),
+    ).toEqual([]);
   });
 });
 
@@ -146,8 +156,18 @@ describe("user rule evaluation", () => {
     const rule = compileUserRule(parseRulesFile(GOOD, "r.yaml")[0]!);
     const store = new TelemetryStore(3_600_000);
     for (let i = 0; i <= 8; i++)
-      store.addSamples([{ system: "host-a", entity: "*", metric: "node_filesystem_avail_bytes", labels: {}, value: 50, observedAt: T + i * 15_000 }]);
-    const at = (n: number, fresh: "ok" | "error" = "ok") => rule.evaluate(ctx(store, T + n * 15_000, fresh), target, { value: 100 });
+      store.addSamples([
+        {
+          system: "host-a",
+          entity: "*",
+          metric: "node_filesystem_avail_bytes",
+          labels: {},
+          value: 50,
+          observedAt: T + i * 15_000,
+        },
+      ]);
+    const at = (n: number, fresh: "ok" | "error" = "ok") =>
+      rule.evaluate(ctx(store, T + n * 15_000, fresh), target, { value: 100 });
     expect(at(3)[0]).toMatchObject({ state: "ok" }); // 45 s of 1 m
     expect(at(3)[0]!.summary).toContain("(pending)");
     expect(at(4)[0]).toMatchObject({ state: "critical", severity: "SEV2", summary: "host-a low: 50 B" });
@@ -210,7 +230,12 @@ describe("the shipped rules file", () => {
     const read = (f: string) => parseRulesFile(readFileSync(path.resolve(__dirname, "../../..", f), "utf8"), f);
     const shipped = read("config/rules.yaml");
     const examples = new Map(read("config/rules.example.yaml").map((r) => [r.id, r]));
-    expect(shipped.map((r) => r.id)).toEqual(["host_filesystem_filling", "host_memory_low", "host_down", "host_clock_skew"]);
+    expect(shipped.map((r) => r.id)).toEqual([
+      "host_filesystem_filling",
+      "host_memory_low",
+      "host_down",
+      "host_clock_skew",
+    ]);
     for (const r of shipped) expect(r).toEqual(examples.get(r.id));
   });
 });

@@ -12,7 +12,12 @@ import { Collector } from "@/lib/collector/collector";
 import { parseFleetConfig } from "@/lib/config/fleet";
 import { evaluateRules } from "@/lib/rules";
 import { loadRulesFile } from "@/lib/rules/user";
-import { NODE_EXPORTER_BIN, nodeExporterInstalled, startNodeExporter, type TestNodeExporter } from "@/lib/testing/node-exporter";
+import {
+  NODE_EXPORTER_BIN,
+  nodeExporterInstalled,
+  startNodeExporter,
+  type TestNodeExporter,
+} from "@/lib/testing/node-exporter";
 import type { Finding } from "@/lib/core/vocabulary";
 import { pollerFor } from "./pollers";
 
@@ -31,7 +36,10 @@ function rawValue(text: string, name: string): number {
 }
 
 it("uses node_exporter from the Debian package", () => {
-  expect(nodeExporterInstalled(), `install prometheus-node-exporter (npm run deps:system) for ${NODE_EXPORTER_BIN}`).toBe(true);
+  expect(
+    nodeExporterInstalled(),
+    `install prometheus-node-exporter (npm run deps:system) for ${NODE_EXPORTER_BIN}`,
+  ).toBe(true);
 });
 
 describe("node_exporter through the generic prometheus kind", () => {
@@ -40,7 +48,9 @@ describe("node_exporter through the generic prometheus kind", () => {
     proxy = http.createServer(async (req, res) => {
       if (mode === "html") {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-        res.end("<!doctype html><html><head><title>Sign in - corporate proxy</title></head><body>Please sign in</body></html>");
+        res.end(
+          "<!doctype html><html><head><title>Sign in - corporate proxy</title></head><body>Please sign in</body></html>",
+        );
         return;
       }
       const upstream = await fetch(`${exporter.url}${req.url}`);

@@ -18,7 +18,9 @@ beforeAll(async () => {
     switch (req.url) {
       case "/metrics":
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.end('# TYPE jobs_total counter\njobs_total{queue="a"} 5\njobs_total{queue="b"} 7\n# TYPE up_seconds gauge\nup_seconds 12\n');
+        res.end(
+          '# TYPE jobs_total counter\njobs_total{queue="a"} 5\njobs_total{queue="b"} 7\n# TYPE up_seconds gauge\nup_seconds 12\n',
+        );
         return;
       case "/login":
         res.writeHead(200, { "content-type": "text/html" });
@@ -26,7 +28,16 @@ beforeAll(async () => {
         return;
       case "/status.json":
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ ok: true, db: { latency_ms: 12, state: "up" }, queues: [{ name: "mail", depth: 3 }, { name: "sms", depth: "9" }] }));
+        res.end(
+          JSON.stringify({
+            ok: true,
+            db: { latency_ms: 12, state: "up" },
+            queues: [
+              { name: "mail", depth: 3 },
+              { name: "sms", depth: "9" },
+            ],
+          }),
+        );
         return;
       case "/secret":
         if (req.headers.authorization !== `Basic ${Buffer.from("ops:s3cret").toString("base64")}`) {
@@ -76,18 +87,24 @@ describe("generic prometheus kind", () => {
   });
 
   it("sends basic auth from the named env vars", async () => {
-    const t = target(`{ name: sec, kind: prometheus, baseUrl: "BASE", scrape: { path: /secret }, credentials: { basicAuthUserEnv: U, basicAuthPasswordEnv: P } }`);
+    const t = target(
+      `{ name: sec, kind: prometheus, baseUrl: "BASE", scrape: { path: /secret }, credentials: { basicAuthUserEnv: U, basicAuthPasswordEnv: P } }`,
+    );
     expect((await pollerFor("prometheus")(ctx(t, { U: "ops", P: "s3cret" }))).endpoints[0]).toMatchObject({ ok: true });
     const wrong = (await pollerFor("prometheus")(ctx(t, { U: "ops", P: "nope" }))).endpoints[0]!;
     expect(wrong).toMatchObject({ ok: false, status: 401, error: { kind: "http" } });
   });
 
   it("rejects basic auth half-configured or beside a bearer token", () => {
-    expect(() => target(`{ name: a, kind: prometheus, baseUrl: "http://x", credentials: { basicAuthUserEnv: U } }`)).toThrow(
-      /targets\[0\]\.credentials\.basicAuthPasswordEnv: basic auth needs both/,
+    expect(() =>
+      target(`{ name: a, kind: prometheus, baseUrl: "http://x", credentials: { basicAuthUserEnv: U } }`),
+    ).toThrow(/targets\[0\]\.credentials\.basicAuthPasswordEnv: basic auth needs both/);
+    expect(() => target(`{ name: a, kind: http-json, baseUrl: "http://x" }`)).toThrow(
+      /targets\[0\]\.json: required for an http-json target/,
     );
-    expect(() => target(`{ name: a, kind: http-json, baseUrl: "http://x" }`)).toThrow(/targets\[0\]\.json: required for an http-json target/);
-    expect(() => target(`{ name: a, kind: trading-bot, baseUrl: "http://x", scrape: { path: /m } }`)).toThrow(/only prometheus targets take scrape/);
+    expect(() => target(`{ name: a, kind: trading-bot, baseUrl: "http://x", scrape: { path: /m } }`)).toThrow(
+      /only prometheus targets take scrape/,
+    );
   });
 });
 
@@ -112,7 +129,11 @@ describe("generic http-json kind", () => {
       ["queue.depth", "mail", 3],
       ["queue.depth", "sms", 9],
     ]);
-    expect(out.endpoints[0]).toMatchObject({ path: "/status.json", ok: true, partial: { droppedFamilies: ["cache.hit_ratio"] } });
+    expect(out.endpoints[0]).toMatchObject({
+      path: "/status.json",
+      ok: true,
+      partial: { droppedFamilies: ["cache.hit_ratio"] },
+    });
   });
 
   it("an HTML answer is a parse error", async () => {

@@ -135,7 +135,12 @@ export interface JsonPick {
  * (and is listed as missing), never a default; a string that is no number and not in `map` is
  * treated the same way.
  */
-export function pickJsonFields(doc: unknown, fields: readonly JsonField[], system: string, observedAt: number): JsonPick {
+export function pickJsonFields(
+  doc: unknown,
+  fields: readonly JsonField[],
+  system: string,
+  observedAt: number,
+): JsonPick {
   const samples: Sample[] = [];
   const missing: string[] = [];
   for (const field of fields) {
@@ -146,7 +151,14 @@ export function pickJsonFields(doc: unknown, fields: readonly JsonField[], syste
       if (i === segs.length) {
         const v = valueOf(node, field);
         if (v === undefined) return;
-        samples.push({ system, entity, metric, labels: entity === SYSTEM_ENTITY ? {} : { entity }, value: v, observedAt });
+        samples.push({
+          system,
+          entity,
+          metric,
+          labels: entity === SYSTEM_ENTITY ? {} : { entity },
+          value: v,
+          observedAt,
+        });
         found++;
         return;
       }
@@ -197,7 +209,10 @@ export async function pollGenericJson(ctx: PollContext): Promise<EndpointPoll> {
     return {
       ...base,
       ok: false,
-      error: { kind: "schema", detail: `none of the configured fields is in the document (${pick.missing.join(", ")})` },
+      error: {
+        kind: "schema",
+        detail: `none of the configured fields is in the document (${pick.missing.join(", ")})`,
+      },
       samples: [],
     };
   if (pick.missing.length)

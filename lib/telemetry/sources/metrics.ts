@@ -91,7 +91,14 @@ function quantileSamples(families: readonly MetricFamily[], o: MetricsMapOptions
   const seen = new Set<string>();
   const push = (metric: string, value: number, labels: Record<string, string>, at: number) => {
     if (Number.isFinite(value))
-      out.push({ system: o.system, entity: entityOf(labels, o.entityLabels), metric, labels: { ...labels }, value, observedAt: at });
+      out.push({
+        system: o.system,
+        entity: entityOf(labels, o.entityLabels),
+        metric,
+        labels: { ...labels },
+        value,
+        observedAt: at,
+      });
   };
   for (const family of families) {
     for (const series of histogramSeries(family)) {

@@ -15,14 +15,7 @@ export const LEDGER_SOURCE = "ledger";
 export const METRICS_PATH = "/metrics";
 
 export type SourceAdapter =
-  | "health-json"
-  | "scrape"
-  | "prometheus"
-  | "supabase"
-  | "log-pull"
-  | "push-ingest"
-  | "generic-scrape"
-  | "generic-json";
+  "health-json" | "scrape" | "prometheus" | "supabase" | "log-pull" | "push-ingest" | "generic-scrape" | "generic-json";
 
 /** The source name rules use for a generic `http-json` target's document, wherever its path is. */
 export const GENERIC_JSON_SOURCE = "/health";
