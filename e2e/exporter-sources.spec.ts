@@ -100,6 +100,10 @@ test("the node_exporter target and its rules on the sources screen; a rule added
   await expect(rules).toContainText("7 rules in force");
   for (const id of ["host_filesystem_filling", "host_memory_low", "host_down", "host_clock_skew"])
     await expect(rules.locator(`[data-user-rule="${id}"]`)).toBeVisible();
+  // The example's error-rate rule reads a metric node_exporter does not export: a warning, not an error.
+  await expect(page.locator("[data-rules-warnings]")).toContainText(
+    "rule http_errors_rate: no target it applies to (host-e2e) exports http_requests_errors_total",
+  );
   await expectNoAxeViolations(page);
 
   // A rule added to the file while the console runs: its finding reaches the board, no restart.
