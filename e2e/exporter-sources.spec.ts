@@ -102,7 +102,7 @@ test("the node_exporter target and its rules on the sources screen; a rule added
     await expect(rules.locator(`[data-user-rule="${id}"]`)).toBeVisible();
   // The example's error-rate rule reads a metric node_exporter does not export: a warning, not an error.
   await expect(page.locator("[data-rules-warnings]")).toContainText(
-    "rule http_errors_rate: no target it applies to (host-e2e) exports http_requests_errors_total",
+    /rules\.yaml:\d+: rule http_errors_rate: no target it applies to \(host-e2e\) exports http_requests_errors_total/,
   );
   await expectNoAxeViolations(page);
 

@@ -3,7 +3,12 @@ import { env } from "../../env";
 import { RULES } from "../index";
 import type { AnyRule } from "../types";
 import { compileUserRule, namePattern, ruleMetrics } from "./evaluate";
-import { RulesFileError, formatProblem, parseRulesFile, type UserRuleSpec } from "./schema";
+import { RulesFileError, formatProblem, metricLines, parseRulesFile, type UserRuleSpec } from "./schema";
+
+function where(spec: UserRuleSpec): string {
+  const at = metricLines.get(spec);
+  return at ? `${at.file}${at.line !== undefined ? `:${at.line}` : ""}: ` : "";
+}
 
 // The rules file the running console uses (WATCHFLOOR_RULES_FILE, default config/rules.yaml).
 // Read and validated at start-up (a bad file stops start-up with every problem named), then
@@ -192,7 +197,9 @@ export function unexportedMetricWarnings(
     if (!polled.length) continue;
     for (const m of ruleMetrics(spec))
       if (!polled.some((t) => t.metrics!.has(m)))
-        out.push(`rule ${spec.id}: no target it applies to (${polled.map((t) => t.name).join(", ")}) exports ${m}`);
+        out.push(
+          `${where(spec)}rule ${spec.id}: no target it applies to (${polled.map((t) => t.name).join(", ")}) exports ${m}`,
+        );
   }
   return out;
 }

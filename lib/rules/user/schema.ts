@@ -291,6 +291,9 @@ export interface RuleFileProblem {
   message: string;
 }
 
+/** Where each parsed rule's metric is written (file:line), for warnings found after loading. */
+export const metricLines = new WeakMap<object, { file: string; line?: number }>();
+
 export function formatProblem(p: RuleFileProblem): string {
   const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file;
   return `${where}: ${p.rule ? `rule ${p.rule}: ` : ""}${p.field ? `${p.field}: ` : ""}${p.message}`;
@@ -413,5 +416,8 @@ export function parseRulesFile(
     }
   });
   if (problems.length) throw new RulesFileError(file, problems);
+  result.data.rules.forEach((r, i) =>
+    metricLines.set(r, { file, line: lineOf(doc, lc, ["rules", i, "metric" in r && r.metric ? "metric" : "id"]) }),
+  );
   return result.data.rules;
 }

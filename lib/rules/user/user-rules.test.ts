@@ -130,7 +130,9 @@ describe("the rules file in force", () => {
       { name: "host-a", kind: "prometheus", metrics: new Set(["node_load1"]) },
       { name: "bot", kind: "trading-bot", metrics: new Set(["node_filesystem_avail_bytes"]) },
     ]);
-    expect(w).toEqual(["rule disk_low: no target it applies to (host-a) exports node_filesystem_avail_bytes"]);
+    expect(w).toEqual([
+      "rules.yaml:4: rule disk_low: no target it applies to (host-a) exports node_filesystem_avail_bytes",
+    ]);
     expect(
       unexportedMetricWarnings(specs, [
         { name: "host-a", kind: "prometheus", metrics: new Set(["node_filesystem_avail_bytes"]) },
