@@ -3,10 +3,10 @@ import { env } from "../../env";
 import { RULES } from "../index";
 import type { AnyRule } from "../types";
 import { compileUserRule, namePattern, ruleMetrics } from "./evaluate";
-import { RulesFileError, formatProblem, metricLines, parseRulesFile, type UserRuleSpec } from "./schema";
+import { RulesFileError, formatProblem, metricLine, parseRulesFile, type UserRuleSpec } from "./schema";
 
 function where(spec: UserRuleSpec): string {
-  const at = metricLines.get(spec);
+  const at = metricLine(spec);
   return at ? `${at.file}${at.line !== undefined ? `:${at.line}` : ""}: ` : "";
 }
 

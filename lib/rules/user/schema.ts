@@ -291,8 +291,15 @@ export interface RuleFileProblem {
   message: string;
 }
 
-/** Where each parsed rule's metric is written (file:line), for warnings found after loading. */
-export const metricLines = new WeakMap<object, { file: string; line?: number }>();
+/**
+ * Where each parsed rule's metric is written (file:line), for warnings found after loading. Kept
+ * on the rule object itself (not in a module-level map): the server's bundles may each hold their
+ * own copy of this module, while the rules in force are shared.
+ */
+const LOCATION = Symbol.for("watchfloor.rule-location");
+export function metricLine(spec: object): { file: string; line?: number } | undefined {
+  return (spec as { [LOCATION]?: { file: string; line?: number } })[LOCATION];
+}
 
 export function formatProblem(p: RuleFileProblem): string {
   const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file;
@@ -417,7 +424,10 @@ export function parseRulesFile(
   });
   if (problems.length) throw new RulesFileError(file, problems);
   result.data.rules.forEach((r, i) =>
-    metricLines.set(r, { file, line: lineOf(doc, lc, ["rules", i, "metric" in r && r.metric ? "metric" : "id"]) }),
+    Object.defineProperty(r, LOCATION, {
+      value: { file, line: lineOf(doc, lc, ["rules", i, "metric" in r && r.metric ? "metric" : "id"]) },
+      enumerable: false,
+    }),
   );
   return result.data.rules;
 }
