@@ -1,6 +1,7 @@
 import "server-only";
 import { EnvError, env } from "./env";
 import { ConfigError } from "./config/fleet";
+import { RulesFileError } from "./rules/user/schema";
 import { loadStartupConfig } from "./config/current";
 
 // Server start-up and the start-up error text shared with the CLI scripts: a bad environment
@@ -10,7 +11,7 @@ import { loadStartupConfig } from "./config/current";
 
 /** Formats a start-up failure for a human, or rethrows what is not a known start-up problem. */
 export function describeStartupError(err: unknown): string {
-  if (err instanceof EnvError || err instanceof ConfigError) return err.message;
+  if (err instanceof EnvError || err instanceof ConfigError || err instanceof RulesFileError) return err.message;
   if (err instanceof Error && err.name === "DatabaseInUseError") return err.message;
   return `Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }

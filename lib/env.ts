@@ -21,6 +21,8 @@ export const EnvSchema = z
     WATCHFLOOR_DATA_DIR: z.string().min(1).default("./data"),
     WATCHFLOOR_FLEET_CONFIG: z.string().min(1).default("config/fleet.yaml"),
     WATCHFLOOR_RUNBOOKS_DIR: z.string().min(1).default("runbooks"),
+    // Rules of your own (README "Rules of your own"); a missing file means none. Re-read on change.
+    WATCHFLOOR_RULES_FILE: z.string().min(1).default("config/rules.yaml"),
     NEXTAUTH_URL: httpUrl("must be the exact origin browsers use, e.g. http://localhost:3000").optional(),
     NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     OIDC_ISSUER: httpUrl("must be the issuer URL (http or https)").optional(),

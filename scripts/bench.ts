@@ -26,6 +26,7 @@ import {
   VIEWER_STEP_P99_MS,
   type BenchResults,
   type CollectorResult,
+  type ExportersResult,
   type ViewerStepUp,
 } from "./bench/report";
 
@@ -39,6 +40,7 @@ const PHASES = [
   "http",
   "bundle",
   "collector",
+  "exporters",
   "alerting",
   "notify",
   "alerting-prod",
@@ -57,6 +59,10 @@ const DEFAULTS = {
   "collector-interval": "5000",
   "collector-seconds": "30",
   "rule-series": "10000",
+  "exporter-targets": "200",
+  "exporter-interval": "15000",
+  "exporter-seconds": "30",
+  "user-rules": "500",
   "alerting-changes": "30",
   "alerting-prod-changes": "2",
   "notify-changes": "30",
@@ -72,6 +78,7 @@ const QUICK: Partial<typeof DEFAULTS> = {
   "viewer-changes": "4",
   "cannon-seconds": "4",
   "collector-seconds": "10",
+  "exporter-seconds": "10",
   "alerting-changes": "6",
   "alerting-prod-changes": "1",
   "notify-changes": "10",
@@ -102,6 +109,7 @@ if (given.help) {
   console.log(`npm run bench -- [--quick] [--port 3500] [--poll-interval 2000] [--changes 50] [--viewers 1000,2000,5000,10000]
   [--viewer-changes 8] [--connections 20] [--cannon-seconds 8] [--collector-targets 200]
   [--collector-interval 5000] [--collector-seconds 30] [--rule-series 10000]
+  [--exporter-targets 200] [--exporter-interval 15000] [--exporter-seconds 30] [--user-rules 500]
   [--alerting-changes 30] [--alerting-prod-changes 2] [--notify-changes 30] [--alerting-ports 19090-19099] [--lighthouse-runs 3]
   [--skip ${PHASES.join(",")}] [--max-minutes 15] [--out bench/results] [--rebuild]
 
@@ -204,6 +212,45 @@ function runCollectorCost(server: BenchServer): Promise<CollectorResult> {
     child.on("exit", (code) => {
       clearTimeout(timer);
       if (code) reject(new Error(`collector benchmark exited with ${code}`));
+    });
+  });
+}
+
+/**
+ * The exporters phase in a process of its own: generic exporter targets (node_exporter-sized
+ * payloads) at their interval beside the simulated targets at theirs, and rule evaluation with
+ * the user rules loaded.
+ */
+function runExporters(server: BenchServer): Promise<ExportersResult> {
+  const input = {
+    targets: num("exporter-targets"),
+    intervalMs: num("exporter-interval"),
+    systems: server.fleet.systems.map((s) => ({ name: s.name, kind: s.kind, url: s.url, credential: s.credential })),
+    simulatedTargets: num("collector-targets"),
+    simulatedIntervalMs: num("collector-interval"),
+    warmupMs: Math.max(num("exporter-interval") + 5000, 8000),
+    windowMs: num("exporter-seconds") * 1000,
+    userRules: num("user-rules"),
+  };
+  const child = fork(path.join(__dirname, "bench/exporters.ts"), [JSON.stringify(input)], {
+    execArgv: ["--conditions=react-server", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise<ExportersResult>((resolve, reject) => {
+    const timer = setTimeout(
+      () => {
+        child.kill("SIGKILL");
+        reject(new Error("exporters benchmark did not finish in time"));
+      },
+      2 * (input.warmupMs + input.windowMs) + 120_000,
+    );
+    child.on("message", (m) => {
+      clearTimeout(timer);
+      resolve(m as ExportersResult);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code) reject(new Error(`exporters benchmark exited with ${code}`));
     });
   });
 }
@@ -640,6 +687,24 @@ async function main() {
           console.log(`  the collector logged ${c.errorLogLines} error lines (first: ${c.firstErrorLogLine})`);
         console.log(
           `  rule evaluation: ${c.rules.series} series (${c.rules.targets} targets), all rules, p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs`,
+        );
+      });
+
+    if (skip.has("exporters")) notMeasured("exporters", "skipped by --skip");
+    else if (!timeLeft(2 * num("exporter-seconds") * 1000 + 2 * num("exporter-interval") + 60_000))
+      notMeasured("exporters", "out of time");
+    else
+      await phase("exporters", async () => {
+        console.log(
+          `Any exporter: ${num("exporter-targets")} generic targets (node_exporter-sized) at ${num("exporter-interval")} ms beside ${num("collector-targets")} simulated at ${num("collector-interval")} ms, ${num("user-rules")} rules of your own (own process)…`,
+        );
+        const e = await runExporters(server);
+        results.exporters = e;
+        console.log(
+          `  polling and parsing alone: CPU ${e.pollingOnly.cpuPercentOfOneCore}% of one core (${e.pollingOnly.polls}/${e.pollingOnly.expectedPolls} polls in ${e.pollingOnly.windowSeconds} s); full runtime ${e.runtime.cpuPercentOfOneCore}%, RSS ${e.runtime.rssMiB} MiB, ${e.runtime.totalSeries} series`,
+        );
+        console.log(
+          `  rule evaluation with ${e.rules.userRules} user rules: p50 ${e.rules.p50Ms} ms, max ${e.rules.maxMs} ms over ${e.rules.series} series`,
         );
       });
 

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { serverNodeArgs } from "./server-node-args";
+import { nodeExporterInstalled, startNodeExporter } from "../lib/testing/node-exporter";
 
 const { values: flags } = parseArgs({
   options: {
@@ -20,6 +21,8 @@ const { values: flags } = parseArgs({
 
 const root = process.cwd();
 const port = Number(flags.port);
+/** Where config/fleet.yaml's host-node target is scraped. */
+const DEMO_NODE_EXPORTER_PORT = 4105;
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -104,6 +107,18 @@ async function main() {
   }
 
   const receiver = await notify.start();
+  // The demo's host target (config/fleet.yaml host-node): a real node_exporter as a child process on
+  // loopback, when the package is installed. Without it the target shows as down, not faked.
+  const host = nodeExporterInstalled()
+    ? await startNodeExporter({ port: DEMO_NODE_EXPORTER_PORT }).catch((err: Error) => {
+        console.warn(`[demo] node_exporter did not start (${err.message.split("\n")[0]}); host-node will show as down`);
+        return undefined;
+      })
+    : (console.warn(
+        "[demo] prometheus-node-exporter is not installed: host-node will show as down (npm run deps:system)",
+      ),
+      undefined);
+  if (host) console.log(`  node_exporter (host-node)  ${host.url}/metrics`);
   const fleet = sim
     ? await sim.start({
         seed: Number(flags.seed),
@@ -131,6 +146,7 @@ async function main() {
   server.on("exit", async (code) => {
     await fleet?.stop();
     await receiver?.stop();
+    await host?.stop();
     process.exit(code ?? 0);
   });
 }

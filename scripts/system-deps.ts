@@ -56,6 +56,12 @@ export const SYSTEM_DEPS: SystemDep[] = [
     why: "metrics format checks and the Prometheus adapter tests",
   },
   {
+    name: "node_exporter",
+    aptPackage: "prometheus-node-exporter",
+    present: has("/usr/bin/prometheus-node-exporter"),
+    why: "the generic exporter tests and the demo's host target (run as a child process, not the service)",
+  },
+  {
     name: "Alertmanager",
     aptPackage: "prometheus-alertmanager",
     present: has("/usr/bin/prometheus-alertmanager"),

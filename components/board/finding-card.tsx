@@ -255,6 +255,15 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
           >
             Runbook: {runbook.title}
           </Link>
+        ) : /^https?:\/\//.test(f.runbook) ? (
+          // A rule of your own links to your own runbook.
+          <a
+            href={f.runbook}
+            rel="noreferrer"
+            className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline"
+          >
+            Runbook (external)
+          </a>
         ) : null}
         <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />
       </div>

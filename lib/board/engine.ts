@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { and, asc, eq as eqOp } from "drizzle-orm";
 import { auditLog, findingTransitions, findings as findingsTable } from "../db/schema";
 import { RULES, evaluateRules, trackFindings } from "../rules";
+import { userRules } from "../rules/user";
 import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, Transition } from "../rules/types";
 
 /** The audit action that records a commander's confirmation (see confirm.ts). */
@@ -194,7 +195,7 @@ export class BoardEngine {
           confirmations: this.confirmations,
           watches: await this.currentWatches(now),
         },
-        RULES,
+        [...RULES, ...userRules()],
       );
       for (const f of current) {
         if (

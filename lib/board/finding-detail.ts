@@ -1,4 +1,5 @@
 import "server-only";
+import { userRules } from "../rules/user";
 import { asc, eq } from "drizzle-orm";
 import { getDb } from "../db";
 import { findingAcks, findingTransitions } from "../db/schema";
@@ -29,7 +30,8 @@ export async function getFindingDetail(actor: Actor | null, id: string): Promise
   const db = await getDb();
   const finding = await currentFinding(id, db);
   if (!finding) throw new NotFound(`No finding ${id}.`);
-  const rule = ruleById(finding.ruleId);
+  // A built-in rule, or one of the operator's own (the rules file in force).
+  const rule = ruleById(finding.ruleId) ?? ruleById(finding.ruleId, userRules());
   const transitions = await db
     .select()
     .from(findingTransitions)

@@ -1,6 +1,7 @@
 import "server-only";
 import { env, readNamedSecret } from "../env";
-import { validateThresholds } from "../rules";
+import { RULES, validateThresholds } from "../rules";
+import { loadStartupUserRules, userRules } from "../rules/user";
 import { validatePolicyKeys } from "../controls/catalog";
 import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "./fleet";
 
@@ -11,10 +12,12 @@ import { ConfigError, loadFleetConfig, missingSecrets, type FleetConfig } from "
 export function loadStartupConfig(): FleetConfig {
   const e = env();
   const cfg = loadFleetConfig(e.WATCHFLOOR_FLEET_CONFIG);
+  // The rules file first: a bad one stops start-up naming file:line, rule and field.
+  loadStartupUserRules();
   // Threshold overrides are checked against the rule catalog here: an unknown rule, a rule of
   // another kind or a bad parameter would otherwise be dropped silently and the seed default used.
   const problems = [
-    ...validateThresholds(cfg.targets),
+    ...validateThresholds(cfg.targets, [...RULES, ...userRules()]),
     ...validatePolicyKeys(Object.keys(cfg.controls.policy)),
     ...(cfg.controls.criticalControls ?? []).flatMap((k, i) => validatePolicyKeys([k], "controls.criticalControls").map((m) => m.replace(`controls.criticalControls.${k}:`, `controls.criticalControls[${i}]: "${k}" is an`))),
     ...missingSecrets(cfg, readNamedSecret),

@@ -72,7 +72,7 @@ describe("parseFleetConfig", () => {
   const mistakes: [what: string, text: string, expected: string | RegExp][] = [
     ["a bad URL", edit("baseUrl: https://exchange.internal:8443", "baseUrl: not a url"), "targets[2].baseUrl: invalid URL"],
     ["a non-http URL", edit("baseUrl: http://127.0.0.1:4103", "baseUrl: ftp://127.0.0.1:4103"), "targets[1].baseUrl: must be an http(s) URL"],
-    ["an unknown kind", edit("kind: futures-bot", "kind: options-bot"), "targets[1].kind: must be one of trading-bot, futures-bot, spot-exchange"],
+    ["an unknown kind", edit("kind: futures-bot", "kind: options-bot"), "targets[1].kind: must be one of trading-bot, futures-bot, spot-exchange, prometheus, http-json"],
     ["a negative poll interval", edit("pollIntervalMs: 5000", "pollIntervalMs: -5000"), "targets[1].pollIntervalMs: must be at least 250 ms"],
     ["a negative default poll interval", edit("  pollIntervalMs: 2000", "  pollIntervalMs: -1"), /^defaults\.pollIntervalMs: /],
     ["a poll interval given as a string", edit("pollIntervalMs: 5000", 'pollIntervalMs: "5s"'), /^targets\[1\]\.pollIntervalMs: /],

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { SYSTEM_KINDS } from "../telemetry/model";
+import { GENERIC_KINDS, SYSTEM_KINDS } from "../telemetry/model";
 import { LOG_FORMATS } from "../telemetry/shipped/line";
 import { DEFAULT_NOTIFY, NotifyConfig, missingNotifySecrets } from "../notify/config";
 
@@ -22,6 +22,9 @@ export const TargetCredentials = z
      */
     supabaseUrlEnv: envVarName.optional(),
     supabaseKeyEnv: envVarName.optional(),
+    /** Generic exporters behind HTTP basic auth: env vars holding the user name and the password. */
+    basicAuthUserEnv: envVarName.optional(),
+    basicAuthPasswordEnv: envVarName.optional(),
   })
   .strict();
 
@@ -122,6 +125,45 @@ export const TargetLogs = z
   });
 export type TargetLogs = z.infer<typeof TargetLogs>;
 
+/** A path on the target, with an optional query (`/metrics`, `/probe?module=http_2xx`). */
+const targetPath = z.string().regex(/^\/[^\s#]*$/, "must be a path on the target starting with /, e.g. /metrics");
+
+/** A field of a JSON document by path: `checks.db.latency_ms`, `queues[0].depth`, `workers[*].busy`. */
+export const JSON_FIELD_PATH = /^[A-Za-z_$][\w$-]*(?:\[(?:\d+|\*)\]|\.[A-Za-z_$][\w$-]*)*$/;
+
+/**
+ * One value picked from a generic health JSON: the sample `metric` (default: the path) from the
+ * field at `path`. Numbers as they are, booleans 1/0, strings through `map` (e.g. {ok: 1, down: 0})
+ * or as numbers when numeric. With `[*]` in the path, every element gives one entity, named by
+ * the element's `entityField` (default: its index).
+ */
+export const JsonField = z
+  .object({
+    path: z.string().regex(JSON_FIELD_PATH, "must be a field path such as checks.db.latency_ms or queues[*].depth"),
+    metric: z.string().regex(/^[A-Za-z_:][A-Za-z0-9_:.]*$/, "must be a metric name (letters, digits, _ : .)").optional(),
+    map: z.record(z.string(), z.number()).optional(),
+    entityField: z.string().regex(/^[A-Za-z_$][\w$-]*$/, "must be a field name of the array elements").optional(),
+  })
+  .strict();
+export type JsonField = z.infer<typeof JsonField>;
+
+/** What a `prometheus` target scrapes. */
+export const GenericScrapeConfig = z
+  .object({
+    path: targetPath.default("/metrics"),
+    /** Label whose value names the entity of a series (e.g. mountpoint, device); default: none. */
+    entityLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name").optional(),
+  })
+  .strict();
+
+/** What an `http-json` target reads. */
+export const GenericJsonConfig = z
+  .object({
+    path: targetPath.default("/health"),
+    fields: z.array(JsonField).min(1, "name at least one field to read"),
+  })
+  .strict();
+
 export const TargetConfig = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes"),
@@ -141,9 +183,26 @@ export const TargetConfig = z
     metrics: MetricsSourceConfig.optional(),
     thresholds: ThresholdOverrides.default({}),
     logs: TargetLogs.optional(),
+    /** `prometheus` targets: the exposition path (default /metrics) and the entity label. */
+    scrape: GenericScrapeConfig.optional(),
+    /** `http-json` targets: the document's path and the fields picked from it. */
+    json: GenericJsonConfig.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.scrape && t.kind !== "prometheus")
+      ctx.addIssue({ code: "custom", path: ["scrape"], message: `only prometheus targets take scrape (this target is a ${t.kind})` });
+    if (t.json && t.kind !== "http-json")
+      ctx.addIssue({ code: "custom", path: ["json"], message: `only http-json targets take json (this target is a ${t.kind})` });
+    if (t.kind === "http-json" && !t.json)
+      ctx.addIssue({ code: "custom", path: ["json"], message: "required for an http-json target: the document path and the fields to read" });
+    const basic = [t.credentials.basicAuthUserEnv, t.credentials.basicAuthPasswordEnv];
+    if (basic.some(Boolean) && !basic.every(Boolean))
+      ctx.addIssue({ code: "custom", path: ["credentials", t.credentials.basicAuthUserEnv ? "basicAuthPasswordEnv" : "basicAuthUserEnv"], message: "basic auth needs both basicAuthUserEnv and basicAuthPasswordEnv" });
+    if (basic.some(Boolean) && t.credentials.bearerTokenEnv)
+      ctx.addIssue({ code: "custom", path: ["credentials", "basicAuthUserEnv"], message: "a target uses basic auth or a bearer token, not both" });
+    if (basic.some(Boolean) && !(GENERIC_KINDS as readonly string[]).includes(t.kind))
+      ctx.addIssue({ code: "custom", path: ["credentials", "basicAuthUserEnv"], message: `basic auth is for prometheus and http-json targets (this target is a ${t.kind}; use bearerTokenEnv)` });
     if (t.ledger && t.kind !== "trading-bot") {
       ctx.addIssue({ code: "custom", path: ["ledger"], message: `only trading bots have a ledger source (this target is a ${t.kind})` });
     }
@@ -170,6 +229,13 @@ export function supabaseLedgerOf(t: TargetConfig): (Extract<LedgerSourceConfig, 
   const keyEnv = l.keyEnv ?? t.credentials.supabaseKeyEnv;
   if (!urlEnv || !keyEnv) return undefined;
   return { ...l, urlEnv, keyEnv };
+}
+
+/** Where a generic target is read: the scrape or JSON settings with defaults applied. */
+export function genericPathOf(t: TargetConfig): string | undefined {
+  if (t.kind === "prometheus") return t.scrape?.path ?? "/metrics";
+  if (t.kind === "http-json") return t.json?.path ?? "/health";
+  return undefined;
 }
 
 /** The Prometheus metrics settings of a target, or undefined when it is scraped directly. */

@@ -89,27 +89,30 @@ export async function getControlsView(actor: Actor | null) {
   // Sweeps that keep the lists honest: expired approvals, and calls stuck with no outcome.
   await svc.expirePendingApprovals(d);
   await svc.recoverInterruptedControls(d.db, { olderThanMs: 5 * 60_000 });
+  // Generic exporters (prometheus, http-json) are watched, never controlled: not listed here.
   const targets: ControlsScreenTarget[] = await Promise.all(
-    d.config.targets.map(async (t) => {
-      const read = roleAtLeast(actor.role, "responder")
-        ? await readTargetState({
-            target: t,
-            token: t.credentials.bearerTokenEnv ? d.secret(t.credentials.bearerTokenEnv) : undefined,
-            timeoutMs: 1500,
-          })
-        : null;
-      return {
-        name: t.name,
-        label: t.label ?? t.name,
-        kind: t.kind,
-        simulated: t.simulated,
-        controls: controlsFor(t.kind)
-          .filter((c) => roleAtLeast(actor.role, minRoleFor(c, settings)))
-          .map((c) => ({ id: c.id, title: c.title, summary: c.summary, source: c.source })),
-        choices: read?.ok ? choicesOf(read.state) : { symbols: [], profiles: [] },
-        stateError: read && !read.ok ? read.error : null,
-      };
-    }),
+    d.config.targets
+      .filter((t) => controlsFor(t.kind).length > 0)
+      .map(async (t) => {
+        const read = roleAtLeast(actor.role, "responder")
+          ? await readTargetState({
+              target: t,
+              token: t.credentials.bearerTokenEnv ? d.secret(t.credentials.bearerTokenEnv) : undefined,
+              timeoutMs: 1500,
+            })
+          : null;
+        return {
+          name: t.name,
+          label: t.label ?? t.name,
+          kind: t.kind,
+          simulated: t.simulated,
+          controls: controlsFor(t.kind)
+            .filter((c) => roleAtLeast(actor.role, minRoleFor(c, settings)))
+            .map((c) => ({ id: c.id, title: c.title, summary: c.summary, source: c.source })),
+          choices: read?.ok ? choicesOf(read.state) : { symbols: [], profiles: [] },
+          stateError: read && !read.ok ? read.error : null,
+        };
+      }),
   );
   const [pending, unknown, recent] = await Promise.all([
     svc

@@ -5,8 +5,18 @@
 
 // ---------------------------------------------------------------- systems and what sources produce
 
-export const SYSTEM_KINDS = ["trading-bot", "futures-bot", "spot-exchange"] as const;
+/** The trading systems the runbooks describe: built-in pollers, rules, panels and controls. */
+export const BUILT_IN_KINDS = ["trading-bot", "futures-bot", "spot-exchange"] as const;
+/**
+ * Any other exporter: `prometheus` scrapes one /metrics (text 0.0.4 or OpenMetrics), `http-json`
+ * reads one health JSON with fields picked by path. Only the operator's own rules (the rules
+ * file) and the telemetry-dark rule judge them.
+ */
+export const GENERIC_KINDS = ["prometheus", "http-json"] as const;
+export const SYSTEM_KINDS = [...BUILT_IN_KINDS, ...GENERIC_KINDS] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
+export type BuiltInKind = (typeof BUILT_IN_KINDS)[number];
+export type GenericKind = (typeof GENERIC_KINDS)[number];
 
 /** The entity a value belongs to: a profile id, a symbol, or the system itself ("*"). */
 export const SYSTEM_ENTITY = "*";

@@ -26,6 +26,9 @@ export const KNOWN_CONTROLS: Record<SystemKind, readonly string[]> = {
     "book-depth",
     "subscription-rate-limit",
   ],
+  // Generic exporters are watched, never controlled.
+  prometheus: [],
+  "http-json": [],
 };
 
 export const SECTION_KINDS = ["steps", "warnings", "escalation", "context", "expectation", "other"] as const;

@@ -18,6 +18,8 @@ export async function startDaemon(o: {
   dir: string;
   url: string;
   readyTimeoutMs: number;
+  /** Path that answers 200 once the server is ready (default /-/ready). */
+  readyPath?: string;
 }): Promise<Daemon> {
   const logFd = openSync(o.logPath, "a");
   let child: ChildProcess;
@@ -68,7 +70,7 @@ export async function startDaemon(o: {
       throw new Error(`${o.name} exited during start-up (${JSON.stringify(exited)}):\n${text.slice(-2000)}`);
     }
     try {
-      const res = await fetch(`${o.url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(`${o.url}${o.readyPath ?? "/-/ready"}`, { signal: AbortSignal.timeout(1_000) });
       await res.body?.cancel();
       if (res.status === 200) break;
     } catch {

@@ -24,6 +24,9 @@ export interface ViewerStepUp {
   openFileLimit: number;
 }
 
+export type { ExportersResult } from "./exporters-types";
+import type { ExportersResult } from "./exporters-types";
+
 export interface CollectorResult {
   /** Polling and parsing alone (no history writes, no rule evaluation). */
   pollingOnly: {
@@ -85,6 +88,8 @@ export interface BenchResults {
   boardApi?: { staticFile: CannonFigures; board: CannonFigures; health: CannonFigures; ratio: number };
   firstLoadJs?: RouteJs[];
   collector?: CollectorResult;
+  /** Generic exporter targets and rules of your own (bench phase "exporters"). */
+  exporters?: ExportersResult;
   parser?: ParserResult;
   /** Lines per second through each log-shipper receiver (bench phase "ingest"). */
   ingest?: IngestResult;
@@ -504,6 +509,25 @@ export function renderMarkdown(r: BenchResults): string {
       `- Rule evaluation: every rule over ${c.rules.series} series (${c.rules.targets} targets' collected telemetry): p50 ${c.rules.p50Ms} ms, max ${c.rules.maxMs} ms over ${c.rules.runs} runs (${c.rules.findings} findings).`,
     );
   } else L.push(`Not measured: ${r.notMeasured["collector cost"] ?? "—"}`);
+  L.push("");
+  L.push("## Any exporter: generic targets and rules of your own");
+  L.push("");
+  if (r.exporters) {
+    const e = r.exporters;
+    L.push(
+      `The collector against ${e.targets} generic \`prometheus\` targets serving node_exporter-sized expositions (${e.seriesPerTarget} series each, served by another process) at ${e.intervalMs / 1000} s${e.simulatedTargets ? `, beside ${e.simulatedTargets} simulated targets at ${e.simulatedIntervalMs / 1000} s` : ""}, in a process of its own.`,
+    );
+    L.push("");
+    L.push(
+      `- Polling and parsing alone: ${e.pollingOnly.cpuPercentOfOneCore}% of one core (${e.pollingOnly.polls} polls in ${e.pollingOnly.windowSeconds} s, ${e.pollingOnly.expectedPolls} expected).`,
+    );
+    L.push(
+      `- Full runtime (history, catalog and ${e.rules.userRules} rules of your own, findings): ${e.runtime.cpuPercentOfOneCore}% of one core (${e.runtime.polls} polls in ${e.runtime.windowSeconds} s, ${e.runtime.expectedPolls} expected); RSS ${e.runtime.rssMiB} MiB; ${e.runtime.totalSeries} series held.`,
+    );
+    L.push(
+      `- Rule evaluation with ${e.rules.userRules} rules of your own loaded (each applying to a group of ten hosts, ${e.rules.userRulesPerTarget} per host) beside the ${e.rules.catalogRules} built-in rules, over ${e.rules.series} series of ${e.rules.targets} targets: p50 ${e.rules.p50Ms} ms, max ${e.rules.maxMs} ms over ${e.rules.runs} runs (${e.rules.findings} findings).`,
+    );
+  } else L.push(`Not measured: ${r.notMeasured["exporters"] ?? "—"}`);
   L.push("");
   if (r.phaseSeconds && Object.keys(r.phaseSeconds).length) {
     L.push("## Run time per phase");

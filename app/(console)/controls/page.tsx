@@ -26,6 +26,8 @@ const KIND_LABEL: Record<string, string> = {
   "spot-exchange": "Spot exchange",
   "trading-bot": "Trading bot",
   "futures-bot": "Futures bot",
+  prometheus: "Exporter (Prometheus)",
+  "http-json": "Health JSON",
 };
 
 /** How often the page re-reads while a request waits for a decision (its outcome shows without a reload). */

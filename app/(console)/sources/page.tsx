@@ -9,6 +9,7 @@ import { Ago } from "@/components/ui/clock";
 import { AutoRefresh } from "@/components/live/auto-refresh";
 import { SourceParts } from "@/components/sources/source-parts";
 import { IngestSection } from "@/components/sources/ingest-section";
+import { RulesSection } from "@/components/sources/rules-section";
 
 export const metadata: Metadata = { title: "Sources" };
 
@@ -125,6 +126,7 @@ export default async function SourcesPage() {
         </section>
       ) : null}
       <IngestSection now={now} />
+      <RulesSection now={now} />
       <h2 className="mt-8 mb-3 text-lg font-semibold">Endpoints and last samples</h2>
       <div className="space-y-3">
         {sources.map((s) => (

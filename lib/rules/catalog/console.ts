@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SYSTEM_KINDS, SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
+import { BUILT_IN_KINDS, SYSTEM_KINDS, SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
 import { defineRule, inStartGrace } from "../define";
 import type { AnyRule, Verdict } from "../types";
 import { heldFor } from "../windows";
@@ -12,6 +12,9 @@ export const PRIMARY_ENDPOINTS: Record<SystemKind, readonly string[]> = {
   "trading-bot": ["/internal/health", "/metrics"],
   "futures-bot": ["/status", "/logs"],
   "spot-exchange": ["/metrics"],
+  // Generic exporters: their one endpoint, wherever its path is (the target's source aliases).
+  prometheus: ["/metrics"],
+  "http-json": ["/health"],
 };
 
 const telemetryDark = defineRule({
@@ -100,7 +103,7 @@ const PROBE_RUNBOOK = {
 
 const healthProbes = defineRule({
   id: "health_probes",
-  kinds: SYSTEM_KINDS,
+  kinds: BUILT_IN_KINDS,
   title: "/health/live or /health/ready not 200",
   seed: "002",
   runbook: "auth-failures",
@@ -131,7 +134,7 @@ const healthProbes = defineRule({
         values: [ev(path, cur.v, cur.t), ...(degraded.length ? [ev("degraded", degraded.join(", "))] : [])],
         thresholds: { forSeconds: p.forSeconds },
       };
-      let runbook: string = PROBE_RUNBOOK[target.kind];
+      let runbook: string = PROBE_RUNBOOK[target.kind as keyof typeof PROBE_RUNBOOK];
       if (target.kind === "spot-exchange" && degraded.includes("kafka") && !degraded.includes("postgres"))
         runbook = "kafka-outage";
       if (cur.v === 200 || run.durationMs <= p.forSeconds * 1000) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SYSTEM_KINDS, SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
+import { BUILT_IN_KINDS, SYSTEM_ENTITY, type SystemKind } from "../../telemetry/model";
 import { defineRule } from "../define";
 import type { ControlWatch, RuleContext, RuleTarget, Verdict } from "../types";
 import { ev } from "./common";
@@ -16,7 +16,7 @@ import { ev } from "./common";
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19) + " UTC";
 
 /** The sources each watch reads, by system kind (their freshness decides "cannot tell"). */
-const SOURCES: Record<SystemKind, readonly string[]> = {
+const SOURCES: Partial<Record<SystemKind, readonly string[]>> = {
   "spot-exchange": ["/admin/state"],
   "trading-bot": ["/internal/health", "/metrics"],
   "futures-bot": ["/status"],
@@ -184,7 +184,7 @@ const RUNBOOK = {
 
 export const controlWatch = defineRule({
   id: "control_watch",
-  kinds: SYSTEM_KINDS,
+  kinds: BUILT_IN_KINDS,
   title: "Control effect holding",
   seed: "console",
   runbook: "split-brain",

@@ -46,6 +46,8 @@ export interface MetricsMapOptions {
   observedAt: number;
   /** Previous buckets for windowed quantiles; updated in place. Omit for cumulative only. */
   memory?: HistogramMemory;
+  /** Labels naming a series' entity, first match wins (default: profile_id, symbol). */
+  entityLabels?: readonly string[];
 }
 
 export interface MetricsReading {
@@ -54,8 +56,8 @@ export interface MetricsReading {
   partial?: PartialRead;
 }
 
-function entityOf(labels: Record<string, string>): string {
-  for (const l of ENTITY_LABELS) {
+function entityOf(labels: Record<string, string>, entityLabels: readonly string[] = ENTITY_LABELS): string {
+  for (const l of entityLabels) {
     const v = labels[l];
     if (v !== undefined && v !== "") return v;
   }
@@ -89,7 +91,14 @@ function quantileSamples(families: readonly MetricFamily[], o: MetricsMapOptions
   const seen = new Set<string>();
   const push = (metric: string, value: number, labels: Record<string, string>, at: number) => {
     if (Number.isFinite(value))
-      out.push({ system: o.system, entity: entityOf(labels), metric, labels: { ...labels }, value, observedAt: at });
+      out.push({
+        system: o.system,
+        entity: entityOf(labels, o.entityLabels),
+        metric,
+        labels: { ...labels },
+        value,
+        observedAt: at,
+      });
   };
   for (const family of families) {
     for (const series of histogramSeries(family)) {
@@ -157,7 +166,7 @@ export function readFamilies(
   const broken = new Set(histIssues.map((i) => i.family));
   const good = families.filter((f) => !broken.has(f.name));
   const samples = [
-    ...toSamples(good, { system: o.system, entityLabel: ENTITY_LABELS, observedAt: o.observedAt }),
+    ...toSamples(good, { system: o.system, entityLabel: o.entityLabels ?? ENTITY_LABELS, observedAt: o.observedAt }),
     ...quantileSamples(good, o),
   ];
   const issues = [

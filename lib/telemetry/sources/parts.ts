@@ -1,4 +1,4 @@
-import { prometheusMetricsOf, supabaseLedgerOf, type TargetConfig } from "../../config/fleet";
+import { genericPathOf, prometheusMetricsOf, supabaseLedgerOf, type TargetConfig } from "../../config/fleet";
 
 // Which adapter feeds each part of a target (health, metrics, ledger, logs), and under which
 // endpoint key its results are kept. Rules name the endpoints they depend on by their default
@@ -14,7 +14,11 @@ export const LEDGER_SOURCE = "ledger";
 /** The default metrics endpoint (a direct scrape). */
 export const METRICS_PATH = "/metrics";
 
-export type SourceAdapter = "health-json" | "scrape" | "prometheus" | "supabase" | "log-pull" | "push-ingest";
+export type SourceAdapter =
+  "health-json" | "scrape" | "prometheus" | "supabase" | "log-pull" | "push-ingest" | "generic-scrape" | "generic-json";
+
+/** The source name rules use for a generic `http-json` target's document, wherever its path is. */
+export const GENERIC_JSON_SOURCE = "/health";
 
 export interface PartSource {
   part: SourcePart;
@@ -132,6 +136,28 @@ export function partSources(t: TargetConfig): PartSource[] {
       if (logs) out.push(logs);
       break;
     }
+    case "prometheus": {
+      const path = genericPathOf(t)!;
+      out.push({
+        part: "metrics",
+        adapter: "generic-scrape",
+        adapterLabel: "exporter scrape (any /metrics)",
+        endpoint: path,
+        address: join(t.baseUrl, path),
+      });
+      break;
+    }
+    case "http-json": {
+      const path = genericPathOf(t)!;
+      out.push({
+        part: "health",
+        adapter: "generic-json",
+        adapterLabel: `health JSON (${t.json?.fields.length ?? 0} fields by path)`,
+        endpoint: path,
+        address: join(t.baseUrl, path),
+      });
+      break;
+    }
   }
   return out;
 }
@@ -142,6 +168,8 @@ export function partSources(t: TargetConfig): PartSource[] {
  * Prometheus); any other name is an endpoint key already.
  */
 export function resolveSource(t: TargetConfig, source: string): string {
+  if (t.kind === "prometheus" && source === METRICS_PATH) return genericPathOf(t)!;
+  if (t.kind === "http-json" && source === GENERIC_JSON_SOURCE) return genericPathOf(t)!;
   if (source === LEDGER_SOURCE) return partSources(t).find((p) => p.part === "ledger")?.endpoint ?? source;
   if (source === METRICS_PATH) return partSources(t).find((p) => p.part === "metrics")?.endpoint ?? source;
   return source;
@@ -150,7 +178,7 @@ export function resolveSource(t: TargetConfig, source: string): string {
 /** Source names whose endpoint depends on the target's config: the rules' `RuleTarget.sources`. */
 export function sourceAliases(t: TargetConfig): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [LEDGER_SOURCE, METRICS_PATH]) {
+  for (const name of [LEDGER_SOURCE, METRICS_PATH, ...(t.kind === "http-json" ? [GENERIC_JSON_SOURCE] : [])]) {
     const endpoint = resolveSource(t, name);
     if (endpoint !== name && (t.kind === "trading-bot" || name !== LEDGER_SOURCE)) out[name] = endpoint;
   }

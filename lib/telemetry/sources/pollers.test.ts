@@ -243,7 +243,7 @@ describe("pollers against the simulator", () => {
 
 type Expect = SourceErrorKind | "ok";
 
-const JSON_PATHS: Record<SystemKind, string[]> = {
+const JSON_PATHS: Partial<Record<SystemKind, string[]>> = {
   "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/health"],
   "futures-bot": ["/status", "/positions", "/health/live"],
   "spot-exchange": ["/admin/state", "/health/live", "/health/ready"],
@@ -262,7 +262,7 @@ function expected(kind: SystemKind, fault: string, path: string): Expect {
     case "oversized-body":
       return "http";
     case "truncated-json":
-      return JSON_PATHS[kind].includes(path) || path === "/logs" ? "parse" : "ok";
+      return JSON_PATHS[kind]?.includes(path) || path === "/logs" ? "parse" : "ok";
     case "malformed-metrics":
       return path === "/metrics" ? "parse" : "ok";
     case "odd-metrics-line":

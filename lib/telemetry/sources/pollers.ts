@@ -13,6 +13,7 @@ import {
 } from "./health";
 import { supabaseLedgerOf, prometheusMetricsOf } from "../../config/fleet";
 import { LEDGER_HEALTH_METRICS, pollSupabaseLedger, type LedgerClients } from "./ledger";
+import { pollGenericJson, pollGenericScrape } from "./generic";
 import { pollLogs } from "./logs";
 import { pollMetrics, type HistogramMemory } from "./metrics";
 import { pollPrometheusMetrics, type PrometheusScrapeMemory } from "./prometheus-metrics";
@@ -33,6 +34,9 @@ export const ENDPOINTS: Record<SystemKind, readonly string[]> = {
   "trading-bot": ["/internal/health", "/api/status", "/health/live", "/health/ready", "/metrics", "/health"],
   "futures-bot": ["/status", "/positions", "/health/live", "/logs"],
   "spot-exchange": ["/admin/state", "/metrics", "/health/live", "/health/ready"],
+  // Generic kinds read one endpoint, at the path the target names (scrape.path / json.path).
+  prometheus: ["/metrics"],
+  "http-json": ["/health"],
 };
 
 function endpointsFor(kind: SystemKind, metrics: EndpointPoller): EndpointPoller[] {
@@ -45,6 +49,10 @@ function endpointsFor(kind: SystemKind, metrics: EndpointPoller): EndpointPoller
       return [pollFuturesStatus, pollFuturesPositions, live, (ctx) => pollLogs(ctx)];
     case "spot-exchange":
       return [pollSpotAdminState, metrics, live, ready];
+    case "prometheus":
+      return [metrics];
+    case "http-json":
+      return [pollGenericJson];
   }
 }
 
@@ -99,6 +107,7 @@ export function pollerFor(kind: SystemKind): Poller {
   const metrics: EndpointPoller = (ctx) => {
     let memory = memories.get(ctx.target.name);
     if (!memory) memories.set(ctx.target.name, (memory = new Map()));
+    if (kind === "prometheus") return pollGenericScrape(ctx, memory);
     return prometheusMetricsOf(ctx.target) ? pollPrometheusMetrics(ctx, memory, scrapes) : pollMetrics(ctx, memory);
   };
   const pollers = endpointsFor(kind, metrics);

@@ -64,6 +64,14 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
           >
             Runbook: {runbook.title}
           </Link>
+        ) : /^https?:\/\//.test(f.runbook) ? (
+          <a
+            className="min-h-10 content-center rounded-md px-2 text-sm text-accent hover:underline"
+            href={f.runbook}
+            rel="noreferrer"
+          >
+            Runbook (external)
+          </a>
         ) : null}
       </nav>
       <div className="grid gap-4 lg:grid-cols-2">
