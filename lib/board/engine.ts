@@ -349,9 +349,11 @@ export class BoardEngine {
               },
             });
         }
-        if (transitions.length) {
+        // In chunks, as the findings above: one statement for thousands of rows overflows the
+        // driver's stack (seen with hundreds of user rules over many targets).
+        for (let i = 0; i < transitions.length; i += 200) {
           await tx.insert(findingTransitions).values(
-            transitions.map((t) => ({
+            transitions.slice(i, i + 200).map((t) => ({
               findingId: t.findingId,
               fromState: t.from,
               toState: t.to,
