@@ -20,6 +20,19 @@ test.describe("single sign-on", () => {
     await expect(page.getByText(OIDC_USERS.commander.name)).toBeVisible();
   });
 
+  test("a user in several mapped groups gets the highest of their roles", async ({ page }) => {
+    await page.goto("/signin");
+    await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
+    await expect(page.getByRole("heading", { name: "Test identity provider" })).toBeVisible();
+    await page.getByLabel("Username").fill(OIDC_USERS.several.username);
+    await page.getByLabel("Password").fill(OIDC_USERS.several.password);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByRole("heading", { name: "Severity board" })).toBeVisible();
+    // Its groups map to viewer, admin and responder (the default OIDC_ROLE_MAP): admin wins.
+    await expect(page.getByTitle("Your role")).toHaveText("admin");
+    await expect(page.getByText(OIDC_USERS.several.name)).toBeVisible();
+  });
+
   test("a user in no mapped group is refused with an explanation", async ({ page }) => {
     await page.goto("/signin");
     await page.getByRole("button", { name: "Sign in with Test SSO" }).click();

@@ -164,34 +164,66 @@ test.describe("a share token opens nothing but the status view", () => {
   test.skip(({ isMobile }) => isMobile, "HTTP-level checks run once (desktop)");
 
   // Route handlers and server actions with a token are cells of the security matrix
-  // (e2e/security/); console pages are checked here.
-  test("console pages refuse it", async ({ browser, playwright, baseURL }) => {
-    const { url, page: commander } = await createLink(browser, "token reach check", baseURL!);
+  // (e2e/security/); console pages are checked here. What the pages must not give away is their
+  // data, taken from a signed-in render of each: the markers below are checked there first, so a
+  // marker the page no longer shows fails the test instead of making the refusal look proven. (A
+  // page's own refusal may carry its frame, such as its title, in the redirect's body; never data.)
+  test("console pages refuse it: sign-in instead, and none of the page's content", async ({
+    browser,
+    playwright,
+    baseURL,
+  }) => {
+    const label = `token reach check ${Date.now()}`;
+    const { url, page: commander } = await createLink(browser, label, baseURL!);
     const token = url.split("/status/")[1]!;
+    const signedIn = commander.request;
+    const everyPage = ['aria-label="Main"', LOCAL_USERS.commander.displayName];
+    const markers: Record<string, string[]> = {
+      "/": [...everyPage, 'data-lane="SEV1"', 'data-system="kraken-futures"'],
+      "/share": [...everyPage, label],
+      "/controls": [...everyPage, "Cancel all orders", "spot-exchange"],
+      "/audit": [...everyPage, "share.create"],
+    };
+    // The audit log's newest rows as a commander sees them: their hashes are on no other page.
+    const auditHtml = await (await signedIn.get("/audit")).text();
+    const hashes = [...auditHtml.matchAll(/title="([0-9a-f]{64})"/g)].map((m) => m[1]!).slice(0, 3);
+    expect(hashes.length, "the audit page lists row hashes").toBeGreaterThan(0);
+    markers["/audit"]!.push(...hashes);
+    for (const [path, list] of Object.entries(markers)) {
+      const r = await signedIn.get(path);
+      expect(r.status(), `${path} signed in`).toBe(200);
+      const html = await r.text();
+      for (const m of list) expect(html.includes(m), `${path} signed in shows "${m}"`).toBe(true);
+    }
+
     const anon = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
-    const ways: Array<{ headers: Record<string, string>; suffix: string }> = [
-      { headers: { Authorization: `Bearer ${token}` }, suffix: "" },
-      { headers: { Cookie: `token=${token}; share=${token}` }, suffix: "" },
-      { headers: {}, suffix: `?token=${token}` },
+    const ways: Array<{ name: string; headers: Record<string, string>; suffix: string }> = [
+      { name: "bearer header", headers: { Authorization: `Bearer ${token}` }, suffix: "" },
+      { name: "cookies", headers: { Cookie: `token=${token}; share=${token}` }, suffix: "" },
+      // Past the sign-in shortcut (a session cookie is present): the page's own check must refuse it.
+      { name: "as the session cookie", headers: { Cookie: `next-auth.session-token=${token}` }, suffix: "" },
+      { name: "query", headers: {}, suffix: `?token=${token}` },
     ];
     for (const w of ways) {
-      for (const path of ["/", "/share", "/controls", "/audit"]) {
+      for (const [path, list] of Object.entries(markers)) {
+        const what = `${path} with the token (${w.name})`;
         const r = await anon.get(`${path}${w.suffix}`, { headers: w.headers, maxRedirects: 0 });
-        // What an anonymous visitor gets: sent to sign-in, before any of the console renders.
-        // (A streamed page may carry the redirect in its body instead of a 3xx.)
+        const body = await r.text();
         if (r.status() >= 300 && r.status() < 400) {
-          expect(
-            new URL(r.headers()["location"] ?? "", baseURL).pathname,
-            `${path} with a token redirects to sign-in`,
-          ).toBe("/signin");
-        } else {
-          const html = await r.text();
-          expect(html, `${path} with a token answers ${r.status()} with a redirect to sign-in`).toMatch(/\/signin/);
-          expect(html, `${path} must not render the console's navigation with a token`).not.toContain(
-            'aria-label="Main"',
+          expect(new URL(r.headers()["location"] ?? "", baseURL).pathname, `${what} redirects to sign-in`).toBe(
+            "/signin",
           );
-          expect(html).not.toContain("Severity board</h1>");
+        } else {
+          // A page whose own check refuses mid-stream carries the redirect in its body; a 403 says it plainly.
+          expect([200, 403], `${what}: ${r.status()}`).toContain(r.status());
+          if (r.status() === 200) expect(body, `${what} sends the visitor to sign-in`).toMatch(/\/signin/);
         }
+        for (const m of list) expect(body.includes(m), `${what} must not contain "${m}"`).toBe(false);
+        // Followed to the end, it is the sign-in page, still without the page's content.
+        const followed = await anon.get(`${path}${w.suffix}`, { headers: w.headers });
+        expect(new URL(followed.url()).pathname, `${what}, followed`).toBe("/signin");
+        const signin = await followed.text();
+        for (const m of list) expect(signin.includes(m), `${what}, followed, must not contain "${m}"`).toBe(false);
       }
     }
     // The status view still works with it (so the refusals above are about the token's reach).

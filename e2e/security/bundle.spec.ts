@@ -25,6 +25,15 @@ function namedSecrets(): Array<[string, string]> {
   return list.filter((e): e is [string, string] => Boolean(e[1]));
 }
 
+/** Which secret is in which answer, as written or escaped inside JSON. */
+function secretsIn(answers: Array<[where: string, text: string]>, secrets: Array<[string, string]>): string[] {
+  const hits: string[] = [];
+  for (const [where, text] of answers)
+    for (const [name, value] of secrets)
+      if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) hits.push(`${name} in ${where}`);
+  return hits;
+}
+
 test("no configured secret is in the build output served to browsers", () => {
   const secrets = namedSecrets();
   // Short values would match by chance and prove nothing.
@@ -84,10 +93,32 @@ test.describe("answers a signed-in admin receives", () => {
     );
     expect(firstEvent.length, "the live stream sent its first snapshot").toBeGreaterThan(100);
     answers.push(["/api/stream (first event)", firstEvent]);
-    const hits: string[] = [];
-    for (const [where, text] of answers)
-      for (const [name, value] of secrets)
-        if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) hits.push(`${name} in ${where}`);
-    expect(hits).toEqual([]);
+    expect(secretsIn(answers, secrets)).toEqual([]);
+  });
+});
+
+test.describe("answers anyone receives", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  // What reaches a visitor who is not signed in: the sign-in page, the status view's not-found page
+  // and answer, the health checks and the web app manifest.
+  test("no configured secret is in any answer to a visitor who is not signed in", async ({ request }) => {
+    const secrets = namedSecrets();
+    const forged = "A".repeat(43);
+    const answers: Array<[string, string]> = [];
+    for (const path of [
+      "/signin",
+      `/status/${forged}`,
+      `/api/status/${forged}`,
+      "/api/health/live",
+      "/api/health/ready",
+      "/manifest.webmanifest",
+    ]) {
+      const r = await request.get(path);
+      const text = await r.text();
+      expect(text.length, `${path} answered with a body`).toBeGreaterThan(0);
+      answers.push([path, text]);
+    }
+    expect(secretsIn(answers, secrets)).toEqual([]);
   });
 });

@@ -144,6 +144,49 @@ describe.each(drivers)("data layer on %s", (_name, open) => {
   });
 });
 
+describe.each(bothDatabases(() => pg, "chainorder"))(
+  "audit chain verification after a reorder on %s",
+  (_name, open) => {
+    let h: DbHandle;
+    beforeAll(async () => {
+      h = await open();
+      for (let i = 0; i < 6; i++)
+        await appendAudit(h.db, { actorName: "system", action: "test.order", target: `o${i}`, outcome: "succeeded" });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it("names the first moved row when two rows swap places, though every row's own hash still matches its content", async () => {
+      const seqs = rowsOf<{ seq: number }>(await h.db.execute(sql`select seq from audit_log order by seq`)).map((r) =>
+        Number(r.seq),
+      );
+      expect((await verifyAuditChain(h.db)).ok).toBe(true);
+      // Swap the third and fourth rows' positions: content, prev_hash and hash travel with each row,
+      // so nothing is altered, only the order.
+      const [a, b] = [seqs[2]!, seqs[3]!];
+      await h.exec(
+        `alter table audit_log disable trigger audit_log_no_update_delete;
+       update audit_log set seq = -1 where seq = ${a};
+       update audit_log set seq = ${a} where seq = ${b};
+       update audit_log set seq = ${b} where seq = -1;
+       alter table audit_log enable trigger audit_log_no_update_delete;`,
+      );
+      const targets = rowsOf<{ target: string }>(
+        await h.db.execute(sql`select target from audit_log order by seq`),
+      ).map((r) => r.target);
+      expect(targets).toEqual(["o0", "o1", "o3", "o2", "o4", "o5"]);
+      const v = await verifyAuditChain(h.db);
+      expect(v.ok).toBe(false);
+      if (!v.ok) {
+        expect(v.badSeq).toBe(a);
+        expect(v.problem).toBe(`row ${a} does not link to the row before it (a row was removed or reordered)`);
+        expect(v.rows).toBe(2);
+      }
+    });
+  },
+);
+
 describe.each(bothDatabases(() => pg, "chaingap"))("audit chain verification on %s", (_name, open) => {
   let h: DbHandle;
   beforeAll(async () => {

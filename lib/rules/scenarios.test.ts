@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  freshnessOf,
-  recordFailure,
-  recordSuccess,
-  worstFreshness,
-  EMPTY_SOURCE_STATE,
-  type SourceState,
-} from "@/lib/collector/freshness";
-import { TelemetryStore } from "@/lib/collector/store";
-import type { TargetConfig } from "@/lib/config/fleet";
+import { Collector } from "@/lib/collector/collector";
+import { FleetConfig } from "@/lib/config/fleet";
 import { startFleet, type Fleet } from "@/lib/sim";
 import { control, testConfig } from "@/lib/sim/testing";
 import type { SystemKind } from "@/lib/telemetry/model";
@@ -16,9 +8,10 @@ import { pollerFor } from "@/lib/telemetry/sources/pollers";
 import { RULES, evaluateRules, trackFindings, type Finding } from "./index";
 
 // The rules against the simulated world: a one-kind fleet on a manual clock and ephemeral ports,
-// polled with the real pollers every virtual 2 s into a TelemetryStore, evaluated with per-endpoint
-// freshness the way the collector computes it. Each scenario is a seed playbook; the expected
-// finding must appear and, where the seed promises self-recovery, clear again.
+// polled every virtual 2 s by the console's own Collector (real pollers, its store, its per-endpoint
+// freshness and source names) and evaluated with what the collector says, as the board engine
+// does. Each scenario is a seed playbook; the expected finding must appear and, where the seed
+// promises self-recovery, clear again.
 
 const S = 1000;
 const M = 60 * S;
@@ -42,60 +35,46 @@ afterEach(async () => {
 });
 
 async function world(kind: SystemKind, o: { healthFields?: "full" | "runbook" } = {}): Promise<Run> {
-  const config = testConfig([kind], (cfg) => {
+  const simConfig = testConfig([kind], (cfg) => {
     for (const sys of cfg.systems) if (sys.kind === "trading-bot" && o.healthFields) sys.healthFields = o.healthFields;
   });
-  const fleet = await startFleet({ config, seed: 7, clock: "manual", portBase: 0, admin: false });
+  const fleet = await startFleet({ config: simConfig, seed: 7, clock: "manual", portBase: 0, admin: false });
   fleets.push(fleet);
   const sys = fleet.systems[0]!;
-  const target: TargetConfig = {
-    name: sys.name,
-    kind,
-    baseUrl: sys.url,
-    simulated: true,
-    credentials: {},
-    thresholds: {},
-  };
-  const poller = pollerFor(kind);
-  const store = new TelemetryStore();
-  const endpoints = new Map<string, SourceState>();
-  let cursor: string | undefined;
+  const config = FleetConfig.parse({
+    targets: [
+      {
+        name: sys.name,
+        kind,
+        baseUrl: sys.url,
+        simulated: true,
+        pollIntervalMs: POLL,
+        credentials: { bearerTokenEnv: "SIM_TOKEN" },
+      },
+    ],
+  });
+  // Polled by hand (pollTarget) at each virtual step instead of on the collector's real-time timers.
+  const collector = new Collector({
+    config,
+    pollerFor,
+    secret: (name) => (name === "SIM_TOKEN" ? sys.credential : undefined),
+    now: () => fleet.now(),
+  });
   let tracked = new Map<string, Finding>();
   const seen = new Map<string, string[]>();
 
-  const freshness = (_system: string, endpoint?: string) => {
-    const now = fleet.now();
-    if (endpoint !== undefined) return freshnessOf(endpoints.get(endpoint) ?? EMPTY_SOURCE_STATE, POLL, now);
-    return worstFreshness([...endpoints.values()].map((s) => freshnessOf(s, POLL, now)));
-  };
-
   async function step() {
+    await collector.pollTarget(sys.name);
     const now = fleet.now();
-    const out = await poller({
-      target,
-      token: sys.credential,
-      timeoutMs: 5000,
-      maxBytes: 50 * 1024 * 1024,
-      now,
-      cursor,
-    });
-    cursor = out.cursor ?? cursor;
-    for (const e of out.endpoints)
-      endpoints.set(
-        e.path,
-        e.ok
-          ? recordSuccess(endpoints.get(e.path) ?? EMPTY_SOURCE_STATE, now)
-          : recordFailure(
-              endpoints.get(e.path) ?? EMPTY_SOURCE_STATE,
-              now,
-              e.error ?? { kind: "http", detail: "failed" },
-            ),
-      );
-    store.addSamples(out.samples);
-    store.addReports(out.reports);
-    store.prune(now);
     const current = evaluateRules(
-      { now, history: store, freshness, targets: [{ name: sys.name, kind, intervalMs: POLL, thresholds: {} }] },
+      {
+        now,
+        history: collector.store,
+        freshness: (system, endpoint) => collector.freshness(system, endpoint),
+        droppedFamilies: (system) => collector.droppedFamilies(system),
+        sourceProblem: (system, endpoint) => collector.sourceProblem(system, endpoint),
+        targets: collector.targetsForRules(),
+      },
       RULES,
     );
     const r = trackFindings(tracked, current, now);

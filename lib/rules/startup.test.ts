@@ -1,23 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  freshnessOf,
-  recordFailure,
-  recordSuccess,
-  worstFreshness,
-  EMPTY_SOURCE_STATE,
-  type SourceState,
-} from "@/lib/collector/freshness";
-import { TelemetryStore } from "@/lib/collector/store";
-import type { TargetConfig } from "@/lib/config/fleet";
+import { Collector } from "@/lib/collector/collector";
+import { FleetConfig } from "@/lib/config/fleet";
 import { loadSimFleetConfig, startFleet, type Fleet } from "@/lib/sim";
 import { pollerFor } from "@/lib/telemetry/sources/pollers";
-import { RULES, evaluateRules, trackFindings, type Finding, type RuleTarget } from "./index";
+import { RULES, evaluateRules, trackFindings, type Finding } from "./index";
 
 // A fresh start of the demo fleet (config/sim-fleet.yaml, every system) with the console watching
-// from the first poll: the real pollers every virtual 2 s into one TelemetryStore, the whole rule
-// catalog evaluated after each poll, findings tracked as the board tracks them. Nothing is wrong
-// in this world, so no finding may open — a rule whose evidence has not had time to exist yet
-// (a first cycle not yet due, a window not yet covered) is pending, not firing.
+// from the first poll: the console's own Collector polls each system every virtual 2 s (by hand, on
+// the simulator's manual clock), the whole rule catalog is evaluated with the collector's store and
+// freshness after each answer, findings tracked as the board tracks them. Nothing is wrong in this
+// world, so no finding may open — a rule whose evidence has not had time to exist yet (a first
+// cycle not yet due, a window not yet covered) is pending, not firing.
 
 const S = 1000;
 const POLL = 2 * S;
@@ -37,44 +30,38 @@ async function watchFromStart(ms: number): Promise<{ opened: string[]; open: Fin
     admin: false,
   });
   const f = fleet;
-  const systems = f.systems.map((sys) => {
-    const target: TargetConfig = {
+  const tokenEnv = (name: string) => `SIM_TOKEN_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  const secrets = new Map(f.systems.map((sys) => [tokenEnv(sys.name), sys.credential]));
+  const config = FleetConfig.parse({
+    defaults: { pollIntervalMs: POLL },
+    targets: f.systems.map((sys) => ({
       name: sys.name,
       kind: sys.kind,
       baseUrl: sys.url,
       simulated: true,
-      credentials: {},
-      thresholds: {},
-    };
-    return { sys, target, poller: pollerFor(sys.kind), cursor: undefined as string | undefined };
+      credentials: { bearerTokenEnv: tokenEnv(sys.name) },
+      ...(sys.kind === "spot-exchange" ? { thresholds: { settlement_lag: { t2Seconds: 5, t3Seconds: 30 } } } : {}),
+    })),
   });
-  const ruleTargets: RuleTarget[] = systems.map(({ sys }) => ({
-    name: sys.name,
-    kind: sys.kind,
-    intervalMs: POLL,
-    thresholds:
-      sys.kind === "spot-exchange"
-        ? { settlement_lag: { t2Seconds: 5, t3Seconds: 30 } }
-        : ({} as RuleTarget["thresholds"]),
-  }));
-  const store = new TelemetryStore();
-  const endpoints = new Map<string, SourceState>();
-  const key = (system: string, path: string) => `${system} ${path}`;
-  const freshness = (system: string, endpoint?: string) => {
-    const now = f.now();
-    if (endpoint !== undefined)
-      return freshnessOf(endpoints.get(key(system, endpoint)) ?? EMPTY_SOURCE_STATE, POLL, now);
-    return worstFreshness(
-      [...endpoints.entries()].filter(([k]) => k.startsWith(`${system} `)).map(([, s]) => freshnessOf(s, POLL, now)),
-    );
-  };
+  const collector = new Collector({ config, pollerFor, secret: (name) => secrets.get(name), now: () => f.now() });
   let tracked = new Map<string, Finding>();
   const opened: string[] = [];
   const start = f.now();
   const evaluate = (now: number) => {
     const r = trackFindings(
       tracked,
-      evaluateRules({ now, history: store, freshness, targets: ruleTargets, watchingSince: start }, RULES),
+      evaluateRules(
+        {
+          now,
+          history: collector.store,
+          freshness: (system, endpoint) => collector.freshness(system, endpoint),
+          droppedFamilies: (system) => collector.droppedFamilies(system),
+          sourceProblem: (system, endpoint) => collector.sourceProblem(system, endpoint),
+          targets: collector.targetsForRules(),
+          watchingSince: start,
+        },
+        RULES,
+      ),
       now,
     );
     tracked = new Map(r.findings.map((x) => [x.id, x]));
@@ -84,31 +71,11 @@ async function watchFromStart(ms: number): Promise<{ opened: string[]; open: Fin
   // The board evaluates as soon as it starts, before the first poll has answered.
   evaluate(start);
   for (let t = 0; t <= ms; t += POLL) {
-    const now = f.now();
-    for (const s of systems) {
-      const out = await s.poller({
-        target: s.target,
-        token: s.sys.credential,
-        timeoutMs: 5000,
-        maxBytes: 50 * 1024 * 1024,
-        now,
-        cursor: s.cursor,
-      });
-      s.cursor = out.cursor ?? s.cursor;
-      for (const e of out.endpoints) {
-        const k = key(s.sys.name, e.path);
-        const prev = endpoints.get(k) ?? EMPTY_SOURCE_STATE;
-        endpoints.set(
-          k,
-          e.ok ? recordSuccess(prev, now) : recordFailure(prev, now, e.error ?? { kind: "http", detail: "failed" }),
-        );
-      }
-      store.addSamples(out.samples);
-      store.addReports(out.reports);
-      store.prune(now);
+    for (const sys of f.systems) {
+      await collector.pollTarget(sys.name);
       // As the collector does: each target's answer is evaluated when it arrives, while the other
       // targets may not have answered yet.
-      evaluate(now);
+      evaluate(f.now());
     }
     f.advance(POLL);
   }

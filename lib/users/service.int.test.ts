@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import bcrypt from "bcryptjs";
 import { eq } from "drizzle-orm";
 import type { DbHandle } from "../db/client";
 import { auditLog, users } from "../db/schema";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { actorsByRole, bothDatabases } from "../testing/harness";
-import { createUser, setUserRole, setUserStatus, upsertOidcUser } from "./service";
+import { createUser, setUserRole, setUserStatus, upsertOidcUser, verifyPassword } from "./service";
 
 // User changes fail closed: each change and its audit row are written in one transaction, so when
 // the audit log cannot be written the change does not happen. On PGlite and PostgreSQL 15.
@@ -91,5 +92,48 @@ describe.each(bothDatabases(() => pg, "users"))("user changes on %s", (_name, op
     await upsertOidcUser(h.db, { subject: "sub-rhea", username: "rhea", displayName: "Rhea", role: "admin" });
     expect((await userRow("rhea"))?.role).toBe("admin");
     expect(await auditFor("rhea")).toEqual(["user.create", "user.set_role"]);
+  });
+});
+
+// Sign-in does not tell which accounts exist by how long it takes: every password check spends one
+// bcrypt comparison at the cost real hashes are stored with, whether the user exists, is disabled
+// or signs in only through single sign-on. Checked by what is compared, not by a clock.
+describe.each(bothDatabases(() => pg, "signin"))("password check on %s", (_name, open) => {
+  let h: DbHandle;
+  beforeAll(async () => {
+    h = await open();
+    await createUser(h.db, admin, { username: "paula", password: "paula's long password", role: "responder" });
+    await createUser(h.db, admin, { username: "dora", password: "dora's long password", role: "viewer" });
+    await setUserStatus(h.db, admin, "dora", "disabled");
+    await upsertOidcUser(h.db, { subject: "iss|sso-sam", username: "sso-sam", displayName: "Sam", role: "viewer" });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("spends exactly one bcrypt comparison at the stored cost for known, wrong, unknown, disabled and SSO-only users", async () => {
+    const [paula] = await h.db.select().from(users).where(eq(users.username, "paula"));
+    const storedCost = paula!.passwordHash!.split("$")[2];
+    expect(storedCost, "a bcrypt hash is stored").toMatch(/^\d\d$/);
+    const compare = vi.spyOn(bcrypt, "compare");
+    const cases: Array<[who: string, username: string, password: string, signsIn: boolean]> = [
+      ["the right password", "paula", "paula's long password", true],
+      ["a wrong password", "paula", "not paula's password", false],
+      ["an unknown user", "no-such-user", "paula's long password", false],
+      ["an empty username", "", "paula's long password", false],
+      ["a disabled user's right password", "dora", "dora's long password", false],
+      ["a user who signs in only through SSO", "sso-sam", "any password at all", false],
+    ];
+    for (const [who, username, password, signsIn] of cases) {
+      compare.mockClear();
+      expect((await verifyPassword(h.db, username, password)) !== null, who).toBe(signsIn);
+      expect(compare, `${who}: one comparison`).toHaveBeenCalledTimes(1);
+      const hash = String(compare.mock.calls[0]![1]);
+      expect(hash, `${who}: compared against a bcrypt hash`).toMatch(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/);
+      expect(hash.split("$")[2], `${who}: at the stored cost`).toBe(storedCost);
+    }
   });
 });
