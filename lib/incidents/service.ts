@@ -1055,7 +1055,14 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     ? await deps.db
         .select()
         .from(findingTransitions)
-        .where(and(inArray(findingTransitions.findingId, relatedIds), gte(findingTransitions.at, since)))
+        .where(
+          and(
+            inArray(findingTransitions.findingId, relatedIds),
+            gte(findingTransitions.at, since),
+            // Acknowledgements are merged in from their own table below.
+            eq(findingTransitions.kind, "state"),
+          ),
+        )
         .orderBy(asc(findingTransitions.at))
         .limit(500)
     : [];

@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Actor } from "../auth/roles";
 import type { TargetConfig } from "../config/fleet";
 import { getDb } from "../db";
@@ -475,7 +475,12 @@ export async function getProfileDetail(
   const transitions = await db
     .select()
     .from(findingTransitions)
-    .where(eq(findingTransitions.findingId, findingId("capital_invariant", target.name, profile)))
+    .where(
+      and(
+        eq(findingTransitions.findingId, findingId("capital_invariant", target.name, profile)),
+        eq(findingTransitions.kind, "state"),
+      ),
+    )
     .orderBy(desc(findingTransitions.at))
     .limit(30);
   const invariant: InvariantView = {
