@@ -44,6 +44,8 @@ export interface ReplayInfo {
   /** The nearest finding transition before and after the moment (step back / forward). */
   prev?: number;
   next?: number;
+  /** When the replay was built (the scrubber's end). */
+  builtAt?: number;
 }
 
 export interface ReplayBoard extends BoardSnapshot {
