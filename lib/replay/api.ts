@@ -11,6 +11,7 @@ import { Invalid, NotFound } from "../errors";
 import type { Finding } from "../rules/types";
 import { replayBoard, type ReplayBoard, type ReplayTarget } from "./board-at";
 import { DEFAULT_WINDOW_MINUTES, listChanges, type Change } from "./changes";
+import { incidentMoments, type IncidentMoments } from "./moments";
 
 // Entry points for pages and route handlers: parse the moment, authorise, read the process
 // database. The read model itself (board-at.ts, changes.ts) takes its database and targets.
@@ -138,4 +139,24 @@ export async function getChangesBeforeMoment(
 ): Promise<ChangesBefore> {
   requireRole(actor, "viewer");
   return changesBefore(await getDb(), at, windowOf(windowInput));
+}
+
+export interface IncidentReplay {
+  moments: IncidentMoments;
+  changes: ChangesBefore;
+}
+
+/**
+ * The incident room's replay: its onset, peak and resolution, and what changed in the window
+ * before the onset (viewer or above).
+ */
+export async function getIncidentReplay(
+  actor: Actor | null,
+  incident: { id: string; openedAt: number; resolvedAt?: number | null; findingIds: readonly string[] },
+  windowInput?: unknown,
+): Promise<IncidentReplay> {
+  requireRole(actor, "viewer");
+  const db = await getDb();
+  const moments = await incidentMoments(db, { ...incident, now: Date.now() });
+  return { moments, changes: await getChangesBeforeIncident(actor, incident.id, moments.onset, windowInput, db) };
 }
