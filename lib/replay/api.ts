@@ -95,19 +95,24 @@ async function changesBefore(db: Db, onset: number, windowMinutes: number, exclu
   };
 }
 
-/** What changed in the window before a finding's onset (viewer or above). */
+/**
+ * What changed in the window before a finding's onset (viewer or above). `onset`: the caller
+ * already has the finding (the finding page reads the live one); else it is read from the table.
+ */
 export async function getChangesBeforeFinding(
   actor: Actor | null,
   findingId: string,
-  windowInput?: unknown,
-  db?: Db,
+  o: { onset?: number; window?: unknown } = {},
 ): Promise<ChangesBefore> {
   requireRole(actor, "viewer");
-  const d = db ?? (await getDb());
-  const [row] = await d.select().from(findingsTable).where(eq(findingsTable.id, findingId));
-  if (!row) throw new NotFound(`No finding ${findingId}.`);
-  const f = row.finding as Finding;
-  return changesBefore(d, f.since, windowOf(windowInput), findingId);
+  const d = await getDb();
+  let onset = o.onset;
+  if (onset === undefined) {
+    const [row] = await d.select().from(findingsTable).where(eq(findingsTable.id, findingId));
+    if (!row) throw new NotFound(`No finding ${findingId}.`);
+    onset = (row.finding as Finding).since;
+  }
+  return changesBefore(d, onset, windowOf(o.window), findingId);
 }
 
 /**
