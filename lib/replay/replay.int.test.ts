@@ -22,11 +22,13 @@ import { startFleet, type Fleet } from "../sim";
 import { testConfig } from "../sim/testing";
 import { pollerFor } from "../telemetry/sources/pollers";
 import { replayBoard, type ReplayTarget } from "./board-at";
+import { incidentMoments } from "./moments";
+import { listChanges } from "./changes";
 
 // The board replayed at a moment must be the board that was live at that moment. A simulated
 // exchange on a virtual clock runs the settlement-lag playbook (warning at T2, critical at T3,
 // recovery), polled every virtual 2 s into the real board engine persisting to the database;
-// the live board is taken at five moments (quiet, onset, escalation, still critical, recovered)
+// the live board is taken at five moments (quiet, onset, critical, escalated to SEV1, recovered)
 // and the board rebuilt from the database for each of those moments is compared with it: the
 // same findings with the same states, severities and onsets (so the same ages), the same
 // recently cleared findings, and every source with the same freshness.
@@ -209,7 +211,7 @@ describe.each(bothDatabases(() => pg, "replay"))("replayed board on %s", (_name,
     moments.push(await live()); // 2: onset (T2 passed: warning)
     await advanceUntil(() => settlement()?.state === "critical", 8 * M);
     await advance(10 * S);
-    moments.push(await live()); // 3: escalation (T3 passed: critical)
+    moments.push(await live()); // 3: T3 passed: critical
     await advance(10 * S);
     // A responder acknowledges it (the acknowledgement takes its time from the clock).
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -219,8 +221,9 @@ describe.each(bothDatabases(() => pg, "replay"))("replayed board on %s", (_name,
     } finally {
       vi.useRealTimers();
     }
-    await advance(80 * S);
-    moments.push(await live()); // 4: still critical, acknowledged
+    await advanceUntil(() => settlement()?.severity === "SEV1", 12 * M);
+    await advance(10 * S);
+    moments.push(await live()); // 4: escalated to SEV1, acknowledged
     await advanceUntil(() => settlement()?.state === "ok", 14 * M);
     await advance(30 * S);
     moments.push(await live()); // 5: recovered, in the recently cleared list
@@ -230,7 +233,10 @@ describe.each(bothDatabases(() => pg, "replay"))("replayed board on %s", (_name,
       b.findings.find((f) => f.id === SETTLEMENT)?.state ??
       (b.cleared.some((f) => f.id === SETTLEMENT) ? "cleared" : "none");
     expect(moments.map(stateAt)).toEqual(["none", "warning", "critical", "critical", "cleared"]);
-    expect(moments[3]!.findings.find((f) => f.id === SETTLEMENT)?.ack?.by).toBe("responder");
+    expect(moments[3]!.findings.find((f) => f.id === SETTLEMENT)).toMatchObject({
+      severity: "SEV1",
+      ack: { by: "responder" },
+    });
 
     for (const m of moments) {
       const replayed = await replayBoard(h.db, { at: m.generatedAt, targets: replayTargets });
@@ -249,6 +255,28 @@ describe.each(bothDatabases(() => pg, "replay"))("replayed board on %s", (_name,
     for (const t of stored)
       expect(t.finding).toMatchObject({ id: SETTLEMENT, state: t.toState, evidence: expect.anything() });
     expect((await h.db.select().from(sourceFreshnessChanges)).map((c) => c.freshness)[0]).toBe("ok");
+    // An incident opened at the second moment: its onset is the warning, its peak the escalation
+    // to SEV1, and the replayed board at each has the finding as it was then.
+    const m = await incidentMoments(h.db, {
+      openedAt: moments[1]!.generatedAt,
+      resolvedAt: moments[4]!.generatedAt,
+      findingIds: [SETTLEMENT],
+      now: moments[4]!.generatedAt,
+    });
+    expect(m.onset).toBeGreaterThan(moments[0]!.generatedAt);
+    expect(m.onset).toBeLessThanOrEqual(moments[1]!.generatedAt);
+    expect(m.peak).toBeGreaterThan(moments[2]!.generatedAt);
+    expect(m.peak).toBeLessThanOrEqual(moments[3]!.generatedAt);
+    expect(m.resolution).toBe(moments[4]!.generatedAt);
+    const atOnset = await replayBoard(h.db, { at: m.onset, targets: replayTargets });
+    const atPeak = await replayBoard(h.db, { at: m.peak, targets: replayTargets });
+    expect(atOnset.findings.find((f) => f.id === SETTLEMENT)?.state).toBe("warning");
+    expect(atPeak.findings.find((f) => f.id === SETTLEMENT)).toMatchObject({ state: "critical", severity: "SEV1" });
+    // What changed before the onset: nothing opened in the quiet window but the noise the quiet
+    // board already had, and the finding itself is not its own cause.
+    const before = await listChanges(h.db, { from: m.onset - 30 * M, to: m.onset, exclude: SETTLEMENT });
+    expect(before.filter((c) => c.kind === "finding" && c.href.includes(encodeURIComponent(SETTLEMENT)))).toEqual([]);
+    expect(before.filter((c) => c.kind === "finding").length).toBe(moments[0]!.findings.length);
     // The acknowledgement is one of the finding's transitions, at the time it was made.
     const acks = stored.filter((t) => t.kind === "ack");
     expect(acks.map((t) => [t.actorName, t.toState, t.at.getTime()])).toEqual([
