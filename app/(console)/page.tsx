@@ -78,6 +78,13 @@ async function ReplayPage({ actor, at }: { actor: Awaited<ReturnType<typeof getA
           from={Math.min(t, now) - 6 * 3_600_000}
           to={now}
         />
+        {actor && roleAtLeast(actor.role, "commander") ? (
+          <p className="mb-3 text-sm">
+            <Link href={`/share?at=${encodeURIComponent(new Date(t).toISOString())}`} className="text-accent underline">
+              Share this moment as a read-only link
+            </Link>
+          </p>
+        ) : null}
         <ReplayedBoard board={board} />
       </Suspense>
       <ChangesList

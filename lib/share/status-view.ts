@@ -73,6 +73,8 @@ export interface StatusSnapshot {
   incidents: StatusIncident[];
   controls: StatusControl[];
   maintenance: StatusMaintenance[];
+  /** Set on a link to a fixed moment: the view is the board replayed at that moment, not live. */
+  replayAt?: number;
 }
 
 /** The parts of an incident the status view may show, from whatever the incident service holds. */
