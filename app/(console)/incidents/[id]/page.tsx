@@ -192,6 +192,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
     findingIds: room.findingIds,
   });
   const stops: ReplayStop[] = [
+    { at: replay.moments.onset - 1000, label: "Just before onset" },
     { at: replay.moments.onset, label: "Onset" },
     { at: replay.moments.peak, label: "Peak" },
     ...(replay.moments.resolution !== undefined ? [{ at: replay.moments.resolution, label: "Resolution" }] : []),
