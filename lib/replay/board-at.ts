@@ -208,11 +208,12 @@ export async function sourcesAt(db: Db, targets: readonly ReplayTarget[], at: Da
 /** The newest stored data of a system at or before `at` (raw samples, else the one-minute tier). */
 async function newestDataAt(db: Db, system: string, at: Date): Promise<number | undefined> {
   const iso = at.toISOString();
-  // The last hour is enough to tell fresh from stale; older data only sets the age shown.
+  // Ten minutes of raw samples tell fresh from stale (a staleness budget is two poll intervals);
+  // older data only sets the age shown, to the minute, from the rollups.
   const raw = await db.execute(sql`
     select max(observed_at) as t from telemetry_samples
     where system = ${system} and observed_at <= ${iso}::timestamptz
-      and observed_at > ${iso}::timestamptz - interval '1 hour'`);
+      and observed_at > ${iso}::timestamptz - interval '10 minutes'`);
   const r = rowsOf<{ t: string | Date | null }>(raw)[0]?.t;
   if (r) return new Date(r).getTime();
   const rolled = await db.execute(sql`
