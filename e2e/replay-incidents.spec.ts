@@ -21,7 +21,7 @@ test("an incident's replay: scrub its timeline, see the board change, follow a c
 }, info) => {
   test.skip(info.project.name === "phone", "the replay drill runs once (desktop)");
   test.setTimeout(120_000);
-  const ticket = `OPS-R${Date.now() % 1_000_000}`;
+  const ticket = `OPS-7${Date.now() % 1_000_000}`;
   const responder = await browser.newContext({ storageState: authFile("responder") });
   const commander = await browser.newContext({ storageState: authFile("commander") });
   const page = await commander.newPage();
@@ -53,7 +53,7 @@ test("an incident's replay: scrub its timeline, see the board change, follow a c
     incidentId = await openIncidentFromCard(page, card);
 
     // The room's replay starts at the onset: the watch finding is on the replayed board.
-    const replay = page.locator("#replay");
+    const replay = page.getByRole("region", { name: "Replay", exact: true });
     await expect(replay.locator("[data-replay-stop]")).toHaveText("Onset");
     await expect(replay.locator(`[data-replay-finding="${WATCH}"]`)).toHaveAttribute("data-state", "critical");
     await expect(replay).toContainText("Replay — not live");
@@ -78,7 +78,7 @@ test("an incident's replay: scrub its timeline, see the board change, follow a c
     await page.goBack();
 
     // What changed before the onset: the halt, linking to its audit records.
-    const change = page.locator('#replay [data-change-kind="control"]').filter({ hasText: ticket });
+    const change = replay.locator('[data-change-kind="control"]').filter({ hasText: ticket });
     await expect(change).toContainText(/Control symbol-mode \(.*symbol=LINK-USD.*\) on spot-exchange/);
     await expect(change).toContainText("mode=HARD_HALT");
     await change.getByRole("link", { name: /Evidence: audit records/ }).click();

@@ -78,13 +78,19 @@ async function ReplayPage({ actor, at }: { actor: Awaited<ReturnType<typeof getA
           from={Math.min(t, now) - 6 * 3_600_000}
           to={now}
         />
-        {actor && roleAtLeast(actor.role, "commander") ? (
-          <p className="mb-3 text-sm">
+        <p className="mb-3 flex flex-wrap gap-4 text-sm">
+          <Link
+            href={`/exchange?at=${encodeURIComponent(new Date(t).toISOString())}`}
+            className="text-accent underline"
+          >
+            Exchange panels at this moment
+          </Link>
+          {actor && roleAtLeast(actor.role, "commander") ? (
             <Link href={`/share?at=${encodeURIComponent(new Date(t).toISOString())}`} className="text-accent underline">
               Share this moment as a read-only link
             </Link>
-          </p>
-        ) : null}
+          ) : null}
+        </p>
         <ReplayedBoard board={board} />
       </Suspense>
       <ChangesList

@@ -75,7 +75,7 @@ export async function listChanges(db: Db, o: { from: number; to: number; exclude
   for (const r of sourceRows) {
     const text =
       r.freshness === "ok"
-        ? `${r.system}: source fresh again`
+        ? `${r.system}: source fresh`
         : `${r.system}: source went ${r.freshness.replace(/_/g, " ")}${r.lastError ? ` — ${r.lastError}` : ""}`;
     out.push({
       at: r.at.getTime(),
@@ -116,8 +116,8 @@ export async function listChanges(db: Db, o: { from: number; to: number; exclude
         kind: "symbol-mode",
         system: r.system,
         text: `${r.system}: ${r.entity} symbol mode ${mode(Number(r.prev))} → ${mode(Number(r.value))} (reported by the target)`,
-        href: `/exchange?system=${encodeURIComponent(r.system)}`,
-        evidence: "exchange panels",
+        href: `/exchange?${new URLSearchParams({ range: "1h", at: iso(at) })}`,
+        evidence: "exchange panels then",
       });
     } else {
       out.push({
