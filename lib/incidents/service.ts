@@ -811,6 +811,8 @@ export interface IncidentRoom {
   findingIds: string[];
   /** Start of the window the room reads finding history from (an hour before it opened), epoch ms. */
   historySince: number;
+  /** The finding the incident was opened from, if any (replay takes its onset from it). */
+  sourceFindingId: string | null;
   controls: RoomControl[];
   /** Control requests waiting for a second person. */
   awaitingApproval: RoomControl[];
@@ -1221,6 +1223,7 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     namedByFindings,
     findingIds: relatedIds,
     historySince: since.getTime(),
+    sourceFindingId: row.sourceFindingId,
     controls,
     awaitingApproval: controls.filter((c) => c.state === "pending_approval"),
     timeline,
@@ -1314,6 +1317,7 @@ async function boardsAtMoments(
   if (!deps.replayTargets) return [];
   const i = room.incident;
   const moments = await incidentMoments(deps.db, {
+    sourceFindingId: room.sourceFindingId,
     openedAt: i.openedAt,
     resolvedAt: i.resolvedAt ?? null,
     findingIds: room.findingIds,

@@ -157,7 +157,13 @@ export interface IncidentReplay {
  */
 export async function getIncidentReplay(
   actor: Actor | null,
-  incident: { id: string; openedAt: number; resolvedAt?: number | null; findingIds: readonly string[] },
+  incident: {
+    id: string;
+    openedAt: number;
+    resolvedAt?: number | null;
+    findingIds: readonly string[];
+    sourceFindingId?: string | null;
+  },
   windowInput?: unknown,
 ): Promise<IncidentReplay> {
   requireRole(actor, "viewer");

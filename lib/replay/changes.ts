@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, lte, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lte, ne, or, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../db/client";
 import { controlRequests, findingTransitions, silences, sourceFreshnessChanges } from "../db/schema";
 import type { Finding } from "../rules/types";
@@ -156,8 +156,10 @@ export async function listChanges(db: Db, o: { from: number; to: number; exclude
         eq(findingTransitions.kind, "state"),
         gte(findingTransitions.at, from),
         lte(findingTransitions.at, to),
-        ne(findingTransitions.toState, "ok"),
-        or(sql`${findingTransitions.fromState} is null`, eq(findingTransitions.fromState, "ok")),
+        // Findings that began to fire (warning or critical); a finding going Unknown is a source
+        // going stale, listed as such.
+        inArray(findingTransitions.toState, ["warning", "critical"]),
+        or(sql`${findingTransitions.fromState} is null`, inArray(findingTransitions.fromState, ["ok", "unknown"])),
         ...(o.exclude ? [ne(findingTransitions.findingId, o.exclude)] : []),
       ),
     )

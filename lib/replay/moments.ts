@@ -3,9 +3,11 @@ import type { Db } from "../db/client";
 import { findingTransitions } from "../db/schema";
 import type { BoardSnapshot } from "../board/snapshot";
 
-// The moments of an incident a postmortem shows the board at: onset (the first of its findings to
-// open, in the hour before the incident was opened), peak (when its open findings weighed most:
-// SEV1 over any number of SEV2s, and so on) and resolution.
+// The moments of an incident a postmortem shows the board at: onset (when the finding it was
+// opened from last fired before it was opened; for an incident opened by hand, the first of its
+// findings to fire in the hour before), peak (when its firing findings weighed most: SEV1 over any
+// number of SEV2s, and so on) and resolution. Firing is warning or critical: a finding that went
+// Unknown (no fresh data) is not an onset.
 
 export interface IncidentMoments {
   onset: number;
@@ -14,10 +16,17 @@ export interface IncidentMoments {
 }
 
 const WEIGHT: Record<string, number> = { SEV1: 10_000, SEV2: 100, SEV3: 1 };
+const FIRING: ReadonlySet<string> = new Set(["warning", "critical"]);
 
 export async function incidentMoments(
   db: Db,
-  o: { openedAt: number; resolvedAt?: number | null; findingIds: readonly string[]; now: number },
+  o: {
+    openedAt: number;
+    resolvedAt?: number | null;
+    findingIds: readonly string[];
+    sourceFindingId?: string | null;
+    now: number;
+  },
 ): Promise<IncidentMoments> {
   const end = o.resolvedAt ?? o.now;
   if (o.findingIds.length === 0)
@@ -40,10 +49,10 @@ export async function incidentMoments(
       ),
     )
     .orderBy(asc(findingTransitions.at), asc(findingTransitions.seq));
-  const opened = rows.find(
-    (r) => r.toState !== "ok" && (r.fromState === null || r.fromState === "ok") && r.at.getTime() <= o.openedAt,
-  );
-  const onset = opened?.at.getTime() ?? o.openedAt;
+  const fires = (r: (typeof rows)[number]) =>
+    FIRING.has(r.toState) && !FIRING.has(r.fromState ?? "") && r.at.getTime() <= o.openedAt;
+  const own = o.sourceFindingId ? rows.filter((r) => r.findingId === o.sourceFindingId && fires(r)).pop() : undefined;
+  const onset = (own ?? rows.find(fires))?.at.getTime() ?? o.openedAt;
   const state = new Map<string, { state: string; severity: string }>();
   let peak = onset;
   let best = -1;
@@ -53,8 +62,7 @@ export async function incidentMoments(
     if (t < onset) continue;
     let score = 0;
     for (const s of state.values())
-      if (s.state === "critical" || s.state === "warning")
-        score += (WEIGHT[s.severity] ?? 1) * (s.state === "critical" ? 2 : 1);
+      if (FIRING.has(s.state)) score += (WEIGHT[s.severity] ?? 1) * (s.state === "critical" ? 2 : 1);
     if (score > best) {
       best = score;
       peak = t;

@@ -7,7 +7,8 @@ import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { actorsByRole, bothDatabases } from "../testing/harness";
 import { NotifyConfig } from "../notify/config";
 import * as notify from "../notify/service";
-import { rollupAndPrune } from "../collector/history";
+import { DbHistorySink, rollupAndPrune } from "../collector/history";
+import { TelemetryReader } from "../panels/data";
 import { replayBoard } from "./board-at";
 
 // What the finding history keeps besides the board engine's state transitions: a silence in force
@@ -173,5 +174,32 @@ describe.each(bothDatabases(() => pg, "transitions"))("finding history on %s", (
     const sources = await h.db.select().from(sourceFreshnessChanges);
     expect(sources.map((r) => r.freshness)).toEqual(["ok"]);
     expect(sources[0]!.at.getTime()).toBe(T0 + 10_000);
+  });
+
+  it("a panel replayed at a moment reads telemetry up to that moment only", async () => {
+    const KEY = Symbol.for("watchfloor.db");
+    const g = globalThis as Record<symbol, unknown>;
+    g[KEY] = Promise.resolve(h); // the reader opens the database through lib/db
+    try {
+      const sink = new DbHistorySink(h.db, { resolutionMs: 1000 });
+      const sample = (t: number, value: number) => ({
+        system: "spot-exchange",
+        entity: "*",
+        metric: "engine_queue_depth",
+        labels: {},
+        value,
+        observedAt: t,
+      });
+      await sink.samples([sample(T0 - 60_000, 1), sample(T0 - 30_000, 2), sample(T0 + 30_000, 3)]);
+      const then = new TelemetryReader(T0, null);
+      expect((await then.latestAll("spot-exchange")).get("engine_queue_depth")?.map((v) => v.v)).toEqual([2]);
+      const hist = await then.history("spot-exchange", ["engine_queue_depth"], T0 - 3_600_000, T0, () => "max");
+      expect(hist.get("engine_queue_depth")?.[0]?.points.map((p) => p.v)).toEqual([1, 2]);
+      // The live reader (no moment) sees the newest value.
+      const nowReader = new TelemetryReader(T0 + 60_000, null);
+      expect((await nowReader.latestAll("spot-exchange")).get("engine_queue_depth")?.map((v) => v.v)).toEqual([3]);
+    } finally {
+      delete g[KEY];
+    }
   });
 });

@@ -190,6 +190,7 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
     openedAt: i.openedAt,
     resolvedAt: i.resolvedAt ?? null,
     findingIds: room.findingIds,
+    sourceFindingId: room.sourceFindingId,
   });
   const stops: ReplayStop[] = [
     { at: replay.moments.onset - 1000, label: "Just before onset" },
