@@ -182,10 +182,15 @@ export async function sourcesAt(db: Db, targets: readonly ReplayTarget[], at: Da
       },
     ]),
   );
+  const newest = await newestDataAt(
+    db,
+    targets.map((t) => t.name),
+    at,
+  );
   const out: TileSource[] = [];
   for (const t of targets) {
     const change = bySystem.get(t.name);
-    const dataAt = await newestDataAt(db, t.name, at);
+    const dataAt = newest.get(t.name);
     const lastSuccessAt = Math.max(change?.lastSuccessAt ?? -Infinity, dataAt ?? -Infinity);
     let freshness: Freshness = change?.freshness ?? "no_data";
     const budget = STALE_AFTER_INTERVALS * t.intervalMs + HISTORY_RESOLUTION_MS;
@@ -205,23 +210,29 @@ export async function sourcesAt(db: Db, targets: readonly ReplayTarget[], at: Da
   return out;
 }
 
-/** The newest stored data of a system at or before `at` (raw samples, else the one-minute tier). */
-async function newestDataAt(db: Db, system: string, at: Date): Promise<number | undefined> {
+/** The newest stored data of each system at or before `at` (raw samples, else the one-minute tier). */
+async function newestDataAt(db: Db, systems: readonly string[], at: Date): Promise<Map<string, number>> {
   const iso = at.toISOString();
+  const list = JSON.stringify(systems);
+  const out = new Map<string, number>();
   // Ten minutes of raw samples tell fresh from stale (a staleness budget is two poll intervals);
   // older data only sets the age shown, to the minute, from the rollups.
   const raw = await db.execute(sql`
-    select max(observed_at) as t from telemetry_samples
-    where system = ${system} and observed_at <= ${iso}::timestamptz
-      and observed_at > ${iso}::timestamptz - interval '10 minutes'`);
-  const r = rowsOf<{ t: string | Date | null }>(raw)[0]?.t;
-  if (r) return new Date(r).getTime();
-  const rolled = await db.execute(sql`
-    select max(bucket) as t from telemetry_rollups_1m
-    where system = ${system} and bucket <= ${iso}::timestamptz
-      and bucket > ${iso}::timestamptz - interval '1 day'`);
-  const b = rowsOf<{ t: string | Date | null }>(rolled)[0]?.t;
-  return b ? new Date(b).getTime() : undefined;
+    select system, max(observed_at) as t from telemetry_samples
+    where system in (select jsonb_array_elements_text(${list}::jsonb)) and observed_at <= ${iso}::timestamptz
+      and observed_at > ${iso}::timestamptz - interval '10 minutes'
+    group by system`);
+  for (const r of rowsOf<{ system: string; t: string | Date }>(raw)) out.set(r.system, new Date(r.t).getTime());
+  const missing = systems.filter((s) => !out.has(s));
+  if (missing.length) {
+    const rolled = await db.execute(sql`
+      select system, max(bucket) as t from telemetry_rollups_1m
+      where system in (select jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))
+        and bucket <= ${iso}::timestamptz and bucket > ${iso}::timestamptz - interval '1 day'
+      group by system`);
+    for (const r of rowsOf<{ system: string; t: string | Date }>(rolled)) out.set(r.system, new Date(r.t).getTime());
+  }
+  return out;
 }
 
 /** The nearest finding transitions before and after `at`, for stepping through the history. */
