@@ -58,6 +58,17 @@ export function parseMoment(
   return t;
 }
 
+/** What is wrong with a moment, in words, or null when it can be replayed. */
+export function momentProblem(input: unknown): string | null {
+  try {
+    parseMoment(input);
+    return null;
+  } catch (err) {
+    if (err instanceof Invalid) return err.message;
+    throw err;
+  }
+}
+
 /** The board as it was at a moment (viewer or above). */
 export async function getReplayBoard(actor: Actor | null, at: unknown): Promise<ReplayBoard> {
   requireRole(actor, "viewer");

@@ -14,6 +14,7 @@ import { FlagsTable } from "@/components/panels/flags-table";
 import { LedgerSource } from "@/components/panels/ledger-source";
 import { LiveRefresh } from "@/components/panels/live-refresh";
 import { ReplayNotice } from "@/components/replay/replay-notice";
+import { momentProblem } from "@/lib/replay/api";
 import { FindingLinks, FreshnessNotice, Panel, RangeTabs, Stat, SystemBadges } from "@/components/panels/panel";
 import { WatchdogPanel } from "@/components/panels/watchdog-view";
 import { duration, utcDateTime } from "@/lib/core/time";
@@ -42,6 +43,20 @@ export default async function ProfilePage({
   // `?at=<ISO time>`: the panel as it was at that moment (a replay), charts ending then.
   const at = typeof sp.at === "string" ? sp.at : undefined;
   const actor = await getActor();
+  // A bad moment is named, not a missing profile.
+  const badMoment = at !== undefined ? momentProblem(at) : null;
+  if (badMoment)
+    return (
+      <>
+        <PageHeader title={`${profile} — replay`} />
+        <p role="alert" className="rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+          Cannot replay this profile: {badMoment}.{" "}
+          <Link href={`/profiles/${encodeURIComponent(system)}/${encodeURIComponent(profile)}`} className="underline">
+            Back to live
+          </Link>
+        </p>
+      </>
+    );
   const d = await readOrNotFound(() => getProfileDetail(actor, system, profile, range, undefined, at));
   const { row, invariant: inv, parity, now } = d;
   const stale = d.system.freshness !== "ok";
