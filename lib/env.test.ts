@@ -32,6 +32,7 @@ describe("parseEnv", () => {
       SIGNIN_MAX_FAILURES: 5,
       SIGNIN_LOCKOUT_SECONDS: 300,
       WATCHFLOOR_COLLECTOR: "on",
+      WATCHFLOOR_FINDING_HISTORY_DAYS: 30,
     });
     expect(e.DATABASE_URL).toBeUndefined();
     expect(e.OIDC_ROLE_MAP).toEqual({
@@ -122,6 +123,16 @@ describe("parseEnv", () => {
       /^WATCHFLOOR_SECURE_COOKIES: /,
     ],
     ["WATCHFLOOR_COLLECTOR other than on/off", { WATCHFLOOR_COLLECTOR: "maybe" }, /^WATCHFLOOR_COLLECTOR: /],
+    [
+      "WATCHFLOOR_FINDING_HISTORY_DAYS of 0",
+      { WATCHFLOOR_FINDING_HISTORY_DAYS: "0" },
+      /^WATCHFLOOR_FINDING_HISTORY_DAYS: must be at least 1 day$/,
+    ],
+    [
+      "a fractional WATCHFLOOR_FINDING_HISTORY_DAYS",
+      { WATCHFLOOR_FINDING_HISTORY_DAYS: "2.5" },
+      /^WATCHFLOOR_FINDING_HISTORY_DAYS: must be a whole number of days$/,
+    ],
   ];
   for (const [what, source, expected] of bad) {
     it(`refuses ${what}, naming the variable`, () => {

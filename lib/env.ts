@@ -67,6 +67,13 @@ export const EnvSchema = z
     // How often the live board is rebuilt with no change to push (so data ages stay current).
     // Changes are pushed as they happen whatever this is.
     WATCHFLOOR_BOARD_REFRESH_MS: z.coerce.number().int().min(1000).max(3_600_000).default(5000),
+    // How long finding transitions and source freshness changes are kept for replay (days).
+    WATCHFLOOR_FINDING_HISTORY_DAYS: z.coerce
+      .number({ error: "must be a whole number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 day")
+      .max(3650, "must be at most 3650 days")
+      .default(30),
   })
   .superRefine((env, ctx) => {
     const oidc = ["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"] as const;

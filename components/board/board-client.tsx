@@ -6,7 +6,7 @@ import type { BoardFinding, BoardSnapshot } from "@/lib/board/snapshot";
 import { Badge } from "../ui/badge";
 import { FreshnessBadge, PartialBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, useClock } from "../ui/clock";
-import { age, utcClock } from "@/lib/core/time";
+import { age, utcClock, utcDateTime } from "@/lib/core/time";
 import {
   FindingCard,
   SystemDataTimes,
@@ -107,12 +107,12 @@ export function BoardClient({
 }) {
   return (
     <ClockProvider base={initial.generatedAt}>
-      <Board initial={initial} acknowledge={acknowledge} confirm={confirm} />
+      <LiveBoard initial={initial} acknowledge={acknowledge} confirm={confirm} />
     </ClockProvider>
   );
 }
 
-function Board({
+function LiveBoard({
   initial,
   acknowledge,
   confirm,
@@ -122,8 +122,35 @@ function Board({
   confirm?: ConfirmHandledAction | undefined;
 }) {
   const { board: latest, status } = useLiveBoard(initial);
-  const board = latest ?? initial;
-  const canNotify = useCanNotify();
+  return <Board board={latest ?? initial} status={status} acknowledge={acknowledge} confirm={confirm} />;
+}
+
+/**
+ * The board as it was at a moment (lib/replay): the same lanes and cards as the live board, its
+ * clock frozen at that moment so every age is as it was then, and nothing to act on.
+ */
+export function ReplayedBoard({ board }: { board: BoardSnapshot }) {
+  return (
+    <ClockProvider base={board.generatedAt} frozen>
+      <Board board={board} status={null} />
+    </ClockProvider>
+  );
+}
+
+function Board({
+  board,
+  status,
+  acknowledge,
+  confirm,
+}: {
+  board: BoardSnapshot;
+  /** null: a replayed board, not live. */
+  status: LiveStatus | null;
+  acknowledge?: AcknowledgeAction | undefined;
+  confirm?: ConfirmHandledAction | undefined;
+}) {
+  const replay = status === null;
+  const canNotify = useCanNotify() && !replay;
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -131,6 +158,9 @@ function Board({
   const severity = params.get("severity") ?? "";
   const state = params.get("state") ?? "";
   const activeFilters = [system, severity, state].filter(Boolean).length;
+  // Clearing the filters keeps a replay's moment.
+  const replayAt = params.get("at");
+  const unfiltered = replayAt ? `${pathname}?at=${encodeURIComponent(replayAt)}` : pathname;
   const [filtersOpen, setFiltersOpen] = useState(false);
 
   const setFilter = (key: string, value: string) => {
@@ -161,8 +191,10 @@ function Board({
   const degraded = board.degraded;
 
   useEffect(() => {
-    document.title = `${sev1 ? `(${sev1} SEV1) ` : ""}Board · Watchfloor`;
-  }, [sev1]);
+    document.title = replay
+      ? `Replay — not live · ${utcDateTime(board.generatedAt)} · Watchfloor`
+      : `${sev1 ? `(${sev1} SEV1) ` : ""}Board · Watchfloor`;
+  }, [sev1, replay, board.generatedAt]);
 
   // Opt-in browser notification for a SEV1 not seen before.
   const [notify, setNotify] = useState(false);
@@ -179,11 +211,19 @@ function Board({
   return (
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
-        <StatusPill status={status} degraded={Boolean(degraded)} />
-        <span className="text-xs text-muted">
-          updated <Ago at={board.generatedAt} /> ago
-          <span className="hidden sm:inline"> · collector {board.collector}</span>
-        </span>
+        {status ? (
+          <>
+            <StatusPill status={status} degraded={Boolean(degraded)} />
+            <span className="text-xs text-muted">
+              updated <Ago at={board.generatedAt} /> ago
+              <span className="hidden sm:inline"> · collector {board.collector}</span>
+            </span>
+          </>
+        ) : (
+          <Badge tone="sev2" title="A replay of the board as it was at that moment">
+            <span aria-hidden="true">⏪</span> replay — not live · {utcDateTime(board.generatedAt)}
+          </Badge>
+        )}
         {canNotify ? (
           <button
             type="button"
@@ -202,7 +242,9 @@ function Board({
         ) : null}
       </div>
       {/* The snapshot is at most a few seconds old when live; when not live, or degraded, say how old it is. */}
-      <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} degraded={degraded} />
+      {status ? (
+        <StaleWarning generatedAt={board.generatedAt} live={status.state === "live"} degraded={degraded} />
+      ) : null}
       {board.maintenance?.length ? (
         <MaintenanceNotice
           note="notifications for these systems are muted during the window"
@@ -282,7 +324,7 @@ function Board({
         {activeFilters && !filtersOpen ? (
           <button
             type="button"
-            onClick={() => router.replace(pathname, { scroll: false })}
+            onClick={() => router.replace(unfiltered, { scroll: false })}
             className="min-h-10 rounded-md border border-line px-3 text-sm"
           >
             Clear filters
@@ -348,7 +390,7 @@ function Board({
         {system || severity || state ? (
           <button
             type="button"
-            onClick={() => router.replace(pathname, { scroll: false })}
+            onClick={() => router.replace(unfiltered, { scroll: false })}
             className="min-h-10 rounded-md border border-line px-3 text-sm"
           >
             Clear filters
@@ -385,6 +427,7 @@ function Board({
                           simulated={systems.get(f.system)?.simulated ?? false}
                           acknowledge={acknowledge}
                           confirm={confirm}
+                          replay={replay}
                         />
                       ))
                     )}

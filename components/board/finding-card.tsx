@@ -156,6 +156,8 @@ type CardProps = {
   simulated: boolean;
   acknowledge?: AcknowledgeAction | undefined;
   confirm?: ConfirmHandledAction | undefined;
+  /** On a replayed board: nothing to act on, only what was so then. */
+  replay?: boolean | undefined;
 };
 
 /**
@@ -164,7 +166,13 @@ type CardProps = {
  * rendering again on every snapshot.
  */
 function sameCard(a: CardProps, b: CardProps): boolean {
-  if (a.simulated !== b.simulated || a.acknowledge !== b.acknowledge || a.confirm !== b.confirm) return false;
+  if (
+    a.simulated !== b.simulated ||
+    a.acknowledge !== b.acknowledge ||
+    a.confirm !== b.confirm ||
+    a.replay !== b.replay
+  )
+    return false;
   if (a.f === b.f) return true;
   const { lastEvaluated: _a, ...fa } = a.f;
   const { lastEvaluated: _b, ...fb } = b.f;
@@ -175,7 +183,7 @@ function sameCard(a: CardProps, b: CardProps): boolean {
  * One finding on the board. Memoised: its ages tick on their own and its data age reads
  * SystemDataTimes, so a card renders again only when what it shows changes.
  */
-export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge, confirm }: CardProps) {
+export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge, confirm, replay }: CardProps) {
   const look = STATE_LOOK[f.state] ?? STATE_LOOK.unknown!;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
   return (
@@ -265,7 +273,7 @@ export const FindingCard = memo(function FindingCard({ f, simulated, acknowledge
             Runbook (external)
           </a>
         ) : null}
-        <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />
+        {replay && !f.incident ? null : <IncidentLinkOrOpen findingId={f.id} incident={f.incident} />}
       </div>
     </article>
   );

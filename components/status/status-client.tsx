@@ -7,7 +7,7 @@ import type { StatusFinding, StatusIncident, StatusLane, StatusSnapshot } from "
 import { Badge } from "../ui/badge";
 import { FreshnessBadge } from "../ui/freshness-badge";
 import { Ago, ClockProvider, useClock } from "../ui/clock";
-import { age, utcClock, utcMinute } from "@/lib/core/time";
+import { age, utcClock, utcDateTime, utcMinute } from "@/lib/core/time";
 import { MaintenanceNotice } from "../notify/maintenance-notice";
 
 // The shared, read-only status view. It polls its own token's JSON every POLL_MS; the server
@@ -114,7 +114,8 @@ export function StatusClient({
 }) {
   return (
     <Providers>
-      <ClockProvider base={initial.generatedAt}>
+      {/* A link to a fixed moment: every age is as it was then. */}
+      <ClockProvider base={initial.generatedAt} frozen={initial.replayAt !== undefined}>
         <StatusView token={token} initial={initial} view={view} />
       </ClockProvider>
     </Providers>
@@ -161,8 +162,15 @@ function StatusView({
             Read-only status shared by the incident commander · link expires {utcMinute(s.expiresAt)}
           </p>
         </div>
-        <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} notCurrentSince={s.notCurrentSince} />
+        {s.replayAt === undefined ? (
+          <Updated generatedAt={s.generatedAt} offlineSince={offlineSince} notCurrentSince={s.notCurrentSince} />
+        ) : null}
       </header>
+      {s.replayAt !== undefined ? (
+        <p role="status" className="mt-3 rounded-md border-2 border-sev2 px-3 py-2 font-semibold text-sev2" data-replay>
+          Replay — not live. The board as it was at {utcDateTime(s.replayAt)}.
+        </p>
+      ) : null}
 
       <Dimmed generatedAt={s.generatedAt} offline={offlineSince !== null || s.notCurrentSince !== undefined}>
         <section aria-labelledby="st-systems" className="mt-4">

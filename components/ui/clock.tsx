@@ -39,22 +39,33 @@ function getSnapshot() {
 /** On the server and while hydrating: "not known here", so the page's own time is used instead. */
 const getServerSnapshot = () => 0;
 
-const ClockBase = createContext(0);
+const ClockBase = createContext<{ base: number; frozen: boolean }>({ base: 0, frozen: false });
 
 /**
  * The time the page's data was generated: what the server renders ages against, so the first
- * client render matches the server's HTML before the clock takes over.
+ * client render matches the server's HTML before the clock takes over. `frozen`: the clock stays
+ * at `base` (a replayed board: every age is as it was at that moment).
  */
-export function ClockProvider({ base, children }: { base: number; children: React.ReactNode }) {
-  return <ClockBase.Provider value={base}>{children}</ClockBase.Provider>;
+export function ClockProvider({
+  base,
+  frozen = false,
+  children,
+}: {
+  base: number;
+  frozen?: boolean;
+  children: React.ReactNode;
+}) {
+  return <ClockBase.Provider value={{ base, frozen }}>{children}</ClockBase.Provider>;
 }
 
 /** The current time, to the second; the provider's base time on the server and during hydration. */
 export function useClock(): number {
-  const base = useContext(ClockBase);
-  const now = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
-  return now || base;
+  const { base, frozen } = useContext(ClockBase);
+  const now = useSyncExternalStore(frozen ? noSubscription : subscribe, getSnapshot, getServerSnapshot);
+  return frozen ? base : now || base;
 }
+
+const noSubscription = () => () => {};
 
 /**
  * The age of `at`, ticking: "12 s", "4 min". With `withUtc`: "12 s ago (14:03:05 UTC)", relative

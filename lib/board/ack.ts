@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db";
 import type { Db } from "../db/client";
-import { findingAcks } from "../db/schema";
+import { findingAcks, findingTransitions } from "../db/schema";
 import { appendAudit } from "../audit/log";
 import { requireRole, type Actor } from "../auth/roles";
 import { announce } from "../collector/changes";
@@ -45,6 +45,18 @@ export async function acknowledgeFindingIn(
       .onConflictDoNothing()
       .returning();
     if (rows.length === 0) return false;
+    // The finding's history (and replay) records the acknowledgement as one of its transitions.
+    await tx.insert(findingTransitions).values({
+      findingId: f.id,
+      kind: "ack",
+      fromState: f.state,
+      toState: f.state,
+      severity: f.severity,
+      summary: `Acknowledged by ${actor.displayName}`,
+      at,
+      finding: f as unknown as object,
+      actorName: actor.displayName,
+    });
     await appendAudit(tx as unknown as Db, {
       actor,
       action: "finding.acknowledge",

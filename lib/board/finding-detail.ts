@@ -1,6 +1,6 @@
 import "server-only";
 import { userRules } from "../rules/user";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { getDb } from "../db";
 import { findingAcks, findingTransitions } from "../db/schema";
 import { requireRole, type Actor } from "../auth/roles";
@@ -35,7 +35,7 @@ export async function getFindingDetail(actor: Actor | null, id: string): Promise
   const transitions = await db
     .select()
     .from(findingTransitions)
-    .where(eq(findingTransitions.findingId, id))
+    .where(and(eq(findingTransitions.findingId, id), eq(findingTransitions.kind, "state")))
     .orderBy(asc(findingTransitions.at))
     .limit(500);
   const acks = await db.select().from(findingAcks).where(eq(findingAcks.findingId, id));

@@ -3,7 +3,7 @@ import { inArray } from "drizzle-orm";
 import { getDb } from "../db";
 import { findingAcks } from "../db/schema";
 import { openAndCleared } from "./current";
-import { readSources } from "../sources";
+import { readSources, type SourceView } from "../sources";
 import type { Freshness } from "../collector/freshness";
 import type { Finding } from "../rules/types";
 import { incidentFor, listOpenIncidentScopes, type IncidentLink } from "./incident-links";
@@ -68,7 +68,7 @@ function byUrgency(a: Finding, b: Finding) {
 export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapshot> {
   const sources = await readSources();
   const { open, cleared } = await openAndCleared(now);
-  const acks = new Map<string, { by: string; at: number }>();
+  let acks = new Map<string, { by: string; at: number }>();
   let covering: (f: Finding) => IncidentLink | undefined = () => undefined;
   if (open.length) {
     const db = await getDb();
@@ -83,17 +83,64 @@ export async function buildBoardSnapshot(now = Date.now()): Promise<BoardSnapsho
           open.map((f) => f.id),
         ),
       );
-    const onset = new Map(open.map((f) => [f.id, f.since]));
-    for (const r of rows)
-      if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
+    acks = acksOfOccurrence(open, rows);
   }
   // Paging: silences mute notifications only; the board marks the findings they cover, and
   // announces maintenance windows ahead of time.
   const { marks: silenced, upcoming } = await silenceMarks(open, now);
-  return {
+  return shapeBoardSnapshot({
     generatedAt: now,
     collector: sources.collector.role,
-    systems: sources.sources.map((s) => ({
+    sources: sources.sources,
+    open,
+    cleared,
+    acks,
+    covering,
+    silenced,
+    upcoming,
+  });
+}
+
+/** Acknowledgements of the current occurrence of each finding (an ack ends when its finding clears). */
+export function acksOfOccurrence(
+  open: readonly Finding[],
+  rows: readonly { findingId: string; onset: Date; userName: string; at: Date }[],
+): Map<string, { by: string; at: number }> {
+  const acks = new Map<string, { by: string; at: number }>();
+  const onset = new Map(open.map((f) => [f.id, f.since]));
+  for (const r of rows)
+    if (onset.get(r.findingId) === r.onset.getTime()) acks.set(r.findingId, { by: r.userName, at: r.at.getTime() });
+  return acks;
+}
+
+/** A source as the board's tile reads it (the sources view, live or as replayed at a moment). */
+export type TileSource = Pick<SourceView, "name" | "label" | "kind" | "simulated" | "freshness" | "lastSuccessAt"> & {
+  partial?: { droppedFamilies: string[]; issueCount: number };
+  lastError?: { kind: string; detail: string };
+};
+
+export interface BoardParts {
+  generatedAt: number;
+  collector: string;
+  sources: readonly TileSource[];
+  open: Finding[];
+  cleared: Finding[];
+  acks: ReadonlyMap<string, { by: string; at: number }>;
+  covering: (f: Finding) => IncidentLink | undefined;
+  silenced: ReadonlyMap<string, SilenceMark>;
+  upcoming: UpcomingMaintenance[];
+}
+
+/**
+ * The board from its parts: lanes in urgency order, marks, the recently cleared. Pure, so the live
+ * board and the board replayed at a moment (lib/replay) are shaped by the same code.
+ */
+export function shapeBoardSnapshot(p: BoardParts): BoardSnapshot {
+  const { open, cleared, acks, covering, silenced, upcoming } = p;
+  return {
+    generatedAt: p.generatedAt,
+    collector: p.collector,
+    systems: p.sources.map((s) => ({
       name: s.name,
       label: s.label,
       kind: s.kind,

@@ -1,6 +1,7 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { env } from "../env";
 import { reports as reportsTable, sourceStatus, telemetrySamples } from "../db/schema";
 import type { Report, Sample } from "../telemetry/model";
 import type { HistorySink, TargetStatus } from "./collector";
@@ -106,6 +107,12 @@ export interface RetentionOptions {
   retentionMs?: number;
   /** Ten-minute rollups older than this are deleted. Default: the same as `retentionMs`. */
   coarseRetentionMs?: number;
+  /**
+   * Finding transitions and source freshness changes older than this are deleted, except the last
+   * one before the cutoff of each finding and source (the state replay starts from). Default:
+   * WATCHFLOOR_FINDING_HISTORY_DAYS (30 days).
+   */
+  findingHistoryMs?: number;
 }
 
 /** Ten-minute buckets start on whole ten minutes since the epoch (as the migration's backfill). */
@@ -127,6 +134,9 @@ export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void>
   const retentionCutoff = new Date(o.now - retentionMs).toISOString();
   // A ten-minute bucket goes once all of it is past retention.
   const coarseCutoff = new Date(o.now - (o.coarseRetentionMs ?? retentionMs) - 600_000).toISOString();
+  const historyCutoff = new Date(
+    o.now - (o.findingHistoryMs ?? env().WATCHFLOOR_FINDING_HISTORY_DAYS * 86_400_000),
+  ).toISOString();
   await db.transaction(
     async (tx) => {
       // A minute rolled in two runs (its samples straddled a run) merges; the newer part's last wins.
@@ -172,6 +182,16 @@ export async function rollupAndPrune(db: Db, o: RetentionOptions): Promise<void>
       await tx.execute(sql`delete from telemetry_rollups_1m where bucket < ${retentionCutoff}::timestamptz`);
       await tx.execute(sql`delete from telemetry_rollups_10m where bucket < ${coarseCutoff}::timestamptz`);
       await tx.execute(sql`delete from reports where observed_at < ${retentionCutoff}::timestamptz`);
+      await tx.execute(sql`
+        delete from finding_transitions t where t.at < ${historyCutoff}::timestamptz
+          and (t.kind <> 'state' or exists (
+            select 1 from finding_transitions n where n.finding_id = t.finding_id and n.kind = 'state'
+              and n.at < ${historyCutoff}::timestamptz and (n.at, n.seq) > (t.at, t.seq)))`);
+      await tx.execute(sql`
+        delete from source_freshness_changes c where c.at < ${historyCutoff}::timestamptz
+          and exists (
+            select 1 from source_freshness_changes n where n.system = c.system
+              and n.at < ${historyCutoff}::timestamptz and (n.at, n.seq) > (c.at, c.seq))`);
     },
     { isolationLevel: "repeatable read" },
   );

@@ -208,19 +208,60 @@ export const findings = pgTable(
   (t) => [index("findings_state_idx").on(t.state)],
 );
 
-/** Every state change of every finding, for its history and the incident timeline. */
+export const TRANSITION_KINDS = ["state", "ack", "silence"] as const;
+export type TransitionKind = (typeof TRANSITION_KINDS)[number];
+
+/**
+ * Every change of every finding, for its history, the incident timeline and replay: `state` rows
+ * (opened, severity changed, went Unknown, resolved) are written by the board engine on the
+ * collector leader; `ack` and `silence` rows by the acknowledgement and the silence, in the same
+ * transaction as the effect. `finding` is the whole finding (evidence included) as it was then:
+ * when the writer leaves it out, a trigger copies it from the `findings` row the same
+ * transaction just wrote (migration 0011). Kept for WATCHFLOOR_FINDING_HISTORY_DAYS.
+ */
 export const findingTransitions = pgTable(
   "finding_transitions",
   {
     seq: bigserial("seq", { mode: "number" }).primaryKey(),
     findingId: text("finding_id").notNull(),
+    kind: text("kind", { enum: TRANSITION_KINDS }).notNull().default("state"),
     fromState: text("from_state"),
     toState: text("to_state").notNull(),
     severity: text("severity").notNull(),
     summary: text("summary").notNull(),
     at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    finding: jsonb("finding"),
+    /** Who acknowledged or silenced (ack and silence rows). */
+    actorName: text("actor_name"),
+    /** Kind-specific detail: { silenceId, until, ticketId } … */
+    detail: jsonb("detail"),
   },
-  (t) => [index("finding_transitions_finding_idx").on(t.findingId, t.at)],
+  (t) => [
+    check("finding_transitions_kind_check", sql`${t.kind} in ('state','ack','silence')`),
+    index("finding_transitions_finding_idx").on(t.findingId, t.at),
+    index("finding_transitions_at_idx").on(t.at),
+  ],
+);
+
+/**
+ * Every change of a source's freshness (ok, stale, error, no data), with the poll time it came
+ * from: replay shows each source as it was at a moment. Written by a trigger on `source_status`
+ * (migration 0011), so whichever process writes the status records its changes.
+ */
+export const sourceFreshnessChanges = pgTable(
+  "source_freshness_changes",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    system: text("system").notNull(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    freshness: text("freshness").notNull(),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true, precision: 3 }),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    index("source_freshness_changes_system_idx").on(t.system, t.at),
+    index("source_freshness_changes_at_idx").on(t.at),
+  ],
 );
 
 /** Acknowledgements, scoped to one occurrence of a finding (its onset time). */
@@ -400,6 +441,8 @@ export const shareLinks = pgTable(
     scope: text("scope", { enum: ["board", "incident"] }).notNull(),
     incidentId: uuid("incident_id").references(() => incidents.id),
     label: text("label"),
+    /** A link to a fixed moment: the status view shows the board as it was then (replay). */
+    at: timestamp("at", { withTimezone: true, precision: 3 }),
     createdById: text("created_by_id").notNull(),
     createdByName: text("created_by_name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),

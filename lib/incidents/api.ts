@@ -11,6 +11,7 @@ import { requireRole, type Actor } from "../auth/roles";
 import type { Finding } from "../rules/types";
 import type { Lookup } from "../runbooks/checks";
 import * as svc from "./service";
+import { replayTargets } from "../replay/api";
 
 // Entry points for pages, route handlers and server actions: the process database, the runbook
 // directory, the live board and telemetry, then the service, which authorises the actor itself.
@@ -32,6 +33,7 @@ async function deps(): Promise<svc.IncidentDeps> {
     lookup: lookupFor,
     systemKind: (name) => config.targets.find((t) => t.name === name)?.kind,
     ticketUrlTemplate: config.controls.ticketUrlTemplate ?? null,
+    replayTargets,
   };
 }
 

@@ -201,4 +201,44 @@ describe("postmortem bundle", () => {
     expect(empty.markdown).toContain("No emergency controls were run.");
     expect(empty.markdown).toContain("NOT verified");
   });
+
+  it("includes the board at onset, peak and resolution when they were replayed", () => {
+    const board = (at: number, findings: NonNullable<PostmortemInput["boards"]>[number]["board"]["findings"]) => ({
+      at,
+      findings,
+      systems: [{ name: "spot-exchange", freshness: at === T - 60_000 ? "stale" : "ok" }],
+    });
+    const split = {
+      id: "split_brain|spot-exchange|*",
+      title: "Split brain",
+      system: "spot-exchange",
+      entity: "*",
+      severity: "SEV1",
+      since: T - 5 * 60_000,
+    };
+    const b = buildPostmortem({
+      ...input,
+      boards: [
+        { moment: "onset", board: board(T - 60_000, [{ ...split, state: "warning" }]) },
+        { moment: "peak", board: board(T + 60_000, [{ ...split, state: "critical", acknowledgedBy: "Ray" }]) },
+        { moment: "resolution", board: board(T + 95 * 60_000, []) },
+      ],
+    });
+    const section = b.markdown.slice(b.markdown.indexOf("## The board at onset, peak and resolution"));
+    expect(section).toContain("### Onset — 2026-11-21T12:59:00Z");
+    expect(section).toContain("Sources: spot-exchange stale.");
+    expect(section).toContain("- SEV1 warning: Split brain — spot-exchange, for 4 min");
+    expect(section).toContain("### Peak — 2026-11-21T13:01:00Z");
+    expect(section).toContain("- SEV1 critical: Split brain — spot-exchange, for 6 min, acknowledged by Ray");
+    expect(section).toMatch(/### Resolution — 2026-11-21T14:35:00Z\n\nSources: spot-exchange ok\.\n\nNothing open\./);
+    const json = JSON.parse(b.json) as {
+      boards: Array<{ moment: string; at: string; findings: Array<{ since: string }> }>;
+    };
+    expect(json.boards.map((m) => [m.moment, m.at])).toEqual([
+      ["onset", "2026-11-21T12:59:00Z"],
+      ["peak", "2026-11-21T13:01:00Z"],
+      ["resolution", "2026-11-21T14:35:00Z"],
+    ]);
+    expect(json.boards[0]!.findings[0]!.since).toBe("2026-11-21T12:55:00Z");
+  });
 });

@@ -3,6 +3,7 @@ import { templateSeverity } from "./comms";
 import { duration, isoSeconds, utcMinute } from "../core/time";
 import { formatParams, formatValue, looksLikeEpochMs, roundValue, tidyText } from "./format";
 import type { ChecklistStepRun, ControlRun, EvidenceItem, IncidentSummary, TimelineEntry } from "./types";
+import type { BoardSummary } from "../replay/moments";
 
 // The postmortem bundle (what the exchange runbook calls a forensic bundle): the timeline, the
 // checklist as it was run, controls with their audit references, and the evidence — as Markdown
@@ -20,6 +21,8 @@ export interface PostmortemInput {
   generatedAt: number;
   /** The fleet config's `controls.ticketUrlTemplate`: ticket IDs become links. */
   ticketUrlTemplate?: string | null;
+  /** The board as it was at the incident's onset, peak and resolution (lib/replay). */
+  boards?: Array<{ moment: "onset" | "peak" | "resolution"; board: BoardSummary }>;
 }
 
 export interface PostmortemBundle {
@@ -114,6 +117,24 @@ export function buildPostmortem(p: PostmortemInput): PostmortemBundle {
   for (const c of p.communications) {
     lines.push(`Posted ${utcMinute(c.at)}${c.by ? ` by ${mdEscape(c.by)}` : ""}:`, "", "```", c.text, "```", "");
   }
+  if (p.boards?.length) {
+    lines.push("", "## The board at onset, peak and resolution", "");
+    lines.push("Rebuilt from the finding history as it was at each moment (a replay, not a live reading).", "");
+    for (const m of p.boards) {
+      const b = m.board;
+      lines.push(`### ${m.moment[0]!.toUpperCase()}${m.moment.slice(1)} — ${iso(b.at)}`, "");
+      lines.push(
+        `Sources: ${b.systems.length ? b.systems.map((s) => `${mdEscape(s.name)} ${s.freshness.replace(/_/g, " ")}`).join(", ") : "none configured"}.`,
+        "",
+      );
+      if (b.findings.length === 0) lines.push("Nothing open.");
+      for (const f of b.findings)
+        lines.push(
+          `- ${f.severity} ${f.state}: ${mdEscape(f.title)} — ${mdEscape(f.system)}${f.entity === "*" ? "" : ` · ${mdEscape(f.entity)}`}, for ${duration(b.at - f.since)}${f.acknowledgedBy ? `, acknowledged by ${mdEscape(f.acknowledgedBy)}` : ""}`,
+        );
+      lines.push("");
+    }
+  }
   lines.push("", "## Evidence", "");
   if (p.evidence.length === 0) lines.push("No findings were linked.");
   for (const f of p.evidence) {
@@ -177,5 +198,11 @@ function jsonBundle(p: PostmortemInput): unknown {
     communications: p.communications.map((c) => ({ ...c, at: iso(c.at) })),
     audit: { ...p.audit, checkedAt: iso(p.audit.checkedAt) },
     generatedAt: iso(p.generatedAt),
+    boards: (p.boards ?? []).map((m) => ({
+      moment: m.moment,
+      at: iso(m.board.at),
+      systems: m.board.systems,
+      findings: m.board.findings.map((f) => ({ ...f, since: iso(f.since) })),
+    })),
   };
 }

@@ -58,6 +58,8 @@ import {
   type TimelineEntry,
 } from "./types";
 import { utcClock } from "../core/time";
+import { replayBoard, type ReplayTarget } from "../replay/board-at";
+import { incidentMoments, summariseBoard } from "../replay/moments";
 
 // Incidents: open from a finding or by hand, run the runbook's checklist, keep the timeline.
 // One verb per function; each validates with zod, authorises inside (requireRole) and writes the
@@ -78,6 +80,8 @@ export interface IncidentDeps {
   systemKind: (system: string) => SystemKind | undefined;
   /** The fleet config's `controls.ticketUrlTemplate` (the postmortem links ticket IDs with it). */
   ticketUrlTemplate?: string | null;
+  /** The configured targets as replay shows them: the postmortem includes the board at its moments. */
+  replayTargets?: () => ReplayTarget[];
 }
 
 const SEVERITIES = ["SEV1", "SEV2", "SEV3"] as const;
@@ -807,6 +811,8 @@ export interface IncidentRoom {
   findingIds: string[];
   /** Start of the window the room reads finding history from (an hour before it opened), epoch ms. */
   historySince: number;
+  /** The finding the incident was opened from, if any (replay takes its onset from it). */
+  sourceFindingId: string | null;
   controls: RoomControl[];
   /** Control requests waiting for a second person. */
   awaitingApproval: RoomControl[];
@@ -1055,7 +1061,14 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     ? await deps.db
         .select()
         .from(findingTransitions)
-        .where(and(inArray(findingTransitions.findingId, relatedIds), gte(findingTransitions.at, since)))
+        .where(
+          and(
+            inArray(findingTransitions.findingId, relatedIds),
+            gte(findingTransitions.at, since),
+            // Acknowledgements are merged in from their own table below.
+            eq(findingTransitions.kind, "state"),
+          ),
+        )
         .orderBy(asc(findingTransitions.at))
         .limit(500)
     : [];
@@ -1210,6 +1223,7 @@ export async function getIncidentRoom(deps: IncidentDeps, actor: Actor | null, i
     namedByFindings,
     findingIds: relatedIds,
     historySince: since.getTime(),
+    sourceFindingId: row.sourceFindingId,
     controls,
     awaitingApproval: controls.filter((c) => c.state === "pending_approval"),
     timeline,
@@ -1291,5 +1305,30 @@ export async function exportPostmortem(
     },
     generatedAt: room.now,
     ticketUrlTemplate: deps.ticketUrlTemplate ?? null,
+    boards: await boardsAtMoments(deps, room),
   });
+}
+
+/** The board at the incident's onset, peak and resolution, rebuilt from the finding history. */
+async function boardsAtMoments(
+  deps: IncidentDeps,
+  room: IncidentRoom,
+): Promise<NonNullable<Parameters<typeof buildPostmortem>[0]["boards"]>> {
+  if (!deps.replayTargets) return [];
+  const i = room.incident;
+  const moments = await incidentMoments(deps.db, {
+    sourceFindingId: room.sourceFindingId,
+    openedAt: i.openedAt,
+    resolvedAt: i.resolvedAt ?? null,
+    findingIds: room.findingIds,
+    now: room.now,
+  });
+  const targets = deps.replayTargets();
+  const out: NonNullable<Parameters<typeof buildPostmortem>[0]["boards"]> = [];
+  for (const moment of ["onset", "peak", "resolution"] as const) {
+    const at = moments[moment];
+    if (at === undefined) continue;
+    out.push({ moment, board: summariseBoard(await replayBoard(deps.db, { at, targets })) });
+  }
+  return out;
 }

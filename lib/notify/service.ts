@@ -2,6 +2,7 @@ import { and, arrayOverlaps, desc, eq, gt, gte, inArray, isNull } from "drizzle-
 import { z } from "zod";
 import type { Db } from "../db/client";
 import {
+  findingTransitions,
   notifyAttempts,
   notifyOutbox,
   silences,
@@ -333,6 +334,22 @@ export async function createSilence(
       },
       outcome: "succeeded",
     });
+    // A silence in force now is a transition of every open finding it mutes (their history and
+    // replay show it); the finding itself is copied from its stored row by the table's trigger.
+    if (startsAt <= now && preview.matching.length)
+      await tx.insert(findingTransitions).values(
+        preview.matching.map((f) => ({
+          findingId: f.id,
+          kind: "silence" as const,
+          fromState: f.state,
+          toState: f.state,
+          severity: f.severity,
+          summary: `${v.kind === "maintenance" ? "Maintenance window" : "Silenced"} by ${actor.displayName} until ${new Date(v.endsAt).toISOString()} (${v.ticketId})`,
+          at: new Date(now),
+          actorName: actor.displayName,
+          detail: { silenceId: created!.id, until: v.endsAt, ticketId: v.ticketId, kind: v.kind },
+        })),
+      );
     return created!;
   });
   d.onSilencesChanged?.();

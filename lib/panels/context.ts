@@ -1,6 +1,7 @@
 import "server-only";
 import { requireRole, type Actor } from "../auth/roles";
 import { getBoard } from "../board/api";
+import { getReplayBoard } from "../replay/api";
 import type { BoardFinding, BoardSnapshot, SystemTile } from "../board/snapshot";
 import { getFleetConfig } from "../config/current";
 import type { TargetConfig } from "../config/fleet";
@@ -67,8 +68,10 @@ export class PanelContext {
     readonly now: number,
     readonly board: BoardSnapshot,
     readonly targets: readonly TargetConfig[],
+    /** Replayed at a past moment (`now`): telemetry from the database only, up to then. */
+    readonly replay = false,
   ) {
-    this.reader = new TelemetryReader(now);
+    this.reader = new TelemetryReader(now, replay ? null : undefined);
     this.systems = new Map(board.systems.map((s) => [s.name, s]));
   }
 
@@ -112,8 +115,16 @@ export class PanelContext {
   }
 }
 
-export async function panelContext(actor: Actor | null, now = Date.now()): Promise<PanelContext> {
+/**
+ * With `at` (a moment from a URL, parsed and checked here), the panels as they were then: the
+ * board replayed at that moment and telemetry up to it, so charts end at that moment.
+ */
+export async function panelContext(actor: Actor | null, now = Date.now(), at?: unknown): Promise<PanelContext> {
   requireRole(actor, "viewer");
+  if (at !== undefined) {
+    const board = await getReplayBoard(actor, at);
+    return new PanelContext(board.replay.at, board, getFleetConfig().targets, true);
+  }
   const board = await getBoard(actor);
   return new PanelContext(now, board, getFleetConfig().targets);
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gte, inArray, lt, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { getDb } from "../db";
 import { rowsOf } from "../db/client";
 import { reports as reportsTable, telemetryRollups, telemetryRollups10m, telemetrySamples } from "../db/schema";
@@ -102,11 +102,18 @@ function pick(row: { max: number; min: number; avg: number; last: number }, agg:
 
 export class TelemetryReader {
   private latestCache = new Map<string, Promise<Map<string, LatestValue[]>>>();
+  private readonly store: TelemetryStore | undefined;
 
+  /**
+   * `store`: the recent window to read first (default: this process's collector's); `null` reads
+   * the database only, up to `now` (a panel replayed at a past moment).
+   */
   constructor(
     readonly now: number,
-    private readonly store: TelemetryStore | undefined = getLocalCollector()?.store,
-  ) {}
+    store?: TelemetryStore | null,
+  ) {
+    this.store = store === null ? undefined : (store ?? getLocalCollector()?.store);
+  }
 
   /** Whether the recent window comes from this process's collector (else from the database). */
   get live(): boolean {
@@ -149,7 +156,11 @@ export class TelemetryReader {
       })
       .from(telemetrySamples)
       .where(
-        and(eq(telemetrySamples.system, system), gte(telemetrySamples.observedAt, new Date(this.now - 6 * 3_600_000))),
+        and(
+          eq(telemetrySamples.system, system),
+          gte(telemetrySamples.observedAt, new Date(this.now - 6 * 3_600_000)),
+          lte(telemetrySamples.observedAt, new Date(this.now)),
+        ),
       )
       .orderBy(telemetrySamples.seriesKey, sql`${telemetrySamples.observedAt} desc`);
     for (const r of rows)

@@ -470,9 +470,12 @@ function currentOf(all: Map<string, LatestValue[]>, metric: string): LatestValue
 export async function getExchange(
   actor: Actor | null,
   range: RangeKey,
-  now = Date.now(),
+  nowInput = Date.now(),
+  /** A moment to replay the panels at (`?at=`): charts end then. */
+  at?: unknown,
 ): Promise<{ views: ExchangeView[]; now: number }> {
-  const ctx = await panelContext(actor, now);
+  const ctx = await panelContext(actor, nowInput, at);
+  const now = ctx.now;
   const window: RangeWindow = { range, from: now - RANGES[range], to: now };
   const out: ExchangeView[] = [];
   for (const target of ctx.targetsOf("spot-exchange")) {

@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, lte } from "drizzle-orm";
 import type { Actor } from "../auth/roles";
 import type { TargetConfig } from "../config/fleet";
 import { getDb } from "../db";
@@ -438,9 +438,12 @@ export async function getProfileDetail(
   systemName: string,
   profile: string,
   range: RangeKey,
-  now = Date.now(),
+  nowInput = Date.now(),
+  /** A moment to replay the panel at (`?at=`): charts and the invariant's history end then. */
+  at?: unknown,
 ): Promise<ProfileDetail> {
-  const ctx = await panelContext(actor, now);
+  const ctx = await panelContext(actor, nowInput, at);
+  const now = ctx.now;
   const target = ctx.target(systemName);
   if (!target || target.kind !== "trading-bot") throw new NotFound(`No trading bot named ${systemName}.`);
   const system = ctx.system(target);
@@ -475,7 +478,13 @@ export async function getProfileDetail(
   const transitions = await db
     .select()
     .from(findingTransitions)
-    .where(eq(findingTransitions.findingId, findingId("capital_invariant", target.name, profile)))
+    .where(
+      and(
+        eq(findingTransitions.findingId, findingId("capital_invariant", target.name, profile)),
+        eq(findingTransitions.kind, "state"),
+        lte(findingTransitions.at, new Date(now)),
+      ),
+    )
     .orderBy(desc(findingTransitions.at))
     .limit(30);
   const invariant: InvariantView = {

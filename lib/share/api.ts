@@ -8,6 +8,7 @@ import { getBoardFeed } from "../live/board-feed";
 import type { BoardSnapshot } from "../board/snapshot";
 import type { Actor } from "../auth/roles";
 import * as svc from "./service";
+import { readReplayBoard } from "../replay/api";
 import { buildStatusSnapshot, type ControlForStatus, type StatusSnapshot } from "./status-view";
 import { incidentChoices, incidentExists, incidentsForStatus } from "./incidents";
 import { requireRole } from "../auth/roles";
@@ -67,17 +68,23 @@ export async function getStatusForToken(token: unknown, now = Date.now()): Promi
   const resolved = await svc.resolveShareToken({ db }, token);
   if (!resolved.ok) return { ok: false, status: resolved.status, reason: resolved.reason };
   const link = resolved.link;
-  const board = JSON.parse(await getBoardFeed().current()) as BoardSnapshot;
+  // A link to a fixed moment shows the board replayed at that moment, and no controls in progress
+  // (those are now, not then).
+  const at = link.at;
+  const board = at === null ? (JSON.parse(await getBoardFeed().current()) as BoardSnapshot) : await readReplayBoard(at);
   const incidents = await incidentsForStatus(db, link.scope === "incident" ? link.incidentId : null, now);
   if (link.scope === "incident" && incidents.length === 0) return { ok: false, status: 410, reason: "incident gone" };
   return {
     ok: true,
-    snapshot: buildStatusSnapshot({
-      board,
-      link: { scope: link.scope, label: link.label, expiresAt: link.expiresAt },
-      incidents,
-      controls: await controlsInProgress(),
-      now,
-    }),
+    snapshot: {
+      ...buildStatusSnapshot({
+        board,
+        link: { scope: link.scope, label: link.label, expiresAt: link.expiresAt },
+        incidents,
+        controls: at === null ? await controlsInProgress() : [],
+        now: at ?? now,
+      }),
+      ...(at === null ? {} : { replayAt: at }),
+    },
   };
 }

@@ -146,4 +146,32 @@ describe.each(drivers)("share links on %s", (_name, open) => {
     const made = await svc.createShareLink(deps, ACTORS.commander, { scope: "incident", incidentId: inc!.id }, exists);
     expect(made.link).toMatchObject({ scope: "incident", incidentId: inc!.id });
   });
+
+  it("a link may point at a fixed moment: stored, audited, and refused when malformed or in the future", async () => {
+    const before = await counts();
+    await expect(
+      svc.createShareLink(deps, ACTORS.commander, { scope: "board", at: "yesterday at three" }),
+    ).rejects.toMatchObject({ fieldErrors: { at: [expect.stringMatching(/with its zone/)] } });
+    await expect(
+      svc.createShareLink(deps, ACTORS.commander, { scope: "board", at: "2026-12-02T07:00:00" }),
+    ).rejects.toMatchObject({ fieldErrors: { at: [expect.stringMatching(/with its zone/)] } });
+    await expect(
+      svc.createShareLink(deps, ACTORS.commander, { scope: "board", at: new Date(clock + 60_000).toISOString() }),
+    ).rejects.toMatchObject({ fieldErrors: { at: ["in the future"] } });
+    expect(await counts()).toEqual(before);
+    const { link, token } = await svc.createShareLink(deps, ACTORS.commander, {
+      scope: "board",
+      at: "2026-12-02T07:12:00Z",
+    });
+    expect(link.at).toBe(Date.parse("2026-12-02T07:12:00Z"));
+    expect(await svc.resolveShareToken(deps, token)).toMatchObject({ ok: true, link: { at: link.at } });
+    const [audit] = await h.db
+      .select()
+      .from(auditLog)
+      .orderBy(sql`seq desc`)
+      .limit(1);
+    expect(audit).toMatchObject({ action: "share.create", params: { at: "2026-12-02T07:12:00.000Z" } });
+    // A live link has no moment.
+    expect((await svc.createShareLink(deps, ACTORS.commander, { scope: "board" })).link.at).toBeNull();
+  });
 });

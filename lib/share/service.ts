@@ -35,6 +35,20 @@ export const CreateShareLinkInput = z.object({
     .optional()
     .transform((s) => (s ? s : undefined)),
   hours: z.coerce.number({ error: "a number of hours" }).int("whole hours").min(1, "at least 1 hour").optional(),
+  /** A fixed moment (ISO 8601 with its zone): the link shows the board as it was then. Empty: live. */
+  at: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      const t = /(Z|[+-]\d{2}:?\d{2})$/.test(s) ? Date.parse(s) : NaN;
+      if (!Number.isFinite(t)) {
+        ctx.addIssue({ code: "custom", message: "a time with its zone, e.g. 2026-12-05T03:12:00Z" });
+        return z.NEVER;
+      }
+      return t;
+    }),
 });
 export type CreateShareLinkInput = z.input<typeof CreateShareLinkInput>;
 
@@ -43,6 +57,8 @@ export interface ShareLinkView {
   scope: "board" | "incident";
   incidentId: string | null;
   label: string | null;
+  /** The fixed moment the link shows (a replay), or null for the live view. */
+  at: number | null;
   createdBy: string;
   createdAt: number;
   expiresAt: number;
@@ -67,6 +83,7 @@ export function toShareView(row: ShareLinkRow, now: Date): ShareLinkView {
     scope: row.scope as "board" | "incident",
     incidentId: row.incidentId,
     label: row.label,
+    at: row.at?.getTime() ?? null,
     createdBy: row.createdByName,
     createdAt: row.createdAt.getTime(),
     expiresAt: row.expiresAt.getTime(),
@@ -96,6 +113,7 @@ export async function createShareLink(
   if (data) {
     if ((data.hours ?? 0) > max) (fieldErrors.hours ??= []).push(`at most ${max} hours (the configured maximum)`);
     if (data.scope === "incident" && !data.incidentId) (fieldErrors.incidentId ??= []).push("choose an incident");
+    if (data.at !== undefined && data.at > nowOf(deps).getTime()) (fieldErrors.at ??= []).push("in the future");
     if (data.scope === "incident" && data.incidentId && !(await incidentExists(data.incidentId)))
       (fieldErrors.incidentId ??= []).push("no such incident");
   }
@@ -113,6 +131,7 @@ export async function createShareLink(
         scope: data.scope,
         incidentId: data.scope === "incident" ? data.incidentId! : null,
         label: data.label ?? null,
+        at: data.at === undefined ? null : new Date(data.at),
         createdById: actor.id,
         createdByName: actor.username,
         createdAt: now,
@@ -123,7 +142,13 @@ export async function createShareLink(
       actor,
       action: "share.create",
       target: data.scope === "incident" ? `incident:${data.incidentId}` : "board",
-      params: { linkId: r!.id, label: data.label ?? null, hours, expiresAt: r!.expiresAt.toISOString() },
+      params: {
+        linkId: r!.id,
+        label: data.label ?? null,
+        hours,
+        expiresAt: r!.expiresAt.toISOString(),
+        ...(r!.at ? { at: r!.at.toISOString() } : {}),
+      },
       outcome: "created",
       at: now,
     });

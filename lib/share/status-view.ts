@@ -79,6 +79,8 @@ export interface StatusSnapshot {
    * only that the data is not current.
    */
   notCurrentSince?: number;
+  /** Set on a link to a fixed moment: the view is the board replayed at that moment, not live. */
+  replayAt?: number;
 }
 
 /** The parts of an incident the status view may show, from whatever the incident service holds. */

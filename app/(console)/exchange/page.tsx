@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
 import { getActor } from "@/lib/auth/session";
+import Link from "next/link";
 import { getExchange } from "@/lib/panels/exchange";
+import { Invalid } from "@/lib/errors";
+import { ReplayNotice } from "@/components/replay/replay-notice";
 import { parseRange } from "@/lib/panels/shape";
 import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -33,16 +36,40 @@ export default async function ExchangePage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const range = parseRange((await searchParams).range);
-  const { views, now } = await getExchange(await getActor(), range);
+  const sp = await searchParams;
+  const range = parseRange(sp.range);
+  // `?at=<ISO time>`: the panels as they were at that moment (a replay), charts ending then.
+  const at = typeof sp.at === "string" ? sp.at : undefined;
+  let data: Awaited<ReturnType<typeof getExchange>>;
+  try {
+    data = await getExchange(await getActor(), range, undefined, at);
+  } catch (err) {
+    if (!(err instanceof Invalid)) throw err;
+    return (
+      <>
+        <PageHeader title="Exchange — replay" />
+        <p role="alert" className="rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+          Cannot replay the exchange panels: {err.message}.{" "}
+          <Link href="/exchange" className="underline">
+            Back to live
+          </Link>
+        </p>
+      </>
+    );
+  }
+  const { views, now } = data;
   return (
     <>
       <PageHeader
-        title="Exchange"
+        title={at ? "Exchange — replay" : "Exchange"}
         description="The spot exchange's core dashboards (Spot exchange runbook §2): trading API, engine, per-symbol TPS and seq rate, Kafka, ledger, WebSocket edge, edge auth and leadership."
-        actions={<RangeTabs current={range} base="/exchange" />}
+        actions={<RangeTabs current={range} base="/exchange" extra={at ? { at } : {}} />}
       />
-      <LiveRefresh renderedAt={now} />
+      {at ? (
+        <ReplayNotice at={now} what="The exchange panels" liveHref={`/exchange?range=${range}`} />
+      ) : (
+        <LiveRefresh renderedAt={now} />
+      )}
       {views.length === 0 ? <p className="text-muted">No spot exchanges are configured.</p> : null}
       {views.map((v) => {
         const stale = v.system.freshness !== "ok";

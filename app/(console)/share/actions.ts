@@ -23,6 +23,7 @@ export async function createShareLinkAction(
       incidentId: str("incidentId"),
       label: str("label"),
       hours: str("hours") || undefined,
+      at: str("at"),
     });
     const h = await headers();
     const origin = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;

@@ -7,7 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableScroll } from "@/components/ui/table-scroll";
 import { CreateShareLinkForm, RevokeButton } from "./share-client";
-import { utcMinute } from "@/lib/core/time";
+import { utcDateTime, utcMinute } from "@/lib/core/time";
 
 export const metadata: Metadata = { title: "Share links" };
 export const dynamic = "force-dynamic";
@@ -35,6 +35,7 @@ export default async function SharePage({
   }
   const sp = await searchParams;
   const preselect = typeof sp.incident === "string" && /^[0-9a-f-]{36}$/i.test(sp.incident) ? sp.incident : undefined;
+  const presetAt = typeof sp.at === "string" ? sp.at.slice(0, 40) : undefined;
   const [links, incidents] = await Promise.all([listShareLinks(actor), listShareableIncidents(actor)]);
   const settings = shareSettings();
   const titleOf = new Map(incidents.map((i) => [i.id, i.title]));
@@ -49,6 +50,7 @@ export default async function SharePage({
         defaultHours={settings.defaultHours}
         maxHours={settings.maxHours}
         preselect={preselect}
+        presetAt={presetAt}
       />
       <section aria-labelledby="links-h" className="mt-8">
         <h2 id="links-h" className="mb-3 text-lg font-semibold">
@@ -76,7 +78,14 @@ export default async function SharePage({
               <tbody>
                 {links.map((l) => (
                   <tr key={l.id} className="border-t border-line" data-share-link={l.id} data-state={l.state}>
-                    <td className="p-2">{l.label ?? <span className="text-muted">(no label)</span>}</td>
+                    <td className="p-2">
+                      {l.label ?? <span className="text-muted">(no label)</span>}
+                      {l.at !== null ? (
+                        <span className="block text-xs text-muted" data-share-at>
+                          replay of {utcDateTime(l.at)}
+                        </span>
+                      ) : null}
+                    </td>
                     <td className="p-2">
                       {l.scope === "board"
                         ? "Whole board"

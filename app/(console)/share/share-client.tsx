@@ -11,11 +11,14 @@ export function CreateShareLinkForm({
   defaultHours,
   maxHours,
   preselect,
+  presetAt,
 }: {
   incidents: Array<{ id: string; title: string; severity: string; status: string }>;
   defaultHours: number;
   maxHours: number;
   preselect?: string;
+  /** A moment to share (from the replayed board's "Share this moment"). */
+  presetAt?: string;
 }) {
   const [result, submit, pending] = useActionState(createShareLinkAction, null);
   const [scope, setScope] = useState(preselect ? "incident" : "board");
@@ -94,6 +97,21 @@ export function CreateShareLinkForm({
           aria-describedby={err("label") ? "share-label-err" : undefined}
         />
         {errorText("label")}
+      </div>
+      <div className="sm:col-span-2">
+        <label htmlFor="share-at" className="block text-xs text-muted">
+          Fixed moment (optional, UTC ISO 8601, e.g. 2026-12-05T03:12:00Z): the link shows the board as it was then,
+          marked as a replay. Empty: live.
+        </label>
+        <input
+          id="share-at"
+          name="at"
+          defaultValue={presetAt}
+          className={`${inputCls} font-mono`}
+          aria-invalid={Boolean(err("at"))}
+          aria-describedby={err("at") ? "share-at-err" : undefined}
+        />
+        {errorText("at")}
       </div>
       <div>
         <label htmlFor="share-hours" className="block text-xs text-muted">

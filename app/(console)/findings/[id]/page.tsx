@@ -13,6 +13,8 @@ import { AutoRefresh } from "@/components/live/auto-refresh";
 import { AcknowledgeControl, IncidentLinkOrOpen } from "@/components/board/finding-actions";
 import { acknowledgeFindingAction } from "../../actions";
 import { utcDateTime } from "@/lib/core/time";
+import { getChangesBeforeFinding } from "@/lib/replay/api";
+import { ChangesList, boardAtHref } from "@/components/replay/changes-list";
 
 export const metadata: Metadata = { title: "Finding" };
 
@@ -24,6 +26,10 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
   const d = await readOrNotFound(() => getFindingDetail(actor, decodeURIComponent(id)));
   const f = d.finding;
   const runbook = (RUNBOOKS as Record<string, { title: string }>)[f.runbook];
+  // Onset: when this occurrence opened (from ok or from nothing), not its last change of state.
+  const onset =
+    [...d.transitions].reverse().find((t) => t.to !== "ok" && (t.from === null || t.from === "ok"))?.at ?? f.since;
+  const changes = await getChangesBeforeFinding(actor, f.id, { onset });
   const tone =
     f.state === "critical" ? "sev1" : f.state === "warning" ? "sev2" : f.state === "unknown" ? "unknown" : "ok";
   return (
@@ -208,7 +214,11 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
               ) : null}
               {d.transitions.map((t, i) => (
                 <tr key={i} className="border-b border-line last:border-0">
-                  <td className="px-3 py-2 font-mono whitespace-nowrap">{utc(t.at)}</td>
+                  <td className="px-3 py-2 font-mono whitespace-nowrap">
+                    <Link href={boardAtHref(t.at)} className="text-accent underline" title="The board at this moment">
+                      {utc(t.at)}
+                    </Link>
+                  </td>
                   <td className="px-3 py-2">
                     {t.from ?? "new"} → {t.to} ({t.severity})
                   </td>
@@ -235,6 +245,7 @@ export default async function FindingPage({ params }: { params: Promise<{ id: st
           </ul>
         )}
       </section>
+      <ChangesList changes={changes.changes} onset={changes.onset} windowMinutes={changes.windowMinutes} />
     </>
   );
 }

@@ -13,6 +13,9 @@ import { AwaitingApproval, RoomControls, RoomFindings, UpdateReminder } from "@/
 import { ticketUrlTemplate } from "@/lib/controls/api";
 import { RoomNotifications } from "@/components/incidents/room-notifications";
 import { listDeliveries } from "@/lib/notify/api";
+import { getIncidentReplay } from "@/lib/replay/api";
+import { IncidentReplay, type ReplayStop } from "@/components/replay/incident-replay";
+import { ChangesList, boardAtHref } from "@/components/replay/changes-list";
 import { formatValue, tidyText } from "@/lib/incidents/format";
 import { utcClock } from "@/lib/core/time";
 import { Countdown } from "@/components/charts/countdown";
@@ -180,6 +183,26 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
       })
     : null;
 
+  // Replay: the incident's onset, peak and resolution and every timeline event are the scrubber's
+  // stops; what changed before the onset is listed with its evidence.
+  const replay = await getIncidentReplay(actor, {
+    id: i.id,
+    openedAt: i.openedAt,
+    resolvedAt: i.resolvedAt ?? null,
+    findingIds: room.findingIds,
+    sourceFindingId: room.sourceFindingId,
+  });
+  const stops: ReplayStop[] = [
+    { at: replay.moments.onset - 1000, label: "Just before onset" },
+    { at: replay.moments.onset, label: "Onset" },
+    { at: replay.moments.peak, label: "Peak" },
+    ...(replay.moments.resolution !== undefined ? [{ at: replay.moments.resolution, label: "Resolution" }] : []),
+    ...room.timeline.map((e) => ({ at: e.at, label: `${e.kind}: ${tidyText(e.text).slice(0, 80)}` })),
+  ]
+    .filter((s, n, all) => all.findIndex((o) => o.at === s.at && o.label === s.label) === n)
+    .sort((a, b) => a.at - b.at);
+  const onsetStop = stops.findIndex((s) => s.label === "Onset");
+
   const affected = [...i.affected.map((a) => `${a.system}${a.entity === "*" ? "" : `/${a.entity}`}`)];
   const named = room.namedByFindings.map((a) => `${a.system}/${a.entity}`);
 
@@ -221,6 +244,18 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
       <div className="mb-6">
         <Panel id="findings" title="Open findings on the affected entities">
           <RoomFindings room={room} />
+        </Panel>
+      </div>
+
+      <div className="mb-6">
+        <Panel id="replay" title="Replay">
+          <IncidentReplay stops={stops} initial={onsetStop} />
+          <ChangesList
+            headingLevel={3}
+            changes={replay.changes.changes}
+            onset={replay.changes.onset}
+            windowMinutes={replay.changes.windowMinutes}
+          />
         </Panel>
       </div>
 
@@ -445,7 +480,10 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
                   {tidyText(e.text)}
                   {e.auditSeq !== undefined ? (
                     <span className="ml-1 text-xs text-muted">audit #{e.auditSeq}</span>
-                  ) : null}
+                  ) : null}{" "}
+                  <Link href={boardAtHref(e.at)} className="text-xs text-accent underline" data-board-at>
+                    board then
+                  </Link>
                 </span>
               </li>
             ))}

@@ -13,6 +13,8 @@ import { fmtNum } from "@/components/charts/format";
 import { FlagsTable } from "@/components/panels/flags-table";
 import { LedgerSource } from "@/components/panels/ledger-source";
 import { LiveRefresh } from "@/components/panels/live-refresh";
+import { ReplayNotice } from "@/components/replay/replay-notice";
+import { momentProblem } from "@/lib/replay/api";
 import { FindingLinks, FreshnessNotice, Panel, RangeTabs, Stat, SystemBadges } from "@/components/panels/panel";
 import { WatchdogPanel } from "@/components/panels/watchdog-view";
 import { duration, utcDateTime } from "@/lib/core/time";
@@ -36,9 +38,26 @@ export default async function ProfilePage({
   const p = await params;
   const system = decodeURIComponent(p.system);
   const profile = decodeURIComponent(p.profile);
-  const range = parseRange((await searchParams).range);
+  const sp = await searchParams;
+  const range = parseRange(sp.range);
+  // `?at=<ISO time>`: the panel as it was at that moment (a replay), charts ending then.
+  const at = typeof sp.at === "string" ? sp.at : undefined;
   const actor = await getActor();
-  const d = await readOrNotFound(() => getProfileDetail(actor, system, profile, range));
+  // A bad moment is named, not a missing profile.
+  const badMoment = at !== undefined ? momentProblem(at) : null;
+  if (badMoment)
+    return (
+      <>
+        <PageHeader title={`${profile} — replay`} />
+        <p role="alert" className="rounded-md border border-sev1 px-3 py-2 text-sm text-sev1">
+          Cannot replay this profile: {badMoment}.{" "}
+          <Link href={`/profiles/${encodeURIComponent(system)}/${encodeURIComponent(profile)}`} className="underline">
+            Back to live
+          </Link>
+        </p>
+      </>
+    );
+  const d = await readOrNotFound(() => getProfileDetail(actor, system, profile, range, undefined, at));
   const { row, invariant: inv, parity, now } = d;
   const stale = d.system.freshness !== "ok";
   const violated = row.invariant === "violated";
@@ -59,9 +78,13 @@ export default async function ProfilePage({
             heartbeat and integrity watchdog.
           </>
         }
-        actions={<RangeTabs current={range} base={base} />}
+        actions={<RangeTabs current={range} base={base} extra={at ? { at } : {}} />}
       />
-      <LiveRefresh renderedAt={now} />
+      {at ? (
+        <ReplayNotice at={now} what="This profile's panels" liveHref={`${base}?range=${range}`} />
+      ) : (
+        <LiveRefresh renderedAt={now} />
+      )}
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <SystemBadges system={d.system} now={now} />
         {row.status === "inactive" ? (
