@@ -1,6 +1,11 @@
 import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
-import { E2E_BASE_URL } from "./e2e/fixtures/users";
+import { randomBytes } from "node:crypto";
+import { LANES } from "./e2e/fixtures/users";
+
+// Both e2e servers sign sessions with this secret, so the sessions the setup project stores on the
+// first are valid on the second (scripts/e2e-server.ts). Random per run; the servers inherit it.
+process.env.E2E_NEXTAUTH_SECRET ??= randomBytes(32).toString("base64url");
 
 // Debian's Chromium where it exists (this project's machines cannot download browsers);
 // elsewhere Playwright's own browser.
@@ -20,13 +25,21 @@ const launchOptions = existsSync(chromiumPath)
     }
   : {};
 
-// Two lanes run side by side, one worker each. Specs that drive the shared simulated fleet
-// (scenarios, faults, controls) or write to the shared audit log and report store (sign-in, ingest)
-// run one at a time in the "desktop" then "phone" projects, since their effects would cross (the
-// security matrix compares the audit log before and after every refused call); specs that only
-// read pages or start their own servers run in the "…-pages" projects beside them.
+// Three lanes run side by side, one worker each, on two e2e servers (scripts/e2e-server.ts; LANES
+// in e2e/fixtures/users.ts), each with its own database, simulated fleet and paging receiver.
+// Specs that drive a simulated fleet (scenarios, faults, controls) or write to the audit log and
+// report store (sign-in, ingest) run one at a time per server, since their effects would cross
+// (the security matrix compares the audit log before and after every refused call):
+//   server a: "desktop" — the fleet specs but those of LANE_B_SPECS;
+//   server b: "desktop-b" (LANE_B_SPECS) then "phone" (the fleet specs at phone width).
+// Specs that only read pages or start their own servers run on server a in "desktop-pages" then
+// "phone-pages" beside them. A project's baseURL names its server; e2e/fixtures/lane.ts finds the
+// fleet and secrets of the running test's server from it.
 const FLEET_SPECS =
   /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
+// The desktop fleet specs that run on server b ahead of the phone lane, chosen so that both
+// servers' fleet lanes take about as long. They must not need server a's OpenID provider.
+const LANE_B_SPECS = /(ledger-board\.spec\.ts|security\/matrix\.spec\.ts)$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
 // phone width by shell.spec; HTTP-level, security and multi-server specs run once.
 const PHONE_SKIPS =
@@ -43,24 +56,38 @@ const phone = {
 export default defineConfig({
   testDir: "./e2e",
   fullyParallel: false,
-  workers: 2,
+  workers: 3,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
   reporter: process.env.CI ? [["list"]] : [["list"]],
   timeout: 60_000,
   expect: { timeout: 10_000 },
   outputDir: "test-results",
-  use: { baseURL: E2E_BASE_URL, trace: "retain-on-failure", launchOptions },
+  use: { baseURL: LANES.a.baseUrl, trace: "retain-on-failure", launchOptions },
   projects: [
     { name: "setup", testMatch: /.*\.setup\.ts/ },
-    { name: "desktop", dependencies: ["setup"], workers: 1, testMatch: FLEET_SPECS, use: desktop },
+    {
+      name: "desktop",
+      dependencies: ["setup"],
+      workers: 1,
+      testMatch: FLEET_SPECS,
+      testIgnore: LANE_B_SPECS,
+      use: desktop,
+    },
+    {
+      name: "desktop-b",
+      dependencies: ["setup"],
+      workers: 1,
+      testMatch: LANE_B_SPECS,
+      use: { ...desktop, baseURL: LANES.b.baseUrl },
+    },
     {
       name: "phone",
-      dependencies: ["desktop"],
+      dependencies: ["desktop-b"],
       workers: 1,
       testMatch: FLEET_SPECS,
       testIgnore: PHONE_SKIPS,
-      use: phone,
+      use: { ...phone, baseURL: LANES.b.baseUrl },
     },
     { name: "desktop-pages", dependencies: ["setup"], workers: 1, testIgnore: FLEET_SPECS, use: desktop },
     {
@@ -71,12 +98,13 @@ export default defineConfig({
       use: phone,
     },
   ],
-  webServer: {
-    command: "npx tsx --conditions=react-server scripts/e2e-server.ts",
-    url: `${E2E_BASE_URL}/api/health/ready`,
+  webServer: Object.values(LANES).map((lane) => ({
+    name: lane.name === "a" ? "WebServer" : `WebServer ${lane.name}`,
+    command: `npx tsx --conditions=react-server scripts/e2e-server.ts --lane ${lane.name}`,
+    url: `${lane.baseUrl}/api/health/ready`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+  })),
 });

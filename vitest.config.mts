@@ -27,7 +27,10 @@ export default defineConfig({
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          // Two files at a time: every harness takes its own free ports and temporary directories
+          // (lib/testing), and most of a file's time is spent waiting on the processes it starts.
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],
