@@ -30,20 +30,24 @@ const launchOptions = existsSync(chromiumPath)
 // Specs that drive a simulated fleet (scenarios, faults, controls) or write to the audit log and
 // report store (sign-in, ingest) run one at a time per server, since their effects would cross
 // (the security matrix compares the audit log before and after every refused call):
-//   server a: "desktop" — the fleet specs but those of LANE_B_SPECS;
-//   server b: "desktop-b" (LANE_B_SPECS) then "phone" (the fleet specs at phone width).
-// Specs that only read pages or start their own servers run on server a in "desktop-pages" then
-// "phone-pages" beside them. A project's baseURL names its server; e2e/fixtures/lane.ts finds the
-// fleet and secrets of the running test's server from it.
+//   server a: "desktop" — the fleet specs at desktop width, but the security matrix;
+//   server b: "phone" — the fleet specs at phone width, and the security matrix, which is plain
+//             HTTP (no browser, so no width) and runs once.
+// Specs that only read pages or start their own servers run on server a in "desktop-pages" and,
+// once a lane is free, "phone-pages". Every project depends on "setup" alone: Playwright starts a
+// project only when every project of the previous dependency level has finished, so a chain
+// (a -> b) would hold b back until the slowest lane of a's level is done.
+// A project's baseURL names its server; e2e/fixtures/lane.ts finds the fleet and secrets of the
+// running test's server from it.
 const FLEET_SPECS =
   /((board|controls|incidents|panels|status|signin|oidc|ingest)\.spec\.ts|security\/matrix\.spec\.ts)$/;
-// The desktop fleet specs that run on server b ahead of the phone lane, chosen so that both
-// servers' fleet lanes take about as long. They must not need server a's OpenID provider.
-const LANE_B_SPECS = /(ledger-board\.spec\.ts|security\/matrix\.spec\.ts)$/;
+const MATRIX = /security\/matrix\.spec\.ts$/;
 // At phone width: what differs on a phone. Sign-in, runbook and audit screens are axe-checked at
 // phone width by shell.spec; HTTP-level, security and multi-server specs run once.
-const PHONE_SKIPS =
-  /((oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss|shippers|paging-board)\.spec\.ts|security\/.*)$/;
+const PHONE_SKIPPED = "oidc|postgres|ingest|signin|runbooks|audit|crash|db-loss|shippers|paging-board";
+const PHONE_SKIPS = new RegExp(`((${PHONE_SKIPPED})\\.spec\\.ts|security/.*)$`);
+// The phone fleet lane skips the same, but for the matrix, which runs there (see above).
+const PHONE_FLEET_SKIPS = new RegExp(`((${PHONE_SKIPPED})\\.spec\\.ts|security/(?!matrix\\.spec\\.ts$).*)$`);
 const desktop = { viewport: { width: 1280, height: 800 } };
 const phone = {
   viewport: { width: 375, height: 740 },
@@ -71,32 +75,20 @@ export default defineConfig({
       dependencies: ["setup"],
       workers: 1,
       testMatch: FLEET_SPECS,
-      testIgnore: LANE_B_SPECS,
+      testIgnore: MATRIX,
       use: desktop,
     },
     {
-      name: "desktop-b",
+      name: "phone",
       dependencies: ["setup"],
       workers: 1,
-      testMatch: LANE_B_SPECS,
-      use: { ...desktop, baseURL: LANES.b.baseUrl },
-    },
-    {
-      name: "phone",
-      dependencies: ["desktop-b"],
-      workers: 1,
       testMatch: FLEET_SPECS,
-      testIgnore: PHONE_SKIPS,
+      testIgnore: PHONE_FLEET_SKIPS,
       use: { ...phone, baseURL: LANES.b.baseUrl },
     },
     { name: "desktop-pages", dependencies: ["setup"], workers: 1, testIgnore: FLEET_SPECS, use: desktop },
-    {
-      name: "phone-pages",
-      dependencies: ["desktop-pages"],
-      workers: 1,
-      testIgnore: [FLEET_SPECS, PHONE_SKIPS],
-      use: phone,
-    },
+    // Last: the lane that finishes first takes it up.
+    { name: "phone-pages", dependencies: ["setup"], workers: 1, testIgnore: [FLEET_SPECS, PHONE_SKIPS], use: phone },
   ],
   webServer: Object.values(LANES).map((lane) => ({
     name: lane.name === "a" ? "WebServer" : `WebServer ${lane.name}`,
