@@ -27,10 +27,11 @@ export default defineConfig({
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Two files at a time: every harness takes its own free ports and temporary directories
-          // (lib/testing), and most of a file's time is spent waiting on the processes it starts.
-          fileParallelism: true,
-          maxWorkers: 2,
+          // One file at a time. Two at a time (maxWorkers: 2) was tried: the harnesses take their
+          // own free ports and temporary directories, yet in both full runs the same files failed
+          // (the in-memory PGlite beforeAll of lib/notify/marks and lib/share/service past 60 s,
+          // lib/collector/faults' sources never fresh at a 250 ms timeout) — find why first.
+          fileParallelism: false,
         },
       },
     ],
