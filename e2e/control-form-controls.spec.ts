@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { fleetAdmin } from "./fleet";
+import { fleetAdmin, fleetFile } from "./fleet";
 import { restoreSymbol } from "./restore";
 import { authFile, expectNoAxeViolations } from "./support";
 
@@ -29,7 +29,7 @@ interface SimCall {
   params: Record<string, unknown>;
 }
 function spot(): SimSystem {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
+  const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as { systems: SimSystem[] };
   return f.systems.find((s) => s.name === "spot-exchange")!;
 }
 async function exchangeState() {

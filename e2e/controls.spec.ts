@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { callAction } from "./actions";
-import { fleetAdmin, sim } from "./fleet";
+import { fleetAdmin, fleetFile, sim } from "./fleet";
 import { restoreSymbol } from "./restore";
 import { authFile, expectNoAxeViolations } from "./support";
 
@@ -20,7 +20,7 @@ interface SimSystem {
   credential: string;
 }
 function spot(): SimSystem {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
+  const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as { systems: SimSystem[] };
   return f.systems.find((s) => s.name === "spot-exchange")!;
 }
 async function symbolState(symbol: string) {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { LOCAL_USERS } from "./fixtures/users";
-import { sim } from "./fleet";
+import { fleetFile, sim } from "./fleet";
 import { resolveIncident } from "./incident-steps";
 import { restoreSymbol, restoreThroughConsole } from "./restore";
 import { authFile, expectNoAxeViolations } from "./support";
@@ -21,7 +21,7 @@ const INCIDENT_URL = /\/incidents\/([0-9a-f-]{36})$/;
 const TICKET = "INC-15";
 
 async function simControl(system: string, control: string, params: Record<string, unknown>) {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as {
+  const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as {
     systems: Array<{ name: string; url: string; credential: string }>;
   };
   const s = f.systems.find((x) => x.name === system)!;

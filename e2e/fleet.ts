@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
+import { laneFile } from "./fixtures/lane";
 
-// The simulated fleet the e2e server started (scripts/e2e-server.ts writes its address).
+/** The fleet.json of the e2e server the running test talks to: its simulated fleet's admin
+ * address, systems and paging receiver (scripts/e2e-server.ts writes it). */
+export const fleetFile = (): string => laneFile("fleet.json");
+
 export function fleetAdmin(): string {
-  return (JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { adminUrl: string }).adminUrl;
+  return (JSON.parse(readFileSync(fleetFile(), "utf8")) as { adminUrl: string }).adminUrl;
 }
 
 async function call(method: string, path: string, body?: unknown) {

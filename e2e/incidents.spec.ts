@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { LOCAL_USERS } from "./fixtures/users";
-import { sim } from "./fleet";
+import { fleetFile, sim } from "./fleet";
 import { restoreSymbol, restoreThroughConsole } from "./restore";
 import { authFile, expectNoAxeViolations } from "./support";
 
@@ -16,7 +16,7 @@ test.describe.configure({ mode: "serial" });
 
 /** Undoes a drill's control on the simulator directly, so later specs find the fleet as it was. */
 async function simControl(system: string, control: string, params: Record<string, unknown>) {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as {
+  const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as {
     systems: Array<{ name: string; url: string; credential: string }>;
   };
   const s = f.systems.find((x) => x.name === system)!;

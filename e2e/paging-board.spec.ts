@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { sim } from "./fleet";
+import { fleetFile, sim } from "./fleet";
 import { authFile, expectNoAxeViolations } from "./support";
 
 // Paging end to end: a scenario raises a SEV1 on the board, the notification reaches the local
@@ -11,7 +11,7 @@ test.describe.configure({ mode: "serial" });
 
 type Received = { kind: string; status: number; body: Record<string, unknown> };
 function receiverUrl(): string {
-  return (JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { notifyReceiverUrl: string }).notifyReceiverUrl;
+  return (JSON.parse(readFileSync(fleetFile(), "utf8")) as { notifyReceiverUrl: string }).notifyReceiverUrl;
 }
 async function received(): Promise<Received[]> {
   const res = await fetch(`${receiverUrl()}/api/received`);

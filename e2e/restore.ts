@@ -1,6 +1,6 @@
 import { request } from "@playwright/test";
 import { callAction } from "./actions";
-import { E2E_BASE_URL } from "./fixtures/users";
+import { baseUrl } from "./fixtures/lane";
 import { authFile } from "./support";
 
 // Putting a protection back through the console, the way the product asks: a commander requests
@@ -11,8 +11,8 @@ import { authFile } from "./support";
 
 /** Requests `fields` (executeControlAction's form) as the commander and approves it as the admin. Never throws. */
 export async function restoreThroughConsole(fields: Record<string, string>): Promise<string> {
-  const commander = await request.newContext({ baseURL: E2E_BASE_URL, storageState: authFile("commander") });
-  const admin = await request.newContext({ baseURL: E2E_BASE_URL, storageState: authFile("admin") });
+  const commander = await request.newContext({ baseURL: baseUrl(), storageState: authFile("commander") });
+  const admin = await request.newContext({ baseURL: baseUrl(), storageState: authFile("admin") });
   try {
     const key = `e2e-restore-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
     const asked = await (
@@ -27,13 +27,13 @@ export async function restoreThroughConsole(fields: Record<string, string>): Pro
           override: "e2e clean-up: restoring whatever the runbook's conditions",
           ...fields,
         },
-        { Origin: E2E_BASE_URL },
+        { Origin: baseUrl() },
       )
     ).text();
     const id = /"id":"([0-9a-f-]{36})"/.exec(asked)?.[1];
     if (!id || !asked.includes('"state":"pending_approval"')) return /"state":"(\w+)"/.exec(asked)?.[1] ?? "not sent";
     const done = await (
-      await callAction(admin, "/controls", "approveControlAction", { requestId: id }, { Origin: E2E_BASE_URL })
+      await callAction(admin, "/controls", "approveControlAction", { requestId: id }, { Origin: baseUrl() })
     ).text();
     return /"state":"(\w+)"/.exec(done)?.[1] ?? "not approved";
   } catch (err) {

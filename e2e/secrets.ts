@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { laneFile } from "./fixtures/lane";
 
-/** Secrets the e2e server configured, written to git-ignored e2e/.auth/secrets.json and never printed. */
+/** Secrets the e2e server configured, written to its git-ignored secrets.json (e2e/.auth/, per server) and never printed. */
 export interface E2eSecrets {
   nextauthSecret: string;
   oidcClientSecret: string;
@@ -9,4 +10,4 @@ export interface E2eSecrets {
   databasePassword?: string;
 }
 
-export const readSecrets = (): E2eSecrets => JSON.parse(readFileSync("e2e/.auth/secrets.json", "utf8")) as E2eSecrets;
+export const readSecrets = (): E2eSecrets => JSON.parse(readFileSync(laneFile("secrets.json"), "utf8")) as E2eSecrets;

@@ -1,11 +1,17 @@
-// The server the end-to-end tests run against: a throwaway embedded database seeded with known
-// users, a real OpenID provider on loopback, and the production build (`next start`).
+// A server the end-to-end tests run against: a throwaway embedded database seeded with known
+// users, a real OpenID provider on loopback, a simulated fleet, a paging receiver and the
+// production build (`next start`). `--lane b` starts the second one (LANES in
+// e2e/fixtures/users.ts: its own ports and files), so two sets of fleet specs can run at once.
+// Both sign sessions with E2E_NEXTAUTH_SECRET when it is set (playwright.config.ts sets it) and
+// seed the accounts with the same ids, so a session stored from one is valid on the other.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { openDatabase } from "../lib/db/client";
+import { users } from "../lib/db/schema";
 import { createUser } from "../lib/users/service";
 import type { Actor, Role } from "../lib/auth/roles";
 import { startOidcProvider } from "../lib/testing/oidc-provider";
@@ -13,19 +19,39 @@ import { NotifyReceiver } from "../lib/testing/notify-receiver";
 import { loadSimFleetConfig, startFleet } from "../lib/sim";
 import { simSupabaseKey } from "../lib/sim/systems/postgrest";
 import { stringify } from "yaml";
-import { E2E_BASE_URL, E2E_PORT, LOCAL_USERS, OIDC_CLIENT, OIDC_PORT, OIDC_USERS } from "../e2e/fixtures/users";
+import { LANES, LOCAL_USERS, OIDC_CLIENT, OIDC_USERS, type LaneName } from "../e2e/fixtures/users";
+
+/** `--lane a|b` (default a); anything else is refused by name. */
+function laneArg(argv: string[]): LaneName {
+  const i = argv.indexOf("--lane");
+  const name = i < 0 ? "a" : argv[i + 1];
+  if (name !== "a" && name !== "b") throw new Error(`--lane must be "a" or "b", not ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** The same id for an account on every e2e server: a uuid derived from its username. */
+function accountId(username: string): string {
+  const h = createHash("sha256").update(`watchfloor-e2e-account:${username}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-e2e-"));
+  const lane = LANES[laneArg(process.argv.slice(2))];
+  const E2E_BASE_URL = lane.baseUrl;
+  const dataDir = mkdtempSync(path.join(tmpdir(), `watchfloor-e2e-${lane.name}-`));
   const h = await openDatabase({ dataDir });
   const system: Actor = { id: "system", username: "system:e2e", displayName: "e2e", role: "admin" };
   for (const [role, u] of Object.entries(LOCAL_USERS) as [Role, (typeof LOCAL_USERS)[Role]][]) {
     await createUser(h.db, system, { username: u.username, displayName: u.displayName, password: u.password, role });
+    await h.db
+      .update(users)
+      .set({ id: accountId(u.username) })
+      .where(eq(users.username, u.username));
   }
   await h.close();
 
   const oidc = await startOidcProvider({
-    port: OIDC_PORT,
+    port: lane.oidcPort,
     clientId: OIDC_CLIENT.id,
     clientSecret: OIDC_CLIENT.secret,
     redirectUri: `${E2E_BASE_URL}/api/auth/callback/oidc`,
@@ -33,7 +59,7 @@ async function main() {
   });
 
   // The simulated fleet on ephemeral ports at real time; specs drive scenarios through its admin API
-  // (its address is written to e2e/.auth/fleet.json).
+  // (its address is written to fleet.json in the lane's directory, e2e/fixtures/users.ts).
   const fleet = await startFleet({
     config: loadSimFleetConfig("config/sim-fleet.yaml"),
     seed: 11,
@@ -113,18 +139,18 @@ async function main() {
       targets,
     }),
   );
-  mkdirSync("e2e/.auth", { recursive: true });
+  mkdirSync(lane.dir, { recursive: true });
   writeFileSync(
-    "e2e/.auth/fleet.json",
+    path.join(lane.dir, "fleet.json"),
     JSON.stringify({ adminUrl: fleet.adminUrl, systems: fleet.systems, notifyReceiverUrl: receiver.url }, null, 2),
   );
 
   // Secrets are random per run and written (not printed) for the specs that need them: the ingest
   // token for ingest.spec, and all of them for the check that none reaches a browser.
-  const nextauthSecret = randomBytes(32).toString("base64url");
+  const nextauthSecret = process.env.E2E_NEXTAUTH_SECRET || randomBytes(32).toString("base64url");
   const ingestToken = `ingest-${randomBytes(18).toString("base64url")}`;
   writeFileSync(
-    "e2e/.auth/secrets.json",
+    path.join(lane.dir, "secrets.json"),
     JSON.stringify(
       {
         nextauthSecret,
@@ -159,7 +185,7 @@ async function main() {
     E2E_PAGERDUTY_ROUTING_KEY: pagerdutyKey,
     E2E_WEBHOOK_SECRET: webhookSecret,
   };
-  const server = spawn("npx", ["next", "start", "-p", String(E2E_PORT)], { stdio: "inherit", env });
+  const server = spawn("npx", ["next", "start", "-p", String(lane.port)], { stdio: "inherit", env });
   const stop = async () => {
     server.kill("SIGTERM");
   };

@@ -1,6 +1,8 @@
-// `npm test`: system packages, then lint, format, typecheck, unit, integration, build and e2e — in that
-// order, stopping at the first failure. Lint and typecheck are single-threaded and independent, so
-// they run side by side (their output is printed whole, one after the other); the rest runs alone.
+// `npm test`: system packages, then lint, format, typecheck, unit, build, integration and e2e — in
+// that order, stopping at the first failure. Lint and typecheck are single-threaded and independent,
+// so they run side by side (their output is printed whole, one after the other); so do the unit
+// tests and the production build, which neither reads nor writes what the other does (the build
+// is only needed by e2e). Integration and e2e run alone: both start servers and wait on real time.
 import { spawn, spawnSync } from "node:child_process";
 import { ensureSystemDeps } from "./system-deps";
 
@@ -19,9 +21,11 @@ const stages: Step[][] = [
     // One format (prettier, .prettierrc.json; `npm run format` applies it).
     ["format", "npx", ["prettier", "--check", "--log-level", "warn", "."]],
   ],
-  [["unit", "npx", ["vitest", "run", "--project", "unit"]]],
+  [
+    ["unit", "npx", ["vitest", "run", "--project", "unit"]],
+    ["build", "npx", ["next", "build"]],
+  ],
   [["integration", "npx", ["vitest", "run", "--project", "integration"]]],
-  [["build", "npx", ["next", "build"]]],
   [["e2e", "npx", ["playwright", "test"]]],
 ];
 

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { encodeReply } from "next/dist/compiled/react-server-dom-turbopack/client.edge";
 import type { Role } from "../../lib/auth/roles";
-import { E2E_BASE_URL, LOCAL_USERS } from "../fixtures/users";
-import { fleetAdmin } from "../fleet";
+import { LOCAL_USERS } from "../fixtures/users";
+import { baseUrl } from "../fixtures/lane";
+import { fleetAdmin, fleetFile } from "../fleet";
 import { authFile } from "../support";
 import { readSecrets } from "../secrets";
 import type { Caller } from "./surface";
@@ -46,7 +47,7 @@ export interface Request {
 
 export async function send(req: Request): Promise<Reply> {
   const ac = new AbortController();
-  const res = await fetch(`${E2E_BASE_URL}${req.path}`, {
+  const res = await fetch(`${baseUrl()}${req.path}`, {
     method: req.method,
     headers: req.headers,
     body: req.body,
@@ -71,25 +72,25 @@ export function callerWays(
   caller: Caller,
   token: string,
 ): Array<{ cookie?: string; headers: Record<string, string>; query?: string; label: string }> {
-  if (caller === "anonymous") return [{ headers: { Origin: E2E_BASE_URL }, label: "no session" }];
+  if (caller === "anonymous") return [{ headers: { Origin: baseUrl() }, label: "no session" }];
   if (caller === "foreign-origin")
     return [{ cookie: cookieOf("admin"), headers: { Origin: FOREIGN }, label: "admin session, foreign Origin" }];
   if (caller === "share-token") {
     return [
-      { headers: { Origin: E2E_BASE_URL, Authorization: `Bearer ${token}` }, label: "token as a bearer header" },
+      { headers: { Origin: baseUrl(), Authorization: `Bearer ${token}` }, label: "token as a bearer header" },
       {
         cookie: `token=${token}; share=${token}; status=${token}`,
-        headers: { Origin: E2E_BASE_URL },
+        headers: { Origin: baseUrl() },
         label: "token in cookies",
       },
       {
-        headers: { Origin: E2E_BASE_URL },
+        headers: { Origin: baseUrl() },
         query: `token=${encodeURIComponent(token)}&share=${encodeURIComponent(token)}`,
         label: "token in the query",
       },
     ];
   }
-  return [{ cookie: cookieOf(caller), headers: { Origin: E2E_BASE_URL }, label: `${caller} session` }];
+  return [{ cookie: cookieOf(caller), headers: { Origin: baseUrl() }, label: `${caller} session` }];
 }
 
 const withQuery = (path: string, query?: string) => (query ? `${path}${path.includes("?") ? "&" : "?"}${query}` : path);
@@ -162,7 +163,7 @@ export class Ctx {
   async as(role: Role, module: string, name: string, page: string, args: unknown[]): Promise<Reply> {
     return callActionAs(this.actionId(module, name), page, args, {
       cookie: cookieOf(role),
-      headers: { Origin: E2E_BASE_URL },
+      headers: { Origin: baseUrl() },
     });
   }
   get(role: Role, path: string): Promise<Reply> {
@@ -332,11 +333,11 @@ export class Ctx {
 
   // Controls
   private spot(): SimSystem {
-    const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
+    const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as { systems: SimSystem[] };
     return f.systems.find((s) => s.name === "spot-exchange")!;
   }
   async simCalls(): Promise<number> {
-    const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
+    const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as { systems: SimSystem[] };
     let n = 0;
     for (const s of f.systems)
       n += ((await (await fetch(`${fleetAdmin()}/systems/${s.name}/control-calls`)).json()) as { calls: unknown[] })
