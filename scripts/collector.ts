@@ -14,7 +14,8 @@ async function main() {
   }
   loadStartupConfig();
   const { startPipeline } = await import("../lib/pipeline");
-  const rt = await startPipeline({ collect: true });
+  // No board feed here: this process serves no viewers.
+  const rt = await startPipeline({ collect: true, feed: null });
   console.log(`[collector] instance ${rt.instanceId} started; waiting for the collector lock`);
   rt.onRole((role, reason) =>
     console.log(`[collector] ${rt.instanceId} is now ${role}${reason ? ` (${reason})` : ""}`),

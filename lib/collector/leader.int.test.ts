@@ -8,7 +8,7 @@ import { killCollectorProcess, startCollectorProcess, type CollectorProcess } fr
 import { createDatabase, startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { startTestFleet } from "../sim/testing";
 import type { Fleet } from "../sim";
-import { CHANGES_CHANNEL } from "./changes";
+import { CHANGES_CHANNEL, readEnvelope } from "./changes";
 
 // Two collector processes (`npm run collector`) on one real PostgreSQL: exactly one polls the
 // targets; when it is killed (-9) the other takes over; the leader's change notifications reach a
@@ -73,10 +73,15 @@ describe("collector leadership across processes", () => {
     // A listener standing in for a console instance's viewers.
     const { default: postgres } = await import("postgres");
     const listener = postgres(url, { max: 1, onnotice: () => {} });
-    const events: Array<{ from: string; at: number }> = [];
-    await listener.listen(CHANGES_CHANNEL, (payload) =>
-      events.push({ from: (JSON.parse(payload) as { from: string }).from, at: Date.now() }),
-    );
+    const events: Array<{ from: string; type: string; at: number }> = [];
+    const malformed: string[] = [];
+    await listener.listen(CHANGES_CHANNEL, (payload) => {
+      const env = readEnvelope(payload);
+      if (typeof env === "string") malformed.push(env);
+      else events.push({ from: env.from, type: env.event.type, at: Date.now() });
+    });
+    /** What only a leader says: it evaluated (heartbeat), it stored findings, it took the lead. */
+    const leaderWords = new Set(["leader", "board"]);
 
     const a = started(env);
     const b = started(env);
@@ -94,7 +99,13 @@ describe("collector leadership across processes", () => {
     const leader = [...leaders][0]!;
     const [dead, survivor] = leader === a.instance ? [a, b] : [b, a];
     expect(survivor.instance).not.toBe(leader);
-    await waitUntil("change events from the leader", () => events.some((e) => e.from === leader), 5000);
+    // The leader announces itself and says it evaluates (heartbeats); the follower says neither.
+    await waitUntil(
+      "the leader's heartbeats",
+      () => events.filter((e) => e.from === leader && e.type === "leader").length >= 2,
+      5000,
+    );
+    expect(events.filter((e) => e.from === survivor.instance && leaderWords.has(e.type))).toEqual([]);
 
     killCollectorProcess(dead); // kill -9 the whole process tree (npx → tsx → node)
     const killedAt = Date.now();
@@ -108,10 +119,14 @@ describe("collector leadership across processes", () => {
     await new Promise((r) => setTimeout(r, 1500));
     for (const s of fleet.systems) expect(activePollers(s.name, 1000)).toEqual([survivor.instance]);
     await waitUntil(
-      "change events from the new leader",
-      () => events.some((e) => e.from === survivor.instance && e.at > killedAt),
-      5000,
+      "the new leader to announce itself and evaluate",
+      () =>
+        events.some((e) => e.from === survivor.instance && e.type === "role" && e.at > killedAt) &&
+        events.filter((e) => e.from === survivor.instance && e.type === "leader" && e.at > killedAt).length >= 2,
+      10_000,
     );
+    // Every message on the channel was one the console can read (nothing cut at the NOTIFY limit).
+    expect(malformed).toEqual([]);
 
     await listener.end();
     await h.close();
