@@ -101,7 +101,9 @@ test.describe("ledger invariant finding as a commander", () => {
       // A new violation after the confirmation fires it again.
       await sim.startScenario("ledger-invariant-violation", "spot-exchange", { timeScale: 10 });
       await expect(card).toBeVisible({ timeout: 30_000 });
-      await expect(card).toContainText(`new since the confirmation by ${commander}`);
+      // The card says when it was confirmed, not by whom: summaries reach the shared status view.
+      await expect(card).toContainText(/new since it was confirmed handled at \d\d:\d\d UTC/);
+      await expect(card).not.toContainText(`new since the confirmation by ${commander}`);
       await sim.stopScenarios("spot-exchange");
 
       // Without a confirmation it clears once the counter has not grown for the window (30 s

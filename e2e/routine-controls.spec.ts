@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { authFile, expectNoAxeViolations } from "./support";
+import { fleetFile } from "./fleet";
 
 // The spot exchange runbook's routine operations and its settlement-lag throttle, as people use
 // them against the simulated fleet:
@@ -18,7 +19,8 @@ interface SimSystem {
   credential: string;
 }
 function spot(): SimSystem {
-  const f = JSON.parse(readFileSync("e2e/.auth/fleet.json", "utf8")) as { systems: SimSystem[] };
+  // The fleet of the server this test runs against (each e2e lane has its own).
+  const f = JSON.parse(readFileSync(fleetFile(), "utf8")) as { systems: SimSystem[] };
   return f.systems.find((s) => s.name === "spot-exchange")!;
 }
 async function throttleOf(symbol: string): Promise<number | null | undefined> {

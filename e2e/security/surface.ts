@@ -427,6 +427,16 @@ export const ROUTES: RouteEntry[] = [
   },
   {
     kind: "route",
+    file: "app/api/replay/route.ts",
+    method: "GET",
+    access: "viewer",
+    changes: false,
+    okStatus: 200,
+    // A moment a minute ago: within the history kept, not in the future.
+    sample: async () => ({ method: "GET", path: `/api/replay?at=${new Date(Date.now() - 60_000).toISOString()}` }),
+  },
+  {
+    kind: "route",
     file: "app/api/controls/route.ts",
     method: "GET",
     access: "viewer",

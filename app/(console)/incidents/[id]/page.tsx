@@ -247,18 +247,6 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
         </Panel>
       </div>
 
-      <div className="mb-6">
-        <Panel id="replay" title="Replay">
-          <IncidentReplay stops={stops} initial={onsetStop} />
-          <ChangesList
-            headingLevel={3}
-            changes={replay.changes.changes}
-            onset={replay.changes.onset}
-            windowMinutes={replay.changes.windowMinutes}
-          />
-        </Panel>
-      </div>
-
       <div className="mb-6 grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-labelledby="steps-h" className="min-w-0" data-testid="checklist">
           <h2 id="steps-h" className="text-lg font-semibold">
@@ -461,6 +449,19 @@ export default async function IncidentRoomPage({ params }: { params: Promise<{ i
           </Panel>
         </div>
       ) : null}
+
+      {/* Replay is for understanding, after acting: the checklist comes first (the runbook's order). */}
+      <div className="mb-6">
+        <Panel id="replay" title="Replay">
+          <IncidentReplay stops={stops} initial={onsetStop} />
+          <ChangesList
+            headingLevel={3}
+            changes={replay.changes.changes}
+            onset={replay.changes.onset}
+            windowMinutes={replay.changes.windowMinutes}
+          />
+        </Panel>
+      </div>
 
       <Panel id="timeline" title="Timeline">
         {room.timeline.length === 0 ? (
