@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "../db/client";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres";
 import { actorsByRole, bothDatabases, fleetConfigFor } from "../testing/harness";
@@ -403,7 +403,7 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     expect(new Set(views.map((x) => x.id)).size).toBe(1);
     expect(views.every((x) => x.state === "succeeded")).toBe(true);
     expect(views.filter((x) => !x.replayed)).toHaveLength(1);
-    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k));
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k)).orderBy(asc(auditLog.seq));
     expect(audit.map((a) => a.outcome)).toEqual(["requested", "succeeded", "verified"]);
     // A later retry with the same key returns the first result without a call; different params are refused.
     const again = await svc.executeControl(deps, ACTORS.responder, request(v, { idempotencyKey: k }));
@@ -797,7 +797,7 @@ describe.each(drivers)("controls on %s", (_name, open, haltSymbol, lockedProfile
     });
     const marked = await svc.recoverInterruptedControls(h.db);
     expect(marked.map((m) => [m.idempotencyKey, m.state])).toContainEqual([k, "outcome_unknown"]);
-    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k));
+    const audit = await h.db.select().from(auditLog).where(eq(auditLog.idempotencyKey, k)).orderBy(asc(auditLog.seq));
     expect(audit.map((a) => a.outcome)).toEqual(["outcome_unknown"]);
     expect(await svc.recoverInterruptedControls(h.db)).toHaveLength(0);
   });
