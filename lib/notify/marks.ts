@@ -39,6 +39,18 @@ export async function silenceMarks(
     .select()
     .from(silences)
     .where(and(isNull(silences.endedAt), gt(silences.endsAt, new Date(now))));
+  return marksFrom(rows, findings, now);
+}
+
+/**
+ * The silence marks of `findings` and the maintenance ahead, from silence rows in force at `now`
+ * (the live board reads those in force now; replay those in force at a past moment).
+ */
+export function marksFrom(
+  rows: readonly (typeof silences.$inferSelect)[],
+  findings: readonly Finding[],
+  now: number,
+): { marks: Map<string, SilenceMark>; upcoming: UpcomingMaintenance[] } {
   const active: ActiveSilence[] = rows.map((r) => ({
     id: r.id,
     kind: r.kind,

@@ -18,8 +18,7 @@ import {
   type BoardSnapshot,
   type TileSource,
 } from "../board/snapshot";
-import { silenceFor, type ActiveSilence, type SilenceMatchers } from "../notify/plan";
-import type { SilenceMark, UpcomingMaintenance } from "../notify/marks";
+import { marksFrom, type SilenceMark, type UpcomingMaintenance } from "../notify/marks";
 import { STALE_AFTER_INTERVALS } from "../collector/freshness";
 
 // The board as it was at a moment, rebuilt from what the database keeps: each finding's last
@@ -130,32 +129,7 @@ async function silencesAt(
     .where(
       and(lte(silences.createdAt, at), gt(silences.endsAt, at), or(isNull(silences.endedAt), gt(silences.endedAt, at))),
     );
-  const t = at.getTime();
-  const active: ActiveSilence[] = rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    matchers: r.matchers as SilenceMatchers,
-    startsAt: r.startsAt.getTime(),
-    endsAt: r.endsAt.getTime(),
-    ticketId: r.ticketId,
-    createdByName: r.createdByName,
-  }));
-  const marks = new Map<string, SilenceMark>();
-  for (const f of open) {
-    const s = silenceFor(active, f, t);
-    if (s) marks.set(f.id, { kind: s.kind, until: s.endsAt, ticketId: s.ticketId, by: s.createdByName });
-  }
-  const upcoming = active
-    .filter((s) => s.kind === "maintenance" && s.startsAt > t)
-    .sort((a, b) => a.startsAt - b.startsAt)
-    .map((s) => ({
-      systems: s.matchers.system ?? [],
-      startsAt: s.startsAt,
-      endsAt: s.endsAt,
-      ticketId: s.ticketId,
-      by: s.createdByName,
-    }));
-  return { marks, upcoming };
+  return marksFrom(rows, open, at.getTime());
 }
 
 /**
