@@ -4,7 +4,7 @@ import type { FleetConfig } from "./config/fleet";
 import type { Db } from "./db/client";
 import type { SystemKind } from "./telemetry/model";
 import type { Poller } from "./telemetry/sources/types";
-import { LocalChangeBus, PostgresChangeBus, setChangeBus, type ChangeBus } from "./collector/changes";
+import { LocalChangeBus, PostgresChangeBus, setChangeBus, type ChangeBus, type ChangeEvent } from "./collector/changes";
 import { PostgresLeaderLock, setInstanceRole, type InstanceRole } from "./collector/leader";
 import { CollectorRuntime, setLocalCollector, type CollectorRuntimeEvent } from "./collector/runtime";
 import { BoardEngine } from "./board/engine";
@@ -116,7 +116,7 @@ export class Pipeline {
   }
 
   /** What the leader's stages do on a change message (from this instance or another). */
-  private onChange(e: Parameters<Parameters<ChangeBus["subscribe"]>[0]>[0], local: boolean) {
+  private onChange(e: ChangeEvent, local: boolean) {
     switch (e.type) {
       case "reports":
         this.collector?.readReports();
