@@ -127,4 +127,48 @@ describe("collector", () => {
     expect(collector.freshness("bad")).toBe("error");
     expect(collector.status().find((s) => s.name === "bad")?.lastError?.detail).toMatch(/adapter failed: boom/);
   });
+
+  // Real timers: the console's process itself stops (a busy loop stands for a long GC or a starved
+  // CPU). After it, Node runs due timers before pending answers, so the freshness check would see
+  // an old last success although the poll that was due is answered at once.
+  it("does not turn sources stale for its own pause, and does without the pause tracker", async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const poller: Poller = async (ctx) => {
+      await new Promise((r) => setImmediate(r));
+      return okOutcome(ctx, 1);
+    };
+    const onlyGood = FleetConfig.parse({ ...config, targets: [config.targets[0]] });
+    const run = async (pauses: null | undefined) => {
+      const c = new Collector({
+        config: onlyGood,
+        pollerFor: () => poller,
+        secret: () => undefined,
+        freshnessTickMs: 50,
+        ...(pauses === null ? { pauses: null } : {}),
+      });
+      const seen: string[] = [];
+      c.events.on("change", (e: CollectorEvent) => {
+        if (e.type === "freshness") seen.push(e.freshness);
+      });
+      c.start();
+      try {
+        for (let i = 0; i < 100 && c.freshness("good") !== "ok"; i++) await sleep(20);
+        expect(c.freshness("good")).toBe("ok");
+        seen.length = 0;
+        const until = Date.now() + 1200; // about five poll intervals (250 ms) without running
+        while (Date.now() < until) {
+          /* the process is paused */
+        }
+        await sleep(300);
+        return { seen, after: c.freshness("good") };
+      } finally {
+        c.stop();
+      }
+    };
+    const tracked = await run(undefined);
+    expect(tracked.seen).not.toContain("stale");
+    expect(tracked.after).toBe("ok");
+    const untracked = await run(null);
+    expect(untracked.seen).toContain("stale");
+  });
 });

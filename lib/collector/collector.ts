@@ -14,6 +14,7 @@ import {
   type Freshness,
   type SourceState,
 } from "./freshness";
+import { NO_PAUSES, PauseTracker, type PausedMs } from "./pauses";
 import { TelemetryStore } from "./store";
 
 // Polls every configured target on its own interval (with jitter and backoff), one request per
@@ -88,6 +89,11 @@ export interface CollectorOptions {
   freshnessTickMs?: number;
   /** Sent as User-Agent on every poll, so targets can tell which console instance polls them. */
   userAgent?: string;
+  /**
+   * Watches for the console's own pauses, left out of a source's age (pauses.ts). By default one
+   * runs on the wall clock; with a given `now` (a virtual clock) none unless given.
+   */
+  pauses?: PauseTracker | null;
 }
 
 /** How often the recent window is pruned at most (see pruneStore). */
@@ -119,10 +125,14 @@ export class Collector {
   private readonly now: () => number;
   private readonly random: () => number;
   private lastPruneAt = -Infinity;
+  private readonly pauses: PauseTracker | null;
+  private readonly paused: PausedMs;
 
   constructor(private readonly o: CollectorOptions) {
     this.store = o.store ?? new TelemetryStore();
     this.now = o.now ?? Date.now;
+    this.pauses = o.pauses !== undefined ? o.pauses : o.now ? null : new PauseTracker();
+    this.paused = this.pauses?.pausedMs ?? NO_PAUSES;
     this.random = o.random ?? Math.random;
     this.events.setMaxListeners(0);
     for (const t of o.config.targets) {
@@ -148,11 +158,13 @@ export class Collector {
       this.schedule(rt, Math.round(this.random() * Math.min(rt.intervalMs, 1000)));
     this.ticker = setInterval(() => this.checkFreshness(), this.o.freshnessTickMs ?? 500);
     this.ticker.unref?.();
+    this.pauses?.start();
   }
 
   stop(): void {
     this.running = false;
     if (this.ticker) clearInterval(this.ticker);
+    this.pauses?.stop();
     for (const rt of this.targets.values()) if (rt.timer) clearTimeout(rt.timer);
   }
 
@@ -268,7 +280,7 @@ export class Collector {
       rt.endpoints.set(r.path, {
         ...state,
         path: r.path,
-        freshness: freshnessOf(state, rt.intervalMs, at),
+        freshness: freshnessOf(state, rt.intervalMs, at, this.paused),
         samples: r.samples,
         reports: r.reports,
         status: r.status,
@@ -320,9 +332,12 @@ export class Collector {
   }
 
   private freshnessOfTarget(rt: TargetRuntime, now: number): Freshness {
-    const overall = freshnessOf(rt.state, rt.intervalMs, now);
+    const overall = freshnessOf(rt.state, rt.intervalMs, now, this.paused);
     if (overall !== "ok") return overall;
-    return worstFreshness([overall, ...[...rt.endpoints.values()].map((e) => freshnessOf(e, rt.intervalMs, now))]);
+    return worstFreshness([
+      overall,
+      ...[...rt.endpoints.values()].map((e) => freshnessOf(e, rt.intervalMs, now, this.paused)),
+    ]);
   }
 
   private statusOf(rt: TargetRuntime): TargetStatus {
@@ -349,7 +364,10 @@ export class Collector {
       lastLatencyMs: rt.state.lastLatencyMs,
       pollCount: rt.pollCount,
       lastCounterReset: rt.lastCounterReset,
-      endpoints: [...rt.endpoints.values()].map((e) => ({ ...e, freshness: freshnessOf(e, rt.intervalMs, now) })),
+      endpoints: [...rt.endpoints.values()].map((e) => ({
+        ...e,
+        freshness: freshnessOf(e, rt.intervalMs, now, this.paused),
+      })),
       partial: this.partialOfTarget(rt, now),
       lastSamples: rt.lastSamples,
       parts: partSources(t).map((p): PartStatus => {
@@ -367,7 +385,7 @@ export class Collector {
   /** The first endpoint of a fresh target whose last read was partial. */
   private partialOfTarget(rt: TargetRuntime, now: number): TargetStatus["partial"] {
     for (const e of rt.endpoints.values()) {
-      const p = partialOf(e, rt.intervalMs, now);
+      const p = partialOf(e, rt.intervalMs, now, this.paused);
       if (p) return { ...p, path: e.path };
     }
     return undefined;
@@ -382,7 +400,8 @@ export class Collector {
     if (!rt) return [];
     const now = this.now();
     const out: string[] = [];
-    for (const e of rt.endpoints.values()) out.push(...(partialOf(e, rt.intervalMs, now)?.droppedFamilies ?? []));
+    for (const e of rt.endpoints.values())
+      out.push(...(partialOf(e, rt.intervalMs, now, this.paused)?.droppedFamilies ?? []));
     return out;
   }
 
@@ -404,12 +423,12 @@ export class Collector {
     // A poll that has not come back yet still ages the endpoint: take the target's own state into account.
     return ep
       ? worstFreshness([
-          freshnessOf(ep, rt.intervalMs, now),
-          freshnessOf(rt.state, rt.intervalMs, now) === "stale" ? "stale" : "ok",
+          freshnessOf(ep, rt.intervalMs, now, this.paused),
+          freshnessOf(rt.state, rt.intervalMs, now, this.paused) === "stale" ? "stale" : "ok",
         ])
-      : freshnessOf(rt.state, rt.intervalMs, now) === "ok"
+      : freshnessOf(rt.state, rt.intervalMs, now, this.paused) === "ok"
         ? "no_data"
-        : freshnessOf(rt.state, rt.intervalMs, now);
+        : freshnessOf(rt.state, rt.intervalMs, now, this.paused);
   }
 
   /**

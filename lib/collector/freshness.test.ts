@@ -7,6 +7,7 @@ import {
   worstFreshness,
   EMPTY_SOURCE_STATE,
 } from "./freshness";
+import { PauseTracker } from "./pauses";
 
 const I = 2000;
 
@@ -45,5 +46,33 @@ describe("freshness", () => {
     expect(nextPollDelay(2000, 2, () => 0.5)).toBe(4000);
     expect(nextPollDelay(2000, 10, () => 0.5)).toBe(8000);
     expect(nextPollDelay(60_000, 5, () => 0.5)).toBe(60_000);
+  });
+
+  it("leaves the console's own pauses out of a source's age, and still turns a dead source stale", () => {
+    let t = 0;
+    const pauses = new PauseTracker({ now: () => t, beatMs: 100, minPauseMs: 250 });
+    pauses.start();
+    try {
+      const s = recordSuccess(EMPTY_SOURCE_STATE, 0);
+      for (t = 100; t <= 300; t += 100) pauses.beat();
+      // The process does not run from 300 to 2,600 (no heartbeat): a pause from 400 to 2,600.
+      t = 2600;
+      expect(pauses.pausedMs(0, t)).toBe(2200);
+      // 2.6 s since the last success, 0.4 s of it while the console ran: not stale (I = 0.5 s here).
+      expect(freshnessOf(s, 500, t)).toBe("stale");
+      expect(freshnessOf(s, 500, t, pauses.pausedMs)).toBe("ok");
+      // Running again, no success arrives: stale once two intervals of running time have passed.
+      for (t = 2700; t <= 3200; t += 100) pauses.beat();
+      expect(freshnessOf(s, 500, 3200, pauses.pausedMs)).toBe("ok");
+      t = 3300;
+      pauses.beat();
+      expect(freshnessOf(s, 500, 3300, pauses.pausedMs)).toBe("stale");
+      // A gap shorter than a heartbeat plus the threshold is not a pause.
+      t = 3600;
+      pauses.beat();
+      expect(pauses.recent()).toHaveLength(1);
+    } finally {
+      pauses.stop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Freshness, SourceError } from "../core/vocabulary";
 import type { PartialRead } from "../telemetry/sources/types";
+import { NO_PAUSES, type PausedMs } from "./pauses";
 
 // Freshness of one source (a target's endpoint, or the target as a whole), computed at read time
 // from the last success and the last error so a poll that hangs still turns the source stale.
@@ -22,15 +23,23 @@ export interface SourceState {
 
 export const EMPTY_SOURCE_STATE: SourceState = { consecutiveFailures: 0 };
 
-/** A source is stale once its last success is older than this many poll intervals. */
+/**
+ * A source is stale once its last success is older than this many poll intervals, not counting
+ * the time the console itself was paused (pauses.ts).
+ */
 export const STALE_AFTER_INTERVALS = 2;
 
-export function freshnessOf(s: SourceState, intervalMs: number, now: number): Freshness {
+export function freshnessOf(s: SourceState, intervalMs: number, now: number, paused: PausedMs = NO_PAUSES): Freshness {
   const errorIsLatest =
     s.lastErrorAt !== undefined && (s.lastSuccessAt === undefined || s.lastErrorAt >= s.lastSuccessAt);
   if (errorIsLatest) return "error";
   if (s.lastSuccessAt === undefined) return "no_data";
-  if (now - s.lastSuccessAt > STALE_AFTER_INTERVALS * intervalMs) return "stale";
+  const age = now - s.lastSuccessAt;
+  if (
+    age > STALE_AFTER_INTERVALS * intervalMs &&
+    age - paused(s.lastSuccessAt, now) > STALE_AFTER_INTERVALS * intervalMs
+  )
+    return "stale";
   return "ok";
 }
 
@@ -48,8 +57,13 @@ export function recordSuccess(s: SourceState, at: number, latencyMs?: number, pa
 }
 
 /** The partial read of a source that is otherwise fresh; undefined when complete or not fresh. */
-export function partialOf(s: SourceState, intervalMs: number, now: number): (PartialRead & { at: number }) | undefined {
-  return s.lastPartial && freshnessOf(s, intervalMs, now) === "ok" ? s.lastPartial : undefined;
+export function partialOf(
+  s: SourceState,
+  intervalMs: number,
+  now: number,
+  paused: PausedMs = NO_PAUSES,
+): (PartialRead & { at: number }) | undefined {
+  return s.lastPartial && freshnessOf(s, intervalMs, now, paused) === "ok" ? s.lastPartial : undefined;
 }
 
 export function recordFailure(s: SourceState, at: number, error: SourceError, latencyMs?: number): SourceState {

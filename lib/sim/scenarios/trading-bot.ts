@@ -20,7 +20,7 @@ export const tradingBotScenarios = [
     seed: "000",
     playbook: "Capital invariant violation",
     description:
-      "Stale reservations push a profile's available capital below zero; the next reconciliation cycle rebuilds reservations from the exchange and the invariant self-repairs.",
+      "Stale reservations push a profile's available capital below zero; the first reconciliation cycle after 30 s rebuilds reservations from the exchange and the invariant self-repairs.",
     recovery: "self",
     recoveryNote: "Reconciliation recomputes reservations; trigger-reconciliation repairs it at once.",
     steps: [
@@ -30,7 +30,8 @@ export const tradingBotScenarios = [
         run: (sys, ctx) => {
           const p = profileOf(sys, ctx);
           ctx.state.profileId = p;
-          sys.injectStaleReservation(p);
+          // Held for 30 s: the repair comes with the step below, wherever the cycle was.
+          sys.injectStaleReservation(p, 1.25, 30 * SECOND);
         },
       },
       {
@@ -41,7 +42,7 @@ export const tradingBotScenarios = [
       {
         at: 30 * SECOND,
         label:
-          "Next reconciliation cycle rebuilds reservations from exchange orders/positions; invariant restored, capitalInvariantViolations back to 0.",
+          "The next reconciliation cycle from here on rebuilds reservations from exchange orders/positions; invariant restored, capitalInvariantViolations back to 0.",
       },
     ],
   }),

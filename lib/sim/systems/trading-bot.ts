@@ -83,6 +83,12 @@ export interface ProfileState {
   symbols: string[];
   reservedForOrders: number;
   reservedForPositions: number;
+  /**
+   * Stale reservations a scenario keeps through the periodic cycles until `until` (sim time), so
+   * when they self-repair is set by the scenario, not by where the cycle happened to be. An
+   * operator's trigger-reconciliation clears them at once.
+   */
+  staleHold?: { amount: number; until: number };
   realizedPnl: number;
   status: "active" | "inactive";
   violation: { active: boolean; since: number | null; delta: number };
@@ -698,7 +704,7 @@ export class TradingBot extends SimSystem {
         continue;
       }
       reconciledAny = true;
-      const r = this.reconcileProfile(p, noGo);
+      const r = this.reconcileProfile(p, noGo, { periodic: true });
       cycle.mismatch += r.mismatch;
       cycle.missingFromExchange += r.missingFromExchange;
       cycle.missingInDb += r.missingInDb;
@@ -724,6 +730,7 @@ export class TradingBot extends SimSystem {
   reconcileProfile(
     p: ProfileState,
     noGo: typeof this.lastCycle.noGo = [],
+    o: { periodic?: boolean } = {},
   ): {
     mismatch: number;
     missingFromExchange: number;
@@ -801,6 +808,8 @@ export class TradingBot extends SimSystem {
       if (xo.profileId === p.id && xo.intent === "entry") rfo += xo.notional;
     let rfp = 0;
     for (const xp of this.exchangePositions.values()) if (xp.profileId === p.id) rfp += xp.notional;
+    if (p.staleHold && o.periodic && now < p.staleHold.until) rfo += p.staleHold.amount;
+    else delete p.staleHold;
     p.reservedForOrders = rfo;
     p.reservedForPositions = rfp;
     const mismatch = missingFromExchange + missingInDb + statusMismatch;
@@ -1374,11 +1383,15 @@ export class TradingBot extends SimSystem {
 
   // ---------------------------------------------------------------- scenario hooks
 
-  /** Adds reservations the exchange does not back (they vanish at the next reconciliation). */
-  injectStaleReservation(profileId: string, factor = 1.25): number {
+  /**
+   * Adds reservations the exchange does not back. They vanish at the next reconciliation, or, with
+   * `holdMs`, at the first periodic cycle after that long (an operator's reconciliation: at once).
+   */
+  injectStaleReservation(profileId: string, factor = 1.25, holdMs = 0): number {
     const p = this.profile(profileId);
     const extra = round2(Math.max(0, this.available(p)) + p.allocated * (factor - 1));
     p.reservedForOrders += extra;
+    if (holdMs > 0) p.staleHold = { amount: extra, until: this.clock.now() + holdMs };
     return extra;
   }
 

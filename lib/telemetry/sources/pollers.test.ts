@@ -113,7 +113,10 @@ describe("pollers against the simulator", () => {
     expect(value(during, "capital_invariant_violations_total", "btc-momentum")).toBeGreaterThan(0);
     expect(value(during, "available_capital", "eth-momentum")).toBeGreaterThanOrEqual(0);
 
-    fleet.advance(30_000);
+    // Still violated through 30 s; the first reconciliation cycle after that (every 30 s) repairs it.
+    fleet.advance(20_000);
+    expect(value(await poll("trading-bot"), "available_capital", "btc-momentum")).toBeLessThan(0);
+    fleet.advance(35_000);
     const after = await poll("trading-bot");
     expect(value(after, "available_capital", "btc-momentum")).toBeGreaterThanOrEqual(0);
     expect(value(after, "capitalInvariantViolations")).toBe(0);
