@@ -10,13 +10,19 @@
 // scenarios drive rules over metrics: an auth failure spike on the trading bot (a ratio of
 // counter increases) and a ledger invariant violation on the exchange (a counter-based SEV1).
 //
-// The collectors and rules keep their state in memory, and the comparison is of that state; the
-// database only stores what they produce, so this runs without one.
+// Each collector feeds the board's evaluator (BoardEngine) twice, once over the embedded database
+// and once over a real PostgreSQL 15: the findings and their transitions as stored must agree
+// between the two ways of reading metrics, on both databases, step by step.
 import { existsSync } from "node:fs";
+import { asc } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BoardEngine } from "@/lib/board/engine";
 import { Collector } from "@/lib/collector/collector";
+import { openDatabase, type DbHandle } from "@/lib/db/client";
+import { findingTransitions, findings as findingsTable } from "@/lib/db/schema";
+import { createDatabase, startTestPostgres, type TestPostgres } from "@/lib/testing/postgres";
 import { FleetConfig } from "@/lib/config/fleet";
-import { RULES, evaluateRules, trackFindings, type Finding } from "@/lib/rules";
+import { RULES, evaluateRules, type Finding } from "@/lib/rules";
 import type { Fleet } from "@/lib/sim";
 import { startTestFleet } from "@/lib/sim/testing";
 import { PROMETHEUS_BIN, startTestPrometheus, type TestPrometheus } from "@/lib/testing/prometheus";
@@ -28,6 +34,8 @@ const STEPS = 36;
 
 let fleet: Fleet;
 let prom: TestPrometheus;
+let pg: TestPostgres | undefined;
+const handles: DbHandle[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,33 +98,60 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
   }, 60_000);
 
   afterAll(async () => {
+    for (const h of handles) await h.close().catch(() => {});
+    await pg?.stop();
     await prom?.stop();
     await fleet?.stop();
   });
 
-  it("gives the same findings (rule, entity, state, severity) at every step", async () => {
-    const names = fleet.systems.map((s) => s.name);
-    fleet.startScenario("auth-failure-spike", "alpha-bot");
-    fleet.startScenario("ledger-invariant-violation", "spot-exchange");
-    let trackedA = new Map<string, Finding>();
-    let trackedB = new Map<string, Finding>();
-    const mismatches: string[] = [];
-    const seenOpen = new Set<string>();
-    const evaluate = (c: Collector, previous: Map<string, Finding>) => {
-      const now = fleet.now();
-      const current = evaluateRules(
-        {
-          now,
+  it("gives the same findings (rule, entity, state, severity) at every step, as stored on both databases", async () => {
+    pg = await startTestPostgres();
+    const open = async (db: "PGlite" | "PostgreSQL", way: string) => {
+      const h =
+        db === "PGlite"
+          ? await openDatabase({ dataDir: "memory://" })
+          : await openDatabase({ url: await createDatabase(pg!.url, `wf_parity_${way}_${process.pid}`) });
+      handles.push(h);
+      return h;
+    };
+    const evaluator = (c: Collector, h: DbHandle) =>
+      new BoardEngine({
+        inputs: {
           history: c.store,
+          targetsForRules: () => c.targetsForRules(),
           freshness: (s, e) => c.freshness(s, e),
           sourceProblem: (s, e) => c.sourceProblem(s, e),
           droppedFamilies: (s) => c.droppedFamilies(s),
-          targets: c.targetsForRules(),
         },
-        RULES,
+        db: h.db,
+        onChange: () => {},
+        now: () => fleet.now(),
+      });
+    const ways: Array<{ name: string; collector: Collector; db: "PGlite" | "PostgreSQL" }> = [
+      { name: "scraped", collector: direct, db: "PGlite" },
+      { name: "prometheus", collector: viaProm, db: "PGlite" },
+      { name: "scraped", collector: direct, db: "PostgreSQL" },
+      { name: "prometheus", collector: viaProm, db: "PostgreSQL" },
+    ];
+    const runs = await Promise.all(
+      ways.map(async (w) => {
+        const h = await open(w.db, w.name);
+        return { ...w, h, engine: evaluator(w.collector, h) };
+      }),
+    );
+    const stored = async (h: DbHandle) =>
+      new Map(
+        (await h.db.select().from(findingsTable)).map((r) => {
+          const f = r.finding as Finding;
+          return [r.id, `${r.state}/${f.severity}`];
+        }),
       );
-      return new Map(trackFindings(previous, current, now).findings.map((f) => [f.id, f]));
-    };
+
+    const names = fleet.systems.map((s) => s.name);
+    fleet.startScenario("auth-failure-spike", "alpha-bot");
+    fleet.startScenario("ledger-invariant-violation", "spot-exchange");
+    const mismatches: string[] = [];
+    const seenOpen = new Set<string>();
     const label = (f: Finding | undefined) => (f ? `${f.state}/${f.severity}` : "none");
 
     for (let step = 1; step <= STEPS; step++) {
@@ -124,20 +159,42 @@ describe("the same scenario scraped directly and read through Prometheus", () =>
       await scrapedAfter(names, Date.now());
       for (const n of names) await direct.pollTarget(n);
       for (const n of names) await viaProm.pollTarget(n);
-      trackedA = evaluate(direct, trackedA);
-      trackedB = evaluate(viaProm, trackedB);
-      for (const id of new Set([...trackedA.keys(), ...trackedB.keys()])) {
-        const a = trackedA.get(id);
-        const b = trackedB.get(id);
-        if (label(a) !== label(b))
-          mismatches.push(
-            `step ${step}: ${id} scraped ${label(a)} (${a?.summary ?? ""}) vs Prometheus ${label(b)} (${b?.summary ?? ""})`,
-          );
-        if (a && a.state !== "ok") seenOpen.add(`${a.ruleId}:${a.state}/${a.severity}`);
+      for (const r of runs) await r.engine.evaluate();
+      const [base, ...others] = runs;
+      const baseRows = await stored(base!.h);
+      for (const r of others) {
+        const ids = new Set([...base!.engine.findings.keys(), ...r.engine.findings.keys()]);
+        for (const id of ids) {
+          const a = base!.engine.findings.get(id);
+          const b = r.engine.findings.get(id);
+          if (label(a) !== label(b))
+            mismatches.push(
+              `step ${step}: ${id} scraped/PGlite ${label(a)} (${a?.summary ?? ""}) vs ${r.name}/${r.db} ${label(b)} (${b?.summary ?? ""})`,
+            );
+        }
+        const rows = await stored(r.h);
+        for (const id of new Set([...baseRows.keys(), ...rows.keys()]))
+          if (baseRows.get(id) !== rows.get(id))
+            mismatches.push(
+              `step ${step}: ${id} stored ${baseRows.get(id) ?? "none"} (scraped/PGlite) vs ${rows.get(id) ?? "none"} (${r.name}/${r.db})`,
+            );
       }
+      for (const a of base!.engine.findings.values())
+        if (a.state !== "ok") seenOpen.add(`${a.ruleId}:${a.state}/${a.severity}`);
     }
 
     expect(mismatches).toEqual([]);
+    // Every finding's transitions as stored, in order, are the same four times over.
+    const history = async (h: DbHandle) =>
+      (
+        await h.db
+          .select()
+          .from(findingTransitions)
+          .orderBy(asc(findingTransitions.at), asc(findingTransitions.findingId))
+      ).map((t) => `${new Date(t.at).toISOString()} ${t.findingId} ${t.fromState ?? "-"}→${t.toState}`);
+    const first = await history(runs[0]!.h);
+    expect(first.length).toBeGreaterThan(0);
+    for (const r of runs.slice(1)) expect(await history(r.h), `${r.name}/${r.db}`).toEqual(first);
     // The scenarios did drive the rules over metrics, so the comparison covered them.
     expect(seenOpen).toContain("auth_failure_spike:critical/SEV2");
     expect(
