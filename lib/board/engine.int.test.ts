@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { asc, eq, sql } from "drizzle-orm";
 import { openDatabase, type DbHandle } from "../db/client";
 import { findingTransitions, findings as findingsTable } from "../db/schema";
 import { RuleHarness, T0 } from "../rules/testing";
@@ -117,5 +117,40 @@ describe("board engine", () => {
     expect(engine.cleared.has(ID)).toBe(true);
     expect(await rows()).toEqual(["ok"]);
     expect((await transitions()).at(-1)).toBe("unknown→ok");
+  });
+
+  // A real failure of the write: the transitions table is away (renamed) while a violation opens
+  // and deepens; once it is back, the next evaluation, with nothing new to report, stores both.
+  it("a write that fails is kept and stored with the next evaluation: no transition is lost", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      await h.db.execute(sql`ALTER TABLE finding_transitions RENAME TO finding_transitions_away`);
+      capital(T0 + 62 * S, T0 + 70 * S, -500);
+      clock = T0 + 70 * S;
+      await engine.evaluate();
+      expect(engine.findings.get(ID)?.state).toBe("critical");
+      expect(engine.unsavedCount()).toBeGreaterThan(0);
+      expect(String(errors.mock.calls.at(-1)?.[0])).toMatch(/persisting findings failed/);
+      await h.db.execute(sql`ALTER TABLE finding_transitions_away RENAME TO finding_transitions`);
+      expect(await rows()).toEqual(["ok"]);
+      expect((await transitions()).at(-1)).toBe("unknown→ok");
+      const before = versions.length;
+      clock = T0 + 71 * S;
+      await engine.evaluate();
+      expect(engine.unsavedCount()).toBe(0);
+      expect(await rows()).toEqual(["critical"]);
+      expect((await transitions()).at(-1)).toBe("ok→critical");
+      // Stored with the time it happened, not the time of the retry.
+      const last = await h.db
+        .select()
+        .from(findingTransitions)
+        .where(eq(findingTransitions.findingId, ID))
+        .orderBy(asc(findingTransitions.at));
+      expect(new Date(last.at(-1)!.at).getTime()).toBe(T0 + 70 * S);
+      // Other instances are told, so they read it.
+      expect(versions.length).toBe(before + 1);
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

@@ -66,6 +66,8 @@ export class BoardEngine {
   private timer?: NodeJS.Timeout;
   private ticker?: NodeJS.Timeout;
   private running = false;
+  /** What a failed write could not store (persist). */
+  private unsaved: { rows: Map<string, Finding>; transitions: Transition[] } = { rows: new Map(), transitions: [] };
   private evaluating = false;
   private pending = false;
   /** Targets changed since the last evaluation, or every target (dirtyAll). */
@@ -233,6 +235,10 @@ export class BoardEngine {
         this.version++;
         await this.persist(tracked, transitions);
         this.o.onChange(this.version);
+      } else if (this.unsavedCount() > 0 && (await this.persist([], []))) {
+        // A write that failed before went through now: other instances read it from the database.
+        this.version++;
+        this.o.onChange(this.version);
       }
       if (!this.swept && now - this.startedAt >= sweepAfterMs(allTargets)) {
         this.swept = true;
@@ -316,10 +322,30 @@ export class BoardEngine {
     }
   }
 
-  /** Stores the findings just evaluated that are not ok or changed state, and the transitions. */
-  private async persist(evaluated: readonly Finding[], transitions: Transition[]) {
+  /** Findings and transitions whose write has not gone through yet (0 when all are stored). */
+  unsavedCount(): number {
+    return this.unsaved.rows.size + this.unsaved.transitions.length;
+  }
+
+  /**
+   * Stores the findings just evaluated that are not ok or changed state, and the transitions,
+   * together with whatever an earlier write could not store (a database that was away, a lock
+   * timeout): those wait in memory and go with the next write, the latest state of each finding
+   * and every transition with its own time, so the history and the other instances' boards
+   * lose nothing. True when everything waiting is stored.
+   */
+  private async persist(evaluated: readonly Finding[], transitions: Transition[]): Promise<boolean> {
     const touched = new Set(transitions.map((t) => t.findingId));
-    const rows = evaluated.filter((f) => f.state !== "ok" || touched.has(f.id));
+    for (const f of evaluated) if (f.state !== "ok" || touched.has(f.id)) this.unsaved.rows.set(f.id, f);
+    for (const t of transitions) this.unsaved.transitions.push(t);
+    const over = this.unsaved.transitions.length - MAX_UNSAVED_TRANSITIONS;
+    if (over > 0) {
+      this.unsaved.transitions.splice(0, over);
+      console.error(`[board] the database has been away too long: the ${over} oldest finding transitions are dropped`);
+    }
+    const rows = [...this.unsaved.rows.values()];
+    const waiting = this.unsaved.transitions;
+    transitions = waiting;
     const db = this.o.db;
     try {
       await db.transaction(async (tx) => {
@@ -364,11 +390,20 @@ export class BoardEngine {
           );
         }
       });
+      this.unsaved = { rows: new Map(), transitions: [] };
+      return true;
     } catch (err) {
-      console.error("[board] persisting findings failed:", (err as Error).message);
+      console.error(
+        `[board] persisting findings failed (${rows.length} findings and ${waiting.length} transitions wait for the next evaluation):`,
+        (err as Error).message,
+      );
+      return false;
     }
   }
 }
+
+/** Transitions kept for a later write at most, while the database is away. */
+const MAX_UNSAVED_TRANSITIONS = 100_000;
 
 /** How often confirmations are re-read from the audit log. */
 const CONFIRMATIONS_EVERY_MS = 10_000;
