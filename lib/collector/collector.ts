@@ -91,7 +91,7 @@ export interface CollectorOptions {
   userAgent?: string;
   /**
    * Watches for the console's own pauses, left out of a source's age (pauses.ts). By default one
-   * runs on the wall clock; with a given `now` (a virtual clock) none unless given.
+   * runs on the wall clock while the collector runs; with a given `now` (a virtual clock) none.
    */
   pauses?: PauseTracker | null;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalChangeBus } from "../collector/changes";
 import type { BoardSnapshot } from "../board/snapshot";
+import { PauseTracker } from "../collector/pauses";
 import { BoardFeed } from "./board-feed";
 
 // The board feed on a virtual clock, with a stand-in builder: what it sends to viewers and when,
@@ -116,6 +117,38 @@ describe("board feed", () => {
     expect(sent.length).toBeGreaterThan(n);
     expect(sent.at(-1)!.degraded).toBeUndefined();
     expect(sent.at(-1)!.systems.map((s) => s.freshness)).toEqual(["ok"]);
+  });
+
+  // The process itself stops for longer than the limit (the wall clock jumps and no timer runs,
+  // as after a long GC): the leader was not silent, this instance was not running. With its pause
+  // tracker the feed stays current; without one it would say "not current".
+  it("does not count its own pause as the leader's silence", async () => {
+    const pauses = new PauseTracker({ beatMs: 100, minPauseMs: 250 });
+    pauses.start();
+    const tracked = new BoardFeed({
+      build: async () => board(Date.now(), findings),
+      systems: () => [{ name: "alpha-bot", label: "Alpha", kind: "trading-bot", simulated: true }],
+      pollIntervalMs: () => POLL_MS,
+      refreshMs: () => 600_000,
+      role: () => "follower",
+      pausedMs: pauses.pausedMs,
+    });
+    try {
+      tracked.connect(bus);
+      bus.publish({ type: "leader", intervalMs: POLL_MS });
+      await settle(300);
+      expect(JSON.parse(await tracked.current()).degraded).toBeUndefined();
+      vi.setSystemTime(Date.now() + 2 * SILENCE_LIMIT_MS);
+      bus.publish({ type: "ack", findingId: "x" });
+      await settle(100);
+      expect(JSON.parse(await tracked.current()).degraded).toBeUndefined();
+      expect(JSON.parse(await feed.current()).degraded?.reason).toMatch(/no collector leader has evaluated/);
+      // Running again and the leader really is silent: not current once the limit has passed.
+      await settle(SILENCE_LIMIT_MS + 600);
+      expect(JSON.parse(await tracked.current()).degraded?.reason).toMatch(/no collector leader has evaluated/);
+    } finally {
+      pauses.stop();
+    }
   });
 
   it("sends a degraded board with the last known findings when the database cannot be read", async () => {

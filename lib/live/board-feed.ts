@@ -3,6 +3,7 @@ import { getFleetConfig } from "../config/current";
 import { createHash } from "node:crypto";
 import type { ChangeBus, ChangeEvent } from "../collector/changes";
 import { getInstanceRole } from "../collector/leader";
+import { NO_PAUSES, PauseTracker, type PausedMs } from "../collector/pauses";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot, type SystemTile } from "../board/snapshot";
 import { LiveHub, sseEvent } from "./hub";
 import { env } from "../env";
@@ -52,6 +53,8 @@ export interface BoardFeedOptions {
   pollIntervalMs?: () => number;
   refreshMs?: () => number;
   role?: () => string;
+  /** This process's own pauses, left out of the leader's silence (none unless given). */
+  pausedMs?: PausedMs;
 }
 
 export class BoardFeed {
@@ -106,8 +109,15 @@ export class BoardFeed {
     return Math.max(3000, 2 * (this.o.pollIntervalMs?.() ?? getFleetConfig().defaults.pollIntervalMs));
   }
 
+  /**
+   * Whether a leader spoke within the limit, not counting this process's own pauses: after one,
+   * Node runs the watch's timer before the leader's message waiting in the socket is read, and
+   * every board would say "not current" for an instant (lib/collector/pauses.ts).
+   */
   private leaderIsCurrent(now = Date.now()): boolean {
-    return now - this.leaderHeardAt <= this.silenceLimitMs();
+    const silent = now - this.leaderHeardAt;
+    const limit = this.silenceLimitMs();
+    return silent <= limit || silent - (this.o.pausedMs ?? NO_PAUSES)(this.leaderHeardAt, now) <= limit;
   }
 
   private schedule(delay: number) {
@@ -221,6 +231,10 @@ function noLeaderReason(role: string, silentMs: number): string {
 const KEY = Symbol.for("watchfloor.board-feed");
 export function getBoardFeed(): BoardFeed {
   const g = globalThis as { [KEY]?: BoardFeed };
-  g[KEY] ??= new BoardFeed();
+  if (!g[KEY]) {
+    const pauses = new PauseTracker();
+    pauses.start();
+    g[KEY] = new BoardFeed({ pausedMs: pauses.pausedMs });
+  }
   return g[KEY];
 }
