@@ -4,7 +4,7 @@ const nextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules at run time;
   // bundling it breaks every database-backed route after a successful build. snappy is a native
   // addon and protobufjs loads optional modules at run time: both stay in node_modules too.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "bcryptjs", "snappy", "protobufjs"],
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "bcryptjs", "snappy", "protobufjs", "undici"],
   poweredByHeader: false,
   // `npm test` typechecks the whole project as its own step; the build does not repeat it.
   typescript: { ignoreBuildErrors: true },

@@ -129,7 +129,10 @@ export class SimServer {
 
   async listen(): Promise<number> {
     const server = http.createServer((req, res) => this.onRequest(req, res));
-    server.keepAliveTimeout = 1000;
+    // Idle connections stay open for a minute, as a server behind a load balancer would keep them
+    // (nginx keeps 75 s): the console polls every few seconds and reuses its connection.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
