@@ -680,6 +680,10 @@ async function main() {
         console.log(
           `  polling and parsing alone: CPU ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow}/${c.pollingOnly.expectedPolls} polls in ${c.pollingOnly.windowSeconds} s)`,
         );
+        if (c.withHistory)
+          console.log(
+            `  with the history writes (no rules): CPU ${c.withHistory.cpuPercentOfOneCore}% of one core, ${c.withHistory.cpuMsPerCycle} ms CPU per cycle (${c.withHistory.pollsInWindow}/${c.withHistory.expectedPolls} polls)`,
+          );
         console.log(
           `  full runtime (history, rules, findings): CPU ${c.cpuPercentOfOneCore}% of one core, ${c.cpuMsPerCycle} ms CPU per poll cycle (${c.pollsInWindow}/${c.expectedPolls} polls in ${c.windowSeconds} s), RSS ${c.rssMiB} MiB`,
         );

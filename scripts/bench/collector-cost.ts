@@ -11,6 +11,7 @@ import { parseFleetConfig } from "../../lib/config/fleet";
 import { openDatabase } from "../../lib/db/client";
 import { Pipeline } from "../../lib/pipeline";
 import { Collector } from "../../lib/collector/collector";
+import { BatchedHistorySink } from "../../lib/collector/history-batch";
 import { pollerFor } from "../../lib/telemetry/sources/pollers";
 import { evaluateRules } from "../../lib/rules";
 
@@ -45,29 +46,49 @@ async function main() {
     "bench fleet",
   );
 
-  // 1. Polling and parsing alone: the collector with no history sink and no rule evaluation.
-  const bare = new Collector({ config, pollerFor, secret: (n) => secrets.get(n), userAgent: "Watchfloor-bench" });
-  let barePolls = 0;
-  bare.events.on("change", (e: { type: string }) => {
-    if (e.type === "samples") barePolls++;
-  });
-  bare.start();
-  await new Promise((r) => setTimeout(r, input.intervalMs + 1000));
-  const bareCpu0 = process.cpuUsage();
-  const barePolls0 = barePolls;
-  const bareT0 = performance.now();
-  await new Promise((r) => setTimeout(r, Math.max(input.intervalMs * 3, input.windowMs / 2)));
-  const bareCpu = process.cpuUsage(bareCpu0);
-  const bareWall = performance.now() - bareT0;
-  const bareCpuMs = (bareCpu.user + bareCpu.system) / 1000;
-  bare.stop();
-  const pollingOnly = {
-    windowSeconds: Math.round(bareWall / 100) / 10,
-    pollsInWindow: barePolls - barePolls0,
-    expectedPolls: Math.round((input.targets * bareWall) / input.intervalMs),
-    cpuPercentOfOneCore: Math.round((bareCpuMs / bareWall) * 1000) / 10,
-    cpuMsPerCycle: Math.round(bareCpuMs / (bareWall / input.intervalMs)),
+  const secret = (n: string) => secrets.get(n);
+  /** One collector's CPU over a window after one interval of warm-up, and the polls it made. */
+  const measure = async (c: Collector) => {
+    let polls = 0;
+    c.events.on("change", (e: { type: string }) => {
+      if (e.type === "samples") polls++;
+    });
+    c.start();
+    await new Promise((r) => setTimeout(r, input.intervalMs + 1000));
+    const cpu0 = process.cpuUsage();
+    const polls0 = polls;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, Math.max(input.intervalMs * 3, input.windowMs / 2)));
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - t0;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    c.stop();
+    return {
+      windowSeconds: Math.round(wall / 100) / 10,
+      pollsInWindow: polls - polls0,
+      expectedPolls: Math.round((input.targets * wall) / input.intervalMs),
+      cpuPercentOfOneCore: Math.round((cpuMs / wall) * 1000) / 10,
+      cpuMsPerCycle: Math.round(cpuMs / (wall / input.intervalMs)),
+    };
   };
+
+  // 1. Polling and parsing alone: the collector with no history sink and no rule evaluation.
+  const pollingOnly = await measure(new Collector({ config, pollerFor, secret, userAgent: "Watchfloor-bench" }));
+  await new Promise((r) => setTimeout(r, 1000));
+
+  // 2. Polling, parsing and the history writes (batched into the embedded database on disk, as the
+  // server writes them), no rules: what the history path adds, so the rest is the evaluator's.
+  const historyDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-history-"));
+  const hh = await openDatabase({ dataDir: historyDir });
+  const sink = new BatchedHistorySink(hh.db);
+  let withHistory;
+  try {
+    withHistory = await measure(new Collector({ config, pollerFor, secret, userAgent: "Watchfloor-bench", sink }));
+    await sink.close({ flush: true });
+  } finally {
+    await hh.close().catch(() => {});
+    rmSync(historyDir, { recursive: true, force: true });
+  }
   await new Promise((r) => setTimeout(r, 1000));
 
   // 2. The runtime the server runs.
@@ -79,7 +100,7 @@ async function main() {
     db: h.db,
     collect: true,
     pollerFor,
-    secret: (n) => secrets.get(n),
+    secret,
     instanceId: "bench-collector",
     feed: null,
   });
@@ -132,6 +153,7 @@ async function main() {
     process.send!({
       type: "result",
       pollingOnly,
+      withHistory,
       targets: input.targets,
       intervalMs: input.intervalMs,
       windowSeconds: Math.round(wall / 100) / 10,

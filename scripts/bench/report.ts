@@ -36,6 +36,8 @@ export interface CollectorResult {
     cpuPercentOfOneCore: number;
     cpuMsPerCycle: number;
   };
+  /** Polling, parsing and the history writes, no rule evaluation (absent in older results). */
+  withHistory?: CollectorResult["pollingOnly"];
   targets: number;
   windowRequestedSeconds: number;
   intervalMs: number;
@@ -191,7 +193,11 @@ export function budgetLines(r: BenchResults): BudgetLine[] {
     10,
     "% of one core",
   );
-  if (r.collector) col.figure += `; polling and parsing alone ${r.collector.pollingOnly.cpuPercentOfOneCore}%`;
+  if (r.collector) {
+    col.figure += `; polling and parsing alone ${r.collector.pollingOnly.cpuPercentOfOneCore}%`;
+    if (r.collector.withHistory)
+      col.figure += `, with the history writes ${r.collector.withHistory.cpuPercentOfOneCore}%`;
+  }
   out.push(col);
   const prom = r.parser?.modes.find((m) => m.mode === "prometheus");
   const om = r.parser?.modes.find((m) => m.mode === "openmetrics");
@@ -502,6 +508,10 @@ export function renderMarkdown(r: BenchResults): string {
     L.push(
       `- Polling and parsing alone (no history, no rules): ${c.pollingOnly.cpuPercentOfOneCore}% of one core, ${c.pollingOnly.cpuMsPerCycle} ms CPU per cycle (${c.pollingOnly.pollsInWindow} polls in ${c.pollingOnly.windowSeconds} s, ${c.pollingOnly.expectedPolls} expected).`,
     );
+    if (c.withHistory)
+      L.push(
+        `- Polling, parsing and history writes (batched into the embedded database on disk; no rules): ${c.withHistory.cpuPercentOfOneCore}% of one core, ${c.withHistory.cpuMsPerCycle} ms CPU per cycle (${c.withHistory.pollsInWindow} polls in ${c.withHistory.windowSeconds} s, ${c.withHistory.expectedPolls} expected). The full runtime's remainder is the evaluator's (rules, findings).`,
+      );
     L.push(
       `- Full runtime: ${c.cpuPercentOfOneCore}% of one core; ${c.cpuMsPerCycle} ms CPU per poll cycle; ${f(c.cpuMsPerPoll)} ms per target poll (${c.pollsInWindow} polls in ${c.windowSeconds} s — a ${c.windowRequestedSeconds} s timer, late when the event loop is busy — ${c.expectedPolls} expected); RSS ${c.rssMiB} MiB; ${c.totalSeries} series held.${c.errorLogLines ? ` The collector logged ${c.errorLogLines} error lines (first: \`${c.firstErrorLogLine}\`).` : ""}`,
     );
