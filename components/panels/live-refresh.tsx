@@ -1,6 +1,6 @@
 "use client";
 
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useTransition } from "react";
 import { Badge } from "../ui/badge";
 import { useClock } from "../ui/clock";
@@ -18,8 +18,31 @@ export function LiveRefresh({ renderedAt, minMs = 4000 }: { renderedAt: number; 
   const last = useRef(0);
   const now = useClock() || renderedAt;
 
+  // A link to this same page with other parameters (a range tab, a filter) is being followed: no
+  // refresh until it lands. A refresh of the page as it was would be rendered on top of it, and
+  // with a slow read (a week of history) a refresh every few seconds kept the new range from ever
+  // showing. Cleared when the parameters change, or after a minute.
+  const navigatingUntil = useRef(0);
+  const search = useSearchParams()?.toString() ?? "";
+  useEffect(() => {
+    navigatingUntil.current = 0;
+  }, [search]);
+  useEffect(() => {
+    const onClick = (e: MouseEvent) => {
+      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      const a = (e.target as Element | null)?.closest?.("a[href]");
+      if (!(a instanceof HTMLAnchorElement) || (a.target && a.target !== "_self")) return;
+      const url = new URL(a.href, location.href);
+      if (url.origin === location.origin && url.pathname === location.pathname && url.search !== location.search)
+        navigatingUntil.current = Date.now() + 60_000;
+    };
+    document.addEventListener("click", onClick, true);
+    return () => document.removeEventListener("click", onClick, true);
+  }, []);
+
   const refresh = useCallback(() => {
     if (document.visibilityState !== "visible") return;
+    if (Date.now() < navigatingUntil.current) return;
     const t = Date.now();
     if (t - last.current < minMs) return;
     last.current = t;

@@ -211,7 +211,12 @@ export class BoardEngine {
         this.breaches.set(f.control.requestId, { at: f.since, detail: String(detail?.value ?? f.summary) });
       }
       const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;
-      const { findings: tracked, transitions } = trackFindings(previous, current, now);
+      const { findings: tracked, transitions } = trackFindings(
+        previous,
+        current,
+        now,
+        (system) => inputs.freshness(system) === "ok",
+      );
       const changed = current.filter((f) => {
         const prev = this.findings.get(f.id);
         return (

@@ -114,4 +114,21 @@ describe("trackFindings", () => {
     expect(r.transitions).toMatchObject([{ from: "critical", to: "ok", at: 10 }]);
     expect(trackFindings(new Map(r.findings.map((f) => [f.id, f])), [], 20).findings).toEqual([]);
   });
+  it("a vanished non-ok finding of a system that is not fresh turns Unknown with what was last known, never ok", () => {
+    const prev = new Map([["r|s|e", base("critical", 1, { escalationDueAt: 5 })]]);
+    const dark = (system: string) => system !== "s";
+    const r = trackFindings(prev, [], 10, dark);
+    expect(r.findings).toMatchObject([
+      { state: "unknown", since: 10, summary: "Unknown — s's telemetry is not fresh; last known: is critical" },
+    ]);
+    expect(r.findings[0]!.escalationDueAt).toBeUndefined();
+    expect(r.transitions).toMatchObject([{ from: "critical", to: "unknown", at: 10 }]);
+    // Still dark: held as Unknown, no new transition; fresh again and still not reported: cleared.
+    const held = trackFindings(new Map(r.findings.map((f) => [f.id, f])), [], 20, dark);
+    expect(held.findings).toMatchObject([{ state: "unknown", since: 10 }]);
+    expect(held.transitions).toEqual([]);
+    const back = trackFindings(new Map(held.findings.map((f) => [f.id, f])), [], 30);
+    expect(back.findings).toMatchObject([{ state: "ok" }]);
+    expect(back.transitions).toMatchObject([{ from: "unknown", to: "ok" }]);
+  });
 });

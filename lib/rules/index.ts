@@ -160,11 +160,14 @@ export function compareFindings(a: Finding, b: Finding): number {
  * every severity change, i.e. an escalation — is recorded as a transition. A finding that was not
  * ok and is no longer produced (its entity is gone: a position closed, a record aged out) turns
  * ok once, so the board shows the recovery; an ok finding that is no longer produced is dropped.
+ * Unless its system is not fresh (`fresh` says so): then nobody can tell that it went away, and it
+ * turns Unknown with what was last known, never ok.
  */
 export function trackFindings(
   previous: ReadonlyMap<string, Finding>,
   current: readonly Finding[],
   now: number,
+  fresh: (system: string) => boolean = () => true,
 ): { findings: Finding[]; transitions: Transition[] } {
   const findings: Finding[] = [];
   const transitions: Transition[] = [];
@@ -199,6 +202,30 @@ export function trackFindings(
   }
   for (const [id, prev] of previous) {
     if (seen.has(id) || prev.state === "ok") continue;
+    if (!fresh(prev.system)) {
+      if (prev.state === "unknown") {
+        findings.push({ ...prev, lastEvaluated: now });
+        continue;
+      }
+      const unknown: Finding = {
+        ...prev,
+        state: "unknown",
+        since: now,
+        lastEvaluated: now,
+        summary: `Unknown — ${prev.system}'s telemetry is not fresh; last known: ${prev.summary}`,
+      };
+      delete unknown.escalationDueAt;
+      findings.push(unknown);
+      transitions.push({
+        findingId: id,
+        from: prev.state,
+        to: "unknown",
+        severity: prev.severity,
+        at: now,
+        summary: unknown.summary,
+      });
+      continue;
+    }
     const cleared: Finding = {
       ...prev,
       state: "ok",
