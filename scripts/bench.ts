@@ -547,8 +547,10 @@ async function main() {
     if (skip.has("viewers")) notMeasured("viewers", "skipped by --skip");
     else
       await phase("viewers", async () => {
-        const baseline = await measurePollBaseline(server.fleet, server.pollIntervalMs, 10);
-        console.log(`Upstream polls per target per interval with no viewers: ${JSON.stringify(baseline.perTarget)}`);
+        const baseline = await measurePollBaseline(server.fleet, server.pollIntervalMs, 10, server.serverPid);
+        console.log(
+          `Upstream polls per target per interval with no viewers: ${JSON.stringify(baseline.perTarget)}; server CPU ${baseline.serverCpuPercentOfOneCore ?? "?"}% of one core with no viewers`,
+        );
         const list: ViewerResult[] = [];
         const fdLimit = openFileLimit();
         const step: ViewerStepUp = {

@@ -336,6 +336,12 @@ export function renderMarkdown(r: BenchResults): string {
       L.push(
         `| ${v.viewers} | ${v.connected} | ${v.errorCount}${v.errorCount ? ` ${JSON.stringify(v.errors)}` : ""} | ${f(v.deliveryMs.p50)} / ${f(v.deliveryMs.p99)} / ${f(v.deliveryMs.max)} | ${f(v.changeToClientMs.p50)} / ${f(v.changeToClientMs.p99)} | ${v.serverCpuPercentOfOneCore} | ${v.serverRssMiB.start} / ${v.serverRssMiB.peak} | ${f(v.clientCpuPercentOfOneCore)} | ${f(v.clientLoopDelayMs?.p99)} / ${f(v.clientLoopDelayMs?.max)} | ${v.polls.max} (${v.baselinePolls.max}) |`,
       );
+    const idle = r.viewers[0]!.baselinePolls.serverCpuPercentOfOneCore;
+    if (idle !== undefined)
+      L.push(
+        "",
+        `With no viewers, over ${r.viewers[0]!.baselinePolls.windowSeconds} s just before the first step, the server took ${idle}% of one core (collector, evaluator, board feed and everything else it runs): the viewers' own share is the difference.`,
+      );
     const st = r.viewerStepUp;
     L.push("");
     if (st) {

@@ -11,6 +11,8 @@ export interface PollRate {
   perTarget: Record<string, number>;
   max: number;
   windowSeconds: number;
+  /** The server's CPU over the same window (with no viewers: what the rest of the server costs). */
+  serverCpuPercentOfOneCore?: number;
 }
 
 export interface ViewerResult {
@@ -56,11 +58,21 @@ function pollRate(
   return { perTarget, max: Math.max(...Object.values(perTarget)), windowSeconds: Math.round(seconds * 10) / 10 };
 }
 
-export async function measurePollBaseline(fleet: Fleet, intervalMs: number, seconds: number): Promise<PollRate> {
+export async function measurePollBaseline(
+  fleet: Fleet,
+  intervalMs: number,
+  seconds: number,
+  serverPids?: () => number[],
+): Promise<PollRate> {
   const before = snapshotStats(fleet);
+  const pids = serverPids?.() ?? [];
+  const cpu0 = cpuSeconds(pids);
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  return pollRate(fleet, before, (Date.now() - t0) / 1000, intervalMs);
+  const wall = (Date.now() - t0) / 1000;
+  const rate = pollRate(fleet, before, wall, intervalMs);
+  if (pids.length) rate.serverCpuPercentOfOneCore = Math.round(((cpuSeconds(pids) - cpu0) / wall) * 1000) / 10;
+  return rate;
 }
 
 interface Report {
