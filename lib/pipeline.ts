@@ -170,6 +170,7 @@ export class Pipeline {
         freshness: (system, endpoint) => poller.freshness(system, endpoint),
         droppedFamilies: (system) => poller.droppedFamilies(system),
         sourceProblem: (system, endpoint) => poller.sourceProblem(system, endpoint),
+        catchingUp: (system) => poller.catchingUp(system),
       },
       db: this.o.db,
       onChange: (version) => this.bus.publish({ type: "board", version }),

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useTransition } from "react";
 import { Badge } from "../ui/badge";
 import { useClock } from "../ui/clock";
@@ -21,12 +21,13 @@ export function LiveRefresh({ renderedAt, minMs = 4000 }: { renderedAt: number; 
   // A link to this same page with other parameters (a range tab, a filter) is being followed: no
   // refresh until it lands. A refresh of the page as it was would be rendered on top of it, and
   // with a slow read (a week of history) a refresh every few seconds kept the new range from ever
-  // showing. Cleared when the parameters change, or after a minute.
+  // showing. Cleared when the address changes, or after 30 s (the page says it is not updating).
   const navigatingUntil = useRef(0);
   const search = useSearchParams()?.toString() ?? "";
+  const pathname = usePathname();
   useEffect(() => {
     navigatingUntil.current = 0;
-  }, [search]);
+  }, [search, pathname]);
   useEffect(() => {
     const onClick = (e: MouseEvent) => {
       if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -34,7 +35,7 @@ export function LiveRefresh({ renderedAt, minMs = 4000 }: { renderedAt: number; 
       if (!(a instanceof HTMLAnchorElement) || (a.target && a.target !== "_self")) return;
       const url = new URL(a.href, location.href);
       if (url.origin === location.origin && url.pathname === location.pathname && url.search !== location.search)
-        navigatingUntil.current = Date.now() + 60_000;
+        navigatingUntil.current = Date.now() + 30_000;
     };
     document.addEventListener("click", onClick, true);
     return () => document.removeEventListener("click", onClick, true);

@@ -27,6 +27,7 @@ describe("board engine", () => {
   const bot = new RuleHarness("trading-bot", { name: "alpha-bot" });
   let clock = T0;
   let fresh: Freshness = "ok";
+  let catching = false;
   const versions: number[] = [];
   let evaluations = 0;
   let engine: BoardEngine;
@@ -64,6 +65,7 @@ describe("board engine", () => {
         freshness: () => fresh,
         droppedFamilies: () => [],
         sourceProblem: () => (fresh === "ok" ? undefined : { source: "/internal/health", kind: "timeout" }),
+        catchingUp: () => catching,
       },
       db: h.db,
       onChange: (v) => versions.push(v),
@@ -139,7 +141,8 @@ describe("board engine", () => {
       await engine.evaluate();
       expect(engine.unsavedCount()).toBe(0);
       expect(await rows()).toEqual(["critical"]);
-      expect((await transitions()).at(-1)).toBe("ok→critical");
+      // Every transition once, in order: none lost, none written twice.
+      expect(await transitions()).toEqual(["ok→critical", "critical→unknown", "unknown→ok", "ok→critical"]);
       // Stored with the time it happened, not the time of the retry.
       const last = await h.db
         .select()
@@ -152,5 +155,24 @@ describe("board engine", () => {
     } finally {
       errors.mockRestore();
     }
+  });
+
+  // Right after the console's own pause, a target whose polls are due is not evaluated: with no
+  // recent samples the rule would see nothing for the profile, and the open finding would be
+  // cleared although nothing was repaired. It is evaluated again once the polls have landed.
+  it("leaves a target that is catching up after a pause as it was, and evaluates it once caught up", async () => {
+    const before = (await transitions()).length;
+    catching = true;
+    clock = T0 + 200 * S; // no samples since T0 + 70 s
+    await engine.evaluate();
+    expect(engine.findings.get(ID)?.state).toBe("critical");
+    expect(await rows()).toEqual(["critical"]);
+    expect((await transitions()).length).toBe(before);
+    catching = false;
+    capital(T0 + 195 * S, T0 + 200 * S, -700);
+    await engine.evaluate();
+    expect(engine.findings.get(ID)?.state).toBe("critical");
+    // Never cleared in between (an escalation of the still-open violation may be recorded).
+    expect((await transitions()).slice(before).filter((t) => t.endsWith("→ok"))).toEqual([]);
   });
 });

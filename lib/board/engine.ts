@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { and, asc, eq as eqOp } from "drizzle-orm";
 import { auditLog, findingTransitions, findings as findingsTable } from "../db/schema";
 import { RULES, evaluateRules, trackFindings } from "../rules";
+import { sourceFreshness } from "../rules/define";
 import { userRules } from "../rules/user";
 import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, Transition } from "../rules/types";
 
@@ -23,6 +24,13 @@ export interface EvaluatorInputs {
   freshness: RuleContext["freshness"];
   droppedFamilies(system: string): readonly string[];
   sourceProblem: NonNullable<RuleContext["sourceProblem"]>;
+  /**
+   * True while a target's data is older than its staleness limit only because the console itself
+   * was paused (collector/pauses.ts): its polls are due and their answers about to land. Such a
+   * target is not evaluated until they have (its findings stay as they were), since the rules'
+   * own age limits would otherwise see a gap and clear what is still open.
+   */
+  catchingUp?(system: string): boolean;
 }
 
 export interface BoardEngineOptions {
@@ -183,22 +191,23 @@ export class BoardEngine {
       const started = performance.now();
       const inputs = this.o.inputs;
       const allTargets = inputs.targetsForRules();
-      const targets = only ? allTargets.filter((t) => only.has(t.name)) : allTargets;
-      const evaluated = new Set(targets.map((t) => t.name));
-      const current = evaluateRules(
-        {
-          now,
-          history: inputs.history,
-          freshness: (system, endpoint) => inputs.freshness(system, endpoint),
-          droppedFamilies: (system) => inputs.droppedFamilies(system),
-          sourceProblem: (system, endpoint) => inputs.sourceProblem(system, endpoint),
-          targets,
-          watchingSince: this.startedAt,
-          confirmations: this.confirmations,
-          watches: await this.currentWatches(now),
-        },
-        [...RULES, ...userRules()],
+      const targets = (only ? allTargets.filter((t) => only.has(t.name)) : allTargets).filter(
+        (t) => !inputs.catchingUp?.(t.name),
       );
+      const evaluated = new Set(targets.map((t) => t.name));
+      const rules = [...RULES, ...userRules()];
+      const ctx: RuleContext = {
+        now,
+        history: inputs.history,
+        freshness: (system, endpoint) => inputs.freshness(system, endpoint),
+        droppedFamilies: (system) => inputs.droppedFamilies(system),
+        sourceProblem: (system, endpoint) => inputs.sourceProblem(system, endpoint),
+        targets,
+        watchingSince: this.startedAt,
+        confirmations: this.confirmations,
+        watches: await this.currentWatches(now),
+      };
+      const current = evaluateRules(ctx, rules);
       for (const f of current) {
         if (
           f.ruleId !== "control_watch" ||
@@ -210,13 +219,17 @@ export class BoardEngine {
         const detail = f.evidence.values.find((v) => v.label === "breach");
         this.breaches.set(f.control.requestId, { at: f.since, detail: String(detail?.value ?? f.summary) });
       }
-      const previous = only ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system))) : this.findings;
-      const { findings: tracked, transitions } = trackFindings(
-        previous,
-        current,
-        now,
-        (system) => inputs.freshness(system) === "ok",
-      );
+      const previous =
+        targets.length < allTargets.length
+          ? new Map([...this.findings].filter(([, f]) => evaluated.has(f.system)))
+          : this.findings;
+      const { findings: tracked, transitions } = trackFindings(previous, current, now, (f) => {
+        // Judged from the sources the finding's rule reads on its target, as the rule itself is.
+        const target = allTargets.find((t) => t.name === f.system);
+        if (!target) return true;
+        const rule = rules.find((r) => r.id === f.ruleId);
+        return sourceFreshness(ctx, target, rule?.sources[target.kind]) === "ok";
+      });
       const changed = current.filter((f) => {
         const prev = this.findings.get(f.id);
         return (
@@ -378,6 +391,9 @@ export class BoardEngine {
                 since: sql`excluded.since`,
                 updatedAt: sql`excluded.updated_at`,
               },
+              // A write kept from before (a previous leader's, or this one's retried) never
+              // overwrites a newer evaluation of the same finding.
+              setWhere: sql`${findingsTable.updatedAt} <= excluded.updated_at`,
             });
         }
         // In chunks, as the findings above: one statement for thousands of rows overflows the

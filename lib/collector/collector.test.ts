@@ -159,8 +159,10 @@ describe("collector", () => {
         while (Date.now() < until) {
           /* the process is paused */
         }
+        // Right after the pause, before any answer is read: fresh only by the pause, catching up.
+        const catchingUp = c.catchingUp("good");
         await sleep(300);
-        return { seen, after: c.freshness("good") };
+        return { seen, after: c.freshness("good"), catchingUp, caughtUp: !c.catchingUp("good") };
       } finally {
         c.stop();
       }
@@ -168,6 +170,8 @@ describe("collector", () => {
     const tracked = await run(undefined);
     expect(tracked.seen).not.toContain("stale");
     expect(tracked.after).toBe("ok");
+    expect(tracked.catchingUp).toBe(true);
+    expect(tracked.caughtUp).toBe(true);
     const untracked = await run(null);
     expect(untracked.seen).toContain("stale");
   });

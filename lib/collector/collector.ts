@@ -331,6 +331,20 @@ export class Collector {
     }
   }
 
+  /**
+   * True while the target is fresh only because the console's own pause is left out of its age
+   * (pauses.ts): by the clock its data is past the staleness limit, and the polls that were due
+   * during the pause have not landed yet. Bounded by one poll: it lands, or fails, or times out.
+   */
+  catchingUp(system: string): boolean {
+    const rt = this.targets.get(system);
+    if (!rt || !this.pauses) return false;
+    const now = this.now();
+    const byClock = (s: SourceState) => freshnessOf(s, rt.intervalMs, now) === "stale";
+    const credited = (s: SourceState) => freshnessOf(s, rt.intervalMs, now, this.paused) === "ok";
+    return [rt.state, ...rt.endpoints.values()].some((s) => byClock(s) && credited(s));
+  }
+
   private freshnessOfTarget(rt: TargetRuntime, now: number): Freshness {
     const overall = freshnessOf(rt.state, rt.intervalMs, now, this.paused);
     if (overall !== "ok") return overall;

@@ -24,7 +24,13 @@ export interface PauseTrackerOptions {
   minPauseMs?: number;
   /** Pauses older than this are forgotten (ms): older than any source's staleness window. */
   keepMs?: number;
+  /** The clock sources' times are on (wall clock by default). */
   now?: () => number;
+  /**
+   * The clock gaps are measured on: monotonic by default, so a wall-clock step (an NTP correction)
+   * is not taken for a pause, nor hides one; with a given `now`, that clock.
+   */
+  mono?: () => number;
 }
 
 export class PauseTracker {
@@ -32,6 +38,7 @@ export class PauseTracker {
   private readonly minPauseMs: number;
   private readonly keepMs: number;
   private readonly now: () => number;
+  private readonly mono: () => number;
   private last: number;
   private pauses: Pause[] = [];
   private timer?: NodeJS.Timeout;
@@ -41,12 +48,13 @@ export class PauseTracker {
     this.minPauseMs = o.minPauseMs ?? 250;
     this.keepMs = o.keepMs ?? 15 * 60_000;
     this.now = o.now ?? Date.now;
-    this.last = this.now();
+    this.mono = o.mono ?? (o.now ? o.now : () => performance.now());
+    this.last = this.mono();
   }
 
   start(): void {
     if (this.timer) return;
-    this.last = this.now();
+    this.last = this.mono();
     this.timer = setInterval(() => this.beat(), this.beatMs);
     this.timer.unref?.();
   }
@@ -61,14 +69,15 @@ export class PauseTracker {
    * pauses, so a pause is known to whichever timer runs first after it.
    */
   beat(): void {
-    const t = this.now();
+    const m = this.mono();
     if (!this.timer) {
-      this.last = t;
+      this.last = m;
       return;
     }
-    const gap = t - this.last;
-    if (gap > this.beatMs + this.minPauseMs) this.pauses.push({ from: this.last + this.beatMs, to: t });
-    if (t > this.last) this.last = t;
+    const gap = m - this.last;
+    this.last = m;
+    const t = this.now();
+    if (gap > this.beatMs + this.minPauseMs) this.pauses.push({ from: t - (gap - this.beatMs), to: t });
     const horizon = t - this.keepMs;
     while (this.pauses.length && this.pauses[0]!.to < horizon) this.pauses.shift();
   }

@@ -123,7 +123,8 @@ describe("board feed", () => {
   // as after a long GC): the leader was not silent, this instance was not running. With its pause
   // tracker the feed stays current; without one it would say "not current".
   it("does not count its own pause as the leader's silence", async () => {
-    const pauses = new PauseTracker({ beatMs: 100, minPauseMs: 250 });
+    // Gaps measured on the (fake) wall clock the test moves.
+    const pauses = new PauseTracker({ beatMs: 100, minPauseMs: 250, now: () => Date.now() });
     pauses.start();
     const tracked = new BoardFeed({
       build: async () => board(Date.now(), findings),

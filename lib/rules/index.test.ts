@@ -116,10 +116,10 @@ describe("trackFindings", () => {
   });
   it("a vanished non-ok finding of a system that is not fresh turns Unknown with what was last known, never ok", () => {
     const prev = new Map([["r|s|e", base("critical", 1, { escalationDueAt: 5 })]]);
-    const dark = (system: string) => system !== "s";
+    const dark = (f: Finding) => f.system !== "s";
     const r = trackFindings(prev, [], 10, dark);
     expect(r.findings).toMatchObject([
-      { state: "unknown", since: 10, summary: "Unknown — s's telemetry is not fresh; last known: is critical" },
+      { state: "unknown", since: 10, summary: "Unknown — s's telemetry for it is not fresh; last known: is critical" },
     ]);
     expect(r.findings[0]!.escalationDueAt).toBeUndefined();
     expect(r.transitions).toMatchObject([{ from: "critical", to: "unknown", at: 10 }]);

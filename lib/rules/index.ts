@@ -160,14 +160,14 @@ export function compareFindings(a: Finding, b: Finding): number {
  * every severity change, i.e. an escalation — is recorded as a transition. A finding that was not
  * ok and is no longer produced (its entity is gone: a position closed, a record aged out) turns
  * ok once, so the board shows the recovery; an ok finding that is no longer produced is dropped.
- * Unless its system is not fresh (`fresh` says so): then nobody can tell that it went away, and it
- * turns Unknown with what was last known, never ok.
+ * Unless the sources it was judged from are not fresh (`fresh` says so): then nobody can tell that
+ * it went away, and it turns Unknown with what was last known, never ok.
  */
 export function trackFindings(
   previous: ReadonlyMap<string, Finding>,
   current: readonly Finding[],
   now: number,
-  fresh: (system: string) => boolean = () => true,
+  fresh: (finding: Finding) => boolean = () => true,
 ): { findings: Finding[]; transitions: Transition[] } {
   const findings: Finding[] = [];
   const transitions: Transition[] = [];
@@ -202,7 +202,7 @@ export function trackFindings(
   }
   for (const [id, prev] of previous) {
     if (seen.has(id) || prev.state === "ok") continue;
-    if (!fresh(prev.system)) {
+    if (!fresh(prev)) {
       if (prev.state === "unknown") {
         findings.push({ ...prev, lastEvaluated: now });
         continue;
@@ -212,7 +212,7 @@ export function trackFindings(
         state: "unknown",
         since: now,
         lastEvaluated: now,
-        summary: `Unknown — ${prev.system}'s telemetry is not fresh; last known: ${prev.summary}`,
+        summary: `Unknown — ${prev.system}'s telemetry for it is not fresh; last known: ${prev.summary}`,
       };
       delete unknown.escalationDueAt;
       findings.push(unknown);

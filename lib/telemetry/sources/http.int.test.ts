@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchLimited } from "./http";
 
@@ -48,5 +48,40 @@ describe("polling over HTTP", () => {
     const r = await fetchLimited(url, { timeoutMs: 2_000, maxBytes: 1024 });
     expect(r.ok).toBe(true);
     expect(connections).toBe(before + 1);
+  });
+
+  // The race a kept connection has with a server that drops idle ones without a hint: the server
+  // closes the connection just as the next request arrives on it. Here deterministically: a raw
+  // HTTP/1.1 server answers the first request on a connection and closes it at the second.
+  it("sends a GET once more on a new connection when the kept one is closed under it", async () => {
+    let conns = 0;
+    const open = new Set<net.Socket>();
+    const racy = net.createServer((sock) => {
+      conns++;
+      open.add(sock);
+      sock.on("close", () => open.delete(sock));
+      let requests = 0;
+      sock.on("data", () => {
+        requests++;
+        if (requests === 1) sock.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n");
+        else sock.destroy();
+      });
+    });
+    await new Promise<void>((r) => racy.listen(0, "127.0.0.1", r));
+    const racyUrl = `http://127.0.0.1:${(racy.address() as AddressInfo).port}/metrics`;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await fetchLimited(racyUrl, { timeoutMs: 2_000, maxBytes: 1024 });
+        expect(r.ok, JSON.stringify(r)).toBe(true);
+      }
+      // Each later poll found its connection closed and opened a new one.
+      expect(conns).toBe(3);
+      // A POST is not sent twice: the closed connection is an error.
+      const post = await fetchLimited(racyUrl, { timeoutMs: 2_000, maxBytes: 1024, method: "POST", body: "x" });
+      expect(post.ok).toBe(false);
+    } finally {
+      for (const sock of open) sock.destroy();
+      await new Promise((r) => racy.close(r));
+    }
   });
 });

@@ -49,22 +49,35 @@ function describeNetworkError(e: unknown): string {
   return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
 }
 
+/** The connection was closed or reset by the other side before any answer came. */
+function closedUnderUs(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: string } }).cause;
+  return ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED"].includes(cause?.code ?? "");
+}
+
 export async function fetchLimited(url: string, o: FetchLimitedOptions): Promise<SourceResult<FetchedBody>> {
   const started = performance.now();
   const signal = AbortSignal.timeout(o.timeoutMs);
   let res: Response;
-  try {
-    res = (await undiciFetch(url, {
-      method: o.method ?? "GET",
-      headers: o.headers,
-      body: o.body,
-      signal,
-      redirect: "manual",
-      dispatcher: targetPool,
-    })) as unknown as Response;
-  } catch (e) {
-    if (signal.aborted) return err("timeout", `no response within ${o.timeoutMs} ms`);
-    return err("network", describeNetworkError(e));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = (await undiciFetch(url, {
+        method: o.method ?? "GET",
+        headers: o.headers,
+        body: o.body,
+        signal,
+        redirect: "manual",
+        dispatcher: targetPool,
+      })) as unknown as Response;
+      break;
+    } catch (e) {
+      if (signal.aborted) return err("timeout", `no response within ${o.timeoutMs} ms`);
+      // A kept connection the target closed as it was reused (a server that drops idle connections
+      // after a few seconds without saying so in a Keep-Alive header): a GET is sent once more, on
+      // a new connection, as browsers do. A target that refuses connections is not retried.
+      if (attempt === 0 && (o.method ?? "GET") === "GET" && closedUnderUs(e)) continue;
+      return err("network", describeNetworkError(e));
+    }
   }
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > o.maxBytes) {
