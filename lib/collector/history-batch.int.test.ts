@@ -71,4 +71,17 @@ describe("batched history sink", () => {
     expect((await h.db.select().from(telemetrySamples)).some((r) => r.system === "gamma-bot")).toBe(false);
     expect((await h.db.select().from(sourceStatus)).some((r) => r.system === "gamma-bot")).toBe(false);
   });
+
+  // A poll under way when the collector stopped (leadership lost, shutdown) ends after the close:
+  // what it brings is not written, and no flush is armed against a database that may be gone.
+  it("takes nothing after being closed", async () => {
+    const sink = new BatchedHistorySink(h.db, { flushMs: 10 });
+    await sink.close({ flush: true });
+    await sink.samples([sample(1, T0 + 998_000, "delta-bot")]);
+    await sink.status(status("delta-bot", 1));
+    await new Promise((r) => setTimeout(r, 50));
+    await sink.flush();
+    expect((await h.db.select().from(telemetrySamples)).some((r) => r.system === "delta-bot")).toBe(false);
+    expect((await h.db.select().from(sourceStatus)).some((r) => r.system === "delta-bot")).toBe(false);
+  });
 });

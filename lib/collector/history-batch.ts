@@ -31,6 +31,8 @@ export class BatchedHistorySink implements HistorySink {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
   private dropped = 0;
+  /** Closed: the poll that was under way when the collector stopped writes nothing after it. */
+  private closed = false;
   private readonly flushMs: number;
   private readonly maxPending: number;
   private readonly onFlushed?: (statusSystems: string[]) => void;
@@ -46,6 +48,7 @@ export class BatchedHistorySink implements HistorySink {
   }
 
   async samples(samples: Sample[]): Promise<void> {
+    if (this.closed) return;
     for (const s of samples) this.samplesQ.push(s);
     if (this.samplesQ.length > this.maxPending) {
       const over = this.samplesQ.length - this.maxPending;
@@ -56,11 +59,13 @@ export class BatchedHistorySink implements HistorySink {
   }
 
   async reports(list: Report[]): Promise<void> {
+    if (this.closed) return;
     for (const r of list) this.reportsQ.push(r);
     this.arm();
   }
 
   async status(st: TargetStatus): Promise<void> {
+    if (this.closed) return;
     this.statusQ.set(st.name, st);
     this.arm();
   }
@@ -109,6 +114,7 @@ export class BatchedHistorySink implements HistorySink {
 
   /** Stops flushing on a timer; `flush` decides whether what is buffered is written or dropped. */
   async close(o: { flush: boolean }): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (o.flush) await this.flush();
