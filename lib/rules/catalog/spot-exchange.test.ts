@@ -249,7 +249,12 @@ describe("split_brain (seed 004 §3.3)", () => {
   });
   it("clears once one leader holds the highest token, the symbol resumed CANCEL_ONLY → NORMAL, and 5 minutes passed", () => {
     const h = episode(true);
-    expect(h.one("split_brain", T0 + 6 * M - 2 * S, "BTC-USD").state).toBe("critical"); // last duplicate at T0+1 min
+    const open = h.one("split_brain", T0 + 6 * M - 2 * S, "BTC-USD");
+    expect(open.state).toBe("critical"); // last duplicate at T0+1 min
+    // Shown as a time a responder can read, not milliseconds since 1970.
+    expect(open.evidence.values.find((v) => v.label === "last duplicate")?.value).toBe(
+      `${new Date(T0 + M).toISOString().slice(0, 10)} ${new Date(T0 + M).toISOString().slice(11, 19)} UTC`,
+    );
     expect(h.one("split_brain", T0 + 6 * M, "BTC-USD").state).toBe("ok");
     // The exchange-wide finding also waits 5 minutes after two nodes last held the lease (T0+1 min 58 s).
     expect(h.one("split_brain", T0 + 6 * M).state).toBe("critical");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { utcDateTime } from "../../core/time";
 import { SYSTEM_ENTITY } from "../../telemetry/model";
 import type { Point } from "../../collector/store";
 import { defineRule, findingId } from "../define";
@@ -376,7 +377,7 @@ const splitBrain = defineRule({
         values: [
           ev("duplicate seq in window", inc),
           ev("duplicate_seq_total", last.v, last.t),
-          ev("last duplicate", lastDup ?? null, lastDup),
+          ev("last duplicate", lastDup === undefined ? null : utcDateTime(lastDup), lastDup),
           ev("leader", leaderWords),
           ev(
             "resumed CANCEL_ONLY → NORMAL",
