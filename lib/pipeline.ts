@@ -131,6 +131,12 @@ export class Pipeline {
       case "confirm":
         if (this.engine) void this.engine.loadConfirmations();
         break;
+      case "resync":
+        // Messages may have been missed: read again what they would have said.
+        this.collector?.readReports();
+        if (this.engine) void this.engine.loadConfirmations();
+        this.notifier?.invalidate();
+        break;
       case "role":
         // Another instance took the lead while this one thinks it leads: the lock decides, so this
         // is only logged (the lock's next check ends the older leadership).

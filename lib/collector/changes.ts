@@ -28,7 +28,13 @@ export type ChangeEvent =
   | { type: "silences" }
   /** A notification was queued by a user (a test message): the leader's sender sends it now. */
   | { type: "outbox" }
-  | { type: "role"; role: "leader" | "follower"; reason?: string };
+  | { type: "role"; role: "leader" | "follower"; reason?: string }
+  /**
+   * Never sent: delivered by this instance's bus to itself when it may have missed messages (its
+   * LISTEN connection came back after a loss, or a sender's sequence skipped). Receivers read again
+   * what the messages would have told them (the board feed rebuilds).
+   */
+  | { type: "resync"; reason: string };
 
 export interface ChangeOrigin {
   instanceId: string;
@@ -46,6 +52,8 @@ export interface BusStats {
   malformed: number;
   /** Messages known missed: a sender's sequence number jumped. */
   gaps: number;
+  /** Times this instance read everything again after messages may have been missed. */
+  resyncs: number;
 }
 
 /** The most a NOTIFY payload may carry (PostgreSQL's limit is 8000 bytes). */
@@ -63,7 +71,7 @@ export interface ChangeBus {
 
 /** One process: listeners are called in order, synchronously. */
 export class LocalChangeBus implements ChangeBus {
-  readonly stats: BusStats = { sent: 0, received: 0, malformed: 0, gaps: 0 };
+  readonly stats: BusStats = { sent: 0, received: 0, malformed: 0, gaps: 0, resyncs: 0 };
   protected readonly emitter = new EventEmitter();
 
   constructor(readonly instanceId: string) {
@@ -154,7 +162,23 @@ export class PostgresChangeBus extends LocalChangeBus {
   async start(): Promise<void> {
     const { default: postgres } = await import("postgres");
     this.sql = postgres(this.url, { max: 2, onnotice: () => {}, connect_timeout: 5 });
-    await this.sql.listen(CHANGES_CHANNEL, (payload) => this.onPayload(payload));
+    let listening = false;
+    // Called on the first LISTEN and again each time the driver has reconnected and listens
+    // again: whatever was sent in between is lost, so this instance reads everything again.
+    await this.sql.listen(
+      CHANGES_CHANNEL,
+      (payload) => this.onPayload(payload),
+      () => {
+        if (listening) this.resync("the change channel reconnected");
+        listening = true;
+      },
+    );
+  }
+
+  private resync(reason: string) {
+    this.stats.resyncs++;
+    console.warn(`[changes] ${reason}: messages may have been missed; reading again`);
+    this.deliver({ type: "resync", reason }, { instanceId: this.instanceId, local: true, at: Date.now() });
   }
 
   private onPayload(payload: string) {
@@ -167,9 +191,11 @@ export class PostgresChangeBus extends LocalChangeBus {
     if (env.from === this.instanceId) return;
     this.stats.received++;
     const last = this.lastSeq.get(env.from);
-    if (last !== undefined && env.seq > last + 1) this.stats.gaps++;
+    const gap = last !== undefined && env.seq > last + 1;
+    if (gap) this.stats.gaps++;
     this.lastSeq.set(env.from, env.seq);
     this.deliver(env.event, { instanceId: env.from, local: false, at: env.at });
+    if (gap) this.resync(`${env.seq - last! - 1} change messages from ${env.from} were missed`);
   }
 
   publish(event: ChangeEvent): void {

@@ -83,6 +83,14 @@ describe("board feed", () => {
     expect(sent.at(-1)?.degraded).toBeUndefined();
   });
 
+  it("rebuilds when its bus says messages may have been missed (resync)", async () => {
+    expect(JSON.parse(await feed.current()).findings).toEqual([]);
+    findings = ["missed"];
+    bus.publish({ type: "resync", reason: "the change channel reconnected" });
+    await settle();
+    expect(sent.at(-1)?.findings.map((f) => f.id)).toEqual(["missed"]);
+  });
+
   it("does not rebuild for messages that change nothing on the board", async () => {
     await feed.current();
     const before = builds;

@@ -28,6 +28,7 @@ const REBUILD_ON: ReadonlySet<ChangeEvent["type"]> = new Set([
   "confirm",
   "incident",
   "silences",
+  "resync",
 ]);
 
 /** A build that takes longer than this (a database that hangs rather than refuses) counts as failed. */
