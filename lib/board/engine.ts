@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { and, asc, eq as eqOp } from "drizzle-orm";
 import { auditLog, findingTransitions, findings as findingsTable } from "../db/schema";
-import { RULES, evaluateRules, trackFindings } from "../rules";
+import { RULES, evaluateRules, ruleById, trackFindings } from "../rules";
 import { sourceFreshness } from "../rules/define";
 import { userRules } from "../rules/user";
 import type { Confirmation, ControlWatch, Finding, RuleContext, RuleTarget, Transition } from "../rules/types";
@@ -227,8 +227,7 @@ export class BoardEngine {
         // Judged from the sources the finding's rule reads on its target, as the rule itself is.
         const target = allTargets.find((t) => t.name === f.system);
         if (!target) return true;
-        const rule = rules.find((r) => r.id === f.ruleId);
-        return sourceFreshness(ctx, target, rule?.sources[target.kind]) === "ok";
+        return sourceFreshness(ctx, target, ruleById(f.ruleId, rules)?.sources[target.kind]) === "ok";
       });
       const changed = current.filter((f) => {
         const prev = this.findings.get(f.id);
@@ -363,7 +362,6 @@ export class BoardEngine {
     }
     const rows = [...this.unsaved.rows.values()];
     const waiting = this.unsaved.transitions;
-    transitions = waiting;
     const db = this.o.db;
     try {
       await db.transaction(async (tx) => {
@@ -398,9 +396,9 @@ export class BoardEngine {
         }
         // In chunks, as the findings above: one statement for thousands of rows overflows the
         // driver's stack (seen with hundreds of user rules over many targets).
-        for (let i = 0; i < transitions.length; i += 200) {
+        for (let i = 0; i < waiting.length; i += 200) {
           await tx.insert(findingTransitions).values(
-            transitions.slice(i, i + 200).map((t) => ({
+            waiting.slice(i, i + 200).map((t) => ({
               findingId: t.findingId,
               fromState: t.from,
               toState: t.to,

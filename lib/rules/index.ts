@@ -200,50 +200,20 @@ export function trackFindings(
         summary: f.summary,
       });
   }
+  /** A finding that is no longer produced leaves its state once, with a transition. */
+  const leave = (prev: Finding, state: "ok" | "unknown", summary: string) => {
+    const f: Finding = { ...prev, state, since: now, lastEvaluated: now, summary };
+    delete f.escalationDueAt;
+    delete f.escalation;
+    findings.push(f);
+    transitions.push({ findingId: prev.id, from: prev.state, to: state, severity: prev.severity, at: now, summary });
+  };
   for (const [id, prev] of previous) {
     if (seen.has(id) || prev.state === "ok") continue;
-    if (!fresh(prev)) {
-      if (prev.state === "unknown") {
-        findings.push({ ...prev, lastEvaluated: now });
-        continue;
-      }
-      const unknown: Finding = {
-        ...prev,
-        state: "unknown",
-        since: now,
-        lastEvaluated: now,
-        summary: `Unknown — ${prev.system}'s telemetry for it is not fresh; last known: ${prev.summary}`,
-      };
-      delete unknown.escalationDueAt;
-      findings.push(unknown);
-      transitions.push({
-        findingId: id,
-        from: prev.state,
-        to: "unknown",
-        severity: prev.severity,
-        at: now,
-        summary: unknown.summary,
-      });
-      continue;
-    }
-    const cleared: Finding = {
-      ...prev,
-      state: "ok",
-      since: now,
-      lastEvaluated: now,
-      summary: `Cleared — no longer reported (was: ${prev.summary})`,
-    };
-    delete cleared.escalationDueAt;
-    delete cleared.escalation;
-    findings.push(cleared);
-    transitions.push({
-      findingId: id,
-      from: prev.state,
-      to: "ok",
-      severity: prev.severity,
-      at: now,
-      summary: cleared.summary,
-    });
+    if (fresh(prev)) leave(prev, "ok", `Cleared — no longer reported (was: ${prev.summary})`);
+    else if (prev.state === "unknown") findings.push({ ...prev, lastEvaluated: now });
+    else
+      leave(prev, "unknown", `Unknown — ${prev.system}'s telemetry for it is not fresh; last known: ${prev.summary}`);
   }
   return { findings, transitions };
 }
