@@ -5,7 +5,7 @@ import { isConsolePath, sessionCookieValue } from "./lib/auth/console-routes";
 // Page requests get a fresh script nonce. Next reads it from the request's
 // Content-Security-Policy header and writes it on every script tag of the page; the browser gets
 // the same policy on the response. Route handlers, built files and public files are not pages
-// and keep the base policy from next.config.js. Authorization is not done here: every page,
+// and keep the base policy from next.config.ts. Authorization is not done here: every page,
 // action and handler checks the actor itself. What is done here is a convenience: a visit to a
 // console screen with no session cookie at all goes straight to sign-in with one log line, instead
 // of rendering the screen, whose own check would refuse the anonymous visitor and log a stack trace.

@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import type { Fleet } from "../lib/sim";
 
 // Console servers that a spec starts, stops and kills itself (the production build via
-// `next start`), beside the shared e2e server: for PostgreSQL, leader handover, crash and
+// `node server.mjs`), beside the shared e2e server: for PostgreSQL, leader handover, crash and
 // database-loss specs. Each runs in its own process group so the whole tree (npx → next) can be
 // signalled at once.
 
@@ -64,7 +64,7 @@ export async function waitUntilAsync(
 
 export function startInstance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
   const base = `http://localhost:${port}`;
-  const proc = spawn("npx", ["next", "start", "-p", String(port)], {
+  const proc = spawn(process.execPath, ["server.mjs", "-p", String(port)], {
     env: { ...env, NEXTAUTH_URL: base },
     stdio: "pipe",
     detached: true,

@@ -17,10 +17,11 @@ import {
   type Instance,
 } from "./console-process";
 import { signInWithForm } from "./support";
+import { BoardStreamState, SseParser } from "../lib/core/board-stream";
 
 // The same production build against a real PostgreSQL 15 via DATABASE_URL: migrations run at
 // start, sign-in works, readiness reports the database and turns 503 while it is down. Three
-// console instances (`next start` on three ports) share the database and one simulated fleet: two
+// console instances (`node server.mjs` on three ports) share the database and one simulated fleet: two
 // run the collector (exactly one of them polls each target; the other takes over when the leader
 // is killed) and one only serves (WATCHFLOOR_COLLECTOR=off). The viewers of all three see the same
 // board changes; reports posted round-robin to all three are stored once and all reach the
@@ -80,23 +81,17 @@ class BoardViewer {
     expect(res.status, `${this.inst.name}: /api/stream`).toBe(200);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     this.done = (async () => {
-      let buf = "";
+      // A whole board, then patches against it: kept as the board each one makes.
+      const sse = new SseParser();
+      const state = new BoardStreamState<BoardSnapshot>();
       try {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) return;
-          buf += value;
-          let cut: number;
-          while ((cut = buf.indexOf("\n\n")) >= 0) {
-            const chunk = buf.slice(0, cut);
-            buf = buf.slice(cut + 2);
-            const lines = chunk.split("\n");
-            if (!lines.includes("event: board")) continue;
-            const data = lines
-              .filter((l) => l.startsWith("data: "))
-              .map((l) => l.slice(6))
-              .join("\n");
-            this.snapshots.push({ at: Date.now(), snap: JSON.parse(data) as BoardSnapshot });
+          for (const ev of sse.push(value)) {
+            const got = state.receive(ev.event, ev.data, ev.id);
+            if (got && "resync" in got) throw new Error(`${this.inst.name}: ${got.resync}`);
+            if (got) this.snapshots.push({ at: Date.now(), snap: got.board });
           }
         }
       } catch {

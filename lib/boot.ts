@@ -29,6 +29,9 @@ export async function bootOrExit(): Promise<void> {
     // polls or evaluates, and serves what the leader stores.
     const { startPipeline } = await import("./pipeline");
     await startPipeline({ collect: env().WATCHFLOOR_COLLECTOR !== "off" });
+    // Under `npm start` (server.mjs) the live edge answers the stream, board and status APIs.
+    const { registerLiveEdge } = await import("./live/edge");
+    registerLiveEdge();
   } catch (err) {
     console.error(`\n[watchfloor] ${describeStartupError(err)}\n`);
     process.exit(1);

@@ -43,7 +43,7 @@ function needsBuild(): boolean {
   const built = statSync(id).mtimeMs;
   const sources = Math.max(
     ...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))),
-    statSync(path.join(root, "next.config.js")).mtimeMs,
+    statSync(path.join(root, "next.config.ts")).mtimeMs,
   );
   return sources > built;
 }
@@ -128,10 +128,9 @@ async function main() {
       })
     : null;
 
-  // Node runs Next's own CLI, so the server is this script's direct child and a signal sent to the
-  // script reaches it (through npx it could outlive the script and keep the port).
-  const nextBin = path.join(process.cwd(), "node_modules/next/dist/bin/next");
-  const server = spawn(process.execPath, [...serverNodeArgs(), nextBin, "start", "-p", String(port)], {
+  // Node runs the production server (server.mjs, what `npm start` runs) as this script's direct
+  // child, so a signal sent to the script reaches it.
+  const server = spawn(process.execPath, [...serverNodeArgs(), "server.mjs", "-p", String(port)], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });

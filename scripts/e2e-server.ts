@@ -1,6 +1,6 @@
 // A server the end-to-end tests run against: a throwaway embedded database seeded with known
 // users, a real OpenID provider on loopback, a simulated fleet, a paging receiver and the
-// production build (`next start`). `--lane b` starts the second one (LANES in
+// production build (`node server.mjs`, as `npm start`). `--lane b` starts the second one (LANES in
 // e2e/fixtures/users.ts: its own ports and files), so two sets of fleet specs can run at once.
 // Both sign sessions with E2E_NEXTAUTH_SECRET when it is set (playwright.config.ts sets it) and
 // seed the accounts with the same ids, so a session stored from one is valid on the other.
@@ -185,7 +185,7 @@ async function main() {
     E2E_PAGERDUTY_ROUTING_KEY: pagerdutyKey,
     E2E_WEBHOOK_SECRET: webhookSecret,
   };
-  const server = spawn("npx", ["next", "start", "-p", String(lane.port)], { stdio: "inherit", env });
+  const server = spawn(process.execPath, ["server.mjs", "-p", String(lane.port)], { stdio: "inherit", env });
   const stop = async () => {
     server.kill("SIGTERM");
   };

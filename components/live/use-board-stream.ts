@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import { BoardStreamState } from "@/lib/core/board-stream";
 
 // The one connection logic for the board's server-sent-event stream (/api/stream), shared by the
 // board and the panel screens, so both notice the same failures the same way:
@@ -11,7 +12,9 @@ import { useEffect, useRef, useState } from "react";
 //   server pings every few seconds, and silence for longer than WATCHDOG_MS counts as a drop;
 // - the browser's offline/online events are believed at once;
 // - an expired session sends the viewer to sign-in.
-// What to do with a board message, and how to poll while the stream is down, is the caller's.
+// - the stream sends a whole board, then patches against it (lib/core/board-stream.ts): a patch
+//   that does not fit the board in hand (a missed event) reconnects at once for a whole one.
+// What to do with a board, and how to poll while the stream is down, is the caller's.
 
 export type LiveStatus =
   { state: "live" } | { state: "reconnecting"; attempt: number } | { state: "offline"; since: number };
@@ -22,7 +25,7 @@ export const WATCHDOG_MS = 12_000;
 const OFFLINE_AFTER_ATTEMPTS = 4;
 
 /** `enabled: false` (a page with no session, like the shared status view) opens no stream. */
-export function useBoardStream(onBoard: (data: string) => void, enabled = true): LiveStatus {
+export function useBoardStream(onBoard: (board: unknown) => void, enabled = true): LiveStatus {
   const router = useRouter();
   const [status, setStatus] = useState<LiveStatus>({ state: "reconnecting", attempt: 0 });
   const handler = useRef(onBoard);
@@ -38,8 +41,10 @@ export function useBoardStream(onBoard: (data: string) => void, enabled = true):
     let stopped = false;
     let lastMessageAt = Date.now();
     let offlineSince: number | null = null;
+    let state = new BoardStreamState<unknown>();
     const connect = () => {
       lastMessageAt = Date.now();
+      state = new BoardStreamState<unknown>();
       es = new EventSource("/api/stream");
       es.addEventListener("open", () => {
         attempt = 0;
@@ -47,10 +52,19 @@ export function useBoardStream(onBoard: (data: string) => void, enabled = true):
         offlineSince = null;
         setStatus({ state: "live" });
       });
-      es.addEventListener("board", (ev) => {
+      const onBoardEvent = (ev: Event) => {
         lastMessageAt = Date.now();
-        handler.current((ev as MessageEvent<string>).data);
-      });
+        const { type, data, lastEventId } = ev as MessageEvent<string>;
+        const got = state.receive(type, data, lastEventId);
+        if (got && "board" in got) handler.current(got.board);
+        else if (got) {
+          // A missed patch: start again from a whole board now (no backoff: the server is there).
+          es?.close();
+          connect();
+        }
+      };
+      es.addEventListener("board", onBoardEvent);
+      es.addEventListener("patch", onBoardEvent);
       es.addEventListener("ping", () => {
         lastMessageAt = Date.now();
       });

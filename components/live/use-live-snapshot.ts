@@ -56,8 +56,8 @@ export function useLiveSnapshot<T extends { generatedAt: number }>(o: LiveSnapsh
   // The key is a literal per page: its identity changes every render, its text does not.
   const keyText = JSON.stringify(key);
   const onBoard = useCallback(
-    (data: string) =>
-      queryClient.setQueryData<T>(JSON.parse(keyText) as unknown[], (prev) => newest(JSON.parse(data) as T, prev)),
+    (board: unknown) =>
+      queryClient.setQueryData<T>(JSON.parse(keyText) as unknown[], (prev) => newest(board as T, prev)),
     [queryClient, keyText],
   );
   const streamStatus = useBoardStream(onBoard, o.stream);

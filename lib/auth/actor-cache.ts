@@ -127,6 +127,7 @@ export async function resolveSessionActor(token: string | undefined, deps: Resol
   const actor: CachedActor = { id: row.id, username: row.username, displayName: row.displayName, role: row.role };
   if (typeof claims?.sid === "string") actor.sessionId = claims.sid;
   const exp = typeof claims?.exp === "number" ? claims.exp * 1000 : undefined;
+  if (exp !== undefined) actor.sessionExpiresAt = exp;
   deps.cache.set(key, actor, deps.now(), exp, mark);
   return actor;
 }

@@ -29,8 +29,11 @@ export function isConsolePath(pathname: string): boolean {
 }
 
 /** next-auth's session cookie names (plain and Secure-prefixed), whole or split into `.0`, `.1` … chunks. */
-export function sessionCookieValue(get: (name: string) => string | undefined): string | undefined {
-  for (const name of ["__Secure-next-auth.session-token", "next-auth.session-token"]) {
+export function sessionCookieValue(
+  get: (name: string) => string | undefined,
+  names: readonly string[] = ["__Secure-next-auth.session-token", "next-auth.session-token"],
+): string | undefined {
+  for (const name of names) {
     const whole = get(name);
     if (whole) return whole;
     const parts: string[] = [];

@@ -23,6 +23,8 @@ export interface Actor {
   role: Role;
   sessionId?: string;
   clientAddress?: string;
+  /** When the session token behind this request expires (ms since the epoch), if it says. */
+  sessionExpiresAt?: number;
 }
 
 /**

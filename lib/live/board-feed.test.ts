@@ -3,6 +3,7 @@ import { LocalChangeBus } from "../collector/changes";
 import type { BoardSnapshot } from "../board/snapshot";
 import { PauseTracker } from "../collector/pauses";
 import { BoardFeed } from "./board-feed";
+import { BoardStreamState, SseParser } from "../core/board-stream";
 
 // The board feed on a virtual clock, with a stand-in builder: what it sends to viewers and when,
 // for change messages, leader silence and a database that cannot be read.
@@ -49,15 +50,22 @@ describe("board feed", () => {
       refreshMs: () => 600_000,
       role: () => "follower",
     });
+    // A viewer as the browser is one: boards and patches applied to the board in hand; a patch
+    // it has no board for (it joined after the first build) is answered as a reconnect would be,
+    // with the whole current board.
+    const sse = new SseParser();
+    const state = new BoardStreamState<BoardSnapshot>();
+    const receive = (chunk: string) => {
+      for (const ev of sse.push(chunk)) {
+        const got = state.receive(ev.event, ev.data, ev.id);
+        if (got && "resync" in got) receive(feed.wholeEvent());
+        else if (got) sent.push(got.board);
+      }
+    };
     feed.hub.add((id) => ({
       id,
       write(chunk: string) {
-        const data = chunk
-          .split("\n")
-          .filter((l) => l.startsWith("data: "))
-          .map((l) => l.slice(6))
-          .join("\n");
-        sent.push(JSON.parse(data) as BoardSnapshot);
+        receive(chunk);
         return true;
       },
       close() {},
@@ -181,5 +189,37 @@ describe("board feed", () => {
     bus.publish({ type: "ack", findingId: "x" });
     await vi.advanceTimersByTimeAsync(0);
     expect(sent.length - n).toBeLessThanOrEqual(1);
+  });
+
+  it("sends a joining viewer the whole board, then patches that give the board the API serves", async () => {
+    const sse = new SseParser();
+    const state = new BoardStreamState<BoardSnapshot>();
+    const events: string[] = [];
+    let board: BoardSnapshot | undefined;
+    const { first } = await feed.attach((id) => ({
+      id,
+      write(chunk: string) {
+        for (const ev of sse.push(chunk)) {
+          events.push(ev.event);
+          const got = state.receive(ev.event, ev.data, ev.id);
+          if (got && "resync" in got) throw new Error(got.resync);
+          if (got) board = got.board;
+        }
+        return true;
+      },
+      close() {},
+    }));
+    for (const ev of sse.push(first))
+      board = (state.receive(ev.event, ev.data, ev.id) as { board: BoardSnapshot }).board;
+    expect(board).toEqual(JSON.parse(await feed.current()));
+    for (const change of [["sol"], ["sol", "eth"], ["eth"], []]) {
+      findings = change;
+      await vi.advanceTimersByTimeAsync(7);
+      bus.publish({ type: "board", version: 1 });
+      await settle();
+      expect(board).toEqual(JSON.parse(await feed.current()));
+      expect(board!.findings.map((f) => f.id)).toEqual(change);
+    }
+    expect(events.filter((e) => e === "patch")).toHaveLength(4);
   });
 });

@@ -5,12 +5,15 @@ import type { ChangeBus, ChangeEvent } from "../collector/changes";
 import { getInstanceRole } from "../collector/leader";
 import { NO_PAUSES, PauseTracker, type PausedMs } from "../collector/pauses";
 import { buildBoardSnapshot, degradedSnapshot, type BoardSnapshot, type SystemTile } from "../board/snapshot";
-import { LiveHub, sseEvent } from "./hub";
+import { LiveHub, sseEvent, type LiveClient } from "./hub";
+import { diff, type Json } from "../core/patch";
+import type { PatchMessage } from "../core/board-stream";
 import { env } from "../env";
 
 // The board feed stage of the live pipeline, on every instance: one board snapshot per change,
 // built from the one source of current findings (lib/board/current.ts) and the sources' status,
-// serialised once and pushed to every open stream. Rebuilt when a change message says findings,
+// serialised once and pushed to every open stream: a new viewer gets the whole board, then each
+// change as a patch against the board before it (lib/core/board-stream.ts has the protocol). Rebuilt when a change message says findings,
 // freshness, leadership, acknowledgements, silences or open incidents changed (from this instance
 // or, over PostgreSQL, from any other), and every few seconds (WATCHFLOOR_BOARD_REFRESH_MS) so
 // data ages stay current.
@@ -62,6 +65,9 @@ export class BoardFeed {
   readonly hub = new LiveHub();
   private json = "";
   private etag = "";
+  /** The board as last sent, and its number in this feed's sequence (a patch names the one it applies to). */
+  private sent: BoardSnapshot | null = null;
+  private seq = 0;
   private building: Promise<string> | null = null;
   private again = false;
   private timer?: NodeJS.Timeout;
@@ -138,7 +144,7 @@ export class BoardFeed {
       return this.building;
     }
     this.building = (async () => {
-      let json: string;
+      let board: BoardSnapshot;
       const role = () => this.o.role?.() ?? getInstanceRole().role;
       const systems = () =>
         this.o.systems?.() ??
@@ -162,16 +168,14 @@ export class BoardFeed {
               : `[board-feed] no word from a collector leader for ${Math.round((now - this.leaderHeardAt) / 1000)} s`,
           );
         this.leaderWasCurrent = current;
-        json = JSON.stringify(
-          current
-            ? snap
-            : degradedSnapshot(snap, {
-                reason: noLeaderReason(role(), now - this.leaderHeardAt),
-                since: this.leaderHeardAt,
-                collector: snap.collector,
-                systems: systems(),
-              }),
-        );
+        board = current
+          ? snap
+          : degradedSnapshot(snap, {
+              reason: noLeaderReason(role(), now - this.leaderHeardAt),
+              since: this.leaderHeardAt,
+              collector: snap.collector,
+              systems: systems(),
+            });
       } catch (err) {
         // Viewers must learn that what they see is no longer current (a stream that keeps pinging
         // with the last good board would read as live and healthy): send a degraded board instead.
@@ -180,23 +184,15 @@ export class BoardFeed {
         this.leaderWasCurrent = this.leaderIsCurrent();
         if (this.failingSince === null) console.error("[board-feed] snapshot failed:", message);
         this.failingSince ??= Date.now();
-        json = JSON.stringify(
-          degradedSnapshot(this.lastGood, {
-            reason: `the console cannot read its database (${message.slice(0, 200)})`,
-            since: this.failingSince,
-            collector: role(),
-            systems: systems(),
-          }),
-        );
+        board = degradedSnapshot(this.lastGood, {
+          reason: `the console cannot read its database (${message.slice(0, 200)})`,
+          since: this.failingSince,
+          collector: role(),
+          systems: systems(),
+        });
       }
-      if (json !== this.json) {
-        this.json = json;
-        this.etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
-        if (this.hub.size) {
-          this.broadcasts++;
-          this.hub.broadcast(sseEvent("board", json));
-        }
-      }
+      const json = JSON.stringify(board);
+      if (json !== this.json) this.publish(board, json);
       return this.json;
     })().finally(() => {
       this.building = null;
@@ -206,6 +202,39 @@ export class BoardFeed {
       }
     });
     return this.building;
+  }
+
+  /** A new board: numbered, kept for the API, and sent to every viewer as a patch (or whole, if smaller). */
+  private publish(board: BoardSnapshot, json: string) {
+    const prev = this.sent;
+    this.json = json;
+    this.etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
+    this.sent = board;
+    this.seq++;
+    if (!this.hub.size) return;
+    this.broadcasts++;
+    const patch = prev && diff(prev as unknown as Json, board as unknown as Json);
+    const message = patch && JSON.stringify({ seq: this.seq, base: this.seq - 1, patch } satisfies PatchMessage);
+    this.hub.broadcast(
+      message && message.length < json.length
+        ? sseEvent("patch", message, this.seq)
+        : sseEvent("board", json, this.seq),
+    );
+  }
+
+  /**
+   * Adds a viewer and returns what it must be sent first: the whole current board with its
+   * sequence number, so the patches that follow apply to it.
+   */
+  async attach(make: (id: number) => LiveClient): Promise<{ client: LiveClient; first: string }> {
+    await this.current();
+    // No await between reading the board and joining the hub: no patch can fall in between.
+    return { client: this.hub.add(make), first: this.wholeEvent() };
+  }
+
+  /** The board as last built, as a whole-board event with its sequence number ("" before the first build). */
+  wholeEvent(): string {
+    return this.json ? sseEvent("board", this.json, this.seq) : "";
   }
 
   /** The latest snapshot as JSON (built now if there is none yet). */

@@ -80,3 +80,22 @@ describe("LiveHub", () => {
     expect(hub.size).toBe(1);
   });
 });
+
+describe("LiveHub heartbeat", () => {
+  it("pings every client with one event and ends the streams whose session has expired", () => {
+    const hub = new LiveHub();
+    const live = recorder();
+    const expiring = recorder();
+    hub.add(live.make);
+    hub.add((id) => ({ ...expiring.make(id), expiresAt: 1_000 }));
+    hub.beat(999);
+    expect(live.got).toEqual(["event: ping\ndata: 999\n\n"]);
+    expect(expiring.got).toEqual(["event: ping\ndata: 999\n\n"]);
+    hub.beat(1_000);
+    expect(expiring.got.at(-1)).toBe('event: expired\ndata: {"reason":"session expired"}\n\n');
+    expect(expiring.closed()).toBe(1);
+    expect(hub.size).toBe(1);
+    expect(hub.dropped).toBe(0);
+    expect(live.got).toHaveLength(2);
+  });
+});

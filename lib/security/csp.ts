@@ -3,7 +3,7 @@
 // script ('strict-dynamic'); no inline script without the nonce, no eval. Styles stay
 // 'unsafe-inline': the stylesheet is inlined into the HTML and charts set style attributes.
 // Responses the proxy does not see (route handlers, built files) carry the base policy from
-// next.config.js, which has the same non-script directives.
+// next.config.ts, which has the same non-script directives.
 
 export const BASE_DIRECTIVES = [
   "frame-ancestors 'none'",

@@ -325,7 +325,7 @@ export function renderMarkdown(r: BenchResults): string {
   L.push("");
   if (r.viewers?.length) {
     L.push(
-      "Each viewer is a signed-in `GET /api/stream` held open by a separate process on loopback. Delivery = receipt − the snapshot's `generatedAt` for every board event in the measuring window; change → client = receipt − the moment the change was made at the source (includes waiting for the next poll). CPU and RSS are the `next start` server's, from /proc.",
+      "Each viewer is a signed-in `GET /api/stream` held open by a separate process on loopback. Delivery = receipt − the snapshot's `generatedAt` for every board event in the measuring window; change → client = receipt − the moment the change was made at the source (includes waiting for the next poll). CPU and RSS are the production server's (`node server.mjs`), from /proc.",
     );
     L.push("");
     L.push(

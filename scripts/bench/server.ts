@@ -1,5 +1,5 @@
 // Starts what the benchmark measures: the simulated fleet (in this process, ephemeral ports), a
-// throwaway embedded database with one viewer, and the production server (`next start`).
+// throwaway embedded database with one viewer, and the production server (`node server.mjs`).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { serverNodeArgs } from "../server-node-args";
 import { randomBytes } from "node:crypto";
@@ -37,7 +37,7 @@ export function buildIfNeeded(root: string, force: boolean): { built: boolean; s
     !existsSync(id) ||
     Math.max(
       ...["app", "components", "lib", "public"].map((d) => newestMtime(path.join(root, d))),
-      statSync(path.join(root, "next.config.js")).mtimeMs,
+      statSync(path.join(root, "next.config.ts")).mtimeMs,
     ) > statSync(id).mtimeMs;
   if (!stale) return { built: false, seconds: 0 };
   const busy = spawnSync("pgrep", ["-af", "next build"], { encoding: "utf8" })
@@ -72,7 +72,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Every descendant of `pid` (the `next start` wrapper and the server it runs), by parent id in /proc. */
+/** Every descendant of `pid` (the server and anything it starts), by parent id in /proc. */
 export function descendants(pid: number): number[] {
   const parent = new Map<number, number>();
   for (const e of readdirSync("/proc")) {
@@ -217,10 +217,9 @@ export async function startBenchServer(o: {
   delete env.OIDC_ISSUER;
   delete env.OIDC_CLIENT_ID;
   delete env.OIDC_CLIENT_SECRET;
-  const nextBin = path.join(o.root, "node_modules/next/dist/bin/next");
   const server: ChildProcess = spawn(
     process.execPath,
-    [...serverNodeArgs(), nextBin, "start", "-p", String(o.port), "-H", "127.0.0.1"],
+    [...serverNodeArgs(), "server.mjs", "-p", String(o.port), "-H", "127.0.0.1"],
     { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false },
   );
   const log: string[] = [];

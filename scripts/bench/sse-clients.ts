@@ -2,6 +2,7 @@
 // viewers would. Started by the viewers benchmark with: url, cookie, count (argv); reports over IPC.
 import http from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { BoardStreamState, SseParser } from "../../lib/core/board-stream";
 
 const [url, cookie, countArg, marker] = process.argv.slice(2);
 const count = Number(countArg);
@@ -26,7 +27,6 @@ let closedEarly = 0;
 let stopping = false;
 const requests: http.ClientRequest[] = [];
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-const needle = `"ruleId":"${marker}"`;
 // How late this process's own event loop ran: receipts are timestamped here, so a busy client
 // adds its own delay to every delivery figure.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -35,20 +35,41 @@ function error(kind: string) {
   errors[kind] = (errors[kind] ?? 0) + 1;
 }
 
+/**
+ * Whether the marker finding is open on each board (by generatedAt). Every viewer receives the same
+ * boards, so one of them, the first, keeps the whole board (the first event and the patches after
+ * it) and records this; the others only timestamp what they receive.
+ */
+const presentOn = new Map<number, boolean>();
+const firstViewer = {
+  sse: new SseParser(),
+  state: new BoardStreamState<{ generatedAt: number; findings: Array<{ ruleId: string }> }>(),
+};
+
+function readBoards(text: string) {
+  for (const ev of firstViewer.sse.push(text)) {
+    const got = firstViewer.state.receive(ev.event, ev.data, ev.id);
+    if (got && "resync" in got) error(`first viewer: ${got.resync}`);
+    else if (got)
+      presentOn.set(
+        got.board.generatedAt,
+        got.board.findings.some((f) => f.ruleId === marker),
+      );
+  }
+}
+
+/** A board event (whole or patch) arrived at `at`: its generatedAt is in both. */
 function onBoard(data: string, at: number) {
   const g = /"generatedAt":(\d+)/.exec(data);
   if (!g) return;
   const generatedAt = Number(g[1]);
   fanout.push([at, at - generatedAt]);
-  const start = data.indexOf('"findings":[');
-  const end = data.indexOf('"cleared":[');
-  const open = start >= 0 ? data.slice(start, end > start ? end : undefined) : "";
   let group = groups.get(generatedAt);
-  if (!group) groups.set(generatedAt, (group = { generatedAt, present: open.includes(needle), receipts: [] }));
+  if (!group) groups.set(generatedAt, (group = { generatedAt, present: false, receipts: [] }));
   group.receipts.push(at);
 }
 
-function connect(): Promise<void> {
+function connect(first: boolean): Promise<void> {
   return new Promise((resolve) => {
     let settled = false;
     const done = () => {
@@ -71,12 +92,13 @@ function connect(): Promise<void> {
       let buf = "";
       res.on("data", (chunk: string) => {
         const at = Date.now();
+        if (first) readBoards(chunk);
         buf += chunk;
         let i;
         while ((i = buf.indexOf("\n\n")) >= 0) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
-          if (block.startsWith("event: board\n")) onBoard(block, at);
+          if (/^(id: \d+\n)?event: (board|patch)\n/.test(block)) onBoard(block, at);
         }
       });
       res.on("end", () => {
@@ -109,7 +131,7 @@ async function main() {
   const t0 = Date.now();
   const batch = 50;
   for (let i = 0; i < count; i += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, () => connect()));
+    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => connect(i + j === 0)));
   }
   process.send!({ type: "connected", connected, errors, seconds: (Date.now() - t0) / 1000 });
   loopDelay.enable();
@@ -129,7 +151,7 @@ async function main() {
         },
         groups: [...groups.values()].map((g) => ({
           generatedAt: g.generatedAt,
-          present: g.present,
+          present: presentOn.get(g.generatedAt) ?? g.present,
           receipts: g.receipts,
         })),
       });
