@@ -654,9 +654,12 @@ async function main() {
           root,
           baseUrl: server.baseUrl,
           cookie: server.cookie,
+          statusToken: server.statusPath.split("/").pop(),
           connections: num("connections"),
           seconds: num("cannon-seconds"),
         });
+        // The status link's address is its credential: not written into the results.
+        if (h.status) h.status.url = h.status.url.replace(/[^/]+$/, "<token>");
         results.boardApi = h;
         console.log(
           `  /icon.svg   ${h.staticFile.requestsPerSecond} req/s, p50 ${h.staticFile.latencyMs.p50} ms, p99 ${h.staticFile.latencyMs.p99} ms, non-2xx ${h.staticFile.non2xx}, errors ${h.staticFile.errors}`,
@@ -667,7 +670,11 @@ async function main() {
         console.log(
           `  /api/health/live (no session) ${h.health.requestsPerSecond} req/s, p50 ${h.health.latencyMs.p50} ms, p99 ${h.health.latencyMs.p99} ms`,
         );
-        console.log(`  ratio board/static ${h.ratio}`);
+        if (h.status)
+          console.log(
+            `  /api/status/<token>  ${h.status.requestsPerSecond} req/s, p50 ${h.status.latencyMs.p50} ms, p99 ${h.status.latencyMs.p99} ms, non-2xx ${h.status.non2xx}, errors ${h.status.errors}`,
+          );
+        console.log(`  ratio board/static ${h.ratio}, status/static ${h.statusRatio}`);
       });
 
     if (skip.has("collector")) notMeasured("collector cost", "skipped by --skip");

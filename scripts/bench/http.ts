@@ -62,6 +62,8 @@ export async function measureBoardApi(o: {
   root: string;
   baseUrl: string;
   cookie: string;
+  /** A status link's token: its JSON API is measured too. */
+  statusToken?: string;
   connections: number;
   seconds: number;
 }) {
@@ -71,13 +73,13 @@ export async function measureBoardApi(o: {
     seconds: o.seconds,
     cookie: o.cookie,
   });
+  const status = o.statusToken
+    ? await run(o.root, `${o.baseUrl}/api/status/${o.statusToken}`, { connections: o.connections, seconds: o.seconds })
+    : undefined;
   const health = await run(o.root, `${o.baseUrl}/api/health/live`, { connections: o.connections, seconds: o.seconds });
-  return {
-    staticFile,
-    board,
-    health,
-    ratio: staticFile.requestsPerSecond
-      ? Math.round((board.requestsPerSecond / staticFile.requestsPerSecond) * 1000) / 1000
-      : NaN,
-  };
+  const ratio = (c: CannonFigures | undefined) =>
+    c && staticFile.requestsPerSecond
+      ? Math.round((c.requestsPerSecond / staticFile.requestsPerSecond) * 1000) / 1000
+      : NaN;
+  return { staticFile, board, status, health, ratio: ratio(board), statusRatio: ratio(status) };
 }
