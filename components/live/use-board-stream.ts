@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { BoardStreamState } from "@/lib/core/board-stream";
+import type { BoardStreamState } from "@/lib/core/board-stream";
 
 // The one connection logic for the board's server-sent-event stream (/api/stream), shared by the
 // board and the panel screens, so both notice the same failures the same way:
@@ -41,10 +41,23 @@ export function useBoardStream(onBoard: (board: unknown) => void, enabled = true
     let stopped = false;
     let lastMessageAt = Date.now();
     let offlineSince: number | null = null;
-    let state = new BoardStreamState<unknown>();
+    // The stream's protocol code is loaded with the first connection, not with the page: pages
+    // that poll only (the shared status view) never load it.
+    let Receiver: (new () => BoardStreamState<unknown>) | undefined;
+    let state: BoardStreamState<unknown> | undefined;
     const connect = () => {
+      if (!Receiver) {
+        void import("@/lib/core/board-stream").then(
+          (m) => {
+            Receiver = m.BoardStreamState;
+            if (!stopped) connect();
+          },
+          () => fail(),
+        );
+        return;
+      }
       lastMessageAt = Date.now();
-      state = new BoardStreamState<unknown>();
+      state = new Receiver();
       es = new EventSource("/api/stream");
       es.addEventListener("open", () => {
         attempt = 0;
@@ -55,7 +68,7 @@ export function useBoardStream(onBoard: (board: unknown) => void, enabled = true
       const onBoardEvent = (ev: Event) => {
         lastMessageAt = Date.now();
         const { type, data, lastEventId } = ev as MessageEvent<string>;
-        const got = state.receive(type, data, lastEventId);
+        const got = state!.receive(type, data, lastEventId);
         if (got && "board" in got) handler.current(got.board);
         else if (got) {
           // A missed patch: start again from a whole board now (no backoff: the server is there).
