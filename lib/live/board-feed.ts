@@ -232,6 +232,11 @@ export class BoardFeed {
     return { client: this.hub.add(make), first: this.wholeEvent() };
   }
 
+  /** The number of the board as last built (it changes with every new board). */
+  get boardNumber(): number {
+    return this.seq;
+  }
+
   /** The board as last built, as a whole-board event with its sequence number ("" before the first build). */
   wholeEvent(): string {
     return this.json ? sseEvent("board", this.json, this.seq) : "";

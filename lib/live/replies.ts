@@ -2,7 +2,7 @@ import "server-only";
 import type { Actor } from "../auth/roles";
 import { getBoardJsonWithTag } from "../board/api";
 import { httpStatusOf } from "../errors";
-import { getStatusForToken } from "../share/api";
+import { getStatusForTokenCached } from "../share/api";
 import { getBoardFeed } from "./board-feed";
 
 // What the board API, the board stream and the status API answer, as plain values: served by the
@@ -37,13 +37,14 @@ const STATUS_HEADERS = {
 };
 
 /**
- * GET /api/status/<token>: the shared status view as JSON. The token is checked on every request:
- * unknown or malformed → 404, expired or revoked → 410, with no data either way. The token grants
- * nothing else: no other route or action reads it.
+ * GET /api/status/<token>: the shared status view as JSON. Unknown or malformed → 404, expired or
+ * revoked → 410, with no data either way; a valid link's answer is reused for at most a second
+ * while the board is unchanged (lib/share/status-cache.ts: revoked on this instance →
+ * at once). The token grants nothing else: no other route or action reads it.
  */
 export async function statusReply(token: string): Promise<Reply> {
   try {
-    const r = await getStatusForToken(token);
+    const r = await getStatusForTokenCached(token);
     if (r.ok) return { status: 200, headers: STATUS_HEADERS, body: JSON.stringify(r.snapshot) };
     const error =
       r.status === 410

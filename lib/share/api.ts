@@ -8,6 +8,7 @@ import { getBoardFeed } from "../live/board-feed";
 import type { BoardSnapshot } from "../board/snapshot";
 import type { Actor } from "../auth/roles";
 import * as svc from "./service";
+import { StatusCache } from "./status-cache";
 import { readReplayBoard } from "../replay/api";
 import { buildStatusSnapshot, type ControlForStatus, type StatusSnapshot } from "./status-view";
 import { incidentChoices, incidentExists, incidentsForStatus } from "./incidents";
@@ -28,7 +29,9 @@ export async function listShareLinks(actor: Actor | null) {
   return svc.listShareLinks(await deps(), actor);
 }
 export async function revokeShareLink(actor: Actor | null, id: unknown) {
-  return svc.revokeShareLink(await deps(), actor, id);
+  const result = await svc.revokeShareLink(await deps(), actor, id);
+  statusCache().clear();
+  return result;
 }
 export function shareSettings() {
   return getFleetConfig().share;
@@ -87,4 +90,22 @@ export async function getStatusForToken(token: unknown, now = Date.now()): Promi
       ...(at === null ? {} : { replayAt: at }),
     },
   };
+}
+
+const CACHE_KEY = Symbol.for("watchfloor.status-cache");
+function statusCache(): StatusCache<StatusResult> {
+  const g = globalThis as { [CACHE_KEY]?: StatusCache<StatusResult> };
+  g[CACHE_KEY] ??= new StatusCache();
+  return g[CACHE_KEY];
+}
+
+/** getStatusForToken for the status API: a valid link's answer is reused while it is current (status-cache.ts). */
+export async function getStatusForTokenCached(token: string, now = Date.now()): Promise<StatusResult> {
+  return statusCache().get(
+    token,
+    now,
+    () => getBoardFeed().boardNumber,
+    () => getStatusForToken(token, now),
+    (r) => (r.ok ? r.snapshot.expiresAt : null),
+  );
 }
