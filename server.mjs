@@ -41,12 +41,19 @@ const app = next({ dev: false, dir: process.cwd(), hostname: hostname ?? "localh
 const handle = app.getRequestHandler();
 const EDGE = Symbol.for("watchfloor.live-edge");
 
+/**
+ * The live edge, once start-up has registered it (lib/live/edge.ts, LiveEdge).
+ * @returns {{ handle(req: http.IncomingMessage, res: http.ServerResponse): boolean; closeStreams(): void } | undefined}
+ */
+const liveEdge = () => /** @type {any} */ (globalThis)[EDGE];
+
+/** A path fit for a log: no query, and a status link's token (its credential) left out. @param {string | undefined} url */
+const loggedPath = (url) => (url ?? "").split("?")[0].replace(/\/status\/[^/]+/, "/status/<token>");
+
 const server = http.createServer((req, res) => {
-  /** @type {((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined} */
-  const edge = /** @type {any} */ (globalThis)[EDGE];
-  if (edge?.(req, res)) return;
+  if (liveEdge()?.handle(req, res)) return;
   handle(req, res).catch((/** @type {unknown} */ err) => {
-    console.error(`[server] ${req.method} ${req.url?.split("?")[0]} failed:`, err);
+    console.error(`[server] ${req.method} ${loggedPath(req.url)} failed:`, err);
     if (!res.headersSent) {
       res.statusCode = 500;
       res.end("Internal Server Error");
@@ -66,11 +73,25 @@ server.on("error", (err) => {
   process.exit(1);
 });
 
+/** Ends open requests for this long after a signal before cutting the rest off. */
+const SHUTDOWN_GRACE_MS = 10_000;
+let stopping = false;
 for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
   process.on(signal, () => {
-    // Open streams would hold close() forever: stop taking connections and leave.
-    server.close();
-    server.closeAllConnections();
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    if (stopping) return;
+    stopping = true;
+    const code = signal === "SIGINT" ? 130 : 143;
+    const exit = () => {
+      void Promise.race([app.close(), new Promise((r) => setTimeout(r, 2000))]).finally(() => process.exit(code));
+    };
+    // No new connections; the board streams end (their browsers reconnect, to another instance or
+    // to this one restarted); requests in flight (an acknowledgement, a control) may finish.
+    server.close(exit);
+    liveEdge()?.closeStreams();
+    server.closeIdleConnections();
+    setTimeout(() => {
+      console.warn(`[server] requests still open after ${SHUTDOWN_GRACE_MS / 1000} s: closing them`);
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS).unref();
   });
 }

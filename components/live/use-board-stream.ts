@@ -44,18 +44,27 @@ export function useBoardStream(onBoard: (board: unknown) => void, enabled = true
     // The stream's protocol code is loaded with the first connection, not with the page: pages
     // that poll only (the shared status view) never load it.
     let Receiver: (new () => BoardStreamState<unknown>) | undefined;
+    let loading = false;
     let state: BoardStreamState<unknown> | undefined;
     const connect = () => {
       if (!Receiver) {
+        if (loading) return; // the load below connects when it is done
+        loading = true;
         void import("@/lib/core/board-stream").then(
           (m) => {
+            loading = false;
             Receiver = m.BoardStreamState;
             if (!stopped) connect();
           },
-          () => fail(),
+          () => {
+            loading = false;
+            fail();
+          },
         );
         return;
       }
+      // One stream at a time: a reconnect replaces the one before.
+      es?.close();
       lastMessageAt = Date.now();
       state = new Receiver();
       es = new EventSource("/api/stream");

@@ -196,7 +196,7 @@ describe("board feed", () => {
     const state = new BoardStreamState<BoardSnapshot>();
     const events: string[] = [];
     let board: BoardSnapshot | undefined;
-    const { first } = await feed.attach((id) => ({
+    await feed.attach((id) => ({
       id,
       write(chunk: string) {
         for (const ev of sse.push(chunk)) {
@@ -209,8 +209,7 @@ describe("board feed", () => {
       },
       close() {},
     }));
-    for (const ev of sse.push(first))
-      board = (state.receive(ev.event, ev.data, ev.id) as { board: BoardSnapshot }).board;
+    expect(events).toEqual(["board"]);
     expect(board).toEqual(JSON.parse(await feed.current()));
     for (const change of [["sol"], ["sol", "eth"], ["eth"], []]) {
       findings = change;

@@ -223,13 +223,30 @@ export class BoardFeed {
   }
 
   /**
-   * Adds a viewer and returns what it must be sent first: the whole current board with its
-   * sequence number, so the patches that follow apply to it.
+   * Adds a viewer and writes it the whole current board with its sequence number (after
+   * `prefix`), so the patches that follow apply to it. Written in the same turn as the viewer
+   * joins the hub: no patch can reach it before its board. A viewer that cannot take even that is
+   * closed at once.
    */
-  async attach(make: (id: number) => LiveClient): Promise<{ client: LiveClient; first: string }> {
+  async attach(make: (id: number) => LiveClient, prefix = ""): Promise<LiveClient> {
     await this.current();
-    // No await between reading the board and joining the hub: no patch can fall in between.
-    return { client: this.hub.add(make), first: this.wholeEvent() };
+    const client = this.hub.add(make);
+    let ok = false;
+    try {
+      ok = client.write(prefix + this.wholeEvent());
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.hub.remove(client.id);
+      client.close();
+    }
+    return client;
+  }
+
+  /** Ends every open stream (the server is shutting down): each client reconnects elsewhere or later. */
+  closeAll(): void {
+    this.hub.closeAll();
   }
 
   /** The number of the board as last built (it changes with every new board). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { routeOf } from "./edge";
+import { loggedPath, routeOf } from "./edge";
 
 // Which requests the live edge answers itself; everything else must reach Next unchanged (other
 // methods get Next's 405, a trailing slash Next's redirect, an undecodable token Next's answer).
@@ -28,5 +28,11 @@ describe("live edge routes", () => {
       [undefined, "/api/board"],
     ] as const)
       expect(routeOf(method, url), `${method} ${url}`).toBeNull();
+  });
+
+  it("logs a path without its query or a status link's token", () => {
+    expect(loggedPath("/api/status/SECRET-token?x=1")).toBe("/api/status/<token>");
+    expect(loggedPath("/status/SECRET-token")).toBe("/status/<token>");
+    expect(loggedPath("/api/board?since=1")).toBe("/api/board");
   });
 });

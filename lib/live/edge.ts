@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { cookieLookup, actorFromCookies } from "../auth/verify";
 import { securityHeaders } from "../security/headers";
 import { boardReply, openViewer, statusReply, STREAM_HEADERS, type Reply } from "./replies";
+import { getBoardFeed } from "./board-feed";
 
 // The live edge: the three addresses every viewer holds or polls (GET /api/stream, /api/board,
 // /api/status/<token>), answered straight on Node's HTTP server in front of Next (server.mjs
@@ -63,7 +64,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, route: Route): P
       return true;
     },
     end() {
-      if (!res.writableEnded) res.end();
+      // A viewer dropped for falling behind may not be reading at all: free its socket and buffer
+      // now rather than wait for it to drain.
+      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      else if (!res.writableEnded) res.end();
     },
   });
   res.on("close", () => detach?.());
@@ -75,7 +79,7 @@ export function liveEdge(req: IncomingMessage, res: ServerResponse): boolean {
   const route = routeOf(req.method, req.url);
   if (!route) return false;
   serve(req, res, route).catch((err: unknown) => {
-    console.error(`[live-edge] ${req.method} ${req.url?.split("?")[0]} failed:`, err);
+    console.error(`[live-edge] ${req.method} ${loggedPath(req.url)} failed:`, err);
     if (!res.headersSent)
       send(req, res, route, {
         status: 500,
@@ -87,9 +91,21 @@ export function liveEdge(req: IncomingMessage, res: ServerResponse): boolean {
   return true;
 }
 
+/** A request path fit for a log: no query, and a status link's token (its credential) left out. */
+export function loggedPath(url: string | undefined): string {
+  return (url ?? "").split("?")[0]!.replace(/\/status\/[^/]+/, "/status/<token>");
+}
+
+export interface LiveEdge {
+  /** Answers the request if it is one of the edge's; false leaves it to Next. */
+  handle: typeof liveEdge;
+  /** Ends every open board stream (the server is shutting down). */
+  closeStreams(): void;
+}
+
 const KEY = Symbol.for("watchfloor.live-edge");
 
 /** Offers the edge to server.mjs (which looks it up per request; until then Next serves everything). */
 export function registerLiveEdge(): void {
-  (globalThis as { [KEY]?: typeof liveEdge })[KEY] = liveEdge;
+  (globalThis as { [KEY]?: LiveEdge })[KEY] = { handle: liveEdge, closeStreams: () => getBoardFeed().closeAll() };
 }

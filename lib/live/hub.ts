@@ -60,6 +60,14 @@ export class LiveHub {
     }
   }
 
+  /** Closes every client (the server is shutting down). */
+  closeAll(): void {
+    for (const c of [...this.clients.values()]) {
+      this.clients.delete(c.id);
+      this.closeQuietly(c);
+    }
+  }
+
   private startHeartbeat() {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);

@@ -84,21 +84,23 @@ export async function openViewer(actor: Actor | null, sink: ViewerSink): Promise
   if (!actor) return null;
   const feed = getBoardFeed();
   let detached = false;
-  // The hub calls close() only after attach has returned, so `client` is set by then.
-  const { client, first } = await feed.attach((id) => ({
-    id,
-    expiresAt: actor.sessionExpiresAt,
-    write: (chunk) => !detached && sink.write(chunk),
-    close() {
-      detach();
-      sink.end();
-    },
-  }));
+  let clientId: number | undefined;
   const detach = () => {
     if (detached) return;
     detached = true;
-    feed.hub.remove(client.id);
+    if (clientId !== undefined) feed.hub.remove(clientId);
   };
-  if (!sink.write(`retry: 3000\n\n${first}`)) client.close();
+  await feed.attach((id) => {
+    clientId = id;
+    return {
+      id,
+      expiresAt: actor.sessionExpiresAt,
+      write: (chunk) => !detached && sink.write(chunk),
+      close() {
+        detach();
+        sink.end();
+      },
+    };
+  }, "retry: 3000\n\n");
   return detach;
 }

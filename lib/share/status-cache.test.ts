@@ -76,4 +76,33 @@ describe("status cache", () => {
     for (let i = 0; i < 10; i++) await r.get(`tok-${i}`, 0);
     expect(r.cache.size).toBeLessThanOrEqual(3);
   });
+
+  it("does not keep an answer begun before a revocation and finished after it", async () => {
+    let reads = 0;
+    let release!: () => void;
+    const cache = new StatusCache<{ ok: boolean }>(1000);
+    const slow = cache.get(
+      "tok",
+      0,
+      () => 1,
+      () =>
+        new Promise((resolve) => {
+          reads++;
+          release = () => resolve({ ok: true });
+        }),
+      () => 10_000,
+    );
+    cache.clear(); // the link is revoked while the read above is in flight
+    release();
+    expect((await slow).ok).toBe(true);
+    expect(cache.size).toBe(0);
+    await cache.get(
+      "tok",
+      1,
+      () => 1,
+      async () => (reads++, { ok: false }),
+      () => null,
+    );
+    expect(reads).toBe(2);
+  });
 });

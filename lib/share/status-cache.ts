@@ -17,6 +17,8 @@ interface Entry<R> {
 
 export class StatusCache<R> {
   private readonly entries = new Map<string, Entry<R>>();
+  /** Bumped by clear(): an answer computed before a revocation is not kept after it. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs = STATUS_CACHE_MS,
@@ -35,12 +37,13 @@ export class StatusCache<R> {
     keepUntil: (r: R) => number | null,
   ): Promise<R> {
     const before = board();
+    const generation = this.generation;
     const hit = this.entries.get(token);
     if (hit && now < hit.until && hit.board === before) return hit.result;
     const result = await compute();
     const until = keepUntil(result);
-    // Built while the board changed: not kept (the next request builds it again).
-    if (until === null || board() !== before) this.entries.delete(token);
+    // Built while the board changed, or begun before a revocation: not kept (the next request builds it again).
+    if (until === null || board() !== before || generation !== this.generation) this.entries.delete(token);
     else {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(token, { result, until: Math.min(now + this.ttlMs, until), board: before });
@@ -49,6 +52,7 @@ export class StatusCache<R> {
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
   }
 
