@@ -213,7 +213,7 @@ export class Pipeline {
       case "reports":
       case "counter_reset":
         // Only the target the event is about needs its rules evaluated now; the engine's own tick
-        // evaluates every target each second.
+        // evaluates the targets that nothing has evaluated for their poll interval.
         engine.schedule(e.system);
         break;
       case "stored_reports":

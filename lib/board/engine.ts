@@ -80,6 +80,8 @@ export class BoardEngine {
   private pending = false;
   /** Targets changed since the last evaluation, or every target (dirtyAll). */
   private dirty = new Set<string>();
+  /** When each target's rules were last evaluated (after a change of its own or on the tick). */
+  private readonly evaluatedAt = new Map<string, number>();
   private dirtyAll = false;
   private readonly now: () => number;
   /** When confirmations were last read from the audit log (re-read every CONFIRMATIONS_EVERY_MS). */
@@ -100,7 +102,7 @@ export class BoardEngine {
       // A confirmation made on another instance arrives as a change message; if that message was
       // lost, this re-read still brings it within CONFIRMATIONS_EVERY_MS.
       if (this.now() - this.confirmationsReadAt >= CONFIRMATIONS_EVERY_MS) void this.loadConfirmations();
-      this.schedule();
+      this.scheduleIdle();
     }, this.o.tickMs ?? 1000);
     this.ticker.unref?.();
     this.schedule();
@@ -153,6 +155,23 @@ export class BoardEngine {
   }
 
   /**
+   * The tick's share: the targets whose rules nothing has evaluated for a while. A target's own
+   * polls evaluate it on every answer (and on every freshness change); between them, only time
+   * moves (windows, escalation clocks, watch ends), so an idle target is evaluated again once its
+   * poll interval has passed (at most IDLE_EVALUATION_MS), not every second: with 200 targets at
+   * 5 s, the tick used to evaluate 200 targets a second whose inputs had not changed.
+   */
+  private scheduleIdle() {
+    const now = this.now();
+    const all = this.o.inputs.targetsForRules();
+    const due = all.filter(
+      (t) => now - (this.evaluatedAt.get(t.name) ?? -Infinity) >= Math.min(t.intervalMs, IDLE_EVALUATION_MS) - 50,
+    );
+    if (due.length === all.length) this.schedule();
+    else if (due.length) this.schedule(due.map((t) => t.name));
+  }
+
+  /**
    * Asks for an evaluation soon; many changes within the debounce window cost one evaluation.
    * With `systems`, only those targets changed and only their rules are evaluated; without, every
    * target is (the tick: windows and escalation clocks move with time for all of them).
@@ -195,6 +214,7 @@ export class BoardEngine {
         (t) => !inputs.catchingUp?.(t.name),
       );
       const evaluated = new Set(targets.map((t) => t.name));
+      for (const name of evaluated) this.evaluatedAt.set(name, now);
       const rules = [...RULES, ...userRules()];
       const ctx: RuleContext = {
         now,
@@ -426,6 +446,8 @@ const MAX_UNSAVED_TRANSITIONS = 100_000;
 
 /** How often confirmations are re-read from the audit log. */
 const CONFIRMATIONS_EVERY_MS = 10_000;
+/** The longest an idle target (no poll answered, no freshness change) waits for its rules on the tick. */
+const IDLE_EVALUATION_MS = 5_000;
 
 /** The start-up grace (rules pending for two poll intervals) plus one more interval. */
 function sweepAfterMs(targets: readonly { intervalMs: number }[]): number {
