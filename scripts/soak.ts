@@ -4,13 +4,21 @@
 //   - NDJSON report ingest at a steady rate (200 lines/s by default) with unique line ids;
 //   - the simulator's scenarios cycling through its admin API, so findings open and clear;
 //   - probes of the board API, health and two screens every few seconds;
-//   - the server's resident memory sampled every 5 s.
+//   - the server's resident memory sampled every 5 s, and its live heap after a forced full GC every
+//     30 s (the server runs with Node's inspector on a loopback port the system picks; the soak
+//     reads V8's heap over the DevTools protocol, scripts/bench/heap.ts: no bench code in the server).
 // Passes when there was no 5xx (nor a failed request or a dropped stream), every ingest line the
-// server acknowledged is in the database afterwards, and memory did not trend upwards after
-// warm-up beyond the tolerance printed in the summary. Exits non-zero otherwise.
+// server acknowledged is in the database afterwards, memory did not trend upwards after warm-up
+// beyond the tolerance printed in the summary, the live heap after GC at the end is within 10 % of
+// its 6-minute value and RSS within 100 MiB of its own (runs shorter than 8 minutes compare with
+// the first sample after a 1-minute warm-up instead). Exits non-zero otherwise. Both memory curves
+// are written as CSV (minutes, MiB) to bench/results/soak-heap.csv and bench/results/soak-rss.csv.
+// The forced collections also keep RSS lower than an unobserved server's would be: V8 no longer
+// lets garbage pile up for long between full collections.
 // Not part of `npm test` (too long); run it before a release.
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { and, eq, like, sql } from "drizzle-orm";
@@ -18,6 +26,7 @@ import { openDatabase } from "../lib/db/client";
 import { reports } from "../lib/db/schema";
 import { buildIfNeeded, startBenchServer, type BenchServer } from "./bench/server";
 import { cpuSeconds, percentile, rssMiB } from "./bench/proc";
+import { connectHeapProbe, INSPECT_LOOPBACK, inspectorUrlWatcher, type HeapProbe } from "./bench/heap";
 
 interface Options {
   minutes: number;
@@ -104,6 +113,82 @@ function slope(points: Array<[number, number]>): number {
   }
   return den === 0 ? 0 : num / den;
 }
+
+// ------------------------------------------------------------------ memory curves
+
+/** Live-heap samples every `HEAP_EVERY_MS`; the reference for the budget is the one at `REFERENCE_MIN`. */
+const HEAP_EVERY_MS = 30_000;
+const REFERENCE_MIN = 6;
+/** Runs shorter than this compare with the first sample after `WARMUP_MIN` instead. */
+const SHORT_RUN_MIN = 8;
+const WARMUP_MIN = 1;
+
+/**
+ * The server's live heap after a forced full GC, at t0, t0 + everyMs, t0 + 2·everyMs… (one reading
+ * at a time; a tick already due is taken at once, the ones a slow reading missed are skipped).
+ * Samples are [minutes since t0, MiB].
+ */
+function startHeapSampler(probe: HeapProbe, t0: number, everyMs: number) {
+  const samples: Array<[number, number]> = [];
+  const state = { error: undefined as string | undefined, stopped: false };
+  let wake: (() => void) | undefined;
+  const take = async () => {
+    const t = (Date.now() - t0) / 60_000;
+    try {
+      samples.push([t, (await probe.liveAfterGc()).usedMiB]);
+    } catch (err) {
+      state.error ??= err instanceof Error ? err.message : String(err);
+    }
+  };
+  const loop = (async () => {
+    for (let k = 0; !state.stopped; k++) {
+      k = Math.max(k, Math.floor((Date.now() - t0) / everyMs));
+      const wait = t0 + k * everyMs - Date.now();
+      if (wait > 0)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      if (state.stopped) break;
+      await take();
+    }
+  })();
+  return {
+    samples,
+    state,
+    take,
+    async stop() {
+      state.stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}
+
+/**
+ * What the end of a curve is compared with: the first sample at or after 6 minutes, or, for a run
+ * shorter than 8 minutes, the first one after a 1-minute warm-up. The end is the last sample.
+ */
+function budgetPoints(samples: Array<[number, number]>, minutes: number) {
+  const short = minutes < SHORT_RUN_MIN;
+  const fromMin = short ? WARMUP_MIN : REFERENCE_MIN;
+  const ref = samples.find(([t]) => t >= fromMin);
+  const last = samples.at(-1);
+  const basis = short
+    ? `the first sample after a ${WARMUP_MIN}-minute warm-up (run shorter than ${SHORT_RUN_MIN} min, no ${REFERENCE_MIN}-minute reference)`
+    : `the ${REFERENCE_MIN}-minute value`;
+  return { ref, last, basis, judged: !!ref && !!last && last[0] > ref[0] };
+}
+
+function writeCurve(file: string, samples: Array<[number, number]>) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, ["minutes,MiB", ...samples.map(([t, v]) => `${t.toFixed(3)},${v.toFixed(1)}`)].join("\n") + "\n");
+}
+
+const signed = (v: number, digits: number) => `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
 
 // ------------------------------------------------------------------ load generators
 
@@ -315,9 +400,22 @@ async function main() {
   console.log(
     `soak: ${o.minutes} min, ${o.viewers} viewers, ${o.linesPerSecond} ingest lines/s, scenarios every ${o.scenarioEverySeconds} s, server on 127.0.0.1:${o.port}`,
   );
-  const srv = await startBenchServer({ root, port: o.port, pollIntervalMs: 1000, seed: 7, ingestToken: token });
+  // The inspector (loopback, a port the system picks) is how the soak reads the live heap.
+  const inspector = inspectorUrlWatcher(60_000);
+  const srv = await startBenchServer({
+    root,
+    port: o.port,
+    pollIntervalMs: 1000,
+    seed: 7,
+    ingestToken: token,
+    nodeArgs: [INSPECT_LOOPBACK],
+    onStderr: (chunk) => inspector.feed(chunk),
+  });
   const tally = new Tally();
   const rss: Array<[number, number]> = [];
+  let heapProbe: HeapProbe | undefined;
+  let heapConnectError: string | undefined;
+  let heapSampler: ReturnType<typeof startHeapSampler> | undefined;
   let viewers: Awaited<ReturnType<typeof startViewers>> | undefined;
   let ingest: ReturnType<typeof startIngest> | undefined;
   let cycle: Awaited<ReturnType<typeof startScenarioCycle>> | undefined;
@@ -332,11 +430,20 @@ async function main() {
   const interrupted = (code: number) => () => {
     probes?.stop();
     viewers?.stop();
-    void Promise.allSettled([ingest?.stop(), cycle?.stop(), srv.stopServer()]).finally(() => process.exit(code));
+    void Promise.allSettled([ingest?.stop(), cycle?.stop(), heapProbe?.close()])
+      .then(() => srv.stopServer())
+      .finally(() => process.exit(code));
   };
   process.once("SIGINT", interrupted(130));
   process.once("SIGTERM", interrupted(143));
   try {
+    try {
+      heapProbe = await connectHeapProbe(await inspector.url());
+    } catch (err) {
+      // The run goes on (its other checks stand); the live-heap budget fails with the reason.
+      heapConnectError = err instanceof Error ? err.message : String(err);
+      console.error(`soak: no live-heap readings: ${heapConnectError}`);
+    }
     viewers = await startViewers(srv, o.viewers);
     console.log(`  ${viewers.hello.connected}/${o.viewers} viewers connected in ${viewers.hello.seconds.toFixed(1)} s`);
     // The clock (duration, warm-up, memory trend) starts once the viewers are connected.
@@ -346,6 +453,7 @@ async function main() {
     ingest = startIngest(srv, token, run, o.linesPerSecond, tally);
     probes = startProbes(srv, tally);
     const sampler = setInterval(() => rss.push([(Date.now() - t0) / 60_000, rssMiB(srv.serverPid())]), 5000);
+    if (heapProbe) heapSampler = startHeapSampler(heapProbe, t0, HEAP_EVERY_MS);
     let minute = 0;
     while (Date.now() - t0 < durationMs) {
       await sleep(Math.min(5000, durationMs - (Date.now() - t0)));
@@ -353,12 +461,20 @@ async function main() {
       if (m > minute) {
         minute = m;
         const last = rss.at(-1)?.[1] ?? 0;
+        const live = heapSampler?.samples.at(-1)?.[1];
         console.log(
-          `  ${m} min: ${ingest.state.acknowledged} lines acknowledged, ${tally.count5xx()} 5xx, ${tally.countErrors()} failed requests, RSS ${last.toFixed(0)} MiB, ${cycle.state.started} scenarios started`,
+          `  ${m} min: ${ingest.state.acknowledged} lines acknowledged, ${tally.count5xx()} 5xx, ${tally.countErrors()} failed requests, RSS ${last.toFixed(0)} MiB, live heap after GC ${live === undefined ? "?" : live.toFixed(0)} MiB, ${cycle.state.started} scenarios started`,
         );
       }
     }
     clearInterval(sampler);
+    rss.push([(Date.now() - t0) / 60_000, rssMiB(srv.serverPid())]);
+    if (heapSampler) {
+      // One last reading at the end of the load, unless the sampler has just taken it.
+      await heapSampler.stop();
+      const lastAt = heapSampler.samples.at(-1)?.[0] ?? -1;
+      if ((Date.now() - t0) / 60_000 - lastAt > 5 / 60) await heapSampler.take();
+    }
     cpuPercent = Math.round(((cpuSeconds(srv.serverPid()) - cpu0) / ((Date.now() - t0) / 1000)) * 100);
     probes.stop();
     await ingest.stop();
@@ -368,6 +484,9 @@ async function main() {
     await ingest?.stop();
     viewers?.stop();
     await cycle?.stop().catch(() => {});
+    // Disconnect from the inspector first: a process with a debugger attached may wait for it to leave.
+    await heapSampler?.stop();
+    await heapProbe?.close().catch(() => {});
     await srv.stopServer();
   }
 
@@ -407,6 +526,18 @@ async function main() {
   const sse5xx = sseErrors.filter(([k]) => /HTTP 5\d\d/.test(k)).reduce((a, [, v]) => a + v, 0);
   const ingestState = ingest!.state;
   const lost = Math.max(0, ingestState.acknowledged - storedLines);
+  const heap = heapSampler?.samples ?? [];
+  const heapError = heapConnectError ?? heapSampler?.state.error;
+  const heapBudget = budgetPoints(heap, o.minutes);
+  const rssBudget = budgetPoints(rss, o.minutes);
+  const heapDeltaPct =
+    heapBudget.judged && heapBudget.ref![1] > 0 ? (heapBudget.last![1] / heapBudget.ref![1] - 1) * 100 : NaN;
+  const rssDeltaMiB = rssBudget.judged ? rssBudget.last![1] - rssBudget.ref![1] : NaN;
+  const curvesDir = path.join(root, "bench/results");
+  const heapCsv = path.join(curvesDir, "soak-heap.csv");
+  const rssCsv = path.join(curvesDir, "soak-rss.csv");
+  writeCurve(heapCsv, heap);
+  writeCurve(rssCsv, rss);
 
   const checks: Array<[string, boolean, string]> = [
     ["no 5xx", tally.count5xx() + sse5xx === 0, `${tally.count5xx() + sse5xx} responses with a 5xx status`],
@@ -436,6 +567,20 @@ async function main() {
       `RSS trend ${trendMiB >= 0 ? "+" : ""}${trendMiB.toFixed(1)} MiB over the ${windowMin.toFixed(1)} min after a ${warmupMin.toFixed(1)} min warm-up (tolerance ${toleranceMiB.toFixed(0)} MiB: 10 % of the median or 50 MiB, whichever is larger); median first minute ${percentile(firstMinute, 50).toFixed(0)} MiB, last minute ${percentile(lastMinute, 50).toFixed(0)} MiB, peak ${Math.max(...rss.map(([, v]) => v)).toFixed(0)} MiB`,
     ],
     [
+      "live heap after GC flat within 10 %",
+      !heapError && heapBudget.judged && Math.abs(heapDeltaPct) <= 10,
+      heapBudget.judged
+        ? `${heapBudget.last![1].toFixed(1)} MiB at ${heapBudget.last![0].toFixed(1)} min against ${heapBudget.ref![1].toFixed(1)} MiB at ${heapBudget.ref![0].toFixed(1)} min, ${heapBudget.basis}: ${signed(heapDeltaPct, 1)} % (budget ±10 %)${heapError ? `; readings failed: ${heapError}` : ""}`
+        : `not judged: ${heapError ? `readings failed (${heapError})` : `no sample after ${heapBudget.basis}`}; ${heap.length} samples`,
+    ],
+    [
+      "RSS within 100 MiB of its 6-minute value",
+      rssBudget.judged && Math.abs(rssDeltaMiB) <= 100,
+      rssBudget.judged
+        ? `${rssBudget.last![1].toFixed(0)} MiB at ${rssBudget.last![0].toFixed(1)} min against ${rssBudget.ref![1].toFixed(0)} MiB at ${rssBudget.ref![0].toFixed(1)} min, ${rssBudget.basis}: ${signed(rssDeltaMiB, 0)} MiB (budget ±100 MiB)`
+        : `not judged: no sample after ${rssBudget.basis}; ${rss.length} samples`,
+    ],
+    [
       "scenarios cycled",
       (cycle?.state.started ?? 0) >= Math.min(2, cycle?.planned ?? 0),
       `${cycle?.state.started ?? 0} started (${cycle?.state.names.size ?? 0} different), ${cycle?.state.refused ?? 0} refused by the simulator`,
@@ -457,6 +602,12 @@ async function main() {
       .filter((_, i) => i % 12 === 0)
       .map(([t, v]) => `${t.toFixed(1)}→${v.toFixed(0)}`)
       .join(" ")}`,
+  );
+  console.log(
+    `  live heap after GC samples (min → MiB): ${heap.length ? heap.map(([t, v]) => `${t.toFixed(1)}→${v.toFixed(0)}`).join(" ") : `none${heapError ? ` (${heapError})` : ""}`}`,
+  );
+  console.log(
+    `  curves (minutes, MiB): ${path.relative(process.cwd(), heapCsv)} (${heap.length} samples), ${path.relative(process.cwd(), rssCsv)} (${rss.length} samples)`,
   );
   for (const [name, ok, detail] of checks) console.log(`  ${ok ? "PASS" : "FAIL"} ${name}: ${detail}`);
   const failed = checks.filter(([, ok]) => !ok).length;

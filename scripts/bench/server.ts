@@ -142,6 +142,10 @@ export async function startBenchServer(o: {
   /** The fleet config's `notify` section (paging), and environment its channels name. */
   notify?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** Node options for the server process, before "server.mjs" (after serverNodeArgs()), e.g. `--inspect=127.0.0.1:0`. */
+  nodeArgs?: string[];
+  /** Called with every chunk the server writes on its stderr (e.g. to read the inspector's URL). */
+  onStderr?: (chunk: Buffer) => void;
 }): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
   const h = await openDatabase({ dataDir });
@@ -219,7 +223,7 @@ export async function startBenchServer(o: {
   delete env.OIDC_CLIENT_SECRET;
   const server: ChildProcess = spawn(
     process.execPath,
-    [...serverNodeArgs(), "server.mjs", "-p", String(o.port), "-H", "127.0.0.1"],
+    [...serverNodeArgs(), ...(o.nodeArgs ?? []), "server.mjs", "-p", String(o.port), "-H", "127.0.0.1"],
     { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false },
   );
   const log: string[] = [];
@@ -229,6 +233,7 @@ export async function startBenchServer(o: {
   };
   server.stdout!.on("data", keepLog);
   server.stderr!.on("data", keepLog);
+  if (o.onStderr) server.stderr!.on("data", o.onStderr);
   let exited = false;
   server.on("exit", () => {
     exited = true;
