@@ -11,6 +11,8 @@ import { loadSimFleetConfig, startFleet, type Fleet } from "../lib/sim";
 import { buildIfNeeded, startBenchServer, type BenchServer } from "./bench/server";
 import { measureSourceToScreen, WATCHDOG_BOT, type LatencyResult } from "./bench/latency";
 import { measurePollBaseline, measureViewers, type ViewerResult } from "./bench/viewers";
+import { rssMiB } from "./bench/proc";
+import { createDatabase, startTestPostgres } from "../lib/testing/postgres";
 import { measureBoardApi } from "./bench/http";
 import { firstLoadJs, type RouteJs } from "./bench/bundle";
 import { measureAlerting, type AlertingResult, type AlertingSettings } from "./bench/alerting";
@@ -44,6 +46,7 @@ const PHASES = [
   "alerting",
   "notify",
   "alerting-prod",
+  "instances",
 ] as const;
 
 // Defaults, and the smaller ones `--quick` takes (a flag given explicitly wins over both).
@@ -68,6 +71,7 @@ const DEFAULTS = {
   "notify-changes": "30",
   "alerting-ports": "19090-19099",
   "lighthouse-runs": "3",
+  "instance-viewers": "5000",
   skip: "",
   "max-minutes": "15",
   out: "bench/results",
@@ -83,6 +87,7 @@ const QUICK: Partial<typeof DEFAULTS> = {
   "alerting-prod-changes": "1",
   "notify-changes": "10",
   "lighthouse-runs": "1",
+  "instance-viewers": "2000",
   "max-minutes": "10",
 };
 type Key = keyof typeof DEFAULTS;
@@ -735,6 +740,69 @@ async function main() {
   } finally {
     await stopAll();
   }
+
+  // Two console instances on one PostgreSQL, after the single server has stopped: the first leads
+  // (polls, evaluates), the second follows (its board feed is driven over LISTEN/NOTIFY); half the
+  // viewers on each.
+  const instanceViewers = num("instance-viewers");
+  if (skip.has("instances")) notMeasured("two instances", "skipped by --skip");
+  else if (!timeLeft(90_000 + instanceViewers * 15)) notMeasured("two instances", "out of time");
+  else
+    await phase("instances", async () => {
+      console.log(`Two instances on PostgreSQL 15: ${instanceViewers} live streams, half on each…`);
+      const pg = await startTestPostgres();
+      let two: BenchServer | undefined;
+      try {
+        const databaseUrl = await createDatabase(pg.url, "watchfloor_bench");
+        const port = num("port") + 20;
+        two = await startBenchServer({
+          root,
+          port,
+          morePorts: [port + 1],
+          pollIntervalMs: poll,
+          seed: 1,
+          databaseUrl,
+        });
+        const srv = two;
+        const pids = () => srv.instances.flatMap((i) => i.serverPid());
+        // The follower's board is current once it has heard the leader: wait for that.
+        const follower = srv.instances[1]!.baseUrl;
+        for (let until = Date.now() + 30_000; ;) {
+          const b = (await (await fetch(`${follower}/api/board`, { headers: { Cookie: srv.cookie } })).json()) as {
+            degraded?: unknown;
+            collector?: string;
+          };
+          if (!b.degraded) break;
+          if (Date.now() > until) throw new Error("the second instance's board did not become current within 30 s");
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        const baseline = await measurePollBaseline(srv.fleet, srv.pollIntervalMs, 10, pids);
+        const v = await measureViewers({
+          baseUrl: srv.baseUrl,
+          instances: srv.instances.map((i) => i.baseUrl),
+          cookie: srv.cookie,
+          fleet: srv.fleet,
+          serverPids: pids,
+          pollIntervalMs: srv.pollIntervalMs,
+          viewers: instanceViewers,
+          changes: num("viewer-changes"),
+          baseline,
+          marker: "integrity_watchdog",
+        });
+        results.instances = {
+          count: srv.instances.length,
+          viewers: v,
+          rssMiBPerInstance: srv.instances.map((i) => Math.round(rssMiB(i.serverPid()))),
+          noViewerCpuPercentOfOneCore: baseline.serverCpuPercentOfOneCore,
+        };
+        console.log(
+          `  connected ${v.connected}/${instanceViewers}, errors ${v.errorCount}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms; change→client p99 ${v.changeToClientMs.p99} ms (${v.changeToClientMs.missed} missed); both servers ${v.serverCpuPercentOfOneCore}% of one core (${baseline.serverCpuPercentOfOneCore ?? "?"}% with no viewers), RSS now ${results.instances.rssMiBPerInstance.join(" + ")} MiB; polls/target/interval ${v.polls.max}`,
+        );
+      } finally {
+        await two?.stop();
+        await pg.stop();
+      }
+    });
 
   results.durationSeconds = Math.round((Date.now() - started) / 1000);
   results.budget = budgetLines(results);

@@ -83,6 +83,13 @@ export interface BenchResults {
   sourceToScreen?: LatencyResult;
   viewers?: ViewerResult[];
   viewerStepUp?: ViewerStepUp;
+  /** Two console instances on one PostgreSQL (leader and follower), the viewers split between them. */
+  instances?: {
+    count: number;
+    viewers: ViewerResult;
+    rssMiBPerInstance: number[];
+    noViewerCpuPercentOfOneCore?: number;
+  };
   lighthouse?: LighthouseResult;
   alerting?: AlertingResult[];
   /** Change at the source → notification at Watchfloor's channels (bench phase "notify"). */
@@ -350,6 +357,24 @@ export function renderMarkdown(r: BenchResults): string {
       L.push(`| ${k} | ${v.n} | ${f(v.p50)} | ${f(v.p95)} | ${f(v.max)} |`);
   } else L.push(`Not measured: ${r.notMeasured["source → screen"] ?? "—"}`);
   L.push("");
+  const two = r.instances;
+  if (two) {
+    const v = two.viewers;
+    L.push(`## ${two.count} instances on one PostgreSQL`);
+    L.push("");
+    L.push(
+      `${two.count} console instances on this machine share a PostgreSQL 15 (started for the run): the first holds the collector lock (polls, evaluates, pages), the others follow, their board feeds driven by the leader's change messages over LISTEN/NOTIFY. ${v.viewers} live streams, split evenly, from one client process per instance.`,
+    );
+    L.push("");
+    L.push(
+      "| viewers | connected | errors | delivery p50 / p99 / max ms | change → client p50 / p99 ms (missed) | servers' CPU (% of one core, all instances) | RSS per instance at the end MiB | polls per target per interval |",
+    );
+    L.push("|---|---|---|---|---|---|---|---|");
+    L.push(
+      `| ${v.viewers} | ${v.connected} | ${v.errorCount} | ${v.deliveryMs.p50} / ${v.deliveryMs.p99} / ${v.deliveryMs.max} | ${v.changeToClientMs.p50} / ${v.changeToClientMs.p99} (${v.changeToClientMs.missed}) | ${v.serverCpuPercentOfOneCore} (${two.noViewerCpuPercentOfOneCore ?? "?"} with no viewers) | ${two.rssMiBPerInstance.join(" + ")} | ${v.polls.max} |`,
+    );
+    L.push("");
+  }
   L.push("## Viewers (live board streams)");
   L.push("");
   if (r.viewers?.length) {

@@ -61,6 +61,8 @@ export interface BenchServer {
   fleet: Fleet;
   /** The process serving HTTP (for /proc readings). */
   serverPid: () => number[];
+  /** Every console instance (the first is the one above): one unless morePorts was given. */
+  instances: Array<{ baseUrl: string; serverPid: () => number[] }>;
   pollIntervalMs: number;
   cookie: string;
   /** Path of a whole-board share link a commander created (`/status/<token>`), for the status view. */
@@ -146,9 +148,14 @@ export async function startBenchServer(o: {
   nodeArgs?: string[];
   /** Called with every chunk the server writes on its stderr (e.g. to read the inspector's URL). */
   onStderr?: (chunk: Buffer) => void;
+  /** PostgreSQL instead of the embedded database (seeded here, shared by every instance). */
+  databaseUrl?: string;
+  /** More console instances on these ports, on the same database (needs databaseUrl): followers of the first. */
+  morePorts?: number[];
 }): Promise<BenchServer> {
+  if (o.morePorts?.length && !o.databaseUrl) throw new Error("more than one instance needs a PostgreSQL databaseUrl");
   const dataDir = mkdtempSync(path.join(tmpdir(), "watchfloor-bench-"));
-  const h = await openDatabase({ dataDir });
+  const h = await openDatabase(o.databaseUrl ? { url: o.databaseUrl } : { dataDir });
   const system: Actor = { id: "system", username: "system:bench", displayName: "bench", role: "admin" };
   await createUser(h.db, system, {
     username: BENCH_USER.username,
@@ -217,39 +224,55 @@ export async function startBenchServer(o: {
     ...(o.ingestToken ? { BENCH_INGEST_TOKEN: o.ingestToken } : {}),
     ...o.env,
   };
-  delete env.DATABASE_URL;
+  if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
+  else delete env.DATABASE_URL;
   delete env.OIDC_ISSUER;
   delete env.OIDC_CLIENT_ID;
   delete env.OIDC_CLIENT_SECRET;
-  const server: ChildProcess = spawn(
-    process.execPath,
-    [...serverNodeArgs(), ...(o.nodeArgs ?? []), "server.mjs", "-p", String(o.port), "-H", "127.0.0.1"],
-    { cwd: o.root, env, stdio: ["ignore", "pipe", "pipe"], detached: false },
-  );
   const log: string[] = [];
   const keepLog = (b: Buffer) => {
     log.push(b.toString());
     if (log.length > 200) log.shift();
   };
-  server.stdout!.on("data", keepLog);
-  server.stderr!.on("data", keepLog);
-  if (o.onStderr) server.stderr!.on("data", o.onStderr);
-  let exited = false;
-  server.on("exit", () => {
-    exited = true;
-  });
-  const stopServer = async () => {
-    if (!exited && server.pid) {
-      for (const pid of descendants(server.pid).reverse()) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          /* gone */
+  const launch = (port: number) => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [...serverNodeArgs(), ...(o.nodeArgs ?? []), "server.mjs", "-p", String(port), "-H", "127.0.0.1"],
+      {
+        cwd: o.root,
+        env: { ...env, NEXTAUTH_URL: `http://127.0.0.1:${port}` },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: false,
+      },
+    );
+    child.stdout!.on("data", keepLog);
+    child.stderr!.on("data", keepLog);
+    if (o.onStderr && port === o.port) child.stderr!.on("data", o.onStderr);
+    let exited = false;
+    child.on("exit", () => {
+      exited = true;
+    });
+    const stop = async () => {
+      if (!exited && child.pid) {
+        for (const pid of descendants(child.pid).reverse()) {
+          try {
+            process.kill(pid, "SIGTERM");
+          } catch {
+            /* gone */
+          }
         }
+        await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
+        if (!exited) child.kill("SIGKILL");
       }
-      await Promise.race([new Promise((r) => server.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
-      if (!exited) server.kill("SIGKILL");
-    }
+    };
+    return { port, baseUrl: `http://127.0.0.1:${port}`, child, stop };
+  };
+  // The first instance starts alone (it takes the collector lock and leads); the others follow.
+  const first = launch(o.port);
+  const launched = [first];
+  const server = first.child;
+  const stopServer = async () => {
+    await Promise.all(launched.map((l) => l.stop()));
   };
   const stop = async () => {
     await stopServer();
@@ -258,8 +281,17 @@ export async function startBenchServer(o: {
   };
   try {
     await waitReady(`${baseUrl}/api/health/ready`, 60_000);
+    for (const port of o.morePorts ?? []) {
+      const l = launch(port);
+      launched.push(l);
+      await waitReady(`${l.baseUrl}/api/health/ready`, 60_000);
+    }
     const cookie = await signIn(baseUrl, BENCH_USER.username, BENCH_USER.password);
     return {
+      instances: launched.map((l) => ({
+        baseUrl: l.baseUrl,
+        serverPid: () => (l.child.pid ? descendants(l.child.pid) : []),
+      })),
       baseUrl,
       port: o.port,
       fleet,

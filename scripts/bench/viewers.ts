@@ -86,19 +86,9 @@ interface Report {
   groups: { generatedAt: number; present: boolean; receipts: number[] }[];
 }
 
-export async function measureViewers(o: {
-  baseUrl: string;
-  cookie: string;
-  fleet: Fleet;
-  serverPids: () => number[];
-  pollIntervalMs: number;
-  viewers: number;
-  changes: number;
-  baseline: PollRate;
-  marker: string;
-}): Promise<ViewerResult> {
-  const script = path.join(__dirname, "sse-clients.ts");
-  const child = fork(script, [`${o.baseUrl}/api/stream`, o.cookie, String(o.viewers), o.marker], {
+/** One SSE client process holding `count` streams of one instance, and its IPC answers in order. */
+function clientProcess(url: string, cookie: string, count: number, marker: string) {
+  const child = fork(path.join(__dirname, "sse-clients.ts"), [`${url}/api/stream`, cookie, String(count), marker], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -115,12 +105,44 @@ export async function measureViewers(o: {
         resolve(m as T);
       });
     });
+  const stop = async () => {
+    try {
+      child.send({ type: "stop" });
+    } catch {
+      /* gone */
+    }
+    await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  };
+  return { child, next, stop, count };
+}
+
+export async function measureViewers(o: {
+  baseUrl: string;
+  cookie: string;
+  /** Several console instances: the viewers are split evenly between them (baseUrl is then unused). */
+  instances?: string[];
+  fleet: Fleet;
+  serverPids: () => number[];
+  pollIntervalMs: number;
+  viewers: number;
+  changes: number;
+  baseline: PollRate;
+  marker: string;
+}): Promise<ViewerResult> {
+  const urls = o.instances?.length ? o.instances : [o.baseUrl];
+  const clients = urls.map((url, i) =>
+    clientProcess(url, o.cookie, Math.floor(o.viewers / urls.length) + (i < o.viewers % urls.length ? 1 : 0), o.marker),
+  );
   try {
     setWatchdog(o.fleet, false);
     // Connecting goes in batches of 50; allow for the count.
-    const hello = await next<{ connected: number; errors: Record<string, number>; seconds: number }>(
-      60_000 + o.viewers * 30,
+    const hellos = await Promise.all(
+      clients.map((c) =>
+        c.next<{ connected: number; errors: Record<string, number>; seconds: number }>(60_000 + c.count * 30),
+      ),
     );
+    const hello = { seconds: Math.max(...hellos.map((h) => h.seconds)) };
     // Settle: every client has its first snapshot and the server is past the connection burst.
     await new Promise((r) => setTimeout(r, 3000));
     const pids = o.serverPids();
@@ -128,11 +150,11 @@ export async function measureViewers(o: {
     let rssPeak = rssStart;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(pids))), 500);
     const cpu0 = cpuSeconds(pids);
-    const clientPids = child.pid ? [child.pid] : [];
+    const clientPids = clients.flatMap((c) => (c.child.pid ? [c.child.pid] : []));
     const clientCpu0 = cpuSeconds(clientPids);
     const stats0 = snapshotStats(o.fleet);
     const t0 = Date.now();
-    child.send({ type: "window" });
+    for (const c of clients) c.child.send({ type: "window" });
     const changes: { at: number; present: boolean }[] = [];
     for (let i = 0; i < o.changes; i++) {
       await new Promise((r) => setTimeout(r, o.pollIntervalMs + Math.random() * o.pollIntervalMs));
@@ -147,20 +169,39 @@ export async function measureViewers(o: {
     const polls = pollRate(o.fleet, stats0, seconds, o.pollIntervalMs);
     clearInterval(sampler);
     const rssEnd = rssMiB(pids);
-    child.send({ type: "report" });
-    const rep = await next<Report>(60_000);
+    const reps = await Promise.all(
+      clients.map((c) => {
+        const answer = c.next<Report>(60_000);
+        c.child.send({ type: "report" });
+        return answer;
+      }),
+    );
     setWatchdog(o.fleet, false);
+    const errorsOf: Record<string, number> = {};
+    for (const r of reps) for (const [k, n] of Object.entries(r.errors)) errorsOf[k] = (errorsOf[k] ?? 0) + n;
+    const rep = {
+      connected: reps.reduce((a, r) => a + r.connected, 0),
+      errors: errorsOf,
+      fanout: reps.flatMap((r) => r.fanout),
+      loopDelayMs: {
+        p99: Math.max(...reps.map((r) => r.loopDelayMs.p99)),
+        max: Math.max(...reps.map((r) => r.loopDelayMs.max)),
+      },
+    };
 
-    const groups = [...rep.groups].sort((a, b) => a.generatedAt - b.generatedAt);
+    // Each instance builds its own boards: a change is matched against each one's boards.
     const toClient: number[] = [];
     let missed = 0;
-    for (const c of changes) {
-      const g = groups.find((x) => x.generatedAt >= c.at && x.present === c.present);
-      if (!g) {
-        missed++;
-        continue;
+    for (const r of reps) {
+      const groups = [...r.groups].sort((a, b) => a.generatedAt - b.generatedAt);
+      for (const c of changes) {
+        const g = groups.find((x) => x.generatedAt >= c.at && x.present === c.present);
+        if (!g) {
+          missed++;
+          continue;
+        }
+        for (const t of g.receipts) toClient.push(t - c.at);
       }
-      for (const r of g.receipts) toClient.push(r - c.at);
     }
     const inWindow = rep.fanout.filter(([at]) => at >= t0).map(([, d]) => d);
     const errorCount =
@@ -189,12 +230,6 @@ export async function measureViewers(o: {
       baselinePolls: o.baseline,
     };
   } finally {
-    try {
-      child.send({ type: "stop" });
-    } catch {
-      /* gone */
-    }
-    await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    await Promise.all(clients.map((c) => c.stop()));
   }
 }
