@@ -72,6 +72,7 @@ const DEFAULTS = {
   "alerting-ports": "19090-19099",
   "lighthouse-runs": "3",
   "instance-viewers": "5000",
+  "instance-count": "2",
   skip: "",
   "max-minutes": "15",
   out: "bench/results",
@@ -116,6 +117,7 @@ if (given.help) {
   [--collector-interval 5000] [--collector-seconds 30] [--rule-series 10000]
   [--exporter-targets 200] [--exporter-interval 15000] [--exporter-seconds 30] [--user-rules 500]
   [--alerting-changes 30] [--alerting-prod-changes 2] [--notify-changes 30] [--alerting-ports 19090-19099] [--lighthouse-runs 3]
+  [--instance-viewers 5000] [--instance-count 2]
   [--skip ${PHASES.join(",")}] [--max-minutes 15] [--out bench/results] [--rebuild]
 
 --quick: ${Object.entries(QUICK)
@@ -745,11 +747,14 @@ async function main() {
   // (polls, evaluates), the second follows (its board feed is driven over LISTEN/NOTIFY); half the
   // viewers on each.
   const instanceViewers = num("instance-viewers");
-  if (skip.has("instances")) notMeasured("two instances", "skipped by --skip");
-  else if (!timeLeft(90_000 + instanceViewers * 15)) notMeasured("two instances", "out of time");
+  const instanceCount = Math.max(2, num("instance-count"));
+  if (skip.has("instances")) notMeasured("instances", "skipped by --skip");
+  else if (!timeLeft(90_000 + instanceViewers * 15)) notMeasured("instances", "out of time");
   else
     await phase("instances", async () => {
-      console.log(`Two instances on PostgreSQL 15: ${instanceViewers} live streams, half on each…`);
+      console.log(
+        `${instanceCount} instances on PostgreSQL 15: ${instanceViewers} live streams, split evenly between them…`,
+      );
       const pg = await startTestPostgres();
       let two: BenchServer | undefined;
       try {
@@ -758,24 +763,23 @@ async function main() {
         two = await startBenchServer({
           root,
           port,
-          morePorts: [port + 1],
+          morePorts: Array.from({ length: instanceCount - 1 }, (_, i) => port + 1 + i),
           pollIntervalMs: poll,
           seed: 1,
           databaseUrl,
         });
         const srv = two;
         const pids = () => srv.instances.flatMap((i) => i.serverPid());
-        // The follower's board is current once it has heard the leader: wait for that.
-        const follower = srv.instances[1]!.baseUrl;
-        for (let until = Date.now() + 30_000; ;) {
-          const b = (await (await fetch(`${follower}/api/board`, { headers: { Cookie: srv.cookie } })).json()) as {
-            degraded?: unknown;
-            collector?: string;
-          };
-          if (!b.degraded) break;
-          if (Date.now() > until) throw new Error("the second instance's board did not become current within 30 s");
-          await new Promise((r) => setTimeout(r, 500));
-        }
+        // A follower's board is current once it has heard the leader: wait for that on each.
+        for (const follower of srv.instances.slice(1).map((x) => x.baseUrl))
+          for (let until = Date.now() + 30_000; ;) {
+            const b = (await (await fetch(`${follower}/api/board`, { headers: { Cookie: srv.cookie } })).json()) as {
+              degraded?: unknown;
+            };
+            if (!b.degraded) break;
+            if (Date.now() > until) throw new Error(`${follower}'s board did not become current within 30 s`);
+            await new Promise((r) => setTimeout(r, 500));
+          }
         const baseline = await measurePollBaseline(srv.fleet, srv.pollIntervalMs, 10, pids);
         const v = await measureViewers({
           baseUrl: srv.baseUrl,
