@@ -24,6 +24,33 @@ interface Input {
   ruleSeries: number;
 }
 
+/**
+ * With BENCH_CPU_PROF=<dir>: a V8 CPU profile of the full runtime's measuring window only
+ * (`collector-full-runtime.cpuprofile`), without the start-up, the database's creation and the
+ * other phases that the whole-process profile (--cpu-prof) also holds.
+ */
+async function windowProfile(): Promise<{ stop(): Promise<void> } | null> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return null;
+  const { Session } = await import("node:inspector");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
+    );
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await post<{ profile: unknown }>("Profiler.stop");
+      writeFileSync(path.join(dir, "collector-full-runtime.cpuprofile"), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function main() {
   const input = JSON.parse(process.argv[2]!) as Input;
   const secrets = new Map<string, string>();
@@ -112,11 +139,13 @@ async function main() {
       if (e.type === "samples") polls++;
     });
     await new Promise((r) => setTimeout(r, input.warmupMs));
+    const profile = await windowProfile();
     const cpu0 = process.cpuUsage();
     const polls0 = polls;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, input.windowMs));
     const cpu = process.cpuUsage(cpu0);
+    await profile?.stop();
     const wall = performance.now() - t0;
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const cycles = wall / input.intervalMs;
