@@ -800,7 +800,7 @@ async function main() {
           noViewerCpuPercentOfOneCore: baseline.serverCpuPercentOfOneCore,
         };
         console.log(
-          `  connected ${v.connected}/${instanceViewers}, errors ${v.errorCount}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms; change→client p99 ${v.changeToClientMs.p99} ms (${v.changeToClientMs.missed} missed); both servers ${v.serverCpuPercentOfOneCore}% of one core (${baseline.serverCpuPercentOfOneCore ?? "?"}% with no viewers), RSS now ${results.instances.rssMiBPerInstance.join(" + ")} MiB; polls/target/interval ${v.polls.max}`,
+          `  connected ${v.connected}/${instanceViewers}, errors ${v.errorCount}; delivery p50 ${v.deliveryMs.p50} ms p99 ${v.deliveryMs.p99} ms; change→client p99 ${v.changeToClientMs.p99} ms (${v.changeToClientMs.missed} missed); all servers together ${v.serverCpuPercentOfOneCore}% of one core (${baseline.serverCpuPercentOfOneCore ?? "?"}% with no viewers), RSS now ${results.instances.rssMiBPerInstance.join(" + ")} MiB; polls/target/interval ${v.polls.max}`,
         );
       } finally {
         await two?.stop();
