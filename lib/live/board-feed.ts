@@ -239,14 +239,9 @@ export class BoardFeed {
     }
     if (!ok) {
       this.hub.remove(client.id);
-      client.close();
+      client.close("behind");
     }
     return client;
-  }
-
-  /** Ends every open stream (the server is shutting down): each client reconnects elsewhere or later. */
-  closeAll(): void {
-    this.hub.closeAll();
   }
 
   /** The number of the board as last built (it changes with every new board). */

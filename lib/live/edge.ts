@@ -63,10 +63,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, route: Route): P
       res.write(chunk);
       return true;
     },
-    end() {
+    end(reason) {
       // A viewer dropped for falling behind may not be reading at all: free its socket and buffer
       // now rather than wait for it to drain.
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      if (reason === "behind") res.destroy();
       else if (!res.writableEnded) res.end();
     },
   });
@@ -107,5 +107,5 @@ const KEY = Symbol.for("watchfloor.live-edge");
 
 /** Offers the edge to server.mjs (which looks it up per request; until then Next serves everything). */
 export function registerLiveEdge(): void {
-  (globalThis as { [KEY]?: LiveEdge })[KEY] = { handle: liveEdge, closeStreams: () => getBoardFeed().closeAll() };
+  (globalThis as { [KEY]?: LiveEdge })[KEY] = { handle: liveEdge, closeStreams: () => getBoardFeed().hub.closeAll() };
 }

@@ -6,11 +6,14 @@ import "server-only";
 // named `ping` event every few seconds (so a client can tell a live but quiet stream from a dead
 // one), which also ends the streams whose session has expired.
 
+/** Why the hub ends a stream: a viewer that fell behind may not be reading at all (free it now). */
+export type CloseReason = "behind" | "expired" | "shutdown";
+
 export interface LiveClient {
   id: number;
   /** Writes one SSE chunk; returns false when the client is too far behind and must be dropped. */
   write(chunk: string): boolean;
-  close(): void;
+  close(reason: CloseReason): void;
   /** When the viewer's session ends (ms since the epoch): the stream is told and closed then. */
   expiresAt?: number;
 }
@@ -54,18 +57,14 @@ export class LiveHub {
     for (const c of this.clients.values()) {
       if (c.expiresAt !== undefined && c.expiresAt <= now) {
         this.send(c, expired);
-        this.clients.delete(c.id);
-        this.closeQuietly(c);
+        this.end(c, "expired");
       } else if (!this.send(c, ping)) this.drop(c);
     }
   }
 
   /** Closes every client (the server is shutting down). */
   closeAll(): void {
-    for (const c of [...this.clients.values()]) {
-      this.clients.delete(c.id);
-      this.closeQuietly(c);
-    }
+    for (const c of [...this.clients.values()]) this.end(c, "shutdown");
   }
 
   private startHeartbeat() {
@@ -84,13 +83,13 @@ export class LiveHub {
 
   private drop(c: LiveClient) {
     this.dropped++;
-    this.clients.delete(c.id);
-    this.closeQuietly(c);
+    this.end(c, "behind");
   }
 
-  private closeQuietly(c: LiveClient) {
+  private end(c: LiveClient, reason: CloseReason) {
+    this.clients.delete(c.id);
     try {
-      c.close();
+      c.close(reason);
     } catch {
       /* already closed */
     }

@@ -4,6 +4,7 @@ import { getBoardJsonWithTag } from "../board/api";
 import { httpStatusOf } from "../errors";
 import { getStatusForTokenCached } from "../share/api";
 import { getBoardFeed } from "./board-feed";
+import type { CloseReason } from "./hub";
 
 // What the board API, the board stream and the status API answer, as plain values: served by the
 // live edge (lib/live/edge.ts) under `npm start`, and by the route handlers in app/api when Next
@@ -29,12 +30,9 @@ export async function boardReply(actor: Actor | null, ifNoneMatch: string | null
   }
 }
 
-const STATUS_HEADERS = {
-  ...JSON_TYPE,
-  "Cache-Control": "no-store",
-  "Referrer-Policy": "no-referrer",
-  "X-Robots-Tag": "noindex, nofollow",
-};
+// Referrer-Policy and X-Robots-Tag for the status address come with the security headers
+// (lib/security/headers.ts: through next.config.ts for the route handler, from the edge itself).
+const STATUS_HEADERS = { ...JSON_TYPE, "Cache-Control": "no-store" };
 
 /**
  * GET /api/status/<token>: the shared status view as JSON. Unknown or malformed → 404, expired or
@@ -72,7 +70,7 @@ export const STREAM_HEADERS = {
 /** Where a viewer's stream writes: false from write() means the viewer has fallen too far behind. */
 export interface ViewerSink {
   write(chunk: string): boolean;
-  end(): void;
+  end(reason: CloseReason): void;
 }
 
 /**
@@ -96,9 +94,9 @@ export async function openViewer(actor: Actor | null, sink: ViewerSink): Promise
       id,
       expiresAt: actor.sessionExpiresAt,
       write: (chunk) => !detached && sink.write(chunk),
-      close() {
+      close(reason) {
         detach();
-        sink.end();
+        sink.end(reason);
       },
     };
   }, "retry: 3000\n\n");

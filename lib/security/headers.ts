@@ -24,10 +24,16 @@ export const STATUS_HEADERS: HeaderList = [
   { key: "X-Robots-Tag", value: "noindex, nofollow" },
 ];
 
-/** The headers for one response, later entries overriding earlier ones of the same name. */
-export function securityHeaders(o: { tls: boolean; status: boolean }): Record<string, string> {
+function merged(tls: boolean, status: boolean): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const h of [...COMMON_HEADERS, ...(o.tls ? [HSTS] : []), ...(o.status ? STATUS_HEADERS : [])])
-    out[h.key] = h.value;
-  return out;
+  for (const h of [...COMMON_HEADERS, ...(tls ? [HSTS] : []), ...(status ? STATUS_HEADERS : [])]) out[h.key] = h.value;
+  return Object.freeze(out);
+}
+
+/** The four combinations, built once: the edge answers thousands of requests a second with them. */
+const VARIANTS = [merged(false, false), merged(false, true), merged(true, false), merged(true, true)];
+
+/** The headers for one response, later entries overriding earlier ones of the same name. */
+export function securityHeaders(o: { tls: boolean; status: boolean }): Readonly<Record<string, string>> {
+  return VARIANTS[(o.tls ? 2 : 0) + (o.status ? 1 : 0)]!;
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { StatusClient } from "@/components/status/status-client";
-import { getStatusForToken } from "@/lib/share/api";
+import { getStatusForTokenCached } from "@/lib/share/api";
 
 export const dynamic = "force-dynamic";
 
@@ -23,7 +23,7 @@ export default async function Page({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const [{ token }, sp] = await Promise.all([params, searchParams]);
-  const r = await getStatusForToken(token);
+  const r = await getStatusForTokenCached(token);
   if (!r.ok) notFound();
   const view = sp.view === "wall" ? "wall" : sp.view === "compact" ? "compact" : "auto";
   return <StatusClient token={token} initial={r.snapshot} view={view} />;
